@@ -1,0 +1,79 @@
+"""Ideas as submitted and improved by employees (owned by intake)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from ideapaja_contracts.base import Event, Id, Language, LongText, ShortText
+
+
+class Scope(StrEnum):
+    UNIT = "unit"
+    DEPARTMENT = "department"
+    CITY = "city"
+
+
+class Channel(StrEnum):
+    INTRANET_FORM = "intranet_form"
+    API = "api"
+    CITIZEN = "citizen"
+
+
+class IdeaEvent(Event):
+    idea_id: Id
+
+    def aggregate_id(self) -> str:
+        return self.idea_id
+
+
+class IdeaSubmitted(IdeaEvent, aggregate="idea", name="submitted"):
+    """An idea left draft and entered the review process."""
+
+    title: ShortText
+    problem: LongText
+    solution: LongText
+    benefit: LongText = ""
+    scope: Scope
+    unit_id: Id
+    language: Language = "fi"
+    channel: Channel = Channel.API
+    # Opaque person ids of the confirmed authors. When ``anonymous`` is true, consumers
+    # must not show them to reviewers or colleagues; the reward process still uses them.
+    author_ids: list[Id] = Field(min_length=1, max_length=20)
+    # A stable pseudonym to show instead of the authors when they are anonymous.
+    author_ref: Id
+    anonymous: bool = False
+    team_unit_id: Id | None = None
+
+
+class IdeaUpdated(IdeaEvent, aggregate="idea", name="updated"):
+    """The authors edited a submitted idea; ``revision`` counts from 1 (the submission)."""
+
+    revision: int = Field(ge=2)
+    title: ShortText
+    problem: LongText
+    solution: LongText
+    benefit: LongText = ""
+    edited_by: Id
+
+
+class IdeaWithdrawn(IdeaEvent, aggregate="idea", name="withdrawn"):
+    withdrawn_by: Id
+    reason: ShortText = ""
+
+
+class IdeaSupported(IdeaEvent, aggregate="idea", name="supported"):
+    """A colleague supported (or, with ``withdrawn``, stopped supporting) an idea."""
+
+    supporter_id: Id
+    withdrawn: bool = False
+    support_count: int = Field(ge=0)
+
+
+class IdeaCommented(IdeaEvent, aggregate="idea", name="commented"):
+    comment_id: Id
+    commenter_id: Id
+    body: LongText
+    hidden: bool = False

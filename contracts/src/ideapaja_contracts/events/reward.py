@@ -1,0 +1,70 @@
+"""Points, committee awards and granted rewards (owned by reward).
+
+``RewardGranted`` is the event HR/payroll systems consume.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import Field
+
+from ideapaja_contracts.base import Event, Id, ShortText
+
+
+class RewardKind(StrEnum):
+    POINTS = "points"
+    MONEY = "money"
+    GIFT = "gift"
+    RECOGNITION = "recognition"
+
+
+class RewardEvent(Event):
+    idea_id: Id
+
+    def aggregate_id(self) -> str:
+        return self.idea_id
+
+
+class PointsAwarded(RewardEvent, aggregate="reward", name="points_awarded"):
+    """Points credited to a person's ledger by an incentive rule."""
+
+    entry_id: Id
+    person_id: Id
+    unit_id: Id
+    points: int
+    rule: ShortText
+
+
+class AwardProposed(RewardEvent, aggregate="reward", name="award_proposed"):
+    award_id: Id
+    proposed_by: Id
+    kind: RewardKind
+    amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    currency: str = "EUR"
+    recipient_ids: list[Id] = Field(min_length=1)
+    justification: ShortText
+
+
+class AwardApproved(RewardEvent, aggregate="reward", name="award_approved"):
+    award_id: Id
+    approved_by: Id
+
+
+class AwardRejected(RewardEvent, aggregate="reward", name="award_rejected"):
+    award_id: Id
+    rejected_by: Id
+    reason: ShortText
+
+
+class RewardGranted(RewardEvent, aggregate="reward", name="granted"):
+    """A reward a person has received; HR/payroll books money rewards from this event."""
+
+    grant_id: Id
+    person_id: Id
+    kind: RewardKind
+    amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    currency: str | None = None
+    points: int = 0
+    reason: ShortText

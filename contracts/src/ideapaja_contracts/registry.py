@@ -1,0 +1,74 @@
+"""The one list of published event contracts, by CloudEvents type."""
+
+from __future__ import annotations
+
+from ideapaja_contracts.base import Event
+from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
+from ideapaja_contracts.events.idea import (
+    IdeaCommented,
+    IdeaSubmitted,
+    IdeaSupported,
+    IdeaUpdated,
+    IdeaWithdrawn,
+)
+from ideapaja_contracts.events.notification import NotificationDelivered, NotificationFailed
+from ideapaja_contracts.events.progress import (
+    ExperimentCompleted,
+    ExperimentStarted,
+    ImplementationCompleted,
+    ImplementationProgressed,
+    PracticeAdopted,
+    PracticePublished,
+)
+from ideapaja_contracts.events.review import (
+    IdeaForwarded,
+    IdeaMerged,
+    InfoRequested,
+    ReviewDecided,
+    ScreeningStarted,
+)
+from ideapaja_contracts.events.reward import (
+    AwardApproved,
+    AwardProposed,
+    AwardRejected,
+    PointsAwarded,
+    RewardGranted,
+)
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    IdeaSubmitted,
+    IdeaUpdated,
+    IdeaWithdrawn,
+    IdeaSupported,
+    IdeaCommented,
+    ScreeningStarted,
+    InfoRequested,
+    ReviewDecided,
+    IdeaMerged,
+    IdeaForwarded,
+    ExperimentStarted,
+    ExperimentCompleted,
+    ImplementationProgressed,
+    ImplementationCompleted,
+    PracticePublished,
+    PracticeAdopted,
+    PointsAwarded,
+    AwardProposed,
+    AwardApproved,
+    AwardRejected,
+    RewardGranted,
+    NotificationDelivered,
+    NotificationFailed,
+    UnitUpserted,
+    PersonUpserted,
+    PersonLeft,
+)
+
+EVENTS_BY_TYPE: dict[str, type[Event]] = {cls.event_type(): cls for cls in ALL_EVENTS}
+
+if len(EVENTS_BY_TYPE) != len(ALL_EVENTS):  # pragma: no cover - guards a copy-paste mistake
+    raise RuntimeError("two event classes share one CloudEvents type")
+
+
+def event_class(event_type: str) -> type[Event] | None:
+    return EVENTS_BY_TYPE.get(event_type)

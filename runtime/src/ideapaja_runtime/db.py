@@ -1,0 +1,128 @@
+"""Database access shared by the services: one async engine, transactions, Alembic migrations.
+
+The same SQLAlchemy models and migrations run on PostgreSQL (asyncpg) and SQLite (aiosqlite).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
+RUNTIME_VERSION_TABLE = "ideapaja_runtime_version"
+
+# Stable constraint names, so migrations can address them on every dialect.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base for a service's own tables (each service has its own database)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        kwargs: dict[str, Any] = {"echo": echo}
+        if is_sqlite(url):
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if is_sqlite(url):
+            _use_immediate_transactions(self.engine)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session whose work commits on success and rolls back on any exception."""
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+            # Hooks registered during the transaction (e.g. "wake the outbox relay") run only
+            # once the work is durable.
+            for callback in session.sync_session.info.pop("after_commit", []):
+                callback()
+
+    async def migrate(self, service_migrations: Path | None) -> None:
+        """Bring the schema to head: the runtime's own tables, then the service's."""
+        await run_migrations(self.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+        if service_migrations is not None:
+            await run_migrations(self.engine, service_migrations, "alembic_version")
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _use_immediate_transactions(engine: AsyncEngine) -> None:
+    """SQLite: take the write lock at BEGIN, so two writers wait for each other (busy timeout)
+    instead of failing with 'database is locked' when a read transaction tries to upgrade."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def run_migrations(engine: AsyncEngine, script_location: Path, version_table: str) -> None:
+    def upgrade(connection: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(script_location))
+        config.attributes["connection"] = connection
+        config.attributes["version_table"] = version_table
+        command.upgrade(config, "head")
+
+    async with engine.begin() as conn:
+        await conn.run_sync(upgrade)
+
+
+def run_migrations_in_env(target_metadata: MetaData | None = None) -> None:
+    """The body of every ``env.py``: migrate on the connection handed over by ``run_migrations``."""
+    from alembic import context
+
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError(
+            "Ideapaja migrations run when a service starts (Database.migrate), not from the "
+            "alembic CLI"
+        )
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        version_table=context.config.attributes.get("version_table", "alembic_version"),
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

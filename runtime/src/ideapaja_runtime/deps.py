@@ -1,0 +1,25 @@
+"""FastAPI dependencies for a service's routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ideapaja_runtime.service import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def request_traceparent(request: Request) -> str | None:
+    """The caller's W3C trace context, so the events a request causes join its trace."""
+    return request.headers.get("traceparent")
+
+
+TraceparentDep = Annotated[str | None, Depends(request_traceparent)]

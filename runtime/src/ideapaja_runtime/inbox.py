@@ -1,0 +1,43 @@
+"""Inbox: the ids of events a consumer has already handled, written in the same transaction as
+the handler's effect, so a redelivered or re-published event changes nothing the second time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_metadata = MetaData()
+inbox_table = Table(
+    "inbox",
+    _metadata,
+    Column("consumer", String(100), primary_key=True),
+    Column("event_id", String(64), primary_key=True),
+    Column("event_type", String(255), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+
+async def claim(session: AsyncSession, *, consumer: str, event_id: str, event_type: str) -> bool:
+    """Record the event as handled; False if it already was (the caller then does nothing).
+
+    A concurrent claim of the same id by another replica fails on the primary key at commit, so
+    that replica's transaction rolls back and its redelivery finds the row.
+    """
+    existing = await session.execute(
+        select(inbox_table.c.event_id).where(
+            inbox_table.c.consumer == consumer, inbox_table.c.event_id == event_id
+        )
+    )
+    if existing.first() is not None:
+        return False
+    await session.execute(
+        inbox_table.insert().values(
+            consumer=consumer,
+            event_id=event_id,
+            event_type=event_type,
+            processed_at=datetime.now(UTC),
+        )
+    )
+    return True

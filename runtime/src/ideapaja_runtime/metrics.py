@@ -1,0 +1,23 @@
+"""Prometheus metrics shared by every service (one process = one service)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "ideapaja_http_requests_total", "HTTP requests", ["method", "route", "status"]
+)
+HTTP_LATENCY = Histogram("ideapaja_http_request_seconds", "HTTP request latency", ["route"])
+EVENTS_CONSUMED = Counter(
+    "ideapaja_events_consumed_total",
+    "Events taken from JetStream, by outcome (handled, duplicate, skipped, retried, dead_lettered)",
+    ["consumer", "outcome"],
+)
+HANDLER_SECONDS = Histogram("ideapaja_handler_seconds", "Event handler duration", ["consumer"])
+OUTBOX_PUBLISHED = Counter(
+    "ideapaja_outbox_published_total", "Outbox rows published (duplicate = dropped by JetStream)",
+    ["duplicate"],
+)
+OUTBOX_PENDING = Gauge("ideapaja_outbox_pending", "Outbox rows not yet acknowledged by JetStream")
+DEAD_LETTERS = Counter("ideapaja_dead_letters_total", "Events sent to the dead-letter stream",
+                       ["consumer"])

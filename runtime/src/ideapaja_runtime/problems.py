@@ -1,0 +1,100 @@
+"""RFC 9457 problem+json errors: clear to the caller, never leaking internals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ideapaja_runtime.logging import get_logger
+
+log = get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):  # noqa: N818 - named after the RFC's "problem details"
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra
+
+
+def problem_response(
+    status: int, title: str, detail: str = "", *, instance: str = "",
+    headers: dict[str, str] | None = None, **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+PROBLEM_SCHEMA = {
+    "description": "Problem details (RFC 9457)",
+    "content": {
+        PROBLEM_JSON: {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string"},
+                    "title": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "detail": {"type": "string"},
+                    "errors": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        }
+    },
+}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.title, exc.detail, instance=request.url.path,
+                                headers=exc.headers, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in err["loc"] if p != "body"),
+                "message": err["msg"],
+                "type": err["type"],
+            }
+            for err in exc.errors()
+        ]
+        return problem_response(
+            422, "Invalid input",
+            "; ".join(f"{e['field'] or '<body>'}: {e['message']}" for e in errors),
+            instance=request.url.path, errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(exc.status_code, str(exc.detail), instance=request.url.path,
+                                headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_request_error", path=request.url.path)
+        return problem_response(500, "Internal error", "The error was logged.",
+                                instance=request.url.path)

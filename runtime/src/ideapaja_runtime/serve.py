@@ -1,0 +1,35 @@
+"""Run one service process: ``python -m ideapaja_runtime.serve <service-name>``.
+
+Settings come from the environment (``IDEAPAJA_<SERVICE>_…``); SIGTERM/SIGINT shut it down
+gracefully (in-flight handlers finish, committed events are published).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from ideapaja_runtime.service import configure_and_create, discover_services
+
+
+def main(argv: list[str] | None = None) -> None:
+    services = discover_services()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("service", choices=sorted(services))
+    args = parser.parse_args(argv)
+    spec = services[args.service]
+    app, settings = configure_and_create(spec)
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
+        proxy_headers=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,276 @@
+"""One bootstrap for every service: settings → database → NATS → outbox relay → consumers → HTTP.
+
+A service describes itself with a ``ServiceSpec`` (exported as the ``ideapaja.services`` entry
+point named after it); ``create_app`` turns the spec into a running FastAPI + FastStream process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import nats
+from fastapi import APIRouter, FastAPI, Request, Response
+from faststream.nats import NatsBroker
+from nats.aio.client import Client as NatsClient
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ideapaja_runtime import metrics
+from ideapaja_runtime.auth import TokenVerifier
+from ideapaja_runtime.db import Database
+from ideapaja_runtime.logging import configure_logging, get_logger
+from ideapaja_runtime.messaging import ConsumerProcessor, Subscription, register_subscription
+from ideapaja_runtime.outbox import Outbox, OutboxRelay
+from ideapaja_runtime.problems import PROBLEM_SCHEMA, install_problem_handlers, problem_response
+from ideapaja_runtime.settings import ServiceSettings
+from ideapaja_runtime.streams import ensure_streams
+
+log = get_logger(__name__)
+
+ENTRY_POINT_GROUP = "ideapaja.services"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    title: str
+    default_port: int
+    settings_class: type[ServiceSettings]
+    routers: Sequence[APIRouter] = ()
+    # Built once the runtime exists, so handlers can close over settings and adapters.
+    subscriptions: Callable[[Runtime], Sequence[Subscription]] = lambda _runtime: ()
+    migrations: Path | None = None
+    # Extra start/stop work of the service (e.g. background jobs), given the runtime.
+    on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    on_stop: Callable[[Runtime], Awaitable[None]] | None = None
+    tags: Sequence[dict[str, str]] = field(default_factory=tuple)
+
+    def load_settings(self, **overrides: Any) -> ServiceSettings:
+        return self.settings_class(**overrides)
+
+
+def discover_services() -> dict[str, ServiceSpec]:
+    """Every installed service, found by its package metadata (no list to edit)."""
+    specs: dict[str, ServiceSpec] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        spec = ep.load()
+        if not isinstance(spec, ServiceSpec):
+            raise TypeError(f"entry point {ep.name} is not a ServiceSpec")
+        specs[spec.name] = spec
+    return dict(sorted(specs.items(), key=lambda item: item[1].default_port))
+
+
+class Runtime:
+    """The live parts of one service process."""
+
+    def __init__(self, spec: ServiceSpec, settings: ServiceSettings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.source = settings.source or f"/ideapaja/{spec.name}"
+        self.db = Database(settings.database_url)
+        self.broker = NatsBroker(
+            settings.nats_url,
+            user=settings.nats_user,
+            password=settings.nats_password,
+            graceful_timeout=settings.shutdown_timeout_seconds,
+            name=f"ideapaja-{spec.name}-consumers",
+        )
+        self.nc: NatsClient | None = None
+        self.relay: OutboxRelay | None = None
+        self.outbox = Outbox(self.source, on_added=self._wake_relay)
+        self.processors: list[ConsumerProcessor] = []
+        self.started = False
+
+    def _wake_relay(self) -> None:
+        if self.relay is not None:
+            self.relay.wake()
+
+    @property
+    def js(self) -> Any:
+        assert self.nc is not None, "runtime not started"
+        return self.nc.jetstream(timeout=self.settings.publish_timeout_seconds)
+
+    async def start(self) -> None:
+        settings = self.settings
+        await self.db.migrate(self.spec.migrations)
+        self.nc = await nats.connect(
+            settings.nats_url,
+            user=settings.nats_user,
+            password=settings.nats_password,
+            name=f"ideapaja-{self.spec.name}",
+            max_reconnect_attempts=-1,
+        )
+        js = self.js
+        await ensure_streams(js, settings)
+        self.relay = OutboxRelay(
+            self.db,
+            js,
+            stream=settings.lifecycle_stream,
+            batch_size=settings.outbox_batch_size,
+            poll_seconds=settings.outbox_poll_seconds,
+            publish_timeout=settings.publish_timeout_seconds,
+        )
+        self.relay.start()
+        for subscription in self.spec.subscriptions(self):
+            processor = ConsumerProcessor(
+                service=self.spec.name,
+                subscription=subscription,
+                settings=settings,
+                db=self.db,
+                outbox=self.outbox,
+                js=js,
+            )
+            register_subscription(self.broker, processor)
+            self.processors.append(processor)
+        await self.broker.start()
+        if self.spec.on_start is not None:
+            await self.spec.on_start(self)
+        self.started = True
+        log.info("service_started", consumers=[p.consumer for p in self.processors])
+
+    async def stop(self) -> None:
+        """Graceful: stop fetching, let in-flight handlers finish, publish what they committed."""
+        self.started = False
+        if self.spec.on_stop is not None:
+            await self.spec.on_stop(self)
+        await self.broker.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        if self.nc is not None and not self.nc.is_closed:
+            await self.nc.drain()
+        await self.db.dispose()
+        log.info("service_stopped")
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            await self.db.ping()
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        checks["nats"] = "ok" if self.nc is not None and self.nc.is_connected else "disconnected"
+        if self.relay is not None:
+            try:
+                pending = await self.relay.pending()
+                metrics.OUTBOX_PENDING.set(pending)
+                checks["outbox_pending"] = str(pending)
+            except Exception as exc:
+                checks["outbox_pending"] = f"error: {type(exc).__name__}"
+        return checks
+
+
+class BodySizeLimit:
+    """Refuses request bodies over ``max_bytes`` with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            413, "Request body too large", f"The limit is {self.max_bytes} bytes."
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or spec.load_settings()
+    runtime = Runtime(spec, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=f"Ideapaja {spec.title}",
+        version="1.0.0",
+        lifespan=lifespan,
+        responses={
+            401: PROBLEM_SCHEMA, 403: PROBLEM_SCHEMA, 413: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA
+        },
+        openapi_tags=list(spec.tags) or None,
+    )
+    app.state.runtime = runtime
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings)
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        metrics.HTTP_LATENCY.labels(path).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": spec.name}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: database and NATS reachable",
+        responses={503: {"description": "Not ready"}},
+    )
+    async def readyz(response: Response) -> dict[str, Any]:
+        checks = await runtime.readiness()
+        ready = runtime.started and checks.get("database") == "ok" and checks.get("nats") == "ok"
+        response.status_code = 200 if ready else 503
+        return {"status": "ready" if ready else "not ready", "checks": checks}
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics",
+             response_class=Response)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def configure_and_create(spec: ServiceSpec) -> tuple[FastAPI, ServiceSettings]:
+    settings = spec.load_settings()
+    configure_logging(spec.name, settings.log_level)
+    return create_app(spec, settings), settings

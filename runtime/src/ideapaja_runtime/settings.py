@@ -1,0 +1,65 @@
+"""Settings every service shares. Each service subclasses with its own env prefix.
+
+Example: the intake service reads ``IDEAPAJA_INTAKE_DATABASE_URL``, ``IDEAPAJA_INTAKE_NATS_URL``…
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ideapaja_contracts.streams import (
+    DEFAULT_DEAD_LETTER_STREAM,
+    DEFAULT_HR_STREAM,
+    DEFAULT_LIFECYCLE_STREAM,
+)
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IDEAPAJA_", extra="ignore")
+
+    # Storage: PostgreSQL (postgresql+asyncpg://…) in production, SQLite (sqlite+aiosqlite:///…)
+    # for the embedded default.
+    database_url: str = "sqlite+aiosqlite:///ideapaja.db"
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_user: str | None = None
+    nats_password: str | None = None
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    # Where this service says its events come from (CloudEvents ``source``).
+    source: str = ""
+
+    lifecycle_stream: str = DEFAULT_LIFECYCLE_STREAM
+    hr_stream: str = DEFAULT_HR_STREAM
+    dead_letter_stream: str = DEFAULT_DEAD_LETTER_STREAM
+    # Replicas for streams this service creates when they are missing (3 on a NATS cluster).
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    # JetStream drops a re-published event with the same id within this window (seconds).
+    duplicate_window_seconds: float = Field(default=600.0, gt=0)
+
+    # Consumers: a failing event is redelivered with these delays (seconds), then dead-lettered.
+    max_deliver: int = Field(default=5, ge=1, le=100)
+    redelivery_backoff: list[float] = Field(default_factory=lambda: [1.0, 5.0, 15.0, 30.0])
+    ack_wait_seconds: float = Field(default=60.0, gt=0)
+    fetch_timeout_seconds: float = Field(default=2.0, gt=0)
+
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=100, ge=1, le=1000)
+    publish_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    # Authentication: RS256 tokens from the city's identity provider or the dev issuer.
+    auth_public_key_file: Path | None = None
+    auth_public_key: str | None = None
+    auth_issuer: str = "ideapaja-dev"
+    auth_audience: str = "ideapaja"
+    auth_algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+    auth_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    auth_roles_claim: str = "roles"
+    auth_units_claim: str = "units"
+
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    shutdown_timeout_seconds: float = Field(default=15.0, gt=0)
