@@ -47,8 +47,8 @@ def incompatibilities(old: Schema, new: Schema) -> list[str]:
         old_shape = _shape(old_field, old)
         new_shape = _shape(new_props[name], new)
         if old_shape != new_shape:
-            widened_enum = (
-                old_shape[0] == new_shape[0] == "enum" and set(old_shape[1]) <= set(new_shape[1])
+            widened_enum = old_shape[0] == new_shape[0] == "enum" and set(old_shape[1]) <= set(
+                new_shape[1]
             )
             if not widened_enum:
                 problems.append(f"field {name!r} changed type: {old_shape} -> {new_shape}")

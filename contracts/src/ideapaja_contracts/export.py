@@ -58,8 +58,11 @@ def asyncapi_document() -> dict[str, Any]:
             "title": "Ideapaja events",
             "version": "1.0.0",
             "description": (
-                "Lifecycle events on " + ", ".join(LIFECYCLE_SUBJECTS) + "; HR records on "
-                + ", ".join(HR_SUBJECTS) + ". CloudEvents 1.0 binary mode over NATS headers; "
+                "Lifecycle events on "
+                + ", ".join(LIFECYCLE_SUBJECTS)
+                + "; HR records on "
+                + ", ".join(HR_SUBJECTS)
+                + ". CloudEvents 1.0 binary mode over NATS headers; "
                 "Nats-Msg-Id equals ce-id."
             ),
         },

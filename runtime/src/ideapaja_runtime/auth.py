@@ -35,8 +35,9 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         if not self.key:
-            raise Problem(503, "Authentication not configured",
-                          "The service has no token verification key.")
+            raise Problem(
+                503, "Authentication not configured", "The service has no token verification key."
+            )
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -48,8 +49,12 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.PyJWTError as exc:
-            raise Problem(401, "Invalid token", str(exc),
-                          headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
+            raise Problem(
+                401,
+                "Invalid token",
+                str(exc),
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ) from exc
         roles = claims.get(self.settings.auth_roles_claim) or []
         units = claims.get(self.settings.auth_units_claim) or []
         if not isinstance(roles, list) or not isinstance(units, list):
@@ -69,8 +74,12 @@ async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Problem(401, "Authentication required", "Send an Authorization: Bearer token.",
-                      headers={"WWW-Authenticate": "Bearer"})
+        raise Problem(
+            401,
+            "Authentication required",
+            "Send an Authorization: Bearer token.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier.verify(credentials.credentials)
 
@@ -83,7 +92,9 @@ def require_roles(*roles: str) -> Any:
 
     async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has_any(*roles):
-            raise Problem(403, "Forbidden", f"This action needs one of the roles: {', '.join(roles)}")
+            raise Problem(
+                403, "Forbidden", f"This action needs one of the roles: {', '.join(roles)}"
+            )
         return principal
 
     return Depends(check)

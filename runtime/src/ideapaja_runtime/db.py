@@ -14,7 +14,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 
 RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"

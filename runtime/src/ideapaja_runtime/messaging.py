@@ -41,7 +41,7 @@ DLQ_CONSUMER = "Ideapaja-Consumer"
 DLQ_DELIVERIES = "Ideapaja-Deliveries"
 
 
-class RetryLater(Exception):  # noqa: N818 - it names what should happen, not a failure kind
+class RetryLater(Exception):
     """Raise from a handler when the event cannot be handled *yet* (e.g. an event it depends on
     has not arrived). It is redelivered with back-off like any error, then dead-lettered."""
 
@@ -158,8 +158,12 @@ class ConsumerProcessor:
                 return
             delay = self.redelivery_delay(delivered)
             metrics.EVENTS_CONSUMED.labels(self.consumer, "retried").inc()
-            log.warning("event_handler_failed", error=_describe(exc), retry_in=delay,
-                        exc_info=not isinstance(exc, RetryLater))
+            log.warning(
+                "event_handler_failed",
+                error=_describe(exc),
+                retry_in=delay,
+                exc_info=not isinstance(exc, RetryLater),
+            )
             await message.nack(delay=delay)
             return
         finally:
@@ -250,5 +254,6 @@ def register_subscription(
         decoder=_raw_body,
         ack_policy=AckPolicy.MANUAL,
         title=processor.consumer,
-        description=f"{processor.service} consumes {', '.join(c.event_type() for c in sub.handlers)}",
+        description=f"{processor.service} consumes "
+        + ", ".join(cls.event_type() for cls in sub.handlers),
     )(on_message)

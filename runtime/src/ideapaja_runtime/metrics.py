@@ -15,9 +15,11 @@ EVENTS_CONSUMED = Counter(
 )
 HANDLER_SECONDS = Histogram("ideapaja_handler_seconds", "Event handler duration", ["consumer"])
 OUTBOX_PUBLISHED = Counter(
-    "ideapaja_outbox_published_total", "Outbox rows published (duplicate = dropped by JetStream)",
+    "ideapaja_outbox_published_total",
+    "Outbox rows published (duplicate = dropped by JetStream)",
     ["duplicate"],
 )
 OUTBOX_PENDING = Gauge("ideapaja_outbox_pending", "Outbox rows not yet acknowledged by JetStream")
-DEAD_LETTERS = Counter("ideapaja_dead_letters_total", "Events sent to the dead-letter stream",
-                       ["consumer"])
+DEAD_LETTERS = Counter(
+    "ideapaja_dead_letters_total", "Events sent to the dead-letter stream", ["consumer"]
+)

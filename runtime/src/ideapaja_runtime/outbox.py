@@ -15,7 +15,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import JSON
 

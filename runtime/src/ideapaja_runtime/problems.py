@@ -16,7 +16,7 @@ log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
-class Problem(Exception):  # noqa: N818 - named after the RFC's "problem details"
+class Problem(Exception):
     def __init__(
         self,
         status: int,
@@ -35,8 +35,13 @@ class Problem(Exception):  # noqa: N818 - named after the RFC's "problem details
 
 
 def problem_response(
-    status: int, title: str, detail: str = "", *, instance: str = "",
-    headers: dict[str, str] | None = None, **extra: Any,
+    status: int,
+    title: str,
+    detail: str = "",
+    *,
+    instance: str = "",
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
@@ -69,8 +74,14 @@ PROBLEM_SCHEMA = {
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail, instance=request.url.path,
-                                headers=exc.headers, **exc.extra)
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            instance=request.url.path,
+            headers=exc.headers,
+            **exc.extra,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -83,18 +94,25 @@ def install_problem_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         return problem_response(
-            422, "Invalid input",
+            422,
+            "Invalid input",
             "; ".join(f"{e['field'] or '<body>'}: {e['message']}" for e in errors),
-            instance=request.url.path, errors=errors,
+            instance=request.url.path,
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(exc.status_code, str(exc.detail), instance=request.url.path,
-                                headers=getattr(exc, "headers", None))
+        return problem_response(
+            exc.status_code,
+            str(exc.detail),
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_request_error", path=request.url.path)
-        return problem_response(500, "Internal error", "The error was logged.",
-                                instance=request.url.path)
+        return problem_response(
+            500, "Internal error", "The error was logged.", instance=request.url.path
+        )

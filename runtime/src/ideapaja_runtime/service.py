@@ -16,7 +16,9 @@ from typing import Any
 
 import nats
 from fastapi import APIRouter, FastAPI, Request, Response
+from faststream import AckPolicy
 from faststream.nats import NatsBroker
+from faststream.security import SASLPlaintext
 from nats.aio.client import Client as NatsClient
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -74,10 +76,16 @@ class Runtime:
         self.settings = settings
         self.source = settings.source or f"/ideapaja/{spec.name}"
         self.db = Database(settings.database_url)
+        security = (
+            SASLPlaintext(username=settings.nats_user, password=settings.nats_password or "")
+            if settings.nats_user
+            else None
+        )
         self.broker = NatsBroker(
             settings.nats_url,
-            user=settings.nats_user,
-            password=settings.nats_password,
+            security=security,
+            # Every subscriber acks explicitly (messaging.py); no library default decides.
+            ack_policy=AckPolicy.MANUAL,
             graceful_timeout=settings.shutdown_timeout_seconds,
             name=f"ideapaja-{spec.name}-consumers",
         )
@@ -224,7 +232,10 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         version="1.0.0",
         lifespan=lifespan,
         responses={
-            401: PROBLEM_SCHEMA, 403: PROBLEM_SCHEMA, 413: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA
+            401: PROBLEM_SCHEMA,
+            403: PROBLEM_SCHEMA,
+            413: PROBLEM_SCHEMA,
+            422: PROBLEM_SCHEMA,
         },
         openapi_tags=list(spec.tags) or None,
     )
@@ -235,7 +246,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
         route = request.scope.get("route")
@@ -260,8 +273,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         response.status_code = 200 if ready else 503
         return {"status": "ready" if ready else "not ready", "checks": checks}
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics",
-             response_class=Response)
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -22,7 +22,9 @@ from pathlib import Path
 import pytest
 
 RUN_ID = uuid.uuid4().hex[:8]
-PG_ADMIN_URL = os.environ.get("IDEAPAJA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "IDEAPAJA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def free_port() -> int:
@@ -62,9 +64,17 @@ class NatsServer:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js",
-             "-sd", str(self.store)],
+        self.process = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
+            [
+                nats_server_binary(),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-js",
+                "-sd",
+                str(self.store),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -1,0 +1,69 @@
+"""A minimal service used to test the runtime on a real NATS server and real databases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaWithdrawn
+from ideapaja_runtime.messaging import HandlerContext, Subscription
+from ideapaja_runtime.service import Runtime, ServiceSpec
+from ideapaja_runtime.settings import ServiceSettings
+
+metadata = MetaData()
+effects = Table(
+    "effects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("idea_id", String(64)),
+    Column("event_id", String(64)),
+)
+
+
+class SampleSettings(ServiceSettings):
+    model_config = {"env_prefix": "IDEAPAJA_SAMPLE_"}
+
+
+class Behaviour:
+    """What the handler does, switchable per test."""
+
+    def __init__(self) -> None:
+        self.fail_for: set[str] = set()
+        self.calls: list[str] = []
+        self.withdraw_on_submit = False
+
+
+def build(behaviour: Behaviour) -> ServiceSpec:
+    async def record_submission(event: IdeaSubmitted, ctx: HandlerContext) -> None:
+        behaviour.calls.append(event.idea_id)
+        await ctx.session.execute(
+            effects.insert().values(idea_id=event.idea_id, event_id=ctx.envelope.id)
+        )
+        if event.idea_id in behaviour.fail_for:
+            raise RuntimeError(f"simulated failure for {event.idea_id}")
+        if behaviour.withdraw_on_submit:
+            await ctx.publish(
+                IdeaWithdrawn(idea_id=event.idea_id, withdrawn_by="p-1", reason="test")
+            )
+
+    def subscriptions(_runtime: Runtime) -> Sequence[Subscription]:
+        return [Subscription("submissions", {IdeaSubmitted: record_submission})]
+
+    return ServiceSpec(
+        name="sample",
+        title="Sample",
+        default_port=0,
+        settings_class=SampleSettings,
+        subscriptions=subscriptions,
+        migrations=Path(__file__).parent / "migrations",
+    )
+
+
+async def count_effects(session: AsyncSession, idea_id: str) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(effects).where(effects.c.idea_id == idea_id)
+    )
+    return int(result.scalar_one())

@@ -1,0 +1,50 @@
+"""Builders shared by the runtime tests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
+from ideapaja_runtime.settings import ServiceSettings
+
+
+def make_idea(idea_id: str | None = None) -> IdeaSubmitted:
+    return IdeaSubmitted(
+        idea_id=idea_id or f"i-{uuid.uuid4().hex[:10]}",
+        title="Kirjaston aukioloajat",
+        problem="Asiakkaat eivät ehdi kirjastoon.",
+        solution="Omatoimikirjasto iltaisin.",
+        scope=Scope.UNIT,
+        unit_id="u-kirjasto",
+        author_ids=["p-1001"],
+        author_ref="a-x1",
+    )
+
+
+def fast_settings(**overrides: Any) -> ServiceSettings:
+    values: dict[str, Any] = {
+        "max_deliver": 3,
+        "redelivery_backoff": [0.1, 0.1, 0.1],
+        "fetch_timeout_seconds": 0.5,
+        "outbox_poll_seconds": 0.2,
+        "ack_wait_seconds": 5,
+        "shutdown_timeout_seconds": 5,
+    }
+    values.update(overrides)
+    return ServiceSettings(**values)
+
+
+async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll an async ``check`` until it returns a truthy value (or raise after ``timeout``)."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")

@@ -1,0 +1,126 @@
+"""Consumers on a real NATS server and real databases: dedupe, redelivery, dead letters."""
+
+from __future__ import annotations
+
+import json
+
+import nats
+from nats.js import JetStreamContext
+from runtime_sample_service import Behaviour, count_effects
+from runtime_testkit import eventually, make_idea
+
+from ideapaja_contracts import encode
+from ideapaja_runtime.messaging import DLQ_CONSUMER, DLQ_DELIVERIES, DLQ_REASON
+from ideapaja_runtime.service import Runtime
+
+
+async def effects_of(runtime: Runtime, idea_id: str) -> int:
+    async with runtime.db.transaction() as session:
+        return await count_effects(session, idea_id)
+
+
+async def dead_letters(js: JetStreamContext, runtime: Runtime) -> list[nats.aio.msg.Msg]:
+    stream = runtime.settings.dead_letter_stream
+    info = await js.stream_info(stream)
+    return [
+        await js.get_msg(stream, seq)
+        for seq in range(info.state.first_seq, info.state.last_seq + 1)
+        if info.state.messages
+    ]
+
+
+async def test_event_is_handled_once_even_when_delivered_again(
+    sample_runtime: Runtime, js: JetStreamContext, behaviour: Behaviour
+) -> None:
+    message = encode(make_idea("i-once"), source="/test")
+    await js.publish(message.subject, message.body, headers=message.headers)
+    await eventually(lambda: effects_of(sample_runtime, "i-once"))
+
+    # The same event again under another Nats-Msg-Id (as after the dedupe window, or a replay):
+    # JetStream stores it, the consumer's inbox makes it a no-op.
+    again = dict(message.headers, **{"Nats-Msg-Id": "replayed-copy"})
+    ack = await js.publish(message.subject, message.body, headers=again)
+    assert not ack.duplicate
+    consumer = sample_runtime.processors[0].consumer
+    stream = sample_runtime.settings.lifecycle_stream
+
+    async def both_acked() -> bool:
+        info = await js.consumer_info(stream, consumer)
+        return info.ack_floor.stream_seq == 2 and info.num_ack_pending == 0
+
+    await eventually(both_acked)
+    assert await effects_of(sample_runtime, "i-once") == 1
+    assert behaviour.calls == ["i-once"]
+
+
+async def test_failing_handler_is_redelivered_then_dead_lettered(
+    sample_runtime: Runtime, js: JetStreamContext, behaviour: Behaviour
+) -> None:
+    behaviour.fail_for.add("i-fails")
+    message = encode(make_idea("i-fails"), source="/test")
+    await js.publish(message.subject, message.body, headers=message.headers)
+
+    letters = await eventually(lambda: dead_letters(js, sample_runtime))
+    assert behaviour.calls == ["i-fails"] * sample_runtime.settings.max_deliver
+    [letter] = letters
+    assert letter.headers is not None
+    assert "simulated failure for i-fails" in letter.headers[DLQ_REASON]
+    assert letter.headers[DLQ_DELIVERIES] == str(sample_runtime.settings.max_deliver)
+    assert letter.headers[DLQ_CONSUMER] == "sample-submissions"
+    assert letter.headers["ce-id"] == message.envelope.id
+    assert letter.data == message.body
+    # Every failed attempt rolled back its effect (and its inbox row).
+    assert await effects_of(sample_runtime, "i-fails") == 0
+
+
+async def test_malformed_payload_is_dead_lettered_and_consumer_keeps_running(
+    sample_runtime: Runtime, js: JetStreamContext, behaviour: Behaviour
+) -> None:
+    good = encode(make_idea("i-after-bad"), source="/test")
+    bad_body = json.loads(good.body)
+    del bad_body["title"]
+    bad_body["scope"] = "galaxy"
+    bad_headers = dict(good.headers, **{"ce-id": "bad-1", "Nats-Msg-Id": "bad-1"})
+    await js.publish(good.subject, json.dumps(bad_body).encode(), headers=bad_headers)
+    await js.publish(
+        good.subject,
+        b"{not json",
+        headers={**bad_headers, "Nats-Msg-Id": "bad-2", "ce-id": "bad-2"},
+    )
+    await js.publish(good.subject, good.body, headers={"Nats-Msg-Id": "no-envelope"})
+    await js.publish(good.subject, good.body, headers=good.headers)
+
+    await eventually(lambda: effects_of(sample_runtime, "i-after-bad"))
+    letters = await eventually(lambda: _at_least(3, dead_letters(js, sample_runtime)))
+    reasons = [m.headers[DLQ_REASON] for m in letters if m.headers]
+    assert "title: Field required" in reasons[0]
+    assert "scope" in reasons[0]
+    assert "ValidationError" in reasons[1] and "json" in reasons[1].lower()
+    assert "missing CloudEvents header" in reasons[2]
+    # Invalid events are not retried: the handler never saw them.
+    assert behaviour.calls == ["i-after-bad"]
+
+
+async def _at_least(n: int, letters_coro: object) -> list[nats.aio.msg.Msg] | None:
+    letters = await letters_coro  # type: ignore[misc]
+    return letters if len(letters) >= n else None
+
+
+async def test_events_published_by_a_handler_go_out_through_the_outbox(
+    sample_runtime: Runtime, js: JetStreamContext, behaviour: Behaviour
+) -> None:
+    behaviour.withdraw_on_submit = True
+    message = encode(make_idea("i-chain"), source="/test")
+    await js.publish(message.subject, message.body, headers=message.headers)
+    sub = await js.subscribe(
+        "ideapaja.idea.withdrawn.v1", stream=sample_runtime.settings.lifecycle_stream
+    )
+    follow_up = await sub.next_msg(timeout=10)
+    assert follow_up.headers is not None
+    assert follow_up.headers["ce-type"] == "ideapaja.idea.withdrawn.v1"
+    assert follow_up.headers["ce-source"] == "/ideapaja/sample"
+    # The follow-up continues the trace of the event that caused it.
+    assert (
+        follow_up.headers["traceparent"].split("-")[1] == message.envelope.traceparent.split("-")[1]
+    )  # type: ignore[union-attr]
+    assert json.loads(follow_up.data)["idea_id"] == "i-chain"

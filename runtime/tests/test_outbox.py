@@ -1,0 +1,106 @@
+"""The outbox publishes every committed event exactly once into the stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nats
+import pytest
+from runtime_testkit import fast_settings, make_idea
+
+from ideapaja_runtime.db import Database
+from ideapaja_runtime.outbox import Outbox, OutboxRelay
+from ideapaja_runtime.streams import ensure_streams
+
+
+class Crash(Exception):
+    pass
+
+
+async def test_relay_crash_between_publish_and_mark_sent_publishes_once(
+    nats_url: str, database_url: str
+) -> None:
+    settings = fast_settings(nats_url=nats_url, database_url=database_url)
+    db = Database(database_url)
+    await db.migrate(None)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, settings)
+    outbox = Outbox("/test")
+    async with db.transaction() as session:
+        for i in range(3):
+            await outbox.add(session, make_idea(f"i-crash-{i}"))
+
+    async def crash_after_first(row: dict[str, Any]) -> None:
+        raise Crash(row["event_id"])
+
+    crashing = OutboxRelay(
+        db, js, stream=settings.lifecycle_stream, after_publish=crash_after_first
+    )
+    with pytest.raises(Crash):
+        await crashing.drain()
+    # The first event reached the stream but its row was not marked sent.
+    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 1
+    assert await crashing.pending() == 3
+
+    recovered = OutboxRelay(db, js, stream=settings.lifecycle_stream)
+    assert await recovered.drain() == 3
+    assert await recovered.pending() == 0
+    info = await js.stream_info(settings.lifecycle_stream)
+    assert info.state.messages == 3, "the re-published first event must be dropped as duplicate"
+
+    sub = await js.pull_subscribe("ideapaja.>", durable="check", stream=settings.lifecycle_stream)
+    msgs = await sub.fetch(3, timeout=2)
+    assert sorted(m.headers["ce-subject"] for m in msgs) == [f"i-crash-{i}" for i in range(3)]
+    assert all(m.headers["Nats-Msg-Id"] == m.headers["ce-id"] for m in msgs)
+    await nc.close()
+    await db.dispose()
+
+
+async def test_rolled_back_transaction_publishes_nothing(nats_url: str, sqlite_url: str) -> None:
+    settings = fast_settings(nats_url=nats_url, database_url=sqlite_url)
+    db = Database(sqlite_url)
+    await db.migrate(None)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, settings)
+    outbox = Outbox("/test")
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            await outbox.add(session, make_idea("i-rollback"))
+            raise RuntimeError("the state change failed")
+    relay = OutboxRelay(db, js, stream=settings.lifecycle_stream)
+    assert await relay.drain() == 0
+    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 0
+    await nc.close()
+    await db.dispose()
+
+
+async def test_relay_retries_while_nats_is_down_and_delivers_after(
+    nats_server: Any, sqlite_url: str
+) -> None:
+    settings = fast_settings(nats_url=nats_server.url, database_url=sqlite_url)
+    db = Database(sqlite_url)
+    await db.migrate(None)
+    nc = await nats.connect(nats_server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    js = nc.jetstream()
+    await ensure_streams(js, settings)
+    nats_server.stop()
+    outbox = Outbox("/test")
+    async with db.transaction() as session:
+        await outbox.add(session, make_idea("i-outage"))
+    relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, publish_timeout=0.5)
+    with pytest.raises(Exception):  # noqa: B017 - any publish failure while the server is down
+        await relay.drain()
+    assert await relay.pending() == 1
+    nats_server.start()
+    for _ in range(50):
+        if nc.is_connected:
+            break
+        import asyncio
+
+        await asyncio.sleep(0.1)
+    assert await relay.drain() == 1
+    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 1
+    await nc.close()
+    await db.dispose()
