@@ -7,6 +7,9 @@ from typing import Any
 
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_runtime.settings import ServiceSettings
+from ideapaja_runtime.testing import eventually
+
+__all__ = ["eventually", "fast_settings", "make_idea"]
 
 
 def make_idea(idea_id: str | None = None) -> IdeaSubmitted:
@@ -33,18 +36,3 @@ def fast_settings(**overrides: Any) -> ServiceSettings:
     }
     values.update(overrides)
     return ServiceSettings(**values)
-
-
-async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll an async ``check`` until it returns a truthy value (or raise after ``timeout``)."""
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
