@@ -147,11 +147,18 @@ class Runtime:
         self.started = False
         if self.spec.on_stop is not None:
             await self.spec.on_stop(self)
-        await self.broker.stop()
+        try:
+            await self.broker.stop()
+        except Exception as exc:  # NATS unreachable: in-flight handlers are done, nothing to ack
+            log.warning("broker_stop_failed", error=repr(exc))
         if self.relay is not None:
             await self.relay.stop()
         if self.nc is not None and not self.nc.is_closed:
-            await self.nc.drain()
+            try:
+                await self.nc.drain()
+            except Exception as exc:  # server gone: nothing left to flush, just close
+                log.warning("nats_drain_failed", error=repr(exc))
+                await self.nc.close()
         await self.db.dispose()
         log.info("service_stopped")
 

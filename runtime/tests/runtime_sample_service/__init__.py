@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaWithdrawn
+from ideapaja_runtime.auth import CurrentPrincipal, Principal, require_roles
 from ideapaja_runtime.messaging import HandlerContext, Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
 from ideapaja_runtime.settings import ServiceSettings
@@ -34,11 +38,32 @@ class Behaviour:
         self.fail_for: set[str] = set()
         self.calls: list[str] = []
         self.withdraw_on_submit = False
+        self.slow_seconds = 0.0
+
+
+router = APIRouter(tags=["sample"])
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=50)
+
+
+@router.get("/whoami", summary="Who the token says the caller is")
+async def whoami(principal: CurrentPrincipal) -> dict[str, object]:
+    return {"person_id": principal.person_id, "roles": sorted(principal.roles)}
+
+
+@router.post("/notes", summary="Admins only: echo a short note", status_code=201)
+async def add_note(note: Note, principal: Principal = require_roles("admin")) -> Note:
+    return note
 
 
 def build(behaviour: Behaviour) -> ServiceSpec:
     async def record_submission(event: IdeaSubmitted, ctx: HandlerContext) -> None:
         behaviour.calls.append(event.idea_id)
+        if behaviour.slow_seconds:
+            await asyncio.sleep(behaviour.slow_seconds)
         await ctx.session.execute(
             effects.insert().values(idea_id=event.idea_id, event_id=ctx.envelope.id)
         )
@@ -57,6 +82,7 @@ def build(behaviour: Behaviour) -> ServiceSpec:
         title="Sample",
         default_port=0,
         settings_class=SampleSettings,
+        routers=[router],
         subscriptions=subscriptions,
         migrations=Path(__file__).parent / "migrations",
     )

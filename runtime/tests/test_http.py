@@ -1,0 +1,196 @@
+"""Every endpoint's frame: authentication, roles, limits, problem+json, health and metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import jwt
+import pytest
+from runtime_sample_service import Behaviour, build
+from runtime_testkit import fast_settings
+
+from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+
+
+@pytest.fixture
+async def sample(
+    nats_url: str, sqlite_url: str, dev_keys: DevKeys
+) -> AsyncIterator[RunningService]:
+    settings = fast_settings(
+        nats_url=nats_url,
+        database_url=sqlite_url,
+        auth_public_key=dev_keys.public_pem,
+        max_body_bytes=2048,
+    )
+    async with running_service(build(Behaviour()), settings) as service:
+        yield service
+
+
+async def test_health_readiness_and_metrics_need_no_token(sample: RunningService) -> None:
+    assert (await sample.client.get("/healthz")).json() == {"status": "ok", "service": "sample"}
+    ready = await sample.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
+    assert ready.json()["checks"]["nats"] == "ok"
+    metrics = await sample.client.get("/metrics")
+    assert "ideapaja_http_requests_total" in metrics.text
+
+
+async def test_readiness_fails_when_nats_is_gone(
+    sample: RunningService, nats_server: object
+) -> None:
+    nats_server.stop()  # type: ignore[attr-defined]
+
+    async def not_ready() -> bool:
+        return (await sample.client.get("/readyz")).status_code == 503
+
+    from ideapaja_runtime.testing import eventually
+
+    await eventually(not_ready)
+
+
+async def test_missing_token_is_401_problem(sample: RunningService) -> None:
+    response = await sample.client.get("/whoami")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.json()["title"] == "Authentication required"
+
+
+async def test_valid_token_names_the_caller(sample: RunningService, dev_keys: DevKeys) -> None:
+    response = await sample.client.get("/whoami", headers=dev_keys.headers("p-1", "employee"))
+    assert response.json() == {"person_id": "p-1", "roles": ["employee"]}
+
+
+def _token(dev_keys: DevKeys, **changes: object) -> str:
+    now = int(time.time())
+    claims: dict[str, object] = {
+        "sub": "p-1",
+        "roles": ["admin"],
+        "iss": "ideapaja-dev",
+        "aud": "ideapaja",
+        "iat": now,
+        "exp": now + 60,
+    }
+    claims.update(changes)
+    return jwt.encode(claims, dev_keys.private_pem, algorithm="RS256")
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "expired",
+        "wrong_issuer",
+        "wrong_audience",
+        "alg_none",
+        "wrong_key",
+        "hs256_with_public_key",
+        "not_yet_valid",
+        "no_subject",
+    ],
+)
+async def test_bad_tokens_are_refused(sample: RunningService, dev_keys: DevKeys, case: str) -> None:
+    now = int(time.time())
+    token = {
+        "expired": lambda: _token(dev_keys, exp=now - 120, iat=now - 240),
+        "wrong_issuer": lambda: _token(dev_keys, iss="https://evil.example"),
+        "wrong_audience": lambda: _token(dev_keys, aud="other-system"),
+        "alg_none": lambda: jwt.encode(
+            {
+                "sub": "p-1",
+                "roles": ["admin"],
+                "iss": "ideapaja-dev",
+                "aud": "ideapaja",
+                "iat": now,
+                "exp": now + 60,
+            },
+            None,
+            algorithm="none",
+        ),
+        "wrong_key": lambda: _token(DevKeys()),
+        "hs256_with_public_key": lambda: _hs256_forgery(dev_keys, now),
+        "not_yet_valid": lambda: _token(dev_keys, nbf=now + 3600),
+        "no_subject": lambda: jwt.encode(
+            {
+                "roles": ["admin"],
+                "iss": "ideapaja-dev",
+                "aud": "ideapaja",
+                "iat": now,
+                "exp": now + 60,
+            },
+            dev_keys.private_pem,
+            algorithm="RS256",
+        ),
+    }[case]()
+    response = await sample.client.get("/whoami", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401, response.text
+    assert response.json()["title"] == "Invalid token"
+
+
+def _hs256_forgery(dev_keys: DevKeys, now: int) -> str:
+    """The classic key-confusion attack: sign HS256 with the RSA public key as the secret."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = b64(
+        json.dumps(
+            {
+                "sub": "p-1",
+                "roles": ["admin"],
+                "iss": "ideapaja-dev",
+                "aud": "ideapaja",
+                "iat": now,
+                "exp": now + 60,
+            }
+        ).encode()
+    )
+    signature = hmac.new(
+        dev_keys.public_pem.encode(), f"{header}.{payload}".encode(), hashlib.sha256
+    ).digest()
+    return f"{header}.{payload}.{b64(signature)}"
+
+
+async def test_role_check_is_403_problem(sample: RunningService, dev_keys: DevKeys) -> None:
+    response = await sample.client.post(
+        "/notes", json={"text": "hei"}, headers=dev_keys.headers("p-1", "employee")
+    )
+    assert response.status_code == 403
+    assert "admin" in response.json()["detail"]
+    allowed = await sample.client.post(
+        "/notes", json={"text": "hei"}, headers=dev_keys.headers("p-2", "admin")
+    )
+    assert allowed.status_code == 201
+
+
+async def test_invalid_input_is_422_naming_the_field(
+    sample: RunningService, dev_keys: DevKeys
+) -> None:
+    response = await sample.client.post(
+        "/notes", json={"text": "x" * 51, "extra": 1}, headers=dev_keys.headers("p", "admin")
+    )
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"text", "extra"}
+
+
+async def test_oversized_body_is_413(sample: RunningService, dev_keys: DevKeys) -> None:
+    response = await sample.client.post(
+        "/notes",
+        content=b'{"text": "' + b"x" * 5000 + b'"}',
+        headers={**dev_keys.headers("p", "admin"), "content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_openapi_documents_every_route_with_its_security(sample: RunningService) -> None:
+    spec = (await sample.client.get("/openapi.json")).json()
+    assert spec["paths"]["/notes"]["post"]["security"] == [{"HTTPBearer": []}]
+    assert "401" in spec["paths"]["/whoami"]["get"]["responses"]
