@@ -7,7 +7,7 @@ An event class declares, once, where it travels (its NATS subject) and what it i
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -44,7 +44,7 @@ class Event(BaseModel):
         name: str | None = None,
         version: int = 1,
         subject_root: str | None = None,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
         if aggregate is None or name is None:

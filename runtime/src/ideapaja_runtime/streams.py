@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -14,31 +16,31 @@ log = get_logger(__name__)
 
 
 def stream_configs(settings: ServiceSettings) -> list[StreamConfig]:
-    common = {
-        "storage": StorageType.FILE,
-        "retention": RetentionPolicy.LIMITS,
-        "num_replicas": settings.stream_replicas,
-        "duplicate_window": settings.duplicate_window_seconds,
-    }
+    common = StreamConfig(
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        num_replicas=settings.stream_replicas,
+        duplicate_window=settings.duplicate_window_seconds,
+    )
     return [
-        StreamConfig(
+        replace(
+            common,
             name=settings.lifecycle_stream,
             subjects=LIFECYCLE_SUBJECTS,
             description="Ideapaja idea lifecycle events (CloudEvents, one subject per event type)",
-            **common,
         ),
-        StreamConfig(
+        replace(
+            common,
             name=settings.hr_stream,
             subjects=HR_SUBJECTS,
             description="Organisation data from HR: one subject per unit/person, latest kept",
             max_msgs_per_subject=1,
-            **common,
         ),
-        StreamConfig(
+        replace(
+            common,
             name=settings.dead_letter_stream,
             subjects=DEAD_LETTER_SUBJECTS,
             description="Events a consumer could not handle, with the reason, for operators",
-            **common,
         ),
     ]
 
