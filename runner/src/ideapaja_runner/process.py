@@ -1,0 +1,140 @@
+"""A child process of the runner: output to a log file, graceful stop, log tail on failure.
+
+Children run in their own process group, so a Ctrl-C in the terminal reaches only the runner,
+which then stops them in order (services before the SMTP catcher before NATS). On Linux a child
+also gets SIGTERM if the runner itself dies without cleaning up (``PR_SET_PDEATHSIG``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _child_setup() -> None:  # pragma: no cover - runs in the forked child
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        except OSError:
+            pass
+
+
+class ManagedProcess:
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.log_path = log_path
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
+        self.popen: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+            log.write(f"===== ideapaja up: {self.name} starting at {stamp} =====\n".encode())
+            log.flush()
+            self._log_offset = log.tell()
+            self.popen = subprocess.Popen(  # noqa: S603 - argv built by the runner, no shell
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=self.cwd,
+                process_group=0,
+                preexec_fn=_child_setup,
+            )
+
+    @property
+    def pid(self) -> int | None:
+        return self.popen.pid if self.popen is not None else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll() if self.popen is not None else None
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def terminate(self) -> None:
+        if self.alive():
+            assert self.popen is not None
+            self.popen.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        if self.alive():
+            assert self.popen is not None
+            self.popen.kill()
+
+    def tail(self, lines: int = 40) -> str:
+        """The last ``lines`` lines this run wrote to the log."""
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(0, os.SEEK_END)
+                size = log.tell()
+                start = max(self._log_offset, size - 64 * 1024)
+                log.seek(start)
+                data = log.read()
+        except OSError:
+            return ""
+        text = data.decode("utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def describe_exit(self) -> str:
+        code = self.returncode
+        if code is None:
+            return "running"
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exited with code {code}"
+
+
+def stop_all(
+    processes: Sequence[ManagedProcess],
+    timeout: float,
+    *,
+    force: Callable[[], bool] = lambda: False,
+) -> list[ManagedProcess]:
+    """SIGTERM every live process, wait up to ``timeout`` (or until ``force()``), then SIGKILL.
+
+    Returns the processes that had to be killed.
+    """
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not force():
+        if not any(p.alive() for p in processes):
+            break
+        time.sleep(0.05)
+    killed = [p for p in processes if p.alive()]
+    for process in killed:
+        process.kill()
+    for process in processes:
+        if process.popen is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.popen.wait(5)
+    return killed

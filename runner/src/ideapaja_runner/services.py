@@ -1,0 +1,113 @@
+"""Which services to run and the environment each one gets.
+
+Services are found through their package metadata (entry point group ``ideapaja.services``, the
+same one ``ideapaja_runtime.service.discover_services`` reads), so installing a service package is
+all it takes for ``ideapaja up`` to run it: the runner holds no list of service names. Entry points
+are loaded one by one so a broken service is reported by name instead of hiding the others.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from ideapaja_runtime.service import ENTRY_POINT_GROUP, ServiceSpec
+
+
+class ServiceSelectionError(ValueError):
+    pass
+
+
+def discover(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dict[str, ServiceSpec]:
+    """Load the selected services' specs (all when ``only`` is None), ordered by default port."""
+    available = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    wanted = set(available) if only is None else set(only)
+    unknown = sorted((wanted | set(skip)) - set(available))
+    if unknown:
+        names = ", ".join(sorted(available)) or "none installed"
+        raise ServiceSelectionError(
+            f"unknown service(s): {', '.join(unknown)} (available: {names})"
+        )
+    specs: dict[str, ServiceSpec] = {}
+    problems: list[str] = []
+    for name in sorted(wanted - set(skip)):
+        try:
+            spec = available[name].load()
+        except Exception as exc:
+            problems.append(
+                f"service {name} ({available[name].value}) cannot be loaded: "
+                f"{type(exc).__name__}: {exc}"
+            )
+            continue
+        if not isinstance(spec, ServiceSpec):
+            problems.append(f"entry point {name} is not a ServiceSpec")
+            continue
+        specs[spec.name] = spec
+    if problems:
+        raise ServiceSelectionError(
+            "\n".join(problems) + "\n(leave a service out with --skip NAME or pick with --only)"
+        )
+    return dict(sorted(specs.items(), key=lambda item: item[1].default_port))
+
+
+def env_prefix(spec: ServiceSpec) -> str:
+    """The service's settings prefix, e.g. ``IDEAPAJA_INTAKE_``, from its settings class."""
+    prefix = spec.settings_class.model_config.get("env_prefix")
+    if prefix is None:  # not a ServiceSettings subclass as documented; the agreed convention
+        return f"IDEAPAJA_{spec.name.upper().replace('-', '_')}_"
+    return str(prefix)
+
+
+@dataclass(frozen=True)
+class ServiceRun:
+    """One service as ``ideapaja up`` starts it."""
+
+    spec: ServiceSpec
+    host: str
+    port: int
+    settings: Mapping[str, str]  # setting name (upper case) → value, before the prefix
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def argv(self) -> list[str]:
+        return [sys.executable, "-m", "ideapaja_runtime.serve", self.spec.name]
+
+    def environment(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        env = dict(os.environ if base is None else base)
+        prefix = env_prefix(self.spec)
+        env.update({f"{prefix}{key}": value for key, value in self.settings.items()})
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        return env
+
+
+def service_settings(
+    *,
+    database_url: str,
+    nats_url: str,
+    host: str,
+    port: int,
+    public_key_file: str,
+    smtp_host: str,
+    smtp_port: int,
+    log_level: str,
+    issuer: str,
+    audience: str,
+) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "NATS_URL": nats_url,
+        "HTTP_HOST": host,
+        "HTTP_PORT": str(port),
+        "AUTH_PUBLIC_KEY_FILE": public_key_file,
+        "AUTH_ISSUER": issuer,
+        "AUTH_AUDIENCE": audience,
+        "LOG_LEVEL": log_level,
+        "SMTP_HOST": smtp_host,
+        "SMTP_PORT": str(smtp_port),
+    }

@@ -1,0 +1,74 @@
+"""Where ``ideapaja up`` keeps its data: one state directory, kept across runs.
+
+```
+<state>/
+  nats/                 JetStream store (nats-server ``store_dir``)
+  nats-server.conf      generated on every start
+  dev-issuer/           private.pem, public.pem (RS256 dev token issuer; generated once)
+  mail/                 every mail the SMTP catcher received (<id>.eml + <id>.json)
+  logs/                 <service>.log, nats-server.log, mailcatcher.log
+  <service>.db          one SQLite database per service
+  runner.lock           held while an ``ideapaja up`` uses the directory
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_STATE_DIR = ".ideapaja"
+
+
+@dataclass(frozen=True)
+class StateDir:
+    root: Path
+
+    @classmethod
+    def at(cls, path: str | Path) -> StateDir:
+        return cls(Path(path).expanduser().resolve())
+
+    @property
+    def nats_store(self) -> Path:
+        return self.root / "nats"
+
+    @property
+    def nats_config(self) -> Path:
+        return self.root / "nats-server.conf"
+
+    @property
+    def issuer_dir(self) -> Path:
+        return self.root / "dev-issuer"
+
+    @property
+    def private_key(self) -> Path:
+        return self.issuer_dir / "private.pem"
+
+    @property
+    def public_key(self) -> Path:
+        return self.issuer_dir / "public.pem"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.root / "mail"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "runner.lock"
+
+    def log_file(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+    def database(self, service: str) -> Path:
+        return self.root / f"{service}.db"
+
+    def database_url(self, service: str) -> str:
+        return f"sqlite+aiosqlite:///{self.database(service)}"
+
+    def create(self) -> None:
+        for path in (self.root, self.nats_store, self.issuer_dir, self.mail_dir, self.logs):
+            path.mkdir(parents=True, exist_ok=True)

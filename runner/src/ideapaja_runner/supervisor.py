@@ -1,0 +1,427 @@
+"""``ideapaja up``: the whole embedded stack as local processes, no Docker.
+
+Order on start: check every port (nothing starts if one is taken) → lock the state directory →
+nats-server (JetStream, ``sync_interval: always``) → streams → dev issuer key pair → SMTP catcher
+→ with ``--demo`` the demo organisation into the HR stream → every installed service, each its own
+``python -m ideapaja_runtime.serve <name>`` process → wait for each ``/readyz``.
+
+On Ctrl-C or SIGTERM: services (SIGTERM, then SIGKILL after ``--stop-timeout``), then the SMTP
+catcher, then nats-server; exit code 0. A second signal while stopping kills what is left at once.
+
+If any process dies while the stack runs, the runner prints the tail of its log and stops
+everything with exit code 3; it does not restart it (a crash loop would hide the cause). Exit codes:
+0 stopped by signal, 1 something failed to start, 2 bad options / port taken / state dir in use
+(nothing started), 3 a process died while running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import shlex
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO, TextIO
+
+import httpx
+
+from ideapaja_runner import devissuer, hr_import, natsd
+from ideapaja_runner.ports import PortClaim, PortError, check_ports, connect_host
+from ideapaja_runner.process import ManagedProcess, stop_all
+from ideapaja_runner.services import (
+    ServiceRun,
+    ServiceSelectionError,
+    discover,
+    service_settings,
+)
+from ideapaja_runner.state import StateDir
+
+EXIT_OK, EXIT_START_FAILED, EXIT_USAGE, EXIT_DIED = 0, 1, 2, 3
+SMTP_HOST = "127.0.0.1"
+
+
+@dataclass
+class UpOptions:
+    state_dir: Path = Path(".ideapaja")
+    demo: bool = False
+    host: str = "127.0.0.1"
+    nats_port: int = 4223
+    smtp_port: int = 1025
+    mail_port: int = 8025
+    ports: dict[str, int] = field(default_factory=dict)
+    only: list[str] | None = None
+    skip: list[str] = field(default_factory=list)
+    ready_timeout: float = 60.0
+    stop_timeout: float = 20.0
+    log_level: str = "INFO"
+
+
+class StartError(RuntimeError):
+    pass
+
+
+class _Stop(Exception):  # control flow: a signal asked us to stop
+    pass
+
+
+@contextmanager
+def state_lock(state: StateDir) -> Iterator[None]:
+    """Only one ``ideapaja up`` per state directory (two would share one JetStream store)."""
+    state.root.mkdir(parents=True, exist_ok=True)
+    handle: IO[str] = state.lock_file.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise StartError(
+                f"state directory {state.root} is in use by `ideapaja up` (pid {holder})"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+class Supervisor:
+    def __init__(self, options: UpOptions, out: TextIO | None = None) -> None:
+        self.options = options
+        self.out = out or sys.stdout
+        self.state = StateDir.at(options.state_dir)
+        self.nats: ManagedProcess | None = None
+        self.mail: ManagedProcess | None = None
+        self.services: list[tuple[ServiceRun, ManagedProcess]] = []
+        self.runs: list[ServiceRun] = []
+        self.stop_requested = False
+        self.force = False
+
+    # -- output ------------------------------------------------------------------------------
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def error(self, text: str) -> None:
+        print(f"ideapaja up: {text}", file=sys.stderr, flush=True)
+
+    # -- signals -----------------------------------------------------------------------------
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.stop_requested:
+            self.force = True
+        self.stop_requested = True
+
+    def _check_stop(self) -> None:
+        if self.stop_requested:
+            raise _Stop
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self._check_stop()
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    # -- planning ----------------------------------------------------------------------------
+
+    @property
+    def nats_url(self) -> str:
+        return natsd.nats_url(self.options.nats_port)
+
+    def plan(self) -> None:
+        """Select services and check ports; raises before anything is started."""
+        opts = self.options
+        specs = discover(opts.only, opts.skip)
+        unknown = sorted(set(opts.ports) - set(specs))
+        if unknown:
+            raise ServiceSelectionError(
+                f"--port given for service(s) not started: {', '.join(unknown)}"
+            )
+        claims = [
+            PortClaim(natsd.NATS_HOST, opts.nats_port, "NATS client port (--nats-port)"),
+            PortClaim(SMTP_HOST, opts.smtp_port, "SMTP catcher (--smtp-port)"),
+            PortClaim(opts.host, opts.mail_port, "mail catcher HTTP (--mail-port)"),
+        ]
+        public_key = str(self.state.public_key)
+        for name, spec in specs.items():
+            port = opts.ports.get(name, spec.default_port)
+            how = "--port" if name in opts.ports else "default port"
+            claims.append(PortClaim(opts.host, port, f"service {name} HTTP ({how})"))
+            self.runs.append(
+                ServiceRun(
+                    spec=spec,
+                    host=opts.host,
+                    port=port,
+                    settings=service_settings(
+                        database_url=self.state.database_url(name),
+                        nats_url=self.nats_url,
+                        host=opts.host,
+                        port=port,
+                        public_key_file=public_key,
+                        smtp_host=SMTP_HOST,
+                        smtp_port=opts.smtp_port,
+                        log_level=opts.log_level,
+                        issuer=devissuer.ISSUER,
+                        audience=devissuer.AUDIENCE,
+                    ),
+                )
+            )
+        check_ports(claims)
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run(self) -> int:
+        try:
+            self.plan()
+        except (PortError, ServiceSelectionError) as exc:
+            self.error(f"nothing started:\n{exc}")
+            return EXIT_USAGE
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        code = EXIT_OK
+        try:
+            with state_lock(self.state):
+                try:
+                    self.start()
+                    self.banner()
+                    code = self.watch()
+                except _Stop:
+                    code = EXIT_OK
+                except StartError as exc:
+                    self.error(str(exc))
+                    code = EXIT_START_FAILED
+                finally:
+                    self.shutdown()
+        except StartError as exc:  # the lock
+            self.error(f"nothing started: {exc}")
+            code = EXIT_USAGE
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return code
+
+    def start(self) -> None:
+        self.state.create()
+        self.start_nats()
+        self._check_stop()
+        devissuer.ensure_keypair(self.state)
+        self.start_mail()
+        self._check_stop()
+        if self.options.demo:
+            self.import_demo()
+        for run in self.runs:
+            self._check_stop()
+            process = ManagedProcess(
+                run.name, run.argv, self.state.log_file(run.name), env=run.environment()
+            )
+            process.start()
+            self.services.append((run, process))
+            self.say(f"started {run.name} (pid {process.pid}), log {process.log_path}")
+        self.wait_services_ready()
+
+    def start_nats(self) -> None:
+        opts = self.options
+        try:
+            self.nats = natsd.nats_process(self.state, opts.nats_port)
+        except natsd.NatsStartError as exc:
+            raise StartError(str(exc)) from exc
+        self.nats.start()
+        self.say(
+            f"started nats-server (pid {self.nats.pid}) on {self.nats_url}, "
+            f"JetStream store {self.state.nats_store}"
+        )
+        self._wait_port(self.nats, natsd.NATS_HOST, opts.nats_port, 20.0, "nats-server")
+        self._run_async(self._ensure_streams(), "creating the JetStream streams")
+
+    async def _ensure_streams(self) -> None:
+        from ideapaja_runtime.settings import ServiceSettings
+        from ideapaja_runtime.streams import ensure_streams
+
+        async with hr_import.connect(self.nats_url) as (_nc, js):
+            await ensure_streams(js, ServiceSettings(nats_url=self.nats_url))
+
+    def start_mail(self) -> None:
+        opts = self.options
+        self.mail = ManagedProcess(
+            "mailcatcher",
+            [
+                sys.executable, "-m", "ideapaja_runner.mailcatcher",
+                "--dir", str(self.state.mail_dir),
+                "--smtp-host", SMTP_HOST, "--smtp-port", str(opts.smtp_port),
+                "--http-host", opts.host, "--http-port", str(opts.mail_port),
+            ],
+            self.state.log_file("mailcatcher"),
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+        self.mail.start()
+        self.say(f"started mail catcher (pid {self.mail.pid}), SMTP {SMTP_HOST}:{opts.smtp_port}")
+        self._wait_port(self.mail, SMTP_HOST, opts.smtp_port, 20.0, "SMTP catcher")
+        self._wait_port(
+            self.mail, connect_host(opts.host), opts.mail_port, 20.0, "mail catcher HTTP"
+        )
+
+    def import_demo(self) -> None:
+        summary = self._run_async(
+            hr_import.import_organisation(
+                hr_import.demo_csv_text(), self.nats_url, source="demo/organisation.csv"
+            ),
+            "importing the demo organisation",
+        )
+        self.say(f"demo organisation (Kuusijärvi/Granträsk) imported into the HR stream: {summary}")
+
+    def _run_async(self, coro: object, what: str) -> object:
+        try:
+            return asyncio.run(coro)  # type: ignore[arg-type]
+        except Exception as exc:
+            raise StartError(f"{what} failed: {type(exc).__name__}: {exc}") from exc
+
+    def _wait_port(
+        self, process: ManagedProcess, host: str, port: int, timeout: float, what: str
+    ) -> None:
+        import socket
+
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_stop()
+            if not process.alive():
+                raise StartError(
+                    f"{what} {process.describe_exit()} while starting; "
+                    f"last lines of {process.log_path}:\n{process.tail()}"
+                )
+            with socket.socket() as sock:
+                sock.settimeout(0.5)
+                if sock.connect_ex((host, port)) == 0:
+                    return
+            if time.monotonic() > deadline:
+                raise StartError(
+                    f"{what} did not accept connections on {host}:{port} within {timeout:.0f} s; "
+                    f"last lines of {process.log_path}:\n{process.tail()}"
+                )
+            time.sleep(0.05)
+
+    def service_url(self, run: ServiceRun, path: str = "") -> str:
+        return f"http://{connect_host(run.host)}:{run.port}{path}"
+
+    def wait_services_ready(self) -> None:
+        pending = {run.name: (run, process) for run, process in self.services}
+        last_answer: dict[str, str] = {}
+        deadline = time.monotonic() + self.options.ready_timeout
+        with httpx.Client(timeout=2.0) as client:
+            while pending:
+                for run, process in list(pending.values()):
+                    self._check_stop()
+                    if not process.alive():
+                        raise StartError(
+                            f"service {run.name} {process.describe_exit()} while starting; "
+                            f"last lines of {process.log_path}:\n{process.tail()}"
+                        )
+                    try:
+                        response = client.get(self.service_url(run, "/readyz"))
+                    except httpx.HTTPError as exc:
+                        last_answer[run.name] = f"{type(exc).__name__}"
+                        continue
+                    if response.status_code == 200:
+                        del pending[run.name]
+                        self.say(f"{run.name} is ready on {self.service_url(run)}")
+                    else:
+                        last_answer[run.name] = (
+                            f"HTTP {response.status_code}: {response.text[:300]}"
+                        )
+                if not pending:
+                    break
+                if time.monotonic() > deadline:
+                    details = "\n".join(
+                        f"- {run.name}: last /readyz answer: {last_answer.get(run.name, 'none')}; "
+                        f"last lines of {process.log_path}:\n{process.tail(20)}"
+                        for run, process in pending.values()
+                    )
+                    raise StartError(
+                        f"not ready within {self.options.ready_timeout:.0f} s:\n{details}"
+                    )
+                self._sleep(0.2)
+
+    def banner(self) -> None:
+        opts = self.options
+        mail = f"http://{connect_host(opts.host)}:{opts.mail_port}"
+        state_arg = shlex.quote(str(self.state.root))
+        lines = ["", f"Ideapaja is running (state directory {self.state.root})", ""]
+        for run in self.runs:
+            lines.append(f"  {run.name:<14} {self.service_url(run, '/docs')}")
+        if not self.runs:
+            lines.append("  (no services installed or selected)")
+        lines += [
+            f"  {'NATS':<14} {self.nats_url}  (JetStream, monitoring off)",
+            f"  {'SMTP catcher':<14} smtp://{SMTP_HOST}:{opts.smtp_port}",
+            f"  {'mail':<14} {mail}/messages  (JSON; {mail}/ in a browser)",
+            f"  {'logs':<14} {self.state.logs}/",
+            "",
+            "A token for the APIs (RS256, dev issuer; roles: employee, change_agent, supervisor,",
+            "committee_member, reward_approver, hr, management, admin):",
+            f"  ideapaja token --state-dir {state_arg} --person p-1001 --role employee "
+            "--unit u-kirjasto",
+        ]
+        if opts.demo:
+            lines.append(
+                f"  ideapaja token --state-dir {state_arg} --from-csv --person p-1001"
+                "   (roles and unit from the demo organisation)"
+            )
+        if self.runs:
+            example = self.runs[0]
+            lines.append(
+                f'  curl -H "Authorization: Bearer $(ideapaja token --state-dir {state_arg} '
+                f'--person p-1001 --role employee)" {self.service_url(example, "/readyz")}'
+            )
+        lines += ["", "Stop with Ctrl-C.", ""]
+        self.say("\n".join(lines))
+
+    def watch(self) -> int:
+        while True:
+            self._check_stop()
+            for name, process in self._all_processes():
+                if not process.alive():
+                    self.error(
+                        f"{name} {process.describe_exit()}; stopping everything. "
+                        f"Last lines of {process.log_path}:\n{process.tail()}"
+                    )
+                    return EXIT_DIED
+            time.sleep(0.2)
+
+    def _all_processes(self) -> list[tuple[str, ManagedProcess]]:
+        result = [(run.name, process) for run, process in self.services]
+        if self.mail is not None:
+            result.append(("mail catcher", self.mail))
+        if self.nats is not None:
+            result.append(("nats-server", self.nats))
+        return result
+
+    def shutdown(self) -> None:
+        started = [p for _, p in self.services] + [p for p in (self.mail, self.nats) if p]
+        if not any(p.alive() for p in started):
+            return
+        self.say("stopping…")
+        steps: list[tuple[str, list[ManagedProcess], float]] = [
+            ("services", [p for _, p in self.services], self.options.stop_timeout),
+            ("mail catcher", [self.mail] if self.mail else [], 10.0),
+            ("nats-server", [self.nats] if self.nats else [], 15.0),
+        ]
+        for _what, processes, timeout in steps:
+            if not processes:
+                continue
+            killed = stop_all(processes, timeout, force=lambda: self.force)
+            for process in killed:
+                self.error(f"{process.name} did not stop within {timeout:.0f} s; killed")
+        self.say("stopped.")
+
+
+def up(options: UpOptions) -> int:
+    return Supervisor(options).run()
