@@ -211,6 +211,7 @@ class OutboxRelay:
                     event_id=row["event_id"],
                     subject=row["subject"],
                     stream_seq=ack.seq,
+                    trace_id=_trace_id(row["headers"]),
                     duplicate=bool(ack.duplicate),
                 )
             return len(rows)
@@ -221,3 +222,8 @@ class OutboxRelay:
                 select(outbox_table.c.seq).where(outbox_table.c.sent_at.is_(None))
             )
             return len(result.all())
+
+
+def _trace_id(headers: dict[str, str]) -> str | None:
+    traceparent = headers.get("traceparent", "")
+    return traceparent.split("-")[1] if traceparent.count("-") == 3 else None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from faststream import AckPolicy
 from faststream.nats import NatsBroker
@@ -257,11 +258,27 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         started = time.perf_counter()
-        response = await call_next(request)
+        traceparent = request.headers.get("traceparent", "")
+        structlog.contextvars.bind_contextvars(
+            trace_id=traceparent.split("-")[1] if traceparent.count("-") == 3 else None
+        )
+        try:
+            response = await call_next(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("trace_id")
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
+        elapsed = time.perf_counter() - started
         metrics.HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        metrics.HTTP_LATENCY.labels(path).observe(time.perf_counter() - started)
+        metrics.HTTP_LATENCY.labels(path).observe(elapsed)
+        if path not in ("/healthz", "/readyz", "/metrics"):
+            log.info(
+                "http_request",
+                method=request.method,
+                route=path,
+                status=response.status_code,
+                ms=round(elapsed * 1000, 1),
+            )
         return response
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")

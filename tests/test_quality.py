@@ -1,0 +1,56 @@
+"""The repository stays formatted, linted and true to its README."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def test_ruff_lint_is_clean() -> None:
+    ruff = str(BIN / "ruff") if (BIN / "ruff").exists() else shutil.which("ruff")
+    assert ruff, "ruff is part of the test dependencies"
+    result = _run(ruff, "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    ruff = str(BIN / "ruff") if (BIN / "ruff").exists() else shutil.which("ruff")
+    assert ruff
+    result = _run(ruff, "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _quick_start_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1]
+    block = section.split("```", 2)[1]
+    return [line for line in block.splitlines()[1:] if line.strip()]
+
+
+def test_readme_quick_start_has_exactly_two_commands() -> None:
+    commands = _quick_start_commands()
+    assert len(commands) == 2, commands
+    assert "ideapaja up" in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    result = _run("bash", "-c", "grep -c 'README' .ci/run")
+    assert int(result.stdout.strip() or 0) > 0
+    # .ci/run extracts line two of the Quick start block; prove the extraction finds it.
+    extracted = _run(
+        "awk",
+        '/^## Quick start/ { s = 1; next } s && /^```/ { if (b) exit; b = 1; next } '
+        "b { n++; if (n == 2) { print; exit } }",
+        "README.md",
+    ).stdout.strip()
+    assert extracted == _quick_start_commands()[1]
