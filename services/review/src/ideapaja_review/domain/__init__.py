@@ -1,0 +1,1 @@
+"""Review rules with no I/O: the case lifecycle, routing to reviewers and who may act."""

@@ -1,0 +1,117 @@
+"""The org projection: units and people from HR events, kept as HR last said.
+
+HR publishes one subject per record, and a NAK'd event can be overtaken by a newer one for the
+same record, so every record remembers the HR event time it reflects and ignores older events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitKind, UnitUpserted
+from ideapaja_review.db.models import OrgPersonRoleRow, OrgPersonRow, OrgUnitRow
+from ideapaja_review.domain.routing import REVIEWING_ROLES, OrgPerson, OrgUnit
+from ideapaja_review.timeutil import as_utc
+
+
+def _is_stale(stored: datetime, incoming: datetime) -> bool:
+    return as_utc(incoming) < as_utc(stored)
+
+
+async def upsert_unit(session: AsyncSession, event: UnitUpserted, as_of: datetime) -> bool:
+    """Store the unit; False when a newer version is already stored."""
+    row = await session.get(OrgUnitRow, event.unit_id)
+    if row is None:
+        session.add(
+            OrgUnitRow(
+                unit_id=event.unit_id,
+                kind=event.kind.value,
+                parent_id=event.parent_id,
+                name_fi=event.name_fi,
+                as_of=as_of,
+            )
+        )
+        await session.flush()
+        return True
+    if _is_stale(row.as_of, as_of):
+        return False
+    row.kind = event.kind.value
+    row.parent_id = event.parent_id
+    row.name_fi = event.name_fi
+    row.as_of = as_of
+    await session.flush()
+    return True
+
+
+async def upsert_person(session: AsyncSession, event: PersonUpserted, as_of: datetime) -> bool:
+    """Store the person as active with their unit and roles; False when stale."""
+    if not await _write_person(session, event.person_id, event.unit_id, True, as_of):
+        return False
+    await session.execute(
+        delete(OrgPersonRoleRow).where(OrgPersonRoleRow.person_id == event.person_id)
+    )
+    for role in sorted({r.value for r in event.roles}):
+        session.add(OrgPersonRoleRow(person_id=event.person_id, role=role))
+    await session.flush()
+    return True
+
+
+async def person_left(session: AsyncSession, event: PersonLeft, as_of: datetime) -> bool:
+    """Mark the person inactive (they stay known, so history still names them)."""
+    return await _write_person(session, event.person_id, None, False, as_of)
+
+
+async def _write_person(
+    session: AsyncSession, person_id: str, unit_id: str | None, active: bool, as_of: datetime
+) -> bool:
+    row = await session.get(OrgPersonRow, person_id)
+    if row is None:
+        session.add(OrgPersonRow(person_id=person_id, unit_id=unit_id, active=active, as_of=as_of))
+        await session.flush()
+        return True
+    if _is_stale(row.as_of, as_of):
+        return False
+    if unit_id is not None:
+        row.unit_id = unit_id
+    row.active = active
+    row.as_of = as_of
+    await session.flush()
+    return True
+
+
+async def load_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgPerson]]:
+    """Everything routing needs: all units, and the active people holding a reviewing role
+    (a city has hundreds of those at most, not its whole staff)."""
+    units = {
+        row.unit_id: OrgUnit(row.unit_id, UnitKind(row.kind), row.parent_id)
+        for row in (await session.scalars(select(OrgUnitRow))).all()
+    }
+    result = await session.execute(
+        select(OrgPersonRow.person_id, OrgPersonRow.unit_id, OrgPersonRoleRow.role)
+        .join(OrgPersonRoleRow, OrgPersonRoleRow.person_id == OrgPersonRow.person_id)
+        .where(OrgPersonRow.active.is_(True), OrgPersonRoleRow.role.in_(REVIEWING_ROLES))
+    )
+    roles: dict[tuple[str, str | None], set[str]] = {}
+    for person_id, unit_id, role in result.all():
+        roles.setdefault((person_id, unit_id), set()).add(role)
+    people = [
+        OrgPerson(person_id, unit_id, frozenset(person_roles), active=True)
+        for (person_id, unit_id), person_roles in sorted(roles.items())
+    ]
+    return units, people
+
+
+async def unit_exists(session: AsyncSession, unit_id: str) -> bool:
+    return await session.get(OrgUnitRow, unit_id) is not None
+
+
+async def has_reviewing_role(session: AsyncSession, person_id: str) -> bool:
+    found = await session.scalar(
+        select(OrgPersonRoleRow.role).where(
+            OrgPersonRoleRow.person_id == person_id, OrgPersonRoleRow.role.in_(REVIEWING_ROLES)
+        )
+    )
+    return found is not None

@@ -1,0 +1,153 @@
+"""Builders and helpers shared by the review service's tests."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_contracts import Event, encode
+from ideapaja_contracts.events.hr import HrRole, PersonLeft, PersonUpserted, UnitKind, UnitUpserted
+from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
+from ideapaja_review.db.models import CaseRow
+from ideapaja_review.settings import ReviewSettings
+from ideapaja_runtime.db import Database
+from ideapaja_runtime.messaging import HandlerContext
+from ideapaja_runtime.outbox import Outbox, outbox_table
+from ideapaja_runtime.testing import fast_test_settings
+
+SOURCE = "/test/hr"
+
+
+def unit(unit_id: str, parent_id: str | None = None) -> UnitUpserted:
+    kind = UnitKind.DEPARTMENT if unit_id.startswith("d-") else UnitKind.UNIT
+    return UnitUpserted(unit_id=unit_id, kind=kind, parent_id=parent_id, name_fi=unit_id)
+
+
+def person(person_id: str, unit_id: str, *roles: str) -> PersonUpserted:
+    return PersonUpserted(
+        person_id=person_id,
+        unit_id=unit_id,
+        display_name=person_id,
+        email=f"{person_id}@example.org",
+        roles=[HrRole(r) for r in (roles or ("employee",))],
+    )
+
+
+def left(person_id: str) -> PersonLeft:
+    return PersonLeft(person_id=person_id, left_on="2025-01-31")
+
+
+def idea(
+    idea_id: str | None = None,
+    *,
+    scope: Scope = Scope.UNIT,
+    unit_id: str = "u-kirjasto",
+    authors: Iterable[str] = ("p-author",),
+    anonymous: bool = False,
+) -> IdeaSubmitted:
+    return IdeaSubmitted(
+        idea_id=idea_id or f"i-{uuid.uuid4().hex[:10]}",
+        title="Omatoimikirjasto iltaisin",
+        problem="Asiakkaat eivät ehdi kirjastoon aukioloaikoina.",
+        solution="Avataan omatoimikirjasto arki-iltoihin.",
+        scope=scope,
+        unit_id=unit_id,
+        author_ids=list(authors),
+        author_ref="a-ref1",
+        anonymous=anonymous,
+    )
+
+
+# A small city: two departments, units below them, reviewers of every kind.
+ORG_UNITS = [
+    unit("d-sivistys"),
+    unit("d-tekninen"),
+    unit("u-kirjasto", "d-sivistys"),
+    unit("u-koulu", "d-sivistys"),
+    unit("u-tyhja", "d-sivistys"),  # nobody reviews here: falls back to the department
+    unit("u-puisto", "d-tekninen"),
+]
+ORG_PEOPLE = [
+    person("p-ca-kirjasto", "u-kirjasto", "employee", "change_agent"),
+    person("p-sup-kirjasto", "u-kirjasto", "employee", "supervisor"),
+    person("p-emp-kirjasto", "u-kirjasto", "employee"),
+    person("p-ca-koulu", "u-koulu", "employee", "change_agent"),
+    person("p-ca-sivistys", "d-sivistys", "employee", "change_agent"),
+    person("p-ca-puisto", "u-puisto", "employee", "change_agent"),
+    person("p-com-1", "u-koulu", "employee", "committee_member"),
+    person("p-com-2", "u-puisto", "employee", "committee_member"),
+]
+ORG = [*ORG_UNITS, *ORG_PEOPLE]
+
+
+def review_settings(**overrides: Any) -> ReviewSettings:
+    return ReviewSettings(**fast_test_settings(**overrides))  # type: ignore[arg-type]
+
+
+@dataclass
+class Delivery:
+    """Runs the service's handlers directly in a transaction, as the consumer would."""
+
+    db: Database
+    handlers: dict[type[Event], Callable[[Any, HandlerContext], Awaitable[None]]]
+    outbox: Outbox
+
+    async def __call__(self, event: Event, *, at: datetime | None = None) -> None:
+        envelope = encode(event, source=SOURCE, time=at or datetime.now(UTC)).envelope
+        handler = self.handlers[type(event)]
+        async with self.db.transaction() as session:
+            await handler(event, HandlerContext(session, envelope, self.outbox))
+
+    async def all(self, events: Iterable[Event]) -> None:
+        for event in events:
+            await self(event)
+
+
+async def outbox_events(db: Database, event_type: str | None = None) -> list[dict[str, Any]]:
+    """Event bodies in the outbox (sent or not), oldest first, optionally of one type."""
+    async with db.transaction() as session:
+        rows = (
+            (await session.execute(select(outbox_table).order_by(outbox_table.c.seq)))
+            .mappings()
+            .all()
+        )
+    return [
+        dict(json.loads(row["body"]), _type=row["headers"]["ce-type"])
+        for row in rows
+        if event_type is None or row["headers"]["ce-type"] == event_type
+    ]
+
+
+async def case_count(session: AsyncSession, idea_id: str) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(CaseRow).where(CaseRow.idea_id == idea_id)
+        )
+        or 0
+    )
+
+
+async def stream_events(js: Any, subject: str, stream: str = "IDEAPAJA") -> list[dict[str, Any]]:
+    """Every message now stored on ``subject``, read with a throwaway consumer."""
+    sub = await js.pull_subscribe(subject, stream=stream)
+    try:
+        pending = (await sub.consumer_info()).num_pending
+        messages = await sub.fetch(pending, timeout=5) if pending else []
+        for message in messages:
+            await message.ack()
+        return [dict(json.loads(m.data), _id=m.headers["ce-id"]) for m in messages]
+    finally:
+        await sub.unsubscribe()
+
+
+async def publish(js: Any, event: Event, **encode_args: Any) -> str:
+    message = encode(event, source=SOURCE, **encode_args)
+    await js.publish(message.subject, message.body, headers=message.headers)
+    return message.envelope.id
