@@ -1,0 +1,68 @@
+"""The notification service: e-mail people about decisions on their ideas and their rewards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ideapaja_contracts import Event
+from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
+from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated
+from ideapaja_contracts.events.review import ReviewDecided
+from ideapaja_contracts.events.reward import RewardGranted
+from ideapaja_notification import handlers
+from ideapaja_notification.api import router
+from ideapaja_notification.sender import sender_for, start_sender, stop_sender
+from ideapaja_notification.settings import NotificationSettings
+from ideapaja_runtime.messaging import Handler, HandlerContext, Subscription
+from ideapaja_runtime.service import Runtime, ServiceSpec
+
+
+def _then_wake_sender(handler: Handler, runtime: Runtime) -> Handler:
+    """Run ``handler``; once its transaction commits, wake the sender for the new deliveries
+    (it would also find them on its next poll)."""
+    sender = sender_for(runtime)
+
+    async def handle(event: Event, ctx: HandlerContext) -> None:
+        await handler(event, ctx)
+        ctx.session.sync_session.info.setdefault("after_commit", []).append(sender.wake)
+
+    return handle
+
+
+def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
+    return [
+        Subscription(
+            "hr-people",
+            {PersonUpserted: handlers.on_person_upserted, PersonLeft: handlers.on_person_left},
+            stream="hr",
+        ),
+        Subscription("ideas", {IdeaSubmitted: handlers.on_idea_submitted}),
+        Subscription("idea-updates", {IdeaUpdated: handlers.on_idea_updated}),
+        Subscription(
+            "decisions",
+            {ReviewDecided: _then_wake_sender(handlers.on_review_decided, runtime)},
+        ),
+        Subscription(
+            "rewards",
+            {RewardGranted: _then_wake_sender(handlers.on_reward_granted, runtime)},
+        ),
+    ]
+
+
+service = ServiceSpec(
+    name="notification",
+    title="Notification",
+    default_port=8004,
+    settings_class=NotificationSettings,
+    routers=[router],
+    subscriptions=subscriptions,
+    migrations=Path(__file__).parent / "db" / "migrations",
+    # The delivery sender runs beside the consumers; see sender.py for why it is not inline.
+    on_start=start_sender,
+    on_stop=stop_sender,
+    tags=(
+        {"name": "notifications", "description": "A person's own notifications"},
+        {"name": "operations", "description": "Deliveries for operators"},
+    ),
+)

@@ -1,0 +1,78 @@
+"""The notification service's own tables.
+
+``contacts`` is the only place in Ideapaja that holds people's e-mail addresses (from HR).
+``deliveries`` keeps the rendered message and address so a retry sends exactly what was decided
+when the event arrived; erasing a person must blank those columns too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ideapaja_runtime.db import Base
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(2))
+    # Set by PersonLeft: the row stays (erasure comes after retention), mails stop.
+    left_on: Mapped[str | None] = mapped_column(String(200), default=None)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Idea(Base):
+    """What a decision notice needs to know about an idea: its title and its authors."""
+
+    __tablename__ = "ideas"
+
+    idea_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    author_ids: Mapped[list[Any]] = mapped_column(JSON)
+    language: Mapped[str] = mapped_column(String(2))
+    # 1 = as submitted; IdeaUpdated raises it, and an older edit never overwrites a newer one.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        # One message per person and template for one event, however often it is delivered.
+        UniqueConstraint(
+            "cause_event_id", "person_id", "template", name="uq_deliveries_cause_person_template"
+        ),
+        Index("ix_deliveries_person_created", "person_id", "created_at"),
+        Index("ix_deliveries_status_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cause_event_id: Mapped[str] = mapped_column(String(64))
+    cause_event_type: Mapped[str] = mapped_column(String(255))
+    # The cause's trace, so NotificationDelivered/Failed join it.
+    cause_traceparent: Mapped[str | None] = mapped_column(String(64), default=None)
+    person_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20))
+    template: Mapped[str] = mapped_column(String(50))
+    language: Mapped[str] = mapped_column(String(2))
+    address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A sender (replica) that claimed the delivery owns it until lease_expires_at; only the
+    # holder of claim_token may record the outcome.
+    claim_token: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

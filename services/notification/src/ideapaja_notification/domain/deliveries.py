@@ -1,0 +1,61 @@
+"""Deliveries: one message to one person about one event, and what happens when sending fails."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+# Fixed, so the same (event, person, template) always gets the same delivery id: the id is also
+# the mail's Message-ID, which lets an MTA drop a re-send after a crash.
+_DELIVERY_NAMESPACE = uuid.UUID("8a4c1d4e-2f0b-5d7a-9a51-6f3e0c1b7d21")
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+def delivery_id(cause_event_id: str, person_id: str, template: str) -> str:
+    return str(uuid.uuid5(_DELIVERY_NAMESPACE, f"{cause_event_id}\n{person_id}\n{template}"))
+
+
+def can_requeue(status: DeliveryStatus) -> bool:
+    """Only a delivery that gave up may be queued again; a sent one would be sent twice."""
+    return status is DeliveryStatus.FAILED
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int
+    base_seconds: float
+    max_seconds: float
+
+    def delay_after(self, attempts_made: int, *, permanent: bool) -> float | None:
+        """Seconds to wait before the next attempt, or None to record the delivery as failed.
+
+        A permanent error (e.g. the server refused the address) is not retried: the answer would
+        be the same.
+        """
+        if permanent or attempts_made >= self.max_attempts:
+            return None
+        exponent = max(attempts_made - 1, 0)
+        # Capped before exponentiation so a large attempt count cannot overflow.
+        return min(self.max_seconds, self.base_seconds * 2 ** min(exponent, 32))
+
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def cause_key(event_id: str) -> str:
+    """The cause event's id as stored and as carried in our events (an opaque Id there).
+
+    CloudEvents ids are free-form; one that is not a valid Id (too long, dots…) is replaced by
+    a stable digest, so the same event still maps to the same key.
+    """
+    if _ID.match(event_id):
+        return event_id
+    return "h-" + hashlib.sha256(event_id.encode()).hexdigest()[:40]

@@ -1,0 +1,46 @@
+"""Settings of the notification service (env prefix ``IDEAPAJA_NOTIFICATION_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from ideapaja_runtime.settings import ServiceSettings
+
+
+class NotificationSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="IDEAPAJA_NOTIFICATION_", extra="ignore")
+
+    http_port: int = 8004
+
+    # SMTP relay. The defaults reach the local mail catcher of the embedded stack.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # Upgrade a plain connection with STARTTLS (submission port 587) ...
+    smtp_starttls: bool = False
+    # ... or speak TLS from the first byte (port 465). At most one of the two.
+    smtp_tls: bool = False
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = Field(default="Ideapaja <ideapaja@localhost>", max_length=200)
+
+    # Delivery: an attempt that fails for a transient reason is retried after
+    # base * 2**(attempt-1) seconds (capped), and recorded as failed after max_attempts.
+    delivery_max_attempts: int = Field(default=8, ge=1, le=50)
+    delivery_retry_base_seconds: float = Field(default=10.0, gt=0)
+    delivery_retry_max_seconds: float = Field(default=1800.0, gt=0)
+    # The sender looks for due deliveries this often (it is also woken on every new one).
+    sender_poll_seconds: float = Field(default=1.0, gt=0)
+    sender_batch_size: int = Field(default=20, ge=1, le=500)
+    # A claimed delivery belongs to one sender (replica) this long; if that sender dies the
+    # delivery is picked up again after it. Must exceed one SMTP attempt.
+    sender_lease_seconds: float = Field(default=300.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self) -> NotificationSettings:
+        if self.smtp_starttls and self.smtp_tls:
+            raise ValueError("set smtp_starttls or smtp_tls, not both")
+        if self.sender_lease_seconds <= self.smtp_timeout_seconds:
+            raise ValueError("sender_lease_seconds must exceed smtp_timeout_seconds")
+        return self

@@ -1,0 +1,247 @@
+"""Builders, probes and a real SMTP server shared by the notification service's tests."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from ideapaja_contracts import Envelope, Event, encode
+from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
+from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
+from ideapaja_contracts.events.review import Decision, ReviewDecided
+from ideapaja_contracts.events.reward import RewardGranted, RewardKind
+from ideapaja_notification.app import service
+from ideapaja_notification.db.models import Delivery
+from ideapaja_notification.settings import NotificationSettings
+from ideapaja_runtime.db import Database
+from ideapaja_runtime.messaging import HandlerContext
+from ideapaja_runtime.outbox import Outbox, outbox_table
+from ideapaja_runtime.testing import fast_test_settings, free_port
+
+SOURCE = "/ideapaja/notification"
+Handler = Callable[[Any, HandlerContext], Awaitable[None]]
+
+
+# --- Events -------------------------------------------------------------------------------------
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def person(
+    person_id: str,
+    *,
+    name: str = "Åsa Öberg",
+    language: str = "fi",
+    email: str | None = None,
+) -> PersonUpserted:
+    return PersonUpserted(
+        person_id=person_id,
+        unit_id="u-kirjasto",
+        display_name=name,
+        email=email or f"{person_id}@vaasa.example",
+        language=language,
+    )
+
+
+def left(person_id: str) -> PersonLeft:
+    return PersonLeft(person_id=person_id, left_on="2025-05-31")
+
+
+def submitted(
+    idea_id: str, *, authors: Sequence[str], title: str = "Kirjaston iltapäivystys"
+) -> IdeaSubmitted:
+    return IdeaSubmitted(
+        idea_id=idea_id,
+        title=title,
+        problem="Asiakkaat eivät ehdi kirjastoon aukioloaikoina.",
+        solution="Avataan omatoimikirjasto arki-iltoina.",
+        scope=Scope.UNIT,
+        unit_id="u-kirjasto",
+        author_ids=list(authors),
+        author_ref="a-x1",
+    )
+
+
+def decided(
+    idea_id: str,
+    decision: Decision = Decision.ACCEPTED,
+    rationale: str = "Hyvä idea, joka säästää työaikaa ja parantaa palvelua.",
+) -> ReviewDecided:
+    return ReviewDecided(
+        case_id=f"c-{idea_id}",
+        idea_id=idea_id,
+        decision=decision,
+        rationale=rationale,
+        decided_by="p-9001",
+        scope=Scope.UNIT,
+        unit_id="u-kirjasto",
+    )
+
+
+def granted(
+    idea_id: str,
+    person_id: str,
+    *,
+    kind: RewardKind = RewardKind.POINTS,
+    points: int = 50,
+    amount: Decimal = Decimal("0"),
+) -> RewardGranted:
+    return RewardGranted(
+        idea_id=idea_id,
+        grant_id=new_id("g"),
+        person_id=person_id,
+        kind=kind,
+        points=points,
+        amount=amount,
+        currency="EUR" if kind is RewardKind.MONEY else None,
+        reason="Toteutettu idea",
+    )
+
+
+def envelope_of(event: Event, event_id: str | None = None) -> Envelope:
+    return encode(event, source="/test", event_id=event_id).envelope
+
+
+# --- Database and direct handler calls ----------------------------------------------------------
+
+
+@asynccontextmanager
+async def migrated_database(url: str) -> AsyncIterator[Database]:
+    db = Database(url)
+    await db.migrate(service.migrations)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+async def handle(
+    db: Database, handler: Handler, event: Event, envelope: Envelope | None = None
+) -> Envelope:
+    """Run ``handler`` as the consumer would, in one transaction (without the inbox)."""
+    envelope = envelope or envelope_of(event)
+    async with db.transaction() as session:
+        await handler(event, HandlerContext(session, envelope, Outbox(SOURCE)))
+    return envelope
+
+
+async def deliveries(db: Database) -> list[Delivery]:
+    async with db.transaction() as session:
+        rows = await session.scalars(select(Delivery).order_by(Delivery.created_at, Delivery.id))
+        return list(rows.all())
+
+
+async def outbox_events(db: Database, event_type: str | None = None) -> list[dict[str, Any]]:
+    async with db.transaction() as session:
+        rows = (await session.execute(select(outbox_table).order_by(outbox_table.c.seq))).all()
+    found = []
+    for row in rows:
+        headers = dict(row.headers)
+        if event_type is None or headers["ce-type"] == event_type:
+            found.append({"headers": headers, "body": json.loads(row.body)})
+    return found
+
+
+# --- Streams -------------------------------------------------------------------------------------
+
+
+async def publish(js: Any, event: Event, event_id: str | None = None) -> str:
+    message = encode(event, source="/test", event_id=event_id)
+    await js.publish(message.subject, message.body, headers=message.headers)
+    return message.envelope.id
+
+
+async def stream_messages(js: Any, stream: str, subject: str) -> list[Any]:
+    """Every message currently stored in ``stream`` on ``subject``, in order."""
+    info = await js.stream_info(stream)
+    if not info.state.messages:
+        return []
+    found = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        msg = await js.get_msg(stream, seq)
+        if msg.subject == subject:
+            found.append(msg)
+    return found
+
+
+def service_settings(**overrides: Any) -> NotificationSettings:
+    values: dict[str, Any] = {
+        "delivery_retry_base_seconds": 0.1,
+        "delivery_retry_max_seconds": 0.3,
+        "sender_poll_seconds": 0.1,
+        "smtp_timeout_seconds": 2.0,
+        "sender_lease_seconds": 10.0,
+    }
+    values.update(overrides)
+    return NotificationSettings(**fast_test_settings(**values))
+
+
+# --- A real SMTP server --------------------------------------------------------------------------
+
+
+@dataclass
+class ReceivedMail:
+    envelope_to: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def text(self) -> str:
+        body = self.message.get_body(("plain",))
+        assert body is not None
+        return str(body.get_content())
+
+
+class MailServer:
+    """aiosmtpd on a free local port; can be started late (or restarted) to mimic an outage.
+
+    Addresses in ``refuse`` get a permanent 550 at RCPT TO.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.mails: list[ReceivedMail] = []
+        self.refuse: set[str] = set()
+        self._controller: Controller | None = None
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        assert isinstance(message, EmailMessage)
+        self.mails.append(ReceivedMail(list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def to(self, address: str) -> list[ReceivedMail]:
+        return [mail for mail in self.mails if address in mail.envelope_to]
