@@ -1,0 +1,1 @@
+"""Ideapaja reward service: incentive rules, points ledger and granted rewards for HR."""

@@ -1,0 +1,87 @@
+"""The reward service's own tables.
+
+``points_ledger`` is append-only: an entry is never updated or deleted; a correction, a committee
+award or a spent balance is another entry. ``reward_grants`` is every reward a person has
+received, of any kind (points now; money, gifts and recognition from committee awards later) —
+what HR/payroll reconciles against the RewardGranted events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ideapaja_runtime.db import Base
+
+ID = 64
+SHORT_TEXT = 200
+
+
+class RewardIdea(Base):
+    """What the reward service knows of an idea, projected from IdeaSubmitted and its outcomes."""
+
+    __tablename__ = "reward_ideas"
+
+    idea_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    title: Mapped[str] = mapped_column(String(SHORT_TEXT))
+    unit_id: Mapped[str] = mapped_column(String(ID), index=True)
+    # Rewards still go to anonymous authors; only their visibility to others is restricted.
+    author_ids: Mapped[list[str]] = mapped_column(JSON)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    implemented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LedgerEntry(Base):
+    """Points credited to one person; the unique key makes a rule fire once per idea and person."""
+
+    __tablename__ = "points_ledger"
+    __table_args__ = (
+        UniqueConstraint("idea_id", "person_id", "rule", name="uq_points_ledger_idea_person_rule"),
+        Index("ix_points_ledger_person_created", "person_id", "created_at"),
+    )
+
+    entry_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    idea_id: Mapped[str] = mapped_column(String(ID))
+    person_id: Mapped[str] = mapped_column(String(ID))
+    unit_id: Mapped[str] = mapped_column(String(ID), index=True)
+    # An incentive rule ("accepted"); later committee awards use "award:<award_id>".
+    rule: Mapped[str] = mapped_column(String(SHORT_TEXT))
+    # Signed, so a later correction can be a negative entry instead of an edit.
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(SHORT_TEXT))
+    # The CloudEvents id of the event that caused the entry (audit trail).
+    cause_event_id: Mapped[str] = mapped_column(String(ID))
+    # When the outcome happened (the cause's ce-time) and when the ledger recorded it.
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RewardGrant(Base):
+    """A reward granted to a person, as announced to HR/payroll in RewardGranted."""
+
+    __tablename__ = "reward_grants"
+    __table_args__ = (
+        UniqueConstraint(
+            "idea_id", "person_id", "origin", name="uq_reward_grants_idea_person_origin"
+        ),
+        Index("ix_reward_grants_granted", "granted_at", "grant_id"),
+    )
+
+    grant_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    idea_id: Mapped[str] = mapped_column(String(ID))
+    person_id: Mapped[str] = mapped_column(String(ID), index=True)
+    # What caused it: "rule:<rule>" for incentive rules, later "award:<award_id>".
+    origin: Mapped[str] = mapped_column(String(SHORT_TEXT))
+    kind: Mapped[str] = mapped_column(String(20))
+    # Money in cents: exact on SQLite and PostgreSQL alike; 0 for points.
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(String(SHORT_TEXT))
+    ledger_entry_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    cause_event_id: Mapped[str] = mapped_column(String(ID))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,34 @@
+"""Settings of the reward service (environment prefix ``IDEAPAJA_REWARD_``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from ideapaja_reward.domain import DEFAULT_POINTS_RULES, IncentiveRules
+from ideapaja_runtime.settings import ServiceSettings
+
+
+class RewardSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="IDEAPAJA_REWARD_", extra="ignore")
+
+    # Its own file by default, so services started side by side never share a database.
+    database_url: str = "sqlite+aiosqlite:///ideapaja-reward.db"
+    http_port: int = 8003
+
+    # Points per author for each lifecycle outcome, as JSON, e.g.
+    # IDEAPAJA_REWARD_POINTS_RULES='{"submitted": 5, "accepted": 50, "implemented": 100}'.
+    # A rule set to 0 or left out awards nothing.
+    points_rules: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_POINTS_RULES))
+
+    @field_validator("points_rules", mode="before")
+    @classmethod
+    def _valid_points_rules(cls, value: Any) -> dict[str, int]:
+        # Raises InvalidRules (a ValueError): the service refuses to start with the reason.
+        return IncentiveRules.parse(value).as_dict()
+
+    @property
+    def incentive_rules(self) -> IncentiveRules:
+        return IncentiveRules.parse(self.points_rules)

@@ -1,0 +1,128 @@
+"""Builders and probes shared by the reward service's tests."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import select
+
+from ideapaja_contracts import Event, encode
+from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
+from ideapaja_contracts.events.progress import ImplementationCompleted
+from ideapaja_contracts.events.review import Decision, ReviewDecided
+from ideapaja_reward.app import service
+from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
+from ideapaja_reward.settings import RewardSettings
+from ideapaja_runtime.db import Database
+from ideapaja_runtime.messaging import HandlerContext
+from ideapaja_runtime.outbox import Outbox, outbox_table
+from ideapaja_runtime.testing import fast_test_settings
+
+SOURCE = "/ideapaja/reward"
+Handler = Callable[[Any, HandlerContext], Awaitable[None]]
+
+
+def new_idea_id() -> str:
+    return f"i-{uuid.uuid4().hex[:10]}"
+
+
+def submitted(
+    idea_id: str | None = None,
+    *,
+    authors: Sequence[str] = ("p-1001",),
+    unit_id: str = "u-kirjasto",
+    anonymous: bool = False,
+) -> IdeaSubmitted:
+    return IdeaSubmitted(
+        idea_id=idea_id or new_idea_id(),
+        title="Omatoimikirjasto iltaisin",
+        problem="Asiakkaat eivät ehdi kirjastoon aukioloaikoina.",
+        solution="Avataan omatoimikirjasto arki-iltoina.",
+        scope=Scope.UNIT,
+        unit_id=unit_id,
+        author_ids=list(authors),
+        author_ref="a-x1",
+        anonymous=anonymous,
+    )
+
+
+def decided(idea_id: str, decision: Decision = Decision.ACCEPTED) -> ReviewDecided:
+    return ReviewDecided(
+        case_id=f"c-{idea_id}",
+        idea_id=idea_id,
+        decision=decision,
+        rationale="Hyvä ja edullinen idea.",
+        decided_by="p-2001",
+        scope=Scope.UNIT,
+        unit_id="u-kirjasto",
+    )
+
+
+def implemented(idea_id: str) -> ImplementationCompleted:
+    return ImplementationCompleted(idea_id=idea_id, owner_id="p-2001")
+
+
+def reward_settings(**overrides: Any) -> RewardSettings:
+    return RewardSettings(**fast_test_settings(**overrides))
+
+
+@asynccontextmanager
+async def migrated_database(url: str) -> AsyncIterator[Database]:
+    db = Database(url)
+    await db.migrate(service.migrations)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+async def handle(
+    db: Database,
+    handler: Handler,
+    event: Event,
+    *,
+    event_id: str | None = None,
+    outbox: Outbox | None = None,
+) -> str:
+    """Run ``handler`` as the runtime does: in one transaction, with the event's envelope.
+
+    Returns the event id used (a fresh one unless given), so a test can replay the same event
+    under another id.
+    """
+    envelope = encode(event, source="/test", event_id=event_id).envelope
+    async with db.transaction() as session:
+        await handler(event, HandlerContext(session, envelope, outbox or Outbox(SOURCE)))
+    return envelope.id
+
+
+async def ledger_entries(db: Database) -> list[LedgerEntry]:
+    async with db.transaction() as session:
+        return list((await session.scalars(select(LedgerEntry))).all())
+
+
+async def grants(db: Database) -> list[RewardGrant]:
+    async with db.transaction() as session:
+        return list((await session.scalars(select(RewardGrant))).all())
+
+
+async def idea(db: Database, idea_id: str) -> RewardIdea | None:
+    async with db.transaction() as session:
+        return await session.get(RewardIdea, idea_id)
+
+
+async def outbox_events(db: Database, event_type: type[Event]) -> list[dict[str, Any]]:
+    """Bodies (with their ce-id) of the events of ``event_type`` waiting in or sent from the
+    outbox, in order."""
+    async with db.transaction() as session:
+        rows = (
+            await session.execute(
+                select(outbox_table.c.headers, outbox_table.c.body)
+                .where(outbox_table.c.subject == event_type.event_type())
+                .order_by(outbox_table.c.seq)
+            )
+        ).all()
+    return [{"ce-id": headers["ce-id"], **json.loads(body)} for headers, body in rows]

@@ -1,0 +1,277 @@
+"""The HTTP API per role (401/403/200), and what it answers, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from reward_testkit import decided, handle, implemented, reward_settings, submitted
+
+from ideapaja_reward.app import service
+from ideapaja_reward.domain import IncentiveRules, grant_id
+from ideapaja_reward.handlers import RewardHandlers
+from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+
+KIRJASTO = "u-kirjasto"
+UIMAHALLI = "u-uimahalli"
+
+
+async def seed(running: RunningService) -> None:
+    """p-1001 and p-1002 co-author an accepted, implemented idea in the library; p-1003 has an
+    idea submitted at the swimming hall."""
+    runtime = running.runtime
+    handlers = RewardHandlers(IncentiveRules.default())
+    shared = submitted("i-shared", authors=["p-1001", "p-1002"], unit_id=KIRJASTO)
+    other = submitted("i-other", authors=["p-1003"], unit_id=UIMAHALLI)
+    for handler, event in [
+        (handlers.on_idea_submitted, shared),
+        (handlers.on_idea_submitted, other),
+        (handlers.on_review_decided, decided("i-shared")),
+        (handlers.on_implementation_completed, implemented("i-shared")),
+    ]:
+        await handle(runtime.db, handler, event, outbox=runtime.outbox)
+
+
+@pytest.fixture
+async def reward_service(
+    nats_url: str, sqlite_url: str, dev_keys: DevKeys
+) -> AsyncIterator[RunningService]:
+    settings = reward_settings(
+        nats_url=nats_url, database_url=sqlite_url, auth_public_key=dev_keys.public_pem
+    )
+    async with running_service(service, settings) as running:
+        await seed(running)
+        yield running
+
+
+ALL_ROLES = [
+    "employee",
+    "change_agent",
+    "supervisor",
+    "committee_member",
+    "reward_approver",
+    "hr",
+    "management",
+    "admin",
+]
+
+
+def expected(role: str, allowed: set[str]) -> int:
+    return 200 if role in allowed else 403
+
+
+# --- who may call what --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/ledger/me", "/ledger/p-1001", "/grants", f"/units/{KIRJASTO}/activity"]
+)
+async def test_every_endpoint_needs_a_valid_token(
+    reward_service: RunningService, dev_keys: DevKeys, path: str
+) -> None:
+    client = reward_service.client
+    missing = await client.get(path)
+    assert missing.status_code == 401
+    assert missing.headers["content-type"] == "application/problem+json"
+    forged = DevKeys().headers("p-1001", "admin", units=[KIRJASTO])  # signed by another key
+    assert (await client.get(path, headers=forged)).status_code == 401
+    assert (await client.get(path, headers={"Authorization": "Basic eDp5"})).status_code == 401
+
+
+async def test_my_ledger_is_open_to_every_role(
+    reward_service: RunningService, dev_keys: DevKeys
+) -> None:
+    for role in ALL_ROLES:
+        response = await reward_service.client.get(
+            "/ledger/me", headers=dev_keys.headers("p-1001", role)
+        )
+        assert response.status_code == 200, role
+        assert response.json()["person_id"] == "p-1001"
+
+
+async def test_another_persons_ledger_is_for_hr_reward_approvers_and_admins(
+    reward_service: RunningService, dev_keys: DevKeys
+) -> None:
+    for role in ALL_ROLES:
+        response = await reward_service.client.get(
+            "/ledger/p-1001", headers=dev_keys.headers("p-9999", role)
+        )
+        assert response.status_code == expected(role, {"hr", "reward_approver", "admin"}), role
+        if response.status_code == 403:
+            assert response.headers["content-type"] == "application/problem+json"
+    # Anyone may read their own ledger by id.
+    own = await reward_service.client.get(
+        "/ledger/p-1001", headers=dev_keys.headers("p-1001", "employee")
+    )
+    assert own.status_code == 200
+    assert own.json()["total_points"] == 155
+
+
+async def test_grants_are_for_hr_and_admins(
+    reward_service: RunningService, dev_keys: DevKeys
+) -> None:
+    for role in ALL_ROLES:
+        response = await reward_service.client.get(
+            "/grants", headers=dev_keys.headers("p-9999", role)
+        )
+        assert response.status_code == expected(role, {"hr", "admin"}), role
+
+
+async def test_unit_activity_is_for_management_admins_and_the_units_supervisors(
+    reward_service: RunningService, dev_keys: DevKeys
+) -> None:
+    path = f"/units/{KIRJASTO}/activity"
+    for role in ALL_ROLES:
+        response = await reward_service.client.get(
+            path, headers=dev_keys.headers("p-9999", role, units=[KIRJASTO])
+        )
+        assert response.status_code == expected(role, {"management", "admin", "supervisor"}), role
+    elsewhere = await reward_service.client.get(
+        path, headers=dev_keys.headers("p-9999", "supervisor", units=[UIMAHALLI])
+    )
+    assert elsewhere.status_code == 403
+    city_wide = await reward_service.client.get(
+        path, headers=dev_keys.headers("p-9999", "management", units=[UIMAHALLI])
+    )
+    assert city_wide.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/ledger/me?limit=0", "limit"),
+        ("/ledger/me?limit=501", "limit"),
+        ("/ledger/p.1001", "person_id"),
+        ("/ledger/" + "p" * 65, "person_id"),
+        ("/grants?since=yesterday", "since"),
+        ("/grants?limit=-1", "limit"),
+        ("/units/u*kirjasto/activity", "unit_id"),
+    ],
+)
+async def test_invalid_input_is_a_422_problem(
+    reward_service: RunningService, dev_keys: DevKeys, path: str, field: str
+) -> None:
+    headers = dev_keys.headers("p-1001", "admin", "hr")
+    response = await reward_service.client.get(path, headers=headers)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert field in response.json()["detail"]
+
+
+# --- what it answers ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def seeded_service(
+    nats_url: str, database_url: str, dev_keys: DevKeys
+) -> AsyncIterator[RunningService]:
+    settings = reward_settings(
+        nats_url=nats_url, database_url=database_url, auth_public_key=dev_keys.public_pem
+    )
+    async with running_service(service, settings) as running:
+        await seed(running)
+        yield running
+
+
+async def test_ledger_total_and_entries(seeded_service: RunningService, dev_keys: DevKeys) -> None:
+    client = seeded_service.client
+    mine = (await client.get("/ledger/me", headers=dev_keys.headers("p-1002", "employee"))).json()
+    assert mine["total_points"] == 5 + 50 + 100
+    assert mine["entry_count"] == 3
+    assert [e["rule"] for e in mine["entries"]] == ["implemented", "accepted", "submitted"]
+    assert {e["idea_title"] for e in mine["entries"]} == {"Omatoimikirjasto iltaisin"}
+    assert {e["unit_id"] for e in mine["entries"]} == {KIRJASTO}
+
+    # The limit caps the entries listed, never the total.
+    limited = await client.get("/ledger/me?limit=1", headers=dev_keys.headers("p-1002", "employee"))
+    assert limited.json()["total_points"] == 155
+    assert [e["rule"] for e in limited.json()["entries"]] == ["implemented"]
+
+    nobody = await client.get("/ledger/p-4040", headers=dev_keys.headers("p-1", "hr"))
+    assert nobody.json() == {
+        "person_id": "p-4040",
+        "total_points": 0,
+        "entry_count": 0,
+        "entries": [],
+    }
+
+
+async def test_grants_since_a_moment(seeded_service: RunningService, dev_keys: DevKeys) -> None:
+    client = seeded_service.client
+    hr = dev_keys.headers("p-5001", "hr")
+    everything = (await client.get("/grants", headers=hr)).json()
+    assert len(everything["grants"]) == 7  # 3 submissions, 2 acceptances, 2 implementations
+    assert everything["has_more"] is False
+    accepted = [g for g in everything["grants"] if g["reason"] == "Idea accepted"]
+    assert {(g["person_id"], g["points"]) for g in accepted} == {("p-1001", 50), ("p-1002", 50)}
+    assert accepted[0]["grant_id"] == grant_id("i-shared", accepted[0]["person_id"], "accepted")
+    assert accepted[0]["kind"] == "points"
+    assert accepted[0]["amount"] == "0.00"
+    assert accepted[0]["currency"] is None
+    times = [datetime.fromisoformat(g["granted_at"]) for g in everything["grants"]]
+    assert times == sorted(times)
+    assert all(t.tzinfo is not None for t in times)
+
+    future = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    later = await client.get("/grants", params={"since": future}, headers=hr)
+    assert later.json() == {"grants": [], "has_more": False, "next_since": None}
+
+    # Paging by time: since is inclusive, so following next_since never skips a grant.
+    seen: dict[str, dict[str, object]] = {}
+    since: str | None = None
+    for _ in range(20):
+        params = {"limit": "3"} | ({"since": since} if since else {})
+        page = (await client.get("/grants", params=params, headers=hr)).json()
+        seen.update({g["grant_id"]: g for g in page["grants"]})
+        if not page["has_more"]:
+            break
+        since = page["next_since"]
+    assert set(seen) == {g["grant_id"] for g in everything["grants"]}
+
+    # A time without a zone is UTC; an hour ago in Helsinki summer time is still in the past.
+    naive_past = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None).isoformat()
+    assert (
+        len(
+            (await client.get("/grants", params={"since": naive_past}, headers=hr)).json()["grants"]
+        )
+        == 7
+    )
+    helsinki_past = (datetime.now(UTC) - timedelta(minutes=5)).astimezone(
+        timezone(timedelta(hours=3))
+    )
+    in_helsinki = await client.get(
+        "/grants", params={"since": helsinki_past.isoformat()}, headers=hr
+    )
+    assert len(in_helsinki.json()["grants"]) == 7
+
+
+async def test_unit_activity_counts(seeded_service: RunningService, dev_keys: DevKeys) -> None:
+    client = seeded_service.client
+    headers = dev_keys.headers("p-8001", "management")
+    kirjasto = (await client.get(f"/units/{KIRJASTO}/activity", headers=headers)).json()
+    assert kirjasto == {
+        "unit_id": KIRJASTO,
+        "ideas_submitted": 1,
+        "ideas_accepted": 1,
+        "ideas_implemented": 1,
+        "points_awarded": 2 * (5 + 50 + 100),
+        "people_rewarded": 2,
+    }
+    uimahalli = (await client.get(f"/units/{UIMAHALLI}/activity", headers=headers)).json()
+    assert (uimahalli["ideas_submitted"], uimahalli["ideas_accepted"]) == (1, 0)
+    assert uimahalli["points_awarded"] == 5
+    empty = (await client.get("/units/u-unknown/activity", headers=headers)).json()
+    assert (empty["ideas_submitted"], empty["points_awarded"], empty["people_rewarded"]) == (
+        0,
+        0,
+        0,
+    )
+
+
+async def test_openapi_documents_every_route(reward_service: RunningService) -> None:
+    schema = (await reward_service.client.get("/openapi.json")).json()
+    for path in ["/ledger/me", "/ledger/{person_id}", "/grants", "/units/{unit_id}/activity"]:
+        operation = schema["paths"][path]["get"]
+        assert operation["summary"]
+        assert "$ref" in str(operation["responses"]["200"])
