@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -9,13 +9,11 @@ import pytest
 
 # Test helpers live beside the tests (pytest runs in importlib mode, which adds no paths).
 sys.path.insert(0, str(Path(__file__).parent))
-from intake_testkit import intake_settings, seed_units
+from intake_testkit import SettingsFor, intake_settings, seed_units
 
 from ideapaja_intake.app import service
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
-
-SettingsFor = Callable[..., IntakeSettings]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,9 @@ from ideapaja_intake.store import upsert_unit
 from ideapaja_runtime.outbox import outbox_table
 from ideapaja_runtime.service import Runtime
 from ideapaja_runtime.testing import DevKeys, fast_test_settings
+
+# Builds the service's settings for a database URL (fixture ``settings_for``).
+SettingsFor = Callable[..., IntakeSettings]
 
 DEPARTMENT = UnitUpserted(
     unit_id="d-sivistys",
@@ -90,3 +94,50 @@ async def outbox_rows(runtime: Runtime) -> list[dict[str, Any]]:
 async def count_rows(runtime: Runtime, model: type[Base]) -> int:
     async with runtime.db.transaction() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def insert_idea(
+    session: Any, idea_id: str, *, author_id: str = AUTHOR, anonymous: bool = False
+) -> None:
+    """An idea as a submission leaves it, written straight to the tables (handler tests)."""
+    from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange
+    from ideapaja_intake.store import add_idea
+
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    await add_idea(
+        session,
+        Idea(
+            id=idea_id,
+            title="Omatoimikirjasto",
+            problem="p",
+            solution="s",
+            benefit="",
+            scope="unit",
+            unit_id="u-kirjasto",
+            language="fi",
+            anonymous=anonymous,
+            channel="api",
+            author_ref="a-0000000000000000",
+            revision=1,
+            status="submitted",
+            status_changed_at=now,
+            created_at=now,
+            submitted_at=now,
+            rewarded=False,
+        ),
+        IdeaAuthor(
+            idea_id=idea_id,
+            person_id=author_id,
+            kind="submitter",
+            author_ref="a-0000000000000000",
+            added_at=now,
+            confirmed_at=now,
+        ),
+        IdeaStatusChange(
+            idea_id=idea_id,
+            event_id=f"sub-{idea_id}",
+            status="submitted",
+            occurred_at=now,
+            recorded_at=now,
+        ),
+    )

@@ -1,0 +1,227 @@
+"""The service on a real NATS server and real databases: what it emits, what it learns."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from intake_testkit import AUTHOR, LIBRARY, REVIEWER, SettingsFor, idea_payload, outbox_rows
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from ideapaja_contracts import Event, encode
+from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
+from ideapaja_contracts.events.idea import Scope
+from ideapaja_contracts.events.review import Decision, ReviewDecided, ScreeningStarted
+from ideapaja_intake.app import service
+from ideapaja_intake.store import unit_exists
+from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
+
+SUBMITTED = "ideapaja.idea.submitted.v1"
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+async def stream_messages(js: JetStreamContext, stream: str, subject: str) -> list[Msg]:
+    info = await js.stream_info(stream)
+    if not info.state.messages:
+        return []
+    found = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        msg = await js.get_msg(stream, seq)
+        if msg.subject == subject:
+            found.append(msg)
+    return found
+
+
+async def published(js: JetStreamContext, running: RunningService) -> list[Msg]:
+    """What the service emitted, once its outbox is empty."""
+
+    async def drained() -> bool:
+        assert running.runtime.relay is not None
+        return await running.runtime.relay.pending() == 0
+
+    await eventually(drained)
+    return await stream_messages(js, running.runtime.settings.lifecycle_stream, SUBMITTED)
+
+
+async def publish(js: JetStreamContext, event: Event, *, time: datetime | None = None) -> None:
+    message = encode(event, source="/test", time=time)
+    await js.publish(message.subject, message.body, headers=message.headers)
+
+
+async def learn_units(js: JetStreamContext, running: RunningService, *units: UnitUpserted) -> None:
+    for unit in units:
+        await publish(js, unit)
+
+    async def known() -> bool:
+        async with running.runtime.db.transaction() as session:
+            return all([await unit_exists(session, u.unit_id) for u in units])
+
+    await eventually(known)
+
+
+async def post_idea(running: RunningService, dev_keys: DevKeys, **extra: Any) -> dict[str, Any]:
+    response = await running.client.post(
+        "/ideas",
+        json=idea_payload(**extra),
+        headers={**dev_keys.headers(AUTHOR, "employee"), "traceparent": TRACEPARENT},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_submitting_emits_exactly_one_cloudevent(
+    settings_for: SettingsFor, database_url: str, js: JetStreamContext, dev_keys: DevKeys
+) -> None:
+    async with running_service(service, settings_for(database_url)) as running:
+        await learn_units(js, running, LIBRARY)
+        idea = await post_idea(running, dev_keys, anonymous=True)
+        [msg] = await published(js, running)
+
+    headers = msg.headers or {}
+    assert headers["ce-specversion"] == "1.0"
+    assert headers["ce-type"] == SUBMITTED
+    assert headers["ce-source"] == "/ideapaja/intake"
+    assert headers["ce-subject"] == idea["id"]
+    assert headers["content-type"] == "application/json"
+    assert headers["Nats-Msg-Id"] == headers["ce-id"]
+    datetime.fromisoformat(headers["ce-time"])
+    # The event continues the caller's trace.
+    assert headers["traceparent"].split("-")[1] == TRACEPARENT.split("-")[1]
+    body = json.loads(msg.data)
+    assert body["idea_id"] == idea["id"]
+    assert body["author_ids"] == [AUTHOR]
+    assert body["author_ref"] == idea["author_ref"]
+    assert body["anonymous"] is True
+    assert body["channel"] == "api"
+
+
+async def test_units_are_learned_from_hr_events(
+    settings_for: SettingsFor, database_url: str, js: JetStreamContext, dev_keys: DevKeys
+) -> None:
+    museum = UnitUpserted(
+        unit_id="u-museo",
+        kind=UnitKind.UNIT,
+        parent_id="d-sivistys",
+        name_fi="Museo",
+        name_sv="Museet",
+        name_en="Museum",
+    )
+    async with running_service(service, settings_for(database_url)) as running:
+        headers = dev_keys.headers(AUTHOR, "employee")
+        refused = await running.client.post(
+            "/ideas", json=idea_payload(unit_id="u-museo"), headers=headers
+        )
+        assert refused.status_code == 422
+
+        await publish(js, museum)
+
+        async def listed() -> list[dict[str, Any]]:
+            units: list[dict[str, Any]] = (
+                await running.client.get("/units", headers=headers)
+            ).json()
+            return units
+
+        [unit] = await eventually(listed)
+        assert unit == {
+            "id": "u-museo",
+            "kind": "unit",
+            "parent_id": "d-sivistys",
+            "name_fi": "Museo",
+            "name_sv": "Museet",
+            "name_en": "Museum",
+        }
+        accepted = await running.client.post(
+            "/ideas", json=idea_payload(unit_id="u-museo"), headers=headers
+        )
+        assert accepted.status_code == 201, accepted.text
+
+
+async def test_status_follows_review_events_even_out_of_order(
+    settings_for: SettingsFor, database_url: str, js: JetStreamContext, dev_keys: DevKeys
+) -> None:
+    async with running_service(service, settings_for(database_url)) as running:
+        await learn_units(js, running, LIBRARY)
+        idea = await post_idea(running, dev_keys)
+        now = datetime.now(UTC)
+        common: dict[str, Any] = {
+            "case_id": "c-1",
+            "idea_id": idea["id"],
+            "scope": Scope.UNIT,
+            "unit_id": "u-kirjasto",
+        }
+        # The decision reaches us before the screening that preceded it.
+        await publish(
+            js,
+            ReviewDecided(
+                decision=Decision.NEEDS_INFO,
+                rationale="Mitkä illat olisivat tärkeimmät?",
+                decided_by=REVIEWER,
+                **common,
+            ),
+            time=now + timedelta(seconds=2),
+        )
+        await publish(js, ScreeningStarted(reviewer_ids=[REVIEWER], **common), time=now)
+        headers = dev_keys.headers(AUTHOR, "employee")
+
+        async def both_recorded() -> dict[str, Any] | None:
+            body: dict[str, Any] = (
+                await running.client.get(f"/ideas/{idea['id']}", headers=headers)
+            ).json()
+            return body if len(body["history"]) == 3 else None
+
+        seen = await eventually(both_recorded)
+        assert seen["status"] == "needs_info"
+        assert [h["status"] for h in seen["history"]] == ["submitted", "screening", "needs_info"]
+        decided = seen["history"][-1]
+        assert decided["decided_by"] == REVIEWER
+        assert decided["rationale"] == "Mitkä illat olisivat tärkeimmät?"
+        assert datetime.fromisoformat(decided["at"]) == (now + timedelta(seconds=2))
+
+
+async def test_restart_between_submit_and_publish_delivers_exactly_once(
+    settings_for: SettingsFor, database_url: str, js: JetStreamContext, dev_keys: DevKeys
+) -> None:
+    settings = settings_for(database_url)
+    async with running_service(service, settings) as running:
+        await learn_units(js, running, LIBRARY)
+        # The relay stops (as if the process died right after the commit): nothing goes out.
+        assert running.runtime.relay is not None
+        await running.runtime.relay.stop()
+        idea = await post_idea(running, dev_keys)
+        assert len(await outbox_rows(running.runtime)) == 1
+    assert await stream_messages(js, settings.lifecycle_stream, SUBMITTED) == []
+
+    async with running_service(service, settings) as restarted:
+        [msg] = await published(js, restarted)
+    assert json.loads(msg.data)["idea_id"] == idea["id"]
+
+
+async def test_crash_after_publish_before_marking_sent_is_not_a_duplicate(
+    settings_for: SettingsFor, sqlite_url: str, js: JetStreamContext, dev_keys: DevKeys
+) -> None:
+    settings = settings_for(sqlite_url)
+    attempts: list[str] = []
+
+    async def crash(row: dict[str, Any]) -> None:
+        attempts.append(row["event_id"])
+        raise RuntimeError("killed between the stream's ack and marking the row sent")
+
+    async with running_service(service, settings) as running:
+        await learn_units(js, running, LIBRARY)
+        assert running.runtime.relay is not None
+        running.runtime.relay.after_publish = crash
+        await post_idea(running, dev_keys)
+
+        async def relay_tried() -> bool:
+            return bool(attempts)
+
+        await eventually(relay_tried)
+    assert len(await stream_messages(js, settings.lifecycle_stream, SUBMITTED)) == 1
+
+    async with running_service(service, settings) as restarted:
+        messages = await published(js, restarted)
+    assert len(messages) == 1
+    assert messages[0].headers is not None and messages[0].headers["ce-id"] == attempts[0]
