@@ -67,7 +67,7 @@ def implemented(idea_id: str) -> ImplementationCompleted:
 
 
 def reward_settings(**overrides: Any) -> RewardSettings:
-    return RewardSettings(**fast_test_settings(**overrides))
+    return RewardSettings.model_validate(fast_test_settings(**overrides))
 
 
 @asynccontextmanager
@@ -126,3 +126,47 @@ async def outbox_events(db: Database, event_type: type[Event]) -> list[dict[str,
             )
         ).all()
     return [{"ce-id": headers["ce-id"], **json.loads(body)} for headers, body in rows]
+
+
+# --- on a real NATS server ------------------------------------------------------------------
+
+CONSUMERS = ("reward-ideas", "reward-decisions", "reward-implementations")
+
+
+async def publish(js: Any, event: Event, *, event_id: str | None = None) -> str:
+    """Publish a contract event as its producing service's relay would; returns its event id."""
+    message = encode(event, source="/test", event_id=event_id)
+    await js.publish(message.subject, message.body, headers=message.headers)
+    return message.envelope.id
+
+
+async def stream_messages(js: Any, stream: str, subject: str) -> list[Any]:
+    """Every message stored on ``subject`` in ``stream``, in order (what any consumer would get)."""
+    info = await js.stream_info(stream)
+    if not info.state.messages:
+        return []
+    messages = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        message = await js.get_msg(stream, seq)
+        if message.subject == subject:
+            messages.append(message)
+    return messages
+
+
+async def granted_on_stream(js: Any, stream: str) -> list[dict[str, Any]]:
+    messages = await stream_messages(js, stream, "ideapaja.reward.granted.v1")
+    return [json.loads(m.data) for m in messages]
+
+
+async def settled(js: Any, runtime: Any) -> bool:
+    """True once every reward consumer has acked all its events and the outbox is published."""
+    for consumer in CONSUMERS:
+        info = await js.consumer_info(runtime.settings.lifecycle_stream, consumer)
+        if info.num_pending or info.num_ack_pending:
+            return False
+    return bool(await runtime.relay.pending() == 0)
+
+
+async def dead_letter_count(js: Any, runtime: Any) -> int:
+    info = await js.stream_info(runtime.settings.dead_letter_stream)
+    return int(info.state.messages)

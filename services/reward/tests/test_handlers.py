@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from reward_testkit import (
@@ -230,17 +231,19 @@ async def test_times_are_stored_in_utc(
     sqlite_reward_db: Database, handlers: RewardHandlers
 ) -> None:
     event = submitted()
-    await handle(sqlite_reward_db, handlers.on_idea_submitted, event)
+    helsinki = timezone(timedelta(hours=3))
+    envelope = replace(
+        encode(event, source="/test").envelope, time=datetime(2025, 6, 2, 12, 0, tzinfo=helsinki)
+    )
+    async with sqlite_reward_db.transaction() as session:
+        await handlers.on_idea_submitted(event, HandlerContext(session, envelope, Outbox(SOURCE)))
     [entry] = await ledger_entries(sqlite_reward_db)
     known = await idea(sqlite_reward_db, event.idea_id)
     assert known is not None
-    # SQLite returns naive times: they must be the UTC wall clock, not local time.
-    assert (
-        abs(
-            entry.created_at.replace(tzinfo=UTC) - known.submitted_at.replace(tzinfo=UTC)
-        ).total_seconds()
-        < 5
-    )
+    # SQLite keeps no zone: the stored wall clock must be UTC, whatever the event's offset.
+    nine_utc = datetime(2025, 6, 2, 9, 0)
+    assert entry.occurred_at.replace(tzinfo=None) == nine_utc
+    assert known.submitted_at.replace(tzinfo=None) == nine_utc
 
 
 async def test_the_unique_key_refuses_a_second_entry_for_the_same_award(

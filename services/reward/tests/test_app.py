@@ -1,0 +1,29 @@
+"""The service as the runtime finds and wires it."""
+
+from __future__ import annotations
+
+from reward_testkit import reward_settings
+
+from ideapaja_contracts.events.idea import IdeaSubmitted
+from ideapaja_contracts.events.progress import ImplementationCompleted
+from ideapaja_contracts.events.review import ReviewDecided
+from ideapaja_reward.app import service, subscriptions
+from ideapaja_runtime.service import Runtime, discover_services
+
+
+def test_the_runtime_finds_the_service_by_its_entry_point() -> None:
+    assert discover_services()["reward"] is service
+    assert service.default_port == 8003
+
+
+def test_one_consumer_per_consumed_event() -> None:
+    runtime = Runtime(service, reward_settings(points_rules={"accepted": 7}))
+    subs = {s.name: s for s in subscriptions(runtime)}
+    assert {name: (s.subject, list(s.handlers)) for name, s in subs.items()} == {
+        "ideas": ("ideapaja.idea.submitted.v1", [IdeaSubmitted]),
+        "decisions": ("ideapaja.review.decided.v1", [ReviewDecided]),
+        "implementations": ("ideapaja.implementation.completed.v1", [ImplementationCompleted]),
+    }
+    # The handlers use the configured rules, not the defaults.
+    handler = subs["decisions"].handlers[ReviewDecided]
+    assert handler.__self__.rules.as_dict() == {"accepted": 7}  # type: ignore[attr-defined]
