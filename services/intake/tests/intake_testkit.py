@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
-from ideapaja_intake.db.models import Base
+from ideapaja_intake.db.models import IntakeBase
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import upsert_unit
 from ideapaja_runtime.outbox import outbox_table
@@ -91,7 +91,7 @@ async def outbox_rows(runtime: Runtime) -> list[dict[str, Any]]:
         return [dict(row) for row in rows.mappings()]
 
 
-async def count_rows(runtime: Runtime, model: type[Base]) -> int:
+async def count_rows(runtime: Runtime, model: type[IntakeBase]) -> int:
     async with runtime.db.transaction() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 

@@ -13,13 +13,23 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Text,
     TypeDecorator,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ideapaja_runtime.db import Base
+from ideapaja_runtime.db import NAMING_CONVENTION, Base
+
+
+class IntakeBase(Base):
+    """The intake tables' own MetaData: services share ``Base``, and another service's table of
+    the same name (notification also has ``ideas``) would otherwise clash in one process (the
+    runner and the test session import every service)."""
+
+    __abstract__ = True
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -44,7 +54,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class Unit(Base):
+class Unit(IntakeBase):
     """The city's units and departments as HR last described them (projection of UnitUpserted)."""
 
     __tablename__ = "units"
@@ -61,7 +71,7 @@ class Unit(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class Idea(Base):
+class Idea(IntakeBase):
     """An idea as its authors wrote it. ``revision`` counts edits from 1 (the submission)."""
 
     __tablename__ = "ideas"
@@ -92,7 +102,7 @@ class Idea(Base):
     rewarded: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class IdeaAuthor(Base):
+class IdeaAuthor(IntakeBase):
     """A person behind an idea: the submitter now; co-authors (unconfirmed until they accept)
     later."""
 
@@ -108,7 +118,7 @@ class IdeaAuthor(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class IdeaStatusChange(Base):
+class IdeaStatusChange(IntakeBase):
     """Every status an idea has had: who, when, why. Appended to, never rewritten."""
 
     __tablename__ = "idea_status_history"
@@ -128,7 +138,7 @@ class IdeaStatusChange(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class IdeaReward(Base):
+class IdeaReward(IntakeBase):
     """A reward granted for an idea (projection of RewardGranted; amounts stay with reward)."""
 
     __tablename__ = "idea_rewards"
