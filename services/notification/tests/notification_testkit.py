@@ -186,7 +186,8 @@ def service_settings(**overrides: Any) -> NotificationSettings:
         "sender_lease_seconds": 10.0,
     }
     values.update(overrides)
-    return NotificationSettings(**fast_test_settings(**values))
+    settings: dict[str, Any] = fast_test_settings(**values)
+    return NotificationSettings(**settings)
 
 
 # --- A real SMTP server --------------------------------------------------------------------------
@@ -205,7 +206,8 @@ class ReceivedMail:
     def text(self) -> str:
         body = self.message.get_body(("plain",))
         assert body is not None
-        return str(body.get_content())
+        # SMTP carries CRLF line ends; the text as written had LF.
+        return str(body.get_content()).replace("\r\n", "\n")
 
 
 class MailServer:

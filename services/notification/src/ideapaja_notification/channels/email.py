@@ -16,7 +16,9 @@ from ideapaja_notification.settings import NotificationSettings
 def message_id(delivery_id: str, mail_from: str) -> str:
     """Derived from the delivery id only, so a re-sent copy carries the same Message-ID and a
     receiving MTA (or the reader's client) can recognise it as the same mail."""
-    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "ideapaja.localhost"
+    address = parseaddr(mail_from)[1]
+    domain = address.rpartition("@")[2] if "@" in address else ""
+    domain = domain or "ideapaja.localhost"
     return f"<{delivery_id}@{domain}>"
 
 
@@ -29,10 +31,11 @@ def build_email(message: OutgoingMessage, *, mail_from: str) -> EmailMessage:
     mail["Subject"] = message.subject
     mail["Date"] = format_datetime(datetime.now(UTC))
     mail["Message-ID"] = message_id(message.delivery_id, mail_from)
-    mail["Content-Language"] = message.language
     # RFC 3834: out-of-office replies and other auto-responders must not answer us.
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
+    # After set_content, which replaces every Content-* header.
+    mail["Content-Language"] = message.language
     return mail
 
 

@@ -1,0 +1,80 @@
+"""The e-mail channel against a real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+from email import policy
+from email.parser import BytesParser
+from typing import Any
+
+import pytest
+from notification_testkit import MailServer
+
+from ideapaja_notification.channels import ChannelError, OutgoingMessage
+from ideapaja_notification.channels.email import EmailChannel, build_email, message_id
+from ideapaja_notification.settings import NotificationSettings
+
+MESSAGE = OutgoingMessage(
+    delivery_id="6f1c2a52-0d5e-5b8e-9c0a-1b2c3d4e5f60",
+    person_id="p-1",
+    address="asa.oberg@vaasa.example",
+    language="sv",
+    subject="Din idé har godkänts: Fönsterbänkar åt alla",
+    body="Hej Åsa Öberg!\n\nDin idé ”Fönsterbänkar åt alla” har godkänts.\n",
+)
+
+
+def settings_for(server: MailServer, **overrides: Any) -> NotificationSettings:
+    return NotificationSettings(smtp_port=server.port, smtp_timeout_seconds=2, **overrides)
+
+
+def test_message_id_comes_from_the_delivery_and_the_sender_domain() -> None:
+    assert message_id("d-1", "Ideapaja <ideapaja@vaasa.example>") == "<d-1@vaasa.example>"
+    assert message_id("d-1", "no address") == "<d-1@ideapaja.localhost>"
+
+
+def test_the_mail_is_utf8_plain_text_that_survives_a_round_trip() -> None:
+    mail = build_email(MESSAGE, mail_from="Ideapaja <ideapaja@vaasa.example>")
+    wire = mail.as_bytes()
+    # Only ASCII on the wire: any relay passes it, no 8BITMIME or SMTPUTF8 needed.
+    wire.decode("ascii")
+    parsed = BytesParser(policy=policy.default).parsebytes(wire)
+    assert parsed["Subject"] == MESSAGE.subject
+    assert parsed["To"] == MESSAGE.address
+    assert parsed["Message-ID"] == f"<{MESSAGE.delivery_id}@vaasa.example>"
+    assert parsed["Content-Language"] == "sv"
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed.get_content_type() == "text/plain"
+    assert parsed.get_content_charset() == "utf-8"
+    assert parsed.get_content() == MESSAGE.body
+
+
+async def test_sends_to_the_smtp_server(mail_server: MailServer) -> None:
+    mail_server.start()
+    await EmailChannel(settings_for(mail_server)).send(MESSAGE)
+    [mail] = mail_server.mails
+    assert mail.envelope_to == [MESSAGE.address]
+    assert mail.subject == MESSAGE.subject
+    assert mail.text == MESSAGE.body
+    assert mail.message["From"] == "Ideapaja <ideapaja@localhost>"
+
+
+async def test_a_server_that_is_down_is_a_transient_error(mail_server: MailServer) -> None:
+    with pytest.raises(ChannelError) as caught:
+        await EmailChannel(settings_for(mail_server)).send(MESSAGE)
+    assert not caught.value.permanent
+    assert "SMTP unavailable" in str(caught.value)
+
+
+async def test_a_refused_recipient_is_a_permanent_error(mail_server: MailServer) -> None:
+    mail_server.refuse.add(MESSAGE.address)
+    mail_server.start()
+    with pytest.raises(ChannelError) as caught:
+        await EmailChannel(settings_for(mail_server)).send(MESSAGE)
+    assert caught.value.permanent
+    assert "550" in str(caught.value)
+    assert mail_server.mails == []
+
+
+def test_tls_modes_are_exclusive() -> None:
+    with pytest.raises(ValueError, match="smtp_starttls or smtp_tls"):
+        NotificationSettings(smtp_starttls=True, smtp_tls=True)

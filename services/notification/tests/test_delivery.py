@@ -1,0 +1,177 @@
+"""Whole flows on a real NATS server, a real SMTP server and SQLite / PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from notification_testkit import (
+    MailServer,
+    decided,
+    deliveries,
+    granted,
+    person,
+    publish,
+    service_settings,
+    stream_messages,
+    submitted,
+)
+from sqlalchemy import select
+
+from ideapaja_notification.app import service
+from ideapaja_notification.settings import NotificationSettings
+from ideapaja_runtime.inbox import inbox_table
+from ideapaja_runtime.messaging import DLQ_REASON
+from ideapaja_runtime.testing import DevKeys, eventually, running_service
+
+DELIVERED = "ideapaja.notification.delivered.v1"
+ADDRESS = "asa.oberg@vaasa.example"
+
+
+def settings_for(
+    nats_url: str, database_url: str, dev_keys: DevKeys, mail_server: MailServer, **extra: Any
+) -> NotificationSettings:
+    values: dict[str, Any] = {
+        "nats_url": nats_url,
+        "database_url": database_url,
+        "auth_public_key": dev_keys.public_pem,
+        "smtp_port": mail_server.port,
+        # Events may arrive before the HR record they need: give RetryLater room to wait.
+        "max_deliver": 10,
+        "redelivery_backoff": [0.1, 0.2, 0.4, 0.8],
+    }
+    values.update(extra)
+    return service_settings(**values)
+
+
+def mails_to(server: MailServer, count: int) -> Any:
+    async def check() -> bool:
+        return len(server.to(ADDRESS)) >= count
+
+    return check
+
+
+def delivered_events(js: Any, count: int) -> Any:
+    async def check() -> list[Any] | None:
+        found = await stream_messages(js, "IDEAPAJA", DELIVERED)
+        return found if len(found) >= count else None
+
+    return check
+
+
+async def test_a_swedish_author_gets_the_decision_and_the_reward_in_swedish_once(
+    database_url: str, nats_url: str, js: Any, dev_keys: DevKeys, mail_server: MailServer
+) -> None:
+    mail_server.start()
+    settings = settings_for(nats_url, database_url, dev_keys, mail_server)
+    async with running_service(service, settings) as svc:
+        # Out of order on purpose: the decision comes before HR and intake have spoken.
+        decision_id = await publish(js, decided("i-1"))
+        await publish(js, person("p-2001", name="Åsa Öberg", language="sv", email=ADDRESS))
+        await publish(js, submitted("i-1", authors=["p-2001"], title="Fönsterbänkar åt alla"))
+        reward_id = await publish(js, granted("i-1", "p-2001", points=50))
+
+        await eventually(mails_to(mail_server, 2))
+        events = await eventually(delivered_events(js, 2))
+        mine = await svc.client.get("/notifications/me", headers=dev_keys.headers("p-2001"))
+        rows = await deliveries(svc.runtime.db)
+
+    mails = mail_server.to(ADDRESS)
+    assert len(mails) == 2
+    assert sorted(m.subject for m in mails) == [
+        "Din idé har godkänts: Fönsterbänkar åt alla",
+        "Du har tilldelats en belöning",
+    ]
+    assert all(m.text.startswith("Hej Åsa Öberg!\n") for m in mails)
+    assert any("Du har tilldelats en belöning: 50 poäng." in m.text for m in mails)
+    assert any("Idé: ”Fönsterbänkar åt alla”" in m.text for m in mails)
+    # Message-IDs come from the delivery ids.
+    assert sorted(str(m.message["Message-ID"]) for m in mails) == sorted(
+        f"<{r.id}@localhost>" for r in rows
+    )
+
+    bodies = [json.loads(e.data) for e in events]
+    assert sorted(b["cause_event_id"] for b in bodies) == sorted([decision_id, reward_id])
+    assert {(b["person_id"], b["channel"]) for b in bodies} == {("p-2001", "email")}
+    assert sorted(b["template"] for b in bodies) == ["idea_accepted", "reward_granted"]
+
+    assert mine.status_code == 200
+    assert sorted((n["template"], n["status"], n["language"]) for n in mine.json()) == [
+        ("idea_accepted", "sent", "sv"),
+        ("reward_granted", "sent", "sv"),
+    ]
+    assert all(n["sent_at"] is not None for n in mine.json())
+
+
+async def test_smtp_down_then_up_and_a_restart_mid_flow_deliver_each_mail_once(
+    database_url: str, nats_url: str, js: Any, dev_keys: DevKeys, mail_server: MailServer
+) -> None:
+    settings = settings_for(nats_url, database_url, dev_keys, mail_server)
+    async with running_service(service, settings) as svc:
+        await publish(js, person("p-2001", language="fi", email=ADDRESS))
+        await publish(js, submitted("i-1", authors=["p-2001"]))
+        await publish(js, decided("i-1"))
+
+        async def retrying() -> bool:
+            rows = await deliveries(svc.runtime.db)
+            return bool(rows) and rows[0].attempts >= 2 and rows[0].status == "pending"
+
+        # The mail server is down: the delivery waits, the event itself was handled.
+        await eventually(retrying)
+        rows = await deliveries(svc.runtime.db)
+        assert "SMTP unavailable" in (rows[0].last_error or "")
+    assert mail_server.mails == []
+
+    # While the service is down, a reward is granted; then the mail server comes back.
+    await publish(js, granted("i-1", "p-2001", points=1))
+    mail_server.start()
+    async with running_service(service, settings) as svc:
+        await eventually(mails_to(mail_server, 2))
+        await eventually(delivered_events(js, 2))
+        rows = await deliveries(svc.runtime.db)
+        async with svc.runtime.db.transaction() as session:
+            handled = (await session.execute(select(inbox_table.c.event_type))).scalars().all()
+
+    assert sorted(m.subject for m in mail_server.to(ADDRESS)) == [
+        "Ideasi on hyväksytty: Kirjaston iltapäivystys",
+        "Sinulle on myönnetty palkkio",
+    ]
+    assert len(mail_server.mails) == 2
+    assert len(await stream_messages(js, "IDEAPAJA", DELIVERED)) == 2
+    assert sorted((r.template, r.status) for r in rows) == [
+        ("idea_accepted", "sent"),
+        ("reward_granted", "sent"),
+    ]
+    # Every event was handled exactly once across both runs.
+    assert sorted(handled) == sorted(
+        [
+            "ideapaja.person.upserted.v1",
+            "ideapaja.idea.submitted.v1",
+            "ideapaja.review.decided.v1",
+            "ideapaja.reward.granted.v1",
+        ]
+    )
+
+
+async def test_a_decision_for_someone_hr_never_describes_is_dead_lettered_with_the_reason(
+    sqlite_url: str, nats_url: str, js: Any, dev_keys: DevKeys, mail_server: MailServer
+) -> None:
+    mail_server.start()
+    settings = settings_for(
+        nats_url, sqlite_url, dev_keys, mail_server, max_deliver=3, redelivery_backoff=[0.1]
+    )
+    async with running_service(service, settings) as svc:
+        await publish(js, submitted("i-1", authors=["p-ghost"]))
+        decision_id = await publish(js, decided("i-1"))
+
+        async def dead_letter() -> list[Any] | None:
+            found = await stream_messages(js, "IDEAPAJA_DLQ", "deadletter.notification.decisions")
+            return found or None
+
+        [letter] = await eventually(dead_letter)
+        rows = await deliveries(svc.runtime.db)
+    assert letter.headers["ce-id"] == decision_id
+    assert "RetryLater" in letter.headers[DLQ_REASON]
+    assert "p-ghost" in letter.headers[DLQ_REASON]
+    assert rows == []
+    assert mail_server.mails == []
