@@ -29,6 +29,8 @@ def fast_settings(**overrides: Any) -> ServiceSettings:
     values: dict[str, Any] = {
         "max_deliver": 3,
         "redelivery_backoff": [0.1, 0.1, 0.1],
+        "retry_later_max_deliver": 6,
+        "retry_later_delay_seconds": 0.1,
         "fetch_timeout_seconds": 0.5,
         "outbox_poll_seconds": 0.2,
         "ack_wait_seconds": 5,

@@ -124,3 +124,30 @@ async def test_events_published_by_a_handler_go_out_through_the_outbox(
         follow_up.headers["traceparent"].split("-")[1] == message.envelope.traceparent.split("-")[1]
     )  # type: ignore[union-attr]
     assert json.loads(follow_up.data)["idea_id"] == "i-chain"
+
+
+async def test_retry_later_waits_longer_than_errors_then_succeeds(
+    sample_runtime: Runtime, js: JetStreamContext, behaviour: Behaviour
+) -> None:
+    behaviour.not_yet.add("i-waits")
+    message = encode(make_idea("i-waits"), source="/test")
+    await js.publish(message.subject, message.body, headers=message.headers)
+
+    async def beyond_error_budget() -> bool:
+        return len(behaviour.calls) > sample_runtime.settings.max_deliver
+
+    await eventually(beyond_error_budget)
+    behaviour.not_yet.clear()
+    await eventually(lambda: effects_of(sample_runtime, "i-waits"))
+    assert await dead_letters(js, sample_runtime) == []
+
+
+async def test_retry_later_is_dead_lettered_when_its_budget_runs_out(
+    sample_runtime: Runtime, js: JetStreamContext, behaviour: Behaviour
+) -> None:
+    behaviour.not_yet.add("i-never")
+    message = encode(make_idea("i-never"), source="/test")
+    await js.publish(message.subject, message.body, headers=message.headers)
+    [letter] = await eventually(lambda: dead_letters(js, sample_runtime))
+    assert len(behaviour.calls) == sample_runtime.settings.retry_later_max_deliver
+    assert "RetryLater: i-never depends on something not seen yet" in letter.headers[DLQ_REASON]

@@ -54,9 +54,15 @@ class HandlerContext:
     envelope: Envelope
     outbox: Outbox
 
-    async def publish(self, event: Event) -> None:
-        """Emit ``event`` when (and only if) the handler's transaction commits."""
-        await self.outbox.add(self.session, event, traceparent=self.envelope.traceparent)
+    async def publish(self, event: Event, *, event_id: str | None = None) -> None:
+        """Emit ``event`` when (and only if) the handler's transaction commits.
+
+        A deterministic ``event_id`` (e.g. derived from what the event is about) lets JetStream
+        and downstream consumers recognise a re-emitted copy.
+        """
+        await self.outbox.add(
+            self.session, event, traceparent=self.envelope.traceparent, event_id=event_id
+        )
 
 
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -151,18 +157,24 @@ class ConsumerProcessor:
                 if first_time:
                     await handler(event, HandlerContext(session, envelope, self.outbox))
         except Exception as exc:
-            if delivered >= self.settings.max_deliver:
+            waiting = isinstance(exc, RetryLater)
+            budget = self.settings.retry_later_max_deliver if waiting else self.settings.max_deliver
+            if delivered >= budget:
                 await self.dead_letter(
                     message, raw, delivered, f"handler failed {delivered} times: {_describe(exc)}"
                 )
                 return
-            delay = self.redelivery_delay(delivered)
+            delay = (
+                self.settings.retry_later_delay_seconds
+                if waiting
+                else self.redelivery_delay(delivered)
+            )
             metrics.EVENTS_CONSUMED.labels(self.consumer, "retried").inc()
             log.warning(
                 "event_handler_failed",
                 error=_describe(exc),
                 retry_in=delay,
-                exc_info=not isinstance(exc, RetryLater),
+                exc_info=not waiting,
             )
             await message.nack(delay=delay)
             return
@@ -257,7 +269,7 @@ def register_subscription(
         config=ConsumerConfig(
             ack_wait=settings.ack_wait_seconds,
             # One more than ours: the last delivery must reach us to be dead-lettered.
-            max_deliver=settings.max_deliver + 1,
+            max_deliver=max(settings.max_deliver, settings.retry_later_max_deliver) + 1,
         ),
         decoder=_raw_body,
         ack_policy=AckPolicy.MANUAL,

@@ -44,6 +44,10 @@ class ServiceSettings(BaseSettings):
     # Consumers: a failing event is redelivered with these delays (seconds), then dead-lettered.
     max_deliver: int = Field(default=5, ge=1, le=100)
     redelivery_backoff: list[float] = Field(default_factory=lambda: [1.0, 5.0, 15.0, 30.0])
+    # A handler's RetryLater ("the event I depend on has not arrived yet") waits longer:
+    # by default 40 deliveries 15 s apart, i.e. 10 minutes of another service being down.
+    retry_later_max_deliver: int = Field(default=40, ge=1, le=1000)
+    retry_later_delay_seconds: float = Field(default=15.0, gt=0)
     ack_wait_seconds: float = Field(default=60.0, gt=0)
     fetch_timeout_seconds: float = Field(default=2.0, gt=0)
 

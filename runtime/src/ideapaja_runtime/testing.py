@@ -276,6 +276,8 @@ def fast_test_settings(**overrides: object) -> dict[str, object]:
     values: dict[str, object] = {
         "max_deliver": 3,
         "redelivery_backoff": [0.1, 0.2, 0.3],
+        "retry_later_max_deliver": 20,
+        "retry_later_delay_seconds": 0.2,
         "fetch_timeout_seconds": 0.5,
         "outbox_poll_seconds": 0.2,
         "ack_wait_seconds": 5,

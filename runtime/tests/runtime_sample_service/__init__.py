@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaWithdrawn
 from ideapaja_runtime.auth import CurrentPrincipal, Principal, require_roles
-from ideapaja_runtime.messaging import HandlerContext, Subscription
+from ideapaja_runtime.messaging import HandlerContext, RetryLater, Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
 from ideapaja_runtime.settings import ServiceSettings
 
@@ -39,6 +39,7 @@ class Behaviour:
         self.calls: list[str] = []
         self.withdraw_on_submit = False
         self.slow_seconds = 0.0
+        self.not_yet: set[str] = set()
 
 
 router = APIRouter(tags=["sample"])
@@ -62,6 +63,8 @@ async def add_note(note: Note, principal: Principal = require_roles("admin")) ->
 def build(behaviour: Behaviour) -> ServiceSpec:
     async def record_submission(event: IdeaSubmitted, ctx: HandlerContext) -> None:
         behaviour.calls.append(event.idea_id)
+        if event.idea_id in behaviour.not_yet:
+            raise RetryLater(f"{event.idea_id} depends on something not seen yet")
         if behaviour.slow_seconds:
             await asyncio.sleep(behaviour.slow_seconds)
         await ctx.session.execute(
