@@ -120,6 +120,10 @@ async def test_admin_lists_failed_deliveries_and_queues_one_again(
     assert sorted(d["person_id"] for d in listed) == ["p-1", "p-2"]
     assert all(d["attempts"] == 1 and "SMTP unavailable" in d["last_error"] for d in listed)
     assert (await svc.client.get("/deliveries?status=sent", headers=admin)).json() == []
+    metrics = (await svc.client.get("/metrics")).text
+    assert 'ideapaja_notification_delivery_attempts_total{channel="email",outcome="failed"}' in (
+        metrics
+    )
 
     mail_server.start()
     target = next(d for d in listed if d["person_id"] == "p-2")

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
+from prometheus_client import Counter
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,6 +53,12 @@ if TYPE_CHECKING:
     from ideapaja_runtime.service import Runtime
 
 log = get_logger(__name__)
+
+DELIVERY_ATTEMPTS = Counter(
+    "ideapaja_notification_delivery_attempts_total",
+    "Attempts to send a delivery, by channel and outcome (sent, retry, failed)",
+    ["channel", "outcome"],
+)
 
 
 @dataclass(frozen=True)
@@ -229,6 +236,7 @@ class DeliverySender:
                 ),
                 traceparent=delivery.cause_traceparent,
             )
+        DELIVERY_ATTEMPTS.labels(delivery.channel, "sent").inc()
         log.info("notification_delivered", delivery_id=delivery.id, template=delivery.template)
 
     async def record_failure(
@@ -246,6 +254,7 @@ class DeliverySender:
                     last_error=error[:500],
                     next_attempt_at=now + timedelta(seconds=delay),
                 )
+                DELIVERY_ATTEMPTS.labels(delivery.channel, "retry").inc()
                 log.warning(
                     "notification_retry_scheduled",
                     delivery_id=delivery.id,
@@ -275,6 +284,7 @@ class DeliverySender:
                 ),
                 traceparent=delivery.cause_traceparent,
             )
+        DELIVERY_ATTEMPTS.labels(delivery.channel, "failed").inc()
         log.error("notification_failed", delivery_id=delivery.id, attempts=attempts, error=error)
 
     async def _finish(
