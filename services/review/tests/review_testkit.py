@@ -151,3 +151,7 @@ async def publish(js: Any, event: Event, **encode_args: Any) -> str:
     message = encode(event, source=SOURCE, **encode_args)
     await js.publish(message.subject, message.body, headers=message.headers)
     return message.envelope.id
+
+
+def encode_msg(event: Event, **encode_args: Any) -> Any:
+    return encode(event, source=SOURCE, **encode_args)

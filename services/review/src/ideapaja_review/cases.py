@@ -125,6 +125,9 @@ async def route_unrouted(session: AsyncSession, *, publish: Publish, now: dateti
             select(CaseRow)
             .where(CaseRow.routed.is_(False), CaseRow.state == CaseState.SCREENING.value)
             .order_by(CaseRow.opened_at, CaseRow.case_id)
+            # A decision racing this (an admin deciding an unrouted case) wins or waits; a case
+            # decided meanwhile no longer matches and is skipped, never announced afterwards.
+            .with_for_update()
         )
     ).all()
     if not waiting:
