@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -45,6 +46,7 @@ async def api(dev_keys: DevKeys) -> AsyncIterator[RunningService]:
             yield running
     finally:
         server.cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def deliverer(running: RunningService) -> Delivery:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from review_testkit import (
@@ -19,7 +20,8 @@ from review_testkit import (
     review_settings,
     unit,
 )
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
@@ -232,7 +234,9 @@ async def test_hr_role_change_replaces_roles(db: Database, deliver: Delivery) ->
     assert (await case_of(db, "i-role")).reviewer_ids == ("p-sup",)
 
 
-async def test_history_is_append_only_in_order(db: Database, deliver: Delivery) -> None:
+async def test_history_records_opening_and_late_routing_in_order(
+    db: Database, deliver: Delivery
+) -> None:
     await deliver(idea("i-hist"))
     await deliver(person("p-ca", "u-kirjasto", "change_agent"))
     async with db.transaction() as session:
@@ -243,3 +247,22 @@ async def test_history_is_append_only_in_order(db: Database, deliver: Delivery) 
         (case.case_id, "opened"),
         (case.case_id, "routed"),
     ]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        update(CaseHistoryRow).values(reason="rewritten"),
+        delete(CaseHistoryRow),
+    ],
+    ids=["update", "delete"],
+)
+async def test_the_database_refuses_to_rewrite_history(
+    db: Database, deliver: Delivery, statement: Any
+) -> None:
+    await deliver(idea("i-audit"))
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with db.transaction() as session:
+            await session.execute(statement)
+    record = await case_of(db, "i-audit")
+    assert [(h.action, h.reason) for h in record.history] == [("opened", "idea submitted")]
