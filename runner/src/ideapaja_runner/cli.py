@@ -22,9 +22,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from ideapaja_runner import deadletters, devissuer, hr_import
+from ideapaja_runner import devissuer, hr_import
 from ideapaja_runner.state import DEFAULT_STATE_DIR, StateDir
-from ideapaja_runner.supervisor import UpOptions, up
 
 
 def _default_nats_url() -> str:
@@ -64,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Start a real nats-server (JetStream), a local SMTP catcher and every "
         "installed service (SQLite) as local processes; Ctrl-C stops them. Data is kept in "
         "the state directory, so the next `up` resumes.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p_up.add_argument("--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR))
     p_up.add_argument(
@@ -104,13 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--ready-timeout",
         type=float,
         default=60.0,
-        help="seconds to wait for each service's /readyz (default 60)",
+        help="seconds to wait for each service's /readyz",
     )
     p_up.add_argument(
         "--stop-timeout",
         type=float,
         default=20.0,
-        help="seconds services get to stop after SIGTERM (default 20)",
+        help="seconds services get to stop after SIGTERM",
     )
     p_up.add_argument("--log-level", default="INFO")
 
@@ -197,6 +197,8 @@ def fail(message: str, code: int = 1) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from ideapaja_runner.supervisor import UpOptions, up
+
     ports: dict[str, int] = {}
     for name, port in args.port:
         ports[name] = port
@@ -286,6 +288,7 @@ def cmd_hr(args: argparse.Namespace) -> int:
 
 
 def cmd_dlq(args: argparse.Namespace) -> int:
+    from ideapaja_runner import deadletters
     from ideapaja_runtime.settings import ServiceSettings
 
     overrides = {"nats_url": args.nats_url}
@@ -299,6 +302,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 
 
 async def _dlq(args: argparse.Namespace, settings: object) -> int:
+    from ideapaja_runner import deadletters
     from ideapaja_runtime.settings import ServiceSettings
 
     assert isinstance(settings, ServiceSettings)
@@ -331,7 +335,7 @@ async def _dlq(args: argparse.Namespace, settings: object) -> int:
             print(json.dumps(letter.as_dict(), ensure_ascii=False, indent=2))
             print("headers:")
             for key, value in letter.headers.items():
-                print(f"  {key}: {deadletters._text(value)}")
+                print(f"  {key}: {value}")
             print("body:")
             print(letter.data.decode("utf-8", errors="replace"))
             return 0

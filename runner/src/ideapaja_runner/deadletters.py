@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from email.header import Header, decode_header
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -53,9 +54,21 @@ class DeadLetterError(RuntimeError):
 
 
 def _text(value: Any) -> str:
-    """Header values arrive as str; undo surrogate escapes so UTF-8 reasons print right."""
+    """A header value as text.
+
+    nats-py parses the headers of ``get_msg`` with ``email``'s compat32 parser, which hands back
+    non-ASCII values (a reason quoting Finnish input, say) as ``email.header.Header`` objects of
+    unknown-8bit bytes; they were sent as UTF-8.
+    """
     if value is None:
         return ""
+    if isinstance(value, Header):
+        parts = []
+        for chunk, _charset in decode_header(value):
+            parts.append(
+                chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else str(chunk)
+            )
+        return "".join(parts)
     text = str(value)
     try:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -75,7 +88,7 @@ class DeadLetter:
         lower = name.lower()
         for key, value in self.headers.items():
             if key.lower() == lower:
-                return _text(value)
+                return value
         return ""
 
     @property
@@ -131,7 +144,7 @@ def _dead_letter(raw: Any) -> DeadLetter:
         seq=int(raw.seq or 0),
         subject=str(raw.subject or ""),
         time=raw.time,
-        headers=dict(raw.headers or {}),
+        headers={str(k): _text(v) for k, v in (raw.headers or {}).items()},
         data=bytes(raw.data or b""),
     )
 

@@ -36,6 +36,7 @@ that is later reverted (A → B → A) is still published.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -346,13 +347,23 @@ def person_claims(org: Organisation, person_id: str) -> tuple[list[str], list[st
 
 @asynccontextmanager
 async def connect(nats_url: str) -> AsyncIterator[tuple[NatsClient, JetStreamContext]]:
+    async def quiet(_exc: Exception) -> None:  # the error is raised to the caller instead
+        return None
+
     try:
-        nc = await nats.connect(
-            nats_url,
-            name="ideapaja-runner",
-            allow_reconnect=False,
-            connect_timeout=5,
-            max_reconnect_attempts=0,
+        # nats-py retries forever inside connect() when max_reconnect_attempts is 0 (it means
+        # "no limit" there), even with allow_reconnect=False; 1 gives two quick attempts.
+        nc = await asyncio.wait_for(
+            nats.connect(
+                nats_url,
+                name="ideapaja-runner",
+                allow_reconnect=False,
+                connect_timeout=3,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0.2,
+                error_cb=quiet,
+            ),
+            timeout=10,
         )
     except Exception as exc:
         raise HrPublishError(

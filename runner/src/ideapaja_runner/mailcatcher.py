@@ -80,13 +80,18 @@ def summarize(raw: bytes, envelope_from: str, envelope_to: list[str]) -> dict[st
             result["to"] = [addr for _, addr in getaddresses(headers) if addr]
         plain = msg.get_body(preferencelist=("plain",))
         if plain is not None:
-            result["text"] = plain.get_content()
+            result["text"] = _lf(plain.get_content())
         rich = msg.get_body(preferencelist=("html",))
         if rich is not None:
-            result["html"] = rich.get_content()
+            result["html"] = _lf(rich.get_content())
     except Exception as exc:  # a catcher shows what it got, even if it is broken
         result["parse_error"] = f"{type(exc).__name__}: {exc}"
     return result
+
+
+def _lf(text: str) -> str:
+    """SMTP carries CRLF line ends; show text with plain newlines."""
+    return text.replace("\r\n", "\n")
 
 
 class MailStore:

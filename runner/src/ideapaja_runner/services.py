@@ -13,8 +13,13 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
-from ideapaja_runtime.service import ENTRY_POINT_GROUP, ServiceSpec
+if TYPE_CHECKING:  # importing the runtime's service module takes seconds; only when needed
+    from ideapaja_runtime.service import ServiceSpec
+
+# ``ideapaja_runtime.service.ENTRY_POINT_GROUP`` (a test keeps the two equal).
+ENTRY_POINT_GROUP = "ideapaja.services"
 
 
 class ServiceSelectionError(ValueError):
@@ -33,7 +38,12 @@ def discover(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dic
         )
     specs: dict[str, ServiceSpec] = {}
     problems: list[str] = []
-    for name in sorted(wanted - set(skip)):
+    selected = sorted(wanted - set(skip))
+    if not selected:
+        return specs
+    from ideapaja_runtime.service import ServiceSpec
+
+    for name in selected:
         try:
             spec = available[name].load()
         except Exception as exc:

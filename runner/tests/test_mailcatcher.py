@@ -1,0 +1,124 @@
+"""The SMTP catcher receives real SMTP, decodes what it shows, keeps mails across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+from collections.abc import AsyncIterator
+from email.header import Header
+from email.message import EmailMessage
+from email.mime.text import MIMEText
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ideapaja_runner.mailcatcher import MailCatcher, MailStore
+from ideapaja_runtime.testing import free_port
+
+SUBJECT = "Ideasi on hyväksytty \N{EN DASH} åtgärd på gång (ä, ö, å)"
+
+
+@pytest.fixture
+async def catcher(tmp_path: Path) -> AsyncIterator[MailCatcher]:
+    mail = MailCatcher(tmp_path / "mail", smtp_port=free_port(), http_port=free_port())
+    await mail.start()
+    try:
+        yield mail
+    finally:
+        await mail.stop()
+
+
+def _send_utf8(port: int) -> None:
+    msg = EmailMessage()
+    msg["Subject"] = SUBJECT
+    msg["From"] = "Ideapaja <noreply@kuusijarvi.example>"
+    msg["To"] = "Aino Virtanen <aino.virtanen@kuusijarvi.example>"
+    msg.set_content('Hei Aino!\n\nIdeasi "Kirjaston aukiolo" hyväksyttiin. Hälsningar, Åsa\n')
+    msg.add_alternative("<p>Hei Aino! Ideasi hyväksyttiin.</p>", subtype="html")
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.send_message(msg)
+
+
+def _send_encoded(port: int) -> None:
+    """Old-school: RFC 2047 subject, base64 ISO-8859-1 body, and a Bcc-style recipient."""
+    msg = MIMEText("Päivää, ärrä ja öljy.\n", "plain", "iso-8859-1")
+    msg["Subject"] = Header("Muistutus: määräaika lähestyy", "utf-8").encode()
+    msg["From"] = "review@kuusijarvi.example"
+    msg["To"] = "mikael.lindqvist@kuusijarvi.example"
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.sendmail(
+            "review@kuusijarvi.example",
+            ["mikael.lindqvist@kuusijarvi.example", "hidden.copy@kuusijarvi.example"],
+            msg.as_bytes(),
+        )
+
+
+async def test_receives_smtp_and_lists_it_over_http(catcher: MailCatcher) -> None:
+    await asyncio.to_thread(_send_utf8, catcher.smtp_port)
+    await asyncio.to_thread(_send_encoded, catcher.smtp_port)
+    base = f"http://127.0.0.1:{catcher.http_port}"
+    async with httpx.AsyncClient(base_url=base) as client:
+        response = await client.get("/messages")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/json")
+        first, second = response.json()
+
+        assert first["subject"] == SUBJECT
+        assert first["from"] == "Ideapaja <noreply@kuusijarvi.example>"
+        assert first["to"] == ["aino.virtanen@kuusijarvi.example"]
+        assert "hyväksyttiin. Hälsningar, Åsa" in first["text"]
+        assert "<p>Hei Aino!" in first["html"]
+        assert first["date"] is None or isinstance(first["date"], str)
+        assert first["received_at"] <= second["received_at"]
+
+        assert second["subject"] == "Muistutus: määräaika lähestyy"
+        assert second["text"].rstrip("\n") == "Päivää, ärrä ja öljy."
+        assert "\r" not in second["text"]
+        assert second["to"] == [
+            "mikael.lindqvist@kuusijarvi.example", "hidden.copy@kuusijarvi.example",
+        ]  # fmt: skip
+
+        raw = await client.get(f"/messages/{second['id']}")
+        assert raw.status_code == 200
+        assert raw.headers["content-type"].startswith("message/rfc822")
+        assert b"Subject: =?utf-8?" in raw.content
+        assert (await client.get("/messages/19990101T000000000000Z-00000000")).status_code == 404
+
+        hidden = await client.get("/messages", params={"to": "hidden.copy@kuusijarvi.example"})
+        assert [m["id"] for m in hidden.json()] == [second["id"]]
+        page = await client.get("/")
+        assert "Muistutus: määräaika lähestyy" in page.text
+
+        deleted = await client.delete("/messages")
+        assert deleted.json() == {"deleted": 2}
+        assert (await client.get("/messages")).json() == []
+    assert list(catcher.store.directory.iterdir()) == []
+
+
+async def test_mails_survive_a_restart(tmp_path: Path) -> None:
+    directory = tmp_path / "mail"
+    first = MailCatcher(directory, smtp_port=free_port(), http_port=free_port())
+    await first.start()
+    try:
+        await asyncio.to_thread(_send_utf8, first.smtp_port)
+        before = first.store.messages()
+    finally:
+        await first.stop()
+    assert len(before) == 1
+    assert sorted(p.suffix for p in directory.iterdir()) == [".eml", ".json"]
+
+    reloaded = MailStore(directory)
+    assert reloaded.messages() == before
+
+    second = MailCatcher(directory, smtp_port=free_port(), http_port=free_port())
+    await second.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            listed = (await client.get(f"http://127.0.0.1:{second.http_port}/messages")).json()
+        assert listed == before
+        # A stored .eml without its envelope file still lists, from its headers.
+        (directory / f"{before[0]['id']}.json").unlink()
+        assert MailStore(directory).messages()[0]["to"] == ["aino.virtanen@kuusijarvi.example"]
+    finally:
+        await second.stop()

@@ -1,0 +1,129 @@
+"""`ideapaja up` as operators run it: real processes, Ctrl-C, resume with the data kept."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import smtplib
+import socket
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+from runner_testkit import Up, gone
+
+from ideapaja_runtime.testing import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def ups() -> Iterator[list[Up]]:
+    started: list[Up] = []
+    yield started
+    for up in started:
+        up.cleanup()
+
+
+def _hr_stream(nats_url: str) -> tuple[int, int]:
+    async def read() -> tuple[int, int]:
+        nc = await nats.connect(nats_url)
+        try:
+            info = await nc.jetstream().stream_info("IDEAPAJA_HR")
+            return info.state.messages, info.state.last_seq
+        finally:
+            await nc.close()
+
+    return asyncio.run(read())
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def test_up_without_services_stops_cleanly_and_resumes(tmp_path: Path, ups: list[Up]) -> None:
+    state = tmp_path / "state"
+    nats_port, smtp_port, mail_port = free_port(), free_port(), free_port()
+    args = [
+        "--state-dir", str(state), "--no-services", "--demo",
+        "--nats-port", str(nats_port), "--smtp-port", str(smtp_port),
+        "--mail-port", str(mail_port),
+    ]  # fmt: skip
+    nats_url = f"nats://127.0.0.1:{nats_port}"
+
+    first = Up(args)
+    ups.append(first)
+    first.wait_for("Stop with Ctrl-C.")
+    nats_pid, mail_pid = first.pid_of("nats-server"), first.pid_of("mail catcher")
+    assert "36 published, 0 unchanged" in first.output
+    assert f"http://127.0.0.1:{mail_port}/messages" in first.output
+    assert "ideapaja token --state-dir" in first.output
+
+    config = (state / "nats-server.conf").read_text()
+    assert "sync_interval: always" in config and f"port: {nats_port}" in config
+    assert (state / "dev-issuer" / "private.pem").exists()
+    assert _hr_stream(nats_url) == (36, 36)
+
+    msg = EmailMessage()
+    msg["Subject"] = "Päivän kooste \N{EN DASH} åäö"
+    msg["From"] = "noreply@kuusijarvi.example"
+    msg["To"] = "aino.virtanen@kuusijarvi.example"
+    msg.set_content("Hei!")
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
+        smtp.send_message(msg)
+    mails = httpx.get(f"http://127.0.0.1:{mail_port}/messages").json()
+    assert [m["subject"] for m in mails] == ["Päivän kooste \N{EN DASH} åäö"]
+    public_key = (state / "dev-issuer" / "public.pem").read_bytes()
+
+    # Ctrl-C: everything stops, in order, exit code 0.
+    assert first.stop(signal.SIGINT) == 0
+    assert "stopped." in first.output
+    assert gone(nats_pid) and gone(mail_pid)
+    assert all(_port_free(p) for p in (nats_port, smtp_port, mail_port))
+    assert "=====" in (state / "logs" / "nats-server.log").read_text()
+
+    # Same state directory again: data kept, the demo import is a no-op; SIGTERM also stops.
+    second = Up(args)
+    ups.append(second)
+    second.wait_for("Stop with Ctrl-C.")
+    assert "0 published, 36 unchanged" in second.output
+    assert _hr_stream(nats_url) == (36, 36)
+    mails = httpx.get(f"http://127.0.0.1:{mail_port}/messages").json()
+    assert [m["subject"] for m in mails] == ["Päivän kooste \N{EN DASH} åäö"]
+    assert (state / "dev-issuer" / "public.pem").read_bytes() == public_key
+
+    # A second `up` on the same state directory is refused while the first runs.
+    third = Up([*args[:4], "--nats-port", str(free_port()), "--smtp-port", str(free_port()),
+                "--mail-port", str(free_port())])  # fmt: skip
+    ups.append(third)
+    assert third.wait() == 2
+    assert "is in use by `ideapaja up`" in third.output
+
+    assert second.stop(signal.SIGTERM) == 0
+    assert gone(second.pid_of("nats-server")) and gone(second.pid_of("mail catcher"))
+
+
+def test_crashed_infrastructure_stops_everything(tmp_path: Path, ups: list[Up]) -> None:
+    nats_port = free_port()
+    up = Up(
+        ["--state-dir", str(tmp_path), "--no-services", "--nats-port", str(nats_port),
+         "--smtp-port", str(free_port()), "--mail-port", str(free_port())]
+    )  # fmt: skip
+    ups.append(up)
+    up.wait_for("Stop with Ctrl-C.")
+    mail_pid = up.pid_of("mail catcher")
+    import os
+
+    os.kill(up.pid_of("nats-server"), signal.SIGKILL)
+    assert up.wait() == 3
+    assert "nats-server killed by SIGKILL; stopping everything" in up.output
+    assert gone(mail_pid)
