@@ -35,6 +35,8 @@ COPY . .
 ARG SERVICE
 ARG PACKAGE=ideapaja-${SERVICE}
 ARG EXTRA_PACKAGES=ideapaja-runner
+# ${packages} is split into words on purpose.
+# hadolint ignore=SC2086
 RUN --mount=type=cache,target=/root/.cache/uv \
     set -eu; \
     if [ -z "${SERVICE}" ]; then \

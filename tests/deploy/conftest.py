@@ -159,7 +159,8 @@ def _env_mapping(environment: Any) -> dict[str, str]:
         return {}
     if isinstance(environment, dict):
         return {str(k): "" if v is None else str(v) for k, v in environment.items()}
-    return dict(item.split("=", 1) if "=" in item else (item, "") for item in map(str, environment))
+    pairs = (str(item).partition("=") for item in environment)
+    return {name: value for name, _sep, value in pairs}
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,8 @@ HEALTHCHECK = REPO / "deploy" / "docker" / "healthcheck.py"
 def _instructions() -> list[str]:
     """Dockerfile instructions with line continuations joined and comments dropped."""
     lines = [ln for ln in DOCKERFILE.read_text().splitlines() if not ln.lstrip().startswith("#")]
-    return [i.strip() for i in re.sub(r"\\\n", " ", "\n".join(lines)).splitlines() if i.strip()]
+    # Docker removes each backslash-newline, keeping the next line's indentation.
+    return [i.strip() for i in re.sub(r"\\\n", "", "\n".join(lines)).splitlines() if i.strip()]
 
 
 def test_dockerfile_shape() -> None:
@@ -140,15 +141,49 @@ def test_dockerignore_keeps_secrets_and_clutter_out(context_files: list[str]) ->
     assert "uv.lock" in context_files
 
 
-def _uv_sync_command(service: str) -> list[str]:
-    """The Dockerfile's own `uv sync`, with its ARG defaults filled in."""
-    instructions = _instructions()
-    extras = next(i for i in instructions if i.startswith("ARG EXTRA_PACKAGES=")).split("=", 1)[1]
-    run = next(i for i in instructions if "uv sync" in i)
-    found = re.search(r"uv sync ([^;]*?)\$\{packages\}", run)
-    assert found, run
-    packages = [f"ideapaja-{service}", *extras.split()]
-    return ["uv", "sync", *found[1].split(), *(x for p in packages for x in ("--package", p))]
+def _arg_default(name: str) -> str:
+    line = next(i for i in _instructions() if i.startswith(f"ARG {name}="))
+    return line.split("=", 1)[1]
+
+
+def _install_script(venv: Path) -> str:
+    """The shell of the Dockerfile's install step, with /app/.venv moved to ``venv``."""
+    run = next(i for i in _instructions() if i.startswith("RUN ") and "uv sync" in i)
+    script = re.sub(r"^RUN\s+(--\S+\s+)*", "", run)
+    return script.replace("/app/.venv", str(venv))
+
+
+def _run_install_step(
+    image_root: Path, service: str, venv: Path
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        # The build stage's ENV, with the environment moved out of /app.
+        "UV_PROJECT_ENVIRONMENT": str(venv),
+        "UV_PYTHON": sys.executable,
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_LINK_MODE": "copy",
+        # Its ARGs.
+        "SERVICE": service,
+        "PACKAGE": f"ideapaja-{service}",
+        "EXTRA_PACKAGES": _arg_default("EXTRA_PACKAGES"),
+    }
+    env.pop("VIRTUAL_ENV", None)
+    return subprocess.run(
+        ["sh", "-c", _install_script(venv)],
+        cwd=image_root / "src",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_install_step_needs_a_service(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    result = _run_install_step(tmp_path, "", tmp_path / "venv")
+    assert result.returncode != 0
+    assert "--build-arg SERVICE=" in result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -169,22 +204,7 @@ def image_root(
 
 def _build(image_root: Path, service: str) -> Path:
     venv = image_root / f"venv-{service}"
-    env = {
-        **os.environ,
-        "UV_PROJECT_ENVIRONMENT": str(venv),
-        "UV_PYTHON": sys.executable,
-        "UV_PYTHON_DOWNLOADS": "never",
-        "UV_LINK_MODE": "copy",
-    }
-    env.pop("VIRTUAL_ENV", None)
-    result = subprocess.run(
-        _uv_sync_command(service),
-        cwd=image_root / "src",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = _run_install_step(image_root, service, venv)
     assert result.returncode == 0, result.stderr
     return venv
 
@@ -262,13 +282,14 @@ def test_image_environment_runs_each_service(
             prefix + "AUTH_PUBLIC_KEY_FILE": str(auth_key),
         }
         assert _probe(venv, env, "/healthz") == 1, "nothing listens yet"
-        process = subprocess.Popen(
-            ["sh", str(ENTRYPOINT)],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=(tmp_path / f"{service}.log").open("wb"),
-        )
+        with (tmp_path / f"{service}.log").open("wb") as log:
+            process = subprocess.Popen(
+                ["sh", str(ENTRYPOINT)],
+                env=env,
+                cwd=tmp_path,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         try:
             deadline = time.monotonic() + 60
             while _probe(venv, env, "/readyz") != 0:
@@ -298,6 +319,7 @@ def fake_service() -> Iterator[int]:
     thread.start()
     yield int(server.server_address[1])
     server.shutdown()
+    server.server_close()
 
 
 def test_healthcheck_script(fake_service: int) -> None:

@@ -121,12 +121,13 @@ def _wait_for(url: str, timeout: float = 20.0) -> dict[str, object]:
 
 
 def _start(binary: str, config: Path, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [binary, "-c", str(config)],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **env},
-    )
+    with log.open("wb") as out:  # the server keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [binary, "-c", str(config)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **env},
+        )
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
