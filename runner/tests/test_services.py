@@ -111,7 +111,7 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
     up = Up(
         ["--state-dir", str(state), "--only", "runnerecho", "--port", f"runnerecho={http_port}",
          "--nats-port", str(nats_port), "--smtp-port", str(smtp_port),
-         "--mail-port", str(free_port()), "--log-level", "DEBUG"],
+         "--mail-port", str(free_port()), "--log-level", "DEBUG", "--follow"],
         env={"PYTHONPATH": pythonpath},
     )  # fmt: skip
     ups.append(up)
@@ -119,6 +119,7 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
     assert f"runnerecho is ready on http://127.0.0.1:{http_port}" in up.output
     assert re.search(rf"runnerecho +http://127\.0\.0\.1:{http_port}/docs", up.output)
     service_pid = up.pid_of("runnerecho")
+    up.wait_for("[runnerecho] ")  # --follow echoes the service's log
 
     base = f"http://127.0.0.1:{http_port}"
     seen = httpx.get(f"{base}/echo/settings").json()

@@ -63,9 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Start a real nats-server (JetStream), a local SMTP catcher and every "
         "installed service (SQLite) as local processes; Ctrl-C stops them. Data is kept in "
         "the state directory, so the next `up` resumes.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p_up.add_argument("--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR))
+    p_up.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(DEFAULT_STATE_DIR),
+        help=f"where data, logs and keys are kept (default {DEFAULT_STATE_DIR})",
+    )
     p_up.add_argument(
         "--demo",
         action="store_true",
@@ -74,9 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_up.add_argument(
         "--host", default="127.0.0.1", help="address the services and the mail web page listen on"
     )
-    p_up.add_argument("--nats-port", type=_port, default=4223)
-    p_up.add_argument("--smtp-port", type=_port, default=1025)
-    p_up.add_argument("--mail-port", type=_port, default=8025)
+    p_up.add_argument("--nats-port", type=_port, default=4223, help="default 4223")
+    p_up.add_argument("--smtp-port", type=_port, default=1025, help="default 1025")
+    p_up.add_argument(
+        "--mail-port", type=_port, default=8025, help="mail list over HTTP (default 8025)"
+    )
     p_up.add_argument(
         "--port",
         type=_service_port,
@@ -104,15 +110,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--ready-timeout",
         type=float,
         default=60.0,
-        help="seconds to wait for each service's /readyz",
+        help="seconds to wait for each service's /readyz (default 60)",
     )
     p_up.add_argument(
         "--stop-timeout",
         type=float,
         default=20.0,
-        help="seconds services get to stop after SIGTERM",
+        help="seconds services get to stop after SIGTERM (default 20)",
     )
-    p_up.add_argument("--log-level", default="INFO")
+    p_up.add_argument("--log-level", default="INFO", help="services' log level (default INFO)")
+    p_up.add_argument(
+        "--follow",
+        action="store_true",
+        help="also print the services' logs here, each line prefixed by [service]",
+    )
 
     p_token = commands.add_parser(
         "token",
@@ -217,6 +228,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             ready_timeout=args.ready_timeout,
             stop_timeout=args.stop_timeout,
             log_level=args.log_level,
+            follow=args.follow,
         )
     )
 

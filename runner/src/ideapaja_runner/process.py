@@ -14,10 +14,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 _PR_SET_PDEATHSIG = 1
 
@@ -46,7 +48,7 @@ class ManagedProcess:
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
         self.popen: subprocess.Popen[bytes] | None = None
-        self._log_offset = 0
+        self.log_offset = 0
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +56,7 @@ class ManagedProcess:
             stamp = datetime.now().astimezone().isoformat(timespec="seconds")
             log.write(f"===== ideapaja up: {self.name} starting at {stamp} =====\n".encode())
             log.flush()
-            self._log_offset = log.tell()
+            self.log_offset = log.tell()
             self.popen = subprocess.Popen(  # noqa: S603 - argv built by the runner, no shell
                 self.argv,
                 stdin=subprocess.DEVNULL,
@@ -93,7 +95,7 @@ class ManagedProcess:
             with self.log_path.open("rb") as log:
                 log.seek(0, os.SEEK_END)
                 size = log.tell()
-                start = max(self._log_offset, size - 64 * 1024)
+                start = max(self.log_offset, size - 64 * 1024)
                 log.seek(start)
                 data = log.read()
         except OSError:
@@ -138,3 +140,48 @@ def stop_all(
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.popen.wait(5)
     return killed
+
+
+class LogFollower:
+    """Echo what the processes write to their logs, prefixed by name (``ideapaja up --follow``)."""
+
+    def __init__(self, out: TextIO, interval: float = 0.2) -> None:
+        self.out = out
+        self.interval = interval
+        self._files: list[tuple[str, Path, int]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="log-follower", daemon=True)
+
+    def add(self, process: ManagedProcess) -> None:
+        with self._lock:
+            self._files.append((process.name, process.log_path, process.log_offset))
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(2)
+        self._poll()  # the last words of stopping processes
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._poll()
+
+    def _poll(self) -> None:
+        with self._lock:
+            for index, (name, path, offset) in enumerate(self._files):
+                try:
+                    with path.open("rb") as log:
+                        log.seek(offset)
+                        data = log.read()
+                except OSError:
+                    continue
+                end = data.rfind(b"\n") + 1  # whole lines only
+                if not end:
+                    continue
+                for line in data[:end].decode("utf-8", "replace").splitlines():
+                    print(f"[{name}] {line}", file=self.out, flush=True)
+                self._files[index] = (name, path, offset + end)

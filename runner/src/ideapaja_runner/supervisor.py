@@ -34,7 +34,7 @@ import httpx
 
 from ideapaja_runner import devissuer, hr_import, natsd
 from ideapaja_runner.ports import PortClaim, PortError, check_ports, connect_host
-from ideapaja_runner.process import ManagedProcess, stop_all
+from ideapaja_runner.process import LogFollower, ManagedProcess, stop_all
 from ideapaja_runner.services import (
     ServiceRun,
     ServiceSelectionError,
@@ -61,6 +61,7 @@ class UpOptions:
     ready_timeout: float = 60.0
     stop_timeout: float = 20.0
     log_level: str = "INFO"
+    follow: bool = False
 
 
 class StartError(RuntimeError):
@@ -105,6 +106,7 @@ class Supervisor:
         self.runs: list[ServiceRun] = []
         self.stop_requested = False
         self.force = False
+        self.follower = LogFollower(self.out) if options.follow else None
 
     # -- output ------------------------------------------------------------------------------
 
@@ -212,6 +214,8 @@ class Supervisor:
 
     def start(self) -> None:
         self.state.create()
+        if self.follower is not None:
+            self.follower.start()
         self.start_nats()
         self._check_stop()
         devissuer.ensure_keypair(self.state)
@@ -225,6 +229,8 @@ class Supervisor:
                 run.name, run.argv, self.state.log_file(run.name), env=run.environment()
             )
             process.start()
+            if self.follower is not None:
+                self.follower.add(process)
             self.services.append((run, process))
             self.say(f"started {run.name} (pid {process.pid}), log {process.log_path}")
         self.wait_services_ready()
@@ -414,12 +420,14 @@ class Supervisor:
             ("mail catcher", [self.mail] if self.mail else [], 10.0),
             ("nats-server", [self.nats] if self.nats else [], 15.0),
         ]
-        for _what, processes, timeout in steps:
+        for what, processes, timeout in steps:
             if not processes:
                 continue
             killed = stop_all(processes, timeout, force=lambda: self.force)
             for process in killed:
                 self.error(f"{process.name} did not stop within {timeout:.0f} s; killed")
+            if self.follower is not None and what == "services":
+                self.follower.stop()
         self.say("stopped.")
 
 
