@@ -234,3 +234,41 @@ def test_unreachable_nats_is_a_clear_error(
         cli.main(["hr", "import", str(path), "--nats-url", url])
     assert exit_info.value.code == 1
     assert f"cannot connect to NATS at {url}" in capsys.readouterr().err
+
+
+def test_nats_credentials_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    from ideapaja_runtime.testing import free_port, nats_server_binary, wait_for_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd",
+         str(tmp_path / "store"), "--user", "hr-adapter", "--pass", "salasana"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for_port(port)
+        path = tmp_path / "org.csv"
+        path.write_text(SMALL, encoding="utf-8")
+        url = f"nats://127.0.0.1:{port}"
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["hr", "import", str(path), "--nats-url", url])
+        assert exit_info.value.code == 1
+        assert f"cannot connect to NATS at {url}" in capsys.readouterr().err
+
+        monkeypatch.setenv("IDEAPAJA_NATS_USER", "hr-adapter")
+        monkeypatch.setenv("IDEAPAJA_NATS_PASSWORD", "salasana")
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["hr", "import", str(path), "--nats-url", url])
+        assert exit_info.value.code == 0
+        assert "4 published" in capsys.readouterr().out
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["dlq", "list", "--nats-url", url])
+        assert exit_info.value.code == 0
+        assert "no dead letters" in capsys.readouterr().out
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -2,13 +2,17 @@
 
 ideapaja up [--state-dir .ideapaja] [--demo] [--host 127.0.0.1] [--nats-port 4223]
             [--smtp-port 1025] [--mail-port 8025] [--port SERVICE=PORT ...]
-            [--only SERVICE ...] [--skip SERVICE ...] [--no-services]
+            [--only [SERVICE ...]] [--skip SERVICE ...] [--no-services] [--follow]
 ideapaja token --person ID [--role ROLE ...] [--unit UNIT ...] [--from-csv [FILE]] [--ttl 3600]
 ideapaja hr import FILE.csv [--nats-url URL] [--partial] [--dry-run]
 ideapaja hr leave PERSON_ID --on YYYY-MM-DD [--nats-url URL]
 ideapaja dlq list [--nats-url URL] [--stream IDEAPAJA_DLQ] [--json]
 ideapaja dlq show SEQ
 ideapaja dlq replay SEQ [SEQ ...] | --all  [--force]
+
+``--nats-url`` defaults to ``$IDEAPAJA_NATS_URL``, else ``nats://127.0.0.1:4223`` (``ideapaja up``).
+NATS credentials: in the URL or ``IDEAPAJA_NATS_USER`` / ``IDEAPAJA_NATS_PASSWORD``; stream names
+from ``IDEAPAJA_LIFECYCLE_STREAM`` / ``IDEAPAJA_HR_STREAM`` / ``IDEAPAJA_DEAD_LETTER_STREAM``.
 """
 
 from __future__ import annotations
@@ -319,7 +323,9 @@ async def _dlq(args: argparse.Namespace, settings: object) -> int:
 
     assert isinstance(settings, ServiceSettings)
     stream = settings.dead_letter_stream
-    async with hr_import.connect(args.nats_url) as (_nc, js):
+    async with hr_import.connect(
+        args.nats_url, user=settings.nats_user, password=settings.nats_password
+    ) as (_nc, js):
         if args.dlq_command == "list":
             letters = await deadletters.list_dead_letters(js, stream)
             if args.json:

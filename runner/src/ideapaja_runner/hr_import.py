@@ -346,7 +346,15 @@ def person_claims(org: Organisation, person_id: str) -> tuple[list[str], list[st
 
 
 @asynccontextmanager
-async def connect(nats_url: str) -> AsyncIterator[tuple[NatsClient, JetStreamContext]]:
+async def connect(
+    nats_url: str, *, user: str | None = None, password: str | None = None
+) -> AsyncIterator[tuple[NatsClient, JetStreamContext]]:
+    """A short-lived connection for a command; fails fast (no endless reconnecting).
+
+    Credentials: in the URL (``nats://user:pass@host:4222``) or ``user``/``password`` (the CLI
+    passes ``IDEAPAJA_NATS_USER`` / ``IDEAPAJA_NATS_PASSWORD``).
+    """
+
     async def quiet(_exc: Exception) -> None:  # the error is raised to the caller instead
         return None
 
@@ -357,6 +365,8 @@ async def connect(nats_url: str) -> AsyncIterator[tuple[NatsClient, JetStreamCon
             nats.connect(
                 nats_url,
                 name="ideapaja-runner",
+                user=user,
+                password=password,
                 allow_reconnect=False,
                 connect_timeout=3,
                 max_reconnect_attempts=1,
@@ -424,7 +434,10 @@ async def publish_to_nats(
 ) -> PublishSummary:
     """Create the streams if missing, then publish ``events`` to the HR stream."""
     settings = settings or ServiceSettings(nats_url=nats_url)
-    async with connect(nats_url) as (_nc, js):
+    async with connect(nats_url, user=settings.nats_user, password=settings.nats_password) as (
+        _nc,
+        js,
+    ):
         await ensure_streams(js, settings)
         return await publish_records(js, events, stream=settings.hr_stream)
 
