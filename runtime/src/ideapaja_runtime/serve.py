@@ -10,15 +10,17 @@ import argparse
 
 import uvicorn
 
-from ideapaja_runtime.service import configure_and_create, discover_services
+from ideapaja_runtime.service import configure_and_create, load_service
 
 
 def main(argv: list[str] | None = None) -> None:
-    services = discover_services()
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("service", choices=sorted(services))
+    parser.add_argument("service", help="the service's entry point name, e.g. intake")
     args = parser.parse_args(argv)
-    spec = services[args.service]
+    try:
+        spec = load_service(args.service)
+    except LookupError as exc:
+        parser.error(str(exc))
     app, settings = configure_and_create(spec)
     uvicorn.run(
         app,

@@ -58,6 +58,19 @@ class ServiceSpec:
         return self.settings_class(**overrides)
 
 
+def load_service(name: str) -> ServiceSpec:
+    """Load one installed service by name, without importing the others (a broken package
+    must not stop the rest from starting)."""
+    matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+    if not matches:
+        known = sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+        raise LookupError(f"no service named {name!r}; installed: {', '.join(known) or 'none'}")
+    spec = matches[0].load()
+    if not isinstance(spec, ServiceSpec):
+        raise TypeError(f"entry point {name} is not a ServiceSpec")
+    return spec
+
+
 def discover_services() -> dict[str, ServiceSpec]:
     """Every installed service, found by its package metadata (no list to edit)."""
     specs: dict[str, ServiceSpec] = {}
