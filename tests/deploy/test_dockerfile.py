@@ -13,6 +13,7 @@ import http.server
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -272,9 +273,16 @@ def test_image_environment_runs_each_service(
 
         prefix = f"IDEAPAJA_{service.upper()}_"
         port = free_port()
+        # The image's WORKDIR and HOME: the container's root file system is read-only, so the
+        # service must not write there (nor into its environment).
+        app_dir = tmp_path / f"{service}-app"
+        app_dir.mkdir()
+        venv_files = {p for p in venv.rglob("*")}
         env = {
             "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
-            "HOME": str(tmp_path),
+            "HOME": str(app_dir),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
             "IDEAPAJA_SERVICE": service,
             prefix + "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / service}.db",
             prefix + "NATS_URL": nats_url,
@@ -286,7 +294,7 @@ def test_image_environment_runs_each_service(
             process = subprocess.Popen(
                 ["sh", str(ENTRYPOINT)],
                 env=env,
-                cwd=tmp_path,
+                cwd=app_dir,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
             )
@@ -300,6 +308,12 @@ def test_image_environment_runs_each_service(
         finally:
             process.terminate()
             process.wait(timeout=30)
+        log_text = (tmp_path / f"{service}.log").read_text()
+        # Graceful stop on SIGTERM (uvicorn re-raises the signal once it has shut down).
+        assert process.returncode in (0, -signal.SIGTERM), log_text
+        assert "service_stopped" in log_text, f"{service}: no graceful shutdown\n{log_text}"
+        assert not list(app_dir.iterdir()), f"{service} wrote into its working directory"
+        assert {p for p in venv.rglob("*")} == venv_files, f"{service} wrote into /app/.venv"
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
