@@ -39,6 +39,8 @@ def settings_for(
         # Events may arrive before the HR record they need: give RetryLater room to wait.
         "max_deliver": 10,
         "redelivery_backoff": [0.1, 0.2, 0.4, 0.8],
+        # Outages in these tests are short; a delivery must not run out of attempts during one.
+        "delivery_max_attempts": 50,
     }
     values.update(extra)
     return service_settings(**values)
@@ -69,6 +71,9 @@ async def test_a_swedish_author_gets_the_decision_and_the_reward_in_swedish_once
         decision_id = await publish(js, decided("i-1"))
         await publish(js, person("p-2001", name="Åsa Öberg", language="sv", email=ADDRESS))
         await publish(js, submitted("i-1", authors=["p-2001"], title="Fönsterbänkar åt alla"))
+        # The reward names the idea only if the idea is known by then (no wait for it): the
+        # decision mail shows that it is.
+        await eventually(mails_to(mail_server, 1))
         reward_id = await publish(js, granted("i-1", "p-2001", points=50))
 
         await eventually(mails_to(mail_server, 2))

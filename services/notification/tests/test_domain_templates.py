@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Finnish and Swedish typography is what is being tested
 """Templates: every message exists in Finnish, Swedish and English and renders cleanly."""
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from ideapaja_notification.domain.templates import (
 
 FIELDS = {
     "name": "Åsa Öberg-Mäkelä",
-    "title": "Kirjaston iltapäivystys – för små och stora",
+    "title": "Kirjaston iltapäivystys \u2013 för små och stora",
     "rationale": "Säästää työaikaa; håller öppet längre.",
     "reward": "50 pistettä",
     "reason": "Toteutettu idea",
@@ -72,8 +71,10 @@ def test_subjects_read_naturally(key: tuple[TemplateId, str], expected: str) -> 
 
 def test_decision_mails_carry_title_and_rationale_with_nordic_letters() -> None:
     message = render(TemplateId.IDEA_ACCEPTED, "sv", **FIELDS)
-    assert message.subject == ("Din idé har godkänts: Kirjaston iltapäivystys – för små och stora")
-    assert "”Kirjaston iltapäivystys – för små och stora”" in message.body
+    assert message.subject == (
+        "Din idé har godkänts: Kirjaston iltapäivystys \u2013 för små och stora"
+    )
+    assert "”Kirjaston iltapäivystys \u2013 för små och stora”" in message.body
     assert "Motivering:\nSäästää työaikaa; håller öppet längre." in message.body
     assert message.body.endswith("Det här är ett automatiskt meddelande. Svara inte på det.")
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - real typography: Finnish and Swedish dashes and quotation marks
 """Message templates in Finnish, Swedish and English (Vaasa is bilingual; English for the rest).
 
 Templates are plain ``str.format`` text with named fields. Values are inserted as they are, so a
@@ -76,21 +75,21 @@ _DECISIONS: Mapping[TemplateId, Mapping[Language, Template]] = {
             "Ideaasi ei hyväksytty: {title}",
             "Hei {name}!\n\nIdeaasi ”{title}” ei tällä kertaa hyväksytty toteutettavaksi.\n\n"
             "Perustelut:\n{rationale}\n\n"
-            "Kiitos ideastasi – jokainen idea auttaa meitä kehittämään työtämme. "
+            "Kiitos ideastasi \u2013 jokainen idea auttaa meitä kehittämään työtämme. "
             "Olet tervetullut jättämään uusia ideoita!",
         ),
         "sv": Template(
             "Din idé har inte godkänts: {title}",
             "Hej {name}!\n\nDin idé ”{title}” har den här gången inte godkänts för genomförande."
             "\n\nMotivering:\n{rationale}\n\n"
-            "Tack för din idé – varje idé hjälper oss att utveckla vårt arbete. "
+            "Tack för din idé \u2013 varje idé hjälper oss att utveckla vårt arbete. "
             "Du är välkommen att lämna nya idéer!",
         ),
         "en": Template(
             "Your idea was not accepted: {title}",
             "Hello {name},\n\nYour idea “{title}” was not accepted for implementation this time."
             "\n\nRationale:\n{rationale}\n\n"
-            "Thank you for your idea – every idea helps us improve our work. "
+            "Thank you for your idea \u2013 every idea helps us improve our work. "
             "You are welcome to submit new ones!",
         ),
     },
