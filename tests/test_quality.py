@@ -49,7 +49,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     # .ci/run extracts line two of the Quick start block; prove the extraction finds it.
     extracted = _run(
         "awk",
-        '/^## Quick start/ { s = 1; next } s && /^```/ { if (b) exit; b = 1; next } '
+        "/^## Quick start/ { s = 1; next } s && /^```/ { if (b) exit; b = 1; next } "
         "b { n++; if (n == 2) { print; exit } }",
         "README.md",
     ).stdout.strip()

@@ -104,3 +104,21 @@ async def test_relay_retries_while_nats_is_down_and_delivers_after(
     assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 1
     await nc.close()
     await db.dispose()
+
+
+async def test_concurrent_migrations_of_one_database_do_not_collide(database_url: str) -> None:
+    """Two replicas starting at once on a fresh database both come up."""
+    import asyncio
+
+    from runtime_sample_service import Behaviour, build
+
+    spec = build(Behaviour())
+    first, second = Database(database_url), Database(database_url)
+    await asyncio.gather(first.migrate(spec.migrations), second.migrate(spec.migrations))
+    async with first.transaction() as session:
+        tables = await session.run_sync(
+            lambda s: __import__("sqlalchemy").inspect(s.connection()).get_table_names()
+        )
+    assert {"outbox", "inbox", "effects"} <= set(tables)
+    await first.dispose()
+    await second.dispose()

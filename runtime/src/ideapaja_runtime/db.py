@@ -110,6 +110,12 @@ async def run_migrations(engine: AsyncEngine, script_location: Path, version_tab
         command.upgrade(config, "head")
 
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Replicas starting together on a fresh database: one migrates, the others wait
+            # (the lock is released at commit) and then find the schema at head.
+            await conn.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock(hashtext('ideapaja-migrations'))"
+            )
         await conn.run_sync(upgrade)
 
 

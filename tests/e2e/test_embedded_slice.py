@@ -1,0 +1,183 @@
+"""The whole slice on the embedded stack, as `ideapaja up --demo` runs it (separate processes):
+intranet form → idea.submitted → review case routed to the unit's change agent → decision →
+reward.granted (read by a plain nats-py consumer standing in for HR/payroll) → e-mails to the
+author in their language — then a restart mid-flow that loses and duplicates nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from e2e_stack import Stack, wait_for
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+pytestmark = pytest.mark.e2e
+
+AUTHOR = "p-1003"  # Leena Korhonen, Kirjastopalvelut, writes Finnish
+AUTHOR_EMAIL = "leena.korhonen@kuusijarvi.example"
+CHANGE_AGENT = "p-1001"  # Aino Virtanen, change agent of Kirjastopalvelut
+UNIT = "u-kirjasto"
+PAYROLL = "payroll-standin"
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    stack = Stack(state_dir=tmp_path / "state")
+    stack.up()
+    yield stack
+    if stack.process is not None:
+        stack.down()
+
+
+async def _hr_payroll_consumer(nats_url: str) -> None:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await js.add_consumer(
+        "IDEAPAJA",
+        ConsumerConfig(
+            durable_name=PAYROLL,
+            filter_subject="ideapaja.reward.granted.v1",
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+        ),
+    )
+    await nc.close()
+
+
+async def _payroll_fetch(nats_url: str) -> list[dict[str, Any]]:
+    """What HR/payroll receives: every reward.granted event, acked after reading."""
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    sub = await js.pull_subscribe_bind(PAYROLL, "IDEAPAJA")
+    received: list[dict[str, Any]] = []
+    try:
+        while True:
+            for msg in await sub.fetch(50, timeout=1):
+                assert msg.headers is not None
+                assert msg.headers["ce-type"] == "ideapaja.reward.granted.v1"
+                assert msg.headers["Nats-Msg-Id"] == msg.headers["ce-id"]
+                received.append(json.loads(msg.data))
+                await msg.ack()
+    except (TimeoutError, nats.errors.TimeoutError):
+        pass
+    finally:
+        await nc.close()
+    return received
+
+
+def _submit(stack: Stack, author: dict[str, str], title: str) -> str:
+    response = httpx.post(
+        f"{stack.url('intake')}/ideas/form",
+        headers={**author, "Accept": "application/json"},
+        data={
+            "title": title,
+            "problem": "Vuorotyötä tekevät eivät ehdi kirjastoon aukioloaikoina.",
+            "solution": "Omatoimiaika klo 20–22 kulkukortilla.",
+            "benefit": "Palvelu tavoittaa uusia asiakkaita ilman lisähenkilöstöä.",
+            "scope": "unit",
+            "unit_id": UNIT,
+            "language": "fi",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _routed_case(stack: Stack, agent: dict[str, str], idea_id: str) -> dict[str, Any]:
+    def case() -> dict[str, Any] | None:
+        r = httpx.get(f"{stack.url('review')}/cases/by-idea/{idea_id}", headers=agent)
+        return r.json() if r.status_code == 200 else None
+
+    return wait_for(case)  # type: ignore[no-any-return]
+
+
+def _decide(stack: Stack, agent: dict[str, str], case_id: str) -> None:
+    response = httpx.post(
+        f"{stack.url('review')}/cases/{case_id}/decision",
+        headers=agent,
+        json={"decision": "accepted", "rationale": "Kokeillaan keväällä pääkirjastossa."},
+    )
+    assert response.status_code in (200, 201), response.text
+
+
+def _mails_to(stack: Stack, address: str) -> list[dict[str, Any]]:
+    messages = httpx.get(f"{stack.mail_url}/messages").json()
+    return [m for m in messages if address in m["to"]]
+
+
+def _wait_units_known(stack: Stack, headers: dict[str, str]) -> None:
+    def known() -> bool:
+        r = httpx.get(f"{stack.url('intake')}/units", headers=headers)
+        return r.status_code == 200 and UNIT in r.text
+
+    wait_for(known)
+
+
+class Payroll:
+    """Everything HR/payroll has received so far."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.granted: list[dict[str, Any]] = []
+        asyncio.run(_hr_payroll_consumer(stack.nats_url))
+
+    def grants_for(self, idea_id: str, points: int) -> list[dict[str, Any]]:
+        self.granted.extend(asyncio.run(_payroll_fetch(self.stack.nats_url)))
+        return [g for g in self.granted if g["idea_id"] == idea_id and g["points"] == points]
+
+
+def test_form_to_decision_to_reward_to_email_and_restart(stack: Stack) -> None:
+    author = stack.token(AUTHOR, "employee", units=(UNIT,))
+    agent = stack.token(CHANGE_AGENT, "employee", "change_agent", units=(UNIT,))
+    payroll = Payroll(stack)
+    _wait_units_known(stack, author)
+
+    idea_id = _submit(stack, author, "Omatoimikirjasto iltaisin")
+    case = _routed_case(stack, agent, idea_id)
+    assert CHANGE_AGENT in case["reviewer_ids"]
+    _decide(stack, agent, case["case_id"])
+
+    [grant] = wait_for(lambda: payroll.grants_for(idea_id, 50))
+    assert grant["person_id"] == AUTHOR
+    assert grant["kind"] == "points"
+    status = httpx.get(f"{stack.url('intake')}/ideas/{idea_id}", headers=author).json()
+    assert status["status"] == "accepted"
+
+    # The author's e-mails arrive in Finnish: the decision and the rewards.
+    def decision_mails() -> list[dict[str, Any]]:
+        return [m for m in _mails_to(stack, AUTHOR_EMAIL) if "hyväksytty" in m["subject"].lower()]
+
+    [decision_mail] = wait_for(decision_mails)
+    assert "Omatoimikirjasto iltaisin" in decision_mail["text"]
+
+    # Mid-flow restart: a second idea is submitted, the whole stack stops before anyone
+    # decides, and comes back with everything kept.
+    second = _submit(stack, author, "Lainojen palautus kauppakeskukseen")
+    second_case = _routed_case(stack, agent, second)
+    assert stack.down() == 0
+    stack.up(demo=False)
+
+    status = httpx.get(f"{stack.url('intake')}/ideas/{idea_id}", headers=author).json()
+    assert status["status"] == "accepted"
+    _decide(stack, agent, second_case["case_id"])
+    wait_for(lambda: payroll.grants_for(second, 50))
+
+    # Exactly one grant per (idea, person, rule): nothing lost, nothing doubled by the restart.
+    keys = [(g["idea_id"], g["person_id"], g["points"]) for g in payroll.granted]
+    assert sorted(keys) == sorted(
+        [(idea_id, AUTHOR, 5), (idea_id, AUTHOR, 50), (second, AUTHOR, 5), (second, AUTHOR, 50)]
+    )
+    ledger = httpx.get(f"{stack.url('reward')}/ledger/me", headers=author).json()
+    assert ledger["total_points"] == 110
+
+    # One decision mail per idea, each sent once.
+    wait_for(lambda: len(decision_mails()) == 2)
+    mails = _mails_to(stack, AUTHOR_EMAIL)
+    assert len({m["id"] for m in mails}) == len(mails)
+    assert len(decision_mails()) == 2
