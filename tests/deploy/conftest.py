@@ -173,7 +173,8 @@ def compose_cli() -> list[str] | None:
         )
         if probe.returncode == 0:
             return [docker, "compose"]
-    standalone = shutil.which("docker-compose")
+    beside_python = Path(sys.executable).parent / "docker-compose"
+    standalone = str(beside_python) if beside_python.exists() else shutil.which("docker-compose")
     if standalone:
         probe = subprocess.run([standalone, "version"], capture_output=True, text=True, timeout=30)
         if probe.returncode == 0 and re.search(r"v?2\.\d+", probe.stdout):

@@ -250,7 +250,17 @@ async def test_cluster_config_forms_a_cluster_with_r3_streams(
             assert info.config.num_replicas == 3
             assert info.cluster is not None
             assert len(info.cluster.replicas or []) == 2, "a leader and two replicas"
-        ack = await js.publish("ideapaja.idea.submitted.v1", b"{}", headers={"Nats-Msg-Id": "x"})
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                ack = await js.publish(
+                    "ideapaja.idea.submitted.v1", b"{}", headers={"Nats-Msg-Id": "x"}
+                )
+                break
+            except nats.js.errors.NoStreamResponseError:
+                # A new R3 stream answers once its own leader is elected, a moment after creation.
+                assert time.monotonic() < deadline, "the R3 stream never accepted a message"
+                await asyncio.sleep(0.5)
         assert ack.stream == settings.lifecycle_stream
     finally:
         await nc.close()

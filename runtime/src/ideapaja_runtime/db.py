@@ -5,7 +5,7 @@ The same SQLAlchemy models and migrations run on PostgreSQL (asyncpg) and SQLite
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
 
 RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
 RUNTIME_VERSION_TABLE = "ideapaja_runtime_version"
@@ -35,10 +34,15 @@ NAMING_CONVENTION = {
 }
 
 
-class Base(DeclarativeBase):
-    """Base for a service's own tables (each service has its own database)."""
+def service_metadata() -> MetaData:
+    """A fresh MetaData for one service's tables.
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    Each service declares its own base, ``class ReviewBase(DeclarativeBase): metadata =
+    service_metadata()``: one shared base would put every service's tables into one MetaData, and
+    two services' tables of the same name (both may have ``ideas``) would clash in a process that
+    imports both (the runner, the test session).
+    """
+    return MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def is_sqlite(url: str) -> bool:
@@ -68,6 +72,11 @@ class Database:
             # once the work is durable.
             for callback in session.sync_session.info.pop("after_commit", []):
                 callback()
+
+    @staticmethod
+    def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction ``session`` belongs to has committed."""
+        session.sync_session.info.setdefault("after_commit", []).append(callback)
 
     async def migrate(self, service_migrations: Path | None) -> None:
         """Bring the schema to head: the runtime's own tables, then the service's."""

@@ -20,6 +20,7 @@ from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from nats.js.api import DeliverPolicy
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,6 +65,10 @@ class HandlerContext:
             self.session, event, traceparent=self.envelope.traceparent, event_id=event_id
         )
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the handler's effects are committed (e.g. wake a sender)."""
+        Database.after_commit(self.session, callback)
+
 
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
 
@@ -79,6 +84,10 @@ class Subscription:
     handlers: Mapping[type[Event], Handler]
     stream: Literal["lifecycle", "hr"] = "lifecycle"
     subject: str = field(default="")
+    # A consumer created on a stream that already has history starts from its end: for effects
+    # that must not be replayed on a first deployment (e-mailing people about old decisions).
+    # Projections (org data, idea content) leave this False and read the whole history.
+    new_events_only: bool = False
 
     def __post_init__(self) -> None:
         patterns = {cls.subject_pattern() for cls in self.handlers}
@@ -270,6 +279,7 @@ def register_subscription(
             ack_wait=settings.ack_wait_seconds,
             # One more than ours: the last delivery must reach us to be dead-lettered.
             max_deliver=max(settings.max_deliver, settings.retry_later_max_deliver) + 1,
+            deliver_policy=DeliverPolicy.NEW if sub.new_events_only else DeliverPolicy.ALL,
         ),
         decoder=_raw_body,
         ack_policy=AckPolicy.MANUAL,

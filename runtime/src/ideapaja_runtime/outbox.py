@@ -90,7 +90,7 @@ class Outbox:
             )
         )
         # Waking the relay early is harmless: it finds nothing until the commit, then polls.
-        session.sync_session.info.setdefault("after_commit", []).append(self._on_added)
+        Database.after_commit(session, self._on_added)
         return message
 
 

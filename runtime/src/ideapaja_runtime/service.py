@@ -107,6 +107,8 @@ class Runtime:
         self.relay: OutboxRelay | None = None
         self.outbox = Outbox(self.source, on_added=self._wake_relay)
         self.processors: list[ConsumerProcessor] = []
+        # Per-process parts a service adds in on_start (e.g. notification's mail sender).
+        self.extras: dict[str, Any] = {}
         self.started = False
 
     def _wake_relay(self) -> None:

@@ -25,7 +25,7 @@ def _then_wake_sender(handler: Handler, runtime: Runtime) -> Handler:
 
     async def handle(event: Event, ctx: HandlerContext) -> None:
         await handler(event, ctx)
-        ctx.session.sync_session.info.setdefault("after_commit", []).append(sender.wake)
+        ctx.after_commit(sender.wake)
 
     return handle
 
@@ -42,10 +42,13 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
         Subscription(
             "decisions",
             {ReviewDecided: _then_wake_sender(handlers.on_review_decided, runtime)},
+            # A first deployment on a stream with history must not mail about old decisions.
+            new_events_only=True,
         ),
         Subscription(
             "rewards",
             {RewardGranted: _then_wake_sender(handlers.on_reward_granted, runtime)},
+            new_events_only=True,
         ),
     ]
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -330,8 +329,6 @@ def _claimed(row: Delivery, token: str) -> ClaimedDelivery:
 
 # --- One sender per running service -------------------------------------------------------------
 
-_senders: weakref.WeakKeyDictionary[Runtime, DeliverySender] = weakref.WeakKeyDictionary()
-
 
 def build_sender(runtime: Runtime) -> DeliverySender:
     settings = runtime.settings
@@ -354,9 +351,10 @@ def build_sender(runtime: Runtime) -> DeliverySender:
 
 def sender_for(runtime: Runtime) -> DeliverySender:
     """The sender of ``runtime`` (handlers, routes and start/stop all reach the same one)."""
-    sender = _senders.get(runtime)
+    sender = runtime.extras.get("delivery_sender")
     if sender is None:
-        sender = _senders[runtime] = build_sender(runtime)
+        sender = runtime.extras["delivery_sender"] = build_sender(runtime)
+    assert isinstance(sender, DeliverySender)
     return sender
 
 

@@ -13,23 +13,19 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     TypeDecorator,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ideapaja_runtime.db import NAMING_CONVENTION, Base
+from ideapaja_runtime.db import service_metadata
 
 
-class IntakeBase(Base):
-    """The intake tables' own MetaData: services share ``Base``, and another service's table of
-    the same name (notification also has ``ideas``) would otherwise clash in one process (the
-    runner and the test session import every service)."""
+class IntakeBase(DeclarativeBase):
+    """The intake service's own tables (see ``service_metadata`` for why not a shared base)."""
 
-    __abstract__ = True
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -11,12 +11,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ideapaja_runtime.db import Base
+from ideapaja_runtime.db import service_metadata
 
 
-class Contact(Base):
+class NotificationBase(DeclarativeBase):
+    """The notification service's tables (see ``service_metadata`` for why not a shared base)."""
+
+    metadata = service_metadata()
+
+
+class Contact(NotificationBase):
     __tablename__ = "contacts"
 
     person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -28,7 +34,7 @@ class Contact(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Idea(Base):
+class Idea(NotificationBase):
     """What a decision notice needs to know about an idea: its title and its authors."""
 
     __tablename__ = "ideas"
@@ -42,7 +48,7 @@ class Idea(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Delivery(Base):
+class Delivery(NotificationBase):
     __tablename__ = "deliveries"
     __table_args__ = (
         # One message per person and template for one event, however often it is delivered.

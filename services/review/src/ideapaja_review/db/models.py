@@ -15,14 +15,20 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ideapaja_runtime.db import Base
+from ideapaja_runtime.db import service_metadata
 
 ID = 64
 
 
-class OrgUnitRow(Base):
+class ReviewBase(DeclarativeBase):
+    """The review service's own tables (see ``service_metadata`` for why not a shared base)."""
+
+    metadata = service_metadata()
+
+
+class OrgUnitRow(ReviewBase):
     """Units and departments as HR last described them (UnitUpserted)."""
 
     __tablename__ = "org_units"
@@ -35,7 +41,7 @@ class OrgUnitRow(Base):
     as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class OrgPersonRow(Base):
+class OrgPersonRow(ReviewBase):
     """People, only as far as routing needs them: unit, roles, still in service. No contact data."""
 
     __tablename__ = "org_people"
@@ -47,7 +53,7 @@ class OrgPersonRow(Base):
     as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class OrgPersonRoleRow(Base):
+class OrgPersonRoleRow(ReviewBase):
     __tablename__ = "org_person_roles"
 
     person_id: Mapped[str] = mapped_column(
@@ -56,7 +62,7 @@ class OrgPersonRoleRow(Base):
     role: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
 
-class CaseRow(Base):
+class CaseRow(ReviewBase):
     """One review case per idea, with the idea's content as submitted for the reviewers."""
 
     __tablename__ = "review_cases"
@@ -91,7 +97,7 @@ class CaseRow(Base):
     )
 
 
-class CaseReviewerRow(Base):
+class CaseReviewerRow(ReviewBase):
     __tablename__ = "case_reviewers"
 
     case_id: Mapped[str] = mapped_column(
@@ -100,7 +106,7 @@ class CaseReviewerRow(Base):
     person_id: Mapped[str] = mapped_column(String(ID), primary_key=True, index=True)
 
 
-class CaseHistoryRow(Base):
+class CaseHistoryRow(ReviewBase):
     """Append-only: every step of a case with who, when and why. Rows are never updated."""
 
     __tablename__ = "case_history"
@@ -120,7 +126,7 @@ class CaseHistoryRow(Base):
     __table_args__ = (Index("ix_case_history_case_seq", "case_id", "seq"),)
 
 
-class RoutingLockRow(Base):
+class RoutingLockRow(ReviewBase):
     """One row that routing transactions lock first, so opening a case and routing it again on
     new HR data never miss each other (PostgreSQL; SQLite serialises writers anyway)."""
 

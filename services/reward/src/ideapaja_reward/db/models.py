@@ -11,15 +11,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ideapaja_runtime.db import Base
+from ideapaja_runtime.db import service_metadata
 
 ID = 64
 SHORT_TEXT = 200
 
 
-class RewardIdea(Base):
+class RewardBase(DeclarativeBase):
+    """The reward service's own tables (see ``service_metadata`` for why not a shared base)."""
+
+    metadata = service_metadata()
+
+
+class RewardIdea(RewardBase):
     """What the reward service knows of an idea, projected from IdeaSubmitted and its outcomes."""
 
     __tablename__ = "reward_ideas"
@@ -35,7 +41,7 @@ class RewardIdea(Base):
     implemented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class LedgerEntry(Base):
+class LedgerEntry(RewardBase):
     """Points credited to one person; the unique key makes a rule fire once per idea and person."""
 
     __tablename__ = "points_ledger"
@@ -60,7 +66,7 @@ class LedgerEntry(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class RewardGrant(Base):
+class RewardGrant(RewardBase):
     """A reward granted to a person, as announced to HR/payroll in RewardGranted."""
 
     __tablename__ = "reward_grants"
