@@ -151,3 +151,47 @@ async def test_retry_later_is_dead_lettered_when_its_budget_runs_out(
     [letter] = await eventually(lambda: dead_letters(js, sample_runtime))
     assert len(behaviour.calls) == sample_runtime.settings.retry_later_max_deliver
     assert "RetryLater: i-never depends on something not seen yet" in letter.headers[DLQ_REASON]
+
+
+async def test_new_events_only_consumer_skips_history_on_first_deployment(
+    nats_url: str, sqlite_url: str, js: JetStreamContext
+) -> None:
+    """A consumer that mails people must not replay years of history when first deployed."""
+    import dataclasses
+
+    from runtime_sample_service import build
+    from runtime_testkit import fast_settings
+
+    from ideapaja_contracts.events.idea import IdeaSubmitted
+    from ideapaja_runtime.messaging import HandlerContext, Subscription
+
+    seen: list[str] = []
+
+    async def remember(event: IdeaSubmitted, ctx: HandlerContext) -> None:
+        seen.append(event.idea_id)
+
+    spec = dataclasses.replace(
+        build(Behaviour()),
+        subscriptions=lambda _rt: [
+            Subscription("mailer", {IdeaSubmitted: remember}, new_events_only=True)
+        ],
+    )
+    settings = fast_settings(nats_url=nats_url, database_url=sqlite_url)
+    from ideapaja_runtime.streams import ensure_streams
+
+    await ensure_streams(js, settings)
+    old = encode(make_idea("i-history"), source="/test")
+    await js.publish(old.subject, old.body, headers=old.headers)
+    runtime = Runtime(spec, settings)
+    await runtime.start()
+    try:
+        new = encode(make_idea("i-new"), source="/test")
+        await js.publish(new.subject, new.body, headers=new.headers)
+
+        async def saw_new() -> bool:
+            return "i-new" in seen
+
+        await eventually(saw_new)
+        assert seen == ["i-new"]
+    finally:
+        await runtime.stop()
