@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -23,25 +24,57 @@ class Principal:
         return bool(self.roles.intersection(roles))
 
 
+DEV_ISSUER = "ideapaja-dev"
+
+
+class AuthConfigurationError(RuntimeError):
+    """The service must not start with these authentication settings."""
+
+
 class TokenVerifier:
+    """Verifies bearer JWTs: a fixed list of asymmetric algorithms, required issuer, audience,
+    expiry and subject, bounded clock skew. The key is either a configured PEM (the embedded dev
+    issuer, or a pinned provider key) or the provider's JWKS, fetched and cached by ``kid``."""
+
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         key = settings.auth_public_key
         if key is None and settings.auth_public_key_file is not None:
             key = settings.auth_public_key_file.read_text()
         self.key = key
+        self.jwks = (
+            jwt.PyJWKClient(
+                settings.auth_jwks_url,
+                cache_keys=True,
+                lifespan=settings.auth_jwks_cache_seconds,
+                timeout=5,
+            )
+            if settings.auth_jwks_url
+            else None
+        )
         # Never negotiate: only the configured asymmetric algorithms, never "none" or HS*.
         self.algorithms = [a for a in settings.auth_algorithms if a.startswith(("RS", "ES", "PS"))]
+        if not self.algorithms:
+            raise AuthConfigurationError("auth_algorithms must name RS*, ES* or PS* algorithms")
+        if settings.environment == "production":
+            if settings.auth_issuer == DEV_ISSUER:
+                raise AuthConfigurationError(
+                    "the embedded development token issuer is refused in production: set "
+                    "AUTH_ISSUER and AUTH_JWKS_URL to the city's identity provider"
+                )
+            if self.key is None and self.jwks is None:
+                raise AuthConfigurationError("production needs AUTH_JWKS_URL or a public key")
 
-    def verify(self, token: str) -> Principal:
-        if not self.key:
+    def verify(self, token: str, key: Any = None) -> Principal:
+        key = key if key is not None else self.key
+        if not key:
             raise Problem(
                 503, "Authentication not configured", "The service has no token verification key."
             )
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self.key,
+                key,
                 algorithms=self.algorithms,
                 audience=self.settings.auth_audience,
                 issuer=self.settings.auth_issuer,
@@ -49,12 +82,7 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.PyJWTError as exc:
-            raise Problem(
-                401,
-                "Invalid token",
-                str(exc),
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            ) from exc
+            raise _invalid(str(exc)) from exc
         roles = claims.get(self.settings.auth_roles_claim) or []
         units = claims.get(self.settings.auth_units_claim) or []
         if not isinstance(roles, list) or not isinstance(units, list):
@@ -64,6 +92,24 @@ class TokenVerifier:
             roles=frozenset(str(r) for r in roles),
             unit_ids=frozenset(str(u) for u in units),
         )
+
+    async def authenticate(self, token: str) -> Principal:
+        """Verify ``token``; with a JWKS, find its key by ``kid`` (network I/O off the loop)."""
+        if self.jwks is None:
+            return self.verify(token)
+        try:
+            signing_key = await asyncio.to_thread(self.jwks.get_signing_key_from_jwt, token)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise Problem(503, "Identity provider unreachable", "Try again shortly.") from exc
+        except jwt.PyJWTError as exc:
+            raise _invalid(str(exc)) from exc
+        return self.verify(token, signing_key.key)
+
+
+def _invalid(detail: str) -> Problem:
+    return Problem(
+        401, "Invalid token", detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from the city's identity provider")
@@ -81,7 +127,7 @@ async def current_principal(
             headers={"WWW-Authenticate": "Bearer"},
         )
     verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(credentials.credentials)
+    return await verifier.authenticate(credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

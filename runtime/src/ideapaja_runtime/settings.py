@@ -6,6 +6,7 @@ Example: the intake service reads ``IDEAPAJA_INTAKE_DATABASE_URL``, ``IDEAPAJA_I
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,7 +56,13 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = Field(default=100, ge=1, le=1000)
     publish_timeout_seconds: float = Field(default=5.0, gt=0)
 
-    # Authentication: RS256 tokens from the city's identity provider or the dev issuer.
+    # "production" refuses development conveniences (the embedded dev token issuer).
+    environment: Literal["development", "production"] = "development"
+
+    # Authentication: RS256 tokens from the city's identity provider (OIDC: its JWKS URL) or the
+    # embedded dev issuer (a PEM public key).
+    auth_jwks_url: str | None = None
+    auth_jwks_cache_seconds: int = Field(default=300, ge=10)
     auth_public_key_file: Path | None = None
     auth_public_key: str | None = None
     auth_issuer: str = "ideapaja-dev"
