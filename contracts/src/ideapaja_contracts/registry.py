@@ -21,10 +21,15 @@ from ideapaja_contracts.events.progress import (
     PracticePublished,
 )
 from ideapaja_contracts.events.review import (
+    CaseEscalated,
+    CaseReopened,
     IdeaForwarded,
     IdeaMerged,
+    InfoProvided,
     InfoRequested,
+    MinutesPublished,
     ReviewDecided,
+    ReviewStarted,
     ScreeningStarted,
 )
 from ideapaja_contracts.events.reward import (
@@ -46,6 +51,11 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     ReviewDecided,
     IdeaMerged,
     IdeaForwarded,
+    ReviewStarted,
+    InfoProvided,
+    CaseReopened,
+    CaseEscalated,
+    MinutesPublished,
     ExperimentStarted,
     ExperimentCompleted,
     ImplementationProgressed,

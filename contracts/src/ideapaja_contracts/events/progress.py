@@ -38,6 +38,8 @@ class ExperimentCompleted(ProgressEvent, aggregate="experiment", name="completed
     result: LongText
     outcome: ExperimentOutcome
     lesson: LongText = ""
+    # The measure's value at the end of the pilot, to compare with the baseline.
+    measured_value: ShortText = ""
 
 
 class ImplementationProgressed(ProgressEvent, aggregate="implementation", name="progressed"):
@@ -56,6 +58,8 @@ class PracticePublished(ProgressEvent, aggregate="practice", name="published"):
     title: ShortText
     summary: LongText
     published_by: Id
+    # The unit where the practice was first implemented.
+    unit_id: Id | None = None
 
 
 class PracticeAdopted(ProgressEvent, aggregate="practice", name="adopted"):

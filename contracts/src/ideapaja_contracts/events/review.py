@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+
+from pydantic import Field
 
 from ideapaja_contracts.base import Event, Id, LongText, ShortText
 from ideapaja_contracts.events.idea import Scope
@@ -62,3 +65,69 @@ class IdeaForwarded(ReviewEvent, aggregate="review", name="forwarded"):
     to_unit_id: Id
     forwarded_by: Id
     reason: ShortText = ""
+
+
+class ReviewStarted(ReviewEvent, aggregate="review", name="review_started"):
+    """Screening accepted the idea for review (``in_review``): its reviewers evaluate it, or for
+    a committee's ideas it waits for the committee's agenda."""
+
+    started_by: Id
+    scope: Scope
+    unit_id: Id
+    reviewer_ids: list[Id]
+    committee_id: Id | None = None
+    due_at: datetime | None = None
+    note: LongText = ""
+
+
+class InfoProvided(ReviewEvent, aggregate="review", name="info_provided"):
+    """The authors answered a ``needs_info`` question; the case is back in screening.
+
+    Named by ``author_ref`` (the pseudonym), never by person id: the idea may be anonymous.
+    """
+
+    author_ref: Id
+    answer: LongText
+
+
+class CaseReopened(ReviewEvent, aggregate="review", name="reopened"):
+    """A decision was appealed by its authors or reopened by a reviewer; once per case.
+
+    ``reopened_by`` is a person id, or the ``author_ref`` pseudonym when ``by_author`` is true.
+    The case is back in ``in_review`` and will be decided again.
+    """
+
+    reopened_by: Id
+    by_author: bool = False
+    previous_decision: Decision
+    reason: LongText
+
+
+class CaseEscalated(ReviewEvent, aggregate="review", name="escalated"):
+    """A step of the case went past its deadline and was escalated one level up
+    (unit reviewers → department → committee → admin)."""
+
+    step: ShortText
+    due_at: datetime
+    level: int = Field(ge=1)
+    escalated_to: ShortText
+    scope: Scope
+    unit_id: Id
+    # Who was added to the case's reviewers by this escalation (empty for the admin level).
+    added_reviewer_ids: list[Id] = Field(default_factory=list)
+    reviewer_ids: list[Id] = Field(default_factory=list)
+    next_due_at: datetime | None = None
+
+
+class MinutesPublished(Event, aggregate="committee", name="minutes_published"):
+    """A committee meeting was closed and its minutes (decisions with rationale) published."""
+
+    meeting_id: Id
+    committee_id: Id
+    title: ShortText
+    decided_idea_ids: list[Id] = Field(default_factory=list)
+    deferred_idea_ids: list[Id] = Field(default_factory=list)
+    closed_by: Id
+
+    def aggregate_id(self) -> str:
+        return self.meeting_id
