@@ -194,3 +194,29 @@ async def test_openapi_documents_every_route_with_its_security(sample: RunningSe
     spec = (await sample.client.get("/openapi.json")).json()
     assert spec["paths"]["/notes"]["post"]["security"] == [{"HTTPBearer": []}]
     assert "401" in spec["paths"]["/whoami"]["get"]["responses"]
+
+
+async def test_responses_carry_safe_headers(sample: RunningService, dev_keys: DevKeys) -> None:
+    response = await sample.client.get("/whoami", headers=dev_keys.headers("p-1", "employee"))
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["cache-control"] == "no-store"
+    assert "strict-transport-security" not in response.headers, "no HSTS over plain HTTP"
+    problem = await sample.client.get("/whoami")
+    assert problem.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_hsts_is_sent_over_tls(sample: RunningService) -> None:
+    from httpx import ASGITransport, AsyncClient
+
+    async with AsyncClient(
+        transport=ASGITransport(app=sample.app), base_url="https://ideapaja.example"
+    ) as tls_client:
+        response = await tls_client.get("/healthz")
+    assert response.headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+async def test_api_docs_may_load_their_assets(sample: RunningService) -> None:
+    response = await sample.client.get("/docs")
+    assert "cdn.jsdelivr.net" in response.headers["content-security-policy"]

@@ -238,6 +238,57 @@ class _TooLarge(Exception):
     pass
 
 
+DOCS_PATHS = {"/docs", "/redoc", "/docs/oauth2-redirect"}
+# FastAPI's API documentation pages load Swagger UI / ReDoc from a CDN with an inline bootstrap.
+DOCS_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+        b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+        b"img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'",
+    ),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    """Safe defaults on every response; a route that needs others (an embeddable HTML form)
+    sets its own and they are kept. HSTS only where the request arrived over TLS (directly or
+    per X-Forwarded-Proto from a trusted proxy), as browsers ignore it on plain HTTP."""
+
+    def __init__(self, app: ASGIApp, settings: ServiceSettings) -> None:
+        self.app = app
+        self.defaults = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"content-security-policy", settings.content_security_policy.encode()),
+            (b"x-frame-options", b"DENY"),
+            (b"cache-control", b"no-store"),
+        ]
+        self.hsts = f"max-age={settings.hsts_max_age_seconds}; includeSubDomains".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        over_tls = scope.get("scheme") == "https"
+        defaults = DOCS_HEADERS if scope.get("path") in DOCS_PATHS else self.defaults
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(n, v) for n, v in defaults if n not in present]
+                if over_tls and b"strict-transport-security" not in present:
+                    headers.append((b"strict-transport-security", self.hsts))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or spec.load_settings()
     runtime = Runtime(spec, settings)
@@ -267,6 +318,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     app.state.token_verifier = TokenVerifier(settings)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, settings=settings)
 
     @app.middleware("http")
     async def observe(

@@ -72,5 +72,9 @@ class ServiceSettings(BaseSettings):
     auth_roles_claim: str = "roles"
     auth_units_claim: str = "units"
 
+    # Response headers: an API answers JSON, so nothing may load or frame it. The Swagger UI at
+    # /docs loads its assets from a CDN and is therefore allowed them explicitly.
+    content_security_policy: str = "default-src 'none'; frame-ancestors 'none'"
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     shutdown_timeout_seconds: float = Field(default=15.0, gt=0)
