@@ -12,6 +12,7 @@ from runtime_testkit import eventually, make_idea
 from ideapaja_contracts import encode
 from ideapaja_runtime.messaging import DLQ_CONSUMER, DLQ_DELIVERIES, DLQ_REASON
 from ideapaja_runtime.service import Runtime
+from ideapaja_runtime.testing import stream_messages
 
 
 async def effects_of(runtime: Runtime, idea_id: str) -> int:
@@ -20,13 +21,7 @@ async def effects_of(runtime: Runtime, idea_id: str) -> int:
 
 
 async def dead_letters(js: JetStreamContext, runtime: Runtime) -> list[nats.aio.msg.Msg]:
-    stream = runtime.settings.dead_letter_stream
-    info = await js.stream_info(stream)
-    return [
-        await js.get_msg(stream, seq)
-        for seq in range(info.state.first_seq, info.state.last_seq + 1)
-        if info.state.messages
-    ]
+    return await stream_messages(js, runtime.settings.dead_letter_stream)
 
 
 async def test_event_is_handled_once_even_when_delivered_again(

@@ -299,3 +299,26 @@ async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) 
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+async def publish_event(js: Any, event: Any, *, event_id: str | None = None) -> str:
+    """Publish a contract event the way a producing service's relay does; return its event id."""
+    from ideapaja_contracts import encode
+
+    message = encode(event, source="/test", event_id=event_id)
+    await js.publish(message.subject, message.body, headers=message.headers)
+    return message.envelope.id
+
+
+async def stream_messages(js: Any, stream: str, subject: str | None = None) -> list[Any]:
+    """Every message stored in ``stream`` (on ``subject``, if given), in order: what a consumer
+    reading the whole stream would get."""
+    info = await js.stream_info(stream)
+    if not info.state.messages:
+        return []
+    found = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        msg = await js.get_msg(stream, seq)
+        if subject is None or msg.subject == subject:
+            found.append(msg)
+    return found

@@ -27,7 +27,12 @@ from ideapaja_notification.settings import NotificationSettings
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
-from ideapaja_runtime.testing import fast_test_settings, free_port
+from ideapaja_runtime.testing import (  # noqa: F401 - re-exported for the tests
+    fast_test_settings,
+    free_port,
+    publish_event,
+    stream_messages,
+)
 
 SOURCE = "/ideapaja/notification"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -158,23 +163,8 @@ async def outbox_events(db: Database, event_type: str | None = None) -> list[dic
 # --- Streams -------------------------------------------------------------------------------------
 
 
-async def publish(js: Any, event: Event, event_id: str | None = None) -> str:
-    message = encode(event, source="/test", event_id=event_id)
-    await js.publish(message.subject, message.body, headers=message.headers)
-    return message.envelope.id
-
-
-async def stream_messages(js: Any, stream: str, subject: str) -> list[Any]:
-    """Every message currently stored in ``stream`` on ``subject``, in order."""
-    info = await js.stream_info(stream)
-    if not info.state.messages:
-        return []
-    found = []
-    for seq in range(info.state.first_seq, info.state.last_seq + 1):
-        msg = await js.get_msg(stream, seq)
-        if msg.subject == subject:
-            found.append(msg)
-    return found
+# Shared with every service's tests (ideapaja_runtime.testing).
+publish = publish_event
 
 
 def service_settings(**overrides: Any) -> NotificationSettings:

@@ -20,7 +20,11 @@ from ideapaja_reward.settings import RewardSettings
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
-from ideapaja_runtime.testing import fast_test_settings
+from ideapaja_runtime.testing import (
+    fast_test_settings,
+    publish_event,
+    stream_messages,
+)
 
 SOURCE = "/ideapaja/reward"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -133,24 +137,8 @@ async def outbox_events(db: Database, event_type: type[Event]) -> list[dict[str,
 CONSUMERS = ("reward-ideas", "reward-decisions", "reward-implementations")
 
 
-async def publish(js: Any, event: Event, *, event_id: str | None = None) -> str:
-    """Publish a contract event as its producing service's relay would; returns its event id."""
-    message = encode(event, source="/test", event_id=event_id)
-    await js.publish(message.subject, message.body, headers=message.headers)
-    return message.envelope.id
-
-
-async def stream_messages(js: Any, stream: str, subject: str) -> list[Any]:
-    """Every message stored on ``subject`` in ``stream``, in order (what any consumer would get)."""
-    info = await js.stream_info(stream)
-    if not info.state.messages:
-        return []
-    messages = []
-    for seq in range(info.state.first_seq, info.state.last_seq + 1):
-        message = await js.get_msg(stream, seq)
-        if message.subject == subject:
-            messages.append(message)
-    return messages
+# Shared with every service's tests (ideapaja_runtime.testing).
+publish = publish_event
 
 
 async def granted_on_stream(js: Any, stream: str) -> list[dict[str, Any]]:
