@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from ideapaja_intake.app import service
-from ideapaja_intake.db.models import IntakeBase
-from ideapaja_runtime.db import Database
+from ideapaja_intake.db.models import Idea, IdeaVersion, IntakeBase
+from ideapaja_runtime.db import (
+    RUNTIME_MIGRATIONS,
+    RUNTIME_VERSION_TABLE,
+    Database,
+    run_migrations,
+)
 
 NOT_OURS = {"outbox", "inbox", "alembic_version", "ideapaja_runtime_version"}
+# PostgreSQL-only search objects the models leave out (SQLite has no tsvector or trigram index).
+POSTGRES_ONLY = {"search_vector", "ix_ideas_search_vector", "ix_ideas_title_trgm"}
 
 
 def _ours(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
     table = name if type_ == "table" else parent_names.get("table_name")
-    return table not in NOT_OURS
+    return table not in NOT_OURS and name not in POSTGRES_ONLY
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -36,3 +48,85 @@ async def test_migrated_schema_matches_the_models(database_url: str) -> None:
             assert await conn.run_sync(_differences) == []
     finally:
         await db.dispose()
+
+
+async def test_postgresql_has_its_search_indexes(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    db = Database(database_url)
+    try:
+        await db.migrate(service.migrations)
+        async with db.engine.connect() as conn:
+            indexes = set(
+                (
+                    await conn.exec_driver_sql(
+                        "SELECT indexname FROM pg_indexes WHERE tablename = 'ideas'"
+                    )
+                ).scalars()
+            )
+            assert {"ix_ideas_search_vector", "ix_ideas_title_trgm"} <= indexes
+            generated = await conn.exec_driver_sql(
+                "SELECT is_generated FROM information_schema.columns "
+                "WHERE table_name = 'ideas' AND column_name = 'search_vector'"
+            )
+            assert generated.scalar() == "ALWAYS"
+    finally:
+        await db.dispose()
+
+
+async def test_ideas_from_before_0002_keep_their_text_as_version_1(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+        await _upgrade_to(db, "intake_0001")
+        async with db.transaction() as session:
+            await insert_idea_0001(session)
+        await db.migrate(service.migrations)
+        async with db.transaction() as session:
+            [version] = (await session.scalars(select(IdeaVersion))).all()
+            idea = await session.get(Idea, "i-old")
+            assert idea is not None
+            assert (idea.benefit_kinds, idea.external, idea.support_count) == ([], False, 0)
+        assert (version.idea_id, version.revision, version.edited_by, version.reason) == (
+            "i-old",
+            1,
+            "p-1001",
+            "submitted",
+        )
+        assert version.title == "Vanha idea"
+    finally:
+        await db.dispose()
+
+
+async def _upgrade_to(db: Database, target: str) -> None:
+    def upgrade(connection: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(service.migrations))
+        config.attributes["connection"] = connection
+        config.attributes["version_table"] = "alembic_version"
+        command.upgrade(config, target)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(upgrade)
+
+
+async def insert_idea_0001(session: Any) -> None:
+    """An idea as the 0001 schema stored it (only the columns it had)."""
+    now = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    stamp = now if session.get_bind().dialect.name == "postgresql" else now.replace(tzinfo=None)
+    await session.execute(
+        text(
+            "INSERT INTO ideas (id, title, problem, solution, benefit, scope, unit_id, language,"
+            " anonymous, channel, author_ref, revision, status, status_changed_at, created_at,"
+            " submitted_at, rewarded) VALUES ('i-old', 'Vanha idea', 'p', 's', '', 'unit',"
+            " 'u-kirjasto', 'fi', false, 'api', 'a-1', 1, 'submitted', :t, :t, :t, false)"
+        ),
+        {"t": stamp},
+    )
+    await session.execute(
+        text(
+            "INSERT INTO idea_authors (idea_id, person_id, kind, author_ref, added_at,"
+            " confirmed_at) VALUES ('i-old', 'p-1001', 'submitter', 'a-1', :t, :t)"
+        ),
+        {"t": stamp},
+    )

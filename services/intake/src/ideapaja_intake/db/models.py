@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -13,9 +14,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -93,9 +97,22 @@ class Idea(IntakeBase):
     status: Mapped[str] = mapped_column(String(32), index=True)
     status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # Null while an idea is a draft (drafts come later); set once it enters review.
+    # Set once it enters review (drafts live in idea_drafts until then).
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     rewarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[str | None] = mapped_column(String(40), index=True)
+    benefit_kinds: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # A work community (unit) as author; the persons are still in idea_authors.
+    team_unit_id: Mapped[str | None] = mapped_column(String(64))
+    # Came from outside the city's staff (the citizen channel).
+    external: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Stems of the text (domain/search.py) for search on SQLite; PostgreSQL also indexes them
+    # in its generated ``search_vector`` column (migration 0002), which the model leaves out
+    # because SQLite has no such column.
+    search_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
+    support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class IdeaAuthor(IntakeBase):
@@ -111,7 +128,9 @@ class IdeaAuthor(IntakeBase):
     kind: Mapped[str] = mapped_column(String(20))  # submitter | co_author
     author_ref: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Null while a co-author has not accepted the invitation.
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    invited_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class IdeaStatusChange(IntakeBase):
@@ -132,6 +151,11 @@ class IdeaStatusChange(IntakeBase):
     forwarded_to_unit_id: Mapped[str | None] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # What happened (e.g. info_requested, merged, experiment_started); null on rows written
+    # before 0002, whose status says it.
+    kind: Mapped[str | None] = mapped_column(String(40))
+    # The words that go with it: the question asked, the reason, the experiment's result.
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class IdeaReward(IntakeBase):
@@ -149,3 +173,131 @@ class IdeaReward(IntakeBase):
 
 
 Index("ix_idea_status_history_order", IdeaStatusChange.idea_id, IdeaStatusChange.occurred_at)
+
+
+class IdeaDraft(IntakeBase):
+    """An idea being written: only its author sees it; submitting turns it into an idea with the
+    same id."""
+
+    __tablename__ = "idea_drafts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(64), index=True)
+    # The IdeaDraft model (domain/submission.py) as JSON.
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdeaVersion(IntakeBase):
+    """Every version of an idea's text, from the submission (revision 1) on; never rewritten."""
+
+    __tablename__ = "idea_versions"
+    __table_args__ = (UniqueConstraint("idea_id", "revision", name="uq_idea_versions_revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idea_id: Mapped[str] = mapped_column(String(64), ForeignKey("ideas.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text)
+    solution: Mapped[str] = mapped_column(Text)
+    benefit: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(40))
+    benefit_kinds: Mapped[list[str]] = mapped_column(JSON)
+    # Person id of the author who saved it (shown only where authors are shown).
+    edited_by: Mapped[str] = mapped_column(String(64))
+    # submitted | edited | co_author_confirmed
+    reason: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdeaSupport(IntakeBase):
+    """A colleague supports an idea: one row per person; withdrawing deletes it."""
+
+    __tablename__ = "idea_supports"
+
+    idea_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    supported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The idea this support was first given to, when it moved here with a merge.
+    moved_from: Mapped[str | None] = mapped_column(String(64))
+
+
+class IdeaComment(IntakeBase):
+    """A comment; moderation hides it with a reason, the text is kept for the audit."""
+
+    __tablename__ = "idea_comments"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idea_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("ideas.id", ondelete="CASCADE"), index=True
+    )
+    commenter_id: Mapped[str] = mapped_column(String(64))
+    # Who the comment is shown as: the person, or the idea's pseudonym when an author of an
+    # anonymous idea writes it.
+    shown_as: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    hidden_by: Mapped[str | None] = mapped_column(String(64))
+    hidden_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class IdeaAttachment(IntakeBase):
+    """A file attached to an idea, stored in the service's database (see README)."""
+
+    __tablename__ = "idea_attachments"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idea_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("ideas.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # not_scanned | clean (infected files are refused, never stored)
+    scan_status: Mapped[str] = mapped_column(String(20))
+
+
+class Person(IntakeBase):
+    """Who works for the city (projection of PersonUpserted/PersonLeft), without names or
+    contact details: intake only needs to know that an invited co-author exists."""
+
+    __tablename__ = "people"
+
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean)
+    hr_event_time: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdempotencyRecord(IntakeBase):
+    """The response to a creating request, under the caller's Idempotency-Key."""
+
+    __tablename__ = "idempotency_keys"
+
+    caller: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    media_type: Mapped[str] = mapped_column(String(100))
+    headers: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class SubmissionCounter(IntakeBase):
+    """Submissions per person in one rate-limit window (domain/ratelimit.py)."""
+
+    __tablename__ = "submission_counters"
+
+    person_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -1,38 +1,129 @@
-"""What an author must give to submit an idea, and the event a submission becomes."""
+"""What an author writes: a new idea, a draft, an edit, and the events these become."""
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from ideapaja_contracts.base import ID_PATTERN
-from ideapaja_contracts.events.idea import Channel, IdeaSubmitted, Scope
+from ideapaja_contracts.events.idea import Channel, IdeaSubmitted, IdeaUpdated, Scope
 
 TITLE_MIN, TITLE_MAX = 3, 200
 TEXT_MAX = 5000
 BENEFIT_MAX = 2000
+# IdeaSubmitted carries at most 20 authors: the submitter and 19 others.
+CO_AUTHORS_MAX = 19
+CATEGORY_PATTERN = r"^[a-z0-9_-]{1,40}$"
 
 UnitId = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
+PersonId = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
+CategoryId = Annotated[str, StringConstraints(pattern=CATEGORY_PATTERN)]
+LanguageCode = Literal["fi", "sv", "en"]
 
 
-class IdeaSubmission(BaseModel):
-    """The fields of a new idea, the same from the JSON API and from the intranet form."""
+class BenefitKind(StrEnum):
+    """What the idea is expected to improve."""
 
+    TIME = "time"
+    MONEY = "money"
+    QUALITY = "quality"
+    WELLBEING = "wellbeing"
+    CUSTOMER = "customer"
+
+
+def _split_list(value: Any) -> Any:
+    """Forms send one text field ("p-1002, p-1003") or repeated fields; JSON sends a list."""
+    if isinstance(value, str):
+        return [part for part in re.split(r"[\s,;]+", value) if part]
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        return [part for part in re.split(r"[\s,;]+", value[0]) if part]
+    return value
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    return list(dict.fromkeys(values))
+
+
+CoAuthorIds = Annotated[
+    list[PersonId],
+    BeforeValidator(_split_list),
+    Field(max_length=CO_AUTHORS_MAX, description="People invited as co-authors (they confirm)"),
+]
+BenefitKinds = Annotated[
+    list[BenefitKind],
+    Field(max_length=len(BenefitKind), description="What the idea improves"),
+]
+
+
+class _Strict(BaseModel):
     # Unknown fields are refused rather than dropped, so a typo never loses what was written.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IdeaSubmission(_Strict):
+    """The fields of a new idea, the same from the JSON API and from the intranet form."""
 
     title: str = Field(min_length=TITLE_MIN, max_length=TITLE_MAX, description="Short headline")
     problem: str = Field(min_length=1, max_length=TEXT_MAX, description="What is wrong today")
     solution: str = Field(min_length=1, max_length=TEXT_MAX, description="What to do instead")
     benefit: str = Field(default="", max_length=BENEFIT_MAX, description="Expected benefit")
+    benefit_kinds: BenefitKinds = Field(default_factory=list)
+    category: CategoryId | None = Field(default=None, description="A category id (GET /categories)")
     scope: Scope = Field(description="Who decides: the unit, the department or the city")
     unit_id: UnitId = Field(description="The unit or department the idea concerns (GET /units)")
-    language: Literal["fi", "sv", "en"] = Field(default="fi", description="Language of the text")
+    language: LanguageCode = Field(default="fi", description="Language of the text")
     anonymous: bool = Field(
         default=False, description="Hide the authors from reviewers and colleagues"
     )
+    team_unit_id: UnitId | None = Field(
+        default=None, description="Submit for a work community: a unit the submitter belongs to"
+    )
+    co_author_ids: CoAuthorIds = Field(default_factory=list)
+
+    def model_post_init(self, _context: Any) -> None:
+        self.benefit_kinds[:] = _unique(self.benefit_kinds)
+        self.co_author_ids[:] = _unique(self.co_author_ids)
+
+
+class IdeaDraft(_Strict):
+    """A draft: everything optional but the title, with the same limits as a submission."""
+
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    problem: str = Field(default="", max_length=TEXT_MAX)
+    solution: str = Field(default="", max_length=TEXT_MAX)
+    benefit: str = Field(default="", max_length=BENEFIT_MAX)
+    benefit_kinds: BenefitKinds = Field(default_factory=list)
+    category: CategoryId | None = None
+    scope: Scope | None = None
+    unit_id: UnitId | None = None
+    language: LanguageCode = "fi"
+    anonymous: bool = False
+    team_unit_id: UnitId | None = None
+    co_author_ids: CoAuthorIds = Field(default_factory=list)
+
+    def model_post_init(self, _context: Any) -> None:
+        self.benefit_kinds[:] = _unique(self.benefit_kinds)
+        self.co_author_ids[:] = _unique(self.co_author_ids)
+
+
+class IdeaEdit(_Strict):
+    """A new version of a submitted idea's text. ``revision`` is the version the author edited:
+    if someone saved another version meanwhile, the edit is refused instead of overwriting it."""
+
+    revision: int = Field(ge=1, le=100_000, description="The revision being edited")
+    title: str = Field(min_length=TITLE_MIN, max_length=TITLE_MAX)
+    problem: str = Field(min_length=1, max_length=TEXT_MAX)
+    solution: str = Field(min_length=1, max_length=TEXT_MAX)
+    benefit: str = Field(default="", max_length=BENEFIT_MAX)
+    benefit_kinds: BenefitKinds = Field(default_factory=list)
+    category: CategoryId | None = None
+
+    def model_post_init(self, _context: Any) -> None:
+        self.benefit_kinds[:] = _unique(self.benefit_kinds)
 
 
 def new_idea_id() -> str:
@@ -47,6 +138,7 @@ def submitted_event(
     author_id: str,
     author_ref: str,
     channel: Channel,
+    confirmed_co_author_ids: list[str] | None = None,
 ) -> IdeaSubmitted:
     return IdeaSubmitted(
         idea_id=idea_id,
@@ -58,7 +150,35 @@ def submitted_event(
         unit_id=submission.unit_id,
         language=submission.language,
         channel=channel,
-        author_ids=[author_id],
+        author_ids=[author_id, *(confirmed_co_author_ids or [])],
         author_ref=author_ref,
         anonymous=submission.anonymous,
+        team_unit_id=submission.team_unit_id,
     )
+
+
+def updated_event(
+    *,
+    idea_id: str,
+    revision: int,
+    title: str,
+    problem: str,
+    solution: str,
+    benefit: str,
+    edited_by: str,
+) -> IdeaUpdated:
+    return IdeaUpdated(
+        idea_id=idea_id,
+        revision=revision,
+        title=title,
+        problem=problem,
+        solution=solution,
+        benefit=benefit,
+        edited_by=edited_by,
+    )
+
+
+def public_actor(person_id: str, *, anonymous: bool, author_ref: str) -> str:
+    """How an author's action is attributed in events and timelines: by the idea's pseudonym
+    when the idea is anonymous, never by person id."""
+    return author_ref if anonymous else person_id

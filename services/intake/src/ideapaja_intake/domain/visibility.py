@@ -35,3 +35,18 @@ def visible_author_ids(
     if anonymous and person_id not in author_ids:
         return None
     return list(author_ids)
+
+
+# Roles that may hide comments (moderation) besides nobody else.
+MODERATOR_ROLES = ("change_agent", "supervisor", "committee_member", "admin")
+# Roles that may export ideas for reporting (never with the authors of anonymous ideas).
+REPORTING_ROLES = ("management", "admin", "hr")
+
+
+def is_staff(roles: Collection[str]) -> bool:
+    return any(role in roles for role in STAFF_ROLES)
+
+
+def exported_author_ids(*, anonymous: bool, author_ids: Sequence[str]) -> list[str]:
+    """Authors as a report shows them: nobody for an anonymous idea, whoever reads the report."""
+    return [] if anonymous else list(author_ids)

@@ -1,0 +1,36 @@
+"""Rate-limit windows: aligned, so every replica counts into the same one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ideapaja_intake.domain.ratelimit import over_limit, window_of
+
+moments = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(moments, st.sampled_from([60, 3600, 86400]))
+def test_a_moment_lies_in_its_window(now: datetime, seconds: int) -> None:
+    window = window_of(now, seconds)
+    assert window.start <= now < window.end
+    assert window.end - window.start == timedelta(seconds=seconds)
+    assert 1 <= window.retry_after(now) <= seconds
+    # Every moment of the window maps to the same window.
+    assert window_of(window.start, seconds) == window
+    assert window_of(window.end - timedelta(microseconds=1), seconds) == window
+
+
+def test_retry_after_counts_whole_seconds_up() -> None:
+    window = window_of(datetime(2026, 3, 2, 9, 59, 58, 500_000, tzinfo=UTC), 3600)
+    assert window.start == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert window.retry_after(datetime(2026, 3, 2, 9, 59, 58, 500_000, tzinfo=UTC)) == 2
+
+
+def test_the_limit_is_inclusive() -> None:
+    assert not over_limit(5, 5)
+    assert over_limit(6, 5)
