@@ -139,7 +139,10 @@ def require_roles(*roles: str) -> Any:
     async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has_any(*roles):
             raise Problem(
-                403, "Forbidden", f"This action needs one of the roles: {', '.join(roles)}"
+                403,
+                "Forbidden",
+                f"This action needs one of the roles: {', '.join(roles)}",
+                reason="role",
             )
         return principal
 

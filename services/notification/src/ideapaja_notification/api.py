@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict
 
 from ideapaja_contracts.events.notification import NotificationChannel
+from ideapaja_notification.authz import POLICY
 from ideapaja_notification.db.models import Delivery
 from ideapaja_notification.deliveries import (
     NotRequeueable,
@@ -19,7 +20,7 @@ from ideapaja_notification.deliveries import (
 )
 from ideapaja_notification.domain.deliveries import DeliveryStatus
 from ideapaja_notification.sender import sender_for
-from ideapaja_runtime.auth import CurrentPrincipal, Principal, require_roles
+from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.deps import RuntimeDep
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
 
@@ -87,10 +88,11 @@ def _admin_view(row: Delivery) -> DeliveryView:
     tags=["notifications"],
     summary="My notifications, newest first",
     response_model=list[MyNotification],
+    **POLICY.route("notifications.read_own"),
 )
 async def read_my_notifications(
-    principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("notifications.read_own")],
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[MyNotification]:
@@ -104,10 +106,11 @@ async def read_my_notifications(
     tags=["operations"],
     summary="Deliveries by status, newest first (admin)",
     response_model=list[DeliveryView],
+    **POLICY.route("deliveries.read"),
 )
 async def read_deliveries(
     runtime: RuntimeDep,
-    principal: Principal = require_roles("admin"),
+    principal: Annotated[Principal, POLICY.require("deliveries.read")],
     status: Annotated[DeliveryStatus | None, Query(description="Only this status")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -124,11 +127,12 @@ async def read_deliveries(
     status_code=202,
     response_model=DeliveryView,
     responses={404: PROBLEM_SCHEMA, 409: PROBLEM_SCHEMA},
+    **POLICY.route("deliveries.retry"),
 )
 async def retry_delivery(
     delivery_id: DeliveryId,
     runtime: RuntimeDep,
-    principal: Principal = require_roles("admin"),
+    principal: Annotated[Principal, POLICY.require("deliveries.retry")],
 ) -> DeliveryView:
     try:
         async with runtime.db.transaction() as session:

@@ -9,16 +9,11 @@ from fastapi import APIRouter, Path, Query
 
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_reward import queries
+from ideapaja_reward.authz import POLICY
 from ideapaja_reward.schemas import GrantsPage, LedgerOut, UnitActivityOut
-from ideapaja_runtime.auth import CurrentPrincipal, Principal, require_roles
+from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.authz import Scope, forbidden_object
 from ideapaja_runtime.deps import RuntimeDep
-from ideapaja_runtime.problems import Problem
-
-LEDGER_READERS = ("hr", "reward_approver", "admin")
-GRANT_READERS = ("hr", "admin")
-ACTIVITY_READERS = ("management", "admin", "supervisor")
-# Supervisors see their own units only; these roles see every unit.
-CITY_WIDE_ACTIVITY_READERS = ("management", "admin")
 
 PersonId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, examples=["p-1001"])]
 UnitId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, examples=["u-kirjasto"])]
@@ -31,9 +26,12 @@ router = APIRouter(tags=["rewards"])
     "/ledger/me",
     summary="My points: total and latest ledger entries",
     response_model=LedgerOut,
+    **POLICY.route("ledger.read_own"),
 )
 async def read_my_ledger(
-    principal: CurrentPrincipal, runtime: RuntimeDep, limit: Limit = 100
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("ledger.read_own")],
+    limit: Limit = 100,
 ) -> LedgerOut:
     async with runtime.db.transaction() as session:
         return await queries.person_ledger(session, principal.person_id, limit)
@@ -43,17 +41,16 @@ async def read_my_ledger(
     "/ledger/{person_id}",
     summary="A person's points: total and latest ledger entries (HR, reward approvers, admins)",
     response_model=LedgerOut,
+    **POLICY.route("ledger.read"),
 )
 async def read_person_ledger(
-    person_id: PersonId, principal: CurrentPrincipal, runtime: RuntimeDep, limit: Limit = 100
+    person_id: PersonId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("ledger.read")],
+    limit: Limit = 100,
 ) -> LedgerOut:
-    if person_id != principal.person_id and not principal.has_any(*LEDGER_READERS):
-        raise Problem(
-            403,
-            "Forbidden",
-            f"Only the person themselves or one of the roles {', '.join(LEDGER_READERS)} "
-            "may read a ledger",
-        )
+    if POLICY["ledger.read"].scope_for(principal) is Scope.OWN and person_id != principal.person_id:
+        raise forbidden_object("Only HR, reward approvers and admins read other people's ledgers")
     async with runtime.db.transaction() as session:
         return await queries.person_ledger(session, person_id, limit)
 
@@ -62,10 +59,11 @@ async def read_person_ledger(
     "/grants",
     summary="Rewards granted since a moment, oldest first (HR/payroll reconciliation)",
     response_model=GrantsPage,
+    **POLICY.route("grants.read"),
 )
 async def list_grants(
     runtime: RuntimeDep,
-    _principal: Annotated[Principal, require_roles(*GRANT_READERS)],
+    _principal: Annotated[Principal, POLICY.require("grants.read")],
     since: Annotated[
         datetime | None,
         Query(description="ISO 8601 time, inclusive; without a zone it is taken as UTC"),
@@ -80,13 +78,17 @@ async def list_grants(
     "/units/{unit_id}/activity",
     summary="A unit's ideas submitted, accepted and implemented, and points awarded",
     response_model=UnitActivityOut,
+    **POLICY.route("activity.read"),
 )
 async def read_unit_activity(
     unit_id: UnitId,
     runtime: RuntimeDep,
-    principal: Annotated[Principal, require_roles(*ACTIVITY_READERS)],
+    principal: Annotated[Principal, POLICY.require("activity.read")],
 ) -> UnitActivityOut:
-    if not principal.has_any(*CITY_WIDE_ACTIVITY_READERS) and unit_id not in principal.unit_ids:
-        raise Problem(403, "Forbidden", "Supervisors see the activity of their own units only")
+    if (
+        POLICY["activity.read"].scope_for(principal) is Scope.UNIT
+        and unit_id not in principal.unit_ids
+    ):
+        raise forbidden_object("Supervisors see the activity of their own units only")
     async with runtime.db.transaction() as session:
         return await queries.unit_activity(session, unit_id)

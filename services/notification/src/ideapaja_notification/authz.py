@@ -1,0 +1,19 @@
+"""Who may do what in the notification service: the one table every route uses."""
+
+from __future__ import annotations
+
+from ideapaja_runtime.authz import AUTHENTICATED, Policy, Role, Scope, allow
+
+POLICY = Policy(
+    "notification",
+    [
+        allow(
+            "notifications.read_own",
+            AUTHENTICATED,
+            "Read the messages sent to me",
+            default_scope=Scope.OWN,
+        ),
+        allow("deliveries.read", {Role.ADMIN}, "Read deliveries by status (operators)"),
+        allow("deliveries.retry", {Role.ADMIN}, "Queue a failed delivery again (operators)"),
+    ],
+)

@@ -1,0 +1,32 @@
+"""Who may do what in the reward service: the one table every route uses (see runtime authz)."""
+
+from __future__ import annotations
+
+from ideapaja_runtime.authz import AUTHENTICATED, Policy, Role, Scope, allow
+
+POLICY = Policy(
+    "reward",
+    [
+        allow(
+            "ledger.read_own", AUTHENTICATED, "Read my own points ledger", default_scope=Scope.OWN
+        ),
+        allow(
+            "ledger.read",
+            AUTHENTICATED,
+            "Read a person's points ledger",
+            default_scope=Scope.OWN,
+            hr=Scope.ANY,
+            reward_approver=Scope.ANY,
+            admin=Scope.ANY,
+        ),
+        allow(
+            "grants.read", {Role.HR, Role.ADMIN}, "Read granted rewards (payroll reconciliation)"
+        ),
+        allow(
+            "activity.read",
+            {Role.MANAGEMENT, Role.ADMIN, Role.SUPERVISOR},
+            "Read a unit's idea activity and points",
+            supervisor=Scope.UNIT,
+        ),
+    ],
+)
