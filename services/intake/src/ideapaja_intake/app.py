@@ -1,21 +1,42 @@
-"""The intake service: ideas as submitted, their authors, and their status as review reports it."""
+"""The intake service: ideas as submitted, their authors, supports and comments, and their status
+as review reports it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from ideapaja_contracts.events.hr import UnitUpserted
-from ideapaja_contracts.events.review import ReviewDecided, ScreeningStarted
-from ideapaja_contracts.events.reward import RewardGranted
-from ideapaja_intake.api import ideas_router, units_router
-from ideapaja_intake.handlers import (
-    on_review_decided,
-    on_reward_granted,
-    on_screening_started,
-    on_unit_upserted,
+from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
+from ideapaja_contracts.events.progress import (
+    ExperimentCompleted,
+    ExperimentStarted,
+    ImplementationCompleted,
+    PracticePublished,
 )
+from ideapaja_contracts.events.review import (
+    CaseReopened,
+    IdeaForwarded,
+    IdeaMerged,
+    InfoProvided,
+    InfoRequested,
+    ReviewDecided,
+    ReviewStarted,
+    ScreeningStarted,
+)
+from ideapaja_contracts.events.reward import RewardGranted
+from ideapaja_intake import handlers
+from ideapaja_intake.api import (
+    categories_router,
+    drafts_router,
+    ideas_router,
+    reports_router,
+    units_router,
+)
+from ideapaja_intake.attachments import load_scanner
+from ideapaja_intake.channels import citizen_router, embed_router, form_router, tokens_router
+from ideapaja_intake.engagement_api import engagement_router, public_router, uploads_router
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.store import has_trigram_index
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
@@ -29,23 +50,66 @@ REVIEW_SUBJECTS = "ideapaja.review.>"
 
 def subscriptions(_runtime: Runtime) -> Sequence[Subscription]:
     return [
-        Subscription("hr-units", {UnitUpserted: on_unit_upserted}, stream="hr"),
+        Subscription("hr-units", {UnitUpserted: handlers.on_unit_upserted}, stream="hr"),
+        Subscription(
+            "hr-people",
+            {PersonUpserted: handlers.on_person_changed, PersonLeft: handlers.on_person_changed},
+            stream="hr",
+        ),
         Subscription(
             "review",
-            {ScreeningStarted: on_screening_started, ReviewDecided: on_review_decided},
+            {
+                ScreeningStarted: handlers.on_screening_started,
+                ReviewStarted: handlers.on_review_started,
+                InfoRequested: handlers.on_info_requested,
+                InfoProvided: handlers.on_info_provided,
+                ReviewDecided: handlers.on_review_decided,
+                CaseReopened: handlers.on_case_reopened,
+                IdeaForwarded: handlers.on_idea_forwarded,
+                IdeaMerged: handlers.on_idea_merged,
+            },
             subject=REVIEW_SUBJECTS,
         ),
-        Subscription("rewards", {RewardGranted: on_reward_granted}),
+        Subscription("rewards", {RewardGranted: handlers.on_reward_granted}),
+        Subscription(
+            "experiments",
+            {
+                ExperimentStarted: handlers.on_experiment_started,
+                ExperimentCompleted: handlers.on_experiment_completed,
+            },
+            subject="ideapaja.experiment.>",
+        ),
+        Subscription(
+            "implementation",
+            {ImplementationCompleted: handlers.on_implementation_completed},
+            subject="ideapaja.implementation.>",
+        ),
+        Subscription(
+            "practices",
+            {PracticePublished: handlers.on_practice_published},
+            subject="ideapaja.practice.>",
+        ),
     ]
 
 
-async def warn_about_dev_secret(runtime: Runtime) -> None:
+async def start(runtime: Runtime) -> None:
     settings = runtime.settings
-    if isinstance(settings, IntakeSettings) and settings.uses_dev_pseudonym_secret:
+    assert isinstance(settings, IntakeSettings)
+    if settings.uses_dev_pseudonym_secret:
         log.warning(
             "dev_pseudonym_secret_in_use",
             hint="set IDEAPAJA_INTAKE_PSEUDONYM_SECRET in production",
         )
+    if settings.uses_dev_form_token_secret:
+        log.warning(
+            "dev_form_token_secret_in_use",
+            hint="set IDEAPAJA_INTAKE_FORM_TOKEN_SECRET in production",
+        )
+    runtime.extras["attachment_scanner"] = load_scanner(settings)
+    if runtime.extras["attachment_scanner"] is None:
+        log.info("attachments_not_scanned", hint="no IDEAPAJA_INTAKE_ATTACHMENT_SCANNER set")
+    async with runtime.db.transaction() as session:
+        runtime.extras["pg_trgm"] = await has_trigram_index(session)
 
 
 service = ServiceSpec(
@@ -53,12 +117,32 @@ service = ServiceSpec(
     title="Intake",
     default_port=8001,
     settings_class=IntakeSettings,
-    routers=[ideas_router, units_router],
+    # Order matters where paths overlap: fixed paths before /ideas/{idea_id}.
+    routers=[
+        form_router,
+        ideas_router,
+        engagement_router,
+        uploads_router,
+        drafts_router,
+        public_router,
+        tokens_router,
+        embed_router,
+        citizen_router,
+        reports_router,
+        units_router,
+        categories_router,
+    ],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
-    on_start=warn_about_dev_secret,
+    on_start=start,
     tags=[
-        {"name": "ideas", "description": "Submitting and following ideas"},
-        {"name": "units", "description": "The city's units and departments, from HR"},
+        {"name": "ideas", "description": "Submitting, editing and following ideas"},
+        {"name": "drafts", "description": "Ideas being written"},
+        {"name": "engagement", "description": "Supports, comments, co-authors, attachments"},
+        {"name": "public", "description": "Ideas as colleagues see them"},
+        {"name": "channels", "description": "Intranet form, form tokens, embeddable page"},
+        {"name": "citizens", "description": "The optional citizen/customer channel"},
+        {"name": "reports", "description": "Exports for reporting roles"},
+        {"name": "units", "description": "The city's units and departments, categories"},
     ],
 )

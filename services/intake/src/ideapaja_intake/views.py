@@ -1,23 +1,46 @@
-"""What the HTTP API shows: ideas as the caller may see them, units for forms."""
+"""What the HTTP API shows: ideas as the caller may see them, drafts, versions, comments,
+units and categories for forms."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from ideapaja_contracts.events.hr import UnitKind
 from ideapaja_contracts.events.idea import Channel, Scope
-from ideapaja_intake.db.models import Idea, IdeaStatusChange, Unit
+from ideapaja_intake.db.models import (
+    Idea,
+    IdeaAttachment,
+    IdeaComment,
+    IdeaDraft,
+    IdeaStatusChange,
+    IdeaVersion,
+    Unit,
+)
+from ideapaja_intake.domain.categories import BENEFIT_LABELS, Category
+from ideapaja_intake.domain.submission import BenefitKind
 from ideapaja_intake.domain.visibility import visible_author_ids
 from ideapaja_intake.store import IdeaRecord
 
 
 class StatusChangePublic(BaseModel):
-    status: str = Field(description="submitted, screening, or the decision")
+    status: str = Field(description="submitted, screening, … or the decision")
+    kind: str | None = Field(
+        default=None,
+        description="What happened: submitted, screening_started, info_requested, decided, "
+        "merged, forwarded, review_started, info_provided, reopened, experiment_started, "
+        "experiment_completed, implemented, practice_published, withdrawn",
+    )
     at: datetime
-    decided_by: str | None = Field(default=None, description="Person id of the deciding reviewer")
+    decided_by: str | None = Field(
+        default=None,
+        description="Person id of the reviewer who acted; an author's action on an anonymous "
+        "idea is shown by the idea's pseudonym",
+    )
     rationale: str | None = None
+    note: str | None = Field(default=None, description="The question, reason or result")
     case_id: str | None = Field(default=None, description="Review case the change belongs to")
     duplicate_of: str | None = None
     forwarded_to_unit_id: str | None = None
@@ -26,16 +49,66 @@ class StatusChangePublic(BaseModel):
     def of(cls, row: IdeaStatusChange) -> StatusChangePublic:
         return cls(
             status=row.status,
+            kind=row.kind,
             at=row.occurred_at,
             decided_by=row.actor_id,
             rationale=row.rationale,
+            note=row.note,
             case_id=row.case_id,
             duplicate_of=row.duplicate_of,
             forwarded_to_unit_id=row.forwarded_to_unit_id,
         )
 
 
+class TimelineEntry(BaseModel):
+    """One step of an idea's public timeline: who did what, when and why."""
+
+    kind: str | None
+    status: str
+    at: datetime
+    by: str | None = Field(description="Reviewer's person id, or the authors' pseudonym")
+    rationale: str | None = None
+    note: str | None = None
+    duplicate_of: str | None = None
+    forwarded_to_unit_id: str | None = None
+
+    @classmethod
+    def of(cls, row: IdeaStatusChange) -> TimelineEntry:
+        return cls(
+            kind=row.kind,
+            status=row.status,
+            at=row.occurred_at,
+            by=row.actor_id,
+            rationale=row.rationale,
+            note=row.note,
+            duplicate_of=row.duplicate_of,
+            forwarded_to_unit_id=row.forwarded_to_unit_id,
+        )
+
+
+class AttachmentPublic(BaseModel):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+    scan_status: str = Field(description="not_scanned (no scanner configured) or clean")
+
+    @classmethod
+    def of(cls, row: IdeaAttachment) -> AttachmentPublic:
+        return cls(
+            id=row.id,
+            filename=row.filename,
+            content_type=row.content_type,
+            size=row.size,
+            uploaded_at=row.uploaded_at,
+            scan_status=row.scan_status,
+        )
+
+
 class IdeaPublic(BaseModel):
+    """An idea as its authors and reviewers see it."""
+
     id: str
     status: str
     status_changed_at: datetime
@@ -43,45 +116,124 @@ class IdeaPublic(BaseModel):
     problem: str
     solution: str
     benefit: str
+    benefit_kinds: list[BenefitKind] = Field(default_factory=list)
+    category: str | None = None
     scope: Scope
     unit_id: str
+    team_unit_id: str | None = None
     language: str
     anonymous: bool
     channel: Channel
+    external: bool = False
     revision: int
     submitted_at: datetime | None
+    last_edited_at: datetime | None = None
     author_ref: str = Field(description="Stable pseudonym of the authors on this idea")
     author_ids: list[str] | None = Field(
-        description="Person ids of the authors; null when the idea is anonymous and the caller "
-        "is not one of them"
+        description="Person ids of the confirmed authors; null when the idea is anonymous and "
+        "the caller is not one of them"
+    )
+    invited_ids: list[str] | None = Field(
+        default=None,
+        description="Co-authors invited who have not confirmed yet (shown to the authors only)",
     )
     rewarded: bool
+    support_count: int = 0
+    comment_count: int = 0
+    attachments: list[AttachmentPublic] = Field(default_factory=list)
     history: list[StatusChangePublic]
 
     @classmethod
     def of(cls, record: IdeaRecord, viewer_id: str) -> IdeaPublic:
         idea = record.idea
+        involved = viewer_id in record.author_ids or viewer_id in record.invited_ids
+        # Invited co-authors see who invited them; others see anonymous authors by pseudonym.
+        author_ids = (
+            list(record.author_ids)
+            if viewer_id in record.invited_ids
+            else visible_author_ids(
+                viewer_id, anonymous=idea.anonymous, author_ids=record.author_ids
+            )
+        )
         return cls(
-            id=idea.id,
-            status=idea.status,
+            **_content(idea),
             status_changed_at=idea.status_changed_at,
-            title=idea.title,
-            problem=idea.problem,
-            solution=idea.solution,
-            benefit=idea.benefit,
-            scope=Scope(idea.scope),
-            unit_id=idea.unit_id,
-            language=idea.language,
-            anonymous=idea.anonymous,
             channel=Channel(idea.channel),
             revision=idea.revision,
-            submitted_at=idea.submitted_at,
-            author_ref=idea.author_ref,
+            last_edited_at=idea.last_edited_at,
+            author_ids=author_ids,
+            invited_ids=list(record.invited_ids) if involved else None,
+            rewarded=idea.rewarded,
+            attachments=[AttachmentPublic.of(a) for a in record.attachments],
+            history=[StatusChangePublic.of(row) for row in record.history],
+        )
+
+
+def _content(idea: Idea) -> dict[str, Any]:
+    return {
+        "id": idea.id,
+        "status": idea.status,
+        "title": idea.title,
+        "problem": idea.problem,
+        "solution": idea.solution,
+        "benefit": idea.benefit,
+        "benefit_kinds": [BenefitKind(k) for k in idea.benefit_kinds or []],
+        "category": idea.category,
+        "scope": Scope(idea.scope),
+        "unit_id": idea.unit_id,
+        "team_unit_id": idea.team_unit_id,
+        "language": idea.language,
+        "anonymous": idea.anonymous,
+        "external": idea.external,
+        "submitted_at": idea.submitted_at,
+        "author_ref": idea.author_ref,
+        "support_count": idea.support_count,
+        "comment_count": idea.comment_count,
+    }
+
+
+class IdeaPublicView(BaseModel):
+    """An idea as every colleague sees it: the text, its status and public timeline, supports
+    and comments; the authors only when the idea is not anonymous."""
+
+    id: str
+    status: str
+    title: str
+    problem: str
+    solution: str
+    benefit: str
+    benefit_kinds: list[BenefitKind]
+    category: str | None
+    scope: Scope
+    unit_id: str
+    team_unit_id: str | None
+    language: str
+    anonymous: bool
+    external: bool
+    submitted_at: datetime | None
+    author_ref: str
+    author_ids: list[str] | None
+    support_count: int
+    supported_by_me: bool
+    comment_count: int
+    revision: int
+    rewarded: bool
+    attachments: list[AttachmentPublic]
+    timeline: list[TimelineEntry]
+
+    @classmethod
+    def of(cls, record: IdeaRecord, viewer_id: str, *, supported: bool) -> IdeaPublicView:
+        idea = record.idea
+        return cls(
+            **_content(idea),
             author_ids=visible_author_ids(
                 viewer_id, anonymous=idea.anonymous, author_ids=record.author_ids
             ),
+            supported_by_me=supported,
+            revision=idea.revision,
             rewarded=idea.rewarded,
-            history=[StatusChangePublic.of(row) for row in record.history],
+            attachments=[AttachmentPublic.of(a) for a in record.attachments],
+            timeline=[TimelineEntry.of(row) for row in record.history],
         )
 
 
@@ -92,9 +244,13 @@ class IdeaSummary(BaseModel):
     status_changed_at: datetime
     scope: Scope
     unit_id: str
+    category: str | None = None
     anonymous: bool
+    external: bool = False
     author_ref: str
     submitted_at: datetime | None
+    support_count: int = 0
+    comment_count: int = 0
 
     @classmethod
     def of(cls, idea: Idea) -> IdeaSummary:
@@ -105,9 +261,13 @@ class IdeaSummary(BaseModel):
             status_changed_at=idea.status_changed_at,
             scope=Scope(idea.scope),
             unit_id=idea.unit_id,
+            category=idea.category,
             anonymous=idea.anonymous,
+            external=idea.external,
             author_ref=idea.author_ref,
             submitted_at=idea.submitted_at,
+            support_count=idea.support_count,
+            comment_count=idea.comment_count,
         )
 
 
@@ -116,6 +276,99 @@ class IdeaPage(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        default=None, description="Pass as ?cursor= for the next page; null on the last page"
+    )
+
+
+class SimilarIdea(BaseModel):
+    id: str
+    title: str
+    status: str
+    unit_id: str
+    support_count: int
+    score: float = Field(ge=0, le=1, description="Similarity from 0 to 1")
+
+
+class DraftPublic(BaseModel):
+    id: str
+    status: str = "draft"
+    created_at: datetime
+    updated_at: datetime
+    content: dict[str, Any] = Field(description="The draft's fields as last saved")
+
+    @classmethod
+    def of(cls, draft: IdeaDraft) -> DraftPublic:
+        return cls(
+            id=draft.id,
+            created_at=draft.created_at,
+            updated_at=draft.updated_at,
+            content=dict(draft.content),
+        )
+
+
+class VersionPublic(BaseModel):
+    revision: int
+    title: str
+    problem: str
+    solution: str
+    benefit: str
+    category: str | None
+    benefit_kinds: list[str]
+    edited_by: str = Field(description="Author's person id, or the pseudonym if anonymous")
+    reason: str = Field(description="submitted, edited or co_author_confirmed")
+    at: datetime
+
+    @classmethod
+    def of(cls, row: IdeaVersion, *, edited_by: str) -> VersionPublic:
+        return cls(
+            revision=row.revision,
+            title=row.title,
+            problem=row.problem,
+            solution=row.solution,
+            benefit=row.benefit,
+            category=row.category,
+            benefit_kinds=list(row.benefit_kinds),
+            edited_by=edited_by,
+            reason=row.reason,
+            at=row.created_at,
+        )
+
+
+class CoAuthorPublic(BaseModel):
+    idea_id: str
+    person_id: str
+    confirmed: bool
+    revision: int = Field(description="The idea's revision after this change")
+
+
+class CommentPublic(BaseModel):
+    id: str
+    idea_id: str
+    author: str = Field(description="Person id, or the idea's pseudonym for its anonymous authors")
+    body: str | None = Field(description="Null when hidden, except for moderators and the writer")
+    hidden: bool
+    hidden_reason: str | None = None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: IdeaComment, *, show_hidden: bool) -> CommentPublic:
+        hidden = row.hidden_at is not None
+        return cls(
+            id=row.id,
+            idea_id=row.idea_id,
+            author=row.shown_as,
+            body=row.body if not hidden or show_hidden else None,
+            hidden=hidden,
+            hidden_reason=row.hidden_reason,
+            created_at=row.created_at,
+        )
+
+
+class SupportState(BaseModel):
+    idea_id: str
+    supported: bool = Field(description="Whether the caller supports the idea now")
+    support_count: int
 
 
 class UnitPublic(BaseModel):
@@ -136,3 +389,90 @@ class UnitPublic(BaseModel):
             name_sv=unit.name_sv,
             name_en=unit.name_en,
         )
+
+
+class CategoryPublic(BaseModel):
+    id: str
+    fi: str
+    sv: str
+    en: str
+
+    @classmethod
+    def of(cls, category: Category) -> CategoryPublic:
+        return cls(id=category.id, fi=category.fi, sv=category.sv, en=category.en)
+
+
+class BenefitKindPublic(BaseModel):
+    id: BenefitKind
+    fi: str
+    sv: str
+    en: str
+
+
+class Catalogue(BaseModel):
+    categories: list[CategoryPublic]
+    benefit_kinds: list[BenefitKindPublic]
+
+    @classmethod
+    def of(cls, categories: list[Category]) -> Catalogue:
+        return cls(
+            categories=[CategoryPublic.of(c) for c in categories],
+            benefit_kinds=[
+                BenefitKindPublic(id=kind, **BENEFIT_LABELS[kind]) for kind in BenefitKind
+            ],
+        )
+
+
+class FormTokenPublic(BaseModel):
+    form_token: str = Field(description="Put in the form's hidden field 'form_token'")
+    expires_at: datetime
+    form_url: str = Field(description="The embeddable form page for this token (path)")
+
+
+class CitizenTimelineEntry(BaseModel):
+    status: str
+    at: datetime
+    message: str | None = Field(default=None, description="The decision's rationale or question")
+
+
+class CitizenIdeaView(BaseModel):
+    """What a citizen sees of their own idea: no reviewer, case or internal reference."""
+
+    id: str
+    status: str
+    title: str
+    problem: str
+    solution: str
+    benefit: str
+    submitted_at: datetime | None
+    timeline: list[CitizenTimelineEntry]
+
+    @classmethod
+    def of(cls, record: IdeaRecord) -> CitizenIdeaView:
+        idea = record.idea
+        return cls(
+            id=idea.id,
+            status=idea.status,
+            title=idea.title,
+            problem=idea.problem,
+            solution=idea.solution,
+            benefit=idea.benefit,
+            submitted_at=idea.submitted_at,
+            timeline=[
+                CitizenTimelineEntry(
+                    status=row.status,
+                    at=row.occurred_at,
+                    message=row.rationale
+                    if row.kind in (None, "decided")
+                    else (row.note if row.kind == "info_requested" else None),
+                )
+                for row in record.history
+            ],
+        )
+
+
+class CitizenIdeaSummary(BaseModel):
+    id: str
+    title: str
+    status: str
+    submitted_at: datetime | None

@@ -18,3 +18,14 @@ def author_pseudonym(secret: str, idea_id: str, person_id: str) -> str:
     message = f"{idea_id}:{person_id}".encode()
     digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     return PSEUDONYM_PREFIX + digest[:16]
+
+
+CITIZEN_PREFIX = "c-"
+
+
+def citizen_person_id(secret: str, subject: str) -> str:
+    """The id a citizen is known by inside Ideapaja: derived from their identity provider's
+    subject, so their ideas find them again, but no event or table holds the subject itself.
+    'citizen:' keeps it apart from every idea pseudonym made with the same secret."""
+    digest = hmac.new(secret.encode(), f"citizen:{subject}".encode(), hashlib.sha256).hexdigest()
+    return CITIZEN_PREFIX + digest[:24]

@@ -1,0 +1,125 @@
+"""HTTP plumbing shared by the intake routes: body limits, allowed origins (CORS), settings and
+caller identities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
+
+from ideapaja_intake.domain.cors import normalise_origin, origin_allowed
+from ideapaja_intake.settings import IntakeSettings
+from ideapaja_runtime.problems import Problem
+
+Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+EXPOSED_HEADERS = "Location, Idempotent-Replayed, Retry-After"
+PREFLIGHT_HEADERS = "Authorization, Content-Type, Accept, Idempotency-Key, traceparent"
+
+
+def get_settings(request: Request) -> IntakeSettings:
+    settings = request.app.state.settings
+    assert isinstance(settings, IntakeSettings)
+    return settings
+
+
+SettingsDep = Annotated[IntakeSettings, Depends(get_settings)]
+
+
+def staff_caller(person_id: str) -> str:
+    """Whose idempotency keys these are (a citizen's keys live apart from staff keys)."""
+    return f"person:{person_id}"
+
+
+def wants_json(accept: str | None) -> bool:
+    """True when the client asked for JSON (a script or the portal), not a page (a browser)."""
+    for part in (accept or "").split(","):
+        media_type = part.split(";", 1)[0].strip().lower()
+        if media_type == "application/json" or media_type.endswith("+json"):
+            return True
+    return False
+
+
+def own_origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+
+
+async def render_exception(request: Request, exc: Exception) -> Response:
+    """The app's own error response for ``exc`` (problem+json), as its handlers would make it."""
+    handlers = request.app.exception_handlers
+    for cls in type(exc).__mro__:
+        handler = handlers.get(cls)
+        if handler is not None:
+            response: Response = await handler(request, exc)
+            return response
+    raise exc
+
+
+class LimitedBodyRoute(APIRoute):
+    """JSON and form bodies are small: refuse (413) anything over ``form_body_max_bytes`` before
+    parsing. (The server-wide limit is larger, to let attachments through their own route.)"""
+
+    def get_route_handler(self) -> Endpoint:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            if request.method in ("POST", "PUT", "PATCH"):
+                limit = get_settings(request).form_body_max_bytes
+                declared = request.headers.get("content-length", "")
+                too_large = declared.isdigit() and int(declared) > limit
+                if too_large or len(await request.body()) > limit:
+                    raise Problem(413, "Request body too large", f"The limit is {limit} bytes.")
+            return await handler(request)
+
+        return limited
+
+
+class CorsFormRoute(LimitedBodyRoute):
+    """Routes an intranet page on another origin posts to: a browser request from an origin not
+    in ``form_allowed_origins`` is refused (403); an allowed one gets the CORS headers on every
+    answer, errors included, so the page's script can read them."""
+
+    def get_route_handler(self) -> Endpoint:
+        handler = super().get_route_handler()
+
+        async def with_cors(request: Request) -> Response:
+            settings = get_settings(request)
+            origin = request.headers.get("origin")
+            if not origin_allowed(origin, settings.form_allowed_origins, own=own_origin(request)):
+                raise Problem(
+                    403,
+                    "Origin not allowed",
+                    "This page may not post to the idea form; ask the administrator to add its "
+                    "origin to IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS.",
+                )
+            try:
+                response = await handler(request)
+            except Exception as exc:
+                response = await render_exception(request, exc)
+            if origin is not None:
+                response.headers["Access-Control-Allow-Origin"] = normalise_origin(origin) or ""
+                response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+                response.headers.append("Vary", "Origin")
+            return response
+
+        return with_cors
+
+
+def preflight_response(request: Request, settings: IntakeSettings, methods: str) -> Response:
+    """Answer a CORS preflight (it never carries credentials, so it cannot require a token)."""
+    origin = request.headers.get("origin")
+    if origin is None or not origin_allowed(
+        origin, settings.form_allowed_origins, own=own_origin(request)
+    ):
+        raise Problem(403, "Origin not allowed", "This origin may not call the idea form.")
+    return Response(
+        status_code=204,
+        headers={
+            "Access-Control-Allow-Origin": normalise_origin(origin) or "",
+            "Access-Control-Allow-Methods": methods,
+            "Access-Control-Allow-Headers": PREFLIGHT_HEADERS,
+            "Access-Control-Max-Age": "600",
+            "Vary": "Origin",
+        },
+    )
