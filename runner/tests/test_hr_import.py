@@ -243,6 +243,7 @@ def test_nats_credentials_from_the_environment(
 
     from ideapaja_runtime.testing import free_port, nats_server_binary, wait_for_port
 
+    monkeypatch.chdir(tmp_path)  # no .ideapaja state directory to take credentials from
     port = free_port()
     server = subprocess.Popen(
         [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -126,6 +127,9 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
     assert seen == {
         "database_url": f"sqlite+aiosqlite:///{state}/runnerecho.db",
         "nats_url": f"nats://127.0.0.1:{nats_port}",
+        # Its own NATS user; it owns no events, so it may only consume (and it is ready, so it
+        # connected and set up the streams with those permissions).
+        "nats_user": "runnerecho",
         "http_host": "127.0.0.1",
         "http_port": str(http_port),
         "auth_public_key_file": f"{state}/dev-issuer/public.pem",
@@ -136,6 +140,8 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
         "smtp_port": str(smtp_port),
     }
     assert (state / "runnerecho.db").exists()
+    assert "runnerecho" in json.loads((state / "nats-users.json").read_text())
+    assert "# owns no events: consumes only" in (state / "nats-server.conf").read_text()
     assert (state / "logs" / "runnerecho.log").stat().st_size > 0
 
     # The service trusts the dev issuer's tokens.

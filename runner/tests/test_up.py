@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import smtplib
 import socket
@@ -28,9 +29,12 @@ def ups() -> Iterator[list[Up]]:
         up.cleanup()
 
 
-def _hr_stream(nats_url: str) -> tuple[int, int]:
+def _hr_stream(nats_url: str, state: Path) -> tuple[int, int]:
+    """As the operator: the admin user of the state directory."""
+    password = json.loads((state / "nats-users.json").read_text())["admin"]
+
     async def read() -> tuple[int, int]:
-        nc = await nats.connect(nats_url)
+        nc = await nats.connect(nats_url, user="admin", password=password)
         try:
             info = await nc.jetstream().stream_info("IDEAPAJA_HR")
             return info.state.messages, info.state.last_seq
@@ -71,7 +75,19 @@ def test_up_without_services_stops_cleanly_and_resumes(tmp_path: Path, ups: list
     config = (state / "nats-server.conf").read_text()
     assert "sync_interval: always" in config and f"port: {nats_port}" in config
     assert (state / "dev-issuer" / "private.pem").exists()
-    assert _hr_stream(nats_url) == (36, 36)
+    assert _hr_stream(nats_url, state) == (36, 36)
+
+    # NATS users: passwords kept private, no anonymous access, the banner says where they are.
+    users = json.loads((state / "nats-users.json").read_text())
+    assert set(users) == {"admin", "hr-adapter", "payroll"}  # --no-services: no service users
+    assert all(len(password) >= 32 for password in users.values())
+    for private in (state / "nats-users.json", state / "nats-server.conf"):
+        assert private.stat().st_mode & 0o777 == 0o600, private
+    assert f'password: "{users["hr-adapter"]}"' in config
+    assert f"NATS users     {state}/nats-users.json" in first.output
+    assert f"ideapaja dlq list --state-dir {state} --nats-url {nats_url}" in first.output
+    with pytest.raises(Exception, match="Authorization Violation"):
+        asyncio.run(nats.connect(nats_url, allow_reconnect=False, max_reconnect_attempts=1))
 
     msg = EmailMessage()
     msg["Subject"] = "Päivän kooste \N{EN DASH} åäö"
@@ -96,7 +112,8 @@ def test_up_without_services_stops_cleanly_and_resumes(tmp_path: Path, ups: list
     ups.append(second)
     second.wait_for("Stop with Ctrl-C.")
     assert "0 published, 36 unchanged" in second.output
-    assert _hr_stream(nats_url) == (36, 36)
+    assert _hr_stream(nats_url, state) == (36, 36)
+    assert json.loads((state / "nats-users.json").read_text()) == users, "passwords are kept"
     mails = httpx.get(f"http://127.0.0.1:{mail_port}/messages").json()
     assert [m["subject"] for m in mails] == ["Päivän kooste \N{EN DASH} åäö"]
     assert (state / "dev-issuer" / "public.pem").read_bytes() == public_key

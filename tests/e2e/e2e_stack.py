@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -36,6 +38,21 @@ class Stack:
     @property
     def mail_url(self) -> str:
         return f"http://127.0.0.1:{self.mail_port}"
+
+    def nats_credentials(self, user: str) -> dict[str, str]:
+        """Keyword arguments for ``nats.connect`` as ``user`` of the runner's NATS (its
+        passwords in the state directory; the operator users have their own inbox prefix)."""
+        passwords = json.loads((self.state_dir / "nats-users.json").read_text())
+        credentials = {"user": user, "password": passwords[user]}
+        if user in ("admin", "hr-adapter", "payroll"):
+            credentials["inbox_prefix"] = f"_INBOX_{user}"
+        return credentials
+
+    def nats_violations(self) -> list[str]:
+        """Every permissions violation the NATS server logged (a user trying what it may not)."""
+        log = self.state_dir / "logs" / "nats-server.log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        return re.findall(r".*Violation.*", text)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.service_ports[service]}"

@@ -1,7 +1,9 @@
 """The whole slice on the embedded stack, as `ideapaja up --demo` runs it (separate processes):
 intranet form → idea.submitted → review case routed to the unit's change agent → decision →
-reward.granted (read by a plain nats-py consumer standing in for HR/payroll) → e-mails to the
-author in their language — then a restart mid-flow that loses and duplicates nothing."""
+reward.granted (read by a plain nats-py consumer standing in for HR/payroll, as the NATS user
+`payroll` that may read nothing else) → e-mails to the author in their language — then a restart
+mid-flow that loses and duplicates nothing. Every service runs as its own NATS user; the server
+must not have refused any of them anything."""
 
 from __future__ import annotations
 
@@ -23,7 +25,9 @@ AUTHOR = "p-1003"  # Leena Korhonen, Kirjastopalvelut, writes Finnish
 AUTHOR_EMAIL = "leena.korhonen@kuusijarvi.example"
 CHANGE_AGENT = "p-1001"  # Aino Virtanen, change agent of Kirjastopalvelut
 UNIT = "u-kirjasto"
-PAYROLL = "payroll-standin"
+# The payroll user may read ideapaja.reward.granted.v1 through this one durable consumer only.
+PAYROLL = "payroll"
+GRANTED = "ideapaja.reward.granted.v1"
 
 
 @pytest.fixture
@@ -35,14 +39,17 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         stack.down()
 
 
-async def _hr_payroll_consumer(nats_url: str) -> None:
-    nc = await nats.connect(nats_url)
+async def _hr_payroll_consumer(stack: Stack) -> None:
+    nc = await nats.connect(stack.nats_url, **stack.nats_credentials("payroll"))
     js = nc.jetstream()
     await js.add_consumer(
         "IDEAPAJA",
         ConsumerConfig(
+            # Named: created through $JS.API.CONSUMER.CREATE.IDEAPAJA.payroll.<filter>, the
+            # one create subject the payroll user may publish.
+            name=PAYROLL,
             durable_name=PAYROLL,
-            filter_subject="ideapaja.reward.granted.v1",
+            filter_subject=GRANTED,
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT,
         ),
@@ -50,9 +57,9 @@ async def _hr_payroll_consumer(nats_url: str) -> None:
     await nc.close()
 
 
-async def _payroll_fetch(nats_url: str) -> list[dict[str, Any]]:
+async def _payroll_fetch(stack: Stack) -> list[dict[str, Any]]:
     """What HR/payroll receives: every reward.granted event, acked after reading."""
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(stack.nats_url, **stack.nats_credentials("payroll"))
     js = nc.jetstream()
     sub = await js.pull_subscribe_bind(PAYROLL, "IDEAPAJA")
     received: list[dict[str, Any]] = []
@@ -60,7 +67,7 @@ async def _payroll_fetch(nats_url: str) -> list[dict[str, Any]]:
         while True:
             for msg in await sub.fetch(50, timeout=1):
                 assert msg.headers is not None
-                assert msg.headers["ce-type"] == "ideapaja.reward.granted.v1"
+                assert msg.headers["ce-type"] == GRANTED
                 assert msg.headers["Nats-Msg-Id"] == msg.headers["ce-id"]
                 received.append(json.loads(msg.data))
                 await msg.ack()
@@ -125,10 +132,10 @@ class Payroll:
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.granted: list[dict[str, Any]] = []
-        asyncio.run(_hr_payroll_consumer(stack.nats_url))
+        asyncio.run(_hr_payroll_consumer(stack))
 
     def grants_for(self, idea_id: str, points: int) -> list[dict[str, Any]]:
-        self.granted.extend(asyncio.run(_payroll_fetch(self.stack.nats_url)))
+        self.granted.extend(asyncio.run(_payroll_fetch(self.stack)))
         return [g for g in self.granted if g["idea_id"] == idea_id and g["points"] == points]
 
 
@@ -181,3 +188,6 @@ def test_form_to_decision_to_reward_to_email_and_restart(stack: Stack) -> None:
     mails = _mails_to(stack, AUTHOR_EMAIL)
     assert len({m["id"] for m in mails}) == len(mails)
     assert len(decision_mails()) == 2
+
+    # Every service, the HR import and payroll did all of this within their NATS permissions.
+    assert stack.nats_violations() == []

@@ -4,15 +4,17 @@ ideapaja up [--state-dir .ideapaja] [--demo] [--host 127.0.0.1] [--nats-port 422
             [--smtp-port 1025] [--mail-port 8025] [--port SERVICE=PORT ...]
             [--only [SERVICE ...]] [--skip SERVICE ...] [--no-services] [--follow]
 ideapaja token --person ID [--role ROLE ...] [--unit UNIT ...] [--from-csv [FILE]] [--ttl 3600]
-ideapaja hr import FILE.csv [--nats-url URL] [--partial] [--dry-run]
-ideapaja hr leave PERSON_ID --on YYYY-MM-DD [--nats-url URL]
-ideapaja dlq list [--nats-url URL] [--stream IDEAPAJA_DLQ] [--json]
+ideapaja hr import FILE.csv [--nats-url URL] [--state-dir DIR] [--partial] [--dry-run]
+ideapaja hr leave PERSON_ID --on YYYY-MM-DD [--nats-url URL] [--state-dir DIR]
+ideapaja dlq list [--nats-url URL] [--state-dir DIR] [--stream IDEAPAJA_DLQ] [--json]
 ideapaja dlq show SEQ
 ideapaja dlq replay SEQ [SEQ ...] | --all  [--force]
 
 ``--nats-url`` defaults to ``$IDEAPAJA_NATS_URL``, else ``nats://127.0.0.1:4223`` (``ideapaja up``).
-NATS credentials: in the URL or ``IDEAPAJA_NATS_USER`` / ``IDEAPAJA_NATS_PASSWORD``; stream names
-from ``IDEAPAJA_LIFECYCLE_STREAM`` / ``IDEAPAJA_HR_STREAM`` / ``IDEAPAJA_DEAD_LETTER_STREAM``.
+NATS credentials (``natsauth``): in the URL, else the ``nats-users.json`` of ``--state-dir``, else
+``IDEAPAJA_NATS_USER`` / ``IDEAPAJA_NATS_PASSWORD``, else the default state directory's file; from
+a file, ``hr`` logs in as hr-adapter and ``dlq`` as admin. Stream names from
+``IDEAPAJA_LIFECYCLE_STREAM`` / ``IDEAPAJA_HR_STREAM`` / ``IDEAPAJA_DEAD_LETTER_STREAM``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from ideapaja_runner import devissuer, hr_import
+from ideapaja_runner import devissuer, hr_import, natsauth
 from ideapaja_runner.state import DEFAULT_STATE_DIR, StateDir
 
 
@@ -52,6 +54,16 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _state_dir_for_credentials(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="take the NATS credentials from this `ideapaja up` state directory's "
+        f"nats-users.json (default: the URL, IDEAPAJA_NATS_USER/PASSWORD, or {DEFAULT_STATE_DIR})",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_import.add_argument("file", type=Path)
     p_import.add_argument("--nats-url", default=_default_nats_url())
+    _state_dir_for_credentials(p_import)
     p_import.add_argument(
         "--partial", action="store_true", help="allow parent_id/unit_id not defined in this file"
     )
@@ -171,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_leave.add_argument("person_id")
     p_leave.add_argument("--on", type=_date, required=True, metavar="YYYY-MM-DD")
     p_leave.add_argument("--nats-url", default=_default_nats_url())
+    _state_dir_for_credentials(p_leave)
 
     p_dlq = commands.add_parser("dlq", help="list and replay dead letters")
     dlq_commands = p_dlq.add_subparsers(dest="dlq_command", required=True, metavar="COMMAND")
@@ -181,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = dlq_commands.add_parser(name, help=text, description=text)
         sub.add_argument("--nats-url", default=_default_nats_url())
+        _state_dir_for_credentials(sub)
         sub.add_argument("--stream", default=None, help="dead-letter stream (IDEAPAJA_DLQ)")
         if name == "list":
             sub.add_argument("--json", action="store_true", help="JSON lines")
@@ -290,16 +305,22 @@ def cmd_hr(args: argparse.Namespace) -> int:
                     "nothing published (--dry-run)"
                 )
                 return 0
-            summary = asyncio.run(hr_import.publish_to_nats(org.events, args.nats_url))
+            credentials = natsauth.resolve(args.nats_url, natsauth.HR_ADAPTER, args.state_dir)
+            summary = asyncio.run(
+                hr_import.publish_to_nats(org.events, args.nats_url, credentials=credentials)
+            )
             print(f"{args.file}: {len(org.units)} unit(s), {len(org.persons)} person(s): {summary}")
             return 0
         event = hr_import.person_left(args.person_id, args.on)
-        summary = asyncio.run(hr_import.publish_to_nats([event], args.nats_url))
+        credentials = natsauth.resolve(args.nats_url, natsauth.HR_ADAPTER, args.state_dir)
+        summary = asyncio.run(
+            hr_import.publish_to_nats([event], args.nats_url, credentials=credentials)
+        )
         print(f"{event.subject()}: person {args.person_id} left on {args.on}: {summary}")
         return 0
     except hr_import.CsvError as exc:
         return fail(str(exc))
-    except hr_import.HrPublishError as exc:
+    except (hr_import.HrPublishError, natsauth.CredentialsError) as exc:
         return fail(str(exc))
 
 
@@ -312,20 +333,25 @@ def cmd_dlq(args: argparse.Namespace) -> int:
         overrides["dead_letter_stream"] = args.stream
     settings = ServiceSettings(**overrides)
     try:
-        return asyncio.run(_dlq(args, settings))
-    except (deadletters.DeadLetterError, hr_import.HrPublishError) as exc:
+        credentials = natsauth.resolve(args.nats_url, natsauth.ADMIN, args.state_dir)
+        return asyncio.run(_dlq(args, settings, credentials))
+    except (
+        deadletters.DeadLetterError,
+        hr_import.HrPublishError,
+        natsauth.CredentialsError,
+    ) as exc:
         return fail(str(exc))
 
 
-async def _dlq(args: argparse.Namespace, settings: object) -> int:
+async def _dlq(
+    args: argparse.Namespace, settings: object, credentials: natsauth.Credentials
+) -> int:
     from ideapaja_runner import deadletters
     from ideapaja_runtime.settings import ServiceSettings
 
     assert isinstance(settings, ServiceSettings)
     stream = settings.dead_letter_stream
-    async with hr_import.connect(
-        args.nats_url, user=settings.nats_user, password=settings.nats_password
-    ) as (_nc, js):
+    async with hr_import.connect(args.nats_url, credentials=credentials) as (_nc, js):
         if args.dlq_command == "list":
             letters = await deadletters.list_dead_letters(js, stream)
             if args.json:

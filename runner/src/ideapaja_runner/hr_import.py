@@ -64,6 +64,7 @@ from ideapaja_contracts.events.hr import (
     UnitKind,
     UnitUpserted,
 )
+from ideapaja_runner.natsauth import Credentials, hint
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.streams import ensure_streams
 
@@ -347,16 +348,30 @@ def person_claims(org: Organisation, person_id: str) -> tuple[list[str], list[st
 
 @asynccontextmanager
 async def connect(
-    nats_url: str, *, user: str | None = None, password: str | None = None
+    nats_url: str,
+    *,
+    user: str | None = None,
+    password: str | None = None,
+    credentials: Credentials | None = None,
 ) -> AsyncIterator[tuple[NatsClient, JetStreamContext]]:
     """A short-lived connection for a command; fails fast (no endless reconnecting).
 
-    Credentials: in the URL (``nats://user:pass@host:4222``) or ``user``/``password`` (the CLI
-    passes ``IDEAPAJA_NATS_USER`` / ``IDEAPAJA_NATS_PASSWORD``).
+    Credentials: in the URL (``nats://user:pass@host:4222``), ``user``/``password``, or
+    ``credentials`` (``natsauth.resolve``: the environment or the state directory). The operator
+    users (hr-adapter, admin) receive replies on their own inbox prefix, which their permissions
+    allow and the services' do not.
     """
+    if credentials is None:
+        credentials = Credentials(user, password, "IDEAPAJA_NATS_USER" if user else "none")
+    options: dict[str, Any] = {}
+    if credentials.inbox_prefix:
+        options["inbox_prefix"] = credentials.inbox_prefix
 
-    async def quiet(_exc: Exception) -> None:  # the error is raised to the caller instead
-        return None
+    refused: list[str] = []
+
+    async def quiet(exc: Exception) -> None:  # the error is raised to the caller instead
+        if "permissions violation" in str(exc):
+            refused.append(str(exc).removeprefix("nats: "))
 
     try:
         # nats-py retries forever inside connect() when max_reconnect_attempts is 0 (it means
@@ -365,22 +380,31 @@ async def connect(
             nats.connect(
                 nats_url,
                 name="ideapaja-runner",
-                user=user,
-                password=password,
+                user=credentials.user,
+                password=credentials.password,
                 allow_reconnect=False,
                 connect_timeout=3,
                 max_reconnect_attempts=1,
                 reconnect_time_wait=0.2,
                 error_cb=quiet,
+                **options,
             ),
             timeout=10,
         )
     except Exception as exc:
         raise HrPublishError(
-            f"cannot connect to NATS at {nats_url}: {exc or type(exc).__name__}"
+            f"cannot connect to NATS at {nats_url}: {exc or type(exc).__name__} "
+            f"({hint(credentials)})"
         ) from exc
     try:
         yield nc, nc.jetstream(timeout=10)
+    except TimeoutError as exc:
+        # A request the user may not send goes unanswered; the server says why on the side.
+        if refused:
+            raise HrPublishError(
+                f"NATS at {nats_url} refused: {refused[0]} ({hint(credentials)})"
+            ) from exc
+        raise
     finally:
         await nc.drain()
 
@@ -430,14 +454,21 @@ async def publish_records(
 
 
 async def publish_to_nats(
-    events: Sequence[Event], nats_url: str, *, settings: ServiceSettings | None = None
+    events: Sequence[Event],
+    nats_url: str,
+    *,
+    settings: ServiceSettings | None = None,
+    credentials: Credentials | None = None,
 ) -> PublishSummary:
-    """Create the streams if missing, then publish ``events`` to the HR stream."""
+    """Create the streams if missing, then publish ``events`` to the HR stream (as the HR
+    adapter: ``credentials``, else the settings' ``nats_user``/``nats_password``)."""
     settings = settings or ServiceSettings(nats_url=nats_url)
-    async with connect(nats_url, user=settings.nats_user, password=settings.nats_password) as (
-        _nc,
-        js,
-    ):
+    async with connect(
+        nats_url,
+        user=settings.nats_user,
+        password=settings.nats_password,
+        credentials=credentials,
+    ) as (_nc, js):
         await ensure_streams(js, settings)
         return await publish_records(js, events, stream=settings.hr_stream)
 
@@ -449,10 +480,11 @@ async def import_organisation(
     source: str = "<csv>",
     partial: bool = False,
     settings: ServiceSettings | None = None,
+    credentials: Credentials | None = None,
 ) -> PublishSummary:
     """Validate ``text`` completely (``CsvError`` → nothing published), then publish it."""
     org = parse_organisation(text, source=source, partial=partial)
-    return await publish_to_nats(org.events, nats_url, settings=settings)
+    return await publish_to_nats(org.events, nats_url, settings=settings, credentials=credentials)
 
 
 def person_left(person_id: str, left_on: date) -> PersonLeft:

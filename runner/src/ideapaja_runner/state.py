@@ -3,7 +3,8 @@
 ```
 <state>/
   nats/                 JetStream store (nats-server ``store_dir``)
-  nats-server.conf      generated on every start
+  nats-server.conf      generated on every start (0600: it holds the NATS passwords)
+  nats-users.json       NATS user → password (0600, generated once; admin is the operator's)
   dev-issuer/           private.pem, public.pem (RS256 dev token issuer; generated once)
   mail/                 every mail the SMTP catcher received (<id>.eml + <id>.json)
   logs/                 <service>.log, nats-server.log, mailcatcher.log
@@ -35,6 +36,10 @@ class StateDir:
     @property
     def nats_config(self) -> Path:
         return self.root / "nats-server.conf"
+
+    @property
+    def nats_users(self) -> Path:
+        return self.root / "nats-users.json"
 
     @property
     def issuer_dir(self) -> Path:

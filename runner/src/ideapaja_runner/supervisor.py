@@ -1,9 +1,11 @@
 """``ideapaja up``: the whole embedded stack as local processes, no Docker.
 
 Order on start: check every port (nothing starts if one is taken) → lock the state directory →
-nats-server (JetStream, ``sync_interval: always``) → streams → dev issuer key pair → SMTP catcher
-→ with ``--demo`` the demo organisation into the HR stream → every installed service, each its own
-``python -m ideapaja_runtime.serve <name>`` process → wait for each ``/readyz``.
+NATS users and passwords (``natsauth``) → nats-server (JetStream, ``sync_interval: always``, a
+user per client) → streams (as admin) → dev issuer key pair → SMTP catcher → with ``--demo`` the
+demo organisation into the HR stream (as hr-adapter) → every installed service, each its own
+``python -m ideapaja_runtime.serve <name>`` process with its own NATS user → wait for each
+``/readyz``.
 
 On Ctrl-C or SIGTERM: services (SIGTERM, then SIGKILL after ``--stop-timeout``), then the SMTP
 catcher, then nats-server; exit code 0. A second signal while stopping kills what is left at once.
@@ -25,14 +27,14 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import IO, TextIO
 
 import httpx
 
-from ideapaja_runner import devissuer, hr_import, natsd
+from ideapaja_runner import devissuer, hr_import, natsauth, natsd
 from ideapaja_runner.ports import PortClaim, PortError, check_ports, connect_host
 from ideapaja_runner.process import LogFollower, ManagedProcess, stop_all
 from ideapaja_runner.services import (
@@ -104,6 +106,7 @@ class Supervisor:
         self.mail: ManagedProcess | None = None
         self.services: list[tuple[ServiceRun, ManagedProcess]] = []
         self.runs: list[ServiceRun] = []
+        self.passwords: dict[str, str] = {}
         self.stop_requested = False
         self.force = False
         self.follower = LogFollower(self.out) if options.follow else None
@@ -143,6 +146,12 @@ class Supervisor:
         """Select services and check ports; raises before anything is started."""
         opts = self.options
         specs = discover(opts.only, opts.skip)
+        reserved = sorted(set(specs) & set(natsauth.FIXED_USERS))
+        if reserved:
+            raise ServiceSelectionError(
+                f"service(s) {', '.join(reserved)} take the name of a NATS user of the runner "
+                f"({', '.join(natsauth.FIXED_USERS)}); rename the service"
+            )
         unknown = sorted(set(opts.ports) - set(specs))
         if unknown:
             raise ServiceSelectionError(
@@ -214,6 +223,18 @@ class Supervisor:
 
     def start(self) -> None:
         self.state.create()
+        self.passwords = natsauth.ensure_passwords(self.state, [run.name for run in self.runs])
+        self.runs = [
+            replace(
+                run,
+                settings={
+                    **run.settings,
+                    "NATS_USER": run.name,
+                    "NATS_PASSWORD": self.passwords[run.name],
+                },
+            )
+            for run in self.runs
+        ]
         if self.follower is not None:
             self.follower.start()
         self.start_nats()
@@ -238,7 +259,8 @@ class Supervisor:
     def start_nats(self) -> None:
         opts = self.options
         try:
-            self.nats = natsd.nats_process(self.state, opts.nats_port)
+            users = natsauth.embedded_users([run.name for run in self.runs], self.passwords)
+            self.nats = natsd.nats_process(self.state, opts.nats_port, users)
         except natsd.NatsStartError as exc:
             raise StartError(str(exc)) from exc
         self.nats.start()
@@ -253,8 +275,12 @@ class Supervisor:
         from ideapaja_runtime.settings import ServiceSettings
         from ideapaja_runtime.streams import ensure_streams
 
-        async with hr_import.connect(self.nats_url) as (_nc, js):
+        admin = self.credentials(natsauth.ADMIN)
+        async with hr_import.connect(self.nats_url, credentials=admin) as (_nc, js):
             await ensure_streams(js, ServiceSettings(nats_url=self.nats_url))
+
+    def credentials(self, user: str) -> natsauth.Credentials:
+        return natsauth.Credentials(user, self.passwords[user], f"{self.state.nats_users}")
 
     def start_mail(self) -> None:
         opts = self.options
@@ -279,7 +305,10 @@ class Supervisor:
     def import_demo(self) -> None:
         summary = self._run_async(
             hr_import.import_organisation(
-                hr_import.demo_csv_text(), self.nats_url, source="demo/organisation.csv"
+                hr_import.demo_csv_text(),
+                self.nats_url,
+                source="demo/organisation.csv",
+                credentials=self.credentials(natsauth.HR_ADAPTER),
             ),
             "importing the demo organisation",
         )
@@ -360,6 +389,9 @@ class Supervisor:
         opts = self.options
         mail = f"http://{connect_host(opts.host)}:{opts.mail_port}"
         state_arg = shlex.quote(str(self.state.root))
+        url_arg = (
+            "" if self.nats_url == hr_import.DEFAULT_NATS_URL else f" --nats-url {self.nats_url}"
+        )
         lines = ["", f"Ideapaja is running (state directory {self.state.root})", ""]
         for run in self.runs:
             lines.append(f"  {run.name:<14} {self.service_url(run, '/docs')}")
@@ -367,6 +399,8 @@ class Supervisor:
             lines.append("  (no services installed or selected)")
         lines += [
             f"  {'NATS':<14} {self.nats_url}  (JetStream, monitoring off)",
+            f"  {'NATS users':<14} {self.state.nats_users}  (passwords; `admin` is the operator's,",
+            f"  {'':<14} each service has its own and may publish only its own events)",
             f"  {'SMTP catcher':<14} smtp://{SMTP_HOST}:{opts.smtp_port}",
             f"  {'mail':<14} {mail}/messages  (JSON; {mail}/ in a browser)",
             f"  {'logs':<14} {self.state.logs}/",
@@ -387,6 +421,12 @@ class Supervisor:
                 f'  curl -H "Authorization: Bearer $(ideapaja token --state-dir {state_arg} '
                 f'--person p-1001 --role employee)" {self.service_url(example, "/readyz")}'
             )
+        lines += [
+            "",
+            "Operator commands find their NATS credentials in the state directory:",
+            f"  ideapaja dlq list --state-dir {state_arg}{url_arg}",
+            f"  ideapaja hr import FILE.csv --state-dir {state_arg}{url_arg}",
+        ]
         lines += ["", "Stop with Ctrl-C.", ""]
         self.say("\n".join(lines))
 

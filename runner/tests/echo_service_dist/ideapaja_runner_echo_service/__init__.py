@@ -30,8 +30,9 @@ async def echo_settings(request: Request) -> dict[str, object]:
     return {
         key: str(getattr(settings, key))
         for key in (
-            "database_url", "nats_url", "http_host", "http_port", "auth_public_key_file",
-            "auth_issuer", "auth_audience", "log_level", "smtp_host", "smtp_port",
+            "database_url", "nats_url", "nats_user", "http_host", "http_port",
+            "auth_public_key_file", "auth_issuer", "auth_audience", "log_level", "smtp_host",
+            "smtp_port",
         )
     }  # fmt: skip
 
