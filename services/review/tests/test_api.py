@@ -222,7 +222,7 @@ async def test_reviewer_reads_the_case_and_other_units_cannot(
     body = mine.json()
     assert body["reviewer_ids"] == ["p-ca-kirjasto", "p-sup-kirjasto"]
     assert body["author_ids"] == ["p-author-1", "p-author-2"]
-    assert body["allowed_actions"] == ["decide"]
+    assert body["allowed_actions"] == ["accept_for_review", "decide", "withdraw"]
     assert body["screening_due_at"] > body["opened_at"]
     assert [h["action"] for h in body["history"]] == ["opened", "routed"]
     by_idea = await client.get(f"/cases/by-idea/{case['idea_id']}", headers=as_(*SUP_KIRJASTO))
@@ -279,7 +279,8 @@ async def test_reviewer_decides_once_and_the_decision_goes_to_the_outbox(
         "p-sup-kirjasto",
     )
     assert body["rationale"] == "Hyvä idea."
-    assert body["allowed_actions"] == []
+    # An accepted idea goes on to an experiment or implementation, or is reopened once.
+    assert body["allowed_actions"] == ["appeal", "start_experiment", "start_implementation"]
     entry = body["history"][-1]
     assert (entry["action"], entry["actor_id"], entry["reason"], entry["from_state"]) == (
         "decide",
@@ -305,12 +306,12 @@ async def test_reviewer_decides_once_and_the_decision_goes_to_the_outbox(
 
     again = await client.post(path, json=ACCEPT, headers=as_(*CA_KIRJASTO))
     problem = assert_problem(again, 409)
-    assert problem["allowed"] == []
+    assert problem["allowed"] == ["appeal", "start_experiment", "start_implementation"]
     assert (problem["state"], problem["decision"]) == ("decided", "accepted")
     assert len(await decided_events(api, case["case_id"])) == 1
 
 
-async def test_needs_info_case_allows_only_resuming_screening(
+async def test_needs_info_case_waits_for_the_authors_answer(
     client: AsyncClient, as_: Callable[..., Headers], new_case: NewCase
 ) -> None:
     case = await new_case()
@@ -320,9 +321,9 @@ async def test_needs_info_case_allows_only_resuming_screening(
         json={"decision": "needs_info", "rationale": "Mitä se maksaisi?"},
         headers=as_(*CA_KIRJASTO),
     )
-    assert asked.json()["allowed_actions"] == ["resume_screening"]
+    assert asked.json()["allowed_actions"] == ["resume_screening", "withdraw"]
     problem = assert_problem(await client.post(path, json=ACCEPT, headers=as_(*CA_KIRJASTO)), 409)
-    assert problem["allowed"] == ["resume_screening"]
+    assert problem["allowed"] == ["resume_screening", "withdraw"]
 
 
 async def test_other_units_change_agent_and_employees_cannot_decide(
@@ -455,19 +456,69 @@ async def test_duplicate_of_itself_is_422(
     assert "itself" in assert_problem(response, 422)["detail"]
 
 
+EXPECTED_OPERATIONS = {
+    ("GET", "/cases"),
+    ("GET", "/cases/{case_id}"),
+    ("GET", "/cases/by-idea/{idea_id}"),
+    ("POST", "/cases/{case_id}/decision"),
+    ("POST", "/cases/{case_id}/accept-for-review"),
+    ("POST", "/cases/{case_id}/reopen"),
+    ("POST", "/cases/{case_id}/experiments"),
+    ("POST", "/cases/{case_id}/experiments/{experiment_id}/completion"),
+    ("POST", "/cases/{case_id}/implementation"),
+    ("GET", "/cases/{case_id}/implementation"),
+    ("POST", "/cases/{case_id}/implementation/progress"),
+    ("POST", "/cases/{case_id}/implementation/completion"),
+    ("POST", "/cases/{case_id}/practice"),
+    ("GET", "/ideas/{idea_id}/review"),
+    ("POST", "/ideas/{idea_id}/answer"),
+    ("POST", "/ideas/{idea_id}/appeal"),
+    ("POST", "/committees"),
+    ("GET", "/committees"),
+    ("GET", "/committees/{committee_id}"),
+    ("PATCH", "/committees/{committee_id}"),
+    ("PUT", "/committees/{committee_id}/members/{person_id}"),
+    ("DELETE", "/committees/{committee_id}/members/{person_id}"),
+    ("POST", "/committees/{committee_id}/meetings"),
+    ("GET", "/committees/{committee_id}/meetings"),
+    ("GET", "/meetings/{meeting_id}"),
+    ("POST", "/meetings/{meeting_id}/items"),
+    ("PUT", "/meetings/{meeting_id}/attendance"),
+    ("POST", "/meetings/{meeting_id}/items/{case_id}/conflicts"),
+    ("PUT", "/meetings/{meeting_id}/items/{case_id}/scores/me"),
+    ("GET", "/meetings/{meeting_id}/items/{case_id}"),
+    ("POST", "/meetings/{meeting_id}/items/{case_id}/decision"),
+    ("POST", "/meetings/{meeting_id}/items/{case_id}/deferral"),
+    ("POST", "/meetings/{meeting_id}/close"),
+    ("GET", "/meetings/{meeting_id}/minutes"),
+    ("GET", "/experiments"),
+    ("GET", "/experiments/{experiment_id}"),
+    ("GET", "/practices"),
+    ("GET", "/practices/{practice_id}"),
+    ("POST", "/practices/{practice_id}/adoptions"),
+    ("GET", "/routing-rules"),
+    ("GET", "/routing-rules/{department_id}"),
+    ("PUT", "/routing-rules/{department_id}"),
+    ("DELETE", "/routing-rules/{department_id}"),
+    ("GET", "/change-agents"),
+    ("POST", "/change-agents"),
+    ("DELETE", "/change-agents/{unit_id}/{person_id}"),
+    ("GET", "/workload"),
+    ("POST", "/deadlines/sweep"),
+}
+
+
 async def test_openapi_documents_every_route(client: AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     operations = {
         (method.upper(), path): op
         for path, methods in spec["paths"].items()
         for method, op in methods.items()
-        if path.startswith("/cases")
+        if path not in ("/healthz", "/readyz", "/metrics")
     }
-    assert set(operations) == {
-        ("GET", "/cases"),
-        ("GET", "/cases/{case_id}"),
-        ("GET", "/cases/by-idea/{idea_id}"),
-        ("POST", "/cases/{case_id}/decision"),
-    }
+    assert set(operations) == EXPECTED_OPERATIONS
     for op in operations.values():
-        assert op["summary"] and "200" in op["responses"] and "403" in op["responses"]
+        assert op["summary"]
+        assert {"200", "201", "204"} & set(op["responses"])
+        assert "401" in op["responses"] and "403" in op["responses"]
+        assert op["security"], "every route needs a bearer token"

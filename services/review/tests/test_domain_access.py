@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from ideapaja_contracts.events.idea import Scope
-from ideapaja_review.domain.access import decision_denied, may_view
+from ideapaja_contracts.events.review import Decision
+from ideapaja_review.domain.access import (
+    decision_denied,
+    is_author,
+    may_view,
+    reopen_denied,
+    steward_denied,
+)
+from ideapaja_review.domain.lifecycle import CaseState
+from ideapaja_review.domain.rules import RoutingRule
 
 REVIEWERS = ("p-ca", "p-sup")
 
@@ -45,3 +54,63 @@ def test_viewing() -> None:
     assert may_view("p-ca", {"change_agent"}, REVIEWERS)
     assert may_view("p-admin", {"admin"}, REVIEWERS)
     assert not may_view("p-x", {"change_agent", "committee_member"}, REVIEWERS)
+
+
+# --- Rules, final decisions, reopening and stewardship -------------------------------------------
+
+
+def test_deciders_may_be_a_subset_of_the_reviewers() -> None:
+    rule = RoutingRule(unit_decider_roles=frozenset({"supervisor"}))
+    ca = ("p-ca", {"change_agent"}, Scope.UNIT, REVIEWERS)
+    for screening_outcome in (Decision.NEEDS_INFO, Decision.DUPLICATE, Decision.FORWARDED, None):
+        assert decision_denied(*ca, decision=screening_outcome, rule=rule) is None
+    for final in (Decision.ACCEPTED, Decision.REJECTED):
+        denied = decision_denied(*ca, decision=final, rule=rule)
+        assert denied is not None and "supervisor" in denied.reason
+        assert (
+            decision_denied(
+                "p-sup", {"supervisor"}, Scope.UNIT, REVIEWERS, decision=final, rule=rule
+            )
+            is None
+        )
+
+
+@pytest.mark.parametrize("state", [CaseState.SCREENING, CaseState.IN_REVIEW])
+def test_committee_ideas_in_review_are_accepted_or_rejected_in_a_meeting(state: CaseState) -> None:
+    member = ("p-com", {"committee_member"}, Scope.CITY, ("p-com",))
+    denied = decision_denied(*member, decision=Decision.ACCEPTED, state=state)
+    if state is CaseState.IN_REVIEW:
+        assert denied is not None and "meeting" in denied.reason
+    else:
+        assert denied is None
+    assert decision_denied(*member, decision=Decision.NEEDS_INFO, state=state) is None
+    relaxed = RoutingRule(city_decisions_in_meeting=False)
+    assert decision_denied(*member, decision=Decision.ACCEPTED, state=state, rule=relaxed) is None
+    assert (
+        decision_denied(
+            "p-admin", {"admin"}, Scope.CITY, (), decision=Decision.ACCEPTED, state=state
+        )
+        is None
+    )
+
+
+def test_reopening_is_for_listed_deciders_and_admins() -> None:
+    assert reopen_denied("p-ca", {"change_agent"}, Scope.UNIT, REVIEWERS) is None
+    assert reopen_denied("p-admin", {"admin"}, Scope.UNIT, ()) is None
+    off_list = reopen_denied("p-x", {"change_agent"}, Scope.UNIT, REVIEWERS)
+    assert off_list is not None and "not a reviewer" in off_list.reason
+    rule = RoutingRule(unit_decider_roles=frozenset({"supervisor"}))
+    wrong_role = reopen_denied("p-ca", {"change_agent"}, Scope.UNIT, REVIEWERS, rule=rule)
+    assert wrong_role is not None and "supervisor" in wrong_role.reason
+
+
+def test_stewards_are_listed_reviewers_the_owner_and_admins() -> None:
+    assert steward_denied("p-ca", {"change_agent"}, REVIEWERS) is None
+    assert steward_denied("p-owner", {"employee"}, REVIEWERS, owner_id="p-owner") is None
+    assert steward_denied("p-admin", {"admin"}, ()) is None
+    assert steward_denied("p-x", {"change_agent"}, REVIEWERS) is not None
+    assert steward_denied("p-ca", {"employee"}, REVIEWERS) is not None
+
+
+def test_authors() -> None:
+    assert is_author("p-1", ["p-1", "p-2"]) and not is_author("p-3", ["p-1"])

@@ -1,21 +1,64 @@
-"""The review service: routes submitted ideas to reviewers and records their decisions."""
+"""The review service: routes submitted ideas to reviewers, screens and decides them (alone or
+in committee meetings), carries accepted ideas through experiments and implementation to good
+practices, and escalates steps that miss their deadlines."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ideapaja_review.api import router
+from ideapaja_review.api import routers
+from ideapaja_review.api.admin import run_deadline_sweep
+from ideapaja_review.escalation import DeadlineSweeper
 from ideapaja_review.handlers import subscriptions
 from ideapaja_review.settings import ReviewSettings
-from ideapaja_runtime.service import ServiceSpec
+from ideapaja_runtime.service import Runtime, ServiceSpec
+
+SWEEPER = "deadline_sweeper"
+
+
+async def start_deadline_sweeper(runtime: Runtime) -> None:
+    """Every replica sweeps; the sweep itself is safe to run concurrently (escalation.py)."""
+    settings = runtime.settings
+    assert isinstance(settings, ReviewSettings)
+    if settings.deadline_sweep_seconds <= 0:
+        return
+
+    async def run_once() -> list[object]:
+        return await run_deadline_sweep(runtime)
+
+    sweeper = DeadlineSweeper(run_once, settings.deadline_sweep_seconds)  # type: ignore[arg-type]
+    sweeper.start()
+    runtime.extras[SWEEPER] = sweeper
+
+
+async def stop_deadline_sweeper(runtime: Runtime) -> None:
+    sweeper = runtime.extras.pop(SWEEPER, None)
+    if sweeper is not None:
+        await sweeper.stop()
+
 
 service = ServiceSpec(
     name="review",
     title="Review",
     default_port=8002,
     settings_class=ReviewSettings,
-    routers=[router],
+    routers=routers,
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
-    tags=[{"name": "cases", "description": "Review cases: work lists, screening decisions"}],
+    on_start=start_deadline_sweeper,
+    on_stop=stop_deadline_sweeper,
+    tags=[
+        {
+            "name": "cases",
+            "description": "Review cases: work lists, screening, decisions, "
+            "experiments, implementation",
+        },
+        {"name": "authors", "description": "An idea's authors: follow, answer, appeal"},
+        {"name": "committees", "description": "Committees, meetings, scoring, minutes"},
+        {"name": "open results", "description": "Experiment results and good practices for all"},
+        {
+            "name": "administration",
+            "description": "Routing rules, change-agent network, workload, deadlines",
+        },
+    ],
 )

@@ -1,7 +1,10 @@
-"""Use cases on review cases: open and route, route again when HR data arrives, decide, read.
+"""Use cases on review cases: open and route, route again when HR data arrives, screen, decide,
+answer, appeal, withdraw, read.
 
-Handlers and routes call these inside their transaction and pass ``publish`` (the outbox of that
-transaction), so every state change and the event announcing it commit together.
+Handlers and routes call these inside their transaction and pass an ``Env`` whose ``publish``
+is the outbox of that transaction, so every state change, its history record and the event
+announcing it commit together. Every move goes through ``transition``, which asks the pure state
+machine, stamps the step's deadline and appends the history record.
 """
 
 from __future__ import annotations
@@ -9,26 +12,62 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts import Event
-from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
-from ideapaja_contracts.events.review import Decision, ReviewDecided, ScreeningStarted
-from ideapaja_review import org
+from ideapaja_contracts.events.hr import UnitKind
+from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated, IdeaWithdrawn, Scope
+from ideapaja_contracts.events.progress import ExperimentOutcome
+from ideapaja_contracts.events.review import (
+    CaseReopened,
+    Decision,
+    IdeaForwarded,
+    IdeaMerged,
+    InfoProvided,
+    InfoRequested,
+    ReviewDecided,
+    ReviewStarted,
+    ScreeningStarted,
+)
+from ideapaja_review import committee_roster, network, org, rules_store
 from ideapaja_review.db.models import CaseHistoryRow, CaseReviewerRow, CaseRow, RoutingLockRow
-from ideapaja_review.domain import access, lifecycle
+from ideapaja_review.domain import access, deadlines, lifecycle
 from ideapaja_review.domain.lifecycle import Action, CaseState, CaseStatus
 from ideapaja_review.domain.routing import Routing, route
+from ideapaja_review.domain.rules import DEFAULT_RULE, RoutingRule
+from ideapaja_review.timeutil import as_utc
 
 Publish = Callable[[Event], Awaitable[None]]
 
 # History actions besides the state machine's own (which are recorded under their names).
 OPENED = "opened"
 ROUTED = "routed"
+MERGED_IN = "merged_in"
+IDEA_UPDATED = "idea_updated"
+IDEA_WITHDRAWN = "idea_withdrawn"
+ESCALATED = "escalated"
+
+
+@dataclass(frozen=True)
+class Env:
+    """What every use case gets besides its session: where its events go, the time now (the
+    service's clock, replaceable in tests), and the built-in routing rule from the settings."""
+
+    publish: Publish
+    now: datetime
+    base_rule: RoutingRule = DEFAULT_RULE
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: the token's person id and roles."""
+
+    person_id: str
+    roles: frozenset[str]
 
 
 class CaseNotFound(Exception):
@@ -40,10 +79,25 @@ class NotAllowed(Exception):
 
 
 class InvalidDecision(Exception):
+    """Input that is well-formed but wrong for this case (a 422 naming the field)."""
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+InvalidInput = InvalidDecision
+
+
+class Refused(Exception):
+    """A request the case's situation refuses besides the state machine (a 409), e.g. a
+    decision without quorum."""
+
+    def __init__(self, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.title = title
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -58,8 +112,18 @@ class CaseRecord:
 
 
 def status_of(case: CaseRow) -> CaseStatus:
-    decision = Decision(case.decision) if case.decision else None
-    return CaseStatus(CaseState(case.state), decision)
+    state = CaseState(case.state)
+    decision = Decision(case.decision) if state is CaseState.DECIDED and case.decision else None
+    outcome = (
+        ExperimentOutcome(case.outcome) if state is CaseState.PILOTED and case.outcome else None
+    )
+    return CaseStatus(state, decision, outcome, appealed=bool(case.appealed))
+
+
+def author_actor(case: CaseRow, person_id: str) -> str:
+    """How an author acting on their own idea is named in its history: by person id, or by the
+    pseudonym when the idea is anonymous (its reviewers read the history)."""
+    return case.author_ref if case.anonymous else person_id
 
 
 async def lock_routing(session: AsyncSession) -> None:
@@ -70,54 +134,130 @@ async def lock_routing(session: AsyncSession) -> None:
     )
 
 
-async def open_case(
-    session: AsyncSession,
-    idea: IdeaSubmitted,
-    *,
-    publish: Publish,
-    now: datetime,
-    screening_days: int,
-) -> CaseRow | None:
+async def rule_of(session: AsyncSession, case: CaseRow, env: Env) -> RoutingRule:
+    return await rules_store.rule_for_unit(session, case.unit_id, env.base_rule)
+
+
+# --- Opening and routing ----------------------------------------------------------------------
+
+
+async def open_case(session: AsyncSession, idea: IdeaSubmitted, env: Env) -> CaseRow | None:
     """Open the idea's case and route it; None when the idea already has one (idempotent)."""
     await lock_routing(session)
     if await session.scalar(select(CaseRow.case_id).where(CaseRow.idea_id == idea.idea_id)):
         return None
-    case = CaseRow(
-        case_id=f"c-{uuid.uuid4().hex}",
+    return await _new_case(
+        session,
         idea_id=idea.idea_id,
-        title=idea.title,
-        problem=idea.problem,
-        solution=idea.solution,
-        benefit=idea.benefit,
-        scope=idea.scope.value,
+        content={
+            "title": idea.title,
+            "problem": idea.problem,
+            "solution": idea.solution,
+            "benefit": idea.benefit,
+            "language": idea.language,
+        },
+        scope=idea.scope,
         unit_id=idea.unit_id,
-        language=idea.language,
         anonymous=idea.anonymous,
         author_ref=idea.author_ref,
         author_ids=list(idea.author_ids),
-        state=lifecycle.SCREENING.state.value,
+        env=env,
+        reason="idea submitted",
+    )
+
+
+async def _new_case(
+    session: AsyncSession,
+    *,
+    idea_id: str,
+    content: dict[str, str],
+    scope: Scope,
+    unit_id: str,
+    anonymous: bool,
+    author_ref: str,
+    author_ids: list[str],
+    env: Env,
+    reason: str,
+    round_: int = 1,
+    previous: CaseRow | None = None,
+    actor_id: str | None = None,
+) -> CaseRow:
+    now = env.now
+    rule = await rules_store.rule_for_unit(session, unit_id, env.base_rule)
+    due = deadlines.due_at(CaseState.SCREENING, now, rule.deadlines)
+    case = CaseRow(
+        case_id=f"c-{uuid.uuid4().hex}",
+        idea_id=idea_id,
+        round=round_,
+        previous_case_id=previous.case_id if previous is not None else None,
+        scope=scope.value,
+        unit_id=unit_id,
+        anonymous=anonymous,
+        author_ref=author_ref,
+        author_ids=author_ids,
+        state=CaseState.SCREENING.value,
         decision=None,
         routed=False,
         opened_at=now,
-        screening_due_at=now + timedelta(days=screening_days),
+        screening_due_at=due or now,
+        step_seq=1,
+        step_entered_at=now,
+        due_at=due,
+        escalation_level=deadlines.starting_level(scope).value,
+        appealed=False,
+        content_revision=previous.content_revision if previous is not None else 1,
+        **content,
     )
     session.add(case)
     await session.flush()
-    _append_history(
-        session, case, now, actor_id=None, action=OPENED, from_state=None, reason="idea submitted"
+    append_history(
+        session,
+        case,
+        now,
+        actor_id=actor_id,
+        action=OPENED,
+        from_state=None,
+        reason=reason,
+        details={"previous_case_id": previous.case_id} if previous is not None else None,
     )
     units, people = await org.load_org(session)
-    routing = route(idea.scope, idea.unit_id, units, people, authors=idea.author_ids)
+    routing = await _route(session, case, rule, units, people)
     if routing.routed:
-        await _assign(session, case, routing, publish=publish, now=now)
+        await _assign(session, case, routing, env)
     await session.flush()
     return case
 
 
-async def route_unrouted(session: AsyncSession, *, publish: Publish, now: datetime) -> int:
+async def _route(
+    session: AsyncSession,
+    case: CaseRow,
+    rule: RoutingRule,
+    units: Any,
+    people: Any,
+) -> Routing:
+    scope = Scope(case.scope)
+    members: list[str] | None = None
+    if rule.goes_to_committee(scope):
+        committee = await committee_roster.committee_for(session, rule)
+        if committee is not None:
+            case.committee_id = committee.committee_id
+            members = await committee_roster.active_member_ids(session, committee.committee_id)
+    return route(
+        scope,
+        case.unit_id,
+        units,
+        people,
+        authors=case.author_ids,
+        rule=rule,
+        committee_member_ids=members,
+    )
+
+
+async def route_unrouted(session: AsyncSession, env: Env) -> int:
     """Route every case still in screening without reviewers; return how many got reviewers.
 
-    Called after HR data changes. Cases already routed keep their reviewers.
+    Called after HR data, the change-agent network or a committee changes. Cases already
+    routed keep their reviewers.
     """
     await lock_routing(session)
     waiting = (
@@ -135,32 +275,35 @@ async def route_unrouted(session: AsyncSession, *, publish: Publish, now: dateti
     units, people = await org.load_org(session)
     count = 0
     for case in waiting:
-        routing = route(Scope(case.scope), case.unit_id, units, people, authors=case.author_ids)
+        rule = await rule_of(session, case, env)
+        routing = await _route(session, case, rule, units, people)
         if routing.routed:
-            await _assign(session, case, routing, publish=publish, now=now)
+            await _assign(session, case, routing, env)
             count += 1
     await session.flush()
     return count
 
 
-async def _assign(
-    session: AsyncSession, case: CaseRow, routing: Routing, *, publish: Publish, now: datetime
-) -> None:
+async def _assign(session: AsyncSession, case: CaseRow, routing: Routing, env: Env) -> None:
     """Give the case its reviewers and announce that screening started, once per case."""
     for person_id in routing.reviewer_ids:
-        session.add(CaseReviewerRow(case_id=case.case_id, person_id=person_id))
+        session.add(
+            CaseReviewerRow(
+                case_id=case.case_id, person_id=person_id, source="routing", added_at=env.now
+            )
+        )
     case.routed = True
-    _append_history(
+    append_history(
         session,
         case,
-        now,
+        env.now,
         actor_id=None,
         action=ROUTED,
         from_state=case.state,
         reason=f"routed via {routing.via}",
         details={"via": routing.via.value, "reviewer_ids": list(routing.reviewer_ids)},
     )
-    await publish(
+    await env.publish(
         ScreeningStarted(
             case_id=case.case_id,
             idea_id=case.idea_id,
@@ -171,97 +314,499 @@ async def _assign(
     )
 
 
-async def decide(
-    session: AsyncSession,
-    case_id: str,
-    *,
-    person_id: str,
-    roles: frozenset[str],
-    decision: Decision,
-    rationale: str,
-    duplicate_of: str | None,
-    forwarded_to_unit_id: str | None,
-    publish: Publish,
-    now: datetime,
-) -> CaseRecord:
-    """Record a reviewer's decision on a case in screening and emit ReviewDecided.
+async def add_reviewers(
+    session: AsyncSession, case: CaseRow, person_ids: Sequence[str], *, source: str, now: datetime
+) -> list[str]:
+    """Add people to a case's reviewers (those already on it are skipped); return the added."""
+    present = set(await reviewer_ids(session, case.case_id))
+    added = [p for p in dict.fromkeys(person_ids) if p not in present]
+    for person_id in added:
+        session.add(
+            CaseReviewerRow(case_id=case.case_id, person_id=person_id, source=source, added_at=now)
+        )
+    if added:
+        case.routed = True
+    await session.flush()
+    return added
 
-    Raises CaseNotFound, NotAllowed (with the reason), IllegalTransition, InvalidDecision.
-    """
-    # Locked for the rest of the transaction: two concurrent decisions cannot both pass the
-    # state check (PostgreSQL; SQLite's writers are serialised already).
+
+# --- Moving a case ----------------------------------------------------------------------------
+
+
+async def transition(
+    session: AsyncSession,
+    case: CaseRow,
+    action: Action,
+    *,
+    actor_id: str | None,
+    env: Env,
+    rule: RoutingRule,
+    reason: str | None = None,
+    decision: Decision | None = None,
+    outcome: ExperimentOutcome | None = None,
+    details: dict[str, Any] | None = None,
+    experiment_ends_on: date | None = None,
+) -> tuple[CaseStatus, CaseStatus]:
+    """Apply ``action`` (IllegalTransition when it is not allowed now), enter the new step with
+    its deadline, and append the history record. Returns the statuses before and after."""
+    before = status_of(case)
+    after = lifecycle.apply(before, action, decision, outcome=outcome)
+    case.appealed = after.appealed
+    case.outcome = after.outcome.value if after.outcome else None
+    if after.state is CaseState.DECIDED:
+        case.decision = after.decision.value if after.decision else None
+    elif before.state in (CaseState.SCREENING, CaseState.IN_REVIEW, CaseState.DECIDED) and (
+        after.state in (CaseState.SCREENING, CaseState.IN_REVIEW, CaseState.WITHDRAWN)
+    ):
+        # Back in review (answered, appealed) or withdrawn: no decision stands any more.
+        case.decision = None
+    if after.state is not before.state:
+        _enter_step(case, after.state, env.now, rule, experiment_ends_on=experiment_ends_on)
+    append_history(
+        session,
+        case,
+        env.now,
+        actor_id=actor_id,
+        action=action.value,
+        from_state=before.state.value,
+        decision=decision.value if decision else None,
+        reason=reason,
+        details=details,
+    )
+    return before, after
+
+
+def _enter_step(
+    case: CaseRow,
+    state: CaseState,
+    now: datetime,
+    rule: RoutingRule,
+    *,
+    experiment_ends_on: date | None = None,
+) -> None:
+    scope = Scope(case.scope)
+    case.state = state.value
+    case.step_seq = (case.step_seq or 0) + 1
+    case.step_entered_at = now
+    case.due_at = deadlines.due_at(
+        state, now, rule.deadlines, experiment_ends_on=experiment_ends_on
+    )
+    case.escalation_level = deadlines.starting_level(scope).value
+    if state is CaseState.SCREENING and case.due_at is not None:
+        case.screening_due_at = case.due_at
+
+
+async def load_for_update(session: AsyncSession, case_id: str) -> CaseRow:
+    """The case, locked for the rest of the transaction: two concurrent actions cannot both
+    pass the state check (PostgreSQL; SQLite's writers are serialised already)."""
     case = await session.scalar(select(CaseRow).where(CaseRow.case_id == case_id).with_for_update())
     if case is None:
         raise CaseNotFound(case_id)
-    reviewer_ids = await _reviewer_ids(session, case_id)
-    denied = access.decision_denied(person_id, roles, Scope(case.scope), reviewer_ids)
+    return case
+
+
+async def effective_roles(session: AsyncSession, actor: Actor) -> frozenset[str]:
+    """The token's roles plus those an admin assigned in review (an assigned change agent)."""
+    return actor.roles | await network.assigned_roles(session, actor.person_id)
+
+
+async def accept_for_review(
+    session: AsyncSession, case_id: str, actor: Actor, note: str, env: Env
+) -> CaseRecord:
+    """Screening passed: the case goes into review (for committee ideas: onto its agenda)."""
+    case = await load_for_update(session, case_id)
+    reviewers = await reviewer_ids(session, case_id)
+    rule = await rule_of(session, case, env)
+    roles = await effective_roles(session, actor)
+    denied = access.decision_denied(actor.person_id, roles, Scope(case.scope), reviewers, rule=rule)
     if denied is not None:
         raise NotAllowed(denied.reason)
-    before = status_of(case)
-    after = lifecycle.apply(before, Action.DECIDE, decision)
+    await transition(
+        session,
+        case,
+        Action.ACCEPT_FOR_REVIEW,
+        actor_id=actor.person_id,
+        env=env,
+        rule=rule,
+        reason=note or None,
+    )
+    if rule.goes_to_committee(Scope(case.scope)) and case.committee_id is None:
+        committee = await committee_roster.committee_for(session, rule)
+        case.committee_id = committee.committee_id if committee is not None else None
+    await env.publish(
+        ReviewStarted(
+            case_id=case.case_id,
+            idea_id=case.idea_id,
+            started_by=actor.person_id,
+            scope=Scope(case.scope),
+            unit_id=case.unit_id,
+            reviewer_ids=list(reviewers),
+            committee_id=case.committee_id,
+            due_at=as_utc(case.due_at) if case.due_at else None,
+            note=note,
+        )
+    )
+    await session.flush()
+    return await record_of(session, case)
+
+
+async def decide(
+    session: AsyncSession,
+    case_id: str,
+    actor: Actor,
+    *,
+    decision: Decision,
+    rationale: str,
+    env: Env,
+    duplicate_of: str | None = None,
+    forwarded_to_unit_id: str | None = None,
+    question: str | None = None,
+    in_meeting: bool = False,
+) -> CaseRecord:
+    """Record a decision on a case in screening or review and emit ReviewDecided, plus
+    InfoRequested (needs_info), IdeaMerged (duplicate) or IdeaForwarded and the receiving
+    unit's new case (forwarded).
+
+    ``in_meeting``: the committee decided it in a meeting, whose own rules (membership, quorum)
+    the caller has checked. Raises CaseNotFound, NotAllowed (with the reason),
+    IllegalTransition, InvalidDecision.
+    """
+    case = await load_for_update(session, case_id)
+    reviewers = await reviewer_ids(session, case_id)
+    rule = await rule_of(session, case, env)
+    if not in_meeting:
+        roles = await effective_roles(session, actor)
+        denied = access.decision_denied(
+            actor.person_id,
+            roles,
+            Scope(case.scope),
+            reviewers,
+            decision=decision,
+            state=CaseState(case.state),
+            rule=rule,
+        )
+        if denied is not None:
+            raise NotAllowed(denied.reason)
+    # The state machine first: a decided case is a 409 whatever the body says.
+    lifecycle.apply(status_of(case), Action.DECIDE, decision)
+    target: CaseRow | None = None
     if duplicate_of is not None:
-        if duplicate_of == case.idea_id:
-            raise InvalidDecision("duplicate_of", "An idea cannot be a duplicate of itself.")
-        if not await session.scalar(select(CaseRow.case_id).where(CaseRow.idea_id == duplicate_of)):
-            raise InvalidDecision("duplicate_of", f"No idea {duplicate_of} is known to review.")
+        target = await _merge_target(session, case, duplicate_of)
     if forwarded_to_unit_id is not None:
         if forwarded_to_unit_id == case.unit_id:
             raise InvalidDecision("forwarded_to_unit_id", "The idea is already in that unit.")
         if not await org.unit_exists(session, forwarded_to_unit_id):
             raise InvalidDecision("forwarded_to_unit_id", f"Unknown unit {forwarded_to_unit_id}.")
-    case.state = after.state.value
-    case.decision = decision.value
-    case.decided_at = now
-    case.decided_by = person_id
+    details = _without_none(
+        duplicate_of=duplicate_of,
+        forwarded_to_unit_id=forwarded_to_unit_id,
+        question=question if decision is Decision.NEEDS_INFO and question else None,
+    )
+    if in_meeting:
+        details["in_meeting"] = True
+    await transition(
+        session,
+        case,
+        Action.DECIDE,
+        actor_id=actor.person_id,
+        env=env,
+        rule=rule,
+        decision=decision,
+        reason=rationale,
+        details=details,
+    )
+    case.decided_at = env.now
+    case.decided_by = actor.person_id
     case.rationale = rationale
     case.duplicate_of = duplicate_of
     case.forwarded_to_unit_id = forwarded_to_unit_id
-    _append_history(
-        session,
-        case,
-        now,
-        actor_id=person_id,
-        action=Action.DECIDE.value,
-        from_state=before.state.value,
-        decision=decision.value,
-        reason=rationale,
-        details=_without_none(duplicate_of=duplicate_of, forwarded_to_unit_id=forwarded_to_unit_id),
-    )
-    await publish(
+    await env.publish(
         ReviewDecided(
             case_id=case.case_id,
             idea_id=case.idea_id,
             decision=decision,
             rationale=rationale,
-            decided_by=person_id,
+            decided_by=actor.person_id,
             scope=Scope(case.scope),
             unit_id=case.unit_id,
             duplicate_of=duplicate_of,
             forwarded_to_unit_id=forwarded_to_unit_id,
         )
     )
+    if decision is Decision.NEEDS_INFO:
+        case.info_question = question or rationale
+        await env.publish(
+            InfoRequested(
+                case_id=case.case_id,
+                idea_id=case.idea_id,
+                requested_by=actor.person_id,
+                question=case.info_question,
+            )
+        )
+    if target is not None:
+        await _merge(session, case, target, actor, rationale, env)
+    if forwarded_to_unit_id is not None:
+        await _forward(session, case, forwarded_to_unit_id, actor, rationale, env)
     await session.flush()
-    return CaseRecord(case, reviewer_ids, await _history(session, case_id))
+    return await record_of(session, case)
+
+
+async def _merge_target(session: AsyncSession, case: CaseRow, duplicate_of: str) -> CaseRow:
+    if duplicate_of == case.idea_id:
+        raise InvalidDecision("duplicate_of", "An idea cannot be a duplicate of itself.")
+    target = await latest_case(session, duplicate_of)
+    if target is None:
+        raise InvalidDecision("duplicate_of", f"No idea {duplicate_of} is known to review.")
+    if status_of(target) == lifecycle.decided(Decision.DUPLICATE, appealed=target.appealed):
+        raise InvalidDecision(
+            "duplicate_of",
+            f"Idea {duplicate_of} was itself merged into {target.duplicate_of}; merge into that.",
+        )
+    return target
+
+
+async def _merge(
+    session: AsyncSession, case: CaseRow, target: CaseRow, actor: Actor, reason: str, env: Env
+) -> None:
+    """The surviving idea's timeline records the merge too; intake moves supporters and
+    comments on IdeaMerged. Both ideas keep their own history."""
+    append_history(
+        session,
+        target,
+        env.now,
+        actor_id=actor.person_id,
+        action=MERGED_IN,
+        from_state=target.state,
+        reason=reason,
+        details={"idea_id": case.idea_id, "case_id": case.case_id},
+    )
+    await env.publish(
+        IdeaMerged(
+            case_id=case.case_id,
+            idea_id=case.idea_id,
+            into_idea_id=target.idea_id,
+            merged_by=actor.person_id,
+        )
+    )
+
+
+async def _forward(
+    session: AsyncSession, case: CaseRow, unit_id: str, actor: Actor, reason: str, env: Env
+) -> None:
+    """The receiving unit gets the idea as a new case (the next round), routed to its own
+    reviewers; the forwarded case keeps its history and links to the new one's."""
+    await env.publish(
+        IdeaForwarded(
+            case_id=case.case_id,
+            idea_id=case.idea_id,
+            from_unit_id=case.unit_id,
+            to_unit_id=unit_id,
+            forwarded_by=actor.person_id,
+            reason=reason[:200],
+        )
+    )
+    kind = await org.unit_kind(session, unit_id)
+    scope = Scope.DEPARTMENT if kind is UnitKind.DEPARTMENT else Scope.UNIT
+    await lock_routing(session)
+    await _new_case(
+        session,
+        idea_id=case.idea_id,
+        content={
+            "title": case.title,
+            "problem": case.problem,
+            "solution": case.solution,
+            "benefit": case.benefit,
+            "language": case.language,
+        },
+        scope=scope,
+        unit_id=unit_id,
+        anonymous=case.anonymous,
+        author_ref=case.author_ref,
+        author_ids=list(case.author_ids),
+        env=env,
+        reason=f"forwarded from {case.unit_id}: {reason}",
+        round_=case.round + 1,
+        previous=case,
+        actor_id=actor.person_id,
+    )
+
+
+async def answer(
+    session: AsyncSession, idea_id: str, person_id: str, text: str, env: Env
+) -> CaseRecord:
+    """An author answers the needs_info question: the case is back in screening."""
+    case = await _authors_case(session, idea_id, person_id)
+    rule = await rule_of(session, case, env)
+    await transition(
+        session,
+        case,
+        Action.RESUME_SCREENING,
+        actor_id=author_actor(case, person_id),
+        env=env,
+        rule=rule,
+        reason=text,
+        details={"by_author": True, "question": case.info_question},
+    )
+    await env.publish(
+        InfoProvided(
+            case_id=case.case_id, idea_id=case.idea_id, author_ref=case.author_ref, answer=text
+        )
+    )
+    await session.flush()
+    return await record_of(session, case)
+
+
+async def appeal_by_author(
+    session: AsyncSession, idea_id: str, person_id: str, reason: str, env: Env
+) -> CaseRecord:
+    case = await _authors_case(session, idea_id, person_id)
+    return await _reopen(session, case, author_actor(case, person_id), reason, env, by_author=True)
+
+
+async def reopen(
+    session: AsyncSession, case_id: str, actor: Actor, reason: str, env: Env
+) -> CaseRecord:
+    """A reviewer (or admin) reopens a decision; the same once-per-case budget as appeals."""
+    case = await load_for_update(session, case_id)
+    reviewers = await reviewer_ids(session, case_id)
+    rule = await rule_of(session, case, env)
+    roles = await effective_roles(session, actor)
+    denied = access.reopen_denied(actor.person_id, roles, Scope(case.scope), reviewers, rule=rule)
+    if denied is not None:
+        raise NotAllowed(denied.reason)
+    return await _reopen(session, case, actor.person_id, reason, env, by_author=False)
+
+
+async def _reopen(
+    session: AsyncSession, case: CaseRow, actor_id: str, reason: str, env: Env, *, by_author: bool
+) -> CaseRecord:
+    previous = status_of(case).decision
+    rule = await rule_of(session, case, env)
+    await transition(
+        session,
+        case,
+        Action.APPEAL,
+        actor_id=actor_id,
+        env=env,
+        rule=rule,
+        reason=reason,
+        details={"by_author": by_author, "previous_decision": previous},
+    )
+    assert previous is not None  # APPEAL is only legal from a decision
+    await env.publish(
+        CaseReopened(
+            case_id=case.case_id,
+            idea_id=case.idea_id,
+            reopened_by=actor_id,
+            by_author=by_author,
+            previous_decision=previous,
+            reason=reason,
+        )
+    )
+    await session.flush()
+    return await record_of(session, case)
+
+
+async def _authors_case(session: AsyncSession, idea_id: str, person_id: str) -> CaseRow:
+    case = await latest_case(session, idea_id)
+    if case is None:
+        raise CaseNotFound(idea_id)
+    if not access.is_author(person_id, case.author_ids):
+        raise NotAllowed("Only the idea's authors can do this.")
+    return await load_for_update(session, case.case_id)
+
+
+async def withdraw(session: AsyncSession, event: IdeaWithdrawn, env: Env) -> bool:
+    """The authors withdrew the idea in intake: close its open case. A case already past
+    review only notes it (an accepted idea's experiment or implementation goes on)."""
+    case = await latest_case(session, event.idea_id)
+    if case is None:
+        return False
+    case = await load_for_update(session, case.case_id)
+    actor_id = author_actor(case, event.withdrawn_by)
+    if lifecycle.is_allowed(status_of(case), Action.WITHDRAW):
+        rule = await rule_of(session, case, env)
+        await transition(
+            session,
+            case,
+            Action.WITHDRAW,
+            actor_id=actor_id,
+            env=env,
+            rule=rule,
+            reason=event.reason or "withdrawn by the authors",
+        )
+    else:
+        append_history(
+            session,
+            case,
+            env.now,
+            actor_id=actor_id,
+            action=IDEA_WITHDRAWN,
+            from_state=case.state,
+            reason=event.reason or "withdrawn by the authors",
+        )
+    await session.flush()
+    return True
+
+
+async def update_content(session: AsyncSession, event: IdeaUpdated, env: Env) -> bool:
+    """The authors edited the idea: reviewers see the newest revision (older ones arriving
+    late change nothing). False when the idea has no case yet."""
+    case = await latest_case(session, event.idea_id)
+    if case is None:
+        return False
+    case = await load_for_update(session, case.case_id)
+    if event.revision <= case.content_revision:
+        return True
+    case.title = event.title
+    case.problem = event.problem
+    case.solution = event.solution
+    case.benefit = event.benefit
+    case.content_revision = event.revision
+    append_history(
+        session,
+        case,
+        env.now,
+        actor_id=author_actor(case, event.edited_by),
+        action=IDEA_UPDATED,
+        from_state=case.state,
+        reason=f"revision {event.revision}",
+    )
+    await session.flush()
+    return True
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+async def latest_case(session: AsyncSession, idea_id: str) -> CaseRow | None:
+    """The idea's current case: the last round (a forwarded idea's receiving unit's case)."""
+    result: CaseRow | None = await session.scalar(
+        select(CaseRow).where(CaseRow.idea_id == idea_id).order_by(CaseRow.round.desc()).limit(1)
+    )
+    return result
+
+
+async def record_of(session: AsyncSession, case: CaseRow) -> CaseRecord:
+    return CaseRecord(
+        case,
+        await reviewer_ids(session, case.case_id),
+        await history(session, case.case_id),
+    )
 
 
 async def get_case(
     session: AsyncSession, *, case_id: str | None = None, idea_id: str | None = None
 ) -> CaseRecord:
-    """A case with its reviewers and full history, by case id or idea id."""
-    query = select(CaseRow)
-    query = (
-        query.where(CaseRow.case_id == case_id)
-        if case_id is not None
-        else query.where(CaseRow.idea_id == idea_id)
-    )
-    case = await session.scalar(query)
+    """A case with its reviewers and full history, by case id or (the current case of) an idea."""
+    if case_id is not None:
+        case = await session.get(CaseRow, case_id)
+    else:
+        assert idea_id is not None
+        case = await latest_case(session, idea_id)
     if case is None:
         raise CaseNotFound(case_id or idea_id)
-    return CaseRecord(
-        case,
-        await _reviewer_ids(session, case.case_id),
-        await _history(session, case.case_id),
-    )
+    return await record_of(session, case)
 
 
 async def list_cases(
@@ -272,8 +817,15 @@ async def list_cases(
     routed: bool | None,
     limit: int,
     offset: int,
+    overdue: bool | None = None,
+    now: datetime | None = None,
+    escalated: bool | None = None,
 ) -> tuple[list[CaseRecord], int]:
-    """Cases assigned to ``reviewer_id`` (every case when None), oldest first, and the total."""
+    """Cases assigned to ``reviewer_id`` (every case when None), oldest first, and the total.
+
+    ``overdue``: only cases whose current step is (or is not) due by ``now``. ``escalated``:
+    only cases whose current step has (or has not) been escalated above its starting level.
+    """
     query = select(CaseRow)
     if reviewer_id is not None:
         query = query.join(
@@ -285,6 +837,14 @@ async def list_cases(
         query = query.where(CaseRow.state == state.value)
     if routed is not None:
         query = query.where(CaseRow.routed.is_(routed))
+    if overdue is not None:
+        assert now is not None, "overdue needs now"
+        late = CaseRow.due_at.is_not(None) & (CaseRow.due_at <= now)
+        query = query.where(late if overdue else ~late)
+    if escalated is not None:
+        # Its starting level depends on the scope (deadlines.starting_level).
+        above_start = CaseRow.escalation_level > _start_level_expr()
+        query = query.where(above_start if escalated else ~above_start)
     total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = (
         await session.scalars(
@@ -295,7 +855,17 @@ async def list_cases(
     return [CaseRecord(row, reviewers.get(row.case_id, ())) for row in rows], total
 
 
-async def _reviewer_ids(session: AsyncSession, case_id: str) -> tuple[str, ...]:
+def _start_level_expr() -> Any:
+    from sqlalchemy import case as sql_case
+
+    return sql_case(
+        (CaseRow.scope == Scope.CITY.value, deadlines.Level.COMMITTEE.value),
+        (CaseRow.scope == Scope.DEPARTMENT.value, deadlines.Level.DEPARTMENT.value),
+        else_=deadlines.Level.UNIT.value,
+    )
+
+
+async def reviewer_ids(session: AsyncSession, case_id: str) -> tuple[str, ...]:
     return (await _reviewers_of(session, [case_id])).get(case_id, ())
 
 
@@ -315,14 +885,21 @@ async def _reviewers_of(
     return {case_id: tuple(people) for case_id, people in found.items()}
 
 
-async def _history(session: AsyncSession, case_id: str) -> tuple[CaseHistoryRow, ...]:
+async def history(session: AsyncSession, case_id: str) -> tuple[CaseHistoryRow, ...]:
     rows = await session.scalars(
         select(CaseHistoryRow).where(CaseHistoryRow.case_id == case_id).order_by(CaseHistoryRow.seq)
     )
     return tuple(rows.all())
 
 
-def _append_history(
+async def cases_of_idea(session: AsyncSession, idea_id: str) -> list[CaseRow]:
+    rows = await session.scalars(
+        select(CaseRow).where(CaseRow.idea_id == idea_id).order_by(CaseRow.round)
+    )
+    return list(rows.all())
+
+
+def append_history(
     session: AsyncSession,
     case: CaseRow,
     now: datetime,

@@ -12,8 +12,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitKind, UnitUpserted
-from ideapaja_review.db.models import OrgPersonRoleRow, OrgPersonRow, OrgUnitRow
-from ideapaja_review.domain.routing import REVIEWING_ROLES, OrgPerson, OrgUnit
+from ideapaja_review.db.models import (
+    AssignedReviewerRow,
+    OrgPersonRoleRow,
+    OrgPersonRow,
+    OrgUnitRow,
+)
+from ideapaja_review.domain.routing import REVIEWING_ROLES, OrgPerson, OrgUnit, department_of
 from ideapaja_review.timeutil import as_utc
 
 
@@ -82,13 +87,18 @@ async def _write_person(
     return True
 
 
-async def load_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgPerson]]:
-    """Everything routing needs: all units, and the active people holding a reviewing role
-    (a city has hundreds of those at most, not its whole staff)."""
-    units = {
+async def load_units(session: AsyncSession) -> dict[str, OrgUnit]:
+    return {
         row.unit_id: OrgUnit(row.unit_id, UnitKind(row.kind), row.parent_id)
         for row in (await session.scalars(select(OrgUnitRow))).all()
     }
+
+
+async def load_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgPerson]]:
+    """Everything routing needs: all units, and the active people holding a reviewing role
+    (a city has hundreds of those at most, not its whole staff), HR's and those an admin
+    assigned to a unit (placed in that unit with the assigned role)."""
+    units = await load_units(session)
     result = await session.execute(
         select(OrgPersonRow.person_id, OrgPersonRow.unit_id, OrgPersonRoleRow.role)
         .join(OrgPersonRoleRow, OrgPersonRoleRow.person_id == OrgPersonRow.person_id)
@@ -101,7 +111,54 @@ async def load_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgP
         OrgPerson(person_id, unit_id, frozenset(person_roles), active=True)
         for (person_id, unit_id), person_roles in sorted(roles.items())
     ]
+    inactive = await inactive_ids(session)
+    for row in (
+        await session.scalars(select(AssignedReviewerRow).order_by(AssignedReviewerRow.unit_id))
+    ).all():
+        people.append(
+            OrgPerson(
+                row.person_id,
+                row.unit_id,
+                frozenset({row.role}),
+                active=row.person_id not in inactive,
+            )
+        )
     return units, people
+
+
+async def inactive_ids(session: AsyncSession) -> set[str]:
+    """People HR says have left (everyone else, known or not, counts as active)."""
+    return set(
+        (
+            await session.scalars(
+                select(OrgPersonRow.person_id).where(OrgPersonRow.active.is_(False))
+            )
+        ).all()
+    )
+
+
+async def department_id_of(session: AsyncSession, unit_id: str) -> str:
+    """The department a unit belongs to (the unit itself for a department or an unknown unit)."""
+    row = await session.get(OrgUnitRow, unit_id)
+    if row is None:
+        return unit_id
+    return department_of(unit_id, {unit_id: OrgUnit(unit_id, UnitKind(row.kind), row.parent_id)})
+
+
+async def unit_kind(session: AsyncSession, unit_id: str) -> UnitKind | None:
+    row = await session.get(OrgUnitRow, unit_id)
+    return UnitKind(row.kind) if row is not None else None
+
+
+async def hr_roles(session: AsyncSession, person_id: str) -> tuple[str | None, frozenset[str]]:
+    """A person's unit and roles as HR last said (None and no roles when unknown or gone)."""
+    row = await session.get(OrgPersonRow, person_id)
+    if row is None or not row.active:
+        return None, frozenset()
+    found = await session.scalars(
+        select(OrgPersonRoleRow.role).where(OrgPersonRoleRow.person_id == person_id)
+    )
+    return row.unit_id, frozenset(found.all())
 
 
 async def unit_exists(session: AsyncSession, unit_id: str) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from ideapaja_review.domain.rules import Deadlines, RoutingRule
 from ideapaja_runtime.settings import ServiceSettings
 
 
@@ -10,6 +11,26 @@ class ReviewSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="IDEAPAJA_REVIEW_", extra="ignore")
 
     http_port: int = 8002
-    # Days a case may stay in screening before it is overdue (screening_due_at); escalation of
-    # overdue cases comes later and reads this field.
+    # Deadlines (days) of the built-in routing rule: what applies where admins have stored no
+    # rule for the department and no ``default`` rule (see the routing-rules endpoints).
     screening_days: int = Field(default=14, ge=1, le=365)
+    in_review_days: int = Field(default=60, ge=1, le=730)
+    experiment_report_days: int = Field(default=30, ge=1, le=365)
+    implementing_days: int = Field(default=365, ge=1, le=1830)
+    escalation_days: int = Field(default=7, ge=1, le=365)
+    # How often each replica looks for overdue steps (seconds); 0 turns the periodic sweep off
+    # (POST /deadlines/sweep still runs one).
+    deadline_sweep_seconds: float = Field(default=300.0, ge=0)
+    # Overdue cases handled per sweep transaction.
+    deadline_sweep_batch: int = Field(default=100, ge=1, le=10_000)
+
+    def builtin_rule(self) -> RoutingRule:
+        return RoutingRule(
+            deadlines=Deadlines(
+                screening_days=self.screening_days,
+                in_review_days=self.in_review_days,
+                experiment_report_days=self.experiment_report_days,
+                implementing_days=self.implementing_days,
+                escalation_days=self.escalation_days,
+            )
+        )

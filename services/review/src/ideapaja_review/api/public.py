@@ -1,0 +1,146 @@
+"""What the whole organisation may read: experiment results and good practices, and units
+reporting that they adopted a practice."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from ideapaja_contracts.events.progress import ExperimentOutcome
+from ideapaja_review import progress
+from ideapaja_review.api.common import (
+    MAX_OFFSET,
+    NOT_FOUND,
+    Anyone,
+    PathId,
+    actor_of,
+    problems,
+    unit_of_work,
+)
+from ideapaja_review.api.views import experiment_view, practice_view
+from ideapaja_review.schemas.progress import (
+    AdoptionBody,
+    ExperimentPage,
+    ExperimentView,
+    PracticePage,
+    PracticeView,
+)
+from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
+
+router = APIRouter(tags=["open results"])
+
+IdQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+@router.get(
+    "/experiments",
+    summary="Experiments and their results, open to every employee",
+    response_model=ExperimentPage,
+)
+async def list_experiments(
+    runtime: RuntimeDep,
+    principal: Anyone,
+    status: Literal["running", "completed"] | None = None,
+    outcome: ExperimentOutcome | None = None,
+    unit_id: Annotated[
+        str | None, Query(description="Piloted in this unit", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    ] = None,
+    idea_id: IdQuery = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> ExperimentPage:
+    async with runtime.db.transaction() as session:
+        rows, total = await progress.list_experiments(
+            session,
+            status=status,
+            outcome=outcome,
+            unit_id=unit_id,
+            idea_id=idea_id,
+            limit=limit,
+            offset=offset,
+        )
+    return ExperimentPage(
+        items=[experiment_view(e, c) for e, c in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/experiments/{experiment_id}",
+    summary="One experiment: hypothesis, measure, baseline, period, results, lesson",
+    response_model=ExperimentView,
+    responses=NOT_FOUND,
+)
+async def read_experiment(
+    experiment_id: PathId, runtime: RuntimeDep, principal: Anyone
+) -> ExperimentView:
+    with problems("Experiment"):
+        async with runtime.db.transaction() as session:
+            experiment, case = await progress.get_experiment(session, experiment_id)
+    return experiment_view(experiment, case)
+
+
+@router.get(
+    "/practices",
+    summary="Good practices, newest first, with the units that adopted them",
+    response_model=PracticePage,
+)
+async def list_practices(
+    runtime: RuntimeDep,
+    principal: Anyone,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> PracticePage:
+    async with runtime.db.transaction() as session:
+        rows, total = await progress.list_practices(session, limit=limit, offset=offset)
+    return PracticePage(
+        items=[practice_view(p, a) for p, a in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/practices/{practice_id}",
+    summary="One good practice with its adoptions",
+    response_model=PracticeView,
+    responses=NOT_FOUND,
+)
+async def read_practice(
+    practice_id: PathId, runtime: RuntimeDep, principal: Anyone
+) -> PracticeView:
+    with problems("Practice"):
+        async with runtime.db.transaction() as session:
+            practice, adoptions = await progress.get_practice(session, practice_id)
+    return practice_view(practice, adoptions)
+
+
+@router.post(
+    "/practices/{practice_id}/adoptions",
+    summary="Report that a unit adopted the practice (its supervisor or change agent, admin); "
+    "201 the first time, 200 on a repeat",
+    response_model=PracticeView,
+    status_code=201,
+    responses={**NOT_FOUND, 200: {"description": "Already reported; nothing changed"}},
+)
+async def adopt_practice(
+    practice_id: PathId,
+    body: AdoptionBody,
+    response: Response,
+    runtime: RuntimeDep,
+    traceparent: TraceparentDep,
+    principal: Anyone,
+) -> PracticeView:
+    with problems("Practice"):
+        async with unit_of_work(runtime, traceparent) as (session, env):
+            _, created = await progress.adopt(
+                session,
+                practice_id,
+                actor_of(principal),
+                unit_id=body.unit_id,
+                note=body.note,
+                actor_unit_ids=principal.unit_ids,
+                env=env,
+            )
+            practice, adoptions = await progress.get_practice(session, practice_id)
+    if not created:
+        response.status_code = 200
+    return practice_view(practice, adoptions)

@@ -1,0 +1,209 @@
+"""The deadline sweep: find steps past their deadline and escalate each one level up.
+
+Safe with replicas: each replica's sweep locks the cases it handles (``SKIP LOCKED`` on
+PostgreSQL, so two replicas never wait for or handle the same case), and every escalation is
+unique per (case, step, step entry, level) in the database, so even a race that got past the
+lock escalates a step to a level once. Time comes from the caller (the service's clock), so
+tests drive it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_contracts import Event
+from ideapaja_contracts.events.idea import Scope
+from ideapaja_contracts.events.review import CaseEscalated
+from ideapaja_review import cases, committee_roster, org
+from ideapaja_review.cases import Env
+from ideapaja_review.db.models import CaseRow, EscalationRow
+from ideapaja_review.domain.deadlines import (
+    DEADLINE_STEPS,
+    EscalationTarget,
+    Level,
+    next_escalation,
+)
+from ideapaja_review.domain.routing import department_reviewers
+from ideapaja_review.domain.rules import RoutingRule
+from ideapaja_review.timeutil import as_utc
+from ideapaja_runtime.db import Database, is_sqlite
+from ideapaja_runtime.logging import get_logger
+from ideapaja_runtime.outbox import Outbox
+
+log = get_logger(__name__)
+
+
+async def escalate_case(session: AsyncSession, case: CaseRow, env: Env) -> CaseEscalated | None:
+    """Escalate ``case`` one level if its current step is overdue now; the event, or None."""
+    rule = await cases.rule_of(session, case, env)
+    if not rule.escalate or case.due_at is None:
+        return None
+    missed = as_utc(case.due_at)
+    step = next_escalation(Level(case.escalation_level), missed, env.now, rule.deadlines)
+    if step is None:
+        return None
+    candidates = await _people_at(session, case, step.target, rule)
+    row = EscalationRow(
+        case_id=case.case_id,
+        step=case.state,
+        step_seq=case.step_seq,
+        level=step.level.value,
+        target=step.target.value,
+        missed_due_at=missed,
+        escalated_at=env.now,
+        added_reviewer_ids=[],
+    )
+    session.add(row)
+    # The unique key decides between racing replicas before anything else changes.
+    await session.flush()
+    added = await cases.add_reviewers(session, case, candidates, source="escalation", now=env.now)
+    row.added_reviewer_ids = added
+    case.escalation_level = step.level.value
+    if step.next_due_at is not None:
+        case.due_at = step.next_due_at
+    cases.append_history(
+        session,
+        case,
+        env.now,
+        actor_id=None,
+        action=cases.ESCALATED,
+        from_state=case.state,
+        reason=f"{case.state} overdue since {missed.isoformat()}: escalated to {step.target}",
+        details={
+            "step": case.state,
+            "level": step.level.value,
+            "escalated_to": step.target.value,
+            "missed_due_at": missed.isoformat(),
+            "added_reviewer_ids": added,
+        },
+    )
+    event = CaseEscalated(
+        case_id=case.case_id,
+        idea_id=case.idea_id,
+        step=case.state,
+        due_at=missed,
+        level=step.level.value,
+        escalated_to=step.target.value,
+        scope=Scope(case.scope),
+        unit_id=case.unit_id,
+        added_reviewer_ids=added,
+        reviewer_ids=list(await cases.reviewer_ids(session, case.case_id)),
+        next_due_at=step.next_due_at,
+    )
+    await env.publish(event)
+    await session.flush()
+    return event
+
+
+async def _people_at(
+    session: AsyncSession, case: CaseRow, target: EscalationTarget, rule: RoutingRule
+) -> list[str]:
+    authors = set(case.author_ids)
+    if target is EscalationTarget.DEPARTMENT:
+        units, people = await org.load_org(session)
+        return list(department_reviewers(case.unit_id, units, people, authors, rule=rule))
+    if target is EscalationTarget.COMMITTEE:
+        committee = await committee_roster.committee_for(session, rule)
+        if committee is not None:
+            members = await committee_roster.active_member_ids(session, committee.committee_id)
+            return [m for m in members if m not in authors]
+        units, people = await org.load_org(session)
+        return sorted(
+            {p.person_id for p in people if p.active and "committee_member" in p.roles} - authors
+        )
+    # The admins see every escalated case on their work list (GET /cases?escalated=true).
+    return []
+
+
+async def sweep(
+    db: Database, outbox: Outbox, *, now: datetime, base_rule: RoutingRule, batch: int = 100
+) -> list[CaseEscalated]:
+    """Escalate every overdue step once (one level per sweep); return what was escalated."""
+    escalated: list[CaseEscalated] = []
+    after: tuple[datetime, str] | None = None
+    while True:
+        async with db.transaction() as session:
+
+            async def publish(event: Event, session: AsyncSession = session) -> None:
+                await outbox.add(session, event)
+
+            env = Env(publish=publish, now=now, base_rule=base_rule)
+            query = (
+                select(CaseRow)
+                .where(
+                    CaseRow.state.in_([s.value for s in DEADLINE_STEPS]),
+                    CaseRow.due_at.is_not(None),
+                    CaseRow.due_at <= now,
+                    CaseRow.escalation_level < Level.ADMIN.value,
+                )
+                .order_by(CaseRow.due_at, CaseRow.case_id)
+                .limit(batch)
+            )
+            if after is not None:
+                # Keyset paging: cases a rule keeps from escalating are not fetched again.
+                query = query.where(
+                    or_(
+                        CaseRow.due_at > after[0],
+                        and_(CaseRow.due_at == after[0], CaseRow.case_id > after[1]),
+                    )
+                )
+            if not is_sqlite(db.url):
+                query = query.with_for_update(skip_locked=True)
+            found = (await session.scalars(query)).all()
+            if found:
+                # Taken before escalating, which moves due_at on.
+                last_due = found[-1].due_at
+                assert last_due is not None  # filtered above
+                after = (last_due, found[-1].case_id)
+            for case in found:
+                try:
+                    async with session.begin_nested():
+                        event = await escalate_case(session, case, env)
+                except IntegrityError:
+                    # Another replica escalated this step to this level a moment ago.
+                    log.info("escalation_raced", case_id=case.case_id)
+                    continue
+                if event is not None:
+                    escalated.append(event)
+        if len(found) < batch:
+            return escalated
+
+
+class DeadlineSweeper:
+    """Runs ``sweep`` every ``interval`` seconds in the background of one replica."""
+
+    def __init__(
+        self, run_once: Callable[[], Awaitable[list[CaseEscalated]]], interval: float
+    ) -> None:
+        self.run_once = run_once
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="deadline-sweeper")
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.interval)
+            if self._stopping.is_set():
+                return
+            try:
+                escalated = await self.run_once()
+                if escalated:
+                    log.info("deadline_sweep", escalated=len(escalated))
+            except Exception as exc:
+                log.warning("deadline_sweep_failed", error=repr(exc))
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None:
+            await self._task

@@ -1,0 +1,105 @@
+"""The hand-written migrations build exactly the tables the models describe, on both databases,
+and upgrading a database that already holds cases keeps them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from ideapaja_review.app import service
+from ideapaja_review.db.models import ReviewBase
+from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
+
+NOT_OURS = {"outbox", "inbox", "alembic_version", "ideapaja_runtime_version"}
+
+
+def _ours(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    table = name if type_ == "table" else parent_names.get("table_name")
+    return table not in NOT_OURS
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": _ours}
+    )
+    return list(compare_metadata(context, ReviewBase.metadata))
+
+
+async def test_migrated_schema_matches_the_models(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        await db.migrate(service.migrations)
+        await db.migrate(service.migrations)  # a second start changes nothing
+        async with db.engine.connect() as conn:
+            assert await conn.run_sync(_differences) == []
+    finally:
+        await db.dispose()
+
+
+async def test_upgrading_a_database_with_cases_keeps_them_and_their_history(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    try:
+        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+
+        def to_0002(connection: Connection) -> None:
+            config = Config()
+            config.set_main_option("script_location", str(service.migrations))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "review_0002")
+
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to_0002)
+        opened = datetime(2025, 1, 2, tzinfo=UTC)
+        due = datetime(2025, 1, 16, tzinfo=UTC)
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO review_cases (case_id, idea_id, title, problem, solution, "
+                    "benefit, scope, unit_id, language, anonymous, author_ref, author_ids, state, "
+                    "routed, opened_at, screening_due_at) VALUES ('c-old', 'i-old', 't', 'p', "
+                    "'s', '', 'city', 'u-x', 'fi', false, 'a-1', '[\"p-1\"]', 'screening', true, "
+                    ":opened, :due)"
+                ),
+                {"opened": opened, "due": due},
+            )
+            await conn.execute(
+                text("INSERT INTO case_reviewers (case_id, person_id) VALUES ('c-old', 'p-r')")
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO case_history (case_id, occurred_at, action, to_state) "
+                    "VALUES ('c-old', :opened, 'opened', 'screening')"
+                ),
+                {"opened": opened},
+            )
+        await db.migrate(service.migrations)
+        async with db.engine.connect() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT round, step_seq, escalation_level, appealed, due_at, "
+                            "step_entered_at FROM review_cases WHERE case_id = 'c-old'"
+                        )
+                    )
+                )
+                .mappings()
+                .one()
+            )
+            source = await conn.scalar(text("SELECT source FROM case_reviewers"))
+            history = await conn.scalar(text("SELECT count(*) FROM case_history"))
+        assert (row["round"], row["step_seq"], row["escalation_level"]) == (1, 1, 2)
+        assert not row["appealed"]
+        assert row["due_at"] is not None and row["step_entered_at"] is not None
+        assert (source, history) == ("routing", 1)
+    finally:
+        await db.dispose()
