@@ -141,3 +141,47 @@ async def insert_idea(
             recorded_at=now,
         ),
     )
+
+
+MUSEUM = UnitUpserted(
+    unit_id="u-museo",
+    kind=UnitKind.UNIT,
+    parent_id="d-sivistys",
+    name_fi="Museo",
+    name_sv="Museet",
+    name_en="Museum",
+)
+PEOPLE = {
+    AUTHOR: "u-kirjasto",
+    COLLEAGUE: "u-kirjasto",
+    "p-1003": "u-museo",
+    REVIEWER: "u-kirjasto",
+}
+
+
+async def seed_people(runtime: Runtime, people: dict[str, str] | None = None) -> None:
+    """People as HR describes them (person id → unit), so co-authors can be invited."""
+    from ideapaja_contracts.events.hr import PersonUpserted
+    from ideapaja_intake.store import upsert_person
+
+    async with runtime.db.transaction() as session:
+        for person_id, unit_id in (people or PEOPLE).items():
+            await upsert_person(
+                session,
+                PersonUpserted(
+                    person_id=person_id,
+                    unit_id=unit_id,
+                    display_name=person_id,
+                    email=f"{person_id}@kuusijarvi.example",
+                ),
+                datetime.now(UTC),
+            )
+
+
+async def outbox_events(runtime: Runtime, subject_part: str) -> list[dict[str, Any]]:
+    """Bodies of the outbox events whose subject contains ``subject_part``."""
+    import json
+
+    return [
+        json.loads(r["body"]) for r in await outbox_rows(runtime) if subject_part in r["subject"]
+    ]

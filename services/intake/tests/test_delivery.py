@@ -225,3 +225,113 @@ async def test_crash_after_publish_before_marking_sent_is_not_a_duplicate(
         messages = await published(js, restarted)
     assert len(messages) == 1
     assert messages[0].headers is not None and messages[0].headers["ce-id"] == attempts[0]
+
+
+# --- the rest of intake's events, on a real NATS -------------------------------------------------
+
+
+async def all_messages(js: JetStreamContext, running: RunningService) -> list[Msg]:
+    async def drained() -> bool:
+        assert running.runtime.relay is not None
+        return await running.runtime.relay.pending() == 0
+
+    await eventually(drained)
+    stream = running.runtime.settings.lifecycle_stream
+    info = await js.stream_info(stream)
+    return [
+        await js.get_msg(stream, seq)
+        for seq in range(info.state.first_seq, info.state.last_seq + 1)
+    ]
+
+
+async def test_every_author_and_colleague_action_reaches_the_stream(
+    settings_for: SettingsFor, database_url: str, js: JetStreamContext, dev_keys: DevKeys
+) -> None:
+    from intake_testkit import COLLEAGUE, seed_people
+
+    async with running_service(service, settings_for(database_url)) as running:
+        await learn_units(js, running, LIBRARY)
+        await seed_people(running.runtime)
+        idea = await post_idea(running, dev_keys, anonymous=True)
+        path = f"/ideas/{idea['id']}"
+        author = dev_keys.headers(AUTHOR, "employee")
+        colleague = dev_keys.headers(COLLEAGUE, "employee")
+        assert (await running.client.post(f"{path}/support", headers=colleague)).status_code == 201
+        comment = await running.client.post(
+            f"{path}/comments", json={"body": "Hyvä!"}, headers=colleague
+        )
+        assert comment.status_code == 201
+        edit = {k: idea[k] for k in ("title", "problem", "solution", "benefit")}
+        edited = await running.client.put(
+            path, json={**edit, "revision": 1, "title": "Uusi otsikko"}, headers=author
+        )
+        assert edited.status_code == 200
+        withdrawn = await running.client.post(f"{path}/withdraw", json={}, headers=author)
+        assert withdrawn.status_code == 200
+        messages = await all_messages(js, running)
+
+    kinds = [(m.headers or {})["ce-type"] for m in messages]
+    assert kinds == [
+        "ideapaja.idea.submitted.v1",
+        "ideapaja.idea.supported.v1",
+        "ideapaja.idea.commented.v1",
+        "ideapaja.idea.updated.v1",
+        "ideapaja.idea.withdrawn.v1",
+    ]
+    bodies = [json.loads(m.data) for m in messages]
+    assert all(b["idea_id"] == idea["id"] for b in bodies)
+    assert bodies[3]["edited_by"] == idea["author_ref"] and bodies[3]["title"] == "Uusi otsikko"
+    assert bodies[4]["withdrawn_by"] == idea["author_ref"]
+    # An anonymous idea's events never carry its author's person id.
+    assert AUTHOR not in str(bodies[1:])
+
+
+async def test_progress_and_merge_events_update_intake(
+    settings_for: SettingsFor, sqlite_url: str, js: JetStreamContext, dev_keys: DevKeys
+) -> None:
+    from intake_testkit import COLLEAGUE
+
+    from ideapaja_contracts.events.progress import ImplementationCompleted, PracticePublished
+    from ideapaja_contracts.events.review import IdeaMerged
+
+    settings = settings_for(sqlite_url)
+    async with running_service(service, settings) as running:
+        await learn_units(js, running, LIBRARY)
+        duplicate = await post_idea(running, dev_keys, title="Iltakirjasto")
+        survivor = await post_idea(running, dev_keys, title="Omatoimikirjasto")
+        colleague = dev_keys.headers(COLLEAGUE, "employee")
+        await running.client.post(f"/ideas/{duplicate['id']}/support", headers=colleague)
+        await publish(js, IdeaMerged(case_id="c-1", idea_id=duplicate["id"],
+                                     into_idea_id=survivor["id"], merged_by=REVIEWER))  # fmt: skip
+        await publish(js, ImplementationCompleted(idea_id=survivor["id"], owner_id=REVIEWER))
+        await publish(js, PracticePublished(idea_id=survivor["id"], practice_id="gp-1",
+                                            title="Iltakirjasto", summary="s",
+                                            published_by=REVIEWER))  # fmt: skip
+
+        async def view(idea_id: str) -> dict[str, Any]:
+            response = await running.client.get(f"/public/ideas/{idea_id}", headers=colleague)
+            body: dict[str, Any] = response.json()
+            return body
+
+        async def settled() -> bool:
+            merged, kept = await view(duplicate["id"]), await view(survivor["id"])
+            return (
+                merged["status"] == "duplicate"
+                and kept["status"] == "good_practice"
+                and kept["support_count"] == 1
+            )
+
+        await eventually(settled)
+        kept = await view(survivor["id"])
+        assert kept["supported_by_me"] is True
+        assert [t["kind"] for t in kept["timeline"]] == [
+            "submitted", "implemented", "practice_published"
+        ]  # fmt: skip
+        messages = await all_messages(js, running)
+    moved = [
+        json.loads(m.data)
+        for m in messages
+        if (m.headers or {}).get("ce-type") == "ideapaja.idea.supported.v1"
+        and json.loads(m.data)["idea_id"] == survivor["id"]
+    ]
+    assert [(e["supporter_id"], e["support_count"]) for e in moved] == [(COLLEAGUE, 1)]

@@ -248,3 +248,158 @@ async def test_a_granted_reward_marks_the_idea_rewarded_once(sqlite_db: Database
         assert idea is not None and idea.rewarded
         rewards = (await session.scalars(select(IdeaReward))).all()
     assert [(r.grant_id, r.person_id, r.kind) for r in rewards] == [("g-1", "p-1001", "money")]
+
+
+# --- the rest of the lifecycle -------------------------------------------------------------------
+
+
+async def test_the_whole_lifecycle_builds_the_timeline(sqlite_db: Database) -> None:
+    from datetime import date
+
+    from ideapaja_contracts.events.progress import (
+        ExperimentCompleted,
+        ExperimentOutcome,
+        ExperimentStarted,
+        ImplementationCompleted,
+        PracticePublished,
+    )
+    from ideapaja_contracts.events.review import (
+        CaseReopened,
+        InfoProvided,
+        InfoRequested,
+        ReviewStarted,
+    )
+    from ideapaja_intake.handlers import (
+        on_case_reopened,
+        on_experiment_completed,
+        on_experiment_started,
+        on_implementation_completed,
+        on_info_provided,
+        on_info_requested,
+        on_practice_published,
+        on_review_started,
+    )
+
+    case = {"case_id": "c-1", "idea_id": "i-1"}
+    steps: list[tuple[Handler, Event, str]] = [
+        (on_screening_started, screening(), "screening"),
+        (on_info_requested, InfoRequested(requested_by=REVIEWER, question="Mitkä illat?", **case),
+         "needs_info"),
+        (on_info_provided, InfoProvided(author_ref="a-0000000000000000", answer="Ti ja to",
+                                        **case), "screening"),
+        (on_review_started, ReviewStarted(started_by=REVIEWER, scope=Scope.UNIT,
+                                          unit_id="u-kirjasto", reviewer_ids=[REVIEWER], **case),
+         "in_review"),
+        (on_review_decided, decision(Decision.REJECTED), "rejected"),
+        (on_case_reopened, CaseReopened(reopened_by="a-0000000000000000", by_author=True,
+                                        previous_decision=Decision.REJECTED,
+                                        reason="Uutta tietoa", **case), "reopened"),
+        (on_review_decided, decision(Decision.ACCEPTED), "accepted"),
+        (on_experiment_started, ExperimentStarted(
+            idea_id="i-1", experiment_id="x-1", pilot_unit_ids=["u-kirjasto"],
+            hypothesis="Lainaus kasvaa", measure="lainat/viikko", starts_on=date(2026, 4, 1),
+            ends_on=date(2026, 6, 30)), "experiment"),
+        (on_experiment_completed, ExperimentCompleted(
+            idea_id="i-1", experiment_id="x-1", result="+18 %",
+            outcome=ExperimentOutcome.SCALE), "experiment_completed"),
+        (on_implementation_completed, ImplementationCompleted(idea_id="i-1", owner_id=REVIEWER),
+         "implemented"),
+        (on_practice_published, PracticePublished(
+            idea_id="i-1", practice_id="gp-1", title="Iltakirjasto", summary="s",
+            published_by=REVIEWER), "good_practice"),
+    ]  # fmt: skip
+    for minute, (handler, event, expected) in enumerate(steps, start=1):
+        await deliver(sqlite_db, handler, event, minutes=minute)
+        assert (await idea_status(sqlite_db))[0] == expected, type(event).__name__
+    rows = await history(sqlite_db)
+    assert [r.kind for r in rows] == [
+        None, "screening_started", "info_requested", "info_provided", "review_started",
+        "decided", "reopened", "decided", "experiment_started", "experiment_completed",
+        "implemented", "practice_published",
+    ]  # fmt: skip
+    assert rows[2].note == "Mitkä illat?" and rows[3].actor_id == "a-0000000000000000"
+    assert (rows[9].rationale, rows[9].note) == ("+18 %", "scale")
+    assert rows[11].note == "Iltakirjasto"
+
+
+async def test_a_withdrawn_idea_stays_withdrawn_whatever_review_says(sqlite_db: Database) -> None:
+    async with sqlite_db.transaction() as session:
+        idea = await session.get(Idea, "i-1")
+        assert idea is not None
+        from ideapaja_intake.store import apply_status_change
+
+        await apply_status_change(session, idea, IdeaStatusChange(
+            idea_id="i-1", event_id="e-w", status="withdrawn", kind="withdrawn",
+            occurred_at=T0 + timedelta(minutes=3), recorded_at=T0,
+        ))  # fmt: skip
+    await deliver(sqlite_db, on_review_decided, decision(), minutes=9)
+    assert (await idea_status(sqlite_db))[0] == "withdrawn"
+
+
+async def test_a_merge_moves_the_supporters_once(sqlite_db: Database) -> None:
+    from ideapaja_contracts.events.review import IdeaForwarded, IdeaMerged
+    from ideapaja_intake.db.models import IdeaSupport
+    from ideapaja_intake.handlers import on_idea_forwarded, on_idea_merged
+
+    async with sqlite_db.transaction() as session:
+        await insert_idea(session, "i-2", author_id="p-2002")
+        for person in ("p-3", "p-4", "p-2002"):
+            session.add(IdeaSupport(idea_id="i-1", person_id=person, supported_at=T0))
+        session.add(IdeaSupport(idea_id="i-2", person_id="p-4", supported_at=T0))
+        target = await session.get(Idea, "i-2")
+        assert target is not None
+        target.support_count = 1
+    merged = IdeaMerged(case_id="c-1", idea_id="i-1", into_idea_id="i-2", merged_by=REVIEWER)
+    await deliver(sqlite_db, on_idea_merged, merged, minutes=5, event_id="ev-merge")
+    # The same merge again (the inbox normally stops it) changes nothing.
+    await deliver(sqlite_db, on_idea_merged, merged, minutes=5, event_id="ev-merge")
+    async with sqlite_db.transaction() as session:
+        moved = (
+            await session.scalars(select(IdeaSupport).where(IdeaSupport.idea_id == "i-2"))
+        ).all()
+        target = await session.get(Idea, "i-2")
+        assert target is not None and target.support_count == 2
+        events = (await session.execute(select(outbox_table))).mappings().all()
+    # p-3 moved; p-4 already supported i-2; p-2002 wrote i-2 and cannot support it.
+    assert {(s.person_id, s.moved_from) for s in moved} == {("p-3", "i-1"), ("p-4", None)}
+    assert [e["subject"] for e in events] == ["ideapaja.idea.supported.v1"]
+    assert (await idea_status(sqlite_db))[0] == "duplicate"
+    assert (await history(sqlite_db))[-1].duplicate_of == "i-2"
+
+    forwarded = IdeaForwarded(
+        case_id="c-2",
+        idea_id="i-2",
+        from_unit_id="u-kirjasto",
+        to_unit_id="u-museo",
+        forwarded_by=REVIEWER,
+        reason="Museon asia",
+    )
+    await deliver(sqlite_db, on_idea_forwarded, forwarded, minutes=6)
+    assert (await idea_status(sqlite_db, "i-2"))[0] == "forwarded"
+    assert (await history(sqlite_db, "i-2"))[-1].forwarded_to_unit_id == "u-museo"
+
+
+async def test_merging_into_an_unknown_idea_waits(sqlite_db: Database) -> None:
+    from ideapaja_contracts.events.review import IdeaMerged
+    from ideapaja_intake.handlers import on_idea_merged
+
+    with pytest.raises(RetryLater):
+        await deliver(sqlite_db, on_idea_merged, IdeaMerged(
+            case_id="c-1", idea_id="i-1", into_idea_id="i-404", merged_by=REVIEWER))  # fmt: skip
+    assert [r.status for r in await history(sqlite_db)] == ["submitted"]
+
+
+async def test_people_keep_the_newest_hr_record(db: Database) -> None:
+    from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
+    from ideapaja_intake.db.models import Person
+    from ideapaja_intake.handlers import on_person_changed
+
+    joined = PersonUpserted(person_id="p-5", unit_id="u-kirjasto", display_name="Aino",
+                            email="aino@kuusijarvi.example")  # fmt: skip
+    await deliver(db, on_person_changed, joined, minutes=1)
+    await deliver(db, on_person_changed, PersonLeft(person_id="p-5", left_on="2026-05-31"),
+                  minutes=10)  # fmt: skip
+    await deliver(db, on_person_changed, joined, minutes=5)  # late and older: ignored
+    async with db.transaction() as session:
+        person = await session.get(Person, "p-5")
+    assert person is not None and (person.active, person.unit_id) == (False, "u-kirjasto")

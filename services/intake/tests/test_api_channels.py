@@ -1,0 +1,332 @@
+"""The intranet form endpoint (origins, form tokens), the embeddable page, the citizen channel."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from intake_testkit import (
+    AUTHOR,
+    COLLEAGUE,
+    REVIEWER,
+    SettingsFor,
+    count_rows,
+    form_payload,
+    idea_payload,
+    outbox_events,
+    seed_units,
+)
+
+from ideapaja_intake.app import service
+from ideapaja_intake.db.models import Idea, IdeaAttachment
+from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+
+INTRANET = "https://intranet.kuusijarvi.fi"
+THANK_YOU = "https://intranet.kuusijarvi.fi/ideat/kiitos"
+
+
+@pytest.fixture
+async def channels(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[RunningService]:
+    settings = settings_for(
+        sqlite_url, form_allowed_origins=[INTRANET], citizen_channel_enabled=True
+    )
+    async with running_service(service, settings) as running:
+        await seed_units(running.runtime)
+        yield running
+
+
+async def form_token(running: RunningService, dev_keys: DevKeys, person: str = AUTHOR) -> str:
+    response = await running.client.post(
+        "/form-tokens?lang=sv", headers=dev_keys.headers(person, "employee")
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (
+        body["form_url"].startswith("/embed/idea-form?form_token=")
+        and "lang=sv" in body["form_url"]
+    )
+    return str(body["form_token"])
+
+
+# --- the intranet form endpoint ------------------------------------------------------------------
+
+
+async def test_an_allowed_origin_gets_cors_headers_and_others_are_refused(
+    channels: RunningService, dev_keys: DevKeys
+) -> None:
+    headers = {**dev_keys.headers(AUTHOR, "employee"), "Accept": "application/json"}
+    allowed = await channels.client.post(
+        "/ideas/form", data=form_payload(), headers={**headers, "Origin": INTRANET}
+    )
+    assert allowed.status_code == 201, allowed.text
+    assert allowed.headers["access-control-allow-origin"] == INTRANET
+    assert "Location" in allowed.headers["access-control-expose-headers"]
+    # Errors carry the headers too, so the page's script can read them.
+    invalid = await channels.client.post(
+        "/ideas/form", data=form_payload(title="ab"), headers={**headers, "Origin": INTRANET}
+    )
+    assert invalid.status_code == 422
+    assert invalid.headers["access-control-allow-origin"] == INTRANET
+    evil = await channels.client.post(
+        "/ideas/form", data=form_payload(), headers={**headers, "Origin": "https://evil.example"}
+    )
+    assert evil.status_code == 403 and "access-control-allow-origin" not in evil.headers
+    assert await count_rows(channels.runtime, Idea) == 1
+
+
+async def test_preflight(channels: RunningService) -> None:
+    ok = await channels.client.options(
+        "/ideas/form",
+        headers={"Origin": INTRANET, "Access-Control-Request-Method": "POST"},
+    )
+    assert ok.status_code == 204
+    assert ok.headers["access-control-allow-origin"] == INTRANET
+    assert "Authorization" in ok.headers["access-control-allow-headers"]
+    refused = await channels.client.options(
+        "/ideas/form", headers={"Origin": "https://evil.example"}
+    )
+    assert refused.status_code == 403
+
+
+async def test_a_plain_html_form_submits_with_a_form_token_once(
+    channels: RunningService, dev_keys: DevKeys
+) -> None:
+    token = await form_token(channels, dev_keys)
+    data = {**form_payload(), "form_token": token}
+    # No Authorization header: a browser posting a plain form from the intranet page.
+    first = await channels.client.post(
+        "/ideas/form", data=data, headers={"Origin": INTRANET, "Accept": "application/json"}
+    )
+    assert first.status_code == 201, first.text
+    assert first.json()["author_ids"] == [AUTHOR] and first.json()["channel"] == "intranet_form"
+    again = await channels.client.post(
+        "/ideas/form", data=data, headers={"Origin": INTRANET, "Accept": "application/json"}
+    )
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    other = await channels.client.post(
+        "/ideas/form",
+        data={**data, "title": "Toinen otsikko"},
+        headers={"Accept": "application/json"},
+    )
+    assert other.status_code == 422
+    assert await count_rows(channels.runtime, Idea) == 1
+
+
+@pytest.mark.parametrize("token", ["", "v1.e30.forged", "not-a-token"])
+async def test_no_submission_without_a_valid_token(channels: RunningService, token: str) -> None:
+    response = await channels.client.post(
+        "/ideas/form", data={**form_payload(), "form_token": token}
+    )
+    assert response.status_code == 401
+    assert await count_rows(channels.runtime, Idea) == 0
+
+
+async def test_an_expired_form_token_is_refused(
+    settings_for: SettingsFor, sqlite_url: str, dev_keys: DevKeys
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from ideapaja_intake.domain.form_token import issue_form_token
+
+    settings = settings_for(sqlite_url)
+    token, _ = issue_form_token(
+        settings.form_token_secret.get_secret_value(),
+        person_id=AUTHOR,
+        roles=("employee",),
+        unit_ids=(),
+        now=datetime.now(UTC) - timedelta(hours=3),
+        ttl=timedelta(hours=2),
+    )
+    async with running_service(service, settings) as running:
+        await seed_units(running.runtime)
+        response = await running.client.post(
+            "/ideas/form", data={**form_payload(), "form_token": token}
+        )
+        assert response.status_code == 401 and "expired" in response.json()["detail"]
+
+
+# --- the embeddable page -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "accept_language", "lang", "heading"),
+    [
+        ("", "sv-FI,sv;q=0.9", "sv", "Lämna in en utvecklingsidé"),
+        ("&lang=en", "fi", "en", "Submit an improvement idea"),
+        ("", None, "fi", "Jätä kehitysidea"),
+    ],
+)
+async def test_the_form_page_in_three_languages(
+    channels: RunningService,
+    dev_keys: DevKeys,
+    query: str,
+    accept_language: str | None,
+    lang: str,
+    heading: str,
+) -> None:
+    token = await form_token(channels, dev_keys)
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    page = await channels.client.get(f"/embed/idea-form?form_token={token}{query}", headers=headers)
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert f'<html lang="{lang}">' in html and heading in html
+    # No script at all, not even inline event handlers: the page works without JavaScript.
+    assert "<script" not in html.lower() and not re.search(r"\son[a-z]+\s*=", html)
+    assert f'name="form_token" value="{token}"' in html
+    assert 'value="u-kirjasto"' in html
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp
+    assert f"frame-ancestors 'self' {INTRANET}" in csp
+    assert re.search(r"style-src 'sha256-[A-Za-z0-9+/=]+'", csp)
+    assert page.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_the_form_page_needs_a_token(channels: RunningService, dev_keys: DevKeys) -> None:
+    missing = await channels.client.get("/embed/idea-form?lang=en")
+    assert missing.status_code == 401 and "expired" in missing.text
+    with_bearer = await channels.client.get(
+        "/embed/idea-form", headers=dev_keys.headers(AUTHOR, "employee")
+    )
+    assert with_bearer.status_code == 200 and 'name="form_token"' in with_bearer.text
+
+
+async def test_the_page_submits_with_an_attachment_and_shows_thanks(
+    channels: RunningService, dev_keys: DevKeys
+) -> None:
+    token = await form_token(channels, dev_keys)
+    fields = {**form_payload(benefit_kinds=None), "form_token": token, "lang": "fi",
+              "benefit_kinds": ["time", "money"], "category": ""}  # fmt: skip
+    files = {"attachment": ("muistio.txt", b"Muistiinpanot", "text/plain")}
+    response = await channels.client.post("/embed/idea-form", data=fields, files=files)
+    assert response.status_code == 201, response.text
+    assert "Kiitos" in response.text and "<script" not in response.text
+    idea_id = re.search(r"<code>(i-[0-9a-f]{32})</code>", response.text)
+    assert idea_id
+    again = await channels.client.post("/embed/idea-form", data=fields, files=files)
+    assert again.status_code == 201 and idea_id.group(1) in again.text
+    assert await count_rows(channels.runtime, Idea) == 1
+    assert await count_rows(channels.runtime, IdeaAttachment) == 1
+    [event] = await outbox_events(channels.runtime, "idea.submitted")
+    assert event["channel"] == "intranet_form" and event["author_ids"] == [AUTHOR]
+
+
+async def test_the_page_shows_refusals_next_to_the_fields(
+    channels: RunningService, dev_keys: DevKeys
+) -> None:
+    token = await form_token(channels, dev_keys)
+    fields = {**form_payload(title="ab", unit_id="u-olematon"), "form_token": token,
+              "lang": "en"}  # fmt: skip
+    refused = await channels.client.post("/embed/idea-form", data=fields)
+    assert refused.status_code == 422
+    assert 'aria-invalid="true" aria-describedby="title-error"' in refused.text
+    assert 'value="ab"' in refused.text  # what was typed is kept
+    unknown_unit = await channels.client.post(
+        "/embed/idea-form", data={**fields, "title": "Kelvollinen otsikko"}
+    )
+    assert unknown_unit.status_code == 422 and 'id="unit_id-error"' in unknown_unit.text
+    bad_file = await channels.client.post(
+        "/embed/idea-form",
+        data={**fields, "title": "Kelvollinen otsikko", "unit_id": "u-kirjasto"},
+        files={"attachment": ("x.exe", b"MZ\x90\x00\x03\x00", "application/octet-stream")},
+    )
+    assert bad_file.status_code == 415 and 'id="attachment-error"' in bad_file.text
+    assert await count_rows(channels.runtime, Idea) == 0
+
+
+# --- the citizen channel -------------------------------------------------------------------------
+
+
+async def test_the_citizen_channel_is_off_by_default(
+    org: RunningService, dev_keys: DevKeys
+) -> None:
+    response = await org.client.post(
+        "/citizen/ideas",
+        json={"title": "Penkki puistoon", "problem": "p", "solution": "s", "unit_id": "u-kirjasto"},
+        headers=dev_keys.headers("suomifi-123", "citizen"),
+    )
+    assert response.status_code == 404
+
+
+async def test_citizens_submit_external_ideas_and_see_no_internal_data(
+    channels: RunningService, dev_keys: DevKeys
+) -> None:
+    citizen = dev_keys.headers("suomifi-123456", "citizen")
+    body = {"title": "Lukusali lapsille", "problem": "Ei hiljaista tilaa.",
+            "solution": "Oma huone.", "unit_id": "u-kirjasto", "language": "fi"}  # fmt: skip
+    created = await channels.client.post("/citizen/ideas", json=body, headers=citizen)
+    assert created.status_code == 201, created.text
+    idea = created.json()
+    assert set(idea) == {"id", "status", "title", "problem", "solution", "benefit",
+                         "submitted_at", "timeline"}  # fmt: skip
+
+    [event] = await outbox_events(channels.runtime, "idea.submitted")
+    assert event["channel"] == "citizen" and event["anonymous"] is True
+    assert event["author_ids"][0].startswith("c-") and "suomifi" not in str(event)
+    staff_view = await channels.client.get(
+        f"/ideas/{idea['id']}", headers=dev_keys.headers(REVIEWER, "change_agent")
+    )
+    assert staff_view.json()["external"] is True and staff_view.json()["author_ids"] is None
+
+    # Review decides; the citizen sees the decision's words but not who or which case.
+    from datetime import UTC, datetime
+
+    from ideapaja_intake.db.models import IdeaStatusChange
+    from ideapaja_intake.store import apply_status_change
+
+    async with channels.runtime.db.transaction() as session:
+        row = await session.get(Idea, idea["id"])
+        assert row is not None
+        await apply_status_change(session, row, IdeaStatusChange(
+            idea_id=idea["id"], event_id="e-decided", status="accepted", kind="decided",
+            case_id="c-77", actor_id=REVIEWER, rationale="Hyvä ehdotus, toteutetaan.",
+            occurred_at=datetime.now(UTC), recorded_at=datetime.now(UTC),
+        ))  # fmt: skip
+    mine = (await channels.client.get(f"/citizen/ideas/{idea['id']}", headers=citizen)).json()
+    assert mine["status"] == "accepted"
+    assert mine["timeline"][-1] == {
+        "status": "accepted", "at": mine["timeline"][-1]["at"],
+        "message": "Hyvä ehdotus, toteutetaan.",
+    }  # fmt: skip
+    assert REVIEWER not in str(mine) and "c-77" not in str(mine)
+    assert [
+        i["id"] for i in (await channels.client.get("/citizen/ideas", headers=citizen)).json()
+    ] == [idea["id"]]
+
+    # Other citizens see nothing; citizens reach no staff endpoint.
+    other = dev_keys.headers("suomifi-999", "citizen")
+    assert (
+        await channels.client.get(f"/citizen/ideas/{idea['id']}", headers=other)
+    ).status_code == 404
+    for path in (f"/ideas/{idea['id']}", "/public/ideas", f"/public/ideas/{idea['id']}",
+                 "/ideas/similar?text=lukusali"):  # fmt: skip
+        assert (await channels.client.get(path, headers=citizen)).status_code == 403, path
+    staff_as_citizen = await channels.client.post(
+        "/citizen/ideas", json=body, headers=dev_keys.headers(COLLEAGUE, "employee")
+    )
+    assert staff_as_citizen.status_code == 403
+
+
+async def test_citizens_are_rate_limited_and_validated(
+    settings_for: SettingsFor, sqlite_url: str, dev_keys: DevKeys
+) -> None:
+    settings = settings_for(sqlite_url, citizen_channel_enabled=True, submissions_per_hour=1)
+    async with running_service(service, settings) as running:
+        await seed_units(running.runtime)
+        citizen = dev_keys.headers("suomifi-1", "citizen")
+        body: dict[str, Any] = {k: v for k, v in idea_payload().items()
+                                if k in ("title", "problem", "solution", "unit_id")}  # fmt: skip
+        assert (
+            await running.client.post("/citizen/ideas", json=body, headers=citizen)
+        ).status_code == 201
+        limited = await running.client.post("/citizen/ideas", json=body, headers=citizen)
+        assert limited.status_code == 429 and "retry-after" in limited.headers
+        extra = await running.client.post(
+            "/citizen/ideas",
+            json={**body, "anonymous": False},
+            headers=dev_keys.headers("s-2", "citizen"),
+        )
+        assert extra.status_code == 422
