@@ -32,6 +32,9 @@ KUBERNETES = REPO / "deploy" / "kubernetes"
 NEEDED_SETTINGS = (
     "database_url",
     "nats_url",
+    # Each service logs in to NATS as its own user (deploy/nats: no anonymous access).
+    "nats_user",
+    "nats_password",
     "http_host",
     "http_port",
     "auth_public_key_file",

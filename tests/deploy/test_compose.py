@@ -22,6 +22,7 @@ def _clean_env() -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("COMPOSE_", "DOCKER_"))
+        and not (k.startswith("NATS_") and k.endswith("_PASSWORD"))
         and k
         not in {
             "POSTGRES_USER",
@@ -217,3 +218,45 @@ def test_infrastructure(compose: dict[str, Any]) -> None:
     databases = postgres["environment"]["SERVICE_DATABASES"].split()
     for name in set(services) - INFRASTRUCTURE:
         assert name in databases, f"no database is created for {name}"
+
+
+def test_each_service_logs_in_to_nats_as_itself(
+    compose: dict[str, Any],
+    compose_built: dict[str, str],
+    compose_env: dict[str, dict[str, str]],
+    installed_services: dict[str, Any],
+) -> None:
+    """Every user of deploy/nats/nats.conf gets its password from the NATS container's
+    environment, and each service logs in as its own user with that same password."""
+    from ideapaja_runner import deploy_users
+    from ideapaja_runtime.nats_permissions import password_env
+
+    nats_env = compose["services"]["nats"]["environment"]
+    wanted = deploy_users.password_variables(deploy_users.installed_services())
+    assert sorted(nats_env) == sorted(wanted)
+    for name, service in compose_built.items():
+        env = compose_env[name]
+        names = installed_services[service]
+        assert env[names.env("nats_user")] == service
+        assert env[names.env("nats_password")] == nats_env[password_env(service)]
+    passwords = [str(v) for v in nats_env.values()]
+    assert len(set(passwords)) == len(passwords), "one password per user"
+
+
+def test_rendered_nats_passwords_default_and_override(compose_cli: list[str] | None) -> None:
+    if compose_cli is None:
+        pytest.skip("no Docker Compose v2 client (docker compose plugin or docker-compose v2)")
+    env = _clean_env()
+    result = subprocess.run(
+        [*compose_cli, "--project-directory", str(REPO), "-f", str(COMPOSE_FILE), "config",
+         "--format", "json"],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+        env={**env, "NATS_REWARD_PASSWORD": "from-the-secret-store"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rendered = json.loads(result.stdout)["services"]
+    assert rendered["nats"]["environment"]["NATS_REWARD_PASSWORD"] == "from-the-secret-store"
+    if "reward" in rendered:
+        reward_env = rendered["reward"]["environment"]
+        assert reward_env["IDEAPAJA_REWARD_NATS_PASSWORD"] == "from-the-secret-store"
+    assert rendered["nats"]["environment"]["NATS_ADMIN_PASSWORD"] == "ideapaja-local-nats-admin"

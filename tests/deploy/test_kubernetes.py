@@ -182,3 +182,40 @@ def test_nats_statefulset(kubernetes_documents: Documents) -> None:
     )
     assert headless["spec"]["clusterIP"] == "None"
     assert headless["spec"]["publishNotReadyAddresses"] is True
+
+
+def test_nats_users_and_their_passwords(
+    kubernetes_documents: Documents, installed_services: dict[str, Any]
+) -> None:
+    """Each Deployment logs in to NATS as its own user, with the Secret key the NATS servers
+    read that user's password from; every password the config refers to is set."""
+    from ideapaja_runner import deploy_users
+    from ideapaja_runtime.nats_permissions import password_env
+
+    (nats,) = _of_kind(kubernetes_documents, "StatefulSet")
+    server_env = _env(nats["spec"]["template"]["spec"]["containers"][0])
+    wanted = deploy_users.password_variables(deploy_users.installed_services())
+    assert sorted(k for k in server_env if k.endswith("_PASSWORD")) == sorted(wanted)
+    for variable in wanted:
+        assert "secretKeyRef" in server_env[variable]["valueFrom"], variable
+    for name, deployment in _deployments(kubernetes_documents).items():
+        known = installed_services[name]
+        env = _env(_container(deployment))
+        assert env[known.env("nats_user")]["value"] == name
+        client = env[known.env("nats_password")]["valueFrom"]["secretKeyRef"]
+        server = server_env[password_env(name)]["valueFrom"]["secretKeyRef"]
+        assert client == server, f"{name}: logs in with {client}, NATS expects {server}"
+        assert client["name"] == f"ideapaja-{name}", "a service reads only its own Secret"
+
+
+def test_example_secrets_have_the_nats_keys(kubernetes_documents: Documents) -> None:
+    secrets = {
+        s["metadata"]["name"]: s
+        for s in kubernetes_documents[KUBERNETES / "secrets.example.yaml"]
+        if s["kind"] == "Secret"
+    }
+    (nats,) = _of_kind(kubernetes_documents, "StatefulSet")
+    for item in _env(nats["spec"]["template"]["spec"]["containers"][0]).values():
+        ref = item.get("valueFrom", {}).get("secretKeyRef")
+        if ref is not None:
+            assert ref["key"] in secrets[ref["name"]]["stringData"], ref

@@ -16,6 +16,8 @@ import nats
 import pytest
 import yaml
 
+from ideapaja_runner import deploy_users
+from ideapaja_runtime.nats_permissions import password_env
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.streams import ensure_streams
 from ideapaja_runtime.testing import free_port, nats_server_binary
@@ -24,8 +26,11 @@ REPO = Path(__file__).resolve().parents[2]
 SINGLE = REPO / "deploy" / "nats" / "nats.conf"
 CLUSTER = REPO / "deploy" / "nats" / "cluster" / "nats-cluster.conf"
 KUBERNETES_NATS = REPO / "deploy" / "kubernetes" / "nats.yaml"
-# Environment the configs refer to ($NATS_SERVER_NAME, $SERVER_NAME).
-CONFIG_ENV = {"NATS_SERVER_NAME": "nats-1", "SERVER_NAME": "nats-0"}
+# Environment the configs refer to ($NATS_SERVER_NAME, $SERVER_NAME, a password per NATS user).
+SERVICES = deploy_users.installed_services()
+PASSWORDS = {name: f"test-{name.lower()}" for name in deploy_users.password_variables(SERVICES)}
+CONFIG_ENV = {"NATS_SERVER_NAME": "nats-1", "SERVER_NAME": "nats-0", **PASSWORDS}
+ADMIN = {"user": "admin", "password": PASSWORDS[password_env("admin")]}
 
 
 def _kubernetes_config() -> str:
@@ -84,6 +89,36 @@ def test_config_promises_durability(name: str) -> None:
     jetstream = re.search(r"jetstream\s*\{(.*?)\}", text, re.S)
     assert jetstream, f"{name}: no jetstream block"
     assert re.search(r"^\s*sync_interval:\s*always\s*$", jetstream[1], re.M), name
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_config_users_are_generated_from_the_code(name: str) -> None:
+    """The authorization block is exactly what ideapaja_runtime.nats_permissions says for the
+    installed services (regenerate with `python -m ideapaja_runner.deploy_users --write`)."""
+    text = CONFIGS[name]()
+    assert deploy_users.update(text, SERVICES) == text, (
+        f"{name}: stale NATS users; run `.venv/bin/python -m ideapaja_runner.deploy_users --write`"
+    )
+    block = text[text.index(deploy_users.BEGIN) : text.index(deploy_users.END)]
+    referenced = set(re.findall(r"\$(NATS_[A-Z_]+_PASSWORD)\b", block))
+    assert referenced == set(PASSWORDS)
+    assert re.search(r"^\s*authorization\s*\{", text, re.M), f"{name}: anonymous access"
+
+
+def test_deploy_users_check_passes_on_the_checkout() -> None:
+    assert deploy_users.main(["--repo", str(REPO)]) == 0
+
+
+def test_config_needs_every_password(nats_server: str, tmp_path: Path) -> None:
+    """A missing password variable stops the server from starting (no silent empty password)."""
+    config = tmp_path / "nats.conf"
+    config.write_text(_localize(SINGLE.read_text(), tmp_path / "store", tmp_path))
+    env = {k: v for k, v in {**os.environ, **CONFIG_ENV}.items() if k != "NATS_REWARD_PASSWORD"}
+    result = subprocess.run(
+        [nats_server, "-c", str(config), "-t"], capture_output=True, text=True, env=env
+    )
+    assert result.returncode != 0
+    assert "NATS_REWARD_PASSWORD" in result.stderr
 
 
 def test_config_test_really_validates(nats_server: str, tmp_path: Path) -> None:
@@ -151,7 +186,7 @@ def compose_nats(nats_server: str, tmp_path: Path) -> Iterator[tuple[int, int]]:
     assert str(client) in text and str(monitor) in text, "ports not found in nats.conf"
     config = tmp_path / "nats.conf"
     config.write_text(text)
-    process = _start(nats_server, config, tmp_path / "nats.log", {})
+    process = _start(nats_server, config, tmp_path / "nats.log", CONFIG_ENV)
     try:
         yield client, monitor
     finally:
@@ -173,7 +208,7 @@ def test_compose_nats_health_url_and_sync_always(compose_nats: tuple[int, int]) 
 async def test_compose_nats_takes_the_ideapaja_streams(compose_nats: tuple[int, int]) -> None:
     client, monitor = compose_nats
     _wait_for(f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true")
-    nc = await nats.connect(f"nats://127.0.0.1:{client}")
+    nc = await nats.connect(f"nats://127.0.0.1:{client}", **ADMIN)
     try:
         js = nc.jetstream()
         settings = ServiceSettings(stream_replicas=1)
@@ -182,6 +217,38 @@ async def test_compose_nats_takes_the_ideapaja_streams(compose_nats: tuple[int, 
         assert info.config.num_replicas == 1
         ack = await js.publish("ideapaja.idea.submitted.v1", b"{}", headers={"Nats-Msg-Id": "a"})
         assert ack.stream == settings.lifecycle_stream
+    finally:
+        await nc.close()
+
+
+async def test_compose_nats_users_are_limited(compose_nats: tuple[int, int]) -> None:
+    """No anonymous access; a service publishes its own events, not another service's."""
+    client, monitor = compose_nats
+    _wait_for(f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true")
+    url = f"nats://127.0.0.1:{client}"
+    with pytest.raises(Exception, match="Authorization Violation"):
+        await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=1)
+    if "reward" not in SERVICES:
+        pytest.skip("the reward service is not installed")
+    errors: list[str] = []
+
+    async def on_error(exc: Exception) -> None:
+        errors.append(str(exc))
+
+    nc = await nats.connect(
+        url,
+        user="reward",
+        password=PASSWORDS[password_env("reward")],
+        error_cb=on_error,
+    )
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js, ServiceSettings())
+        ack = await js.publish("ideapaja.reward.granted.v1", b"{}", headers={"Nats-Msg-Id": "r"})
+        assert ack.stream == "IDEAPAJA"
+        with pytest.raises(nats.errors.TimeoutError):
+            await js.publish("ideapaja.idea.submitted.v1", b"{}", timeout=0.5)
+        assert any('violation for publish to "ideapaja.idea.submitted.v1"' in e for e in errors)
     finally:
         await nc.close()
 
@@ -208,7 +275,7 @@ def cluster(nats_server: str, tmp_path: Path) -> Iterator[list[tuple[int, int]]]
             assert "0.0.0.0" not in text, "a listen address was not rewritten"
             config = node / "nats.conf"
             config.write_text(text)
-            env = {"NATS_SERVER_NAME": host}
+            env = {**CONFIG_ENV, "NATS_SERVER_NAME": host}
             processes.append(_start(nats_server, config, node / "nats.log", env))
         yield [(client, monitor) for client, monitor, _route in ports]
     finally:
@@ -232,7 +299,7 @@ async def test_cluster_config_forms_a_cluster_with_r3_streams(
     assert all(m["cluster_size"] == 3 for m in meta if isinstance(m, dict))
 
     urls = [f"nats://127.0.0.1:{client}" for client, _m in cluster]
-    nc = await nats.connect(servers=urls)
+    nc = await nats.connect(servers=urls, **ADMIN)
     try:
         js = nc.jetstream(timeout=20)
         settings = ServiceSettings(stream_replicas=3)
