@@ -155,3 +155,68 @@ async def publish(js: Any, event: Event, **encode_args: Any) -> str:
 
 def encode_msg(event: Event, **encode_args: Any) -> Any:
     return encode(event, source=SOURCE, **encode_args)
+
+
+# --- A running service for API tests, with a clock the test controls ---------------------------
+
+
+class FakeClock:
+    """The service's clock in tests: starts now (or at ``start``) and moves a microsecond per
+    reading (so events keep their order, as in life) and by days when told."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        from datetime import timedelta
+
+        self.now += timedelta(microseconds=1)
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def handler_delivery(running: Any) -> Delivery:
+    """Delivers events straight to the running service's handlers (its clock included)."""
+    from ideapaja_contracts.events.idea import IdeaUpdated, IdeaWithdrawn
+    from ideapaja_review import handlers
+    from ideapaja_review.clock import clock_of
+
+    runtime = running.runtime
+    settings = runtime.settings
+
+    def clock() -> datetime:
+        return clock_of(runtime)()
+
+    return Delivery(
+        runtime.db,
+        {
+            UnitUpserted: handlers.on_unit_upserted,
+            PersonUpserted: handlers.on_person_upserted,
+            PersonLeft: handlers.on_person_left,
+            IdeaSubmitted: handlers.make_on_idea_submitted(settings, clock),
+            IdeaUpdated: handlers.make_on_idea_updated(settings, clock),
+            IdeaWithdrawn: handlers.make_on_idea_withdrawn(settings, clock),
+        },
+        runtime.outbox,
+    )
+
+
+def events_of(events: list[dict[str, Any]], **match: Any) -> list[dict[str, Any]]:
+    return [e for e in events if all(e.get(k) == v for k, v in match.items())]
+
+
+# A wider city for the workflow tests: a committee, owners, other units adopting practices.
+WORKFLOW_ORG = [
+    *ORG,
+    person("p-sup-koulu", "u-koulu", "employee", "supervisor"),
+    person("p-sup-sivistys", "d-sivistys", "employee", "supervisor"),
+    person("p-com-3", "u-kirjasto", "employee", "committee_member"),
+    person("p-com-4", "u-koulu", "employee", "committee_member"),
+    person("p-com-5", "u-puisto", "employee", "committee_member"),
+    person("p-owner", "u-kirjasto", "employee"),
+]

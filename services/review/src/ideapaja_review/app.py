@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ideapaja_contracts.events.review import CaseEscalated
 from ideapaja_review.api import routers
 from ideapaja_review.api.admin import run_deadline_sweep
 from ideapaja_review.escalation import DeadlineSweeper
@@ -23,10 +24,10 @@ async def start_deadline_sweeper(runtime: Runtime) -> None:
     if settings.deadline_sweep_seconds <= 0:
         return
 
-    async def run_once() -> list[object]:
+    async def run_once() -> list[CaseEscalated]:
         return await run_deadline_sweep(runtime)
 
-    sweeper = DeadlineSweeper(run_once, settings.deadline_sweep_seconds)  # type: ignore[arg-type]
+    sweeper = DeadlineSweeper(run_once, settings.deadline_sweep_seconds)
     sweeper.start()
     runtime.extras[SWEEPER] = sweeper
 

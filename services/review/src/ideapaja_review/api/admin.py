@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from ideapaja_contracts.events.hr import UnitKind
+from ideapaja_contracts.events.review import CaseEscalated
 from ideapaja_review import cases as case_ops
 from ideapaja_review import escalation, network, org, rules_store
 from ideapaja_review.api.common import (
@@ -38,6 +39,7 @@ from ideapaja_review.timeutil import as_utc
 from ideapaja_runtime.auth import Principal, require_roles
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
 from ideapaja_runtime.problems import Problem
+from ideapaja_runtime.service import Runtime
 
 router = APIRouter(tags=["administration"])
 
@@ -241,7 +243,8 @@ async def run_sweep(runtime: RuntimeDep, principal: Admin) -> SweepResult:
     return SweepResult(escalated=len(escalated), case_ids=[e.case_id for e in escalated])
 
 
-async def run_deadline_sweep(runtime: Any) -> list[Any]:
+async def run_deadline_sweep(runtime: Runtime) -> list[CaseEscalated]:
+    """One sweep on the service's clock: the periodic task and POST /deadlines/sweep run it."""
     settings = settings_of(runtime)
     return await escalation.sweep(
         runtime.db,

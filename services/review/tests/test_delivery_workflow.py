@@ -1,0 +1,237 @@
+"""The workflow on a real NATS server with SQLite and PostgreSQL: intake's and HR's events in,
+review's own events out (each once), and the periodic deadline sweep with a controlled clock
+surviving a restart without escalating twice."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from nats.js import JetStreamContext
+from review_testkit import (
+    ORG,
+    ORG_PEOPLE,
+    ORG_UNITS,
+    FakeClock,
+    idea,
+    publish,
+    review_settings,
+    stream_events,
+)
+from sqlalchemy import func, select
+
+from ideapaja_contracts.events.idea import IdeaUpdated, IdeaWithdrawn
+from ideapaja_review.api.admin import run_deadline_sweep
+from ideapaja_review.app import service
+from ideapaja_review.clock import set_clock
+from ideapaja_review.db.models import CaseRow, OrgPersonRow, OrgUnitRow
+from ideapaja_review.settings import ReviewSettings
+from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
+
+
+def settings_for(
+    nats_url: str, database_url: str, dev_keys: DevKeys, **extra: Any
+) -> ReviewSettings:
+    return review_settings(
+        nats_url=nats_url,
+        database_url=database_url,
+        auth_public_key=dev_keys.public_pem,
+        **extra,
+    )
+
+
+async def org_loaded(running: RunningService) -> bool:
+    async with running.runtime.db.transaction() as session:
+        units = await session.scalar(select(func.count()).select_from(OrgUnitRow))
+        people = await session.scalar(select(func.count()).select_from(OrgPersonRow))
+    return units == len(ORG_UNITS) and people == len(ORG_PEOPLE)
+
+
+async def case_for(running: RunningService, idea_id: str) -> CaseRow | None:
+    async with running.runtime.db.transaction() as session:
+        found: CaseRow | None = await session.scalar(
+            select(CaseRow).where(CaseRow.idea_id == idea_id)
+        )
+        return found
+
+
+async def drained(running: RunningService) -> bool:
+    assert running.runtime.relay is not None
+    return await running.runtime.relay.pending() == 0
+
+
+def ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+async def test_intake_and_hr_events_in_and_every_review_event_out_once(
+    nats_url: str, database_url: str, js: JetStreamContext, dev_keys: DevKeys
+) -> None:
+    ca = dev_keys.headers("p-ca-kirjasto", "change_agent")
+    author = dev_keys.headers("p-author", "employee")
+    async with running_service(service, settings_for(nats_url, database_url, dev_keys)) as running:
+        client = running.client
+        for event in ORG:
+            await publish(js, event)
+        await eventually(lambda: org_loaded(running))
+        await publish(js, idea("i-flow"))
+        await publish(js, idea("i-gone"))
+        case = await eventually(lambda: case_for(running, "i-flow"))
+        await eventually(lambda: case_for(running, "i-gone"))
+        case_id = case.case_id
+
+        # Intake: an edit and a withdrawal arrive over NATS.
+        await publish(
+            js,
+            IdeaUpdated(
+                idea_id="i-flow",
+                revision=2,
+                title="Omatoimikirjasto iltaisin ja viikonloppuisin",
+                problem="p",
+                solution="s",
+                edited_by="p-author",
+            ),
+        )
+        await publish(js, IdeaWithdrawn(idea_id="i-gone", withdrawn_by="p-author"))
+
+        async def edited_and_withdrawn() -> bool:
+            flow, gone = await case_for(running, "i-flow"), await case_for(running, "i-gone")
+            return bool(flow and flow.content_revision == 2 and gone and gone.state == "withdrawn")
+
+        await eventually(edited_and_withdrawn)
+
+        # The whole road, through the API.
+        path = f"/cases/{case_id}"
+        ok(
+            await client.post(
+                f"{path}/decision",
+                json={"decision": "needs_info", "rationale": "Kuinka paljon?"},
+                headers=ca,
+            )
+        )
+        ok(await client.post("/ideas/i-flow/answer", json={"answer": "Vähän."}, headers=author))
+        ok(await client.post(f"{path}/accept-for-review", json={}, headers=ca))
+        ok(
+            await client.post(
+                f"{path}/decision", json={"decision": "accepted", "rationale": "Hyvä."}, headers=ca
+            )
+        )
+        experiment = ok(
+            await client.post(
+                f"{path}/experiments",
+                json={
+                    "pilot_unit_ids": ["u-kirjasto"],
+                    "hypothesis": "Lainat lisääntyvät.",
+                    "measure": "Lainat viikossa",
+                    "starts_on": "2025-02-01",
+                    "ends_on": "2025-03-31",
+                },
+                headers=ca,
+            ),
+            201,
+        )
+        ok(
+            await client.post(
+                f"{path}/experiments/{experiment['experiment_id']}/completion",
+                json={"result": "Kasvoi.", "outcome": "scale", "lesson": "Toimii."},
+                headers=ca,
+            )
+        )
+        ok(
+            await client.post(
+                f"{path}/implementation", json={"owner_id": "p-ca-kirjasto"}, headers=ca
+            ),
+            201,
+        )
+        ok(
+            await client.post(
+                f"{path}/implementation/completion",
+                json={"realised_benefit": "Paljon."},
+                headers=ca,
+            )
+        )
+        practice = ok(
+            await client.post(f"{path}/practice", json={"title": "T", "summary": "S"}, headers=ca),
+            201,
+        )
+        ok(
+            await client.post(
+                f"/practices/{practice['practice_id']}/adoptions",
+                json={"unit_id": "u-koulu"},
+                headers=dev_keys.headers("p-ca-koulu", "change_agent"),
+            ),
+            201,
+        )
+        await eventually(lambda: drained(running))
+
+        expected = {
+            "ideapaja.review.screening_started.v1": 2,
+            "ideapaja.review.decided.v1": 2,
+            "ideapaja.review.info_requested.v1": 1,
+            "ideapaja.review.info_provided.v1": 1,
+            "ideapaja.review.review_started.v1": 1,
+            "ideapaja.experiment.started.v1": 1,
+            "ideapaja.experiment.completed.v1": 1,
+            "ideapaja.implementation.progressed.v1": 1,
+            "ideapaja.implementation.completed.v1": 1,
+            "ideapaja.practice.published.v1": 1,
+            "ideapaja.practice.adopted.v1": 1,
+        }
+        found = {subject: len(await stream_events(js, subject)) for subject in expected}
+        assert found == expected
+        [completed] = await stream_events(js, "ideapaja.implementation.completed.v1")
+        assert (completed["idea_id"], completed["owner_id"]) == ("i-flow", "p-ca-kirjasto")
+
+
+async def test_the_periodic_sweep_escalates_on_the_services_clock_once_across_a_restart(
+    nats_url: str, database_url: str, js: JetStreamContext, dev_keys: DevKeys
+) -> None:
+    settings = settings_for(nats_url, database_url, dev_keys, deadline_sweep_seconds=0.1)
+    clock = FakeClock()
+    async with running_service(service, settings) as running:
+        set_clock(running.runtime, clock)
+        for event in ORG:
+            await publish(js, event)
+        await eventually(lambda: org_loaded(running))
+        await publish(js, idea("i-late"))
+        await eventually(lambda: case_for(running, "i-late"))
+        # Nothing is due yet: several sweeps pass without an escalation.
+        await eventually(lambda: drained(running))
+        assert await stream_events(js, "ideapaja.review.escalated.v1") == []
+
+        clock.advance(days=15)
+        [escalated] = await eventually(lambda: stream_events(js, "ideapaja.review.escalated.v1"))
+        assert (escalated["idea_id"], escalated["level"], escalated["escalated_to"]) == (
+            "i-late",
+            1,
+            "department",
+        )
+
+    # The next replica starts at the same moment: the step was escalated to this level already.
+    async with running_service(service, settings) as running:
+        set_clock(running.runtime, clock)
+        case = await case_for(running, "i-late")
+        assert case is not None and case.escalation_level == 1
+        # Sweeping again at the same (controlled) moment escalates nothing.
+        assert await run_deadline_sweep(running.runtime) == []
+        assert await run_deadline_sweep(running.runtime) == []
+        await eventually(lambda: drained(running))
+        assert len(await stream_events(js, "ideapaja.review.escalated.v1")) == 1
+
+        clock.advance(days=8)
+
+        async def second_level() -> list[dict[str, Any]] | None:
+            events = await stream_events(js, "ideapaja.review.escalated.v1")
+            return events if len(events) == 2 else None
+
+        events = await eventually(second_level)
+        assert [e["escalated_to"] for e in events] == ["department", "committee"]
+        assert events[1]["next_due_at"] is not None
+        # Each level gets escalation_days from when it was escalated.
+        gap = _iso(events[1]["next_due_at"]) - _iso(events[0]["next_due_at"])
+        assert abs(gap - timedelta(days=8)) < timedelta(seconds=1)
+
+
+def _iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

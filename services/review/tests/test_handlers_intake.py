@@ -1,0 +1,123 @@
+"""Intake's later events on a real database: edits reach the reviewers (newest revision wins,
+out of order or repeated), withdrawals close open cases, and both wait for the submission."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from review_testkit import ORG, Delivery, FakeClock, idea, review_settings
+
+from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
+from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated, IdeaWithdrawn
+from ideapaja_contracts.events.review import Decision
+from ideapaja_review import cases, handlers
+from ideapaja_review.app import service
+from ideapaja_runtime.db import Database
+from ideapaja_runtime.messaging import RetryLater
+from ideapaja_runtime.outbox import Outbox
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await database.migrate(service.migrations)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+def deliver(db: Database) -> Delivery:
+    settings = review_settings()
+    clock = FakeClock()
+    return Delivery(
+        db,
+        {
+            UnitUpserted: handlers.on_unit_upserted,
+            PersonUpserted: handlers.on_person_upserted,
+            PersonLeft: handlers.on_person_left,
+            IdeaSubmitted: handlers.make_on_idea_submitted(settings, clock),
+            IdeaUpdated: handlers.make_on_idea_updated(settings, clock),
+            IdeaWithdrawn: handlers.make_on_idea_withdrawn(settings, clock),
+        },
+        Outbox("/ideapaja/review"),
+    )
+
+
+def edit(idea_id: str, revision: int, title: str, by: str = "p-author") -> IdeaUpdated:
+    return IdeaUpdated(
+        idea_id=idea_id,
+        revision=revision,
+        title=title,
+        problem="Uusi ongelmakuvaus.",
+        solution="Uusi ratkaisu.",
+        edited_by=by,
+    )
+
+
+async def case_of(db: Database, idea_id: str) -> cases.CaseRecord:
+    async with db.transaction() as session:
+        return await cases.get_case(session, idea_id=idea_id)
+
+
+async def test_the_newest_revision_wins_whatever_the_order(db: Database, deliver: Delivery) -> None:
+    await deliver.all(ORG)
+    await deliver(idea("i-edit", anonymous=True))
+    await deliver(edit("i-edit", 3, "Kolmas versio"))
+    await deliver(edit("i-edit", 2, "Toinen versio"))  # late: changes nothing
+    await deliver(edit("i-edit", 3, "Kolmas versio"))  # repeated: changes nothing
+    record = await case_of(db, "i-edit")
+    assert (record.case.title, record.case.content_revision) == ("Kolmas versio", 3)
+    assert record.case.problem == "Uusi ongelmakuvaus."
+    updates = [h for h in record.history if h.action == "idea_updated"]
+    # One record, and the anonymous author is named by the pseudonym.
+    assert [(h.reason, h.actor_id) for h in updates] == [("revision 3", "a-ref1")]
+
+
+async def test_an_edit_or_withdrawal_before_the_submission_waits(
+    db: Database, deliver: Delivery
+) -> None:
+    with pytest.raises(RetryLater):
+        await deliver(edit("i-early", 2, "Liian aikaisin"))
+    with pytest.raises(RetryLater):
+        await deliver(IdeaWithdrawn(idea_id="i-early", withdrawn_by="p-author"))
+    await deliver(idea("i-early"))
+    await deliver(edit("i-early", 2, "Nyt"))
+    assert (await case_of(db, "i-early")).case.title == "Nyt"
+
+
+async def test_withdrawal_closes_an_open_case_and_only_notes_a_decided_one(
+    db: Database, deliver: Delivery
+) -> None:
+    await deliver.all(ORG)
+    await deliver(idea("i-open"))
+    await deliver(IdeaWithdrawn(idea_id="i-open", withdrawn_by="p-author", reason="Vanhentui."))
+    record = await case_of(db, "i-open")
+    assert (record.case.state, record.case.due_at) == ("withdrawn", None)
+    assert (record.history[-1].action, record.history[-1].reason) == ("withdraw", "Vanhentui.")
+    # Repeated: nothing more to close, it is only noted.
+    await deliver(IdeaWithdrawn(idea_id="i-open", withdrawn_by="p-author"))
+    assert (await case_of(db, "i-open")).history[-1].action == "idea_withdrawn"
+
+    await deliver(idea("i-accepted"))
+    async with db.transaction() as session:
+
+        async def publish(event: object) -> None:
+            return None
+
+        env = cases.Env(publish=publish, now=FakeClock()())
+        record = await cases.get_case(session, idea_id="i-accepted")
+        await cases.decide(
+            session,
+            record.case.case_id,
+            cases.Actor("p-admin", frozenset({"admin"})),
+            decision=Decision.ACCEPTED,
+            rationale="Hyvä.",
+            env=env,
+        )
+    await deliver(IdeaWithdrawn(idea_id="i-accepted", withdrawn_by="p-author"))
+    kept = await case_of(db, "i-accepted")
+    assert (kept.case.state, kept.case.decision) == ("decided", "accepted")
+    assert kept.history[-1].action == "idea_withdrawn"
