@@ -199,6 +199,10 @@ async def test_committee_meeting_from_agenda_to_minutes(
         "p-com-1",
     )
     assert case_a["history"][-1]["details"] == {"in_meeting": True}
+    scored = [h for h in case_a["history"] if h["action"] == "scored"]
+    # Every scoring is kept, the changed one too (p-com-2 scored twice).
+    assert [h["actor_id"] for h in scored] == ["p-com-1", "p-com-2", "p-com-2", "p-com-4"]
+    assert scored[2]["details"] == {"meeting_id": meeting_id, "scores": FAIR}
     events = await outbox_events(api.runtime.db, "ideapaja.review.decided.v1")
     [review_decided] = events_of(events, case_id=a["case_id"])
     assert (review_decided["decision"], review_decided["rationale"]) == (

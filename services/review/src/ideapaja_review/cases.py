@@ -697,7 +697,8 @@ async def _reopen(
         CaseReopened(
             case_id=case.case_id,
             idea_id=case.idea_id,
-            reopened_by=actor_id,
+            # The idea stream names authors by pseudonym only (the idea may be anonymous).
+            reopened_by=case.author_ref if by_author else actor_id,
             by_author=by_author,
             previous_decision=previous,
             reason=reason,

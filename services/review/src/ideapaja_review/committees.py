@@ -313,6 +313,14 @@ async def create_meeting(
         created_at=env.now,
     )
     session.add(meeting)
+    audit.record(
+        session,
+        actor_id=actor.person_id,
+        action="meeting_called",
+        subject=f"meeting:{meeting.meeting_id}",
+        now=env.now,
+        details={"committee_id": committee_id, "agenda": [c.case_id for c in agenda]},
+    )
     await session.flush()
     for position, case in enumerate(agenda, start=1):
         await _add_item(session, meeting, case, position, actor, env)
@@ -401,7 +409,7 @@ async def add_item(
 
 
 async def set_attendance(
-    session: AsyncSession, meeting_id: str, present_ids: Sequence[str], *, actor: Actor
+    session: AsyncSession, meeting_id: str, present_ids: Sequence[str], *, actor: Actor, env: Env
 ) -> MeetingRow:
     meeting = await _planned(session, meeting_id)
     await _organiser_or_admin(session, meeting.committee_id, actor, "Recording attendance")
@@ -410,6 +418,14 @@ async def set_attendance(
     if strangers:
         raise InvalidInput("present_ids", f"Not members: {', '.join(strangers)}.")
     meeting.present_ids = sorted(set(present_ids))
+    audit.record(
+        session,
+        actor_id=actor.person_id,
+        action="attendance_recorded",
+        subject=f"meeting:{meeting_id}",
+        now=env.now,
+        details={"present_ids": meeting.present_ids},
+    )
     await session.flush()
     return meeting
 
@@ -501,6 +517,17 @@ async def score(
     row.scores = dict(scores)
     row.comment = comment
     row.scored_at = env.now
+    # A score can be changed until the decision; the history keeps every version.
+    cases.append_history(
+        session,
+        case,
+        env.now,
+        actor_id=actor.person_id,
+        action="scored",
+        from_state=case.state,
+        reason=comment or None,
+        details={"meeting_id": meeting_id, "scores": dict(scores)},
+    )
     await session.flush()
     return row
 
@@ -639,6 +666,14 @@ async def close_meeting(
     meeting.status = CLOSED
     meeting.closed_by = actor.person_id
     meeting.closed_at = env.now
+    audit.record(
+        session,
+        actor_id=actor.person_id,
+        action="meeting_closed",
+        subject=f"meeting:{meeting_id}",
+        now=env.now,
+        details={"decided": decided, "deferred": deferred},
+    )
     await env.publish(
         MinutesPublished(
             meeting_id=meeting_id,

@@ -326,12 +326,16 @@ async def add_item(
     responses=NOT_FOUND_OR_CONFLICT,
 )
 async def set_attendance(
-    meeting_id: PathId, body: AttendanceBody, runtime: RuntimeDep, principal: Anyone
+    meeting_id: PathId,
+    body: AttendanceBody,
+    runtime: RuntimeDep,
+    traceparent: TraceparentDep,
+    principal: Anyone,
 ) -> MeetingView:
     with problems("Meeting"):
-        async with runtime.db.transaction() as session:
+        async with unit_of_work(runtime, traceparent) as (session, env):
             meeting = await committees.set_attendance(
-                session, meeting_id, body.present_ids, actor=actor_of(principal)
+                session, meeting_id, body.present_ids, actor=actor_of(principal), env=env
             )
             view = await _meeting_view(session, meeting)
     return view
