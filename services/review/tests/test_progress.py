@@ -325,6 +325,8 @@ async def test_implementing_a_rejected_idea_is_409_with_the_allowed_actions(
     )
     for path, body in [
         ("implementation", {"owner_id": "p-owner"}),
+        ("implementation/progress", {"percent": 10}),
+        ("implementation/completion", {"realised_benefit": "x"}),
         ("experiments", PLAN),
         ("practice", {"title": "x", "summary": "y"}),
     ]:

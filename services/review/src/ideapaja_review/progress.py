@@ -34,7 +34,7 @@ from ideapaja_review.db.models import (
     MilestoneRow,
     PracticeRow,
 )
-from ideapaja_review.domain import access
+from ideapaja_review.domain import access, lifecycle
 from ideapaja_review.domain.lifecycle import Action
 from ideapaja_review.domain.rules import SCREENER_ROLES
 
@@ -288,7 +288,7 @@ async def record_progress(
     note: str,
     env: Env,
 ) -> ImplementationRow:
-    implementation = await _implementation(session, case_id)
+    implementation = await _implementation(session, case_id, Action.RECORD_PROGRESS)
     case = await _stewarded_case(session, case_id, actor, owner_id=implementation.owner_id)
     milestones = {m.milestone_id: m for m in await _milestones(session, case_id)}
     unknown = sorted(set(milestones_done) - set(milestones))
@@ -326,7 +326,7 @@ async def record_progress(
 async def complete_implementation(
     session: AsyncSession, case_id: str, actor: Actor, *, realised_benefit: str, env: Env
 ) -> ImplementationRow:
-    implementation = await _implementation(session, case_id)
+    implementation = await _implementation(session, case_id, Action.COMPLETE_IMPLEMENTATION)
     case = await _stewarded_case(session, case_id, actor, owner_id=implementation.owner_id)
     await cases.transition(
         session,
@@ -351,11 +351,18 @@ async def complete_implementation(
     return implementation
 
 
-async def _implementation(session: AsyncSession, case_id: str) -> ImplementationRow:
+async def _implementation(
+    session: AsyncSession, case_id: str, action: Action | None = None
+) -> ImplementationRow:
+    """The case's implementation. Acting on a case that has none is an illegal transition
+    (409 with what is allowed); reading it is a 404."""
     implementation = await session.get(ImplementationRow, case_id)
     if implementation is None:
-        if await session.get(CaseRow, case_id) is None:
+        case = await session.get(CaseRow, case_id)
+        if case is None:
             raise CaseNotFound(case_id)
+        if action is not None:
+            lifecycle.apply(cases.status_of(case), action)
         raise NotFound(f"Case {case_id} has no implementation.")
     return implementation
 
