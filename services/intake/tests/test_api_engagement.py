@@ -7,11 +7,19 @@ import io
 import zipfile
 from typing import Any
 
-import pytest
-from intake_testkit import AUTHOR, COLLEAGUE, REVIEWER, count_rows, idea_payload, outbox_events
+from intake_testkit import (
+    AUTHOR,
+    COLLEAGUE,
+    REVIEWER,
+    count_rows,
+    idea_payload,
+    outbox_events,
+    seed_units,
+)
 
+from ideapaja_intake.app import service
 from ideapaja_intake.db.models import IdeaAttachment, IdeaSupport
-from ideapaja_runtime.testing import DevKeys, RunningService
+from ideapaja_runtime.testing import DevKeys, RunningService, running_service
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
@@ -90,35 +98,35 @@ async def test_citizens_and_unknown_roles_get_no_public_list(
 
 
 async def test_one_support_per_person_and_withdrawable(
-    org_any_db: RunningService, dev_keys: DevKeys
+    org: RunningService, dev_keys: DevKeys
 ) -> None:
-    idea = await post_idea(org_any_db, dev_keys)
+    idea = await post_idea(org, dev_keys)
     path = f"/ideas/{idea['id']}/support"
     colleague = dev_keys.headers(COLLEAGUE, "employee")
 
-    first = await org_any_db.client.post(path, headers=colleague)
+    first = await org.client.post(path, headers=colleague)
     assert first.status_code == 201 and first.json() == {
         "idea_id": idea["id"], "supported": True, "support_count": 1
     }  # fmt: skip
-    again = await org_any_db.client.post(path, headers=colleague)
+    again = await org.client.post(path, headers=colleague)
     assert again.status_code == 200 and again.json()["support_count"] == 1
-    other = await org_any_db.client.post(path, headers=dev_keys.headers(REVIEWER, "supervisor"))
+    other = await org.client.post(path, headers=dev_keys.headers(REVIEWER, "supervisor"))
     assert other.json()["support_count"] == 2
-    view = await org_any_db.client.get(f"/public/ideas/{idea['id']}", headers=colleague)
+    view = await org.client.get(f"/public/ideas/{idea['id']}", headers=colleague)
     assert view.json()["supported_by_me"] is True and view.json()["support_count"] == 2
 
-    withdrawn = await org_any_db.client.delete(path, headers=colleague)
+    withdrawn = await org.client.delete(path, headers=colleague)
     assert withdrawn.json() == {"idea_id": idea["id"], "supported": False, "support_count": 1}
-    again_withdrawn = await org_any_db.client.delete(path, headers=colleague)
+    again_withdrawn = await org.client.delete(path, headers=colleague)
     assert again_withdrawn.json()["support_count"] == 1
 
-    events = await outbox_events(org_any_db.runtime, "idea.supported")
+    events = await outbox_events(org.runtime, "idea.supported")
     assert [(e["supporter_id"], e["withdrawn"], e["support_count"]) for e in events] == [
         (COLLEAGUE, False, 1),
         (REVIEWER, False, 2),
         (COLLEAGUE, True, 1),
     ]
-    assert await count_rows(org_any_db.runtime, IdeaSupport) == 1
+    assert await count_rows(org.runtime, IdeaSupport) == 1
 
 
 async def test_authors_cannot_support_their_own_idea(
@@ -169,12 +177,12 @@ async def test_comments_and_anonymous_authors_replying(
 
 
 async def test_moderators_hide_comments_with_a_reason(
-    org_any_db: RunningService, dev_keys: DevKeys
+    org: RunningService, dev_keys: DevKeys
 ) -> None:
-    idea = await post_idea(org_any_db, dev_keys)
+    idea = await post_idea(org, dev_keys)
     path = f"/ideas/{idea['id']}/comments"
     comment = (
-        await org_any_db.client.post(
+        await org.client.post(
             path,
             json={"body": "Asiaton kommentti"},
             headers=dev_keys.headers(COLLEAGUE, "employee"),
@@ -183,38 +191,32 @@ async def test_moderators_hide_comments_with_a_reason(
     hide_path = f"{path}/{comment['id']}/hide"
     reason = {"reason": "Ei liity ideaan"}
     assert_problem(
-        await org_any_db.client.post(
-            hide_path, json=reason, headers=dev_keys.headers(AUTHOR, "employee")
-        ),
+        await org.client.post(hide_path, json=reason, headers=dev_keys.headers(AUTHOR, "employee")),
         403,
     )
-    hidden = await org_any_db.client.post(
+    hidden = await org.client.post(
         hide_path, json=reason, headers=dev_keys.headers(REVIEWER, "change_agent")
     )
     assert hidden.status_code == 200, hidden.text
     assert hidden.json()["hidden"] is True and hidden.json()["hidden_reason"] == "Ei liity ideaan"
     # Hiding again changes nothing and emits nothing.
-    await org_any_db.client.post(
+    await org.client.post(
         hide_path, json=reason, headers=dev_keys.headers(REVIEWER, "change_agent")
     )
 
-    others = (
-        await org_any_db.client.get(path, headers=dev_keys.headers(AUTHOR, "employee"))
-    ).json()
+    others = (await org.client.get(path, headers=dev_keys.headers(AUTHOR, "employee"))).json()
     assert (others[0]["hidden"], others[0]["body"], others[0]["hidden_reason"]) == (
         True, None, "Ei liity ideaan"
     )  # fmt: skip
-    writer = (
-        await org_any_db.client.get(path, headers=dev_keys.headers(COLLEAGUE, "employee"))
-    ).json()
+    writer = (await org.client.get(path, headers=dev_keys.headers(COLLEAGUE, "employee"))).json()
     assert writer[0]["body"] == "Asiaton kommentti"
 
-    events = await outbox_events(org_any_db.runtime, "idea.commented")
+    events = await outbox_events(org.runtime, "idea.commented")
     assert [(e["comment_id"], e["hidden"], e["body"]) for e in events] == [
         (comment["id"], False, "Asiaton kommentti"),
         (comment["id"], True, ""),
     ]
-    view = await org_any_db.client.get(
+    view = await org.client.get(
         f"/public/ideas/{idea['id']}", headers=dev_keys.headers(COLLEAGUE, "employee")
     )
     assert view.json()["comment_count"] == 0
@@ -224,11 +226,11 @@ async def test_moderators_hide_comments_with_a_reason(
 
 
 async def test_a_co_author_confirms_after_submission(
-    org_any_db: RunningService, dev_keys: DevKeys
+    org: RunningService, dev_keys: DevKeys
 ) -> None:
-    idea = await post_idea(org_any_db, dev_keys)
+    idea = await post_idea(org, dev_keys)
     base = f"/ideas/{idea['id']}/co-authors"
-    invited = await org_any_db.client.post(
+    invited = await org.client.post(
         base, json={"person_id": COLLEAGUE}, headers=dev_keys.headers(AUTHOR, "employee")
     )
     assert invited.status_code == 201, invited.text
@@ -237,31 +239,29 @@ async def test_a_co_author_confirms_after_submission(
     }  # fmt: skip
     colleague = dev_keys.headers(COLLEAGUE, "employee")
     # The invited person may read the idea to decide.
-    assert (
-        await org_any_db.client.get(f"/ideas/{idea['id']}", headers=colleague)
-    ).status_code == 200
+    assert (await org.client.get(f"/ideas/{idea['id']}", headers=colleague)).status_code == 200
     assert_problem(
-        await org_any_db.client.post(
+        await org.client.post(
             f"{base}/{COLLEAGUE}/confirm", headers=dev_keys.headers(AUTHOR, "employee")
         ),
         403,
     )
-    confirmed = await org_any_db.client.post(f"{base}/{COLLEAGUE}/confirm", headers=colleague)
+    confirmed = await org.client.post(f"{base}/{COLLEAGUE}/confirm", headers=colleague)
     assert confirmed.json() == {
         "idea_id": idea["id"], "person_id": COLLEAGUE, "confirmed": True, "revision": 2
     }  # fmt: skip
-    again = await org_any_db.client.post(f"{base}/{COLLEAGUE}/confirm", headers=colleague)
+    again = await org.client.post(f"{base}/{COLLEAGUE}/confirm", headers=colleague)
     assert again.json()["revision"] == 2
 
-    read = (await org_any_db.client.get(f"/ideas/{idea['id']}", headers=colleague)).json()
+    read = (await org.client.get(f"/ideas/{idea['id']}", headers=colleague)).json()
     assert read["author_ids"] == [AUTHOR, COLLEAGUE] and read["invited_ids"] == []
-    [update] = await outbox_events(org_any_db.runtime, "idea.updated")
+    [update] = await outbox_events(org.runtime, "idea.updated")
     assert (update["revision"], update["edited_by"], update["title"]) == (
         2, COLLEAGUE, idea["title"]
     )  # fmt: skip
     # A confirmed author may edit, and cannot be removed.
     assert_problem(
-        await org_any_db.client.delete(
+        await org.client.delete(
             f"{base}/{COLLEAGUE}", headers=dev_keys.headers(AUTHOR, "employee")
         ),
         409,
@@ -332,40 +332,29 @@ def docx() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(
-    ("name", "data", "declared", "status"),
-    [
-        ("virus.exe", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", "application/octet-stream", 415),
-        ("kuva.png", b"<svg onload=alert(1)>", "image/png", 415),
-        ("sivu.html", b"<html><script>x</script></html>", "text/html", 415),
-        ("tyhja.txt", b"", "text/plain", 422),
-        ("iso.pdf", PDF + b"x" * 2048, "application/pdf", 413),
-    ],
-)
+REFUSED_FILES = [
+    ("virus.exe", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", "application/octet-stream", 415),
+    ("kuva.png", b"<svg onload=alert(1)>", "image/png", 415),
+    ("sivu.html", b"<html><script>x</script></html>", "text/html", 415),
+    ("tyhja.txt", b"", "text/plain", 422),
+    ("iso.pdf", PDF + b"x" * 2048, "application/pdf", 413),
+]
+
+
 async def test_attachments_are_refused_by_content_and_size(
-    settings_for: Any,
-    sqlite_url: str,
-    dev_keys: DevKeys,
-    name: str,
-    data: bytes,
-    declared: str,
-    status: int,
+    settings_for: Any, sqlite_url: str, dev_keys: DevKeys
 ) -> None:
-    from intake_testkit import seed_units
-
-    from ideapaja_intake.app import service
-    from ideapaja_runtime.testing import running_service
-
     settings = settings_for(sqlite_url, attachment_max_bytes=1024, max_body_bytes=70 * 1024)
     async with running_service(service, settings) as running:
         await seed_units(running.runtime)
         idea = await post_idea(running, dev_keys)
-        response = await running.client.post(
-            f"/ideas/{idea['id']}/attachments",
-            files={"file": (name, data, declared)},
-            headers=dev_keys.headers(AUTHOR, "employee"),
-        )
-        assert_problem(response, status)
+        for name, data, declared, status in REFUSED_FILES:
+            response = await running.client.post(
+                f"/ideas/{idea['id']}/attachments",
+                files={"file": (name, data, declared)},
+                headers=dev_keys.headers(AUTHOR, "employee"),
+            )
+            assert_problem(response, status)
         assert await count_rows(running.runtime, IdeaAttachment) == 0
 
 

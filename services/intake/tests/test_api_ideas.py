@@ -6,7 +6,6 @@ import asyncio
 import json
 from typing import Any
 
-import pytest
 from intake_testkit import (
     AUTHOR,
     COLLEAGUE,
@@ -77,10 +76,8 @@ async def test_categories_and_benefit_kinds_have_three_languages(
     }  # fmt: skip
 
 
-async def test_wrong_references_are_named_together(
-    org_any_db: RunningService, dev_keys: DevKeys
-) -> None:
-    response = await org_any_db.client.post(
+async def test_wrong_references_are_named_together(org: RunningService, dev_keys: DevKeys) -> None:
+    response = await org.client.post(
         "/ideas",
         json=idea_payload(
             unit_id="u-olematon",
@@ -95,8 +92,8 @@ async def test_wrong_references_are_named_together(
     assert sorted(fields) == ["category", "co_author_ids", "co_author_ids", "team_unit_id",
                               "unit_id"]  # fmt: skip
     assert "p-9999" in body["detail"]
-    assert await count_rows(org_any_db.runtime, Idea) == 0
-    assert await outbox_rows(org_any_db.runtime) == []
+    assert await count_rows(org.runtime, Idea) == 0
+    assert await outbox_rows(org.runtime) == []
 
 
 async def test_a_team_submits_as_its_unit(org: RunningService, dev_keys: DevKeys) -> None:
@@ -183,14 +180,12 @@ def edit_of(idea: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return body
 
 
-async def test_edits_are_versioned_and_announced(
-    org_any_db: RunningService, dev_keys: DevKeys
-) -> None:
-    idea = await post_idea(org_any_db, dev_keys, anonymous=True)
+async def test_edits_are_versioned_and_announced(org: RunningService, dev_keys: DevKeys) -> None:
+    idea = await post_idea(org, dev_keys, anonymous=True)
     headers = dev_keys.headers(AUTHOR, "employee")
     path = f"/ideas/{idea['id']}"
 
-    edited = await org_any_db.client.put(
+    edited = await org.client.put(
         path, json=edit_of(idea, solution="Avataan myös lauantaisin."), headers=headers
     )
     assert edited.status_code == 200, edited.text
@@ -199,24 +194,24 @@ async def test_edits_are_versioned_and_announced(
     )
 
     # The same edit again changes nothing; an edit of an old revision is a conflict.
-    same = await org_any_db.client.put(path, json=edit_of(edited.json()), headers=headers)
+    same = await org.client.put(path, json=edit_of(edited.json()), headers=headers)
     assert same.json()["revision"] == 2
-    stale = await org_any_db.client.put(path, json=edit_of(idea, title="Vanha"), headers=headers)
+    stale = await org.client.put(path, json=edit_of(idea, title="Vanha"), headers=headers)
     assert assert_problem(stale, 409)["revision"] == 2
 
-    versions = (await org_any_db.client.get(f"{path}/versions", headers=headers)).json()
+    versions = (await org.client.get(f"{path}/versions", headers=headers)).json()
     assert [(v["revision"], v["reason"], v["edited_by"]) for v in versions] == [
         (1, "submitted", AUTHOR),
         (2, "edited", AUTHOR),
     ]
     assert versions[0]["solution"] == idea["solution"]
     # Reviewers see who edited an anonymous idea only by its pseudonym.
-    seen = await org_any_db.client.get(
+    seen = await org.client.get(
         f"{path}/versions", headers=dev_keys.headers(REVIEWER, "change_agent")
     )
     assert {v["edited_by"] for v in seen.json()} == {idea["author_ref"]}
 
-    [update] = await outbox_events(org_any_db.runtime, "idea.updated")
+    [update] = await outbox_events(org.runtime, "idea.updated")
     assert (update["revision"], update["edited_by"]) == (2, idea["author_ref"])
     assert update["solution"] == "Avataan myös lauantaisin."
 
@@ -251,13 +246,13 @@ async def test_only_authors_edit_and_only_while_editable(
 
 
 async def test_same_key_and_body_return_the_first_answer(
-    org_any_db: RunningService, dev_keys: DevKeys
+    org: RunningService, dev_keys: DevKeys
 ) -> None:
     headers = {**dev_keys.headers(AUTHOR, "employee"), "Idempotency-Key": "k-1"}
-    first = await org_any_db.client.post("/ideas", json=idea_payload(), headers=headers)
+    first = await org.client.post("/ideas", json=idea_payload(), headers=headers)
     # The same content, other formatting and field order: the same request.
     reordered = dict(reversed(list(idea_payload().items())))
-    again = await org_any_db.client.post(
+    again = await org.client.post(
         "/ideas",
         content=json.dumps(reordered, indent=2).encode(),
         headers={**headers, "Content-Type": "application/json"},
@@ -266,15 +261,15 @@ async def test_same_key_and_body_return_the_first_answer(
     assert again.json() == first.json()
     assert again.headers["location"] == first.headers["location"]
     assert again.headers["idempotent-replayed"] == "true"
-    assert await count_rows(org_any_db.runtime, Idea) == 1
-    assert len(await outbox_rows(org_any_db.runtime)) == 1
+    assert await count_rows(org.runtime, Idea) == 1
+    assert len(await outbox_rows(org.runtime)) == 1
 
-    changed = await org_any_db.client.post(
+    changed = await org.client.post(
         "/ideas", json=idea_payload(title="Toinen idea"), headers=headers
     )
     body = assert_problem(changed, 422)
     assert body["errors"][0]["field"] == "Idempotency-Key"
-    assert await count_rows(org_any_db.runtime, Idea) == 1
+    assert await count_rows(org.runtime, Idea) == 1
 
 
 async def test_keys_belong_to_their_caller(org: RunningService, dev_keys: DevKeys) -> None:
@@ -301,14 +296,14 @@ async def test_a_refused_request_does_not_use_up_its_key(
     assert fixed.status_code == 201
 
 
-@pytest.mark.parametrize("key", ["", "has space", "x" * 256, "ääkkönen"])
-async def test_malformed_keys_are_refused(org: RunningService, dev_keys: DevKeys, key: str) -> None:
-    response = await org.client.post(
-        "/ideas",
-        json=idea_payload(),
-        headers={**dev_keys.headers(AUTHOR, "employee"), "Idempotency-Key": key.encode()},
-    )
-    assert response.status_code == 422
+async def test_malformed_keys_are_refused(org: RunningService, dev_keys: DevKeys) -> None:
+    for key in ("", "has space", "x" * 256, "ääkkönen"):
+        response = await org.client.post(
+            "/ideas",
+            json=idea_payload(),
+            headers={**dev_keys.headers(AUTHOR, "employee"), "Idempotency-Key": key.encode()},
+        )
+        assert response.status_code == 422, key
     assert await count_rows(org.runtime, Idea) == 0
 
 

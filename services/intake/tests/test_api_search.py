@@ -153,19 +153,17 @@ async def test_similar_ideas_while_typing(org_any_db: RunningService, dev_keys: 
 
 
 async def test_csv_export_for_reporting_roles_without_anonymous_authors(
-    org_any_db: RunningService, dev_keys: DevKeys
+    org: RunningService, dev_keys: DevKeys
 ) -> None:
-    named = await post(
-        org_any_db, dev_keys, title='=HYPERLINK("http://x")', benefit_kinds=["money"]
-    )
-    anonymous = await post(org_any_db, dev_keys, person=COLLEAGUE, anonymous=True)
+    named = await post(org, dev_keys, title='=HYPERLINK("http://x")', benefit_kinds=["money"])
+    anonymous = await post(org, dev_keys, person=COLLEAGUE, anonymous=True)
     for role in ("employee", "change_agent", "committee_member"):
-        refused = await org_any_db.client.get(
+        refused = await org.client.get(
             "/reports/ideas.csv", headers=dev_keys.headers(REVIEWER, role)
         )
         assert refused.status_code == 403
     for role in ("management", "admin", "hr"):
-        response = await org_any_db.client.get(
+        response = await org.client.get(
             "/reports/ideas.csv", headers=dev_keys.headers("p-raportti", role)
         )
         assert response.status_code == 200, response.text
@@ -177,7 +175,7 @@ async def test_csv_export_for_reporting_roles_without_anonymous_authors(
         assert rows[named]["benefit_kinds"] == "money"
         assert rows[anonymous]["author_ids"] == "" and rows[anonymous]["anonymous"] == "true"
         assert COLLEAGUE not in response.text
-    filtered = await org_any_db.client.get(
+    filtered = await org.client.get(
         "/reports/ideas.csv", params={"q": "HYPERLINK"}, headers=dev_keys.headers("p-r", "hr")
     )
     assert [r["id"] for r in csv.DictReader(io.StringIO(filtered.text))] == [named]
