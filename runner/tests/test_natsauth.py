@@ -30,10 +30,11 @@ def test_the_fixed_users_are_the_runtimes() -> None:
         nats_permissions.PAYROLL,
     )
     assert set(natsauth.FIXED_USERS) == set(nats_permissions.RESERVED_USERS)
-    for user in (nats_permissions.ADMIN, HR_ADAPTER, nats_permissions.PAYROLL):
+    # Every user, services included, gets replies on its private inbox only.
+    for user in (nats_permissions.ADMIN, HR_ADAPTER, nats_permissions.PAYROLL, "intake"):
         login = natsauth.Credentials(user, "x", "test")
         assert login.inbox_prefix == nats_permissions.inbox_prefix(user)
-    assert natsauth.Credentials("intake", "x", "test").inbox_prefix is None
+    assert natsauth.Credentials(None, None, "test").inbox_prefix is None
 
 
 def test_passwords_are_made_once_and_kept_private(tmp_path: Path) -> None:

@@ -124,9 +124,8 @@ async def connect(server: SecuredNats, user: str) -> AsyncIterator[Client]:
     async def on_error(exc: Exception) -> None:
         errors.append(str(exc))
 
-    options: dict[str, Any] = {}
-    if user in (ADMIN, HR_ADAPTER, PAYROLL):
-        options["inbox_prefix"] = inbox_prefix(user)
+    # Every user, services too, receives replies on its own private inbox prefix only.
+    options: dict[str, Any] = {"inbox_prefix": inbox_prefix(user)}
     nc = await nats.connect(
         server.url,
         user=user,

@@ -105,9 +105,9 @@ class Credentials:
 
     @property
     def inbox_prefix(self) -> str | None:
-        """The private inbox prefix the permissions give this user (None: the default)."""
+        """The private inbox prefix the permissions give this user (None: no user known)."""
         login = self.login or self.user
-        return f"_INBOX_{login}" if login in FIXED_USERS else None
+        return f"_INBOX_{login}" if login else None  # nats_permissions.inbox_prefix
 
 
 def url_user(nats_url: str) -> str | None:

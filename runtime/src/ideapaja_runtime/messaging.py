@@ -29,6 +29,7 @@ from ideapaja_contracts.streams import dead_letter_subject
 from ideapaja_runtime import inbox, metrics
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.logging import get_logger
+from ideapaja_runtime.nats_permissions import inbox_prefix
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.settings import ServiceSettings
 
@@ -282,6 +283,8 @@ def register_subscription(
             deliver_policy=DeliverPolicy.NEW if sub.new_events_only else DeliverPolicy.ALL,
         ),
         decoder=_raw_body,
+        # Fetched messages arrive on the service's private inbox (NATS permissions allow only it).
+        inbox_prefix=f"{inbox_prefix(processor.service)}.".encode(),
         ack_policy=AckPolicy.MANUAL,
         title=processor.consumer,
         description=f"{processor.service} consumes "

@@ -21,7 +21,8 @@ against a server with exactly these permissions (``tests/security``):
   ``$JS.API.CONSUMER.CREATE.<stream>.<durable>.<filter subject>`` if not, and
   ``$JS.API.CONSUMER.MSG.NEXT.<stream>.<durable>`` for every fetch;
 - ``$JS.ACK.<stream>.>`` for ack, NAK with delay, term (dead-lettered) and in-progress;
-- subscribe ``_INBOX.>`` only: fetched messages and every API/PubAck reply arrive on an inbox. A
+- subscribe ``_INBOX_<service>.>`` only: fetched messages and every API/PubAck reply arrive on
+  the service's private inbox. A
   service never subscribes to an event subject directly; it reads events through its consumers.
 
 A service that owns no aggregate (an extension that only consumes) gets all of the above except
@@ -49,10 +50,8 @@ PAYROLL_CONSUMER = "payroll"
 PAYROLL_SUBJECT = RewardGranted.event_type()
 # Users that are not services; no service may take one of these names.
 RESERVED_USERS = (ADMIN, HR_ADAPTER, PAYROLL)
-# Services use nats-py's default inbox prefix (a subscription to _INBOX.> sees other services'
-# replies, which carry nothing a service cannot read through its own consumers). The operator
-# tools and payroll connect with a private prefix, so no service sees their replies.
-SERVICE_INBOX = "_INBOX"
+# Every user, services included, gets replies on a private inbox prefix (``_INBOX_<user>``), so
+# no one can subscribe to another's API replies or fetched messages.
 
 JS_API = "$JS.API"
 
@@ -60,7 +59,8 @@ Permissions = dict[str, dict[str, list[str]]]
 
 
 def inbox_prefix(user: str) -> str:
-    """The private inbox prefix of a non-service user (pass as nats-py ``inbox_prefix``)."""
+    """The private inbox prefix of ``user`` (nats-py ``inbox_prefix``; FastStream's per
+    subscriber ``inbox_prefix`` is this plus a dot)."""
     return f"_INBOX_{user}"
 
 
@@ -112,7 +112,7 @@ def service_user_permissions(service: str, settings: ServiceSettings) -> Permiss
         *consumer_subjects(lifecycle),
         *consumer_subjects(hr),
     ]
-    return _permissions(publish, [f"{SERVICE_INBOX}.>"])
+    return _permissions(publish, [f"{inbox_prefix(service)}.>"])
 
 
 def hr_adapter_permissions(settings: ServiceSettings) -> Permissions:

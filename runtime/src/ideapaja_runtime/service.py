@@ -29,6 +29,7 @@ from ideapaja_runtime.auth import TokenVerifier
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.logging import configure_logging, get_logger
 from ideapaja_runtime.messaging import ConsumerProcessor, Subscription, register_subscription
+from ideapaja_runtime.nats_permissions import inbox_prefix
 from ideapaja_runtime.outbox import Outbox, OutboxRelay
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, install_problem_handlers, problem_response
 from ideapaja_runtime.settings import ServiceSettings
@@ -102,6 +103,7 @@ class Runtime:
             ack_policy=AckPolicy.MANUAL,
             graceful_timeout=settings.shutdown_timeout_seconds,
             name=f"ideapaja-{spec.name}-consumers",
+            inbox_prefix=inbox_prefix(spec.name),
         )
         self.nc: NatsClient | None = None
         self.relay: OutboxRelay | None = None
@@ -129,6 +131,7 @@ class Runtime:
             password=settings.nats_password,
             name=f"ideapaja-{self.spec.name}",
             max_reconnect_attempts=-1,
+            inbox_prefix=inbox_prefix(self.spec.name),
         )
         js = self.js
         await ensure_streams(js, settings)
