@@ -51,6 +51,8 @@ def test_publish_subjects() -> None:
     assert ownership.publish_subjects("intake") == ["ideapaja.idea.>"]
     assert ownership.publish_subjects("reward") == ["ideapaja.reward.>"]
     assert ownership.publish_subjects("notification") == ["ideapaja.notification.>"]
+    assert ownership.publish_subjects("privacy") == ["ideapaja.privacy.>"]
+    assert ownership.owned_aggregates("privacy") == ["privacy"]
     assert set(ownership.publish_subjects("review")) >= {
         "ideapaja.review.>",
         "ideapaja.experiment.>",

@@ -30,6 +30,8 @@ OWNERS: Mapping[str, str] = MappingProxyType(
         "practice": "review",
         "reward": "reward",
         "notification": "notification",
+        # Erasure of a person (GDPR); its owner may also delete HR records (nats_permissions).
+        "privacy": "privacy",
         "unit": HR_ADAPTER,
         "person": HR_ADAPTER,
     }

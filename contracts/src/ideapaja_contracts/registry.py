@@ -12,6 +12,7 @@ from ideapaja_contracts.events.idea import (
     IdeaWithdrawn,
 )
 from ideapaja_contracts.events.notification import NotificationDelivered, NotificationFailed
+from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.progress import (
     ExperimentCompleted,
     ExperimentStarted,
@@ -69,6 +70,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     RewardGranted,
     NotificationDelivered,
     NotificationFailed,
+    ErasureRequested,
     UnitUpserted,
     PersonUpserted,
     PersonLeft,
