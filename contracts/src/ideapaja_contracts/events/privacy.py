@@ -21,7 +21,7 @@ class ErasureBasis(StrEnum):
 
 
 class ErasureRequested(Event, aggregate="privacy", name="erasure_requested"):
-    """Erase or pseudonymise all that is held on ``person_id``; their ideas stay, anonymised."""
+    """Erase or pseudonymise what is held on ``person_id``; ideas stay, by a former employee."""
 
     erasure_id: Id
     person_id: Id
