@@ -14,13 +14,12 @@ from ideapaja_review import cases as case_ops
 from ideapaja_review import escalation, network, org, rules_store
 from ideapaja_review.api.common import (
     NOT_FOUND,
-    Admin,
-    Anyone,
     PathId,
     now_of,
     settings_of,
     unit_of_work,
 )
+from ideapaja_review.authz import POLICY
 from ideapaja_review.db.models import CommitteeRow, RoutingRuleRow
 from ideapaja_review.domain.rules import DEFAULT_RULE_ID, RoutingRule, rule_for
 from ideapaja_review.schemas.admin import (
@@ -36,14 +35,12 @@ from ideapaja_review.schemas.admin import (
     WorkloadView,
 )
 from ideapaja_review.timeutil import as_utc
-from ideapaja_runtime.auth import Principal, require_roles
+from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
 from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.service import Runtime
 
 router = APIRouter(tags=["administration"])
-
-Overseer = Annotated[Principal, require_roles("admin", "management", "supervisor")]
 
 
 def _view(
@@ -65,8 +62,11 @@ def _view(
     "/routing-rules",
     summary="Routing rules: the built-in rule and every stored rule with its effect",
     response_model=RuleList,
+    **POLICY.route("rules.read"),
 )
-async def list_rules(runtime: RuntimeDep, principal: Overseer) -> RuleList:
+async def list_rules(
+    runtime: RuntimeDep, principal: Annotated[Principal, POLICY.require("rules.read")]
+) -> RuleList:
     base = settings_of(runtime).builtin_rule()
     async with runtime.db.transaction() as session:
         rows = (await session.scalars(select(RoutingRuleRow))).all()
@@ -81,8 +81,13 @@ async def list_rules(runtime: RuntimeDep, principal: Overseer) -> RuleList:
     "/routing-rules/{department_id}",
     summary="The rule in force for a department's ideas (or the city-wide 'default')",
     response_model=RuleView,
+    **POLICY.route("rules.read"),
 )
-async def read_rule(department_id: PathId, runtime: RuntimeDep, principal: Overseer) -> RuleView:
+async def read_rule(
+    department_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("rules.read")],
+) -> RuleView:
     base = settings_of(runtime).builtin_rule()
     async with runtime.db.transaction() as session:
         stored = await rules_store.stored_rules(session)
@@ -94,13 +99,14 @@ async def read_rule(department_id: PathId, runtime: RuntimeDep, principal: Overs
     "/routing-rules/{department_id}",
     summary="Store a department's routing rule (only what differs); 'default' for the city",
     response_model=RuleView,
+    **POLICY.route("rules.write"),
 )
 async def save_rule(
     department_id: PathId,
     body: RoutingRuleBody,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Admin,
+    principal: Annotated[Principal, POLICY.require("rules.write")],
 ) -> RuleView:
     async with unit_of_work(runtime, traceparent) as (session, env):
         if department_id != DEFAULT_RULE_ID and (
@@ -125,8 +131,13 @@ async def save_rule(
     summary="Remove a department's stored rule (the default applies again)",
     status_code=204,
     responses=NOT_FOUND,
+    **POLICY.route("rules.write"),
 )
-async def delete_rule(department_id: PathId, runtime: RuntimeDep, principal: Admin) -> Response:
+async def delete_rule(
+    department_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("rules.write")],
+) -> Response:
     async with runtime.db.transaction() as session:
         deleted = await rules_store.delete_rule(
             session, department_id, actor_id=principal.person_id, now=now_of(runtime)
@@ -140,10 +151,11 @@ async def delete_rule(department_id: PathId, runtime: RuntimeDep, principal: Adm
     "/change-agents",
     summary="The change-agent network: screeners per unit (HR's and assigned) and their workload",
     response_model=NetworkView,
+    **POLICY.route("network.read"),
 )
 async def read_network(
     runtime: RuntimeDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("network.read")],
     unit_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
 ) -> NetworkView:
     now = now_of(runtime)
@@ -172,9 +184,13 @@ async def read_network(
     summary="Assign a change agent (or supervisor) to a unit, besides HR's roles",
     response_model=NetworkView,
     status_code=201,
+    **POLICY.route("network.manage"),
 )
 async def assign_change_agent(
-    body: AssignmentRequest, runtime: RuntimeDep, traceparent: TraceparentDep, principal: Admin
+    body: AssignmentRequest,
+    runtime: RuntimeDep,
+    traceparent: TraceparentDep,
+    principal: Annotated[Principal, POLICY.require("network.manage")],
 ) -> NetworkView:
     async with unit_of_work(runtime, traceparent) as (session, env):
         if not await org.unit_exists(session, body.unit_id):
@@ -198,9 +214,13 @@ async def assign_change_agent(
     summary="Remove an admin's assignment (HR's roles are HR's)",
     status_code=204,
     responses=NOT_FOUND,
+    **POLICY.route("network.manage"),
 )
 async def unassign_change_agent(
-    unit_id: PathId, person_id: PathId, runtime: RuntimeDep, principal: Admin
+    unit_id: PathId,
+    person_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("network.manage")],
 ) -> Response:
     async with runtime.db.transaction() as session:
         removed = await network.unassign(
@@ -219,8 +239,11 @@ async def unassign_change_agent(
     "/workload",
     summary="Open and overdue cases per reviewer, busiest first",
     response_model=list[ReviewerWorkload],
+    **POLICY.route("workload.read"),
 )
-async def read_workload(runtime: RuntimeDep, principal: Overseer) -> list[ReviewerWorkload]:
+async def read_workload(
+    runtime: RuntimeDep, principal: Annotated[Principal, POLICY.require("workload.read")]
+) -> list[ReviewerWorkload]:
     async with runtime.db.transaction() as session:
         loads = await network.workloads(session, now_of(runtime))
     ordered = sorted(loads.items(), key=lambda item: (-item[1].open_cases, item[0]))
@@ -237,8 +260,11 @@ async def read_workload(runtime: RuntimeDep, principal: Overseer) -> list[Review
     "/deadlines/sweep",
     summary="Escalate every overdue step now (the periodic sweep does this on its own)",
     response_model=SweepResult,
+    **POLICY.route("deadlines.sweep"),
 )
-async def run_sweep(runtime: RuntimeDep, principal: Admin) -> SweepResult:
+async def run_sweep(
+    runtime: RuntimeDep, principal: Annotated[Principal, POLICY.require("deadlines.sweep")]
+) -> SweepResult:
     escalated = await run_deadline_sweep(runtime)
     return SweepResult(escalated=len(escalated), case_ids=[e.case_id for e in escalated])
 

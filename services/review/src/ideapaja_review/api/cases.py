@@ -13,15 +13,15 @@ from ideapaja_review.api.common import (
     MAX_OFFSET,
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
-    Anyone,
     PathId,
-    Reviewer,
     actor_of,
     now_of,
     problems,
+    require_worklist,
     unit_of_work,
 )
 from ideapaja_review.api.views import experiment_view, implementation_view, practice_view
+from ideapaja_review.authz import POLICY
 from ideapaja_review.domain import access
 from ideapaja_review.domain.lifecycle import CaseState
 from ideapaja_review.schemas.cases import (
@@ -44,6 +44,7 @@ from ideapaja_review.schemas.progress import (
     ProgressBody,
 )
 from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.authz import Scope, forbidden_object
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
 from ideapaja_runtime.problems import Problem
 
@@ -54,10 +55,11 @@ router = APIRouter(prefix="/cases", tags=["cases"])
     "",
     summary="The caller's work list: cases they review (every case for admins)",
     response_model=CasePage,
+    **POLICY.route("cases.list"),
 )
 async def list_cases(
     runtime: RuntimeDep,
-    principal: Reviewer,
+    principal: Annotated[Principal, POLICY.require("cases.list")],
     state: CaseState | None = None,
     routed: Annotated[bool | None, Query(description="Only (un)routed cases")] = None,
     overdue: Annotated[
@@ -69,7 +71,9 @@ async def list_cases(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CasePage:
-    reviewer_id = None if access.ADMIN in principal.roles else principal.person_id
+    await require_worklist(runtime, principal)
+    everyone = POLICY["cases.list"].scope_for(principal) is Scope.ANY
+    reviewer_id = None if everyone else principal.person_id
     now = now_of(runtime)
     async with runtime.db.transaction() as session:
         records, total = await cases.list_cases(
@@ -92,10 +96,14 @@ async def list_cases(
     summary="The current case of an idea (the latest round), with its history",
     response_model=CaseDetail,
     responses=NOT_FOUND,
+    **POLICY.route("cases.read"),
 )
 async def read_case_by_idea(
-    idea_id: PathId, runtime: RuntimeDep, principal: Reviewer
+    idea_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("cases.read")],
 ) -> CaseDetail:
+    await require_worklist(runtime, principal)
     async with runtime.db.transaction() as session:
         record = await _visible_case(session, principal, idea_id=idea_id)
     return CaseDetail.of(record, now_of(runtime))
@@ -106,8 +114,14 @@ async def read_case_by_idea(
     summary="One case, with the idea as submitted and its history",
     response_model=CaseDetail,
     responses=NOT_FOUND,
+    **POLICY.route("cases.read"),
 )
-async def read_case(case_id: PathId, runtime: RuntimeDep, principal: Reviewer) -> CaseDetail:
+async def read_case(
+    case_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("cases.read")],
+) -> CaseDetail:
+    await require_worklist(runtime, principal)
     async with runtime.db.transaction() as session:
         record = await _visible_case(session, principal, case_id=case_id)
     return CaseDetail.of(record, now_of(runtime))
@@ -118,14 +132,16 @@ async def read_case(case_id: PathId, runtime: RuntimeDep, principal: Reviewer) -
     summary="Screening: accept the idea for review (committee ideas go onto its agenda)",
     response_model=CaseDetail,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("cases.screen"),
 )
 async def accept_for_review(
     case_id: PathId,
     body: NoteRequest,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Reviewer,
+    principal: Annotated[Principal, POLICY.require("cases.screen")],
 ) -> CaseDetail:
+    await require_worklist(runtime, principal)
     with problems():
         async with unit_of_work(runtime, traceparent) as (session, env):
             record = await cases.accept_for_review(
@@ -140,14 +156,16 @@ async def accept_for_review(
     "forwarded)",
     response_model=CaseDetail,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("cases.decide"),
 )
 async def decide_case(
     case_id: PathId,
     body: DecisionRequest,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Reviewer,
+    principal: Annotated[Principal, POLICY.require("cases.decide")],
 ) -> CaseDetail:
+    await require_worklist(runtime, principal)
     with problems():
         async with unit_of_work(runtime, traceparent) as (session, env):
             record = await cases.decide(
@@ -169,14 +187,16 @@ async def decide_case(
     summary="Reopen a decision (once per case, shared with the authors' appeal)",
     response_model=CaseDetail,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("cases.reopen"),
 )
 async def reopen_case(
     case_id: PathId,
     body: ReasonRequest,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Reviewer,
+    principal: Annotated[Principal, POLICY.require("cases.reopen")],
 ) -> CaseDetail:
+    await require_worklist(runtime, principal)
     with problems():
         async with unit_of_work(runtime, traceparent) as (session, env):
             record = await cases.reopen(session, case_id, actor_of(principal), body.reason, env)
@@ -192,13 +212,14 @@ async def reopen_case(
     response_model=ExperimentView,
     status_code=201,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("experiments.run"),
 )
 async def start_experiment(
     case_id: PathId,
     body: ExperimentCreate,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("experiments.run")],
 ) -> ExperimentView:
     with problems("Experiment"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -222,6 +243,7 @@ async def start_experiment(
     summary="Record an experiment's results and outcome (scale, adjust or stop) with its lesson",
     response_model=ExperimentView,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("experiments.run"),
 )
 async def complete_experiment(
     case_id: PathId,
@@ -229,7 +251,7 @@ async def complete_experiment(
     body: ExperimentCompletion,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("experiments.run")],
 ) -> ExperimentView:
     with problems("Experiment"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -254,13 +276,14 @@ async def complete_experiment(
     response_model=ImplementationView,
     status_code=201,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("implementation.start"),
 )
 async def start_implementation(
     case_id: PathId,
     body: ImplementationCreate,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("implementation.start")],
 ) -> ImplementationView:
     with problems("Implementation"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -282,9 +305,12 @@ async def start_implementation(
     summary="An idea's implementation: owner, milestones, progress (any employee)",
     response_model=ImplementationView,
     responses=NOT_FOUND,
+    **POLICY.route("implementation.read"),
 )
 async def read_implementation(
-    case_id: PathId, runtime: RuntimeDep, principal: Anyone
+    case_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("implementation.read")],
 ) -> ImplementationView:
     with problems("Implementation"):
         async with runtime.db.transaction() as session:
@@ -297,13 +323,14 @@ async def read_implementation(
     summary="Report implementation progress (owner or reviewers): percent, milestones done",
     response_model=ImplementationView,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("implementation.report"),
 )
 async def record_progress(
     case_id: PathId,
     body: ProgressBody,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("implementation.report")],
 ) -> ImplementationView:
     with problems("Implementation"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -325,13 +352,14 @@ async def record_progress(
     summary="Complete the implementation with its realised benefit (triggers reward rules)",
     response_model=ImplementationView,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("implementation.report"),
 )
 async def complete_implementation(
     case_id: PathId,
     body: CompletionBody,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("implementation.report")],
 ) -> ImplementationView:
     with problems("Implementation"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -352,13 +380,14 @@ async def complete_implementation(
     response_model=PracticeView,
     status_code=201,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("practices.publish"),
 )
 async def publish_practice(
     case_id: PathId,
     body: PracticeCreate,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("practices.publish")],
 ) -> PracticeView:
     with problems("Practice"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -391,4 +420,4 @@ async def _visible_case(
         session, committee_id
     ):
         return record
-    raise Problem(403, "Forbidden", "You are not a reviewer of this case.")
+    raise forbidden_object("You are not a reviewer of this case.")

@@ -14,15 +14,13 @@ from ideapaja_review.api.common import (
     CONFLICT,
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
-    Admin,
-    Anyone,
     PathId,
     actor_of,
     problems,
     unit_of_work,
 )
+from ideapaja_review.authz import POLICY
 from ideapaja_review.db.models import CommitteeRow, MeetingRow
-from ideapaja_review.domain import access
 from ideapaja_review.domain.committee import weighted_score
 from ideapaja_review.domain.minutes import as_dict, to_csv, to_markdown
 from ideapaja_review.schemas.committees import (
@@ -47,13 +45,11 @@ from ideapaja_review.schemas.committees import (
 )
 from ideapaja_review.timeutil import as_utc
 from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.authz import Scope, forbidden_object
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
 from ideapaja_runtime.problems import Problem
 
 router = APIRouter(tags=["committees"])
-
-# Who may read a committee's meetings besides its members.
-READERS = frozenset({access.ADMIN, "management"})
 
 
 async def _committee_view(session: AsyncSession, committee: CommitteeRow) -> CommitteeView:
@@ -95,11 +91,13 @@ async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingVi
 
 
 async def _may_read(session: AsyncSession, committee_id: str, principal: Principal) -> None:
-    if READERS.intersection(principal.roles):
+    """Admins and management read every committee's meetings; others only their own
+    committee's (also for the minutes of a meeting not closed yet)."""
+    if POLICY["committees.meetings.read"].scope_for(principal) is Scope.ANY:
         return
     if principal.person_id in await committee_roster.member_roles(session, committee_id):
         return
-    raise Problem(403, "Forbidden", "Only the committee's members (and admins) see this.")
+    raise forbidden_object("Only the committee's members (and admins, management) see this.")
 
 
 # --- Committees -------------------------------------------------------------------------------
@@ -111,9 +109,13 @@ async def _may_read(session: AsyncSession, committee_id: str, principal: Princip
     response_model=CommitteeView,
     status_code=201,
     responses=CONFLICT,
+    **POLICY.route("committees.create"),
 )
 async def create_committee(
-    body: CommitteeCreate, runtime: RuntimeDep, traceparent: TraceparentDep, principal: Admin
+    body: CommitteeCreate,
+    runtime: RuntimeDep,
+    traceparent: TraceparentDep,
+    principal: Annotated[Principal, POLICY.require("committees.create")],
 ) -> CommitteeView:
     with problems("Committee"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -131,9 +133,14 @@ async def create_committee(
 
 
 @router.get(
-    "/committees", summary="Every committee with its members", response_model=list[CommitteeView]
+    "/committees",
+    summary="Every committee with its members",
+    response_model=list[CommitteeView],
+    **POLICY.route("committees.read"),
 )
-async def list_committees(runtime: RuntimeDep, principal: Anyone) -> list[CommitteeView]:
+async def list_committees(
+    runtime: RuntimeDep, principal: Annotated[Principal, POLICY.require("committees.read")]
+) -> list[CommitteeView]:
     async with runtime.db.transaction() as session:
         return [
             await _committee_view(session, c) for c in await committees.list_committees(session)
@@ -145,9 +152,12 @@ async def list_committees(runtime: RuntimeDep, principal: Anyone) -> list[Commit
     summary="A committee: members, roles, rubric, quorum",
     response_model=CommitteeView,
     responses=NOT_FOUND,
+    **POLICY.route("committees.read"),
 )
 async def read_committee(
-    committee_id: PathId, runtime: RuntimeDep, principal: Anyone
+    committee_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("committees.read")],
 ) -> CommitteeView:
     with problems("Committee"):
         async with runtime.db.transaction() as session:
@@ -161,13 +171,14 @@ async def read_committee(
     summary="Change a committee (admin), or its rubric (its chair)",
     response_model=CommitteeView,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("committees.update"),
 )
 async def update_committee(
     committee_id: PathId,
     body: CommitteeUpdate,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("committees.update")],
 ) -> CommitteeView:
     with problems("Committee"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -190,6 +201,7 @@ async def update_committee(
     summary="Add a member or change their role (chair, secretary, member) (admin)",
     response_model=CommitteeView,
     responses=NOT_FOUND,
+    **POLICY.route("committees.members"),
 )
 async def set_member(
     committee_id: PathId,
@@ -197,7 +209,7 @@ async def set_member(
     body: MemberBody,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Admin,
+    principal: Annotated[Principal, POLICY.require("committees.members")],
 ) -> CommitteeView:
     with problems("Committee"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -215,13 +227,14 @@ async def set_member(
     summary="Remove a member (admin)",
     status_code=204,
     responses=NOT_FOUND,
+    **POLICY.route("committees.members"),
 )
 async def remove_member(
     committee_id: PathId,
     person_id: PathId,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Admin,
+    principal: Annotated[Principal, POLICY.require("committees.members")],
 ) -> Response:
     async with unit_of_work(runtime, traceparent) as (session, env):
         removed = await committees.remove_member(
@@ -242,13 +255,14 @@ async def remove_member(
     response_model=MeetingView,
     status_code=201,
     responses=NOT_FOUND,
+    **POLICY.route("committees.meetings.organise"),
 )
 async def create_meeting(
     committee_id: PathId,
     body: MeetingCreate,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
 ) -> MeetingView:
     with problems("Committee"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -270,14 +284,19 @@ async def create_meeting(
     summary="A committee's meetings (members, admins, management)",
     response_model=list[MeetingView],
     responses=NOT_FOUND,
+    **POLICY.route("committees.meetings.read"),
 )
 async def list_meetings(
-    committee_id: PathId, runtime: RuntimeDep, principal: Anyone
+    committee_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("committees.meetings.read")],
 ) -> list[MeetingView]:
     with problems("Committee"):
         async with runtime.db.transaction() as session:
-            await _may_read(session, committee_id, principal)
+            # An unknown committee is a 404 for everyone (committees are public); the
+            # membership check is on the committee found.
             meetings = await committees.list_meetings(session, committee_id)
+            await _may_read(session, committee_id, principal)
             views = [await _meeting_view(session, m) for m in meetings]
     return views
 
@@ -287,8 +306,13 @@ async def list_meetings(
     summary="A meeting with its agenda (members, admins, management)",
     response_model=MeetingView,
     responses=NOT_FOUND,
+    **POLICY.route("committees.meetings.read"),
 )
-async def read_meeting(meeting_id: PathId, runtime: RuntimeDep, principal: Anyone) -> MeetingView:
+async def read_meeting(
+    meeting_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("committees.meetings.read")],
+) -> MeetingView:
     with problems("Meeting"):
         async with runtime.db.transaction() as session:
             meeting = await committees.get_meeting(session, meeting_id)
@@ -302,13 +326,14 @@ async def read_meeting(meeting_id: PathId, runtime: RuntimeDep, principal: Anyon
     summary="Add a case in review to the agenda (chair, secretary, admin)",
     response_model=MeetingView,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("committees.meetings.organise"),
 )
 async def add_item(
     meeting_id: PathId,
     body: AgendaAddBody,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
 ) -> MeetingView:
     with problems("Meeting"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -324,13 +349,14 @@ async def add_item(
     summary="Record who is present (chair, secretary, admin)",
     response_model=MeetingView,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("committees.meetings.organise"),
 )
 async def set_attendance(
     meeting_id: PathId,
     body: AttendanceBody,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
 ) -> MeetingView:
     with problems("Meeting"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -348,6 +374,7 @@ async def set_attendance(
     response_model=ConflictView,
     status_code=201,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("committees.conflicts"),
 )
 async def record_conflict(
     meeting_id: PathId,
@@ -355,7 +382,7 @@ async def record_conflict(
     body: ConflictBody,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("committees.conflicts")],
 ) -> ConflictView:
     with problems("Agenda item"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -379,6 +406,7 @@ async def record_conflict(
     "a conflict of interest)",
     response_model=ScoreView,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("committees.score"),
 )
 async def score_item(
     meeting_id: PathId,
@@ -386,7 +414,7 @@ async def score_item(
     body: ScoreBody,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("committees.score")],
 ) -> ScoreView:
     with problems("Agenda item"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -414,9 +442,13 @@ async def score_item(
     summary="An item's evaluation: scores, conflicts, weighted mean, quorum",
     response_model=EvaluationView,
     responses=NOT_FOUND,
+    **POLICY.route("committees.meetings.read"),
 )
 async def read_evaluation(
-    meeting_id: PathId, case_id: PathId, runtime: RuntimeDep, principal: Anyone
+    meeting_id: PathId,
+    case_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("committees.meetings.read")],
 ) -> EvaluationView:
     with problems("Agenda item"):
         async with runtime.db.transaction() as session:
@@ -472,6 +504,7 @@ def _evaluation_view(found: committees.ItemEvaluation) -> EvaluationView:
     summary="Record the committee's decision with its rationale (chair; needs quorum)",
     response_model=EvaluationView,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("committees.decide"),
 )
 async def decide_item(
     meeting_id: PathId,
@@ -479,7 +512,7 @@ async def decide_item(
     body: ItemDecisionRequest,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("committees.decide")],
 ) -> EvaluationView:
     with problems("Agenda item"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -503,6 +536,7 @@ async def decide_item(
     summary="Defer an item to a later meeting (chair, secretary, admin)",
     response_model=MeetingView,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("committees.meetings.organise"),
 )
 async def defer_item(
     meeting_id: PathId,
@@ -510,7 +544,7 @@ async def defer_item(
     body: DeferBody,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
 ) -> MeetingView:
     with problems("Agenda item"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -526,9 +560,13 @@ async def defer_item(
     summary="Close the meeting: minutes become final and are published",
     response_model=MeetingView,
     responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("committees.meetings.organise"),
 )
 async def close_meeting(
-    meeting_id: PathId, runtime: RuntimeDep, traceparent: TraceparentDep, principal: Anyone
+    meeting_id: PathId,
+    runtime: RuntimeDep,
+    traceparent: TraceparentDep,
+    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
 ) -> MeetingView:
     with problems("Meeting"):
         async with unit_of_work(runtime, traceparent) as (session, env):
@@ -555,11 +593,12 @@ MINUTES_TYPES = {
         200: {"description": "The minutes", "content": {t: {} for t in MINUTES_TYPES.values()}},
         **NOT_FOUND,
     },
+    **POLICY.route("committees.minutes"),
 )
 async def read_minutes(
     meeting_id: PathId,
     runtime: RuntimeDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("committees.minutes")],
     format: Annotated[Literal["json", "markdown", "csv"], Query()] = "json",
     lang: Annotated[Literal["fi", "sv", "en"], Query()] = "fi",
 ) -> Response:

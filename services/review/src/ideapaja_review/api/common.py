@@ -1,5 +1,6 @@
-"""What every route shares: the caller gates, the use-case environment, and turning the use
-cases' exceptions into problem+json (404, 403, 409 with the allowed actions, 422)."""
+"""What every route shares: the work-list gate, the use-case environment, and turning the use
+cases' exceptions into problem+json (404, 403 with reason "object", 409 with the allowed
+actions, 422). Role checks are the policy table's (``ideapaja_review.authz``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Path
+from fastapi import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts import Event
@@ -18,8 +19,8 @@ from ideapaja_review.clock import clock_of
 from ideapaja_review.domain import access
 from ideapaja_review.domain.lifecycle import IllegalTransition
 from ideapaja_review.settings import ReviewSettings
-from ideapaja_runtime.auth import CurrentPrincipal, Principal, require_roles
-from ideapaja_runtime.deps import RuntimeDep
+from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.authz import forbidden_object
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
 from ideapaja_runtime.service import Runtime
 
@@ -33,22 +34,19 @@ CONFLICT: Responses = {409: PROBLEM_SCHEMA}
 NOT_FOUND_OR_CONFLICT: Responses = {404: PROBLEM_SCHEMA, 409: PROBLEM_SCHEMA}
 
 
-async def reviewer(principal: CurrentPrincipal, runtime: RuntimeDep) -> Principal:
-    """Callers with a review work list: a reviewing role in the token, or assigned as a change
-    agent or supervisor by an admin (which the identity provider does not know about)."""
+async def require_worklist(runtime: Runtime, principal: Principal) -> None:
+    """Object rule before any case is read: the caller has a review work list at all — a
+    reviewing role in the token, or assigned as a change agent or supervisor by an admin (which
+    the identity provider does not know about)."""
     if principal.has_any(*access.WORKLIST_ROLES):
-        return principal
+        return
     async with runtime.db.transaction() as session:
         if await network.is_assigned(session, principal.person_id):
-            return principal
-    raise Problem(
-        403, "Forbidden", f"This needs one of the roles: {', '.join(access.WORKLIST_ROLES)}"
+            return
+    raise forbidden_object(
+        "You review no cases: this needs one of the roles "
+        f"{', '.join(access.WORKLIST_ROLES)} or an assignment in the change-agent network."
     )
-
-
-Reviewer = Annotated[Principal, Depends(reviewer)]
-Admin = Annotated[Principal, require_roles(access.ADMIN)]
-Anyone = CurrentPrincipal
 
 
 def now_of(runtime: Runtime) -> datetime:
@@ -96,7 +94,8 @@ def problems(what: str = "Case") -> Iterator[None]:
     except (progress.NotFound, committees.NotFound) as exc:
         raise Problem(404, f"{what} not found", str(exc)) from exc
     except cases.NotAllowed as exc:
-        raise Problem(403, "Forbidden", str(exc)) from exc
+        # The role may do this, but not on this case, committee or practice.
+        raise forbidden_object(str(exc)) from exc
     except IllegalTransition as exc:
         raise Problem(
             409,

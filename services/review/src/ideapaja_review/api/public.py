@@ -12,13 +12,13 @@ from ideapaja_review import progress
 from ideapaja_review.api.common import (
     MAX_OFFSET,
     NOT_FOUND,
-    Anyone,
     PathId,
     actor_of,
     problems,
     unit_of_work,
 )
 from ideapaja_review.api.views import experiment_view, practice_view
+from ideapaja_review.authz import POLICY
 from ideapaja_review.schemas.progress import (
     AdoptionBody,
     ExperimentPage,
@@ -26,6 +26,7 @@ from ideapaja_review.schemas.progress import (
     PracticePage,
     PracticeView,
 )
+from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
 
 router = APIRouter(tags=["open results"])
@@ -37,10 +38,11 @@ IdQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
     "/experiments",
     summary="Experiments and their results, open to every employee",
     response_model=ExperimentPage,
+    **POLICY.route("experiments.read"),
 )
 async def list_experiments(
     runtime: RuntimeDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("experiments.read")],
     status: Literal["running", "completed"] | None = None,
     outcome: ExperimentOutcome | None = None,
     unit_id: Annotated[
@@ -70,9 +72,12 @@ async def list_experiments(
     summary="One experiment: hypothesis, measure, baseline, period, results, lesson",
     response_model=ExperimentView,
     responses=NOT_FOUND,
+    **POLICY.route("experiments.read"),
 )
 async def read_experiment(
-    experiment_id: PathId, runtime: RuntimeDep, principal: Anyone
+    experiment_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("experiments.read")],
 ) -> ExperimentView:
     with problems("Experiment"):
         async with runtime.db.transaction() as session:
@@ -84,10 +89,11 @@ async def read_experiment(
     "/practices",
     summary="Good practices, newest first, with the units that adopted them",
     response_model=PracticePage,
+    **POLICY.route("practices.read"),
 )
 async def list_practices(
     runtime: RuntimeDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("practices.read")],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PracticePage:
@@ -103,9 +109,12 @@ async def list_practices(
     summary="One good practice with its adoptions",
     response_model=PracticeView,
     responses=NOT_FOUND,
+    **POLICY.route("practices.read"),
 )
 async def read_practice(
-    practice_id: PathId, runtime: RuntimeDep, principal: Anyone
+    practice_id: PathId,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("practices.read")],
 ) -> PracticeView:
     with problems("Practice"):
         async with runtime.db.transaction() as session:
@@ -120,6 +129,7 @@ async def read_practice(
     response_model=PracticeView,
     status_code=201,
     responses={**NOT_FOUND, 200: {"description": "Already reported; nothing changed"}},
+    **POLICY.route("practices.adopt"),
 )
 async def adopt_practice(
     practice_id: PathId,
@@ -127,7 +137,7 @@ async def adopt_practice(
     response: Response,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-    principal: Anyone,
+    principal: Annotated[Principal, POLICY.require("practices.adopt")],
 ) -> PracticeView:
     with problems("Practice"):
         async with unit_of_work(runtime, traceparent) as (session, env):
