@@ -245,7 +245,9 @@ async def test_network_lists_hr_and_assigned_change_agents_with_workload(
     )
     ok(decided)
 
-    kirjasto = ok(await client.get("/change-agents?unit_id=u-kirjasto", headers=as_("p-x")))
+    kirjasto = ok(
+        await client.get("/change-agents?unit_id=u-kirjasto", headers=as_("p-x", "employee"))
+    )
     by_person = {m["person_id"]: m for m in kirjasto["members"]}
     assert set(by_person) == {"p-ca-kirjasto", "p-sup-kirjasto"}
     assert by_person["p-ca-kirjasto"]["sources"] == ["hr"]

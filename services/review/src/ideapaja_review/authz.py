@@ -71,7 +71,7 @@ POLICY = Policy(
         ),
         allow(
             "experiments.read",
-            AUTHENTICATED,
+            STAFF,
             "Read experiments and their results (open to everyone signed in)",
         ),
         allow(
@@ -90,7 +90,7 @@ POLICY = Policy(
         ),
         allow(
             "implementation.read",
-            AUTHENTICATED,
+            STAFF,
             "Read an idea's implementation (open to everyone signed in)",
         ),
         allow(
@@ -102,7 +102,7 @@ POLICY = Policy(
         ),
         allow(
             "practices.read",
-            AUTHENTICATED,
+            STAFF,
             "Read good practices and their adoptions (open to everyone signed in)",
         ),
         allow(
@@ -136,7 +136,7 @@ POLICY = Policy(
         allow("committees.create", ADMIN_ONLY, "Create a committee"),
         allow(
             "committees.read",
-            AUTHENTICATED,
+            STAFF,
             "Read committees, their members and rubric (open to everyone signed in)",
         ),
         allow(
@@ -181,7 +181,7 @@ POLICY = Policy(
         ),
         allow(
             "committees.minutes",
-            AUTHENTICATED,
+            STAFF,
             "Read a meeting's minutes (everyone signed in once it is closed; before that its "
             "committee's members, management and admins)",
         ),
@@ -190,7 +190,7 @@ POLICY = Policy(
         allow("rules.write", ADMIN_ONLY, "Store or remove a department's routing rule"),
         allow(
             "network.read",
-            AUTHENTICATED,
+            STAFF,
             "Read the change-agent network and its workload (open to everyone signed in)",
         ),
         allow("network.manage", ADMIN_ONLY, "Assign a change agent or supervisor, or unassign"),
