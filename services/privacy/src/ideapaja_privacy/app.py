@@ -1,0 +1,38 @@
+"""The privacy service: erasure of people (on request, or after the retention period once they
+left), deletion of their HR records, access reports of everything held on a person, and the audit
+log of both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ideapaja_privacy.api import router
+from ideapaja_privacy.handlers import subscriptions as hr_subscriptions
+from ideapaja_privacy.settings import PrivacySettings
+from ideapaja_privacy.sweeper import start_sweeper, stop_sweeper
+from ideapaja_runtime.messaging import Subscription
+from ideapaja_runtime.service import Runtime, ServiceSpec
+
+
+def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
+    return hr_subscriptions()
+
+
+service = ServiceSpec(
+    name="privacy",
+    title="Privacy",
+    default_port=8005,
+    settings_class=PrivacySettings,
+    routers=[router],
+    subscriptions=subscriptions,
+    migrations=Path(__file__).parent / "db" / "migrations",
+    # The retention sweep runs beside the consumers (sweeper.py).
+    on_start=start_sweeper,
+    on_stop=stop_sweeper,
+    tags=(
+        {"name": "erasures", "description": "Erasing a person everywhere (GDPR)"},
+        {"name": "access reports", "description": "Everything held on a person"},
+        {"name": "audit", "description": "Who requested erasures and viewed reports"},
+    ),
+)

@@ -1,0 +1,31 @@
+"""Who may do what in the privacy service: the one table every route uses (see runtime authz)."""
+
+from __future__ import annotations
+
+from ideapaja_runtime.authz import AUTHENTICATED, Policy, Role, Scope, allow
+
+POLICY = Policy(
+    "privacy",
+    [
+        allow(
+            "erasures.request",
+            {Role.HR, Role.ADMIN},
+            "Request the erasure of a person's personal data in every service (and HR stream)",
+        ),
+        allow(
+            "erasures.read",
+            {Role.HR, Role.ADMIN},
+            "Read erasures, and a person's erasure and retention status",
+        ),
+        allow(
+            "report.read",
+            AUTHENTICATED,
+            "Read the access report: everything every service holds on a person (people read "
+            "their own; HR and admins anyone's). Every view is audited",
+            default_scope=Scope.OWN,
+            hr=Scope.ANY,
+            admin=Scope.ANY,
+        ),
+        allow("audit.read", {Role.ADMIN}, "Read the privacy audit log"),
+    ],
+)

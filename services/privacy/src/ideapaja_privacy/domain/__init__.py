@@ -1,0 +1,1 @@
+"""Pure rules of the privacy service: retention dates, erasure identities, access reports."""

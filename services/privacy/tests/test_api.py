@@ -1,0 +1,244 @@
+"""The HTTP API on a real NATS: erasure requests (event, HR record deleted, idempotent),
+their status, access reports gathered from other services, the audit log, and who may do what."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from privacy_testkit import privacy_settings, upserted
+
+from ideapaja_contracts.events.privacy import ErasureRequested
+from ideapaja_privacy.app import service
+from ideapaja_privacy.domain.erasure import erasure_id
+from ideapaja_privacy.peers import PEER_TRANSPORTS
+from ideapaja_runtime.testing import (
+    DevKeys,
+    RunningService,
+    eventually,
+    free_port,
+    publish_event,
+    running_service,
+    stream_messages,
+)
+
+HR_STREAM, LIFECYCLE = "IDEAPAJA_HR", "IDEAPAJA"
+ERASURE = ErasureRequested.event_type()
+
+
+@pytest.fixture
+async def privacy(
+    nats_url: str, sqlite_url: str, dev_keys: DevKeys
+) -> AsyncIterator[RunningService]:
+    settings = privacy_settings(
+        nats_url=nats_url, database_url=sqlite_url, auth_public_key=dev_keys.public_pem
+    )
+    async with running_service(service, settings) as running:
+        yield running
+
+
+def hr(dev_keys: DevKeys) -> dict[str, str]:
+    return dev_keys.headers("p-hr", "hr")
+
+
+async def _erasures_in_stream(js: Any) -> list[dict[str, Any]]:
+    return [json.loads(m.data) for m in await stream_messages(js, LIFECYCLE, ERASURE)]
+
+
+async def test_requesting_an_erasure(privacy: RunningService, dev_keys: DevKeys, js: Any) -> None:
+    await publish_event(js, upserted("p-1003"))
+    await publish_event(js, upserted("p-1004", display_name="Mikko Mäki"))
+    client = privacy.client
+
+    response = await client.post(
+        "/erasures",
+        headers=hr(dev_keys),
+        json={"person_id": "p-1003", "reason": "Tietosuojapyyntö TS-2025-014"},
+    )
+    assert response.status_code == 201, response.text
+    erasure = response.json()
+    assert erasure["erasure_id"] == erasure_id("p-1003", 1)
+    assert (erasure["basis"], erasure["requested_by"], erasure["round"]) == ("request", "p-hr", 1)
+    # The HR record went with the request; the colleague's stays.
+    assert erasure["hr_record_deleted_at"] is not None
+    assert await stream_messages(js, HR_STREAM, "hr.person.p-1003") == []
+    assert len(await stream_messages(js, HR_STREAM, "hr.person.p-1004")) == 1
+
+    # ErasureRequested reaches the stream once, with the erasure id as its event id.
+    [event] = await eventually(lambda: _erasures_in_stream(js))
+    assert event["person_id"] == "p-1003" and event["basis"] == "request"
+    [message] = await stream_messages(js, LIFECYCLE, ERASURE)
+    assert message.headers["ce-id"] == erasure["erasure_id"]
+
+    again = await client.post(
+        "/erasures", headers=dev_keys.headers("p-admin", "admin"),
+        json={"person_id": "p-1003", "reason": "uudestaan"},
+    )  # fmt: skip
+    assert again.status_code == 200 and again.json() == erasure
+
+    listed = await client.get("/erasures", headers=hr(dev_keys))
+    assert listed.status_code == 200 and listed.json() == [erasure]
+    status = (await client.get("/erasures/p-1003", headers=hr(dev_keys))).json()
+    assert status["erasure"] == erasure and status["earlier_erasures"] == []
+    unknown = await client.get("/erasures/p-nobody", headers=hr(dev_keys))
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+
+    async def one_more_event() -> bool:
+        return len(await _erasures_in_stream(js)) == 1
+
+    assert await eventually(one_more_event)
+
+
+async def test_retention_status_after_leaving(
+    privacy: RunningService, dev_keys: DevKeys, js: Any
+) -> None:
+    from ideapaja_contracts.events.hr import PersonLeft
+
+    await publish_event(js, PersonLeft(person_id="p-7", left_on="2024-06-30"))
+
+    async def status() -> Any:
+        response = await privacy.client.get("/erasures/p-7", headers=hr(dev_keys))
+        return response.json() if response.status_code == 200 else None
+
+    found = await eventually(status)
+    assert found["erasure"] is None
+    assert found["retention"] == {
+        "in_service": False,
+        "left_on": "2024-06-30",
+        "erase_on": "2025-06-30",
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"person_id": "p-1", "reason": "x" * 201},
+        {"person_id": "p-1", "reason": "ok"},
+        {"person_id": "p.1", "reason": "pyyntö"},
+        {"person_id": "p-1"},
+        {"person_id": "p-1", "reason": "pyyntö", "basis": "retention"},
+    ],
+)
+async def test_requests_are_validated(
+    privacy: RunningService, dev_keys: DevKeys, body: dict[str, Any]
+) -> None:
+    response = await privacy.client.post("/erasures", headers=hr(dev_keys), json=body)
+    assert response.status_code == 422, response.text
+
+
+async def test_who_may_do_what(privacy: RunningService, dev_keys: DevKeys) -> None:
+    client = privacy.client
+    body = {"person_id": "p-1003", "reason": "pyyntö"}
+    for role in ("employee", "change_agent", "supervisor", "management", "reward_approver"):
+        headers = dev_keys.headers("p-1", role)
+        for method, path in (("POST", "/erasures"), ("GET", "/erasures"), ("GET", "/audit")):
+            response = await client.request(method, path, headers=headers, json=body)
+            assert response.status_code == 403, (role, path)
+            assert response.json()["reason"] == "role"
+        other = await client.get("/persons/p-1003/report", headers=headers)
+        assert other.status_code == 403 and other.json()["reason"] == "object"
+        own = await client.get("/persons/p-1/report", headers=headers)
+        assert own.status_code == 200
+    hr_only = await client.get("/audit", headers=hr(dev_keys))
+    assert hr_only.status_code == 403
+    assert (await client.get("/erasures")).status_code == 401
+
+
+def _peer(name: str, holds: dict[str, Any]) -> FastAPI:
+    """A stand-in service with a privacy report that echoes how it was asked."""
+    app = FastAPI()
+
+    @app.get("/privacy/persons/{person_id}")
+    async def report(person_id: str, request: Request) -> dict[str, Any]:
+        return {
+            "service": name,
+            "person_id": person_id,
+            "authorization": request.headers.get("authorization"),
+            **holds,
+        }
+
+    return app
+
+
+async def test_the_access_report_gathers_every_service(
+    nats_url: str, sqlite_url: str, dev_keys: DevKeys
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    settings = privacy_settings(
+        nats_url=nats_url,
+        database_url=sqlite_url,
+        auth_public_key=dev_keys.public_pem,
+        peer_urls={
+            "reward": "http://reward.test",
+            "notification": "http://notification.test/",
+            "intake": "http://intake.test",  # no privacy report (yet)
+            "review": closed,  # down
+            "privacy": "http://itself.test",  # itself: not asked over HTTP
+        },
+        peer_timeout_seconds=2,
+    )
+    async with running_service(service, settings) as privacy:
+        privacy.runtime.extras[PEER_TRANSPORTS] = {
+            "http://reward.test": httpx.ASGITransport(_peer("reward", {"ledger": [5, 50]})),
+            "http://notification.test": httpx.ASGITransport(
+                _peer("notification", {"contact": {"email": "x@example.fi"}})
+            ),
+            "http://intake.test": httpx.ASGITransport(FastAPI()),
+        }
+        own = dev_keys.headers("p-1003", "employee")
+        response = await privacy.client.get("/persons/p-1003/report", headers=own)
+        assert response.status_code == 200, response.text
+        report = response.json()
+        sections = {s["service"]: s for s in report["services"]}
+        assert [s["service"] for s in report["services"]] == [
+            "privacy", "intake", "notification", "review", "reward",
+        ]  # fmt: skip
+        assert report["complete"] is False
+        assert sections["reward"]["status"] == "ok"
+        assert sections["reward"]["data"]["ledger"] == [5, 50]
+        # The caller's own token went along, so each service applied its own rules.
+        assert sections["reward"]["data"]["authorization"] == own["Authorization"]
+        assert sections["notification"]["data"]["contact"] == {"email": "x@example.fi"}
+        assert sections["intake"]["status"] == "no_report"
+        assert sections["review"]["status"] == "unavailable"
+        assert "ConnectError" in sections["review"]["detail"]
+        assert sections["privacy"]["data"] == {"retention": None, "erasures": [], "audit": []}
+
+        # Viewing is audited: who, whose, when and how complete.
+        admin = dev_keys.headers("p-admin", "admin")
+        await privacy.client.get("/persons/p-1003/report", headers=admin)
+        entries = (await privacy.client.get("/audit?person_id=p-1003", headers=admin)).json()
+        assert [(e["actor_id"], e["action"]) for e in entries] == [
+            ("p-admin", "report.viewed"),
+            ("p-1003", "report.viewed"),
+        ]
+        assert entries[1]["details"]["services"]["intake"] == "no_report"
+        # The person sees who viewed their data in their next report.
+        again = (await privacy.client.get("/persons/p-1003/report", headers=own)).json()
+        assert [a["actor_id"] for a in again["services"][0]["data"]["audit"]] == [
+            "p-admin",
+            "p-1003",
+        ]
+
+
+async def test_a_restart_keeps_the_erasure_and_emits_nothing_twice(
+    nats_url: str, sqlite_url: str, dev_keys: DevKeys, js: Any
+) -> None:
+    settings = privacy_settings(
+        nats_url=nats_url, database_url=sqlite_url, auth_public_key=dev_keys.public_pem
+    )
+    body = {"person_id": "p-1003", "reason": "pyyntö TS-1"}
+    async with running_service(service, settings) as privacy:
+        first = await privacy.client.post("/erasures", headers=hr(dev_keys), json=body)
+        assert first.status_code == 201
+    async with running_service(service, settings) as privacy:
+        again = await privacy.client.post("/erasures", headers=hr(dev_keys), json=body)
+        assert again.status_code == 200
+        assert again.json()["erasure_id"] == first.json()["erasure_id"]
+        await eventually(lambda: _erasures_in_stream(js))
+    assert len(await _erasures_in_stream(js)) == 1
