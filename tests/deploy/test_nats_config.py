@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from ideapaja_runner import deploy_users
-from ideapaja_runtime.nats_permissions import password_env
+from ideapaja_runtime.nats_permissions import inbox_prefix, password_env
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.streams import ensure_streams
 from ideapaja_runtime.testing import free_port, nats_server_binary
@@ -240,6 +240,8 @@ async def test_compose_nats_users_are_limited(compose_nats: tuple[int, int]) -> 
         user="reward",
         password=PASSWORDS[password_env("reward")],
         error_cb=on_error,
+        # Replies reach a service on its private inbox only.
+        inbox_prefix=inbox_prefix("reward"),
     )
     try:
         js = nc.jetstream()

@@ -26,7 +26,9 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
 from ideapaja_contracts import encode
+from ideapaja_contracts.events.hr import PersonUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
+from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.ownership import HR_ADAPTER, owner
 from ideapaja_contracts.registry import ALL_EVENTS
@@ -43,6 +45,7 @@ from ideapaja_runtime.service import ENTRY_POINT_GROUP, load_service
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.streams import ensure_streams
 from ideapaja_runtime.testing import (
+    DevKeys,
     eventually,
     fast_test_settings,
     free_port,
@@ -58,6 +61,8 @@ LIFECYCLE, HR, DLQ = SETTINGS.lifecycle_stream, SETTINGS.hr_stream, SETTINGS.dea
 EXTENSION = "goodpractice"
 SERVICES = sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
 PUBLISHERS = [*SERVICES, EXTENSION, HR_ADAPTER, PAYROLL]
+# The one service that may delete HR records (erasing a person): the owner of the erasure events.
+ERASER = owner(ErasureRequested.aggregate)
 VIOLATION = re.compile(r'"\$G/user:([\w-]+)" - (Publish|Subscription) Violation - (.*)')
 
 
@@ -378,4 +383,89 @@ async def test_the_reward_service_runs_under_its_own_user(
             [letter] = letters
             assert letter.subject.startswith("deadletter.reward.") and letter.data == b"not json"
     assert secured_nats.violations("reward") == []
+    assert secured_nats.violations() == []
+
+
+# --- erasure: deleting a person's HR record ----------------------------------------------------
+
+
+async def _purge_request(client: Client, stream: str, subject: str) -> None:
+    await client.nc.request(
+        f"$JS.API.STREAM.PURGE.{stream}", json.dumps({"filter": subject}).encode(), timeout=0.3
+    )
+
+
+@pytest.mark.skipif(ERASER not in SERVICES, reason="the privacy service is not installed")
+async def test_only_the_privacy_service_deletes_hr_records(secured_nats: SecuredNats) -> None:
+    await _streams(secured_nats)
+    async with connect(secured_nats, HR_ADAPTER) as hr:
+        for person_id in ("p-1", "p-2"):
+            await hr.js.publish(f"hr.person.{person_id}", b"{}", stream=HR)
+    refused = [user for user in PUBLISHERS if user != ERASER]
+    assert refused and ERASER == "privacy"
+    for user in refused:
+        async with connect(secured_nats, user) as client:
+            with pytest.raises(nats.errors.TimeoutError):
+                await _purge_request(client, HR, "hr.person.p-1")
+            assert await client.denied(f'publish to "$JS.API.STREAM.PURGE.{HR}"'), user
+    async with connect(secured_nats, ERASER) as privacy:
+        assert await privacy.js.purge_stream(HR, subject="hr.person.p-1")
+        # Only the HR stream, and nothing but purging it.
+        for api in (
+            f"$JS.API.STREAM.PURGE.{LIFECYCLE}",
+            f"$JS.API.STREAM.PURGE.{DLQ}",
+            f"$JS.API.STREAM.DELETE.{HR}",
+            f"$JS.API.STREAM.MSG.DELETE.{HR}",
+            f"$JS.API.STREAM.UPDATE.{HR}",
+        ):
+            with pytest.raises(nats.errors.TimeoutError):
+                await privacy.nc.request(api, b"{}", timeout=0.3)
+            assert await privacy.denied(f'publish to "{api}"'), api
+        await privacy.nc.publish("hr.person.p-3", b"{}")
+        await privacy.nc.flush()
+        assert await privacy.denied('publish to "hr.person.p-3"')
+    async with connect(secured_nats, ADMIN) as admin:
+        left = [m.subject for m in await stream_messages(admin.js, HR)]
+    assert left == ["hr.person.p-2"]
+
+
+@pytest.mark.skipif(ERASER not in SERVICES, reason="the privacy service is not installed")
+async def test_the_privacy_service_erases_under_its_own_user(
+    secured_nats: SecuredNats, sqlite_url: str, dev_keys: DevKeys
+) -> None:
+    """An erasure request end to end with the privacy user's permissions: the event published
+    through the outbox, the person's HR record deleted, the HR consumer, and nothing refused."""
+    spec = load_service(ERASER)
+    settings = spec.settings_class.model_validate(
+        fast_test_settings(
+            nats_url=secured_nats.url,
+            database_url=sqlite_url,
+            nats_user=ERASER,
+            nats_password=secured_nats.passwords[ERASER],
+            auth_public_key=dev_keys.public_pem,
+        )
+    )
+    person = PersonUpserted(
+        person_id="p-1003",
+        unit_id="u-kirjasto",
+        display_name="Leena Korhonen",
+        email="leena.korhonen@kuusijarvi.example",
+    )
+    async with running_service(spec, settings) as privacy:
+        message = encode(person, source="/hr")
+        async with connect(secured_nats, HR_ADAPTER) as hr:
+            await hr.js.publish(message.subject, message.body, headers=message.headers, stream=HR)
+        response = await privacy.client.post(
+            "/erasures",
+            headers=dev_keys.headers("p-hr", "hr"),
+            json={"person_id": "p-1003", "reason": "Tietosuojapyyntö TS-1"},
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["hr_record_deleted_at"] is not None
+        async with connect(secured_nats, ADMIN) as admin:
+            assert await stream_messages(admin.js, HR, "hr.person.p-1003") == []
+            erasure = ErasureRequested.event_type()
+            [event] = await eventually(lambda: stream_messages(admin.js, LIFECYCLE, erasure))
+            assert json.loads(event.data)["person_id"] == "p-1003"
+    assert secured_nats.violations(ERASER) == []
     assert secured_nats.violations() == []

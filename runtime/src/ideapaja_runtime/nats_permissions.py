@@ -28,6 +28,11 @@ against a server with exactly these permissions (``tests/security``):
 A service that owns no aggregate (an extension that only consumes) gets all of the above except
 event subjects: it can read the streams through its own consumers and dead-letter, nothing more.
 
+The owner of the erasure events (``ErasureRequested``, the ``privacy`` service) may also purge the
+HR stream (``$JS.API.STREAM.PURGE.<hr stream>``): erasing a person deletes their record subject
+``hr.person.<id>``. The purge request's subject filter travels in its body, which permissions
+cannot see, so this user could purge the whole HR stream; no other user may purge anything.
+
 Consumer names are ``<service>-<subscription>``. NATS wildcards match whole tokens, so the consumer
 subjects are limited per stream, not per service: a service could in principle read through, or
 ack, another service's consumer. It cannot publish anything but its own events.
@@ -39,8 +44,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.reward import RewardGranted
-from ideapaja_contracts.ownership import HR_ADAPTER, publish_subjects
+from ideapaja_contracts.ownership import HR_ADAPTER, owned_aggregates, publish_subjects
 from ideapaja_runtime.settings import ServiceSettings
 
 ADMIN = "admin"
@@ -87,6 +93,14 @@ def consumer_subjects(stream: str, consumer: str = "*") -> list[str]:
     ]
 
 
+def erasure_subjects(service: str, settings: ServiceSettings) -> list[str]:
+    """What erasing a person takes besides publishing ``ErasureRequested``: deleting their HR
+    record subject from the HR stream (only for the owner of the erasure events)."""
+    if ErasureRequested.aggregate not in owned_aggregates(service):
+        return []
+    return [f"{JS_API}.STREAM.PURGE.{settings.hr_stream}"]
+
+
 def _permissions(publish: Iterable[str], subscribe: Iterable[str]) -> Permissions:
     return {
         "publish": {"allow": list(dict.fromkeys(publish))},
@@ -111,6 +125,7 @@ def service_user_permissions(service: str, settings: ServiceSettings) -> Permiss
         *stream_setup_subjects(settings),
         *consumer_subjects(lifecycle),
         *consumer_subjects(hr),
+        *erasure_subjects(service, settings),
     ]
     return _permissions(publish, [f"{inbox_prefix(service)}.>"])
 
