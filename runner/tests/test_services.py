@@ -70,6 +70,33 @@ def test_service_environment(tmp_path: Path) -> None:
     assert settings.database_url.endswith(f"{tmp_path}/x.db")
 
 
+def test_every_service_learns_where_the_others_are(tmp_path: Path) -> None:
+    """PEER_URLS: every started service's base URL by name, given to every service (no service
+    is named by the runner); a service without the setting ignores it."""
+    state = StateDir.at(tmp_path)
+
+    def run(name: str, port: int, host: str = "127.0.0.1") -> services.ServiceRun:
+        spec = ServiceSpec(name=name, title=name, default_port=port, settings_class=IntakeLike)
+        settings = services.service_settings(
+            database_url=state.database_url(name), nats_url="nats://127.0.0.1:4223", host=host,
+            port=port, public_key_file=str(state.public_key), smtp_host="127.0.0.1",
+            smtp_port=1025, log_level="INFO", issuer="ideapaja-dev", audience="ideapaja",
+        )  # fmt: skip
+        return services.ServiceRun(spec=spec, host=host, port=port, settings=settings)
+
+    runs = services.with_peer_urls([run("alpha", 9101), run("beta", 9102, host="0.0.0.0")])
+    expected = {"alpha": "http://127.0.0.1:9101", "beta": "http://127.0.0.1:9102"}
+    for one in runs:
+        assert json.loads(one.settings["PEER_URLS"]) == expected
+        assert one.settings["HTTP_PORT"] == str(one.port), "the other settings stay"
+    env = runs[0].environment({})
+    assert json.loads(env["IDEAPAJA_SOMETHING_PEER_URLS"]) == expected
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        assert IntakeLike().http_port == 9101  # a settings class without peer_urls ignores it
+
+
 def test_discover_only_and_skip() -> None:
     assert services.discover(only=[]) == {}
     with pytest.raises(services.ServiceSelectionError, match="unknown service"):

@@ -8,12 +8,15 @@ are loaded one by one so a broken service is reported by name instead of hiding 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
+
+from ideapaja_runner.ports import connect_host
 
 if TYPE_CHECKING:  # importing the runtime's service module takes seconds; only when needed
     from ideapaja_runtime.service import ServiceSpec
@@ -85,6 +88,11 @@ class ServiceRun:
         return self.spec.name
 
     @property
+    def base_url(self) -> str:
+        """Where the other services reach this one (loopback when bound to every interface)."""
+        return f"http://{connect_host(self.host)}:{self.port}"
+
+    @property
     def argv(self) -> list[str]:
         return [sys.executable, "-m", "ideapaja_runtime.serve", self.spec.name]
 
@@ -121,3 +129,15 @@ def service_settings(
         "SMTP_HOST": smtp_host,
         "SMTP_PORT": str(smtp_port),
     }
+
+
+def with_peer_urls(runs: Iterable[ServiceRun]) -> list[ServiceRun]:
+    """Give every service ``PEER_URLS``: the base URL of each service started, by name (JSON).
+
+    A service that calls the others (e.g. for a report on everything held on a person) reads it
+    from its own prefix (``IDEAPAJA_<SVC>_PEER_URLS``); the others ignore it. No service is named
+    here: whatever is installed and started is a peer.
+    """
+    runs = list(runs)
+    peers = json.dumps({run.name: run.base_url for run in runs}, sort_keys=True)
+    return [replace(run, settings={**run.settings, "PEER_URLS": peers}) for run in runs]

@@ -42,6 +42,7 @@ from ideapaja_runner.services import (
     ServiceSelectionError,
     discover,
     service_settings,
+    with_peer_urls,
 )
 from ideapaja_runner.state import StateDir
 
@@ -187,6 +188,8 @@ class Supervisor:
                 )
             )
         check_ports(claims)
+        # Each service learns where the others are (e.g. privacy's access report asks them all).
+        self.runs = with_peer_urls(self.runs)
 
     # -- running -----------------------------------------------------------------------------
 
