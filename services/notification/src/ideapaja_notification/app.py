@@ -8,9 +8,10 @@ from pathlib import Path
 from ideapaja_contracts import Event
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated
+from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.review import ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted
-from ideapaja_notification import handlers
+from ideapaja_notification import handlers, privacy, privacy_api
 from ideapaja_notification.api import router
 from ideapaja_notification.sender import sender_for, start_sender, stop_sender
 from ideapaja_notification.settings import NotificationSettings
@@ -50,6 +51,8 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
             {RewardGranted: _then_wake_sender(handlers.on_reward_granted, runtime)},
             new_events_only=True,
         ),
+        # GDPR: blank the person's contact and messages, stop their mail.
+        Subscription("privacy-erasures", {ErasureRequested: privacy.on_erasure_requested}),
     ]
 
 
@@ -58,7 +61,7 @@ service = ServiceSpec(
     title="Notification",
     default_port=8004,
     settings_class=NotificationSettings,
-    routers=[router],
+    routers=[router, privacy_api.router],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     # The delivery sender runs beside the consumers; see sender.py for why it is not inline.
@@ -67,5 +70,6 @@ service = ServiceSpec(
     tags=(
         {"name": "notifications", "description": "A person's own notifications"},
         {"name": "operations", "description": "Deliveries for operators"},
+        {"name": "privacy", "description": "What is held on a person (GDPR)"},
     ),
 )

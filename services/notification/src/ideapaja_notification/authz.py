@@ -15,5 +15,14 @@ POLICY = Policy(
         ),
         allow("deliveries.read", {Role.ADMIN}, "Read deliveries by status (operators)"),
         allow("deliveries.retry", {Role.ADMIN}, "Queue a failed delivery again (operators)"),
+        allow(
+            "privacy.report",
+            AUTHENTICATED,
+            "Read everything held on a person (GDPR access report): their own, or anyone's for "
+            "HR and admins",
+            default_scope=Scope.OWN,
+            hr=Scope.ANY,
+            admin=Scope.ANY,
+        ),
     ],
 )

@@ -102,8 +102,10 @@ async def deliveries_by_status(
 
 
 class NotRequeueable(Exception):
-    def __init__(self, status: DeliveryStatus) -> None:
-        super().__init__(f"the delivery is {status.value}; only failed deliveries can be retried")
+    def __init__(self, status: DeliveryStatus, reason: str | None = None) -> None:
+        super().__init__(
+            reason or f"the delivery is {status.value}; only failed deliveries can be retried"
+        )
         self.status = status
 
 
@@ -119,6 +121,8 @@ async def requeue(session: AsyncSession, delivery_id_: str) -> Delivery | None:
     if not can_requeue(status):
         raise NotRequeueable(status)
     contact = await session.get(Contact, delivery.person_id)
+    if contact is not None and contact.erased_at is not None:
+        raise NotRequeueable(status, "the recipient's personal data was erased")
     if contact is not None and contact.left_on is None:
         delivery.address = contact.email
     delivery.status = DeliveryStatus.PENDING.value

@@ -22,6 +22,7 @@ from ideapaja_notification.domain.notices import (
     reward_notice,
 )
 from ideapaja_notification.domain.templates import language_or_default
+from ideapaja_notification.privacy import is_erased_before
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext, RetryLater
 
@@ -33,14 +34,18 @@ log = get_logger(__name__)
 
 async def on_person_upserted(event: PersonUpserted, ctx: HandlerContext) -> None:
     contact = await ctx.session.get(Contact, event.person_id)
+    if contact is not None and is_erased_before(contact, ctx.envelope.time):
+        log.info("person_upserted_before_erasure_ignored", person_id=event.person_id)
+        return
     if contact is None:
         contact = Contact(person_id=event.person_id)
         ctx.session.add(contact)
     contact.display_name = event.display_name
     contact.email = str(event.email)
     contact.language = language_or_default(event.language)
-    # HR sends a person again when they return to the city's service.
+    # HR sends a person again when they return to the city's service (also after an erasure).
     contact.left_on = None
+    contact.erased_at = None
     contact.updated_at = utcnow()
 
 
@@ -136,7 +141,8 @@ async def _recipients(ctx: HandlerContext, person_ids: list[str]) -> dict[str, R
             display_name=c.display_name,
             email=c.email,
             language=c.language,
-            left=c.left_on is not None,
+            # Nobody writes to people who left, nor to people whose data was erased.
+            left=c.left_on is not None or c.erased_at is not None,
         )
         for c in contacts
     }

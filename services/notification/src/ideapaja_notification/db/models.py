@@ -2,7 +2,7 @@
 
 ``contacts`` is the only place in Ideapaja that holds people's e-mail addresses (from HR).
 ``deliveries`` keeps the rendered message and address so a retry sends exactly what was decided
-when the event arrived; erasing a person must blank those columns too.
+when the event arrived; erasing a person blanks those columns too (privacy.py).
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ class Contact(NotificationBase):
     language: Mapped[str] = mapped_column(String(2))
     # Set by PersonLeft: the row stays (erasure comes after retention), mails stop.
     left_on: Mapped[str | None] = mapped_column(String(200), default=None)
+    # Set by ErasureRequested (its event time): name, e-mail and language are blank, no mail goes
+    # out, and an HR record older than the erasure (a late delivery) does not bring them back.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -1,0 +1,178 @@
+"""GDPR: erasing a person (``ErasureRequested``) and reporting what is held on them.
+
+Erasure, in the handler's transaction: the contact keeps only the person id and the erasure time
+(name, e-mail and language blank); every delivery to the person loses its address, rendered
+subject and text (and the address from any SMTP error); deliveries still pending are failed, so
+no mail goes out after the erasure. What stays is opaque: that a notification of a template was
+sent to the person id at a time, which NotificationDelivered already told the event stream.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+from sqlalchemy import String, cast, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_contracts.events.privacy import ErasureRequested
+from ideapaja_notification.db.models import Contact, Delivery, Idea
+from ideapaja_notification.deliveries import as_utc, utcnow
+from ideapaja_notification.domain.deliveries import DeliveryStatus
+from ideapaja_runtime.logging import get_logger
+from ideapaja_runtime.messaging import HandlerContext
+
+log = get_logger(__name__)
+
+ERASED = "[erased]"
+CANCELLED_BY_ERASURE = "not sent: the recipient's personal data was erased"
+
+
+async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> None:
+    erased_at = ctx.envelope.time
+    now = utcnow()
+    contact = await ctx.session.get(Contact, event.person_id)
+    email = contact.email if contact is not None else ""
+    if contact is None:
+        # Remembered anyway, so an HR record from before the erasure cannot create it later.
+        contact = Contact(person_id=event.person_id)
+        ctx.session.add(contact)
+    contact.display_name = ""
+    contact.email = ""
+    contact.language = ""
+    contact.erased_at = erased_at
+    contact.updated_at = now
+
+    rows = await ctx.session.scalars(select(Delivery).where(Delivery.person_id == event.person_id))
+    cancelled = 0
+    for delivery in rows.all():
+        if delivery.status == DeliveryStatus.PENDING.value:
+            delivery.status = DeliveryStatus.FAILED.value
+            delivery.failed_at = now
+            delivery.last_error = CANCELLED_BY_ERASURE
+            # A sender holding the claim can no longer record it as sent.
+            delivery.claim_token = None
+            delivery.lease_expires_at = None
+            cancelled += 1
+        elif delivery.last_error:
+            delivery.last_error = _scrub(delivery.last_error, (email, delivery.address))
+        delivery.address = ""
+        delivery.subject = ""
+        delivery.body = ""
+    log.info("person_erased", person_id=event.person_id, deliveries_cancelled=cancelled)
+
+
+def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, ERASED)
+    return text
+
+
+def is_erased_before(contact: Contact, hr_time: datetime) -> bool:
+    """An HR record sent before the person's erasure (delivered late) must not restore them;
+    one sent after it (re-hired) does."""
+    return contact.erased_at is not None and hr_time <= _aware(contact.erased_at)
+
+
+def _aware(moment: datetime) -> datetime:
+    aware = as_utc(moment)
+    assert aware is not None
+    return aware
+
+
+class ContactData(BaseModel):
+    display_name: str
+    email: str
+    language: str
+    left_on: str | None
+    erased_at: datetime | None
+    updated_at: datetime
+
+
+class DeliveryData(BaseModel):
+    id: str
+    template: str
+    channel: str
+    status: str
+    language: str
+    address: str = Field(description="Where it was (or is to be) sent; blank once erased")
+    subject: str
+    body: str
+    attempts: int
+    last_error: str | None
+    cause_event_id: str
+    cause_event_type: str
+    created_at: datetime
+    sent_at: datetime | None
+    failed_at: datetime | None
+
+
+class IdeaData(BaseModel):
+    idea_id: str
+    title: str
+    language: str
+
+
+class PersonData(BaseModel):
+    """Everything the notification service holds on one person."""
+
+    person_id: str
+    contact: ContactData | None = Field(description="Name, e-mail and language from HR")
+    deliveries: list[DeliveryData] = Field(description="Every message to the person, oldest first")
+    ideas_authored: list[IdeaData] = Field(description="Ideas known here with them as an author")
+
+
+async def person_report(session: AsyncSession, person_id: str) -> PersonData:
+    contact = await session.get(Contact, person_id)
+    deliveries = (
+        await session.scalars(
+            select(Delivery)
+            .where(Delivery.person_id == person_id)
+            .order_by(Delivery.created_at, Delivery.id)
+        )
+    ).all()
+    # Ideas they wrote (for naming them in decision notices): JSON lists, matched as text first.
+    candidates = await session.scalars(
+        select(Idea).where(cast(Idea.author_ids, String).contains(f'"{person_id}"'))
+    )
+    ideas = [idea for idea in candidates.all() if person_id in idea.author_ids]
+    return PersonData(
+        person_id=person_id,
+        contact=(
+            ContactData(
+                display_name=contact.display_name,
+                email=contact.email,
+                language=contact.language,
+                left_on=contact.left_on,
+                erased_at=as_utc(contact.erased_at),
+                updated_at=_aware(contact.updated_at),
+            )
+            if contact is not None
+            else None
+        ),
+        deliveries=[
+            DeliveryData(
+                id=d.id,
+                template=d.template,
+                channel=d.channel,
+                status=d.status,
+                language=d.language,
+                address=d.address,
+                subject=d.subject,
+                body=d.body,
+                attempts=d.attempts,
+                last_error=d.last_error,
+                cause_event_id=d.cause_event_id,
+                cause_event_type=d.cause_event_type,
+                created_at=_aware(d.created_at),
+                sent_at=as_utc(d.sent_at),
+                failed_at=as_utc(d.failed_at),
+            )
+            for d in deliveries
+        ],
+        ideas_authored=[
+            IdeaData(idea_id=idea.idea_id, title=idea.title, language=idea.language)
+            for idea in ideas
+        ],
+    )

@@ -1,0 +1,215 @@
+"""GDPR: erasing a person (contact and messages blanked, mail stopped, late HR records kept out)
+and the report of everything held on a person."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from notification_testkit import (
+    MailServer,
+    decided,
+    deliveries,
+    granted,
+    handle,
+    person,
+    publish,
+    service_settings,
+    submitted,
+)
+from sqlalchemy import update
+
+from ideapaja_contracts import encode
+from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
+from ideapaja_notification import handlers, privacy
+from ideapaja_notification.app import service
+from ideapaja_notification.db.models import Contact, Delivery
+from ideapaja_notification.deliveries import NotRequeueable, requeue
+from ideapaja_runtime.db import Database
+from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
+
+NAME, EMAIL = "Ulla Poistettava", "ulla.poistettava@kuusijarvi.example"
+ERASED_AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def erasure(person_id: str = "p-1") -> ErasureRequested:
+    return ErasureRequested(
+        erasure_id=f"er-{person_id}",
+        person_id=person_id,
+        requested_by="p-hr",
+        reason="Tietosuojapyyntö TS-1",
+        basis=ErasureBasis.REQUEST,
+    )
+
+
+async def _erase(db: Database, person_id: str = "p-1", at: datetime = ERASED_AT) -> None:
+    event = erasure(person_id)
+    envelope = encode(event, source="/ideapaja/privacy", time=at).envelope
+    await handle(db, privacy.on_erasure_requested, event, envelope)
+
+
+async def _upsert_at(db: Database, at: datetime, name: str = NAME) -> None:
+    event = person("p-1", name=name, email=EMAIL)
+    envelope = encode(event, source="/hr", time=at).envelope
+    await handle(db, handlers.on_person_upserted, event, envelope)
+
+
+async def _contact(db: Database, person_id: str = "p-1") -> Contact | None:
+    async with db.transaction() as session:
+        return await session.get(Contact, person_id)
+
+
+async def _with_mail(db: Database) -> None:
+    """p-1 has a sent decision notice, a pending reward notice and a failed one naming the
+    address; p-2 (a co-author) has one too."""
+    await _upsert_at(db, ERASED_AT - timedelta(days=30))
+    await handle(db, handlers.on_person_upserted, person("p-2", email="p2@vaasa.example"))
+    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1", "p-2"]))
+    await handle(db, handlers.on_review_decided, decided("i-1"))
+    await handle(db, handlers.on_reward_granted, granted("i-1", "p-1"))
+    await handle(db, handlers.on_reward_granted, granted("i-1", "p-1", points=5))
+    rows = [r for r in await deliveries(db) if r.person_id == "p-1"]
+    assert len(rows) == 3 and all(r.address == EMAIL and NAME in r.body for r in rows)
+    async with db.transaction() as session:
+        for row, (status, error) in zip(
+            rows,
+            [("sent", None), ("failed", f"550 5.1.1 <{EMAIL}>: no such user"), ("pending", None)],
+            strict=True,
+        ):
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id == row.id)
+                .values(status=status, last_error=error)
+            )
+
+
+def _holds(rows: list[Delivery], contact: Contact | None, text: str) -> bool:
+    values = [str(v) for r in rows for v in vars(r).values()]
+    if contact is not None:
+        values += [str(v) for v in vars(contact).values()]
+    return any(text in v for v in values)
+
+
+async def test_erasure_blanks_the_contact_and_messages_and_stops_mail(
+    notification_db: Database,
+) -> None:
+    db = notification_db
+    await _with_mail(db)
+    await _erase(db)
+
+    contact = await _contact(db)
+    assert contact is not None
+    assert (contact.display_name, contact.email, contact.language) == ("", "", "")
+    assert contact.erased_at is not None
+    mine = [r for r in await deliveries(db) if r.person_id == "p-1"]
+    assert not _holds(mine, contact, NAME) and not _holds(mine, contact, EMAIL)
+    assert all((r.address, r.subject, r.body) == ("", "", "") for r in mine)
+    by_status = sorted((r.status, r.last_error) for r in mine)
+    assert by_status == [
+        ("failed", "550 5.1.1 <[erased]>: no such user"),
+        ("failed", privacy.CANCELLED_BY_ERASURE),
+        ("sent", None),
+    ]
+    # The co-author's message is untouched.
+    [other] = [r for r in await deliveries(db) if r.person_id == "p-2"]
+    assert other.address == "p2@vaasa.example" and other.body
+
+    # No mail to them afterwards: a new decision skips them (no waiting, no dead letter).
+    await handle(db, handlers.on_idea_submitted, submitted("i-2", authors=["p-1"]))
+    await handle(db, handlers.on_review_decided, decided("i-2"))
+    after = [r for r in await deliveries(db) if r.person_id == "p-1"]
+    assert sorted(r.id for r in after) == sorted(r.id for r in mine)
+    assert len(await deliveries(db)) == 4, "nothing queued for them; the co-author's one stays"
+    # And an operator cannot send a cancelled one again.
+    failed = next(r for r in mine if r.last_error == privacy.CANCELLED_BY_ERASURE)
+    with pytest.raises(NotRequeueable, match="erased"):
+        async with db.transaction() as session:
+            await requeue(session, failed.id)
+
+
+async def test_hr_records_from_before_the_erasure_stay_out_and_a_re_hire_comes_back(
+    sqlite_notification_db: Database,
+) -> None:
+    db = sqlite_notification_db
+    # Erased before notification ever heard of them: remembered as erased anyway.
+    await _erase(db)
+    # An HR record sent before the erasure, delivered late.
+    await _upsert_at(db, ERASED_AT - timedelta(seconds=1))
+    contact = await _contact(db)
+    assert contact is not None and (contact.display_name, contact.email) == ("", "")
+    # A handling twice changes nothing either.
+    await _erase(db)
+    # Re-hired: HR sends the person after the erasure.
+    await _upsert_at(db, ERASED_AT + timedelta(days=90), name="Ulla Palannut")
+    contact = await _contact(db)
+    assert contact is not None
+    assert (contact.display_name, contact.email, contact.erased_at) == (
+        "Ulla Palannut",
+        EMAIL,
+        None,
+    )
+
+
+@pytest.fixture
+async def svc(
+    sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer
+) -> AsyncIterator[RunningService]:
+    mail_server.start()
+    settings = service_settings(
+        nats_url=nats_url,
+        database_url=sqlite_url,
+        auth_public_key=dev_keys.public_pem,
+        smtp_port=mail_server.port,
+    )
+    async with running_service(service, settings) as running:
+        yield running
+
+
+async def test_the_person_report_and_erasure_over_nats(
+    svc: RunningService, js: Any, dev_keys: DevKeys, mail_server: MailServer
+) -> None:
+    await publish(js, person("p-1", name=NAME, email=EMAIL))
+    await publish(js, submitted("i-1", authors=["p-1"], title="Omatoimikirjasto"))
+    await publish(js, decided("i-1"))
+    await eventually(lambda: _sent(svc))
+
+    own = await svc.client.get("/privacy/persons/p-1", headers=dev_keys.headers("p-1", "employee"))
+    assert own.status_code == 200, own.text
+    report = own.json()
+    assert report["contact"]["display_name"] == NAME and report["contact"]["email"] == EMAIL
+    [delivery] = report["deliveries"]
+    assert delivery["address"] == EMAIL and NAME in delivery["body"]
+    assert report["ideas_authored"] == [
+        {"idea_id": "i-1", "title": "Omatoimikirjasto", "language": "fi"}
+    ]
+    other = await svc.client.get("/privacy/persons/p-1", headers=dev_keys.headers("p-2"))
+    assert other.status_code == 403 and other.json()["reason"] == "object"
+    for role in ("hr", "admin"):
+        seen = await svc.client.get("/privacy/persons/p-1", headers=dev_keys.headers("p-9", role))
+        assert seen.status_code == 200 and seen.json() == report
+    nobody = await svc.client.get("/privacy/persons/p-404", headers=dev_keys.headers("p", "hr"))
+    assert nobody.json() == {
+        "person_id": "p-404",
+        "contact": None,
+        "deliveries": [],
+        "ideas_authored": [],
+    }
+
+    await publish(js, erasure("p-1"))
+
+    async def erased() -> Any:
+        r = await svc.client.get("/privacy/persons/p-1", headers=dev_keys.headers("p", "hr"))
+        contact = r.json()["contact"]
+        return r.json() if contact["erased_at"] else None
+
+    after = await eventually(erased)
+    assert after["contact"]["email"] == "" and after["contact"]["display_name"] == ""
+    assert after["deliveries"][0]["address"] == "" and after["deliveries"][0]["body"] == ""
+    assert NAME not in str(after) and EMAIL not in str(after)
+    assert len(mail_server.to(EMAIL)) == 1, "the mail sent before the erasure, none after"
+
+
+async def _sent(svc: RunningService) -> bool:
+    return [r.status for r in await deliveries(svc.runtime.db)] == ["sent"]
