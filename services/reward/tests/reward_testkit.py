@@ -134,7 +134,12 @@ async def outbox_events(db: Database, event_type: type[Event]) -> list[dict[str,
 
 # --- on a real NATS server ------------------------------------------------------------------
 
-CONSUMERS = ("reward-ideas", "reward-decisions", "reward-implementations")
+CONSUMERS = (
+    "reward-ideas",
+    "reward-decisions",
+    "reward-implementations",
+    "reward-privacy-erasures",
+)
 
 
 # Shared with every service's tests (ideapaja_runtime.testing).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from reward_testkit import reward_settings
 
 from ideapaja_contracts.events.idea import IdeaSubmitted
+from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.progress import ImplementationCompleted
 from ideapaja_contracts.events.review import ReviewDecided
 from ideapaja_reward.app import service, subscriptions
@@ -23,6 +24,7 @@ def test_one_consumer_per_consumed_event() -> None:
         "ideas": ("ideapaja.idea.submitted.v1", [IdeaSubmitted]),
         "decisions": ("ideapaja.review.decided.v1", [ReviewDecided]),
         "implementations": ("ideapaja.implementation.completed.v1", [ImplementationCompleted]),
+        "privacy-erasures": ("ideapaja.privacy.erasure_requested.v1", [ErasureRequested]),
     }
     # The handlers use the configured rules, not the defaults.
     handler = subs["decisions"].handlers[ReviewDecided]

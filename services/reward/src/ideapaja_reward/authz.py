@@ -23,6 +23,15 @@ POLICY = Policy(
             "grants.read", {Role.HR, Role.ADMIN}, "Read granted rewards (payroll reconciliation)"
         ),
         allow(
+            "privacy.report",
+            AUTHENTICATED,
+            "Read everything held on a person (GDPR access report): their own, or anyone's for "
+            "HR and admins",
+            default_scope=Scope.OWN,
+            hr=Scope.ANY,
+            admin=Scope.ANY,
+        ),
+        allow(
             "activity.read",
             {Role.MANAGEMENT, Role.ADMIN, Role.SUPERVISOR},
             "Read a unit's idea activity and points",

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import UTC
 
 from ideapaja_contracts.events.idea import IdeaSubmitted
+from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.progress import ImplementationCompleted
 from ideapaja_contracts.events.review import Decision, ReviewDecided
-from ideapaja_reward import ledger
+from ideapaja_reward import ledger, privacy
 from ideapaja_reward.db.models import RewardIdea
 from ideapaja_reward.domain import IncentiveRules, Outcome
 from ideapaja_runtime.messaging import HandlerContext, RetryLater, Subscription
@@ -27,6 +28,8 @@ class RewardHandlers:
             Subscription(
                 "implementations", {ImplementationCompleted: self.on_implementation_completed}
             ),
+            # GDPR: nothing personal to blank here (see privacy.py); acknowledged and recorded.
+            Subscription("privacy-erasures", {ErasureRequested: privacy.on_erasure_requested}),
         ]
 
     async def on_idea_submitted(self, event: IdeaSubmitted, ctx: HandlerContext) -> None:
