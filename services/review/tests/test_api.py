@@ -505,6 +505,7 @@ EXPECTED_OPERATIONS = {
     ("DELETE", "/change-agents/{unit_id}/{person_id}"),
     ("GET", "/workload"),
     ("POST", "/deadlines/sweep"),
+    ("GET", "/privacy/persons/{person_id}"),
 }
 
 

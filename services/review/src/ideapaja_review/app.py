@@ -4,14 +4,17 @@ practices, and escalates steps that miss their deadlines."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from ideapaja_contracts.events.review import CaseEscalated
+from ideapaja_review import privacy, privacy_api
 from ideapaja_review.api import routers
 from ideapaja_review.api.admin import run_deadline_sweep
 from ideapaja_review.escalation import DeadlineSweeper
 from ideapaja_review.handlers import subscriptions
 from ideapaja_review.settings import ReviewSettings
+from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
 SWEEPER = "deadline_sweeper"
@@ -38,13 +41,18 @@ async def stop_deadline_sweeper(runtime: Runtime) -> None:
         await sweeper.stop()
 
 
+def all_subscriptions(runtime: Runtime) -> Sequence[Subscription]:
+    """The workflow's consumers, and GDPR erasure (privacy.py)."""
+    return [*subscriptions(runtime), *privacy.subscriptions()]
+
+
 service = ServiceSpec(
     name="review",
     title="Review",
     default_port=8002,
     settings_class=ReviewSettings,
-    routers=routers,
-    subscriptions=subscriptions,
+    routers=[*routers, privacy_api.router],
+    subscriptions=all_subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=start_deadline_sweeper,
     on_stop=stop_deadline_sweeper,
@@ -61,5 +69,6 @@ service = ServiceSpec(
             "name": "administration",
             "description": "Routing rules, change-agent network, workload, deadlines",
         },
+        {"name": "privacy", "description": "What is held on a person (GDPR)"},
     ],
 )

@@ -196,5 +196,15 @@ POLICY = Policy(
         allow("network.manage", ADMIN_ONLY, "Assign a change agent or supervisor, or unassign"),
         allow("workload.read", OVERSEERS, "Read open and overdue cases per reviewer"),
         allow("deadlines.sweep", ADMIN_ONLY, "Escalate every overdue step now"),
+        # --- data protection -------------------------------------------------------------------
+        allow(
+            "privacy.report",
+            AUTHENTICATED,
+            "Read everything held on a person (GDPR access report): their own, or anyone's for "
+            "HR and admins",
+            default_scope=Scope.OWN,
+            hr=Scope.ANY,
+            admin=Scope.ANY,
+        ),
     ],
 )

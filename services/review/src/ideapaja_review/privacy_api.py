@@ -1,0 +1,37 @@
+"""HTTP API for data protection: what review holds on a person (GDPR access report; the privacy
+service gathers these from every service)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from ideapaja_contracts.base import ID_PATTERN
+from ideapaja_review import privacy
+from ideapaja_review.authz import POLICY
+from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.authz import Scope, forbidden_object
+from ideapaja_runtime.deps import RuntimeDep
+
+router = APIRouter(tags=["privacy"])
+
+
+@router.get(
+    "/privacy/persons/{person_id}",
+    summary="Everything held on a person: org data, cases, decisions they took part in",
+    response_model=privacy.PersonData,
+    **POLICY.route("privacy.report"),
+)
+async def read_person_data(
+    person_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, examples=["p-1003"])],
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, POLICY.require("privacy.report")],
+) -> privacy.PersonData:
+    if (
+        POLICY["privacy.report"].scope_for(principal) is Scope.OWN
+        and person_id != principal.person_id
+    ):
+        raise forbidden_object("Only HR and admins read what is held on other people")
+    async with runtime.db.transaction() as session:
+        return await privacy.person_report(session, person_id)

@@ -1,0 +1,196 @@
+"""GDPR in review: erasing a person's org data (roles, assignments, memberships) while the audit
+trail of decisions stays under the opaque id; the report of everything held on a person."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from review_testkit import ORG, Delivery, idea, person, publish, review_settings
+from sqlalchemy import select
+
+from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
+from ideapaja_contracts.events.idea import IdeaSubmitted
+from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
+from ideapaja_review import handlers, org, privacy
+from ideapaja_review.app import service
+from ideapaja_review.db.models import (
+    AssignedReviewerRow,
+    AuditRow,
+    CaseHistoryRow,
+    CaseRow,
+    CommitteeMemberRow,
+    CommitteeRow,
+    OrgPersonRow,
+)
+from ideapaja_review.timeutil import as_utc
+from ideapaja_runtime.db import Database
+from ideapaja_runtime.inbox import inbox_table
+from ideapaja_runtime.outbox import Outbox
+from ideapaja_runtime.testing import DevKeys, eventually, running_service
+
+AGENT = "p-ca-kirjasto"
+ERASED_AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def erasure(person_id: str = AGENT) -> ErasureRequested:
+    return ErasureRequested(
+        erasure_id=f"er-{person_id}",
+        person_id=person_id,
+        requested_by="p-hr",
+        reason="Tietosuojapyyntö TS-1",
+        basis=ErasureBasis.REQUEST,
+    )
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await database.migrate(service.migrations)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+def deliver(db: Database) -> Delivery:
+    settings = review_settings()
+    return Delivery(
+        db,
+        {
+            UnitUpserted: handlers.on_unit_upserted,
+            PersonUpserted: handlers.on_person_upserted,
+            PersonLeft: handlers.on_person_left,
+            IdeaSubmitted: handlers.make_on_idea_submitted(settings),
+            ErasureRequested: privacy.on_erasure_requested,
+        },
+        Outbox("/ideapaja/review"),
+    )
+
+
+async def _seed(db: Database) -> str:
+    """The library's change agent reviews one idea, wrote another, is assigned to the school and
+    sits on a committee."""
+    delivery = deliver(db)
+    for event in ORG:
+        await delivery(event, at=ERASED_AT - timedelta(days=400))
+    await delivery(idea("i-reviewed", authors=["p-emp-kirjasto"]))
+    await delivery(idea("i-written", authors=[AGENT, "p-emp-kirjasto"], unit_id="u-koulu"))
+    now = datetime.now(UTC)
+    async with db.transaction() as session:
+        session.add(
+            AssignedReviewerRow(
+                unit_id="u-koulu",
+                person_id=AGENT,
+                role="change_agent",
+                assigned_by="p-admin",
+                assigned_at=now,
+            )
+        )
+        session.add(
+            CommitteeRow(
+                committee_id="k-1", name="Kehittämistoimikunta", city_wide=True, quorum=1,
+                criteria=[], created_at=now,
+            )
+        )  # fmt: skip
+        await session.flush()
+        session.add(CommitteeMemberRow(committee_id="k-1", person_id=AGENT, role="member"))
+        case = await session.scalar(select(CaseRow).where(CaseRow.idea_id == "i-reviewed"))
+        assert case is not None
+        return case.case_id
+
+
+async def test_erasure_removes_org_data_and_keeps_the_decision_trail(db: Database) -> None:
+    reviewed_case = await _seed(db)
+    async with db.transaction() as session:
+        before = await privacy.person_report(session, AGENT)
+        assert before.org is not None and "change_agent" in before.org.roles
+        assert [c["case_id"] for c in before.cases_reviewing] == [reviewed_case]
+        history_before = len((await session.scalars(select(CaseHistoryRow))).all())
+
+    await deliver(db)(erasure(), at=ERASED_AT)
+
+    async with db.transaction() as session:
+        after = await privacy.person_report(session, AGENT)
+        row = await session.get(OrgPersonRow, AGENT)
+        assert row is not None
+        assert (row.unit_id, row.active, as_utc(row.as_of)) == (None, False, ERASED_AT)
+        assert await org.hr_roles(session, AGENT) == (None, frozenset())
+        assert (await session.scalars(select(AssignedReviewerRow))).all() == []
+        assert (await session.scalars(select(CommitteeMemberRow))).all() == []
+        # The trail stays: the case's reviewers and its history, the idea they wrote.
+        assert len((await session.scalars(select(CaseHistoryRow))).all()) == history_before
+        [entry] = (await session.scalars(select(AuditRow))).all()
+    assert after.org is not None and after.org.roles == [] and after.org.unit_id is None
+    assert after.assignments == [] and after.committee_memberships == []
+    assert after.cases_reviewing == before.cases_reviewing
+    assert [c["idea_id"] for c in after.cases_authored] == ["i-written"]
+    assert (entry.actor_id, entry.action, entry.subject) == ("p-hr", "person.erased", AGENT)
+    assert entry.details is not None
+    assert entry.details["removed_roles"] == ["change_agent", "employee"]
+    assert entry.details["removed_assignments"] == ["u-koulu:change_agent"]
+    assert entry.details["removed_committee_memberships"] == ["k-1:member"]
+
+
+async def test_late_hr_records_stay_out_and_a_re_hire_comes_back(db: Database) -> None:
+    delivery = deliver(db)
+    # Erased before review heard of them: remembered, inactive.
+    await delivery(erasure("p-new"), at=ERASED_AT)
+    await delivery(person("p-new", "u-kirjasto", "change_agent"), at=ERASED_AT - timedelta(hours=1))
+    async with db.transaction() as session:
+        assert await org.hr_roles(session, "p-new") == (None, frozenset())
+    await delivery(person("p-new", "u-kirjasto", "change_agent"), at=ERASED_AT + timedelta(days=9))
+    async with db.transaction() as session:
+        assert await org.hr_roles(session, "p-new") == ("u-kirjasto", frozenset({"change_agent"}))
+    # An erasure older than that re-hire leaves the new employment's data alone.
+    await delivery(erasure("p-new"), at=ERASED_AT + timedelta(days=1))
+    async with db.transaction() as session:
+        assert await org.hr_roles(session, "p-new") == ("u-kirjasto", frozenset({"change_agent"}))
+
+
+async def test_the_report_route_and_the_erasure_over_nats(
+    nats_url: str, sqlite_url: str, dev_keys: DevKeys, js: Any
+) -> None:
+    settings = review_settings(
+        nats_url=nats_url,
+        database_url=sqlite_url,
+        auth_public_key=dev_keys.public_pem,
+        deadline_sweep_seconds=0,
+    )
+    async with running_service(service, settings) as running:
+        await _seed(running.runtime.db)
+        client = running.client
+        own = await client.get(f"/privacy/persons/{AGENT}", headers=dev_keys.headers(AGENT))
+        assert own.status_code == 200, own.text
+        assert own.json()["org"]["roles"] == ["change_agent", "employee"]
+        for role in ("hr", "admin"):
+            seen = await client.get(
+                f"/privacy/persons/{AGENT}", headers=dev_keys.headers("p", role)
+            )
+            assert seen.status_code == 200 and seen.json() == own.json()
+        for role in ("change_agent", "supervisor", "committee_member", "management"):
+            refused = await client.get(
+                f"/privacy/persons/{AGENT}", headers=dev_keys.headers("p-other", role)
+            )
+            assert refused.status_code == 403 and refused.json()["reason"] == "object"
+
+        event_id = await publish(js, erasure())
+
+        async def handled() -> bool:
+            async with running.runtime.db.transaction() as session:
+                found = await session.scalar(
+                    select(inbox_table.c.event_id).where(
+                        inbox_table.c.consumer == "review-privacy-erasures",
+                        inbox_table.c.event_id == event_id,
+                    )
+                )
+            return found is not None
+
+        await eventually(handled)
+        after = (
+            await client.get(f"/privacy/persons/{AGENT}", headers=dev_keys.headers(AGENT))
+        ).json()
+        assert after["org"]["roles"] == [] and after["org"]["active"] is False
+        assert after["cases_reviewing"] == own.json()["cases_reviewing"]
