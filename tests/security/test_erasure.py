@@ -1,0 +1,398 @@
+"""GDPR erasure across the whole system, proven on the data itself.
+
+Every installed service runs in-process on one private NATS, each with its own SQLite file, and
+mail goes to a local SMTP server. A person with a unique name and e-mail address comes from HR,
+submits an idea through intake's API, a change agent accepts it in review, reward grants points
+and notification mails her. The access report then lists what each service holds on her. After
+her erasure is requested through the privacy service and every service has handled it, every
+column of every table of every service database is searched for her name and e-mail address:
+neither may appear anywhere, and her record is gone from the HR stream.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from nats.js.errors import NotFoundError
+from sqlalchemy import select
+
+from ideapaja_contracts.events.hr import PersonUpserted, UnitKind, UnitUpserted
+from ideapaja_contracts.events.privacy import ErasureRequested
+from ideapaja_runtime.inbox import inbox_table
+from ideapaja_runtime.service import ServiceSpec, discover_services
+from ideapaja_runtime.testing import (
+    DevKeys,
+    RunningService,
+    eventually,
+    fast_test_settings,
+    free_port,
+    publish_event,
+    running_service,
+    stream_messages,
+)
+
+NAME = "Ulla Poistettava"
+EMAIL = "ulla.poistettava@kuusijarvi.example"
+# Searched for case-insensitively: her surname is in both her name and her address.
+TRACES = (NAME, EMAIL, "Poistettava")
+UNIT, DEPARTMENT = "u-kirjasto", "d-sivistys"
+AGENT = "p-1001"  # the library's change agent
+HR_STREAM = "IDEAPAJA_HR"
+PRIVACY = "privacy"
+
+# Settings that make each service quick here, given to those whose settings have them.
+FAST = {
+    "smtp_host": "127.0.0.1",
+    "sender_poll_seconds": 0.1,
+    "delivery_retry_base_seconds": 0.1,
+    "delivery_retry_max_seconds": 0.3,
+    "smtp_timeout_seconds": 2.0,
+    "sender_lease_seconds": 10.0,
+    "deadline_sweep_seconds": 0,
+    "sweep_seconds": 0,
+}
+
+
+class Mailbox:
+    """A local SMTP server that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.received: list[tuple[list[str], bytes]] = []
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append((list(envelope.rcpt_tos), bytes(envelope.content)))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[bytes]:
+        return [content for rcpt, content in self.received if address in rcpt]
+
+
+@dataclass
+class System:
+    services: dict[str, RunningService]
+    databases: dict[str, Path]
+    mailbox: Mailbox
+    person_id: str
+    stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    def client(self, name: str) -> httpx.AsyncClient:
+        return self.services[name].client
+
+
+def _settings(spec: ServiceSpec, **values: Any) -> Any:
+    fields = spec.settings_class.model_fields
+    wanted = {k: v for k, v in {**FAST, **values}.items() if k in fields}
+    return spec.settings_class.model_validate(fast_test_settings(**wanted))
+
+
+@pytest.fixture
+async def system(nats_url: str, tmp_path: Path, dev_keys: DevKeys) -> AsyncIterator[System]:
+    specs = discover_services()
+    if PRIVACY not in specs:
+        pytest.skip("the privacy service is not installed")
+    mailbox = Mailbox()
+    mailbox.controller.start()
+    databases = {name: tmp_path / f"{name}.db" for name in specs}
+    # Privacy asks every other service over HTTP; here each one answers in-process.
+    peers = {name: f"http://{name}.test" for name in specs}
+    stack = AsyncExitStack()
+    services: dict[str, RunningService] = {}
+    try:
+        for name, spec in specs.items():
+            settings = _settings(
+                spec,
+                nats_url=nats_url,
+                database_url=f"sqlite+aiosqlite:///{databases[name]}",
+                auth_public_key=dev_keys.public_pem,
+                smtp_port=mailbox.port,
+                peer_urls=peers,
+            )
+            services[name] = await stack.enter_async_context(running_service(spec, settings))
+        from ideapaja_privacy.peers import PEER_TRANSPORTS
+
+        services[PRIVACY].runtime.extras[PEER_TRANSPORTS] = {
+            peers[name]: httpx.ASGITransport(app=running.app) for name, running in services.items()
+        }
+        yield System(
+            services, databases, mailbox, person_id=f"p-ulla-{uuid.uuid4().hex[:6]}", stack=stack
+        )
+    finally:
+        await stack.aclose()
+        mailbox.controller.stop()
+
+
+def _hr_events(person_id: str) -> list[Any]:
+    return [
+        UnitUpserted(unit_id=DEPARTMENT, kind=UnitKind.DEPARTMENT, name_fi="Sivistystoimiala"),
+        UnitUpserted(
+            unit_id=UNIT, kind=UnitKind.UNIT, parent_id=DEPARTMENT, name_fi="Kirjastopalvelut"
+        ),
+        PersonUpserted(
+            person_id=AGENT,
+            unit_id=UNIT,
+            display_name="Aino Virtanen",
+            email="aino.virtanen@kuusijarvi.example",
+            roles=["employee", "change_agent"],
+        ),
+        PersonUpserted(
+            person_id=person_id,
+            unit_id=UNIT,
+            display_name=NAME,
+            email=EMAIL,
+            language="fi",
+            roles=["employee"],
+        ),
+    ]
+
+
+async def _ok(response: httpx.Response) -> Any:
+    return response.json() if response.status_code == 200 else None
+
+
+async def _drive_the_flow(system: System, js: Any, dev_keys: DevKeys) -> str:
+    """HR data, her idea through intake, accepted in review; rewarded and mailed. The idea id."""
+    ulla = dev_keys.headers(system.person_id, "employee", units=[UNIT])
+    agent = dev_keys.headers(AGENT, "employee", "change_agent", units=[UNIT])
+    for event in _hr_events(system.person_id):
+        await publish_event(js, event)
+
+    intake, review, reward = (system.client(n) for n in ("intake", "review", "reward"))
+
+    async def unit_known() -> bool:
+        response = await intake.get("/units", headers=ulla)
+        return response.status_code == 200 and UNIT in response.text
+
+    await eventually(unit_known, timeout=20)
+    submitted = await intake.post(
+        "/ideas",
+        headers=ulla,
+        json={
+            "title": "Omatoimikirjasto iltaisin",
+            "problem": "Vuorotyötä tekevät eivät ehdi kirjastoon aukioloaikoina.",
+            "solution": "Avataan omatoimiaika klo 20–22 kulkukortilla.",
+            "scope": "unit",
+            "unit_id": UNIT,
+            "language": "fi",
+        },
+    )
+    assert submitted.status_code == 201, submitted.text
+    idea_id = str(submitted.json()["id"])
+
+    case = await eventually(lambda: _ok_get(review, f"/cases/by-idea/{idea_id}", agent), timeout=20)
+    decided = await review.post(
+        f"/cases/{case['case_id']}/decision",
+        headers=agent,
+        json={"decision": "accepted", "rationale": "Kokeillaan keväällä pääkirjastossa."},
+    )
+    assert decided.status_code in (200, 201), decided.text
+
+    async def rewarded() -> bool:
+        ledger = await _ok_get(reward, "/ledger/me", ulla)
+        return bool(ledger) and ledger["total_points"] == 55
+
+    await eventually(rewarded, timeout=20)
+
+    async def mailed() -> bool:
+        # The decision and the two rewards (submitted, accepted).
+        return len(system.mailbox.to(EMAIL)) == 3
+
+    await eventually(mailed, timeout=20)
+    assert all(NAME.encode() in mail for mail in system.mailbox.to(EMAIL))
+    return idea_id
+
+
+async def _ok_get(client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> Any:
+    return await _ok(await client.get(path, headers=headers))
+
+
+async def _hr_record(js: Any, person_id: str) -> Any:
+    """The person's record in the HR stream (the stream keeps the last one per subject)."""
+    try:
+        return await js.get_last_msg(HR_STREAM, f"hr.person.{person_id}")
+    except NotFoundError:
+        return None
+
+
+def _sections(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {section["service"]: section for section in report["services"]}
+
+
+async def _erasure_handled_everywhere(system: System, event_id: str) -> list[str]:
+    """Wait until every service that consumes ErasureRequested has handled it (its inbox row,
+    written in the transaction of its erasure); the services that consume it."""
+    consumers = {
+        name: [
+            p.consumer
+            for p in running.runtime.processors
+            if ErasureRequested in p.subscription.handlers
+        ]
+        for name, running in system.services.items()
+    }
+    handlers = {name: found for name, found in consumers.items() if found}
+
+    async def handled() -> bool:
+        for name, names in handlers.items():
+            async with system.services[name].runtime.db.transaction() as session:
+                found = await session.scalars(
+                    select(inbox_table.c.consumer).where(
+                        inbox_table.c.event_id == event_id, inbox_table.c.consumer.in_(names)
+                    )
+                )
+                if sorted(found.all()) != sorted(names):
+                    return False
+        return True
+
+    await eventually(handled, timeout=30)
+    return sorted(handlers)
+
+
+def _traces_in(database: Path) -> list[str]:
+    """Every table, every text or binary value (JSON included), searched for her traces."""
+    found = []
+    with sqlite3.connect(database) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        assert tables, f"{database} has no tables"
+        for table in tables:
+            columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+            for row in conn.execute(f'SELECT * FROM "{table}"'):  # noqa: S608 - our own names
+                for column, value in zip(columns, row, strict=True):
+                    if isinstance(value, bytes):
+                        text = value.decode("utf-8", errors="replace")
+                    elif isinstance(value, str):
+                        text = value
+                    else:
+                        continue
+                    for trace in TRACES:
+                        if trace.lower() in text.lower():
+                            found.append(f"{database.stem}.{table}.{column}: {text[:200]!r}")
+                            break
+    return found
+
+
+async def test_an_erased_person_leaves_no_trace_in_any_database(
+    system: System, js: Any, dev_keys: DevKeys
+) -> None:
+    person_id = system.person_id
+    idea_id = await _drive_the_flow(system, js, dev_keys)
+    # Before: she is there (the search below can find her).
+    before = {name: _traces_in(path) for name, path in system.databases.items()}
+    assert before["notification"], "notification holds her contact and mails before erasure"
+    assert await _hr_record(js, person_id) is not None
+
+    hr = dev_keys.headers("p-hr", "hr")
+    response = await system.client(PRIVACY).post(
+        "/erasures", headers=hr, json={"person_id": person_id, "reason": "Tietosuojapyyntö TS-1"}
+    )
+    assert response.status_code == 201, response.text
+    erasure_id = response.json()["erasure_id"]
+
+    handled_by = await _erasure_handled_everywhere(system, erasure_id)
+    assert {"notification", "review", "reward"} <= set(handled_by)
+    # Her HR record is gone; the change agent's stays.
+    assert await _hr_record(js, person_id) is None
+    assert await _hr_record(js, AGENT) is not None
+
+    # The event streams never carried her name or address (DESIGN: opaque ids only), and no
+    # consumer dead-lettered an HR record of hers.
+    for stream in ("IDEAPAJA", "IDEAPAJA_DLQ"):
+        for message in await stream_messages(js, stream):
+            text = (message.data or b"").decode("utf-8", errors="replace").lower()
+            text += json.dumps(dict(message.headers or {})).lower()
+            assert not any(t.lower() in text for t in TRACES), (stream, message.subject)
+
+    # Stop everything (graceful: in-flight work committed), then read the files themselves.
+    await system.stack.aclose()
+    found = [trace for path in system.databases.values() for trace in _traces_in(path)]
+    assert found == [], "personal data left after erasure:\n" + "\n".join(found)
+
+    # What stays is what the law keeps: her idea, her points, under her opaque id only.
+    with sqlite3.connect(system.databases["reward"]) as conn:
+        points = conn.execute(
+            "SELECT SUM(points) FROM points_ledger WHERE person_id = ?", (person_id,)
+        ).fetchone()[0]
+    assert points == 55
+    with sqlite3.connect(system.databases["review"]) as conn:
+        [(authors,)] = conn.execute(
+            "SELECT author_ids FROM review_cases WHERE idea_id = ?", (idea_id,)
+        ).fetchall()
+    assert json.loads(authors) == [person_id]
+
+
+async def test_the_access_report_lists_what_every_service_holds(
+    system: System, js: Any, dev_keys: DevKeys
+) -> None:
+    person_id = system.person_id
+    idea_id = await _drive_the_flow(system, js, dev_keys)
+    privacy = system.client(PRIVACY)
+    own = dev_keys.headers(person_id, "employee", units=[UNIT])
+
+    response = await privacy.get(f"/persons/{person_id}/report", headers=own)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    sections = _sections(report)
+    assert set(sections) == set(system.services)
+    for name in ("privacy", "notification", "review", "reward"):
+        assert sections[name]["status"] == "ok", sections[name]
+    for name, section in sections.items():
+        # A service without a privacy report (yet) is named, never silently left out.
+        assert section["status"] in ("ok", "no_report"), (name, section)
+    assert report["complete"] == all(s["status"] == "ok" for s in sections.values())
+
+    notification = sections["notification"]["data"]
+    assert notification["contact"]["display_name"] == NAME
+    assert notification["contact"]["email"] == EMAIL
+    assert len(notification["deliveries"]) == 3
+    assert {d["address"] for d in notification["deliveries"]} == {EMAIL}
+    reward = sections["reward"]["data"]
+    assert reward["total_points"] == 55
+    assert sorted(g["points"] for g in reward["grants"]) == [5, 50]
+    review = sections["review"]["data"]
+    assert [c["idea_id"] for c in review["cases_authored"]] == [idea_id]
+    assert review["org"]["unit_id"] == UNIT and review["org"]["roles"] == ["employee"]
+
+    # HR sees the same; a colleague sees nothing of hers; every view is audited.
+    as_hr = await privacy.get(
+        f"/persons/{person_id}/report", headers=dev_keys.headers("p-hr", "hr")
+    )
+    assert _sections(as_hr.json())["reward"]["data"] == reward
+    colleague = dev_keys.headers(AGENT, "employee", "change_agent", units=[UNIT])
+    refused = await privacy.get(f"/persons/{person_id}/report", headers=colleague)
+    assert refused.status_code == 403 and refused.json()["reason"] == "object"
+    admin = dev_keys.headers("p-admin", "admin")
+    audit = (await privacy.get(f"/audit?person_id={person_id}", headers=admin)).json()
+    assert [(e["actor_id"], e["action"]) for e in audit] == [
+        ("p-hr", "report.viewed"),
+        (person_id, "report.viewed"),
+    ]
+
+    # After her erasure the report shows the blanks.
+    erased = await privacy.post(
+        "/erasures",
+        headers=dev_keys.headers("p-hr", "hr"),
+        json={"person_id": person_id, "reason": "Tietosuojapyyntö TS-2"},
+    )
+    await _erasure_handled_everywhere(system, erased.json()["erasure_id"])
+    after = (
+        await privacy.get(f"/persons/{person_id}/report", headers=dev_keys.headers("p-hr", "hr"))
+    ).json()
+    text = json.dumps(after, ensure_ascii=False).lower()
+    assert all(trace.lower() not in text for trace in TRACES)
+    erasures = _sections(after)["privacy"]["data"]["erasures"]
+    assert [e["erasure_id"] for e in erasures] == [erased.json()["erasure_id"]]
