@@ -31,27 +31,28 @@ async def test_relay_crash_between_publish_and_mark_sent_publishes_once(
         for i in range(3):
             await outbox.add(session, make_idea(f"i-crash-{i}"))
 
-    async def crash_after_first(row: dict[str, Any]) -> None:
+    async def crash_before_marking(row: dict[str, Any]) -> None:
         raise Crash(row["event_id"])
 
     crashing = OutboxRelay(
-        db, js, stream=settings.lifecycle_stream, after_publish=crash_after_first
+        db, js, stream=settings.lifecycle_stream, after_publish=crash_before_marking
     )
     with pytest.raises(Crash):
         await crashing.drain()
-    # The first event reached the stream but its row was not marked sent.
-    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 1
+    # The events reached the stream but no row was marked sent.
+    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 3
     assert await crashing.pending() == 3
 
     recovered = OutboxRelay(db, js, stream=settings.lifecycle_stream)
     assert await recovered.drain() == 3
     assert await recovered.pending() == 0
     info = await js.stream_info(settings.lifecycle_stream)
-    assert info.state.messages == 3, "the re-published first event must be dropped as duplicate"
+    assert info.state.messages == 3, "the re-published events must be dropped as duplicates"
 
     sub = await js.pull_subscribe("ideapaja.>", durable="check", stream=settings.lifecycle_stream)
     msgs = await sub.fetch(3, timeout=2)
-    assert sorted(m.headers["ce-subject"] for m in msgs) == [f"i-crash-{i}" for i in range(3)]
+    # In commit order.
+    assert [m.headers["ce-subject"] for m in msgs] == [f"i-crash-{i}" for i in range(3)]
     assert all(m.headers["Nats-Msg-Id"] == m.headers["ce-id"] for m in msgs)
     await nc.close()
     await db.dispose()
@@ -122,3 +123,66 @@ async def test_concurrent_migrations_of_one_database_do_not_collide(database_url
     assert {"outbox", "inbox", "effects"} <= set(tables)
     await first.dispose()
     await second.dispose()
+
+
+async def test_two_relays_share_one_outbox_without_publishing_twice(
+    nats_url: str, database_url: str
+) -> None:
+    """Replicas of a service run a relay each: every row is claimed by exactly one of them."""
+    import asyncio
+
+    settings = fast_settings(nats_url=nats_url, database_url=database_url)
+    db = Database(database_url)
+    await db.migrate(None)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, settings)
+    outbox = Outbox("/test")
+    async with db.transaction() as session:
+        for i in range(60):
+            await outbox.add(session, make_idea(f"i-shared-{i}"))
+    published: list[str] = []
+
+    async def record(row: dict[str, Any]) -> None:
+        published.append(row["event_id"])
+
+    relays = [
+        OutboxRelay(db, js, stream=settings.lifecycle_stream, batch_size=7, after_publish=record)
+        for _ in range(2)
+    ]
+    await asyncio.gather(*(relay.drain() for relay in relays))
+    assert len(published) == 60 and len(set(published)) == 60, "no row published twice"
+    assert await relays[0].pending() == 0
+    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 60
+    await nc.close()
+    await db.dispose()
+
+
+async def test_a_claimed_row_waits_for_its_lease(nats_url: str, sqlite_url: str) -> None:
+    """A relay that died mid-publish holds its rows until the lease ends; then they go out."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from ideapaja_runtime.outbox import outbox_table
+
+    settings = fast_settings(nats_url=nats_url, database_url=sqlite_url)
+    db = Database(sqlite_url)
+    await db.migrate(None)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, settings)
+    async with db.transaction() as session:
+        await Outbox("/test").add(session, make_idea("i-leased"))
+        await session.execute(
+            update(outbox_table).values(claimed_until=datetime.now(UTC) + timedelta(seconds=60))
+        )
+    relay = OutboxRelay(db, js, stream=settings.lifecycle_stream)
+    assert await relay.drain() == 0, "another relay's lease is respected"
+    async with db.transaction() as session:
+        await session.execute(
+            update(outbox_table).values(claimed_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert await relay.drain() == 1, "an expired lease is taken over"
+    await nc.close()
+    await db.dispose()

@@ -5,6 +5,7 @@ The same SQLAlchemy models and migrations run on PostgreSQL (asyncpg) and SQLite
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -61,17 +62,40 @@ class Database:
         if is_sqlite(url):
             _use_immediate_transactions(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock: asyncio.Lock | None = asyncio.Lock() if is_sqlite(url) else None
+        self._write_owner: asyncio.Task[Any] | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work commits on success and rolls back on any exception."""
-        async with self.sessions() as session:
+        async with self._writer_turn(), self.sessions() as session:
             async with session.begin():
                 yield session
             # Hooks registered during the transaction (e.g. "wake the outbox relay") run only
             # once the work is durable.
             for callback in session.sync_session.info.pop("after_commit", []):
                 callback()
+
+    @asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        """SQLite has one writer at a time. Waiting for it in SQLite's busy handler means
+        sleeping in growing steps (seconds of tail latency under load); waiting here means
+        being woken the moment the previous transaction ends. The lock is per task-reentrant,
+        so a transaction opened inside another (same task) does not wait for itself. One
+        process owns an embedded database, so an in-process lock covers every writer."""
+        if self._write_lock is None:
+            yield
+            return
+        task = asyncio.current_task()
+        if self._write_owner is task:
+            yield
+            return
+        async with self._write_lock:
+            self._write_owner = task
+            try:
+                yield
+            finally:
+                self._write_owner = None
 
     @staticmethod
     def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeGuard
 
 from nats.js import JetStreamContext
+from nats.js.api import PubAck
 from sqlalchemy import (
     Column,
     DateTime,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    or_,
     select,
     update,
 )
@@ -50,6 +52,7 @@ outbox_table = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", String(500), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
 )
 
 
@@ -119,6 +122,8 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.publish_timeout = publish_timeout
         self.max_backoff_seconds = max_backoff_seconds
+        # How long a claimed batch is reserved for this relay; well above a batch's publish time.
+        self.claim_seconds = max(30.0, publish_timeout * 3)
         # Test seam: runs after the stream acked and before the row is marked sent.
         self.after_publish = after_publish
         self._wake = asyncio.Event()
@@ -170,51 +175,97 @@ class OutboxRelay:
                 return total
 
     async def _publish_batch(self) -> int:
+        """Claim a batch, publish it pipelined, record the outcome. No transaction stays open
+        while waiting for JetStream: the claim is a lease, and a relay that dies mid-batch
+        leaves rows whose lease expires and which are published again (JetStream drops the
+        copies by Nats-Msg-Id; consumers' inboxes catch any older than the duplicate window)."""
+        rows = await self._claim()
+        if not rows:
+            return 0
+        outcomes = await asyncio.gather(
+            *(self._publish(row) for row in rows), return_exceptions=True
+        )
+        sent = [row for row, outcome in zip(rows, outcomes, strict=True) if _is_ack(outcome)]
+        failed = [
+            (row, outcome)
+            for row, outcome in zip(rows, outcomes, strict=True)
+            if isinstance(outcome, BaseException)
+        ]
+        now = datetime.now(UTC)
         async with self.db.transaction() as session:
-            query = (
-                select(outbox_table)
-                .where(outbox_table.c.sent_at.is_(None))
-                .order_by(outbox_table.c.seq)
-                .limit(self.batch_size)
-            )
-            if not is_sqlite(self.db.url):
-                # Replicas share the outbox: each row is locked by exactly one relay.
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.execute(query)).mappings().all()
-            for row in rows:
-                try:
-                    ack = await self.js.publish(
-                        row["subject"],
-                        row["body"],
-                        timeout=self.publish_timeout,
-                        stream=self.stream,
-                        headers=dict(row["headers"]),
+            if sent:
+                await session.execute(
+                    update(outbox_table)
+                    .where(outbox_table.c.seq.in_([row["seq"] for row in sent]))
+                    .values(
+                        sent_at=now,
+                        claimed_until=None,
+                        attempts=outbox_table.c.attempts + 1,
                     )
-                except Exception as exc:
-                    await session.execute(
-                        update(outbox_table)
-                        .where(outbox_table.c.seq == row["seq"])
-                        .values(attempts=row["attempts"] + 1, last_error=repr(exc)[:500])
-                    )
-                    await session.commit()
-                    raise
-                if self.after_publish is not None:
-                    await self.after_publish(dict(row))
+                )
+            for row, error in failed:
                 await session.execute(
                     update(outbox_table)
                     .where(outbox_table.c.seq == row["seq"])
-                    .values(sent_at=datetime.now(UTC), attempts=row["attempts"] + 1)
+                    .values(
+                        claimed_until=None,
+                        attempts=outbox_table.c.attempts + 1,
+                        last_error=repr(error)[:500],
+                    )
                 )
-                metrics.OUTBOX_PUBLISHED.labels(duplicate=str(ack.duplicate or False)).inc()
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if _is_ack(outcome):
+                metrics.OUTBOX_PUBLISHED.labels(duplicate=str(bool(outcome.duplicate))).inc()
                 log.info(
                     "event_published",
                     event_id=row["event_id"],
                     subject=row["subject"],
-                    stream_seq=ack.seq,
+                    stream_seq=outcome.seq,
+                    duplicate=bool(outcome.duplicate),
                     trace_id=_trace_id(row["headers"]),
-                    duplicate=bool(ack.duplicate),
                 )
-            return len(rows)
+        if failed:
+            raise failed[0][1]
+        return len(rows)
+
+    async def _claim(self) -> list[dict[str, Any]]:
+        now = datetime.now(UTC)
+        async with self.db.transaction() as session:
+            query = (
+                select(outbox_table)
+                .where(
+                    outbox_table.c.sent_at.is_(None),
+                    or_(
+                        outbox_table.c.claimed_until.is_(None),
+                        outbox_table.c.claimed_until < now,
+                    ),
+                )
+                .order_by(outbox_table.c.seq)
+                .limit(self.batch_size)
+            )
+            if not is_sqlite(self.db.url):
+                # Replicas share the outbox: each row is claimed by exactly one relay.
+                query = query.with_for_update(skip_locked=True)
+            rows = [dict(row) for row in (await session.execute(query)).mappings().all()]
+            if rows:
+                await session.execute(
+                    update(outbox_table)
+                    .where(outbox_table.c.seq.in_([row["seq"] for row in rows]))
+                    .values(claimed_until=now + timedelta(seconds=self.claim_seconds))
+                )
+        return rows
+
+    async def _publish(self, row: dict[str, Any]) -> PubAck:
+        ack: PubAck = await self.js.publish(
+            row["subject"],
+            row["body"],
+            timeout=self.publish_timeout,
+            stream=self.stream,
+            headers=dict(row["headers"]),
+        )
+        if self.after_publish is not None:
+            await self.after_publish(row)
+        return ack
 
     async def pending(self) -> int:
         async with self.db.transaction() as session:
@@ -227,3 +278,7 @@ class OutboxRelay:
 def _trace_id(headers: dict[str, str]) -> str | None:
     traceparent = headers.get("traceparent", "")
     return traceparent.split("-")[1] if traceparent.count("-") == 3 else None
+
+
+def _is_ack(outcome: object) -> TypeGuard[PubAck]:
+    return isinstance(outcome, PubAck)
