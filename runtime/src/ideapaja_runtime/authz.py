@@ -10,6 +10,19 @@ action fails that test.
 
 Denials say why: ``"reason": "role"`` (the role may never do this) or ``"reason": "object"``
 (the role may, but not on this object: another unit's case, someone else's ledger).
+
+Roles outside the city's staff roles (a citizen channel's ``citizen``) are declared by the one
+service that serves them: ``Policy(..., extra_roles={"citizen"})``; the matrix test also calls
+every route of every service with a token of each such role.
+
+Two kinds of route do not take a bearer token alone, and say so in their OpenAPI so the matrix
+test checks them for what they are:
+- ``x-ideapaja-auth: form-token`` (``policy.route(action, form_token=FormToken(...))``): plain
+  HTML forms cannot send an ``Authorization`` header, so they carry a short-lived signed form
+  token that a bearer-authenticated route issues. The roles in the token meet the same table
+  (``policy.check``). Without a bearer or a form token nothing is accepted.
+- ``x-ideapaja-public: cors-preflight`` (``public_route(CORS_PREFLIGHT, ...)``): an ``OPTIONS``
+  preflight, which browsers send without credentials; it grants nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import Depends
 
@@ -93,9 +106,7 @@ def allow(
     roles = frozenset(roles)
     if roles == AUTHENTICATED:
         roles = ALL_ROLES | AUTHENTICATED
-    unknown = set(roles) - ALL_ROLES - AUTHENTICATED
-    if unknown:
-        raise ValueError(f"{action}: unknown roles {sorted(unknown)}")
+    # Roles are checked against the staff roles and the service's extra roles by the Policy.
     return Permission(
         action=action,
         roles=frozenset(roles),
@@ -110,42 +121,121 @@ def forbidden_object(detail: str) -> Problem:
     return Problem(403, "Forbidden", detail, reason="object")
 
 
+# OpenAPI extensions for routes that do not take a bearer token alone (see the module docstring).
+AUTH_EXTENSION = "x-ideapaja-auth"
+FORM_TOKEN_EXTENSION = "x-ideapaja-form-token"  # noqa: S105 - an OpenAPI key
+PUBLIC_EXTENSION = "x-ideapaja-public"
+FORM_TOKEN_AUTH = "form-token"  # noqa: S105 - an OpenAPI value
+CORS_PREFLIGHT = "cors-preflight"
+PUBLIC_KINDS = frozenset({CORS_PREFLIGHT})
+
+
+@dataclass(frozen=True)
+class FormToken:
+    """How a route takes a signed form token in place of a bearer token."""
+
+    issued_by: str  # "POST /form-tokens": the bearer route that issues one (JSON field ``name``)
+    location: Literal["query", "form"]  # where the route reads it
+    bearer: bool  # whether the route also takes a bearer token
+    name: str = "form_token"
+
+    def openapi(self) -> dict[str, Any]:
+        return {
+            "issued-by": self.issued_by,
+            "in": self.location,
+            "name": self.name,
+            "bearer": self.bearer,
+        }
+
+
+def public_route(kind: str, description: str) -> dict[str, Any]:
+    """Keyword arguments for a route that takes no credentials by design (only ``PUBLIC_KINDS``,
+    which the matrix test knows how to check)."""
+    if kind not in PUBLIC_KINDS:
+        raise ValueError(f"no public route of kind {kind!r}; known: {sorted(PUBLIC_KINDS)}")
+    return {
+        "openapi_extra": {PUBLIC_EXTENSION: kind},
+        "description": f"{description}\n\nNo credentials by design ({kind}).",
+    }
+
+
 class Policy:
-    def __init__(self, service: str, permissions: Iterable[Permission]) -> None:
+    def __init__(
+        self,
+        service: str,
+        permissions: Iterable[Permission],
+        *,
+        extra_roles: Iterable[str] = (),
+    ) -> None:
+        """``extra_roles``: roles outside the staff roles that this service alone serves (e.g.
+        ``citizen``); every other role name in the table is a mistake."""
         self.service = service
+        self.extra_roles = frozenset(extra_roles)
+        clash = self.extra_roles & (ALL_ROLES | AUTHENTICATED)
+        if clash:
+            raise ValueError(f"{service}: extra roles {sorted(clash)} are not extra")
         self.permissions = {p.action: p for p in permissions}
+        for p in self.permissions.values():
+            unknown = p.roles - ALL_ROLES - AUTHENTICATED - self.extra_roles
+            if unknown:
+                raise ValueError(f"{service}.{p.action}: unknown roles {sorted(unknown)}")
 
     def __getitem__(self, action: str) -> Permission:
         return self.permissions[action]
 
-    def route(self, action: str) -> dict[str, Any]:
-        """Keyword arguments for the route decorator: documents the action in OpenAPI."""
+    def route(
+        self,
+        action: str,
+        *,
+        description: str | None = None,
+        form_token: FormToken | None = None,
+        openapi_extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Keyword arguments for the route decorator: documents the action in OpenAPI (after the
+        route's own ``description`` and ``openapi_extra``, if any; and, for a route of plain
+        HTML forms, how it takes a form token)."""
         permission = self.permissions[action]
-        return {
-            "openapi_extra": {
-                "x-ideapaja-action": f"{self.service}.{action}",
-                "x-ideapaja-roles": sorted(permission.roles),
-            },
-            "description": (
-                f"{permission.description}\n\nAllowed roles: "
-                + ", ".join(sorted(permission.roles))
-                + "."
-            ),
+        extra: dict[str, Any] = {
+            **(openapi_extra or {}),
+            "x-ideapaja-action": f"{self.service}.{action}",
+            "x-ideapaja-roles": sorted(permission.roles),
         }
+        description = (
+            (f"{description}\n\n" if description else "")
+            + f"{permission.description}\n\nAllowed roles: "
+            + ", ".join(sorted(permission.roles))
+            + "."
+        )
+        if form_token is not None:
+            extra[AUTH_EXTENSION] = FORM_TOKEN_AUTH
+            extra[FORM_TOKEN_EXTENSION] = form_token.openapi()
+            description += (
+                f" Authenticated by a form token ({form_token.location} {form_token.name}, "
+                f"from {form_token.issued_by})"
+                + (" or a bearer token." if form_token.bearer else "; no bearer token.")
+            )
+        return {"openapi_extra": extra, "description": description}
+
+    def check(self, action: str, principal: Principal) -> Principal:
+        """``principal`` if ``action``'s roles admit it; a 403 with reason "role" otherwise. For
+        routes that authenticate otherwise than by ``require`` (form tokens)."""
+        permission = self.permissions[action]
+        if not permission.permits(principal):
+            raise Problem(
+                403,
+                "Forbidden",
+                f"{action} needs one of the roles: {', '.join(sorted(permission.roles))}",
+                reason="role",
+            )
+        return principal
 
     def require(self, action: str) -> Any:
         """The dependency enforcing ``action``'s roles (403 with reason "role" otherwise)."""
-        permission = self.permissions[action]
+        if action not in self.permissions:  # fail at import, not at the first request
+            raise KeyError(f"{self.service}: no action {action!r} in the table")
 
         async def check(principal: CurrentPrincipal) -> Principal:
-            if not permission.permits(principal):
-                raise Problem(
-                    403,
-                    "Forbidden",
-                    f"{action} needs one of the roles: {', '.join(sorted(permission.roles))}",
-                    reason="role",
-                )
-            return principal
+            return self.check(action, principal)
 
         return Depends(check)
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.hr import UnitKind
 from ideapaja_contracts.events.idea import Channel, Scope
+from ideapaja_intake.authz import POLICY, require
 from ideapaja_intake.db.models import IdeaDraft as DraftRow
 from ideapaja_intake.domain.export import ExportRow, csv_lines
 from ideapaja_intake.domain.search import idea_similarity
@@ -24,10 +25,10 @@ from ideapaja_intake.domain.submission import IdeaEdit, IdeaSubmission
 from ideapaja_intake.domain.visibility import (
     REPORTING_ROLES,
     REVIEWER_ROLES,
-    STAFF_ROLES,
     can_view_idea,
     exported_author_ids,
     is_reviewer,
+    is_staff,
 )
 from ideapaja_intake.editing import (
     create_draft,
@@ -39,6 +40,7 @@ from ideapaja_intake.editing import (
 )
 from ideapaja_intake.http import LimitedBodyRoute, SettingsDep, staff_caller
 from ideapaja_intake.idempotency import Outcome, run_idempotent
+from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import (
     IdeaFilter,
     IdeaRecord,
@@ -64,7 +66,8 @@ from ideapaja_intake.views import (
     UnitPublic,
     VersionPublic,
 )
-from ideapaja_runtime.auth import CurrentPrincipal, Principal, require_roles
+from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.authz import forbidden_object
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
 
@@ -74,8 +77,6 @@ reports_router = APIRouter(prefix="/reports", tags=["reports"])
 units_router = APIRouter(prefix="/units", tags=["units"])
 categories_router = APIRouter(prefix="/categories", tags=["units"])
 
-StaffPrincipal = Annotated[Principal, require_roles(*STAFF_ROLES)]
-ReportingPrincipal = Annotated[Principal, require_roles(*REPORTING_ROLES)]
 IdeaIdPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=64)]
 IdempotencyKey = Annotated[
     str | None,
@@ -111,14 +112,17 @@ def created_idea(record: IdeaRecord, viewer_id: str) -> Outcome:
     status_code=201,
     response_model=IdeaPublic,
     summary="Submit an idea",
-    description="Stores the idea and emits IdeaSubmitted (channel api) in the same transaction. "
-    "Co-authors in co_author_ids are invited (they confirm). Limited per person per hour (429 "
-    "with Retry-After). With Idempotency-Key, a retry returns the first answer.",
+    **POLICY.route(
+        "ideas.submit",
+        description="Stores the idea and emits IdeaSubmitted (channel api) in the same "
+        "transaction. Co-authors in co_author_ids are invited (they confirm). Limited per person "
+        "per hour (429 with Retry-After). With Idempotency-Key, a retry returns the first answer.",
+    ),
     responses={**CREATED, **ERRORS},
 )
 async def create_idea(
     submission: IdeaSubmission,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("ideas.submit")],
     runtime: RuntimeDep,
     settings: SettingsDep,
     traceparent: TraceparentDep,
@@ -155,12 +159,15 @@ async def create_idea(
     "/similar",
     response_model=list[SimilarIdea],
     summary="Existing ideas like the one being typed",
-    description="For the submission form: ideas whose title or text resemble ``text`` (trigram "
-    "similarity of titles and shared word stems), best first, so an author can support an "
-    "existing idea instead of writing a duplicate.",
+    **POLICY.route(
+        "ideas.similar",
+        description="For the submission form: ideas whose title or text resemble ``text`` (trigram "
+        "similarity of titles and shared word stems), best first, so an author can support an "
+        "existing idea instead of writing a duplicate.",
+    ),
 )
 async def similar_ideas(
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("ideas.similar")],
     runtime: RuntimeDep,
     settings: SettingsDep,
     text: Annotated[str, Query(min_length=3, max_length=500)],
@@ -210,7 +217,7 @@ async def viewable_record(runtime: RuntimeDep, idea_id: str, principal: Principa
         raise Problem(404, "Idea not found", f"No idea {idea_id}.")
     involved = [*record.author_ids, *record.invited_ids]
     if not can_view_idea(principal.person_id, principal.roles, involved):
-        raise Problem(403, "Forbidden", "Only the authors and reviewers may read this idea.")
+        raise forbidden_object("Only the authors and reviewers may read this idea.")
     return record
 
 
@@ -218,14 +225,17 @@ async def viewable_record(runtime: RuntimeDep, idea_id: str, principal: Principa
     "/{idea_id}",
     response_model=IdeaPublic,
     summary="Read an idea with its status and status history",
-    description="Visible to its authors (and invited co-authors) and to reviewers ("
-    + ", ".join(REVIEWER_ROLES)
-    + "). The authors of an anonymous idea are shown only to themselves. Colleagues read ideas "
-    "through /public/ideas.",
+    **POLICY.route(
+        "ideas.read",
+        description="Visible to its authors (and invited co-authors) and to reviewers ("
+        + ", ".join(REVIEWER_ROLES)
+        + "). The authors of an anonymous idea are shown only to themselves. Colleagues read ideas "
+        "through /public/ideas.",
+    ),
     responses={404: PROBLEM_SCHEMA},
 )
 async def read_idea(
-    idea_id: IdeaIdPath, principal: CurrentPrincipal, runtime: RuntimeDep
+    idea_id: IdeaIdPath, principal: Annotated[Principal, require("ideas.read")], runtime: RuntimeDep
 ) -> IdeaPublic:
     record = await viewable_record(runtime, idea_id, principal)
     return IdeaPublic.of(record, principal.person_id)
@@ -311,12 +321,15 @@ SearchText = Annotated[
     "",
     response_model=IdeaPage,
     summary="List ideas, newest first",
-    description="mine=true: the caller's own ideas (anyone). Otherwise all submitted ideas, "
-    "for reviewers only. Filters: status, scope, unit (a department includes its units), "
-    "category, submission dates and full-text q; cursor pagination.",
+    **POLICY.route(
+        "ideas.list",
+        description="mine=true: the caller's own ideas. Otherwise all submitted ideas, "
+        "for reviewers only. Filters: status, scope, unit (a department includes its units), "
+        "category, submission dates and full-text q; cursor pagination.",
+    ),
 )
 async def read_ideas(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, require("ideas.list")],
     runtime: RuntimeDep,
     mine: Annotated[bool, Query(description="Only the caller's own ideas")] = False,
     status: Statuses = [],  # noqa: B006 - FastAPI copies query defaults
@@ -331,9 +344,7 @@ async def read_ideas(
     cursor: Cursor = None,
 ) -> IdeaPage:
     if not mine and not is_reviewer(principal.roles):
-        raise Problem(
-            403, "Forbidden", "Listing all ideas needs a reviewer role; use mine=true for yours."
-        )
+        raise forbidden_object("Listing all ideas needs a reviewer role; use mine=true for yours.")
     params = ListParams(
         status=status,
         scope=scope,
@@ -366,15 +377,18 @@ class Withdrawal(BaseModel):
     "/{idea_id}",
     response_model=IdeaPublic,
     summary="Edit a submitted idea (a new version)",
-    description="Authors only, while the idea is submitted or needs_info. ``revision`` names "
-    "the version edited (409 if another edit came first). Each edit keeps the previous "
-    "version (GET …/versions) and emits IdeaUpdated; an edit that changes nothing is a no-op.",
+    **POLICY.route(
+        "ideas.edit",
+        description="Authors only, while the idea is submitted or needs_info. ``revision`` names "
+        "the version edited (409 if another edit came first). Each edit keeps the previous "
+        "version (GET …/versions) and emits IdeaUpdated; an edit that changes nothing is a no-op.",
+    ),
     responses=ERRORS,
 )
 async def update_idea(
     idea_id: IdeaIdPath,
     edit: IdeaEdit,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("ideas.edit")],
     runtime: RuntimeDep,
     settings: SettingsDep,
     traceparent: TraceparentDep,
@@ -396,12 +410,15 @@ async def update_idea(
     "/{idea_id}/versions",
     response_model=list[VersionPublic],
     summary="Every version of an idea's text",
-    description="For the authors and reviewers; who edited an anonymous idea is shown by its "
-    "pseudonym to everyone but its authors.",
+    **POLICY.route(
+        "ideas.read",
+        description="For the authors and reviewers; who edited an anonymous idea is shown by its "
+        "pseudonym to everyone but its authors.",
+    ),
     responses={404: PROBLEM_SCHEMA},
 )
 async def read_versions(
-    idea_id: IdeaIdPath, principal: CurrentPrincipal, runtime: RuntimeDep
+    idea_id: IdeaIdPath, principal: Annotated[Principal, require("ideas.read")], runtime: RuntimeDep
 ) -> list[VersionPublic]:
     record = await viewable_record(runtime, idea_id, principal)
     async with runtime.db.transaction() as session:
@@ -417,14 +434,17 @@ async def read_versions(
     "/{idea_id}/withdraw",
     response_model=IdeaPublic,
     summary="Withdraw an idea",
-    description="Authors only, until a final decision. Emits IdeaWithdrawn; the idea leaves the "
-    "public list. Withdrawing is final.",
+    **POLICY.route(
+        "ideas.withdraw",
+        description="Authors only, until a final decision. Emits IdeaWithdrawn; the idea leaves "
+        "the public list. Withdrawing is final.",
+    ),
     responses=ERRORS,
 )
 async def withdraw(
     idea_id: IdeaIdPath,
     body: Withdrawal,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("ideas.withdraw")],
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
     idempotency_key: IdempotencyKey = None,
@@ -458,13 +478,16 @@ async def withdraw(
     status_code=201,
     response_model=DraftPublic,
     summary="Save a draft",
-    description="Only the title is needed; everything else may come later. Drafts are private "
-    "to their author and emit no events.",
+    **POLICY.route(
+        "drafts.write",
+        description="Only the title is needed; everything else may come later. Drafts are private "
+        "to their author and emit no events.",
+    ),
     responses=CREATED,
 )
 async def save_draft(
     draft: DraftInput,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("drafts.write")],
     runtime: RuntimeDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -482,8 +505,15 @@ async def save_draft(
     )
 
 
-@drafts_router.get("", response_model=list[DraftPublic], summary="My drafts, newest first")
-async def my_drafts(principal: StaffPrincipal, runtime: RuntimeDep) -> list[DraftPublic]:
+@drafts_router.get(
+    "",
+    response_model=list[DraftPublic],
+    summary="My drafts, newest first",
+    **POLICY.route("drafts.read"),
+)
+async def my_drafts(
+    principal: Annotated[Principal, require("drafts.read")], runtime: RuntimeDep
+) -> list[DraftPublic]:
     async with runtime.db.transaction() as session:
         rows = await session.scalars(
             select(DraftRow)
@@ -495,20 +525,33 @@ async def my_drafts(principal: StaffPrincipal, runtime: RuntimeDep) -> list[Draf
 
 
 @drafts_router.get(
-    "/{draft_id}", response_model=DraftPublic, summary="Read my draft", responses=ERRORS
+    "/{draft_id}",
+    response_model=DraftPublic,
+    summary="Read my draft",
+    responses=ERRORS,
+    **POLICY.route("drafts.read"),
 )
 async def read_draft(
-    draft_id: IdeaIdPath, principal: StaffPrincipal, runtime: RuntimeDep
+    draft_id: IdeaIdPath,
+    principal: Annotated[Principal, require("drafts.read")],
+    runtime: RuntimeDep,
 ) -> DraftPublic:
     async with runtime.db.transaction() as session:
         return DraftPublic.of(await own_draft(session, draft_id, principal.person_id))
 
 
 @drafts_router.put(
-    "/{draft_id}", response_model=DraftPublic, summary="Replace my draft", responses=ERRORS
+    "/{draft_id}",
+    response_model=DraftPublic,
+    summary="Replace my draft",
+    responses=ERRORS,
+    **POLICY.route("drafts.write"),
 )
 async def update_draft(
-    draft_id: IdeaIdPath, draft: DraftInput, principal: StaffPrincipal, runtime: RuntimeDep
+    draft_id: IdeaIdPath,
+    draft: DraftInput,
+    principal: Annotated[Principal, require("drafts.write")],
+    runtime: RuntimeDep,
 ) -> DraftPublic:
     async with runtime.db.transaction() as session:
         row = await replace_draft(session, draft_id, principal.person_id, draft)
@@ -516,10 +559,16 @@ async def update_draft(
 
 
 @drafts_router.delete(
-    "/{draft_id}", status_code=204, summary="Throw my draft away", responses=ERRORS
+    "/{draft_id}",
+    status_code=204,
+    summary="Throw my draft away",
+    responses=ERRORS,
+    **POLICY.route("drafts.write"),
 )
 async def delete_draft(
-    draft_id: IdeaIdPath, principal: StaffPrincipal, runtime: RuntimeDep
+    draft_id: IdeaIdPath,
+    principal: Annotated[Principal, require("drafts.write")],
+    runtime: RuntimeDep,
 ) -> None:
     async with runtime.db.transaction() as session:
         await session.delete(await own_draft(session, draft_id, principal.person_id))
@@ -530,13 +579,16 @@ async def delete_draft(
     status_code=201,
     response_model=IdeaPublic,
     summary="Submit my draft",
-    description="The draft must now be complete (422 names what is missing); it becomes the idea "
-    "of the same id, emitting IdeaSubmitted.",
+    **POLICY.route(
+        "drafts.submit",
+        description="The draft must now be complete (422 names what is missing); it becomes the "
+        "idea of the same id, emitting IdeaSubmitted.",
+    ),
     responses={**CREATED, **ERRORS},
 )
 async def submit_my_draft(
     draft_id: IdeaIdPath,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("drafts.submit")],
     runtime: RuntimeDep,
     settings: SettingsDep,
     traceparent: TraceparentDep,
@@ -570,14 +622,17 @@ async def submit_my_draft(
     "/ideas.csv",
     response_class=StreamingResponse,
     summary="Export ideas as CSV for reporting",
-    description="For "
-    + ", ".join(REPORTING_ROLES)
-    + ". One row per idea with the same filters as the lists; anonymous ideas have no authors "
-    "in the file. Cells that a spreadsheet would run as formulas are prefixed with '.",
+    **POLICY.route(
+        "reports.export",
+        description="For "
+        + ", ".join(REPORTING_ROLES)
+        + ". One row per idea with the same filters as the lists; anonymous ideas have no authors "
+        "in the file. Cells that a spreadsheet would run as formulas are prefixed with '.",
+    ),
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def export_ideas(
-    principal: ReportingPrincipal,
+    principal: Annotated[Principal, require("reports.export")],
     runtime: RuntimeDep,
     settings: SettingsDep,
     status: Statuses = [],  # noqa: B006 - FastAPI copies query defaults
@@ -638,16 +693,26 @@ async def export_ideas(
 # --- units and categories ------------------------------------------------------------------------
 
 
+def for_citizen_form(principal: Principal, settings: IntakeSettings) -> None:
+    """Citizens read units and categories for the citizen channel's form: not while it is
+    closed (like the channel's own routes)."""
+    if not is_staff(principal.roles) and not settings.citizen_channel_enabled:
+        raise Problem(404, "Not found", "The citizen channel is not open.")
+
+
 @units_router.get(
     "",
     response_model=list[UnitPublic],
     summary="Units and departments an idea can concern (as HR describes them)",
+    **POLICY.route("units.read"),
 )
 async def read_units(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, require("units.read")],
     runtime: RuntimeDep,
+    settings: SettingsDep,
     kind: Annotated[UnitKind | None, Query(description="Only units or only departments")] = None,
 ) -> list[UnitPublic]:
+    for_citizen_form(principal, settings)
     async with runtime.db.transaction() as session:
         units = await list_units(session, kind.value if kind else None)
     return [UnitPublic.of(unit) for unit in units]
@@ -657,6 +722,10 @@ async def read_units(
     "",
     response_model=Catalogue,
     summary="Idea categories and benefit kinds, with names in Finnish, Swedish and English",
+    **POLICY.route("categories.read"),
 )
-async def read_categories(principal: CurrentPrincipal, settings: SettingsDep) -> Catalogue:
+async def read_categories(
+    principal: Annotated[Principal, require("categories.read")], settings: SettingsDep
+) -> Catalogue:
+    for_citizen_form(principal, settings)
     return Catalogue.of(list(settings.categories))

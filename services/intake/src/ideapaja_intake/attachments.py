@@ -31,6 +31,7 @@ from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.editing import confirmed_authors, not_found
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import lock_idea
+from ideapaja_runtime.authz import forbidden_object
 from ideapaja_runtime.problems import Problem
 
 # Files may be added while the idea is still being looked at.
@@ -120,7 +121,7 @@ async def store_attachment(
     if idea is None:
         raise not_found(idea_id)
     if check_author and person_id not in await confirmed_authors(session, idea_id):
-        raise Problem(403, "Forbidden", "Only the idea's authors may attach files.")
+        raise forbidden_object("Only the idea's authors may attach files.")
     if IdeaStatus(idea.status) not in ATTACHABLE_STATUSES:
         raise Problem(
             409,

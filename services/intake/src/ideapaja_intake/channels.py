@@ -30,17 +30,16 @@ from ideapaja_intake.api import (
     ERRORS,
     IdeaIdPath,
     IdempotencyKey,
-    StaffPrincipal,
     created_idea,
 )
 from ideapaja_intake.attachments import AcceptedFile, accept_file, store_attachment
+from ideapaja_intake.authz import FORM_FIELD, PAGE_FORM, PAGE_QUERY, POLICY, check, require
 from ideapaja_intake.db.models import Idea, IdeaAuthor, Unit
 from ideapaja_intake.domain.cors import origin_allowed
 from ideapaja_intake.domain.form_token import InvalidFormToken, issue_form_token, read_form_token
 from ideapaja_intake.domain.i18n import choose_language
 from ideapaja_intake.domain.pseudonym import citizen_person_id
 from ideapaja_intake.domain.submission import TEXT_MAX, TITLE_MAX, TITLE_MIN, IdeaSubmission
-from ideapaja_intake.domain.visibility import STAFF_ROLES
 from ideapaja_intake.form_page import (
     FORM_PATH,
     content_security_policy,
@@ -63,7 +62,8 @@ from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import list_units, load_idea
 from ideapaja_intake.submissions import Submitter, submission_content, submit_idea
 from ideapaja_intake.views import CitizenIdeaSummary, CitizenIdeaView, FormTokenPublic, IdeaPublic
-from ideapaja_runtime.auth import CurrentPrincipal, Principal, TokenVerifier
+from ideapaja_runtime.auth import Principal, TokenVerifier
+from ideapaja_runtime.authz import CORS_PREFLIGHT, public_route
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
 
@@ -81,6 +81,13 @@ class FormCaller(BaseModel):
     unit_ids: frozenset[str]
     # Set when a form token authenticated the request: it is single-use (its id is the key).
     form_token_id: str | None = None
+
+    def allowed(self, action: str, settings: IntakeSettings) -> FormCaller:
+        """This caller if the table lets its roles do ``action`` (403 reason "role" otherwise):
+        a form token carries the roles of the bearer token it was issued for."""
+        principal = Principal(self.person_id, self.roles, self.unit_ids)
+        check(action, principal, settings.citizen_role)
+        return self
 
 
 def _caller_from_token(settings: IntakeSettings, token: str) -> FormCaller:
@@ -105,7 +112,7 @@ async def form_caller(
     """A bearer token (scripts, servers) or the form's form_token field (plain HTML forms)."""
     if credentials is not None and credentials.scheme.lower() == "bearer":
         verifier: TokenVerifier = request.app.state.token_verifier
-        principal = verifier.verify(credentials.credentials)
+        principal = await verifier.authenticate(credentials.credentials)
         caller = FormCaller(
             person_id=principal.person_id, roles=principal.roles, unit_ids=principal.unit_ids
         )
@@ -120,9 +127,7 @@ async def form_caller(
                 headers={"WWW-Authenticate": "Bearer"},
             )
         caller = _caller_from_token(get_settings(request), token)
-    if not caller.roles & set(STAFF_ROLES):
-        raise Problem(403, "Forbidden", f"This action needs one of the roles: {STAFF_ROLES}")
-    return caller
+    return caller.allowed("ideas.submit_form", get_settings(request))
 
 
 class FormSubmission(IdeaSubmission):
@@ -151,12 +156,17 @@ def _idempotency_of(caller: FormCaller, header_key: str | None) -> str | None:
     status_code=201,
     response_model=IdeaPublic,
     summary="Submit an idea from the intranet form",
-    description="The same fields as POST /ideas, form-encoded (channel intranet_form). "
-    "Authenticated by a bearer token or by the form_token field (POST /form-tokens) of a plain "
-    "HTML form; a form token is single-use: posting it again returns the first answer. Browser "
-    "requests must come from an origin in IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS. Answers 201 "
-    "JSON when the request accepts application/json or no thank-you page is configured, "
-    "otherwise redirects (303) to the thank-you page with ?idea=<id>.",
+    **POLICY.route(
+        "ideas.submit_form",
+        description="The same fields as POST /ideas, form-encoded (channel intranet_form). "
+        "Authenticated by a bearer token or by the form_token field (POST /form-tokens) of a "
+        "plain HTML form; a form token is single-use: posting it again returns the first "
+        "answer. Browser requests must come from an origin in "
+        "IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS. Answers 201 JSON when the request accepts "
+        "application/json or no thank-you page is configured, otherwise redirects (303) to the "
+        "thank-you page with ?idea=<id>.",
+        form_token=FORM_FIELD,
+    ),
     responses={
         **CREATED,
         303: {"description": "Redirect to the configured thank-you page"},
@@ -205,8 +215,11 @@ async def create_idea_from_form(
     "/ideas/form",
     status_code=204,
     summary="CORS preflight for the intranet form",
-    description="Browsers ask before a script on an allowed intranet origin posts with a bearer "
-    "token; preflights carry no credentials, so this answer needs none (it grants nothing).",
+    **public_route(
+        CORS_PREFLIGHT,
+        "Browsers ask before a script on an allowed intranet origin posts with a bearer token; "
+        "preflights carry no credentials, so this answer needs none (it grants nothing).",
+    ),
     responses={403: PROBLEM_SCHEMA},
 )
 async def form_preflight(request: Request, settings: SettingsDep) -> Response:
@@ -221,12 +234,15 @@ async def form_preflight(request: Request, settings: SettingsDep) -> Response:
     status_code=201,
     response_model=FormTokenPublic,
     summary="A short-lived form token for a plain HTML form or the embeddable page",
-    description="Call with the user's bearer token (from the intranet's backend or page script). "
-    "The token names the user, expires after IDEAPAJA_INTAKE_FORM_TOKEN_TTL_SECONDS and can "
-    "submit one idea. Put it in the form's hidden field form_token, or open form_url.",
+    **POLICY.route(
+        "form_tokens.issue",
+        description="Call with the user's bearer token (from the intranet's backend or page "
+        "script). The token names the user, expires after IDEAPAJA_INTAKE_FORM_TOKEN_TTL_SECONDS "
+        "and can submit one idea. Put it in the form's hidden field form_token, or open form_url.",
+    ),
 )
 async def create_form_token(
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("form_tokens.issue")],
     runtime: RuntimeDep,
     settings: SettingsDep,
     lang: Annotated[str | None, Query(pattern="^(fi|sv|en)$")] = None,
@@ -288,9 +304,14 @@ async def _units_for_form(session: AsyncSession) -> list[Unit]:
     FORM_PATH,
     response_class=HTMLResponse,
     summary="The embeddable idea form (HTML, fi/sv/en)",
-    description="For an intranet to link or frame (frame-ancestors: the allowed origins). "
-    "Authenticated by ?form_token= (POST /form-tokens) or a bearer token; language from ?lang= "
-    "or Accept-Language. Works without JavaScript and uses no inline script.",
+    **POLICY.route(
+        "embed.read",
+        description="For an intranet to link or frame (frame-ancestors: the allowed origins). "
+        "Authenticated by ?form_token= (POST /form-tokens) or a bearer token; language from "
+        "?lang= or Accept-Language. Works without JavaScript and uses no inline script. A role "
+        "outside the table is a problem+json 403 (reason role).",
+        form_token=PAGE_QUERY,
+    ),
     responses={200: {"content": {"text/html": {}}}, 401: {"content": {"text/html": {}}}},
 )
 async def embedded_form(
@@ -308,7 +329,7 @@ async def embedded_form(
             token = form_token
         elif credentials is not None:
             verifier: TokenVerifier = request.app.state.token_verifier
-            principal = verifier.verify(credentials.credentials)
+            principal = await verifier.authenticate(credentials.credentials)
             token = _token_for(principal, settings, language).form_token
             caller = FormCaller(
                 person_id=principal.person_id, roles=principal.roles, unit_ids=principal.unit_ids
@@ -317,8 +338,7 @@ async def embedded_form(
             raise Problem(401, "Authentication required")
     except Problem:
         return _html(settings, message_page(language, "expired"), 401)
-    if not caller.roles & set(STAFF_ROLES):
-        return _html(settings, message_page(language, "expired"), 403)
+    caller.allowed("embed.read", settings)
     async with runtime.db.transaction() as session:
         units = await _units_for_form(session)
     return _html(
@@ -380,44 +400,52 @@ def _attachment_of(form: Any) -> UploadFile | None:
     return None
 
 
+# The page's form as OpenAPI describes it (the route reads the form itself).
+EMBED_FORM_BODY: dict[str, Any] = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["form_token", "title", "problem", "solution", "scope"],
+                    "properties": {
+                        "form_token": {"type": "string"},
+                        "title": {
+                            "type": "string",
+                            "minLength": TITLE_MIN,
+                            "maxLength": TITLE_MAX,
+                        },
+                        "problem": {"type": "string", "maxLength": TEXT_MAX},
+                        "solution": {"type": "string", "maxLength": TEXT_MAX},
+                        "scope": {"type": "string", "enum": [s.value for s in Scope]},
+                        "unit_id": {"type": "string"},
+                        "attachment": {"type": "string", "format": "binary"},
+                    },
+                }
+            }
+        }
+    }
+}
+
+
 @embed_router.post(
     FORM_PATH,
     response_class=HTMLResponse,
     status_code=201,
     summary="Submit the embeddable form",
-    description="Multipart or form-encoded from the page itself (form_token in a hidden field, "
-    "one optional attachment). Answers with the thank-you page (201), or 303 to the configured "
-    "thank-you URL; a refused field re-renders the form with messages (422). Posting the same "
-    "form again returns the first answer.",
+    **POLICY.route(
+        "embed.submit",
+        description="Multipart or form-encoded from the page itself (form_token in a hidden "
+        "field, one optional attachment). Answers with the thank-you page (201), or 303 to the "
+        "configured thank-you URL; a refused field re-renders the form with messages (422). "
+        "Posting the same form again returns the first answer.",
+        form_token=PAGE_FORM,
+        openapi_extra=EMBED_FORM_BODY,
+    ),
     responses={
         201: {"content": {"text/html": {}}},
         303: {"description": "Redirect to the configured thank-you page"},
         422: {"content": {"text/html": {}}},
-    },
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["form_token", "title", "problem", "solution", "scope"],
-                        "properties": {
-                            "form_token": {"type": "string"},
-                            "title": {
-                                "type": "string",
-                                "minLength": TITLE_MIN,
-                                "maxLength": TITLE_MAX,
-                            },
-                            "problem": {"type": "string", "maxLength": TEXT_MAX},
-                            "solution": {"type": "string", "maxLength": TEXT_MAX},
-                            "scope": {"type": "string", "enum": [s.value for s in Scope]},
-                            "unit_id": {"type": "string"},
-                            "attachment": {"type": "string", "format": "binary"},
-                        },
-                    }
-                }
-            }
-        }
     },
 )
 async def submit_embedded_form(
@@ -438,7 +466,8 @@ async def submit_embedded_form(
         caller = _caller_from_token(settings, token)
     except Problem:
         return _html(settings, message_page(language, "expired"), 401)
-    if not caller.roles & set(STAFF_ROLES) or not origin_allowed(
+    caller.allowed("embed.submit", settings)
+    if not origin_allowed(
         request.headers.get("origin"), settings.form_allowed_origins, own=own_origin(request)
     ):
         return _html(settings, message_page(language, "expired"), 403)
@@ -560,11 +589,10 @@ class CitizenSubmission(BaseModel):
 
 
 def citizen_of(principal: Principal, settings: IntakeSettings) -> str:
-    """The citizen's id inside Ideapaja (never the identity provider's subject)."""
+    """The citizen's id inside Ideapaja (never the identity provider's subject). The role was
+    checked by the table (``citizen.*``)."""
     if not settings.citizen_channel_enabled:
         raise Problem(404, "Not found", "The citizen channel is not open.")
-    if settings.citizen_role not in principal.roles:
-        raise Problem(403, "Forbidden", f"This channel is for the role {settings.citizen_role}.")
     return citizen_person_id(settings.pseudonym_secret.get_secret_value(), principal.person_id)
 
 
@@ -573,14 +601,17 @@ def citizen_of(principal: Principal, settings: IntakeSettings) -> str:
     status_code=201,
     response_model=CitizenIdeaView,
     summary="Submit an idea as a citizen or customer",
-    description="Only when IDEAPAJA_INTAKE_CITIZEN_CHANNEL_ENABLED (404 otherwise) and for "
-    "tokens with the citizen role. The idea is marked external (channel citizen) and shown to "
-    "staff by pseudonym only; the citizen sees only their own ideas, without internal data.",
+    **POLICY.route(
+        "citizen.submit",
+        description="Only when IDEAPAJA_INTAKE_CITIZEN_CHANNEL_ENABLED (404 otherwise) and for "
+        "tokens with the citizen role. The idea is marked external (channel citizen) and shown to "
+        "staff by pseudonym only; the citizen sees only their own ideas, without internal data.",
+    ),
     responses={**CREATED, **ERRORS},
 )
 async def citizen_submit(
     body: CitizenSubmission,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, require("citizen.submit")],
     runtime: RuntimeDep,
     settings: SettingsDep,
     traceparent: TraceparentDep,
@@ -618,10 +649,15 @@ async def citizen_submit(
 
 
 @citizen_router.get(
-    "", response_model=list[CitizenIdeaSummary], summary="My ideas as a citizen, newest first"
+    "",
+    response_model=list[CitizenIdeaSummary],
+    summary="My ideas as a citizen, newest first",
+    **POLICY.route("citizen.read"),
 )
 async def citizen_ideas(
-    principal: CurrentPrincipal, runtime: RuntimeDep, settings: SettingsDep
+    principal: Annotated[Principal, require("citizen.read")],
+    runtime: RuntimeDep,
+    settings: SettingsDep,
 ) -> list[CitizenIdeaSummary]:
     citizen_id = citizen_of(principal, settings)
     async with runtime.db.transaction() as session:
@@ -646,9 +682,13 @@ async def citizen_ideas(
     response_model=CitizenIdeaView,
     summary="My idea as a citizen, with its status and timeline",
     responses={404: PROBLEM_SCHEMA},
+    **POLICY.route("citizen.read"),
 )
 async def citizen_idea(
-    idea_id: IdeaIdPath, principal: CurrentPrincipal, runtime: RuntimeDep, settings: SettingsDep
+    idea_id: IdeaIdPath,
+    principal: Annotated[Principal, require("citizen.read")],
+    runtime: RuntimeDep,
+    settings: SettingsDep,
 ) -> CitizenIdeaView:
     citizen_id = citizen_of(principal, settings)
     async with runtime.db.transaction() as session:

@@ -39,6 +39,7 @@ from ideapaja_intake.store import (
     lock_idea,
 )
 from ideapaja_intake.submissions import FieldErrors, Submitter, search_text, submit_idea
+from ideapaja_runtime.authz import forbidden_object
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.problems import Problem
 
@@ -80,7 +81,7 @@ async def _authored_idea(session: AsyncSession, idea_id: str, person_id: str) ->
     if idea is None:
         raise not_found(idea_id)
     if person_id not in await confirmed_authors(session, idea_id):
-        raise Problem(403, "Forbidden", "Only the idea's authors may do this.")
+        raise forbidden_object("Only the idea's authors may do this.")
     return idea
 
 
@@ -395,6 +396,6 @@ async def remove_co_author(
     if row.confirmed_at is not None:
         raise Problem(409, "Already an author", "A confirmed author cannot be removed.")
     if actor_id != person_id and actor_id not in await confirmed_authors(session, idea_id):
-        raise Problem(403, "Forbidden", "Only the invited person or the authors may do this.")
+        raise forbidden_object("Only the invited person or the authors may do this.")
     await session.delete(row)
     await session.flush()

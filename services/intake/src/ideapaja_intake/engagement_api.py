@@ -24,13 +24,13 @@ from ideapaja_intake.api import (
     Limit,
     ListParams,
     SearchText,
-    StaffPrincipal,
     Statuses,
     UnitFilter,
     idea_page,
     viewable_record,
 )
 from ideapaja_intake.attachments import accept_file, load_attachment, store_attachment
+from ideapaja_intake.authz import POLICY, require
 from ideapaja_intake.domain.status import PUBLIC_STATUSES, IdeaStatus
 from ideapaja_intake.domain.visibility import MODERATOR_ROLES
 from ideapaja_intake.editing import confirm_co_author, invite_co_author, remove_co_author
@@ -53,6 +53,7 @@ from ideapaja_intake.views import (
     SupportState,
 )
 from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.authz import forbidden_object
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
 
@@ -68,12 +69,15 @@ uploads_router = APIRouter(prefix="/ideas", tags=["engagement"])
     "",
     response_model=IdeaPage,
     summary="Ideas colleagues see: every submitted idea that is not withdrawn",
-    description="Any staff member. A unit's ideas: ?unit_id= (a department includes its units). "
-    "Filters: status, scope, category, submission dates, full-text q (Finnish and Swedish "
-    "inflections match); newest first with cursor pagination.",
+    **POLICY.route(
+        "public.list",
+        description="Any staff member. A unit's ideas: ?unit_id= (a department includes its "
+        "units). Filters: status, scope, category, submission dates, full-text q (Finnish and "
+        "Swedish inflections match); newest first with cursor pagination.",
+    ),
 )
 async def public_ideas(
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("public.list")],
     runtime: RuntimeDep,
     status: Statuses = [],  # noqa: B006 - FastAPI copies query defaults
     scope: Scope | None = None,
@@ -101,12 +105,17 @@ async def public_ideas(
     "/{idea_id}",
     response_model=IdeaPublicView,
     summary="An idea as colleagues see it, with its public timeline",
-    description="Who decided what, when and why; the authors only if the idea is not anonymous "
-    "(otherwise its pseudonym), and whether the caller supports it.",
+    **POLICY.route(
+        "public.read",
+        description="Who decided what, when and why; the authors only if the idea is not anonymous "
+        "(otherwise its pseudonym), and whether the caller supports it.",
+    ),
     responses={404: PROBLEM_SCHEMA},
 )
 async def public_idea(
-    idea_id: IdeaIdPath, principal: StaffPrincipal, runtime: RuntimeDep
+    idea_id: IdeaIdPath,
+    principal: Annotated[Principal, require("public.read")],
+    runtime: RuntimeDep,
 ) -> IdeaPublicView:
     async with runtime.db.transaction() as session:
         record = await load_idea(session, idea_id)
@@ -124,13 +133,16 @@ async def public_idea(
     status_code=201,
     response_model=SupportState,
     summary="Support an idea",
-    description="One support per person (201 the first time, 200 if already given); authors "
-    "cannot support their own idea. Emits IdeaSupported.",
+    **POLICY.route(
+        "supports.write",
+        description="One support per person (201 the first time, 200 if already given); authors "
+        "cannot support their own idea. Emits IdeaSupported.",
+    ),
     responses={200: {"description": "Already supported"}, **ERRORS},
 )
 async def support(
     idea_id: IdeaIdPath,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("supports.write")],
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
     idempotency_key: IdempotencyKey = None,
@@ -160,12 +172,15 @@ async def support(
     "/{idea_id}/support",
     response_model=SupportState,
     summary="Withdraw my support",
-    description="Emits IdeaSupported with withdrawn=true; without a support, nothing happens.",
+    **POLICY.route(
+        "supports.write",
+        description="Emits IdeaSupported with withdrawn=true; without a support, nothing happens.",
+    ),
     responses=ERRORS,
 )
 async def unsupport(
     idea_id: IdeaIdPath,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("supports.write")],
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
 ) -> SupportState:
@@ -203,12 +218,17 @@ def may_moderate(principal: Principal) -> bool:
     "/{idea_id}/comments",
     response_model=list[CommentPublic],
     summary="Comments on an idea, oldest first",
-    description="Hidden comments keep their place with the reason; their text is shown only to "
-    "moderators and to the person who wrote it.",
+    **POLICY.route(
+        "comments.read",
+        description="Hidden comments keep their place with the reason; their text is shown only to "
+        "moderators and to the person who wrote it.",
+    ),
     responses={404: PROBLEM_SCHEMA},
 )
 async def read_comments(
-    idea_id: IdeaIdPath, principal: StaffPrincipal, runtime: RuntimeDep
+    idea_id: IdeaIdPath,
+    principal: Annotated[Principal, require("comments.read")],
+    runtime: RuntimeDep,
 ) -> list[CommentPublic]:
     async with runtime.db.transaction() as session:
         record = await load_idea(session, idea_id)
@@ -227,14 +247,17 @@ async def read_comments(
     status_code=201,
     response_model=CommentPublic,
     summary="Comment on an idea",
-    description="Emits IdeaCommented. An author of an anonymous idea comments under the idea's "
-    "pseudonym.",
+    **POLICY.route(
+        "comments.write",
+        description="Emits IdeaCommented. An author of an anonymous idea comments under the idea's "
+        "pseudonym.",
+    ),
     responses={**CREATED, **ERRORS},
 )
 async def comment(
     idea_id: IdeaIdPath,
     body: CommentInput,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("comments.write")],
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
     idempotency_key: IdempotencyKey = None,
@@ -268,22 +291,21 @@ async def comment(
     "/{idea_id}/comments/{comment_id}/hide",
     response_model=CommentPublic,
     summary="Hide a comment (moderation)",
-    description="For " + ", ".join(MODERATOR_ROLES) + ". Emits IdeaCommented with hidden=true, "
-    "which tells the authors and reviewers.",
+    **POLICY.route(
+        "comments.hide",
+        description="For " + ", ".join(MODERATOR_ROLES) + ". Emits IdeaCommented with hidden=true, "
+        "which tells the authors and reviewers.",
+    ),
     responses=ERRORS,
 )
 async def hide(
     idea_id: IdeaIdPath,
     comment_id: IdeaIdPath,
     body: HideInput,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("comments.hide")],
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
 ) -> CommentPublic:
-    if not may_moderate(principal):
-        raise Problem(
-            403, "Forbidden", f"Hiding comments needs one of: {', '.join(MODERATOR_ROLES)}"
-        )
     async with runtime.db.transaction() as session:
         row = await hide_comment(
             session,
@@ -311,14 +333,17 @@ class Invitation(BaseModel):
     status_code=201,
     response_model=CoAuthorPublic,
     summary="Invite a co-author",
-    description="Authors invite a colleague by person id (known from HR); the colleague "
-    "confirms to become an author, who then shares the idea's rewards.",
+    **POLICY.route(
+        "co_authors.invite",
+        description="Authors invite a colleague by person id (known from HR); the colleague "
+        "confirms to become an author, who then shares the idea's rewards.",
+    ),
     responses={**CREATED, **ERRORS},
 )
 async def invite(
     idea_id: IdeaIdPath,
     body: Invitation,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("co_authors.invite")],
     runtime: RuntimeDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
@@ -358,19 +383,22 @@ async def invite(
     "/{idea_id}/co-authors/{person_id}/confirm",
     response_model=CoAuthorPublic,
     summary="Accept an invitation to co-author",
-    description="Only the invited person. After submission this makes a new revision and emits "
-    "IdeaUpdated; confirming again changes nothing.",
+    **POLICY.route(
+        "co_authors.confirm",
+        description="Only the invited person. After submission this makes a new revision and emits "
+        "IdeaUpdated; confirming again changes nothing.",
+    ),
     responses=ERRORS,
 )
 async def confirm(
     idea_id: IdeaIdPath,
     person_id: IdeaIdPath,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("co_authors.confirm")],
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
 ) -> CoAuthorPublic:
     if person_id != principal.person_id:
-        raise Problem(403, "Forbidden", "Only the invited person can accept the invitation.")
+        raise forbidden_object("Only the invited person can accept the invitation.")
     async with runtime.db.transaction() as session:
         row, idea = await confirm_co_author(
             session,
@@ -388,12 +416,18 @@ async def confirm(
     "/{idea_id}/co-authors/{person_id}",
     status_code=204,
     summary="Decline or withdraw an invitation",
-    description="The invited person declines, or an author withdraws the invitation. Confirmed "
-    "authors cannot be removed.",
+    **POLICY.route(
+        "co_authors.remove",
+        description="The invited person declines, or an author withdraws the invitation. Confirmed "
+        "authors cannot be removed.",
+    ),
     responses=ERRORS,
 )
 async def uninvite(
-    idea_id: IdeaIdPath, person_id: IdeaIdPath, principal: StaffPrincipal, runtime: RuntimeDep
+    idea_id: IdeaIdPath,
+    person_id: IdeaIdPath,
+    principal: Annotated[Principal, require("co_authors.remove")],
+    runtime: RuntimeDep,
 ) -> None:
     async with runtime.db.transaction() as session:
         await remove_co_author(
@@ -409,16 +443,19 @@ async def uninvite(
     status_code=201,
     response_model=AttachmentPublic,
     summary="Attach a file to an idea",
-    description="Authors only, while the idea is under review. Allowed types are recognised by "
-    "their content (PDF, images, text, office documents); size and count are limited (413, "
-    "415, 409). No virus scanner is configured unless IDEAPAJA_INTAKE_ATTACHMENT_SCANNER is "
-    "set: such files are marked not_scanned.",
+    **POLICY.route(
+        "attachments.add",
+        description="Authors only, while the idea is under review. Allowed types are recognised by "
+        "their content (PDF, images, text, office documents); size and count are limited (413, "
+        "415, 409). No virus scanner is configured unless IDEAPAJA_INTAKE_ATTACHMENT_SCANNER is "
+        "set: such files are marked not_scanned.",
+    ),
     responses={**CREATED, **ERRORS, 413: PROBLEM_SCHEMA, 415: PROBLEM_SCHEMA},
 )
 async def upload(
     idea_id: IdeaIdPath,
     file: Annotated[UploadFile, File(description="The file")],
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("attachments.add")],
     runtime: RuntimeDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
@@ -464,14 +501,17 @@ def _digest(data: bytes) -> str:
     "/{idea_id}/attachments/{attachment_id}",
     response_class=Response,
     summary="Download an attachment",
-    description="For whoever may see the idea (its authors, reviewers, and colleagues while the "
-    "idea is public). Always a download, never shown inline.",
+    **POLICY.route(
+        "attachments.read",
+        description="For whoever may see the idea (its authors, reviewers, and colleagues while "
+        "the idea is public). Always a download, never shown inline.",
+    ),
     responses={200: {"content": {"application/octet-stream": {}}}, 404: PROBLEM_SCHEMA},
 )
 async def download(
     idea_id: IdeaIdPath,
     attachment_id: IdeaIdPath,
-    principal: StaffPrincipal,
+    principal: Annotated[Principal, require("attachments.read")],
     runtime: RuntimeDep,
 ) -> Response:
     async with runtime.db.transaction() as session:

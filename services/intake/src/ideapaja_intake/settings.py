@@ -7,6 +7,7 @@ from pydantic_settings import SettingsConfigDict
 
 from ideapaja_intake.domain.attachments import KNOWN_TYPES
 from ideapaja_intake.domain.categories import DEFAULT_CATEGORIES, Category
+from ideapaja_intake.domain.visibility import STAFF_ROLES
 from ideapaja_runtime.settings import ServiceSettings
 
 # Only for development and tests. Production MUST set IDEAPAJA_INTAKE_PSEUDONYM_SECRET: anyone who
@@ -66,7 +67,8 @@ class IntakeSettings(ServiceSettings):
     form_token_ttl_seconds: int = Field(default=2 * 3600, ge=60, le=24 * 3600)
 
     # The citizen/customer channel is off unless the city opens it; citizens' tokens carry
-    # this role (e.g. from a citizen identity provider).
+    # this role (e.g. from a citizen identity provider). The policy table calls it "citizen"
+    # whatever its name here (authz.py).
     citizen_channel_enabled: bool = False
     citizen_role: str = "citizen"
 
@@ -96,4 +98,7 @@ class IntakeSettings(ServiceSettings):
         unknown = set(self.attachment_types) - set(KNOWN_TYPES)
         if unknown:
             raise ValueError(f"attachment_types not recognisable by content: {sorted(unknown)}")
+        if self.citizen_role in STAFF_ROLES:
+            # Staff would pass as citizens (and citizens as staff) in the policy table.
+            raise ValueError(f"citizen_role must not be a staff role: {self.citizen_role}")
         return self
