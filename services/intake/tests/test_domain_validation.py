@@ -20,6 +20,7 @@ from ideapaja_intake.domain.submission import (
     IdeaDraft,
     IdeaEdit,
     IdeaSubmission,
+    has_control_characters,
 )
 
 LIMITS = {
@@ -52,7 +53,7 @@ def error_fields(model: type[Any], payload: dict[str, Any]) -> set[str]:
 @given(value=texts)
 def test_text_fields_are_accepted_exactly_within_their_limits(field: str, value: str) -> None:
     low, high = LIMITS[field]
-    fits = low <= len(value.strip()) <= high
+    fits = low <= len(value.strip()) <= high and not has_control_characters(value)
     errors = error_fields(IdeaSubmission, idea_payload(**{field: value}))
     assert errors == (set() if fits else {field})
 

@@ -7,7 +7,14 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.idea import Channel, IdeaSubmitted, IdeaUpdated, Scope
@@ -59,9 +66,25 @@ BenefitKinds = Annotated[
 ]
 
 
+# Control characters other than tab and line breaks have no place in an idea's text; they are
+# refused (not silently dropped) so what is stored is exactly what the author sees.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def has_control_characters(value: str) -> bool:
+    return _CONTROL.search(value) is not None
+
+
 class _Strict(BaseModel):
     # Unknown fields are refused rather than dropped, so a typo never loses what was written.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and has_control_characters(value):
+            raise ValueError("must not contain control characters")
+        return value
 
 
 class IdeaSubmission(_Strict):
