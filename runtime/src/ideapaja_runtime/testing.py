@@ -316,9 +316,14 @@ async def stream_messages(js: Any, stream: str, subject: str | None = None) -> l
     info = await js.stream_info(stream)
     if not info.state.messages:
         return []
+    from nats.js.errors import NotFoundError
+
     found = []
     for seq in range(info.state.first_seq, info.state.last_seq + 1):
-        msg = await js.get_msg(stream, seq)
+        try:
+            msg = await js.get_msg(stream, seq)
+        except NotFoundError:  # deleted or purged (an erased person's HR record)
+            continue
         if subject is None or msg.subject == subject:
             found.append(msg)
     return found
