@@ -296,3 +296,54 @@ async def test_concurrent_copies_of_a_decision_grant_once(
         await handle(reward_db, handlers.on_review_decided, decision)
     assert [e.rule for e in await ledger_entries(reward_db)].count("accepted") == 1
     assert [g["points"] for g in await outbox_events(reward_db, RewardGranted)].count(50) == 1
+
+
+async def test_a_co_author_confirming_later_earns_what_the_idea_has_earned(
+    reward_db: Database, handlers: RewardHandlers
+) -> None:
+    from ideapaja_contracts.events.idea import IdeaUpdated
+
+    event = submitted(authors=("p-1001",))
+    await handle(reward_db, handlers.on_idea_submitted, event)
+    await handle(reward_db, handlers.on_review_decided, decided(event.idea_id))
+    confirmed = IdeaUpdated(
+        idea_id=event.idea_id,
+        revision=2,
+        title=event.title,
+        problem=event.problem,
+        solution=event.solution,
+        edited_by="p-1002",
+        author_ids=["p-1001", "p-1002"],
+    )
+    await handle(reward_db, handlers.on_idea_updated, confirmed)
+    # The same change again (another delivery under another event id) adds nothing.
+    await handle(reward_db, handlers.on_idea_updated, confirmed)
+
+    entries = sorted((e.person_id, e.rule) for e in await ledger_entries(reward_db))
+    assert entries == [
+        ("p-1001", "accepted"),
+        ("p-1001", "submitted"),
+        ("p-1002", "accepted"),
+        ("p-1002", "submitted"),
+    ]
+    known = await idea(reward_db, event.idea_id)
+    assert known is not None and known.author_ids == ["p-1001", "p-1002"]
+
+
+async def test_an_edit_that_does_not_change_authors_changes_nothing(
+    sqlite_reward_db: Database, handlers: RewardHandlers
+) -> None:
+    from ideapaja_contracts.events.idea import IdeaUpdated
+
+    event = submitted(authors=("p-1001",))
+    await handle(sqlite_reward_db, handlers.on_idea_submitted, event)
+    edit = IdeaUpdated(
+        idea_id=event.idea_id,
+        revision=2,
+        title="Uusi otsikko",
+        problem="p",
+        solution="s",
+        edited_by="p-1001",
+    )
+    await handle(sqlite_reward_db, handlers.on_idea_updated, edit)
+    assert len(await ledger_entries(sqlite_reward_db)) == 1

@@ -57,6 +57,9 @@ class IdeaUpdated(IdeaEvent, aggregate="idea", name="updated"):
     solution: LongText
     benefit: LongText = ""
     edited_by: Id
+    # All confirmed authors after this revision, when it changed them (a co-author confirmed or
+    # was removed); None when the authors did not change. Reward pays late co-authors from it.
+    author_ids: list[Id] | None = Field(default=None, max_length=20)
 
 
 class IdeaWithdrawn(IdeaEvent, aggregate="idea", name="withdrawn"):
