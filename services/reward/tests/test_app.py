@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reward_testkit import reward_settings
 
-from ideapaja_contracts.events.idea import IdeaSubmitted
+from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.progress import ImplementationCompleted
 from ideapaja_contracts.events.review import ReviewDecided
@@ -22,6 +22,7 @@ def test_one_consumer_per_consumed_event() -> None:
     subs = {s.name: s for s in subscriptions(runtime)}
     assert {name: (s.subject, list(s.handlers)) for name, s in subs.items()} == {
         "ideas": ("ideapaja.idea.submitted.v1", [IdeaSubmitted]),
+        "idea-updates": ("ideapaja.idea.updated.v1", [IdeaUpdated]),
         "decisions": ("ideapaja.review.decided.v1", [ReviewDecided]),
         "implementations": ("ideapaja.implementation.completed.v1", [ImplementationCompleted]),
         "privacy-erasures": ("ideapaja.privacy.erasure_requested.v1", [ErasureRequested]),
