@@ -122,7 +122,14 @@ def test_the_table_says_what_the_visibility_rules_say() -> None:
     assert POLICY["reports.export"].roles == set(REPORTING_ROLES)
     citizen_actions = {a for a, p in POLICY.permissions.items() if CITIZEN in p.roles}
     assert citizen_actions == {"citizen.submit", "citizen.read", "units.read", "categories.read"}
-    assert all(not p.any_authenticated for p in POLICY.permissions.values())
+    # Any signed-in person, even without a role, may read what is held on themselves (GDPR
+    # access report, as in every service); nothing else is open to a token without roles.
+    assert {a for a, p in POLICY.permissions.items() if p.any_authenticated} == {"privacy.report"}
+    for role in (*STAFF, CITIZEN):
+        expected = Scope.ANY if role in ("hr", "admin") else Scope.OWN
+        principal = Principal("p-x", frozenset({role}), frozenset())
+        assert POLICY["privacy.report"].permits(principal), role
+        assert POLICY["privacy.report"].scope_for(principal) is expected, role
 
 
 def test_readme_shows_the_table_in_force() -> None:

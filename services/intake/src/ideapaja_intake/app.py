@@ -24,7 +24,7 @@ from ideapaja_contracts.events.review import (
     ScreeningStarted,
 )
 from ideapaja_contracts.events.reward import RewardGranted
-from ideapaja_intake import handlers
+from ideapaja_intake import handlers, privacy
 from ideapaja_intake.api import (
     categories_router,
     drafts_router,
@@ -35,6 +35,7 @@ from ideapaja_intake.api import (
 from ideapaja_intake.attachments import load_scanner
 from ideapaja_intake.channels import citizen_router, embed_router, form_router, tokens_router
 from ideapaja_intake.engagement_api import engagement_router, public_router, uploads_router
+from ideapaja_intake.privacy_api import privacy_router
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import has_trigram_index
 from ideapaja_runtime.logging import get_logger
@@ -48,7 +49,18 @@ log = get_logger(__name__)
 REVIEW_SUBJECTS = "ideapaja.review.>"
 
 
-def subscriptions(_runtime: Runtime) -> Sequence[Subscription]:
+def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
+    settings = runtime.settings
+    assert isinstance(settings, IntakeSettings)
+    secret = settings.pseudonym_secret.get_secret_value()
+    # Every consumer minds erasures: a late event about an erased person is skipped or
+    # pseudonymised like the rest of their data (privacy.py).
+    return [privacy.erasure_aware(s, secret) for s in _consumers()] + [
+        privacy.erasure_subscription(secret)
+    ]
+
+
+def _consumers() -> list[Subscription]:
     return [
         Subscription("hr-units", {UnitUpserted: handlers.on_unit_upserted}, stream="hr"),
         Subscription(
@@ -131,6 +143,7 @@ service = ServiceSpec(
         reports_router,
         units_router,
         categories_router,
+        privacy_router,
     ],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
@@ -144,5 +157,6 @@ service = ServiceSpec(
         {"name": "citizens", "description": "The optional citizen/customer channel"},
         {"name": "reports", "description": "Exports for reporting roles"},
         {"name": "units", "description": "The city's units and departments, categories"},
+        {"name": "privacy", "description": "What intake holds on a person (GDPR access report)"},
     ],
 )

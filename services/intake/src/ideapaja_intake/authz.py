@@ -22,7 +22,7 @@ from fastapi import Depends, Request
 from ideapaja_intake.domain.visibility import MODERATOR_ROLES, REPORTING_ROLES, REVIEWER_ROLES
 from ideapaja_intake.http import get_settings
 from ideapaja_runtime.auth import CurrentPrincipal, Principal
-from ideapaja_runtime.authz import STAFF, FormToken, Policy, Scope, allow
+from ideapaja_runtime.authz import AUTHENTICATED, STAFF, FormToken, Policy, Scope, allow
 
 CITIZEN = "citizen"
 # Reviewers read every idea and list; everyone else their own.
@@ -174,6 +174,16 @@ POLICY = Policy(
             "categories.read",
             STAFF | {CITIZEN},
             "Read the idea categories and benefit kinds (also for the citizen form)",
+        ),
+        # --- data protection -----------------------------------------------------------------
+        allow(
+            "privacy.report",
+            AUTHENTICATED,
+            "Read everything held on a person (GDPR access report): their own, or anyone's for "
+            "HR and admins",
+            default_scope=Scope.OWN,
+            hr=Scope.ANY,
+            admin=Scope.ANY,
         ),
     ],
     extra_roles={CITIZEN},

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     and_,
+    case,
     delete,
     false,
     func,
@@ -174,7 +175,13 @@ async def load_idea(session: AsyncSession, idea_id: str) -> IdeaRecord | None:
         await session.scalars(
             select(IdeaAuthor)
             .where(IdeaAuthor.idea_id == idea_id)
-            .order_by(IdeaAuthor.added_at, IdeaAuthor.person_id)
+            # The submitter first, also when co-authors invited with the submission sort
+            # before them (a former employee's token).
+            .order_by(
+                IdeaAuthor.added_at,
+                case((IdeaAuthor.kind == "submitter", 0), else_=1),
+                IdeaAuthor.person_id,
+            )
         )
     ).all()
     history = (

@@ -302,3 +302,19 @@ class SubmissionCounter(IntakeBase):
     person_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class ErasedPerson(IntakeBase):
+    """A person whose personal data intake erased (ErasureRequested), known here only by the
+    token that replaced their id (``former-…``, domain/pseudonym.py): an event about them that
+    arrives late (an HR record older than the erasure, a reward, a reviewer's step) is skipped or
+    pseudonymised like the rest (privacy.py)."""
+
+    __tablename__ = "erased_people"
+
+    former_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The latest erasure (a person re-hired after an erasure may be erased again).
+    erasure_id: Mapped[str] = mapped_column(String(64))
+    # That erasure's event time: HR records up to it describe the erased employment.
+    erased_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -29,3 +29,23 @@ def citizen_person_id(secret: str, subject: str) -> str:
     'citizen:' keeps it apart from every idea pseudonym made with the same secret."""
     digest = hmac.new(secret.encode(), f"citizen:{subject}".encode(), hashlib.sha256).hexdigest()
     return CITIZEN_PREFIX + digest[:24]
+
+
+FORMER_PREFIX = "former-"
+
+
+def former_person_id(secret: str, person_id: str) -> str:
+    """What an erased person's id becomes in intake's tables (GDPR erasure): the same person
+    always gives the same token, so every table and every idea keeps its structure (the
+    co-authors of an idea stay distinct, a former employee's comments stay theirs), while the
+    person id cannot be recovered from it without the secret. 'former::' keeps it apart from the
+    idea pseudonyms ('<idea>:<person>': no id holds a ':', so no idea pseudonym is made of this
+    message) and from citizen ids made with the same secret."""
+    message = f"former::{person_id}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return FORMER_PREFIX + digest[:24]
+
+
+def is_former_person(person_id: str) -> bool:
+    """Whether an id stands for a former employee (or citizen) whose personal data was erased."""
+    return person_id.startswith(FORMER_PREFIX)

@@ -1,0 +1,166 @@
+"""The GDPR access report (``GET /privacy/persons/{id}``): everything intake holds on a person,
+for the person themselves, HR and admins; nobody else; empty once they are erased."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from intake_testkit import (
+    AUTHOR,
+    ERASED,
+    PNG_FILE,
+    REVIEWER,
+    TEST_SECRET,
+    SettingsFor,
+    build_person_history,
+    erase,
+    every_value,
+    naming,
+    seed_units,
+)
+
+from ideapaja_intake.app import service
+from ideapaja_intake.domain.pseudonym import citizen_person_id, former_person_id
+from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+
+PATH = f"/privacy/persons/{ERASED}"
+
+
+async def report(running: RunningService, headers: dict[str, str], path: str = PATH) -> Any:
+    response = await running.client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_the_report_lists_everything_held_on_the_person(
+    org: RunningService, dev_keys: DevKeys
+) -> None:
+    history = await build_person_history(org, dev_keys)
+    own = await report(org, dev_keys.headers(ERASED, "employee"))
+
+    assert (own["person_id"], own["citizen_id"], own["erasure"]) == (ERASED, None, None)
+    assert own["hr"]["unit_id"] == "u-kirjasto" and own["hr"]["active"] is True
+    ideas = {i["idea_id"]: i for i in own["ideas"]}
+    co_authored, anonymous = ideas[history.co_authored["id"]], ideas[history.anonymous["id"]]
+    assert set(ideas) == {history.co_authored["id"], anonymous["idea_id"], history.by_form["id"]}
+    # Their anonymous idea is theirs: listed with the pseudonym it shows.
+    assert (anonymous["role"], anonymous["anonymous"], anonymous["author_ref"]) == (
+        "submitter", True, history.anonymous["author_ref"]
+    )  # fmt: skip
+    assert (co_authored["role"], co_authored["confirmed"], co_authored["invited_by"]) == (
+        "co_author", True, AUTHOR
+    )  # fmt: skip
+    assert ideas[history.by_form["id"]]["channel"] == "intranet_form"
+    assert [(d["draft_id"], d["content"]["title"]) for d in own["drafts"]] == [
+        (history.draft_id, "Keskeneräinen")
+    ]
+    assert sorted((v["idea_id"], v["revision"], v["reason"]) for v in own["versions_edited"]) == (
+        sorted(
+            [
+                (history.co_authored["id"], 2, "co_author_confirmed"),
+                (history.anonymous["id"], 1, "submitted"),
+                (history.by_form["id"], 1, "submitted"),
+            ]
+        )
+    )
+    assert [s["idea_id"] for s in own["supports"]] == [history.supported["id"]]
+    assert sorted((c["idea_id"], c["shown_as"], c["body"]) for c in own["comments"]) == sorted(
+        [
+            (history.anonymous["id"], history.anonymous["author_ref"], history.anonymous_comment),
+            (history.supported["id"], ERASED, "Hyvä idea!"),
+        ]
+    )
+    [attachment] = own["attachments"]
+    assert (attachment["attachment_id"], attachment["filename"], attachment["size"]) == (
+        history.attachment_id, "kaavio.png", len(PNG_FILE)
+    )  # fmt: skip
+    assert "data" not in attachment  # metadata only
+    assert [(a["idea_id"], a["kind"]) for a in own["timeline_actions"]] == [
+        (history.supported["id"], "decided")
+    ]
+    assert [r["grant_id"] for r in own["rewards"]] == ["g-1"]
+    keys = {k["key"]: k for k in own["idempotency_keys"]}
+    form_key = f"form-token:{history.form_token_id}"
+    assert set(keys) == {"k-erased-1", form_key}
+    assert keys[form_key]["form_token_id"] == history.form_token_id
+    assert keys["k-erased-1"]["location"] == f"/ideas/{history.anonymous['id']}"
+    assert [w["submissions"] for w in own["rate_limit_windows"]] == [2]
+    assert own["invitations_sent"] == [] and own["comments_hidden"] == []
+
+    # HR and admins read the same; the inviter sees whom they invited.
+    for role in ("hr", "admin"):
+        assert await report(org, dev_keys.headers("p-9001", role)) == own
+    inviter = await report(org, dev_keys.headers(AUTHOR, "employee"), f"/privacy/persons/{AUTHOR}")
+    assert [(i["idea_id"], i["invited_person_id"]) for i in inviter["invitations_sent"]] == [
+        (history.co_authored["id"], ERASED)
+    ]
+
+    # Once erased, nothing under their id is left to report.
+    await erase(org)
+    after = await report(org, dev_keys.headers("p-9001", "hr"))
+    assert after["erasure"]["erasure_id"] == "er-1"
+    assert {k: v for k, v in after.items() if v} == {
+        "person_id": ERASED,
+        "erasure": after["erasure"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("caller", "roles"),
+    [
+        (AUTHOR, ("employee",)),
+        (REVIEWER, ("change_agent",)),
+        (REVIEWER, ("supervisor", "committee_member", "management", "reward_approver")),
+        ("suomifi-1", ("citizen",)),
+    ],
+)
+async def test_nobody_else_reads_a_persons_report(
+    intake: RunningService, dev_keys: DevKeys, caller: str, roles: tuple[str, ...]
+) -> None:
+    response = await intake.client.get(PATH, headers=dev_keys.headers(caller, *roles))
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["reason"] == "object"
+    assert (await intake.client.get(PATH)).status_code == 401
+
+
+@pytest.fixture
+async def citizens(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[RunningService]:
+    async with running_service(
+        service, settings_for(sqlite_url, citizen_channel_enabled=True)
+    ) as running:
+        await seed_units(running.runtime)
+        yield running
+
+
+async def test_a_citizen_reads_their_report_and_is_erased_by_their_subject(
+    citizens: RunningService, dev_keys: DevKeys
+) -> None:
+    subject = "suomifi-777"
+    citizen_id = citizen_person_id(TEST_SECRET, subject)
+    headers = dev_keys.headers(subject, "citizen")
+    created = await citizens.client.post(
+        "/citizen/ideas",
+        json={"title": "Penkki puistoon", "problem": "Ei paikkaa.", "solution": "Penkki.",
+              "unit_id": "u-kirjasto"},
+        headers={**headers, "Idempotency-Key": "c-1"},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    idea_id = created.json()["id"]
+
+    own = await report(citizens, headers, f"/privacy/persons/{subject}")
+    assert own["citizen_id"] == citizen_id
+    assert [(i["idea_id"], i["channel"]) for i in own["ideas"]] == [(idea_id, "citizen")]
+    assert [k["key"] for k in own["idempotency_keys"]] == ["c-1"]
+    assert [w["submissions"] for w in own["rate_limit_windows"]] == [1]
+
+    await erase(citizens, subject)
+    values = await every_value(citizens.runtime)
+    assert naming(values, citizen_id) == [] and naming(values, subject) == []
+    after = await report(citizens, headers, f"/privacy/persons/{subject}")
+    assert (after["citizen_id"], after["ideas"], after["idempotency_keys"]) == (None, [], [])
+    # The idea stays, by a former citizen.
+    assert ("idea_authors", "person_id", former_person_id(TEST_SECRET, citizen_id)) in values
+    assert any(t == "ideas" and v == idea_id for t, _, v in values)
