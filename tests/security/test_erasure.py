@@ -6,7 +6,8 @@ submits an idea through intake's API, a change agent accepts it in review, rewar
 and notification mails her. The access report then lists what each service holds on her. After
 her erasure is requested through the privacy service and every service has handled it, every
 column of every table of every service database is searched for her name and e-mail address:
-neither may appear anywhere, and her record is gone from the HR stream.
+neither may appear anywhere, and her record is gone from the HR stream. Intake, where person ids
+live, is also searched for her opaque id: it keeps her idea under a former-employee token only.
 """
 
 from __future__ import annotations
@@ -258,7 +259,7 @@ async def _erasure_handled_everywhere(system: System, event_id: str) -> list[str
     return sorted(handlers)
 
 
-def _traces_in(database: Path) -> list[str]:
+def _traces_in(database: Path, traces: tuple[str, ...] = TRACES) -> list[str]:
     """Every table, every text or binary value (JSON included), searched for her traces."""
     found = []
     with sqlite3.connect(database) as conn:
@@ -279,7 +280,7 @@ def _traces_in(database: Path) -> list[str]:
                         text = value
                     else:
                         continue
-                    for trace in TRACES:
+                    for trace in traces:
                         if trace.lower() in text.lower():
                             found.append(f"{database.stem}.{table}.{column}: {text[:200]!r}")
                             break
@@ -294,6 +295,8 @@ async def test_an_erased_person_leaves_no_trace_in_any_database(
     # Before: she is there (the search below can find her).
     before = {name: _traces_in(path) for name, path in system.databases.items()}
     assert before["notification"], "notification holds her contact and mails before erasure"
+    # Intake holds no name, only her id: as author, in her idempotency key, her rate-limit count.
+    assert _traces_in(system.databases["intake"], (person_id,)), "intake holds her id before"
     assert await _hr_record(js, person_id) is not None
 
     hr = dev_keys.headers("p-hr", "hr")
@@ -304,7 +307,7 @@ async def test_an_erased_person_leaves_no_trace_in_any_database(
     erasure_id = response.json()["erasure_id"]
 
     handled_by = await _erasure_handled_everywhere(system, erasure_id)
-    assert {"notification", "review", "reward"} <= set(handled_by)
+    assert {"intake", "notification", "review", "reward"} <= set(handled_by)
     # Her HR record is gone; the change agent's stays.
     assert await _hr_record(js, person_id) is None
     assert await _hr_record(js, AGENT) is not None
@@ -321,6 +324,10 @@ async def test_an_erased_person_leaves_no_trace_in_any_database(
     await system.stack.aclose()
     found = [trace for path in system.databases.values() for trace in _traces_in(path)]
     assert found == [], "personal data left after erasure:\n" + "\n".join(found)
+    # Intake is where person ids live: not even her opaque id is left in any of its tables (the
+    # outbox's copies of published events and the inbox included).
+    left = _traces_in(system.databases["intake"], (person_id,))
+    assert left == [], "intake still names her after erasure:\n" + "\n".join(left)
 
     # What stays is what the law keeps: her idea, her points, under her opaque id only.
     with sqlite3.connect(system.databases["reward"]) as conn:
@@ -333,6 +340,13 @@ async def test_an_erased_person_leaves_no_trace_in_any_database(
             "SELECT author_ids FROM review_cases WHERE idea_id = ?", (idea_id,)
         ).fetchall()
     assert json.loads(authors) == [person_id]
+    # Intake keeps her idea, as a former employee's: one stable token in her place.
+    with sqlite3.connect(system.databases["intake"]) as conn:
+        [(title,)] = conn.execute("SELECT title FROM ideas WHERE id = ?", (idea_id,)).fetchall()
+        [(author,)] = conn.execute(
+            "SELECT person_id FROM idea_authors WHERE idea_id = ?", (idea_id,)
+        ).fetchall()
+    assert title == "Omatoimikirjasto iltaisin" and author.startswith("former-")
 
 
 async def test_the_access_report_lists_what_every_service_holds(
@@ -348,12 +362,14 @@ async def test_the_access_report_lists_what_every_service_holds(
     report = response.json()
     sections = _sections(report)
     assert set(sections) == set(system.services)
-    for name in ("privacy", "notification", "review", "reward"):
+    for name in ("privacy", "intake", "notification", "review", "reward"):
         assert sections[name]["status"] == "ok", sections[name]
     for name, section in sections.items():
         # A service without a privacy report (yet) is named, never silently left out.
         assert section["status"] in ("ok", "no_report"), (name, section)
     assert report["complete"] == all(s["status"] == "ok" for s in sections.values())
+    # Every installed service answers with its data (intake was the last without a report).
+    assert report["complete"] is True, [(n, s["status"]) for n, s in sections.items()]
 
     notification = sections["notification"]["data"]
     assert notification["contact"]["display_name"] == NAME
@@ -363,6 +379,12 @@ async def test_the_access_report_lists_what_every_service_holds(
     reward = sections["reward"]["data"]
     assert reward["total_points"] == 55
     assert sorted(g["points"] for g in reward["grants"]) == [5, 50]
+    intake = sections["intake"]["data"]
+    assert [(i["idea_id"], i["role"], i["title"]) for i in intake["ideas"]] == [
+        (idea_id, "submitter", "Omatoimikirjasto iltaisin")
+    ]
+    assert [v["idea_id"] for v in intake["versions_edited"]] == [idea_id]
+    assert [w["submissions"] for w in intake["rate_limit_windows"]] == [1]
     review = sections["review"]["data"]
     assert [c["idea_id"] for c in review["cases_authored"]] == [idea_id]
     assert review["org"]["unit_id"] == UNIT and review["org"]["roles"] == ["employee"]
@@ -396,3 +418,7 @@ async def test_the_access_report_lists_what_every_service_holds(
     assert all(trace.lower() not in text for trace in TRACES)
     erasures = _sections(after)["privacy"]["data"]["erasures"]
     assert [e["erasure_id"] for e in erasures] == [erased.json()["erasure_id"]]
+    # Intake has nothing left under her id: her idea is a former employee's now.
+    intake_after = _sections(after)["intake"]["data"]
+    assert intake_after["ideas"] == [] and intake_after["rate_limit_windows"] == []
+    assert intake_after["erasure"]["erasure_id"] == erased.json()["erasure_id"]

@@ -68,7 +68,7 @@ from ideapaja_runtime.outbox import outbox_table
 
 log = get_logger(__name__)
 
-# Every column holding a person id, and what it is (the report and the erasure both use it).
+# Every column that holds a person id (the erasure replaces it in each of them).
 PERSON_COLUMNS: tuple[tuple[Any, str], ...] = (
     (IdeaAuthor, "person_id"),
     (IdeaAuthor, "invited_by"),

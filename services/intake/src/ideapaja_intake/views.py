@@ -24,6 +24,9 @@ from ideapaja_intake.domain.submission import BenefitKind
 from ideapaja_intake.domain.visibility import visible_author_ids
 from ideapaja_intake.store import IdeaRecord
 
+# Person ids in every view may be a former employee's token (GDPR erasure, privacy.py).
+FORMER = " An id starting with 'former-' is a former employee whose personal data was erased."
+
 
 class StatusChangePublic(BaseModel):
     status: str = Field(description="submitted, screening, … or the decision")
@@ -131,7 +134,7 @@ class IdeaPublic(BaseModel):
     author_ref: str = Field(description="Stable pseudonym of the authors on this idea")
     author_ids: list[str] | None = Field(
         description="Person ids of the confirmed authors; null when the idea is anonymous and "
-        "the caller is not one of them"
+        "the caller is not one of them." + FORMER
     )
     invited_ids: list[str] | None = Field(
         default=None,
@@ -315,7 +318,9 @@ class VersionPublic(BaseModel):
     benefit: str
     category: str | None
     benefit_kinds: list[str]
-    edited_by: str = Field(description="Author's person id, or the pseudonym if anonymous")
+    edited_by: str = Field(
+        description="Author's person id, or the pseudonym if anonymous." + FORMER
+    )
     reason: str = Field(description="submitted, edited or co_author_confirmed")
     at: datetime
 
@@ -345,7 +350,9 @@ class CoAuthorPublic(BaseModel):
 class CommentPublic(BaseModel):
     id: str
     idea_id: str
-    author: str = Field(description="Person id, or the idea's pseudonym for its anonymous authors")
+    author: str = Field(
+        description="Person id, or the idea's pseudonym for its anonymous authors." + FORMER
+    )
     body: str | None = Field(description="Null when hidden, except for moderators and the writer")
     hidden: bool
     hidden_reason: str | None = None
