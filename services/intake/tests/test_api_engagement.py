@@ -259,6 +259,8 @@ async def test_a_co_author_confirms_after_submission(
     assert (update["revision"], update["edited_by"], update["title"]) == (
         2, COLLEAGUE, idea["title"]
     )  # fmt: skip
+    # Every confirmed author travels with the update, so reward can pay the new co-author.
+    assert update["author_ids"] == [AUTHOR, COLLEAGUE]
     # A confirmed author may edit, and cannot be removed.
     assert_problem(
         await org.client.delete(

@@ -68,9 +68,9 @@ def illegal(action: str, status: str, allowed: frozenset[IdeaStatus]) -> Problem
 
 async def confirmed_authors(session: AsyncSession, idea_id: str) -> list[str]:
     rows = await session.scalars(
-        select(IdeaAuthor.person_id).where(
-            IdeaAuthor.idea_id == idea_id, IdeaAuthor.confirmed_at.is_not(None)
-        )
+        select(IdeaAuthor.person_id)
+        .where(IdeaAuthor.idea_id == idea_id, IdeaAuthor.confirmed_at.is_not(None))
+        .order_by(IdeaAuthor.confirmed_at, IdeaAuthor.person_id)
     )
     return list(rows)
 
@@ -227,6 +227,7 @@ async def _new_version(
     reason: str,
     now: datetime,
     traceparent: str | None,
+    author_ids: list[str] | None = None,
 ) -> None:
     idea.revision += 1
     idea.last_edited_at = now
@@ -255,6 +256,7 @@ async def _new_version(
             solution=idea.solution,
             benefit=idea.benefit,
             edited_by=public_actor(person_id, anonymous=idea.anonymous, author_ref=idea.author_ref),
+            author_ids=author_ids,
         ),
         traceparent=traceparent,
     )
@@ -372,6 +374,7 @@ async def confirm_co_author(
             )
         now = datetime.now(UTC)
         row.confirmed_at = now
+        await session.flush()
         await _new_version(
             session,
             outbox,
@@ -380,6 +383,7 @@ async def confirm_co_author(
             reason="co_author_confirmed",
             now=now,
             traceparent=traceparent,
+            author_ids=await confirmed_authors(session, idea_id),
         )
     return row, idea
 

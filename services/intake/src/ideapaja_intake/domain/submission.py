@@ -189,7 +189,10 @@ def updated_event(
     solution: str,
     benefit: str,
     edited_by: str,
+    author_ids: list[str] | None = None,
 ) -> IdeaUpdated:
+    """``author_ids``: every confirmed author, when this revision changed them (reward pays
+    co-authors who confirm after submission from it)."""
     return IdeaUpdated(
         idea_id=idea_id,
         revision=revision,
@@ -198,6 +201,7 @@ def updated_event(
         solution=solution,
         benefit=benefit,
         edited_by=edited_by,
+        author_ids=author_ids,
     )
 
 
