@@ -7,7 +7,7 @@ from typing import Any
 
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_runtime.settings import ServiceSettings
-from ideapaja_runtime.testing import eventually
+from ideapaja_runtime.testing import eventually, fast_test_settings
 
 __all__ = ["eventually", "fast_settings", "make_idea"]
 
@@ -26,15 +26,12 @@ def make_idea(idea_id: str | None = None) -> IdeaSubmitted:
 
 
 def fast_settings(**overrides: Any) -> ServiceSettings:
+    """The shared quick test settings, with even shorter retries: the runtime's own tests wait
+    out whole redelivery budgets."""
     values: dict[str, Any] = {
-        "max_deliver": 3,
         "redelivery_backoff": [0.1, 0.1, 0.1],
         "retry_later_max_deliver": 6,
         "retry_later_delay_seconds": 0.1,
-        "fetch_timeout_seconds": 0.5,
-        "outbox_poll_seconds": 0.2,
-        "ack_wait_seconds": 5,
-        "shutdown_timeout_seconds": 5,
+        **overrides,
     }
-    values.update(overrides)
-    return ServiceSettings(**values)
+    return ServiceSettings(**fast_test_settings(**values))
