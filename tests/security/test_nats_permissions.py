@@ -430,11 +430,41 @@ async def test_only_the_privacy_service_deletes_hr_records(secured_nats: Secured
 
 
 @pytest.mark.skipif(ERASER not in SERVICES, reason="the privacy service is not installed")
+async def test_only_the_privacy_service_reads_and_deletes_dead_letters(
+    secured_nats: SecuredNats,
+) -> None:
+    await _streams(secured_nats)
+    async with connect(secured_nats, "reward") as reward:
+        for body in (b"p-1", b"p-2"):
+            await reward.js.publish("deadletter.reward.grants", body, stream=DLQ)
+    for user in (user for user in PUBLISHERS if user != ERASER):
+        async with connect(secured_nats, user) as client:
+            for api, request in (
+                (f"$JS.API.STREAM.MSG.GET.{DLQ}", {"seq": 1}),
+                (f"$JS.API.STREAM.MSG.DELETE.{DLQ}", {"seq": 1}),
+            ):
+                with pytest.raises(nats.errors.TimeoutError):
+                    await client.nc.request(api, json.dumps(request).encode(), timeout=0.3)
+                assert await client.denied(f'publish to "{api}"'), (user, api)
+    async with connect(secured_nats, ERASER) as privacy:
+        assert (await privacy.js.get_msg(DLQ, seq=1)).data == b"p-1"
+        assert await privacy.js.delete_msg(DLQ, 1)
+        # Single messages of the dead-letter stream only.
+        for api in (f"$JS.API.STREAM.MSG.GET.{LIFECYCLE}", f"$JS.API.STREAM.MSG.DELETE.{HR}"):
+            with pytest.raises(nats.errors.TimeoutError):
+                await privacy.nc.request(api, b'{"seq": 1}', timeout=0.3)
+            assert await privacy.denied(f'publish to "{api}"'), api
+    async with connect(secured_nats, ADMIN) as admin:
+        assert [m.data for m in await stream_messages(admin.js, DLQ)] == [b"p-2"]
+
+
+@pytest.mark.skipif(ERASER not in SERVICES, reason="the privacy service is not installed")
 async def test_the_privacy_service_erases_under_its_own_user(
     secured_nats: SecuredNats, sqlite_url: str, dev_keys: DevKeys
 ) -> None:
     """An erasure request end to end with the privacy user's permissions: the event published
-    through the outbox, the person's HR record deleted, the HR consumer, and nothing refused."""
+    through the outbox, the person's HR record and dead letters deleted, the HR consumer, and
+    nothing refused."""
     spec = load_service(ERASER)
     settings = spec.settings_class.model_validate(
         fast_test_settings(
@@ -455,6 +485,15 @@ async def test_the_privacy_service_erases_under_its_own_user(
         message = encode(person, source="/hr")
         async with connect(secured_nats, HR_ADAPTER) as hr:
             await hr.js.publish(message.subject, message.body, headers=message.headers, stream=HR)
+        # A consumer gave up on an event naming her, and on one naming a colleague.
+        async with connect(secured_nats, "review") as review:
+            for named in ("p-1003", "p-1004"):
+                await review.js.publish(
+                    "deadletter.review.ideas",
+                    json.dumps({"author_ids": [named]}).encode(),
+                    headers={"Ideapaja-Original-Subject": "ideapaja.idea.submitted.v1"},
+                    stream=DLQ,
+                )
         response = await privacy.client.post(
             "/erasures",
             headers=dev_keys.headers("p-hr", "hr"),
@@ -462,8 +501,11 @@ async def test_the_privacy_service_erases_under_its_own_user(
         )
         assert response.status_code == 201, response.text
         assert response.json()["hr_record_deleted_at"] is not None
+        assert response.json()["dead_letters_deleted"] == 1
         async with connect(secured_nats, ADMIN) as admin:
             assert await stream_messages(admin.js, HR, "hr.person.p-1003") == []
+            [kept] = await stream_messages(admin.js, DLQ)
+            assert json.loads(kept.data) == {"author_ids": ["p-1004"]}
             erasure = ErasureRequested.event_type()
             [event] = await eventually(lambda: stream_messages(admin.js, LIFECYCLE, erasure))
             assert json.loads(event.data)["person_id"] == "p-1003"

@@ -276,11 +276,14 @@ class Supervisor:
 
     async def _ensure_streams(self) -> None:
         from ideapaja_runtime.settings import ServiceSettings
-        from ideapaja_runtime.streams import ensure_streams
+        from ideapaja_runtime.streams import bound_dead_letters, ensure_streams
 
         admin = self.credentials(natsauth.ADMIN)
+        settings = ServiceSettings(nats_url=self.nats_url)
         async with hr_import.connect(self.nats_url, credentials=admin) as (_nc, js):
-            await ensure_streams(js, ServiceSettings(nats_url=self.nats_url))
+            await ensure_streams(js, settings)
+            # A store from before dead letters had a maximum age gets it now.
+            await bound_dead_letters(js, settings)
 
     def credentials(self, user: str) -> natsauth.Credentials:
         return natsauth.Credentials(user, self.passwords[user], f"{self.state.nats_users}")

@@ -31,7 +31,10 @@ event subjects: it can read the streams through its own consumers and dead-lette
 The owner of the erasure events (``ErasureRequested``, the ``privacy`` service) may also purge the
 HR stream (``$JS.API.STREAM.PURGE.<hr stream>``): erasing a person deletes their record subject
 ``hr.person.<id>``. The purge request's subject filter travels in its body, which permissions
-cannot see, so this user could purge the whole HR stream; no other user may purge anything.
+cannot see, so this user could purge the whole HR stream; no other user may purge anything. It
+may also read and delete single dead letters (``$JS.API.STREAM.MSG.GET.<dlq>``,
+``$JS.API.STREAM.MSG.DELETE.<dlq>``): erasing a person deletes the dead letters that name them.
+No other service may read the dead letters (they hold every kind of event) or delete any message.
 
 Consumer names are ``<service>-<subscription>``. NATS wildcards match whole tokens, so the consumer
 subjects are limited per stream, not per service: a service could in principle read through, or
@@ -94,11 +97,17 @@ def consumer_subjects(stream: str, consumer: str = "*") -> list[str]:
 
 
 def erasure_subjects(service: str, settings: ServiceSettings) -> list[str]:
-    """What erasing a person takes besides publishing ``ErasureRequested``: deleting their HR
-    record subject from the HR stream (only for the owner of the erasure events)."""
+    """What erasing a person takes besides publishing ``ErasureRequested`` (only for the owner of
+    the erasure events): deleting their HR record subject from the HR stream, and reading the
+    dead letters one by one to delete those that concern them."""
     if ErasureRequested.aggregate not in owned_aggregates(service):
         return []
-    return [f"{JS_API}.STREAM.PURGE.{settings.hr_stream}"]
+    dlq = settings.dead_letter_stream
+    return [
+        f"{JS_API}.STREAM.PURGE.{settings.hr_stream}",
+        f"{JS_API}.STREAM.MSG.GET.{dlq}",
+        f"{JS_API}.STREAM.MSG.DELETE.{dlq}",
+    ]
 
 
 def _permissions(publish: Iterable[str], subscribe: Iterable[str]) -> Permissions:

@@ -41,6 +41,10 @@ class ServiceSettings(BaseSettings):
     stream_replicas: int = Field(default=1, ge=1, le=5)
     # JetStream drops a re-published event with the same id within this window (seconds).
     duplicate_window_seconds: float = Field(default=600.0, gt=0)
+    # Dead letters are kept this many days, then JetStream drops them: they may hold personal
+    # data (an HR record, an idea's authors), so nothing waits there for ever. Operators replay
+    # or fix within it (alert on messages in the dead-letter stream). No "unbounded" value.
+    dead_letter_max_age_days: float = Field(default=30.0, gt=0, le=366)
 
     # Consumers: a failing event is redelivered with these delays (seconds), then dead-lettered.
     max_deliver: int = Field(default=5, ge=1, le=100)

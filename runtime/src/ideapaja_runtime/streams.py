@@ -41,16 +41,46 @@ def stream_configs(settings: ServiceSettings) -> list[StreamConfig]:
             name=settings.dead_letter_stream,
             subjects=DEAD_LETTER_SUBJECTS,
             description="Events a consumer could not handle, with the reason, for operators",
+            # Bounded: dead letters may name people (see ServiceSettings.dead_letter_max_age_days).
+            max_age=dead_letter_max_age_seconds(settings),
         ),
     ]
 
 
+def dead_letter_max_age_seconds(settings: ServiceSettings) -> float:
+    return settings.dead_letter_max_age_days * 86_400
+
+
 async def ensure_streams(js: JetStreamContext, settings: ServiceSettings) -> None:
-    """Create the streams that do not exist yet; leave existing ones as operators set them."""
+    """Create the streams that do not exist yet; leave existing ones as operators set them (a
+    dead-letter stream without a maximum age is reported: see ``bound_dead_letters``)."""
     for config in stream_configs(settings):
         assert config.name is not None
         try:
-            await js.stream_info(config.name)
+            info = await js.stream_info(config.name)
         except NotFoundError:
             await js.add_stream(config)
             log.info("stream_created", stream=config.name, subjects=config.subjects)
+            continue
+        if config.name == settings.dead_letter_stream and not info.config.max_age:
+            log.warning(
+                "dead_letters_kept_for_ever",
+                stream=config.name,
+                hint="set its max age (ideapaja up does; `nats stream edit --max-age`)",
+            )
+
+
+async def bound_dead_letters(js: JetStreamContext, settings: ServiceSettings) -> bool:
+    """Give an existing dead-letter stream without a maximum age the configured one (streams
+    created before the setting existed); True if it changed. Needs the right to update streams:
+    the operator's, not a service's."""
+    info = await js.stream_info(settings.dead_letter_stream)
+    if info.config.max_age:
+        return False
+    await js.update_stream(replace(info.config, max_age=dead_letter_max_age_seconds(settings)))
+    log.info(
+        "dead_letter_max_age_set",
+        stream=settings.dead_letter_stream,
+        days=settings.dead_letter_max_age_days,
+    )
+    return True

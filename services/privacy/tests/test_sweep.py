@@ -77,7 +77,7 @@ async def test_retention_erases_a_person_a_year_after_leaving(
         [row] = await erasure_rows(privacy.runtime.db)
         assert row.hr_record_deleted_at is not None
         # Later sweeps do nothing more.
-        assert await run_sweep(privacy.runtime) == type(result)([], [])
+        assert await run_sweep(privacy.runtime) == type(result)([], [], [])
     assert len(await stream_messages(js, "IDEAPAJA", ERASURE)) == 1
 
 

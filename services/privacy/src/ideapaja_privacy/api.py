@@ -57,6 +57,10 @@ def erasure_out(row: ErasureRow) -> ErasureOut:
         hr_record_deleted_at=(
             as_utc(row.hr_record_deleted_at) if row.hr_record_deleted_at is not None else None
         ),
+        dead_letters_deleted_at=(
+            as_utc(row.dead_letters_deleted_at) if row.dead_letters_deleted_at is not None else None
+        ),
+        dead_letters_deleted=row.dead_letters_deleted,
     )
 
 
@@ -114,9 +118,16 @@ async def request_erasure(
     )
     if not done.created:
         response.status_code = 200
-    # Right away if NATS answers; otherwise the sweep deletes it later.
+    # Right away if NATS answers; otherwise the sweep deletes them later.
     await erasures.delete_hr_records(
         runtime.db, runtime.js, runtime.settings.hr_stream, clock, person_id=body.person_id
+    )
+    await erasures.delete_dead_letters(
+        runtime.db,
+        runtime.js,
+        runtime.settings.dead_letter_stream,
+        clock,
+        person_id=body.person_id,
     )
     async with runtime.db.transaction() as session:
         row = await session.get(ErasureRow, done.erasure.erasure_id)

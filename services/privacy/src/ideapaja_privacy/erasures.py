@@ -6,19 +6,21 @@ the erasure row, its ErasureRequested event (outbox) and its audit entry commit 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from email.header import Header, decode_header
 from typing import Any, cast
 
+from nats.js.errors import NotFoundError
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_contracts.events.hr import PersonUpserted
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
 from ideapaja_privacy.clock import Clock
 from ideapaja_privacy.db.models import AuditRow, ErasureRow, PersonRow
+from ideapaja_privacy.domain.dead_letters import concerned, hr_record_subject
 from ideapaja_privacy.domain.erasure import RETENTION_ACTOR, AuditAction, erasure_id
 from ideapaja_privacy.domain.retention import due_cutoff, retention_reason
 from ideapaja_runtime.db import Database, is_sqlite
@@ -46,11 +48,6 @@ def audit(
             details=details,
         )
     )
-
-
-def hr_record_subject(person_id: str) -> str:
-    """The person's record subject in the HR stream (``hr.person.<id>``)."""
-    return f"{PersonUpserted.subject_root}.{PersonUpserted.aggregate}.{person_id}"
 
 
 async def current_round(session: AsyncSession, person_id: str) -> int:
@@ -301,6 +298,124 @@ async def delete_hr_records(
                 )
                 done.append(erasure.erasure_id)
         log.info("hr_record_deleted", erasure_id=erasure.erasure_id)
+    return done
+
+
+# --- The dead letters -------------------------------------------------------------------------
+
+
+def _header_text(value: Any) -> str:
+    """A header value as text (nats-py hands non-ASCII values back as ``email`` Headers)."""
+    if isinstance(value, Header):
+        return "".join(
+            chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else str(chunk)
+            for chunk, _charset in decode_header(value)
+        )
+    return str(value)
+
+
+async def find_dead_letters(
+    js: Any, stream: str, person_ids: Sequence[str]
+) -> dict[str, list[int]]:
+    """The sequences of the dead letters that concern each of ``person_ids``: one pass over the
+    stream (bounded by its maximum age), message by message."""
+    found: dict[str, list[int]] = {person_id: [] for person_id in person_ids}
+    if not person_ids:
+        return found
+    try:
+        await js.stream_info(stream)
+    except NotFoundError:
+        return found
+    seq = 1
+    while True:
+        try:
+            # The next message at or after seq: deleted sequences are skipped.
+            raw = await js.get_msg(stream, seq=seq, subject=">", next=True)
+        except NotFoundError:
+            return found
+        headers: Mapping[str, str] = {
+            str(k): _header_text(v) for k, v in (raw.headers or {}).items()
+        }
+        for person_id in concerned(headers, bytes(raw.data or b""), person_ids):
+            found[person_id].append(int(raw.seq))
+        seq = int(raw.seq) + 1
+
+
+async def delete_dead_letters(
+    db: Database,
+    js: Any,
+    stream: str,
+    clock: Clock,
+    *,
+    person_id: str | None = None,
+    batch_size: int = 100,
+) -> list[str]:
+    """Delete the dead letters that concern the person of each erasure not yet done (of
+    ``person_id`` only, if given), record how many and audit it; the erasure ids done. JetStream
+    deletes a message by overwriting it. A failure leaves the erasure for the next sweep."""
+    async with db.transaction() as session:
+        # Only an erasure of the person's current round: after a re-hire, dead letters about
+        # them are about the new employment.
+        current = PersonRow.erasure_round == ErasureRow.erasure_round
+        query = (
+            select(ErasureRow)
+            .outerjoin(PersonRow, PersonRow.person_id == ErasureRow.person_id)
+            .where(
+                ErasureRow.dead_letters_deleted_at.is_(None),
+                current | PersonRow.person_id.is_(None),
+            )
+            .order_by(ErasureRow.requested_at, ErasureRow.erasure_id)
+            .limit(batch_size)
+        )
+        if person_id is not None:
+            query = query.where(ErasureRow.person_id == person_id)
+        pending: Sequence[ErasureRow] = (await session.scalars(query)).all()
+    if not pending:
+        return []
+    try:
+        found = await find_dead_letters(js, stream, sorted({e.person_id for e in pending}))
+    except Exception as exc:
+        log.warning("dead_letter_scan_failed", error=repr(exc))
+        return []
+    done: list[str] = []
+    for erasure in pending:
+        deleted = 0
+        try:
+            for seq in found[erasure.person_id]:
+                try:
+                    await js.delete_msg(stream, seq)
+                except NotFoundError:
+                    continue  # gone meanwhile: replayed, aged out, or another replica's
+                deleted += 1
+        except Exception as exc:
+            log.warning("dead_letter_delete_failed", erasure_id=erasure.erasure_id, error=repr(exc))
+            continue
+        now = clock()
+        async with db.transaction() as session:
+            result = await session.execute(
+                update(ErasureRow)
+                .where(
+                    ErasureRow.erasure_id == erasure.erasure_id,
+                    ErasureRow.dead_letters_deleted_at.is_(None),
+                )
+                .values(dead_letters_deleted_at=now, dead_letters_deleted=deleted)
+                .execution_options(synchronize_session=False)
+            )
+            if cast(int, getattr(result, "rowcount", 0)) == 1:
+                audit(
+                    session,
+                    actor_id=RETENTION_ACTOR,
+                    action=AuditAction.DEAD_LETTERS_DELETED,
+                    person_id=erasure.person_id,
+                    now=now,
+                    details={
+                        "erasure_id": erasure.erasure_id,
+                        "stream": stream,
+                        "deleted": deleted,
+                    },
+                )
+                done.append(erasure.erasure_id)
+        log.info("dead_letters_deleted", erasure_id=erasure.erasure_id, deleted=deleted)
     return done
 
 

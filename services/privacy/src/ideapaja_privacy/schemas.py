@@ -36,6 +36,12 @@ class ErasureOut(BaseModel):
     hr_record_deleted_at: datetime | None = Field(
         description="When the person's record was deleted from the HR stream (null: pending)"
     )
+    dead_letters_deleted_at: datetime | None = Field(
+        description="When the dead letters concerning the person were deleted (null: pending)"
+    )
+    dead_letters_deleted: int | None = Field(
+        description="How many dead letters concerning the person were deleted"
+    )
 
 
 class RetentionOut(BaseModel):

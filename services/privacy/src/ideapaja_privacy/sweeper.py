@@ -1,4 +1,5 @@
-"""The retention sweep: request the erasures that are due, then delete HR records still left.
+"""The retention sweep: request the erasures that are due, then delete HR records and dead
+letters still left.
 
 Every replica runs it; both halves are safe to run concurrently (see ``erasures.request_due`` and
 ``erasures.delete_hr_records``). Time comes from the service's clock, so tests drive it.
@@ -26,6 +27,7 @@ SWEEPER = "privacy_sweeper"
 class SweepResult:
     requested: list[str]
     hr_records_deleted: list[str]
+    dead_letters_deleted: list[str]
 
 
 async def run_sweep(runtime: Runtime) -> SweepResult:
@@ -44,9 +46,21 @@ async def run_sweep(runtime: Runtime) -> SweepResult:
     deleted = await erasures.delete_hr_records(
         runtime.db, runtime.js, settings.hr_stream, clock, batch_size=settings.sweep_batch_size
     )
-    if requested or deleted:
-        log.info("retention_sweep", requested=len(requested), hr_records_deleted=len(deleted))
-    return SweepResult(requested, deleted)
+    letters = await erasures.delete_dead_letters(
+        runtime.db,
+        runtime.js,
+        settings.dead_letter_stream,
+        clock,
+        batch_size=settings.sweep_batch_size,
+    )
+    if requested or deleted or letters:
+        log.info(
+            "retention_sweep",
+            requested=len(requested),
+            hr_records_deleted=len(deleted),
+            dead_letter_passes=len(letters),
+        )
+    return SweepResult(requested, deleted, letters)
 
 
 class Sweeper:

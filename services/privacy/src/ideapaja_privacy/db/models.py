@@ -60,6 +60,11 @@ class ErasureRow(PrivacyBase):
     hr_record_deleted_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), default=None
     )
+    # When the dead letters concerning the person were deleted, and how many (None: to do).
+    dead_letters_deleted_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
+    dead_letters_deleted: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class AuditRow(PrivacyBase):

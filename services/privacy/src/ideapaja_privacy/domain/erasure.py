@@ -23,6 +23,7 @@ class AuditAction(StrEnum):
     ERASURE_REQUESTED = "erasure.requested"
     ERASURE_REQUEST_REPEATED = "erasure.request_repeated"
     HR_RECORD_DELETED = "erasure.hr_record_deleted"
+    DEAD_LETTERS_DELETED = "erasure.dead_letters_deleted"
     REPORT_VIEWED = "report.viewed"
 
 
