@@ -15,6 +15,12 @@ Roles outside the city's staff roles (a citizen channel's ``citizen``) are decla
 service that serves them: ``Policy(..., extra_roles={"citizen"})``; the matrix test also calls
 every route of every service with a token of each such role.
 
+Services calling services authenticate as themselves with client-credentials tokens
+(``ideapaja_runtime.client_credentials``) whose role is a service role (``ServiceRole``, e.g.
+``privacy-service``). A table names a service role only for the actions that service needs;
+``AUTHENTICATED`` means any *person*, never a service, so a service token is refused (``reason:
+role``) everywhere else.
+
 Two kinds of route do not take a bearer token alone, and say so in their OpenAPI so the matrix
 test checks them for what they are:
 - ``x-ideapaja-auth: form-token`` (``policy.route(action, form_token=FormToken(...))``): plain
@@ -60,6 +66,34 @@ REVIEWERS: frozenset[str] = frozenset(
 )
 
 
+class ServiceRole(StrEnum):
+    """Roles of services themselves: the role in the client-credentials token a service gets
+    from the identity provider for calling other services (never a person's role). A table admits
+    a service role only where it names it: ``AUTHENTICATED`` ("any person") does not include it,
+    so a service token acts nowhere else."""
+
+    PRIVACY = "privacy-service"  # its access report asks every service (privacy.report)
+
+
+# Every service's role ends so (``service_role``); the dev issuer gives each service its own.
+SERVICE_ROLE_SUFFIX = "-service"
+SERVICE_ROLES: frozenset[str] = frozenset(r.value for r in ServiceRole)
+
+
+def service_role(service: str) -> str:
+    """The role of ``service``'s own client-credentials tokens, e.g. ``privacy-service``."""
+    return f"{service}{SERVICE_ROLE_SUFFIX}"
+
+
+def is_service_role(role: str) -> bool:
+    return role.endswith(SERVICE_ROLE_SUFFIX)
+
+
+def is_service(principal: Principal) -> bool:
+    """Whether ``principal`` is a service calling with its own token (not a person)."""
+    return any(is_service_role(role) for role in principal.roles)
+
+
 class Scope(StrEnum):
     """The object-level rule a route applies once the role is allowed."""
 
@@ -83,14 +117,18 @@ class Permission:
         return "*" in self.roles
 
     def permits(self, principal: Principal) -> bool:
-        return self.any_authenticated or principal.has_any(*self.roles)
+        """A role of the table, or any person where the table says ``AUTHENTICATED`` (a service
+        only with a role the table names)."""
+        if principal.has_any(*(self.roles - AUTHENTICATED)):
+            return True
+        return self.any_authenticated and not is_service(principal)
 
     def scope_for(self, principal: Principal) -> Scope:
         """The widest scope any of the principal's allowed roles gives."""
         order = [Scope.ANY, Scope.UNIT, Scope.ASSIGNED, Scope.OWN]
         scopes = dict(self.scopes)
         granted = [scopes.get(r, self.default_scope) for r in principal.roles if r in self.roles]
-        if self.any_authenticated:
+        if self.any_authenticated and not is_service(principal):
             granted.append(self.default_scope)
         return min(granted, key=order.index) if granted else Scope.OWN
 
@@ -104,9 +142,9 @@ def allow(
     **scopes: Scope,
 ) -> Permission:
     roles = frozenset(roles)
-    if roles == AUTHENTICATED:
-        roles = ALL_ROLES | AUTHENTICATED
-    # Roles are checked against the staff roles and the service's extra roles by the Policy.
+    if "*" in roles:  # AUTHENTICATED, perhaps with a service role: every staff role too
+        roles = roles | ALL_ROLES
+    # Roles are checked against the staff, service and the service's extra roles by the Policy.
     return Permission(
         action=action,
         roles=frozenset(roles),
@@ -171,12 +209,12 @@ class Policy:
         ``citizen``); every other role name in the table is a mistake."""
         self.service = service
         self.extra_roles = frozenset(extra_roles)
-        clash = self.extra_roles & (ALL_ROLES | AUTHENTICATED)
-        if clash:
-            raise ValueError(f"{service}: extra roles {sorted(clash)} are not extra")
+        clash = self.extra_roles & (ALL_ROLES | AUTHENTICATED | SERVICE_ROLES)
+        if clash or any(is_service_role(r) for r in self.extra_roles):
+            raise ValueError(f"{service}: extra roles {sorted(self.extra_roles)} are not extra")
         self.permissions = {p.action: p for p in permissions}
         for p in self.permissions.values():
-            unknown = p.roles - ALL_ROLES - AUTHENTICATED - self.extra_roles
+            unknown = p.roles - ALL_ROLES - AUTHENTICATED - SERVICE_ROLES - self.extra_roles
             if unknown:
                 raise ValueError(f"{service}.{p.action}: unknown roles {sorted(unknown)}")
 

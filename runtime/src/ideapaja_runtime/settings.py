@@ -6,9 +6,9 @@ Example: the intake service reads ``IDEAPAJA_INTAKE_DATABASE_URL``, ``IDEAPAJA_I
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ideapaja_contracts.streams import (
@@ -76,9 +76,38 @@ class ServiceSettings(BaseSettings):
     auth_roles_claim: str = "roles"
     auth_units_claim: str = "units"
 
+    # Calls to other services: this service's own OAuth2 client at the identity provider, whose
+    # token endpoint gives it access tokens by the client-credentials grant (client_credentials.py).
+    # Only a service that calls others needs one (the privacy service's access report). Entra ID:
+    # https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token with scope
+    # "api://<ideapaja app id>/.default"; Keycloak: <realm URL>/protocol/openid-connect/token.
+    auth_token_url: str | None = None
+    auth_client_id: str | None = None
+    auth_client_secret: SecretStr | None = None
+    auth_client_scope: str | None = None
+    # Sent as ``audience`` when the provider wants one (e.g. Auth0); Entra ID takes the scope.
+    auth_client_audience: str | None = None
+    # How the secret is sent: HTTP Basic (RFC 6749 §2.3.1, every provider) or in the form body.
+    auth_client_auth_method: Literal["client_secret_basic", "client_secret_post"] = (
+        "client_secret_basic"
+    )
+
     # Response headers: an API answers JSON, so nothing may load or frame it. The Swagger UI at
     # /docs loads its assets from a CDN and is therefore allowed them explicitly.
     content_security_policy: str = "default-src 'none'; frame-ancestors 'none'"
     hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     shutdown_timeout_seconds: float = Field(default=15.0, gt=0)
+
+    @field_validator("auth_token_url")
+    @classmethod
+    def _token_url_is_http(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"auth_token_url {value!r} is not an http(s) URL")
+        return value or None
+
+    @model_validator(mode="after")
+    def _client_is_complete(self) -> Self:
+        if self.auth_token_url and not (self.auth_client_id and self.auth_client_secret):
+            raise ValueError("auth_token_url needs auth_client_id and auth_client_secret")
+        return self

@@ -236,6 +236,78 @@ def dev_keys() -> DevKeys:
     return DevKeys()
 
 
+class TokenEndpoint:
+    """The identity provider's token endpoint in-process, for services that call others with
+    their own tokens (``ideapaja_runtime.client_credentials``): the client-credentials grant
+    with the secrets of ``clients`` (client id → secret), HTTP Basic or in the body; tokens
+    signed by ``keys`` with ``sub`` ``service:<id>`` and the role ``<id>-service``. Mount
+    ``transport`` at ``origin``; ``requests`` counts what it was asked."""
+
+    def __init__(
+        self,
+        keys: DevKeys,
+        clients: dict[str, str],
+        *,
+        origin: str = "http://idp.test",
+        ttl: int = 600,
+    ) -> None:
+        self.keys = keys
+        self.clients = dict(clients)
+        self.origin = origin
+        self.url = f"{origin}/oauth2/token"
+        self.ttl = ttl
+        self.requests = 0
+
+    def settings(self, client_id: str) -> dict[str, object]:
+        """The settings that make a service this endpoint's client ``client_id``."""
+        return {
+            "auth_token_url": self.url,
+            "auth_client_id": client_id,
+            "auth_client_secret": self.clients[client_id],
+        }
+
+    @property
+    def transport(self) -> Any:
+        import httpx
+
+        return httpx.MockTransport(self._handle)
+
+    def _handle(self, request: Any) -> Any:
+        import base64
+        from urllib.parse import parse_qsl, unquote_plus
+
+        import httpx
+        import jwt
+
+        from ideapaja_runtime.authz import service_role
+
+        self.requests += 1
+        form = dict(parse_qsl(request.content.decode()))
+        client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        basic = request.headers.get("authorization", "")
+        if basic.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+            client_id, secret = unquote_plus(client_id), unquote_plus(secret)
+        if self.clients.get(client_id) != secret or not secret:
+            return httpx.Response(401, json={"error": "invalid_client"})
+        if form.get("grant_type") != "client_credentials":
+            return httpx.Response(400, json={"error": "unsupported_grant_type"})
+        now = int(time.time())
+        claims = {
+            "sub": f"service:{client_id}",
+            "roles": [service_role(client_id)],
+            "iss": "ideapaja-dev",
+            "aud": "ideapaja",
+            "iat": now,
+            "exp": now + self.ttl,
+            "jti": uuid.uuid4().hex,  # every token differs, as a provider's do
+        }
+        token = jwt.encode(claims, self.keys.private_key, algorithm="RS256")
+        return httpx.Response(
+            200, json={"access_token": token, "token_type": "Bearer", "expires_in": self.ttl}
+        )
+
+
 class RunningService:
     def __init__(self, app: object, client: object) -> None:
         from fastapi import FastAPI
