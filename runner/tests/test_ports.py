@@ -50,7 +50,8 @@ def test_up_refuses_to_start_and_starts_nothing(
     with pytest.raises(SystemExit) as exit_info:
         cli.main(
             ["up", "--state-dir", str(state), "--no-services", "--nats-port", str(free_port()),
-             "--smtp-port", str(taken_port), "--mail-port", str(free_port())]
+             "--smtp-port", str(taken_port), "--mail-port", str(free_port()),
+             "--issuer-port", str(free_port())]
         )  # fmt: skip
     assert exit_info.value.code == 2
     err = capsys.readouterr().err

@@ -135,11 +135,13 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
         pytest.skip(f"installed service(s) that cannot be imported yet: {', '.join(broken)}")
     state = tmp_path / "state"
     nats_port, smtp_port, http_port = free_port(), free_port(), free_port()
+    issuer_port = free_port()
     pythonpath = os.pathsep.join(filter(None, [str(ECHO_DIST), os.environ.get("PYTHONPATH")]))
     up = Up(
         ["--state-dir", str(state), "--only", "runnerecho", "--port", f"runnerecho={http_port}",
          "--nats-port", str(nats_port), "--smtp-port", str(smtp_port),
-         "--mail-port", str(free_port()), "--log-level", "DEBUG", "--follow"],
+         "--mail-port", str(free_port()), "--issuer-port", str(issuer_port),
+         "--log-level", "DEBUG", "--follow"],
         env={"PYTHONPATH": pythonpath},
     )  # fmt: skip
     ups.append(up)
@@ -165,6 +167,9 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
         "log_level": "DEBUG",
         "smtp_host": "127.0.0.1",
         "smtp_port": str(smtp_port),
+        # Its own OAuth2 client of the dev issuer, for its own tokens (secret: clients.json).
+        "auth_token_url": f"http://127.0.0.1:{issuer_port}/oauth2/token",
+        "auth_client_id": "runnerecho",
     }
     assert (state / "runnerecho.db").exists()
     assert "runnerecho" in json.loads((state / "nats-users.json").read_text())
@@ -176,6 +181,14 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
     who = httpx.get(f"{base}/echo/whoami", headers={"Authorization": f"Bearer {token}"})
     assert who.json() == {"person_id": "p-1001", "roles": ["employee"]}
     assert httpx.get(f"{base}/echo/whoami").status_code == 401
+    # With its own token it is itself, a service: sub service:<name>, role <name>-service.
+    assert httpx.get(f"{base}/echo/as-myself", timeout=10).json() == {
+        "person_id": "service:runnerecho",
+        "roles": ["runnerecho-service"],
+    }
+    clients = state / "dev-issuer" / "clients.json"
+    assert set(json.loads(clients.read_text())) == {"runnerecho"}
+    assert clients.stat().st_mode & 0o777 == 0o600
 
     assert up.stop(signal.SIGINT) == 0
     assert gone(service_pid)
@@ -184,7 +197,7 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
     again = Up(
         ["--state-dir", str(state), "--only", "runnerecho", "--port", f"runnerecho={http_port}",
          "--nats-port", str(nats_port), "--smtp-port", str(smtp_port),
-         "--mail-port", str(free_port())],
+         "--mail-port", str(free_port()), "--issuer-port", str(free_port())],
         env={"PYTHONPATH": pythonpath},
     )  # fmt: skip
     ups.append(again)

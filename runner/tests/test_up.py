@@ -57,10 +57,11 @@ def _port_free(port: int) -> bool:
 def test_up_without_services_stops_cleanly_and_resumes(tmp_path: Path, ups: list[Up]) -> None:
     state = tmp_path / "state"
     nats_port, smtp_port, mail_port = free_port(), free_port(), free_port()
+    issuer_port = free_port()
     args = [
         "--state-dir", str(state), "--no-services", "--demo",
         "--nats-port", str(nats_port), "--smtp-port", str(smtp_port),
-        "--mail-port", str(mail_port),
+        "--mail-port", str(mail_port), "--issuer-port", str(issuer_port),
     ]  # fmt: skip
     nats_url = f"nats://127.0.0.1:{nats_port}"
 
@@ -68,6 +69,7 @@ def test_up_without_services_stops_cleanly_and_resumes(tmp_path: Path, ups: list
     ups.append(first)
     first.wait_for("Stop with Ctrl-C.")
     nats_pid, mail_pid = first.pid_of("nats-server"), first.pid_of("mail catcher")
+    issuer_pid = first.pid_of("dev issuer token endpoint")
     assert "36 published, 0 unchanged" in first.output
     assert f"http://127.0.0.1:{mail_port}/messages" in first.output
     assert "ideapaja token --state-dir" in first.output
@@ -100,11 +102,20 @@ def test_up_without_services_stops_cleanly_and_resumes(tmp_path: Path, ups: list
     assert [m["subject"] for m in mails] == ["Päivän kooste \N{EN DASH} åäö"]
     public_key = (state / "dev-issuer" / "public.pem").read_bytes()
 
+    # The token endpoint answers (no services: no clients), in OAuth2 terms.
+    token_url = f"http://127.0.0.1:{issuer_port}/oauth2/token"
+    assert f"token endpoint {token_url}" in first.output
+    refused = httpx.post(
+        token_url, data={"grant_type": "client_credentials"}, auth=("intake", "guess")
+    )
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    assert (state / "dev-issuer" / "clients.json").stat().st_mode & 0o777 == 0o600
+
     # Ctrl-C: everything stops, in order, exit code 0.
     assert first.stop(signal.SIGINT) == 0
     assert "stopped." in first.output
-    assert gone(nats_pid) and gone(mail_pid)
-    assert all(_port_free(p) for p in (nats_port, smtp_port, mail_port))
+    assert gone(nats_pid) and gone(mail_pid) and gone(issuer_pid)
+    assert all(_port_free(p) for p in (nats_port, smtp_port, mail_port, issuer_port))
     assert "=====" in (state / "logs" / "nats-server.log").read_text()
 
     # Same state directory again: data kept, the demo import is a no-op; SIGTERM also stops.
@@ -120,7 +131,7 @@ def test_up_without_services_stops_cleanly_and_resumes(tmp_path: Path, ups: list
 
     # A second `up` on the same state directory is refused while the first runs.
     third = Up([*args[:4], "--nats-port", str(free_port()), "--smtp-port", str(free_port()),
-                "--mail-port", str(free_port())])  # fmt: skip
+                "--mail-port", str(free_port()), "--issuer-port", str(free_port())])  # fmt: skip
     ups.append(third)
     assert third.wait() == 2
     assert "is in use by `ideapaja up`" in third.output
@@ -133,7 +144,8 @@ def test_crashed_infrastructure_stops_everything(tmp_path: Path, ups: list[Up]) 
     nats_port = free_port()
     up = Up(
         ["--state-dir", str(tmp_path), "--no-services", "--nats-port", str(nats_port),
-         "--smtp-port", str(free_port()), "--mail-port", str(free_port())]
+         "--smtp-port", str(free_port()), "--mail-port", str(free_port()),
+         "--issuer-port", str(free_port())]
     )  # fmt: skip
     ups.append(up)
     up.wait_for("Stop with Ctrl-C.")

@@ -26,6 +26,7 @@ class Stack:
     nats_port: int = field(default_factory=free_port)
     smtp_port: int = field(default_factory=free_port)
     mail_port: int = field(default_factory=free_port)
+    issuer_port: int = field(default_factory=free_port)
     service_ports: dict[str, int] = field(
         default_factory=lambda: {name: free_port() for name in discover_services()}
     )
@@ -69,6 +70,8 @@ class Stack:
             str(self.smtp_port),
             "--mail-port",
             str(self.mail_port),
+            "--issuer-port",
+            str(self.issuer_port),
             "--ready-timeout",
             "90",
         ]

@@ -1,7 +1,7 @@
 """The ``ideapaja`` command.
 
 ideapaja up [--state-dir .ideapaja] [--demo] [--host 127.0.0.1] [--nats-port 4223]
-            [--smtp-port 1025] [--mail-port 8025] [--port SERVICE=PORT ...]
+            [--smtp-port 1025] [--mail-port 8025] [--issuer-port 8020] [--port SERVICE=PORT ...]
             [--only [SERVICE ...]] [--skip SERVICE ...] [--no-services] [--follow]
 ideapaja token --person ID [--role ROLE ...] [--unit UNIT ...] [--from-csv [FILE]] [--ttl 3600]
 ideapaja hr import FILE.csv [--nats-url URL] [--state-dir DIR] [--partial] [--dry-run]
@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_up.add_argument("--smtp-port", type=_port, default=1025, help="default 1025")
     p_up.add_argument(
         "--mail-port", type=_port, default=8025, help="mail list over HTTP (default 8025)"
+    )
+    p_up.add_argument(
+        "--issuer-port",
+        type=_port,
+        default=8020,
+        help="dev issuer's OAuth2 token endpoint, where services get their own tokens "
+        "(default 8020)",
     )
     p_up.add_argument(
         "--port",
@@ -241,6 +248,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             nats_port=args.nats_port,
             smtp_port=args.smtp_port,
             mail_port=args.mail_port,
+            issuer_port=args.issuer_port,
             ports=ports,
             only=only,
             skip=args.skip,

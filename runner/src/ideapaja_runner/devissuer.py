@@ -3,6 +3,13 @@ RS256 JWTs shaped like the city's identity provider's (``sub``, ``roles``, ``uni
 
 Services verify them with ``AUTH_PUBLIC_KEY_FILE=<state>/dev-issuer/public.pem``; nothing but
 the embedded default trusts this key.
+
+Services also get tokens of their own for calling each other, as from the city's provider by the
+OAuth2 client-credentials grant: every service started by ``ideapaja up`` is a client (client id
+= service name) with a random secret generated once per state directory and kept in
+``<state>/dev-issuer/clients.json`` (0600), and the token endpoint (``tokenendpoint``) issues it
+tokens with ``sub`` = ``service:<name>`` and the one role ``<name>-service``, with the same
+issuer, audience and ``kid`` as the people's tokens.
 """
 
 from __future__ import annotations
@@ -10,11 +17,16 @@ from __future__ import annotations
 import base64
 import fcntl
 import hashlib
+import json
 import os
 import re
+import secrets
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -36,6 +48,11 @@ KNOWN_ROLES = (
     "admin",
 )
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Services' own tokens: ``sub`` and role (``ideapaja_runtime.authz.service_role``; a test keeps
+# them equal: importing the runtime would slow down `ideapaja --help`).
+SERVICE_SUBJECT_PREFIX = "service:"
+SERVICE_ROLE_SUFFIX = "-service"
+SERVICE_TOKEN_TTL_SECONDS = 900
 
 
 class TokenError(ValueError):
@@ -97,6 +114,53 @@ def key_id(public_pem: bytes) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+@dataclass(frozen=True)
+class Signer:
+    """The dev issuer's private key, loaded once, and its ``kid``."""
+
+    key: rsa.RSAPrivateKey
+    kid: str
+
+    @classmethod
+    def of(cls, state: StateDir) -> Signer:
+        ensure_keypair(state)
+        return cls(_load_private(state.private_key), key_id(state.public_key.read_bytes()))
+
+    def sign(self, claims: Mapping[str, Any], *, typ: str | None = None) -> str:
+        headers: dict[str, str] = {"kid": self.kid}
+        if typ is not None:
+            headers["typ"] = typ
+        return jwt.encode(dict(claims), self.key, algorithm=ALGORITHM, headers=headers)
+
+    def service_token(
+        self,
+        client_id: str,
+        *,
+        ttl_seconds: int = SERVICE_TOKEN_TTL_SECONDS,
+        now: int | None = None,
+    ) -> str:
+        """A service's own access token (client-credentials grant): ``sub`` service:<name>, the
+        role <name>-service, no units; ``client_id`` and ``jti`` as in RFC 9068."""
+        if not _ID.match(client_id):
+            raise TokenError(f"client id {client_id!r} must match {_ID.pattern}")
+        if ttl_seconds <= 0:
+            raise TokenError("ttl must be positive")
+        issued = int(time.time()) if now is None else now
+        claims = {
+            "sub": f"{SERVICE_SUBJECT_PREFIX}{client_id}",
+            "roles": [f"{client_id}{SERVICE_ROLE_SUFFIX}"],
+            "units": [],
+            "client_id": client_id,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + ttl_seconds,
+            "jti": uuid.uuid4().hex,
+        }
+        return self.sign(claims, typ="at+jwt")
+
+
 def issue_token(
     state: StateDir,
     *,
@@ -116,7 +180,6 @@ def issue_token(
             raise TokenError(f"unit id {unit!r} must match {_ID.pattern}")
     if ttl_seconds <= 0:
         raise TokenError("ttl must be positive")
-    ensure_keypair(state)
     issued = int(time.time()) if now is None else now
     claims = {
         "sub": person_id,
@@ -128,10 +191,45 @@ def issue_token(
         "nbf": issued,
         "exp": issued + ttl_seconds,
     }
-    kid = key_id(state.public_key.read_bytes())
-    return jwt.encode(
-        claims, _load_private(state.private_key), algorithm=ALGORITHM, headers={"kid": kid}
-    )
+    return Signer.of(state).sign(claims)
+
+
+def read_clients(state: StateDir) -> dict[str, str] | None:
+    """The services' client secrets by client id, or None if ``up`` never made them."""
+    try:
+        data = json.loads(state.service_clients.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise TokenError(f"cannot read {state.service_clients}: {exc}") from exc
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise TokenError(f"{state.service_clients} is not a JSON object of client id → secret")
+    return data
+
+
+def ensure_clients(state: StateDir, services: Iterable[str]) -> dict[str, str]:
+    """Each service's client secret: new ones generated, existing ones kept (like the NATS
+    passwords, ``natsauth.ensure_passwords``)."""
+    from ideapaja_runner.natsauth import write_private
+
+    state.issuer_dir.mkdir(parents=True, exist_ok=True)
+    with (state.issuer_dir / ".clients.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        clients = read_clients(state) or {}
+        missing = [name for name in services if name not in clients]
+        for name in missing:
+            if not _ID.match(name):
+                raise TokenError(f"service name {name!r} cannot be a client id")
+        if missing or not state.service_clients.exists():
+            clients.update({name: secrets.token_urlsafe(32) for name in missing})
+            write_private(
+                state.service_clients, json.dumps(clients, indent=2, sort_keys=True) + "\n"
+            )
+        else:
+            os.chmod(state.service_clients, 0o600)
+    return clients
 
 
 def _unique(values: Iterable[str]) -> list[str]:

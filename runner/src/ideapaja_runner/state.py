@@ -5,9 +5,10 @@
   nats/                 JetStream store (nats-server ``store_dir``)
   nats-server.conf      generated on every start (0600: it holds the NATS passwords)
   nats-users.json       NATS user → password (0600, generated once; admin is the operator's)
-  dev-issuer/           private.pem, public.pem (RS256 dev token issuer; generated once)
+  dev-issuer/           private.pem, public.pem (RS256 dev token issuer; generated once),
+                        clients.json (0600: each service's client secret for its own tokens)
   mail/                 every mail the SMTP catcher received (<id>.eml + <id>.json)
-  logs/                 <service>.log, nats-server.log, mailcatcher.log
+  logs/                 <service>.log, nats-server.log, mailcatcher.log, token-endpoint.log
   <service>.db          one SQLite database per service
   runner.lock           held while an ``ideapaja up`` uses the directory
 ```
@@ -52,6 +53,10 @@ class StateDir:
     @property
     def public_key(self) -> Path:
         return self.issuer_dir / "public.pem"
+
+    @property
+    def service_clients(self) -> Path:
+        return self.issuer_dir / "clients.json"
 
     @property
     def mail_dir(self) -> Path:

@@ -2,13 +2,16 @@
 
 Order on start: check every port (nothing starts if one is taken) → lock the state directory →
 NATS users and passwords (``natsauth``) → nats-server (JetStream, ``sync_interval: always``, a
-user per client) → streams (as admin) → dev issuer key pair → SMTP catcher → with ``--demo`` the
-demo organisation into the HR stream (as hr-adapter) → every installed service, each its own
-``python -m ideapaja_runtime.serve <name>`` process with its own NATS user → wait for each
-``/readyz``.
+user per client) → streams (as admin) → dev issuer key pair and each service's client secret →
+the dev issuer's token endpoint (services' own tokens, client-credentials grant) → SMTP catcher →
+with ``--demo`` the demo organisation into the HR stream (as hr-adapter) → every installed
+service, each its own ``python -m ideapaja_runtime.serve <name>`` process with its own NATS user
+and OAuth2 client (``AUTH_TOKEN_URL``, ``AUTH_CLIENT_ID``, ``AUTH_CLIENT_SECRET``) → wait for
+each ``/readyz``.
 
 On Ctrl-C or SIGTERM: services (SIGTERM, then SIGKILL after ``--stop-timeout``), then the SMTP
-catcher, then nats-server; exit code 0. A second signal while stopping kills what is left at once.
+catcher and the token endpoint, then nats-server; exit code 0. A second signal while stopping
+kills what is left at once.
 
 If any process dies while the stack runs, the runner prints the tail of its log and stops
 everything with exit code 3; it does not restart it (a crash loop would hide the cause). Exit codes:
@@ -34,7 +37,7 @@ from typing import IO, TextIO
 
 import httpx
 
-from ideapaja_runner import devissuer, hr_import, natsauth, natsd
+from ideapaja_runner import devissuer, hr_import, natsauth, natsd, tokenendpoint
 from ideapaja_runner.ports import PortClaim, PortError, check_ports, connect_host
 from ideapaja_runner.process import LogFollower, ManagedProcess, stop_all
 from ideapaja_runner.services import (
@@ -58,6 +61,7 @@ class UpOptions:
     nats_port: int = 4223
     smtp_port: int = 1025
     mail_port: int = 8025
+    issuer_port: int = 8020
     ports: dict[str, int] = field(default_factory=dict)
     only: list[str] | None = None
     skip: list[str] = field(default_factory=list)
@@ -105,6 +109,7 @@ class Supervisor:
         self.state = StateDir.at(options.state_dir)
         self.nats: ManagedProcess | None = None
         self.mail: ManagedProcess | None = None
+        self.issuer: ManagedProcess | None = None
         self.services: list[tuple[ServiceRun, ManagedProcess]] = []
         self.runs: list[ServiceRun] = []
         self.passwords: dict[str, str] = {}
@@ -162,6 +167,7 @@ class Supervisor:
             PortClaim(natsd.NATS_HOST, opts.nats_port, "NATS client port (--nats-port)"),
             PortClaim(SMTP_HOST, opts.smtp_port, "SMTP catcher (--smtp-port)"),
             PortClaim(opts.host, opts.mail_port, "mail catcher HTTP (--mail-port)"),
+            PortClaim(opts.host, opts.issuer_port, "dev issuer token endpoint (--issuer-port)"),
         ]
         public_key = str(self.state.public_key)
         for name, spec in specs.items():
@@ -227,6 +233,11 @@ class Supervisor:
     def start(self) -> None:
         self.state.create()
         self.passwords = natsauth.ensure_passwords(self.state, [run.name for run in self.runs])
+        # Each service is an OAuth2 client of the dev issuer, for its own tokens to call others.
+        try:
+            clients = devissuer.ensure_clients(self.state, [run.name for run in self.runs])
+        except devissuer.TokenError as exc:
+            raise StartError(str(exc)) from exc
         self.runs = [
             replace(
                 run,
@@ -234,6 +245,9 @@ class Supervisor:
                     **run.settings,
                     "NATS_USER": run.name,
                     "NATS_PASSWORD": self.passwords[run.name],
+                    "AUTH_TOKEN_URL": self.token_url,
+                    "AUTH_CLIENT_ID": run.name,
+                    "AUTH_CLIENT_SECRET": clients[run.name],
                 },
             )
             for run in self.runs
@@ -243,6 +257,8 @@ class Supervisor:
         self.start_nats()
         self._check_stop()
         devissuer.ensure_keypair(self.state)
+        self.start_issuer()
+        self._check_stop()
         self.start_mail()
         self._check_stop()
         if self.options.demo:
@@ -287,6 +303,28 @@ class Supervisor:
 
     def credentials(self, user: str) -> natsauth.Credentials:
         return natsauth.Credentials(user, self.passwords[user], f"{self.state.nats_users}")
+
+    @property
+    def token_url(self) -> str:
+        return tokenendpoint.token_url(connect_host(self.options.host), self.options.issuer_port)
+
+    def start_issuer(self) -> None:
+        opts = self.options
+        self.issuer = ManagedProcess(
+            "token-endpoint",
+            [
+                sys.executable, "-m", "ideapaja_runner.tokenendpoint",
+                "--state-dir", str(self.state.root),
+                "--host", opts.host, "--port", str(opts.issuer_port),
+            ],
+            self.state.log_file("token-endpoint"),
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+        self.issuer.start()
+        self.say(f"started dev issuer token endpoint (pid {self.issuer.pid}), {self.token_url}")
+        self._wait_port(
+            self.issuer, connect_host(opts.host), opts.issuer_port, 20.0, "token endpoint"
+        )
 
     def start_mail(self) -> None:
         opts = self.options
@@ -409,6 +447,8 @@ class Supervisor:
             f"  {'':<14} each service has its own and may publish only its own events)",
             f"  {'SMTP catcher':<14} smtp://{SMTP_HOST}:{opts.smtp_port}",
             f"  {'mail':<14} {mail}/messages  (JSON; {mail}/ in a browser)",
+            f"  {'token endpoint':<14} {self.token_url}  (services' own tokens;",
+            f"  {'':<14} client secrets in {self.state.service_clients})",
             f"  {'logs':<14} {self.state.logs}/",
             "",
             "A token for the APIs (RS256, dev issuer; roles: employee, change_agent, supervisor,",
@@ -452,18 +492,23 @@ class Supervisor:
         result = [(run.name, process) for run, process in self.services]
         if self.mail is not None:
             result.append(("mail catcher", self.mail))
+        if self.issuer is not None:
+            result.append(("token endpoint", self.issuer))
         if self.nats is not None:
             result.append(("nats-server", self.nats))
         return result
 
     def shutdown(self) -> None:
-        started = [p for _, p in self.services] + [p for p in (self.mail, self.nats) if p]
+        started = [p for _, p in self.services] + [
+            p for p in (self.mail, self.issuer, self.nats) if p
+        ]
         if not any(p.alive() for p in started):
             return
         self.say("stopping…")
         steps: list[tuple[str, list[ManagedProcess], float]] = [
             ("services", [p for _, p in self.services], self.options.stop_timeout),
             ("mail catcher", [self.mail] if self.mail else [], 10.0),
+            ("token endpoint", [self.issuer] if self.issuer else [], 10.0),
             ("nats-server", [self.nats] if self.nats else [], 15.0),
         ]
         for what, processes, timeout in steps:

@@ -6,10 +6,12 @@ with the per-service environment the runner promises.
 
 from __future__ import annotations
 
+import httpx
 from fastapi import APIRouter, Request
 from pydantic_settings import SettingsConfigDict
 
 from ideapaja_runtime.auth import CurrentPrincipal
+from ideapaja_runtime.client_credentials import ServiceTokenProvider
 from ideapaja_runtime.service import ServiceSpec
 from ideapaja_runtime.settings import ServiceSettings
 
@@ -32,9 +34,26 @@ async def echo_settings(request: Request) -> dict[str, object]:
         for key in (
             "database_url", "nats_url", "nats_user", "http_host", "http_port",
             "auth_public_key_file", "auth_issuer", "auth_audience", "log_level", "smtp_host",
-            "smtp_port",
+            "smtp_port", "auth_token_url", "auth_client_id",
         )
     }  # fmt: skip
+
+
+@router.get("/echo/as-myself")
+async def as_myself(request: Request) -> dict[str, object]:
+    """Who this service is to another service: its own token (client-credentials grant from the
+    runner's token endpoint) sent to its own /echo/whoami."""
+    settings = request.app.state.settings
+    tokens = ServiceTokenProvider.from_settings(settings)
+    assert tokens is not None, "no AUTH_TOKEN_URL"
+    try:
+        headers = await tokens.headers()
+    finally:
+        await tokens.aclose()
+    base = f"http://127.0.0.1:{settings.http_port}"
+    async with httpx.AsyncClient(trust_env=False) as client:
+        answer = await client.get(f"{base}/echo/whoami", headers=headers)
+    return dict(answer.json())
 
 
 @router.get("/echo/whoami")
