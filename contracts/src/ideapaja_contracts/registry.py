@@ -6,6 +6,7 @@ from ideapaja_contracts.base import Event
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import (
     IdeaCommented,
+    IdeaRetentionExpired,
     IdeaSubmitted,
     IdeaSupported,
     IdeaUpdated,
@@ -47,6 +48,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     IdeaWithdrawn,
     IdeaSupported,
     IdeaCommented,
+    IdeaRetentionExpired,
     ScreeningStarted,
     InfoRequested,
     ReviewDecided,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,7 @@ from notification_testkit import (
     submitted,
 )
 
-from ideapaja_contracts.events.idea import IdeaUpdated
+from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaUpdated
 from ideapaja_contracts.events.review import Decision
 from ideapaja_contracts.events.reward import RewardKind
 from ideapaja_notification import handlers
@@ -111,6 +112,31 @@ async def test_idea_update_before_submission_waits(sqlite_notification_db: Datab
     )
     with pytest.raises(RetryLater, match="i-later"):
         await handle(sqlite_notification_db, handlers.on_idea_updated, update)
+
+
+async def test_a_long_closed_idea_forgets_its_authors_and_a_late_decision_mails_nobody(
+    sqlite_notification_db: Database,
+) -> None:
+    db = sqlite_notification_db
+    await _known_people(db, ("p-1", "fi"), ("p-2", "sv"))
+    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1", "p-2"]))
+    await handle(db, handlers.on_idea_submitted, submitted("i-2", authors=["p-1"]))
+    expired = IdeaRetentionExpired(
+        idea_id="i-1",
+        status="rejected",
+        closed_at=datetime(2021, 1, 1, tzinfo=UTC),
+        retention_days=1825,
+    )
+
+    await handle(db, handlers.on_idea_retention_expired, expired)
+    await handle(db, handlers.on_idea_retention_expired, expired)
+
+    idea = await _idea(db, "i-1")
+    assert idea is not None and idea.author_ids == [] and idea.title
+    other = await _idea(db, "i-2")
+    assert other is not None and other.author_ids == ["p-1"]
+    await handle(db, handlers.on_review_decided, decided("i-1"))
+    assert await deliveries(db) == []
 
 
 async def test_decision_queues_one_pending_delivery_per_author_in_their_language(

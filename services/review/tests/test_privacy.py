@@ -12,7 +12,7 @@ from review_testkit import ORG, Delivery, idea, person, publish, review_settings
 from sqlalchemy import select
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
-from ideapaja_contracts.events.idea import IdeaSubmitted
+from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
 from ideapaja_review import handlers, org, privacy
 from ideapaja_review.app import service
@@ -194,3 +194,38 @@ async def test_the_report_route_and_the_erasure_over_nats(
         ).json()
         assert after["org"]["roles"] == [] and after["org"]["active"] is False
         assert after["cases_reviewing"] == own.json()["cases_reviewing"]
+
+
+# --- retention of closed ideas (IdeaRetentionExpired from intake) --------------------------------
+
+
+async def test_a_long_closed_idea_loses_its_authors_and_keeps_its_decision_trail(
+    db: Database,
+) -> None:
+    await _seed(db)
+    delivery = Delivery(
+        db,
+        {IdeaRetentionExpired: privacy.on_idea_retention_expired},
+        Outbox("/ideapaja/review"),
+    )
+    async with db.transaction() as session:
+        history_before = len((await session.scalars(select(CaseHistoryRow))).all())
+        before = await privacy.person_report(session, "p-emp-kirjasto")
+    assert {c["idea_id"] for c in before.cases_authored} == {"i-reviewed", "i-written"}
+    expired = IdeaRetentionExpired(
+        idea_id="i-written", status="rejected", closed_at=ERASED_AT, retention_days=1825
+    )
+
+    await delivery(expired, at=ERASED_AT + timedelta(days=1825))
+    await delivery(expired, at=ERASED_AT + timedelta(days=1826))  # redelivered: nothing more
+
+    async with db.transaction() as session:
+        cases = {c.idea_id: c for c in (await session.scalars(select(CaseRow))).all()}
+        assert cases["i-written"].author_ids == []
+        assert cases["i-reviewed"].author_ids == ["p-emp-kirjasto"]
+        assert len((await session.scalars(select(CaseHistoryRow))).all()) == history_before
+        after = await privacy.person_report(session, "p-emp-kirjasto")
+        [entry] = (await session.scalars(select(AuditRow))).all()
+    assert [c["idea_id"] for c in after.cases_authored] == ["i-reviewed"]
+    assert (entry.action, entry.subject) == ("idea.retention_expired", "i-written")
+    assert entry.details == {"cases": 1, "author_links_removed": 2, "retention_days": 1825}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import Field
@@ -80,3 +81,15 @@ class IdeaCommented(IdeaEvent, aggregate="idea", name="commented"):
     commenter_id: Id
     body: LongText
     hidden: bool = False
+
+
+class IdeaRetentionExpired(IdeaEvent, aggregate="idea", name="retention_expired"):
+    """The idea has been closed (rejected, withdrawn, merged as a duplicate, implemented, a good
+    practice, a stopped pilot) for intake's retention period, and intake removed the personal
+    data from it: who wrote, supported and commented on it. Every service that holds personal
+    data about the idea's authors or participants removes it too. The idea's text, its status
+    and the record of decisions on it stay."""
+
+    status: str = Field(max_length=32, description="The closed status the idea is in")
+    closed_at: datetime = Field(description="When it reached that status")
+    retention_days: int = Field(ge=1, description="The retention period that ran out")

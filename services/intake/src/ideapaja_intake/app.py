@@ -24,7 +24,7 @@ from ideapaja_contracts.events.review import (
     ScreeningStarted,
 )
 from ideapaja_contracts.events.reward import RewardGranted
-from ideapaja_intake import handlers, privacy
+from ideapaja_intake import handlers, privacy, retention
 from ideapaja_intake.api import (
     categories_router,
     drafts_router,
@@ -122,6 +122,12 @@ async def start(runtime: Runtime) -> None:
         log.info("attachments_not_scanned", hint="no IDEAPAJA_INTAKE_ATTACHMENT_SCANNER set")
     async with runtime.db.transaction() as session:
         runtime.extras["pg_trgm"] = await has_trigram_index(session)
+    # Closed ideas lose their personal data after the retention period (retention.py).
+    retention.start_sweeper(runtime)
+
+
+async def stop(runtime: Runtime) -> None:
+    await retention.stop_sweeper(runtime)
 
 
 service = ServiceSpec(
@@ -148,6 +154,7 @@ service = ServiceSpec(
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=start,
+    on_stop=stop,
     tags=[
         {"name": "ideas", "description": "Submitting, editing and following ideas"},
         {"name": "drafts", "description": "Ideas being written"},

@@ -30,6 +30,14 @@ async def _public_idea(session: AsyncSession, idea_id: str) -> Idea:
             f"An idea in status {idea.status} takes no supports or comments.",
             status_now=idea.status,
         )
+    if idea.personal_data_removed_at is not None:
+        raise Problem(
+            409,
+            "Archived idea",
+            "This idea was closed long ago and archived without the people who took part; it "
+            "takes no supports or comments.",
+            status_now=idea.status,
+        )
     return idea
 
 

@@ -72,6 +72,18 @@ class IntakeSettings(ServiceSettings):
     citizen_channel_enabled: bool = False
     citizen_role: str = "citizen"
 
+    # Retention (retention.py). A closed idea (rejected, withdrawn, merged as a duplicate,
+    # implemented, a good practice, a stopped pilot) loses its personal data this many days
+    # after it closed: authors, supporters, commenters, attachments; its text, status and
+    # decision record stay. Default 5 years. There is no "keep for ever" value: a city that must
+    # keep the links longer sets a longer period.
+    closed_idea_retention_days: int = Field(default=5 * 365, ge=1, le=36_500)
+    # Drafts never submitted are deleted this many days after they were last saved.
+    draft_retention_days: int = Field(default=365, ge=1, le=36_500)
+    # How often each replica runs the retention sweep (seconds; 0 turns it off).
+    retention_sweep_seconds: float = Field(default=3600.0, ge=0)
+    retention_batch_size: int = Field(default=100, ge=1, le=10_000)
+
     # Similar-idea suggestions while typing.
     similar_min_score: float = Field(default=0.3, ge=0, le=1)
     # Reporting export: at most this many rows per file.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ideapaja_contracts import Event
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
-from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated
+from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.review import ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted
@@ -40,6 +40,8 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
         ),
         Subscription("ideas", {IdeaSubmitted: handlers.on_idea_submitted}),
         Subscription("idea-updates", {IdeaUpdated: handlers.on_idea_updated}),
+        # Retention: a long-closed idea's authors are forgotten (intake's retention.py).
+        Subscription("idea-retention", {IdeaRetentionExpired: handlers.on_idea_retention_expired}),
         Subscription(
             "decisions",
             {ReviewDecided: _then_wake_sender(handlers.on_review_decided, runtime)},

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
-from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated
+from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated
 from ideapaja_contracts.events.review import ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted
 from ideapaja_notification.db.models import Contact, Idea
@@ -85,6 +85,16 @@ async def on_idea_updated(event: IdeaUpdated, ctx: HandlerContext) -> None:
     if event.revision > idea.revision:
         idea.title = event.title
         idea.revision = event.revision
+        idea.updated_at = utcnow()
+
+
+async def on_idea_retention_expired(event: IdeaRetentionExpired, ctx: HandlerContext) -> None:
+    """Intake removed the personal data of a long-closed idea: forget who wrote it. The row
+    stays (title only), so a late decision is not waited for: it mails nobody."""
+    idea = await ctx.session.get(Idea, event.idea_id)
+    if idea is not None and idea.author_ids:
+        log.info("idea_authors_removed", idea_id=event.idea_id, authors=len(idea.author_ids))
+        idea.author_ids = []
         idea.updated_at = utcnow()
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import String, cast, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ideapaja_contracts.events.idea import IdeaRetentionExpired
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_review import audit
 from ideapaja_review.db.models import (
@@ -112,8 +113,47 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
     log.info("person_erased", person_id=person_id, roles=len(roles))
 
 
+# --- Retention of closed ideas ------------------------------------------------------------------
+
+RETENTION_EXPIRED = "idea.retention_expired"
+
+
+async def on_idea_retention_expired(event: IdeaRetentionExpired, ctx: HandlerContext) -> None:
+    """Intake removed the personal data of a long-closed idea: its cases forget its authors too.
+    The cases' content and decision trail stay (who decided is the city's record); so does an
+    author's own step in it (an appeal, a withdrawal), which the history never rewrites."""
+    session = ctx.session
+    cases = (
+        await session.scalars(
+            select(CaseRow).where(CaseRow.idea_id == event.idea_id).order_by(CaseRow.round)
+        )
+    ).all()
+    links = sum(len(case.author_ids) for case in cases)
+    if not links:
+        return  # no case, or already done (a redelivery)
+    for case in cases:
+        case.author_ids = []
+    audit.record(
+        session,
+        actor_id="intake",
+        action=RETENTION_EXPIRED,
+        subject=event.idea_id,
+        now=as_utc(ctx.envelope.time),
+        details={
+            "cases": len(cases),
+            "author_links_removed": links,
+            "retention_days": event.retention_days,
+        },
+    )
+    await session.flush()
+    log.info("idea_authors_removed", idea_id=event.idea_id, cases=len(cases))
+
+
 def subscriptions() -> Sequence[Subscription]:
-    return [Subscription("privacy-erasures", {ErasureRequested: on_erasure_requested})]
+    return [
+        Subscription("privacy-erasures", {ErasureRequested: on_erasure_requested}),
+        Subscription("idea-retention", {IdeaRetentionExpired: on_idea_retention_expired}),
+    ]
 
 
 # --- The access report -------------------------------------------------------------------------

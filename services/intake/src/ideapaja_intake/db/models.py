@@ -113,6 +113,8 @@ class Idea(IntakeBase):
     support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set once the retention sweep removed the personal data of the closed idea (retention.py).
+    personal_data_removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class IdeaAuthor(IntakeBase):
@@ -318,3 +320,18 @@ class ErasedPerson(IntakeBase):
     # That erasure's event time: HR records up to it describe the erased employment.
     erased_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RetentionAudit(IntakeBase):
+    """What the retention sweep removed (retention.py): counts, never the data itself. One row
+    per closed idea (``idea_id`` unique: two sweepers racing on one idea meet here), and one per
+    sweep for the drafts, expired idempotency keys and ended rate-limit windows it deleted."""
+
+    __tablename__ = "retention_audit"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # closed_idea | stale_data
+    kind: Mapped[str] = mapped_column(String(20))
+    idea_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
