@@ -189,5 +189,30 @@ def test_form_to_decision_to_reward_to_email_and_restart(stack: Stack) -> None:
     assert len({m["id"] for m in mails}) == len(mails)
     assert len(decision_mails()) == 2
 
+    # The author's access report: privacy asks every service with its own token from the dev
+    # issuer's token endpoint (client credentials), and every one answers with her data.
+    report = httpx.get(f"{stack.url('privacy')}/persons/{AUTHOR}/report", headers=author)
+    assert report.status_code == 200, report.text
+    sections = {s["service"]: s for s in report.json()["services"]}
+    assert report.json()["complete"] is True, {n: s["status"] for n, s in sections.items()}
+    assert set(sections) == set(stack.service_ports)
+    assert sections["reward"]["data"]["total_points"] == 110
+    assert {i["idea_id"] for i in sections["intake"]["data"]["ideas"]} == {idea_id, second}
+    # Her colleague, the change agent, gets no report of hers: not from privacy, and not from a
+    # service directly either; the privacy service's own token does.
+    refused = httpx.get(f"{stack.url('privacy')}/persons/{AUTHOR}/report", headers=agent)
+    assert (refused.status_code, refused.json()["reason"]) == (403, "object")
+    direct = httpx.get(f"{stack.url('reward')}/privacy/persons/{AUTHOR}", headers=agent)
+    assert (direct.status_code, direct.json()["reason"]) == (403, "object")
+    secret = json.loads((stack.state_dir / "dev-issuer" / "clients.json").read_text())["privacy"]
+    issued = httpx.post(
+        f"http://127.0.0.1:{stack.issuer_port}/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        auth=("privacy", secret),
+    )
+    as_privacy = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    direct = httpx.get(f"{stack.url('reward')}/privacy/persons/{AUTHOR}", headers=as_privacy)
+    assert direct.status_code == 200 and direct.json()["total_points"] == 110
+
     # Every service, the HR import and payroll did all of this within their NATS permissions.
     assert stack.nats_violations() == []

@@ -2,12 +2,14 @@
 
 Each route declares its action and allowed roles in its OpenAPI (``x-ideapaja-action``,
 ``x-ideapaja-roles``, from the service's policy table). This test starts every installed service,
-calls every route with no token, with a token of no role, with a token of each staff role and of
-each extra role any service declares (a citizen channel's ``citizen``), and checks: no token →
-401; a role outside the table → 403 with ``reason: role``; a role in the table → never a role
-denial and never a server error (the object may still be out of the caller's scope:
-``reason: object``, 404, 409, 422). A route without an action fails, so a new endpoint cannot
-ship without a matrix entry.
+calls every route with no token, with a token of no role, with a token of each staff role, of
+each extra role any service declares (a citizen channel's ``citizen``) and of each service role a
+table names (``privacy-service``) plus one no table names (a service's client-credentials token),
+and checks: no token → 401; a role outside the table → 403 with ``reason: role``; a role in the
+table → never a role denial and never a server error (the object may still be out of the
+caller's scope: ``reason: object``, 404, 409, 422). ``*`` (any authenticated caller) admits every
+person but no service: a service role is admitted only where the table names it. A route without
+an action fails, so a new endpoint cannot ship without a matrix entry.
 
 Two kinds of route say in their OpenAPI that they do not take a bearer token alone, and are
 checked for what they are (see ideapaja_runtime.authz):
@@ -37,9 +39,13 @@ from ideapaja_runtime.authz import (
     FORM_TOKEN_AUTH,
     FORM_TOKEN_EXTENSION,
     PUBLIC_EXTENSION,
+    SERVICE_ROLES,
     Policy,
+    ServiceRole,
     allow,
+    is_service_role,
     public_route,
+    service_role,
 )
 from ideapaja_runtime.service import ServiceSpec, discover_services
 from ideapaja_runtime.testing import DevKeys, RunningService, fast_test_settings, running_service
@@ -63,9 +69,12 @@ def declared_roles(spec: ServiceSpec) -> set[str]:
     }
 
 
-# Roles outside the staff roles that some service serves: every service is called with them too.
+# Roles outside the staff roles that some service serves, the service roles the tables name, and
+# a service role none names: every service is called with them too.
+UNLISTED_SERVICE = service_role("matrix")
 EXTRA_ROLES = sorted(
     set().union(*(declared_roles(spec) for spec in SPECS.values())) - ALL_ROLES - AUTHENTICATED
+    | {UNLISTED_SERVICE}
 )
 CALLERS = [NO_ROLE, *sorted(ALL_ROLES), *EXTRA_ROLES]
 
@@ -82,6 +91,11 @@ async def service(
     )
     async with running_service(spec, settings) as running:
         yield running
+
+
+def admitted(role: str, allowed: set[str]) -> bool:
+    """What the table says: its roles, and with ``*`` any person (a service only if named)."""
+    return role in allowed or ("*" in allowed and not is_service_role(role))
 
 
 def operations(openapi: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -138,7 +152,7 @@ class Matrix:
         """A role in the table is never refused for its role; one outside always is."""
         body = body_of(response)
         role_denied = response.status_code == 403 and body.get("reason") == "role"
-        should_allow = "*" in allowed or role in allowed
+        should_allow = admitted(role, allowed)
         if (
             response.status_code == 401
             or response.status_code >= 500
@@ -190,7 +204,7 @@ class Matrix:
             )
             if issued.status_code != 201:
                 # No form token for this role: it cannot use the route through one either.
-                if "*" in allowed or role in allowed:
+                if admitted(role, allowed):
                     self.wrong.append(
                         f"{what}: the table allows {role}, who gets no form token from "
                         f"{where['issued-by']} ({issued.status_code})"
@@ -262,9 +276,11 @@ async def test_every_route_enforces_the_matrix(service: RunningService, dev_keys
 
 
 def test_the_callers_include_every_extra_role_a_service_declares() -> None:
-    # The matrix is only as honest as its callers: the citizen channel's role must be among them.
+    # The matrix is only as honest as its callers: the citizen channel's role must be among them,
+    # and the privacy service's, and a service role that no table names.
     assert "citizen" in EXTRA_ROLES
-    assert set(CALLERS) >= ALL_ROLES | set(EXTRA_ROLES) | {NO_ROLE}
+    assert ServiceRole.PRIVACY in EXTRA_ROLES and UNLISTED_SERVICE in EXTRA_ROLES
+    assert set(CALLERS) >= ALL_ROLES | SERVICE_ROLES | set(EXTRA_ROLES) | {NO_ROLE}
 
 
 def test_a_table_names_only_staff_roles_and_its_own_extra_roles() -> None:
@@ -277,5 +293,11 @@ def test_a_table_names_only_staff_roles_and_its_own_extra_roles() -> None:
     assert table["x.read"].roles == {"citizen"}
     with pytest.raises(ValueError, match="not extra"):
         Policy("svc", [], extra_roles={"employee"})
+    # Service roles are the runtime's (ServiceRole), not a service's own invention.
+    with pytest.raises(ValueError, match="unknown roles"):
+        Policy("svc", [allow("x.read", {"privcy-service"}, "typo")])
+    with pytest.raises(ValueError, match="not extra"):
+        Policy("svc", [], extra_roles={"reporting-service"})
+    assert Policy("svc", [allow("x.read", {ServiceRole.PRIVACY}, "ok")])
     with pytest.raises(ValueError, match="no public route"):
         public_route("anything-goes", "a route that wants to skip the matrix")

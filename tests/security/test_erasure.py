@@ -34,6 +34,7 @@ from ideapaja_runtime.service import ServiceSpec, discover_services
 from ideapaja_runtime.testing import (
     DevKeys,
     RunningService,
+    TokenEndpoint,
     eventually,
     fast_test_settings,
     free_port,
@@ -106,8 +107,10 @@ async def system(nats_url: str, tmp_path: Path, dev_keys: DevKeys) -> AsyncItera
     mailbox = Mailbox()
     mailbox.controller.start()
     databases = {name: tmp_path / f"{name}.db" for name in specs}
-    # Privacy asks every other service over HTTP; here each one answers in-process.
+    # Privacy asks every other service over HTTP; here each one answers in-process, and the
+    # identity provider's token endpoint gives privacy its own token (client credentials).
     peers = {name: f"http://{name}.test" for name in specs}
+    idp = TokenEndpoint(dev_keys, {PRIVACY: "privacy-client-secret"})
     stack = AsyncExitStack()
     services: dict[str, RunningService] = {}
     try:
@@ -119,12 +122,17 @@ async def system(nats_url: str, tmp_path: Path, dev_keys: DevKeys) -> AsyncItera
                 auth_public_key=dev_keys.public_pem,
                 smtp_port=mailbox.port,
                 peer_urls=peers,
+                **(idp.settings(PRIVACY) if name == PRIVACY else {}),
             )
             services[name] = await stack.enter_async_context(running_service(spec, settings))
         from ideapaja_privacy.peers import PEER_TRANSPORTS
 
         services[PRIVACY].runtime.extras[PEER_TRANSPORTS] = {
-            peers[name]: httpx.ASGITransport(app=running.app) for name, running in services.items()
+            **{
+                peers[name]: httpx.ASGITransport(app=running.app)
+                for name, running in services.items()
+            },
+            idp.origin: idp.transport,
         }
         yield System(
             services, databases, mailbox, person_id=f"p-ulla-{uuid.uuid4().hex[:6]}", stack=stack
@@ -397,6 +405,24 @@ async def test_the_access_report_lists_what_every_service_holds(
     colleague = dev_keys.headers(AGENT, "employee", "change_agent", units=[UNIT])
     refused = await privacy.get(f"/persons/{person_id}/report", headers=colleague)
     assert refused.status_code == 403 and refused.json()["reason"] == "object"
+
+    # The services were asked with the privacy service's own token: each of them gives it
+    # anyone's data, while the colleague asking them directly still gets nothing of hers, and
+    # another service's token (or a person's token claiming no role) gets no report either.
+    from ideapaja_privacy.peers import SERVICE_TOKENS
+
+    service_token = await system.services[PRIVACY].runtime.extras[SERVICE_TOKENS].token()
+    as_privacy = {"Authorization": f"Bearer {service_token}"}
+    as_reward = {"Authorization": f"Bearer {dev_keys.token('service:reward', 'reward-service')}"}
+    for name in sorted(set(system.services) - {PRIVACY}):
+        path = f"/privacy/persons/{person_id}"
+        direct = await system.client(name).get(path, headers=as_privacy)
+        assert direct.status_code == 200, (name, direct.text)
+        assert direct.json() == sections[name]["data"], name
+        by_colleague = await system.client(name).get(path, headers=colleague)
+        assert (by_colleague.status_code, by_colleague.json()["reason"]) == (403, "object"), name
+        by_reward = await system.client(name).get(path, headers=as_reward)
+        assert (by_reward.status_code, by_reward.json()["reason"]) == (403, "role"), name
     admin = dev_keys.headers("p-admin", "admin")
     audit = (await privacy.get(f"/audit?person_id={person_id}", headers=admin)).json()
     assert [(e["actor_id"], e["action"]) for e in audit] == [

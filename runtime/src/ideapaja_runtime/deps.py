@@ -8,8 +8,11 @@ from fastapi import Depends, Request
 
 from ideapaja_runtime.service import Runtime
 
+# Dependencies are ``async def`` although they never wait: FastAPI runs a plain ``def``
+# dependency in a worker thread, a thread hop per dependency per request.
 
-def get_runtime(request: Request) -> Runtime:
+
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -17,7 +20,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def request_traceparent(request: Request) -> str | None:
+async def request_traceparent(request: Request) -> str | None:
     """The caller's W3C trace context, so the events a request causes join its trace."""
     return request.headers.get("traceparent")
 

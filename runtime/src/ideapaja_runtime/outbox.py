@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeGuard
 
@@ -56,6 +57,15 @@ outbox_table = Table(
 )
 
 
+@dataclass(frozen=True)
+class OutboxEntry:
+    """An event to store, with the trace it continues and, optionally, its chosen id."""
+
+    event: Event
+    traceparent: str | None = None
+    event_id: str | None = None
+
+
 class Outbox:
     """Adds events to the outbox inside the caller's transaction."""
 
@@ -76,25 +86,44 @@ class Outbox:
         ``traceparent`` is the incoming trace (a consumed event's or a request's): the new event
         continues that trace with a span of its own.
         """
-        message = encode(
-            event,
-            source=self.source,
-            event_id=event_id,
-            traceparent=child_traceparent(traceparent),
+        [message] = await self.add_many(
+            session, [OutboxEntry(event, traceparent=traceparent, event_id=event_id)]
         )
-        await session.execute(
-            outbox_table.insert().values(
-                event_id=message.envelope.id,
-                subject=message.subject,
-                headers=message.headers,
-                body=message.body,
-                created_at=datetime.now(UTC),
-                attempts=0,
+        return message
+
+    async def add_many(
+        self, session: AsyncSession, entries: Sequence[OutboxEntry]
+    ) -> list[OutgoingMessage]:
+        """Store several events in one statement (a batch of requests written together)."""
+        if not entries:
+            return []
+        messages = [
+            encode(
+                entry.event,
+                source=self.source,
+                event_id=entry.event_id,
+                traceparent=child_traceparent(entry.traceparent),
             )
+            for entry in entries
+        ]
+        now = datetime.now(UTC)
+        await session.execute(
+            outbox_table.insert(),
+            [
+                {
+                    "event_id": message.envelope.id,
+                    "subject": message.subject,
+                    "headers": message.headers,
+                    "body": message.body,
+                    "created_at": now,
+                    "attempts": 0,
+                }
+                for message in messages
+            ],
         )
         # Waking the relay early is harmless: it finds nothing until the commit, then polls.
         Database.after_commit(session, self._on_added)
-        return message
+        return messages
 
 
 PublishHook = Callable[[dict[str, Any]], Awaitable[None]]

@@ -29,8 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
-        # X-Forwarded-* are read by the app itself, from TRUSTED_PROXIES only (proxies.py).
-        proxy_headers=False,
+        proxy_headers=True,
     )
 
 

@@ -108,46 +108,44 @@ async def insert_idea(
 ) -> None:
     """An idea as a submission leaves it, written straight to the tables (handler tests)."""
     from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange
-    from ideapaja_intake.store import add_idea
+    from ideapaja_intake.store import IdeaRecord, insert_ideas
 
     now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    await add_idea(
-        session,
-        Idea(
-            id=idea_id,
-            title="Omatoimikirjasto",
-            problem="p",
-            solution="s",
-            benefit="",
-            scope="unit",
-            unit_id="u-kirjasto",
-            language="fi",
-            anonymous=anonymous,
-            channel="api",
-            author_ref="a-0000000000000000",
-            revision=1,
-            status="submitted",
-            status_changed_at=now,
-            created_at=now,
-            submitted_at=now,
-            rewarded=False,
-        ),
-        IdeaAuthor(
-            idea_id=idea_id,
-            person_id=author_id,
-            kind="submitter",
-            author_ref="a-0000000000000000",
-            added_at=now,
-            confirmed_at=now,
-        ),
-        IdeaStatusChange(
-            idea_id=idea_id,
-            event_id=f"sub-{idea_id}",
-            status="submitted",
-            occurred_at=now,
-            recorded_at=now,
-        ),
+    idea = Idea(
+        id=idea_id,
+        title="Omatoimikirjasto",
+        problem="p",
+        solution="s",
+        benefit="",
+        scope="unit",
+        unit_id="u-kirjasto",
+        language="fi",
+        anonymous=anonymous,
+        channel="api",
+        author_ref="a-0000000000000000",
+        revision=1,
+        status="submitted",
+        status_changed_at=now,
+        created_at=now,
+        submitted_at=now,
+        rewarded=False,
     )
+    author = IdeaAuthor(
+        idea_id=idea_id,
+        person_id=author_id,
+        kind="submitter",
+        author_ref="a-0000000000000000",
+        added_at=now,
+        confirmed_at=now,
+    )
+    submitted = IdeaStatusChange(
+        idea_id=idea_id,
+        event_id=f"sub-{idea_id}",
+        status="submitted",
+        occurred_at=now,
+        recorded_at=now,
+    )
+    await insert_ideas(session, [IdeaRecord(idea, [author], [submitted])])
 
 
 MUSEUM = UnitUpserted(

@@ -240,10 +240,13 @@ async def test_body_over_the_limit_is_refused(intake: RunningService, dev_keys: 
 async def test_a_failure_midway_leaves_no_idea_and_no_event(
     intake_any_db: RunningService, dev_keys: DevKeys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken_read_back(*_args: Any) -> None:
+    inserted = submissions.insert_ideas
+
+    async def inserts_then_fails(*args: Any) -> None:
+        await inserted(*args)
         raise RuntimeError("database went away after the inserts")
 
-    monkeypatch.setattr(submissions, "load_idea", broken_read_back)
+    monkeypatch.setattr(submissions, "insert_ideas", inserts_then_fails)
     transport = ASGITransport(app=intake_any_db.app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.post(

@@ -15,7 +15,7 @@ from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import Decision, ReviewDecided, ScreeningStarted
 from ideapaja_intake.app import service
-from ideapaja_intake.store import unit_exists
+from ideapaja_intake.store import known_units
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
 
 SUBMITTED = "ideapaja.idea.submitted.v1"
@@ -56,7 +56,9 @@ async def learn_units(js: JetStreamContext, running: RunningService, *units: Uni
 
     async def known() -> bool:
         async with running.runtime.db.transaction() as session:
-            return all([await unit_exists(session, u.unit_id) for u in units])
+            return await known_units(session, [u.unit_id for u in units]) == {
+                u.unit_id for u in units
+            }
 
     await eventually(known)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ideapaja_intake.domain.ratelimit import over_limit, window_of
+from ideapaja_intake.domain.ratelimit import granted, over_limit, window_of
 
 moments = st.datetimes(
     min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
@@ -34,3 +34,11 @@ def test_retry_after_counts_whole_seconds_up() -> None:
 def test_the_limit_is_inclusive() -> None:
     assert not over_limit(5, 5)
     assert over_limit(6, 5)
+
+
+@given(st.integers(0, 50), st.integers(1, 20), st.integers(1, 30))
+def test_a_batch_gets_exactly_what_one_by_one_counting_would_allow(
+    before: int, wanted: int, limit: int
+) -> None:
+    one_by_one = sum(not over_limit(before + n, limit) for n in range(1, wanted + 1))
+    assert granted(before, wanted, limit) == one_by_one

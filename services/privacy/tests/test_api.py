@@ -10,15 +10,18 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from privacy_testkit import privacy_settings, upserted
 
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_privacy.app import service
 from ideapaja_privacy.domain.erasure import erasure_id
 from ideapaja_privacy.peers import PEER_TRANSPORTS
+from ideapaja_runtime.auth import TokenVerifier
 from ideapaja_runtime.testing import (
     DevKeys,
     RunningService,
+    TokenEndpoint,
     eventually,
     free_port,
     publish_event,
@@ -169,10 +172,12 @@ async def test_the_access_report_gathers_every_service(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys
 ) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
+    idp = TokenEndpoint(dev_keys, {"privacy": "privacy-client-secret"})
     settings = privacy_settings(
         nats_url=nats_url,
         database_url=sqlite_url,
         auth_public_key=dev_keys.public_pem,
+        **idp.settings("privacy"),
         peer_urls={
             "reward": "http://reward.test",
             "notification": "http://notification.test/",
@@ -189,6 +194,7 @@ async def test_the_access_report_gathers_every_service(
                 _peer("notification", {"contact": {"email": "x@example.fi"}})
             ),
             "http://intake.test": httpx.ASGITransport(FastAPI()),
+            idp.origin: idp.transport,
         }
         own = dev_keys.headers("p-1003", "employee")
         response = await privacy.client.get("/persons/p-1003/report", headers=own)
@@ -201,8 +207,12 @@ async def test_the_access_report_gathers_every_service(
         assert report["complete"] is False
         assert sections["reward"]["status"] == "ok"
         assert sections["reward"]["data"]["ledger"] == [5, 50]
-        # The caller's own token went along, so each service applied its own rules.
-        assert sections["reward"]["data"]["authorization"] == own["Authorization"]
+        # The services were asked with the privacy service's own token, never the caller's.
+        sent = sections["reward"]["data"]["authorization"]
+        assert sent != own["Authorization"]
+        asked_as = TokenVerifier(settings).verify(sent.removeprefix("Bearer "))
+        assert (asked_as.person_id, asked_as.roles) == ("service:privacy", {"privacy-service"})
+        assert sections["notification"]["data"]["authorization"] == sent
         assert sections["notification"]["data"]["contact"] == {"email": "x@example.fi"}
         assert sections["intake"]["status"] == "no_report"
         assert sections["review"]["status"] == "unavailable"
@@ -224,6 +234,105 @@ async def test_the_access_report_gathers_every_service(
             "p-admin",
             "p-1003",
         ]
+        # One service token for the three reports: cached, not fetched per report or per peer.
+        assert idp.requests == 1
+
+
+def _rotating_peer(refuse: int) -> tuple[FastAPI, list[str]]:
+    """A stand-in service that refuses (401) the first ``refuse`` distinct tokens it sees, as
+    after a key rotation or a revocation; the tokens it was sent, in order."""
+    app = FastAPI()
+    seen: list[str] = []
+
+    @app.get("/privacy/persons/{person_id}")
+    async def report(person_id: str, request: Request) -> Any:
+        token = request.headers.get("authorization", "")
+        seen.append(token)
+        if len(dict.fromkeys(seen)) <= refuse:
+            return JSONResponse({"detail": "Invalid token"}, status_code=401)
+        return {"person_id": person_id}
+
+    return app, seen
+
+
+@pytest.mark.parametrize("refuse", [1, 99])
+async def test_a_refused_service_token_is_renewed_once(
+    nats_url: str, sqlite_url: str, dev_keys: DevKeys, refuse: int
+) -> None:
+    idp = TokenEndpoint(dev_keys, {"privacy": "privacy-client-secret"})
+    settings = privacy_settings(
+        nats_url=nats_url,
+        database_url=sqlite_url,
+        auth_public_key=dev_keys.public_pem,
+        **idp.settings("privacy"),
+        peer_urls={"reward": "http://reward.test"},
+    )
+    peer, seen = _rotating_peer(refuse)
+    async with running_service(service, settings) as privacy:
+        privacy.runtime.extras[PEER_TRANSPORTS] = {
+            "http://reward.test": httpx.ASGITransport(peer),
+            idp.origin: idp.transport,
+        }
+        report = (await privacy.client.get("/persons/p-1003/report", headers=hr(dev_keys))).json()
+    [section] = [s for s in report["services"] if s["service"] == "reward"]
+    # Asked twice, with two different tokens: the refused one was dropped, a new one fetched.
+    assert len(seen) == 2 and seen[0] != seen[1]
+    assert idp.requests == 2
+    if refuse == 1:
+        assert (section["status"], report["complete"]) == ("ok", True)
+    else:  # refused again: reported, not retried for ever
+        assert (section["status"], report["complete"]) == ("refused", False)
+
+
+async def test_a_token_endpoint_that_refuses_the_secret_leaves_the_report_incomplete(
+    nats_url: str, sqlite_url: str, dev_keys: DevKeys
+) -> None:
+    idp = TokenEndpoint(dev_keys, {"privacy": "the-real-secret"})
+    settings = privacy_settings(
+        nats_url=nats_url,
+        database_url=sqlite_url,
+        auth_public_key=dev_keys.public_pem,
+        **{**idp.settings("privacy"), "auth_client_secret": "an-old-secret"},
+        peer_urls={"reward": "http://reward.test", "review": "http://review.test"},
+    )
+    peer, asked = _rotating_peer(refuse=0)
+    async with running_service(service, settings) as privacy:
+        privacy.runtime.extras[PEER_TRANSPORTS] = {
+            "http://reward.test": httpx.ASGITransport(peer),
+            "http://review.test": httpx.ASGITransport(peer),
+            idp.origin: idp.transport,
+        }
+        response = await privacy.client.get("/persons/p-1003/report", headers=hr(dev_keys))
+    assert response.status_code == 200
+    report = response.json()
+    assert report["complete"] is False
+    for name in ("reward", "review"):
+        [section] = [s for s in report["services"] if s["service"] == name]
+        assert section["status"] == "unavailable"
+        assert "invalid_client" in section["detail"]
+        assert "an-old-secret" not in section["detail"]
+    assert asked == []  # nobody was asked without a token
+    assert idp.requests == 1  # a refusal is not retried
+
+
+async def test_without_credentials_of_its_own_the_report_says_so(
+    nats_url: str, sqlite_url: str, dev_keys: DevKeys
+) -> None:
+    settings = privacy_settings(
+        nats_url=nats_url,
+        database_url=sqlite_url,
+        auth_public_key=dev_keys.public_pem,
+        peer_urls={"reward": "http://reward.test"},
+    )
+    async with running_service(service, settings) as privacy:
+        privacy.runtime.extras[PEER_TRANSPORTS] = {
+            "http://reward.test": httpx.ASGITransport(_peer("reward", {}))
+        }
+        report = (await privacy.client.get("/persons/p-1003/report", headers=hr(dev_keys))).json()
+    assert report["complete"] is False
+    [section] = [s for s in report["services"] if s["service"] == "reward"]
+    assert section["status"] == "unavailable"
+    assert "IDEAPAJA_PRIVACY_AUTH_TOKEN_URL" in section["detail"]
 
 
 async def test_a_restart_keeps_the_erasure_and_emits_nothing_twice(

@@ -22,7 +22,15 @@ from fastapi import Depends, Request
 from ideapaja_intake.domain.visibility import MODERATOR_ROLES, REPORTING_ROLES, REVIEWER_ROLES
 from ideapaja_intake.http import get_settings
 from ideapaja_runtime.auth import CurrentPrincipal, Principal
-from ideapaja_runtime.authz import AUTHENTICATED, STAFF, FormToken, Policy, Scope, allow
+from ideapaja_runtime.authz import (
+    AUTHENTICATED,
+    STAFF,
+    FormToken,
+    Policy,
+    Scope,
+    ServiceRole,
+    allow,
+)
 
 CITIZEN = "citizen"
 # Reviewers read every idea and list; everyone else their own.
@@ -178,12 +186,13 @@ POLICY = Policy(
         # --- data protection -----------------------------------------------------------------
         allow(
             "privacy.report",
-            AUTHENTICATED,
+            AUTHENTICATED | {ServiceRole.PRIVACY},
             "Read everything held on a person (GDPR access report): their own, or anyone's for "
-            "HR and admins",
+            "HR, admins and the privacy service (its access report, with its own token)",
             default_scope=Scope.OWN,
             hr=Scope.ANY,
             admin=Scope.ANY,
+            **{ServiceRole.PRIVACY: Scope.ANY},
         ),
     ],
     extra_roles={CITIZEN},

@@ -24,7 +24,12 @@ def get_settings(request: Request) -> IntakeSettings:
     return settings
 
 
-SettingsDep = Annotated[IntakeSettings, Depends(get_settings)]
+async def _settings_dependency(request: Request) -> IntakeSettings:
+    # ``async``: FastAPI runs a plain ``def`` dependency in a worker thread (a hop per request).
+    return get_settings(request)
+
+
+SettingsDep = Annotated[IntakeSettings, Depends(_settings_dependency)]
 
 
 def staff_caller(person_id: str) -> str:

@@ -1,47 +1,77 @@
 """The per-person submission limit, counted in the database inside the submitting transaction:
-a refused submission rolls its own count back, and replicas share one counter per person."""
+refused submissions are not counted, and replicas share one counter per person."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_intake.db.models import SubmissionCounter
-from ideapaja_intake.domain.ratelimit import over_limit, window_of
+from ideapaja_intake.domain.ratelimit import Window, granted, window_of
 from ideapaja_intake.store import delete_where, dialect_insert
 from ideapaja_runtime.problems import Problem
 
 WINDOW_SECONDS = 3600
 
 
-async def count_submission(
-    session: AsyncSession, person: str, *, limit: int, now: datetime
-) -> None:
-    """Count one submission by ``person``; 429 (and nothing counted) when over the limit."""
-    window = window_of(now, WINDOW_SECONDS)
-    statement = dialect_insert(session)(SubmissionCounter).values(
-        person_id=person, window_start=window.start, count=1
+def too_many(limit: int, window: Window, now: datetime) -> Problem:
+    retry_after = window.retry_after(now)
+    return Problem(
+        429,
+        "Too many submissions",
+        f"At most {limit} ideas per hour; try again in {retry_after} seconds.",
+        headers={"Retry-After": str(retry_after)},
+        retry_after=retry_after,
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=[SubmissionCounter.person_id, SubmissionCounter.window_start],
-        set_={"count": SubmissionCounter.count + 1},
-    ).returning(SubmissionCounter.count)
-    count = int((await session.execute(statement)).scalar_one())
-    if over_limit(count, limit):
-        retry_after = window.retry_after(now)
-        raise Problem(
-            429,
-            "Too many submissions",
-            f"At most {limit} ideas per hour; try again in {retry_after} seconds.",
-            headers={"Retry-After": str(retry_after)},
-            retry_after=retry_after,
+
+
+async def count_submissions(
+    session: AsyncSession, people: Sequence[str], *, limit: int, now: datetime
+) -> list[Problem | None]:
+    """Count one submission per entry of ``people`` (in order; a person may appear more than
+    once): None where it fits the person's limit, a 429 problem (not counted) where it does not.
+
+    One statement per distinct person: the count is raised by everything asked for and the
+    refused part given back, so the row stays locked (PostgreSQL) or the writer lock held
+    (SQLite) between reading and writing, and replicas never both take the last place."""
+    window = window_of(now, WINDOW_SECONDS)
+    allowed: dict[str, int] = {}
+    for person, wanted in Counter(people).items():
+        statement = dialect_insert(session)(SubmissionCounter).values(
+            person_id=person, window_start=window.start, count=wanted
         )
-    if count == 1:
-        # A new window: the person's older windows are over.
-        await delete_where(
-            session,
-            SubmissionCounter,
-            SubmissionCounter.person_id == person,
-            SubmissionCounter.window_start < window.start,
-        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[SubmissionCounter.person_id, SubmissionCounter.window_start],
+            set_={"count": SubmissionCounter.count + statement.excluded.count},
+        ).returning(SubmissionCounter.count)
+        before = int((await session.execute(statement)).scalar_one()) - wanted
+        allowed[person] = granted(before, wanted, limit)
+        if allowed[person] < wanted:
+            await session.execute(
+                update(SubmissionCounter)
+                .where(
+                    SubmissionCounter.person_id == person,
+                    SubmissionCounter.window_start == window.start,
+                )
+                .values(count=SubmissionCounter.count - (wanted - allowed[person]))
+            )
+        if before == 0:
+            # A new window: the person's older windows are over.
+            await delete_where(
+                session,
+                SubmissionCounter,
+                SubmissionCounter.person_id == person,
+                SubmissionCounter.window_start < window.start,
+            )
+    answers: list[Problem | None] = []
+    for person in people:
+        if allowed[person] > 0:
+            allowed[person] -= 1
+            answers.append(None)
+        else:
+            answers.append(too_many(limit, window, now))
+    return answers

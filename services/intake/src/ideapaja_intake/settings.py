@@ -56,6 +56,8 @@ class IntakeSettings(ServiceSettings):
 
     # Submissions per person per hour, counted in the database (every replica shares it).
     submissions_per_hour: int = Field(default=20, ge=1)
+    # At most this many submissions arriving together are written in one transaction.
+    submission_batch_size: int = Field(default=64, ge=1, le=1000)
     # How long an Idempotency-Key is remembered.
     idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -48,6 +48,8 @@ class IdeaRecord:
     history: Sequence[IdeaStatusChange]
     attachments: Sequence[IdeaAttachment] = ()
     rewards: Sequence[IdeaReward] = ()
+    # Only a new idea's record carries its first version (to insert it); reads leave it empty.
+    versions: Sequence[IdeaVersion] = ()
 
     @property
     def author_ids(self) -> list[str]:
@@ -75,9 +77,11 @@ def dialect_insert(session: AsyncSession) -> Any:
 # --- units and people ----------------------------------------------------------------------
 
 
-async def unit_exists(session: AsyncSession, unit_id: str) -> bool:
-    found = await session.execute(select(Unit.id).where(Unit.id == unit_id))
-    return found.first() is not None
+async def known_units(session: AsyncSession, unit_ids: Collection[str]) -> set[str]:
+    """Which of ``unit_ids`` HR has told us of."""
+    if not unit_ids:
+        return set()
+    return set(await session.scalars(select(Unit.id).where(Unit.id.in_(set(unit_ids)))))
 
 
 async def list_units(session: AsyncSession, kind: str | None = None) -> Sequence[Unit]:
@@ -153,18 +157,22 @@ async def unit_and_children(session: AsyncSession, unit_id: str) -> list[str]:
 # --- ideas ---------------------------------------------------------------------------------
 
 
-async def add_idea(
-    session: AsyncSession,
-    idea: Idea,
-    author: IdeaAuthor,
-    first_change: IdeaStatusChange,
-    *others: IdeaAuthor | IdeaVersion,
-) -> None:
-    session.add(idea)
-    # The idea row first: its authors and history refer to it.
-    await session.flush()
-    session.add_all([author, first_change, *others])
-    await session.flush()
+async def insert_ideas(session: AsyncSession, records: Sequence[IdeaRecord]) -> None:
+    """Insert new ideas with their authors and first history entry, one statement per table
+    for the whole batch (the ORM's unit of work would flush row by row)."""
+    rows: dict[Any, list[dict[str, Any]]] = {}
+    for record in records:
+        for row in (record.idea, *record.authors, *record.history, *record.versions):
+            rows.setdefault(row.__table__, []).append(_values(row))
+    # The idea rows first: authors, history and versions refer to them.
+    for table in sorted(rows, key=lambda t: t is not Idea.__table__):
+        await session.execute(table.insert(), rows[table])
+
+
+def _values(row: Any) -> dict[str, Any]:
+    """The column values set on a new (transient) row; the rest take the column defaults."""
+    given = row.__dict__
+    return {c.key: given[c.key] for c in row.__table__.columns if c.key in given}
 
 
 async def load_idea(session: AsyncSession, idea_id: str) -> IdeaRecord | None:

@@ -3,24 +3,27 @@ count and the IdeaSubmitted event are stored in one transaction, or none of them
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_contracts.events.idea import Channel
-from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange, IdeaVersion, Unit
+from ideapaja_contracts.events.idea import Channel, IdeaSubmitted
+from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange, IdeaVersion, Person
 from ideapaja_intake.domain.pseudonym import author_pseudonym
 from ideapaja_intake.domain.search import stored_terms
 from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import IdeaSubmission, new_idea_id, submitted_event
-from ideapaja_intake.ratelimit import count_submission
+from ideapaja_intake.ratelimit import count_submissions
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import IdeaRecord, active_people, add_idea, load_idea, unit_exists
-from ideapaja_runtime.outbox import Outbox
+from ideapaja_intake.store import IdeaRecord, active_people, insert_ideas, known_units
+from ideapaja_runtime.groupcommit import GroupCommit
+from ideapaja_runtime.outbox import Outbox, OutboxEntry
 from ideapaja_runtime.problems import Problem
+from ideapaja_runtime.service import Runtime
 
 
 @dataclass
@@ -32,14 +35,20 @@ class FieldErrors:
     def add(self, field_name: str, message: str, kind: str) -> None:
         self.errors.append({"field": field_name, "message": message, "type": kind})
 
+    def problem(self) -> Problem | None:
+        if not self.errors:
+            return None
+        return Problem(
+            422,
+            "Invalid input",
+            "; ".join(f"{e['field']}: {e['message']}" for e in self.errors),
+            errors=self.errors,
+        )
+
     def raise_if_any(self) -> None:
-        if self.errors:
-            raise Problem(
-                422,
-                "Invalid input",
-                "; ".join(f"{e['field']}: {e['message']}" for e in self.errors),
-                errors=self.errors,
-            )
+        problem = self.problem()
+        if problem is not None:
+            raise problem
 
 
 @dataclass(frozen=True)
@@ -55,15 +64,45 @@ def search_text(title: str, problem: str, solution: str, benefit: str) -> str:
     return "\n".join((title, problem, solution, benefit))
 
 
-async def check_references(
-    session: AsyncSession,
-    settings: IntakeSettings,
-    submission: IdeaSubmission,
-    submitter: Submitter,
-) -> None:
+@dataclass(frozen=True)
+class PendingSubmission:
+    """One submission on its way in: what, by whom, through which channel."""
+
+    submitter: Submitter
+    submission: IdeaSubmission
+    channel: Channel
+    traceparent: str | None = None
+    # Set when a draft becomes the idea (it keeps the draft's id).
+    idea_id: str | None = None
+
+
+@dataclass(frozen=True)
+class References:
+    """What HR has told us of the units and people a batch of submissions names."""
+
+    units: set[str]
+    people: dict[str, Person]
+
+    @classmethod
+    async def of(cls, session: AsyncSession, batch: Sequence[PendingSubmission]) -> References:
+        unit_ids = {p.submission.unit_id for p in batch} | {
+            p.submission.team_unit_id for p in batch if p.submission.team_unit_id is not None
+        }
+        person_ids = {person for p in batch for person in p.submission.co_author_ids} | {
+            p.submitter.person_id for p in batch if p.submission.team_unit_id is not None
+        }
+        return cls(
+            await known_units(session, unit_ids), await active_people(session, list(person_ids))
+        )
+
+
+def reference_errors(
+    settings: IntakeSettings, pending: PendingSubmission, known: References
+) -> Problem | None:
     """Units, category, team and co-authors must exist (422 naming each wrong field)."""
+    submission, submitter = pending.submission, pending.submitter
     errors = FieldErrors()
-    if not await unit_exists(session, submission.unit_id):
+    if submission.unit_id not in known.units:
         errors.add(
             "unit_id",
             f"unknown unit {submission.unit_id!r}; choose one from GET /units",
@@ -76,12 +115,13 @@ async def check_references(
             "unknown_category",
         )
     if submission.team_unit_id is not None:
-        team = await session.get(Unit, submission.team_unit_id)
-        people = await active_people(session, [submitter.person_id])
-        hr_unit = people[submitter.person_id].unit_id if people else None
-        if team is None:
+        person = known.people.get(submitter.person_id)
+        hr_unit = person.unit_id if person is not None else None
+        if submission.team_unit_id not in known.units:
             errors.add("team_unit_id", f"unknown unit {submission.team_unit_id!r}", "unknown_unit")
-        elif submission.team_unit_id not in submitter.unit_ids and hr_unit != team.id:
+        elif (
+            submission.team_unit_id not in submitter.unit_ids and hr_unit != submission.team_unit_id
+        ):
             errors.add(
                 "team_unit_id",
                 "you can submit only for a work community you belong to",
@@ -90,15 +130,79 @@ async def check_references(
     if submission.co_author_ids:
         if submitter.person_id in submission.co_author_ids:
             errors.add("co_author_ids", "you are already the author", "self_invitation")
-        known = await active_people(session, submission.co_author_ids)
-        unknown = [p for p in submission.co_author_ids if p not in known]
+        unknown = [p for p in submission.co_author_ids if p not in known.people]
         if unknown:
             errors.add(
                 "co_author_ids",
                 f"unknown or departed person(s): {', '.join(unknown)}",
                 "unknown_person",
             )
-    errors.raise_if_any()
+    return errors.problem()
+
+
+async def submit_ideas(
+    session: AsyncSession,
+    *,
+    settings: IntakeSettings,
+    outbox: Outbox,
+    batch: Sequence[PendingSubmission],
+) -> list[IdeaRecord | Problem]:
+    """Store new ideas and their IdeaSubmitted events in the caller's transaction: a record
+    for each one stored, the problem refusing it for each one not (of which nothing is
+    written). A few statements cover the whole batch, however many it holds."""
+    known = await References.of(session, batch)
+    answers: list[IdeaRecord | Problem | None] = [
+        reference_errors(settings, pending, known) for pending in batch
+    ]
+    now = datetime.now(UTC)
+    valid = [i for i, answer in enumerate(answers) if answer is None]
+    counted = await count_submissions(
+        session,
+        [batch[i].submitter.person_id for i in valid],
+        limit=settings.submissions_per_hour,
+        now=now,
+    )
+    for i, refusal in zip(valid, counted, strict=True):
+        answers[i] = refusal
+    accepted = [i for i, answer in enumerate(answers) if answer is None]
+    new = [new_idea(settings, batch[i], now) for i in accepted]
+    await outbox.add_many(
+        session,
+        [
+            OutboxEntry(idea.event, traceparent=batch[i].traceparent, event_id=idea.event_id)
+            for i, idea in zip(accepted, new, strict=True)
+        ],
+    )
+    records = [idea.record for idea in new]
+    await insert_ideas(session, records)
+    for i, record in zip(accepted, records, strict=True):
+        answers[i] = record
+    return [answer for answer in answers if answer is not None]
+
+
+# runtime.extras key of the service's one submission writer.
+WRITER = "intake_submission_writer"
+
+
+def submission_writer(runtime: Runtime) -> GroupCommit[PendingSubmission, IdeaRecord]:
+    """The runtime's group commit for submissions: requests arriving together are written in
+    one transaction (a few statements per batch instead of a dozen per idea)."""
+    writer = runtime.extras.get(WRITER)
+    if writer is None:
+        settings = runtime.settings
+        assert isinstance(settings, IntakeSettings)
+
+        async def write(
+            session: AsyncSession, batch: Sequence[PendingSubmission]
+        ) -> list[IdeaRecord | Problem]:
+            return await submit_ideas(
+                session, settings=settings, outbox=runtime.outbox, batch=batch
+            )
+
+        writer = GroupCommit(runtime.db, write, max_batch=settings.submission_batch_size)
+        runtime.extras[WRITER] = writer
+    assert isinstance(writer, GroupCommit)
+    return writer
 
 
 async def submit_idea(
@@ -112,68 +216,70 @@ async def submit_idea(
     traceparent: str | None,
     idea_id: str | None = None,
 ) -> IdeaRecord:
-    """Store a new idea and its event in the caller's transaction (which rolls back on error)."""
-    await check_references(session, settings, submission, submitter)
-    now = datetime.now(UTC)
-    await count_submission(
-        session, submitter.person_id, limit=settings.submissions_per_hour, now=now
-    )
-    idea_id = idea_id or new_idea_id()
+    """One submission in the caller's transaction (which rolls back on the problem raised)."""
+    pending = PendingSubmission(submitter, submission, channel, traceparent, idea_id)
+    [answer] = await submit_ideas(session, settings=settings, outbox=outbox, batch=[pending])
+    if isinstance(answer, Problem):
+        raise answer
+    return answer
+
+
+@dataclass(frozen=True)
+class NewIdea:
+    """The rows of a new idea (not yet stored) and the event announcing it."""
+
+    record: IdeaRecord
+    event: IdeaSubmitted
+    event_id: str
+
+
+def new_idea(settings: IntakeSettings, pending: PendingSubmission, now: datetime) -> NewIdea:
+    submission, submitter = pending.submission, pending.submitter
+    idea_id = pending.idea_id or new_idea_id()
     secret = settings.pseudonym_secret.get_secret_value()
     author_ref = author_pseudonym(secret, idea_id, submitter.person_id)
+    # Chosen here, so the history entry names the event before the outbox stores it.
+    event_id = str(uuid.uuid4())
     event = submitted_event(
         idea_id=idea_id,
         submission=submission,
         author_id=submitter.person_id,
         author_ref=author_ref,
-        channel=channel,
+        channel=pending.channel,
     )
-    message = await outbox.add(session, event, traceparent=traceparent)
-    co_authors = [
-        IdeaAuthor(
-            idea_id=idea_id,
-            person_id=person_id,
-            kind="co_author",
-            author_ref=author_pseudonym(secret, idea_id, person_id),
-            added_at=now,
-            confirmed_at=None,
-            invited_by=submitter.person_id,
-        )
-        for person_id in submission.co_author_ids
-    ]
-    await add_idea(
-        session,
-        Idea(
-            id=idea_id,
-            title=submission.title,
-            problem=submission.problem,
-            solution=submission.solution,
-            benefit=submission.benefit,
-            benefit_kinds=[kind.value for kind in submission.benefit_kinds],
-            category=submission.category,
-            scope=submission.scope.value,
-            unit_id=submission.unit_id,
-            team_unit_id=submission.team_unit_id,
-            language=submission.language,
-            anonymous=submission.anonymous,
-            channel=channel.value,
-            external=submitter.citizen,
-            author_ref=author_ref,
-            revision=1,
-            status=IdeaStatus.SUBMITTED.value,
-            status_changed_at=now,
-            created_at=now,
-            submitted_at=now,
-            rewarded=False,
-            search_terms=stored_terms(
-                search_text(
-                    submission.title, submission.problem, submission.solution, submission.benefit
-                ),
-                submission.language,
+    benefit_kinds = [kind.value for kind in submission.benefit_kinds]
+    idea = Idea(
+        id=idea_id,
+        title=submission.title,
+        problem=submission.problem,
+        solution=submission.solution,
+        benefit=submission.benefit,
+        benefit_kinds=benefit_kinds,
+        category=submission.category,
+        scope=submission.scope.value,
+        unit_id=submission.unit_id,
+        team_unit_id=submission.team_unit_id,
+        language=submission.language,
+        anonymous=submission.anonymous,
+        channel=pending.channel.value,
+        external=submitter.citizen,
+        author_ref=author_ref,
+        revision=1,
+        status=IdeaStatus.SUBMITTED.value,
+        status_changed_at=now,
+        created_at=now,
+        submitted_at=now,
+        rewarded=False,
+        search_terms=stored_terms(
+            search_text(
+                submission.title, submission.problem, submission.solution, submission.benefit
             ),
-            support_count=0,
-            comment_count=0,
+            submission.language,
         ),
+        support_count=0,
+        comment_count=0,
+    )
+    authors = [
         IdeaAuthor(
             idea_id=idea_id,
             person_id=submitter.person_id,
@@ -181,35 +287,46 @@ async def submit_idea(
             author_ref=author_ref,
             added_at=now,
             confirmed_at=now,
+            invited_by=None,
         ),
-        IdeaStatusChange(
-            idea_id=idea_id,
-            event_id=message.envelope.id,
-            status=IdeaStatus.SUBMITTED.value,
-            kind="submitted",
-            # Nobody is named: the submitter may be anonymous.
-            actor_id=None,
-            occurred_at=now,
-            recorded_at=now,
+        *(
+            IdeaAuthor(
+                idea_id=idea_id,
+                person_id=person_id,
+                kind="co_author",
+                author_ref=author_pseudonym(secret, idea_id, person_id),
+                added_at=now,
+                confirmed_at=None,
+                invited_by=submitter.person_id,
+            )
+            for person_id in submission.co_author_ids
         ),
-        *co_authors,
-        IdeaVersion(
-            idea_id=idea_id,
-            revision=1,
-            title=submission.title,
-            problem=submission.problem,
-            solution=submission.solution,
-            benefit=submission.benefit,
-            category=submission.category,
-            benefit_kinds=[kind.value for kind in submission.benefit_kinds],
-            edited_by=submitter.person_id,
-            reason="submitted",
-            created_at=now,
-        ),
+    ]
+    first_change = IdeaStatusChange(
+        idea_id=idea_id,
+        event_id=event_id,
+        status=IdeaStatus.SUBMITTED.value,
+        kind="submitted",
+        # Nobody is named: the submitter may be anonymous.
+        actor_id=None,
+        occurred_at=now,
+        recorded_at=now,
     )
-    record = await load_idea(session, idea_id)
-    assert record is not None
-    return record
+    first_version = IdeaVersion(
+        idea_id=idea_id,
+        revision=1,
+        title=submission.title,
+        problem=submission.problem,
+        solution=submission.solution,
+        benefit=submission.benefit,
+        category=submission.category,
+        benefit_kinds=benefit_kinds,
+        edited_by=submitter.person_id,
+        reason="submitted",
+        created_at=now,
+    )
+    record = IdeaRecord(idea, authors, [first_change], versions=[first_version])
+    return NewIdea(record, event, event_id)
 
 
 def submission_content(submission: IdeaSubmission) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.base import ID_PATTERN
@@ -192,7 +192,6 @@ async def read_erasure_status(
 )
 async def read_access_report(
     person_id: PersonId,
-    request: Request,
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
     principal: Annotated[Principal, POLICY.require("report.read")],
@@ -201,13 +200,12 @@ async def read_access_report(
         raise forbidden_object("Only HR and admins read other people's access reports")
     settings = _settings(runtime)
     clock = clock_of(runtime)
-    headers = {"Authorization": request.headers["authorization"]}
-    if traceparent:
-        headers["traceparent"] = traceparent
+    # The caller is authorized above; the services are asked with the privacy service's own token.
     answers = await peers.collect(
         {name: url for name, url in settings.peer_urls.items() if name != runtime.spec.name},
         person_id,
-        headers,
+        tokens=peers.service_tokens(runtime),
+        traceparent=traceparent,
         request_timeout=settings.peer_timeout_seconds,
         transports=peers.transports_of(runtime),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ideapaja_privacy import peers
 from ideapaja_privacy.api import router
 from ideapaja_privacy.handlers import subscriptions as hr_subscriptions
 from ideapaja_privacy.settings import PrivacySettings
@@ -19,6 +20,11 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
     return hr_subscriptions()
 
 
+async def on_stop(runtime: Runtime) -> None:
+    await stop_sweeper(runtime)
+    await peers.close_service_tokens(runtime)
+
+
 service = ServiceSpec(
     name="privacy",
     title="Privacy",
@@ -29,7 +35,7 @@ service = ServiceSpec(
     migrations=Path(__file__).parent / "db" / "migrations",
     # The retention sweep runs beside the consumers (sweeper.py).
     on_start=start_sweeper,
-    on_stop=stop_sweeper,
+    on_stop=on_stop,
     tags=(
         {"name": "erasures", "description": "Erasing a person everywhere (GDPR)"},
         {"name": "access reports", "description": "Everything held on a person"},

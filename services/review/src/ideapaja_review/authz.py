@@ -15,7 +15,7 @@ interest are object checks.
 
 from __future__ import annotations
 
-from ideapaja_runtime.authz import AUTHENTICATED, STAFF, Policy, Role, Scope, allow
+from ideapaja_runtime.authz import AUTHENTICATED, STAFF, Policy, Role, Scope, ServiceRole, allow
 
 ADMIN_ONLY = {Role.ADMIN}
 COMMITTEE_WORK = {Role.COMMITTEE_MEMBER, Role.ADMIN}
@@ -199,12 +199,13 @@ POLICY = Policy(
         # --- data protection -------------------------------------------------------------------
         allow(
             "privacy.report",
-            AUTHENTICATED,
+            AUTHENTICATED | {ServiceRole.PRIVACY},
             "Read everything held on a person (GDPR access report): their own, or anyone's for "
-            "HR and admins",
+            "HR, admins and the privacy service (its access report, with its own token)",
             default_scope=Scope.OWN,
             hr=Scope.ANY,
             admin=Scope.ANY,
+            **{ServiceRole.PRIVACY: Scope.ANY},
         ),
     ],
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ideapaja_runtime.authz import AUTHENTICATED, Policy, Role, Scope, allow
+from ideapaja_runtime.authz import AUTHENTICATED, Policy, Role, Scope, ServiceRole, allow
 
 POLICY = Policy(
     "reward",
@@ -24,12 +24,13 @@ POLICY = Policy(
         ),
         allow(
             "privacy.report",
-            AUTHENTICATED,
+            AUTHENTICATED | {ServiceRole.PRIVACY},
             "Read everything held on a person (GDPR access report): their own, or anyone's for "
-            "HR and admins",
+            "HR, admins and the privacy service (its access report, with its own token)",
             default_scope=Scope.OWN,
             hr=Scope.ANY,
             admin=Scope.ANY,
+            **{ServiceRole.PRIVACY: Scope.ANY},
         ),
         allow(
             "activity.read",

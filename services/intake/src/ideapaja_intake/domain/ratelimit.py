@@ -28,3 +28,8 @@ def window_of(now: datetime, seconds: int) -> Window:
 def over_limit(count: int, limit: int) -> bool:
     """``count`` includes the submission being made."""
     return count > limit
+
+
+def granted(count_before: int, wanted: int, limit: int) -> int:
+    """How many of ``wanted`` submissions fit when ``count_before`` were already counted."""
+    return max(0, min(wanted, limit - count_before))
