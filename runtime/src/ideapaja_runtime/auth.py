@@ -10,6 +10,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ideapaja_runtime.iplimits import AUTH_FAILURES, count_ip_failure, refuse_if_exhausted
 from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.settings import ServiceSettings
 
@@ -115,6 +116,22 @@ def _invalid(detail: str) -> Problem:
 _bearer = HTTPBearer(auto_error=False, description="JWT from the city's identity provider")
 
 
+async def authenticate_request(request: Request, token: str) -> Principal:
+    """The principal of a bearer ``token`` sent with ``request``, under the per-IP limit of
+    failed authentications: an address over it gets 429 before its token is even looked at
+    (guessing tokens, or making the service fetch the provider's keys for made-up key ids, costs
+    the guesser its address); a token that fails verification counts, one that merely expired
+    (its signature held) does not. Every route that takes a bearer token goes through here."""
+    await refuse_if_exhausted(request, AUTH_FAILURES)
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        return await verifier.authenticate(token)
+    except Problem as problem:
+        if problem.status == 401 and not isinstance(problem.__cause__, jwt.ExpiredSignatureError):
+            await count_ip_failure(request, AUTH_FAILURES)
+        raise
+
+
 async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -126,8 +143,7 @@ async def current_principal(
             "Send an Authorization: Bearer token.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return await verifier.authenticate(credentials.credentials)
+    return await authenticate_request(request, credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

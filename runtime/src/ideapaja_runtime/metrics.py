@@ -23,3 +23,8 @@ OUTBOX_PENDING = Gauge("ideapaja_outbox_pending", "Outbox rows not yet acknowled
 DEAD_LETTERS = Counter(
     "ideapaja_dead_letters_total", "Events sent to the dead-letter stream", ["consumer"]
 )
+RATE_LIMITED = Counter(
+    "ideapaja_rate_limited_total",
+    "Requests refused (429) by a per-client-IP limit, by limit (submissions, auth_failures, …)",
+    ["limit"],
+)

@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
-        proxy_headers=True,
+        # X-Forwarded-* are read by the app itself, from TRUSTED_PROXIES only (proxies.py).
+        proxy_headers=False,
     )
 
 

@@ -27,11 +27,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ideapaja_runtime import metrics
 from ideapaja_runtime.auth import TokenVerifier
 from ideapaja_runtime.db import Database
+from ideapaja_runtime.iplimits import IpRateLimiter
 from ideapaja_runtime.logging import configure_logging, get_logger
 from ideapaja_runtime.messaging import ConsumerProcessor, Subscription, register_subscription
 from ideapaja_runtime.nats_permissions import inbox_prefix
 from ideapaja_runtime.outbox import Outbox, OutboxRelay
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, install_problem_handlers, problem_response
+from ideapaja_runtime.proxies import ClientAddress, TrustedProxies
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.streams import ensure_streams
 
@@ -313,15 +315,19 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             403: PROBLEM_SCHEMA,
             413: PROBLEM_SCHEMA,
             422: PROBLEM_SCHEMA,
+            429: PROBLEM_SCHEMA,
         },
         openapi_tags=list(spec.tags) or None,
     )
     app.state.runtime = runtime
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
+    app.state.ip_limiter = IpRateLimiter(spec.name, settings)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, settings=settings)
+    # Outermost: everything inside sees the client and scheme the trusted proxies forwarded.
+    app.add_middleware(ClientAddress, trusted=TrustedProxies(settings.trusted_proxies))
 
     @app.middleware("http")
     async def observe(

@@ -5,9 +5,11 @@ Example: the intake service reads ``IDEAPAJA_INTAKE_DATABASE_URL``, ``IDEAPAJA_I
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal, Self
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -111,3 +113,47 @@ class ServiceSettings(BaseSettings):
         if self.auth_token_url and not (self.auth_client_id and self.auth_client_secret):
             raise ValueError("auth_token_url needs auth_client_id and auth_client_secret")
         return self
+
+    # Per-client-IP rate limits (iplimits.py), in the ``limits`` notation: "N/second", "N/minute",
+    # "N/hour" or "N/day", several joined with ";" (all must hold); empty switches one off.
+    # Counted in a moving window. Generous on purpose: a whole office may reach the service from
+    # one address (NAT), and per-person limits are the finer tool. Over a limit: 429 problem+json
+    # with Retry-After, before anything is stored. A service may add its own limit NAME as a
+    # setting ``rate_limit_per_ip_<NAME>`` and use it with ``per_ip("<NAME>")``.
+    # Routes that create things (intake: every channel that submits an idea).
+    rate_limit_per_ip_submissions: str = "60/minute;600/hour"
+    # Failed authentications (a bearer or form token that does not verify; an expired but
+    # genuine one does not count). Once over it, that address gets 429 before any token is
+    # checked, valid ones included, until the window moves on.
+    rate_limit_per_ip_auth_failures: str = "30/minute;300/hour"
+    # Where the counts live: "memory://" (this process), or a store every replica shares, e.g.
+    # "redis://host:6379" (needs the limits library's redis extra: ``limits[async-redis]``).
+    # When the store fails, requests are let through and a warning is logged.
+    rate_limit_storage_uri: str = "memory://"
+    # Reverse proxies (IPs or CIDRs, JSON list) whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed: the client is then the right-most address in X-Forwarded-For that is not one
+    # of them. Default: nobody, the client is the connection's peer and those headers are
+    # ignored. Behind a load balancer or ingress set this to its addresses, or every client
+    # shares the proxy's per-IP limits.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("rate_limit_per_ip_submissions", "rate_limit_per_ip_auth_failures")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        return check_rate_limit(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry.strip(), strict=False)  # ValueError names the entry
+        return [entry.strip() for entry in value]
+
+
+def check_rate_limit(value: str) -> str:
+    """``value`` as a rate limit setting ("20/minute;200/hour", or empty for none), or a
+    ValueError saying what is wrong with it. For services' own ``rate_limit_per_ip_*`` fields."""
+    value = value.strip()
+    if value:
+        parse_many(value)
+    return value

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaWithdrawn
 from ideapaja_runtime.auth import CurrentPrincipal, Principal, require_roles
+from ideapaja_runtime.iplimits import SUBMISSIONS, per_ip
 from ideapaja_runtime.messaging import HandlerContext, RetryLater, Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
 from ideapaja_runtime.settings import ServiceSettings
@@ -58,6 +59,16 @@ async def whoami(principal: CurrentPrincipal) -> dict[str, object]:
 @router.post("/notes", summary="Admins only: echo a short note", status_code=201)
 async def add_note(note: Note, principal: Principal = require_roles("admin")) -> Note:
     return note
+
+
+@router.post(
+    "/pings",
+    summary="Anyone signed in: a request counted per client IP",
+    status_code=201,
+    dependencies=[per_ip(SUBMISSIONS)],
+)
+async def ping(principal: CurrentPrincipal) -> dict[str, str]:
+    return {"person_id": principal.person_id}
 
 
 def build(behaviour: Behaviour) -> ServiceSpec:
