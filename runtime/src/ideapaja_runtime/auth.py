@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -28,6 +30,12 @@ class Principal:
 DEV_ISSUER = "ideapaja-dev"
 
 
+# A verified token is checked again after this long (or when it expires, if sooner), so a key
+# the provider withdrew stops working within minutes even for tokens seen before.
+VERIFIED_TTL_SECONDS = 300.0
+VERIFIED_MAX_TOKENS = 10_000
+
+
 class AuthConfigurationError(RuntimeError):
     """The service must not start with these authentication settings."""
 
@@ -39,6 +47,8 @@ class TokenVerifier:
 
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
+        # SHA-256 of a verified token → (its principal, until when it may be reused).
+        self._verified: dict[bytes, tuple[Principal, float]] = {}
         key = settings.auth_public_key
         if key is None and settings.auth_public_key_file is not None:
             key = settings.auth_public_key_file.read_text()
@@ -67,6 +77,10 @@ class TokenVerifier:
                 raise AuthConfigurationError("production needs AUTH_JWKS_URL or a public key")
 
     def verify(self, token: str, key: Any = None) -> Principal:
+        return self._verify(token, key)[0]
+
+    def _verify(self, token: str, key: Any = None) -> tuple[Principal, float]:
+        """The token's principal and its expiry (epoch seconds)."""
         key = key if key is not None else self.key
         if not key:
             raise Problem(
@@ -88,23 +102,42 @@ class TokenVerifier:
         units = claims.get(self.settings.auth_units_claim) or []
         if not isinstance(roles, list) or not isinstance(units, list):
             raise Problem(401, "Invalid token", "roles and units claims must be lists")
-        return Principal(
+        principal = Principal(
             person_id=str(claims["sub"]),
             roles=frozenset(str(r) for r in roles),
             unit_ids=frozenset(str(u) for u in units),
         )
+        return principal, float(claims["exp"])
 
     async def authenticate(self, token: str) -> Principal:
-        """Verify ``token``; with a JWKS, find its key by ``kid`` (network I/O off the loop)."""
+        """Verify ``token``; with a JWKS, find its key by ``kid`` (network I/O off the loop).
+
+        A token verified once is remembered (by its SHA-256) until it expires, at most
+        ``VERIFIED_TTL_SECONDS``: a client sends the same token with every request, and an RSA
+        signature check per request costs more than the rest of a small request's work."""
+        digest = hashlib.sha256(token.encode()).digest()
+        now = time.time()
+        known = self._verified.get(digest)
+        if known is not None:
+            principal, valid_until = known
+            if now < valid_until:
+                return principal
+            del self._verified[digest]
         if self.jwks is None:
-            return self.verify(token)
-        try:
-            signing_key = await asyncio.to_thread(self.jwks.get_signing_key_from_jwt, token)
-        except jwt.PyJWKClientConnectionError as exc:
-            raise Problem(503, "Identity provider unreachable", "Try again shortly.") from exc
-        except jwt.PyJWTError as exc:
-            raise _invalid(str(exc)) from exc
-        return self.verify(token, signing_key.key)
+            principal, expires = self._verify(token)
+        else:
+            try:
+                signing_key = await asyncio.to_thread(self.jwks.get_signing_key_from_jwt, token)
+            except jwt.PyJWKClientConnectionError as exc:
+                raise Problem(503, "Identity provider unreachable", "Try again shortly.") from exc
+            except jwt.PyJWTError as exc:
+                raise _invalid(str(exc)) from exc
+            principal, expires = self._verify(token, signing_key.key)
+        if len(self._verified) >= VERIFIED_MAX_TOKENS:
+            # The oldest remembered token goes first (dicts keep insertion order).
+            del self._verified[next(iter(self._verified))]
+        self._verified[digest] = (principal, min(expires, now + VERIFIED_TTL_SECONDS))
+        return principal
 
 
 def _invalid(detail: str) -> Problem:
