@@ -220,3 +220,37 @@ async def test_hsts_is_sent_over_tls(sample: RunningService) -> None:
 async def test_api_docs_may_load_their_assets(sample: RunningService) -> None:
     response = await sample.client.get("/docs")
     assert "cdn.jsdelivr.net" in response.headers["content-security-policy"]
+
+
+async def test_every_request_is_counted_timed_and_logged_with_its_trace(
+    sample: RunningService, dev_keys: DevKeys
+) -> None:
+    from prometheus_client import REGISTRY
+    from structlog.contextvars import merge_contextvars
+    from structlog.testing import capture_logs
+
+    def count(route: str, status: str) -> float:
+        labels = {"method": "GET", "route": route, "status": status}
+        return REGISTRY.get_sample_value("ideapaja_http_requests_total", labels) or 0.0
+
+    before = {key: count(*key) for key in [("/whoami", "200"), ("/whoami", "401")]}
+    unmatched = count("unmatched", "404")
+    trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    with capture_logs(processors=[merge_contextvars]) as logs:
+        ok = await sample.client.get(
+            "/whoami", headers={**dev_keys.headers("p-1", "employee"), "traceparent": trace}
+        )
+        refused = await sample.client.get("/whoami")
+        missing = await sample.client.get("/no-such-page")
+    assert (ok.status_code, refused.status_code, missing.status_code) == (200, 401, 404)
+    assert count("/whoami", "200") == before[("/whoami", "200")] + 1
+    assert count("/whoami", "401") == before[("/whoami", "401")] + 1
+    assert count("unmatched", "404") == unmatched + 1
+    requests = [line for line in logs if line["event"] == "http_request"]
+    assert [(r["route"], r["status"]) for r in requests] == [
+        ("/whoami", 200),
+        ("/whoami", 401),
+        ("unmatched", 404),
+    ]
+    assert requests[0]["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert requests[1].get("trace_id") is None

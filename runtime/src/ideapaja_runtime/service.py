@@ -16,7 +16,7 @@ from typing import Any
 
 import nats
 import structlog
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from faststream import AckPolicy
 from faststream.nats import NatsBroker
 from faststream.security import SASLPlaintext
@@ -294,6 +294,55 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class Observe:
+    """Counts and times every request (Prometheus), logs it, and binds its trace id to the logs
+    of everything it causes. Plain ASGI: Starlette's ``@app.middleware("http")`` would cost a
+    task group and a pair of memory streams per request."""
+
+    UNLOGGED = frozenset({"/healthz", "/readyz", "/metrics"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        traceparent = next(
+            (value.decode("latin-1") for name, value in scope["headers"] if name == b"traceparent"),
+            "",
+        )
+        structlog.contextvars.bind_contextvars(
+            trace_id=traceparent.split("-")[1] if traceparent.count("-") == 3 else None
+        )
+        status = 500  # unless the app starts a response: an exception becomes a 500 outside
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_observed)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            metrics.HTTP_REQUESTS.labels(scope["method"], path, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(path).observe(elapsed)
+            if path not in self.UNLOGGED:
+                # Still inside the request's trace, so the access log line carries its id.
+                log.info(
+                    "http_request",
+                    method=scope["method"],
+                    route=path,
+                    status=status,
+                    ms=round(elapsed * 1000, 1),
+                )
+            structlog.contextvars.unbind_contextvars("trace_id")
+
+
 def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or spec.load_settings()
     runtime = Runtime(spec, settings)
@@ -329,33 +378,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     # Outermost: everything inside sees the client and scheme the trusted proxies forwarded.
     app.add_middleware(ClientAddress, trusted=TrustedProxies(settings.trusted_proxies))
 
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        traceparent = request.headers.get("traceparent", "")
-        structlog.contextvars.bind_contextvars(
-            trace_id=traceparent.split("-")[1] if traceparent.count("-") == 3 else None
-        )
-        try:
-            response = await call_next(request)
-        finally:
-            structlog.contextvars.unbind_contextvars("trace_id")
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        elapsed = time.perf_counter() - started
-        metrics.HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        metrics.HTTP_LATENCY.labels(path).observe(elapsed)
-        if path not in ("/healthz", "/readyz", "/metrics"):
-            log.info(
-                "http_request",
-                method=request.method,
-                route=path,
-                status=response.status_code,
-                ms=round(elapsed * 1000, 1),
-            )
-        return response
+    app.add_middleware(Observe)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
