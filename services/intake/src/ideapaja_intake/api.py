@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -69,6 +69,7 @@ from ideapaja_intake.views import (
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import forbidden_object
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
+from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
 
 ideas_router = APIRouter(prefix="/ideas", tags=["ideas"], route_class=LimitedBodyRoute)
@@ -116,7 +117,8 @@ def created_idea(record: IdeaRecord, viewer_id: str) -> Outcome:
         "ideas.submit",
         description="Stores the idea and emits IdeaSubmitted (channel api) in the same "
         "transaction. Co-authors in co_author_ids are invited (they confirm). Limited per person "
-        "per hour (429 with Retry-After). With Idempotency-Key, a retry returns the first answer.",
+        "per hour and per client address (429 with Retry-After, nothing stored). With "
+        "Idempotency-Key, a retry returns the first answer.",
     ),
     responses={**CREATED, **ERRORS},
 )
@@ -126,9 +128,12 @@ async def create_idea(
     runtime: RuntimeDep,
     settings: SettingsDep,
     traceparent: TraceparentDep,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     submitter = Submitter(principal.person_id, principal.unit_ids)
+    # Counted once the request is authenticated and valid, before anything is stored.
+    await enforce_ip_limit(request, SUBMISSIONS)
 
     async def work(session: AsyncSession) -> Outcome:
         record = await submit_idea(
@@ -582,7 +587,7 @@ async def delete_draft(
     **POLICY.route(
         "drafts.submit",
         description="The draft must now be complete (422 names what is missing); it becomes the "
-        "idea of the same id, emitting IdeaSubmitted.",
+        "idea of the same id, emitting IdeaSubmitted. Limited like POST /ideas.",
     ),
     responses={**CREATED, **ERRORS},
 )
@@ -592,8 +597,11 @@ async def submit_my_draft(
     runtime: RuntimeDep,
     settings: SettingsDep,
     traceparent: TraceparentDep,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
+    await enforce_ip_limit(request, SUBMISSIONS)
+
     async def work(session: AsyncSession) -> Outcome:
         record = await submit_draft(
             session,

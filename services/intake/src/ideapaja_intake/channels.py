@@ -36,7 +36,12 @@ from ideapaja_intake.attachments import AcceptedFile, accept_file, store_attachm
 from ideapaja_intake.authz import FORM_FIELD, PAGE_FORM, PAGE_QUERY, POLICY, check, require
 from ideapaja_intake.db.models import Idea, IdeaAuthor, Unit
 from ideapaja_intake.domain.cors import origin_allowed
-from ideapaja_intake.domain.form_token import InvalidFormToken, issue_form_token, read_form_token
+from ideapaja_intake.domain.form_token import (
+    ExpiredFormToken,
+    InvalidFormToken,
+    issue_form_token,
+    read_form_token,
+)
 from ideapaja_intake.domain.i18n import choose_language
 from ideapaja_intake.domain.pseudonym import citizen_person_id
 from ideapaja_intake.domain.submission import TEXT_MAX, TITLE_MAX, TITLE_MIN, IdeaSubmission
@@ -62,9 +67,16 @@ from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import list_units, load_idea
 from ideapaja_intake.submissions import Submitter, submission_content, submit_idea
 from ideapaja_intake.views import CitizenIdeaSummary, CitizenIdeaView, FormTokenPublic, IdeaPublic
-from ideapaja_runtime.auth import Principal, TokenVerifier
+from ideapaja_runtime.auth import Principal, authenticate_request
 from ideapaja_runtime.authz import CORS_PREFLIGHT, public_route
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
+from ideapaja_runtime.iplimits import (
+    AUTH_FAILURES,
+    SUBMISSIONS,
+    count_ip_failure,
+    enforce_ip_limit,
+    refuse_if_exhausted,
+)
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
 
 form_router = APIRouter(tags=["channels"], route_class=CorsFormRoute)
@@ -90,12 +102,18 @@ class FormCaller(BaseModel):
         return self
 
 
-def _caller_from_token(settings: IntakeSettings, token: str) -> FormCaller:
+async def _caller_from_token(request: Request, settings: IntakeSettings, token: str) -> FormCaller:
+    """The caller a form token names. Form tokens are credentials like bearer tokens: they share
+    the runtime's per-IP limit of failed authentications (429 once over it, before the token is
+    read); a forged or altered one counts, an expired one (a form left open) does not."""
+    await refuse_if_exhausted(request, AUTH_FAILURES)
     try:
         claims = read_form_token(
             settings.form_token_secret.get_secret_value(), token, now=datetime.now(UTC)
         )
     except InvalidFormToken as exc:
+        if not isinstance(exc, ExpiredFormToken):
+            await count_ip_failure(request, AUTH_FAILURES)
         raise Problem(401, "Invalid form token", str(exc)) from exc
     return FormCaller(
         person_id=claims.person_id,
@@ -111,8 +129,7 @@ async def form_caller(
 ) -> FormCaller:
     """A bearer token (scripts, servers) or the form's form_token field (plain HTML forms)."""
     if credentials is not None and credentials.scheme.lower() == "bearer":
-        verifier: TokenVerifier = request.app.state.token_verifier
-        principal = await verifier.authenticate(credentials.credentials)
+        principal = await authenticate_request(request, credentials.credentials)
         caller = FormCaller(
             person_id=principal.person_id, roles=principal.roles, unit_ids=principal.unit_ids
         )
@@ -126,7 +143,7 @@ async def form_caller(
                 "POST /form-tokens.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        caller = _caller_from_token(get_settings(request), token)
+        caller = await _caller_from_token(request, get_settings(request), token)
     return caller.allowed("ideas.submit_form", get_settings(request))
 
 
@@ -162,9 +179,9 @@ def _idempotency_of(caller: FormCaller, header_key: str | None) -> str | None:
         "Authenticated by a bearer token or by the form_token field (POST /form-tokens) of a "
         "plain HTML form; a form token is single-use: posting it again returns the first "
         "answer. Browser requests must come from an origin in "
-        "IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS. Answers 201 JSON when the request accepts "
-        "application/json or no thank-you page is configured, otherwise redirects (303) to the "
-        "thank-you page with ?idea=<id>.",
+        "IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS. Limited like POST /ideas. Answers 201 JSON when "
+        "the request accepts application/json or no thank-you page is configured, otherwise "
+        "redirects (303) to the thank-you page with ?idea=<id>.",
         form_token=FORM_FIELD,
     ),
     responses={
@@ -185,6 +202,7 @@ async def create_idea_from_form(
     thank_you = settings.form_thank_you_url
     redirect = bool(thank_you) and not wants_json(request.headers.get("accept"))
     idea = IdeaSubmission.model_validate(submission.model_dump(exclude={"form_token"}))
+    await enforce_ip_limit(request, SUBMISSIONS)
 
     async def work(session: AsyncSession) -> Outcome:
         record = await submit_idea(
@@ -312,7 +330,11 @@ async def _units_for_form(session: AsyncSession) -> list[Unit]:
         "outside the table is a problem+json 403 (reason role).",
         form_token=PAGE_QUERY,
     ),
-    responses={200: {"content": {"text/html": {}}}, 401: {"content": {"text/html": {}}}},
+    responses={
+        200: {"content": {"text/html": {}}},
+        401: {"content": {"text/html": {}}},
+        429: {"content": {"text/html": {}}},
+    },
 )
 async def embedded_form(
     request: Request,
@@ -325,19 +347,18 @@ async def embedded_form(
     language = choose_language(lang, request.headers.get("accept-language"))
     try:
         if form_token:
-            caller = _caller_from_token(settings, form_token)
+            caller = await _caller_from_token(request, settings, form_token)
             token = form_token
         elif credentials is not None:
-            verifier: TokenVerifier = request.app.state.token_verifier
-            principal = await verifier.authenticate(credentials.credentials)
+            principal = await authenticate_request(request, credentials.credentials)
             token = _token_for(principal, settings, language).form_token
             caller = FormCaller(
                 person_id=principal.person_id, roles=principal.roles, unit_ids=principal.unit_ids
             )
         else:
             raise Problem(401, "Authentication required")
-    except Problem:
-        return _html(settings, message_page(language, "expired"), 401)
+    except Problem as problem:
+        return _refusal_page(settings, language, problem)
     caller.allowed("embed.read", settings)
     async with runtime.db.transaction() as session:
         units = await _units_for_form(session)
@@ -438,7 +459,8 @@ EMBED_FORM_BODY: dict[str, Any] = {
         description="Multipart or form-encoded from the page itself (form_token in a hidden "
         "field, one optional attachment). Answers with the thank-you page (201), or 303 to the "
         "configured thank-you URL; a refused field re-renders the form with messages (422). "
-        "Posting the same form again returns the first answer.",
+        "Posting the same form again returns the first answer. Limited per person and per "
+        "client address like POST /ideas (429 page with Retry-After).",
         form_token=PAGE_FORM,
         openapi_extra=EMBED_FORM_BODY,
     ),
@@ -446,6 +468,7 @@ EMBED_FORM_BODY: dict[str, Any] = {
         201: {"content": {"text/html": {}}},
         303: {"description": "Redirect to the configured thank-you page"},
         422: {"content": {"text/html": {}}},
+        429: {"content": {"text/html": {}}},
     },
 )
 async def submit_embedded_form(
@@ -463,9 +486,9 @@ async def submit_embedded_form(
     try:
         if not isinstance(token, str):
             raise Problem(401, "Authentication required")
-        caller = _caller_from_token(settings, token)
-    except Problem:
-        return _html(settings, message_page(language, "expired"), 401)
+        caller = await _caller_from_token(request, settings, token)
+    except Problem as problem:
+        return _refusal_page(settings, language, problem)
     caller.allowed("embed.submit", settings)
     if not origin_allowed(
         request.headers.get("origin"), settings.form_allowed_origins, own=own_origin(request)
@@ -495,6 +518,10 @@ async def submit_embedded_form(
             errors.setdefault(str(error["loc"][0]) if error["loc"] else "form", error["msg"])
     if errors:
         return await refuse(errors)
+    try:
+        await enforce_ip_limit(request, SUBMISSIONS)
+    except Problem as problem:
+        return _refusal_page(settings, language, problem)
     accepted: AcceptedFile | None = None
     upload = _attachment_of(form)
     if upload is not None:
@@ -566,6 +593,13 @@ async def submit_embedded_form(
     return response
 
 
+def _refusal_page(settings: IntakeSettings, language: str, problem: Problem) -> HTMLResponse:
+    """The page's answer to a refused credential (401) or a per-IP limit (429, Retry-After)."""
+    if problem.status == 429:
+        return _html(settings, message_page(language, "busy"), 429, **(problem.headers or {}))
+    return _html(settings, message_page(language, "expired"), 401)
+
+
 def _replayed(response: Response) -> dict[str, str]:
     flag = response.headers.get("Idempotent-Replayed")
     return {"Idempotent-Replayed": flag} if flag else {}
@@ -605,7 +639,8 @@ def citizen_of(principal: Principal, settings: IntakeSettings) -> str:
         "citizen.submit",
         description="Only when IDEAPAJA_INTAKE_CITIZEN_CHANNEL_ENABLED (404 otherwise) and for "
         "tokens with the citizen role. The idea is marked external (channel citizen) and shown to "
-        "staff by pseudonym only; the citizen sees only their own ideas, without internal data.",
+        "staff by pseudonym only; the citizen sees only their own ideas, without internal data. "
+        "Limited per citizen and per client address (429 with Retry-After).",
     ),
     responses={**CREATED, **ERRORS},
 )
@@ -615,9 +650,11 @@ async def citizen_submit(
     runtime: RuntimeDep,
     settings: SettingsDep,
     traceparent: TraceparentDep,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     citizen_id = citizen_of(principal, settings)
+    await enforce_ip_limit(request, SUBMISSIONS)
 
     async def work(session: AsyncSession) -> Outcome:
         unit = await session.get(Unit, body.unit_id)

@@ -29,6 +29,10 @@ class InvalidFormToken(ValueError):
     pass
 
 
+class ExpiredFormToken(InvalidFormToken):
+    """Genuine (the signature holds) but too old: a form left open, not a guess."""
+
+
 @dataclass(frozen=True)
 class FormClaims:
     person_id: str
@@ -109,5 +113,5 @@ def read_form_token(secret: str, token: str, *, now: datetime) -> FormClaims:
             raise
         raise InvalidFormToken("malformed form token") from exc
     if now >= claims.expires_at:
-        raise InvalidFormToken("form token expired")
+        raise ExpiredFormToken("form token expired")
     return claims

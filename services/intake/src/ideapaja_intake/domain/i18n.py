@@ -35,6 +35,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "already": "Tämä lomake on jo lähetetty toisella sisällöllä. Avaa lomake uudelleen.",
         "too_many": "Olet lähettänyt tunnin sisällä enimmäismäärän ideoita. Yritä myöhemmin "
         "uudelleen.",
+        "busy": "Tästä verkosta on tullut juuri nyt liian monta pyyntöä. Yritä hetken kuluttua "
+        "uudelleen.",
     },
     "sv": {
         "heading": "Lämna in en utvecklingsidé",
@@ -65,6 +67,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "från intranätet.",
         "already": "Formuläret har redan skickats med annat innehåll. Öppna formuläret på nytt.",
         "too_many": "Du har skickat det högsta antalet idéer för den här timmen. Försök senare.",
+        "busy": "Det har kommit för många förfrågningar från det här nätverket just nu. Försök "
+        "igen om en stund.",
     },
     "en": {
         "heading": "Submit an improvement idea",
@@ -94,6 +98,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "intranet.",
         "already": "This form was already submitted with other content. Open the form again.",
         "too_many": "You have submitted the most ideas allowed in an hour. Please try later.",
+        "busy": "Too many requests have come from this network just now. Please try again in a "
+        "moment.",
     },
 }
 
