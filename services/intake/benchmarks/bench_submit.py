@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -244,6 +245,7 @@ async def run_intake(
     keys: object,
     body: bytes,
     processes: Processes,
+    profile: Path | None = None,
 ) -> Result:
     port = free_port()
     token = keys.token("p-bench", "employee", ttl=3600)  # type: ignore[attr-defined]
@@ -255,6 +257,8 @@ async def run_intake(
             "IDEAPAJA_INTAKE_HTTP_PORT": str(port),
             "IDEAPAJA_INTAKE_AUTH_PUBLIC_KEY": keys.public_pem,  # type: ignore[attr-defined]
             "IDEAPAJA_INTAKE_SUBMISSIONS_PER_HOUR": str(10**9),
+            # One load generator on 127.0.0.1 stands for many people: no per-address limit.
+            "IDEAPAJA_INTAKE_RATE_LIMIT_PER_IP_SUBMISSIONS": "1000000000/minute",
             "IDEAPAJA_INTAKE_PSEUDONYM_SECRET": "bench-pseudonym-secret-0123456789",
             "IDEAPAJA_INTAKE_LOG_LEVEL": "WARNING",
         },
@@ -269,7 +273,19 @@ async def run_intake(
             await asyncio.sleep(0.1)
         before = await stream_count(nats_url, "IDEAPAJA")
         await load(f"{label} warm-up", port, body, token, WARMUP)
+        sampler = None
+        if profile is not None:
+            # py-spy (not a project dependency: `pip install py-spy`) samples the service.
+            sampler = processes.start(
+                [shutil.which("py-spy") or "py-spy", "record", "--format", "speedscope"]
+                + ["--rate", "250", "-o", str(profile), "--pid", str(process.pid)]
+            )
+            time.sleep(1)
         result = await load(label, port, body, token, REQUESTS)
+        if sampler is not None:
+            sampler.send_signal(signal.SIGINT)
+            sampler.wait(60)
+            processes.started.remove(sampler)
         # Every event of the run must reach JetStream (bounded wait).
         expected = before + WARMUP // CONCURRENCY * CONCURRENCY + result.requests
         started = time.perf_counter()
@@ -359,6 +375,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only", choices=["sqlite", "postgresql"], help="measure one database (and bare)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record a py-spy profile (speedscope JSON) of each intake run into DIR",
+    )
     args = parser.parse_args()
     if args.bare_server:
         serve_bare(args.port)
@@ -390,30 +415,46 @@ def main() -> None:
         )
         wait_for_port(nats_port)
         keys = DevKeys()
+        if args.profile is not None:
+            args.profile.mkdir(parents=True, exist_ok=True)
+
+        def profile_of(name: str) -> Path | None:
+            return None if args.profile is None else args.profile / f"intake-{name}.speedscope"
+
         bare = asyncio.run(run_bare(body, processes))
-        results = [
-            asyncio.run(
-                run_intake(
-                    "intake, SQLite (durable)",
-                    f"sqlite+aiosqlite:///{store / 'intake.db'}",
-                    nats_url,
-                    keys,
-                    body,
-                    processes,
-                )
-            )
-        ]
-        pg_url = postgres_url()
-        if pg_url is None:
-            print("no PostgreSQL on 127.0.0.1:5432: PostgreSQL skipped")
-        else:
+        results = []
+        if args.only in (None, "sqlite"):
             results.append(
                 asyncio.run(
                     run_intake(
-                        "intake, PostgreSQL (durable)", pg_url, nats_url, keys, body, processes
+                        "intake, SQLite (durable)",
+                        f"sqlite+aiosqlite:///{store / 'intake.db'}",
+                        nats_url,
+                        keys,
+                        body,
+                        processes,
+                        profile_of("sqlite"),
                     )
                 )
             )
+        if args.only in (None, "postgresql"):
+            pg_url = postgres_url()
+            if pg_url is None:
+                print("no PostgreSQL on 127.0.0.1:5432: PostgreSQL skipped")
+            else:
+                results.append(
+                    asyncio.run(
+                        run_intake(
+                            "intake, PostgreSQL (durable)",
+                            pg_url,
+                            nats_url,
+                            keys,
+                            body,
+                            processes,
+                            profile_of("postgresql"),
+                        )
+                    )
+                )
         report(results, bare)
     finally:
         processes.stop_all()

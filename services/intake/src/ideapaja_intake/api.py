@@ -55,7 +55,13 @@ from ideapaja_intake.store import (
     unit_and_children,
     versions_of,
 )
-from ideapaja_intake.submissions import Submitter, submission_content, submit_idea
+from ideapaja_intake.submissions import (
+    PendingSubmission,
+    Submitter,
+    submission_content,
+    submission_writer,
+    submit_idea,
+)
 from ideapaja_intake.views import (
     Catalogue,
     DraftPublic,
@@ -134,6 +140,11 @@ async def create_idea(
     submitter = Submitter(principal.person_id, principal.unit_ids)
     # Counted once the request is authenticated and valid, before anything is stored.
     await enforce_ip_limit(request, SUBMISSIONS)
+    if idempotency_key is None:
+        # Without a key, submissions arriving together are committed together (group commit).
+        pending = PendingSubmission(submitter, submission, Channel.API, traceparent)
+        record = await submission_writer(runtime).submit(pending)
+        return created_idea(record, principal.person_id).response()
 
     async def work(session: AsyncSession) -> Outcome:
         record = await submit_idea(
