@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,13 +51,21 @@ async def stored(db: Database) -> list[str]:
 
 
 async def test_concurrent_items_are_committed_in_fewer_transactions(db: Database) -> None:
-    writer: GroupCommit[str, int] = GroupCommit(db, write_notes, max_batch=8)
+    def observed(name: str) -> float:
+        labels = {"writer": "notes"}
+        return REGISTRY.get_sample_value(f"ideapaja_group_commit_batch_size_{name}", labels) or 0
+
+    before = observed("count"), observed("sum")
+    writer: GroupCommit[str, int] = GroupCommit(db, write_notes, max_batch=8, name="notes")
     ids = await asyncio.gather(*(writer.submit(f"note {n}") for n in range(40)))
     assert len(set(ids)) == 40
     assert sorted(await stored(db)) == sorted(f"note {n}" for n in range(40))
     assert writer.items == 40
     # The first item goes alone; the rest queue behind it and go in batches of at most 8.
     assert 5 <= writer.batches < 40
+    # Operators see the same in /metrics: transactions, and items per transaction.
+    assert observed("count") - before[0] == writer.batches
+    assert observed("sum") - before[1] == 40
 
 
 async def test_a_refused_item_gets_its_refusal_and_the_others_are_stored(db: Database) -> None:

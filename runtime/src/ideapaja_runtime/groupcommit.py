@@ -26,6 +26,7 @@ from typing import Generic, TypeVar
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ideapaja_runtime import metrics
 from ideapaja_runtime.db import Database
 
 Item = TypeVar("Item")
@@ -111,6 +112,7 @@ class GroupCommit(Generic[Item, Result]):
             raise RuntimeError(f"{self.name}: {len(results)} results for {len(batch)} items")
         self.batches += 1
         self.items += len(batch)
+        metrics.GROUP_COMMIT_BATCH.labels(self.name).observe(len(batch))
         for waiting, result in zip(batch, results, strict=True):
             if waiting.future.done():
                 continue

@@ -28,3 +28,9 @@ RATE_LIMITED = Counter(
     "Requests refused (429) by a per-client-IP limit, by limit (submissions, auth_failures, …)",
     ["limit"],
 )
+GROUP_COMMIT_BATCH = Histogram(
+    "ideapaja_group_commit_batch_size",
+    "Items written per group-commit transaction (1 = no batching happened)",
+    ["writer"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)

@@ -92,6 +92,7 @@ class Result:
     latencies: list[float]
     errors: int
     drain_seconds: float | None = None
+    batch_size: float | None = None
 
     @property
     def rate(self) -> float:
@@ -229,6 +230,21 @@ async def stream_count(nats_url: str, stream: str) -> int:
         await nc.close()
 
 
+def mean_batch_size(port: int) -> float | None:
+    """Submissions per group-commit transaction, from the service's Prometheus metrics."""
+    import httpx
+
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    totals = {}
+    for line in text.splitlines():
+        if line.startswith("ideapaja_group_commit_batch_size_") and "intake-submissions" in line:
+            name, value = line.split("{")[0], float(line.rsplit(" ", 1)[1])
+            totals[name.rsplit("_", 1)[1]] = value
+    if not totals.get("count"):
+        return None
+    return totals["sum"] / totals["count"]
+
+
 def get_json(port: int, path: str, token: str) -> object:
     import httpx
 
@@ -246,6 +262,7 @@ async def run_intake(
     body: bytes,
     processes: Processes,
     profile: Path | None = None,
+    requests: int = REQUESTS,
 ) -> Result:
     port = free_port()
     token = keys.token("p-bench", "employee", ttl=3600)  # type: ignore[attr-defined]
@@ -276,12 +293,11 @@ async def run_intake(
         sampler = None
         if profile is not None:
             # py-spy (not a project dependency: `pip install py-spy`) samples the service.
-            sampler = processes.start(
-                [shutil.which("py-spy") or "py-spy", "record", "--format", "speedscope"]
-                + ["--rate", "250", "-o", str(profile), "--pid", str(process.pid)]
-            )
-            time.sleep(1)
-        result = await load(label, port, body, token, REQUESTS)
+            py_spy = shutil.which("py-spy") or "py-spy"
+            record = ["record", "--format", "speedscope", "--rate", "250", "-o", str(profile)]
+            sampler = processes.start([py_spy, *record, "--pid", str(process.pid)])
+            await asyncio.sleep(1)
+        result = await load(label, port, body, token, requests)
         if sampler is not None:
             sampler.send_signal(signal.SIGINT)
             sampler.wait(60)
@@ -294,12 +310,13 @@ async def run_intake(
                 break
             await asyncio.sleep(0.05)
         result.drain_seconds = time.perf_counter() - started
+        result.batch_size = mean_batch_size(port)
         return result
     finally:
         processes.stop(process)
 
 
-async def run_bare(body: bytes, processes: Processes) -> Result:
+async def run_bare(body: bytes, processes: Processes, requests: int = REQUESTS) -> Result:
     port = free_port()
     process = processes.start(
         [sys.executable, __file__, "--bare-server", "--port", str(port)],
@@ -307,7 +324,7 @@ async def run_bare(body: bytes, processes: Processes) -> Result:
     try:
         wait_for_port(port)
         await load("bare warm-up", port, body, None, WARMUP)
-        return await load("bare FastAPI (same model)", port, body, None, REQUESTS)
+        return await load("bare FastAPI (same model)", port, body, None, requests)
     finally:
         processes.stop(process)
 
@@ -348,10 +365,10 @@ def drop_postgres(url: str) -> None:
     asyncio.run(drop())
 
 
-def report(results: list[Result], bare: Result) -> None:
+def report(results: list[Result], bare: Result, requests: int = REQUESTS) -> None:
     print()
     print(
-        f"{REQUESTS} requests per target, {CONCURRENCY} keep-alive connections, "
+        f"{requests} requests per target, {CONCURRENCY} keep-alive connections, "
         f"after {WARMUP} warm-up requests; one uvicorn process per server"
     )
     header = f"{'target':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'vs bare':>8}"
@@ -364,6 +381,9 @@ def report(results: list[Result], bare: Result) -> None:
             f"{result.percentile(99):8.1f} {result.errors:6d} {ratio:7.1f}%"
         )
     for result in results:
+        if result.batch_size is not None:
+            print(f"{result.label}: {result.batch_size:.1f} submissions per transaction on average")
+    for result in results:
         if result.drain_seconds is not None:
             print(
                 f"{result.label}: all events in JetStream {result.drain_seconds:.2f} s after the "
@@ -375,6 +395,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--requests", type=int, default=REQUESTS, help=f"requests per target ({REQUESTS})"
+    )
     parser.add_argument(
         "--only", choices=["sqlite", "postgresql"], help="measure one database (and bare)"
     )
@@ -421,7 +444,7 @@ def main() -> None:
         def profile_of(name: str) -> Path | None:
             return None if args.profile is None else args.profile / f"intake-{name}.speedscope"
 
-        bare = asyncio.run(run_bare(body, processes))
+        bare = asyncio.run(run_bare(body, processes, args.requests))
         results = []
         if args.only in (None, "sqlite"):
             results.append(
@@ -434,6 +457,7 @@ def main() -> None:
                         body,
                         processes,
                         profile_of("sqlite"),
+                        args.requests,
                     )
                 )
             )
@@ -452,10 +476,11 @@ def main() -> None:
                             body,
                             processes,
                             profile_of("postgresql"),
+                            args.requests,
                         )
                     )
                 )
-        report(results, bare)
+        report(results, bare, args.requests)
     finally:
         processes.stop_all()
         if pg_url is not None:

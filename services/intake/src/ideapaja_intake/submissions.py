@@ -199,7 +199,9 @@ def submission_writer(runtime: Runtime) -> GroupCommit[PendingSubmission, IdeaRe
                 session, settings=settings, outbox=runtime.outbox, batch=batch
             )
 
-        writer = GroupCommit(runtime.db, write, max_batch=settings.submission_batch_size)
+        writer = GroupCommit(
+            runtime.db, write, max_batch=settings.submission_batch_size, name="intake-submissions"
+        )
         runtime.extras[WRITER] = writer
     assert isinstance(writer, GroupCommit)
     return writer
