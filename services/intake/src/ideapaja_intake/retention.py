@@ -24,11 +24,9 @@ service's clock (``set_clock``), so tests drive it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,13 +61,14 @@ from ideapaja_intake.settings import IntakeSettings
 from ideapaja_runtime.db import Database, is_sqlite
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.outbox import Outbox, outbox_table
+from ideapaja_runtime.periodic import start_periodic, stop_periodic
 from ideapaja_runtime.service import Runtime
 
 log = get_logger(__name__)
 
 Clock = Callable[[], datetime]
 CLOCK_KEY = "intake_clock"
-SWEEPER_KEY = "intake_retention_sweeper"
+SWEEPER = "intake-retention"
 # Rate-limit windows are an hour long; one that ended a day ago counts for nothing any more.
 ENDED_WINDOW_AGE = timedelta(days=1)
 _EVENT_NAMESPACE = uuid.UUID("5b0c1f4e-2a7d-5c39-9e61-3f8a0d2b7c45")
@@ -361,49 +360,16 @@ async def run_sweep(runtime: Runtime) -> SweepResult:
     return SweepResult(ideas, stale)
 
 
-class RetentionSweeper:
-    """Runs ``run_once`` at start and then every ``interval`` seconds, until stopped."""
-
-    def __init__(self, run_once: Callable[[], Awaitable[object]], interval: float) -> None:
-        self.run_once = run_once
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="intake-retention")
-
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.run_once()
-            except Exception as exc:  # the database is away: try again next time
-                log.warning("retention_sweep_failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.interval)
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-
-
 def start_sweeper(runtime: Runtime) -> None:
+    """The sweep at start and then every ``RETENTION_SWEEP_SECONDS`` (0: never)."""
     settings = runtime.settings
     assert isinstance(settings, IntakeSettings)
-    if settings.retention_sweep_seconds <= 0:
-        return
 
     async def run_once() -> SweepResult:
         return await run_sweep(runtime)
 
-    sweeper = RetentionSweeper(run_once, settings.retention_sweep_seconds)
-    sweeper.start()
-    runtime.extras[SWEEPER_KEY] = sweeper
+    start_periodic(runtime, SWEEPER, run_once, settings.retention_sweep_seconds)
 
 
 async def stop_sweeper(runtime: Runtime) -> None:
-    sweeper = runtime.extras.pop(SWEEPER_KEY, None)
-    if sweeper is not None:
-        await sweeper.stop()
+    await stop_periodic(runtime, SWEEPER)

@@ -11,34 +11,33 @@ from ideapaja_contracts.events.review import CaseEscalated
 from ideapaja_review import privacy, privacy_api
 from ideapaja_review.api import routers
 from ideapaja_review.api.admin import run_deadline_sweep
-from ideapaja_review.escalation import DeadlineSweeper
 from ideapaja_review.handlers import subscriptions
 from ideapaja_review.settings import ReviewSettings
+from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import Subscription
+from ideapaja_runtime.periodic import start_periodic, stop_periodic
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
-SWEEPER = "deadline_sweeper"
+SWEEPER = "review-deadlines"
+log = get_logger(__name__)
 
 
 async def start_deadline_sweeper(runtime: Runtime) -> None:
     """Every replica sweeps; the sweep itself is safe to run concurrently (escalation.py)."""
     settings = runtime.settings
     assert isinstance(settings, ReviewSettings)
-    if settings.deadline_sweep_seconds <= 0:
-        return
 
     async def run_once() -> list[CaseEscalated]:
-        return await run_deadline_sweep(runtime)
+        escalated = await run_deadline_sweep(runtime)
+        if escalated:
+            log.info("deadline_sweep", escalated=len(escalated))
+        return escalated
 
-    sweeper = DeadlineSweeper(run_once, settings.deadline_sweep_seconds)
-    sweeper.start()
-    runtime.extras[SWEEPER] = sweeper
+    start_periodic(runtime, SWEEPER, run_once, settings.deadline_sweep_seconds, run_at_start=False)
 
 
 async def stop_deadline_sweeper(runtime: Runtime) -> None:
-    sweeper = runtime.extras.pop(SWEEPER, None)
-    if sweeper is not None:
-        await sweeper.stop()
+    await stop_periodic(runtime, SWEEPER)
 
 
 def all_subscriptions(runtime: Runtime) -> Sequence[Subscription]:

@@ -9,9 +9,6 @@ tests drive it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -174,36 +171,3 @@ async def sweep(
                     escalated.append(event)
         if len(found) < batch:
             return escalated
-
-
-class DeadlineSweeper:
-    """Runs ``sweep`` every ``interval`` seconds in the background of one replica."""
-
-    def __init__(
-        self, run_once: Callable[[], Awaitable[list[CaseEscalated]]], interval: float
-    ) -> None:
-        self.run_once = run_once
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="deadline-sweeper")
-
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.interval)
-            if self._stopping.is_set():
-                return
-            try:
-                escalated = await self.run_once()
-                if escalated:
-                    log.info("deadline_sweep", escalated=len(escalated))
-            except Exception as exc:
-                log.warning("deadline_sweep_failed", error=repr(exc))
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._task is not None:
-            await self._task
