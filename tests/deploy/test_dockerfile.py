@@ -9,13 +9,16 @@ health probe asking /healthz and /readyz.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import http.server
+import importlib.util
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -154,6 +157,23 @@ def _install_script(venv: Path) -> str:
     return script.replace("/app/.venv", str(venv))
 
 
+@functools.cache
+def _uv_dir() -> Path:
+    """A directory with a ``uv`` command: the one bootstrap.py uses (PATH, ``python -m uv`` or
+    its private .tools/uv), so this test runs wherever the README's install step ran."""
+    spec = importlib.util.spec_from_file_location("bootstrap", REPO / "scripts" / "bootstrap.py")
+    assert spec is not None and spec.loader is not None
+    bootstrap = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bootstrap)
+    command: list[str] = bootstrap.find_uv()
+    # Only ``uv`` in it: .tools/uv/bin also holds a python, which must not shadow the system's.
+    shim_dir = Path(tempfile.mkdtemp(prefix="ideapaja-uv-"))
+    shim = shim_dir / "uv"
+    shim.write_text("#!/bin/sh\nexec " + " ".join(command) + ' "$@"\n')
+    shim.chmod(0o755)
+    return shim_dir
+
+
 def _run_install_step(
     image_root: Path, service: str, venv: Path
 ) -> subprocess.CompletedProcess[str]:
@@ -170,6 +190,8 @@ def _run_install_step(
         "EXTRA_PACKAGES": _arg_default("EXTRA_PACKAGES"),
     }
     env.pop("VIRTUAL_ENV", None)
+    # The image has uv on PATH; here it is wherever scripts/bootstrap.py found or put it.
+    env["PATH"] = f"{_uv_dir()}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(
         ["sh", "-c", _install_script(venv)],
         cwd=image_root / "src",
@@ -192,8 +214,6 @@ def image_root(
     context_files: list[str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Path]:
     """`COPY . .` into a temp dir."""
-    if shutil.which("uv") is None:
-        pytest.skip("uv is not installed")
     root = tmp_path_factory.mktemp("image")
     source = root / "src"
     for name in context_files:
