@@ -191,6 +191,22 @@ async def test_failed_authentications_are_limited_per_address(
     assert 'ideapaja_rate_limited_total{limit="auth_failures"}' in metrics
 
 
+async def test_a_token_verified_before_still_works_from_an_address_over_the_limit(
+    sample: RunningService, dev_keys: DevKeys
+) -> None:
+    colleague = dev_keys.headers("p-3", "employee")
+    forged = DevKeys().headers("p-1", "admin")
+    async with peer(sample, "203.0.113.10") as office:
+        assert (await office.get("/whoami", headers=colleague)).status_code == 200
+        guesses = [(await office.get("/whoami", headers=forged)).status_code for _ in range(10)]
+        assert guesses[-1] == 429, guesses
+        # The office address is over the limit: a guess is refused before verification, but
+        # the colleague's token, verified a moment ago, goes on working.
+        assert_limited(await office.get("/whoami", headers=forged))
+        assert (await office.get("/whoami", headers=colleague)).status_code == 200
+        assert_limited(await office.get("/whoami", headers=dev_keys.headers("p-4", "employee")))
+
+
 async def test_expired_and_missing_tokens_are_no_failed_authentication(
     sample: RunningService, dev_keys: DevKeys
 ) -> None:

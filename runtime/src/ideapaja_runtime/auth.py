@@ -109,20 +109,29 @@ class TokenVerifier:
         )
         return principal, float(claims["exp"])
 
+    def remembered(self, token: str) -> Principal | None:
+        """The principal of ``token`` if it was verified here and may still be reused."""
+        digest = hashlib.sha256(token.encode()).digest()
+        known = self._verified.get(digest)
+        if known is None:
+            return None
+        principal, valid_until = known
+        if time.time() < valid_until:
+            return principal
+        self._verified.pop(digest, None)
+        return None
+
     async def authenticate(self, token: str) -> Principal:
         """Verify ``token``; with a JWKS, find its key by ``kid`` (network I/O off the loop).
 
         A token verified once is remembered (by its SHA-256) until it expires, at most
         ``VERIFIED_TTL_SECONDS``: a client sends the same token with every request, and an RSA
         signature check per request costs more than the rest of a small request's work."""
+        known = self.remembered(token)
+        if known is not None:
+            return known
         digest = hashlib.sha256(token.encode()).digest()
         now = time.time()
-        known = self._verified.get(digest)
-        if known is not None:
-            principal, valid_until = known
-            if now < valid_until:
-                return principal
-            del self._verified[digest]
         if self.jwks is None:
             principal, expires = self._verify(token)
         else:
@@ -154,9 +163,15 @@ async def authenticate_request(request: Request, token: str) -> Principal:
     failed authentications: an address over it gets 429 before its token is even looked at
     (guessing tokens, or making the service fetch the provider's keys for made-up key ids, costs
     the guesser its address); a token that fails verification counts, one that merely expired
-    (its signature held) does not. Every route that takes a bearer token goes through here."""
-    await refuse_if_exhausted(request, AUTH_FAILURES)
+    (its signature held) does not. A token this service verified before and still remembers
+    passes without the check: guessing cannot produce one, and a colleague behind the same
+    office address as a guesser keeps working. Every route that takes a bearer token goes
+    through here."""
     verifier: TokenVerifier = request.app.state.token_verifier
+    known = verifier.remembered(token)
+    if known is not None:
+        return known
+    await refuse_if_exhausted(request, AUTH_FAILURES)
     try:
         return await verifier.authenticate(token)
     except Problem as problem:
