@@ -33,9 +33,16 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-# At module level: the endpoint's annotations are strings (PEP 563) resolved from the globals.
+# At module level: the endpoints' annotations are strings (PEP 563) resolved from the globals.
+from fastapi import Request
+
+from ideapaja_intake.authz import require
 from ideapaja_intake.domain.submission import IdeaSubmission
+from ideapaja_intake.http import SettingsDep
+from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
 
 REQUESTS = 2000
 WARMUP = 200
@@ -73,6 +80,40 @@ def bare_app() -> object:
         return submission
 
     return app
+
+
+def serve_frame() -> None:
+    """The real intake service (settings from the environment, as ``serve`` reads them) with one
+    more route: the frame of ``POST /ideas`` (middlewares, token, policy, per-IP limit, the same
+    model and response model) that stores nothing. What is left between it and the durable
+    submission is the submission's own work."""
+    import uvicorn
+
+    from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
+    from ideapaja_runtime.service import configure_and_create, load_service
+
+    app, settings = configure_and_create(load_service("intake"))
+
+    @app.post("/frame-only", status_code=201, response_model=IdeaSubmission)
+    async def frame_only(
+        submission: IdeaSubmission,
+        principal: Annotated[Principal, require("ideas.submit")],
+        runtime: RuntimeDep,
+        settings_: SettingsDep,
+        traceparent: TraceparentDep,
+        request: Request,
+    ) -> IdeaSubmission:
+        await enforce_ip_limit(request, SUBMISSIONS)
+        return submission
+
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 def serve_bare(port: int) -> None:
@@ -130,9 +171,9 @@ async def _connection(
         writer.close()
 
 
-def http_request(port: int, body: bytes, token: str | None) -> bytes:
+def http_request(port: int, body: bytes, token: str | None, path: str = "/ideas") -> bytes:
     headers = [
-        "POST /ideas HTTP/1.1",
+        f"POST {path} HTTP/1.1",
         f"Host: 127.0.0.1:{port}",
         "Content-Type: application/json",
         "Accept: application/json",
@@ -143,8 +184,10 @@ def http_request(port: int, body: bytes, token: str | None) -> bytes:
     return ("\r\n".join(headers) + "\r\n\r\n").encode() + body
 
 
-async def load(label: str, port: int, body: bytes, token: str | None, total: int) -> Result:
-    request = http_request(port, body, token)
+async def load(
+    label: str, port: int, body: bytes, token: str | None, total: int, path: str = "/ideas"
+) -> Result:
+    request = http_request(port, body, token, path)
     latencies: list[float] = []
     errors: list[int] = []
     per_connection = total // CONCURRENCY
@@ -263,11 +306,16 @@ async def run_intake(
     processes: Processes,
     profile: Path | None = None,
     requests: int = REQUESTS,
+    frame_only: bool = False,
 ) -> Result:
     port = free_port()
     token = keys.token("p-bench", "employee", ttl=3600)  # type: ignore[attr-defined]
+    command = [sys.executable, "-m", "ideapaja_runtime.serve", "intake"]
+    if frame_only:
+        command = [sys.executable, __file__, "--frame-server"]
+    path = "/frame-only" if frame_only else "/ideas"
     process = processes.start(
-        [sys.executable, "-m", "ideapaja_runtime.serve", "intake"],
+        command,
         env={
             "IDEAPAJA_INTAKE_DATABASE_URL": database_url,
             "IDEAPAJA_INTAKE_NATS_URL": nats_url,
@@ -289,7 +337,7 @@ async def run_intake(
                 raise TimeoutError(f"intake did not learn the unit: {units}")
             await asyncio.sleep(0.1)
         before = await stream_count(nats_url, "IDEAPAJA")
-        await load(f"{label} warm-up", port, body, token, WARMUP)
+        await load(f"{label} warm-up", port, body, token, WARMUP, path)
         sampler = None
         if profile is not None:
             # py-spy (not a project dependency: `pip install py-spy`) samples the service.
@@ -297,11 +345,13 @@ async def run_intake(
             record = ["record", "--format", "speedscope", "--rate", "250", "-o", str(profile)]
             sampler = processes.start([py_spy, *record, "--pid", str(process.pid)])
             await asyncio.sleep(1)
-        result = await load(label, port, body, token, requests)
+        result = await load(label, port, body, token, requests, path)
         if sampler is not None:
             sampler.send_signal(signal.SIGINT)
             sampler.wait(60)
             processes.started.remove(sampler)
+        if frame_only:
+            return result
         # Every event of the run must reach JetStream (bounded wait).
         expected = before + WARMUP // CONCURRENCY * CONCURRENCY + result.requests
         started = time.perf_counter()
@@ -394,6 +444,7 @@ def report(results: list[Result], bare: Result, requests: int = REQUESTS) -> Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--frame-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
         "--requests", type=int, default=REQUESTS, help=f"requests per target ({REQUESTS})"
@@ -408,6 +459,9 @@ def main() -> None:
         help="record a py-spy profile (speedscope JSON) of each intake run into DIR",
     )
     args = parser.parse_args()
+    if args.frame_server:
+        serve_frame()
+        return
     if args.bare_server:
         serve_bare(args.port)
         return
@@ -445,7 +499,23 @@ def main() -> None:
             return None if args.profile is None else args.profile / f"intake-{name}.speedscope"
 
         bare = asyncio.run(run_bare(body, processes, args.requests))
-        results = []
+        # The service's frame alone (auth, policy, limits, middlewares), nothing stored: what of
+        # the gap to bare is the frame's, and what the durable submission's.
+        results = [
+            asyncio.run(
+                run_intake(
+                    "intake frame only (nothing stored)",
+                    f"sqlite+aiosqlite:///{store / 'frame.db'}",
+                    nats_url,
+                    keys,
+                    body,
+                    processes,
+                    profile_of("frame"),
+                    requests=args.requests,
+                    frame_only=True,
+                )
+            )
+        ]
         if args.only in (None, "sqlite"):
             results.append(
                 asyncio.run(
