@@ -186,3 +186,86 @@ async def test_a_claimed_row_waits_for_its_lease(nats_url: str, sqlite_url: str)
     assert await relay.drain() == 1, "an expired lease is taken over"
     await nc.close()
     await db.dispose()
+
+
+async def test_published_rows_are_purged_after_the_keep_period_and_pending_ones_never(
+    nats_url: str, database_url: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select, update
+
+    from ideapaja_runtime.outbox import outbox_table
+
+    settings = fast_settings(nats_url=nats_url, database_url=database_url)
+    db = Database(database_url)
+    await db.migrate(None)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, settings)
+    outbox = Outbox("/test")
+    async with db.transaction() as session:
+        for i in range(5):
+            await outbox.add(session, make_idea(f"i-purge-{i}"))
+    relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, keep_sent=timedelta(hours=24))
+    assert await relay.drain() == 5
+    async with db.transaction() as session:
+        # Two were published two days ago, three just now; then a new one is still pending.
+        await session.execute(
+            update(outbox_table)
+            .where(outbox_table.c.seq.in_(select(outbox_table.c.seq).limit(2).scalar_subquery()))
+            .values(sent_at=datetime.now(UTC) - timedelta(days=2))
+        )
+        await outbox.add(session, make_idea("i-purge-pending"))
+    # Small chunks: the purge goes on until nothing old is left.
+    assert await relay.purge_sent(chunk=1) == 2
+    async with db.transaction() as session:
+        rows = (await session.execute(select(outbox_table))).mappings().all()
+    assert len(rows) == 4
+    assert sum(row["sent_at"] is None for row in rows) == 1
+    assert await relay.purge_sent() == 0
+    # Keeping nothing: every published row goes, the pending one stays until it is published.
+    eager = OutboxRelay(db, js, stream=settings.lifecycle_stream, keep_sent=timedelta(0))
+    assert await eager.purge_sent() == 3
+    assert await eager.pending() == 1
+    assert await eager.drain() == 1
+    await nc.close()
+    await db.dispose()
+
+
+async def test_the_running_relay_purges_on_its_own(nats_url: str, sqlite_url: str) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from ideapaja_runtime.outbox import outbox_table
+    from ideapaja_runtime.testing import eventually
+
+    settings = fast_settings(nats_url=nats_url, database_url=sqlite_url)
+    db = Database(sqlite_url)
+    await db.migrate(None)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await ensure_streams(js, settings)
+    relay = OutboxRelay(
+        db,
+        js,
+        stream=settings.lifecycle_stream,
+        poll_seconds=0.05,
+        keep_sent=timedelta(0),
+        purge_every_seconds=0.05,
+    )
+    outbox = Outbox("/test", on_added=relay.wake)
+    relay.start()
+    async with db.transaction() as session:
+        await outbox.add(session, make_idea("i-purged-by-the-loop"))
+
+    async def outbox_is_empty() -> bool:
+        async with db.transaction() as session:
+            return await session.scalar(select(func.count()).select_from(outbox_table)) == 0
+
+    await eventually(outbox_is_empty)
+    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 1
+    await relay.stop()
+    await nc.close()
+    await db.dispose()

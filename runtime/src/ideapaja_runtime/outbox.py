@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    delete,
     or_,
     select,
     update,
@@ -143,8 +145,15 @@ class OutboxRelay:
         publish_timeout: float = 5.0,
         max_backoff_seconds: float = 30.0,
         after_publish: PublishHook | None = None,
+        keep_sent: timedelta = timedelta(hours=24),
+        purge_every_seconds: float = 300.0,
     ) -> None:
         self.db = db
+        # Published rows stay this long (for an operator's "what went out when"), then go: the
+        # stream holds the events, and the outbox must not grow for ever.
+        self.keep_sent = keep_sent
+        self.purge_every_seconds = purge_every_seconds
+        self._last_purge = float("-inf")
         self.js = js
         self.stream = stream
         self.batch_size = batch_size
@@ -189,6 +198,7 @@ class OutboxRelay:
                 continue
             if self._stopping:
                 return
+            await self._purge_when_due()
             if published == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
@@ -256,6 +266,40 @@ class OutboxRelay:
         if failed:
             raise failed[0][1]
         return len(rows)
+
+    async def _purge_when_due(self) -> None:
+        now = time.monotonic()
+        if now - self._last_purge < self.purge_every_seconds:
+            return
+        self._last_purge = now
+        try:
+            await self.purge_sent()
+        except Exception as exc:  # the next purge tries again; publishing goes on meanwhile
+            log.warning("outbox_purge_failed", error=repr(exc))
+
+    async def purge_sent(self, *, chunk: int = 5000) -> int:
+        """Delete rows published more than ``keep_sent`` ago (in chunks, so no transaction holds
+        the writer long); never a row that is not yet published. Returns how many went."""
+        cutoff = datetime.now(UTC) - self.keep_sent
+        deleted = 0
+        while True:
+            async with self.db.transaction() as session:
+                oldest = (
+                    select(outbox_table.c.seq)
+                    .where(outbox_table.c.sent_at.is_not(None), outbox_table.c.sent_at < cutoff)
+                    .order_by(outbox_table.c.seq)
+                    .limit(chunk)
+                    .scalar_subquery()
+                )
+                result = await session.execute(
+                    delete(outbox_table).where(outbox_table.c.seq.in_(oldest))
+                )
+            count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+            deleted += count
+            if count < chunk:
+                if deleted:
+                    log.info("outbox_purged", rows=deleted)
+                return deleted
 
     async def _claim(self) -> list[dict[str, Any]]:
         now = datetime.now(UTC)

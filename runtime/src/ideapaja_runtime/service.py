@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,7 @@ class Runtime:
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
             publish_timeout=settings.publish_timeout_seconds,
+            keep_sent=timedelta(hours=settings.outbox_keep_sent_hours),
         )
         self.relay.start()
         for subscription in self.spec.subscriptions(self):

@@ -60,6 +60,9 @@ class ServiceSettings(BaseSettings):
 
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1, le=1000)
+    # Published outbox rows are deleted this long after publishing (0: at the next purge, which
+    # runs every few minutes); the stream holds the events.
+    outbox_keep_sent_hours: float = Field(default=24.0, ge=0, le=24 * 90)
     publish_timeout_seconds: float = Field(default=5.0, gt=0)
 
     # "production" refuses development conveniences (the embedded dev token issuer).
