@@ -185,8 +185,11 @@ class OutboxRelay:
     async def run(self) -> None:
         failures = 0
         while True:
+            # Cleared before the claim: a commit from now on wakes the wait below again, and
+            # what committed before is in this drain.
+            self._wake.clear()
             try:
-                published = await self.drain()
+                await self.drain()
                 failures = 0
             except Exception as exc:
                 failures += 1
@@ -199,10 +202,10 @@ class OutboxRelay:
             if self._stopping:
                 return
             await self._purge_when_due()
-            if published == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-                self._wake.clear()
+            # drain() ends on a batch that was not full, so the outbox held nothing more when
+            # it was claimed: no empty claim per cycle; the poll is only a safety net.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
     async def drain(self) -> int:
         """Publish every pending row; return how many were published."""
