@@ -6,6 +6,8 @@ The same SQLAlchemy models and migrations run on PostgreSQL (asyncpg) and SQLite
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -116,6 +118,20 @@ class Database:
         await self.engine.dispose()
 
 
+def _enable_wal(cursor: Any, attempts: int = 100) -> None:
+    """Switching a database file to WAL needs it to itself for a moment, and SQLite answers
+    "database is locked" at once, without its busy handler, while another connection (a second
+    process starting on the same file) holds it: try again for a few seconds."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 def _use_immediate_transactions(engine: AsyncEngine) -> None:
     """SQLite: take the write lock at BEGIN, so two writers wait for each other (busy timeout)
     instead of failing with 'database is locked' when a read transaction tries to upgrade."""
@@ -124,9 +140,9 @@ def _use_immediate_transactions(engine: AsyncEngine) -> None:
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        _enable_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
         # Erased personal data (GDPR) is overwritten, not left readable in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
