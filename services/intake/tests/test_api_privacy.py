@@ -3,6 +3,7 @@ for the person themselves, HR and admins; nobody else; empty once they are erase
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from intake_testkit import (
 
 from ideapaja_intake.app import service
 from ideapaja_intake.domain.pseudonym import citizen_person_id, former_person_id
+from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
 
 PATH = f"/privacy/persons/{ERASED}"
@@ -89,9 +91,25 @@ async def test_the_report_lists_everything_held_on_the_person(
     assert [w["submissions"] for w in own["rate_limit_windows"]] == [2]
     assert own["invitations_sent"] == [] and own["comments_hidden"] == []
 
-    # HR and admins read the same; the inviter sees whom they invited.
+    assert (own["anonymous_items_withheld"], own["withheld_note"]) == (0, None)
+
+    # HR and admins read the same, except what would tell them who wrote the anonymous idea:
+    # the idea, its version, the file and the comment under its pseudonym, the request that
+    # created it; those are counted.
+    anonymous_id = history.anonymous["id"]
     for role in ("hr", "admin"):
-        assert await report(org, dev_keys.headers("p-9001", role)) == own
+        other = await report(org, dev_keys.headers("p-9001", role))
+        assert anonymous_id not in json.dumps(other), role
+        assert other == {
+            **own,
+            "ideas": [i for i in own["ideas"] if i["idea_id"] != anonymous_id],
+            "versions_edited": [v for v in own["versions_edited"] if v["idea_id"] != anonymous_id],
+            "comments": [c for c in own["comments"] if c["idea_id"] != anonymous_id],
+            "attachments": [],
+            "idempotency_keys": [k for k in own["idempotency_keys"] if k["key"] != "k-erased-1"],
+            "anonymous_items_withheld": 5,
+            "withheld_note": ANONYMOUS_WITHHELD_NOTE,
+        }, role
     inviter = await report(org, dev_keys.headers(AUTHOR, "employee"), f"/privacy/persons/{AUTHOR}")
     assert [(i["idea_id"], i["invited_person_id"]) for i in inviter["invitations_sent"]] == [
         (history.co_authored["id"], ERASED)
@@ -105,6 +123,32 @@ async def test_the_report_lists_everything_held_on_the_person(
         "person_id": ERASED,
         "erasure": after["erasure"],
     }
+
+
+async def test_only_the_privacy_service_reports_on_a_persons_behalf(
+    org: RunningService, dev_keys: DevKeys
+) -> None:
+    """``Ideapaja-Requested-By`` counts from the privacy service's token alone: HR claiming to
+    ask for the person gets HR's report, the privacy service asking for them gets theirs, and
+    the privacy service naming HR (or nobody, or a malformed id) gets HR's."""
+    history = await build_person_history(org, dev_keys)
+    anonymous_id = history.anonymous["id"]
+    own = await report(org, dev_keys.headers(ERASED, "employee"))
+    hr = dev_keys.headers("p-9001", "hr")
+    as_hr = await report(org, hr)
+    assert as_hr["anonymous_items_withheld"] == 5 and anonymous_id not in json.dumps(as_hr)
+
+    forged = await report(org, {**hr, REQUESTED_BY_HEADER: ERASED})
+    assert forged == as_hr
+    # Another service's token cannot read reports at all, with or without the header.
+    reward = dev_keys.headers("service:reward", "reward-service")
+    refused = await org.client.get(PATH, headers={**reward, REQUESTED_BY_HEADER: ERASED})
+    assert (refused.status_code, refused.json()["reason"]) == (403, "role")
+
+    privacy = dev_keys.headers("service:privacy", "privacy-service")
+    assert await report(org, {**privacy, REQUESTED_BY_HEADER: ERASED}) == own
+    for on_behalf_of in ({REQUESTED_BY_HEADER: "p-9001"}, {}, {REQUESTED_BY_HEADER: "p-1 x"}):
+        assert await report(org, {**privacy, **on_behalf_of}) == as_hr, on_behalf_of
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,11 @@ def left(person_id: str) -> PersonLeft:
 
 
 def submitted(
-    idea_id: str, *, authors: Sequence[str], title: str = "Kirjaston iltapäivystys"
+    idea_id: str,
+    *,
+    authors: Sequence[str],
+    title: str = "Kirjaston iltapäivystys",
+    anonymous: bool = False,
 ) -> IdeaSubmitted:
     return IdeaSubmitted(
         idea_id=idea_id,
@@ -77,6 +81,7 @@ def submitted(
         unit_id="u-kirjasto",
         author_ids=list(authors),
         author_ref="a-x1",
+        anonymous=anonymous,
     )
 
 

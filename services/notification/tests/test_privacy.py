@@ -28,6 +28,7 @@ from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Contact, Delivery
 from ideapaja_notification.deliveries import NotRequeueable, requeue
 from ideapaja_runtime.db import Database
+from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
 
 NAME, EMAIL = "Ulla Poistettava", "ulla.poistettava@kuusijarvi.example"
@@ -182,8 +183,9 @@ async def test_the_person_report_and_erasure_over_nats(
     [delivery] = report["deliveries"]
     assert delivery["address"] == EMAIL and NAME in delivery["body"]
     assert report["ideas_authored"] == [
-        {"idea_id": "i-1", "title": "Omatoimikirjasto", "language": "fi"}
+        {"idea_id": "i-1", "title": "Omatoimikirjasto", "language": "fi", "anonymous": False}
     ]
+    assert delivery["idea_id"] == "i-1" and report["anonymous_items_withheld"] == 0
     other = await svc.client.get("/privacy/persons/p-1", headers=dev_keys.headers("p-2"))
     assert other.status_code == 403 and other.json()["reason"] == "object"
     for role in ("hr", "admin"):
@@ -195,6 +197,8 @@ async def test_the_person_report_and_erasure_over_nats(
         "contact": None,
         "deliveries": [],
         "ideas_authored": [],
+        "anonymous_items_withheld": 0,
+        "withheld_note": None,
     }
 
     await publish(js, erasure("p-1"))
@@ -213,3 +217,64 @@ async def test_the_person_report_and_erasure_over_nats(
 
 async def _sent(svc: RunningService) -> bool:
     return [r.status for r in await deliveries(svc.runtime.db)] == ["sent"]
+
+
+async def test_others_reports_leave_out_the_messages_about_an_anonymous_idea(
+    svc: RunningService, js: Any, dev_keys: DevKeys
+) -> None:
+    """A decision or reward notice tells its recipient wrote the idea: about an anonymous idea
+    (or one not known here to be named), only the person's own report lists it."""
+    await publish(js, person("p-1", name=NAME, email=EMAIL))
+    await publish(js, submitted("i-named", authors=["p-1"], title="Nimellinen"))
+    await publish(js, submitted("i-anon", authors=["p-1"], title="Nimetön", anonymous=True))
+    for idea in ("i-named", "i-anon"):
+        await publish(js, decided(idea))
+        await publish(js, granted(idea, "p-1"))
+
+    async def queued() -> bool:
+        return len(await deliveries(svc.runtime.db)) == 4
+
+    await eventually(queued)
+    path = "/privacy/persons/p-1"
+
+    async def report(headers: dict[str, str]) -> Any:
+        response = await svc.client.get(path, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    own = await report(dev_keys.headers("p-1", "employee"))
+    assert sorted(d["idea_id"] for d in own["deliveries"]) == [
+        "i-anon", "i-anon", "i-named", "i-named"
+    ]  # fmt: skip
+    assert sorted(i["idea_id"] for i in own["ideas_authored"]) == ["i-anon", "i-named"]
+    assert (own["anonymous_items_withheld"], own["withheld_note"]) == (0, None)
+
+    hr = dev_keys.headers("p-9", "hr")
+    as_hr = await report(hr)
+    assert [d["idea_id"] for d in as_hr["deliveries"]] == ["i-named", "i-named"]
+    assert [i["idea_id"] for i in as_hr["ideas_authored"]] == ["i-named"]
+    assert as_hr["anonymous_items_withheld"] == 3
+    assert as_hr["withheld_note"] == ANONYMOUS_WITHHELD_NOTE
+    text = str(as_hr)
+    assert "i-anon" not in text and "Nimetön" not in text
+    assert await report(dev_keys.headers("p-8", "admin")) == as_hr
+
+    # HR claiming to ask for her changes nothing; the privacy service on her behalf gets hers,
+    # on HR's (or nobody's) HR's.
+    assert await report({**hr, REQUESTED_BY_HEADER: "p-1"}) == as_hr
+    privacy_service = dev_keys.headers("service:privacy", "privacy-service")
+    assert await report({**privacy_service, REQUESTED_BY_HEADER: "p-1"}) == own
+    assert await report({**privacy_service, REQUESTED_BY_HEADER: "p-9"}) == as_hr
+    assert await report(privacy_service) == as_hr
+
+    # A message stored before its idea was recorded with it: not known to be named, withheld.
+    async with svc.runtime.db.transaction() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.idea_id == "i-named", Delivery.template != "reward_granted")
+            .values(idea_id=None)
+        )
+    older = await report(hr)
+    assert older["anonymous_items_withheld"] == 4
+    assert [d["idea_id"] for d in older["deliveries"]] == ["i-named"]
+    assert len((await report(dev_keys.headers("p-1", "employee")))["deliveries"]) == 4

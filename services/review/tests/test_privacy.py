@@ -29,6 +29,7 @@ from ideapaja_review.timeutil import as_utc
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.inbox import inbox_table
 from ideapaja_runtime.outbox import Outbox
+from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
 from ideapaja_runtime.testing import DevKeys, eventually, running_service
 
 AGENT = "p-ca-kirjasto"
@@ -194,6 +195,70 @@ async def test_the_report_route_and_the_erasure_over_nats(
         ).json()
         assert after["org"]["roles"] == [] and after["org"]["active"] is False
         assert after["cases_reviewing"] == own.json()["cases_reviewing"]
+
+
+async def test_others_reports_leave_out_the_cases_of_an_anonymous_idea(
+    nats_url: str, sqlite_url: str, dev_keys: DevKeys
+) -> None:
+    """An employee wrote a named and an anonymous idea and appealed the rejection of the
+    anonymous one: HR's and admins' reports (and the privacy service's on their behalf) list the
+    named case only, counting the anonymous one; hers lists both."""
+    author = "p-emp-kirjasto"
+    settings = review_settings(
+        nats_url=nats_url,
+        database_url=sqlite_url,
+        auth_public_key=dev_keys.public_pem,
+        deadline_sweep_seconds=0,
+    )
+    async with running_service(service, settings) as running:
+        delivery = deliver(running.runtime.db)
+        for event in ORG:
+            await delivery(event, at=ERASED_AT - timedelta(days=400))
+        await delivery(idea("i-named", authors=[author]))
+        await delivery(idea("i-anon", authors=[author], anonymous=True))
+        client = running.client
+        agent = dev_keys.headers(AGENT, "employee", "change_agent", units=["u-kirjasto"])
+        case = (await client.get("/cases/by-idea/i-anon", headers=agent)).json()
+        decided = await client.post(
+            f"/cases/{case['case_id']}/decision",
+            headers=agent,
+            json={"decision": "rejected", "rationale": "Ei resursseja tänä vuonna."},
+        )
+        assert decided.status_code in (200, 201), decided.text
+        appealed = await client.post(
+            "/ideas/i-anon/appeal",
+            headers=dev_keys.headers(author, "employee", units=["u-kirjasto"]),
+            json={"reason": "Kustannukset on laskettu väärin."},
+        )
+        assert appealed.status_code == 200, appealed.text
+
+        path = f"/privacy/persons/{author}"
+
+        async def report(headers: dict[str, str]) -> Any:
+            response = await client.get(path, headers=headers)
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        own = await report(dev_keys.headers(author, "employee"))
+        assert sorted(c["idea_id"] for c in own["cases_authored"]) == ["i-anon", "i-named"]
+        # Her appeal is in the case's history under the idea's pseudonym, not her id.
+        assert own["case_actions"] == []
+        assert (own["anonymous_items_withheld"], own["withheld_note"]) == (0, None)
+
+        hr = dev_keys.headers("p-hr", "hr")
+        as_hr = await report(hr)
+        assert [c["idea_id"] for c in as_hr["cases_authored"]] == ["i-named"]
+        assert as_hr["anonymous_items_withheld"] == 1
+        assert as_hr["withheld_note"] == ANONYMOUS_WITHHELD_NOTE
+        assert "i-anon" not in str(as_hr) and case["case_id"] not in str(as_hr)
+        assert await report(dev_keys.headers("p-admin", "admin")) == as_hr
+        # HR claiming to ask for her changes nothing; the privacy service asks on someone's
+        # behalf: hers gets everything, HR's (or nobody's) what HR gets.
+        assert await report({**hr, REQUESTED_BY_HEADER: author}) == as_hr
+        privacy_service = dev_keys.headers("service:privacy", "privacy-service")
+        assert await report({**privacy_service, REQUESTED_BY_HEADER: author}) == own
+        assert await report({**privacy_service, REQUESTED_BY_HEADER: "p-hr"}) == as_hr
+        assert await report(privacy_service) == as_hr
 
 
 # --- retention of closed ideas (IdeaRetentionExpired from intake) --------------------------------

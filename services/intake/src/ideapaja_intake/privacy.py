@@ -65,6 +65,7 @@ from ideapaja_intake.store import dialect_of
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import Handler, HandlerContext, RetryLater, Subscription
 from ideapaja_runtime.outbox import outbox_table
+from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE
 
 log = get_logger(__name__)
 
@@ -524,7 +525,8 @@ class PersonData(BaseModel):
     )
     hr: HrRecord | None = Field(description="Unit and status from HR (no names are kept here)")
     ideas: list[IdeaAuthored] = Field(
-        description="Ideas they wrote or were invited to co-author, anonymous ones included"
+        description="Ideas they wrote or were invited to co-author; anonymous ones only in the "
+        "person's own report (see anonymous_items_withheld)"
     )
     invitations_sent: list[InvitationSent]
     drafts: list[DraftData]
@@ -542,9 +544,91 @@ class PersonData(BaseModel):
     erasure: ErasureData | None = Field(
         description="Set once their data here was erased (pseudonymised data is not listed)"
     )
+    anonymous_items_withheld: int = Field(
+        default=0,
+        description="How many items were left out because they would reveal who wrote an "
+        "anonymous idea (its listing, their versions, attachments, comments shown under its "
+        "pseudonym, invitations, rewards, timeline steps and remembered requests on it): "
+        "always 0 in the person's own report, which shows everything",
+    )
+    withheld_note: str | None = Field(
+        default=None, description="Why items were withheld, when any were"
+    )
 
 
-async def person_report(session: AsyncSession, secret: str, person_id: str) -> PersonData:
+async def person_report(
+    session: AsyncSession, secret: str, person_id: str, *, own: bool = True
+) -> PersonData:
+    """Everything intake holds on ``person_id``; unless ``own`` (the person's own report), the
+    items that would reveal who wrote an anonymous idea are withheld and counted."""
+    data = await _full_report(session, secret, person_id)
+    if own:
+        return data
+    return await _withhold_anonymous_authorship(session, data)
+
+
+async def _withhold_anonymous_authorship(session: AsyncSession, data: PersonData) -> PersonData:
+    """``data`` without what would tell a reader other than the person that they wrote (or were
+    invited to write) an anonymous idea: the rest of the report stays as it is."""
+    named = {
+        *(i.idea_id for i in data.ideas),
+        *(i.idea_id for i in data.invitations_sent),
+        *(v.idea_id for v in data.versions_edited),
+        *(c.idea_id for c in data.comments),
+        *(a.idea_id for a in data.attachments),
+        *(t.idea_id for t in data.timeline_actions),
+        *(r.idea_id for r in data.rewards),
+    }
+    anonymous = set(
+        (
+            await session.scalars(
+                select(Idea.id).where(Idea.id.in_(sorted(named)), Idea.anonymous.is_(True))
+            )
+        ).all()
+    )
+    authored = {i.idea_id for i in data.ideas if i.anonymous}
+    withheld = 0
+
+    def keep(items: list[Any], hides: Any) -> list[Any]:
+        nonlocal withheld
+        kept = [item for item in items if not hides(item)]
+        withheld += len(items) - len(kept)
+        return kept
+
+    # Authors (and invited co-authors) alone edit, attach to, invite to and are rewarded for an
+    # idea; their comments on it show its pseudonym; a reviewer's timeline steps stay listed.
+    def on_anonymous(item: Any) -> bool:
+        return item.idea_id in anonymous
+
+    own_ids = {data.person_id, data.citizen_id}
+    ideas = keep(data.ideas, lambda i: i.anonymous)
+    invitations = keep(data.invitations_sent, on_anonymous)
+    versions = keep(data.versions_edited, on_anonymous)
+    comments = keep(data.comments, lambda c: c.idea_id in anonymous and c.shown_as not in own_ids)
+    attachments = keep(data.attachments, on_anonymous)
+    actions = keep(data.timeline_actions, lambda t: t.idea_id in authored)
+    rewards = keep(data.rewards, on_anonymous)
+    keys = keep(
+        data.idempotency_keys,
+        lambda k: any(_mentions(f"{k.key} {k.location or ''}", idea) for idea in authored),
+    )
+    return data.model_copy(
+        update={
+            "ideas": ideas,
+            "invitations_sent": invitations,
+            "versions_edited": versions,
+            "comments": comments,
+            "attachments": attachments,
+            "timeline_actions": actions,
+            "rewards": rewards,
+            "idempotency_keys": keys,
+            "anonymous_items_withheld": withheld,
+            "withheld_note": ANONYMOUS_WITHHELD_NOTE if withheld else None,
+        }
+    )
+
+
+async def _full_report(session: AsyncSession, secret: str, person_id: str) -> PersonData:
     citizen_id = citizen_person_id(secret, person_id)
     ids = [person_id, citizen_id]
     has_citizen_data = (

@@ -15,6 +15,7 @@ from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import Scope, forbidden_object
 from ideapaja_runtime.deps import RuntimeDep
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
+from ideapaja_runtime.requester import RequestedByHeader, sees_own_data
 
 privacy_router = APIRouter(tags=["privacy"])
 
@@ -25,13 +26,20 @@ privacy_router = APIRouter(tags=["privacy"])
     "remembered requests (GDPR access report)",
     response_model=privacy.PersonData,
     responses={403: PROBLEM_SCHEMA},
-    **POLICY.route("privacy.report"),
+    **POLICY.route(
+        "privacy.report",
+        description="Only the person's own report (they themselves, or the privacy service on "
+        "their behalf: `Ideapaja-Requested-By`) lists what would reveal that they wrote an "
+        "anonymous idea; anyone else's (HR, admins) leaves those items out and counts them in "
+        "`anonymous_items_withheld`.",
+    ),
 )
 async def read_person_data(
     person_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, examples=["p-1003"])],
     runtime: RuntimeDep,
     settings: SettingsDep,
     principal: Annotated[Principal, require("privacy.report")],
+    requested_by: RequestedByHeader = None,
 ) -> privacy.PersonData:
     if (
         POLICY["privacy.report"].scope_for(principal) is Scope.OWN
@@ -40,5 +48,8 @@ async def read_person_data(
         raise forbidden_object("Only HR and admins read what is held on other people")
     async with runtime.db.transaction() as session:
         return await privacy.person_report(
-            session, settings.pseudonym_secret.get_secret_value(), person_id
+            session,
+            settings.pseudonym_secret.get_secret_value(),
+            person_id,
+            own=sees_own_data(principal, requested_by, person_id),
         )

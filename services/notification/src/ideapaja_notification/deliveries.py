@@ -38,8 +38,11 @@ async def queue_delivery(
     cause: Envelope,
     notice: Notice,
     channel: NotificationChannel = NotificationChannel.EMAIL,
+    *,
+    idea_id: str | None = None,
 ) -> bool:
-    """Store a pending delivery of ``notice``; False if this event already queued it.
+    """Store a pending delivery of ``notice`` (about ``idea_id``, if about an idea); False if
+    this event already queued it.
 
     The id is derived from (cause event, person, template), so a second run of the same event
     (a replay after the inbox was pruned, a racing replica) finds the row instead of adding a
@@ -60,6 +63,7 @@ async def queue_delivery(
                 traceparent if traceparent and len(traceparent) <= _TRACEPARENT_MAX else None
             ),
             person_id=notice.person_id,
+            idea_id=idea_id,
             channel=channel.value,
             template=notice.template.value,
             language=notice.language,

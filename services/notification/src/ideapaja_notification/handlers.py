@@ -63,7 +63,10 @@ async def on_person_left(event: PersonLeft, ctx: HandlerContext) -> None:
 
 
 async def on_idea_submitted(event: IdeaSubmitted, ctx: HandlerContext) -> None:
-    if await ctx.session.get(Idea, event.idea_id) is not None:
+    known = await ctx.session.get(Idea, event.idea_id)
+    if known is not None:
+        if known.anonymous is None:  # stored before anonymity was kept: a replay tells it
+            known.anonymous = event.anonymous
         return
     ctx.session.add(
         Idea(
@@ -71,6 +74,7 @@ async def on_idea_submitted(event: IdeaSubmitted, ctx: HandlerContext) -> None:
             title=event.title,
             author_ids=list(event.author_ids),
             language=language_or_default(event.language),
+            anonymous=event.anonymous,
             revision=1,
             updated_at=utcnow(),
         )
@@ -118,7 +122,7 @@ async def on_review_decided(event: ReviewDecided, ctx: HandlerContext) -> None:
         recipients=recipients,
     )
     for notice in notices:
-        await queue_delivery(ctx.session, ctx.envelope, notice)
+        await queue_delivery(ctx.session, ctx.envelope, notice, idea_id=event.idea_id)
 
 
 async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
@@ -140,7 +144,7 @@ async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
         reason=event.reason,
         idea_title=idea.title if idea is not None else None,
     )
-    await queue_delivery(ctx.session, ctx.envelope, notice)
+    await queue_delivery(ctx.session, ctx.envelope, notice, idea_id=event.idea_id)
 
 
 async def _recipients(ctx: HandlerContext, person_ids: list[str]) -> dict[str, Recipient]:

@@ -21,6 +21,7 @@ from ideapaja_notification.deliveries import as_utc, utcnow
 from ideapaja_notification.domain.deliveries import DeliveryStatus
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
+from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE
 
 log = get_logger(__name__)
 
@@ -92,6 +93,9 @@ class ContactData(BaseModel):
 
 class DeliveryData(BaseModel):
     id: str
+    idea_id: str | None = Field(
+        default=None, description="The idea it is about; null for messages stored before this"
+    )
     template: str
     channel: str
     status: str
@@ -112,6 +116,9 @@ class IdeaData(BaseModel):
     idea_id: str
     title: str
     language: str
+    anonymous: bool | None = Field(
+        default=None, description="Whether its authors are hidden; null if not known here"
+    )
 
 
 class PersonData(BaseModel):
@@ -119,11 +126,62 @@ class PersonData(BaseModel):
 
     person_id: str
     contact: ContactData | None = Field(description="Name, e-mail and language from HR")
-    deliveries: list[DeliveryData] = Field(description="Every message to the person, oldest first")
-    ideas_authored: list[IdeaData] = Field(description="Ideas known here with them as an author")
+    deliveries: list[DeliveryData] = Field(
+        description="Every message to the person, oldest first; in anyone else's report than "
+        "the person's own, only those about an idea known here to be named (see "
+        "anonymous_items_withheld)"
+    )
+    ideas_authored: list[IdeaData] = Field(
+        description="Ideas known here with them as an author; in anyone else's report than the "
+        "person's own, only those known here to be named"
+    )
+    anonymous_items_withheld: int = Field(
+        default=0,
+        description="How many messages and ideas were left out because they could reveal who "
+        "wrote an anonymous idea (a decision or reward notice tells its recipient wrote it): "
+        "those about an anonymous idea, and those whose idea is not known here to be named "
+        "(messages stored before the idea was recorded with them). Always 0 in the person's "
+        "own report, which shows everything",
+    )
+    withheld_note: str | None = Field(
+        default=None, description="Why items were withheld, when any were"
+    )
 
 
-async def person_report(session: AsyncSession, person_id: str) -> PersonData:
+async def person_report(session: AsyncSession, person_id: str, *, own: bool = True) -> PersonData:
+    """Everything held on ``person_id``; unless ``own`` (the person's own report), what could
+    reveal who wrote an anonymous idea is withheld and counted."""
+    data = await _full_report(session, person_id)
+    if own:
+        return data
+    mentioned = sorted({d.idea_id for d in data.deliveries if d.idea_id is not None})
+    named = set(
+        (
+            await session.scalars(
+                select(Idea.idea_id).where(Idea.idea_id.in_(mentioned), Idea.anonymous.is_(False))
+            )
+        ).all()
+    )
+    return withhold_anonymous_authorship(data, named)
+
+
+def withhold_anonymous_authorship(data: PersonData, named: set[str]) -> PersonData:
+    """``data`` with only the messages and ideas known to concern a named idea (``named``: the
+    ids of those among the messages' ideas); the rest counted."""
+    deliveries = [d for d in data.deliveries if d.idea_id in named]
+    ideas = [i for i in data.ideas_authored if i.anonymous is False]
+    withheld = len(data.deliveries) - len(deliveries) + len(data.ideas_authored) - len(ideas)
+    return data.model_copy(
+        update={
+            "deliveries": deliveries,
+            "ideas_authored": ideas,
+            "anonymous_items_withheld": withheld,
+            "withheld_note": ANONYMOUS_WITHHELD_NOTE if withheld else None,
+        }
+    )
+
+
+async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
     contact = await session.get(Contact, person_id)
     deliveries = (
         await session.scalars(
@@ -154,6 +212,7 @@ async def person_report(session: AsyncSession, person_id: str) -> PersonData:
         deliveries=[
             DeliveryData(
                 id=d.id,
+                idea_id=d.idea_id,
                 template=d.template,
                 channel=d.channel,
                 status=d.status,
@@ -172,7 +231,12 @@ async def person_report(session: AsyncSession, person_id: str) -> PersonData:
             for d in deliveries
         ],
         ideas_authored=[
-            IdeaData(idea_id=idea.idea_id, title=idea.title, language=idea.language)
+            IdeaData(
+                idea_id=idea.idea_id,
+                title=idea.title,
+                language=idea.language,
+                anonymous=idea.anonymous,
+            )
             for idea in ideas
         ],
     )

@@ -46,6 +46,7 @@ from ideapaja_review.db.models import (
 from ideapaja_review.timeutil import as_utc
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext, Subscription
+from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE
 
 log = get_logger(__name__)
 
@@ -173,7 +174,10 @@ class PersonData(BaseModel):
     org: OrgData | None = Field(description="Unit, roles and status from HR")
     assignments: list[dict[str, Any]] = Field(description="Units they were assigned to review")
     committee_memberships: list[dict[str, Any]]
-    cases_authored: list[dict[str, Any]] = Field(description="Cases of ideas they wrote")
+    cases_authored: list[dict[str, Any]] = Field(
+        description="Cases of ideas they wrote; of anonymous ideas only in the person's own "
+        "report (see anonymous_items_withheld)"
+    )
     cases_reviewing: list[dict[str, Any]] = Field(description="Cases they are a reviewer of")
     case_actions: list[dict[str, Any]] = Field(
         description="Their steps in case histories (the audit trail of decisions)"
@@ -188,13 +192,62 @@ class PersonData(BaseModel):
     audit_entries: list[dict[str, Any]] = Field(
         description="Configuration changes they made or that concerned them"
     )
+    anonymous_items_withheld: int = Field(
+        default=0,
+        description="How many items were left out because they would reveal who wrote an "
+        "anonymous idea (the cases of their anonymous ideas, and their steps, scores, conflicts "
+        "and other entries on those cases): always 0 in the person's own report, which shows "
+        "everything",
+    )
+    withheld_note: str | None = Field(
+        default=None, description="Why items were withheld, when any were"
+    )
+
+
+# The sections that name a case: an entry on a case of an anonymous idea the person wrote would
+# tell another reader that they wrote it.
+CASE_SECTIONS = (
+    "cases_reviewing",
+    "case_actions",
+    "scores",
+    "conflicts_of_interest",
+    "experiments",
+    "implementations",
+    "practices",
+)
+
+
+def withhold_anonymous_authorship(data: PersonData) -> PersonData:
+    """``data`` without what would tell a reader other than the person that they wrote an
+    anonymous idea: its case and every entry of theirs on that case."""
+    hidden = {c["case_id"] for c in data.cases_authored if c["anonymous"]}
+    update: dict[str, Any] = {
+        "cases_authored": [c for c in data.cases_authored if c["case_id"] not in hidden]
+    }
+    for section in CASE_SECTIONS:
+        update[section] = [e for e in getattr(data, section) if e["case_id"] not in hidden]
+    withheld = sum(len(getattr(data, name)) - len(kept) for name, kept in update.items())
+    return data.model_copy(
+        update={
+            **update,
+            "anonymous_items_withheld": withheld,
+            "withheld_note": ANONYMOUS_WITHHELD_NOTE if withheld else None,
+        }
+    )
 
 
 def _iso(moment: datetime | None) -> str | None:
     return as_utc(moment).isoformat() if moment is not None else None
 
 
-async def person_report(session: AsyncSession, person_id: str) -> PersonData:
+async def person_report(session: AsyncSession, person_id: str, *, own: bool = True) -> PersonData:
+    """Everything review holds on ``person_id``; unless ``own`` (the person's own report), what
+    would reveal who wrote an anonymous idea is withheld and counted."""
+    data = await _full_report(session, person_id)
+    return data if own else withhold_anonymous_authorship(data)
+
+
+async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
     row = await session.get(OrgPersonRow, person_id)
     roles = (
         await session.scalars(

@@ -13,6 +13,7 @@ from ideapaja_review.authz import POLICY
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import Scope, forbidden_object
 from ideapaja_runtime.deps import RuntimeDep
+from ideapaja_runtime.requester import RequestedByHeader, sees_own_data
 
 router = APIRouter(tags=["privacy"])
 
@@ -21,12 +22,19 @@ router = APIRouter(tags=["privacy"])
     "/privacy/persons/{person_id}",
     summary="Everything held on a person: org data, cases, decisions they took part in",
     response_model=privacy.PersonData,
-    **POLICY.route("privacy.report"),
+    **POLICY.route(
+        "privacy.report",
+        description="Only the person's own report (they themselves, or the privacy service on "
+        "their behalf: `Ideapaja-Requested-By`) lists the cases of anonymous ideas they wrote "
+        "and their entries on them; anyone else's (HR, admins) leaves those out and counts them "
+        "in `anonymous_items_withheld`.",
+    ),
 )
 async def read_person_data(
     person_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=64, examples=["p-1003"])],
     runtime: RuntimeDep,
     principal: Annotated[Principal, POLICY.require("privacy.report")],
+    requested_by: RequestedByHeader = None,
 ) -> privacy.PersonData:
     if (
         POLICY["privacy.report"].scope_for(principal) is Scope.OWN
@@ -34,4 +42,6 @@ async def read_person_data(
     ):
         raise forbidden_object("Only HR and admins read what is held on other people")
     async with runtime.db.transaction() as session:
-        return await privacy.person_report(session, person_id)
+        return await privacy.person_report(
+            session, person_id, own=sees_own_data(principal, requested_by, person_id)
+        )

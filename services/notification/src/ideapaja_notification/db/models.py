@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ideapaja_runtime.db import service_metadata
@@ -46,6 +46,9 @@ class Idea(NotificationBase):
     title: Mapped[str] = mapped_column(String(200))
     author_ids: Mapped[list[Any]] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(2))
+    # From IdeaSubmitted: whether its authors are hidden (the access report shows who wrote it
+    # only to the authors themselves). NULL: stored before this was kept, so not known.
+    anonymous: Mapped[bool | None] = mapped_column(Boolean, default=None)
     # 1 = as submitted; IdeaUpdated raises it, and an older edit never overwrites a newer one.
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -68,6 +71,10 @@ class Delivery(NotificationBase):
     # The cause's trace, so NotificationDelivered/Failed join it.
     cause_traceparent: Mapped[str | None] = mapped_column(String(64), default=None)
     person_id: Mapped[str] = mapped_column(String(64))
+    # The idea the message is about (a decision on it, a reward for it); NULL before this was
+    # kept. The access report shows a message about an anonymous idea (or one not known to be
+    # named) only to its recipient.
+    idea_id: Mapped[str | None] = mapped_column(String(64), default=None)
     channel: Mapped[str] = mapped_column(String(20))
     template: Mapped[str] = mapped_column(String(50))
     language: Mapped[str] = mapped_column(String(2))
