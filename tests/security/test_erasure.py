@@ -448,3 +448,101 @@ async def test_the_access_report_lists_what_every_service_holds(
     intake_after = _sections(after)["intake"]["data"]
     assert intake_after["ideas"] == [] and intake_after["rate_limit_windows"] == []
     assert intake_after["erasure"]["erasure_id"] == erased.json()["erasure_id"]
+
+
+async def test_only_her_own_access_report_shows_that_she_wrote_an_anonymous_idea(
+    system: System, js: Any, dev_keys: DevKeys
+) -> None:
+    """She writes a named and an anonymous idea; the anonymous one is accepted (a decision mail
+    and reward mails follow). Through the privacy service, her own report lists both ideas in
+    every service; HR's leaves out of intake, review and notification whatever says she wrote
+    the anonymous one, counting it. Reward's ledger is the reward process itself (HR/payroll
+    receives every grant anyway) and lists both."""
+    person_id = system.person_id
+    ulla = dev_keys.headers(person_id, "employee", units=[UNIT])
+    agent = dev_keys.headers(AGENT, "employee", "change_agent", units=[UNIT])
+    for event in _hr_events(person_id):
+        await publish_event(js, event)
+    intake, review = system.client("intake"), system.client("review")
+
+    async def unit_known() -> bool:
+        response = await intake.get("/units", headers=ulla)
+        return response.status_code == 200 and UNIT in response.text
+
+    await eventually(unit_known, timeout=20)
+    ideas = {}
+    for title, anonymous in (("Nimellinen idea", False), ("Nimetön idea", True)):
+        submitted = await intake.post(
+            "/ideas",
+            headers=ulla,
+            json={
+                "title": title,
+                "problem": "Vuorotyötä tekevät eivät ehdi kirjastoon aukioloaikoina.",
+                "solution": "Avataan omatoimiaika klo 20–22 kulkukortilla.",
+                "scope": "unit",
+                "unit_id": UNIT,
+                "language": "fi",
+                "anonymous": anonymous,
+            },
+        )
+        assert submitted.status_code == 201, submitted.text
+        ideas[anonymous] = str(submitted.json()["id"])
+    named, anonymous_id = ideas[False], ideas[True]
+    case = await eventually(
+        lambda: _ok_get(review, f"/cases/by-idea/{anonymous_id}", agent), timeout=20
+    )
+    decided = await review.post(
+        f"/cases/{case['case_id']}/decision",
+        headers=agent,
+        json={"decision": "accepted", "rationale": "Kokeillaan keväällä pääkirjastossa."},
+    )
+    assert decided.status_code in (200, 201), decided.text
+
+    async def mailed() -> bool:  # three rewards (two submitted, one accepted), one decision
+        return len(system.mailbox.to(EMAIL)) == 4
+
+    await eventually(mailed, timeout=20)
+
+    privacy = system.client(PRIVACY)
+    hr = dev_keys.headers("p-hr", "hr")
+    own = _sections((await privacy.get(f"/persons/{person_id}/report", headers=ulla)).json())
+    as_hr = _sections((await privacy.get(f"/persons/{person_id}/report", headers=hr)).json())
+    for sections in (own, as_hr):
+        assert all(s["status"] == "ok" for s in sections.values()), sections
+
+    # Hers: everything, nothing withheld.
+    assert sorted(i["idea_id"] for i in own["intake"]["data"]["ideas"]) == sorted(ideas.values())
+    assert sorted(c["idea_id"] for c in own["review"]["data"]["cases_authored"]) == sorted(
+        ideas.values()
+    )
+    assert len(own["notification"]["data"]["deliveries"]) == 4
+    for name in ("intake", "review", "notification"):
+        assert own[name]["data"]["anonymous_items_withheld"] == 0, name
+
+    # HR's: the named idea only; the anonymous one is counted, never named, in those services.
+    assert [i["idea_id"] for i in as_hr["intake"]["data"]["ideas"]] == [named]
+    assert [c["idea_id"] for c in as_hr["review"]["data"]["cases_authored"]] == [named]
+    assert [d["idea_id"] for d in as_hr["notification"]["data"]["deliveries"]] == [named]
+    assert as_hr["notification"]["data"]["ideas_authored"] == [
+        {"idea_id": named, "title": "Nimellinen idea", "language": "fi", "anonymous": False}
+    ]
+    # intake: the idea, its version, the two rewards it records; review: its case;
+    # notification: the decision, the two reward mails and the idea.
+    withheld = {
+        name: as_hr[name]["data"]["anonymous_items_withheld"]
+        for name in ("intake", "review", "notification")
+    }
+    assert withheld == {"intake": 4, "review": 1, "notification": 4}, withheld
+    for name in ("intake", "review", "notification"):
+        text = json.dumps(as_hr[name]["data"], ensure_ascii=False)
+        assert anonymous_id not in text and "Nimetön" not in text, name
+        assert as_hr[name]["data"]["withheld_note"], name
+    # Reward's ledger is left as it is (see services/privacy/README.md).
+    assert as_hr["reward"]["data"] == own["reward"]["data"]
+
+    # HR asking a service directly and claiming to ask for her gets HR's view, nothing more.
+    forged = {**hr, "Ideapaja-Requested-By": person_id}
+    for name in ("intake", "review", "notification"):
+        direct = await system.client(name).get(f"/privacy/persons/{person_id}", headers=forged)
+        assert direct.status_code == 200, (name, direct.text)
+        assert direct.json() == as_hr[name]["data"], name

@@ -188,7 +188,14 @@ async def read_erasure_status(
     tags=["access reports"],
     summary="Everything every service holds on a person, as JSON (the GDPR access report)",
     response_model=AccessReport,
-    **POLICY.route("report.read"),
+    **POLICY.route(
+        "report.read",
+        description="Every service is asked on the caller's behalf (`Ideapaja-Requested-By`): "
+        "what would reveal who wrote an anonymous idea is shown only in the person's own "
+        "report; in HR's or an admin's, each service's section leaves it out and counts it in "
+        "`anonymous_items_withheld` (reward's ledger is listed as it is: points go to authors, "
+        "and HR/payroll receives every grant anyway).",
+    ),
 )
 async def read_access_report(
     person_id: PersonId,
@@ -200,10 +207,12 @@ async def read_access_report(
         raise forbidden_object("Only HR and admins read other people's access reports")
     settings = _settings(runtime)
     clock = clock_of(runtime)
-    # The caller is authorized above; the services are asked with the privacy service's own token.
+    # The caller is authorized above; the services are asked with the privacy service's own token,
+    # on the caller's behalf (only the person's own report shows who wrote an anonymous idea).
     answers = await peers.collect(
         {name: url for name, url in settings.peer_urls.items() if name != runtime.spec.name},
         person_id,
+        requested_by=principal.person_id,
         tokens=peers.service_tokens(runtime),
         traceparent=traceparent,
         request_timeout=settings.peer_timeout_seconds,

@@ -5,7 +5,10 @@ The privacy service asks as itself: with its own access token from the identity 
 ``AUTH_CLIENT_ID``, ``AUTH_CLIENT_SECRET``), whose role ``privacy-service`` every service's
 ``privacy.report`` policy admits for anyone. The caller is authorized before that by this
 service's own policy (a person their own report, HR and admins anyone's) and named in the audit
-log; their token never leaves this service.
+log; their token never leaves this service. Their person id goes along in the
+``Ideapaja-Requested-By`` header (``ideapaja_runtime.requester``), which the services believe from
+this service's token alone: so each shows who wrote an anonymous idea only in the person's own
+report.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import httpx
 
 from ideapaja_privacy.domain.report import PeerAnswer, classify, unavailable
 from ideapaja_runtime.client_credentials import ServiceTokenError, ServiceTokenProvider
+from ideapaja_runtime.requester import REQUESTED_BY_HEADER
 from ideapaja_runtime.service import Runtime
 
 # runtime.extras key: base URL → httpx transport, for running services (and the identity
@@ -39,12 +43,14 @@ async def collect(
     peer_urls: Mapping[str, str],
     person_id: str,
     *,
+    requested_by: str,
     tokens: ServiceTokenProvider | None,
     traceparent: str | None = None,
     request_timeout: float,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
 ) -> list[PeerAnswer]:
-    """Every peer's answer, in name order; a peer that fails is reported, never skipped."""
+    """Every peer's answer, in name order; a peer that fails is reported, never skipped.
+    ``requested_by``: the person who asked for the report (told to every peer)."""
     names = sorted(peer_urls)
     if not names:
         return []
@@ -63,7 +69,7 @@ async def collect(
     ) as client:
 
         async def get(url: str, token: str) -> httpx.Response:
-            headers = {"Authorization": f"Bearer {token}"}
+            headers = {"Authorization": f"Bearer {token}", REQUESTED_BY_HEADER: requested_by}
             if traceparent:
                 headers["traceparent"] = traceparent
             return await client.get(url, headers=headers)
