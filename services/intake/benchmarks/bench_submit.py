@@ -10,7 +10,10 @@ What runs, all on 127.0.0.1:
 - a bare FastAPI app (same ``IdeaSubmission`` model, answers 201 with it, stores nothing) as its
   own uvicorn process;
 - a load generator in this process: keep-alive HTTP/1.1 connections on raw sockets (cheap, so the
-  client is not what is measured), a fixed number of requests per target after a warm-up.
+  client is not what is measured), each sending as a different person (each has its own hourly
+  count, as in a city), a fixed number of requests per target after a warm-up;
+- for reference, the intake service with one extra route that does only the frame of a
+  submission (middlewares, token, policy, per-address limit) and stores nothing.
 
 "Durable" means the 201 is sent after the idea and its IdeaSubmitted event are committed to the
 database (the transactional outbox); the script then waits until every event has been
@@ -185,19 +188,26 @@ def http_request(port: int, body: bytes, token: str | None, path: str = "/ideas"
 
 
 async def load(
-    label: str, port: int, body: bytes, token: str | None, total: int, path: str = "/ideas"
+    label: str,
+    port: int,
+    body: bytes,
+    tokens: list[str] | None,
+    total: int,
+    path: str = "/ideas",
 ) -> Result:
-    request = http_request(port, body, token, path)
+    """``total`` requests over CONCURRENCY connections; connection n sends as ``tokens[n]``
+    (a different person per connection, as in a city: each has a limit and a counter)."""
+    requests = [
+        http_request(port, body, tokens[n % len(tokens)] if tokens else None, path)
+        for n in range(CONCURRENCY)
+    ]
     latencies: list[float] = []
     errors: list[int] = []
     per_connection = total // CONCURRENCY
     started = time.perf_counter()
     await asyncio.wait_for(
         asyncio.gather(
-            *(
-                _connection(port, request, per_connection, latencies, errors)
-                for _ in range(CONCURRENCY)
-            )
+            *(_connection(port, request, per_connection, latencies, errors) for request in requests)
         ),
         timeout=600,
     )
@@ -309,7 +319,11 @@ async def run_intake(
     frame_only: bool = False,
 ) -> Result:
     port = free_port()
-    token = keys.token("p-bench", "employee", ttl=3600)  # type: ignore[attr-defined]
+    tokens = [
+        keys.token(f"p-bench-{n}", "employee", ttl=3600)  # type: ignore[attr-defined]
+        for n in range(CONCURRENCY)
+    ]
+    token = tokens[0]
     command = [sys.executable, "-m", "ideapaja_runtime.serve", "intake"]
     if frame_only:
         command = [sys.executable, __file__, "--frame-server"]
@@ -337,7 +351,7 @@ async def run_intake(
                 raise TimeoutError(f"intake did not learn the unit: {units}")
             await asyncio.sleep(0.1)
         before = await stream_count(nats_url, "IDEAPAJA")
-        await load(f"{label} warm-up", port, body, token, WARMUP, path)
+        await load(f"{label} warm-up", port, body, tokens, WARMUP, path)
         sampler = None
         if profile is not None:
             # py-spy (not a project dependency: `pip install py-spy`) samples the service.
@@ -345,7 +359,7 @@ async def run_intake(
             record = ["record", "--format", "speedscope", "--rate", "250", "-o", str(profile)]
             sampler = processes.start([py_spy, *record, "--pid", str(process.pid)])
             await asyncio.sleep(1)
-        result = await load(label, port, body, token, requests, path)
+        result = await load(label, port, body, tokens, requests, path)
         if sampler is not None:
             sampler.send_signal(signal.SIGINT)
             sampler.wait(60)

@@ -35,38 +35,49 @@ async def count_submissions(
     """Count one submission per entry of ``people`` (in order; a person may appear more than
     once): None where it fits the person's limit, a 429 problem (not counted) where it does not.
 
-    One statement per distinct person: the count is raised by everything asked for and the
-    refused part given back, so the row stays locked (PostgreSQL) or the writer lock held
-    (SQLite) between reading and writing, and replicas never both take the last place."""
+    One statement for the whole batch raises every person's count by what they ask for and
+    returns the new counts; the refused part is given back. The rows stay locked (PostgreSQL)
+    or the writer lock held (SQLite) between reading and writing, so replicas never both take
+    the last place."""
+    if not people:
+        return []
     window = window_of(now, WINDOW_SECONDS)
+    wanted = Counter(people)
+    statement = dialect_insert(session)(SubmissionCounter).values(
+        [
+            {"person_id": person, "window_start": window.start, "count": count}
+            for person, count in wanted.items()
+        ]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[SubmissionCounter.person_id, SubmissionCounter.window_start],
+        set_={"count": SubmissionCounter.count + statement.excluded.count},
+    ).returning(SubmissionCounter.person_id, SubmissionCounter.count)
+    totals = {person: int(count) for person, count in (await session.execute(statement)).all()}
     allowed: dict[str, int] = {}
-    for person, wanted in Counter(people).items():
-        statement = dialect_insert(session)(SubmissionCounter).values(
-            person_id=person, window_start=window.start, count=wanted
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[SubmissionCounter.person_id, SubmissionCounter.window_start],
-            set_={"count": SubmissionCounter.count + statement.excluded.count},
-        ).returning(SubmissionCounter.count)
-        before = int((await session.execute(statement)).scalar_one()) - wanted
-        allowed[person] = granted(before, wanted, limit)
-        if allowed[person] < wanted:
+    new_windows: list[str] = []
+    for person, count in wanted.items():
+        before = totals[person] - count
+        allowed[person] = granted(before, count, limit)
+        if allowed[person] < count:
             await session.execute(
                 update(SubmissionCounter)
                 .where(
                     SubmissionCounter.person_id == person,
                     SubmissionCounter.window_start == window.start,
                 )
-                .values(count=SubmissionCounter.count - (wanted - allowed[person]))
+                .values(count=SubmissionCounter.count - (count - allowed[person]))
             )
         if before == 0:
-            # A new window: the person's older windows are over.
-            await delete_where(
-                session,
-                SubmissionCounter,
-                SubmissionCounter.person_id == person,
-                SubmissionCounter.window_start < window.start,
-            )
+            new_windows.append(person)
+    if new_windows:
+        # A new window: these people's older windows are over.
+        await delete_where(
+            session,
+            SubmissionCounter,
+            SubmissionCounter.person_id.in_(new_windows),
+            SubmissionCounter.window_start < window.start,
+        )
     answers: list[Problem | None] = []
     for person in people:
         if allowed[person] > 0:
