@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import nats
@@ -10,6 +12,7 @@ from runtime_testkit import fast_settings, make_idea
 
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox, OutboxRelay
+from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.streams import ensure_streams
 
 
@@ -17,94 +20,95 @@ class Crash(Exception):
     pass
 
 
-async def test_relay_crash_between_publish_and_mark_sent_publishes_once(
-    nats_url: str, database_url: str
-) -> None:
+@asynccontextmanager
+async def outbox_stack(
+    nats_url: str, database_url: str, **connect: Any
+) -> AsyncIterator[tuple[ServiceSettings, Database, Any, Any]]:
+    """A migrated database and a JetStream context with the streams, closed afterwards."""
     settings = fast_settings(nats_url=nats_url, database_url=database_url)
     db = Database(database_url)
     await db.migrate(None)
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_url, **connect)
     js = nc.jetstream()
     await ensure_streams(js, settings)
-    outbox = Outbox("/test")
-    async with db.transaction() as session:
-        for i in range(3):
-            await outbox.add(session, make_idea(f"i-crash-{i}"))
+    try:
+        yield settings, db, nc, js
+    finally:
+        await nc.close()
+        await db.dispose()
 
-    async def crash_before_marking(row: dict[str, Any]) -> None:
-        raise Crash(row["event_id"])
 
-    crashing = OutboxRelay(
-        db, js, stream=settings.lifecycle_stream, after_publish=crash_before_marking
-    )
-    with pytest.raises(Crash):
-        await crashing.drain()
-    # The events reached the stream but no row was marked sent.
-    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 3
-    assert await crashing.pending() == 3
+async def test_relay_crash_between_publish_and_mark_sent_publishes_once(
+    nats_url: str, database_url: str
+) -> None:
+    async with outbox_stack(nats_url, database_url) as (settings, db, _nc, js):
+        outbox = Outbox("/test")
+        async with db.transaction() as session:
+            for i in range(3):
+                await outbox.add(session, make_idea(f"i-crash-{i}"))
 
-    recovered = OutboxRelay(db, js, stream=settings.lifecycle_stream)
-    assert await recovered.drain() == 3
-    assert await recovered.pending() == 0
-    info = await js.stream_info(settings.lifecycle_stream)
-    assert info.state.messages == 3, "the re-published events must be dropped as duplicates"
+        async def crash_before_marking(row: dict[str, Any]) -> None:
+            raise Crash(row["event_id"])
 
-    sub = await js.pull_subscribe("ideapaja.>", durable="check", stream=settings.lifecycle_stream)
-    msgs = await sub.fetch(3, timeout=2)
-    # In commit order.
-    assert [m.headers["ce-subject"] for m in msgs] == [f"i-crash-{i}" for i in range(3)]
-    assert all(m.headers["Nats-Msg-Id"] == m.headers["ce-id"] for m in msgs)
-    await nc.close()
-    await db.dispose()
+        crashing = OutboxRelay(
+            db, js, stream=settings.lifecycle_stream, after_publish=crash_before_marking
+        )
+        with pytest.raises(Crash):
+            await crashing.drain()
+        # The events reached the stream but no row was marked sent.
+        assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 3
+        assert await crashing.pending() == 3
+
+        recovered = OutboxRelay(db, js, stream=settings.lifecycle_stream)
+        assert await recovered.drain() == 3
+        assert await recovered.pending() == 0
+        info = await js.stream_info(settings.lifecycle_stream)
+        assert info.state.messages == 3, "the re-published events must be dropped as duplicates"
+
+        sub = await js.pull_subscribe(
+            "ideapaja.>", durable="check", stream=settings.lifecycle_stream
+        )
+        msgs = await sub.fetch(3, timeout=2)
+        # In commit order.
+        assert [m.headers["ce-subject"] for m in msgs] == [f"i-crash-{i}" for i in range(3)]
+        assert all(m.headers["Nats-Msg-Id"] == m.headers["ce-id"] for m in msgs)
 
 
 async def test_rolled_back_transaction_publishes_nothing(nats_url: str, sqlite_url: str) -> None:
-    settings = fast_settings(nats_url=nats_url, database_url=sqlite_url)
-    db = Database(sqlite_url)
-    await db.migrate(None)
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, settings)
-    outbox = Outbox("/test")
-    with pytest.raises(RuntimeError):
-        async with db.transaction() as session:
-            await outbox.add(session, make_idea("i-rollback"))
-            raise RuntimeError("the state change failed")
-    relay = OutboxRelay(db, js, stream=settings.lifecycle_stream)
-    assert await relay.drain() == 0
-    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 0
-    await nc.close()
-    await db.dispose()
+    async with outbox_stack(nats_url, sqlite_url) as (settings, db, _nc, js):
+        outbox = Outbox("/test")
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as session:
+                await outbox.add(session, make_idea("i-rollback"))
+                raise RuntimeError("the state change failed")
+        relay = OutboxRelay(db, js, stream=settings.lifecycle_stream)
+        assert await relay.drain() == 0
+        assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 0
 
 
 async def test_relay_retries_while_nats_is_down_and_delivers_after(
     nats_server: Any, sqlite_url: str
 ) -> None:
-    settings = fast_settings(nats_url=nats_server.url, database_url=sqlite_url)
-    db = Database(sqlite_url)
-    await db.migrate(None)
-    nc = await nats.connect(nats_server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
-    js = nc.jetstream()
-    await ensure_streams(js, settings)
-    nats_server.stop()
-    outbox = Outbox("/test")
-    async with db.transaction() as session:
-        await outbox.add(session, make_idea("i-outage"))
-    relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, publish_timeout=0.5)
-    with pytest.raises(Exception):  # noqa: B017 - any publish failure while the server is down
-        await relay.drain()
-    assert await relay.pending() == 1
-    nats_server.start()
-    for _ in range(50):
-        if nc.is_connected:
-            break
-        import asyncio
+    async with outbox_stack(
+        nats_server.url, sqlite_url, max_reconnect_attempts=-1, reconnect_time_wait=0.2
+    ) as (settings, db, nc, js):
+        nats_server.stop()
+        outbox = Outbox("/test")
+        async with db.transaction() as session:
+            await outbox.add(session, make_idea("i-outage"))
+        relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, publish_timeout=0.5)
+        with pytest.raises(Exception):  # noqa: B017 - any publish failure while the server is down
+            await relay.drain()
+        assert await relay.pending() == 1
+        nats_server.start()
+        for _ in range(50):
+            if nc.is_connected:
+                break
+            import asyncio
 
-        await asyncio.sleep(0.1)
-    assert await relay.drain() == 1
-    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 1
-    await nc.close()
-    await db.dispose()
+            await asyncio.sleep(0.1)
+        assert await relay.drain() == 1
+        assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 1
 
 
 async def test_concurrent_migrations_of_one_database_do_not_collide(database_url: str) -> None:
@@ -131,31 +135,26 @@ async def test_two_relays_share_one_outbox_without_publishing_twice(
     """Replicas of a service run a relay each: every row is claimed by exactly one of them."""
     import asyncio
 
-    settings = fast_settings(nats_url=nats_url, database_url=database_url)
-    db = Database(database_url)
-    await db.migrate(None)
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, settings)
-    outbox = Outbox("/test")
-    async with db.transaction() as session:
-        for i in range(60):
-            await outbox.add(session, make_idea(f"i-shared-{i}"))
-    published: list[str] = []
+    async with outbox_stack(nats_url, database_url) as (settings, db, _nc, js):
+        outbox = Outbox("/test")
+        async with db.transaction() as session:
+            for i in range(60):
+                await outbox.add(session, make_idea(f"i-shared-{i}"))
+        published: list[str] = []
 
-    async def record(row: dict[str, Any]) -> None:
-        published.append(row["event_id"])
+        async def record(row: dict[str, Any]) -> None:
+            published.append(row["event_id"])
 
-    relays = [
-        OutboxRelay(db, js, stream=settings.lifecycle_stream, batch_size=7, after_publish=record)
-        for _ in range(2)
-    ]
-    await asyncio.gather(*(relay.drain() for relay in relays))
-    assert len(published) == 60 and len(set(published)) == 60, "no row published twice"
-    assert await relays[0].pending() == 0
-    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 60
-    await nc.close()
-    await db.dispose()
+        relays = [
+            OutboxRelay(
+                db, js, stream=settings.lifecycle_stream, batch_size=7, after_publish=record
+            )
+            for _ in range(2)
+        ]
+        await asyncio.gather(*(relay.drain() for relay in relays))
+        assert len(published) == 60 and len(set(published)) == 60, "no row published twice"
+        assert await relays[0].pending() == 0
+        assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 60
 
 
 async def test_a_claimed_row_waits_for_its_lease(nats_url: str, sqlite_url: str) -> None:
@@ -166,26 +165,19 @@ async def test_a_claimed_row_waits_for_its_lease(nats_url: str, sqlite_url: str)
 
     from ideapaja_runtime.outbox import outbox_table
 
-    settings = fast_settings(nats_url=nats_url, database_url=sqlite_url)
-    db = Database(sqlite_url)
-    await db.migrate(None)
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, settings)
-    async with db.transaction() as session:
-        await Outbox("/test").add(session, make_idea("i-leased"))
-        await session.execute(
-            update(outbox_table).values(claimed_until=datetime.now(UTC) + timedelta(seconds=60))
-        )
-    relay = OutboxRelay(db, js, stream=settings.lifecycle_stream)
-    assert await relay.drain() == 0, "another relay's lease is respected"
-    async with db.transaction() as session:
-        await session.execute(
-            update(outbox_table).values(claimed_until=datetime.now(UTC) - timedelta(seconds=1))
-        )
-    assert await relay.drain() == 1, "an expired lease is taken over"
-    await nc.close()
-    await db.dispose()
+    async with outbox_stack(nats_url, sqlite_url) as (settings, db, _nc, js):
+        async with db.transaction() as session:
+            await Outbox("/test").add(session, make_idea("i-leased"))
+            await session.execute(
+                update(outbox_table).values(claimed_until=datetime.now(UTC) + timedelta(seconds=60))
+            )
+        relay = OutboxRelay(db, js, stream=settings.lifecycle_stream)
+        assert await relay.drain() == 0, "another relay's lease is respected"
+        async with db.transaction() as session:
+            await session.execute(
+                update(outbox_table).values(claimed_until=datetime.now(UTC) - timedelta(seconds=1))
+            )
+        assert await relay.drain() == 1, "an expired lease is taken over"
 
 
 async def test_published_rows_are_purged_after_the_keep_period_and_pending_ones_never(
@@ -197,40 +189,35 @@ async def test_published_rows_are_purged_after_the_keep_period_and_pending_ones_
 
     from ideapaja_runtime.outbox import outbox_table
 
-    settings = fast_settings(nats_url=nats_url, database_url=database_url)
-    db = Database(database_url)
-    await db.migrate(None)
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, settings)
-    outbox = Outbox("/test")
-    async with db.transaction() as session:
-        for i in range(5):
-            await outbox.add(session, make_idea(f"i-purge-{i}"))
-    relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, keep_sent=timedelta(hours=24))
-    assert await relay.drain() == 5
-    async with db.transaction() as session:
-        # Two were published two days ago, three just now; then a new one is still pending.
-        await session.execute(
-            update(outbox_table)
-            .where(outbox_table.c.seq.in_(select(outbox_table.c.seq).limit(2).scalar_subquery()))
-            .values(sent_at=datetime.now(UTC) - timedelta(days=2))
-        )
-        await outbox.add(session, make_idea("i-purge-pending"))
-    # Small chunks: the purge goes on until nothing old is left.
-    assert await relay.purge_sent(chunk=1) == 2
-    async with db.transaction() as session:
-        rows = (await session.execute(select(outbox_table))).mappings().all()
-    assert len(rows) == 4
-    assert sum(row["sent_at"] is None for row in rows) == 1
-    assert await relay.purge_sent() == 0
-    # Keeping nothing: every published row goes, the pending one stays until it is published.
-    eager = OutboxRelay(db, js, stream=settings.lifecycle_stream, keep_sent=timedelta(0))
-    assert await eager.purge_sent() == 3
-    assert await eager.pending() == 1
-    assert await eager.drain() == 1
-    await nc.close()
-    await db.dispose()
+    async with outbox_stack(nats_url, database_url) as (settings, db, _nc, js):
+        outbox = Outbox("/test")
+        async with db.transaction() as session:
+            for i in range(5):
+                await outbox.add(session, make_idea(f"i-purge-{i}"))
+        relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, keep_sent=timedelta(hours=24))
+        assert await relay.drain() == 5
+        async with db.transaction() as session:
+            # Two were published two days ago, three just now; then a new one is still pending.
+            await session.execute(
+                update(outbox_table)
+                .where(
+                    outbox_table.c.seq.in_(select(outbox_table.c.seq).limit(2).scalar_subquery())
+                )
+                .values(sent_at=datetime.now(UTC) - timedelta(days=2))
+            )
+            await outbox.add(session, make_idea("i-purge-pending"))
+        # Small chunks: the purge goes on until nothing old is left.
+        assert await relay.purge_sent(chunk=1) == 2
+        async with db.transaction() as session:
+            rows = (await session.execute(select(outbox_table))).mappings().all()
+        assert len(rows) == 4
+        assert sum(row["sent_at"] is None for row in rows) == 1
+        assert await relay.purge_sent() == 0
+        # Keeping nothing: every published row goes, the pending one stays until it is published.
+        eager = OutboxRelay(db, js, stream=settings.lifecycle_stream, keep_sent=timedelta(0))
+        assert await eager.purge_sent() == 3
+        assert await eager.pending() == 1
+        assert await eager.drain() == 1
 
 
 async def test_the_running_relay_purges_on_its_own(nats_url: str, sqlite_url: str) -> None:
@@ -241,31 +228,24 @@ async def test_the_running_relay_purges_on_its_own(nats_url: str, sqlite_url: st
     from ideapaja_runtime.outbox import outbox_table
     from ideapaja_runtime.testing import eventually
 
-    settings = fast_settings(nats_url=nats_url, database_url=sqlite_url)
-    db = Database(sqlite_url)
-    await db.migrate(None)
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    await ensure_streams(js, settings)
-    relay = OutboxRelay(
-        db,
-        js,
-        stream=settings.lifecycle_stream,
-        poll_seconds=0.05,
-        keep_sent=timedelta(0),
-        purge_every_seconds=0.05,
-    )
-    outbox = Outbox("/test", on_added=relay.wake)
-    relay.start()
-    async with db.transaction() as session:
-        await outbox.add(session, make_idea("i-purged-by-the-loop"))
-
-    async def outbox_is_empty() -> bool:
+    async with outbox_stack(nats_url, sqlite_url) as (settings, db, _nc, js):
+        relay = OutboxRelay(
+            db,
+            js,
+            stream=settings.lifecycle_stream,
+            poll_seconds=0.05,
+            keep_sent=timedelta(0),
+            purge_every_seconds=0.05,
+        )
+        outbox = Outbox("/test", on_added=relay.wake)
+        relay.start()
         async with db.transaction() as session:
-            return await session.scalar(select(func.count()).select_from(outbox_table)) == 0
+            await outbox.add(session, make_idea("i-purged-by-the-loop"))
 
-    await eventually(outbox_is_empty)
-    assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 1
-    await relay.stop()
-    await nc.close()
-    await db.dispose()
+        async def outbox_is_empty() -> bool:
+            async with db.transaction() as session:
+                return await session.scalar(select(func.count()).select_from(outbox_table)) == 0
+
+        await eventually(outbox_is_empty)
+        assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 1
+        await relay.stop()
