@@ -239,6 +239,26 @@ async def request_due(
 # --- The HR stream ----------------------------------------------------------------------------
 
 
+async def _pending(
+    db: Database, done_at: Any, person_id: str | None, batch_size: int
+) -> Sequence[ErasureRow]:
+    """Erasures whose step ``done_at`` (a timestamp column) is still open, oldest first: only
+    those of the person's current round (after a re-hire, new records are new data), or of
+    people never seen."""
+    async with db.transaction() as session:
+        current = PersonRow.erasure_round == ErasureRow.erasure_round
+        query = (
+            select(ErasureRow)
+            .outerjoin(PersonRow, PersonRow.person_id == ErasureRow.person_id)
+            .where(done_at.is_(None), current | PersonRow.person_id.is_(None))
+            .order_by(ErasureRow.requested_at, ErasureRow.erasure_id)
+            .limit(batch_size)
+        )
+        if person_id is not None:
+            query = query.where(ErasureRow.person_id == person_id)
+        return (await session.scalars(query)).all()
+
+
 async def delete_hr_records(
     db: Database,
     js: Any,
@@ -253,21 +273,7 @@ async def delete_hr_records(
 
     Only an erasure of the person's current round: after a re-hire, HR's record is new data.
     """
-    async with db.transaction() as session:
-        current = PersonRow.erasure_round == ErasureRow.erasure_round
-        query = (
-            select(ErasureRow)
-            .outerjoin(PersonRow, PersonRow.person_id == ErasureRow.person_id)
-            .where(
-                ErasureRow.hr_record_deleted_at.is_(None),
-                current | PersonRow.person_id.is_(None),
-            )
-            .order_by(ErasureRow.requested_at, ErasureRow.erasure_id)
-            .limit(batch_size)
-        )
-        if person_id is not None:
-            query = query.where(ErasureRow.person_id == person_id)
-        pending: Sequence[ErasureRow] = (await session.scalars(query)).all()
+    pending = await _pending(db, ErasureRow.hr_record_deleted_at, person_id, batch_size)
     done: list[str] = []
     for erasure in pending:
         subject = hr_record_subject(erasure.person_id)
@@ -353,23 +359,9 @@ async def delete_dead_letters(
     """Delete the dead letters that concern the person of each erasure not yet done (of
     ``person_id`` only, if given), record how many and audit it; the erasure ids done. JetStream
     deletes a message by overwriting it. A failure leaves the erasure for the next sweep."""
-    async with db.transaction() as session:
-        # Only an erasure of the person's current round: after a re-hire, dead letters about
-        # them are about the new employment.
-        current = PersonRow.erasure_round == ErasureRow.erasure_round
-        query = (
-            select(ErasureRow)
-            .outerjoin(PersonRow, PersonRow.person_id == ErasureRow.person_id)
-            .where(
-                ErasureRow.dead_letters_deleted_at.is_(None),
-                current | PersonRow.person_id.is_(None),
-            )
-            .order_by(ErasureRow.requested_at, ErasureRow.erasure_id)
-            .limit(batch_size)
-        )
-        if person_id is not None:
-            query = query.where(ErasureRow.person_id == person_id)
-        pending: Sequence[ErasureRow] = (await session.scalars(query)).all()
+    # Only an erasure of the person's current round: after a re-hire, dead letters about them
+    # are about the new employment.
+    pending = await _pending(db, ErasureRow.dead_letters_deleted_at, person_id, batch_size)
     if not pending:
         return []
     try:
