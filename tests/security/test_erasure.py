@@ -505,6 +505,20 @@ async def test_only_her_own_access_report_shows_that_she_wrote_an_anonymous_idea
 
     privacy = system.client(PRIVACY)
     hr = dev_keys.headers("p-hr", "hr")
+
+    async def all_sent() -> bool:
+        # The catcher has the mails a moment before notification marks them sent: compare
+        # reports only once nothing changes between one and the next ...
+        own = _sections((await privacy.get(f"/persons/{person_id}/report", headers=ulla)).json())
+        sent = own["notification"]["data"]["deliveries"]
+        # ... and intake has recorded all three rewards too.
+        return (
+            len(sent) == 4
+            and {d["status"] for d in sent} == {"sent"}
+            and len(own["intake"]["data"]["rewards"]) == 3
+        )
+
+    await eventually(all_sent, timeout=20)
     own = _sections((await privacy.get(f"/persons/{person_id}/report", headers=ulla)).json())
     as_hr = _sections((await privacy.get(f"/persons/{person_id}/report", headers=hr)).json())
     for sections in (own, as_hr):

@@ -231,10 +231,12 @@ async def test_others_reports_leave_out_the_messages_about_an_anonymous_idea(
         await publish(js, decided(idea))
         await publish(js, granted(idea, "p-1"))
 
-    async def queued() -> bool:
-        return len(await deliveries(svc.runtime.db)) == 4
+    async def all_sent() -> bool:
+        # Sent, not only queued: a report read while the sender works would differ from the next.
+        rows = await deliveries(svc.runtime.db)
+        return len(rows) == 4 and {r.status for r in rows} == {"sent"}
 
-    await eventually(queued)
+    await eventually(all_sent)
     path = "/privacy/persons/p-1"
 
     async def report(headers: dict[str, str]) -> Any:
