@@ -59,6 +59,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # After the command name: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_used(pid: int, before: float | None) -> float | None:
+    after = cpu_seconds(pid)
+    return None if before is None or after is None else after - before
+
+
 def wait_for_port(port: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -137,6 +152,13 @@ class Result:
     errors: int
     drain_seconds: float | None = None
     batch_size: float | None = None
+    # CPU seconds the server process spent on the measured requests (and, for a durable
+    # target, on publishing their events): steadier than req/s on a shared machine.
+    cpu_seconds: float | None = None
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        return None if self.cpu_seconds is None else self.cpu_seconds / self.requests * 1000
 
     @property
     def rate(self) -> float:
@@ -359,12 +381,14 @@ async def run_intake(
             record = ["record", "--format", "speedscope", "--rate", "250", "-o", str(profile)]
             sampler = processes.start([py_spy, *record, "--pid", str(process.pid)])
             await asyncio.sleep(1)
+        cpu_before = cpu_seconds(process.pid)
         result = await load(label, port, body, tokens, requests, path)
         if sampler is not None:
             sampler.send_signal(signal.SIGINT)
             sampler.wait(60)
             processes.started.remove(sampler)
         if frame_only:
+            result.cpu_seconds = cpu_used(process.pid, cpu_before)
             return result
         # Every event of the run must reach JetStream (bounded wait).
         expected = before + WARMUP // CONCURRENCY * CONCURRENCY + result.requests
@@ -374,6 +398,7 @@ async def run_intake(
                 break
             await asyncio.sleep(0.05)
         result.drain_seconds = time.perf_counter() - started
+        result.cpu_seconds = cpu_used(process.pid, cpu_before)
         result.batch_size = mean_batch_size(port)
         return result
     finally:
@@ -388,7 +413,10 @@ async def run_bare(body: bytes, processes: Processes, requests: int = REQUESTS) 
     try:
         wait_for_port(port)
         await load("bare warm-up", port, body, None, WARMUP)
-        return await load("bare FastAPI (same model)", port, body, None, requests)
+        cpu_before = cpu_seconds(process.pid)
+        result = await load("bare FastAPI (same model)", port, body, None, requests)
+        result.cpu_seconds = cpu_used(process.pid, cpu_before)
+        return result
     finally:
         processes.stop(process)
 
@@ -435,15 +463,26 @@ def report(results: list[Result], bare: Result, requests: int = REQUESTS) -> Non
         f"{requests} requests per target, {CONCURRENCY} keep-alive connections, "
         f"after {WARMUP} warm-up requests; one uvicorn process per server"
     )
-    header = f"{'target':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'vs bare':>8}"
+    header = (
+        f"{'target':38} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs bare':>8}"
+        f" {'CPU ms/req':>10} {'CPU vs bare':>11}"
+    )
     print(header)
     print("-" * len(header))
     for result in [bare, *results]:
         ratio = result.rate / bare.rate * 100
+        cpu = result.cpu_ms_per_request
+        bare_cpu = bare.cpu_ms_per_request
+        cpu_text = f"{cpu:10.3f}" if cpu is not None else f"{'-':>10}"
+        efficiency = f"{bare_cpu / cpu * 100:10.1f}%" if cpu and bare_cpu else f"{'-':>11}"
         print(
-            f"{result.label:44} {result.rate:8.0f} {result.percentile(50):8.1f} "
-            f"{result.percentile(99):8.1f} {result.errors:6d} {ratio:7.1f}%"
+            f"{result.label[:38]:38} {result.rate:7.0f} {result.percentile(50):7.1f} "
+            f"{result.percentile(99):7.1f} {result.errors:6d} {ratio:7.1f}% {cpu_text} {efficiency}"
         )
+    print(
+        "CPU: the server process only (user + system, from /proc), for the measured requests and "
+        "the publishing of their events; PostgreSQL's and NATS's own CPU is not in it."
+    )
     for result in results:
         if result.batch_size is not None:
             print(f"{result.label}: {result.batch_size:.1f} submissions per transaction on average")
