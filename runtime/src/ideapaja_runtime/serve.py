@@ -7,10 +7,27 @@ gracefully (in-flight handlers finish, committed events are published).
 from __future__ import annotations
 
 import argparse
+import gc
 
 import uvicorn
 
 from ideapaja_runtime.service import configure_and_create, load_service
+from ideapaja_runtime.settings import ServiceSettings
+
+
+def tune_gc(settings: ServiceSettings) -> None:
+    """Python's cyclic collector, left at its defaults, runs a young collection every 700 new
+    container objects and now and then a full one over everything alive, the hundreds of
+    thousands of objects of the loaded libraries included: a durable submission creates
+    thousands, so the process spent a fifth of its CPU and its worst latencies (p99 140 ms
+    against 35 ms, intake benchmark) collecting. What exists once the service is built is
+    frozen out of collections, and young collections run less often. Reference counting still
+    frees almost everything at once; only cycles wait a little longer."""
+    if settings.gc_freeze_after_start:
+        gc.freeze()
+    if settings.gc_young_threshold > 0:
+        _, middle, old = gc.get_threshold()
+        gc.set_threshold(settings.gc_young_threshold, middle, old)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,6 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     except LookupError as exc:
         parser.error(str(exc))
     app, settings = configure_and_create(spec)
+    tune_gc(settings)
     uvicorn.run(
         app,
         host=settings.http_host,

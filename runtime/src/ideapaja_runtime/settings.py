@@ -65,6 +65,11 @@ class ServiceSettings(BaseSettings):
     outbox_keep_sent_hours: float = Field(default=24.0, ge=0, le=24 * 90)
     publish_timeout_seconds: float = Field(default=5.0, gt=0)
 
+    # Garbage collection of a service process (serve.py tune_gc): freeze what exists once the
+    # service is built, and run young collections every this many new objects (0: Python's 700).
+    gc_freeze_after_start: bool = True
+    gc_young_threshold: int = Field(default=50_000, ge=0, le=10_000_000)
+
     # "production" refuses development conveniences (the embedded dev token issuer).
     environment: Literal["development", "production"] = "development"
 

@@ -108,9 +108,11 @@ def serve_frame() -> None:
     import uvicorn
 
     from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
+    from ideapaja_runtime.serve import tune_gc
     from ideapaja_runtime.service import configure_and_create, load_service
 
     app, settings = configure_and_create(load_service("intake"))
+    tune_gc(settings)  # as serve.py does for the real service
 
     @app.post("/frame-only", status_code=201, response_model=IdeaSubmission)
     async def frame_only(
