@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Channel, IdeaWithdrawn
-from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaDraft, IdeaStatusChange, IdeaVersion
+from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaDraft, IdeaStatusChange
 from ideapaja_intake.domain.pseudonym import author_pseudonym
 from ideapaja_intake.domain.search import stored_terms
 from ideapaja_intake.domain.status import (
@@ -37,6 +37,7 @@ from ideapaja_intake.store import (
     apply_status_change,
     load_idea,
     lock_idea,
+    version_of,
 )
 from ideapaja_intake.submissions import FieldErrors, Submitter, search_text, submit_idea
 from ideapaja_runtime.authz import forbidden_object
@@ -231,21 +232,7 @@ async def _new_version(
 ) -> None:
     idea.revision += 1
     idea.last_edited_at = now
-    session.add(
-        IdeaVersion(
-            idea_id=idea.id,
-            revision=idea.revision,
-            title=idea.title,
-            problem=idea.problem,
-            solution=idea.solution,
-            benefit=idea.benefit,
-            category=idea.category,
-            benefit_kinds=list(idea.benefit_kinds or []),
-            edited_by=person_id,
-            reason=reason,
-            created_at=now,
-        )
-    )
+    session.add(version_of(idea, person_id, reason, now))
     await outbox.add(
         session,
         updated_event(

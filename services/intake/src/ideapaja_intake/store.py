@@ -157,6 +157,23 @@ async def unit_and_children(session: AsyncSession, unit_id: str) -> list[str]:
 # --- ideas ---------------------------------------------------------------------------------
 
 
+def version_of(idea: Idea, edited_by: str, reason: str, now: datetime) -> IdeaVersion:
+    """The idea's text as it stands now, kept as the version of its current revision."""
+    return IdeaVersion(
+        idea_id=idea.id,
+        revision=idea.revision,
+        title=idea.title,
+        problem=idea.problem,
+        solution=idea.solution,
+        benefit=idea.benefit,
+        category=idea.category,
+        benefit_kinds=list(idea.benefit_kinds or []),
+        edited_by=edited_by,
+        reason=reason,
+        created_at=now,
+    )
+
+
 async def insert_ideas(session: AsyncSession, records: Sequence[IdeaRecord]) -> None:
     """Insert new ideas with their authors and first history entry, one statement per table
     for the whole batch (the ORM's unit of work would flush row by row)."""

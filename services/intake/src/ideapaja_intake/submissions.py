@@ -12,14 +12,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Channel, IdeaSubmitted
-from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange, IdeaVersion, Person
+from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange, Person
 from ideapaja_intake.domain.pseudonym import author_pseudonym
 from ideapaja_intake.domain.search import stored_terms
 from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import IdeaSubmission, new_idea_id, submitted_event
 from ideapaja_intake.ratelimit import count_submissions
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import IdeaRecord, active_people, insert_ideas, known_units
+from ideapaja_intake.store import IdeaRecord, active_people, insert_ideas, known_units, version_of
 from ideapaja_runtime.groupcommit import GroupCommit
 from ideapaja_runtime.outbox import Outbox, OutboxEntry
 from ideapaja_runtime.problems import Problem
@@ -314,19 +314,7 @@ def new_idea(settings: IntakeSettings, pending: PendingSubmission, now: datetime
         occurred_at=now,
         recorded_at=now,
     )
-    first_version = IdeaVersion(
-        idea_id=idea_id,
-        revision=1,
-        title=submission.title,
-        problem=submission.problem,
-        solution=submission.solution,
-        benefit=submission.benefit,
-        category=submission.category,
-        benefit_kinds=benefit_kinds,
-        edited_by=submitter.person_id,
-        reason="submitted",
-        created_at=now,
-    )
+    first_version = version_of(idea, submitter.person_id, "submitted", now)
     record = IdeaRecord(idea, authors, [first_change], versions=[first_version])
     return NewIdea(record, event, event_id)
 
