@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ideapaja_intake.domain.ratelimit import granted, over_limit, window_of
+from ideapaja_intake.domain.ratelimit import granted, window_of
 
 moments = st.datetimes(
     min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
@@ -32,13 +32,14 @@ def test_retry_after_counts_whole_seconds_up() -> None:
 
 
 def test_the_limit_is_inclusive() -> None:
-    assert not over_limit(5, 5)
-    assert over_limit(6, 5)
+    assert granted(4, 1, 5) == 1  # the 5th of 5 fits
+    assert granted(5, 1, 5) == 0  # the 6th does not
 
 
 @given(st.integers(0, 50), st.integers(1, 20), st.integers(1, 30))
 def test_a_batch_gets_exactly_what_one_by_one_counting_would_allow(
     before: int, wanted: int, limit: int
 ) -> None:
-    one_by_one = sum(not over_limit(before + n, limit) for n in range(1, wanted + 1))
+    # Counted one at a time, a submission fits while its count stays within the limit.
+    one_by_one = sum(before + n <= limit for n in range(1, wanted + 1))
     assert granted(before, wanted, limit) == one_by_one

@@ -25,11 +25,7 @@ def window_of(now: datetime, seconds: int) -> Window:
     return Window(start, start + timedelta(seconds=seconds))
 
 
-def over_limit(count: int, limit: int) -> bool:
-    """``count`` includes the submission being made."""
-    return count > limit
-
-
 def granted(count_before: int, wanted: int, limit: int) -> int:
-    """How many of ``wanted`` submissions fit when ``count_before`` were already counted."""
+    """How many of ``wanted`` submissions fit when ``count_before`` were already counted (the
+    limit is inclusive: the ``limit``-th submission of a window still fits)."""
     return max(0, min(wanted, limit - count_before))
