@@ -130,6 +130,10 @@ class TokenVerifier:
         known = self.remembered(token)
         if known is not None:
             return known
+        return await self.verify_and_remember(token)
+
+    async def verify_and_remember(self, token: str) -> Principal:
+        """Verify ``token`` (not looked up first: the caller just did) and remember it."""
         digest = hashlib.sha256(token.encode()).digest()
         now = time.time()
         if self.jwks is None:
@@ -173,7 +177,7 @@ async def authenticate_request(request: Request, token: str) -> Principal:
         return known
     await refuse_if_exhausted(request, AUTH_FAILURES)
     try:
-        return await verifier.authenticate(token)
+        return await verifier.verify_and_remember(token)
     except Problem as problem:
         if problem.status == 401 and not isinstance(problem.__cause__, jwt.ExpiredSignatureError):
             await count_ip_failure(request, AUTH_FAILURES)
