@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+from typing import Any
 
 import uvicorn
 
@@ -39,6 +40,11 @@ def main(argv: list[str] | None = None) -> None:
     except LookupError as exc:
         parser.error(str(exc))
     app, settings = configure_and_create(spec)
+    run(app, settings)
+
+
+def run(app: Any, settings: ServiceSettings) -> None:
+    """Serve a built service app until SIGTERM/SIGINT, as every service process runs."""
     tune_gc(settings)
     uvicorn.run(
         app,

@@ -105,14 +105,11 @@ def serve_frame() -> None:
     more route: the frame of ``POST /ideas`` (middlewares, token, policy, per-IP limit, the same
     model and response model) that stores nothing. What is left between it and the durable
     submission is the submission's own work."""
-    import uvicorn
-
     from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
-    from ideapaja_runtime.serve import tune_gc
+    from ideapaja_runtime.serve import run
     from ideapaja_runtime.service import configure_and_create, load_service
 
     app, settings = configure_and_create(load_service("intake"))
-    tune_gc(settings)  # as serve.py does for the real service
 
     @app.post("/frame-only", status_code=201, response_model=IdeaSubmission)
     async def frame_only(
@@ -126,14 +123,7 @@ def serve_frame() -> None:
         await enforce_ip_limit(request, SUBMISSIONS)
         return submission
 
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-    )
+    run(app, settings)  # as serve.py runs the real service
 
 
 def serve_bare(port: int) -> None:
