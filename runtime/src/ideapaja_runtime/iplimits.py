@@ -31,7 +31,7 @@ from limits.storage import storage_from_string
 
 from ideapaja_runtime import metrics
 from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.problems import Problem
+from ideapaja_runtime.problems import Problem, too_many_requests
 from ideapaja_runtime.proxies import parse_address
 from ideapaja_runtime.settings import ServiceSettings
 
@@ -133,13 +133,7 @@ def too_many(name: str, retry_after: int) -> Problem:
         detail = "Too many failed authentications from this address"
     else:
         detail = "Too many requests from this address"
-    return Problem(
-        429,
-        "Too many requests",
-        f"{detail}; try again in {retry_after} seconds.",
-        headers={"Retry-After": str(retry_after)},
-        retry_after=retry_after,
-    )
+    return too_many_requests("Too many requests", detail, retry_after)
 
 
 async def enforce_ip_limit(request: Request, name: str) -> None:

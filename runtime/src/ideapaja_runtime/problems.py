@@ -34,6 +34,17 @@ class Problem(Exception):
         self.extra = extra
 
 
+def too_many_requests(title: str, detail: str, retry_after: int) -> Problem:
+    """429 with the wait in whole seconds both as ``Retry-After`` and in the body."""
+    return Problem(
+        429,
+        title,
+        f"{detail}; try again in {retry_after} seconds.",
+        headers={"Retry-After": str(retry_after)},
+        retry_after=retry_after,
+    )
+
+
 def problem_response(
     status: int,
     title: str,

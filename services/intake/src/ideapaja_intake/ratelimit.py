@@ -13,19 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ideapaja_intake.db.models import SubmissionCounter
 from ideapaja_intake.domain.ratelimit import Window, granted, window_of
 from ideapaja_intake.store import delete_where, dialect_insert
-from ideapaja_runtime.problems import Problem
+from ideapaja_runtime.problems import Problem, too_many_requests
 
 WINDOW_SECONDS = 3600
 
 
 def too_many(limit: int, window: Window, now: datetime) -> Problem:
-    retry_after = window.retry_after(now)
-    return Problem(
-        429,
-        "Too many submissions",
-        f"At most {limit} ideas per hour; try again in {retry_after} seconds.",
-        headers={"Retry-After": str(retry_after)},
-        retry_after=retry_after,
+    return too_many_requests(
+        "Too many submissions", f"At most {limit} ideas per hour", window.retry_after(now)
     )
 
 
