@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.groupcommit import GroupCommit
@@ -31,7 +31,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def write_notes(session: AsyncSession, batch: Sequence[str]) -> list[int | Exception]:
+def write_notes(session: Session, batch: Sequence[str]) -> list[int | Exception]:
     """Stores every text but "refuse" (refused, nothing written); "poison" breaks the batch."""
     answers: list[int | Exception] = []
     for text in batch:
@@ -40,7 +40,7 @@ async def write_notes(session: AsyncSession, batch: Sequence[str]) -> list[int |
             continue
         if text == "poison":
             raise RuntimeError("the database said no")
-        result = await session.execute(notes.insert().values(text=text))
+        result = session.execute(notes.insert().values(text=text))
         answers.append(int(result.inserted_primary_key[0]))
     return answers
 

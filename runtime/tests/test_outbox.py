@@ -11,7 +11,7 @@ import pytest
 from runtime_testkit import fast_settings, make_idea
 
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.outbox import Outbox, OutboxRelay
+from ideapaja_runtime.outbox import Outbox, OutboxEntry, OutboxRelay
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.streams import ensure_streams
 
@@ -237,7 +237,7 @@ async def test_the_running_relay_purges_on_its_own(nats_url: str, sqlite_url: st
             keep_sent=timedelta(0),
             purge_every_seconds=0.05,
         )
-        outbox = Outbox("/test", on_added=relay.wake)
+        outbox = Outbox("/test", relay=relay)
         relay.start()
         async with db.transaction() as session:
             await outbox.add(session, make_idea("i-purged-by-the-loop"))
@@ -249,3 +249,115 @@ async def test_the_running_relay_purges_on_its_own(nats_url: str, sqlite_url: st
         await eventually(outbox_is_empty)
         assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 1
         await relay.stop()
+
+
+# --- hand-over: the committing process publishes its own rows without reading them back ---------
+
+
+async def test_committed_rows_are_handed_over_and_published_at_once(
+    nats_url: str, database_url: str
+) -> None:
+    from ideapaja_runtime.testing import eventually
+
+    async with outbox_stack(nats_url, database_url) as (settings, db, _nc, js):
+        # The poll is an hour away: only the hand-over can publish within the test.
+        relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, poll_seconds=3600)
+        outbox = Outbox("/test", relay=relay)
+        relay.start()
+        try:
+            async with db.transaction() as session:
+                for i in range(3):
+                    await outbox.add(session, make_idea(f"i-handed-{i}"))
+
+            async def published() -> bool:
+                info = await js.stream_info(settings.lifecycle_stream)
+                return info.state.messages == 3 and await relay.pending() == 0
+
+            await eventually(published, timeout=5)
+        finally:
+            await relay.stop()
+        sub = await js.pull_subscribe(
+            "ideapaja.>", durable="order", stream=settings.lifecycle_stream
+        )
+        msgs = await sub.fetch(3, timeout=2)
+        assert [m.headers["ce-subject"] for m in msgs] == [f"i-handed-{i}" for i in range(3)]
+
+
+async def test_handed_over_rows_are_not_claimed_by_another_relay(
+    nats_url: str, database_url: str
+) -> None:
+    async with outbox_stack(nats_url, database_url) as (settings, db, _nc, js):
+        ours = OutboxRelay(db, js, stream=settings.lifecycle_stream)
+        other = OutboxRelay(db, js, stream=settings.lifecycle_stream)
+        outbox = Outbox("/test", relay=ours)
+        async with db.transaction() as session:
+            await outbox.add(session, make_idea("i-ours"))
+        assert await other.drain() == 0, "the row is leased to the relay it was handed to"
+        assert await ours.publish_handed() == 1
+        assert await ours.pending() == 0
+        assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 1
+
+
+async def test_a_rolled_back_transaction_hands_nothing_over(nats_url: str, sqlite_url: str) -> None:
+    async with outbox_stack(nats_url, sqlite_url) as (settings, db, _nc, js):
+        relay = OutboxRelay(db, js, stream=settings.lifecycle_stream)
+        outbox = Outbox("/test", relay=relay)
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as session:
+                await outbox.add(session, make_idea("i-never"))
+                raise RuntimeError("the state change failed")
+        assert await relay.publish_handed() == 0
+        assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 0
+
+
+async def test_a_failed_hand_over_leaves_the_rows_to_the_poll(
+    nats_url: str, database_url: str
+) -> None:
+    async with outbox_stack(nats_url, database_url) as (settings, db, _nc, js):
+
+        async def crash(row: dict[str, Any]) -> None:
+            raise Crash(row["event_id"])
+
+        failing = OutboxRelay(
+            db, js, stream=settings.lifecycle_stream, batch_size=2, after_publish=crash
+        )
+        outbox = Outbox("/test", relay=failing)
+        async with db.transaction() as session:
+            for i in range(5):
+                await outbox.add(session, make_idea(f"i-failed-{i}"))
+        with pytest.raises(Crash):
+            await failing.publish_handed()
+        # The failed batch and the rest that was waiting are free again: the poll takes them
+        # now, not when their leases would have ended.
+        poll = OutboxRelay(db, js, stream=settings.lifecycle_stream)
+        assert await poll.drain() == 5
+        assert await poll.pending() == 0
+        info = await js.stream_info(settings.lifecycle_stream)
+        assert info.state.messages == 5, "the copies of the first batch were dropped"
+
+
+async def test_the_hand_over_is_bounded_and_the_rest_waits_for_the_poll(
+    nats_url: str, sqlite_url: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from ideapaja_runtime.outbox import outbox_table
+
+    async with outbox_stack(nats_url, sqlite_url) as (settings, db, _nc, js):
+        relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, max_handed=2)
+        outbox = Outbox("/test", relay=relay)
+        async with db.transaction() as session:
+            await outbox.add(session, make_idea("i-fits"))
+        async with db.transaction() as session:
+            entries = [OutboxEntry(make_idea(f"i-too-many-{i}")) for i in range(2)]
+            await outbox.add_many(session, entries)
+        assert await relay.publish_handed() == 1, "only what fitted was kept in memory"
+        assert await relay.pending() == 2
+        async with db.transaction() as session:  # their hand-over lease runs out
+            await session.execute(
+                update(outbox_table).values(claimed_until=datetime.now(UTC) - timedelta(seconds=1))
+            )
+        assert await relay.drain() == 2
+        assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 3

@@ -6,6 +6,9 @@ each makes them queue for that lock and pay every statement once per request. A 
 collects the requests that arrive while a batch is being written and writes the next ones
 together: one transaction, and statements that cover the whole batch (``executemany``).
 
+The batch writer is synchronous SQLAlchemy, run by ``Database.run_transaction``: on SQLite the
+whole transaction is one trip to the writer thread instead of one per statement.
+
 What stays true for every caller:
 - ``submit`` returns only after the caller's item is committed (or raises its own refusal);
 - a refusal of one item (the batch writer returns an exception for it) never stops the others,
@@ -19,12 +22,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ideapaja_runtime import metrics
 from ideapaja_runtime.db import Database
@@ -34,7 +37,7 @@ Result = TypeVar("Result")
 
 # Writes a batch inside the given transaction; one result (or the exception refusing it) per item,
 # in order.
-BatchWriter = Callable[[AsyncSession, Sequence[Item]], Awaitable[Sequence[Result | Exception]]]
+BatchWriter = Callable[[Session, Sequence[Item]], Sequence[Result | Exception]]
 
 log = structlog.get_logger(__name__)
 
@@ -93,8 +96,7 @@ class GroupCommit(Generic[Item, Result]):
     async def _write_batch(self, batch: list[_Waiting[Item, Result]]) -> None:
         items = [waiting.item for waiting in batch]
         try:
-            async with self.db.transaction() as session:
-                results = await self.write(session, items)
+            results = await self.db.run_transaction(lambda session: self.write(session, items))
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].future.set_exception(exc)

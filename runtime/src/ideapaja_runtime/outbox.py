@@ -4,6 +4,17 @@ caused it, and a relay publishes it to JetStream afterwards.
 The relay publishes with ``Nats-Msg-Id`` = event id and waits for the stream's ack before it marks
 the row sent. If it dies between the two, the next run publishes the row again and JetStream's
 duplicate window drops the copy; consumers' inboxes catch anything older than that window.
+
+Two ways a row reaches the relay:
+- handed over: the process that commits the row leases it to its own relay in the same insert
+  and, once the transaction has committed, hands the relay the messages it already holds. The
+  relay publishes them without reading them back (no claim query, no extra transaction), which
+  is what keeps a busy service's publishing cheap;
+- claimed: the relay polls the table for rows nobody holds (another process's, or handed-over
+  rows whose publishing failed or whose process died before publishing: their short lease ends
+  and they are claimed like any other). Nothing depends on the hand-over being in memory; a
+  crash between commit and publish delays those events by the hand-over lease (2 × the publish
+  timeout, 10 s by default).
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON
 
 from ideapaja_contracts import Event, OutgoingMessage, encode
@@ -69,11 +81,14 @@ class OutboxEntry:
 
 
 class Outbox:
-    """Adds events to the outbox inside the caller's transaction."""
+    """Adds events to the outbox inside the caller's transaction.
 
-    def __init__(self, source: str, on_added: Callable[[], None] | None = None) -> None:
+    With a ``relay`` (the running service's), new rows are leased to it and handed over once
+    committed; without one, they wait for whichever relay polls the table."""
+
+    def __init__(self, source: str, relay: OutboxRelay | None = None) -> None:
         self.source = source
-        self._on_added = on_added or (lambda: None)
+        self.relay = relay
 
     async def add(
         self,
@@ -99,6 +114,14 @@ class Outbox:
         """Store several events in one statement (a batch of requests written together)."""
         if not entries:
             return []
+        return await session.run_sync(self.add_entries, entries)
+
+    def add_entries(
+        self, session: Session, entries: Sequence[OutboxEntry]
+    ) -> list[OutgoingMessage]:
+        """``add_many`` for synchronous work (``Database.run_transaction``)."""
+        if not entries:
+            return []
         messages = [
             encode(
                 entry.event,
@@ -109,7 +132,10 @@ class Outbox:
             for entry in entries
         ]
         now = datetime.now(UTC)
-        await session.execute(
+        relay = self.relay
+        # Leased to our relay from the start, so no other relay claims them meanwhile.
+        leased_until = relay.handover_lease_end(now) if relay is not None else None
+        session.execute(
             outbox_table.insert(),
             [
                 {
@@ -119,12 +145,13 @@ class Outbox:
                     "body": message.body,
                     "created_at": now,
                     "attempts": 0,
+                    "claimed_until": leased_until,
                 }
                 for message in messages
             ],
         )
-        # Waking the relay early is harmless: it finds nothing until the commit, then polls.
-        Database.after_commit(session, self._on_added)
+        if relay is not None:
+            Database.after_commit(session, lambda: relay.hand_over(messages))
         return messages
 
 
@@ -147,6 +174,7 @@ class OutboxRelay:
         after_publish: PublishHook | None = None,
         keep_sent: timedelta = timedelta(hours=24),
         purge_every_seconds: float = 300.0,
+        max_handed: int = 10_000,
     ) -> None:
         self.db = db
         # Published rows stay this long (for an operator's "what went out when"), then go: the
@@ -162,13 +190,49 @@ class OutboxRelay:
         self.max_backoff_seconds = max_backoff_seconds
         # How long a claimed batch is reserved for this relay; well above a batch's publish time.
         self.claim_seconds = max(30.0, publish_timeout * 3)
+        # Handed-over rows are published within milliseconds of their commit; their lease is
+        # short, because it is also how long they wait if the process dies before publishing.
+        self.handover_seconds = max(2.0, publish_timeout * 2)
         # Test seam: runs after the stream acked and before the row is marked sent.
         self.after_publish = after_publish
         self._wake = asyncio.Event()
+        self._drain_requested = False
+        # Committed rows leased to this relay, waiting to be published (see hand_over).
+        self._handed: list[dict[str, Any]] = []
+        self.max_handed = max_handed
+        self._handed_dropped = 0
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
+        """Look for pending rows now rather than at the next poll."""
+        self._drain_requested = True
+        self._wake.set()
+
+    def lease_end(self, now: datetime) -> datetime:
+        """Until when a row claimed ``now`` is this relay's alone."""
+        return now + timedelta(seconds=self.claim_seconds)
+
+    def handover_lease_end(self, now: datetime) -> datetime:
+        """Until when a row inserted ``now`` for hand-over is left to this relay."""
+        return now + timedelta(seconds=self.handover_seconds)
+
+    def hand_over(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Committed messages whose rows are leased to this relay: publish them without reading
+        them back. Bounded: past ``max_handed`` they are left to the poll (their lease ends
+        and they are claimed like any other row), so an outage cannot fill the memory."""
+        if len(self._handed) + len(messages) > self.max_handed:
+            self._handed_dropped += len(messages)
+            return
+        self._handed.extend(
+            {
+                "event_id": message.envelope.id,
+                "subject": message.subject,
+                "headers": message.headers,
+                "body": message.body,
+            }
+            for message in messages
+        )
         self._wake.set()
 
     def start(self) -> None:
@@ -184,12 +248,17 @@ class OutboxRelay:
 
     async def run(self) -> None:
         failures = 0
+        next_poll = 0.0  # monotonic time of the next look at the table
         while True:
-            # Cleared before the claim: a commit from now on wakes the wait below again, and
-            # what committed before is in this drain.
+            # Cleared before publishing: a hand-over or wake from now on wakes the wait below
+            # again, and what came before is published in this round.
             self._wake.clear()
             try:
-                await self.drain()
+                await self.publish_handed()
+                if self._drain_requested or self._stopping or time.monotonic() >= next_poll:
+                    self._drain_requested = False
+                    await self.drain()
+                    next_poll = time.monotonic() + self.poll_seconds
                 failures = 0
             except Exception as exc:
                 failures += 1
@@ -198,32 +267,53 @@ class OutboxRelay:
                 if self._stopping:
                     return
                 await asyncio.sleep(delay)
+                next_poll = 0.0  # what failed is unleased: claim it at once
                 continue
-            if self._stopping:
+            if self._stopping and not self._handed:
                 return
             await self._purge_when_due()
-            # drain() ends on a batch that was not full, so the outbox held nothing more when
-            # it was claimed: no empty claim per cycle; the poll is only a safety net.
+            # drain() ends on a batch that was not full, so the outbox held nothing unleased
+            # when it was claimed: the poll is a safety net for other processes' rows.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), max(0.0, next_poll - time.monotonic()))
+
+    async def publish_handed(self) -> int:
+        """Publish what was handed over, in commit order; return how many were published."""
+        total = 0
+        try:
+            while self._handed:
+                rows = self._handed[: self.batch_size]
+                del self._handed[: self.batch_size]
+                total += await self._publish_rows(rows)
+        except Exception:
+            # The rest stay in the table, leased to us: give them up, so the next poll (right
+            # after the back-off) claims them instead of waiting for the leases to end.
+            rest, self._handed = self._handed, []
+            if rest:
+                with contextlib.suppress(Exception):
+                    await self._release([row["event_id"] for row in rest])
+            raise
+        if self._handed_dropped:
+            log.warning("outbox_handover_full", left_to_poll=self._handed_dropped)
+            self._handed_dropped = 0
+            self._drain_requested = True
+        return total
 
     async def drain(self) -> int:
-        """Publish every pending row; return how many were published."""
+        """Publish every pending row nobody holds; return how many were published."""
         total = 0
         while True:
-            count = await self._publish_batch()
-            total += count
-            if count < self.batch_size:
+            rows = await self._claim()
+            if rows:
+                total += await self._publish_rows(rows)
+            if len(rows) < self.batch_size:
                 return total
 
-    async def _publish_batch(self) -> int:
-        """Claim a batch, publish it pipelined, record the outcome. No transaction stays open
-        while waiting for JetStream: the claim is a lease, and a relay that dies mid-batch
-        leaves rows whose lease expires and which are published again (JetStream drops the
-        copies by Nats-Msg-Id; consumers' inboxes catch any older than the duplicate window)."""
-        rows = await self._claim()
-        if not rows:
-            return 0
+    async def _publish_rows(self, rows: list[dict[str, Any]]) -> int:
+        """Publish rows pipelined and record the outcome. No transaction stays open while
+        waiting for JetStream: the rows are leased, and a relay that dies mid-batch leaves rows
+        whose lease expires and which are published again (JetStream drops the copies by
+        Nats-Msg-Id; consumers' inboxes catch any older than the duplicate window)."""
         outcomes = await asyncio.gather(
             *(self._publish(row) for row in rows), return_exceptions=True
         )
@@ -234,11 +324,12 @@ class OutboxRelay:
             if isinstance(outcome, BaseException)
         ]
         now = datetime.now(UTC)
-        async with self.db.transaction() as session:
+
+        def record(session: Session) -> None:
             if sent:
-                await session.execute(
+                session.execute(
                     update(outbox_table)
-                    .where(outbox_table.c.seq.in_([row["seq"] for row in sent]))
+                    .where(outbox_table.c.event_id.in_([row["event_id"] for row in sent]))
                     .values(
                         sent_at=now,
                         claimed_until=None,
@@ -246,15 +337,17 @@ class OutboxRelay:
                     )
                 )
             for row, error in failed:
-                await session.execute(
+                session.execute(
                     update(outbox_table)
-                    .where(outbox_table.c.seq == row["seq"])
+                    .where(outbox_table.c.event_id == row["event_id"])
                     .values(
                         claimed_until=None,
                         attempts=outbox_table.c.attempts + 1,
                         last_error=repr(error)[:500],
                     )
                 )
+
+        await self.db.run_transaction(record)
         for row, outcome in zip(rows, outcomes, strict=True):
             if _is_ack(outcome):
                 metrics.OUTBOX_PUBLISHED.labels(duplicate=str(bool(outcome.duplicate))).inc()
@@ -269,6 +362,14 @@ class OutboxRelay:
         if failed:
             raise failed[0][1]
         return len(rows)
+
+    async def _release(self, event_ids: list[str]) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(outbox_table)
+                .where(outbox_table.c.event_id.in_(event_ids), outbox_table.c.sent_at.is_(None))
+                .values(claimed_until=None)
+            )
 
     async def _purge_when_due(self) -> None:
         now = time.monotonic()
@@ -327,7 +428,7 @@ class OutboxRelay:
                 await session.execute(
                     update(outbox_table)
                     .where(outbox_table.c.seq.in_([row["seq"] for row in rows]))
-                    .values(claimed_until=now + timedelta(seconds=self.claim_seconds))
+                    .values(claimed_until=self.lease_end(now))
                 )
         return rows
 

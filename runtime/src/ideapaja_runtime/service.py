@@ -110,15 +110,12 @@ class Runtime:
         )
         self.nc: NatsClient | None = None
         self.relay: OutboxRelay | None = None
-        self.outbox = Outbox(self.source, on_added=self._wake_relay)
+        # Its relay is attached once started (new rows are then handed over to it).
+        self.outbox = Outbox(self.source)
         self.processors: list[ConsumerProcessor] = []
         # Per-process parts a service adds in on_start (e.g. notification's mail sender).
         self.extras: dict[str, Any] = {}
         self.started = False
-
-    def _wake_relay(self) -> None:
-        if self.relay is not None:
-            self.relay.wake()
 
     @property
     def js(self) -> Any:
@@ -148,6 +145,7 @@ class Runtime:
             keep_sent=timedelta(hours=settings.outbox_keep_sent_hours),
         )
         self.relay.start()
+        self.outbox.relay = self.relay
         for subscription in self.spec.subscriptions(self):
             processor = ConsumerProcessor(
                 service=self.spec.name,
@@ -175,6 +173,8 @@ class Runtime:
         except Exception as exc:  # NATS unreachable: in-flight handlers are done, nothing to ack
             log.warning("broker_stop_failed", error=repr(exc))
         if self.relay is not None:
+            # Rows committed from here on wait for the next start's poll instead of a hand-over.
+            self.outbox.relay = None
             await self.relay.stop()
         if self.nc is not None and not self.nc.is_closed:
             try:

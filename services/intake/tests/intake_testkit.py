@@ -145,7 +145,7 @@ async def insert_idea(
         occurred_at=now,
         recorded_at=now,
     )
-    await insert_ideas(session, [IdeaRecord(idea, [author], [submitted])])
+    await session.run_sync(insert_ideas, [IdeaRecord(idea, [author], [submitted])])
 
 
 MUSEUM = UnitUpserted(

@@ -242,8 +242,8 @@ async def test_a_failure_midway_leaves_no_idea_and_no_event(
 ) -> None:
     inserted = submissions.insert_ideas
 
-    async def inserts_then_fails(*args: Any) -> None:
-        await inserted(*args)
+    def inserts_then_fails(*args: Any) -> None:
+        inserted(*args)
         raise RuntimeError("database went away after the inserts")
 
     monkeypatch.setattr(submissions, "insert_ideas", inserts_then_fails)

@@ -56,7 +56,7 @@ async def learn_units(js: JetStreamContext, running: RunningService, *units: Uni
 
     async def known() -> bool:
         async with running.runtime.db.transaction() as session:
-            return await known_units(session, [u.unit_id for u in units]) == {
+            return await session.run_sync(known_units, [u.unit_id for u in units]) == {
                 u.unit_id for u in units
             }
 
@@ -186,7 +186,8 @@ async def test_status_follows_review_events_even_out_of_order(
 async def test_restart_between_submit_and_publish_delivers_exactly_once(
     settings_for: SettingsFor, database_url: str, js: JetStreamContext, dev_keys: DevKeys
 ) -> None:
-    settings = settings_for(database_url)
+    # The row waits out its hand-over lease (2 × the publish timeout) after the "crash".
+    settings = settings_for(database_url, publish_timeout_seconds=1.0)
     async with running_service(service, settings) as running:
         await learn_units(js, running, LIBRARY)
         # The relay stops (as if the process died right after the commit): nothing goes out.

@@ -312,7 +312,7 @@ async def invite_co_author(
         )
     if await session.get(IdeaAuthor, (idea_id, person_id)) is not None:
         raise Problem(409, "Already an author", f"{person_id} is already an author or invited.")
-    if not await active_people(session, [person_id]):
+    if not await session.run_sync(active_people, [person_id]):
         errors = FieldErrors()
         errors.add("person_id", f"unknown or departed person {person_id!r}", "unknown_person")
         errors.raise_if_any()

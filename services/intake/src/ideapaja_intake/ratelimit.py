@@ -6,16 +6,30 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import cast
 
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Insert, Table, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from ideapaja_intake.db.models import SubmissionCounter
 from ideapaja_intake.domain.ratelimit import Window, granted, window_of
-from ideapaja_intake.store import delete_where, dialect_insert
+from ideapaja_intake.store import dialect_of
 from ideapaja_runtime.problems import Problem, too_many_requests
 
 WINDOW_SECONDS = 3600
+
+
+@cache
+def _raise_counts(dialect: str) -> Insert:
+    """Add ``count`` to a person's count in a window (a new row if none); returns the totals."""
+    table = cast(Table, SubmissionCounter.__table__)
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.person_id, table.c.window_start],
+        set_={"count": table.c.count + insert.excluded.count},
+    ).returning(table.c.person_id, table.c.count)
 
 
 def too_many(limit: int, window: Window, now: datetime) -> Problem:
@@ -24,8 +38,8 @@ def too_many(limit: int, window: Window, now: datetime) -> Problem:
     )
 
 
-async def count_submissions(
-    session: AsyncSession, people: Sequence[str], *, limit: int, now: datetime
+def count_submissions(
+    session: Session, people: Sequence[str], *, limit: int, now: datetime
 ) -> list[Problem | None]:
     """Count one submission per entry of ``people`` (in order; a person may appear more than
     once): None where it fits the person's limit, a 429 problem (not counted) where it does not.
@@ -33,29 +47,28 @@ async def count_submissions(
     One statement for the whole batch raises every person's count by what they ask for and
     returns the new counts; the refused part is given back. The rows stay locked (PostgreSQL)
     or the writer lock held (SQLite) between reading and writing, so replicas never both take
-    the last place."""
+    the last place. Synchronous: part of the submission batch's ``Database.run_transaction``."""
     if not people:
         return []
     window = window_of(now, WINDOW_SECONDS)
     wanted = Counter(people)
-    statement = dialect_insert(session)(SubmissionCounter).values(
+    # executemany of one cached statement (SQLAlchemy sends it as one multi-row INSERT):
+    # a multi-row .values([...]) would be compiled anew for every batch.
+    rows = session.execute(
+        _raise_counts(dialect_of(session)),
         [
             {"person_id": person, "window_start": window.start, "count": count}
             for person, count in wanted.items()
-        ]
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[SubmissionCounter.person_id, SubmissionCounter.window_start],
-        set_={"count": SubmissionCounter.count + statement.excluded.count},
-    ).returning(SubmissionCounter.person_id, SubmissionCounter.count)
-    totals = {person: int(count) for person, count in (await session.execute(statement)).all()}
+        ],
+    ).all()
+    totals = {person: int(count) for person, count in rows}
     allowed: dict[str, int] = {}
     new_windows: list[str] = []
     for person, count in wanted.items():
         before = totals[person] - count
         allowed[person] = granted(before, count, limit)
         if allowed[person] < count:
-            await session.execute(
+            session.execute(
                 update(SubmissionCounter)
                 .where(
                     SubmissionCounter.person_id == person,
@@ -67,11 +80,11 @@ async def count_submissions(
             new_windows.append(person)
     if new_windows:
         # A new window: these people's older windows are over.
-        await delete_where(
-            session,
-            SubmissionCounter,
-            SubmissionCounter.person_id.in_(new_windows),
-            SubmissionCounter.window_start < window.start,
+        session.execute(
+            delete(SubmissionCounter).where(
+                SubmissionCounter.person_id.in_(new_windows),
+                SubmissionCounter.window_start < window.start,
+            )
         )
     answers: list[Problem | None] = []
     for person in people:

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitKind, UnitUpserted
 from ideapaja_intake.db.models import (
@@ -66,22 +67,22 @@ class IdeaRecord:
         return next(a.person_id for a in self.authors if a.kind == "submitter")
 
 
-def dialect_of(session: AsyncSession) -> str:
+def dialect_of(session: AsyncSession | Session) -> str:
     return session.get_bind().dialect.name
 
 
-def dialect_insert(session: AsyncSession) -> Any:
+def dialect_insert(session: AsyncSession | Session) -> Any:
     return postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
 
 
 # --- units and people ----------------------------------------------------------------------
 
 
-async def known_units(session: AsyncSession, unit_ids: Collection[str]) -> set[str]:
-    """Which of ``unit_ids`` HR has told us of."""
+def known_units(session: Session, unit_ids: Collection[str]) -> set[str]:
+    """Which of ``unit_ids`` HR has told us of (synchronous: ``session.run_sync`` from async)."""
     if not unit_ids:
         return set()
-    return set(await session.scalars(select(Unit.id).where(Unit.id.in_(set(unit_ids)))))
+    return set(session.scalars(select(Unit.id).where(Unit.id.in_(set(unit_ids)))))
 
 
 async def list_units(session: AsyncSession, kind: str | None = None) -> Sequence[Unit]:
@@ -137,10 +138,11 @@ async def upsert_person(
     await session.execute(statement)
 
 
-async def active_people(session: AsyncSession, person_ids: Sequence[str]) -> dict[str, Person]:
+def active_people(session: Session, person_ids: Sequence[str]) -> dict[str, Person]:
+    """Those of ``person_ids`` HR lists as working here (synchronous, like ``known_units``)."""
     if not person_ids:
         return {}
-    rows = await session.scalars(
+    rows = session.scalars(
         select(Person).where(Person.person_id.in_(person_ids), Person.active.is_(true()))
     )
     return {p.person_id: p for p in rows}
@@ -174,16 +176,17 @@ def version_of(idea: Idea, edited_by: str, reason: str, now: datetime) -> IdeaVe
     )
 
 
-async def insert_ideas(session: AsyncSession, records: Sequence[IdeaRecord]) -> None:
+def insert_ideas(session: Session, records: Sequence[IdeaRecord]) -> None:
     """Insert new ideas with their authors and first history entry, one statement per table
-    for the whole batch (the ORM's unit of work would flush row by row)."""
+    for the whole batch (the ORM's unit of work would flush row by row). Synchronous: part of
+    the submission batch's ``Database.run_transaction``."""
     rows: dict[Any, list[dict[str, Any]]] = {}
     for record in records:
         for row in (record.idea, *record.authors, *record.history, *record.versions):
             rows.setdefault(row.__table__, []).append(_values(row))
     # The idea rows first: authors, history and versions refer to them.
     for table in sorted(rows, key=lambda t: t is not Idea.__table__):
-        await session.execute(table.insert(), rows[table])
+        session.execute(table.insert(), rows[table])
 
 
 def _values(row: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ideapaja_contracts.events.idea import Channel, IdeaSubmitted
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange, Person
@@ -84,16 +85,14 @@ class References:
     people: dict[str, Person]
 
     @classmethod
-    async def of(cls, session: AsyncSession, batch: Sequence[PendingSubmission]) -> References:
+    def of(cls, session: Session, batch: Sequence[PendingSubmission]) -> References:
         unit_ids = {p.submission.unit_id for p in batch} | {
             p.submission.team_unit_id for p in batch if p.submission.team_unit_id is not None
         }
         person_ids = {person for p in batch for person in p.submission.co_author_ids} | {
             p.submitter.person_id for p in batch if p.submission.team_unit_id is not None
         }
-        return cls(
-            await known_units(session, unit_ids), await active_people(session, list(person_ids))
-        )
+        return cls(known_units(session, unit_ids), active_people(session, list(person_ids)))
 
 
 def reference_errors(
@@ -140,8 +139,8 @@ def reference_errors(
     return errors.problem()
 
 
-async def submit_ideas(
-    session: AsyncSession,
+def submit_ideas(
+    session: Session,
     *,
     settings: IntakeSettings,
     outbox: Outbox,
@@ -149,14 +148,17 @@ async def submit_ideas(
 ) -> list[IdeaRecord | Problem]:
     """Store new ideas and their IdeaSubmitted events in the caller's transaction: a record
     for each one stored, the problem refusing it for each one not (of which nothing is
-    written). A few statements cover the whole batch, however many it holds."""
-    known = await References.of(session, batch)
+    written). A few statements cover the whole batch, however many it holds.
+
+    Synchronous SQLAlchemy, so that a batch is one ``Database.run_transaction`` (on SQLite one
+    trip to the writer thread); from async code, ``session.run_sync`` runs it."""
+    known = References.of(session, batch)
     answers: list[IdeaRecord | Problem | None] = [
         reference_errors(settings, pending, known) for pending in batch
     ]
     now = datetime.now(UTC)
     valid = [i for i, answer in enumerate(answers) if answer is None]
-    counted = await count_submissions(
+    counted = count_submissions(
         session,
         [batch[i].submitter.person_id for i in valid],
         limit=settings.submissions_per_hour,
@@ -166,7 +168,7 @@ async def submit_ideas(
         answers[i] = refusal
     accepted = [i for i, answer in enumerate(answers) if answer is None]
     new = [new_idea(settings, batch[i], now) for i in accepted]
-    await outbox.add_many(
+    outbox.add_entries(
         session,
         [
             OutboxEntry(idea.event, traceparent=batch[i].traceparent, event_id=idea.event_id)
@@ -174,7 +176,7 @@ async def submit_ideas(
         ],
     )
     records = [idea.record for idea in new]
-    await insert_ideas(session, records)
+    insert_ideas(session, records)
     for i, record in zip(accepted, records, strict=True):
         answers[i] = record
     return [answer for answer in answers if answer is not None]
@@ -192,12 +194,10 @@ def submission_writer(runtime: Runtime) -> GroupCommit[PendingSubmission, IdeaRe
         settings = runtime.settings
         assert isinstance(settings, IntakeSettings)
 
-        async def write(
-            session: AsyncSession, batch: Sequence[PendingSubmission]
+        def write(
+            session: Session, batch: Sequence[PendingSubmission]
         ) -> list[IdeaRecord | Problem]:
-            return await submit_ideas(
-                session, settings=settings, outbox=runtime.outbox, batch=batch
-            )
+            return submit_ideas(session, settings=settings, outbox=runtime.outbox, batch=batch)
 
         writer = GroupCommit(
             runtime.db, write, max_batch=settings.submission_batch_size, name="intake-submissions"
@@ -220,7 +220,9 @@ async def submit_idea(
 ) -> IdeaRecord:
     """One submission in the caller's transaction (which rolls back on the problem raised)."""
     pending = PendingSubmission(submitter, submission, channel, traceparent, idea_id)
-    [answer] = await submit_ideas(session, settings=settings, outbox=outbox, batch=[pending])
+    [answer] = await session.run_sync(
+        lambda sync: submit_ideas(sync, settings=settings, outbox=outbox, batch=[pending])
+    )
     if isinstance(answer, Problem):
         raise answer
     return answer
