@@ -82,7 +82,9 @@ def known_units(session: Session, unit_ids: Collection[str]) -> set[str]:
     """Which of ``unit_ids`` HR has told us of (synchronous: ``session.run_sync`` from async)."""
     if not unit_ids:
         return set()
-    return set(session.scalars(select(Unit.id).where(Unit.id.in_(set(unit_ids)))))
+    units = Unit.__table__.c
+    # On the connection: a Core query needs none of the ORM session's result machinery.
+    return set(session.connection().scalars(select(units.id).where(units.id.in_(set(unit_ids)))))
 
 
 async def list_units(session: AsyncSession, kind: str | None = None) -> Sequence[Unit]:
@@ -185,8 +187,9 @@ def insert_ideas(session: Session, records: Sequence[IdeaRecord]) -> None:
         for row in (record.idea, *record.authors, *record.history, *record.versions):
             rows.setdefault(row.__table__, []).append(_values(row))
     # The idea rows first: authors, history and versions refer to them.
+    connection = session.connection()  # plain Core inserts, without the ORM's bulk layer
     for table in sorted(rows, key=lambda t: t is not Idea.__table__):
-        session.execute(table.insert(), rows[table])
+        connection.execute(table.insert(), rows[table])
 
 
 def _values(row: Any) -> dict[str, Any]:
