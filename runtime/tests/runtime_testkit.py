@@ -5,11 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import Column, Integer, MetaData, String, Table
+
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.testing import eventually, fast_test_settings
 
-__all__ = ["eventually", "fast_settings", "make_idea"]
+__all__ = ["eventually", "fast_settings", "make_idea", "notes", "notes_metadata"]
+
+# A table of the transaction tests' own (group commit, run_transaction): see conftest notes_db.
+notes_metadata = MetaData()
+notes = Table(
+    "notes", notes_metadata, Column("id", Integer, primary_key=True), Column("text", String)
+)
 
 
 def make_idea(idea_id: str | None = None) -> IdeaSubmitted:

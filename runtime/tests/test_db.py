@@ -4,25 +4,18 @@ thread), with the same commit, rollback and after-commit rules as ``transaction(
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from runtime_testkit import notes
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ideapaja_runtime.db import Database
 
-metadata = MetaData()
-notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column("text", String))
-
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield database
-    await database.dispose()
+def db(notes_db: Database) -> Database:
+    return notes_db
 
 
 async def texts(db: Database) -> list[str]:
@@ -92,7 +85,7 @@ async def test_run_transaction_inside_an_open_sqlite_transaction_is_refused(
 ) -> None:
     db = Database(sqlite_url)
     async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+        await conn.run_sync(notes.metadata.create_all)
     try:
         async with db.transaction() as session:
             await session.execute(notes.insert().values(text="outer"))

@@ -4,18 +4,16 @@ bad item never takes its neighbours down with it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from runtime_testkit import notes
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.groupcommit import GroupCommit
-
-metadata = MetaData()
-notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column("text", String))
 
 
 class Refused(Exception):
@@ -23,12 +21,8 @@ class Refused(Exception):
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield database
-    await database.dispose()
+def db(notes_db: Database) -> Database:
+    return notes_db
 
 
 def write_notes(session: Session, batch: Sequence[str]) -> list[int | Exception]:

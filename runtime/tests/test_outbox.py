@@ -20,6 +20,20 @@ class Crash(Exception):
     pass
 
 
+async def expire_leases(db: Database) -> None:
+    """Every claim and hand-over lease ends now (as if their relays had died long ago)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from ideapaja_runtime.outbox import outbox_table
+
+    async with db.transaction() as session:
+        await session.execute(
+            update(outbox_table).values(claimed_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+
+
 @asynccontextmanager
 async def outbox_stack(
     nats_url: str, database_url: str, **connect: Any
@@ -173,10 +187,7 @@ async def test_a_claimed_row_waits_for_its_lease(nats_url: str, sqlite_url: str)
             )
         relay = OutboxRelay(db, js, stream=settings.lifecycle_stream)
         assert await relay.drain() == 0, "another relay's lease is respected"
-        async with db.transaction() as session:
-            await session.execute(
-                update(outbox_table).values(claimed_until=datetime.now(UTC) - timedelta(seconds=1))
-            )
+        await expire_leases(db)
         assert await relay.drain() == 1, "an expired lease is taken over"
 
 
@@ -339,12 +350,6 @@ async def test_a_failed_hand_over_leaves_the_rows_to_the_poll(
 async def test_the_hand_over_is_bounded_and_the_rest_waits_for_the_poll(
     nats_url: str, sqlite_url: str
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from sqlalchemy import update
-
-    from ideapaja_runtime.outbox import outbox_table
-
     async with outbox_stack(nats_url, sqlite_url) as (settings, db, _nc, js):
         relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, max_handed=2)
         outbox = Outbox("/test", relay=relay)
@@ -355,9 +360,6 @@ async def test_the_hand_over_is_bounded_and_the_rest_waits_for_the_poll(
             await outbox.add_many(session, entries)
         assert await relay.publish_handed() == 1, "only what fitted was kept in memory"
         assert await relay.pending() == 2
-        async with db.transaction() as session:  # their hand-over lease runs out
-            await session.execute(
-                update(outbox_table).values(claimed_until=datetime.now(UTC) - timedelta(seconds=1))
-            )
+        await expire_leases(db)  # their hand-over lease runs out
         assert await relay.drain() == 2
         assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 3
