@@ -350,6 +350,12 @@ async def test_a_failed_hand_over_leaves_the_rows_to_the_poll(
 async def test_the_hand_over_is_bounded_and_the_rest_waits_for_the_poll(
     nats_url: str, sqlite_url: str
 ) -> None:
+    from prometheus_client import REGISTRY
+
+    def left_to_poll() -> float:
+        return REGISTRY.get_sample_value("ideapaja_outbox_left_to_poll_total") or 0.0
+
+    left_before = left_to_poll()
     async with outbox_stack(nats_url, sqlite_url) as (settings, db, _nc, js):
         relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, max_handed=2)
         outbox = Outbox("/test", relay=relay)
@@ -359,6 +365,7 @@ async def test_the_hand_over_is_bounded_and_the_rest_waits_for_the_poll(
             entries = [OutboxEntry(make_idea(f"i-too-many-{i}")) for i in range(2)]
             await outbox.add_many(session, entries)
         assert await relay.publish_handed() == 1, "only what fitted was kept in memory"
+        assert left_to_poll() - left_before == 2, "operators see it in /metrics"
         assert await relay.pending() == 2
         await expire_leases(db)  # their hand-over lease runs out
         assert await relay.drain() == 2

@@ -19,6 +19,11 @@ OUTBOX_PUBLISHED = Counter(
     "Outbox rows published (duplicate = dropped by JetStream)",
     ["duplicate"],
 )
+OUTBOX_LEFT_TO_POLL = Counter(
+    "ideapaja_outbox_left_to_poll_total",
+    "Committed outbox rows the relay was not handed (hand-over full) or gave up (publish failed): "
+    "the poll publishes them instead, after their lease",
+)
 OUTBOX_PENDING = Gauge("ideapaja_outbox_pending", "Outbox rows not yet acknowledged by JetStream")
 DEAD_LETTERS = Counter(
     "ideapaja_dead_letters_total", "Events sent to the dead-letter stream", ["consumer"]

@@ -223,6 +223,7 @@ class OutboxRelay:
         and they are claimed like any other row), so an outage cannot fill the memory."""
         if len(self._handed) + len(messages) > self.max_handed:
             self._handed_dropped += len(messages)
+            metrics.OUTBOX_LEFT_TO_POLL.inc(len(messages))
             return
         self._handed.extend(
             {
@@ -289,6 +290,7 @@ class OutboxRelay:
             # The rest stay in the table, leased to us: give them up, so the next poll (right
             # after the back-off) claims them instead of waiting for the leases to end.
             rest, self._handed = self._handed, []
+            metrics.OUTBOX_LEFT_TO_POLL.inc(len(rest))
             if rest:
                 with contextlib.suppress(Exception):
                     await self._release([row["event_id"] for row in rest])
