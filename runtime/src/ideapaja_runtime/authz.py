@@ -132,6 +132,12 @@ class Permission:
             granted.append(self.default_scope)
         return min(granted, key=order.index) if granted else Scope.OWN
 
+    def check_person(self, principal: Principal, person_id: str, refusal: str) -> None:
+        """For a route about one person: where the principal's scope is only their own, that
+        person must be them (403 with reason "object" and ``refusal`` otherwise)."""
+        if self.scope_for(principal) is Scope.OWN and person_id != principal.person_id:
+            raise forbidden_object(refusal)
+
 
 def allow(
     action: str,

@@ -12,7 +12,6 @@ from ideapaja_intake import privacy
 from ideapaja_intake.authz import POLICY, require
 from ideapaja_intake.http import SettingsDep
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.authz import Scope, forbidden_object
 from ideapaja_runtime.deps import RuntimeDep
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.requester import RequestedByHeader, sees_own_data
@@ -41,11 +40,9 @@ async def read_person_data(
     principal: Annotated[Principal, require("privacy.report")],
     requested_by: RequestedByHeader = None,
 ) -> privacy.PersonData:
-    if (
-        POLICY["privacy.report"].scope_for(principal) is Scope.OWN
-        and person_id != principal.person_id
-    ):
-        raise forbidden_object("Only HR and admins read what is held on other people")
+    POLICY["privacy.report"].check_person(
+        principal, person_id, "Only HR and admins read what is held on other people"
+    )
     async with runtime.db.transaction() as session:
         return await privacy.person_report(
             session,

@@ -11,7 +11,6 @@ from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_notification import privacy
 from ideapaja_notification.authz import POLICY
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.authz import Scope, forbidden_object
 from ideapaja_runtime.deps import RuntimeDep
 from ideapaja_runtime.requester import RequestedByHeader, sees_own_data
 
@@ -36,11 +35,9 @@ async def read_person_data(
     principal: Annotated[Principal, POLICY.require("privacy.report")],
     requested_by: RequestedByHeader = None,
 ) -> privacy.PersonData:
-    if (
-        POLICY["privacy.report"].scope_for(principal) is Scope.OWN
-        and person_id != principal.person_id
-    ):
-        raise forbidden_object("Only HR and admins read what is held on other people")
+    POLICY["privacy.report"].check_person(
+        principal, person_id, "Only HR and admins read what is held on other people"
+    )
     async with runtime.db.transaction() as session:
         return await privacy.person_report(
             session, person_id, own=sees_own_data(principal, requested_by, person_id)

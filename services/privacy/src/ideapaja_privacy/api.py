@@ -27,7 +27,6 @@ from ideapaja_privacy.schemas import (
 )
 from ideapaja_privacy.settings import PrivacySettings
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.authz import Scope, forbidden_object
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
 from ideapaja_runtime.service import Runtime
@@ -203,8 +202,9 @@ async def read_access_report(
     traceparent: TraceparentDep,
     principal: Annotated[Principal, POLICY.require("report.read")],
 ) -> AccessReport:
-    if POLICY["report.read"].scope_for(principal) is Scope.OWN and person_id != principal.person_id:
-        raise forbidden_object("Only HR and admins read other people's access reports")
+    POLICY["report.read"].check_person(
+        principal, person_id, "Only HR and admins read other people's access reports"
+    )
     settings = _settings(runtime)
     clock = clock_of(runtime)
     # The caller is authorized above; the services are asked with the privacy service's own token,

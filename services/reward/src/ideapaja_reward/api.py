@@ -49,8 +49,9 @@ async def read_person_ledger(
     principal: Annotated[Principal, POLICY.require("ledger.read")],
     limit: Limit = 100,
 ) -> LedgerOut:
-    if POLICY["ledger.read"].scope_for(principal) is Scope.OWN and person_id != principal.person_id:
-        raise forbidden_object("Only HR, reward approvers and admins read other people's ledgers")
+    POLICY["ledger.read"].check_person(
+        principal, person_id, "Only HR, reward approvers and admins read other people's ledgers"
+    )
     async with runtime.db.transaction() as session:
         return await queries.person_ledger(session, person_id, limit)
 
