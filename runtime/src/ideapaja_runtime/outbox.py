@@ -112,8 +112,6 @@ class Outbox:
         self, session: AsyncSession, entries: Sequence[OutboxEntry]
     ) -> list[OutgoingMessage]:
         """Store several events in one statement (a batch of requests written together)."""
-        if not entries:
-            return []
         return await session.run_sync(self.add_entries, entries)
 
     def add_entries(

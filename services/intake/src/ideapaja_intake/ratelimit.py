@@ -10,12 +10,11 @@ from functools import cache
 from typing import cast
 
 from sqlalchemy import Insert, Table, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ideapaja_intake.db.models import SubmissionCounter
 from ideapaja_intake.domain.ratelimit import Window, granted, window_of
-from ideapaja_intake.store import dialect_of
+from ideapaja_intake.store import dialect_of, insert_for
 from ideapaja_runtime.problems import Problem, too_many_requests
 
 WINDOW_SECONDS = 3600
@@ -25,7 +24,7 @@ WINDOW_SECONDS = 3600
 def _raise_counts(dialect: str) -> Insert:
     """Add ``count`` to a person's count in a window (a new row if none); returns the totals."""
     table = cast(Table, SubmissionCounter.__table__)
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    insert = insert_for(dialect)(table)
     return insert.on_conflict_do_update(
         index_elements=[table.c.person_id, table.c.window_start],
         set_={"count": table.c.count + insert.excluded.count},

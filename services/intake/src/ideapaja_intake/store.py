@@ -71,8 +71,13 @@ def dialect_of(session: AsyncSession | Session) -> str:
     return session.get_bind().dialect.name
 
 
+def insert_for(dialect: str) -> Any:
+    """The dialect's INSERT construct (it has ``on_conflict_do_update``)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 def dialect_insert(session: AsyncSession | Session) -> Any:
-    return postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
+    return insert_for(dialect_of(session))
 
 
 # --- units and people ----------------------------------------------------------------------
