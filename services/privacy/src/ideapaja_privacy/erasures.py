@@ -147,7 +147,8 @@ async def request(
 ) -> Requested:
     """``request_erasure`` in its own transaction; a request that lost a race to another one for
     the same person gets that one."""
-    try:
+
+    async def attempt() -> Requested:
         async with db.transaction() as session:
             return await request_erasure(
                 session,
@@ -159,19 +160,12 @@ async def request(
                 now=now,
                 traceparent=traceparent,
             )
+
+    try:
+        return await attempt()
     except IntegrityError:
         # Another request for the person committed first: this one now finds (and audits) it.
-        async with db.transaction() as session:
-            return await request_erasure(
-                session,
-                outbox,
-                person_id=person_id,
-                requested_by=requested_by,
-                reason=reason,
-                basis=basis,
-                now=now,
-                traceparent=traceparent,
-            )
+        return await attempt()
 
 
 # --- Retention --------------------------------------------------------------------------------
