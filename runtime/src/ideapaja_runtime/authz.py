@@ -38,10 +38,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from ideapaja_runtime.auth import CurrentPrincipal, Principal
 from ideapaja_runtime.problems import Problem
+
+# request.state attribute the policy check keeps the admitted principal in (routes.Actor).
+PRINCIPAL = "ideapaja_principal"
 
 
 class Role(StrEnum):
@@ -235,9 +238,12 @@ class Policy:
         form_token: FormToken | None = None,
         openapi_extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Keyword arguments for the route decorator: documents the action in OpenAPI (after the
-        route's own ``description`` and ``openapi_extra``, if any; and, for a route of plain
-        HTML forms, how it takes a form token)."""
+        """Keyword arguments for the route decorator, the one place a route names its action:
+        documents the action and its roles in OpenAPI (after the route's own ``description``
+        and ``openapi_extra``, if any) and enforces them before the endpoint runs; the admitted
+        principal is then the route's ``Actor`` and its unit of work's ``actor``. A route of
+        plain HTML forms authenticates by a form token instead (``form_token``): it documents
+        how, and checks the roles itself with ``check``."""
         permission = self.permissions[action]
         extra: dict[str, Any] = {
             **(openapi_extra or {}),
@@ -258,7 +264,12 @@ class Policy:
                 f"from {form_token.issued_by})"
                 + (" or a bearer token." if form_token.bearer else "; no bearer token.")
             )
-        return {"openapi_extra": extra, "description": description}
+            return {"openapi_extra": extra, "description": description}
+        return {
+            "openapi_extra": extra,
+            "description": description,
+            "dependencies": [self.require(action, remember=True)],
+        }
 
     def check(self, action: str, principal: Principal) -> Principal:
         """``principal`` if ``action``'s roles admit it; a 403 with reason "role" otherwise. For
@@ -273,13 +284,17 @@ class Policy:
             )
         return principal
 
-    def require(self, action: str) -> Any:
-        """The dependency enforcing ``action``'s roles (403 with reason "role" otherwise)."""
+    def require(self, action: str, *, remember: bool = False) -> Any:
+        """The dependency enforcing ``action``'s roles (403 with reason "role" otherwise);
+        with ``remember``, it keeps the admitted principal for the request's ``Actor``."""
         if action not in self.permissions:  # fail at import, not at the first request
             raise KeyError(f"{self.service}: no action {action!r} in the table")
 
-        async def check(principal: CurrentPrincipal) -> Principal:
-            return self.check(action, principal)
+        async def check(request: Request, principal: CurrentPrincipal) -> Principal:
+            admitted = self.check(action, principal)
+            if remember:
+                setattr(request.state, PRINCIPAL, admitted)
+            return admitted
 
         return Depends(check)
 

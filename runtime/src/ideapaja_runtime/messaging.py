@@ -22,16 +22,17 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_contracts import Envelope, EnvelopeError, Event, decode
+from ideapaja_contracts import EnvelopeError, Event, decode
 from ideapaja_contracts.streams import dead_letter_subject
 from ideapaja_runtime import inbox, metrics
+from ideapaja_runtime.clock import Clock, utc_now
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.nats_permissions import inbox_prefix
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.settings import ServiceSettings
+from ideapaja_runtime.uow import EventUnitOfWork, open_event_unit
 
 log = get_logger(__name__)
 
@@ -48,27 +49,9 @@ class RetryLater(Exception):
     has not arrived). It is redelivered with back-off like any error, then dead-lettered."""
 
 
-@dataclass
-class HandlerContext:
-    """What a handler gets besides its event: the transaction its effects belong to."""
-
-    session: AsyncSession
-    envelope: Envelope
-    outbox: Outbox
-
-    async def publish(self, event: Event, *, event_id: str | None = None) -> None:
-        """Emit ``event`` when (and only if) the handler's transaction commits.
-
-        A deterministic ``event_id`` (e.g. derived from what the event is about) lets JetStream
-        and downstream consumers recognise a re-emitted copy.
-        """
-        await self.outbox.add(
-            self.session, event, traceparent=self.envelope.traceparent, event_id=event_id
-        )
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the handler's effects are committed (e.g. wake a sender)."""
-        Database.after_commit(self.session, callback)
+# A handler's unit of work: ``ctx.session``, ``ctx.now``, ``ctx.publish(event)``, ``ctx.settings``,
+# ``ctx.envelope`` (the event's CloudEvents envelope). The same object a route hands a use case.
+HandlerContext = EventUnitOfWork[Any]
 
 
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -114,6 +97,7 @@ class ConsumerProcessor:
         db: Database,
         outbox: Outbox,
         js: JetStreamContext,
+        clock: Clock = utc_now,
     ) -> None:
         self.service = service
         self.subscription = subscription
@@ -122,6 +106,7 @@ class ConsumerProcessor:
         self.db = db
         self.outbox = outbox
         self.js = js
+        self.clock = clock
         self.handlers = dict(subscription.handlers)
 
     def redelivery_delay(self, delivered: int) -> float:
@@ -160,12 +145,17 @@ class ConsumerProcessor:
             return
         started = time.perf_counter()
         try:
-            async with self.db.transaction() as session:
+            async with open_event_unit(
+                self.db, self.settings, self.outbox, envelope, clock=self.clock
+            ) as uow:
                 first_time = await inbox.claim(
-                    session, consumer=self.consumer, event_id=envelope.id, event_type=envelope.type
+                    uow.session,
+                    consumer=self.consumer,
+                    event_id=envelope.id,
+                    event_type=envelope.type,
                 )
                 if first_time:
-                    await handler(event, HandlerContext(session, envelope, self.outbox))
+                    await handler(event, uow)
         except Exception as exc:
             waiting = isinstance(exc, RetryLater)
             budget = self.settings.retry_later_max_deliver if waiting else self.settings.max_deliver

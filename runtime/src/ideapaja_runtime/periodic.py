@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.service import Runtime
@@ -63,7 +64,7 @@ def _key(name: str) -> str:
 
 
 def start_periodic(
-    runtime: Runtime,
+    runtime: Runtime[Any],
     name: str,
     run_once: Callable[[], Awaitable[object]],
     interval: float,
@@ -78,7 +79,7 @@ def start_periodic(
     runtime.extras[_key(name)] = task
 
 
-async def stop_periodic(runtime: Runtime, name: str) -> None:
+async def stop_periodic(runtime: Runtime[Any], name: str) -> None:
     task = runtime.extras.pop(_key(name), None)
     if isinstance(task, Periodic):
         await task.stop()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ideapaja_runtime.logging import get_logger
+
+if TYPE_CHECKING:
+    from ideapaja_runtime.errors import ErrorMapping
 
 log = get_logger(__name__)
 
@@ -82,7 +86,25 @@ PROBLEM_SCHEMA = {
 }
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: FastAPI, errors: ErrorMapping | None = None) -> None:
+    """problem+json for every error: ``Problem`` as raised, a use case's ``DomainError`` by its
+    status and title, the service's own ``errors`` mapping for the rest (one place per service),
+    validation errors as 422, anything unexpected as a logged 500 that leaks nothing."""
+    from ideapaja_runtime.errors import DomainError  # it builds Problems: import it late
+
+    def mapped(convert: Callable[[Any], Problem]) -> Callable[[Request, Any], Awaitable[Response]]:
+        async def handle(request: Request, exc: Exception) -> Response:
+            return await _problem(request, convert(exc))
+
+        return handle
+
+    for exc_class, convert in (errors or {}).items():
+        app.add_exception_handler(exc_class, mapped(convert))
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return await _problem(request, exc.problem())
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import nats
 import structlog
@@ -26,8 +26,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ideapaja_runtime import metrics
-from ideapaja_runtime.auth import TokenVerifier
+from ideapaja_runtime.auth import Principal, TokenVerifier
+from ideapaja_runtime.clock import Clock, utc_now
 from ideapaja_runtime.db import Database
+from ideapaja_runtime.errors import ErrorMapping
 from ideapaja_runtime.iplimits import IpRateLimiter
 from ideapaja_runtime.logging import configure_logging, get_logger
 from ideapaja_runtime.messaging import ConsumerProcessor, Subscription, register_subscription
@@ -37,32 +39,42 @@ from ideapaja_runtime.problems import PROBLEM_SCHEMA, install_problem_handlers, 
 from ideapaja_runtime.proxies import ClientAddress, TrustedProxies
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.streams import ensure_streams
+from ideapaja_runtime.uow import UnitOfWork, open_unit_of_work
 
 log = get_logger(__name__)
 
 ENTRY_POINT_GROUP = "ideapaja.services"
 
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def _no_subscriptions(_runtime: Any) -> Sequence[Subscription]:
+    return ()
+
 
 @dataclass(frozen=True)
-class ServiceSpec:
+class ServiceSpec(Generic[S]):
     name: str
     title: str
     default_port: int
-    settings_class: type[ServiceSettings]
+    settings_class: type[S]
     routers: Sequence[APIRouter] = ()
     # Built once the runtime exists, so handlers can close over settings and adapters.
-    subscriptions: Callable[[Runtime], Sequence[Subscription]] = lambda _runtime: ()
+    subscriptions: Callable[[Runtime[S]], Sequence[Subscription]] = _no_subscriptions
     migrations: Path | None = None
     # Extra start/stop work of the service (e.g. background jobs), given the runtime.
-    on_start: Callable[[Runtime], Awaitable[None]] | None = None
-    on_stop: Callable[[Runtime], Awaitable[None]] | None = None
+    on_start: Callable[[Runtime[S]], Awaitable[None]] | None = None
+    on_stop: Callable[[Runtime[S]], Awaitable[None]] | None = None
     tags: Sequence[dict[str, str]] = field(default_factory=tuple)
+    # The service's exceptions that need more than a DomainError's status and title (one
+    # mapping per service; see ideapaja_runtime.errors).
+    errors: ErrorMapping = field(default_factory=dict)
 
-    def load_settings(self, **overrides: Any) -> ServiceSettings:
+    def load_settings(self, **overrides: Any) -> S:
         return self.settings_class(**overrides)
 
 
-def load_service(name: str) -> ServiceSpec:
+def load_service(name: str) -> ServiceSpec[Any]:
     """Load one installed service by name, without importing the others (a broken package
     must not stop the rest from starting)."""
     matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
@@ -75,9 +87,9 @@ def load_service(name: str) -> ServiceSpec:
     return spec
 
 
-def discover_services() -> dict[str, ServiceSpec]:
+def discover_services() -> dict[str, ServiceSpec[Any]]:
     """Every installed service, found by its package metadata (no list to edit)."""
-    specs: dict[str, ServiceSpec] = {}
+    specs: dict[str, ServiceSpec[Any]] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         spec = ep.load()
         if not isinstance(spec, ServiceSpec):
@@ -86,12 +98,14 @@ def discover_services() -> dict[str, ServiceSpec]:
     return dict(sorted(specs.items(), key=lambda item: item[1].default_port))
 
 
-class Runtime:
-    """The live parts of one service process."""
+class Runtime(Generic[S]):
+    """The live parts of one service process, typed by its settings: ``Runtime[ReviewSettings]``."""
 
-    def __init__(self, spec: ServiceSpec, settings: ServiceSettings) -> None:
+    def __init__(self, spec: ServiceSpec[S], settings: S) -> None:
         self.spec = spec
-        self.settings = settings
+        self.settings: S = settings
+        # The service's time; tests replace it (``runtime.clock = lambda: moment``).
+        self.clock: Clock = utc_now
         self.source = settings.source or f"/ideapaja/{spec.name}"
         self.db = Database(settings.database_url)
         security = (
@@ -116,6 +130,23 @@ class Runtime:
         # Per-process parts a service adds in on_start (e.g. notification's mail sender).
         self.extras: dict[str, Any] = {}
         self.started = False
+
+    def unit_of_work(
+        self,
+        *,
+        actor: Principal | None = None,
+        traceparent: str | None = None,
+    ) -> AbstractAsyncContextManager[UnitOfWork[S]]:
+        """A transaction with the service's clock, settings and outbox: for background jobs and
+        anything else outside a route or a handler, which get theirs opened for them."""
+        return open_unit_of_work(
+            self.db,
+            self.settings,
+            self.outbox,
+            clock=self.clock,
+            actor=actor,
+            traceparent=traceparent,
+        )
 
     @property
     def js(self) -> Any:
@@ -154,6 +185,7 @@ class Runtime:
                 db=self.db,
                 outbox=self.outbox,
                 js=js,
+                clock=lambda: self.clock(),
             )
             register_subscription(self.broker, processor)
             self.processors.append(processor)
@@ -345,7 +377,7 @@ class Observe:
             structlog.contextvars.unbind_contextvars("trace_id")
 
 
-def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+def create_app(spec: ServiceSpec[S], settings: S | None = None) -> FastAPI:
     settings = settings or spec.load_settings()
     runtime = Runtime(spec, settings)
 
@@ -374,7 +406,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     app.state.ip_limiter = IpRateLimiter(spec.name, settings)
-    install_problem_handlers(app)
+    install_problem_handlers(app, spec.errors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, settings=settings)
     # Outermost: everything inside sees the client and scheme the trusted proxies forwarded.
@@ -407,7 +439,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     return app
 
 
-def configure_and_create(spec: ServiceSpec) -> tuple[FastAPI, ServiceSettings]:
+def configure_and_create(spec: ServiceSpec[S]) -> tuple[FastAPI, S]:
     settings = spec.load_settings()
     configure_logging(spec.name, settings.log_level)
     return create_app(spec, settings), settings

@@ -18,10 +18,20 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_contracts import Envelope
+from ideapaja_runtime.clock import Clock, utc_now
+from ideapaja_runtime.db import Database
+from ideapaja_runtime.messaging import HandlerContext
+from ideapaja_runtime.outbox import Outbox
+from ideapaja_runtime.settings import ServiceSettings
+from ideapaja_runtime.uow import EventUnitOfWork, open_event_unit
 
 RUN_ID = uuid.uuid4().hex[:8]
 PG_ADMIN_URL = os.environ.get(
@@ -318,7 +328,7 @@ class RunningService:
         assert isinstance(app, FastAPI) and isinstance(client, AsyncClient)
         self.app = app
         self.client = client
-        self.runtime: Runtime = app.state.runtime
+        self.runtime: Runtime[Any] = app.state.runtime
 
 
 @contextlib.asynccontextmanager
@@ -399,3 +409,44 @@ async def stream_messages(js: Any, stream: str, subject: str | None = None) -> l
         if subject is None or msg.subject == subject:
             found.append(msg)
     return found
+
+
+@asynccontextmanager
+async def handler_context(
+    db: Database,
+    envelope: Envelope,
+    *,
+    settings: ServiceSettings | None = None,
+    outbox: Outbox | None = None,
+    clock: Clock = utc_now,
+) -> AsyncIterator[HandlerContext]:
+    """A consumer's unit of work for ``envelope``, committed when the block ends: run a handler
+    in it as the consumer would (without the inbox)."""
+    async with open_event_unit(
+        db,
+        settings if settings is not None else ServiceSettings(),
+        outbox if outbox is not None else Outbox(envelope.source or "/ideapaja/test"),
+        envelope,
+        clock=clock,
+    ) as uow:
+        yield uow
+
+
+def context_in(
+    session: AsyncSession,
+    envelope: Envelope,
+    *,
+    outbox: Outbox | None = None,
+    settings: ServiceSettings | None = None,
+    clock: Clock = utc_now,
+) -> HandlerContext:
+    """A consumer's unit of work on a transaction the test already holds."""
+    return EventUnitOfWork(
+        session=session,
+        settings=settings if settings is not None else ServiceSettings(),
+        outbox=outbox if outbox is not None else Outbox(envelope.source or "/ideapaja/test"),
+        clock=clock,
+        now=clock(),
+        traceparent=envelope.traceparent,
+        envelope=envelope,
+    )

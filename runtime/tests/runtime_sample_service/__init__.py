@@ -8,13 +8,18 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaWithdrawn
 from ideapaja_runtime.auth import CurrentPrincipal, Principal, require_roles
+from ideapaja_runtime.authz import AUTHENTICATED, Policy, Role, allow
+from ideapaja_runtime.errors import Conflict
 from ideapaja_runtime.iplimits import SUBMISSIONS, per_ip
 from ideapaja_runtime.messaging import HandlerContext, RetryLater, Subscription
+from ideapaja_runtime.problems import Problem
+from ideapaja_runtime.routes import Actor, Uow, service_router
 from ideapaja_runtime.service import Runtime, ServiceSpec
 from ideapaja_runtime.settings import ServiceSettings
 
@@ -71,7 +76,50 @@ async def ping(principal: CurrentPrincipal) -> dict[str, str]:
     return {"person_id": principal.person_id}
 
 
-def build(behaviour: Behaviour) -> ServiceSpec:
+# --- Routes on the unit of work (ideapaja_runtime.routes) ------------------------------------
+
+POLICY = Policy(
+    "sample",
+    [
+        allow("effects.record", {Role.EMPLOYEE}, "Record an effect"),
+        allow("effects.read", AUTHENTICATED, "Count effects"),
+    ],
+)
+uow_router = service_router(prefix="/effects", tags=["effects"])
+
+
+class EffectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    idea_id: str = Field(min_length=1, max_length=64)
+
+
+class StaleIdea(Exception):
+    """A service's own exception, mapped once in its spec."""
+
+
+def _fail_commit(_session: Session) -> None:
+    raise RuntimeError("simulated commit failure (a full disk, a lost connection)")
+
+
+@uow_router.post("", status_code=201, summary="Record an effect", **POLICY.route("effects.record"))
+async def record_effect(body: EffectCreate, uow: Uow) -> dict[str, object]:
+    await uow.session.execute(effects.insert().values(idea_id=body.idea_id, event_id="http"))
+    if body.idea_id == "fail-commit":
+        event.listen(uow.session.sync_session, "before_commit", _fail_commit, once=True)
+    if body.idea_id == "conflict":
+        raise Conflict("this idea is decided", title="Already decided", allowed=["reopen"])
+    if body.idea_id == "stale":
+        raise StaleIdea(body.idea_id)
+    await uow.publish(IdeaWithdrawn(idea_id=body.idea_id, withdrawn_by=uow.person.person_id))
+    return {"actor": uow.person.person_id, "now": uow.now.isoformat()}
+
+
+@uow_router.get("/{idea_id}", summary="Count an idea's effects", **POLICY.route("effects.read"))
+async def count_idea_effects(idea_id: str, uow: Uow, actor: Actor) -> dict[str, object]:
+    return {"count": await count_effects(uow.session, idea_id), "asked_by": actor.person_id}
+
+
+def build(behaviour: Behaviour) -> ServiceSpec[SampleSettings]:
     async def record_submission(event: IdeaSubmitted, ctx: HandlerContext) -> None:
         behaviour.calls.append(event.idea_id)
         if event.idea_id in behaviour.not_yet:
@@ -88,7 +136,7 @@ def build(behaviour: Behaviour) -> ServiceSpec:
                 IdeaWithdrawn(idea_id=event.idea_id, withdrawn_by="p-1", reason="test")
             )
 
-    def subscriptions(_runtime: Runtime) -> Sequence[Subscription]:
+    def subscriptions(_runtime: Runtime[SampleSettings]) -> Sequence[Subscription]:
         return [Subscription("submissions", {IdeaSubmitted: record_submission})]
 
     return ServiceSpec(
@@ -96,7 +144,8 @@ def build(behaviour: Behaviour) -> ServiceSpec:
         title="Sample",
         default_port=0,
         settings_class=SampleSettings,
-        routers=[router],
+        routers=[router, uow_router],
+        errors={StaleIdea: lambda exc: Problem(409, "Stale idea", f"{exc} changed meanwhile")},
         subscriptions=subscriptions,
         migrations=Path(__file__).parent / "migrations",
     )

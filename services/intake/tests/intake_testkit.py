@@ -17,10 +17,9 @@ from ideapaja_intake import privacy
 from ideapaja_intake.db.models import IntakeBase
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import upsert_unit
-from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import outbox_table
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.testing import DevKeys, RunningService, fast_test_settings
+from ideapaja_runtime.testing import DevKeys, RunningService, context_in, fast_test_settings
 
 # Builds the service's settings for a database URL (fixture ``settings_for``).
 SettingsFor = Callable[..., IntakeSettings]
@@ -329,7 +328,7 @@ async def build_person_history(running: RunningService, dev_keys: DevKeys) -> Pe
     ):
         message = encode(event, source="/test")
         async with runtime.db.transaction() as session:
-            await handler(event, HandlerContext(session, message.envelope, runtime.outbox))
+            await handler(event, context_in(session, message.envelope, outbox=runtime.outbox))
 
     async def all_published() -> bool:
         assert runtime.relay is not None
@@ -401,4 +400,4 @@ async def erase(
     handler = privacy.erasure_subscription(TEST_SECRET).handlers[ErasureRequested]
     message = encode(event, source="/ideapaja/privacy", time=at or datetime.now(UTC))
     async with running.runtime.db.transaction() as session:
-        await handler(event, HandlerContext(session, message.envelope, running.runtime.outbox))
+        await handler(event, context_in(session, message.envelope, outbox=running.runtime.outbox))

@@ -27,6 +27,7 @@ from ideapaja_intake.handlers import (
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext, RetryLater
 from ideapaja_runtime.outbox import Outbox, outbox_table
+from ideapaja_runtime.testing import context_in
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -62,7 +63,9 @@ async def deliver(
 ) -> None:
     message = encode(event, source="/test", time=T0 + timedelta(minutes=minutes), event_id=event_id)
     async with db.transaction() as session:
-        await handler(event, HandlerContext(session, message.envelope, Outbox("/ideapaja/intake")))
+        await handler(
+            event, context_in(session, message.envelope, outbox=Outbox("/ideapaja/intake"))
+        )
 
 
 async def idea_status(db: Database, idea_id: str = "i-1") -> tuple[str, datetime]:

@@ -52,10 +52,10 @@ from ideapaja_intake.db.models import (
 )
 from ideapaja_intake.domain.pseudonym import former_person_id
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.messaging import HandlerContext, RetryLater, Subscription
+from ideapaja_runtime.messaging import RetryLater, Subscription
 from ideapaja_runtime.outbox import Outbox, outbox_table
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.testing import DevKeys, RunningService, eventually
+from ideapaja_runtime.testing import DevKeys, RunningService, context_in, eventually
 
 FORMER = former_person_id(TEST_SECRET, ERASED)
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -196,7 +196,7 @@ async def deliver(
     message = encode(event, source="/test", time=T0 + timedelta(minutes=minutes))
     async with db.transaction() as session:
         await handlers[type(event)](
-            event, HandlerContext(session, message.envelope, Outbox("/ideapaja/intake"))
+            event, context_in(session, message.envelope, outbox=Outbox("/ideapaja/intake"))
         )
 
 

@@ -50,10 +50,9 @@ from ideapaja_intake.db.models import (
 )
 from ideapaja_intake.domain.pseudonym import is_former_person
 from ideapaja_intake.domain.retention import closed_before, is_closed, is_due, stand_in_id
-from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import outbox_table
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService, context_in, running_service
 
 RETENTION_DAYS = 30
 WRITER = "p-1003"  # comments on AUTHOR's ideas; one of them a moderator hides
@@ -127,7 +126,7 @@ async def org_any_db(settings_for: SettingsFor, database_url: str) -> AsyncItera
 async def _deliver(runtime: Runtime, handler: Any, event: Event, at: datetime) -> None:
     message = encode(event, source="/test", time=at)
     async with runtime.db.transaction() as session:
-        await handler(event, HandlerContext(session, message.envelope, runtime.outbox))
+        await handler(event, context_in(session, message.envelope, outbox=runtime.outbox))
 
 
 def _decided(idea_id: str, decision: Decision, case_id: str) -> ReviewDecided:

@@ -30,6 +30,7 @@ from ideapaja_runtime.outbox import Outbox, outbox_table
 from ideapaja_runtime.testing import (  # noqa: F401 - re-exported for the tests
     fast_test_settings,
     free_port,
+    handler_context,
     publish_event,
     stream_messages,
 )
@@ -143,8 +144,8 @@ async def handle(
 ) -> Envelope:
     """Run ``handler`` as the consumer would, in one transaction (without the inbox)."""
     envelope = envelope or envelope_of(event)
-    async with db.transaction() as session:
-        await handler(event, HandlerContext(session, envelope, Outbox(SOURCE)))
+    async with handler_context(db, envelope, outbox=Outbox(SOURCE)) as ctx:
+        await handler(event, ctx)
     return envelope
 
 

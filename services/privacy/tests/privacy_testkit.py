@@ -16,9 +16,8 @@ from ideapaja_privacy.app import service
 from ideapaja_privacy.db.models import AuditRow, ErasureRow, PersonRow
 from ideapaja_privacy.settings import PrivacySettings
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
-from ideapaja_runtime.testing import fast_test_settings
+from ideapaja_runtime.testing import context_in, fast_test_settings
 
 SOURCE = "/ideapaja/privacy"
 
@@ -65,7 +64,7 @@ async def handle(db: Database, handler: Any, event: Event, *, time: datetime) ->
     ce-time is ``time`` (the HR event time handlers compare)."""
     envelope = encode(event, source="/hr", time=time).envelope
     async with db.transaction() as session:
-        await handler(event, HandlerContext(session, envelope, Outbox(SOURCE)))
+        await handler(event, context_in(session, envelope, outbox=Outbox(SOURCE)))
 
 
 async def person(db: Database, person_id: str = "p-1003") -> PersonRow | None:

@@ -20,7 +20,7 @@ from ideapaja_review.settings import ReviewSettings
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
-from ideapaja_runtime.testing import fast_test_settings
+from ideapaja_runtime.testing import fast_test_settings, handler_context
 
 SOURCE = "/test/hr"
 
@@ -102,8 +102,8 @@ class Delivery:
     async def __call__(self, event: Event, *, at: datetime | None = None) -> None:
         envelope = encode(event, source=SOURCE, time=at or datetime.now(UTC)).envelope
         handler = self.handlers[type(event)]
-        async with self.db.transaction() as session:
-            await handler(event, HandlerContext(session, envelope, self.outbox))
+        async with handler_context(self.db, envelope, outbox=self.outbox) as ctx:
+            await handler(event, ctx)
 
     async def all(self, events: Iterable[Event]) -> None:
         for event in events:

@@ -21,6 +21,7 @@ from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
 from ideapaja_runtime.testing import (
+    context_in,
     fast_test_settings,
     publish_event,
     stream_messages,
@@ -99,7 +100,7 @@ async def handle(
     """
     envelope = encode(event, source="/test", event_id=event_id).envelope
     async with db.transaction() as session:
-        await handler(event, HandlerContext(session, envelope, outbox or Outbox(SOURCE)))
+        await handler(event, context_in(session, envelope, outbox=outbox or Outbox(SOURCE)))
     return envelope.id
 
 

@@ -26,8 +26,9 @@ from ideapaja_contracts.events.reward import PointsAwarded, RewardGranted
 from ideapaja_reward.domain import IncentiveRules, entry_id, grant_id
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.messaging import HandlerContext, RetryLater
+from ideapaja_runtime.messaging import RetryLater
 from ideapaja_runtime.outbox import Outbox
+from ideapaja_runtime.testing import context_in
 
 AUTHORS = ("p-1001", "p-1002")
 
@@ -236,7 +237,9 @@ async def test_times_are_stored_in_utc(
         encode(event, source="/test").envelope, time=datetime(2025, 6, 2, 12, 0, tzinfo=helsinki)
     )
     async with sqlite_reward_db.transaction() as session:
-        await handlers.on_idea_submitted(event, HandlerContext(session, envelope, Outbox(SOURCE)))
+        await handlers.on_idea_submitted(
+            event, context_in(session, envelope, outbox=Outbox(SOURCE))
+        )
     [entry] = await ledger_entries(sqlite_reward_db)
     known = await idea(sqlite_reward_db, event.idea_id)
     assert known is not None
@@ -285,7 +288,9 @@ async def test_concurrent_copies_of_a_decision_grant_once(
     outbox = Outbox(SOURCE)
     first_envelope = encode(decision, source="/test").envelope
     async with reward_db.transaction() as session:
-        await handlers.on_review_decided(decision, HandlerContext(session, first_envelope, outbox))
+        await handlers.on_review_decided(
+            decision, context_in(session, first_envelope, outbox=outbox)
+        )
         # The copy starts while the first transaction is still open and has not committed.
         second = asyncio.create_task(handle(reward_db, handlers.on_review_decided, decision))
         await asyncio.sleep(0.3)  # gives the copy time to reach its insert (not an assertion)

@@ -1,0 +1,100 @@
+"""How a route gets its unit of work, and why it commits before answering.
+
+A route declares what it needs and nothing else::
+
+    router = service_router(prefix="/cases", tags=["cases"])
+
+    @router.post("/{case_id}/decision", response_model=CasePublic, **POLICY.route("cases.decide"))
+    async def decide_case(case_id: PathId, body: DecisionCreate, uow: ReviewUow) -> CasePublic:
+        return CasePublic.of(await cases.decide(uow, case_id, body))
+
+``POLICY.route(action)`` names the action once: it documents the action and its roles in the
+OpenAPI document and enforces them, and the authorised principal becomes ``uow.actor`` (or
+``Actor`` for a route without a unit of work).
+
+The transaction is opened the first time the route asks for its unit of work and committed by
+``UnitOfWorkRoute`` after the endpoint returns and **before** the response is sent; if the commit
+fails the client gets the error, never a 2xx for work that was not stored. (A FastAPI dependency
+with ``yield`` would commit after the response has gone out.) Any exception rolls it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from contextlib import AsyncExitStack
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.routing import APIRoute
+
+from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.authz import PRINCIPAL
+from ideapaja_runtime.uow import UnitOfWork
+
+Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+
+_STACK = "ideapaja_uow_stack"
+_UOW = "ideapaja_uow"
+
+
+class UnitOfWorkRoute(APIRoute):
+    """Commits the request's unit of work (if the route opened one) before responding."""
+
+    def get_route_handler(self) -> Endpoint:
+        handler = super().get_route_handler()
+
+        async def committed_first(request: Request) -> Response:
+            async with AsyncExitStack() as stack:
+                setattr(request.state, _STACK, stack)
+                response = await handler(request)
+            # Here the transaction has committed (an exception in the commit propagates).
+            return response
+
+        return committed_first
+
+
+def service_router(**kwargs: Any) -> APIRouter:
+    """An ``APIRouter`` whose routes commit their unit of work before answering."""
+    kwargs.setdefault("route_class", UnitOfWorkRoute)
+    return APIRouter(**kwargs)
+
+
+async def acting_principal(request: Request) -> Principal:
+    """The principal the route's policy check admitted."""
+    principal: Principal | None = getattr(request.state, PRINCIPAL, None)
+    if principal is None:
+        raise RuntimeError(
+            f"{request.method} {request.url.path}: the route names no action "
+            "(add **POLICY.route(action) to its decorator)"
+        )
+    return principal
+
+
+Actor = Annotated[Principal, Depends(acting_principal)]
+
+
+async def current_unit_of_work(request: Request) -> UnitOfWork[Any]:
+    """The request's unit of work, opened on first use (once per request)."""
+    uow: UnitOfWork[Any] | None = getattr(request.state, _UOW, None)
+    if uow is not None:
+        return uow
+    stack: AsyncExitStack | None = getattr(request.state, _STACK, None)
+    if stack is None:
+        raise RuntimeError(
+            f"{request.method} {request.url.path}: a unit of work needs a UnitOfWorkRoute "
+            "(make the router with service_router())"
+        )
+    runtime = request.app.state.runtime
+    opened: UnitOfWork[Any] = await stack.enter_async_context(
+        runtime.unit_of_work(
+            actor=getattr(request.state, PRINCIPAL, None),
+            traceparent=request.headers.get("traceparent"),
+        )
+    )
+    setattr(request.state, _UOW, opened)
+    return opened
+
+
+# A service narrows the settings type for its routes:
+#     ReviewUow = Annotated[UnitOfWork[ReviewSettings], Depends(current_unit_of_work)]
+Uow = Annotated[UnitOfWork[Any], Depends(current_unit_of_work)]
