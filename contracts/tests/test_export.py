@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +34,29 @@ def test_every_event_has_a_schema_and_an_asyncapi_channel() -> None:
     for cls in ALL_EVENTS:
         assert (DEFAULT_OUT / f"{cls.event_type()}.json").exists()
         assert cls.subject_pattern() in addresses
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for item in node for ref in _refs(item)]
+    return []
+
+
+def test_the_asyncapi_document_refers_only_to_itself() -> None:
+    """Tools open the document alone (Studio has no sibling files): every $ref is local and
+    points at something in it."""
+    asyncapi = json.loads((DEFAULT_OUT / "asyncapi.json").read_text())
+    refs = _refs(asyncapi)
+    assert refs
+    for ref in refs:
+        assert ref.startswith("#/"), ref
+        target: Any = asyncapi
+        for part in ref.removeprefix("#/").split("/"):
+            assert isinstance(target, dict) and part in target, f"{ref} points at nothing"
+            target = target[part]
 
 
 def test_export_refuses_an_incompatible_change(tmp_path: Path) -> None:

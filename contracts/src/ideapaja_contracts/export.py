@@ -28,19 +28,70 @@ def event_schema(cls: type[Event]) -> dict[str, Any]:
     return schema
 
 
+COMPONENT_SCHEMAS = "#/components/schemas/"
+CLOUD_EVENT_HEADERS: dict[str, Any] = {
+    "type": "object",
+    "required": ["ce-specversion", "ce-id", "ce-source", "ce-type", "Nats-Msg-Id"],
+    "properties": {
+        "ce-specversion": {"const": "1.0"},
+        "ce-id": {"type": "string"},
+        "ce-source": {"type": "string"},
+        "ce-type": {"type": "string"},
+        "ce-time": {"type": "string", "format": "date-time"},
+        "ce-subject": {"type": "string"},
+        "content-type": {"const": "application/json"},
+        "Nats-Msg-Id": {"type": "string"},
+        "traceparent": {"type": "string"},
+    },
+}
+
+
+def _point_refs_at_components(node: Any) -> Any:
+    """A copy of a schema with its ``#/$defs/X`` references pointing at ``components/schemas/X``."""
+    if isinstance(node, dict):
+        return {
+            key: (
+                COMPONENT_SCHEMAS + value.removeprefix("#/$defs/")
+                if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/")
+                else _point_refs_at_components(value)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_point_refs_at_components(item) for item in node]
+    return node
+
+
+def _embed(schemas: dict[str, Any], name: str, schema: dict[str, Any]) -> None:
+    if name in schemas and schemas[name] != schema:
+        raise ValueError(f"two different schemas named {name!r} in the AsyncAPI document")
+    schemas[name] = schema
+
+
 def asyncapi_document() -> dict[str, Any]:
+    """The AsyncAPI 3 document, self-contained: every payload schema is embedded in
+    ``components/schemas`` (shared ``$defs`` such as ``Scope`` once, by name), so AsyncAPI Studio,
+    the generators and ``@asyncapi/parser`` open the file without resolving other files. The
+    per-event files next to it stay the published schemas the compatibility check compares."""
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
+    schemas: dict[str, Any] = {"CloudEventHeaders": CLOUD_EVENT_HEADERS}
     for cls in ALL_EVENTS:
         key = cls.event_type().replace(".", "_")
+        payload = _point_refs_at_components(event_schema(cls))
+        # The urn $id would make resolvers read the refs inside relative to it, not this file.
+        del payload["$id"]
+        for name, definition in payload.pop("$defs", {}).items():
+            _embed(schemas, name, definition)
+        _embed(schemas, key, payload)
         messages[key] = {
             "name": cls.event_type(),
             "title": cls.__name__,
             "summary": (cls.__doc__ or cls.__name__).strip().splitlines()[0],
             "contentType": "application/json",
-            "headers": {"$ref": "#/components/schemas/CloudEventHeaders"},
-            "payload": {"$ref": f"schemas/{cls.event_type()}.json"},
+            "headers": {"$ref": COMPONENT_SCHEMAS + "CloudEventHeaders"},
+            "payload": {"$ref": COMPONENT_SCHEMAS + key},
         }
         channel = channels.setdefault(
             cls.subject_pattern().replace(".", "_").replace("*", "id"),
@@ -69,26 +120,7 @@ def asyncapi_document() -> dict[str, Any]:
         "defaultContentType": "application/json",
         "channels": channels,
         "operations": operations,
-        "components": {
-            "messages": messages,
-            "schemas": {
-                "CloudEventHeaders": {
-                    "type": "object",
-                    "required": ["ce-specversion", "ce-id", "ce-source", "ce-type", "Nats-Msg-Id"],
-                    "properties": {
-                        "ce-specversion": {"const": "1.0"},
-                        "ce-id": {"type": "string"},
-                        "ce-source": {"type": "string"},
-                        "ce-type": {"type": "string"},
-                        "ce-time": {"type": "string", "format": "date-time"},
-                        "ce-subject": {"type": "string"},
-                        "content-type": {"const": "application/json"},
-                        "Nats-Msg-Id": {"type": "string"},
-                        "traceparent": {"type": "string"},
-                    },
-                }
-            },
-        },
+        "components": {"messages": messages, "schemas": schemas},
     }
 
 
