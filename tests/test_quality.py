@@ -15,17 +15,20 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False)
 
 
+def _tool(name: str) -> str:
+    """The venv's executable next to the running Python (the locked version), else PATH's."""
+    path = str(BIN / name) if (BIN / name).exists() else shutil.which(name)
+    assert path, f"{name} is part of the test dependencies"
+    return path
+
+
 def test_ruff_lint_is_clean() -> None:
-    ruff = str(BIN / "ruff") if (BIN / "ruff").exists() else shutil.which("ruff")
-    assert ruff, "ruff is part of the test dependencies"
-    result = _run(ruff, "check", ".")
+    result = _run(_tool("ruff"), "check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format_is_clean() -> None:
-    ruff = str(BIN / "ruff") if (BIN / "ruff").exists() else shutil.which("ruff")
-    assert ruff
-    result = _run(ruff, "format", "--check", ".")
+    result = _run(_tool("ruff"), "format", "--check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -56,13 +59,6 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert extracted == _quick_start_commands()[1]
 
 
-def _tool(name: str) -> str:
-    """The venv's executable next to the running Python (the locked version), else PATH's."""
-    path = str(BIN / name) if (BIN / name).exists() else shutil.which(name)
-    assert path, f"{name} is part of the test dependencies"
-    return path
-
-
 SOURCE_TREES = sorted(
     str(path.relative_to(ROOT))
     for path in [*ROOT.glob("*/src"), *ROOT.glob("services/*/src")]
@@ -75,4 +71,11 @@ def test_mypy_strict_is_clean() -> None:
     a bare ``mypy`` agrees); migrations/versions are excluded there."""
     assert len(SOURCE_TREES) == 8, SOURCE_TREES
     result = _run(_tool("mypy"), "--strict", *SOURCE_TREES)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_contracts_are_kept() -> None:
+    """The layering in pyproject.toml's [tool.importlinter]: pure domains, independent services,
+    contracts and runtime that import no service."""
+    result = _run(_tool("lint-imports"))
     assert result.returncode == 0, result.stdout + result.stderr
