@@ -37,7 +37,7 @@ from typing import IO, TextIO
 
 import httpx
 
-from ideapaja_runner import devissuer, hr_import, natsauth, natsd, tokenendpoint
+from ideapaja_runner import devissuer, hr_import, hr_records, natsauth, natsd, tokenendpoint
 from ideapaja_runner.ports import PortClaim, PortError, check_ports, connect_host
 from ideapaja_runner.process import LogFollower, ManagedProcess, stop_all
 from ideapaja_runner.services import (
@@ -349,7 +349,7 @@ class Supervisor:
     def import_demo(self) -> None:
         summary = self._run_async(
             hr_import.import_organisation(
-                hr_import.demo_csv_text(),
+                hr_records.demo_csv_text(),
                 self.nats_url,
                 source="demo/organisation.csv",
                 credentials=self.credentials(natsauth.HR_ADAPTER),
