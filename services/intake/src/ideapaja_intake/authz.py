@@ -196,6 +196,7 @@ POLICY = Policy(
         ),
     ],
     extra_roles={CITIZEN},
+    adapt=lambda request, principal: in_table_terms(principal, get_settings(request).citizen_role),
 )
 
 
