@@ -17,21 +17,23 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from ideapaja_contracts import Envelope
+from ideapaja_contracts import Envelope, Event, OutgoingMessage, encode
+from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.clock import Clock, utc_now
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
-from ideapaja_runtime.outbox import Outbox
+from ideapaja_runtime.outbox import Outbox, OutboxEntry
 from ideapaja_runtime.settings import ServiceSettings
-from ideapaja_runtime.uow import EventUnitOfWork, open_event_unit
+from ideapaja_runtime.uow import EventUnitOfWork, UnitOfWork, open_event_unit, open_unit_of_work
 
 RUN_ID = uuid.uuid4().hex[:8]
 PG_ADMIN_URL = os.environ.get(
@@ -450,3 +452,54 @@ def context_in(
         traceparent=envelope.traceparent,
         envelope=envelope,
     )
+
+
+class RecordingOutbox(Outbox):
+    """An outbox that keeps what a use case publishes in memory (a unit test reads
+    ``outbox.events``) instead of storing rows for a relay."""
+
+    def __init__(self, source: str = "/ideapaja/test") -> None:
+        super().__init__(source)
+        self.events: list[Event] = []
+
+    def add_entries(
+        self, session: Session, entries: Sequence[OutboxEntry]
+    ) -> list[OutgoingMessage]:
+        messages = [
+            encode(entry.event, source=self.source, event_id=entry.event_id) for entry in entries
+        ]
+        self.events.extend(entry.event for entry in entries)
+        return messages
+
+
+@asynccontextmanager
+async def fake_unit_of_work(
+    migrations: Path | None,
+    settings: ServiceSettings,
+    *,
+    actor: Principal | None = None,
+    clock: Clock = utc_now,
+) -> AsyncIterator[UnitOfWork[Any]]:
+    """A unit of work on a private in-memory database with the service's schema, whose
+    published events are recorded (``uow.outbox.events``): for the fast unit tests of use
+    cases (``pytest -m unit``), which need no NATS, no files and no other process."""
+    db = Database("sqlite+aiosqlite://")
+    try:
+        await db.migrate(migrations)
+        async with open_unit_of_work(
+            db, settings, RecordingOutbox(), clock=clock, actor=actor
+        ) as uow:
+            yield uow
+    finally:
+        await db.dispose()
+
+
+UNIT_TEST_FILES = ("test_domain_", "test_unit_")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fast layer, ``pytest -m unit``: pure domain tests (``test_domain_*.py``) and use
+    cases on a fake unit of work (``test_unit_*.py``), besides tests marked ``unit`` by hand."""
+    for item in items:
+        if item.path.name.startswith(UNIT_TEST_FILES):
+            item.add_marker(pytest.mark.unit)
