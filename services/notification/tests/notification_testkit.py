@@ -15,6 +15,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts import Envelope, Event, encode
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
@@ -34,6 +35,7 @@ from ideapaja_runtime.testing import (  # noqa: F401 - re-exported for the tests
     publish_event,
     stream_messages,
 )
+from ideapaja_runtime.uow import UnitOfWork
 
 SOURCE = "/ideapaja/notification"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -137,6 +139,11 @@ async def migrated_database(url: str) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.dispose()
+
+
+def uow_in(session: AsyncSession) -> UnitOfWork[NotificationSettings]:
+    """A unit of work on a transaction the test already holds (as a route's would be)."""
+    return UnitOfWork(session=session, settings=NotificationSettings(), outbox=Outbox(SOURCE))
 
 
 async def handle(

@@ -18,15 +18,18 @@ from notification_testkit import (
     publish,
     service_settings,
     submitted,
+    uow_in,
 )
 from sqlalchemy import update
 
 from ideapaja_contracts import encode
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
-from ideapaja_notification import handlers, privacy
+from ideapaja_notification import handlers
 from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Contact, Delivery
-from ideapaja_notification.deliveries import NotRequeueable, requeue
+from ideapaja_notification.errors import NotRequeueable
+from ideapaja_notification.usecases import privacy
+from ideapaja_notification.usecases.deliveries import requeue
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
@@ -127,7 +130,7 @@ async def test_erasure_blanks_the_contact_and_messages_and_stops_mail(
     failed = next(r for r in mine if r.last_error == privacy.CANCELLED_BY_ERASURE)
     with pytest.raises(NotRequeueable, match="erased"):
         async with db.transaction() as session:
-            await requeue(session, failed.id)
+            await requeue(uow_in(session), failed.id)
 
 
 async def test_hr_records_from_before_the_erasure_stay_out_and_a_re_hire_comes_back(

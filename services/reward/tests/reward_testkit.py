@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts import Event, encode
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
@@ -26,6 +27,7 @@ from ideapaja_runtime.testing import (
     publish_event,
     stream_messages,
 )
+from ideapaja_runtime.uow import UnitOfWork
 
 SOURCE = "/ideapaja/reward"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -83,6 +85,11 @@ async def migrated_database(url: str) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.dispose()
+
+
+def uow_in(session: AsyncSession) -> UnitOfWork[RewardSettings]:
+    """A unit of work on a transaction the test already holds (as a route's would be)."""
+    return UnitOfWork(session=session, settings=reward_settings(), outbox=Outbox(SOURCE))
 
 
 async def handle(

@@ -12,7 +12,7 @@ from ideapaja_contracts.events.privacy import ErasureBasis
 from ideapaja_privacy.domain.report import PeerStatus
 
 
-class ErasureRequest(BaseModel):
+class ErasureCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     person_id: str = Field(pattern=ID_PATTERN, max_length=64, examples=["p-1003"])
@@ -25,7 +25,7 @@ class ErasureRequest(BaseModel):
     )
 
 
-class ErasureOut(BaseModel):
+class ErasurePublic(BaseModel):
     erasure_id: str
     person_id: str
     round: int = Field(description="1, or more for a person erased again after a re-hire")
@@ -44,22 +44,24 @@ class ErasureOut(BaseModel):
     )
 
 
-class RetentionOut(BaseModel):
+class RetentionPublic(BaseModel):
     in_service: bool
     left_on: str | None = Field(description="The leaving day as HR sent it")
     erase_on: date | None = Field(description="When the retention sweep erases the person")
 
 
-class ErasureStatusOut(BaseModel):
+class ErasureStatusPublic(BaseModel):
     person_id: str
-    erasure: ErasureOut | None = Field(description="The erasure of the current employment, if any")
-    earlier_erasures: list[ErasureOut] = Field(
+    erasure: ErasurePublic | None = Field(
+        description="The erasure of the current employment, if any"
+    )
+    earlier_erasures: list[ErasurePublic] = Field(
         description="Erasures of earlier employments (the person was re-hired after them)"
     )
-    retention: RetentionOut | None = Field(description="What HR told us; null if nothing")
+    retention: RetentionPublic | None = Field(description="What HR told us; null if nothing")
 
 
-class AuditEntryOut(BaseModel):
+class AuditEntryPublic(BaseModel):
     seq: int
     occurred_at: datetime
     actor_id: str
@@ -68,7 +70,7 @@ class AuditEntryOut(BaseModel):
     details: dict[str, Any] | None
 
 
-class ServiceReport(BaseModel):
+class ServiceReportPublic(BaseModel):
     service: str
     status: PeerStatus = Field(
         description="ok (data below), no_report (the service has no privacy report), refused, "
@@ -78,8 +80,8 @@ class ServiceReport(BaseModel):
     data: dict[str, Any] | None = Field(description="What the service holds on the person")
 
 
-class AccessReport(BaseModel):
+class AccessReportPublic(BaseModel):
     person_id: str
     generated_at: datetime
     complete: bool = Field(description="True only if every service answered with its data")
-    services: list[ServiceReport]
+    services: list[ServiceReportPublic]

@@ -10,18 +10,19 @@ sent to the person id at a time, which NotificationDelivered already told the ev
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_notification.db.models import Contact, Delivery, Idea
-from ideapaja_notification.deliveries import as_utc, utcnow
 from ideapaja_notification.domain.deliveries import DeliveryStatus
+from ideapaja_notification.schemas import ContactData, DeliveryData, IdeaData, PersonData
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE
+from ideapaja_runtime.uow import UnitOfWork
 
 log = get_logger(__name__)
 
@@ -31,7 +32,7 @@ CANCELLED_BY_ERASURE = "not sent: the recipient's personal data was erased"
 
 async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> None:
     erased_at = ctx.envelope.time
-    now = utcnow()
+    now = ctx.now
     contact = await ctx.session.get(Contact, event.person_id)
     email = contact.email if contact is not None else ""
     if contact is None:
@@ -73,84 +74,13 @@ def _scrub(text: str, secrets: tuple[str, ...]) -> str:
 def is_erased_before(contact: Contact, hr_time: datetime) -> bool:
     """An HR record sent before the person's erasure (delivered late) must not restore them;
     one sent after it (re-hired) does."""
-    return contact.erased_at is not None and hr_time <= _aware(contact.erased_at)
+    return contact.erased_at is not None and hr_time <= contact.erased_at
 
 
-def _aware(moment: datetime) -> datetime:
-    aware = as_utc(moment)
-    assert aware is not None
-    return aware
-
-
-class ContactData(BaseModel):
-    display_name: str
-    email: str
-    language: str
-    left_on: str | None
-    erased_at: datetime | None
-    updated_at: datetime
-
-
-class DeliveryData(BaseModel):
-    id: str
-    idea_id: str | None = Field(
-        default=None, description="The idea it is about; null for messages stored before this"
-    )
-    template: str
-    channel: str
-    status: str
-    language: str
-    address: str = Field(description="Where it was (or is to be) sent; blank once erased")
-    subject: str
-    body: str
-    attempts: int
-    last_error: str | None
-    cause_event_id: str
-    cause_event_type: str
-    created_at: datetime
-    sent_at: datetime | None
-    failed_at: datetime | None
-
-
-class IdeaData(BaseModel):
-    idea_id: str
-    title: str
-    language: str
-    anonymous: bool | None = Field(
-        default=None, description="Whether its authors are hidden; null if not known here"
-    )
-
-
-class PersonData(BaseModel):
-    """Everything the notification service holds on one person."""
-
-    person_id: str
-    contact: ContactData | None = Field(description="Name, e-mail and language from HR")
-    deliveries: list[DeliveryData] = Field(
-        description="Every message to the person, oldest first; in anyone else's report than "
-        "the person's own, only those about an idea known here to be named (see "
-        "anonymous_items_withheld)"
-    )
-    ideas_authored: list[IdeaData] = Field(
-        description="Ideas known here with them as an author; in anyone else's report than the "
-        "person's own, only those known here to be named"
-    )
-    anonymous_items_withheld: int = Field(
-        default=0,
-        description="How many messages and ideas were left out because they could reveal who "
-        "wrote an anonymous idea (a decision or reward notice tells its recipient wrote it): "
-        "those about an anonymous idea, and those whose idea is not known here to be named "
-        "(messages stored before the idea was recorded with them). Always 0 in the person's "
-        "own report, which shows everything",
-    )
-    withheld_note: str | None = Field(
-        default=None, description="Why items were withheld, when any were"
-    )
-
-
-async def person_report(session: AsyncSession, person_id: str, *, own: bool = True) -> PersonData:
+async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) -> PersonData:
     """Everything held on ``person_id``; unless ``own`` (the person's own report), what could
     reveal who wrote an anonymous idea is withheld and counted."""
+    session = uow.session
     data = await _full_report(session, person_id)
     if own:
         return data
@@ -203,8 +133,8 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
                 email=contact.email,
                 language=contact.language,
                 left_on=contact.left_on,
-                erased_at=as_utc(contact.erased_at),
-                updated_at=_aware(contact.updated_at),
+                erased_at=contact.erased_at,
+                updated_at=contact.updated_at,
             )
             if contact is not None
             else None
@@ -224,9 +154,9 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
                 last_error=d.last_error,
                 cause_event_id=d.cause_event_id,
                 cause_event_type=d.cause_event_type,
-                created_at=_aware(d.created_at),
-                sent_at=as_utc(d.sent_at),
-                failed_at=as_utc(d.failed_at),
+                created_at=d.created_at,
+                sent_at=d.sent_at,
+                failed_at=d.failed_at,
             )
             for d in deliveries
         ],

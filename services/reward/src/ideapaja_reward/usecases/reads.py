@@ -1,29 +1,39 @@
-"""Reading the ledger, grants and unit activity for the HTTP API."""
+"""Reading the ledger, grants and unit activity, with the object checks the policy table asks
+for (someone else's ledger, another unit's activity)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from ideapaja_reward.authz import POLICY
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
 from ideapaja_reward.domain import amount_from_cents
 from ideapaja_reward.schemas import (
-    GrantOut,
+    GrantPublic,
     GrantsPage,
-    LedgerEntryOut,
-    LedgerOut,
-    UnitActivityOut,
+    LedgerEntryPublic,
+    LedgerPublic,
+    UnitActivityPublic,
 )
+from ideapaja_runtime.authz import Scope
+from ideapaja_runtime.clock import as_utc
+from ideapaja_runtime.errors import ForbiddenObject
+from ideapaja_runtime.uow import UnitOfWork
 
 
-def utc(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without a zone; every stored time is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+async def someones_ledger(uow: UnitOfWork[Any], person_id: str, limit: int) -> LedgerPublic:
+    """A person's ledger: one's own, or anyone's for HR, reward approvers and admins."""
+    person = uow.person
+    if POLICY["ledger.read"].scope_for(person) is Scope.OWN and person_id != person.person_id:
+        raise ForbiddenObject("Only HR, reward approvers and admins read other people's ledgers")
+    return await person_ledger(uow, person_id, limit)
 
 
-async def person_ledger(session: AsyncSession, person_id: str, limit: int) -> LedgerOut:
+async def person_ledger(uow: UnitOfWork[Any], person_id: str, limit: int) -> LedgerPublic:
+    session = uow.session
     total, count = (
         await session.execute(
             select(func.coalesce(func.sum(LedgerEntry.points), 0), func.count()).where(
@@ -39,7 +49,7 @@ async def person_ledger(session: AsyncSession, person_id: str, limit: int) -> Le
         .limit(limit)
     )
     entries = [
-        LedgerEntryOut(
+        LedgerEntryPublic(
             entry_id=entry.entry_id,
             idea_id=entry.idea_id,
             idea_title=title,
@@ -47,28 +57,28 @@ async def person_ledger(session: AsyncSession, person_id: str, limit: int) -> Le
             rule=entry.rule,
             points=entry.points,
             reason=entry.reason,
-            occurred_at=utc(entry.occurred_at),
-            created_at=utc(entry.created_at),
+            occurred_at=entry.occurred_at,
+            created_at=entry.created_at,
         )
         for entry, title in rows.all()
     ]
-    return LedgerOut(
+    return LedgerPublic(
         person_id=person_id, total_points=int(total), entry_count=int(count), entries=entries
     )
 
 
-async def grants_since(session: AsyncSession, since: datetime | None, limit: int) -> GrantsPage:
+async def grants_since(uow: UnitOfWork[Any], since: datetime | None, limit: int) -> GrantsPage:
     query = select(RewardGrant).order_by(RewardGrant.granted_at, RewardGrant.grant_id)
     if since is not None:
         # Compared in UTC, as every grant time is stored; a time without a zone is taken as UTC.
-        query = query.where(RewardGrant.granted_at >= utc(since))
+        query = query.where(RewardGrant.granted_at >= as_utc(since))
     # One extra row tells whether another page follows.
-    grants = list((await session.scalars(query.limit(limit + 1))).all())
+    grants = list((await uow.session.scalars(query.limit(limit + 1))).all())
     has_more = len(grants) > limit
     grants = grants[:limit]
     return GrantsPage(
         grants=[
-            GrantOut(
+            GrantPublic(
                 grant_id=grant.grant_id,
                 idea_id=grant.idea_id,
                 person_id=grant.person_id,
@@ -77,18 +87,22 @@ async def grants_since(session: AsyncSession, since: datetime | None, limit: int
                 currency=grant.currency,
                 points=grant.points,
                 reason=grant.reason,
-                granted_at=utc(grant.granted_at),
+                granted_at=grant.granted_at,
             )
             for grant in grants
         ],
         has_more=has_more,
-        next_since=utc(grants[-1].granted_at) if grants else None,
+        next_since=grants[-1].granted_at if grants else None,
     )
 
 
-async def unit_activity(session: AsyncSession, unit_id: str) -> UnitActivityOut:
+async def unit_activity(uow: UnitOfWork[Any], unit_id: str) -> UnitActivityPublic:
+    """A unit's activity; supervisors see only their own units'."""
+    person = uow.person
+    if POLICY["activity.read"].scope_for(person) is Scope.UNIT and unit_id not in person.unit_ids:
+        raise ForbiddenObject("Supervisors see the activity of their own units only")
     submitted, accepted, implemented = (
-        await session.execute(
+        await uow.session.execute(
             select(
                 func.count(),
                 func.count(RewardIdea.accepted_at),
@@ -97,14 +111,14 @@ async def unit_activity(session: AsyncSession, unit_id: str) -> UnitActivityOut:
         )
     ).one()
     points, people = (
-        await session.execute(
+        await uow.session.execute(
             select(
                 func.coalesce(func.sum(LedgerEntry.points), 0),
                 func.count(func.distinct(LedgerEntry.person_id)),
             ).where(LedgerEntry.unit_id == unit_id)
         )
     ).one()
-    return UnitActivityOut(
+    return UnitActivityPublic(
         unit_id=unit_id,
         ideas_submitted=int(submitted),
         ideas_accepted=int(accepted),

@@ -9,24 +9,23 @@ nothing more is stored about the person.
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy import String, cast, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
 from ideapaja_reward.domain import amount_from_cents
-from ideapaja_reward.queries import utc
+from ideapaja_reward.schemas import AuthoredIdeaData, GrantData, LedgerEntryData, PersonData
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
+from ideapaja_runtime.uow import UnitOfWork
 
 log = get_logger(__name__)
 
 
 async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> None:
+    """Nothing to blank; logged, so the erasure is known to have reached this service."""
     entries = await ctx.session.scalar(
         select(LedgerEntry.entry_id).where(LedgerEntry.person_id == event.person_id).limit(1)
     )
@@ -38,52 +37,9 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
     )
 
 
-class LedgerEntryData(BaseModel):
-    entry_id: str
-    idea_id: str
-    unit_id: str
-    rule: str
-    points: int
-    reason: str
-    occurred_at: datetime
-    created_at: datetime
-
-
-class GrantData(BaseModel):
-    grant_id: str
-    idea_id: str
-    origin: str
-    kind: str
-    amount: Decimal
-    currency: str | None
-    points: int
-    reason: str
-    granted_at: datetime
-
-
-class AuthoredIdeaData(BaseModel):
-    idea_id: str
-    title: str
-    unit_id: str
-    anonymous: bool
-    submitted_at: datetime
-    accepted_at: datetime | None
-    implemented_at: datetime | None
-
-
-class PersonData(BaseModel):
-    """Everything the reward service holds on one person."""
-
-    person_id: str
-    total_points: int
-    ledger: list[LedgerEntryData] = Field(description="Every points entry, oldest first")
-    grants: list[GrantData] = Field(description="Every reward granted (as sent to payroll)")
-    ideas_authored: list[AuthoredIdeaData] = Field(
-        description="Ideas rewarded here with them as an author"
-    )
-
-
-async def person_report(session: AsyncSession, person_id: str) -> PersonData:
+async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) -> PersonData:
+    """Everything held on ``person_id`` (the same whoever asks: nothing here reveals more)."""
+    session = uow.session
     entries = (
         await session.scalars(
             select(LedgerEntry)
@@ -116,8 +72,8 @@ async def person_report(session: AsyncSession, person_id: str) -> PersonData:
                 rule=e.rule,
                 points=e.points,
                 reason=e.reason,
-                occurred_at=utc(e.occurred_at),
-                created_at=utc(e.created_at),
+                occurred_at=e.occurred_at,
+                created_at=e.created_at,
             )
             for e in entries
         ],
@@ -131,7 +87,7 @@ async def person_report(session: AsyncSession, person_id: str) -> PersonData:
                 currency=g.currency,
                 points=g.points,
                 reason=g.reason,
-                granted_at=utc(g.granted_at),
+                granted_at=g.granted_at,
             )
             for g in grants
         ],
@@ -141,9 +97,9 @@ async def person_report(session: AsyncSession, person_id: str) -> PersonData:
                 title=i.title,
                 unit_id=i.unit_id,
                 anonymous=i.anonymous,
-                submitted_at=utc(i.submitted_at),
-                accepted_at=utc(i.accepted_at) if i.accepted_at is not None else None,
-                implemented_at=utc(i.implemented_at) if i.implemented_at is not None else None,
+                submitted_at=i.submitted_at,
+                accepted_at=i.accepted_at,
+                implemented_at=i.implemented_at,
             )
             for i in ideas
         ],

@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
-from ideapaja_privacy.clock import Clock
 from ideapaja_privacy.db.models import AuditRow, ErasureRow, PersonRow
 from ideapaja_privacy.domain.dead_letters import concerned, hr_record_subject
 from ideapaja_privacy.domain.erasure import RETENTION_ACTOR, AuditAction, erasure_id
 from ideapaja_privacy.domain.retention import due_cutoff, retention_reason
+from ideapaja_runtime.clock import Clock
 from ideapaja_runtime.db import Database, is_sqlite
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.outbox import Outbox

@@ -1,12 +1,11 @@
-"""Reading and writing deliveries inside a caller's transaction (handlers, API, sender)."""
+"""Deliveries: queueing one (for a notice), reading them, and queueing a failed one again."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts import Envelope
 from ideapaja_contracts.events.notification import NotificationChannel
@@ -18,23 +17,14 @@ from ideapaja_notification.domain.deliveries import (
     delivery_id,
 )
 from ideapaja_notification.domain.notices import Notice
+from ideapaja_notification.errors import DeliveryNotFound, NotRequeueable
+from ideapaja_runtime.uow import UnitOfWork
 
 _TRACEPARENT_MAX = 55
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back without a zone; they were written in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 async def queue_delivery(
-    session: AsyncSession,
+    uow: UnitOfWork[Any],
     cause: Envelope,
     notice: Notice,
     channel: NotificationChannel = NotificationChannel.EMAIL,
@@ -50,9 +40,10 @@ async def queue_delivery(
     """
     cause_id = cause_key(cause.id)
     new_id = delivery_id(cause_id, notice.person_id, notice.template)
+    session = uow.session
     if await session.get(Delivery, new_id) is not None:
         return False
-    now = utcnow()
+    now = uow.now
     traceparent = cause.traceparent
     session.add(
         Delivery(
@@ -81,9 +72,9 @@ async def queue_delivery(
 
 
 async def deliveries_of_person(
-    session: AsyncSession, person_id: str, *, limit: int, offset: int
+    uow: UnitOfWork[Any], person_id: str, *, limit: int, offset: int
 ) -> Sequence[Delivery]:
-    result = await session.scalars(
+    result = await uow.session.scalars(
         select(Delivery)
         .where(Delivery.person_id == person_id)
         .order_by(Delivery.created_at.desc(), Delivery.id)
@@ -94,30 +85,31 @@ async def deliveries_of_person(
 
 
 async def deliveries_by_status(
-    session: AsyncSession, status: DeliveryStatus | None, *, limit: int, offset: int
+    uow: UnitOfWork[Any], status: DeliveryStatus | None, *, limit: int, offset: int
 ) -> Sequence[Delivery]:
     query = select(Delivery)
     if status is not None:
         query = query.where(Delivery.status == status.value)
-    result = await session.scalars(
+    result = await uow.session.scalars(
         query.order_by(Delivery.created_at.desc(), Delivery.id).limit(limit).offset(offset)
     )
     return result.all()
 
 
-class NotRequeueable(Exception):
-    def __init__(self, status: DeliveryStatus, reason: str | None = None) -> None:
-        super().__init__(
-            reason or f"the delivery is {status.value}; only failed deliveries can be retried"
-        )
-        self.status = status
+async def retry(uow: UnitOfWork[Any], delivery_id_: str) -> Delivery:
+    """``requeue``, for an operator: an unknown delivery is an error."""
+    delivery = await requeue(uow, delivery_id_)
+    if delivery is None:
+        raise DeliveryNotFound(delivery_id_)
+    return delivery
 
 
-async def requeue(session: AsyncSession, delivery_id_: str) -> Delivery | None:
+async def requeue(uow: UnitOfWork[Any], delivery_id_: str) -> Delivery | None:
     """Queue a failed delivery again with a fresh attempt budget; None if there is none.
 
     The address is refreshed from HR's latest data: a wrong address is a common reason to fail.
     """
+    session = uow.session
     delivery = await session.get(Delivery, delivery_id_, with_for_update=True)
     if delivery is None:
         return None
@@ -131,7 +123,7 @@ async def requeue(session: AsyncSession, delivery_id_: str) -> Delivery | None:
         delivery.address = contact.email
     delivery.status = DeliveryStatus.PENDING.value
     delivery.attempts = 0
-    delivery.next_attempt_at = utcnow()
+    delivery.next_attempt_at = uow.now
     delivery.failed_at = None
     delivery.claim_token = None
     delivery.lease_expires_at = None

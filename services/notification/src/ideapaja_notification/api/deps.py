@@ -1,0 +1,27 @@
+"""What the notification service's routes share: the typed unit of work, the delivery sender,
+and path/query parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+
+from ideapaja_notification.sender import DeliverySender, sender_for
+from ideapaja_notification.settings import NotificationSettings
+from ideapaja_runtime.routes import current_unit_of_work
+from ideapaja_runtime.uow import UnitOfWork
+
+NotificationUow = Annotated[UnitOfWork[NotificationSettings], Depends(current_unit_of_work)]
+
+
+async def running_sender(request: Request) -> DeliverySender:
+    """The process's delivery sender (to wake once a route's work is committed)."""
+    return sender_for(request.app.state.runtime)
+
+
+Sender = Annotated[DeliverySender, Depends(running_sender)]
+
+DeliveryId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
+Offset = Annotated[int, Query(ge=0, le=100_000, description="Rows to skip")]
