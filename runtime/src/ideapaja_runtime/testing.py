@@ -20,7 +20,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,8 @@ from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, OutboxEntry
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.uow import EventUnitOfWork, UnitOfWork, open_event_unit, open_unit_of_work
+
+S = TypeVar("S", bound=ServiceSettings)
 
 RUN_ID = uuid.uuid4().hex[:8]
 PG_ADMIN_URL = os.environ.get(
@@ -503,3 +505,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name.startswith(UNIT_TEST_FILES):
             item.add_marker(pytest.mark.unit)
+
+
+@asynccontextmanager
+async def migrated_database(url: str, migrations: Path | None) -> AsyncIterator[Database]:
+    """A database at ``url`` with the runtime's and the service's schema, disposed afterwards."""
+    db = Database(url)
+    await db.migrate(migrations)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+def uow_in(
+    session: AsyncSession,
+    settings: S,
+    *,
+    outbox: Outbox | None = None,
+    actor: Principal | None = None,
+    clock: Clock = utc_now,
+) -> UnitOfWork[S]:
+    """A unit of work on a transaction the test already holds (as a route's would be)."""
+    return UnitOfWork(
+        session=session,
+        settings=settings,
+        outbox=outbox if outbox is not None else Outbox("/ideapaja/test"),
+        clock=clock,
+        now=clock(),
+        actor=actor,
+    )
