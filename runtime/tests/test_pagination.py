@@ -16,6 +16,7 @@ from ideapaja_runtime.pagination import (
     PageRequest,
     decode_cursor,
     encode_cursor,
+    page_of,
     paginate,
 )
 
@@ -121,3 +122,18 @@ def test_the_page_model_documents_every_field() -> None:
     schema = Page[int].model_json_schema()
     assert set(schema["required"]) == {"items", "total", "limit", "next_cursor"}
     assert all(prop.get("description") for prop in schema["properties"].values())
+
+
+async def test_page_of_answers_the_page_shape(db: Database) -> None:
+    await add(db, *[(f"i-{n}", T0 + timedelta(minutes=n), "a") for n in range(3)])
+    async with db.transaction() as session:
+        page = await page_of(
+            session,
+            select(items.c.id, items.c.created_at),
+            keys=[items.c.created_at, items.c.id],
+            page=PageRequest(limit=2),
+            item=lambda row: row.id,
+        )
+    assert page.items == ["i-2", "i-1"]
+    assert (page.total, page.limit) == (3, 2)
+    assert page.next_cursor is not None

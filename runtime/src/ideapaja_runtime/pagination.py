@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -22,11 +22,15 @@ from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.errors import InvalidInput
 
 T = TypeVar("T")
+R = TypeVar("R")
+# A sort key: a table column or a mapped attribute (``Idea.submitted_at``).
+SortKey = ColumnElement[Any] | QueryableAttribute[Any]
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -101,7 +105,7 @@ def _key(value: Any) -> Key:
     return value
 
 
-def after(keys: Sequence[ColumnElement[Any]], position: Sequence[Key], *, descending: bool) -> Any:
+def after(keys: Sequence[SortKey], position: Sequence[Key], *, descending: bool) -> Any:
     """Rows strictly past ``position`` in the order of ``keys`` (all descending or all
     ascending), written as nested comparisons (row values compare the same on SQLite and
     PostgreSQL, but this form also lets each column's index be used)."""
@@ -116,7 +120,7 @@ async def paginate(
     session: AsyncSession,
     statement: Select[Any],
     *,
-    keys: Sequence[ColumnElement[Any]],
+    keys: Sequence[SortKey],
     page: PageRequest,
     descending: bool = True,
 ) -> tuple[list[Any], int, str | None]:
@@ -144,7 +148,25 @@ async def paginate(
     return rows, int(total), next_cursor
 
 
-def _value_of(row: Any, key: ColumnElement[Any]) -> Key:
+async def page_of(
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    keys: Sequence[SortKey],
+    page: PageRequest,
+    item: Callable[[Any], R],
+    descending: bool = True,
+) -> Page[R]:
+    """``paginate``, answered as a ``Page`` of ``item(row)`` (e.g. ``XPublic.model_validate``)."""
+    rows, total, next_cursor = await paginate(
+        session, statement, keys=keys, page=page, descending=descending
+    )
+    return Page[R](
+        items=[item(row) for row in rows], total=total, limit=page.limit, next_cursor=next_cursor
+    )
+
+
+def _value_of(row: Any, key: SortKey) -> Key:
     name = key.key
     if name is None:
         raise TypeError(f"cursor key {key} has no name to read it back by")
