@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ideapaja_contracts import Envelope
 from ideapaja_contracts.events.notification import NotificationChannel
@@ -18,6 +18,7 @@ from ideapaja_notification.domain.deliveries import (
 )
 from ideapaja_notification.domain.notices import Notice
 from ideapaja_notification.errors import DeliveryNotFound, NotRequeueable
+from ideapaja_runtime.pagination import PageRequest, paginate
 from ideapaja_runtime.uow import UnitOfWork
 
 _TRACEPARENT_MAX = 55
@@ -72,28 +73,31 @@ async def queue_delivery(
 
 
 async def deliveries_of_person(
-    uow: UnitOfWork[Any], person_id: str, *, limit: int, offset: int
-) -> Sequence[Delivery]:
-    result = await uow.session.scalars(
-        select(Delivery)
-        .where(Delivery.person_id == person_id)
-        .order_by(Delivery.created_at.desc(), Delivery.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return result.all()
+    uow: UnitOfWork[Any], person_id: str, page: PageRequest
+) -> tuple[Sequence[Delivery], int, str | None]:
+    """A page of the messages to ``person_id``, newest first; all of them; the next cursor."""
+    return await _newest_first(uow, select(Delivery).where(Delivery.person_id == person_id), page)
 
 
 async def deliveries_by_status(
-    uow: UnitOfWork[Any], status: DeliveryStatus | None, *, limit: int, offset: int
-) -> Sequence[Delivery]:
+    uow: UnitOfWork[Any], statuses: Collection[DeliveryStatus], page: PageRequest
+) -> tuple[Sequence[Delivery], int, str | None]:
+    """A page of the deliveries in any of ``statuses`` (all if none), newest first."""
     query = select(Delivery)
-    if status is not None:
-        query = query.where(Delivery.status == status.value)
-    result = await uow.session.scalars(
-        query.order_by(Delivery.created_at.desc(), Delivery.id).limit(limit).offset(offset)
+    if statuses:
+        query = query.where(Delivery.status.in_([status.value for status in statuses]))
+    return await _newest_first(uow, query, page)
+
+
+async def _newest_first(
+    uow: UnitOfWork[Any], query: Select[Delivery], page: PageRequest
+) -> tuple[Sequence[Delivery], int, str | None]:
+    return await paginate(
+        uow.session,
+        query,
+        keys=[Delivery.created_at.expression, Delivery.id.expression],
+        page=page,
     )
-    return result.all()
 
 
 async def retry(uow: UnitOfWork[Any], delivery_id_: str) -> Delivery:
