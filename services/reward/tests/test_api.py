@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -33,15 +34,24 @@ async def seed(running: RunningService) -> None:
         await handle(runtime.db, handler, event, outbox=runtime.outbox)
 
 
+@asynccontextmanager
+async def seeded(
+    nats_url: str, database_url: str, dev_keys: DevKeys
+) -> AsyncIterator[RunningService]:
+    settings = reward_settings(
+        nats_url=nats_url, database_url=database_url, auth_public_key=dev_keys.public_pem
+    )
+    async with running_service(service, settings) as running:
+        await seed(running)
+        yield running
+
+
 @pytest.fixture
 async def reward_service(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = reward_settings(
-        nats_url=nats_url, database_url=sqlite_url, auth_public_key=dev_keys.public_pem
-    )
-    async with running_service(service, settings) as running:
-        await seed(running)
+    """The seeded service on SQLite (who may call what)."""
+    async with seeded(nats_url, sqlite_url, dev_keys) as running:
         yield running
 
 
@@ -168,11 +178,8 @@ async def test_invalid_input_is_a_422_problem(
 async def seeded_service(
     nats_url: str, database_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = reward_settings(
-        nats_url=nats_url, database_url=database_url, auth_public_key=dev_keys.public_pem
-    )
-    async with running_service(service, settings) as running:
-        await seed(running)
+    """The seeded service on SQLite and PostgreSQL (what it answers)."""
+    async with seeded(nats_url, database_url, dev_keys) as running:
         yield running
 
 

@@ -26,14 +26,8 @@ router = service_router()
     **POLICY.route("notifications.read_own"),
 )
 async def read_my_notifications(uow: NotificationUow, page: PageParams) -> Page[NotificationPublic]:
-    rows, total, next_cursor = await deliveries.deliveries_of_person(
-        uow, uow.person.person_id, page
-    )
-    return Page(
-        items=[NotificationPublic.model_validate(row) for row in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
+    return await deliveries.deliveries_of_person(
+        uow, uow.person.person_id, page, NotificationPublic
     )
 
 
@@ -52,13 +46,7 @@ async def read_deliveries(
         Query(description="Only deliveries in this status; repeat for several (all if omitted)"),
     ] = None,
 ) -> Page[DeliveryPublic]:
-    rows, total, next_cursor = await deliveries.deliveries_by_status(uow, status or [], page)
-    return Page(
-        items=[DeliveryPublic.model_validate(row) for row in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    return await deliveries.deliveries_by_status(uow, status or [], page, DeliveryPublic)
 
 
 @router.post(

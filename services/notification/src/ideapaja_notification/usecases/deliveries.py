@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import Any
+from collections.abc import Collection
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Select, select
 
 from ideapaja_contracts import Envelope
@@ -18,10 +19,12 @@ from ideapaja_notification.domain.deliveries import (
 )
 from ideapaja_notification.domain.notices import Notice
 from ideapaja_notification.errors import DeliveryNotFound, NotRequeueable
-from ideapaja_runtime.pagination import PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, paginate
 from ideapaja_runtime.uow import UnitOfWork
 
 _TRACEPARENT_MAX = 55
+
+P = TypeVar("P", bound=BaseModel)
 
 
 async def queue_delivery(
@@ -73,30 +76,37 @@ async def queue_delivery(
 
 
 async def deliveries_of_person(
-    uow: UnitOfWork[Any], person_id: str, page: PageRequest
-) -> tuple[Sequence[Delivery], int, str | None]:
-    """A page of the messages to ``person_id``, newest first; all of them; the next cursor."""
-    return await _newest_first(uow, select(Delivery).where(Delivery.person_id == person_id), page)
+    uow: UnitOfWork[Any], person_id: str, page: PageRequest, public: type[P]
+) -> Page[P]:
+    """A page of the messages to ``person_id``, newest first, as ``public``."""
+    query = select(Delivery).where(Delivery.person_id == person_id)
+    return await _newest_first(uow, query, page, public)
 
 
 async def deliveries_by_status(
-    uow: UnitOfWork[Any], statuses: Collection[DeliveryStatus], page: PageRequest
-) -> tuple[Sequence[Delivery], int, str | None]:
+    uow: UnitOfWork[Any], statuses: Collection[DeliveryStatus], page: PageRequest, public: type[P]
+) -> Page[P]:
     """A page of the deliveries in any of ``statuses`` (all if none), newest first."""
     query = select(Delivery)
     if statuses:
         query = query.where(Delivery.status.in_([status.value for status in statuses]))
-    return await _newest_first(uow, query, page)
+    return await _newest_first(uow, query, page, public)
 
 
 async def _newest_first(
-    uow: UnitOfWork[Any], query: Select[Delivery], page: PageRequest
-) -> tuple[Sequence[Delivery], int, str | None]:
-    return await paginate(
+    uow: UnitOfWork[Any], query: Select[Delivery], page: PageRequest, public: type[P]
+) -> Page[P]:
+    rows, total, next_cursor = await paginate(
         uow.session,
         query,
         keys=[Delivery.created_at.expression, Delivery.id.expression],
         page=page,
+    )
+    return Page(
+        items=[public.model_validate(row) for row in rows],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
     )
 
 

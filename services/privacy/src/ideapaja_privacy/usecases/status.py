@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 
 from ideapaja_contracts.events.privacy import ErasureBasis
 from ideapaja_privacy.db.models import AuditRow, ErasureRow, PersonRow
@@ -20,6 +21,8 @@ from ideapaja_privacy.settings import PrivacySettings
 from ideapaja_privacy.usecases import erasures
 from ideapaja_runtime.pagination import Page, PageRequest, paginate
 from ideapaja_runtime.uow import UnitOfWork
+
+T = TypeVar("T")
 
 
 def erasure_public(row: ErasureRow) -> ErasurePublic:
@@ -62,18 +65,11 @@ def audit_public(row: AuditRow) -> AuditEntryPublic:
 
 async def list_erasures(uow: UnitOfWork[PrivacySettings], page: PageRequest) -> Page[ErasurePublic]:
     """Erasures, newest first."""
-    rows, total, next_cursor = await paginate(
-        uow.session,
-        select(ErasureRow),
-        keys=[ErasureRow.requested_at.expression, ErasureRow.erasure_id.expression],
-        page=page,
-    )
-    return Page(
-        items=[erasure_public(row) for row in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    keys: list[ColumnElement[Any]] = [
+        ErasureRow.requested_at.expression,
+        ErasureRow.erasure_id.expression,
+    ]
+    return await _page(uow, select(ErasureRow), keys, page, erasure_public)
 
 
 async def erasure_status(uow: UnitOfWork[PrivacySettings], person_id: str) -> ErasureStatusPublic:
@@ -101,14 +97,19 @@ async def audit_log(
     query = select(AuditRow)
     if person_id is not None:
         query = query.where(AuditRow.person_id == person_id)
-    rows, total, next_cursor = await paginate(
-        uow.session, query, keys=[AuditRow.seq.expression], page=page
-    )
+    return await _page(uow, query, [AuditRow.seq.expression], page, audit_public)
+
+
+async def _page(
+    uow: UnitOfWork[PrivacySettings],
+    query: Select[Any],
+    keys: Sequence[ColumnElement[Any]],
+    page: PageRequest,
+    public: Callable[[Any], T],
+) -> Page[T]:
+    rows, total, next_cursor = await paginate(uow.session, query, keys=keys, page=page)
     return Page(
-        items=[audit_public(row) for row in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
+        items=[public(row) for row in rows], total=total, limit=page.limit, next_cursor=next_cursor
     )
 
 
