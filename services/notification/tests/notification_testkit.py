@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from email import policy
@@ -15,14 +14,12 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts import Envelope, Event, encode
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
-from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Delivery
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_runtime.db import Database
@@ -35,7 +32,6 @@ from ideapaja_runtime.testing import (  # noqa: F401 - re-exported for the tests
     publish_event,
     stream_messages,
 )
-from ideapaja_runtime.uow import UnitOfWork
 
 SOURCE = "/ideapaja/notification"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -129,21 +125,6 @@ def envelope_of(event: Event, event_id: str | None = None) -> Envelope:
 
 
 # --- Database and direct handler calls ----------------------------------------------------------
-
-
-@asynccontextmanager
-async def migrated_database(url: str) -> AsyncIterator[Database]:
-    db = Database(url)
-    await db.migrate(service.migrations)
-    try:
-        yield db
-    finally:
-        await db.dispose()
-
-
-def uow_in(session: AsyncSession) -> UnitOfWork[NotificationSettings]:
-    """A unit of work on a transaction the test already holds (as a route's would be)."""
-    return UnitOfWork(session=session, settings=NotificationSettings(), outbox=Outbox(SOURCE))
 
 
 async def handle(

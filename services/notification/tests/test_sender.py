@@ -12,8 +12,8 @@ from notification_testkit import (
     handle,
     outbox_events,
     person,
+    service_settings,
     submitted,
-    uow_in,
 )
 
 from ideapaja_contracts.events.notification import NotificationChannel
@@ -25,7 +25,7 @@ from ideapaja_notification.sender import DeliverySender
 from ideapaja_notification.usecases.deliveries import requeue
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
-from ideapaja_runtime.testing import eventually
+from ideapaja_runtime.testing import eventually, uow_in
 
 DELIVERED = "ideapaja.notification.delivered.v1"
 FAILED = "ideapaja.notification.failed.v1"
@@ -221,7 +221,7 @@ async def test_only_failed_deliveries_can_be_queued_again(
     )
 
     async with queued.transaction() as session:
-        requeued = await requeue(uow_in(session), failed.id)
+        requeued = await requeue(uow_in(session, service_settings()), failed.id)
     assert requeued is not None
     assert (requeued.status, requeued.attempts, requeued.address) == (
         "pending",
@@ -230,9 +230,9 @@ async def test_only_failed_deliveries_can_be_queued_again(
     )
     with pytest.raises(NotRequeueable):
         async with queued.transaction() as session:
-            await requeue(uow_in(session), sent.id)
+            await requeue(uow_in(session, service_settings()), sent.id)
     async with queued.transaction() as session:
-        assert await requeue(uow_in(session), "no-such-delivery") is None
+        assert await requeue(uow_in(session, service_settings()), "no-such-delivery") is None
 
     await make_sender(queued, channel).send_due()
     assert channel.sent[-1].address == "korjattu@vaasa.example"

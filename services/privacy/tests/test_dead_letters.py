@@ -149,7 +149,7 @@ async def test_an_erasure_deletes_the_dead_letters_that_concern_the_person(
     ]
     assert (entry.person_id, entry.details) == (
         "p-1003",
-        {"erasure_id": erasure["erasure_id"], "stream": DLQ, "deleted": 2},
+        {"erasure_id": erasure["id"], "stream": DLQ, "deleted": 2},
     )
     again = await privacy.client.post(
         "/erasures",

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts import Event, encode
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_contracts.events.progress import ImplementationCompleted
 from ideapaja_contracts.events.review import Decision, ReviewDecided
-from ideapaja_reward.app import service
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
 from ideapaja_reward.settings import RewardSettings
 from ideapaja_runtime.db import Database
@@ -27,7 +24,6 @@ from ideapaja_runtime.testing import (
     publish_event,
     stream_messages,
 )
-from ideapaja_runtime.uow import UnitOfWork
 
 SOURCE = "/ideapaja/reward"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -75,21 +71,6 @@ def implemented(idea_id: str) -> ImplementationCompleted:
 
 def reward_settings(**overrides: Any) -> RewardSettings:
     return RewardSettings.model_validate(fast_test_settings(**overrides))
-
-
-@asynccontextmanager
-async def migrated_database(url: str) -> AsyncIterator[Database]:
-    db = Database(url)
-    await db.migrate(service.migrations)
-    try:
-        yield db
-    finally:
-        await db.dispose()
-
-
-def uow_in(session: AsyncSession) -> UnitOfWork[RewardSettings]:
-    """A unit of work on a transaction the test already holds (as a route's would be)."""
-    return UnitOfWork(session=session, settings=reward_settings(), outbox=Outbox(SOURCE))
 
 
 async def handle(

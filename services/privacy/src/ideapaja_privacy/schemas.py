@@ -15,7 +15,12 @@ from ideapaja_privacy.domain.report import PeerStatus
 class ErasureCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    person_id: str = Field(pattern=ID_PATTERN, max_length=64, examples=["p-1003"])
+    person_id: str = Field(
+        pattern=ID_PATTERN,
+        max_length=64,
+        examples=["p-1003"],
+        description="The person whose personal data is to be erased, as HR knows them",
+    )
     reason: str = Field(
         min_length=3,
         max_length=200,
@@ -26,13 +31,17 @@ class ErasureCreate(BaseModel):
 
 
 class ErasurePublic(BaseModel):
-    erasure_id: str
-    person_id: str
+    """The erasure of a person's personal data in every service (one per employment)."""
+
+    id: str = Field(description="The erasure's id (`er-`, from the person and the round)")
+    person_id: str = Field(description="The person erased")
     round: int = Field(description="1, or more for a person erased again after a re-hire")
-    basis: ErasureBasis
-    reason: str
-    requested_by: str
-    requested_at: datetime
+    basis: ErasureBasis = Field(
+        description="request (by HR or an admin) or retention (the retention period passed)"
+    )
+    reason: str = Field(description="Why, as the requester wrote it (for retention, the rule)")
+    requested_by: str = Field(description="Who requested it (for retention, this service)")
+    requested_at: datetime = Field(description="When it was requested")
     hr_record_deleted_at: datetime | None = Field(
         description="When the person's record was deleted from the HR stream (null: pending)"
     )
@@ -45,13 +54,15 @@ class ErasurePublic(BaseModel):
 
 
 class RetentionPublic(BaseModel):
-    in_service: bool
+    in_service: bool = Field(description="Whether HR says the person is in service")
     left_on: str | None = Field(description="The leaving day as HR sent it")
     erase_on: date | None = Field(description="When the retention sweep erases the person")
 
 
 class ErasureStatusPublic(BaseModel):
-    person_id: str
+    """A person's erasures and retention, addressed by their person id."""
+
+    id: str = Field(description="The person's id")
     erasure: ErasurePublic | None = Field(
         description="The erasure of the current employment, if any"
     )
@@ -62,26 +73,33 @@ class ErasureStatusPublic(BaseModel):
 
 
 class AuditEntryPublic(BaseModel):
-    seq: int
-    occurred_at: datetime
-    actor_id: str
-    action: str
-    person_id: str
-    details: dict[str, Any] | None
+    """An erasure request or an access report view, with who and when."""
+
+    id: int = Field(description="The entry's number: later entries have higher numbers")
+    occurred_at: datetime = Field(description="When it happened")
+    actor_id: str = Field(description="Who did it (a person id, or this service for retention)")
+    action: str = Field(
+        description="What was done: erasure.requested, erasure.request_repeated, "
+        "erasure.hr_record_deleted, erasure.dead_letters_deleted or report.viewed"
+    )
+    person_id: str = Field(description="Whose data it concerned")
+    details: dict[str, Any] | None = Field(description="More about it, by action; null if none")
 
 
 class ServiceReportPublic(BaseModel):
-    service: str
+    service: str = Field(description="The service's name, e.g. intake")
     status: PeerStatus = Field(
         description="ok (data below), no_report (the service has no privacy report), refused, "
         "or unavailable"
     )
-    detail: str = ""
+    detail: str = Field(default="", description="Why the data is missing, unless status is ok")
     data: dict[str, Any] | None = Field(description="What the service holds on the person")
 
 
 class AccessReportPublic(BaseModel):
-    person_id: str
-    generated_at: datetime
+    person_id: str = Field(description="The person the report is about")
+    generated_at: datetime = Field(description="When the report was gathered")
     complete: bool = Field(description="True only if every service answered with its data")
-    services: list[ServiceReportPublic]
+    services: list[ServiceReportPublic] = Field(
+        description="One section per service, this service's own first"
+    )

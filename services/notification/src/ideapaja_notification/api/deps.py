@@ -1,11 +1,11 @@
 """What the notification service's routes share: the typed unit of work, the delivery sender,
-and path/query parameters."""
+and path parameters."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Request
 
 from ideapaja_notification.sender import DeliverySender, sender_for
 from ideapaja_notification.settings import NotificationSettings
@@ -22,6 +22,7 @@ async def running_sender(request: Request) -> DeliverySender:
 
 Sender = Annotated[DeliverySender, Depends(running_sender)]
 
-DeliveryId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
-Offset = Annotated[int, Query(ge=0, le=100_000, description="Rows to skip")]
+DeliveryId = Annotated[
+    str,
+    Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The delivery's id"),
+]

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import Query
 
-from ideapaja_notification.api.deps import DeliveryId, Limit, NotificationUow, Offset, Sender
+from ideapaja_notification.api.deps import DeliveryId, NotificationUow, Sender
 from ideapaja_notification.authz import POLICY
 from ideapaja_notification.domain.deliveries import DeliveryStatus
 from ideapaja_notification.schemas import DeliveryPublic, NotificationPublic
 from ideapaja_notification.usecases import deliveries
+from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.routes import service_router
 
@@ -21,33 +22,31 @@ router = service_router()
     "/notifications/me",
     tags=["notifications"],
     summary="My notifications, newest first",
-    response_model=list[NotificationPublic],
+    response_model=Page[NotificationPublic],
     **POLICY.route("notifications.read_own"),
 )
-async def read_my_notifications(
-    uow: NotificationUow, limit: Limit = 50, offset: Offset = 0
-) -> list[NotificationPublic]:
-    rows = await deliveries.deliveries_of_person(
-        uow, uow.person.person_id, limit=limit, offset=offset
+async def read_my_notifications(uow: NotificationUow, page: PageParams) -> Page[NotificationPublic]:
+    return await deliveries.deliveries_of_person(
+        uow, uow.person.person_id, page, NotificationPublic
     )
-    return [NotificationPublic.model_validate(row) for row in rows]
 
 
 @router.get(
     "/deliveries",
     tags=["operations"],
     summary="Deliveries by status, newest first (admin)",
-    response_model=list[DeliveryPublic],
+    response_model=Page[DeliveryPublic],
     **POLICY.route("deliveries.read"),
 )
 async def read_deliveries(
     uow: NotificationUow,
-    status: Annotated[DeliveryStatus | None, Query(description="Only this status")] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> list[DeliveryPublic]:
-    rows = await deliveries.deliveries_by_status(uow, status, limit=limit, offset=offset)
-    return [DeliveryPublic.model_validate(row) for row in rows]
+    page: PageParams,
+    status: Annotated[
+        list[DeliveryStatus] | None,
+        Query(description="Only deliveries in this status; repeat for several (all if omitted)"),
+    ] = None,
+) -> Page[DeliveryPublic]:
+    return await deliveries.deliveries_by_status(uow, status or [], page, DeliveryPublic)
 
 
 @router.post(

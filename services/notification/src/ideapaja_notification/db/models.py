@@ -64,6 +64,9 @@ class Delivery(NotificationBase):
         ),
         Index("ix_deliveries_person_created", "person_id", "created_at"),
         Index("ix_deliveries_status_due", "status", "next_attempt_at"),
+        # The operators' list, newest first a page at a time (all, or by status).
+        Index("ix_deliveries_created", "created_at", "id"),
+        Index("ix_deliveries_status_created", "status", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Collection
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from pydantic import BaseModel
+from sqlalchemy import Select, select
 
 from ideapaja_contracts import Envelope
 from ideapaja_contracts.events.notification import NotificationChannel
@@ -18,9 +19,12 @@ from ideapaja_notification.domain.deliveries import (
 )
 from ideapaja_notification.domain.notices import Notice
 from ideapaja_notification.errors import DeliveryNotFound, NotRequeueable
+from ideapaja_runtime.pagination import Page, PageRequest, paginate
 from ideapaja_runtime.uow import UnitOfWork
 
 _TRACEPARENT_MAX = 55
+
+P = TypeVar("P", bound=BaseModel)
 
 
 async def queue_delivery(
@@ -72,28 +76,38 @@ async def queue_delivery(
 
 
 async def deliveries_of_person(
-    uow: UnitOfWork[Any], person_id: str, *, limit: int, offset: int
-) -> Sequence[Delivery]:
-    result = await uow.session.scalars(
-        select(Delivery)
-        .where(Delivery.person_id == person_id)
-        .order_by(Delivery.created_at.desc(), Delivery.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return result.all()
+    uow: UnitOfWork[Any], person_id: str, page: PageRequest, public: type[P]
+) -> Page[P]:
+    """A page of the messages to ``person_id``, newest first, as ``public``."""
+    query = select(Delivery).where(Delivery.person_id == person_id)
+    return await _newest_first(uow, query, page, public)
 
 
 async def deliveries_by_status(
-    uow: UnitOfWork[Any], status: DeliveryStatus | None, *, limit: int, offset: int
-) -> Sequence[Delivery]:
+    uow: UnitOfWork[Any], statuses: Collection[DeliveryStatus], page: PageRequest, public: type[P]
+) -> Page[P]:
+    """A page of the deliveries in any of ``statuses`` (all if none), newest first."""
     query = select(Delivery)
-    if status is not None:
-        query = query.where(Delivery.status == status.value)
-    result = await uow.session.scalars(
-        query.order_by(Delivery.created_at.desc(), Delivery.id).limit(limit).offset(offset)
+    if statuses:
+        query = query.where(Delivery.status.in_([status.value for status in statuses]))
+    return await _newest_first(uow, query, page, public)
+
+
+async def _newest_first(
+    uow: UnitOfWork[Any], query: Select[Delivery], page: PageRequest, public: type[P]
+) -> Page[P]:
+    rows, total, next_cursor = await paginate(
+        uow.session,
+        query,
+        keys=[Delivery.created_at.expression, Delivery.id.expression],
+        page=page,
     )
-    return result.all()
+    return Page(
+        items=[public.model_validate(row) for row in rows],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )
 
 
 async def retry(uow: UnitOfWork[Any], delivery_id_: str) -> Delivery:

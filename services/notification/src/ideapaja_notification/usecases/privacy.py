@@ -126,47 +126,11 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
     )
     ideas = [idea for idea in candidates.all() if person_id in idea.author_ids]
     return PersonData(
-        person_id=person_id,
-        contact=(
-            ContactData(
-                display_name=contact.display_name,
-                email=contact.email,
-                language=contact.language,
-                left_on=contact.left_on,
-                erased_at=contact.erased_at,
-                updated_at=contact.updated_at,
-            )
-            if contact is not None
-            else None
-        ),
-        deliveries=[
-            DeliveryData(
-                id=d.id,
-                idea_id=d.idea_id,
-                template=d.template,
-                channel=d.channel,
-                status=d.status,
-                language=d.language,
-                address=d.address,
-                subject=d.subject,
-                body=d.body,
-                attempts=d.attempts,
-                last_error=d.last_error,
-                cause_event_id=d.cause_event_id,
-                cause_event_type=d.cause_event_type,
-                created_at=d.created_at,
-                sent_at=d.sent_at,
-                failed_at=d.failed_at,
-            )
-            for d in deliveries
-        ],
+        id=person_id,
+        contact=ContactData.model_validate(contact) if contact is not None else None,
+        deliveries=[DeliveryData.model_validate(d) for d in deliveries],
         ideas_authored=[
-            IdeaData(
-                idea_id=idea.idea_id,
-                title=idea.title,
-                language=idea.language,
-                anonymous=idea.anonymous,
-            )
-            for idea in ideas
+            IdeaData(id=i.idea_id, title=i.title, language=i.language, anonymous=i.anonymous)
+            for i in ideas
         ],
     )

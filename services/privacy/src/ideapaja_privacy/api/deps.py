@@ -1,10 +1,11 @@
-"""What the privacy service's routes share: the typed unit of work and runtime, and parameters."""
+"""What the privacy service's routes share: the typed unit of work and runtime, and the
+person id parameter."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Request
 
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_privacy.settings import PrivacySettings
@@ -24,6 +25,12 @@ async def privacy_runtime(request: Request) -> Runtime[PrivacySettings]:
 
 PrivacyRuntime = Annotated[Runtime[PrivacySettings], Depends(privacy_runtime)]
 
-PersonId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64, examples=["p-1003"])]
-Limit = Annotated[int, Query(ge=1, le=500, description="How many at most")]
-Offset = Annotated[int, Query(ge=0, le=100_000, description="How many to skip")]
+PersonId = Annotated[
+    str,
+    Path(
+        pattern=ID_PATTERN,
+        max_length=64,
+        examples=["p-1003"],
+        description="The person's id, as HR knows them",
+    ),
+]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import Response
 
-from ideapaja_privacy.api.deps import Limit, Offset, PersonId, PrivacyRuntime, PrivacyUow
+from ideapaja_privacy.api.deps import PersonId, PrivacyRuntime, PrivacyUow
 from ideapaja_privacy.authz import POLICY
 from ideapaja_privacy.schemas import ErasureCreate, ErasurePublic, ErasureStatusPublic
 from ideapaja_privacy.usecases import requests, status
 from ideapaja_runtime.deps import TraceparentDep
+from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.routes import Actor, service_router
 
@@ -43,13 +44,11 @@ async def request_erasure(
 @router.get(
     "/erasures",
     summary="Erasures, newest first",
-    response_model=list[ErasurePublic],
+    response_model=Page[ErasurePublic],
     **POLICY.route("erasures.read"),
 )
-async def list_erasures(
-    uow: PrivacyUow, limit: Limit = 100, offset: Offset = 0
-) -> list[ErasurePublic]:
-    return await status.list_erasures(uow, limit=limit, offset=offset)
+async def list_erasures(uow: PrivacyUow, page: PageParams) -> Page[ErasurePublic]:
+    return await status.list_erasures(uow, page)
 
 
 @router.get(

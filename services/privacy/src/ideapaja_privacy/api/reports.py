@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import Query
 
 from ideapaja_contracts.base import ID_PATTERN
-from ideapaja_privacy.api.deps import Limit, Offset, PersonId, PrivacyRuntime, PrivacyUow
+from ideapaja_privacy.api.deps import PersonId, PrivacyRuntime, PrivacyUow
 from ideapaja_privacy.authz import POLICY
 from ideapaja_privacy.schemas import AccessReportPublic, AuditEntryPublic
 from ideapaja_privacy.usecases import reports, status
 from ideapaja_runtime.deps import TraceparentDep
+from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.routes import Actor, service_router
 
 router = service_router()
@@ -41,15 +42,15 @@ async def read_access_report(
     "/audit",
     tags=["audit"],
     summary="The privacy audit log, newest first: erasure requests and access report views",
-    response_model=list[AuditEntryPublic],
+    response_model=Page[AuditEntryPublic],
     **POLICY.route("audit.read"),
 )
 async def read_audit_log(
     uow: PrivacyUow,
+    page: PageParams,
     person_id: Annotated[
-        str | None, Query(pattern=ID_PATTERN, max_length=64, description="Only about this person")
+        str | None,
+        Query(pattern=ID_PATTERN, max_length=64, description="Only entries about this person"),
     ] = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
-) -> list[AuditEntryPublic]:
-    return await status.audit_log(uow, person_id=person_id, limit=limit, offset=offset)
+) -> Page[AuditEntryPublic]:
+    return await status.audit_log(uow, page, person_id=person_id)

@@ -408,16 +408,6 @@ async def delete_dead_letters(
 # --- Reading ----------------------------------------------------------------------------------
 
 
-async def list_erasures(session: AsyncSession, *, limit: int, offset: int) -> list[ErasureRow]:
-    found = await session.scalars(
-        select(ErasureRow)
-        .order_by(ErasureRow.requested_at.desc(), ErasureRow.erasure_id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(found.all())
-
-
 async def erasures_of(session: AsyncSession, person_id: str) -> list[ErasureRow]:
     found = await session.scalars(
         select(ErasureRow)
@@ -427,11 +417,9 @@ async def erasures_of(session: AsyncSession, person_id: str) -> list[ErasureRow]
     return list(found.all())
 
 
-async def audit_entries(
-    session: AsyncSession, *, person_id: str | None, limit: int, offset: int
-) -> list[AuditRow]:
-    query = select(AuditRow)
-    if person_id is not None:
-        query = query.where(AuditRow.person_id == person_id)
-    found = await session.scalars(query.order_by(AuditRow.seq.desc()).limit(limit).offset(offset))
+async def audit_entries(session: AsyncSession, person_id: str) -> list[AuditRow]:
+    """Every audit entry about ``person_id``, newest first (for their access report)."""
+    found = await session.scalars(
+        select(AuditRow).where(AuditRow.person_id == person_id).order_by(AuditRow.seq.desc())
+    )
     return list(found.all())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, select
 
 from ideapaja_contracts.events.privacy import ErasureBasis
 from ideapaja_privacy.db.models import AuditRow, ErasureRow, PersonRow
@@ -16,12 +19,15 @@ from ideapaja_privacy.schemas import (
 )
 from ideapaja_privacy.settings import PrivacySettings
 from ideapaja_privacy.usecases import erasures
+from ideapaja_runtime.pagination import Page, PageRequest, paginate
 from ideapaja_runtime.uow import UnitOfWork
+
+T = TypeVar("T")
 
 
 def erasure_public(row: ErasureRow) -> ErasurePublic:
     return ErasurePublic(
-        erasure_id=row.erasure_id,
+        id=row.erasure_id,
         person_id=row.person_id,
         round=row.erasure_round,
         basis=ErasureBasis(row.basis),
@@ -48,7 +54,7 @@ def retention_public(person: PersonRow, retention_days: int) -> RetentionPublic:
 
 def audit_public(row: AuditRow) -> AuditEntryPublic:
     return AuditEntryPublic(
-        seq=row.seq,
+        id=row.seq,
         occurred_at=row.occurred_at,
         actor_id=row.actor_id,
         action=row.action,
@@ -57,11 +63,13 @@ def audit_public(row: AuditRow) -> AuditEntryPublic:
     )
 
 
-async def list_erasures(
-    uow: UnitOfWork[PrivacySettings], *, limit: int, offset: int
-) -> list[ErasurePublic]:
-    rows = await erasures.list_erasures(uow.session, limit=limit, offset=offset)
-    return [erasure_public(row) for row in rows]
+async def list_erasures(uow: UnitOfWork[PrivacySettings], page: PageRequest) -> Page[ErasurePublic]:
+    """Erasures, newest first."""
+    keys: list[ColumnElement[Any]] = [
+        ErasureRow.requested_at.expression,
+        ErasureRow.erasure_id.expression,
+    ]
+    return await _page(uow, select(ErasureRow), keys, page, erasure_public)
 
 
 async def erasure_status(uow: UnitOfWork[PrivacySettings], person_id: str) -> ErasureStatusPublic:
@@ -73,7 +81,7 @@ async def erasure_status(uow: UnitOfWork[PrivacySettings], person_id: str) -> Er
     current_round = person.erasure_round if person is not None else 1
     current = [row for row in rows if row.erasure_round == current_round]
     return ErasureStatusPublic(
-        person_id=person_id,
+        id=person_id,
         erasure=erasure_public(current[0]) if current else None,
         earlier_erasures=[erasure_public(r) for r in rows if r.erasure_round < current_round],
         retention=(
@@ -83,19 +91,33 @@ async def erasure_status(uow: UnitOfWork[PrivacySettings], person_id: str) -> Er
 
 
 async def audit_log(
-    uow: UnitOfWork[PrivacySettings], *, person_id: str | None, limit: int, offset: int
-) -> list[AuditEntryPublic]:
-    rows = await erasures.audit_entries(
-        uow.session, person_id=person_id, limit=limit, offset=offset
+    uow: UnitOfWork[PrivacySettings], page: PageRequest, *, person_id: str | None
+) -> Page[AuditEntryPublic]:
+    """The audit log, newest first; only about ``person_id`` if given."""
+    query = select(AuditRow)
+    if person_id is not None:
+        query = query.where(AuditRow.person_id == person_id)
+    return await _page(uow, query, [AuditRow.seq.expression], page, audit_public)
+
+
+async def _page(
+    uow: UnitOfWork[PrivacySettings],
+    query: Select[Any],
+    keys: Sequence[ColumnElement[Any]],
+    page: PageRequest,
+    public: Callable[[Any], T],
+) -> Page[T]:
+    rows, total, next_cursor = await paginate(uow.session, query, keys=keys, page=page)
+    return Page(
+        items=[public(row) for row in rows], total=total, limit=page.limit, next_cursor=next_cursor
     )
-    return [audit_public(row) for row in rows]
 
 
 async def own_data(uow: UnitOfWork[PrivacySettings], person_id: str) -> dict[str, Any]:
     """What the privacy service itself holds: retention status, erasures, audit entries."""
     person = await uow.session.get(PersonRow, person_id)
     rows = await erasures.erasures_of(uow.session, person_id)
-    entries = await erasures.audit_entries(uow.session, person_id=person_id, limit=500, offset=0)
+    entries = await erasures.audit_entries(uow.session, person_id)
     return {
         "retention": (
             retention_public(person, uow.settings.retention_days).model_dump(mode="json")

@@ -15,7 +15,6 @@ from sqlalchemy import String, cast, select
 
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
-from ideapaja_reward.domain import amount_from_cents
 from ideapaja_reward.schemas import AuthoredIdeaData, GrantData, LedgerEntryData, PersonData
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
@@ -62,45 +61,9 @@ async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) 
     )
     ideas = [idea for idea in candidates.all() if person_id in idea.author_ids]
     return PersonData(
-        person_id=person_id,
+        id=person_id,
         total_points=sum(e.points for e in entries),
-        ledger=[
-            LedgerEntryData(
-                entry_id=e.entry_id,
-                idea_id=e.idea_id,
-                unit_id=e.unit_id,
-                rule=e.rule,
-                points=e.points,
-                reason=e.reason,
-                occurred_at=e.occurred_at,
-                created_at=e.created_at,
-            )
-            for e in entries
-        ],
-        grants=[
-            GrantData(
-                grant_id=g.grant_id,
-                idea_id=g.idea_id,
-                origin=g.origin,
-                kind=g.kind,
-                amount=amount_from_cents(g.amount_cents),
-                currency=g.currency,
-                points=g.points,
-                reason=g.reason,
-                granted_at=g.granted_at,
-            )
-            for g in grants
-        ],
-        ideas_authored=[
-            AuthoredIdeaData(
-                idea_id=i.idea_id,
-                title=i.title,
-                unit_id=i.unit_id,
-                anonymous=i.anonymous,
-                submitted_at=i.submitted_at,
-                accepted_at=i.accepted_at,
-                implemented_at=i.implemented_at,
-            )
-            for i in ideas
-        ],
+        ledger=[LedgerEntryData.of(e) for e in entries],
+        grants=[GrantData.of(g) for g in grants],
+        ideas_authored=[AuthoredIdeaData.of(i) for i in ideas],
     )

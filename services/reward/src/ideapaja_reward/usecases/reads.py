@@ -10,10 +10,9 @@ from sqlalchemy import func, select
 
 from ideapaja_reward.authz import POLICY
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
-from ideapaja_reward.domain import amount_from_cents
 from ideapaja_reward.schemas import (
     GrantPublic,
-    GrantsPage,
+    LedgerEntryData,
     LedgerEntryPublic,
     LedgerPublic,
     UnitActivityPublic,
@@ -21,78 +20,71 @@ from ideapaja_reward.schemas import (
 from ideapaja_runtime.authz import Scope
 from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.errors import ForbiddenObject
+from ideapaja_runtime.pagination import Page, PageRequest, paginate
 from ideapaja_runtime.uow import UnitOfWork
 
 
-async def someones_ledger(uow: UnitOfWork[Any], person_id: str, limit: int) -> LedgerPublic:
+async def someones_ledger(uow: UnitOfWork[Any], person_id: str, page: PageRequest) -> LedgerPublic:
     """A person's ledger: one's own, or anyone's for HR, reward approvers and admins."""
     person = uow.person
     if POLICY["ledger.read"].scope_for(person) is Scope.OWN and person_id != person.person_id:
         raise ForbiddenObject("Only HR, reward approvers and admins read other people's ledgers")
-    return await person_ledger(uow, person_id, limit)
+    return await person_ledger(uow, person_id, page)
 
 
-async def person_ledger(uow: UnitOfWork[Any], person_id: str, limit: int) -> LedgerPublic:
+async def person_ledger(uow: UnitOfWork[Any], person_id: str, page: PageRequest) -> LedgerPublic:
+    """A person's total, and a page of their entries, newest first, with their ideas' titles."""
     session = uow.session
-    total, count = (
-        await session.execute(
-            select(func.coalesce(func.sum(LedgerEntry.points), 0), func.count()).where(
-                LedgerEntry.person_id == person_id
-            )
+    total_points = await session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.person_id == person_id
         )
-    ).one()
-    rows = await session.execute(
-        select(LedgerEntry, RewardIdea.title)
-        .outerjoin(RewardIdea, RewardIdea.idea_id == LedgerEntry.idea_id)
-        .where(LedgerEntry.person_id == person_id)
-        .order_by(LedgerEntry.created_at.desc(), LedgerEntry.entry_id)
-        .limit(limit)
     )
-    entries = [
-        LedgerEntryPublic(
-            entry_id=entry.entry_id,
-            idea_id=entry.idea_id,
-            idea_title=title,
-            unit_id=entry.unit_id,
-            rule=entry.rule,
-            points=entry.points,
-            reason=entry.reason,
-            occurred_at=entry.occurred_at,
-            created_at=entry.created_at,
-        )
-        for entry, title in rows.all()
-    ]
+    entries, total, next_cursor = await paginate(
+        session,
+        select(LedgerEntry).where(LedgerEntry.person_id == person_id),
+        keys=[LedgerEntry.created_at.expression, LedgerEntry.entry_id.expression],
+        page=page,
+    )
+    ideas = select(RewardIdea.idea_id, RewardIdea.title).where(
+        RewardIdea.idea_id.in_({entry.idea_id for entry in entries})
+    )
+    titles = {idea_id: title for idea_id, title in (await session.execute(ideas)).all()}
     return LedgerPublic(
-        person_id=person_id, total_points=int(total), entry_count=int(count), entries=entries
+        id=person_id,
+        total_points=int(total_points or 0),
+        items=[
+            LedgerEntryPublic(
+                **LedgerEntryData.of(entry).model_dump(), idea_title=titles.get(entry.idea_id)
+            )
+            for entry in entries
+        ],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
     )
 
 
-async def grants_since(uow: UnitOfWork[Any], since: datetime | None, limit: int) -> GrantsPage:
-    query = select(RewardGrant).order_by(RewardGrant.granted_at, RewardGrant.grant_id)
-    if since is not None:
+async def grants(
+    uow: UnitOfWork[Any], page: PageRequest, *, granted_from: datetime | None = None
+) -> Page[GrantPublic]:
+    """Grants oldest first (as HR/payroll reconciles them), from ``granted_from`` on."""
+    query = select(RewardGrant)
+    if granted_from is not None:
         # Compared in UTC, as every grant time is stored; a time without a zone is taken as UTC.
-        query = query.where(RewardGrant.granted_at >= as_utc(since))
-    # One extra row tells whether another page follows.
-    grants = list((await uow.session.scalars(query.limit(limit + 1))).all())
-    has_more = len(grants) > limit
-    grants = grants[:limit]
-    return GrantsPage(
-        grants=[
-            GrantPublic(
-                grant_id=grant.grant_id,
-                idea_id=grant.idea_id,
-                person_id=grant.person_id,
-                kind=grant.kind,
-                amount=amount_from_cents(grant.amount_cents),
-                currency=grant.currency,
-                points=grant.points,
-                reason=grant.reason,
-                granted_at=grant.granted_at,
-            )
-            for grant in grants
-        ],
-        has_more=has_more,
-        next_since=grants[-1].granted_at if grants else None,
+        query = query.where(RewardGrant.granted_at >= as_utc(granted_from))
+    rows, total, next_cursor = await paginate(
+        uow.session,
+        query,
+        keys=[RewardGrant.granted_at.expression, RewardGrant.grant_id.expression],
+        page=page,
+        descending=False,
+    )
+    return Page(
+        items=[GrantPublic.of(grant) for grant in rows],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
     )
 
 
