@@ -58,9 +58,11 @@ def deliverer(running: RunningService) -> Delivery:
             UnitUpserted: handlers.on_unit_upserted,
             PersonUpserted: handlers.on_person_upserted,
             PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.make_on_idea_submitted(settings),
+            IdeaSubmitted: handlers.on_idea_submitted,
         },
         running.runtime.outbox,
+        settings=settings,
+        clock=lambda: running.runtime.clock(),
     )
 
 

@@ -28,7 +28,7 @@ from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_review import cases, handlers
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseHistoryRow, CaseRow, OrgPersonRow, OrgUnitRow
-from ideapaja_review.timeutil import as_utc
+from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 
@@ -53,9 +53,10 @@ def make_delivery(db: Database, screening_days: int = 14) -> Delivery:
             UnitUpserted: handlers.on_unit_upserted,
             PersonUpserted: handlers.on_person_upserted,
             PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.make_on_idea_submitted(settings),
+            IdeaSubmitted: handlers.on_idea_submitted,
         },
         Outbox("/ideapaja/review"),
+        settings=settings,
     )
 
 

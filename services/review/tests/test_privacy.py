@@ -25,7 +25,7 @@ from ideapaja_review.db.models import (
     CommitteeRow,
     OrgPersonRow,
 )
-from ideapaja_review.timeutil import as_utc
+from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.inbox import inbox_table
 from ideapaja_runtime.outbox import Outbox
@@ -64,10 +64,11 @@ def deliver(db: Database) -> Delivery:
             UnitUpserted: handlers.on_unit_upserted,
             PersonUpserted: handlers.on_person_upserted,
             PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.make_on_idea_submitted(settings),
+            IdeaSubmitted: handlers.on_idea_submitted,
             ErasureRequested: privacy.on_erasure_requested,
         },
         Outbox("/ideapaja/review"),
+        settings=settings,
     )
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from ideapaja_contracts.events.review import CaseEscalated
 from ideapaja_review import privacy, privacy_api
 from ideapaja_review.api import routers
-from ideapaja_review.api.admin import run_deadline_sweep
+from ideapaja_review.errors import ERRORS
+from ideapaja_review.escalation import run_deadline_sweep
 from ideapaja_review.handlers import subscriptions
 from ideapaja_review.settings import ReviewSettings
 from ideapaja_runtime.logging import get_logger
@@ -22,10 +23,9 @@ SWEEPER = "review-deadlines"
 log = get_logger(__name__)
 
 
-async def start_deadline_sweeper(runtime: Runtime) -> None:
+async def start_deadline_sweeper(runtime: Runtime[ReviewSettings]) -> None:
     """Every replica sweeps; the sweep itself is safe to run concurrently (escalation.py)."""
     settings = runtime.settings
-    assert isinstance(settings, ReviewSettings)
 
     async def run_once() -> list[CaseEscalated]:
         escalated = await run_deadline_sweep(runtime)
@@ -36,11 +36,11 @@ async def start_deadline_sweeper(runtime: Runtime) -> None:
     start_periodic(runtime, SWEEPER, run_once, settings.deadline_sweep_seconds, run_at_start=False)
 
 
-async def stop_deadline_sweeper(runtime: Runtime) -> None:
+async def stop_deadline_sweeper(runtime: Runtime[ReviewSettings]) -> None:
     await stop_periodic(runtime, SWEEPER)
 
 
-def all_subscriptions(runtime: Runtime) -> Sequence[Subscription]:
+def all_subscriptions(runtime: Runtime[ReviewSettings]) -> Sequence[Subscription]:
     """The workflow's consumers, and GDPR erasure (privacy.py)."""
     return [*subscriptions(runtime), *privacy.subscriptions()]
 
@@ -55,6 +55,7 @@ service = ServiceSpec(
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=start_deadline_sweeper,
     on_stop=stop_deadline_sweeper,
+    errors=ERRORS,
     tags=[
         {
             "name": "cases",

@@ -10,7 +10,7 @@ machine, stamps the step's deadline and appends the history record.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_contracts import Event
 from ideapaja_contracts.events.hr import UnitKind
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated, IdeaWithdrawn, Scope
 from ideapaja_contracts.events.progress import ExperimentOutcome
@@ -38,10 +37,11 @@ from ideapaja_review.db.models import CaseHistoryRow, CaseReviewerRow, CaseRow, 
 from ideapaja_review.domain import access, deadlines, lifecycle
 from ideapaja_review.domain.lifecycle import Action, CaseState, CaseStatus
 from ideapaja_review.domain.routing import Routing, route
-from ideapaja_review.domain.rules import DEFAULT_RULE, RoutingRule
-from ideapaja_review.timeutil import as_utc
-
-Publish = Callable[[Event], Awaitable[None]]
+from ideapaja_review.domain.rules import RoutingRule
+from ideapaja_review.errors import CaseNotFound, InvalidDecision, NotAllowed
+from ideapaja_review.settings import ReviewWork
+from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.clock import as_utc
 
 # History actions besides the state machine's own (which are recorded under their names).
 OPENED = "opened"
@@ -52,52 +52,8 @@ IDEA_WITHDRAWN = "idea_withdrawn"
 ESCALATED = "escalated"
 
 
-@dataclass(frozen=True)
-class Env:
-    """What every use case gets besides its session: where its events go, the time now (the
-    service's clock, replaceable in tests), and the built-in routing rule from the settings."""
-
-    publish: Publish
-    now: datetime
-    base_rule: RoutingRule = DEFAULT_RULE
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: the token's person id and roles."""
-
-    person_id: str
-    roles: frozenset[str]
-
-
-class CaseNotFound(Exception):
-    pass
-
-
-class NotAllowed(Exception):
-    pass
-
-
-class InvalidDecision(Exception):
-    """Input that is well-formed but wrong for this case (a 422 naming the field)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-InvalidInput = InvalidDecision
-
-
-class Refused(Exception):
-    """A request the case's situation refuses besides the state machine (a 409), e.g. a
-    decision without quorum."""
-
-    def __init__(self, title: str, detail: str) -> None:
-        super().__init__(detail)
-        self.title = title
-        self.detail = detail
+# Who acts: the principal the route admitted (its person id and roles).
+Actor = Principal
 
 
 @dataclass(frozen=True)
@@ -134,20 +90,22 @@ async def lock_routing(session: AsyncSession) -> None:
     )
 
 
-async def rule_of(session: AsyncSession, case: CaseRow, env: Env) -> RoutingRule:
-    return await rules_store.rule_for_unit(session, case.unit_id, env.base_rule)
+async def rule_of(uow: ReviewWork, case: CaseRow) -> RoutingRule:
+    session = uow.session
+    return await rules_store.rule_for_unit(session, case.unit_id, uow.settings.builtin_rule())
 
 
 # --- Opening and routing ----------------------------------------------------------------------
 
 
-async def open_case(session: AsyncSession, idea: IdeaSubmitted, env: Env) -> CaseRow | None:
+async def open_case(uow: ReviewWork, idea: IdeaSubmitted) -> CaseRow | None:
     """Open the idea's case and route it; None when the idea already has one (idempotent)."""
+    session = uow.session
     await lock_routing(session)
     if await session.scalar(select(CaseRow.case_id).where(CaseRow.idea_id == idea.idea_id)):
         return None
     return await _new_case(
-        session,
+        uow,
         idea_id=idea.idea_id,
         content={
             "title": idea.title,
@@ -161,13 +119,12 @@ async def open_case(session: AsyncSession, idea: IdeaSubmitted, env: Env) -> Cas
         anonymous=idea.anonymous,
         author_ref=idea.author_ref,
         author_ids=list(idea.author_ids),
-        env=env,
         reason="idea submitted",
     )
 
 
 async def _new_case(
-    session: AsyncSession,
+    uow: ReviewWork,
     *,
     idea_id: str,
     content: dict[str, str],
@@ -176,14 +133,14 @@ async def _new_case(
     anonymous: bool,
     author_ref: str,
     author_ids: list[str],
-    env: Env,
     reason: str,
     round_: int = 1,
     previous: CaseRow | None = None,
     actor_id: str | None = None,
 ) -> CaseRow:
-    now = env.now
-    rule = await rules_store.rule_for_unit(session, unit_id, env.base_rule)
+    session = uow.session
+    now = uow.now
+    rule = await rules_store.rule_for_unit(session, unit_id, uow.settings.builtin_rule())
     due = deadlines.due_at(CaseState.SCREENING, now, rule.deadlines)
     case = CaseRow(
         case_id=f"c-{uuid.uuid4().hex}",
@@ -223,7 +180,7 @@ async def _new_case(
     units, people = await org.load_org(session)
     routing = await _route(session, case, rule, units, people)
     if routing.routed:
-        await _assign(session, case, routing, env)
+        await _assign(uow, case, routing)
     await session.flush()
     return case
 
@@ -253,12 +210,13 @@ async def _route(
     )
 
 
-async def route_unrouted(session: AsyncSession, env: Env) -> int:
+async def route_unrouted(uow: ReviewWork) -> int:
     """Route every case still in screening without reviewers; return how many got reviewers.
 
     Called after HR data, the change-agent network or a committee changes. Cases already
     routed keep their reviewers.
     """
+    session = uow.session
     await lock_routing(session)
     waiting = (
         await session.scalars(
@@ -275,35 +233,36 @@ async def route_unrouted(session: AsyncSession, env: Env) -> int:
     units, people = await org.load_org(session)
     count = 0
     for case in waiting:
-        rule = await rule_of(session, case, env)
+        rule = await rule_of(uow, case)
         routing = await _route(session, case, rule, units, people)
         if routing.routed:
-            await _assign(session, case, routing, env)
+            await _assign(uow, case, routing)
             count += 1
     await session.flush()
     return count
 
 
-async def _assign(session: AsyncSession, case: CaseRow, routing: Routing, env: Env) -> None:
+async def _assign(uow: ReviewWork, case: CaseRow, routing: Routing) -> None:
     """Give the case its reviewers and announce that screening started, once per case."""
+    session = uow.session
     for person_id in routing.reviewer_ids:
         session.add(
             CaseReviewerRow(
-                case_id=case.case_id, person_id=person_id, source="routing", added_at=env.now
+                case_id=case.case_id, person_id=person_id, source="routing", added_at=uow.now
             )
         )
     case.routed = True
     append_history(
         session,
         case,
-        env.now,
+        uow.now,
         actor_id=None,
         action=ROUTED,
         from_state=case.state,
         reason=f"routed via {routing.via}",
         details={"via": routing.via.value, "reviewer_ids": list(routing.reviewer_ids)},
     )
-    await env.publish(
+    await uow.publish(
         ScreeningStarted(
             case_id=case.case_id,
             idea_id=case.idea_id,
@@ -334,12 +293,11 @@ async def add_reviewers(
 
 
 async def transition(
-    session: AsyncSession,
+    uow: ReviewWork,
     case: CaseRow,
     action: Action,
     *,
     actor_id: str | None,
-    env: Env,
     rule: RoutingRule,
     reason: str | None = None,
     decision: Decision | None = None,
@@ -349,6 +307,7 @@ async def transition(
 ) -> tuple[CaseStatus, CaseStatus]:
     """Apply ``action`` (IllegalTransition when it is not allowed now), enter the new step with
     its deadline, and append the history record. Returns the statuses before and after."""
+    session = uow.session
     before = status_of(case)
     after = lifecycle.apply(before, action, decision, outcome=outcome)
     case.appealed = after.appealed
@@ -361,11 +320,11 @@ async def transition(
         # Back in review (answered, appealed) or withdrawn: no decision stands any more.
         case.decision = None
     if after.state is not before.state:
-        _enter_step(case, after.state, env.now, rule, experiment_ends_on=experiment_ends_on)
+        _enter_step(case, after.state, uow.now, rule, experiment_ends_on=experiment_ends_on)
     append_history(
         session,
         case,
-        env.now,
+        uow.now,
         actor_id=actor_id,
         action=action.value,
         from_state=before.state.value,
@@ -410,30 +369,28 @@ async def effective_roles(session: AsyncSession, actor: Actor) -> frozenset[str]
     return actor.roles | await network.assigned_roles(session, actor.person_id)
 
 
-async def accept_for_review(
-    session: AsyncSession, case_id: str, actor: Actor, note: str, env: Env
-) -> CaseRecord:
+async def accept_for_review(uow: ReviewWork, case_id: str, actor: Actor, note: str) -> CaseRecord:
     """Screening passed: the case goes into review (for committee ideas: onto its agenda)."""
+    session = uow.session
     case = await load_for_update(session, case_id)
     reviewers = await reviewer_ids(session, case_id)
-    rule = await rule_of(session, case, env)
+    rule = await rule_of(uow, case)
     roles = await effective_roles(session, actor)
     denied = access.decision_denied(actor.person_id, roles, Scope(case.scope), reviewers, rule=rule)
     if denied is not None:
         raise NotAllowed(denied.reason)
     await transition(
-        session,
+        uow,
         case,
         Action.ACCEPT_FOR_REVIEW,
         actor_id=actor.person_id,
-        env=env,
         rule=rule,
         reason=note or None,
     )
     if rule.goes_to_committee(Scope(case.scope)) and case.committee_id is None:
         committee = await committee_roster.committee_for(session, rule)
         case.committee_id = committee.committee_id if committee is not None else None
-    await env.publish(
+    await uow.publish(
         ReviewStarted(
             case_id=case.case_id,
             idea_id=case.idea_id,
@@ -451,13 +408,12 @@ async def accept_for_review(
 
 
 async def decide(
-    session: AsyncSession,
+    uow: ReviewWork,
     case_id: str,
     actor: Actor,
     *,
     decision: Decision,
     rationale: str,
-    env: Env,
     duplicate_of: str | None = None,
     forwarded_to_unit_id: str | None = None,
     question: str | None = None,
@@ -471,9 +427,10 @@ async def decide(
     the caller has checked. Raises CaseNotFound, NotAllowed (with the reason),
     IllegalTransition, InvalidDecision.
     """
+    session = uow.session
     case = await load_for_update(session, case_id)
     reviewers = await reviewer_ids(session, case_id)
-    rule = await rule_of(session, case, env)
+    rule = await rule_of(uow, case)
     if not in_meeting:
         roles = await effective_roles(session, actor)
         denied = access.decision_denied(
@@ -505,22 +462,21 @@ async def decide(
     if in_meeting:
         details["in_meeting"] = True
     await transition(
-        session,
+        uow,
         case,
         Action.DECIDE,
         actor_id=actor.person_id,
-        env=env,
         rule=rule,
         decision=decision,
         reason=rationale,
         details=details,
     )
-    case.decided_at = env.now
+    case.decided_at = uow.now
     case.decided_by = actor.person_id
     case.rationale = rationale
     case.duplicate_of = duplicate_of
     case.forwarded_to_unit_id = forwarded_to_unit_id
-    await env.publish(
+    await uow.publish(
         ReviewDecided(
             case_id=case.case_id,
             idea_id=case.idea_id,
@@ -535,7 +491,7 @@ async def decide(
     )
     if decision is Decision.NEEDS_INFO:
         case.info_question = question or rationale
-        await env.publish(
+        await uow.publish(
             InfoRequested(
                 case_id=case.case_id,
                 idea_id=case.idea_id,
@@ -544,9 +500,9 @@ async def decide(
             )
         )
     if target is not None:
-        await _merge(session, case, target, actor, rationale, env)
+        await _merge(uow, case, target, actor, rationale)
     if forwarded_to_unit_id is not None:
-        await _forward(session, case, forwarded_to_unit_id, actor, rationale, env)
+        await _forward(uow, case, forwarded_to_unit_id, actor, rationale)
     await session.flush()
     return await record_of(session, case)
 
@@ -566,21 +522,22 @@ async def _merge_target(session: AsyncSession, case: CaseRow, duplicate_of: str)
 
 
 async def _merge(
-    session: AsyncSession, case: CaseRow, target: CaseRow, actor: Actor, reason: str, env: Env
+    uow: ReviewWork, case: CaseRow, target: CaseRow, actor: Actor, reason: str
 ) -> None:
     """The surviving idea's timeline records the merge too; intake moves supporters and
     comments on IdeaMerged. Both ideas keep their own history."""
+    session = uow.session
     append_history(
         session,
         target,
-        env.now,
+        uow.now,
         actor_id=actor.person_id,
         action=MERGED_IN,
         from_state=target.state,
         reason=reason,
         details={"idea_id": case.idea_id, "case_id": case.case_id},
     )
-    await env.publish(
+    await uow.publish(
         IdeaMerged(
             case_id=case.case_id,
             idea_id=case.idea_id,
@@ -590,12 +547,11 @@ async def _merge(
     )
 
 
-async def _forward(
-    session: AsyncSession, case: CaseRow, unit_id: str, actor: Actor, reason: str, env: Env
-) -> None:
+async def _forward(uow: ReviewWork, case: CaseRow, unit_id: str, actor: Actor, reason: str) -> None:
     """The receiving unit gets the idea as a new case (the next round), routed to its own
     reviewers; the forwarded case keeps its history and links to the new one's."""
-    await env.publish(
+    session = uow.session
+    await uow.publish(
         IdeaForwarded(
             case_id=case.case_id,
             idea_id=case.idea_id,
@@ -609,7 +565,7 @@ async def _forward(
     scope = Scope.DEPARTMENT if kind is UnitKind.DEPARTMENT else Scope.UNIT
     await lock_routing(session)
     await _new_case(
-        session,
+        uow,
         idea_id=case.idea_id,
         content={
             "title": case.title,
@@ -623,7 +579,6 @@ async def _forward(
         anonymous=case.anonymous,
         author_ref=case.author_ref,
         author_ids=list(case.author_ids),
-        env=env,
         reason=f"forwarded from {case.unit_id}: {reason}",
         round_=case.round + 1,
         previous=case,
@@ -631,23 +586,21 @@ async def _forward(
     )
 
 
-async def answer(
-    session: AsyncSession, idea_id: str, person_id: str, text: str, env: Env
-) -> CaseRecord:
+async def answer(uow: ReviewWork, idea_id: str, person_id: str, text: str) -> CaseRecord:
     """An author answers the needs_info question: the case is back in screening."""
+    session = uow.session
     case = await _authors_case(session, idea_id, person_id)
-    rule = await rule_of(session, case, env)
+    rule = await rule_of(uow, case)
     await transition(
-        session,
+        uow,
         case,
         Action.RESUME_SCREENING,
         actor_id=author_actor(case, person_id),
-        env=env,
         rule=rule,
         reason=text,
         details={"by_author": True, "question": case.info_question},
     )
-    await env.publish(
+    await uow.publish(
         InfoProvided(
             case_id=case.case_id, idea_id=case.idea_id, author_ref=case.author_ref, answer=text
         )
@@ -657,43 +610,43 @@ async def answer(
 
 
 async def appeal_by_author(
-    session: AsyncSession, idea_id: str, person_id: str, reason: str, env: Env
+    uow: ReviewWork, idea_id: str, person_id: str, reason: str
 ) -> CaseRecord:
+    session = uow.session
     case = await _authors_case(session, idea_id, person_id)
-    return await _reopen(session, case, author_actor(case, person_id), reason, env, by_author=True)
+    return await _reopen(uow, case, author_actor(case, person_id), reason, by_author=True)
 
 
-async def reopen(
-    session: AsyncSession, case_id: str, actor: Actor, reason: str, env: Env
-) -> CaseRecord:
+async def reopen(uow: ReviewWork, case_id: str, actor: Actor, reason: str) -> CaseRecord:
     """A reviewer (or admin) reopens a decision; the same once-per-case budget as appeals."""
+    session = uow.session
     case = await load_for_update(session, case_id)
     reviewers = await reviewer_ids(session, case_id)
-    rule = await rule_of(session, case, env)
+    rule = await rule_of(uow, case)
     roles = await effective_roles(session, actor)
     denied = access.reopen_denied(actor.person_id, roles, Scope(case.scope), reviewers, rule=rule)
     if denied is not None:
         raise NotAllowed(denied.reason)
-    return await _reopen(session, case, actor.person_id, reason, env, by_author=False)
+    return await _reopen(uow, case, actor.person_id, reason, by_author=False)
 
 
 async def _reopen(
-    session: AsyncSession, case: CaseRow, actor_id: str, reason: str, env: Env, *, by_author: bool
+    uow: ReviewWork, case: CaseRow, actor_id: str, reason: str, *, by_author: bool
 ) -> CaseRecord:
+    session = uow.session
     previous = status_of(case).decision
-    rule = await rule_of(session, case, env)
+    rule = await rule_of(uow, case)
     await transition(
-        session,
+        uow,
         case,
         Action.APPEAL,
         actor_id=actor_id,
-        env=env,
         rule=rule,
         reason=reason,
         details={"by_author": by_author, "previous_decision": previous},
     )
     assert previous is not None  # APPEAL is only legal from a decision
-    await env.publish(
+    await uow.publish(
         CaseReopened(
             case_id=case.case_id,
             idea_id=case.idea_id,
@@ -717,22 +670,22 @@ async def _authors_case(session: AsyncSession, idea_id: str, person_id: str) -> 
     return await load_for_update(session, case.case_id)
 
 
-async def withdraw(session: AsyncSession, event: IdeaWithdrawn, env: Env) -> bool:
+async def withdraw(uow: ReviewWork, event: IdeaWithdrawn) -> bool:
     """The authors withdrew the idea in intake: close its open case. A case already past
     review only notes it (an accepted idea's experiment or implementation goes on)."""
+    session = uow.session
     case = await latest_case(session, event.idea_id)
     if case is None:
         return False
     case = await load_for_update(session, case.case_id)
     actor_id = author_actor(case, event.withdrawn_by)
     if lifecycle.is_allowed(status_of(case), Action.WITHDRAW):
-        rule = await rule_of(session, case, env)
+        rule = await rule_of(uow, case)
         await transition(
-            session,
+            uow,
             case,
             Action.WITHDRAW,
             actor_id=actor_id,
-            env=env,
             rule=rule,
             reason=event.reason or "withdrawn by the authors",
         )
@@ -740,7 +693,7 @@ async def withdraw(session: AsyncSession, event: IdeaWithdrawn, env: Env) -> boo
         append_history(
             session,
             case,
-            env.now,
+            uow.now,
             actor_id=actor_id,
             action=IDEA_WITHDRAWN,
             from_state=case.state,
@@ -750,9 +703,10 @@ async def withdraw(session: AsyncSession, event: IdeaWithdrawn, env: Env) -> boo
     return True
 
 
-async def update_content(session: AsyncSession, event: IdeaUpdated, env: Env) -> bool:
+async def update_content(uow: ReviewWork, event: IdeaUpdated) -> bool:
     """The authors edited the idea: reviewers see the newest revision (older ones arriving
     late change nothing). False when the idea has no case yet."""
+    session = uow.session
     case = await latest_case(session, event.idea_id)
     if case is None:
         return False
@@ -767,7 +721,7 @@ async def update_content(session: AsyncSession, event: IdeaUpdated, env: Env) ->
     append_history(
         session,
         case,
-        env.now,
+        uow.now,
         actor_id=author_actor(case, event.edited_by),
         action=IDEA_UPDATED,
         from_state=case.state,
@@ -806,8 +760,25 @@ async def get_case(
         assert idea_id is not None
         case = await latest_case(session, idea_id)
     if case is None:
-        raise CaseNotFound(case_id or idea_id)
+        raise CaseNotFound(str(case_id or idea_id))
     return await record_of(session, case)
+
+
+async def visible_case(
+    uow: ReviewWork, *, case_id: str | None = None, idea_id: str | None = None
+) -> CaseRecord:
+    """A case as its reader may see it: its reviewers, admins, and the members of the committee
+    it went to."""
+    session, person = uow.session, uow.person
+    record = await get_case(session, case_id=case_id, idea_id=idea_id)
+    if access.may_view(person.person_id, person.roles, record.reviewer_ids):
+        return record
+    committee_id = record.case.committee_id
+    if committee_id is not None and person.person_id in await committee_roster.member_roles(
+        session, committee_id
+    ):
+        return record
+    raise NotAllowed("You are not a reviewer of this case.")
 
 
 async def list_cases(

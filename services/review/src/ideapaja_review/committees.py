@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import Decision, MinutesPublished
 from ideapaja_review import audit, cases, committee_roster
-from ideapaja_review.cases import Actor, Env, InvalidInput, NotAllowed, Refused
+from ideapaja_review.cases import Actor
 from ideapaja_review.db.models import (
     AgendaItemRow,
     CaseRow,
@@ -40,17 +40,15 @@ from ideapaja_review.domain.minutes import (
     Minutes,
     MinutesItem,
 )
-from ideapaja_review.timeutil import as_utc
+from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
+from ideapaja_review.settings import ReviewWork
+from ideapaja_runtime.clock import as_utc
 
 PLANNED = "planned"
 CLOSED = "closed"
 # History actions on a case handled in a meeting (besides its decision).
 AGENDA_ADDED = "agenda_added"
 DEFERRED = "deferred"
-
-
-class NotFound(Exception):
-    pass
 
 
 def criteria_of(data: Sequence[Mapping[str, Any]]) -> tuple[Criterion, ...]:
@@ -74,15 +72,15 @@ def criteria_data(criteria: Sequence[Criterion]) -> list[dict[str, Any]]:
 
 
 async def create_committee(
-    session: AsyncSession,
+    uow: ReviewWork,
     *,
     name: str,
     city_wide: bool,
     quorum: int,
     criteria: Sequence[Criterion] | None,
     actor: Actor,
-    env: Env,
 ) -> CommitteeRow:
+    session = uow.session
     rubric = tuple(criteria) if criteria else rules.DEFAULT_CRITERIA
     errors = rules.rubric_errors(rubric)
     if errors:
@@ -95,7 +93,7 @@ async def create_committee(
         city_wide=city_wide,
         quorum=quorum,
         criteria=criteria_data(rubric),
-        created_at=env.now,
+        created_at=uow.now,
     )
     session.add(committee)
     audit.record(
@@ -103,7 +101,7 @@ async def create_committee(
         actor_id=actor.person_id,
         action="committee_created",
         subject=f"committee:{committee.committee_id}",
-        now=env.now,
+        now=uow.now,
         details={"name": name, "city_wide": city_wide, "quorum": quorum},
     )
     await session.flush()
@@ -123,7 +121,7 @@ async def _refuse_second_city_wide(session: AsyncSession, committee_id: str | No
 async def get_committee(session: AsyncSession, committee_id: str) -> CommitteeRow:
     committee = await session.get(CommitteeRow, committee_id)
     if committee is None:
-        raise NotFound(f"No committee {committee_id}.")
+        raise NotFound(f"No committee {committee_id}.", what="Committee")
     return committee
 
 
@@ -133,7 +131,7 @@ async def list_committees(session: AsyncSession) -> list[CommitteeRow]:
 
 
 async def update_committee(
-    session: AsyncSession,
+    uow: ReviewWork,
     committee_id: str,
     *,
     name: str | None,
@@ -141,10 +139,10 @@ async def update_committee(
     quorum: int | None,
     criteria: Sequence[Criterion] | None,
     actor: Actor,
-    env: Env,
 ) -> CommitteeRow:
     """Admins change anything; the chair may change the rubric. Meetings already called keep
     the rubric and quorum they started with."""
+    session = uow.session
     committee = await get_committee(session, committee_id)
     if ADMIN not in actor.roles:
         role = (await committee_roster.member_roles(session, committee_id)).get(actor.person_id)
@@ -170,26 +168,26 @@ async def update_committee(
         actor_id=actor.person_id,
         action="committee_updated",
         subject=f"committee:{committee_id}",
-        now=env.now,
+        now=uow.now,
         details=changes,
     )
     await session.flush()
     if city_wide:
-        await cases.route_unrouted(session, env)
+        await cases.route_unrouted(uow)
     return committee
 
 
 async def set_member(
-    session: AsyncSession,
+    uow: ReviewWork,
     committee_id: str,
     person_id: str,
     role: MemberRole,
     *,
     actor: Actor,
-    env: Env,
 ) -> dict[str, MemberRole]:
     """Add or change a member. A committee has one chair and one secretary: naming a new one
     makes the previous one a member."""
+    session = uow.session
     await get_committee(session, committee_id)
     members = {
         row.person_id: row
@@ -215,18 +213,19 @@ async def set_member(
         actor_id=actor.person_id,
         action="committee_member_set",
         subject=f"committee:{committee_id}",
-        now=env.now,
+        now=uow.now,
         details={"person_id": person_id, "role": role.value},
     )
     await session.flush()
     # City ideas that waited for a committee can be routed now.
-    await cases.route_unrouted(session, env)
+    await cases.route_unrouted(uow)
     return await committee_roster.member_roles(session, committee_id)
 
 
 async def remove_member(
-    session: AsyncSession, committee_id: str, person_id: str, *, actor: Actor, env: Env
+    uow: ReviewWork, committee_id: str, person_id: str, *, actor: Actor
 ) -> bool:
+    session = uow.session
     row = await session.get(CommitteeMemberRow, (committee_id, person_id))
     if row is None:
         return False
@@ -235,7 +234,7 @@ async def remove_member(
         actor_id=actor.person_id,
         action="committee_member_removed",
         subject=f"committee:{committee_id}",
-        now=env.now,
+        now=uow.now,
         details={"person_id": person_id, "role": row.role},
     )
     await session.delete(row)
@@ -276,16 +275,16 @@ async def eligible_cases(session: AsyncSession, committee: CommitteeRow) -> list
 
 
 async def create_meeting(
-    session: AsyncSession,
+    uow: ReviewWork,
     committee_id: str,
     *,
     title: str,
     scheduled_at: datetime,
     case_ids: Sequence[str] | None,
     actor: Actor,
-    env: Env,
 ) -> MeetingRow:
     """Call a meeting; its agenda is every eligible case (or the chosen ones), oldest first."""
+    session = uow.session
     committee = await get_committee(session, committee_id)
     await _organiser_or_admin(session, committee_id, actor, "Calling a meeting")
     eligible = await eligible_cases(session, committee)
@@ -310,7 +309,7 @@ async def create_meeting(
         quorum=committee.quorum,
         present_ids=[],
         created_by=actor.person_id,
-        created_at=env.now,
+        created_at=uow.now,
     )
     session.add(meeting)
     audit.record(
@@ -318,24 +317,24 @@ async def create_meeting(
         actor_id=actor.person_id,
         action="meeting_called",
         subject=f"meeting:{meeting.meeting_id}",
-        now=env.now,
+        now=uow.now,
         details={"committee_id": committee_id, "agenda": [c.case_id for c in agenda]},
     )
     await session.flush()
     for position, case in enumerate(agenda, start=1):
-        await _add_item(session, meeting, case, position, actor, env)
+        await _add_item(uow, meeting, case, position, actor)
     await session.flush()
     return meeting
 
 
 async def _add_item(
-    session: AsyncSession,
+    uow: ReviewWork,
     meeting: MeetingRow,
     case: CaseRow,
     position: int,
     actor: Actor,
-    env: Env,
 ) -> None:
+    session = uow.session
     session.add(
         AgendaItemRow(
             meeting_id=meeting.meeting_id,
@@ -349,7 +348,7 @@ async def _add_item(
     cases.append_history(
         session,
         case,
-        env.now,
+        uow.now,
         actor_id=actor.person_id,
         action=AGENDA_ADDED,
         from_state=case.state,
@@ -358,15 +357,18 @@ async def _add_item(
     )
 
 
-async def get_meeting(session: AsyncSession, meeting_id: str) -> MeetingRow:
+async def get_meeting(
+    session: AsyncSession, meeting_id: str, *, what: str = "Meeting"
+) -> MeetingRow:
+    """The meeting; ``what`` names what the caller asked about (a meeting or an agenda item)."""
     meeting = await session.get(MeetingRow, meeting_id)
     if meeting is None:
-        raise NotFound(f"No meeting {meeting_id}.")
+        raise NotFound(f"No meeting {meeting_id}.", what=what)
     return meeting
 
 
-async def _planned(session: AsyncSession, meeting_id: str) -> MeetingRow:
-    meeting = await get_meeting(session, meeting_id)
+async def _planned(session: AsyncSession, meeting_id: str, *, what: str = "Meeting") -> MeetingRow:
+    meeting = await get_meeting(session, meeting_id, what=what)
     if meeting.status != PLANNED:
         raise Refused("Meeting closed", f"Meeting {meeting_id} is closed; its minutes are final.")
     return meeting
@@ -383,18 +385,19 @@ async def items(session: AsyncSession, meeting_id: str) -> list[tuple[AgendaItem
 
 
 async def _item(
-    session: AsyncSession, meeting_id: str, case_id: str
+    session: AsyncSession, meeting_id: str, case_id: str, *, what: str = "Agenda item"
 ) -> tuple[AgendaItemRow, CaseRow]:
     item = await session.get(AgendaItemRow, (meeting_id, case_id))
     case = await session.get(CaseRow, case_id)
     if item is None or case is None:
-        raise NotFound(f"Case {case_id} is not on the agenda of meeting {meeting_id}.")
+        raise NotFound(f"Case {case_id} is not on the agenda of meeting {meeting_id}.", what=what)
     return item, case
 
 
 async def add_item(
-    session: AsyncSession, meeting_id: str, case_id: str, *, actor: Actor, env: Env
+    uow: ReviewWork, meeting_id: str, case_id: str, *, actor: Actor
 ) -> AgendaItemRow:
+    session = uow.session
     meeting = await _planned(session, meeting_id)
     await _organiser_or_admin(session, meeting.committee_id, actor, "Changing the agenda")
     committee = await get_committee(session, meeting.committee_id)
@@ -402,15 +405,16 @@ async def add_item(
     if case_id not in eligible:
         raise InvalidInput("case_id", "Not in review for this committee or already on an agenda.")
     position = len(await items(session, meeting_id)) + 1
-    await _add_item(session, meeting, eligible[case_id], position, actor, env)
+    await _add_item(uow, meeting, eligible[case_id], position, actor)
     await session.flush()
-    item, _ = await _item(session, meeting_id, case_id)
+    item, _ = await _item(session, meeting_id, case_id, what="Meeting")
     return item
 
 
 async def set_attendance(
-    session: AsyncSession, meeting_id: str, present_ids: Sequence[str], *, actor: Actor, env: Env
+    uow: ReviewWork, meeting_id: str, present_ids: Sequence[str], *, actor: Actor
 ) -> MeetingRow:
+    session = uow.session
     meeting = await _planned(session, meeting_id)
     await _organiser_or_admin(session, meeting.committee_id, actor, "Recording attendance")
     members = await committee_roster.member_roles(session, meeting.committee_id)
@@ -423,7 +427,7 @@ async def set_attendance(
         actor_id=actor.person_id,
         action="attendance_recorded",
         subject=f"meeting:{meeting_id}",
-        now=env.now,
+        now=uow.now,
         details={"present_ids": meeting.present_ids},
     )
     await session.flush()
@@ -431,18 +435,18 @@ async def set_attendance(
 
 
 async def record_conflict(
-    session: AsyncSession,
+    uow: ReviewWork,
     meeting_id: str,
     case_id: str,
     *,
     person_id: str,
     reason: str,
     actor: Actor,
-    env: Env,
 ) -> ConflictRow:
     """A member declares a conflict of interest (or the chair/secretary records one for them):
     that member does not score the item, and any score they gave no longer counts."""
-    meeting = await _planned(session, meeting_id)
+    session = uow.session
+    meeting = await _planned(session, meeting_id, what="Agenda item")
     _, case = await _item(session, meeting_id, case_id)
     members = await committee_roster.member_roles(session, meeting.committee_id)
     if person_id != actor.person_id:
@@ -459,7 +463,7 @@ async def record_conflict(
             person_id=person_id,
             reason=reason,
             recorded_by=actor.person_id,
-            recorded_at=env.now,
+            recorded_at=uow.now,
         )
         session.add(conflict)
     else:
@@ -467,7 +471,7 @@ async def record_conflict(
     cases.append_history(
         session,
         case,
-        env.now,
+        uow.now,
         actor_id=actor.person_id,
         action="conflict_recorded",
         from_state=case.state,
@@ -488,17 +492,17 @@ async def _conflicted(session: AsyncSession, meeting_id: str, case_id: str) -> d
 
 
 async def score(
-    session: AsyncSession,
+    uow: ReviewWork,
     meeting_id: str,
     case_id: str,
     *,
     scores: Mapping[str, int],
     comment: str,
     actor: Actor,
-    env: Env,
 ) -> ScoreRow:
     """A member's scores for one item (again to change them, until the item is decided)."""
-    meeting = await _planned(session, meeting_id)
+    session = uow.session
+    meeting = await _planned(session, meeting_id, what="Agenda item")
     item, case = await _item(session, meeting_id, case_id)
     members = await committee_roster.member_roles(session, meeting.committee_id)
     conflicted = await _conflicted(session, meeting_id, case_id)
@@ -516,12 +520,12 @@ async def score(
         session.add(row)
     row.scores = dict(scores)
     row.comment = comment
-    row.scored_at = env.now
+    row.scored_at = uow.now
     # A score can be changed until the decision; the history keeps every version.
     cases.append_history(
         session,
         case,
-        env.now,
+        uow.now,
         actor_id=actor.person_id,
         action="scored",
         from_state=case.state,
@@ -549,7 +553,7 @@ class ItemEvaluation:
 
 
 async def evaluation(session: AsyncSession, meeting_id: str, case_id: str) -> ItemEvaluation:
-    meeting = await get_meeting(session, meeting_id)
+    meeting = await get_meeting(session, meeting_id, what="Agenda item")
     item, case = await _item(session, meeting_id, case_id)
     members = await committee_roster.member_roles(session, meeting.committee_id)
     conflicts = await _conflicted(session, meeting_id, case_id)
@@ -572,7 +576,7 @@ async def evaluation(session: AsyncSession, meeting_id: str, case_id: str) -> It
 
 
 async def decide_item(
-    session: AsyncSession,
+    uow: ReviewWork,
     meeting_id: str,
     case_id: str,
     *,
@@ -582,11 +586,11 @@ async def decide_item(
     forwarded_to_unit_id: str | None,
     question: str | None,
     actor: Actor,
-    env: Env,
 ) -> ItemEvaluation:
     """The chair records the committee's decision; it needs quorum (enough eligible members
     who scored the item)."""
-    meeting = await _planned(session, meeting_id)
+    session = uow.session
+    meeting = await _planned(session, meeting_id, what="Agenda item")
     if ADMIN not in actor.roles:
         role = (await committee_roster.member_roles(session, meeting.committee_id)).get(
             actor.person_id
@@ -603,12 +607,11 @@ async def decide_item(
             f"{found.quorum}.",
         )
     await cases.decide(
-        session,
+        uow,
         case_id,
         actor,
         decision=decision,
         rationale=rationale,
-        env=env,
         duplicate_of=duplicate_of,
         forwarded_to_unit_id=forwarded_to_unit_id,
         question=question,
@@ -618,17 +621,18 @@ async def decide_item(
     found.item.decision = decision.value
     found.item.rationale = rationale
     found.item.decided_by = actor.person_id
-    found.item.decided_at = env.now
+    found.item.decided_at = uow.now
     found.item.weighted_mean = found.tally.weighted_mean
     await session.flush()
     return found
 
 
 async def defer_item(
-    session: AsyncSession, meeting_id: str, case_id: str, *, reason: str, actor: Actor, env: Env
+    uow: ReviewWork, meeting_id: str, case_id: str, *, reason: str, actor: Actor
 ) -> AgendaItemRow:
     """Not decided at this meeting: the case stays in review for a later agenda."""
-    meeting = await _planned(session, meeting_id)
+    session = uow.session
+    meeting = await _planned(session, meeting_id, what="Agenda item")
     await _organiser_or_admin(session, meeting.committee_id, actor, "Deferring an item")
     item, case = await _item(session, meeting_id, case_id)
     if item.status != ItemStatus.PENDING.value:
@@ -638,7 +642,7 @@ async def defer_item(
     cases.append_history(
         session,
         case,
-        env.now,
+        uow.now,
         actor_id=actor.person_id,
         action=DEFERRED,
         from_state=case.state,
@@ -649,11 +653,10 @@ async def defer_item(
     return item
 
 
-async def close_meeting(
-    session: AsyncSession, meeting_id: str, *, actor: Actor, env: Env
-) -> MeetingRow:
+async def close_meeting(uow: ReviewWork, meeting_id: str, *, actor: Actor) -> MeetingRow:
     """Close the meeting: items not handled are deferred, the minutes become final and
     MinutesPublished is emitted."""
+    session = uow.session
     meeting = await _planned(session, meeting_id)
     await _organiser_or_admin(session, meeting.committee_id, actor, "Closing a meeting")
     decided: list[str] = []
@@ -665,16 +668,16 @@ async def close_meeting(
         (decided if item.status == ItemStatus.DECIDED.value else deferred).append(case.idea_id)
     meeting.status = CLOSED
     meeting.closed_by = actor.person_id
-    meeting.closed_at = env.now
+    meeting.closed_at = uow.now
     audit.record(
         session,
         actor_id=actor.person_id,
         action="meeting_closed",
         subject=f"meeting:{meeting_id}",
-        now=env.now,
+        now=uow.now,
         details={"decided": decided, "deferred": deferred},
     )
-    await env.publish(
+    await uow.publish(
         MinutesPublished(
             meeting_id=meeting_id,
             committee_id=meeting.committee_id,

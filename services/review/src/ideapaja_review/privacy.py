@@ -43,7 +43,7 @@ from ideapaja_review.db.models import (
     PracticeRow,
     ScoreRow,
 )
-from ideapaja_review.timeutil import as_utc
+from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext, Subscription
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE

@@ -25,7 +25,7 @@ from ideapaja_contracts.events.progress import (
     PracticePublished,
 )
 from ideapaja_review import cases, org
-from ideapaja_review.cases import Actor, CaseNotFound, Env, InvalidInput, NotAllowed
+from ideapaja_review.cases import Actor
 from ideapaja_review.db.models import (
     AdoptionRow,
     CaseRow,
@@ -37,10 +37,8 @@ from ideapaja_review.db.models import (
 from ideapaja_review.domain import access, lifecycle
 from ideapaja_review.domain.lifecycle import Action
 from ideapaja_review.domain.rules import SCREENER_ROLES
-
-
-class NotFound(Exception):
-    pass
+from ideapaja_review.errors import CaseNotFound, InvalidInput, NotAllowed, NotFound, Refused
+from ideapaja_review.settings import ReviewWork
 
 
 @dataclass(frozen=True)
@@ -69,8 +67,9 @@ async def _stewarded_case(
 
 
 async def start_experiment(
-    session: AsyncSession, case_id: str, actor: Actor, plan: ExperimentPlan, env: Env
+    uow: ReviewWork, case_id: str, actor: Actor, plan: ExperimentPlan
 ) -> ExperimentRow:
+    session = uow.session
     case = await _stewarded_case(session, case_id, actor)
     if plan.ends_on < plan.starts_on:
         raise InvalidInput("ends_on", "The pilot cannot end before it starts.")
@@ -89,15 +88,14 @@ async def start_experiment(
         ends_on=plan.ends_on,
         status="running",
         started_by=actor.person_id,
-        started_at=env.now,
+        started_at=uow.now,
     )
     await cases.transition(
-        session,
+        uow,
         case,
         Action.START_EXPERIMENT,
         actor_id=actor.person_id,
-        env=env,
-        rule=await cases.rule_of(session, case, env),
+        rule=await cases.rule_of(uow, case),
         reason=plan.hypothesis,
         details={
             "experiment_id": experiment.experiment_id,
@@ -110,7 +108,7 @@ async def start_experiment(
         experiment_ends_on=plan.ends_on,
     )
     session.add(experiment)
-    await env.publish(
+    await uow.publish(
         ExperimentStarted(
             idea_id=case.idea_id,
             experiment_id=experiment.experiment_id,
@@ -127,7 +125,7 @@ async def start_experiment(
 
 
 async def complete_experiment(
-    session: AsyncSession,
+    uow: ReviewWork,
     case_id: str,
     experiment_id: str,
     actor: Actor,
@@ -136,22 +134,21 @@ async def complete_experiment(
     measured_value: str,
     outcome: ExperimentOutcome,
     lesson: str,
-    env: Env,
 ) -> ExperimentRow:
+    session = uow.session
     case = await _stewarded_case(session, case_id, actor)
     experiment = await session.get(ExperimentRow, experiment_id)
     if experiment is None or experiment.case_id != case.case_id:
-        raise NotFound(f"No experiment {experiment_id} in case {case_id}.")
+        raise NotFound(f"No experiment {experiment_id} in case {case_id}.", what="Experiment")
     if experiment.status != "running":
         # The case may be running a later round; this one is done.
-        raise cases.Refused("Experiment completed", f"Experiment {experiment_id} has ended.")
+        raise Refused("Experiment completed", f"Experiment {experiment_id} has ended.")
     await cases.transition(
-        session,
+        uow,
         case,
         Action.COMPLETE_EXPERIMENT,
         actor_id=actor.person_id,
-        env=env,
-        rule=await cases.rule_of(session, case, env),
+        rule=await cases.rule_of(uow, case),
         outcome=outcome,
         reason=lesson,
         details={
@@ -167,8 +164,8 @@ async def complete_experiment(
     experiment.outcome = outcome.value
     experiment.lesson = lesson
     experiment.completed_by = actor.person_id
-    experiment.completed_at = env.now
-    await env.publish(
+    experiment.completed_at = uow.now
+    await uow.publish(
         ExperimentCompleted(
             idea_id=case.idea_id,
             experiment_id=experiment_id,
@@ -222,7 +219,7 @@ async def get_experiment(
         )
     ).first()
     if row is None:
-        raise NotFound(experiment_id)
+        raise NotFound(experiment_id, what="Experiment")
     return row[0], row[1]
 
 
@@ -230,25 +227,24 @@ async def get_experiment(
 
 
 async def start_implementation(
-    session: AsyncSession,
+    uow: ReviewWork,
     case_id: str,
     actor: Actor,
     *,
     owner_id: str,
     planned_benefit: str,
     milestones: Sequence[tuple[str, date | None]],
-    env: Env,
 ) -> ImplementationRow:
+    session = uow.session
     case = await _stewarded_case(session, case_id, actor)
     if owner_id in await org.inactive_ids(session):
         raise InvalidInput("owner_id", f"{owner_id} has left the city's service.")
     await cases.transition(
-        session,
+        uow,
         case,
         Action.START_IMPLEMENTATION,
         actor_id=actor.person_id,
-        env=env,
-        rule=await cases.rule_of(session, case, env),
+        rule=await cases.rule_of(uow, case),
         reason=planned_benefit or None,
         details={"owner_id": owner_id, "milestones": [title for title, _ in milestones]},
     )
@@ -260,7 +256,7 @@ async def start_implementation(
     implementation.planned_benefit = planned_benefit
     implementation.percent = 0
     implementation.started_by = actor.person_id
-    implementation.started_at = env.now
+    implementation.started_at = uow.now
     await session.flush()
     existing = await _milestones(session, case.case_id)
     for position, (title, due_on) in enumerate(milestones, start=len(existing) + 1):
@@ -273,21 +269,21 @@ async def start_implementation(
                 due_on=due_on,
             )
         )
-    await env.publish(ImplementationProgressed(idea_id=case.idea_id, owner_id=owner_id, percent=0))
+    await uow.publish(ImplementationProgressed(idea_id=case.idea_id, owner_id=owner_id, percent=0))
     await session.flush()
     return implementation
 
 
 async def record_progress(
-    session: AsyncSession,
+    uow: ReviewWork,
     case_id: str,
     actor: Actor,
     *,
     percent: int,
     milestones_done: Sequence[str],
     note: str,
-    env: Env,
 ) -> ImplementationRow:
+    session = uow.session
     implementation = await _implementation(session, case_id, Action.RECORD_PROGRESS)
     case = await _stewarded_case(session, case_id, actor, owner_id=implementation.owner_id)
     milestones = {m.milestone_id: m for m in await _milestones(session, case_id)}
@@ -295,12 +291,11 @@ async def record_progress(
     if unknown:
         raise InvalidInput("milestones_done", f"Unknown milestones: {', '.join(unknown)}.")
     await cases.transition(
-        session,
+        uow,
         case,
         Action.RECORD_PROGRESS,
         actor_id=actor.person_id,
-        env=env,
-        rule=await cases.rule_of(session, case, env),
+        rule=await cases.rule_of(uow, case),
         reason=note or None,
         details={"percent": percent, "milestones_done": list(milestones_done)},
     )
@@ -308,10 +303,10 @@ async def record_progress(
     for milestone_id in milestones_done:
         milestone = milestones[milestone_id]
         if milestone.done_at is None:
-            milestone.done_at = env.now
+            milestone.done_at = uow.now
         done_titles.append(milestone.title)
     implementation.percent = percent
-    await env.publish(
+    await uow.publish(
         ImplementationProgressed(
             idea_id=case.idea_id,
             owner_id=implementation.owner_id,
@@ -324,23 +319,23 @@ async def record_progress(
 
 
 async def complete_implementation(
-    session: AsyncSession, case_id: str, actor: Actor, *, realised_benefit: str, env: Env
+    uow: ReviewWork, case_id: str, actor: Actor, *, realised_benefit: str
 ) -> ImplementationRow:
+    session = uow.session
     implementation = await _implementation(session, case_id, Action.COMPLETE_IMPLEMENTATION)
     case = await _stewarded_case(session, case_id, actor, owner_id=implementation.owner_id)
     await cases.transition(
-        session,
+        uow,
         case,
         Action.COMPLETE_IMPLEMENTATION,
         actor_id=actor.person_id,
-        env=env,
-        rule=await cases.rule_of(session, case, env),
+        rule=await cases.rule_of(uow, case),
         reason=realised_benefit,
     )
     implementation.percent = 100
     implementation.realised_benefit = realised_benefit
-    implementation.completed_at = env.now
-    await env.publish(
+    implementation.completed_at = uow.now
+    await uow.publish(
         ImplementationCompleted(
             idea_id=case.idea_id,
             owner_id=implementation.owner_id,
@@ -363,7 +358,7 @@ async def _implementation(
             raise CaseNotFound(case_id)
         if action is not None:
             lifecycle.apply(cases.status_of(case), action)
-        raise NotFound(f"Case {case_id} has no implementation.")
+        raise NotFound(f"Case {case_id} has no implementation.", what="Implementation")
     return implementation
 
 
@@ -385,8 +380,9 @@ async def get_implementation(
 
 
 async def publish_practice(
-    session: AsyncSession, case_id: str, actor: Actor, *, title: str, summary: str, env: Env
+    uow: ReviewWork, case_id: str, actor: Actor, *, title: str, summary: str
 ) -> PracticeRow:
+    session = uow.session
     case = await _stewarded_case(session, case_id, actor)
     practice = PracticeRow(
         practice_id=f"gp-{uuid.uuid4().hex}",
@@ -396,20 +392,19 @@ async def publish_practice(
         title=title,
         summary=summary,
         published_by=actor.person_id,
-        published_at=env.now,
+        published_at=uow.now,
     )
     await cases.transition(
-        session,
+        uow,
         case,
         Action.PUBLISH_PRACTICE,
         actor_id=actor.person_id,
-        env=env,
-        rule=await cases.rule_of(session, case, env),
+        rule=await cases.rule_of(uow, case),
         reason=title,
         details={"practice_id": practice.practice_id},
     )
     session.add(practice)
-    await env.publish(
+    await uow.publish(
         PracticePublished(
             idea_id=case.idea_id,
             practice_id=practice.practice_id,
@@ -424,20 +419,20 @@ async def publish_practice(
 
 
 async def adopt(
-    session: AsyncSession,
+    uow: ReviewWork,
     practice_id: str,
     actor: Actor,
     *,
     unit_id: str,
     note: str,
     actor_unit_ids: frozenset[str],
-    env: Env,
 ) -> tuple[AdoptionRow, bool]:
     """A unit reports it adopted the practice; (adoption, True) the first time, the existing
     adoption and False on a repeat (no second event)."""
+    session = uow.session
     practice = await session.get(PracticeRow, practice_id)
     if practice is None:
-        raise NotFound(practice_id)
+        raise NotFound(practice_id, what="Practice")
     if not await org.unit_exists(session, unit_id):
         raise InvalidInput("unit_id", f"Unknown unit {unit_id}.")
     if unit_id == practice.unit_id:
@@ -455,12 +450,11 @@ async def adopt(
         return existing, False
     case = await cases.load_for_update(session, practice.case_id)
     await cases.transition(
-        session,
+        uow,
         case,
         Action.RECORD_ADOPTION,
         actor_id=actor.person_id,
-        env=env,
-        rule=await cases.rule_of(session, case, env),
+        rule=await cases.rule_of(uow, case),
         reason=note or None,
         details={"practice_id": practice_id, "unit_id": unit_id},
     )
@@ -469,10 +463,10 @@ async def adopt(
         unit_id=unit_id,
         note=note,
         reported_by=actor.person_id,
-        reported_at=env.now,
+        reported_at=uow.now,
     )
     session.add(adoption)
-    await env.publish(
+    await uow.publish(
         PracticeAdopted(
             idea_id=practice.idea_id,
             practice_id=practice_id,
@@ -505,7 +499,7 @@ async def get_practice(
 ) -> tuple[PracticeRow, list[AdoptionRow]]:
     practice = await session.get(PracticeRow, practice_id)
     if practice is None:
-        raise NotFound(practice_id)
+        raise NotFound(practice_id, what="Practice")
     return practice, (await _adoptions_of(session, [practice_id])).get(practice_id, [])
 
 

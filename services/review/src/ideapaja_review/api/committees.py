@@ -6,18 +6,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_review import committee_roster, committees
-from ideapaja_review.api.common import (
+from ideapaja_review.api.deps import (
     CONFLICT,
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
     PathId,
-    actor_of,
-    problems,
-    unit_of_work,
+    ReviewUow,
 )
 from ideapaja_review.authz import POLICY
 from ideapaja_review.db.models import CommitteeRow, MeetingRow
@@ -43,13 +41,13 @@ from ideapaja_review.schemas.committees import (
     ScoreBody,
     ScoreView,
 )
-from ideapaja_review.timeutil import as_utc
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import Scope, forbidden_object
-from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
+from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.problems import Problem
+from ideapaja_runtime.routes import service_router
 
-router = APIRouter(tags=["committees"])
+router = service_router(tags=["committees"])
 
 
 async def _committee_view(session: AsyncSession, committee: CommitteeRow) -> CommitteeView:
@@ -113,22 +111,18 @@ async def _may_read(session: AsyncSession, committee_id: str, principal: Princip
 )
 async def create_committee(
     body: CommitteeCreate,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.create")],
+    uow: ReviewUow,
 ) -> CommitteeView:
-    with problems("Committee"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            committee = await committees.create_committee(
-                session,
-                name=body.name,
-                city_wide=body.city_wide,
-                quorum=body.quorum,
-                criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
-                actor=actor_of(principal),
-                env=env,
-            )
-            view = await _committee_view(session, committee)
+    session = uow.session
+    committee = await committees.create_committee(
+        uow,
+        name=body.name,
+        city_wide=body.city_wide,
+        quorum=body.quorum,
+        criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
+        actor=uow.person,
+    )
+    view = await _committee_view(session, committee)
     return view
 
 
@@ -138,13 +132,9 @@ async def create_committee(
     response_model=list[CommitteeView],
     **POLICY.route("committees.read"),
 )
-async def list_committees(
-    runtime: RuntimeDep, principal: Annotated[Principal, POLICY.require("committees.read")]
-) -> list[CommitteeView]:
-    async with runtime.db.transaction() as session:
-        return [
-            await _committee_view(session, c) for c in await committees.list_committees(session)
-        ]
+async def list_committees(uow: ReviewUow) -> list[CommitteeView]:
+    session = uow.session
+    return [await _committee_view(session, c) for c in await committees.list_committees(session)]
 
 
 @router.get(
@@ -156,13 +146,11 @@ async def list_committees(
 )
 async def read_committee(
     committee_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("committees.read")],
+    uow: ReviewUow,
 ) -> CommitteeView:
-    with problems("Committee"):
-        async with runtime.db.transaction() as session:
-            committee = await committees.get_committee(session, committee_id)
-            view = await _committee_view(session, committee)
+    session = uow.session
+    committee = await committees.get_committee(session, committee_id)
+    view = await _committee_view(session, committee)
     return view
 
 
@@ -176,23 +164,19 @@ async def read_committee(
 async def update_committee(
     committee_id: PathId,
     body: CommitteeUpdate,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.update")],
+    uow: ReviewUow,
 ) -> CommitteeView:
-    with problems("Committee"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            committee = await committees.update_committee(
-                session,
-                committee_id,
-                name=body.name,
-                city_wide=body.city_wide,
-                quorum=body.quorum,
-                criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
-                actor=actor_of(principal),
-                env=env,
-            )
-            view = await _committee_view(session, committee)
+    session = uow.session
+    committee = await committees.update_committee(
+        uow,
+        committee_id,
+        name=body.name,
+        city_wide=body.city_wide,
+        quorum=body.quorum,
+        criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
+        actor=uow.person,
+    )
+    view = await _committee_view(session, committee)
     return view
 
 
@@ -207,18 +191,11 @@ async def set_member(
     committee_id: PathId,
     person_id: PathId,
     body: MemberBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.members")],
+    uow: ReviewUow,
 ) -> CommitteeView:
-    with problems("Committee"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            await committees.set_member(
-                session, committee_id, person_id, body.role, actor=actor_of(principal), env=env
-            )
-            view = await _committee_view(
-                session, await committees.get_committee(session, committee_id)
-            )
+    session = uow.session
+    await committees.set_member(uow, committee_id, person_id, body.role, actor=uow.person)
+    view = await _committee_view(session, await committees.get_committee(session, committee_id))
     return view
 
 
@@ -232,14 +209,9 @@ async def set_member(
 async def remove_member(
     committee_id: PathId,
     person_id: PathId,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.members")],
+    uow: ReviewUow,
 ) -> Response:
-    async with unit_of_work(runtime, traceparent) as (session, env):
-        removed = await committees.remove_member(
-            session, committee_id, person_id, actor=actor_of(principal), env=env
-        )
+    removed = await committees.remove_member(uow, committee_id, person_id, actor=uow.person)
     if not removed:
         raise Problem(404, "Member not found", f"{person_id} is not on {committee_id}.")
     return Response(status_code=204)
@@ -260,22 +232,18 @@ async def remove_member(
 async def create_meeting(
     committee_id: PathId,
     body: MeetingCreate,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
+    uow: ReviewUow,
 ) -> MeetingView:
-    with problems("Committee"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            meeting = await committees.create_meeting(
-                session,
-                committee_id,
-                title=body.title,
-                scheduled_at=body.scheduled_at,
-                case_ids=body.case_ids,
-                actor=actor_of(principal),
-                env=env,
-            )
-            view = await _meeting_view(session, meeting)
+    session = uow.session
+    meeting = await committees.create_meeting(
+        uow,
+        committee_id,
+        title=body.title,
+        scheduled_at=body.scheduled_at,
+        case_ids=body.case_ids,
+        actor=uow.person,
+    )
+    view = await _meeting_view(session, meeting)
     return view
 
 
@@ -288,16 +256,14 @@ async def create_meeting(
 )
 async def list_meetings(
     committee_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.read")],
+    uow: ReviewUow,
 ) -> list[MeetingView]:
-    with problems("Committee"):
-        async with runtime.db.transaction() as session:
-            # An unknown committee is a 404 for everyone (committees are public); the
-            # membership check is on the committee found.
-            meetings = await committees.list_meetings(session, committee_id)
-            await _may_read(session, committee_id, principal)
-            views = [await _meeting_view(session, m) for m in meetings]
+    session = uow.session
+    # An unknown committee is a 404 for everyone (committees are public); the
+    # membership check is on the committee found.
+    meetings = await committees.list_meetings(session, committee_id)
+    await _may_read(session, committee_id, uow.person)
+    views = [await _meeting_view(session, m) for m in meetings]
     return views
 
 
@@ -310,14 +276,12 @@ async def list_meetings(
 )
 async def read_meeting(
     meeting_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.read")],
+    uow: ReviewUow,
 ) -> MeetingView:
-    with problems("Meeting"):
-        async with runtime.db.transaction() as session:
-            meeting = await committees.get_meeting(session, meeting_id)
-            await _may_read(session, meeting.committee_id, principal)
-            view = await _meeting_view(session, meeting)
+    session = uow.session
+    meeting = await committees.get_meeting(session, meeting_id)
+    await _may_read(session, meeting.committee_id, uow.person)
+    view = await _meeting_view(session, meeting)
     return view
 
 
@@ -331,16 +295,11 @@ async def read_meeting(
 async def add_item(
     meeting_id: PathId,
     body: AgendaAddBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
+    uow: ReviewUow,
 ) -> MeetingView:
-    with problems("Meeting"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            await committees.add_item(
-                session, meeting_id, body.case_id, actor=actor_of(principal), env=env
-            )
-            view = await _meeting_view(session, await committees.get_meeting(session, meeting_id))
+    session = uow.session
+    await committees.add_item(uow, meeting_id, body.case_id, actor=uow.person)
+    view = await _meeting_view(session, await committees.get_meeting(session, meeting_id))
     return view
 
 
@@ -354,16 +313,11 @@ async def add_item(
 async def set_attendance(
     meeting_id: PathId,
     body: AttendanceBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
+    uow: ReviewUow,
 ) -> MeetingView:
-    with problems("Meeting"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            meeting = await committees.set_attendance(
-                session, meeting_id, body.present_ids, actor=actor_of(principal), env=env
-            )
-            view = await _meeting_view(session, meeting)
+    session = uow.session
+    meeting = await committees.set_attendance(uow, meeting_id, body.present_ids, actor=uow.person)
+    view = await _meeting_view(session, meeting)
     return view
 
 
@@ -380,21 +334,16 @@ async def record_conflict(
     meeting_id: PathId,
     case_id: PathId,
     body: ConflictBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.conflicts")],
+    uow: ReviewUow,
 ) -> ConflictView:
-    with problems("Agenda item"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            conflict = await committees.record_conflict(
-                session,
-                meeting_id,
-                case_id,
-                person_id=body.person_id or principal.person_id,
-                reason=body.reason,
-                actor=actor_of(principal),
-                env=env,
-            )
+    conflict = await committees.record_conflict(
+        uow,
+        meeting_id,
+        case_id,
+        person_id=body.person_id or uow.person.person_id,
+        reason=body.reason,
+        actor=uow.person,
+    )
     return ConflictView(
         person_id=conflict.person_id, reason=conflict.reason, recorded_by=conflict.recorded_by
     )
@@ -412,22 +361,18 @@ async def score_item(
     meeting_id: PathId,
     case_id: PathId,
     body: ScoreBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.score")],
+    uow: ReviewUow,
 ) -> ScoreView:
-    with problems("Agenda item"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            row = await committees.score(
-                session,
-                meeting_id,
-                case_id,
-                scores=body.scores,
-                comment=body.comment,
-                actor=actor_of(principal),
-                env=env,
-            )
-            meeting = await committees.get_meeting(session, meeting_id)
+    session = uow.session
+    row = await committees.score(
+        uow,
+        meeting_id,
+        case_id,
+        scores=body.scores,
+        comment=body.comment,
+        actor=uow.person,
+    )
+    meeting = await committees.get_meeting(session, meeting_id)
     criteria = committees.criteria_of(meeting.criteria)
     return ScoreView(
         person_id=row.person_id,
@@ -447,14 +392,12 @@ async def score_item(
 async def read_evaluation(
     meeting_id: PathId,
     case_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.read")],
+    uow: ReviewUow,
 ) -> EvaluationView:
-    with problems("Agenda item"):
-        async with runtime.db.transaction() as session:
-            meeting = await committees.get_meeting(session, meeting_id)
-            await _may_read(session, meeting.committee_id, principal)
-            found = await committees.evaluation(session, meeting_id, case_id)
+    session = uow.session
+    meeting = await committees.get_meeting(session, meeting_id)
+    await _may_read(session, meeting.committee_id, uow.person)
+    found = await committees.evaluation(session, meeting_id, case_id)
     return _evaluation_view(found)
 
 
@@ -510,24 +453,19 @@ async def decide_item(
     meeting_id: PathId,
     case_id: PathId,
     body: ItemDecisionRequest,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.decide")],
+    uow: ReviewUow,
 ) -> EvaluationView:
-    with problems("Agenda item"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            found = await committees.decide_item(
-                session,
-                meeting_id,
-                case_id,
-                decision=body.decision,
-                rationale=body.rationale,
-                duplicate_of=body.duplicate_of,
-                forwarded_to_unit_id=body.forwarded_to_unit_id,
-                question=body.question,
-                actor=actor_of(principal),
-                env=env,
-            )
+    found = await committees.decide_item(
+        uow,
+        meeting_id,
+        case_id,
+        decision=body.decision,
+        rationale=body.rationale,
+        duplicate_of=body.duplicate_of,
+        forwarded_to_unit_id=body.forwarded_to_unit_id,
+        question=body.question,
+        actor=uow.person,
+    )
     return _evaluation_view(found)
 
 
@@ -542,16 +480,11 @@ async def defer_item(
     meeting_id: PathId,
     case_id: PathId,
     body: DeferBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
+    uow: ReviewUow,
 ) -> MeetingView:
-    with problems("Agenda item"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            await committees.defer_item(
-                session, meeting_id, case_id, reason=body.reason, actor=actor_of(principal), env=env
-            )
-            view = await _meeting_view(session, await committees.get_meeting(session, meeting_id))
+    session = uow.session
+    await committees.defer_item(uow, meeting_id, case_id, reason=body.reason, actor=uow.person)
+    view = await _meeting_view(session, await committees.get_meeting(session, meeting_id))
     return view
 
 
@@ -564,16 +497,11 @@ async def defer_item(
 )
 async def close_meeting(
     meeting_id: PathId,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
+    uow: ReviewUow,
 ) -> MeetingView:
-    with problems("Meeting"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            meeting = await committees.close_meeting(
-                session, meeting_id, actor=actor_of(principal), env=env
-            )
-            view = await _meeting_view(session, meeting)
+    session = uow.session
+    meeting = await committees.close_meeting(uow, meeting_id, actor=uow.person)
+    view = await _meeting_view(session, meeting)
     return view
 
 
@@ -597,17 +525,15 @@ MINUTES_TYPES = {
 )
 async def read_minutes(
     meeting_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("committees.minutes")],
+    uow: ReviewUow,
     format: Annotated[Literal["json", "markdown", "csv"], Query()] = "json",
     lang: Annotated[Literal["fi", "sv", "en"], Query()] = "fi",
 ) -> Response:
-    with problems("Meeting"):
-        async with runtime.db.transaction() as session:
-            meeting = await committees.get_meeting(session, meeting_id)
-            if meeting.status != committees.CLOSED:
-                await _may_read(session, meeting.committee_id, principal)
-            minutes = await committees.minutes(session, meeting_id)
+    session = uow.session
+    meeting = await committees.get_meeting(session, meeting_id)
+    if meeting.status != committees.CLOSED:
+        await _may_read(session, meeting.committee_id, uow.person)
+    minutes = await committees.minutes(session, meeting_id)
     if format == "markdown":
         body = to_markdown(minutes, lang)
     elif format == "csv":

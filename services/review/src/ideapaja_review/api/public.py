@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from ideapaja_contracts.events.progress import ExperimentOutcome
 from ideapaja_review import progress
-from ideapaja_review.api.common import (
+from ideapaja_review.api.deps import (
     MAX_OFFSET,
     NOT_FOUND,
     PathId,
-    actor_of,
-    problems,
-    unit_of_work,
+    ReviewUow,
 )
 from ideapaja_review.api.views import experiment_view, practice_view
 from ideapaja_review.authz import POLICY
@@ -26,10 +24,9 @@ from ideapaja_review.schemas.progress import (
     PracticePage,
     PracticeView,
 )
-from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
+from ideapaja_runtime.routes import service_router
 
-router = APIRouter(tags=["open results"])
+router = service_router(tags=["open results"])
 
 IdQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -41,8 +38,7 @@ IdQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
     **POLICY.route("experiments.read"),
 )
 async def list_experiments(
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("experiments.read")],
+    uow: ReviewUow,
     status: Literal["running", "completed"] | None = None,
     outcome: ExperimentOutcome | None = None,
     unit_id: Annotated[
@@ -52,16 +48,16 @@ async def list_experiments(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ExperimentPage:
-    async with runtime.db.transaction() as session:
-        rows, total = await progress.list_experiments(
-            session,
-            status=status,
-            outcome=outcome,
-            unit_id=unit_id,
-            idea_id=idea_id,
-            limit=limit,
-            offset=offset,
-        )
+    session = uow.session
+    rows, total = await progress.list_experiments(
+        session,
+        status=status,
+        outcome=outcome,
+        unit_id=unit_id,
+        idea_id=idea_id,
+        limit=limit,
+        offset=offset,
+    )
     return ExperimentPage(
         items=[experiment_view(e, c) for e, c in rows], total=total, limit=limit, offset=offset
     )
@@ -76,12 +72,10 @@ async def list_experiments(
 )
 async def read_experiment(
     experiment_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("experiments.read")],
+    uow: ReviewUow,
 ) -> ExperimentView:
-    with problems("Experiment"):
-        async with runtime.db.transaction() as session:
-            experiment, case = await progress.get_experiment(session, experiment_id)
+    session = uow.session
+    experiment, case = await progress.get_experiment(session, experiment_id)
     return experiment_view(experiment, case)
 
 
@@ -92,13 +86,12 @@ async def read_experiment(
     **POLICY.route("practices.read"),
 )
 async def list_practices(
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("practices.read")],
+    uow: ReviewUow,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PracticePage:
-    async with runtime.db.transaction() as session:
-        rows, total = await progress.list_practices(session, limit=limit, offset=offset)
+    session = uow.session
+    rows, total = await progress.list_practices(session, limit=limit, offset=offset)
     return PracticePage(
         items=[practice_view(p, a) for p, a in rows], total=total, limit=limit, offset=offset
     )
@@ -113,12 +106,10 @@ async def list_practices(
 )
 async def read_practice(
     practice_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("practices.read")],
+    uow: ReviewUow,
 ) -> PracticeView:
-    with problems("Practice"):
-        async with runtime.db.transaction() as session:
-            practice, adoptions = await progress.get_practice(session, practice_id)
+    session = uow.session
+    practice, adoptions = await progress.get_practice(session, practice_id)
     return practice_view(practice, adoptions)
 
 
@@ -135,22 +126,18 @@ async def adopt_practice(
     practice_id: PathId,
     body: AdoptionBody,
     response: Response,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("practices.adopt")],
+    uow: ReviewUow,
 ) -> PracticeView:
-    with problems("Practice"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            _, created = await progress.adopt(
-                session,
-                practice_id,
-                actor_of(principal),
-                unit_id=body.unit_id,
-                note=body.note,
-                actor_unit_ids=principal.unit_ids,
-                env=env,
-            )
-            practice, adoptions = await progress.get_practice(session, practice_id)
+    session = uow.session
+    _, created = await progress.adopt(
+        uow,
+        practice_id,
+        uow.person,
+        unit_id=body.unit_id,
+        note=body.note,
+        actor_unit_ids=uow.person.unit_ids,
+    )
+    practice, adoptions = await progress.get_practice(session, practice_id)
     if not created:
         response.status_code = 200
     return practice_view(practice, adoptions)

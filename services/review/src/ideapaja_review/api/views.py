@@ -20,7 +20,7 @@ from ideapaja_review.schemas.progress import (
     MilestoneView,
     PracticeView,
 )
-from ideapaja_review.timeutil import as_utc
+from ideapaja_runtime.clock import as_utc
 
 
 def experiment_view(row: ExperimentRow, case: CaseRow) -> ExperimentView:

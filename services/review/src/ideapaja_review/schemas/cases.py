@@ -15,7 +15,7 @@ from ideapaja_review.cases import CaseRecord
 from ideapaja_review.db.models import CaseHistoryRow
 from ideapaja_review.domain.deadlines import Level, is_overdue, starting_level
 from ideapaja_review.domain.lifecycle import Action, CaseState, allowed_actions
-from ideapaja_review.timeutil import as_utc
+from ideapaja_runtime.clock import as_utc
 
 IdParam = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 MAX_RATIONALE = 5000
