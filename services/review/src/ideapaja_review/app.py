@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ideapaja_contracts.events.review import CaseEscalated
-from ideapaja_review import privacy, privacy_api
+from ideapaja_review import privacy
 from ideapaja_review.api import routers
+from ideapaja_review.authz import POLICY
 from ideapaja_review.errors import ERRORS
 from ideapaja_review.escalation import run_deadline_sweep
 from ideapaja_review.handlers import subscriptions
 from ideapaja_review.settings import ReviewSettings
+from ideapaja_runtime.access_report import access_report_router
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
@@ -50,7 +52,15 @@ service = ServiceSpec(
     title="Review",
     default_port=8002,
     settings_class=ReviewSettings,
-    routers=[*routers, privacy_api.router],
+    routers=[
+        *routers,
+        access_report_router(
+            POLICY,
+            build=privacy.access_report,
+            response_model=privacy.PersonData,
+            summary="Everything held on a person: org data, cases, decisions they took part in",
+        ),
+    ],
     subscriptions=all_subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=start_deadline_sweeper,

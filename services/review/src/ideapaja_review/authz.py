@@ -15,7 +15,8 @@ interest are object checks.
 
 from __future__ import annotations
 
-from ideapaja_runtime.authz import AUTHENTICATED, STAFF, Policy, Role, Scope, ServiceRole, allow
+from ideapaja_runtime.access_report import access_report_permission
+from ideapaja_runtime.authz import AUTHENTICATED, STAFF, Policy, Role, Scope, allow
 
 ADMIN_ONLY = {Role.ADMIN}
 COMMITTEE_WORK = {Role.COMMITTEE_MEMBER, Role.ADMIN}
@@ -197,15 +198,6 @@ POLICY = Policy(
         allow("workload.read", OVERSEERS, "Read open and overdue cases per reviewer"),
         allow("deadlines.sweep", ADMIN_ONLY, "Escalate every overdue step now"),
         # --- data protection -------------------------------------------------------------------
-        allow(
-            "privacy.report",
-            AUTHENTICATED | {ServiceRole.PRIVACY},
-            "Read everything held on a person (GDPR access report): their own, or anyone's for "
-            "HR, admins and the privacy service (its access report, with its own token)",
-            default_scope=Scope.OWN,
-            hr=Scope.ANY,
-            admin=Scope.ANY,
-            **{ServiceRole.PRIVACY: Scope.ANY},
-        ),
+        access_report_permission(),
     ],
 )

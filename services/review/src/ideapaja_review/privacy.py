@@ -47,6 +47,7 @@ from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext, Subscription
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE
+from ideapaja_runtime.uow import UnitOfWork
 
 log = get_logger(__name__)
 
@@ -238,6 +239,11 @@ def withhold_anonymous_authorship(data: PersonData) -> PersonData:
 
 def _iso(moment: datetime | None) -> str | None:
     return as_utc(moment).isoformat() if moment is not None else None
+
+
+async def access_report(uow: UnitOfWork[Any], person_id: str, own: bool) -> PersonData:
+    """The access report route's builder (``ideapaja_runtime.access_report``)."""
+    return await person_report(uow.session, person_id, own=own)
 
 
 async def person_report(session: AsyncSession, person_id: str, *, own: bool = True) -> PersonData:
