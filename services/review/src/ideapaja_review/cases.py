@@ -38,7 +38,7 @@ from ideapaja_review.domain import access, deadlines, lifecycle
 from ideapaja_review.domain.lifecycle import Action, CaseState, CaseStatus
 from ideapaja_review.domain.routing import Routing, route
 from ideapaja_review.domain.rules import RoutingRule
-from ideapaja_review.errors import CaseNotFound, InvalidDecision, NotAllowed
+from ideapaja_review.errors import CaseNotFound, InvalidDecision, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.clock import as_utc
@@ -779,6 +779,27 @@ async def visible_case(
     ):
         return record
     raise NotAllowed("You are not a reviewer of this case.")
+
+
+async def rounds_as_author_sees(uow: ReviewWork, idea_id: str) -> list[CaseRecord]:
+    """Every round of an idea's review, for its authors and its current reviewers."""
+    session, person = uow.session, uow.person
+    rounds = await cases_of_idea(session, idea_id)
+    if not rounds:
+        raise NotFound(f"Review knows no idea {idea_id}.", what="Idea")
+    current = rounds[-1]
+    reviewers = await reviewer_ids(session, current.case_id)
+    if not (
+        access.is_author(person.person_id, current.author_ids)
+        or access.may_view(person.person_id, person.roles, reviewers)
+    ):
+        raise NotAllowed("Only the idea's authors and reviewers see this.")
+    return await rounds_of(session, idea_id)
+
+
+async def rounds_of(session: AsyncSession, idea_id: str) -> list[CaseRecord]:
+    """Every round of an idea's review, oldest first."""
+    return [await record_of(session, case) for case in await cases_of_idea(session, idea_id)]
 
 
 async def list_cases(

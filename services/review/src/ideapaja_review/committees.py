@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import Decision, MinutesPublished
 from ideapaja_review import audit, cases, committee_roster
+from ideapaja_review.authz import POLICY
 from ideapaja_review.cases import Actor
 from ideapaja_review.db.models import (
     AgendaItemRow,
@@ -42,6 +43,7 @@ from ideapaja_review.domain.minutes import (
 )
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
+from ideapaja_runtime.authz import Scope as ReadScope
 from ideapaja_runtime.clock import as_utc
 
 PLANNED = "planned"
@@ -224,11 +226,11 @@ async def set_member(
 
 async def remove_member(
     uow: ReviewWork, committee_id: str, person_id: str, *, actor: Actor
-) -> bool:
+) -> None:
     session = uow.session
     row = await session.get(CommitteeMemberRow, (committee_id, person_id))
     if row is None:
-        return False
+        raise NotFound(f"{person_id} is not on {committee_id}.", what="Member")
     audit.record(
         session,
         actor_id=actor.person_id,
@@ -239,7 +241,16 @@ async def remove_member(
     )
     await session.delete(row)
     await session.flush()
-    return True
+
+
+async def check_may_read(session: AsyncSession, committee_id: str, reader: Actor) -> None:
+    """Admins and management read every committee's meetings; others only their own
+    committee's (also for the minutes of a meeting not closed yet)."""
+    if POLICY["committees.meetings.read"].scope_for(reader) is ReadScope.ANY:
+        return
+    if reader.person_id in await committee_roster.member_roles(session, committee_id):
+        return
+    raise NotAllowed("Only the committee's members (and admins, management) see this.")
 
 
 # --- Meetings ---------------------------------------------------------------------------------

@@ -14,10 +14,7 @@ from ideapaja_review.api.deps import (
     ReviewUow,
 )
 from ideapaja_review.authz import POLICY
-from ideapaja_review.domain import access
 from ideapaja_review.schemas.cases import AnswerRequest, AuthorView, ReasonRequest, author_view
-from ideapaja_runtime.authz import forbidden_object
-from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.routes import service_router
 
 router = service_router(prefix="/ideas", tags=["authors"])
@@ -34,18 +31,7 @@ async def read_review(
     idea_id: PathId,
     uow: ReviewUow,
 ) -> AuthorView:
-    session = uow.session
-    rounds = await cases.cases_of_idea(session, idea_id)
-    if not rounds:
-        raise Problem(404, "Idea not found", f"Review knows no idea {idea_id}.")
-    current = rounds[-1]
-    reviewers = await cases.reviewer_ids(session, current.case_id)
-    if not (
-        access.is_author(uow.person.person_id, current.author_ids)
-        or access.may_view(uow.person.person_id, uow.person.roles, reviewers)
-    ):
-        raise forbidden_object("Only the idea's authors and reviewers see this.")
-    records = [await cases.record_of(session, case) for case in rounds]
+    records = await cases.rounds_as_author_sees(uow, idea_id)
     return author_view(records)
 
 
@@ -61,11 +47,8 @@ async def answer(
     body: AnswerRequest,
     uow: ReviewUow,
 ) -> AuthorView:
-    session = uow.session
     await cases.answer(uow, idea_id, uow.person.person_id, body.answer)
-    records = [
-        await cases.record_of(session, c) for c in await cases.cases_of_idea(session, idea_id)
-    ]
+    records = await cases.rounds_of(uow.session, idea_id)
     return author_view(records)
 
 
@@ -81,9 +64,6 @@ async def appeal(
     body: ReasonRequest,
     uow: ReviewUow,
 ) -> AuthorView:
-    session = uow.session
     await cases.appeal_by_author(uow, idea_id, uow.person.person_id, body.reason)
-    records = [
-        await cases.record_of(session, c) for c in await cases.cases_of_idea(session, idea_id)
-    ]
+    records = await cases.rounds_of(uow.session, idea_id)
     return author_view(records)

@@ -41,10 +41,7 @@ from ideapaja_review.schemas.committees import (
     ScoreBody,
     ScoreView,
 )
-from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.authz import Scope, forbidden_object
 from ideapaja_runtime.clock import as_utc
-from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.routes import service_router
 
 router = service_router(tags=["committees"])
@@ -86,19 +83,6 @@ async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingVi
             for item, case in await committees.items(session, meeting.meeting_id)
         ],
     )
-
-
-async def _may_read(session: AsyncSession, committee_id: str, principal: Principal) -> None:
-    """Admins and management read every committee's meetings; others only their own
-    committee's (also for the minutes of a meeting not closed yet)."""
-    if POLICY["committees.meetings.read"].scope_for(principal) is Scope.ANY:
-        return
-    if principal.person_id in await committee_roster.member_roles(session, committee_id):
-        return
-    raise forbidden_object("Only the committee's members (and admins, management) see this.")
-
-
-# --- Committees -------------------------------------------------------------------------------
 
 
 @router.post(
@@ -211,9 +195,7 @@ async def remove_member(
     person_id: PathId,
     uow: ReviewUow,
 ) -> Response:
-    removed = await committees.remove_member(uow, committee_id, person_id, actor=uow.person)
-    if not removed:
-        raise Problem(404, "Member not found", f"{person_id} is not on {committee_id}.")
+    await committees.remove_member(uow, committee_id, person_id, actor=uow.person)
     return Response(status_code=204)
 
 
@@ -262,7 +244,7 @@ async def list_meetings(
     # An unknown committee is a 404 for everyone (committees are public); the
     # membership check is on the committee found.
     meetings = await committees.list_meetings(session, committee_id)
-    await _may_read(session, committee_id, uow.person)
+    await committees.check_may_read(session, committee_id, uow.person)
     views = [await _meeting_view(session, m) for m in meetings]
     return views
 
@@ -280,7 +262,7 @@ async def read_meeting(
 ) -> MeetingView:
     session = uow.session
     meeting = await committees.get_meeting(session, meeting_id)
-    await _may_read(session, meeting.committee_id, uow.person)
+    await committees.check_may_read(session, meeting.committee_id, uow.person)
     view = await _meeting_view(session, meeting)
     return view
 
@@ -396,7 +378,7 @@ async def read_evaluation(
 ) -> EvaluationView:
     session = uow.session
     meeting = await committees.get_meeting(session, meeting_id)
-    await _may_read(session, meeting.committee_id, uow.person)
+    await committees.check_may_read(session, meeting.committee_id, uow.person)
     found = await committees.evaluation(session, meeting_id, case_id)
     return _evaluation_view(found)
 
@@ -532,7 +514,7 @@ async def read_minutes(
     session = uow.session
     meeting = await committees.get_meeting(session, meeting_id)
     if meeting.status != committees.CLOSED:
-        await _may_read(session, meeting.committee_id, uow.person)
+        await committees.check_may_read(session, meeting.committee_id, uow.person)
     minutes = await committees.minutes(session, meeting_id)
     if format == "markdown":
         body = to_markdown(minutes, lang)
