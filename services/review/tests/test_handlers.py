@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
-from ideapaja_review import cases, handlers
+from ideapaja_review import handlers
 from ideapaja_review.app import service
 from ideapaja_review.db.models import (
     CaseHistoryRow,
@@ -36,6 +36,7 @@ from ideapaja_review.db.models import (
     OrgUnitRow,
 )
 from ideapaja_review.domain.rules import RoutingRule
+from ideapaja_review.usecases import case_records
 from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
@@ -84,9 +85,9 @@ async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
         await database.dispose()
 
 
-async def case_of(db: Database, idea_id: str) -> cases.CaseRecord:
+async def case_of(db: Database, idea_id: str) -> case_records.CaseRecord:
     async with db.transaction() as session:
-        return await cases.get_case(session, idea_id=idea_id)
+        return await case_records.get_case(session, idea_id=idea_id)
 
 
 async def test_submitted_idea_opens_a_routed_case_and_announces_its_reviewers(
@@ -313,7 +314,7 @@ async def test_hr_data_routes_waiting_cases_by_the_configured_rule_on_the_servic
     await deliver(person("p-sup-kirjasto", "u-kirjasto", "employee", "supervisor"))
     record = await case_of(db, "i-waiting")
     assert record.reviewer_ids == ("p-sup-kirjasto",)
-    routed = [h for h in record.history if h.action == cases.ROUTED]
+    routed = [h for h in record.history if h.action == case_records.ROUTED]
     assert [as_utc(h.occurred_at) for h in routed] == [moment]
     async with db.transaction() as session:
         added = await session.scalars(

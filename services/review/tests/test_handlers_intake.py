@@ -11,8 +11,9 @@ from review_testkit import ORG, Delivery, FakeClock, idea, review_settings
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated, IdeaWithdrawn
 from ideapaja_contracts.events.review import Decision
-from ideapaja_review import cases, handlers
+from ideapaja_review import handlers
 from ideapaja_review.app import service
+from ideapaja_review.usecases import case_decisions, case_records
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import RetryLater
@@ -61,9 +62,9 @@ def edit(idea_id: str, revision: int, title: str, by: str = "p-author") -> IdeaU
     )
 
 
-async def case_of(db: Database, idea_id: str) -> cases.CaseRecord:
+async def case_of(db: Database, idea_id: str) -> case_records.CaseRecord:
     async with db.transaction() as session:
-        return await cases.get_case(session, idea_id=idea_id)
+        return await case_records.get_case(session, idea_id=idea_id)
 
 
 async def test_the_newest_revision_wins_whatever_the_order(db: Database, deliver: Delivery) -> None:
@@ -109,8 +110,8 @@ async def test_withdrawal_closes_an_open_case_and_only_notes_a_decided_one(
     async with open_unit_of_work(
         db, review_settings(), Outbox("/ideapaja/review"), clock=FakeClock()
     ) as uow:
-        record = await cases.get_case(uow.session, idea_id="i-accepted")
-        await cases.decide(
+        record = await case_records.get_case(uow.session, idea_id="i-accepted")
+        await case_decisions.decide(
             uow,
             record.case.case_id,
             Principal("p-admin", frozenset({"admin"}), frozenset()),

@@ -2,7 +2,8 @@
 cases in review, scoring with conflicts of interest, quorum, decisions and minutes.
 
 The rules of evaluation are pure (``domain/committee.py``); a decision taken in a meeting goes
-through ``cases.decide`` like any other, so it emits ReviewDecided and its history records it.
+through ``case_decisions.decide`` like any other, so it emits ReviewDecided and its history
+records it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import Decision, MinutesPublished
-from ideapaja_review import audit, cases, committee_roster
+from ideapaja_review import audit, committee_roster
 from ideapaja_review.authz import POLICY
-from ideapaja_review.cases import Actor
 from ideapaja_review.db.models import (
     AgendaItemRow,
     CaseRow,
@@ -43,6 +43,8 @@ from ideapaja_review.domain.minutes import (
 )
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
+from ideapaja_review.usecases import case_decisions, case_records, case_routing
+from ideapaja_review.usecases.case_records import Actor
 from ideapaja_runtime.authz import Scope as ReadScope
 from ideapaja_runtime.clock import as_utc
 
@@ -175,7 +177,7 @@ async def update_committee(
     )
     await session.flush()
     if city_wide:
-        await cases.route_unrouted(uow)
+        await case_routing.route_unrouted(uow)
     return committee
 
 
@@ -220,7 +222,7 @@ async def set_member(
     )
     await session.flush()
     # City ideas that waited for a committee can be routed now.
-    await cases.route_unrouted(uow)
+    await case_routing.route_unrouted(uow)
     return await committee_roster.member_roles(session, committee_id)
 
 
@@ -356,7 +358,7 @@ async def _add_item(
     )
     if case.committee_id is None:
         case.committee_id = meeting.committee_id
-    cases.append_history(
+    case_records.append_history(
         session,
         case,
         uow.now,
@@ -479,7 +481,7 @@ async def record_conflict(
         session.add(conflict)
     else:
         conflict.reason = reason
-    cases.append_history(
+    case_records.append_history(
         session,
         case,
         uow.now,
@@ -533,7 +535,7 @@ async def score(
     row.comment = comment
     row.scored_at = uow.now
     # A score can be changed until the decision; the history keeps every version.
-    cases.append_history(
+    case_records.append_history(
         session,
         case,
         uow.now,
@@ -617,7 +619,7 @@ async def decide_item(
             f"{found.tally.scorers} eligible member(s) scored the item; the quorum is "
             f"{found.quorum}.",
         )
-    await cases.decide(
+    await case_decisions.decide(
         uow,
         case_id,
         actor,
@@ -650,7 +652,7 @@ async def defer_item(
         raise Refused("Item handled", f"The item is {item.status} already.")
     item.status = ItemStatus.DEFERRED.value
     item.rationale = reason
-    cases.append_history(
+    case_records.append_history(
         session,
         case,
         uow.now,

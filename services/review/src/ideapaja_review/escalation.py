@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import CaseEscalated
-from ideapaja_review import cases, committee_roster, org
+from ideapaja_review import committee_roster, org
 from ideapaja_review.db.models import CaseRow, EscalationRow
 from ideapaja_review.domain.deadlines import (
     DEADLINE_STEPS,
@@ -30,6 +30,7 @@ from ideapaja_review.domain.deadlines import (
 from ideapaja_review.domain.routing import department_reviewers
 from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.settings import ReviewSettings, ReviewWork
+from ideapaja_review.usecases import case_records, case_steps
 from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.service import Runtime
@@ -40,7 +41,7 @@ log = get_logger(__name__)
 async def escalate_case(uow: ReviewWork, case: CaseRow) -> CaseEscalated | None:
     """Escalate ``case`` one level if its current step is overdue now; the event, or None."""
     session = uow.session
-    rule = await cases.rule_of(uow, case)
+    rule = await case_records.rule_of(uow, case)
     if not rule.escalate or case.due_at is None:
         return None
     missed = as_utc(case.due_at)
@@ -61,17 +62,19 @@ async def escalate_case(uow: ReviewWork, case: CaseRow) -> CaseEscalated | None:
     session.add(row)
     # The unique key decides between racing replicas before anything else changes.
     await session.flush()
-    added = await cases.add_reviewers(session, case, candidates, source="escalation", now=uow.now)
+    added = await case_steps.add_reviewers(
+        session, case, candidates, source="escalation", now=uow.now
+    )
     row.added_reviewer_ids = added
     case.escalation_level = step.level.value
     if step.next_due_at is not None:
         case.due_at = step.next_due_at
-    cases.append_history(
+    case_records.append_history(
         session,
         case,
         uow.now,
         actor_id=None,
-        action=cases.ESCALATED,
+        action=case_records.ESCALATED,
         from_state=case.state,
         reason=f"{case.state} overdue since {missed.isoformat()}: escalated to {step.target}",
         details={
@@ -92,7 +95,7 @@ async def escalate_case(uow: ReviewWork, case: CaseRow) -> CaseEscalated | None:
         scope=Scope(case.scope),
         unit_id=case.unit_id,
         added_reviewer_ids=added,
-        reviewer_ids=list(await cases.reviewer_ids(session, case.case_id)),
+        reviewer_ids=list(await case_records.reviewer_ids(session, case.case_id)),
         next_due_at=step.next_due_at,
     )
     await uow.publish(event)

@@ -17,41 +17,42 @@ from typing import Any
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated, IdeaWithdrawn
-from ideapaja_review import cases, org
+from ideapaja_review import org
 from ideapaja_review.domain.routing import REVIEWING_ROLES
 from ideapaja_review.settings import ReviewEventWork
+from ideapaja_review.usecases import case_decisions, case_records, case_routing
 from ideapaja_runtime.messaging import RetryLater, Subscription
 
 
 async def on_unit_upserted(event: UnitUpserted, ctx: ReviewEventWork) -> None:
-    await cases.lock_routing(ctx.session)
+    await case_records.lock_routing(ctx.session)
     if await org.upsert_unit(ctx.session, event, ctx.envelope.time):
-        await cases.route_unrouted(ctx)
+        await case_routing.route_unrouted(ctx)
 
 
 async def on_person_upserted(event: PersonUpserted, ctx: ReviewEventWork) -> None:
-    await cases.lock_routing(ctx.session)
+    await case_records.lock_routing(ctx.session)
     applied = await org.upsert_person(ctx.session, event, ctx.envelope.time)
     if applied and not REVIEWING_ROLES.isdisjoint(role.value for role in event.roles):
-        await cases.route_unrouted(ctx)
+        await case_routing.route_unrouted(ctx)
 
 
 async def on_person_left(event: PersonLeft, ctx: ReviewEventWork) -> None:
-    await cases.lock_routing(ctx.session)
+    await case_records.lock_routing(ctx.session)
     await org.person_left(ctx.session, event, ctx.envelope.time)
 
 
 async def on_idea_submitted(event: IdeaSubmitted, ctx: ReviewEventWork) -> None:
-    await cases.open_case(ctx, event)
+    await case_routing.open_case(ctx, event)
 
 
 async def on_idea_updated(event: IdeaUpdated, ctx: ReviewEventWork) -> None:
-    if not await cases.update_content(ctx, event):
+    if not await case_decisions.update_content(ctx, event):
         raise RetryLater(f"IdeaUpdated for idea {event.idea_id} before its IdeaSubmitted")
 
 
 async def on_idea_withdrawn(event: IdeaWithdrawn, ctx: ReviewEventWork) -> None:
-    if not await cases.withdraw(ctx, event):
+    if not await case_decisions.withdraw(ctx, event):
         raise RetryLater(f"IdeaWithdrawn for idea {event.idea_id} before its IdeaSubmitted")
 
 

@@ -1,6 +1,6 @@
 """After acceptance: experiments (kokeilut), implementation and good practices.
 
-Each use case moves the case through the state machine (``cases.transition``) and emits the
+Each use case moves the case through the state machine (``case_steps.transition``) and emits the
 matching progress event in the same transaction. Experiment results and good practices are
 open to every employee: that is how the organisation learns from its pilots.
 """
@@ -24,8 +24,7 @@ from ideapaja_contracts.events.progress import (
     PracticeAdopted,
     PracticePublished,
 )
-from ideapaja_review import cases, org
-from ideapaja_review.cases import Actor
+from ideapaja_review import org
 from ideapaja_review.db.models import (
     AdoptionRow,
     CaseRow,
@@ -39,6 +38,8 @@ from ideapaja_review.domain.lifecycle import Action
 from ideapaja_review.domain.rules import SCREENER_ROLES
 from ideapaja_review.errors import CaseNotFound, InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
+from ideapaja_review.usecases import case_records, case_steps
+from ideapaja_review.usecases.case_records import Actor
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,9 @@ class ExperimentPlan:
 async def _stewarded_case(
     session: AsyncSession, case_id: str, actor: Actor, *, owner_id: str | None = None
 ) -> CaseRow:
-    case = await cases.load_for_update(session, case_id)
-    reviewers = await cases.reviewer_ids(session, case_id)
-    roles = await cases.effective_roles(session, actor)
+    case = await case_steps.load_for_update(session, case_id)
+    reviewers = await case_records.reviewer_ids(session, case_id)
+    roles = await case_steps.effective_roles(session, actor)
     denied = access.steward_denied(actor.person_id, roles, reviewers, owner_id=owner_id)
     if denied is not None:
         raise NotAllowed(denied.reason)
@@ -90,12 +91,12 @@ async def start_experiment(
         started_by=actor.person_id,
         started_at=uow.now,
     )
-    await cases.transition(
+    await case_steps.transition(
         uow,
         case,
         Action.START_EXPERIMENT,
         actor_id=actor.person_id,
-        rule=await cases.rule_of(uow, case),
+        rule=await case_records.rule_of(uow, case),
         reason=plan.hypothesis,
         details={
             "experiment_id": experiment.experiment_id,
@@ -143,12 +144,12 @@ async def complete_experiment(
     if experiment.status != "running":
         # The case may be running a later round; this one is done.
         raise Refused("Experiment completed", f"Experiment {experiment_id} has ended.")
-    await cases.transition(
+    await case_steps.transition(
         uow,
         case,
         Action.COMPLETE_EXPERIMENT,
         actor_id=actor.person_id,
-        rule=await cases.rule_of(uow, case),
+        rule=await case_records.rule_of(uow, case),
         outcome=outcome,
         reason=lesson,
         details={
@@ -239,12 +240,12 @@ async def start_implementation(
     case = await _stewarded_case(session, case_id, actor)
     if owner_id in await org.inactive_ids(session):
         raise InvalidInput("owner_id", f"{owner_id} has left the city's service.")
-    await cases.transition(
+    await case_steps.transition(
         uow,
         case,
         Action.START_IMPLEMENTATION,
         actor_id=actor.person_id,
-        rule=await cases.rule_of(uow, case),
+        rule=await case_records.rule_of(uow, case),
         reason=planned_benefit or None,
         details={"owner_id": owner_id, "milestones": [title for title, _ in milestones]},
     )
@@ -290,12 +291,12 @@ async def record_progress(
     unknown = sorted(set(milestones_done) - set(milestones))
     if unknown:
         raise InvalidInput("milestones_done", f"Unknown milestones: {', '.join(unknown)}.")
-    await cases.transition(
+    await case_steps.transition(
         uow,
         case,
         Action.RECORD_PROGRESS,
         actor_id=actor.person_id,
-        rule=await cases.rule_of(uow, case),
+        rule=await case_records.rule_of(uow, case),
         reason=note or None,
         details={"percent": percent, "milestones_done": list(milestones_done)},
     )
@@ -324,12 +325,12 @@ async def complete_implementation(
     session = uow.session
     implementation = await _implementation(session, case_id, Action.COMPLETE_IMPLEMENTATION)
     case = await _stewarded_case(session, case_id, actor, owner_id=implementation.owner_id)
-    await cases.transition(
+    await case_steps.transition(
         uow,
         case,
         Action.COMPLETE_IMPLEMENTATION,
         actor_id=actor.person_id,
-        rule=await cases.rule_of(uow, case),
+        rule=await case_records.rule_of(uow, case),
         reason=realised_benefit,
     )
     implementation.percent = 100
@@ -357,7 +358,7 @@ async def _implementation(
         if case is None:
             raise CaseNotFound(case_id)
         if action is not None:
-            lifecycle.apply(cases.status_of(case), action)
+            lifecycle.apply(case_records.status_of(case), action)
         raise NotFound(f"Case {case_id} has no implementation.", what="Implementation")
     return implementation
 
@@ -394,12 +395,12 @@ async def publish_practice(
         published_by=actor.person_id,
         published_at=uow.now,
     )
-    await cases.transition(
+    await case_steps.transition(
         uow,
         case,
         Action.PUBLISH_PRACTICE,
         actor_id=actor.person_id,
-        rule=await cases.rule_of(uow, case),
+        rule=await case_records.rule_of(uow, case),
         reason=title,
         details={"practice_id": practice.practice_id},
     )
@@ -439,7 +440,7 @@ async def adopt(
         raise InvalidInput("unit_id", "The practice comes from this unit.")
     if access.ADMIN not in actor.roles:
         hr_unit, _ = await org.hr_roles(session, actor.person_id)
-        roles = await cases.effective_roles(session, actor)
+        roles = await case_steps.effective_roles(session, actor)
         in_unit = unit_id in actor_unit_ids or hr_unit == unit_id
         if not in_unit or SCREENER_ROLES.isdisjoint(roles):
             raise NotAllowed(
@@ -448,13 +449,13 @@ async def adopt(
     existing = await session.get(AdoptionRow, (practice_id, unit_id))
     if existing is not None:
         return existing, False
-    case = await cases.load_for_update(session, practice.case_id)
-    await cases.transition(
+    case = await case_steps.load_for_update(session, practice.case_id)
+    await case_steps.transition(
         uow,
         case,
         Action.RECORD_ADOPTION,
         actor_id=actor.person_id,
-        rule=await cases.rule_of(uow, case),
+        rule=await case_records.rule_of(uow, case),
         reason=note or None,
         details={"practice_id": practice_id, "unit_id": unit_id},
     )

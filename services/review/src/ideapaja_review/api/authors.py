@@ -6,7 +6,6 @@ IdeaSubmitted (also when the idea is anonymous to reviewers).
 
 from __future__ import annotations
 
-from ideapaja_review import cases
 from ideapaja_review.api.deps import (
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
@@ -15,6 +14,7 @@ from ideapaja_review.api.deps import (
 )
 from ideapaja_review.authz import POLICY
 from ideapaja_review.schemas.cases import AnswerRequest, AuthorView, ReasonRequest, author_view
+from ideapaja_review.usecases import case_decisions, case_records
 from ideapaja_runtime.routes import service_router
 
 router = service_router(prefix="/ideas", tags=["authors"])
@@ -31,7 +31,7 @@ async def read_review(
     idea_id: PathId,
     uow: ReviewUow,
 ) -> AuthorView:
-    records = await cases.rounds_as_author_sees(uow, idea_id)
+    records = await case_records.rounds_as_author_sees(uow, idea_id)
     return author_view(records)
 
 
@@ -47,8 +47,8 @@ async def answer(
     body: AnswerRequest,
     uow: ReviewUow,
 ) -> AuthorView:
-    await cases.answer(uow, idea_id, uow.person.person_id, body.answer)
-    records = await cases.rounds_of(uow.session, idea_id)
+    await case_decisions.answer(uow, idea_id, uow.person.person_id, body.answer)
+    records = await case_records.rounds_of(uow.session, idea_id)
     return author_view(records)
 
 
@@ -64,6 +64,6 @@ async def appeal(
     body: ReasonRequest,
     uow: ReviewUow,
 ) -> AuthorView:
-    await cases.appeal_by_author(uow, idea_id, uow.person.person_id, body.reason)
-    records = await cases.rounds_of(uow.session, idea_id)
+    await case_decisions.appeal_by_author(uow, idea_id, uow.person.person_id, body.reason)
+    records = await case_records.rounds_of(uow.session, idea_id)
     return author_view(records)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from ideapaja_review import cases, progress
+from ideapaja_review import progress
 from ideapaja_review.api.deps import (
     MAX_OFFSET,
     NOT_FOUND,
@@ -38,6 +38,7 @@ from ideapaja_review.schemas.progress import (
     PracticeView,
     ProgressBody,
 )
+from ideapaja_review.usecases import case_decisions, case_records
 from ideapaja_runtime.authz import Scope
 from ideapaja_runtime.routes import service_router
 
@@ -68,7 +69,7 @@ async def list_cases(
     reviewer_id = None if everyone else uow.person.person_id
     now = uow.now
     session = uow.session
-    records, total = await cases.list_cases(
+    records, total = await case_records.list_cases(
         session,
         reviewer_id=reviewer_id,
         state=state,
@@ -95,7 +96,7 @@ async def read_case_by_idea(
     uow: ReviewUow,
 ) -> CaseDetail:
     await require_worklist(uow)
-    record = await cases.visible_case(uow, idea_id=idea_id)
+    record = await case_records.visible_case(uow, idea_id=idea_id)
     return CaseDetail.of(record, uow.now)
 
 
@@ -111,7 +112,7 @@ async def read_case(
     uow: ReviewUow,
 ) -> CaseDetail:
     await require_worklist(uow)
-    record = await cases.visible_case(uow, case_id=case_id)
+    record = await case_records.visible_case(uow, case_id=case_id)
     return CaseDetail.of(record, uow.now)
 
 
@@ -128,7 +129,7 @@ async def accept_for_review(
     uow: ReviewUow,
 ) -> CaseDetail:
     await require_worklist(uow)
-    record = await cases.accept_for_review(uow, case_id, uow.person, body.note)
+    record = await case_decisions.accept_for_review(uow, case_id, uow.person, body.note)
     return CaseDetail.of(record, uow.now)
 
 
@@ -146,7 +147,7 @@ async def decide_case(
     uow: ReviewUow,
 ) -> CaseDetail:
     await require_worklist(uow)
-    record = await cases.decide(
+    record = await case_decisions.decide(
         uow,
         case_id,
         uow.person,
@@ -172,7 +173,7 @@ async def reopen_case(
     uow: ReviewUow,
 ) -> CaseDetail:
     await require_worklist(uow)
-    record = await cases.reopen(uow, case_id, uow.person, body.reason)
+    record = await case_decisions.reopen(uow, case_id, uow.person, body.reason)
     return CaseDetail.of(record, uow.now)
 
 
@@ -202,7 +203,7 @@ async def start_experiment(
         ends_on=body.ends_on,
     )
     experiment = await progress.start_experiment(uow, case_id, uow.person, plan)
-    case = await cases.get_case(session, case_id=case_id)
+    case = await case_records.get_case(session, case_id=case_id)
     return experiment_view(experiment, case.case)
 
 
@@ -230,7 +231,7 @@ async def complete_experiment(
         outcome=body.outcome,
         lesson=body.lesson,
     )
-    case = await cases.get_case(session, case_id=case_id)
+    case = await case_records.get_case(session, case_id=case_id)
     return experiment_view(experiment, case.case)
 
 

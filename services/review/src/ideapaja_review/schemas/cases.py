@@ -11,10 +11,10 @@ from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.progress import ExperimentOutcome
 from ideapaja_contracts.events.review import Decision
-from ideapaja_review.cases import CaseRecord
 from ideapaja_review.db.models import CaseHistoryRow
 from ideapaja_review.domain.deadlines import Level, is_overdue, starting_level
 from ideapaja_review.domain.lifecycle import Action, CaseState, allowed_actions
+from ideapaja_review.usecases.case_records import CaseRecord
 from ideapaja_runtime.clock import as_utc
 
 IdParam = Annotated[str, StringConstraints(pattern=ID_PATTERN)]

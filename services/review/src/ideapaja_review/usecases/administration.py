@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from ideapaja_contracts.events.hr import UnitKind
-from ideapaja_review import cases, network, org, rules_store
+from ideapaja_review import network, org, rules_store
 from ideapaja_review.db.models import AssignedReviewerRow, CommitteeRow, RoutingRuleRow
 from ideapaja_review.domain.rules import DEFAULT_RULE_ID
 from ideapaja_review.errors import InvalidInput, NotFound
 from ideapaja_review.settings import ReviewWork
+from ideapaja_review.usecases import case_routing
 
 
 async def save_rule(
@@ -29,7 +30,7 @@ async def save_rule(
         session, department_id, overrides, actor_id=uow.person.person_id, now=uow.now
     )
     # Units whose ideas found nobody may have reviewers under the new rule.
-    await cases.route_unrouted(uow)
+    await case_routing.route_unrouted(uow)
     return row
 
 
@@ -59,7 +60,7 @@ async def assign_reviewer(
         actor_id=uow.person.person_id,
         now=uow.now,
     )
-    await cases.route_unrouted(uow)
+    await case_routing.route_unrouted(uow)
     return row
 
 
