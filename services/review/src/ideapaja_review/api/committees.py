@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_review import committee_roster, committees
+from ideapaja_review import committee_roster
 from ideapaja_review.api.deps import (
     CONFLICT,
     NOT_FOUND,
@@ -41,6 +41,7 @@ from ideapaja_review.schemas.committees import (
     ScoreBody,
     ScoreView,
 )
+from ideapaja_review.usecases import agenda_items, committees, meetings
 from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.routes import service_router
 
@@ -80,7 +81,7 @@ async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingVi
                 decision=item.decision,
                 weighted_mean=item.weighted_mean,
             )
-            for item, case in await committees.items(session, meeting.meeting_id)
+            for item, case in await meetings.items(session, meeting.meeting_id)
         ],
     )
 
@@ -217,7 +218,7 @@ async def create_meeting(
     uow: ReviewUow,
 ) -> MeetingView:
     session = uow.session
-    meeting = await committees.create_meeting(
+    meeting = await meetings.create_meeting(
         uow,
         committee_id,
         title=body.title,
@@ -243,9 +244,9 @@ async def list_meetings(
     session = uow.session
     # An unknown committee is a 404 for everyone (committees are public); the
     # membership check is on the committee found.
-    meetings = await committees.list_meetings(session, committee_id)
+    held = await committees.list_meetings(session, committee_id)
     await committees.check_may_read(session, committee_id, uow.person)
-    views = [await _meeting_view(session, m) for m in meetings]
+    views = [await _meeting_view(session, m) for m in held]
     return views
 
 
@@ -261,7 +262,7 @@ async def read_meeting(
     uow: ReviewUow,
 ) -> MeetingView:
     session = uow.session
-    meeting = await committees.get_meeting(session, meeting_id)
+    meeting = await meetings.get_meeting(session, meeting_id)
     await committees.check_may_read(session, meeting.committee_id, uow.person)
     view = await _meeting_view(session, meeting)
     return view
@@ -280,8 +281,8 @@ async def add_item(
     uow: ReviewUow,
 ) -> MeetingView:
     session = uow.session
-    await committees.add_item(uow, meeting_id, body.case_id, actor=uow.person)
-    view = await _meeting_view(session, await committees.get_meeting(session, meeting_id))
+    await meetings.add_item(uow, meeting_id, body.case_id, actor=uow.person)
+    view = await _meeting_view(session, await meetings.get_meeting(session, meeting_id))
     return view
 
 
@@ -298,7 +299,7 @@ async def set_attendance(
     uow: ReviewUow,
 ) -> MeetingView:
     session = uow.session
-    meeting = await committees.set_attendance(uow, meeting_id, body.present_ids, actor=uow.person)
+    meeting = await meetings.set_attendance(uow, meeting_id, body.present_ids, actor=uow.person)
     view = await _meeting_view(session, meeting)
     return view
 
@@ -318,7 +319,7 @@ async def record_conflict(
     body: ConflictBody,
     uow: ReviewUow,
 ) -> ConflictView:
-    conflict = await committees.record_conflict(
+    conflict = await agenda_items.record_conflict(
         uow,
         meeting_id,
         case_id,
@@ -346,7 +347,7 @@ async def score_item(
     uow: ReviewUow,
 ) -> ScoreView:
     session = uow.session
-    row = await committees.score(
+    row = await agenda_items.score(
         uow,
         meeting_id,
         case_id,
@@ -354,7 +355,7 @@ async def score_item(
         comment=body.comment,
         actor=uow.person,
     )
-    meeting = await committees.get_meeting(session, meeting_id)
+    meeting = await meetings.get_meeting(session, meeting_id)
     criteria = committees.criteria_of(meeting.criteria)
     return ScoreView(
         person_id=row.person_id,
@@ -377,13 +378,13 @@ async def read_evaluation(
     uow: ReviewUow,
 ) -> EvaluationView:
     session = uow.session
-    meeting = await committees.get_meeting(session, meeting_id)
+    meeting = await meetings.get_meeting(session, meeting_id)
     await committees.check_may_read(session, meeting.committee_id, uow.person)
-    found = await committees.evaluation(session, meeting_id, case_id)
+    found = await meetings.evaluation(session, meeting_id, case_id)
     return _evaluation_view(found)
 
 
-def _evaluation_view(found: committees.ItemEvaluation) -> EvaluationView:
+def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationView:
     return EvaluationView(
         case_id=found.case.case_id,
         status=found.item.status,
@@ -437,7 +438,7 @@ async def decide_item(
     body: ItemDecisionRequest,
     uow: ReviewUow,
 ) -> EvaluationView:
-    found = await committees.decide_item(
+    found = await agenda_items.decide_item(
         uow,
         meeting_id,
         case_id,
@@ -465,8 +466,8 @@ async def defer_item(
     uow: ReviewUow,
 ) -> MeetingView:
     session = uow.session
-    await committees.defer_item(uow, meeting_id, case_id, reason=body.reason, actor=uow.person)
-    view = await _meeting_view(session, await committees.get_meeting(session, meeting_id))
+    await agenda_items.defer_item(uow, meeting_id, case_id, reason=body.reason, actor=uow.person)
+    view = await _meeting_view(session, await meetings.get_meeting(session, meeting_id))
     return view
 
 
@@ -482,7 +483,7 @@ async def close_meeting(
     uow: ReviewUow,
 ) -> MeetingView:
     session = uow.session
-    meeting = await committees.close_meeting(uow, meeting_id, actor=uow.person)
+    meeting = await meetings.close_meeting(uow, meeting_id, actor=uow.person)
     view = await _meeting_view(session, meeting)
     return view
 
@@ -512,10 +513,10 @@ async def read_minutes(
     lang: Annotated[Literal["fi", "sv", "en"], Query()] = "fi",
 ) -> Response:
     session = uow.session
-    meeting = await committees.get_meeting(session, meeting_id)
+    meeting = await meetings.get_meeting(session, meeting_id)
     if meeting.status != committees.CLOSED:
         await committees.check_may_read(session, meeting.committee_id, uow.person)
-    minutes = await committees.minutes(session, meeting_id)
+    minutes = await meetings.minutes(session, meeting_id)
     if format == "markdown":
         body = to_markdown(minutes, lang)
     elif format == "csv":
