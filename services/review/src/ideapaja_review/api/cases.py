@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Query
 
-from ideapaja_review import progress
 from ideapaja_review.api.deps import (
     MAX_OFFSET,
     NOT_FOUND,
@@ -38,7 +37,13 @@ from ideapaja_review.schemas.progress import (
     PracticeView,
     ProgressBody,
 )
-from ideapaja_review.usecases import case_decisions, case_records
+from ideapaja_review.usecases import (
+    case_decisions,
+    case_records,
+    experimenting,
+    good_practices,
+    implementing,
+)
 from ideapaja_runtime.authz import Scope
 from ideapaja_runtime.routes import service_router
 
@@ -194,7 +199,7 @@ async def start_experiment(
     uow: ReviewUow,
 ) -> ExperimentView:
     session = uow.session
-    plan = progress.ExperimentPlan(
+    plan = experimenting.ExperimentPlan(
         pilot_unit_ids=body.pilot_unit_ids,
         hypothesis=body.hypothesis,
         measure=body.measure,
@@ -202,7 +207,7 @@ async def start_experiment(
         starts_on=body.starts_on,
         ends_on=body.ends_on,
     )
-    experiment = await progress.start_experiment(uow, case_id, uow.person, plan)
+    experiment = await experimenting.start_experiment(uow, case_id, uow.person, plan)
     case = await case_records.get_case(session, case_id=case_id)
     return experiment_view(experiment, case.case)
 
@@ -221,7 +226,7 @@ async def complete_experiment(
     uow: ReviewUow,
 ) -> ExperimentView:
     session = uow.session
-    experiment = await progress.complete_experiment(
+    experiment = await experimenting.complete_experiment(
         uow,
         case_id,
         experiment_id,
@@ -249,7 +254,7 @@ async def start_implementation(
     uow: ReviewUow,
 ) -> ImplementationView:
     session = uow.session
-    await progress.start_implementation(
+    await implementing.start_implementation(
         uow,
         case_id,
         uow.person,
@@ -257,7 +262,7 @@ async def start_implementation(
         planned_benefit=body.planned_benefit,
         milestones=[(m.title, m.due_on) for m in body.milestones],
     )
-    implementation, milestones = await progress.get_implementation(session, case_id)
+    implementation, milestones = await implementing.get_implementation(session, case_id)
     return implementation_view(implementation, milestones)
 
 
@@ -273,7 +278,7 @@ async def read_implementation(
     uow: ReviewUow,
 ) -> ImplementationView:
     session = uow.session
-    implementation, milestones = await progress.get_implementation(session, case_id)
+    implementation, milestones = await implementing.get_implementation(session, case_id)
     return implementation_view(implementation, milestones)
 
 
@@ -290,7 +295,7 @@ async def record_progress(
     uow: ReviewUow,
 ) -> ImplementationView:
     session = uow.session
-    await progress.record_progress(
+    await implementing.record_progress(
         uow,
         case_id,
         uow.person,
@@ -298,7 +303,7 @@ async def record_progress(
         milestones_done=body.milestones_done,
         note=body.note,
     )
-    implementation, milestones = await progress.get_implementation(session, case_id)
+    implementation, milestones = await implementing.get_implementation(session, case_id)
     return implementation_view(implementation, milestones)
 
 
@@ -315,13 +320,13 @@ async def complete_implementation(
     uow: ReviewUow,
 ) -> ImplementationView:
     session = uow.session
-    await progress.complete_implementation(
+    await implementing.complete_implementation(
         uow,
         case_id,
         uow.person,
         realised_benefit=body.realised_benefit,
     )
-    implementation, milestones = await progress.get_implementation(session, case_id)
+    implementation, milestones = await implementing.get_implementation(session, case_id)
     return implementation_view(implementation, milestones)
 
 
@@ -338,7 +343,7 @@ async def publish_practice(
     body: PracticeCreate,
     uow: ReviewUow,
 ) -> PracticeView:
-    practice = await progress.publish_practice(
+    practice = await good_practices.publish_practice(
         uow,
         case_id,
         uow.person,

@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from fastapi import Query, Response
 
 from ideapaja_contracts.events.progress import ExperimentOutcome
-from ideapaja_review import progress
 from ideapaja_review.api.deps import (
     MAX_OFFSET,
     NOT_FOUND,
@@ -24,6 +23,7 @@ from ideapaja_review.schemas.progress import (
     PracticePage,
     PracticeView,
 )
+from ideapaja_review.usecases import experimenting, good_practices
 from ideapaja_runtime.routes import service_router
 
 router = service_router(tags=["open results"])
@@ -49,7 +49,7 @@ async def list_experiments(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ExperimentPage:
     session = uow.session
-    rows, total = await progress.list_experiments(
+    rows, total = await experimenting.list_experiments(
         session,
         status=status,
         outcome=outcome,
@@ -75,7 +75,7 @@ async def read_experiment(
     uow: ReviewUow,
 ) -> ExperimentView:
     session = uow.session
-    experiment, case = await progress.get_experiment(session, experiment_id)
+    experiment, case = await experimenting.get_experiment(session, experiment_id)
     return experiment_view(experiment, case)
 
 
@@ -91,7 +91,7 @@ async def list_practices(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PracticePage:
     session = uow.session
-    rows, total = await progress.list_practices(session, limit=limit, offset=offset)
+    rows, total = await good_practices.list_practices(session, limit=limit, offset=offset)
     return PracticePage(
         items=[practice_view(p, a) for p, a in rows], total=total, limit=limit, offset=offset
     )
@@ -109,7 +109,7 @@ async def read_practice(
     uow: ReviewUow,
 ) -> PracticeView:
     session = uow.session
-    practice, adoptions = await progress.get_practice(session, practice_id)
+    practice, adoptions = await good_practices.get_practice(session, practice_id)
     return practice_view(practice, adoptions)
 
 
@@ -129,7 +129,7 @@ async def adopt_practice(
     uow: ReviewUow,
 ) -> PracticeView:
     session = uow.session
-    _, created = await progress.adopt(
+    _, created = await good_practices.adopt(
         uow,
         practice_id,
         uow.person,
@@ -137,7 +137,7 @@ async def adopt_practice(
         note=body.note,
         actor_unit_ids=uow.person.unit_ids,
     )
-    practice, adoptions = await progress.get_practice(session, practice_id)
+    practice, adoptions = await good_practices.get_practice(session, practice_id)
     if not created:
         response.status_code = 200
     return practice_view(practice, adoptions)
