@@ -4,20 +4,19 @@ practices, and escalates steps that miss their deadlines."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from ideapaja_contracts.events.review import CaseEscalated
-from ideapaja_review import privacy
 from ideapaja_review.api import routers
 from ideapaja_review.authz import POLICY
 from ideapaja_review.errors import ERRORS
 from ideapaja_review.escalation import run_deadline_sweep
 from ideapaja_review.handlers import subscriptions
+from ideapaja_review.schemas import privacy
 from ideapaja_review.settings import ReviewSettings
+from ideapaja_review.usecases import person_report
 from ideapaja_runtime.access_report import access_report_router
 from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
@@ -42,11 +41,6 @@ async def stop_deadline_sweeper(runtime: Runtime[ReviewSettings]) -> None:
     await stop_periodic(runtime, SWEEPER)
 
 
-def all_subscriptions(runtime: Runtime[ReviewSettings]) -> Sequence[Subscription]:
-    """The workflow's consumers, and GDPR erasure (privacy.py)."""
-    return [*subscriptions(runtime), *privacy.subscriptions()]
-
-
 service = ServiceSpec(
     name="review",
     title="Review",
@@ -56,12 +50,12 @@ service = ServiceSpec(
         *routers,
         access_report_router(
             POLICY,
-            build=privacy.access_report,
+            build=person_report.access_report,
             response_model=privacy.PersonData,
             summary="Everything held on a person: org data, cases, decisions they took part in",
         ),
     ],
-    subscriptions=all_subscriptions,
+    subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=start_deadline_sweeper,
     on_stop=stop_deadline_sweeper,

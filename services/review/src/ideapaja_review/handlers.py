@@ -16,11 +16,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
-from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated, IdeaWithdrawn
+from ideapaja_contracts.events.idea import (
+    IdeaRetentionExpired,
+    IdeaSubmitted,
+    IdeaUpdated,
+    IdeaWithdrawn,
+)
+from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_review import org
 from ideapaja_review.domain.routing import REVIEWING_ROLES
 from ideapaja_review.settings import ReviewEventWork
-from ideapaja_review.usecases import case_decisions, case_records, case_routing
+from ideapaja_review.usecases import case_decisions, case_records, case_routing, erasures
 from ideapaja_runtime.messaging import RetryLater, Subscription
 
 
@@ -81,4 +87,7 @@ def subscriptions(_runtime: object) -> Sequence[Subscription]:
         # never hold up the submissions they wait for.
         Subscription("ideas-updated", {IdeaUpdated: on_idea_updated}),
         Subscription("ideas-withdrawn", {IdeaWithdrawn: on_idea_withdrawn}),
+        # GDPR: erasing a person, and the authors of ideas past their retention.
+        Subscription("privacy-erasures", {ErasureRequested: erasures.on_erasure_requested}),
+        Subscription("idea-retention", {IdeaRetentionExpired: erasures.on_idea_retention_expired}),
     ]
