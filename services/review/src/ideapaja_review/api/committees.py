@@ -1,12 +1,9 @@
-"""HTTP routes for committees and their meetings: members, rubric, agenda, attendance,
-conflicts of interest, scoring, decisions and minutes (JSON, Markdown, CSV; fi/sv/en)."""
+"""HTTP routes on committees: members with roles, the rubric, and calling and listing their
+meetings."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Literal
-
-from fastapi import Query, Response
+from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_review import committee_roster
@@ -17,32 +14,20 @@ from ideapaja_review.api.deps import (
     PathId,
     ReviewUow,
 )
+from ideapaja_review.api.meetings import _meeting_view
 from ideapaja_review.authz import POLICY
-from ideapaja_review.db.models import CommitteeRow, MeetingRow
-from ideapaja_review.domain.committee import weighted_score
-from ideapaja_review.domain.minutes import as_dict, to_csv, to_markdown
+from ideapaja_review.db.models import CommitteeRow
 from ideapaja_review.schemas.committees import (
-    AgendaAddBody,
-    AgendaItemView,
-    AttendanceBody,
     CommitteeCreate,
     CommitteeUpdate,
     CommitteeView,
-    ConflictBody,
-    ConflictView,
     CriterionBody,
-    DeferBody,
-    EvaluationView,
-    ItemDecisionRequest,
     MeetingCreate,
     MeetingView,
     MemberBody,
     MemberView,
-    ScoreBody,
-    ScoreView,
 )
-from ideapaja_review.usecases import agenda_items, committees, meetings
-from ideapaja_runtime.clock import as_utc
+from ideapaja_review.usecases import committees, meetings
 from ideapaja_runtime.routes import service_router
 
 router = service_router(tags=["committees"])
@@ -57,32 +42,6 @@ async def _committee_view(session: AsyncSession, committee: CommitteeRow) -> Com
         quorum=committee.quorum,
         criteria=[CriterionBody.of(c) for c in committee.criteria],
         members=[MemberView(person_id=p, role=r) for p, r in sorted(members.items())],
-    )
-
-
-async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingView:
-    return MeetingView(
-        meeting_id=meeting.meeting_id,
-        committee_id=meeting.committee_id,
-        title=meeting.title,
-        scheduled_at=as_utc(meeting.scheduled_at),
-        status=meeting.status,
-        quorum=meeting.quorum,
-        present_ids=list(meeting.present_ids),
-        criteria=[CriterionBody.of(c) for c in meeting.criteria],
-        agenda=[
-            AgendaItemView(
-                position=item.position,
-                case_id=case.case_id,
-                idea_id=case.idea_id,
-                title=case.title,
-                author_ref=case.author_ref,
-                status=item.status,
-                decision=item.decision,
-                weighted_mean=item.weighted_mean,
-            )
-            for item, case in await meetings.items(session, meeting.meeting_id)
-        ],
     )
 
 
@@ -200,9 +159,6 @@ async def remove_member(
     return Response(status_code=204)
 
 
-# --- Meetings ---------------------------------------------------------------------------------
-
-
 @router.post(
     "/committees/{committee_id}/meetings",
     summary="Call a meeting (chair, secretary, admin); the agenda is built from the cases in "
@@ -248,283 +204,3 @@ async def list_meetings(
     await committees.check_may_read(session, committee_id, uow.person)
     views = [await _meeting_view(session, m) for m in held]
     return views
-
-
-@router.get(
-    "/meetings/{meeting_id}",
-    summary="A meeting with its agenda (members, admins, management)",
-    response_model=MeetingView,
-    responses=NOT_FOUND,
-    **POLICY.route("committees.meetings.read"),
-)
-async def read_meeting(
-    meeting_id: PathId,
-    uow: ReviewUow,
-) -> MeetingView:
-    session = uow.session
-    meeting = await meetings.get_meeting(session, meeting_id)
-    await committees.check_may_read(session, meeting.committee_id, uow.person)
-    view = await _meeting_view(session, meeting)
-    return view
-
-
-@router.post(
-    "/meetings/{meeting_id}/items",
-    summary="Add a case in review to the agenda (chair, secretary, admin)",
-    response_model=MeetingView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.meetings.organise"),
-)
-async def add_item(
-    meeting_id: PathId,
-    body: AgendaAddBody,
-    uow: ReviewUow,
-) -> MeetingView:
-    session = uow.session
-    await meetings.add_item(uow, meeting_id, body.case_id, actor=uow.person)
-    view = await _meeting_view(session, await meetings.get_meeting(session, meeting_id))
-    return view
-
-
-@router.put(
-    "/meetings/{meeting_id}/attendance",
-    summary="Record who is present (chair, secretary, admin)",
-    response_model=MeetingView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.meetings.organise"),
-)
-async def set_attendance(
-    meeting_id: PathId,
-    body: AttendanceBody,
-    uow: ReviewUow,
-) -> MeetingView:
-    session = uow.session
-    meeting = await meetings.set_attendance(uow, meeting_id, body.present_ids, actor=uow.person)
-    view = await _meeting_view(session, meeting)
-    return view
-
-
-@router.post(
-    "/meetings/{meeting_id}/items/{case_id}/conflicts",
-    summary="Declare a conflict of interest (a member for themselves; chair or secretary for "
-    "any member): the member does not score the item",
-    response_model=ConflictView,
-    status_code=201,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.conflicts"),
-)
-async def record_conflict(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: ConflictBody,
-    uow: ReviewUow,
-) -> ConflictView:
-    conflict = await agenda_items.record_conflict(
-        uow,
-        meeting_id,
-        case_id,
-        person_id=body.person_id or uow.person.person_id,
-        reason=body.reason,
-        actor=uow.person,
-    )
-    return ConflictView(
-        person_id=conflict.person_id, reason=conflict.reason, recorded_by=conflict.recorded_by
-    )
-
-
-@router.put(
-    "/meetings/{meeting_id}/items/{case_id}/scores/me",
-    summary="Score an agenda item on every criterion, with a comment (voting members without "
-    "a conflict of interest)",
-    response_model=ScoreView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.score"),
-)
-async def score_item(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: ScoreBody,
-    uow: ReviewUow,
-) -> ScoreView:
-    session = uow.session
-    row = await agenda_items.score(
-        uow,
-        meeting_id,
-        case_id,
-        scores=body.scores,
-        comment=body.comment,
-        actor=uow.person,
-    )
-    meeting = await meetings.get_meeting(session, meeting_id)
-    criteria = committees.criteria_of(meeting.criteria)
-    return ScoreView(
-        person_id=row.person_id,
-        scores=row.scores,
-        weighted=round(weighted_score(criteria, row.scores), 2),
-        comment=row.comment,
-    )
-
-
-@router.get(
-    "/meetings/{meeting_id}/items/{case_id}",
-    summary="An item's evaluation: scores, conflicts, weighted mean, quorum",
-    response_model=EvaluationView,
-    responses=NOT_FOUND,
-    **POLICY.route("committees.meetings.read"),
-)
-async def read_evaluation(
-    meeting_id: PathId,
-    case_id: PathId,
-    uow: ReviewUow,
-) -> EvaluationView:
-    session = uow.session
-    meeting = await meetings.get_meeting(session, meeting_id)
-    await committees.check_may_read(session, meeting.committee_id, uow.person)
-    found = await meetings.evaluation(session, meeting_id, case_id)
-    return _evaluation_view(found)
-
-
-def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationView:
-    return EvaluationView(
-        case_id=found.case.case_id,
-        status=found.item.status,
-        criteria=[
-            CriterionBody(
-                key=c.key,
-                weight=c.weight,
-                label_fi=c.label_fi,
-                label_sv=c.label_sv,
-                label_en=c.label_en,
-            )
-            for c in found.criteria
-        ],
-        scores=[
-            ScoreView(
-                person_id=s.person_id,
-                scores=s.scores,
-                weighted=round(weighted_score(found.criteria, s.scores), 2),
-                comment=s.comment,
-            )
-            for s in found.scores
-        ],
-        conflicts=[
-            ConflictView(person_id=p, reason=r, recorded_by="")
-            for p, r in sorted(found.conflicts.items())
-        ],
-        eligible_ids=sorted(found.eligible),
-        scorer_count=found.tally.scorers,
-        quorum=found.quorum,
-        quorum_met=found.quorum_met,
-        criterion_means={
-            k: (round(v, 2) if v is not None else None)
-            for k, v in found.tally.criterion_means.items()
-        },
-        weighted_mean=(
-            round(found.tally.weighted_mean, 2) if found.tally.weighted_mean is not None else None
-        ),
-    )
-
-
-@router.post(
-    "/meetings/{meeting_id}/items/{case_id}/decision",
-    summary="Record the committee's decision with its rationale (chair; needs quorum)",
-    response_model=EvaluationView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.decide"),
-)
-async def decide_item(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: ItemDecisionRequest,
-    uow: ReviewUow,
-) -> EvaluationView:
-    found = await agenda_items.decide_item(
-        uow,
-        meeting_id,
-        case_id,
-        decision=body.decision,
-        rationale=body.rationale,
-        duplicate_of=body.duplicate_of,
-        forwarded_to_unit_id=body.forwarded_to_unit_id,
-        question=body.question,
-        actor=uow.person,
-    )
-    return _evaluation_view(found)
-
-
-@router.post(
-    "/meetings/{meeting_id}/items/{case_id}/deferral",
-    summary="Defer an item to a later meeting (chair, secretary, admin)",
-    response_model=MeetingView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.meetings.organise"),
-)
-async def defer_item(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: DeferBody,
-    uow: ReviewUow,
-) -> MeetingView:
-    session = uow.session
-    await agenda_items.defer_item(uow, meeting_id, case_id, reason=body.reason, actor=uow.person)
-    view = await _meeting_view(session, await meetings.get_meeting(session, meeting_id))
-    return view
-
-
-@router.post(
-    "/meetings/{meeting_id}/close",
-    summary="Close the meeting: minutes become final and are published",
-    response_model=MeetingView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.meetings.organise"),
-)
-async def close_meeting(
-    meeting_id: PathId,
-    uow: ReviewUow,
-) -> MeetingView:
-    session = uow.session
-    meeting = await meetings.close_meeting(uow, meeting_id, actor=uow.person)
-    view = await _meeting_view(session, meeting)
-    return view
-
-
-MINUTES_TYPES = {
-    "json": "application/json",
-    "markdown": "text/markdown; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-}
-
-
-@router.get(
-    "/meetings/{meeting_id}/minutes",
-    summary="The minutes as JSON, Markdown or CSV, headed in Finnish, Swedish or English "
-    "(members, admins, management; any employee once the meeting is closed)",
-    response_class=Response,
-    responses={
-        200: {"description": "The minutes", "content": {t: {} for t in MINUTES_TYPES.values()}},
-        **NOT_FOUND,
-    },
-    **POLICY.route("committees.minutes"),
-)
-async def read_minutes(
-    meeting_id: PathId,
-    uow: ReviewUow,
-    format: Annotated[Literal["json", "markdown", "csv"], Query()] = "json",
-    lang: Annotated[Literal["fi", "sv", "en"], Query()] = "fi",
-) -> Response:
-    session = uow.session
-    meeting = await meetings.get_meeting(session, meeting_id)
-    if meeting.status != committees.CLOSED:
-        await committees.check_may_read(session, meeting.committee_id, uow.person)
-    minutes = await meetings.minutes(session, meeting_id)
-    if format == "markdown":
-        body = to_markdown(minutes, lang)
-    elif format == "csv":
-        body = to_csv(minutes, lang)
-    else:
-        body = json.dumps(as_dict(minutes), ensure_ascii=False)
-    headers = {}
-    if format != "json":
-        extension = "md" if format == "markdown" else "csv"
-        headers["Content-Disposition"] = f'attachment; filename="{meeting_id}.{extension}"'
-    return Response(body, media_type=MINUTES_TYPES[format], headers=headers)
