@@ -25,9 +25,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted
-from ideapaja_review import escalation, handlers
+from ideapaja_review import handlers
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, EscalationRow
+from ideapaja_review.usecases import escalation
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import RunningService

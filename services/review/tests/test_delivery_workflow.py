@@ -23,8 +23,8 @@ from sqlalchemy import func, select
 from ideapaja_contracts.events.idea import IdeaUpdated, IdeaWithdrawn
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, OrgPersonRow, OrgUnitRow
-from ideapaja_review.escalation import run_deadline_sweep
 from ideapaja_review.settings import ReviewSettings
+from ideapaja_review.usecases.escalation import run_deadline_sweep
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
 
 

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
-from ideapaja_review import handlers, org
+from ideapaja_review import handlers
 from ideapaja_review.app import service
+from ideapaja_review.db import org
 from ideapaja_review.db.models import (
     AssignedReviewerRow,
     AuditRow,

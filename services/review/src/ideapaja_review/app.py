@@ -10,11 +10,11 @@ from ideapaja_contracts.events.review import CaseEscalated
 from ideapaja_review.api import routers
 from ideapaja_review.authz import POLICY
 from ideapaja_review.errors import ERRORS
-from ideapaja_review.escalation import run_deadline_sweep
 from ideapaja_review.handlers import subscriptions
 from ideapaja_review.schemas import privacy
 from ideapaja_review.settings import ReviewSettings
 from ideapaja_review.usecases import person_report
+from ideapaja_review.usecases.escalation import run_deadline_sweep
 from ideapaja_runtime.access_report import access_report_router
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
@@ -25,7 +25,7 @@ log = get_logger(__name__)
 
 
 async def start_deadline_sweeper(runtime: Runtime[ReviewSettings]) -> None:
-    """Every replica sweeps; the sweep itself is safe to run concurrently (escalation.py)."""
+    """Every replica sweeps; the sweep itself is safe to run concurrently (usecases/escalation.py)."""
     settings = runtime.settings
 
     async def run_once() -> list[CaseEscalated]:

@@ -1,8 +1,8 @@
 """Who may do what in the review service: the one table every route uses (see runtime authz).
 
-The roles say who may *attempt* an action; the object rules in ``domain/access.py``,
-``committees.py`` and ``progress.py`` then decide on the case, committee or practice at hand and
-refuse with ``forbidden_object`` (reason "object").
+The roles say who may *attempt* an action; the object rules in ``domain/access.py`` and the use
+cases (``usecases/``) then decide on the case, committee or practice at hand and refuse with
+``NotAllowed`` (403, reason "object").
 
 Case work is open to every staff role at role level on purpose: a department's routing rule may
 name any role but ``employee`` as its reviewers or deciders, and an admin may assign any employee

@@ -23,7 +23,7 @@ from ideapaja_contracts.events.idea import (
     IdeaWithdrawn,
 )
 from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_review import org
+from ideapaja_review.db import org
 from ideapaja_review.domain.routing import REVIEWING_ROLES
 from ideapaja_review.settings import ReviewEventWork
 from ideapaja_review.usecases import case_decisions, case_records, case_routing, erasures

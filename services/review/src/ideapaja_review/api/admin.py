@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import Query, Response
 from sqlalchemy import select
 
-from ideapaja_review import escalation, network, rules_store
 from ideapaja_review.api.deps import (
     NOT_FOUND,
     PathId,
@@ -16,6 +15,7 @@ from ideapaja_review.api.deps import (
     ReviewUow,
 )
 from ideapaja_review.authz import POLICY
+from ideapaja_review.db import network, rules_store
 from ideapaja_review.db.models import RoutingRuleRow
 from ideapaja_review.domain.rules import RoutingRule, rule_for
 from ideapaja_review.schemas.admin import (
@@ -30,7 +30,7 @@ from ideapaja_review.schemas.admin import (
     SweepResult,
     WorkloadView,
 )
-from ideapaja_review.usecases import administration
+from ideapaja_review.usecases import administration, escalation
 from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.routes import service_router
 

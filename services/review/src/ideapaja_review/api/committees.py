@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_review import committee_roster
 from ideapaja_review.api.deps import (
     CONFLICT,
     NOT_FOUND,
@@ -16,6 +15,7 @@ from ideapaja_review.api.deps import (
 )
 from ideapaja_review.api.meetings import _meeting_view
 from ideapaja_review.authz import POLICY
+from ideapaja_review.db import committee_roster
 from ideapaja_review.db.models import CommitteeRow
 from ideapaja_review.schemas.committees import (
     CommitteeCreate,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path
 
 from ideapaja_contracts.base import ID_PATTERN
-from ideapaja_review import network
+from ideapaja_review.db import network
 from ideapaja_review.domain import access
 from ideapaja_review.errors import NotAllowed
 from ideapaja_review.settings import ReviewSettings

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ideapaja_contracts.events.hr import UnitKind
-from ideapaja_review import network, org, rules_store
+from ideapaja_review.db import network, org, rules_store
 from ideapaja_review.db.models import AssignedReviewerRow, CommitteeRow, RoutingRuleRow
 from ideapaja_review.domain.rules import DEFAULT_RULE_ID
 from ideapaja_review.errors import InvalidInput, NotFound

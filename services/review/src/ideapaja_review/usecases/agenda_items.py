@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ideapaja_contracts.events.review import Decision
-from ideapaja_review import committee_roster
+from ideapaja_review.db import committee_roster
 from ideapaja_review.db.models import (
     AgendaItemRow,
     ConflictRow,

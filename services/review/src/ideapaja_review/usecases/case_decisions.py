@@ -19,7 +19,7 @@ from ideapaja_contracts.events.review import (
     ReviewDecided,
     ReviewStarted,
 )
-from ideapaja_review import committee_roster, org
+from ideapaja_review.db import committee_roster, org
 from ideapaja_review.db.models import CaseRow
 from ideapaja_review.domain import access, lifecycle
 from ideapaja_review.domain.lifecycle import Action, CaseState

@@ -16,7 +16,7 @@ from ideapaja_contracts.events.progress import ExperimentOutcome
 from ideapaja_contracts.events.review import (
     Decision,
 )
-from ideapaja_review import committee_roster, rules_store
+from ideapaja_review.db import committee_roster, rules_store
 from ideapaja_review.db.models import CaseHistoryRow, CaseReviewerRow, CaseRow, RoutingLockRow
 from ideapaja_review.domain import access, deadlines
 from ideapaja_review.domain.lifecycle import CaseState, CaseStatus

@@ -13,7 +13,7 @@ from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_contracts.events.review import (
     ScreeningStarted,
 )
-from ideapaja_review import committee_roster, org, rules_store
+from ideapaja_review.db import committee_roster, org, rules_store
 from ideapaja_review.db.models import CaseReviewerRow, CaseRow
 from ideapaja_review.domain import deadlines
 from ideapaja_review.domain.lifecycle import CaseState

@@ -15,7 +15,7 @@ from ideapaja_contracts.events.progress import ExperimentOutcome
 from ideapaja_contracts.events.review import (
     Decision,
 )
-from ideapaja_review import network
+from ideapaja_review.db import network
 from ideapaja_review.db.models import CaseReviewerRow, CaseRow
 from ideapaja_review.domain import deadlines, lifecycle
 from ideapaja_review.domain.lifecycle import Action, CaseState, CaseStatus

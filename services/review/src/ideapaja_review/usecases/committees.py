@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_review import audit, committee_roster
 from ideapaja_review.authz import POLICY
+from ideapaja_review.db import audit, committee_roster
 from ideapaja_review.db.models import (
     CommitteeMemberRow,
     CommitteeRow,

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 
 from ideapaja_contracts.events.idea import IdeaRetentionExpired
 from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_review import audit
+from ideapaja_review.db import audit
 from ideapaja_review.db.models import (
     AssignedReviewerRow,
     CaseRow,

@@ -16,7 +16,7 @@ from ideapaja_contracts.events.progress import (
     ExperimentOutcome,
     ExperimentStarted,
 )
-from ideapaja_review import org
+from ideapaja_review.db import org
 from ideapaja_review.db.models import (
     CaseRow,
     ExperimentRow,

@@ -12,7 +12,7 @@ from ideapaja_contracts.events.progress import (
     PracticeAdopted,
     PracticePublished,
 )
-from ideapaja_review import org
+from ideapaja_review.db import org
 from ideapaja_review.db.models import (
     AdoptionRow,
     PracticeRow,

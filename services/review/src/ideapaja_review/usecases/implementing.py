@@ -14,7 +14,7 @@ from ideapaja_contracts.events.progress import (
     ImplementationCompleted,
     ImplementationProgressed,
 )
-from ideapaja_review import org
+from ideapaja_review.db import org
 from ideapaja_review.db.models import (
     CaseRow,
     ImplementationRow,

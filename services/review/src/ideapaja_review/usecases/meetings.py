@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import MinutesPublished
-from ideapaja_review import audit, committee_roster
+from ideapaja_review.db import audit, committee_roster
 from ideapaja_review.db.models import (
     AgendaItemRow,
     CaseRow,

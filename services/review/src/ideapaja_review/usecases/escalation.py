@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import CaseEscalated
-from ideapaja_review import committee_roster, org
+from ideapaja_review.db import committee_roster, org
 from ideapaja_review.db.models import CaseRow, EscalationRow
 from ideapaja_review.domain.deadlines import (
     DEADLINE_STEPS,
