@@ -25,7 +25,8 @@ log = get_logger(__name__)
 
 
 async def start_deadline_sweeper(runtime: Runtime[ReviewSettings]) -> None:
-    """Every replica sweeps; the sweep itself is safe to run concurrently (usecases/escalation.py)."""
+    """Every replica sweeps; the sweep itself is safe to run concurrently
+    (usecases/escalation.py)."""
     settings = runtime.settings
 
     async def run_once() -> list[CaseEscalated]:
