@@ -31,7 +31,6 @@ from ideapaja_review.schemas.admin import (
     WorkloadView,
 )
 from ideapaja_review.usecases import administration, escalation
-from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.routes import service_router
 
 router = service_router(tags=["administration"])
@@ -47,7 +46,7 @@ def _view(
         department_id=department_id,
         stored=dict(row.rule) if row is not None else None,
         effective=EffectiveRule.of(rule_for(department_id, stored, base)),
-        updated_at=as_utc(row.updated_at) if row is not None else None,
+        updated_at=row.updated_at if row is not None else None,
         updated_by=row.updated_by if row is not None else None,
     )
 

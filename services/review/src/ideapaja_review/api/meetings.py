@@ -25,7 +25,6 @@ from ideapaja_review.schemas.committees import (
     MeetingView,
 )
 from ideapaja_review.usecases import committees, meetings
-from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.routes import service_router
 
 router = service_router(tags=["committees"])
@@ -36,7 +35,7 @@ async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingVi
         meeting_id=meeting.meeting_id,
         committee_id=meeting.committee_id,
         title=meeting.title,
-        scheduled_at=as_utc(meeting.scheduled_at),
+        scheduled_at=meeting.scheduled_at,
         status=meeting.status,
         quorum=meeting.quorum,
         present_ids=list(meeting.present_ids),

@@ -20,7 +20,6 @@ from ideapaja_review.schemas.progress import (
     MilestoneView,
     PracticeView,
 )
-from ideapaja_runtime.clock import as_utc
 
 
 def experiment_view(row: ExperimentRow, case: CaseRow) -> ExperimentView:
@@ -41,8 +40,8 @@ def experiment_view(row: ExperimentRow, case: CaseRow) -> ExperimentView:
         measured_value=row.measured_value,
         outcome=ExperimentOutcome(row.outcome) if row.outcome else None,
         lesson=row.lesson,
-        started_at=as_utc(row.started_at),
-        completed_at=as_utc(row.completed_at) if row.completed_at else None,
+        started_at=row.started_at,
+        completed_at=row.completed_at if row.completed_at else None,
     )
 
 
@@ -55,16 +54,16 @@ def implementation_view(
         owner_id=row.owner_id,
         planned_benefit=row.planned_benefit,
         percent=row.percent,
-        started_at=as_utc(row.started_at),
+        started_at=row.started_at,
         realised_benefit=row.realised_benefit,
-        completed_at=as_utc(row.completed_at) if row.completed_at else None,
+        completed_at=row.completed_at if row.completed_at else None,
         milestones=[
             MilestoneView(
                 milestone_id=m.milestone_id,
                 position=m.position,
                 title=m.title,
                 due_on=m.due_on,
-                done_at=as_utc(m.done_at) if m.done_at else None,
+                done_at=m.done_at if m.done_at else None,
             )
             for m in milestones
         ],
@@ -79,13 +78,13 @@ def practice_view(row: PracticeRow, adoptions: Sequence[AdoptionRow]) -> Practic
         title=row.title,
         summary=row.summary,
         published_by=row.published_by,
-        published_at=as_utc(row.published_at),
+        published_at=row.published_at,
         adoptions=[
             AdoptionView(
                 unit_id=a.unit_id,
                 note=a.note,
                 reported_by=a.reported_by,
-                reported_at=as_utc(a.reported_at),
+                reported_at=a.reported_at,
             )
             for a in adoptions
         ],

@@ -15,7 +15,6 @@ from ideapaja_review.db.models import CaseHistoryRow
 from ideapaja_review.domain.deadlines import Level, is_overdue, starting_level
 from ideapaja_review.domain.lifecycle import Action, CaseState, allowed_actions
 from ideapaja_review.usecases.case_records import CaseRecord
-from ideapaja_runtime.clock import as_utc
 
 IdParam = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 MAX_RATIONALE = 5000
@@ -92,7 +91,7 @@ class HistoryEntry(BaseModel):
     @classmethod
     def of(cls, row: CaseHistoryRow) -> HistoryEntry:
         return cls(
-            occurred_at=as_utc(row.occurred_at),
+            occurred_at=row.occurred_at,
             actor_id=row.actor_id,
             action=row.action,
             from_state=row.from_state,
@@ -133,7 +132,7 @@ class CaseSummary(BaseModel):
     def fields_of(cls, record: CaseRecord, now: datetime) -> dict[str, Any]:
         case = record.case
         status = record.status
-        due = as_utc(case.due_at) if case.due_at else None
+        due = case.due_at if case.due_at else None
         return {
             "case_id": case.case_id,
             "idea_id": case.idea_id,
@@ -147,9 +146,9 @@ class CaseSummary(BaseModel):
             "reviewer_ids": list(record.reviewer_ids),
             "anonymous": case.anonymous,
             "author_ref": case.author_ref,
-            "opened_at": as_utc(case.opened_at),
-            "screening_due_at": as_utc(case.screening_due_at),
-            "decided_at": as_utc(case.decided_at) if case.decided_at else None,
+            "opened_at": case.opened_at,
+            "screening_due_at": case.screening_due_at,
+            "decided_at": case.decided_at if case.decided_at else None,
             "due_at": due,
             "overdue": is_overdue(due, now),
             "escalation_level": Level(case.escalation_level),
@@ -262,7 +261,7 @@ def author_view(records: list[CaseRecord]) -> AuthorView:
     status = current.status
     steps = [
         AuthorStep(
-            occurred_at=as_utc(row.occurred_at),
+            occurred_at=row.occurred_at,
             action=row.action,
             state=row.to_state,
             decision=Decision(row.decision) if row.decision else None,

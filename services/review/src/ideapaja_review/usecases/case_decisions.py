@@ -43,7 +43,6 @@ from ideapaja_review.usecases.case_records import (
 )
 from ideapaja_review.usecases.case_routing import _new_case
 from ideapaja_review.usecases.case_steps import effective_roles, load_for_update, transition
-from ideapaja_runtime.clock import as_utc
 
 
 async def accept_for_review(uow: ReviewWork, case_id: str, actor: Actor, note: str) -> CaseRecord:
@@ -76,7 +75,7 @@ async def accept_for_review(uow: ReviewWork, case_id: str, actor: Actor, note: s
             unit_id=case.unit_id,
             reviewer_ids=list(reviewers),
             committee_id=case.committee_id,
-            due_at=as_utc(case.due_at) if case.due_at else None,
+            due_at=case.due_at if case.due_at else None,
             note=note,
         )
     )

@@ -42,7 +42,7 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
     person_id = event.person_id
     erased_at = as_utc(ctx.envelope.time)
     row = await session.get(OrgPersonRow, person_id)
-    if row is not None and as_utc(row.as_of) > erased_at:
+    if row is not None and row.as_of > erased_at:
         # HR described the person after the erasure was requested (re-hired): new data.
         log.info("erasure_older_than_hr_record", person_id=person_id)
         return

@@ -31,7 +31,6 @@ from ideapaja_review.domain.routing import department_reviewers
 from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.settings import ReviewSettings, ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
-from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.service import Runtime
 
@@ -44,7 +43,7 @@ async def escalate_case(uow: ReviewWork, case: CaseRow) -> CaseEscalated | None:
     rule = await case_records.rule_of(uow, case)
     if not rule.escalate or case.due_at is None:
         return None
-    missed = as_utc(case.due_at)
+    missed = case.due_at
     step = next_escalation(Level(case.escalation_level), missed, uow.now, rule.deadlines)
     if step is None:
         return None

@@ -46,7 +46,6 @@ from ideapaja_review.usecases.committees import (
     criteria_of,
     get_committee,
 )
-from ideapaja_runtime.clock import as_utc
 
 
 async def _organiser_or_admin(
@@ -361,7 +360,7 @@ async def minutes(session: AsyncSession, meeting_id: str) -> Minutes:
         committee_id=committee.committee_id,
         committee_name=committee.name,
         title=meeting.title,
-        scheduled_at=as_utc(meeting.scheduled_at),
+        scheduled_at=meeting.scheduled_at,
         status=meeting.status,
         quorum=meeting.quorum,
         members={p: r.value for p, r in sorted(members.items())},
