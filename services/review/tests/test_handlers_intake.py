@@ -108,13 +108,16 @@ async def test_withdrawal_closes_an_open_case_and_only_notes_a_decided_one(
 
     await deliver(idea("i-accepted"))
     async with open_unit_of_work(
-        db, review_settings(), Outbox("/ideapaja/review"), clock=FakeClock()
+        db,
+        review_settings(),
+        Outbox("/ideapaja/review"),
+        clock=FakeClock(),
+        actor=Principal("p-admin", frozenset({"admin"}), frozenset()),
     ) as uow:
         record = await case_records.get_case(uow.session, idea_id="i-accepted")
         await case_decisions.decide(
             uow,
             record.case.case_id,
-            Principal("p-admin", frozenset({"admin"}), frozenset()),
             decision=Decision.ACCEPTED,
             rationale="Hyvä.",
         )

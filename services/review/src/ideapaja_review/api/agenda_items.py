@@ -50,7 +50,6 @@ async def record_conflict(
         case_id,
         person_id=body.person_id or uow.person.person_id,
         reason=body.reason,
-        actor=uow.person,
     )
     return ConflictView(
         person_id=conflict.person_id, reason=conflict.reason, recorded_by=conflict.recorded_by
@@ -78,7 +77,6 @@ async def score_item(
         case_id,
         scores=body.scores,
         comment=body.comment,
-        actor=uow.person,
     )
     meeting = await meetings.get_meeting(session, meeting_id)
     criteria = committees.criteria_of(meeting.criteria)
@@ -172,7 +170,6 @@ async def decide_item(
         duplicate_of=body.duplicate_of,
         forwarded_to_unit_id=body.forwarded_to_unit_id,
         question=body.question,
-        actor=uow.person,
     )
     return _evaluation_view(found)
 
@@ -191,6 +188,6 @@ async def defer_item(
     uow: ReviewUow,
 ) -> MeetingView:
     session = uow.session
-    await agenda_items.defer_item(uow, meeting_id, case_id, reason=body.reason, actor=uow.person)
+    await agenda_items.defer_item(uow, meeting_id, case_id, reason=body.reason)
     view = await _meeting_view(session, await meetings.get_meeting(session, meeting_id))
     return view

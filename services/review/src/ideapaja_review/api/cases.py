@@ -134,7 +134,7 @@ async def accept_for_review(
     uow: ReviewUow,
 ) -> CaseDetail:
     await require_worklist(uow)
-    record = await case_decisions.accept_for_review(uow, case_id, uow.person, body.note)
+    record = await case_decisions.accept_for_review(uow, case_id, body.note)
     return CaseDetail.of(record, uow.now)
 
 
@@ -155,7 +155,6 @@ async def decide_case(
     record = await case_decisions.decide(
         uow,
         case_id,
-        uow.person,
         decision=body.decision,
         rationale=body.rationale,
         duplicate_of=body.duplicate_of,
@@ -178,7 +177,7 @@ async def reopen_case(
     uow: ReviewUow,
 ) -> CaseDetail:
     await require_worklist(uow)
-    record = await case_decisions.reopen(uow, case_id, uow.person, body.reason)
+    record = await case_decisions.reopen(uow, case_id, body.reason)
     return CaseDetail.of(record, uow.now)
 
 
@@ -207,7 +206,7 @@ async def start_experiment(
         starts_on=body.starts_on,
         ends_on=body.ends_on,
     )
-    experiment = await experimenting.start_experiment(uow, case_id, uow.person, plan)
+    experiment = await experimenting.start_experiment(uow, case_id, plan)
     case = await case_records.get_case(session, case_id=case_id)
     return experiment_view(experiment, case.case)
 
@@ -230,7 +229,6 @@ async def complete_experiment(
         uow,
         case_id,
         experiment_id,
-        uow.person,
         result=body.result,
         measured_value=body.measured_value,
         outcome=body.outcome,
@@ -257,7 +255,6 @@ async def start_implementation(
     await implementing.start_implementation(
         uow,
         case_id,
-        uow.person,
         owner_id=body.owner_id,
         planned_benefit=body.planned_benefit,
         milestones=[(m.title, m.due_on) for m in body.milestones],
@@ -298,7 +295,6 @@ async def record_progress(
     await implementing.record_progress(
         uow,
         case_id,
-        uow.person,
         percent=body.percent,
         milestones_done=body.milestones_done,
         note=body.note,
@@ -323,7 +319,6 @@ async def complete_implementation(
     await implementing.complete_implementation(
         uow,
         case_id,
-        uow.person,
         realised_benefit=body.realised_benefit,
     )
     implementation, milestones = await implementing.get_implementation(session, case_id)
@@ -346,7 +341,6 @@ async def publish_practice(
     practice = await good_practices.publish_practice(
         uow,
         case_id,
-        uow.person,
         title=body.title,
         summary=body.summary,
     )

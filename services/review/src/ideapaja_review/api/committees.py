@@ -64,7 +64,6 @@ async def create_committee(
         city_wide=body.city_wide,
         quorum=body.quorum,
         criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
-        actor=uow.person,
     )
     view = await _committee_view(session, committee)
     return view
@@ -118,7 +117,6 @@ async def update_committee(
         city_wide=body.city_wide,
         quorum=body.quorum,
         criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
-        actor=uow.person,
     )
     view = await _committee_view(session, committee)
     return view
@@ -138,7 +136,7 @@ async def set_member(
     uow: ReviewUow,
 ) -> CommitteeView:
     session = uow.session
-    await committees.set_member(uow, committee_id, person_id, body.role, actor=uow.person)
+    await committees.set_member(uow, committee_id, person_id, body.role)
     view = await _committee_view(session, await committees.get_committee(session, committee_id))
     return view
 
@@ -155,7 +153,7 @@ async def remove_member(
     person_id: PathId,
     uow: ReviewUow,
 ) -> Response:
-    await committees.remove_member(uow, committee_id, person_id, actor=uow.person)
+    await committees.remove_member(uow, committee_id, person_id)
     return Response(status_code=204)
 
 
@@ -180,7 +178,6 @@ async def create_meeting(
         title=body.title,
         scheduled_at=body.scheduled_at,
         case_ids=body.case_ids,
-        actor=uow.person,
     )
     view = await _meeting_view(session, meeting)
     return view

@@ -87,7 +87,7 @@ async def add_item(
     uow: ReviewUow,
 ) -> MeetingView:
     session = uow.session
-    await meetings.add_item(uow, meeting_id, body.case_id, actor=uow.person)
+    await meetings.add_item(uow, meeting_id, body.case_id)
     view = await _meeting_view(session, await meetings.get_meeting(session, meeting_id))
     return view
 
@@ -105,7 +105,7 @@ async def set_attendance(
     uow: ReviewUow,
 ) -> MeetingView:
     session = uow.session
-    meeting = await meetings.set_attendance(uow, meeting_id, body.present_ids, actor=uow.person)
+    meeting = await meetings.set_attendance(uow, meeting_id, body.present_ids)
     view = await _meeting_view(session, meeting)
     return view
 
@@ -122,7 +122,7 @@ async def close_meeting(
     uow: ReviewUow,
 ) -> MeetingView:
     session = uow.session
-    meeting = await meetings.close_meeting(uow, meeting_id, actor=uow.person)
+    meeting = await meetings.close_meeting(uow, meeting_id)
     view = await _meeting_view(session, meeting)
     return view
 

@@ -132,7 +132,6 @@ async def adopt_practice(
     _, created = await good_practices.adopt(
         uow,
         practice_id,
-        uow.person,
         unit_id=body.unit_id,
         note=body.note,
         actor_unit_ids=uow.person.unit_ids,

@@ -22,7 +22,6 @@ from ideapaja_review.domain.minutes import (
 from ideapaja_review.errors import InvalidInput, NotAllowed, Refused
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_decisions, case_records
-from ideapaja_review.usecases.case_records import Actor
 from ideapaja_review.usecases.committees import DEFERRED, criteria_of
 from ideapaja_review.usecases.meetings import (
     ItemEvaluation,
@@ -41,10 +40,10 @@ async def record_conflict(
     *,
     person_id: str,
     reason: str,
-    actor: Actor,
 ) -> ConflictRow:
     """A member declares a conflict of interest (or the chair/secretary records one for them):
     that member does not score the item, and any score they gave no longer counts."""
+    actor = uow.person
     session = uow.session
     meeting = await _planned(session, meeting_id, what="Agenda item")
     _, case = await _item(session, meeting_id, case_id)
@@ -89,9 +88,9 @@ async def score(
     *,
     scores: Mapping[str, int],
     comment: str,
-    actor: Actor,
 ) -> ScoreRow:
     """A member's scores for one item (again to change them, until the item is decided)."""
+    actor = uow.person
     session = uow.session
     meeting = await _planned(session, meeting_id, what="Agenda item")
     item, case = await _item(session, meeting_id, case_id)
@@ -137,10 +136,10 @@ async def decide_item(
     duplicate_of: str | None,
     forwarded_to_unit_id: str | None,
     question: str | None,
-    actor: Actor,
 ) -> ItemEvaluation:
     """The chair records the committee's decision; it needs quorum (enough eligible members
     who scored the item)."""
+    actor = uow.person
     session = uow.session
     meeting = await _planned(session, meeting_id, what="Agenda item")
     if ADMIN not in actor.roles:
@@ -161,7 +160,6 @@ async def decide_item(
     await case_decisions.decide(
         uow,
         case_id,
-        actor,
         decision=decision,
         rationale=rationale,
         duplicate_of=duplicate_of,
@@ -180,9 +178,10 @@ async def decide_item(
 
 
 async def defer_item(
-    uow: ReviewWork, meeting_id: str, case_id: str, *, reason: str, actor: Actor
+    uow: ReviewWork, meeting_id: str, case_id: str, *, reason: str
 ) -> AgendaItemRow:
     """Not decided at this meeting: the case stays in review for a later agenda."""
+    actor = uow.person
     session = uow.session
     meeting = await _planned(session, meeting_id, what="Agenda item")
     await _organiser_or_admin(session, meeting.committee_id, actor, "Deferring an item")

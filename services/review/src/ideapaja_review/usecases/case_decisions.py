@@ -29,7 +29,6 @@ from ideapaja_review.usecases.case_records import (
     IDEA_UPDATED,
     IDEA_WITHDRAWN,
     MERGED_IN,
-    Actor,
     CaseRecord,
     _without_none,
     append_history,
@@ -45,8 +44,9 @@ from ideapaja_review.usecases.case_routing import _new_case
 from ideapaja_review.usecases.case_steps import effective_roles, load_for_update, transition
 
 
-async def accept_for_review(uow: ReviewWork, case_id: str, actor: Actor, note: str) -> CaseRecord:
+async def accept_for_review(uow: ReviewWork, case_id: str, note: str) -> CaseRecord:
     """Screening passed: the case goes into review (for committee ideas: onto its agenda)."""
+    actor = uow.person
     session = uow.session
     case = await load_for_update(session, case_id)
     reviewers = await reviewer_ids(session, case_id)
@@ -86,7 +86,6 @@ async def accept_for_review(uow: ReviewWork, case_id: str, actor: Actor, note: s
 async def decide(
     uow: ReviewWork,
     case_id: str,
-    actor: Actor,
     *,
     decision: Decision,
     rationale: str,
@@ -103,6 +102,7 @@ async def decide(
     the caller has checked. Raises CaseNotFound, NotAllowed (with the reason),
     IllegalTransition, InvalidDecision.
     """
+    actor = uow.person
     session = uow.session
     case = await load_for_update(session, case_id)
     reviewers = await reviewer_ids(session, case_id)
@@ -176,9 +176,9 @@ async def decide(
             )
         )
     if target is not None:
-        await _merge(uow, case, target, actor, rationale)
+        await _merge(uow, case, target, rationale)
     if forwarded_to_unit_id is not None:
-        await _forward(uow, case, forwarded_to_unit_id, actor, rationale)
+        await _forward(uow, case, forwarded_to_unit_id, rationale)
     await session.flush()
     return await record_of(session, case)
 
@@ -197,11 +197,10 @@ async def _merge_target(session: AsyncSession, case: CaseRow, duplicate_of: str)
     return target
 
 
-async def _merge(
-    uow: ReviewWork, case: CaseRow, target: CaseRow, actor: Actor, reason: str
-) -> None:
+async def _merge(uow: ReviewWork, case: CaseRow, target: CaseRow, reason: str) -> None:
     """The surviving idea's timeline records the merge too; intake moves supporters and
     comments on IdeaMerged. Both ideas keep their own history."""
+    actor = uow.person
     session = uow.session
     append_history(
         session,
@@ -223,9 +222,10 @@ async def _merge(
     )
 
 
-async def _forward(uow: ReviewWork, case: CaseRow, unit_id: str, actor: Actor, reason: str) -> None:
+async def _forward(uow: ReviewWork, case: CaseRow, unit_id: str, reason: str) -> None:
     """The receiving unit gets the idea as a new case (the next round), routed to its own
     reviewers; the forwarded case keeps its history and links to the new one's."""
+    actor = uow.person
     session = uow.session
     await uow.publish(
         IdeaForwarded(
@@ -293,8 +293,9 @@ async def appeal_by_author(
     return await _reopen(uow, case, author_actor(case, person_id), reason, by_author=True)
 
 
-async def reopen(uow: ReviewWork, case_id: str, actor: Actor, reason: str) -> CaseRecord:
+async def reopen(uow: ReviewWork, case_id: str, reason: str) -> CaseRecord:
     """A reviewer (or admin) reopens a decision; the same once-per-case budget as appeals."""
+    actor = uow.person
     session = uow.session
     case = await load_for_update(session, case_id)
     reviewers = await reviewer_ids(session, case_id)

@@ -66,8 +66,8 @@ async def create_committee(
     city_wide: bool,
     quorum: int,
     criteria: Sequence[Criterion] | None,
-    actor: Actor,
 ) -> CommitteeRow:
+    actor = uow.person
     session = uow.session
     rubric = tuple(criteria) if criteria else rules.DEFAULT_CRITERIA
     errors = rules.rubric_errors(rubric)
@@ -126,10 +126,10 @@ async def update_committee(
     city_wide: bool | None,
     quorum: int | None,
     criteria: Sequence[Criterion] | None,
-    actor: Actor,
 ) -> CommitteeRow:
     """Admins change anything; the chair may change the rubric. Meetings already called keep
     the rubric and quorum they started with."""
+    actor = uow.person
     session = uow.session
     committee = await get_committee(session, committee_id)
     if ADMIN not in actor.roles:
@@ -170,11 +170,10 @@ async def set_member(
     committee_id: str,
     person_id: str,
     role: MemberRole,
-    *,
-    actor: Actor,
 ) -> dict[str, MemberRole]:
     """Add or change a member. A committee has one chair and one secretary: naming a new one
     makes the previous one a member."""
+    actor = uow.person
     session = uow.session
     await get_committee(session, committee_id)
     members = {
@@ -211,8 +210,11 @@ async def set_member(
 
 
 async def remove_member(
-    uow: ReviewWork, committee_id: str, person_id: str, *, actor: Actor
+    uow: ReviewWork,
+    committee_id: str,
+    person_id: str,
 ) -> None:
+    actor = uow.person
     session = uow.session
     row = await session.get(CommitteeMemberRow, (committee_id, person_id))
     if row is None:

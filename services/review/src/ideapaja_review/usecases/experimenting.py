@@ -51,9 +51,8 @@ async def stewarded_case(
     return case
 
 
-async def start_experiment(
-    uow: ReviewWork, case_id: str, actor: Actor, plan: ExperimentPlan
-) -> ExperimentRow:
+async def start_experiment(uow: ReviewWork, case_id: str, plan: ExperimentPlan) -> ExperimentRow:
+    actor = uow.person
     session = uow.session
     case = await stewarded_case(session, case_id, actor)
     if plan.ends_on < plan.starts_on:
@@ -113,13 +112,13 @@ async def complete_experiment(
     uow: ReviewWork,
     case_id: str,
     experiment_id: str,
-    actor: Actor,
     *,
     result: str,
     measured_value: str,
     outcome: ExperimentOutcome,
     lesson: str,
 ) -> ExperimentRow:
+    actor = uow.person
     session = uow.session
     case = await stewarded_case(session, case_id, actor)
     experiment = await session.get(ExperimentRow, experiment_id)

@@ -23,13 +23,13 @@ from ideapaja_review.domain.rules import SCREENER_ROLES
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
-from ideapaja_review.usecases.case_records import Actor
 from ideapaja_review.usecases.experimenting import stewarded_case
 
 
 async def publish_practice(
-    uow: ReviewWork, case_id: str, actor: Actor, *, title: str, summary: str
+    uow: ReviewWork, case_id: str, *, title: str, summary: str
 ) -> PracticeRow:
+    actor = uow.person
     session = uow.session
     case = await stewarded_case(session, case_id, actor)
     practice = PracticeRow(
@@ -69,7 +69,6 @@ async def publish_practice(
 async def adopt(
     uow: ReviewWork,
     practice_id: str,
-    actor: Actor,
     *,
     unit_id: str,
     note: str,
@@ -77,6 +76,7 @@ async def adopt(
 ) -> tuple[AdoptionRow, bool]:
     """A unit reports it adopted the practice; (adoption, True) the first time, the existing
     adoption and False on a repeat (no second event)."""
+    actor = uow.person
     session = uow.session
     practice = await session.get(PracticeRow, practice_id)
     if practice is None:

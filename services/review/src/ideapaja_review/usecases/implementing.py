@@ -25,19 +25,18 @@ from ideapaja_review.domain.lifecycle import Action
 from ideapaja_review.errors import CaseNotFound, InvalidInput, NotFound
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
-from ideapaja_review.usecases.case_records import Actor
 from ideapaja_review.usecases.experimenting import stewarded_case
 
 
 async def start_implementation(
     uow: ReviewWork,
     case_id: str,
-    actor: Actor,
     *,
     owner_id: str,
     planned_benefit: str,
     milestones: Sequence[tuple[str, date | None]],
 ) -> ImplementationRow:
+    actor = uow.person
     session = uow.session
     case = await stewarded_case(session, case_id, actor)
     if owner_id in await org.inactive_ids(session):
@@ -80,12 +79,12 @@ async def start_implementation(
 async def record_progress(
     uow: ReviewWork,
     case_id: str,
-    actor: Actor,
     *,
     percent: int,
     milestones_done: Sequence[str],
     note: str,
 ) -> ImplementationRow:
+    actor = uow.person
     session = uow.session
     implementation = await _implementation(session, case_id, Action.RECORD_PROGRESS)
     case = await stewarded_case(session, case_id, actor, owner_id=implementation.owner_id)
@@ -122,8 +121,9 @@ async def record_progress(
 
 
 async def complete_implementation(
-    uow: ReviewWork, case_id: str, actor: Actor, *, realised_benefit: str
+    uow: ReviewWork, case_id: str, *, realised_benefit: str
 ) -> ImplementationRow:
+    actor = uow.person
     session = uow.session
     implementation = await _implementation(session, case_id, Action.COMPLETE_IMPLEMENTATION)
     case = await stewarded_case(session, case_id, actor, owner_id=implementation.owner_id)

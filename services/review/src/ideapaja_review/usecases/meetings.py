@@ -84,9 +84,9 @@ async def create_meeting(
     title: str,
     scheduled_at: datetime,
     case_ids: Sequence[str] | None,
-    actor: Actor,
 ) -> MeetingRow:
     """Call a meeting; its agenda is every eligible case (or the chosen ones), oldest first."""
+    actor = uow.person
     session = uow.session
     committee = await get_committee(session, committee_id)
     await _organiser_or_admin(session, committee_id, actor, "Calling a meeting")
@@ -125,7 +125,7 @@ async def create_meeting(
     )
     await session.flush()
     for position, case in enumerate(agenda, start=1):
-        await _add_item(uow, meeting, case, position, actor)
+        await _add_item(uow, meeting, case, position)
     await session.flush()
     return meeting
 
@@ -135,8 +135,8 @@ async def _add_item(
     meeting: MeetingRow,
     case: CaseRow,
     position: int,
-    actor: Actor,
 ) -> None:
+    actor = uow.person
     session = uow.session
     session.add(
         AgendaItemRow(
@@ -198,8 +198,11 @@ async def _item(
 
 
 async def add_item(
-    uow: ReviewWork, meeting_id: str, case_id: str, *, actor: Actor
+    uow: ReviewWork,
+    meeting_id: str,
+    case_id: str,
 ) -> AgendaItemRow:
+    actor = uow.person
     session = uow.session
     meeting = await _planned(session, meeting_id)
     await _organiser_or_admin(session, meeting.committee_id, actor, "Changing the agenda")
@@ -208,15 +211,18 @@ async def add_item(
     if case_id not in eligible:
         raise InvalidInput("case_id", "Not in review for this committee or already on an agenda.")
     position = len(await items(session, meeting_id)) + 1
-    await _add_item(uow, meeting, eligible[case_id], position, actor)
+    await _add_item(uow, meeting, eligible[case_id], position)
     await session.flush()
     item, _ = await _item(session, meeting_id, case_id, what="Meeting")
     return item
 
 
 async def set_attendance(
-    uow: ReviewWork, meeting_id: str, present_ids: Sequence[str], *, actor: Actor
+    uow: ReviewWork,
+    meeting_id: str,
+    present_ids: Sequence[str],
 ) -> MeetingRow:
+    actor = uow.person
     session = uow.session
     meeting = await _planned(session, meeting_id)
     await _organiser_or_admin(session, meeting.committee_id, actor, "Recording attendance")
@@ -285,9 +291,10 @@ async def evaluation(session: AsyncSession, meeting_id: str, case_id: str) -> It
     )
 
 
-async def close_meeting(uow: ReviewWork, meeting_id: str, *, actor: Actor) -> MeetingRow:
+async def close_meeting(uow: ReviewWork, meeting_id: str) -> MeetingRow:
     """Close the meeting: items not handled are deferred, the minutes become final and
     MinutesPublished is emitted."""
+    actor = uow.person
     session = uow.session
     meeting = await _planned(session, meeting_id)
     await _organiser_or_admin(session, meeting.committee_id, actor, "Closing a meeting")
