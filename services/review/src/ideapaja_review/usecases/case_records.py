@@ -23,7 +23,6 @@ from ideapaja_review.domain.lifecycle import CaseState, CaseStatus
 from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.errors import CaseNotFound, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
-from ideapaja_runtime.auth import Principal
 
 # History actions besides the state machine's own (which are recorded under their names).
 OPENED = "opened"
@@ -47,10 +46,6 @@ IDEA_WITHDRAWN = "idea_withdrawn"
 
 IDEA_WITHDRAWN = "idea_withdrawn"
 ESCALATED = "escalated"
-
-
-# Who acts: the principal the route admitted (its person id and roles).
-Actor = Principal
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from ideapaja_review.domain.lifecycle import Action, CaseState, CaseStatus
 from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.errors import CaseNotFound
 from ideapaja_review.settings import ReviewWork
-from ideapaja_review.usecases.case_records import Actor, append_history, reviewer_ids, status_of
+from ideapaja_review.usecases.case_records import append_history, reviewer_ids, status_of
+from ideapaja_runtime.auth import Principal
 
 
 async def add_reviewers(
@@ -113,6 +114,6 @@ async def load_for_update(session: AsyncSession, case_id: str) -> CaseRow:
     return case
 
 
-async def effective_roles(session: AsyncSession, actor: Actor) -> frozenset[str]:
+async def effective_roles(session: AsyncSession, actor: Principal) -> frozenset[str]:
     """The token's roles plus those an admin assigned in review (an assigned change agent)."""
     return actor.roles | await network.assigned_roles(session, actor.person_id)

@@ -23,7 +23,7 @@ from ideapaja_review.domain.committee import Criterion, MemberRole
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_routing
-from ideapaja_review.usecases.case_records import Actor
+from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import Scope as ReadScope
 
 PLANNED = "planned"
@@ -231,7 +231,7 @@ async def remove_member(
     await session.flush()
 
 
-async def check_may_read(session: AsyncSession, committee_id: str, reader: Actor) -> None:
+async def check_may_read(session: AsyncSession, committee_id: str, reader: Principal) -> None:
     """Admins and management read every committee's meetings; others only their own
     committee's (also for the minutes of a meeting not closed yet)."""
     if POLICY["committees.meetings.read"].scope_for(reader) is ReadScope.ANY:

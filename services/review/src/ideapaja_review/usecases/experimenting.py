@@ -26,7 +26,7 @@ from ideapaja_review.domain.lifecycle import Action
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
-from ideapaja_review.usecases.case_records import Actor
+from ideapaja_runtime.auth import Principal
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ExperimentPlan:
 
 
 async def stewarded_case(
-    session: AsyncSession, case_id: str, actor: Actor, *, owner_id: str | None = None
+    session: AsyncSession, case_id: str, actor: Principal, *, owner_id: str | None = None
 ) -> CaseRow:
     case = await case_steps.load_for_update(session, case_id)
     reviewers = await case_records.reviewer_ids(session, case_id)

@@ -38,7 +38,6 @@ from ideapaja_review.domain.minutes import (
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records
-from ideapaja_review.usecases.case_records import Actor
 from ideapaja_review.usecases.committees import (
     AGENDA_ADDED,
     CLOSED,
@@ -46,10 +45,11 @@ from ideapaja_review.usecases.committees import (
     criteria_of,
     get_committee,
 )
+from ideapaja_runtime.auth import Principal
 
 
 async def _organiser_or_admin(
-    session: AsyncSession, committee_id: str, actor: Actor, what: str
+    session: AsyncSession, committee_id: str, actor: Principal, what: str
 ) -> None:
     if ADMIN in actor.roles:
         return
