@@ -1,10 +1,10 @@
 """Event subscribers: the HR org projection, and the ideas intake publishes.
 
-Routing again on HR data: a case opened before its reviewers were known is routed as soon as a
-UnitUpserted or a PersonUpserted for someone with a reviewing role arrives (not lazily on read),
-so ScreeningStarted goes out without anyone having to open the work list. Every handler gets the
-consumer's unit of work (``ctx``): the service's clock and its configured routing rule, the same
-as the routes'.
+Routing again on HR data (``usecases/org_sync.py``): a case opened before its reviewers were
+known is routed as soon as a UnitUpserted or a PersonUpserted for someone with a reviewing role
+arrives (not lazily on read), so ScreeningStarted goes out without anyone having to open the work
+list. Every handler gets the consumer's unit of work (``ctx``): the service's clock and its
+configured routing rule, the same as the routes'.
 
 Order between intake's events: an update or a withdrawal of an idea review has not seen yet
 waits (RetryLater) for its IdeaSubmitted; a repeated or older update changes nothing.
@@ -23,29 +23,13 @@ from ideapaja_contracts.events.idea import (
     IdeaWithdrawn,
 )
 from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_review.db import org
-from ideapaja_review.domain.routing import REVIEWING_ROLES
 from ideapaja_review.settings import ReviewEventWork
-from ideapaja_review.usecases import case_decisions, case_records, case_routing, erasures
+from ideapaja_review.usecases import case_decisions, case_routing, erasures, org_sync
 from ideapaja_runtime.messaging import RetryLater, Subscription
 
-
-async def on_unit_upserted(event: UnitUpserted, ctx: ReviewEventWork) -> None:
-    await case_records.lock_routing(ctx.session)
-    if await org.upsert_unit(ctx.session, event, ctx.envelope.time):
-        await case_routing.route_unrouted(ctx)
-
-
-async def on_person_upserted(event: PersonUpserted, ctx: ReviewEventWork) -> None:
-    await case_records.lock_routing(ctx.session)
-    applied = await org.upsert_person(ctx.session, event, ctx.envelope.time)
-    if applied and not REVIEWING_ROLES.isdisjoint(role.value for role in event.roles):
-        await case_routing.route_unrouted(ctx)
-
-
-async def on_person_left(event: PersonLeft, ctx: ReviewEventWork) -> None:
-    await case_records.lock_routing(ctx.session)
-    await org.person_left(ctx.session, event, ctx.envelope.time)
+on_unit_upserted = org_sync.unit_upserted
+on_person_upserted = org_sync.person_upserted
+on_person_left = org_sync.person_left
 
 
 async def on_idea_submitted(event: IdeaSubmitted, ctx: ReviewEventWork) -> None:
