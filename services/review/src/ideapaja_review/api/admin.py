@@ -21,14 +21,14 @@ from ideapaja_review.domain.rules import RoutingRule, rule_for
 from ideapaja_review.schemas.admin import (
     AssignmentRequest,
     EffectiveRule,
-    NetworkMemberView,
-    NetworkView,
+    NetworkMemberPublic,
+    NetworkPublic,
     ReviewerWorkload,
     RoutingRuleBody,
     RuleList,
-    RuleView,
+    RulePublic,
     SweepResult,
-    WorkloadView,
+    WorkloadPublic,
 )
 from ideapaja_review.usecases import administration, escalation
 from ideapaja_runtime.routes import service_router
@@ -41,8 +41,8 @@ def _view(
     row: RoutingRuleRow | None,
     stored: dict[str, dict[str, Any]],
     base: RoutingRule,
-) -> RuleView:
-    return RuleView(
+) -> RulePublic:
+    return RulePublic(
         department_id=department_id,
         stored=dict(row.rule) if row is not None else None,
         effective=EffectiveRule.of(rule_for(department_id, stored, base)),
@@ -71,13 +71,13 @@ async def list_rules(uow: ReviewUow) -> RuleList:
 @router.get(
     "/routing-rules/{department_id}",
     summary="The rule in force for a department's ideas (or the city-wide 'default')",
-    response_model=RuleView,
+    response_model=RulePublic,
     **POLICY.route("rules.read"),
 )
 async def read_rule(
     department_id: PathId,
     uow: ReviewUow,
-) -> RuleView:
+) -> RulePublic:
     base = uow.settings.builtin_rule()
     session = uow.session
     stored = await rules_store.stored_rules(session)
@@ -88,10 +88,10 @@ async def read_rule(
 @router.put(
     "/routing-rules/{department_id}",
     summary="Store a department's routing rule (only what differs); 'default' for the city",
-    response_model=RuleView,
+    response_model=RulePublic,
     **POLICY.route("rules.write"),
 )
-async def save_rule(department_id: PathId, body: RoutingRuleBody, uow: ReviewUow) -> RuleView:
+async def save_rule(department_id: PathId, body: RoutingRuleBody, uow: ReviewUow) -> RulePublic:
     row = await administration.save_rule(
         uow, department_id, body.overrides(), committee_id=body.committee_id
     )
@@ -114,25 +114,25 @@ async def delete_rule(department_id: PathId, uow: ReviewUow) -> Response:
 @router.get(
     "/change-agents",
     summary="The change-agent network: screeners per unit (HR's and assigned) and their workload",
-    response_model=NetworkView,
+    response_model=NetworkPublic,
     **POLICY.route("network.read"),
 )
 async def read_network(
     uow: ReviewUow,
     unit_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
-) -> NetworkView:
+) -> NetworkPublic:
     now = uow.now
     session = uow.session
     members = await network.network(session, now, unit_id=unit_id)
     uncovered = [] if unit_id else await network.units_without_reviewers(session, now)
-    return NetworkView(
+    return NetworkPublic(
         members=[
-            NetworkMemberView(
+            NetworkMemberPublic(
                 person_id=m.person_id,
                 unit_id=m.unit_id,
                 roles=sorted(m.roles),
                 sources=sorted(m.sources),
-                workload=WorkloadView(
+                workload=WorkloadPublic(
                     open_cases=m.workload.open_cases, overdue_cases=m.workload.overdue_cases
                 ),
             )
@@ -145,11 +145,11 @@ async def read_network(
 @router.post(
     "/change-agents",
     summary="Assign a change agent (or supervisor) to a unit, besides HR's roles",
-    response_model=NetworkView,
+    response_model=NetworkPublic,
     status_code=201,
     **POLICY.route("network.manage"),
 )
-async def assign_change_agent(body: AssignmentRequest, uow: ReviewUow) -> NetworkView:
+async def assign_change_agent(body: AssignmentRequest, uow: ReviewUow) -> NetworkPublic:
     await administration.assign_reviewer(
         uow, unit_id=body.unit_id, person_id=body.person_id, role=body.role
     )
@@ -181,7 +181,7 @@ async def read_workload(uow: ReviewUow) -> list[ReviewerWorkload]:
     return [
         ReviewerWorkload(
             person_id=person_id,
-            workload=WorkloadView(open_cases=w.open_cases, overdue_cases=w.overdue_cases),
+            workload=WorkloadPublic(open_cases=w.open_cases, overdue_cases=w.overdue_cases),
         )
         for person_id, w in ordered
     ]

@@ -14,14 +14,14 @@ from ideapaja_review.authz import POLICY
 from ideapaja_review.domain.committee import weighted_score
 from ideapaja_review.schemas.committees import (
     ConflictBody,
-    ConflictView,
+    ConflictPublic,
     CriterionBody,
     DeferBody,
-    EvaluationView,
+    EvaluationPublic,
     ItemDecisionRequest,
-    MeetingView,
+    MeetingPublic,
     ScoreBody,
-    ScoreView,
+    ScorePublic,
 )
 from ideapaja_review.usecases import agenda_items, committees, meetings
 from ideapaja_runtime.routes import service_router
@@ -33,7 +33,7 @@ router = service_router(tags=["committees"])
     "/meetings/{meeting_id}/items/{case_id}/conflicts",
     summary="Declare a conflict of interest (a member for themselves; chair or secretary for "
     "any member): the member does not score the item",
-    response_model=ConflictView,
+    response_model=ConflictPublic,
     status_code=201,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("committees.conflicts"),
@@ -43,7 +43,7 @@ async def record_conflict(
     case_id: PathId,
     body: ConflictBody,
     uow: ReviewUow,
-) -> ConflictView:
+) -> ConflictPublic:
     conflict = await agenda_items.record_conflict(
         uow,
         meeting_id,
@@ -51,7 +51,7 @@ async def record_conflict(
         person_id=body.person_id or uow.person.person_id,
         reason=body.reason,
     )
-    return ConflictView(
+    return ConflictPublic(
         person_id=conflict.person_id, reason=conflict.reason, recorded_by=conflict.recorded_by
     )
 
@@ -60,7 +60,7 @@ async def record_conflict(
     "/meetings/{meeting_id}/items/{case_id}/scores/me",
     summary="Score an agenda item on every criterion, with a comment (voting members without "
     "a conflict of interest)",
-    response_model=ScoreView,
+    response_model=ScorePublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("committees.score"),
 )
@@ -69,7 +69,7 @@ async def score_item(
     case_id: PathId,
     body: ScoreBody,
     uow: ReviewUow,
-) -> ScoreView:
+) -> ScorePublic:
     session = uow.session
     row = await agenda_items.score(
         uow,
@@ -80,7 +80,7 @@ async def score_item(
     )
     meeting = await meetings.get_meeting(session, meeting_id)
     criteria = committees.criteria_of(meeting.criteria)
-    return ScoreView(
+    return ScorePublic(
         person_id=row.person_id,
         scores=row.scores,
         weighted=round(weighted_score(criteria, row.scores), 2),
@@ -91,7 +91,7 @@ async def score_item(
 @router.get(
     "/meetings/{meeting_id}/items/{case_id}",
     summary="An item's evaluation: scores, conflicts, weighted mean, quorum",
-    response_model=EvaluationView,
+    response_model=EvaluationPublic,
     responses=NOT_FOUND,
     **POLICY.route("committees.meetings.read"),
 )
@@ -99,7 +99,7 @@ async def read_evaluation(
     meeting_id: PathId,
     case_id: PathId,
     uow: ReviewUow,
-) -> EvaluationView:
+) -> EvaluationPublic:
     session = uow.session
     meeting = await meetings.get_meeting(session, meeting_id)
     await committees.check_may_read(session, meeting.committee_id, uow.person)
@@ -107,8 +107,8 @@ async def read_evaluation(
     return _evaluation_view(found)
 
 
-def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationView:
-    return EvaluationView(
+def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationPublic:
+    return EvaluationPublic(
         case_id=found.case.case_id,
         status=found.item.status,
         criteria=[
@@ -122,7 +122,7 @@ def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationView:
             for c in found.criteria
         ],
         scores=[
-            ScoreView(
+            ScorePublic(
                 person_id=s.person_id,
                 scores=s.scores,
                 weighted=round(weighted_score(found.criteria, s.scores), 2),
@@ -131,7 +131,7 @@ def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationView:
             for s in found.scores
         ],
         conflicts=[
-            ConflictView(person_id=p, reason=r, recorded_by="")
+            ConflictPublic(person_id=p, reason=r, recorded_by="")
             for p, r in sorted(found.conflicts.items())
         ],
         eligible_ids=sorted(found.eligible),
@@ -151,7 +151,7 @@ def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationView:
 @router.post(
     "/meetings/{meeting_id}/items/{case_id}/decision",
     summary="Record the committee's decision with its rationale (chair; needs quorum)",
-    response_model=EvaluationView,
+    response_model=EvaluationPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("committees.decide"),
 )
@@ -160,7 +160,7 @@ async def decide_item(
     case_id: PathId,
     body: ItemDecisionRequest,
     uow: ReviewUow,
-) -> EvaluationView:
+) -> EvaluationPublic:
     found = await agenda_items.decide_item(
         uow,
         meeting_id,
@@ -177,7 +177,7 @@ async def decide_item(
 @router.post(
     "/meetings/{meeting_id}/items/{case_id}/deferral",
     summary="Defer an item to a later meeting (chair, secretary, admin)",
-    response_model=MeetingView,
+    response_model=MeetingPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("committees.meetings.organise"),
 )
@@ -186,7 +186,7 @@ async def defer_item(
     case_id: PathId,
     body: DeferBody,
     uow: ReviewUow,
-) -> MeetingView:
+) -> MeetingPublic:
     session = uow.session
     await agenda_items.defer_item(uow, meeting_id, case_id, reason=body.reason)
     view = await _meeting_view(session, await meetings.get_meeting(session, meeting_id))

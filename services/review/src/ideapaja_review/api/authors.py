@@ -13,7 +13,7 @@ from ideapaja_review.api.deps import (
     ReviewUow,
 )
 from ideapaja_review.authz import POLICY
-from ideapaja_review.schemas.cases import AnswerRequest, AuthorView, ReasonRequest, author_view
+from ideapaja_review.schemas.cases import AnswerRequest, AuthorPublic, ReasonRequest, author_view
 from ideapaja_review.usecases import case_decisions, case_records
 from ideapaja_runtime.routes import service_router
 
@@ -23,14 +23,14 @@ router = service_router(prefix="/ideas", tags=["authors"])
 @router.get(
     "/{idea_id}/review",
     summary="The idea's review as its authors see it: status, rationale, question, next steps",
-    response_model=AuthorView,
+    response_model=AuthorPublic,
     responses=NOT_FOUND,
     **POLICY.route("ideas.read_review"),
 )
 async def read_review(
     idea_id: PathId,
     uow: ReviewUow,
-) -> AuthorView:
+) -> AuthorPublic:
     records = await case_records.rounds_as_author_sees(uow, idea_id)
     return author_view(records)
 
@@ -38,7 +38,7 @@ async def read_review(
 @router.post(
     "/{idea_id}/answer",
     summary="Answer the reviewers' needs_info question (authors); the case resumes screening",
-    response_model=AuthorView,
+    response_model=AuthorPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("ideas.answer"),
 )
@@ -46,7 +46,7 @@ async def answer(
     idea_id: PathId,
     body: AnswerRequest,
     uow: ReviewUow,
-) -> AuthorView:
+) -> AuthorPublic:
     await case_decisions.answer(uow, idea_id, uow.person.person_id, body.answer)
     records = await case_records.rounds_of(uow.session, idea_id)
     return author_view(records)
@@ -55,7 +55,7 @@ async def answer(
 @router.post(
     "/{idea_id}/appeal",
     summary="Appeal the decision with a reason (authors; once per case)",
-    response_model=AuthorView,
+    response_model=AuthorPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("ideas.appeal"),
 )
@@ -63,7 +63,7 @@ async def appeal(
     idea_id: PathId,
     body: ReasonRequest,
     uow: ReviewUow,
-) -> AuthorView:
+) -> AuthorPublic:
     await case_decisions.appeal_by_author(uow, idea_id, uow.person.person_id, body.reason)
     records = await case_records.rounds_of(uow.session, idea_id)
     return author_view(records)

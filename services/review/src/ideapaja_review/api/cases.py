@@ -30,11 +30,11 @@ from ideapaja_review.schemas.progress import (
     CompletionBody,
     ExperimentCompletion,
     ExperimentCreate,
-    ExperimentView,
+    ExperimentPublic,
     ImplementationCreate,
-    ImplementationView,
+    ImplementationPublic,
     PracticeCreate,
-    PracticeView,
+    PracticePublic,
     ProgressBody,
 )
 from ideapaja_review.usecases import (
@@ -187,7 +187,7 @@ async def reopen_case(
 @router.post(
     "/{case_id}/experiments",
     summary="Start an experiment (pilot) of an accepted idea",
-    response_model=ExperimentView,
+    response_model=ExperimentPublic,
     status_code=201,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("experiments.run"),
@@ -196,7 +196,7 @@ async def start_experiment(
     case_id: PathId,
     body: ExperimentCreate,
     uow: ReviewUow,
-) -> ExperimentView:
+) -> ExperimentPublic:
     session = uow.session
     plan = experimenting.ExperimentPlan(
         pilot_unit_ids=body.pilot_unit_ids,
@@ -214,7 +214,7 @@ async def start_experiment(
 @router.post(
     "/{case_id}/experiments/{experiment_id}/completion",
     summary="Record an experiment's results and outcome (scale, adjust or stop) with its lesson",
-    response_model=ExperimentView,
+    response_model=ExperimentPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("experiments.run"),
 )
@@ -223,7 +223,7 @@ async def complete_experiment(
     experiment_id: PathId,
     body: ExperimentCompletion,
     uow: ReviewUow,
-) -> ExperimentView:
+) -> ExperimentPublic:
     session = uow.session
     experiment = await experimenting.complete_experiment(
         uow,
@@ -241,7 +241,7 @@ async def complete_experiment(
 @router.post(
     "/{case_id}/implementation",
     summary="Start implementing an accepted (or piloted) idea: owner and milestones",
-    response_model=ImplementationView,
+    response_model=ImplementationPublic,
     status_code=201,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("implementation.start"),
@@ -250,7 +250,7 @@ async def start_implementation(
     case_id: PathId,
     body: ImplementationCreate,
     uow: ReviewUow,
-) -> ImplementationView:
+) -> ImplementationPublic:
     session = uow.session
     await implementing.start_implementation(
         uow,
@@ -266,14 +266,14 @@ async def start_implementation(
 @router.get(
     "/{case_id}/implementation",
     summary="An idea's implementation: owner, milestones, progress (any employee)",
-    response_model=ImplementationView,
+    response_model=ImplementationPublic,
     responses=NOT_FOUND,
     **POLICY.route("implementation.read"),
 )
 async def read_implementation(
     case_id: PathId,
     uow: ReviewUow,
-) -> ImplementationView:
+) -> ImplementationPublic:
     session = uow.session
     implementation, milestones = await implementing.get_implementation(session, case_id)
     return implementation_view(implementation, milestones)
@@ -282,7 +282,7 @@ async def read_implementation(
 @router.post(
     "/{case_id}/implementation/progress",
     summary="Report implementation progress (owner or reviewers): percent, milestones done",
-    response_model=ImplementationView,
+    response_model=ImplementationPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("implementation.report"),
 )
@@ -290,7 +290,7 @@ async def record_progress(
     case_id: PathId,
     body: ProgressBody,
     uow: ReviewUow,
-) -> ImplementationView:
+) -> ImplementationPublic:
     session = uow.session
     await implementing.record_progress(
         uow,
@@ -306,7 +306,7 @@ async def record_progress(
 @router.post(
     "/{case_id}/implementation/completion",
     summary="Complete the implementation with its realised benefit (triggers reward rules)",
-    response_model=ImplementationView,
+    response_model=ImplementationPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("implementation.report"),
 )
@@ -314,7 +314,7 @@ async def complete_implementation(
     case_id: PathId,
     body: CompletionBody,
     uow: ReviewUow,
-) -> ImplementationView:
+) -> ImplementationPublic:
     session = uow.session
     await implementing.complete_implementation(
         uow,
@@ -328,7 +328,7 @@ async def complete_implementation(
 @router.post(
     "/{case_id}/practice",
     summary="Publish an implemented idea as a good practice for other units",
-    response_model=PracticeView,
+    response_model=PracticePublic,
     status_code=201,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("practices.publish"),
@@ -337,7 +337,7 @@ async def publish_practice(
     case_id: PathId,
     body: PracticeCreate,
     uow: ReviewUow,
-) -> PracticeView:
+) -> PracticePublic:
     practice = await good_practices.publish_practice(
         uow,
         case_id,

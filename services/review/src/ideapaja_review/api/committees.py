@@ -19,13 +19,13 @@ from ideapaja_review.db import committee_roster
 from ideapaja_review.db.models import CommitteeRow
 from ideapaja_review.schemas.committees import (
     CommitteeCreate,
+    CommitteePublic,
     CommitteeUpdate,
-    CommitteeView,
     CriterionBody,
     MeetingCreate,
-    MeetingView,
+    MeetingPublic,
     MemberBody,
-    MemberView,
+    MemberPublic,
 )
 from ideapaja_review.usecases import committees, meetings
 from ideapaja_runtime.routes import service_router
@@ -33,22 +33,22 @@ from ideapaja_runtime.routes import service_router
 router = service_router(tags=["committees"])
 
 
-async def _committee_view(session: AsyncSession, committee: CommitteeRow) -> CommitteeView:
+async def _committee_view(session: AsyncSession, committee: CommitteeRow) -> CommitteePublic:
     members = await committee_roster.member_roles(session, committee.committee_id)
-    return CommitteeView(
+    return CommitteePublic(
         committee_id=committee.committee_id,
         name=committee.name,
         city_wide=committee.city_wide,
         quorum=committee.quorum,
         criteria=[CriterionBody.of(c) for c in committee.criteria],
-        members=[MemberView(person_id=p, role=r) for p, r in sorted(members.items())],
+        members=[MemberPublic(person_id=p, role=r) for p, r in sorted(members.items())],
     )
 
 
 @router.post(
     "/committees",
     summary="Create a committee (admin); the rubric defaults to five weighted criteria",
-    response_model=CommitteeView,
+    response_model=CommitteePublic,
     status_code=201,
     responses=CONFLICT,
     **POLICY.route("committees.create"),
@@ -56,7 +56,7 @@ async def _committee_view(session: AsyncSession, committee: CommitteeRow) -> Com
 async def create_committee(
     body: CommitteeCreate,
     uow: ReviewUow,
-) -> CommitteeView:
+) -> CommitteePublic:
     session = uow.session
     committee = await committees.create_committee(
         uow,
@@ -72,10 +72,10 @@ async def create_committee(
 @router.get(
     "/committees",
     summary="Every committee with its members",
-    response_model=list[CommitteeView],
+    response_model=list[CommitteePublic],
     **POLICY.route("committees.read"),
 )
-async def list_committees(uow: ReviewUow) -> list[CommitteeView]:
+async def list_committees(uow: ReviewUow) -> list[CommitteePublic]:
     session = uow.session
     return [await _committee_view(session, c) for c in await committees.list_committees(session)]
 
@@ -83,14 +83,14 @@ async def list_committees(uow: ReviewUow) -> list[CommitteeView]:
 @router.get(
     "/committees/{committee_id}",
     summary="A committee: members, roles, rubric, quorum",
-    response_model=CommitteeView,
+    response_model=CommitteePublic,
     responses=NOT_FOUND,
     **POLICY.route("committees.read"),
 )
 async def read_committee(
     committee_id: PathId,
     uow: ReviewUow,
-) -> CommitteeView:
+) -> CommitteePublic:
     session = uow.session
     committee = await committees.get_committee(session, committee_id)
     view = await _committee_view(session, committee)
@@ -100,7 +100,7 @@ async def read_committee(
 @router.patch(
     "/committees/{committee_id}",
     summary="Change a committee (admin), or its rubric (its chair)",
-    response_model=CommitteeView,
+    response_model=CommitteePublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("committees.update"),
 )
@@ -108,7 +108,7 @@ async def update_committee(
     committee_id: PathId,
     body: CommitteeUpdate,
     uow: ReviewUow,
-) -> CommitteeView:
+) -> CommitteePublic:
     session = uow.session
     committee = await committees.update_committee(
         uow,
@@ -125,7 +125,7 @@ async def update_committee(
 @router.put(
     "/committees/{committee_id}/members/{person_id}",
     summary="Add a member or change their role (chair, secretary, member) (admin)",
-    response_model=CommitteeView,
+    response_model=CommitteePublic,
     responses=NOT_FOUND,
     **POLICY.route("committees.members"),
 )
@@ -134,7 +134,7 @@ async def set_member(
     person_id: PathId,
     body: MemberBody,
     uow: ReviewUow,
-) -> CommitteeView:
+) -> CommitteePublic:
     session = uow.session
     await committees.set_member(uow, committee_id, person_id, body.role)
     view = await _committee_view(session, await committees.get_committee(session, committee_id))
@@ -161,7 +161,7 @@ async def remove_member(
     "/committees/{committee_id}/meetings",
     summary="Call a meeting (chair, secretary, admin); the agenda is built from the cases in "
     "review waiting for the committee",
-    response_model=MeetingView,
+    response_model=MeetingPublic,
     status_code=201,
     responses=NOT_FOUND,
     **POLICY.route("committees.meetings.organise"),
@@ -170,7 +170,7 @@ async def create_meeting(
     committee_id: PathId,
     body: MeetingCreate,
     uow: ReviewUow,
-) -> MeetingView:
+) -> MeetingPublic:
     session = uow.session
     meeting = await meetings.create_meeting(
         uow,
@@ -186,14 +186,14 @@ async def create_meeting(
 @router.get(
     "/committees/{committee_id}/meetings",
     summary="A committee's meetings (members, admins, management)",
-    response_model=list[MeetingView],
+    response_model=list[MeetingPublic],
     responses=NOT_FOUND,
     **POLICY.route("committees.meetings.read"),
 )
 async def list_meetings(
     committee_id: PathId,
     uow: ReviewUow,
-) -> list[MeetingView]:
+) -> list[MeetingPublic]:
     session = uow.session
     # An unknown committee is a 404 for everyone (committees are public); the
     # membership check is on the committee found.

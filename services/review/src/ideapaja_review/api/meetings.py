@@ -19,10 +19,10 @@ from ideapaja_review.db.models import MeetingRow
 from ideapaja_review.domain.minutes import as_dict, to_csv, to_markdown
 from ideapaja_review.schemas.committees import (
     AgendaAddBody,
-    AgendaItemView,
+    AgendaItemPublic,
     AttendanceBody,
     CriterionBody,
-    MeetingView,
+    MeetingPublic,
 )
 from ideapaja_review.usecases import committees, meetings
 from ideapaja_runtime.routes import service_router
@@ -30,8 +30,8 @@ from ideapaja_runtime.routes import service_router
 router = service_router(tags=["committees"])
 
 
-async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingView:
-    return MeetingView(
+async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingPublic:
+    return MeetingPublic(
         meeting_id=meeting.meeting_id,
         committee_id=meeting.committee_id,
         title=meeting.title,
@@ -41,7 +41,7 @@ async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingVi
         present_ids=list(meeting.present_ids),
         criteria=[CriterionBody.of(c) for c in meeting.criteria],
         agenda=[
-            AgendaItemView(
+            AgendaItemPublic(
                 position=item.position,
                 case_id=case.case_id,
                 idea_id=case.idea_id,
@@ -59,14 +59,14 @@ async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingVi
 @router.get(
     "/meetings/{meeting_id}",
     summary="A meeting with its agenda (members, admins, management)",
-    response_model=MeetingView,
+    response_model=MeetingPublic,
     responses=NOT_FOUND,
     **POLICY.route("committees.meetings.read"),
 )
 async def read_meeting(
     meeting_id: PathId,
     uow: ReviewUow,
-) -> MeetingView:
+) -> MeetingPublic:
     session = uow.session
     meeting = await meetings.get_meeting(session, meeting_id)
     await committees.check_may_read(session, meeting.committee_id, uow.person)
@@ -77,7 +77,7 @@ async def read_meeting(
 @router.post(
     "/meetings/{meeting_id}/items",
     summary="Add a case in review to the agenda (chair, secretary, admin)",
-    response_model=MeetingView,
+    response_model=MeetingPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("committees.meetings.organise"),
 )
@@ -85,7 +85,7 @@ async def add_item(
     meeting_id: PathId,
     body: AgendaAddBody,
     uow: ReviewUow,
-) -> MeetingView:
+) -> MeetingPublic:
     session = uow.session
     await meetings.add_item(uow, meeting_id, body.case_id)
     view = await _meeting_view(session, await meetings.get_meeting(session, meeting_id))
@@ -95,7 +95,7 @@ async def add_item(
 @router.put(
     "/meetings/{meeting_id}/attendance",
     summary="Record who is present (chair, secretary, admin)",
-    response_model=MeetingView,
+    response_model=MeetingPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("committees.meetings.organise"),
 )
@@ -103,7 +103,7 @@ async def set_attendance(
     meeting_id: PathId,
     body: AttendanceBody,
     uow: ReviewUow,
-) -> MeetingView:
+) -> MeetingPublic:
     session = uow.session
     meeting = await meetings.set_attendance(uow, meeting_id, body.present_ids)
     view = await _meeting_view(session, meeting)
@@ -113,14 +113,14 @@ async def set_attendance(
 @router.post(
     "/meetings/{meeting_id}/close",
     summary="Close the meeting: minutes become final and are published",
-    response_model=MeetingView,
+    response_model=MeetingPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("committees.meetings.organise"),
 )
 async def close_meeting(
     meeting_id: PathId,
     uow: ReviewUow,
-) -> MeetingView:
+) -> MeetingPublic:
     session = uow.session
     meeting = await meetings.close_meeting(uow, meeting_id)
     view = await _meeting_view(session, meeting)

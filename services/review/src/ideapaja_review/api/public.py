@@ -19,9 +19,9 @@ from ideapaja_review.authz import POLICY
 from ideapaja_review.schemas.progress import (
     AdoptionBody,
     ExperimentPage,
-    ExperimentView,
+    ExperimentPublic,
     PracticePage,
-    PracticeView,
+    PracticePublic,
 )
 from ideapaja_review.usecases import experimenting, good_practices
 from ideapaja_runtime.routes import service_router
@@ -66,14 +66,14 @@ async def list_experiments(
 @router.get(
     "/experiments/{experiment_id}",
     summary="One experiment: hypothesis, measure, baseline, period, results, lesson",
-    response_model=ExperimentView,
+    response_model=ExperimentPublic,
     responses=NOT_FOUND,
     **POLICY.route("experiments.read"),
 )
 async def read_experiment(
     experiment_id: PathId,
     uow: ReviewUow,
-) -> ExperimentView:
+) -> ExperimentPublic:
     session = uow.session
     experiment, case = await experimenting.get_experiment(session, experiment_id)
     return experiment_view(experiment, case)
@@ -100,14 +100,14 @@ async def list_practices(
 @router.get(
     "/practices/{practice_id}",
     summary="One good practice with its adoptions",
-    response_model=PracticeView,
+    response_model=PracticePublic,
     responses=NOT_FOUND,
     **POLICY.route("practices.read"),
 )
 async def read_practice(
     practice_id: PathId,
     uow: ReviewUow,
-) -> PracticeView:
+) -> PracticePublic:
     session = uow.session
     practice, adoptions = await good_practices.get_practice(session, practice_id)
     return practice_view(practice, adoptions)
@@ -117,7 +117,7 @@ async def read_practice(
     "/practices/{practice_id}/adoptions",
     summary="Report that a unit adopted the practice (its supervisor or change agent, admin); "
     "201 the first time, 200 on a repeat",
-    response_model=PracticeView,
+    response_model=PracticePublic,
     status_code=201,
     responses={**NOT_FOUND, 200: {"description": "Already reported; nothing changed"}},
     **POLICY.route("practices.adopt"),
@@ -127,7 +127,7 @@ async def adopt_practice(
     body: AdoptionBody,
     response: Response,
     uow: ReviewUow,
-) -> PracticeView:
+) -> PracticePublic:
     session = uow.session
     _, created = await good_practices.adopt(
         uow,

@@ -14,16 +14,16 @@ from ideapaja_review.db.models import (
     PracticeRow,
 )
 from ideapaja_review.schemas.progress import (
-    AdoptionView,
-    ExperimentView,
-    ImplementationView,
-    MilestoneView,
-    PracticeView,
+    AdoptionPublic,
+    ExperimentPublic,
+    ImplementationPublic,
+    MilestonePublic,
+    PracticePublic,
 )
 
 
-def experiment_view(row: ExperimentRow, case: CaseRow) -> ExperimentView:
-    return ExperimentView(
+def experiment_view(row: ExperimentRow, case: CaseRow) -> ExperimentPublic:
+    return ExperimentPublic(
         experiment_id=row.experiment_id,
         case_id=row.case_id,
         idea_id=row.idea_id,
@@ -47,8 +47,8 @@ def experiment_view(row: ExperimentRow, case: CaseRow) -> ExperimentView:
 
 def implementation_view(
     row: ImplementationRow, milestones: Sequence[MilestoneRow]
-) -> ImplementationView:
-    return ImplementationView(
+) -> ImplementationPublic:
+    return ImplementationPublic(
         case_id=row.case_id,
         idea_id=row.idea_id,
         owner_id=row.owner_id,
@@ -58,7 +58,7 @@ def implementation_view(
         realised_benefit=row.realised_benefit,
         completed_at=row.completed_at if row.completed_at else None,
         milestones=[
-            MilestoneView(
+            MilestonePublic(
                 milestone_id=m.milestone_id,
                 position=m.position,
                 title=m.title,
@@ -70,8 +70,8 @@ def implementation_view(
     )
 
 
-def practice_view(row: PracticeRow, adoptions: Sequence[AdoptionRow]) -> PracticeView:
-    return PracticeView(
+def practice_view(row: PracticeRow, adoptions: Sequence[AdoptionRow]) -> PracticePublic:
+    return PracticePublic(
         practice_id=row.practice_id,
         idea_id=row.idea_id,
         unit_id=row.unit_id,
@@ -80,7 +80,7 @@ def practice_view(row: PracticeRow, adoptions: Sequence[AdoptionRow]) -> Practic
         published_by=row.published_by,
         published_at=row.published_at,
         adoptions=[
-            AdoptionView(
+            AdoptionPublic(
                 unit_id=a.unit_id,
                 note=a.note,
                 reported_by=a.reported_by,

@@ -221,7 +221,7 @@ class AuthorStep(BaseModel):
     reason: str | None = Field(description="The rationale, question or answer of this step.")
 
 
-class AuthorView(BaseModel):
+class AuthorPublic(BaseModel):
     """An idea's review for its authors: where it stands, why, and what they can do."""
 
     idea_id: str
@@ -253,7 +253,7 @@ AUTHOR_ACTIONS = frozenset(
 )
 
 
-def author_view(records: list[CaseRecord]) -> AuthorView:
+def author_view(records: list[CaseRecord]) -> AuthorPublic:
     """The authors' view over every round of the idea (forwarding keeps the earlier ones).
     Reviewers' names and internal notes (conflicts, escalations, routing) are left out."""
     current = records[-1]
@@ -271,7 +271,7 @@ def author_view(records: list[CaseRecord]) -> AuthorView:
         for row in record.history
         if row.action in AUTHOR_ACTIONS
     ]
-    return AuthorView(
+    return AuthorPublic(
         idea_id=case.idea_id,
         case_id=case.case_id,
         state=status.state,

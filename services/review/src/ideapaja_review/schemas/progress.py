@@ -34,7 +34,7 @@ class ExperimentCompletion(BaseModel):
     lesson: Text = Field(description="What was learned; published with the results.")
 
 
-class ExperimentView(BaseModel):
+class ExperimentPublic(BaseModel):
     experiment_id: str
     case_id: str
     idea_id: str
@@ -56,7 +56,7 @@ class ExperimentView(BaseModel):
 
 
 class ExperimentPage(BaseModel):
-    items: list[ExperimentView]
+    items: list[ExperimentPublic]
     total: int
     limit: int
     offset: int
@@ -91,7 +91,7 @@ class CompletionBody(BaseModel):
     realised_benefit: Text
 
 
-class MilestoneView(BaseModel):
+class MilestonePublic(BaseModel):
     milestone_id: str
     position: int
     title: str
@@ -99,7 +99,7 @@ class MilestoneView(BaseModel):
     done_at: datetime | None
 
 
-class ImplementationView(BaseModel):
+class ImplementationPublic(BaseModel):
     case_id: str
     idea_id: str
     owner_id: str
@@ -108,7 +108,7 @@ class ImplementationView(BaseModel):
     started_at: datetime
     realised_benefit: str | None
     completed_at: datetime | None
-    milestones: list[MilestoneView]
+    milestones: list[MilestonePublic]
 
 
 class PracticeCreate(BaseModel):
@@ -125,14 +125,14 @@ class AdoptionBody(BaseModel):
     note: OptionalText = ""
 
 
-class AdoptionView(BaseModel):
+class AdoptionPublic(BaseModel):
     unit_id: str
     note: str
     reported_by: str
     reported_at: datetime
 
 
-class PracticeView(BaseModel):
+class PracticePublic(BaseModel):
     practice_id: str
     idea_id: str
     unit_id: str
@@ -140,11 +140,11 @@ class PracticeView(BaseModel):
     summary: str
     published_by: str
     published_at: datetime
-    adoptions: list[AdoptionView]
+    adoptions: list[AdoptionPublic]
 
 
 class PracticePage(BaseModel):
-    items: list[PracticeView]
+    items: list[PracticePublic]
     total: int
     limit: int
     offset: int
