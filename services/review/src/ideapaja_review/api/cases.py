@@ -15,7 +15,6 @@ from ideapaja_review.api.deps import (
     ReviewUow,
     require_worklist,
 )
-from ideapaja_review.api.views import experiment_view, implementation_view, practice_view
 from ideapaja_review.authz import POLICY
 from ideapaja_review.domain.lifecycle import CaseState
 from ideapaja_review.schemas.cases import (
@@ -208,7 +207,7 @@ async def start_experiment(
     )
     experiment = await experimenting.start_experiment(uow, case_id, plan)
     case = await case_records.get_case(session, case_id=case_id)
-    return experiment_view(experiment, case.case)
+    return ExperimentPublic.of(experiment, case.case)
 
 
 @router.post(
@@ -235,7 +234,7 @@ async def complete_experiment(
         lesson=body.lesson,
     )
     case = await case_records.get_case(session, case_id=case_id)
-    return experiment_view(experiment, case.case)
+    return ExperimentPublic.of(experiment, case.case)
 
 
 @router.post(
@@ -260,7 +259,7 @@ async def start_implementation(
         milestones=[(m.title, m.due_on) for m in body.milestones],
     )
     implementation, milestones = await implementing.get_implementation(session, case_id)
-    return implementation_view(implementation, milestones)
+    return ImplementationPublic.of(implementation, milestones)
 
 
 @router.get(
@@ -276,7 +275,7 @@ async def read_implementation(
 ) -> ImplementationPublic:
     session = uow.session
     implementation, milestones = await implementing.get_implementation(session, case_id)
-    return implementation_view(implementation, milestones)
+    return ImplementationPublic.of(implementation, milestones)
 
 
 @router.post(
@@ -300,7 +299,7 @@ async def record_progress(
         note=body.note,
     )
     implementation, milestones = await implementing.get_implementation(session, case_id)
-    return implementation_view(implementation, milestones)
+    return ImplementationPublic.of(implementation, milestones)
 
 
 @router.post(
@@ -322,7 +321,7 @@ async def complete_implementation(
         realised_benefit=body.realised_benefit,
     )
     implementation, milestones = await implementing.get_implementation(session, case_id)
-    return implementation_view(implementation, milestones)
+    return ImplementationPublic.of(implementation, milestones)
 
 
 @router.post(
@@ -344,4 +343,4 @@ async def publish_practice(
         title=body.title,
         summary=body.summary,
     )
-    return practice_view(practice, [])
+    return PracticePublic.of(practice, [])

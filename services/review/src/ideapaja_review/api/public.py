@@ -14,7 +14,6 @@ from ideapaja_review.api.deps import (
     PathId,
     ReviewUow,
 )
-from ideapaja_review.api.views import experiment_view, practice_view
 from ideapaja_review.authz import POLICY
 from ideapaja_review.schemas.progress import (
     AdoptionBody,
@@ -59,7 +58,7 @@ async def list_experiments(
         offset=offset,
     )
     return ExperimentPage(
-        items=[experiment_view(e, c) for e, c in rows], total=total, limit=limit, offset=offset
+        items=[ExperimentPublic.of(e, c) for e, c in rows], total=total, limit=limit, offset=offset
     )
 
 
@@ -76,7 +75,7 @@ async def read_experiment(
 ) -> ExperimentPublic:
     session = uow.session
     experiment, case = await experimenting.get_experiment(session, experiment_id)
-    return experiment_view(experiment, case)
+    return ExperimentPublic.of(experiment, case)
 
 
 @router.get(
@@ -93,7 +92,7 @@ async def list_practices(
     session = uow.session
     rows, total = await good_practices.list_practices(session, limit=limit, offset=offset)
     return PracticePage(
-        items=[practice_view(p, a) for p, a in rows], total=total, limit=limit, offset=offset
+        items=[PracticePublic.of(p, a) for p, a in rows], total=total, limit=limit, offset=offset
     )
 
 
@@ -110,7 +109,7 @@ async def read_practice(
 ) -> PracticePublic:
     session = uow.session
     practice, adoptions = await good_practices.get_practice(session, practice_id)
-    return practice_view(practice, adoptions)
+    return PracticePublic.of(practice, adoptions)
 
 
 @router.post(
@@ -139,4 +138,4 @@ async def adopt_practice(
     practice, adoptions = await good_practices.get_practice(session, practice_id)
     if not created:
         response.status_code = 200
-    return practice_view(practice, adoptions)
+    return PracticePublic.of(practice, adoptions)
