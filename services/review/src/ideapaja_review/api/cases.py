@@ -13,7 +13,6 @@ from ideapaja_review.api.deps import (
     NOT_FOUND_OR_CONFLICT,
     PathId,
     ReviewUow,
-    require_worklist,
 )
 from ideapaja_review.authz import POLICY
 from ideapaja_review.domain.lifecycle import CaseState
@@ -43,7 +42,6 @@ from ideapaja_review.usecases import (
     good_practices,
     implementing,
 )
-from ideapaja_runtime.authz import Scope
 from ideapaja_runtime.routes import service_router
 
 router = service_router(prefix="/cases", tags=["cases"])
@@ -68,23 +66,16 @@ async def list_cases(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CasePage:
-    await require_worklist(uow)
-    everyone = POLICY["cases.list"].scope_for(uow.person) is Scope.ANY
-    reviewer_id = None if everyone else uow.person.person_id
-    now = uow.now
-    session = uow.session
-    records, total = await case_records.list_cases(
-        session,
-        reviewer_id=reviewer_id,
+    records, total = await case_records.work_list(
+        uow,
         state=state,
         routed=routed,
+        overdue=overdue,
+        escalated=escalated,
         limit=limit,
         offset=offset,
-        overdue=overdue,
-        now=now,
-        escalated=escalated,
     )
-    items = [CaseSummary.of(r, now) for r in records]
+    items = [CaseSummary.of(r, uow.now) for r in records]
     return CasePage(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -99,7 +90,7 @@ async def read_case_by_idea(
     idea_id: PathId,
     uow: ReviewUow,
 ) -> CaseDetail:
-    await require_worklist(uow)
+    await case_records.require_worklist(uow)
     record = await case_records.visible_case(uow, idea_id=idea_id)
     return CaseDetail.of(record, uow.now)
 
@@ -115,7 +106,7 @@ async def read_case(
     case_id: PathId,
     uow: ReviewUow,
 ) -> CaseDetail:
-    await require_worklist(uow)
+    await case_records.require_worklist(uow)
     record = await case_records.visible_case(uow, case_id=case_id)
     return CaseDetail.of(record, uow.now)
 
@@ -132,7 +123,7 @@ async def accept_for_review(
     body: NoteRequest,
     uow: ReviewUow,
 ) -> CaseDetail:
-    await require_worklist(uow)
+    await case_records.require_worklist(uow)
     record = await case_decisions.accept_for_review(uow, case_id, body.note)
     return CaseDetail.of(record, uow.now)
 
@@ -150,7 +141,7 @@ async def decide_case(
     body: DecisionRequest,
     uow: ReviewUow,
 ) -> CaseDetail:
-    await require_worklist(uow)
+    await case_records.require_worklist(uow)
     record = await case_decisions.decide(
         uow,
         case_id,
@@ -175,7 +166,7 @@ async def reopen_case(
     body: ReasonRequest,
     uow: ReviewUow,
 ) -> CaseDetail:
-    await require_worklist(uow)
+    await case_records.require_worklist(uow)
     record = await case_decisions.reopen(uow, case_id, body.reason)
     return CaseDetail.of(record, uow.now)
 

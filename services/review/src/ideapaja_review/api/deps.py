@@ -9,9 +9,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Path
 
 from ideapaja_contracts.base import ID_PATTERN
-from ideapaja_review.db import network
-from ideapaja_review.domain import access
-from ideapaja_review.errors import NotAllowed
 from ideapaja_review.settings import ReviewSettings
 from ideapaja_runtime.deps import get_runtime
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
@@ -31,18 +28,3 @@ Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {404: PROBLEM_SCHEMA}
 CONFLICT: Responses = {409: PROBLEM_SCHEMA}
 NOT_FOUND_OR_CONFLICT: Responses = {404: PROBLEM_SCHEMA, 409: PROBLEM_SCHEMA}
-
-
-async def require_worklist(uow: UnitOfWork[ReviewSettings]) -> None:
-    """Object rule before any case is read: the caller has a review work list at all — a
-    reviewing role in the token, or assigned as a change agent or supervisor by an admin (which
-    the identity provider does not know about)."""
-    person = uow.person
-    if person.has_any(*access.WORKLIST_ROLES):
-        return
-    if await network.is_assigned(uow.session, person.person_id):
-        return
-    raise NotAllowed(
-        "You review no cases: this needs one of the roles "
-        f"{', '.join(access.WORKLIST_ROLES)} or an assignment in the change-agent network."
-    )

@@ -16,13 +16,15 @@ from ideapaja_contracts.events.progress import ExperimentOutcome
 from ideapaja_contracts.events.review import (
     Decision,
 )
-from ideapaja_review.db import committee_roster, rules_store
+from ideapaja_review.authz import POLICY
+from ideapaja_review.db import committee_roster, network, rules_store
 from ideapaja_review.db.models import CaseHistoryRow, CaseReviewerRow, CaseRow, RoutingLockRow
 from ideapaja_review.domain import access, deadlines
 from ideapaja_review.domain.lifecycle import CaseState, CaseStatus
 from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.errors import CaseNotFound, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
+from ideapaja_runtime.authz import Scope as ReadScope
 
 # History actions besides the state machine's own (which are recorded under their names).
 OPENED = "opened"
@@ -153,6 +155,48 @@ async def rounds_as_author_sees(uow: ReviewWork, idea_id: str) -> list[CaseRecor
 async def rounds_of(session: AsyncSession, idea_id: str) -> list[CaseRecord]:
     """Every round of an idea's review, oldest first."""
     return [await record_of(session, case) for case in await cases_of_idea(session, idea_id)]
+
+
+async def require_worklist(uow: ReviewWork) -> None:
+    """Object rule before any case is read: the caller has a review work list at all — a
+    reviewing role in the token, or assigned as a change agent or supervisor by an admin (which
+    the identity provider does not know about)."""
+    person = uow.person
+    if person.has_any(*access.WORKLIST_ROLES):
+        return
+    if await network.is_assigned(uow.session, person.person_id):
+        return
+    raise NotAllowed(
+        "You review no cases: this needs one of the roles "
+        f"{', '.join(access.WORKLIST_ROLES)} or an assignment in the change-agent network."
+    )
+
+
+async def work_list(
+    uow: ReviewWork,
+    *,
+    state: CaseState | None,
+    routed: bool | None,
+    overdue: bool | None,
+    escalated: bool | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[CaseRecord], int]:
+    """The caller's work list: the cases they review (every case where their role's scope is
+    every case), oldest first, and the total."""
+    await require_worklist(uow)
+    everyone = POLICY["cases.list"].scope_for(uow.person) is ReadScope.ANY
+    return await list_cases(
+        uow.session,
+        reviewer_id=None if everyone else uow.person.person_id,
+        state=state,
+        routed=routed,
+        limit=limit,
+        offset=offset,
+        overdue=overdue,
+        now=uow.now,
+        escalated=escalated,
+    )
 
 
 async def list_cases(
