@@ -51,16 +51,17 @@ async def api(dev_keys: DevKeys) -> AsyncIterator[RunningService]:
 
 def deliverer(running: RunningService) -> Delivery:
     settings = running.runtime.settings
-    assert isinstance(settings, type(review_settings()))
     return Delivery(
         running.runtime.db,
         {
             UnitUpserted: handlers.on_unit_upserted,
             PersonUpserted: handlers.on_person_upserted,
             PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.make_on_idea_submitted(settings),
+            IdeaSubmitted: handlers.on_idea_submitted,
         },
         running.runtime.outbox,
+        settings=settings,
+        clock=lambda: running.runtime.clock(),
     )
 
 

@@ -25,12 +25,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted
-from ideapaja_review import escalation, handlers
+from ideapaja_review import handlers
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, EscalationRow
+from ideapaja_review.usecases import escalation
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import RunningService
+from ideapaja_runtime.uow import open_unit_of_work
 
 Headers = dict[str, str]
 NewCase = Callable[..., Awaitable[dict[str, Any]]]
@@ -200,9 +202,11 @@ def delivery(db: Database, clock: FakeClock) -> Delivery:
             UnitUpserted: handlers.on_unit_upserted,
             PersonUpserted: handlers.on_person_upserted,
             PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.make_on_idea_submitted(settings, clock),
+            IdeaSubmitted: handlers.on_idea_submitted,
         },
         Outbox("/ideapaja/review"),
+        settings=settings,
+        clock=clock,
     )
 
 
@@ -216,11 +220,15 @@ async def test_replicas_sweeping_at_once_escalate_each_step_once(
     for n in range(12):
         await deliver(idea(f"i-late-{n}"))
     later = clock.now + timedelta(days=15)
-    base = review_settings().builtin_rule()
+
+    def replica(db: Database) -> escalation.OpenUnit:
+        return lambda: open_unit_of_work(
+            db, review_settings(), Outbox("/ideapaja/review"), clock=lambda: later
+        )
 
     results = await asyncio.gather(
-        escalation.sweep(first, Outbox("/ideapaja/review"), now=later, base_rule=base, batch=5),
-        escalation.sweep(second, Outbox("/ideapaja/review"), now=later, base_rule=base, batch=5),
+        escalation.sweep(replica(first), batch=5),
+        escalation.sweep(replica(second), batch=5),
     )
     escalated = [e.case_id for result in results for e in result]
     assert len(escalated) == len(set(escalated)) == 12

@@ -5,31 +5,27 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from ideapaja_contracts.events.progress import ExperimentOutcome
-from ideapaja_review import progress
-from ideapaja_review.api.common import (
+from ideapaja_review.api.deps import (
     MAX_OFFSET,
     NOT_FOUND,
     PathId,
-    actor_of,
-    problems,
-    unit_of_work,
+    ReviewUow,
 )
-from ideapaja_review.api.views import experiment_view, practice_view
 from ideapaja_review.authz import POLICY
 from ideapaja_review.schemas.progress import (
     AdoptionBody,
     ExperimentPage,
-    ExperimentView,
+    ExperimentPublic,
     PracticePage,
-    PracticeView,
+    PracticePublic,
 )
-from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
+from ideapaja_review.usecases import experimenting, good_practices
+from ideapaja_runtime.routes import service_router
 
-router = APIRouter(tags=["open results"])
+router = service_router(tags=["open results"])
 
 IdQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -41,8 +37,7 @@ IdQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
     **POLICY.route("experiments.read"),
 )
 async def list_experiments(
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("experiments.read")],
+    uow: ReviewUow,
     status: Literal["running", "completed"] | None = None,
     outcome: ExperimentOutcome | None = None,
     unit_id: Annotated[
@@ -52,37 +47,35 @@ async def list_experiments(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ExperimentPage:
-    async with runtime.db.transaction() as session:
-        rows, total = await progress.list_experiments(
-            session,
-            status=status,
-            outcome=outcome,
-            unit_id=unit_id,
-            idea_id=idea_id,
-            limit=limit,
-            offset=offset,
-        )
+    session = uow.session
+    rows, total = await experimenting.list_experiments(
+        session,
+        status=status,
+        outcome=outcome,
+        unit_id=unit_id,
+        idea_id=idea_id,
+        limit=limit,
+        offset=offset,
+    )
     return ExperimentPage(
-        items=[experiment_view(e, c) for e, c in rows], total=total, limit=limit, offset=offset
+        items=[ExperimentPublic.of(e, c) for e, c in rows], total=total, limit=limit, offset=offset
     )
 
 
 @router.get(
     "/experiments/{experiment_id}",
     summary="One experiment: hypothesis, measure, baseline, period, results, lesson",
-    response_model=ExperimentView,
+    response_model=ExperimentPublic,
     responses=NOT_FOUND,
     **POLICY.route("experiments.read"),
 )
 async def read_experiment(
     experiment_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("experiments.read")],
-) -> ExperimentView:
-    with problems("Experiment"):
-        async with runtime.db.transaction() as session:
-            experiment, case = await progress.get_experiment(session, experiment_id)
-    return experiment_view(experiment, case)
+    uow: ReviewUow,
+) -> ExperimentPublic:
+    session = uow.session
+    experiment, case = await experimenting.get_experiment(session, experiment_id)
+    return ExperimentPublic.of(experiment, case)
 
 
 @router.get(
@@ -92,41 +85,38 @@ async def read_experiment(
     **POLICY.route("practices.read"),
 )
 async def list_practices(
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("practices.read")],
+    uow: ReviewUow,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PracticePage:
-    async with runtime.db.transaction() as session:
-        rows, total = await progress.list_practices(session, limit=limit, offset=offset)
+    session = uow.session
+    rows, total = await good_practices.list_practices(session, limit=limit, offset=offset)
     return PracticePage(
-        items=[practice_view(p, a) for p, a in rows], total=total, limit=limit, offset=offset
+        items=[PracticePublic.of(p, a) for p, a in rows], total=total, limit=limit, offset=offset
     )
 
 
 @router.get(
     "/practices/{practice_id}",
     summary="One good practice with its adoptions",
-    response_model=PracticeView,
+    response_model=PracticePublic,
     responses=NOT_FOUND,
     **POLICY.route("practices.read"),
 )
 async def read_practice(
     practice_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("practices.read")],
-) -> PracticeView:
-    with problems("Practice"):
-        async with runtime.db.transaction() as session:
-            practice, adoptions = await progress.get_practice(session, practice_id)
-    return practice_view(practice, adoptions)
+    uow: ReviewUow,
+) -> PracticePublic:
+    session = uow.session
+    practice, adoptions = await good_practices.get_practice(session, practice_id)
+    return PracticePublic.of(practice, adoptions)
 
 
 @router.post(
     "/practices/{practice_id}/adoptions",
     summary="Report that a unit adopted the practice (its supervisor or change agent, admin); "
     "201 the first time, 200 on a repeat",
-    response_model=PracticeView,
+    response_model=PracticePublic,
     status_code=201,
     responses={**NOT_FOUND, 200: {"description": "Already reported; nothing changed"}},
     **POLICY.route("practices.adopt"),
@@ -135,22 +125,17 @@ async def adopt_practice(
     practice_id: PathId,
     body: AdoptionBody,
     response: Response,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("practices.adopt")],
-) -> PracticeView:
-    with problems("Practice"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            _, created = await progress.adopt(
-                session,
-                practice_id,
-                actor_of(principal),
-                unit_id=body.unit_id,
-                note=body.note,
-                actor_unit_ids=principal.unit_ids,
-                env=env,
-            )
-            practice, adoptions = await progress.get_practice(session, practice_id)
+    uow: ReviewUow,
+) -> PracticePublic:
+    session = uow.session
+    _, created = await good_practices.adopt(
+        uow,
+        practice_id,
+        unit_id=body.unit_id,
+        note=body.note,
+        actor_unit_ids=uow.person.unit_ids,
+    )
+    practice, adoptions = await good_practices.get_practice(session, practice_id)
     if not created:
         response.status_code = 200
-    return practice_view(practice, adoptions)
+    return PracticePublic.of(practice, adoptions)

@@ -99,7 +99,7 @@ class EffectiveRule(BaseModel):
         )
 
 
-class RuleView(BaseModel):
+class RulePublic(BaseModel):
     department_id: str
     stored: dict[str, Any] | None = Field(description="What the admins stored (null: nothing).")
     effective: EffectiveRule = Field(description="The rule in force, after layering.")
@@ -109,7 +109,7 @@ class RuleView(BaseModel):
 
 class RuleList(BaseModel):
     builtin: EffectiveRule
-    rules: list[RuleView]
+    rules: list[RulePublic]
 
 
 class AssignmentRequest(BaseModel):
@@ -120,21 +120,21 @@ class AssignmentRequest(BaseModel):
     role: Literal["change_agent", "supervisor"] = "change_agent"
 
 
-class WorkloadView(BaseModel):
+class WorkloadPublic(BaseModel):
     open_cases: int = Field(description="Cases in screening or review on their list.")
     overdue_cases: int
 
 
-class NetworkMemberView(BaseModel):
+class NetworkMemberPublic(BaseModel):
     person_id: str
     unit_id: str
     roles: list[str]
     sources: list[Literal["hr", "assigned"]]
-    workload: WorkloadView
+    workload: WorkloadPublic
 
 
-class NetworkView(BaseModel):
-    members: list[NetworkMemberView]
+class NetworkPublic(BaseModel):
+    members: list[NetworkMemberPublic]
     units_without_reviewers: list[str] = Field(
         description="Units with nobody screening: their ideas go to the department's reviewers."
     )
@@ -142,7 +142,7 @@ class NetworkView(BaseModel):
 
 class ReviewerWorkload(BaseModel):
     person_id: str
-    workload: WorkloadView
+    workload: WorkloadPublic
 
 
 class SweepResult(BaseModel):

@@ -11,11 +11,10 @@ from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.progress import ExperimentOutcome
 from ideapaja_contracts.events.review import Decision
-from ideapaja_review.cases import CaseRecord
 from ideapaja_review.db.models import CaseHistoryRow
 from ideapaja_review.domain.deadlines import Level, is_overdue, starting_level
 from ideapaja_review.domain.lifecycle import Action, CaseState, allowed_actions
-from ideapaja_review.timeutil import as_utc
+from ideapaja_review.usecases.case_records import CaseRecord
 
 IdParam = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 MAX_RATIONALE = 5000
@@ -92,7 +91,7 @@ class HistoryEntry(BaseModel):
     @classmethod
     def of(cls, row: CaseHistoryRow) -> HistoryEntry:
         return cls(
-            occurred_at=as_utc(row.occurred_at),
+            occurred_at=row.occurred_at,
             actor_id=row.actor_id,
             action=row.action,
             from_state=row.from_state,
@@ -133,7 +132,7 @@ class CaseSummary(BaseModel):
     def fields_of(cls, record: CaseRecord, now: datetime) -> dict[str, Any]:
         case = record.case
         status = record.status
-        due = as_utc(case.due_at) if case.due_at else None
+        due = case.due_at if case.due_at else None
         return {
             "case_id": case.case_id,
             "idea_id": case.idea_id,
@@ -147,9 +146,9 @@ class CaseSummary(BaseModel):
             "reviewer_ids": list(record.reviewer_ids),
             "anonymous": case.anonymous,
             "author_ref": case.author_ref,
-            "opened_at": as_utc(case.opened_at),
-            "screening_due_at": as_utc(case.screening_due_at),
-            "decided_at": as_utc(case.decided_at) if case.decided_at else None,
+            "opened_at": case.opened_at,
+            "screening_due_at": case.screening_due_at,
+            "decided_at": case.decided_at if case.decided_at else None,
             "due_at": due,
             "overdue": is_overdue(due, now),
             "escalation_level": Level(case.escalation_level),
@@ -222,7 +221,7 @@ class AuthorStep(BaseModel):
     reason: str | None = Field(description="The rationale, question or answer of this step.")
 
 
-class AuthorView(BaseModel):
+class AuthorPublic(BaseModel):
     """An idea's review for its authors: where it stands, why, and what they can do."""
 
     idea_id: str
@@ -254,7 +253,7 @@ AUTHOR_ACTIONS = frozenset(
 )
 
 
-def author_view(records: list[CaseRecord]) -> AuthorView:
+def author_view(records: list[CaseRecord]) -> AuthorPublic:
     """The authors' view over every round of the idea (forwarding keeps the earlier ones).
     Reviewers' names and internal notes (conflicts, escalations, routing) are left out."""
     current = records[-1]
@@ -262,7 +261,7 @@ def author_view(records: list[CaseRecord]) -> AuthorView:
     status = current.status
     steps = [
         AuthorStep(
-            occurred_at=as_utc(row.occurred_at),
+            occurred_at=row.occurred_at,
             action=row.action,
             state=row.to_state,
             decision=Decision(row.decision) if row.decision else None,
@@ -272,7 +271,7 @@ def author_view(records: list[CaseRecord]) -> AuthorView:
         for row in record.history
         if row.action in AUTHOR_ACTIONS
     ]
-    return AuthorView(
+    return AuthorPublic(
         idea_id=case.idea_id,
         case_id=case.case_id,
         state=status.state,

@@ -66,18 +66,18 @@ class MemberBody(BaseModel):
     role: MemberRole = MemberRole.MEMBER
 
 
-class MemberView(BaseModel):
+class MemberPublic(BaseModel):
     person_id: str
     role: MemberRole
 
 
-class CommitteeView(BaseModel):
+class CommitteePublic(BaseModel):
     committee_id: str
     name: str
     city_wide: bool
     quorum: int
     criteria: list[CriterionBody]
-    members: list[MemberView]
+    members: list[MemberPublic]
     max_score: int = MAX_SCORE
 
 
@@ -92,7 +92,7 @@ class MeetingCreate(BaseModel):
     )
 
 
-class AgendaItemView(BaseModel):
+class AgendaItemPublic(BaseModel):
     position: int
     case_id: str
     idea_id: str
@@ -103,7 +103,7 @@ class AgendaItemView(BaseModel):
     weighted_mean: float | None
 
 
-class MeetingView(BaseModel):
+class MeetingPublic(BaseModel):
     meeting_id: str
     committee_id: str
     title: str
@@ -112,7 +112,7 @@ class MeetingView(BaseModel):
     quorum: int
     present_ids: list[str]
     criteria: list[CriterionBody]
-    agenda: list[AgendaItemView]
+    agenda: list[AgendaItemPublic]
 
 
 class AttendanceBody(BaseModel):
@@ -136,7 +136,7 @@ class ConflictBody(BaseModel):
     reason: Text
 
 
-class ConflictView(BaseModel):
+class ConflictPublic(BaseModel):
     person_id: str
     reason: str
     recorded_by: str
@@ -149,19 +149,19 @@ class ScoreBody(BaseModel):
     comment: OptionalText = ""
 
 
-class ScoreView(BaseModel):
+class ScorePublic(BaseModel):
     person_id: str
     scores: dict[str, int]
     weighted: float
     comment: str
 
 
-class EvaluationView(BaseModel):
+class EvaluationPublic(BaseModel):
     case_id: str
     status: Literal["pending", "decided", "deferred"]
     criteria: list[CriterionBody]
-    scores: list[ScoreView]
-    conflicts: list[ConflictView]
+    scores: list[ScorePublic]
+    conflicts: list[ConflictPublic]
     eligible_ids: list[str] = Field(description="Members who may score this item.")
     scorer_count: int
     quorum: int

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ideapaja_contracts.events.progress import ExperimentOutcome
+from ideapaja_review.db.models import (
+    AdoptionRow,
+    CaseRow,
+    ExperimentRow,
+    ImplementationRow,
+    MilestoneRow,
+    PracticeRow,
+)
 from ideapaja_review.schemas.cases import IdParam, OptionalText, Text
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -34,7 +43,7 @@ class ExperimentCompletion(BaseModel):
     lesson: Text = Field(description="What was learned; published with the results.")
 
 
-class ExperimentView(BaseModel):
+class ExperimentPublic(BaseModel):
     experiment_id: str
     case_id: str
     idea_id: str
@@ -54,9 +63,33 @@ class ExperimentView(BaseModel):
     started_at: datetime
     completed_at: datetime | None
 
+    @classmethod
+    def of(cls, row: ExperimentRow, case: CaseRow) -> Self:
+        """The experiment with its idea's title and unit (from its case)."""
+        return cls(
+            experiment_id=row.experiment_id,
+            case_id=row.case_id,
+            idea_id=row.idea_id,
+            idea_title=case.title,
+            unit_id=case.unit_id,
+            pilot_unit_ids=list(row.pilot_unit_ids),
+            hypothesis=row.hypothesis,
+            measure=row.measure,
+            baseline=row.baseline,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            status=row.status,
+            result=row.result,
+            measured_value=row.measured_value,
+            outcome=ExperimentOutcome(row.outcome) if row.outcome else None,
+            lesson=row.lesson,
+            started_at=row.started_at,
+            completed_at=row.completed_at,
+        )
+
 
 class ExperimentPage(BaseModel):
-    items: list[ExperimentView]
+    items: list[ExperimentPublic]
     total: int
     limit: int
     offset: int
@@ -91,7 +124,9 @@ class CompletionBody(BaseModel):
     realised_benefit: Text
 
 
-class MilestoneView(BaseModel):
+class MilestonePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     milestone_id: str
     position: int
     title: str
@@ -99,7 +134,7 @@ class MilestoneView(BaseModel):
     done_at: datetime | None
 
 
-class ImplementationView(BaseModel):
+class ImplementationPublic(BaseModel):
     case_id: str
     idea_id: str
     owner_id: str
@@ -108,7 +143,21 @@ class ImplementationView(BaseModel):
     started_at: datetime
     realised_benefit: str | None
     completed_at: datetime | None
-    milestones: list[MilestoneView]
+    milestones: list[MilestonePublic]
+
+    @classmethod
+    def of(cls, row: ImplementationRow, milestones: Sequence[MilestoneRow]) -> Self:
+        return cls(
+            case_id=row.case_id,
+            idea_id=row.idea_id,
+            owner_id=row.owner_id,
+            planned_benefit=row.planned_benefit,
+            percent=row.percent,
+            started_at=row.started_at,
+            realised_benefit=row.realised_benefit,
+            completed_at=row.completed_at,
+            milestones=[MilestonePublic.model_validate(m) for m in milestones],
+        )
 
 
 class PracticeCreate(BaseModel):
@@ -125,14 +174,16 @@ class AdoptionBody(BaseModel):
     note: OptionalText = ""
 
 
-class AdoptionView(BaseModel):
+class AdoptionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     unit_id: str
     note: str
     reported_by: str
     reported_at: datetime
 
 
-class PracticeView(BaseModel):
+class PracticePublic(BaseModel):
     practice_id: str
     idea_id: str
     unit_id: str
@@ -140,11 +191,24 @@ class PracticeView(BaseModel):
     summary: str
     published_by: str
     published_at: datetime
-    adoptions: list[AdoptionView]
+    adoptions: list[AdoptionPublic]
+
+    @classmethod
+    def of(cls, row: PracticeRow, adoptions: Sequence[AdoptionRow]) -> Self:
+        return cls(
+            practice_id=row.practice_id,
+            idea_id=row.idea_id,
+            unit_id=row.unit_id,
+            title=row.title,
+            summary=row.summary,
+            published_by=row.published_by,
+            published_at=row.published_at,
+            adoptions=[AdoptionPublic.model_validate(a) for a in adoptions],
+        )
 
 
 class PracticePage(BaseModel):
-    items: list[PracticeView]
+    items: list[PracticePublic]
     total: int
     limit: int
     offset: int

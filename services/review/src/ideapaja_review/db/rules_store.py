@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_review import audit, org
+from ideapaja_review.db import audit, org
 from ideapaja_review.db.models import RoutingRuleRow
 from ideapaja_review.domain.rules import RoutingRule, rule_for
 

@@ -1,31 +1,14 @@
-"""GDPR in review: erasing a person (``ErasureRequested``) and reporting what is held on them.
-
-Review holds people only as opaque ids, plus, from HR, their unit and roles (``org_people``,
-``org_person_roles``) and, from admins, their assignments as change agents and committee
-memberships. Erasure removes all of that in the handler's transaction: the org row keeps only the
-person id, marked inactive, with the erasure's time as its HR time (so an HR record sent before
-the erasure and delivered late changes nothing, while a re-hire after it is applied again).
-
-What stays, under the opaque person id only: the cases they wrote (the idea stays, as a former
-employee's) and the audit trail of reviewers' decisions — case history, scores, conflicts of
-interest, minutes, experiments, implementation and practices with who acted. That trail is the
-city's legal record of how decisions were made (administrative decisions must be traceable to
-who made them), so it is kept; it never held names or e-mail addresses.
-"""
+"""The GDPR access report: everything review holds on a person, and what is withheld from anyone
+but the person themselves (what would reveal who wrote an anonymous idea)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
-from sqlalchemy import String, cast, delete, or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_contracts.events.idea import IdeaRetentionExpired
-from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_review import audit
 from ideapaja_review.db.models import (
     AdoptionRow,
     AssignedReviewerRow,
@@ -43,166 +26,10 @@ from ideapaja_review.db.models import (
     PracticeRow,
     ScoreRow,
 )
-from ideapaja_review.timeutil import as_utc
-from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.messaging import HandlerContext, Subscription
+from ideapaja_review.schemas.privacy import OrgData, PersonData
+from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE
-
-log = get_logger(__name__)
-
-ERASED = "person.erased"
-
-
-async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> None:
-    session = ctx.session
-    person_id = event.person_id
-    erased_at = as_utc(ctx.envelope.time)
-    row = await session.get(OrgPersonRow, person_id)
-    if row is not None and as_utc(row.as_of) > erased_at:
-        # HR described the person after the erasure was requested (re-hired): new data.
-        log.info("erasure_older_than_hr_record", person_id=person_id)
-        return
-    roles = list(
-        (
-            await session.scalars(
-                select(OrgPersonRoleRow.role).where(OrgPersonRoleRow.person_id == person_id)
-            )
-        ).all()
-    )
-    assignments = (
-        await session.execute(
-            select(AssignedReviewerRow.unit_id, AssignedReviewerRow.role).where(
-                AssignedReviewerRow.person_id == person_id
-            )
-        )
-    ).all()
-    memberships = (
-        await session.execute(
-            select(CommitteeMemberRow.committee_id, CommitteeMemberRow.role).where(
-                CommitteeMemberRow.person_id == person_id
-            )
-        )
-    ).all()
-    await session.execute(delete(OrgPersonRoleRow).where(OrgPersonRoleRow.person_id == person_id))
-    await session.execute(
-        delete(AssignedReviewerRow).where(AssignedReviewerRow.person_id == person_id)
-    )
-    await session.execute(
-        delete(CommitteeMemberRow).where(CommitteeMemberRow.person_id == person_id)
-    )
-    if row is None:
-        session.add(OrgPersonRow(person_id=person_id, unit_id=None, active=False, as_of=erased_at))
-    else:
-        row.unit_id = None
-        row.active = False
-        row.as_of = erased_at
-    audit.record(
-        session,
-        actor_id=event.requested_by,
-        action=ERASED,
-        subject=person_id,
-        now=erased_at,
-        details={
-            "erasure_id": event.erasure_id,
-            "basis": event.basis.value,
-            "removed_roles": sorted(roles),
-            "removed_assignments": sorted(f"{unit}:{role}" for unit, role in assignments),
-            "removed_committee_memberships": sorted(f"{c}:{role}" for c, role in memberships),
-        },
-    )
-    await session.flush()
-    log.info("person_erased", person_id=person_id, roles=len(roles))
-
-
-# --- Retention of closed ideas ------------------------------------------------------------------
-
-RETENTION_EXPIRED = "idea.retention_expired"
-
-
-async def on_idea_retention_expired(event: IdeaRetentionExpired, ctx: HandlerContext) -> None:
-    """Intake removed the personal data of a long-closed idea: its cases forget its authors too.
-    The cases' content and decision trail stay (who decided is the city's record); so does an
-    author's own step in it (an appeal, a withdrawal), which the history never rewrites."""
-    session = ctx.session
-    cases = (
-        await session.scalars(
-            select(CaseRow).where(CaseRow.idea_id == event.idea_id).order_by(CaseRow.round)
-        )
-    ).all()
-    links = sum(len(case.author_ids) for case in cases)
-    if not links:
-        return  # no case, or already done (a redelivery)
-    for case in cases:
-        case.author_ids = []
-    audit.record(
-        session,
-        actor_id="intake",
-        action=RETENTION_EXPIRED,
-        subject=event.idea_id,
-        now=as_utc(ctx.envelope.time),
-        details={
-            "cases": len(cases),
-            "author_links_removed": links,
-            "retention_days": event.retention_days,
-        },
-    )
-    await session.flush()
-    log.info("idea_authors_removed", idea_id=event.idea_id, cases=len(cases))
-
-
-def subscriptions() -> Sequence[Subscription]:
-    return [
-        Subscription("privacy-erasures", {ErasureRequested: on_erasure_requested}),
-        Subscription("idea-retention", {IdeaRetentionExpired: on_idea_retention_expired}),
-    ]
-
-
-# --- The access report -------------------------------------------------------------------------
-
-
-class OrgData(BaseModel):
-    unit_id: str | None
-    active: bool
-    roles: list[str]
-    as_of: datetime = Field(description="The HR event time this reflects")
-
-
-class PersonData(BaseModel):
-    """Everything review holds on one person (by their opaque id)."""
-
-    person_id: str
-    org: OrgData | None = Field(description="Unit, roles and status from HR")
-    assignments: list[dict[str, Any]] = Field(description="Units they were assigned to review")
-    committee_memberships: list[dict[str, Any]]
-    cases_authored: list[dict[str, Any]] = Field(
-        description="Cases of ideas they wrote; of anonymous ideas only in the person's own "
-        "report (see anonymous_items_withheld)"
-    )
-    cases_reviewing: list[dict[str, Any]] = Field(description="Cases they are a reviewer of")
-    case_actions: list[dict[str, Any]] = Field(
-        description="Their steps in case histories (the audit trail of decisions)"
-    )
-    scores: list[dict[str, Any]]
-    conflicts_of_interest: list[dict[str, Any]]
-    meetings: list[dict[str, Any]] = Field(description="Meetings they called, closed or attended")
-    experiments: list[dict[str, Any]] = Field(description="Experiments they started or completed")
-    implementations: list[dict[str, Any]] = Field(description="Implementations they own or started")
-    practices: list[dict[str, Any]] = Field(description="Practices they published")
-    adoptions: list[dict[str, Any]] = Field(description="Adoptions they reported")
-    audit_entries: list[dict[str, Any]] = Field(
-        description="Configuration changes they made or that concerned them"
-    )
-    anonymous_items_withheld: int = Field(
-        default=0,
-        description="How many items were left out because they would reveal who wrote an "
-        "anonymous idea (the cases of their anonymous ideas, and their steps, scores, conflicts "
-        "and other entries on those cases): always 0 in the person's own report, which shows "
-        "everything",
-    )
-    withheld_note: str | None = Field(
-        default=None, description="Why items were withheld, when any were"
-    )
-
+from ideapaja_runtime.uow import UnitOfWork
 
 # The sections that name a case: an entry on a case of an anonymous idea the person wrote would
 # tell another reader that they wrote it.
@@ -238,6 +65,11 @@ def withhold_anonymous_authorship(data: PersonData) -> PersonData:
 
 def _iso(moment: datetime | None) -> str | None:
     return as_utc(moment).isoformat() if moment is not None else None
+
+
+async def access_report(uow: UnitOfWork[Any], person_id: str, own: bool) -> PersonData:
+    """The access report route's builder (``ideapaja_runtime.access_report``)."""
+    return await person_report(uow.session, person_id, own=own)
 
 
 async def person_report(session: AsyncSession, person_id: str, *, own: bool = True) -> PersonData:
@@ -336,9 +168,7 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
     return PersonData(
         person_id=person_id,
         org=(
-            OrgData(
-                unit_id=row.unit_id, active=row.active, roles=list(roles), as_of=as_utc(row.as_of)
-            )
+            OrgData(unit_id=row.unit_id, active=row.active, roles=list(roles), as_of=row.as_of)
             if row is not None
             else None
         ),

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_review import audit
+from ideapaja_review.db import audit
 from ideapaja_review.db.models import (
     AssignedReviewerRow,
     CaseReviewerRow,

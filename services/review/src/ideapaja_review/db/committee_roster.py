@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_review import org
+from ideapaja_review.db import org
 from ideapaja_review.db.models import CommitteeMemberRow, CommitteeRow
 from ideapaja_review.domain.committee import MemberRole
 from ideapaja_review.domain.rules import RoutingRule

@@ -19,7 +19,7 @@ from ideapaja_review.db.models import (
     OrgUnitRow,
 )
 from ideapaja_review.domain.routing import REVIEWING_ROLES, OrgPerson, OrgUnit, department_of
-from ideapaja_review.timeutil import as_utc
+from ideapaja_runtime.clock import as_utc
 
 
 def _is_stale(stored: datetime, incoming: datetime) -> bool:

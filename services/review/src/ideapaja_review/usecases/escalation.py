@@ -3,23 +3,23 @@
 Safe with replicas: each replica's sweep locks the cases it handles (``SKIP LOCKED`` on
 PostgreSQL, so two replicas never wait for or handle the same case), and every escalation is
 unique per (case, step, step entry, level) in the database, so even a race that got past the
-lock escalates a step to a level once. Time comes from the caller (the service's clock), so
-tests drive it.
+lock escalates a step to a level once. Time comes from the unit of work (the service's clock),
+so tests drive it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_contracts import Event
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import CaseEscalated
-from ideapaja_review import cases, committee_roster, org
-from ideapaja_review.cases import Env
+from ideapaja_review.db import committee_roster, org
 from ideapaja_review.db.models import CaseRow, EscalationRow
 from ideapaja_review.domain.deadlines import (
     DEADLINE_STEPS,
@@ -29,21 +29,22 @@ from ideapaja_review.domain.deadlines import (
 )
 from ideapaja_review.domain.routing import department_reviewers
 from ideapaja_review.domain.rules import RoutingRule
-from ideapaja_review.timeutil import as_utc
-from ideapaja_runtime.db import Database, is_sqlite
+from ideapaja_review.settings import ReviewSettings, ReviewWork
+from ideapaja_review.usecases import case_records, case_steps
 from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.outbox import Outbox
+from ideapaja_runtime.service import Runtime
 
 log = get_logger(__name__)
 
 
-async def escalate_case(session: AsyncSession, case: CaseRow, env: Env) -> CaseEscalated | None:
+async def escalate_case(uow: ReviewWork, case: CaseRow) -> CaseEscalated | None:
     """Escalate ``case`` one level if its current step is overdue now; the event, or None."""
-    rule = await cases.rule_of(session, case, env)
+    session = uow.session
+    rule = await case_records.rule_of(uow, case)
     if not rule.escalate or case.due_at is None:
         return None
-    missed = as_utc(case.due_at)
-    step = next_escalation(Level(case.escalation_level), missed, env.now, rule.deadlines)
+    missed = case.due_at
+    step = next_escalation(Level(case.escalation_level), missed, uow.now, rule.deadlines)
     if step is None:
         return None
     candidates = await _people_at(session, case, step.target, rule)
@@ -54,23 +55,25 @@ async def escalate_case(session: AsyncSession, case: CaseRow, env: Env) -> CaseE
         level=step.level.value,
         target=step.target.value,
         missed_due_at=missed,
-        escalated_at=env.now,
+        escalated_at=uow.now,
         added_reviewer_ids=[],
     )
     session.add(row)
     # The unique key decides between racing replicas before anything else changes.
     await session.flush()
-    added = await cases.add_reviewers(session, case, candidates, source="escalation", now=env.now)
+    added = await case_steps.add_reviewers(
+        session, case, candidates, source="escalation", now=uow.now
+    )
     row.added_reviewer_ids = added
     case.escalation_level = step.level.value
     if step.next_due_at is not None:
         case.due_at = step.next_due_at
-    cases.append_history(
+    case_records.append_history(
         session,
         case,
-        env.now,
+        uow.now,
         actor_id=None,
-        action=cases.ESCALATED,
+        action=case_records.ESCALATED,
         from_state=case.state,
         reason=f"{case.state} overdue since {missed.isoformat()}: escalated to {step.target}",
         details={
@@ -91,10 +94,10 @@ async def escalate_case(session: AsyncSession, case: CaseRow, env: Env) -> CaseE
         scope=Scope(case.scope),
         unit_id=case.unit_id,
         added_reviewer_ids=added,
-        reviewer_ids=list(await cases.reviewer_ids(session, case.case_id)),
+        reviewer_ids=list(await case_records.reviewer_ids(session, case.case_id)),
         next_due_at=step.next_due_at,
     )
-    await env.publish(event)
+    await uow.publish(event)
     await session.flush()
     return event
 
@@ -119,19 +122,21 @@ async def _people_at(
     return []
 
 
-async def sweep(
-    db: Database, outbox: Outbox, *, now: datetime, base_rule: RoutingRule, batch: int = 100
-) -> list[CaseEscalated]:
-    """Escalate every overdue step once (one level per sweep); return what was escalated."""
+# Opens one unit of work (``runtime.unit_of_work``): the service's clock, settings and outbox.
+OpenUnit = Callable[[], AbstractAsyncContextManager[ReviewWork]]
+
+
+async def sweep(open_unit: OpenUnit, *, batch: int = 100) -> list[CaseEscalated]:
+    """Escalate every overdue step once (one level per sweep); return what was escalated. Each
+    batch is one unit of work; time is the first unit's (the service's clock)."""
     escalated: list[CaseEscalated] = []
     after: tuple[datetime, str] | None = None
+    now: datetime | None = None
     while True:
-        async with db.transaction() as session:
-
-            async def publish(event: Event, session: AsyncSession = session) -> None:
-                await outbox.add(session, event)
-
-            env = Env(publish=publish, now=now, base_rule=base_rule)
+        async with open_unit() as uow:
+            session = uow.session
+            now = now or uow.now
+            uow.now = now
             query = (
                 select(CaseRow)
                 .where(
@@ -151,7 +156,7 @@ async def sweep(
                         and_(CaseRow.due_at == after[0], CaseRow.case_id > after[1]),
                     )
                 )
-            if not is_sqlite(db.url):
+            if session.get_bind().dialect.name != "sqlite":
                 query = query.with_for_update(skip_locked=True)
             found = (await session.scalars(query)).all()
             if found:
@@ -162,7 +167,7 @@ async def sweep(
             for case in found:
                 try:
                     async with session.begin_nested():
-                        event = await escalate_case(session, case, env)
+                        event = await escalate_case(uow, case)
                 except IntegrityError:
                     # Another replica escalated this step to this level a moment ago.
                     log.info("escalation_raced", case_id=case.case_id)
@@ -171,3 +176,8 @@ async def sweep(
                     escalated.append(event)
         if len(found) < batch:
             return escalated
+
+
+async def run_deadline_sweep(runtime: Runtime[ReviewSettings]) -> list[CaseEscalated]:
+    """One sweep on the service's clock: the periodic task and POST /deadlines/sweep run it."""
+    return await sweep(runtime.unit_of_work, batch=runtime.settings.deadline_sweep_batch)
