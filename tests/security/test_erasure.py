@@ -201,7 +201,7 @@ async def _drive_the_flow(system: System, js: Any, dev_keys: DevKeys) -> str:
 
     case = await eventually(lambda: _ok_get(review, f"/cases/by-idea/{idea_id}", agent), timeout=20)
     decided = await review.post(
-        f"/cases/{case['case_id']}/decision",
+        f"/cases/{case['id']}/decision",
         headers=agent,
         json={"decision": "accepted", "rationale": "Kokeillaan keväällä pääkirjastossa."},
     )
@@ -492,7 +492,7 @@ async def test_only_her_own_access_report_shows_that_she_wrote_an_anonymous_idea
         lambda: _ok_get(review, f"/cases/by-idea/{anonymous_id}", agent), timeout=20
     )
     decided = await review.post(
-        f"/cases/{case['case_id']}/decision",
+        f"/cases/{case['id']}/decision",
         headers=agent,
         json={"decision": "accepted", "rationale": "Kokeillaan keväällä pääkirjastossa."},
     )

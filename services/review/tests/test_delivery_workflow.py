@@ -132,7 +132,7 @@ async def test_intake_and_hr_events_in_and_every_review_event_out_once(
         )
         ok(
             await client.post(
-                f"{path}/experiments/{experiment['experiment_id']}/completion",
+                f"{path}/experiments/{experiment['id']}/completion",
                 json={"result": "Kasvoi.", "outcome": "scale", "lesson": "Toimii."},
                 headers=ca,
             )
@@ -156,7 +156,7 @@ async def test_intake_and_hr_events_in_and_every_review_event_out_once(
         )
         ok(
             await client.post(
-                f"/practices/{practice['practice_id']}/adoptions",
+                f"/practices/{practice['id']}/adoptions",
                 json={"unit_id": "u-koulu"},
                 headers=dev_keys.headers("p-ca-koulu", "change_agent"),
             ),

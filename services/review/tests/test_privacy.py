@@ -223,7 +223,7 @@ async def test_others_reports_leave_out_the_cases_of_an_anonymous_idea(
         agent = dev_keys.headers(AGENT, "employee", "change_agent", units=["u-kirjasto"])
         case = (await client.get("/cases/by-idea/i-anon", headers=agent)).json()
         decided = await client.post(
-            f"/cases/{case['case_id']}/decision",
+            f"/cases/{case['id']}/decision",
             headers=agent,
             json={"decision": "rejected", "rationale": "Ei resursseja tänä vuonna."},
         )
@@ -253,7 +253,7 @@ async def test_others_reports_leave_out_the_cases_of_an_anonymous_idea(
         assert [c["idea_id"] for c in as_hr["cases_authored"]] == ["i-named"]
         assert as_hr["anonymous_items_withheld"] == 1
         assert as_hr["withheld_note"] == ANONYMOUS_WITHHELD_NOTE
-        assert "i-anon" not in str(as_hr) and case["case_id"] not in str(as_hr)
+        assert "i-anon" not in str(as_hr) and case["id"] not in str(as_hr)
         assert await report(dev_keys.headers("p-admin", "admin")) == as_hr
         # HR claiming to ask for her changes nothing; the privacy service asks on someone's
         # behalf: hers gets everything, HR's (or nobody's) what HR gets.

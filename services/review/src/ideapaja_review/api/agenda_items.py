@@ -6,22 +6,23 @@ from __future__ import annotations
 from ideapaja_review.api.deps import (
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
-    PathId,
+    AgendaCaseId,
+    MeetingId,
     ReviewUow,
 )
 from ideapaja_review.api.meetings import _meeting_view
 from ideapaja_review.authz import POLICY
 from ideapaja_review.domain.committee import weighted_score
 from ideapaja_review.schemas.committees import (
-    ConflictBody,
+    ConflictCreate,
     ConflictPublic,
-    CriterionBody,
-    DeferBody,
+    CriterionPublic,
+    DeferralCreate,
     EvaluationPublic,
-    ItemDecisionRequest,
+    ItemDecisionCreate,
     MeetingPublic,
-    ScoreBody,
     ScorePublic,
+    ScoreUpdate,
 )
 from ideapaja_review.usecases import agenda_items, committees, meetings
 from ideapaja_runtime.routes import service_router
@@ -39,9 +40,9 @@ router = service_router(tags=["committees"])
     **POLICY.route("committees.conflicts"),
 )
 async def record_conflict(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: ConflictBody,
+    meeting_id: MeetingId,
+    case_id: AgendaCaseId,
+    body: ConflictCreate,
     uow: ReviewUow,
 ) -> ConflictPublic:
     conflict = await agenda_items.record_conflict(
@@ -65,9 +66,9 @@ async def record_conflict(
     **POLICY.route("committees.score"),
 )
 async def score_item(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: ScoreBody,
+    meeting_id: MeetingId,
+    case_id: AgendaCaseId,
+    body: ScoreUpdate,
     uow: ReviewUow,
 ) -> ScorePublic:
     session = uow.session
@@ -96,8 +97,8 @@ async def score_item(
     **POLICY.route("committees.meetings.read"),
 )
 async def read_evaluation(
-    meeting_id: PathId,
-    case_id: PathId,
+    meeting_id: MeetingId,
+    case_id: AgendaCaseId,
     uow: ReviewUow,
 ) -> EvaluationPublic:
     session = uow.session
@@ -109,10 +110,10 @@ async def read_evaluation(
 
 def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationPublic:
     return EvaluationPublic(
-        case_id=found.case.case_id,
+        id=found.case.case_id,
         status=found.item.status,
         criteria=[
-            CriterionBody(
+            CriterionPublic(
                 key=c.key,
                 weight=c.weight,
                 label_fi=c.label_fi,
@@ -156,9 +157,9 @@ def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationPublic:
     **POLICY.route("committees.decide"),
 )
 async def decide_item(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: ItemDecisionRequest,
+    meeting_id: MeetingId,
+    case_id: AgendaCaseId,
+    body: ItemDecisionCreate,
     uow: ReviewUow,
 ) -> EvaluationPublic:
     found = await agenda_items.decide_item(
@@ -182,9 +183,9 @@ async def decide_item(
     **POLICY.route("committees.meetings.organise"),
 )
 async def defer_item(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: DeferBody,
+    meeting_id: MeetingId,
+    case_id: AgendaCaseId,
+    body: DeferralCreate,
     uow: ReviewUow,
 ) -> MeetingPublic:
     session = uow.session

@@ -9,11 +9,11 @@ from __future__ import annotations
 from ideapaja_review.api.deps import (
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
-    PathId,
+    IdeaId,
     ReviewUow,
 )
 from ideapaja_review.authz import POLICY
-from ideapaja_review.schemas.cases import AnswerRequest, AuthorPublic, ReasonRequest, author_view
+from ideapaja_review.schemas.cases import AnswerCreate, AppealCreate, AuthorPublic, author_view
 from ideapaja_review.usecases import case_decisions, case_records
 from ideapaja_runtime.routes import service_router
 
@@ -28,7 +28,7 @@ router = service_router(prefix="/ideas", tags=["authors"])
     **POLICY.route("ideas.read_review"),
 )
 async def read_review(
-    idea_id: PathId,
+    idea_id: IdeaId,
     uow: ReviewUow,
 ) -> AuthorPublic:
     records = await case_records.rounds_as_author_sees(uow, idea_id)
@@ -43,8 +43,8 @@ async def read_review(
     **POLICY.route("ideas.answer"),
 )
 async def answer(
-    idea_id: PathId,
-    body: AnswerRequest,
+    idea_id: IdeaId,
+    body: AnswerCreate,
     uow: ReviewUow,
 ) -> AuthorPublic:
     await case_decisions.answer(uow, idea_id, uow.person.person_id, body.answer)
@@ -60,8 +60,8 @@ async def answer(
     **POLICY.route("ideas.appeal"),
 )
 async def appeal(
-    idea_id: PathId,
-    body: ReasonRequest,
+    idea_id: IdeaId,
+    body: AppealCreate,
     uow: ReviewUow,
 ) -> AuthorPublic:
     await case_decisions.appeal_by_author(uow, idea_id, uow.person.person_id, body.reason)

@@ -8,32 +8,32 @@ from typing import Annotated
 from fastapi import Query
 
 from ideapaja_review.api.deps import (
-    MAX_OFFSET,
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
-    PathId,
+    CaseId,
+    ExperimentId,
+    IdeaId,
     ReviewUow,
 )
 from ideapaja_review.authz import POLICY
 from ideapaja_review.domain.lifecycle import CaseState
 from ideapaja_review.schemas.cases import (
-    CaseDetail,
-    CasePage,
-    CaseSummary,
-    DecisionRequest,
-    NoteRequest,
-    ReasonRequest,
+    AcceptanceCreate,
+    CasePublic,
+    CaseSummaryPublic,
+    DecisionCreate,
+    ReopeningCreate,
 )
 from ideapaja_review.schemas.progress import (
-    CompletionBody,
-    ExperimentCompletion,
     ExperimentCreate,
     ExperimentPublic,
+    ExperimentResultCreate,
+    ImplementationCompletionCreate,
     ImplementationCreate,
     ImplementationPublic,
     PracticeCreate,
     PracticePublic,
-    ProgressBody,
+    ProgressCreate,
 )
 from ideapaja_review.usecases import (
     case_decisions,
@@ -42,6 +42,7 @@ from ideapaja_review.usecases import (
     good_practices,
     implementing,
 )
+from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.routes import service_router
 
 router = service_router(prefix="/cases", tags=["cases"])
@@ -49,98 +50,95 @@ router = service_router(prefix="/cases", tags=["cases"])
 
 @router.get(
     "",
-    summary="The caller's work list: cases they review (every case for admins)",
-    response_model=CasePage,
+    summary="The caller's work list: cases they review (every case for admins), oldest first",
+    response_model=Page[CaseSummaryPublic],
     **POLICY.route("cases.list"),
 )
 async def list_cases(
     uow: ReviewUow,
-    state: CaseState | None = None,
+    page: PageParams,
+    status: Annotated[CaseState | None, Query(description="Only cases in this status")] = None,
     routed: Annotated[bool | None, Query(description="Only (un)routed cases")] = None,
     overdue: Annotated[
-        bool | None, Query(description="Only cases whose current step is overdue")
+        bool | None, Query(description="Only cases whose current step is (not) overdue")
     ] = None,
     escalated: Annotated[
         bool | None, Query(description="Only cases escalated (or not) for a missed deadline")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> CasePage:
-    records, total = await case_records.work_list(
-        uow,
-        state=state,
-        routed=routed,
-        overdue=overdue,
-        escalated=escalated,
-        limit=limit,
-        offset=offset,
+) -> Page[CaseSummaryPublic]:
+    records, total, next_cursor = await case_records.work_list(
+        uow, page, status=status, routed=routed, overdue=overdue, escalated=escalated
     )
-    items = [CaseSummary.of(r, uow.now) for r in records]
-    return CasePage(items=items, total=total, limit=limit, offset=offset)
+    return Page(
+        items=[CaseSummaryPublic.of(r, uow.now) for r in records],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )
 
 
 @router.get(
     "/by-idea/{idea_id}",
     summary="The current case of an idea (the latest round), with its history",
-    response_model=CaseDetail,
+    response_model=CasePublic,
     responses=NOT_FOUND,
     **POLICY.route("cases.read"),
 )
 async def read_case_by_idea(
-    idea_id: PathId,
+    idea_id: IdeaId,
     uow: ReviewUow,
-) -> CaseDetail:
+) -> CasePublic:
     await case_records.require_worklist(uow)
     record = await case_records.visible_case(uow, idea_id=idea_id)
-    return CaseDetail.of(record, uow.now)
+    return CasePublic.of(record, uow.now)
 
 
 @router.get(
     "/{case_id}",
     summary="One case, with the idea as submitted and its history",
-    response_model=CaseDetail,
+    response_model=CasePublic,
     responses=NOT_FOUND,
     **POLICY.route("cases.read"),
 )
 async def read_case(
-    case_id: PathId,
+    case_id: CaseId,
     uow: ReviewUow,
-) -> CaseDetail:
+) -> CasePublic:
     await case_records.require_worklist(uow)
     record = await case_records.visible_case(uow, case_id=case_id)
-    return CaseDetail.of(record, uow.now)
+    return CasePublic.of(record, uow.now)
 
 
 @router.post(
     "/{case_id}/accept-for-review",
     summary="Screening: accept the idea for review (committee ideas go onto its agenda)",
-    response_model=CaseDetail,
+    response_model=CasePublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("cases.screen"),
 )
 async def accept_for_review(
-    case_id: PathId,
-    body: NoteRequest,
+    case_id: CaseId,
+    body: AcceptanceCreate,
     uow: ReviewUow,
-) -> CaseDetail:
+) -> CasePublic:
     await case_records.require_worklist(uow)
     record = await case_decisions.accept_for_review(uow, case_id, body.note)
-    return CaseDetail.of(record, uow.now)
+    return CasePublic.of(record, uow.now)
 
 
 @router.post(
     "/{case_id}/decision",
     summary="Decide a case in screening or review (accepted, rejected, needs_info, duplicate, "
     "forwarded)",
-    response_model=CaseDetail,
+    response_model=CasePublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("cases.decide"),
 )
 async def decide_case(
-    case_id: PathId,
-    body: DecisionRequest,
+    case_id: CaseId,
+    body: DecisionCreate,
     uow: ReviewUow,
-) -> CaseDetail:
+) -> CasePublic:
     await case_records.require_worklist(uow)
     record = await case_decisions.decide(
         uow,
@@ -151,24 +149,24 @@ async def decide_case(
         forwarded_to_unit_id=body.forwarded_to_unit_id,
         question=body.question,
     )
-    return CaseDetail.of(record, uow.now)
+    return CasePublic.of(record, uow.now)
 
 
 @router.post(
     "/{case_id}/reopen",
     summary="Reopen a decision (once per case, shared with the authors' appeal)",
-    response_model=CaseDetail,
+    response_model=CasePublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("cases.reopen"),
 )
 async def reopen_case(
-    case_id: PathId,
-    body: ReasonRequest,
+    case_id: CaseId,
+    body: ReopeningCreate,
     uow: ReviewUow,
-) -> CaseDetail:
+) -> CasePublic:
     await case_records.require_worklist(uow)
     record = await case_decisions.reopen(uow, case_id, body.reason)
-    return CaseDetail.of(record, uow.now)
+    return CasePublic.of(record, uow.now)
 
 
 # --- Experiments, implementation, good practice ----------------------------------------------
@@ -183,7 +181,7 @@ async def reopen_case(
     **POLICY.route("experiments.run"),
 )
 async def start_experiment(
-    case_id: PathId,
+    case_id: CaseId,
     body: ExperimentCreate,
     uow: ReviewUow,
 ) -> ExperimentPublic:
@@ -209,9 +207,9 @@ async def start_experiment(
     **POLICY.route("experiments.run"),
 )
 async def complete_experiment(
-    case_id: PathId,
-    experiment_id: PathId,
-    body: ExperimentCompletion,
+    case_id: CaseId,
+    experiment_id: ExperimentId,
+    body: ExperimentResultCreate,
     uow: ReviewUow,
 ) -> ExperimentPublic:
     session = uow.session
@@ -237,7 +235,7 @@ async def complete_experiment(
     **POLICY.route("implementation.start"),
 )
 async def start_implementation(
-    case_id: PathId,
+    case_id: CaseId,
     body: ImplementationCreate,
     uow: ReviewUow,
 ) -> ImplementationPublic:
@@ -261,7 +259,7 @@ async def start_implementation(
     **POLICY.route("implementation.read"),
 )
 async def read_implementation(
-    case_id: PathId,
+    case_id: CaseId,
     uow: ReviewUow,
 ) -> ImplementationPublic:
     session = uow.session
@@ -277,8 +275,8 @@ async def read_implementation(
     **POLICY.route("implementation.report"),
 )
 async def record_progress(
-    case_id: PathId,
-    body: ProgressBody,
+    case_id: CaseId,
+    body: ProgressCreate,
     uow: ReviewUow,
 ) -> ImplementationPublic:
     session = uow.session
@@ -301,8 +299,8 @@ async def record_progress(
     **POLICY.route("implementation.report"),
 )
 async def complete_implementation(
-    case_id: PathId,
-    body: CompletionBody,
+    case_id: CaseId,
+    body: ImplementationCompletionCreate,
     uow: ReviewUow,
 ) -> ImplementationPublic:
     session = uow.session
@@ -324,7 +322,7 @@ async def complete_implementation(
     **POLICY.route("practices.publish"),
 )
 async def publish_practice(
-    case_id: PathId,
+    case_id: CaseId,
     body: PracticeCreate,
     uow: ReviewUow,
 ) -> PracticePublic:

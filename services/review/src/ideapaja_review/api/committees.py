@@ -10,7 +10,8 @@ from ideapaja_review.api.deps import (
     CONFLICT,
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
-    PathId,
+    CommitteeId,
+    PersonId,
     ReviewUow,
 )
 from ideapaja_review.api.meetings import _meeting_view
@@ -21,13 +22,14 @@ from ideapaja_review.schemas.committees import (
     CommitteeCreate,
     CommitteePublic,
     CommitteeUpdate,
-    CriterionBody,
+    CriterionPublic,
     MeetingCreate,
     MeetingPublic,
-    MemberBody,
     MemberPublic,
+    MemberUpdate,
 )
 from ideapaja_review.usecases import committees, meetings
+from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.routes import service_router
 
 router = service_router(tags=["committees"])
@@ -36,11 +38,11 @@ router = service_router(tags=["committees"])
 async def _committee_view(session: AsyncSession, committee: CommitteeRow) -> CommitteePublic:
     members = await committee_roster.member_roles(session, committee.committee_id)
     return CommitteePublic(
-        committee_id=committee.committee_id,
+        id=committee.committee_id,
         name=committee.name,
         city_wide=committee.city_wide,
         quorum=committee.quorum,
-        criteria=[CriterionBody.of(c) for c in committee.criteria],
+        criteria=[CriterionPublic.of(c) for c in committee.criteria],
         members=[MemberPublic(person_id=p, role=r) for p, r in sorted(members.items())],
     )
 
@@ -71,13 +73,19 @@ async def create_committee(
 
 @router.get(
     "/committees",
-    summary="Every committee with its members",
-    response_model=list[CommitteePublic],
+    summary="Every committee with its members, in the order they were created",
+    response_model=Page[CommitteePublic],
     **POLICY.route("committees.read"),
 )
-async def list_committees(uow: ReviewUow) -> list[CommitteePublic]:
+async def list_committees(uow: ReviewUow, page: PageParams) -> Page[CommitteePublic]:
     session = uow.session
-    return [await _committee_view(session, c) for c in await committees.list_committees(session)]
+    rows, total, next_cursor = await committees.list_committees(session, page)
+    return Page(
+        items=[await _committee_view(session, c) for c in rows],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )
 
 
 @router.get(
@@ -88,7 +96,7 @@ async def list_committees(uow: ReviewUow) -> list[CommitteePublic]:
     **POLICY.route("committees.read"),
 )
 async def read_committee(
-    committee_id: PathId,
+    committee_id: CommitteeId,
     uow: ReviewUow,
 ) -> CommitteePublic:
     session = uow.session
@@ -105,7 +113,7 @@ async def read_committee(
     **POLICY.route("committees.update"),
 )
 async def update_committee(
-    committee_id: PathId,
+    committee_id: CommitteeId,
     body: CommitteeUpdate,
     uow: ReviewUow,
 ) -> CommitteePublic:
@@ -130,9 +138,9 @@ async def update_committee(
     **POLICY.route("committees.members"),
 )
 async def set_member(
-    committee_id: PathId,
-    person_id: PathId,
-    body: MemberBody,
+    committee_id: CommitteeId,
+    person_id: PersonId,
+    body: MemberUpdate,
     uow: ReviewUow,
 ) -> CommitteePublic:
     session = uow.session
@@ -149,8 +157,8 @@ async def set_member(
     **POLICY.route("committees.members"),
 )
 async def remove_member(
-    committee_id: PathId,
-    person_id: PathId,
+    committee_id: CommitteeId,
+    person_id: PersonId,
     uow: ReviewUow,
 ) -> Response:
     await committees.remove_member(uow, committee_id, person_id)
@@ -167,7 +175,7 @@ async def remove_member(
     **POLICY.route("committees.meetings.organise"),
 )
 async def create_meeting(
-    committee_id: PathId,
+    committee_id: CommitteeId,
     body: MeetingCreate,
     uow: ReviewUow,
 ) -> MeetingPublic:
@@ -185,19 +193,24 @@ async def create_meeting(
 
 @router.get(
     "/committees/{committee_id}/meetings",
-    summary="A committee's meetings (members, admins, management)",
-    response_model=list[MeetingPublic],
+    summary="A committee's meetings by when they are held (members, admins, management)",
+    response_model=Page[MeetingPublic],
     responses=NOT_FOUND,
     **POLICY.route("committees.meetings.read"),
 )
 async def list_meetings(
-    committee_id: PathId,
+    committee_id: CommitteeId,
     uow: ReviewUow,
-) -> list[MeetingPublic]:
+    page: PageParams,
+) -> Page[MeetingPublic]:
     session = uow.session
     # An unknown committee is a 404 for everyone (committees are public); the
     # membership check is on the committee found.
-    held = await committees.list_meetings(session, committee_id)
+    held, total, next_cursor = await committees.list_meetings(session, committee_id, page)
     await committees.check_may_read(session, committee_id, uow.person)
-    views = [await _meeting_view(session, m) for m in held]
-    return views
+    return Page(
+        items=[await _meeting_view(session, m) for m in held],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )

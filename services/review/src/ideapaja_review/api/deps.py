@@ -20,8 +20,23 @@ ReviewUow = Annotated[UnitOfWork[ReviewSettings], Depends(current_unit_of_work)]
 # Only for work of several transactions (the deadline sweep's batches).
 ReviewRuntime = Annotated[Runtime[ReviewSettings], Depends(get_runtime)]
 
-PathId = Annotated[str, Path(pattern=ID_PATTERN, max_length=64)]
-MAX_OFFSET = 1_000_000
+
+def _path_id(description: str) -> Any:
+    return Path(pattern=ID_PATTERN, max_length=64, description=description)
+
+
+CaseId = Annotated[str, _path_id("The case's id.")]
+IdeaId = Annotated[str, _path_id("The idea's id (its current case is meant).")]
+CommitteeId = Annotated[str, _path_id("The committee's id.")]
+MeetingId = Annotated[str, _path_id("The meeting's id.")]
+AgendaCaseId = Annotated[str, _path_id("The id of the case on the meeting's agenda.")]
+ExperimentId = Annotated[str, _path_id("The experiment's id.")]
+PracticeId = Annotated[str, _path_id("The good practice's id.")]
+PersonId = Annotated[str, _path_id("The person's id.")]
+UnitId = Annotated[str, _path_id("The unit's id.")]
+DepartmentId = Annotated[
+    str, _path_id("The department whose rule is meant, or 'default' for the city-wide rule.")
+]
 
 # The error answers a route can give besides 401/403/413/422 (documented on every app).
 Responses = dict[int | str, dict[str, Any]]

@@ -11,17 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ideapaja_review.api.deps import (
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
-    PathId,
+    MeetingId,
     ReviewUow,
 )
 from ideapaja_review.authz import POLICY
 from ideapaja_review.db.models import MeetingRow
 from ideapaja_review.domain.minutes import as_dict, to_csv, to_markdown
 from ideapaja_review.schemas.committees import (
-    AgendaAddBody,
+    AgendaItemCreate,
     AgendaItemPublic,
-    AttendanceBody,
-    CriterionBody,
+    AttendanceUpdate,
+    CriterionPublic,
     MeetingPublic,
 )
 from ideapaja_review.usecases import committees, meetings
@@ -32,18 +32,18 @@ router = service_router(tags=["committees"])
 
 async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingPublic:
     return MeetingPublic(
-        meeting_id=meeting.meeting_id,
+        id=meeting.meeting_id,
         committee_id=meeting.committee_id,
         title=meeting.title,
         scheduled_at=meeting.scheduled_at,
         status=meeting.status,
         quorum=meeting.quorum,
         present_ids=list(meeting.present_ids),
-        criteria=[CriterionBody.of(c) for c in meeting.criteria],
+        criteria=[CriterionPublic.of(c) for c in meeting.criteria],
         agenda=[
             AgendaItemPublic(
                 position=item.position,
-                case_id=case.case_id,
+                id=case.case_id,
                 idea_id=case.idea_id,
                 title=case.title,
                 author_ref=case.author_ref,
@@ -64,7 +64,7 @@ async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingPu
     **POLICY.route("committees.meetings.read"),
 )
 async def read_meeting(
-    meeting_id: PathId,
+    meeting_id: MeetingId,
     uow: ReviewUow,
 ) -> MeetingPublic:
     session = uow.session
@@ -82,8 +82,8 @@ async def read_meeting(
     **POLICY.route("committees.meetings.organise"),
 )
 async def add_item(
-    meeting_id: PathId,
-    body: AgendaAddBody,
+    meeting_id: MeetingId,
+    body: AgendaItemCreate,
     uow: ReviewUow,
 ) -> MeetingPublic:
     session = uow.session
@@ -100,8 +100,8 @@ async def add_item(
     **POLICY.route("committees.meetings.organise"),
 )
 async def set_attendance(
-    meeting_id: PathId,
-    body: AttendanceBody,
+    meeting_id: MeetingId,
+    body: AttendanceUpdate,
     uow: ReviewUow,
 ) -> MeetingPublic:
     session = uow.session
@@ -118,7 +118,7 @@ async def set_attendance(
     **POLICY.route("committees.meetings.organise"),
 )
 async def close_meeting(
-    meeting_id: PathId,
+    meeting_id: MeetingId,
     uow: ReviewUow,
 ) -> MeetingPublic:
     session = uow.session
@@ -146,10 +146,16 @@ MINUTES_TYPES = {
     **POLICY.route("committees.minutes"),
 )
 async def read_minutes(
-    meeting_id: PathId,
+    meeting_id: MeetingId,
     uow: ReviewUow,
-    format: Annotated[Literal["json", "markdown", "csv"], Query()] = "json",
-    lang: Annotated[Literal["fi", "sv", "en"], Query()] = "fi",
+    format: Annotated[
+        Literal["json", "markdown", "csv"],
+        Query(description="json (for programs), markdown or csv (downloaded as a file)"),
+    ] = "json",
+    language: Annotated[
+        Literal["fi", "sv", "en"],
+        Query(description="The language of the Markdown and CSV headings: fi, sv or en"),
+    ] = "fi",
 ) -> Response:
     session = uow.session
     meeting = await meetings.get_meeting(session, meeting_id)
@@ -157,9 +163,9 @@ async def read_minutes(
         await committees.check_may_read(session, meeting.committee_id, uow.person)
     minutes = await meetings.minutes(session, meeting_id)
     if format == "markdown":
-        body = to_markdown(minutes, lang)
+        body = to_markdown(minutes, language)
     elif format == "csv":
-        body = to_csv(minutes, lang)
+        body = to_csv(minutes, language)
     else:
         body = json.dumps(as_dict(minutes), ensure_ascii=False)
     headers = {}

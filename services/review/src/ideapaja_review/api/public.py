@@ -9,56 +9,56 @@ from fastapi import Query, Response
 
 from ideapaja_contracts.events.progress import ExperimentOutcome
 from ideapaja_review.api.deps import (
-    MAX_OFFSET,
     NOT_FOUND,
-    PathId,
+    ExperimentId,
+    PracticeId,
     ReviewUow,
 )
 from ideapaja_review.authz import POLICY
 from ideapaja_review.schemas.progress import (
-    AdoptionBody,
-    ExperimentPage,
+    AdoptionCreate,
     ExperimentPublic,
-    PracticePage,
     PracticePublic,
 )
 from ideapaja_review.usecases import experimenting, good_practices
+from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.routes import service_router
 
 router = service_router(tags=["open results"])
 
-IdQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+ID = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 @router.get(
     "/experiments",
-    summary="Experiments and their results, open to every employee",
-    response_model=ExperimentPage,
+    summary="Experiments and their results, newest first, open to every employee",
+    response_model=Page[ExperimentPublic],
     **POLICY.route("experiments.read"),
 )
 async def list_experiments(
     uow: ReviewUow,
-    status: Literal["running", "completed"] | None = None,
-    outcome: ExperimentOutcome | None = None,
-    unit_id: Annotated[
-        str | None, Query(description="Piloted in this unit", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    page: PageParams,
+    status: Annotated[
+        Literal["running", "completed"] | None, Query(description="Only experiments in this status")
     ] = None,
-    idea_id: IdQuery = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> ExperimentPage:
-    session = uow.session
-    rows, total = await experimenting.list_experiments(
-        session,
-        status=status,
-        outcome=outcome,
-        unit_id=unit_id,
-        idea_id=idea_id,
-        limit=limit,
-        offset=offset,
+    outcome: Annotated[
+        ExperimentOutcome | None, Query(description="Only completed experiments with this outcome")
+    ] = None,
+    unit_id: Annotated[
+        str | None, Query(description="Only those piloted in this unit", pattern=ID)
+    ] = None,
+    idea_id: Annotated[
+        str | None, Query(description="Only experiments of this idea", pattern=ID)
+    ] = None,
+) -> Page[ExperimentPublic]:
+    rows, total, next_cursor = await experimenting.list_experiments(
+        uow.session, page, status=status, outcome=outcome, unit_id=unit_id, idea_id=idea_id
     )
-    return ExperimentPage(
-        items=[ExperimentPublic.of(e, c) for e, c in rows], total=total, limit=limit, offset=offset
+    return Page(
+        items=[ExperimentPublic.of(e, c) for e, c in rows],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
     )
 
 
@@ -70,7 +70,7 @@ async def list_experiments(
     **POLICY.route("experiments.read"),
 )
 async def read_experiment(
-    experiment_id: PathId,
+    experiment_id: ExperimentId,
     uow: ReviewUow,
 ) -> ExperimentPublic:
     session = uow.session
@@ -81,18 +81,16 @@ async def read_experiment(
 @router.get(
     "/practices",
     summary="Good practices, newest first, with the units that adopted them",
-    response_model=PracticePage,
+    response_model=Page[PracticePublic],
     **POLICY.route("practices.read"),
 )
-async def list_practices(
-    uow: ReviewUow,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> PracticePage:
-    session = uow.session
-    rows, total = await good_practices.list_practices(session, limit=limit, offset=offset)
-    return PracticePage(
-        items=[PracticePublic.of(p, a) for p, a in rows], total=total, limit=limit, offset=offset
+async def list_practices(uow: ReviewUow, page: PageParams) -> Page[PracticePublic]:
+    rows, total, next_cursor = await good_practices.list_practices(uow.session, page)
+    return Page(
+        items=[PracticePublic.of(p, a) for p, a in rows],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
     )
 
 
@@ -104,7 +102,7 @@ async def list_practices(
     **POLICY.route("practices.read"),
 )
 async def read_practice(
-    practice_id: PathId,
+    practice_id: PracticeId,
     uow: ReviewUow,
 ) -> PracticePublic:
     session = uow.session
@@ -122,8 +120,8 @@ async def read_practice(
     **POLICY.route("practices.adopt"),
 )
 async def adopt_practice(
-    practice_id: PathId,
-    body: AdoptionBody,
+    practice_id: PracticeId,
+    body: AdoptionCreate,
     response: Response,
     uow: ReviewUow,
 ) -> PracticePublic:

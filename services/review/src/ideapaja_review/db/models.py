@@ -121,6 +121,8 @@ class CaseRow(ReviewBase):
         Index("ix_review_cases_state_opened", "state", "opened_at"),
         Index("ix_review_cases_routed_state", "routed", "state"),
         Index("ix_review_cases_due", "due_at"),
+        # The work list, oldest first a page at a time.
+        Index("ix_review_cases_opened", "opened_at", "case_id"),
     )
 
 
@@ -229,6 +231,11 @@ class MeetingRow(ReviewBase):
     closed_by: Mapped[str | None] = mapped_column(String(ID))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
+    # A committee's meetings by when they are held, a page at a time.
+    __table_args__ = (
+        Index("ix_meetings_committee_scheduled", "committee_id", "scheduled_at", "meeting_id"),
+    )
+
 
 class AgendaItemRow(ReviewBase):
     __tablename__ = "agenda_items"
@@ -296,6 +303,9 @@ class ExperimentRow(ReviewBase):
     completed_by: Mapped[str | None] = mapped_column(String(ID))
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
+    # The open list of experiments, newest first a page at a time.
+    __table_args__ = (Index("ix_experiments_started", "started_at", "experiment_id"),)
+
 
 class ImplementationRow(ReviewBase):
     __tablename__ = "implementations"
@@ -341,6 +351,9 @@ class PracticeRow(ReviewBase):
     summary: Mapped[str] = mapped_column(Text)
     published_by: Mapped[str] = mapped_column(String(ID))
     published_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    # The open list of good practices, newest first a page at a time.
+    __table_args__ = (Index("ix_practices_published", "published_at", "practice_id"),)
 
 
 class AdoptionRow(ReviewBase):

@@ -9,19 +9,23 @@ from pydantic import BaseModel, Field
 
 
 class OrgData(BaseModel):
-    unit_id: str | None
-    active: bool
-    roles: list[str]
+    """The person as HR last described them to review."""
+
+    unit_id: str | None = Field(description="Their unit; null if HR never said")
+    active: bool = Field(description="Still in service")
+    roles: list[str] = Field(description="Their roles from HR (e.g. change_agent, supervisor)")
     as_of: datetime = Field(description="The HR event time this reflects")
 
 
 class PersonData(BaseModel):
     """Everything review holds on one person (by their opaque id)."""
 
-    person_id: str
+    id: str = Field(description="The person's id")
     org: OrgData | None = Field(description="Unit, roles and status from HR")
     assignments: list[dict[str, Any]] = Field(description="Units they were assigned to review")
-    committee_memberships: list[dict[str, Any]]
+    committee_memberships: list[dict[str, Any]] = Field(
+        description="Committees they are a member of, with their role"
+    )
     cases_authored: list[dict[str, Any]] = Field(
         description="Cases of ideas they wrote; of anonymous ideas only in the person's own "
         "report (see anonymous_items_withheld)"
@@ -30,8 +34,10 @@ class PersonData(BaseModel):
     case_actions: list[dict[str, Any]] = Field(
         description="Their steps in case histories (the audit trail of decisions)"
     )
-    scores: list[dict[str, Any]]
-    conflicts_of_interest: list[dict[str, Any]]
+    scores: list[dict[str, Any]] = Field(description="Their scores of committee agenda items")
+    conflicts_of_interest: list[dict[str, Any]] = Field(
+        description="Their conflicts of interest with agenda items (whoever declared them)"
+    )
     meetings: list[dict[str, Any]] = Field(description="Meetings they called, closed or attended")
     experiments: list[dict[str, Any]] = Field(description="Experiments they started or completed")
     implementations: list[dict[str, Any]] = Field(description="Implementations they own or started")

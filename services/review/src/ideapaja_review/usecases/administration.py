@@ -3,15 +3,111 @@ reviewers to cases that found nobody, so both route the waiting cases again."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import select
 
 from ideapaja_contracts.events.hr import UnitKind
 from ideapaja_review.db import network, org, rules_store
 from ideapaja_review.db.models import AssignedReviewerRow, CommitteeRow, RoutingRuleRow
-from ideapaja_review.domain.rules import DEFAULT_RULE_ID
+from ideapaja_review.db.network import NetworkMember, Workload
+from ideapaja_review.domain.rules import DEFAULT_RULE_ID, RoutingRule, rule_for
 from ideapaja_review.errors import InvalidInput, NotFound
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_routing
+from ideapaja_review.usecases.listing import page_of_computed
+from ideapaja_runtime.pagination import PageRequest, paginate
+
+
+@dataclass(frozen=True)
+class RuleInForce:
+    """A department's stored rule (None: nothing stored) and the rule in force after layering
+    (built-in → ``default`` → department)."""
+
+    department_id: str
+    stored: dict[str, Any] | None
+    effective: RoutingRule
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+def _in_force(
+    department_id: str,
+    row: RoutingRuleRow | None,
+    stored: dict[str, dict[str, Any]],
+    base: RoutingRule,
+) -> RuleInForce:
+    return RuleInForce(
+        department_id=department_id,
+        stored=dict(row.rule) if row is not None else None,
+        effective=rule_for(department_id, stored, base),
+        updated_at=row.updated_at if row is not None else None,
+        updated_by=row.updated_by if row is not None else None,
+    )
+
+
+async def stored_rules(
+    uow: ReviewWork, page: PageRequest
+) -> tuple[list[RuleInForce], int, str | None]:
+    """Every stored rule by department id, with its effect: one page, the total and the next
+    page's cursor."""
+    session = uow.session
+    rows, total, next_cursor = await paginate(
+        session,
+        select(RoutingRuleRow),
+        keys=[RoutingRuleRow.department_id],
+        page=page,
+        descending=False,
+    )
+    stored = await rules_store.stored_rules(session)
+    base = uow.settings.builtin_rule()
+    return [_in_force(r.department_id, r, stored, base) for r in rows], total, next_cursor
+
+
+async def rule_in_force(uow: ReviewWork, department_id: str) -> RuleInForce:
+    """The rule for a department's ideas (or the city-wide ``default``), stored or not."""
+    session = uow.session
+    stored = await rules_store.stored_rules(session)
+    row = await session.get(RoutingRuleRow, department_id)
+    return _in_force(department_id, row, stored, uow.settings.builtin_rule())
+
+
+async def network_members(
+    uow: ReviewWork, page: PageRequest, *, unit_id: str | None = None
+) -> tuple[list[NetworkMember], int, str | None]:
+    """The change-agent network by unit and person: one page, the total, the next cursor."""
+    members = await network.network(uow.session, uow.now, unit_id=unit_id)
+    return page_of_computed(members, key=lambda m: (m.unit_id, m.person_id), arity=2, page=page)
+
+
+async def network_member(uow: ReviewWork, *, unit_id: str, person_id: str) -> NetworkMember:
+    """One person's place in a unit's change-agent network."""
+    members = await network.network(uow.session, uow.now, unit_id=unit_id)
+    for member in members:
+        if member.person_id == person_id:
+            return member
+    raise NotFound(f"{person_id} is not in {unit_id}'s network.", what="Assignment")
+
+
+async def units_without_reviewers(
+    uow: ReviewWork, page: PageRequest
+) -> tuple[list[str], int, str | None]:
+    """Plain units nobody screens in, by id: one page, the total, the next cursor."""
+    units = await network.units_without_reviewers(uow.session, uow.now)
+    return page_of_computed(units, key=lambda u: (u,), arity=1, page=page)
+
+
+async def workloads(
+    uow: ReviewWork, page: PageRequest
+) -> tuple[list[tuple[str, Workload]], int, str | None]:
+    """Open and overdue cases per reviewer, busiest first (ties by person id): one page, the
+    total, the next cursor."""
+    loads = list((await network.workloads(uow.session, uow.now)).items())
+    return page_of_computed(
+        loads, key=lambda load: (-load[1].open_cases, load[0]), arity=2, page=page
+    )
 
 
 async def save_rule(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Scope
@@ -25,27 +25,13 @@ from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.errors import CaseNotFound, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
 from ideapaja_runtime.authz import Scope as ReadScope
+from ideapaja_runtime.pagination import PageRequest, paginate
 
 # History actions besides the state machine's own (which are recorded under their names).
 OPENED = "opened"
-
-
-OPENED = "opened"
-ROUTED = "routed"
-
-
 ROUTED = "routed"
 MERGED_IN = "merged_in"
-
-
-MERGED_IN = "merged_in"
 IDEA_UPDATED = "idea_updated"
-
-
-IDEA_UPDATED = "idea_updated"
-IDEA_WITHDRAWN = "idea_withdrawn"
-
-
 IDEA_WITHDRAWN = "idea_withdrawn"
 ESCALATED = "escalated"
 
@@ -174,25 +160,23 @@ async def require_worklist(uow: ReviewWork) -> None:
 
 async def work_list(
     uow: ReviewWork,
+    page: PageRequest,
     *,
-    state: CaseState | None,
-    routed: bool | None,
-    overdue: bool | None,
-    escalated: bool | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[CaseRecord], int]:
+    status: CaseState | None = None,
+    routed: bool | None = None,
+    overdue: bool | None = None,
+    escalated: bool | None = None,
+) -> tuple[list[CaseRecord], int, str | None]:
     """The caller's work list: the cases they review (every case where their role's scope is
-    every case), oldest first, and the total."""
+    every case), oldest first, one page of it, the total and the next page's cursor."""
     await require_worklist(uow)
     everyone = POLICY["cases.list"].scope_for(uow.person) is ReadScope.ANY
     return await list_cases(
         uow.session,
+        page,
         reviewer_id=None if everyone else uow.person.person_id,
-        state=state,
+        status=status,
         routed=routed,
-        limit=limit,
-        offset=offset,
         overdue=overdue,
         now=uow.now,
         escalated=escalated,
@@ -201,17 +185,17 @@ async def work_list(
 
 async def list_cases(
     session: AsyncSession,
+    page: PageRequest,
     *,
     reviewer_id: str | None,
-    state: CaseState | None,
-    routed: bool | None,
-    limit: int,
-    offset: int,
+    status: CaseState | None = None,
+    routed: bool | None = None,
     overdue: bool | None = None,
     now: datetime | None = None,
     escalated: bool | None = None,
-) -> tuple[list[CaseRecord], int]:
-    """Cases assigned to ``reviewer_id`` (every case when None), oldest first, and the total.
+) -> tuple[list[CaseRecord], int, str | None]:
+    """Cases assigned to ``reviewer_id`` (every case when None), oldest first (ties by id): one
+    page, the total and the next page's cursor.
 
     ``overdue``: only cases whose current step is (or is not) due by ``now``. ``escalated``:
     only cases whose current step has (or has not) been escalated above its starting level.
@@ -223,8 +207,8 @@ async def list_cases(
             (CaseReviewerRow.case_id == CaseRow.case_id)
             & (CaseReviewerRow.person_id == reviewer_id),
         )
-    if state is not None:
-        query = query.where(CaseRow.state == state.value)
+    if status is not None:
+        query = query.where(CaseRow.state == status.value)
     if routed is not None:
         query = query.where(CaseRow.routed.is_(routed))
     if overdue is not None:
@@ -235,14 +219,12 @@ async def list_cases(
         # Its starting level depends on the scope (deadlines.starting_level).
         above_start = CaseRow.escalation_level > _start_level_expr()
         query = query.where(above_start if escalated else ~above_start)
-    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    rows = (
-        await session.scalars(
-            query.order_by(CaseRow.opened_at, CaseRow.case_id).limit(limit).offset(offset)
-        )
-    ).all()
+    rows, total, next_cursor = await paginate(
+        session, query, keys=[CaseRow.opened_at, CaseRow.case_id], page=page, descending=False
+    )
     reviewers = await _reviewers_of(session, [row.case_id for row in rows])
-    return [CaseRecord(row, reviewers.get(row.case_id, ())) for row in rows], total
+    records = [CaseRecord(row, reviewers.get(row.case_id, ())) for row in rows]
+    return records, total, next_cursor
 
 
 def _start_level_expr() -> Any:

@@ -25,6 +25,7 @@ from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_routing
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import Scope as ReadScope
+from ideapaja_runtime.pagination import PageRequest, paginate
 
 PLANNED = "planned"
 
@@ -113,9 +114,18 @@ async def get_committee(session: AsyncSession, committee_id: str) -> CommitteeRo
     return committee
 
 
-async def list_committees(session: AsyncSession) -> list[CommitteeRow]:
-    rows = await session.scalars(select(CommitteeRow).order_by(CommitteeRow.created_at))
-    return list(rows.all())
+async def list_committees(
+    session: AsyncSession, page: PageRequest
+) -> tuple[list[CommitteeRow], int, str | None]:
+    """Committees in the order they were created (ties by id): one page, the total and the next
+    page's cursor."""
+    return await paginate(
+        session,
+        select(CommitteeRow),
+        keys=[CommitteeRow.created_at, CommitteeRow.committee_id],
+        page=page,
+        descending=False,
+    )
 
 
 async def update_committee(
@@ -241,11 +251,16 @@ async def check_may_read(session: AsyncSession, committee_id: str, reader: Princ
     raise NotAllowed("Only the committee's members (and admins, management) see this.")
 
 
-async def list_meetings(session: AsyncSession, committee_id: str) -> list[MeetingRow]:
+async def list_meetings(
+    session: AsyncSession, committee_id: str, page: PageRequest
+) -> tuple[list[MeetingRow], int, str | None]:
+    """A committee's meetings by when they are held (ties by id): one page, the total and the
+    next page's cursor."""
     await get_committee(session, committee_id)
-    rows = await session.scalars(
-        select(MeetingRow)
-        .where(MeetingRow.committee_id == committee_id)
-        .order_by(MeetingRow.scheduled_at, MeetingRow.meeting_id)
+    return await paginate(
+        session,
+        select(MeetingRow).where(MeetingRow.committee_id == committee_id),
+        keys=[MeetingRow.scheduled_at, MeetingRow.meeting_id],
+        page=page,
+        descending=False,
     )
-    return list(rows.all())

@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.progress import (
@@ -27,6 +28,7 @@ from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
 from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.pagination import PageRequest, paginate
 
 
 @dataclass(frozen=True)
@@ -165,31 +167,47 @@ async def complete_experiment(
 
 async def list_experiments(
     session: AsyncSession,
+    page: PageRequest,
     *,
-    status: str | None,
-    outcome: ExperimentOutcome | None,
-    unit_id: str | None,
-    idea_id: str | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[tuple[ExperimentRow, CaseRow]], int]:
-    query = select(ExperimentRow, CaseRow).join(CaseRow, CaseRow.case_id == ExperimentRow.case_id)
+    status: str | None = None,
+    outcome: ExperimentOutcome | None = None,
+    unit_id: str | None = None,
+    idea_id: str | None = None,
+) -> tuple[list[tuple[ExperimentRow, CaseRow]], int, str | None]:
+    """Experiments newest first (ties by id), each with its case: one page, the total and the
+    next page's cursor. ``unit_id``: only those piloted in that unit."""
+    query = select(ExperimentRow)
     if status is not None:
         query = query.where(ExperimentRow.status == status)
     if outcome is not None:
         query = query.where(ExperimentRow.outcome == outcome.value)
     if idea_id is not None:
         query = query.where(ExperimentRow.idea_id == idea_id)
-    total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    rows = (
-        await session.execute(
-            query.order_by(ExperimentRow.started_at.desc(), ExperimentRow.experiment_id)
-        )
-    ).all()
-    found = [(e, c) for e, c in rows if unit_id is None or unit_id in e.pilot_unit_ids]
     if unit_id is not None:
-        total = len(found)
-    return found[offset : offset + limit], total
+        query = query.where(_pilots_in(unit_id))
+    rows, total, next_cursor = await paginate(
+        session,
+        query,
+        keys=[ExperimentRow.started_at, ExperimentRow.experiment_id],
+        page=page,
+    )
+    cases = await _cases_by_id(session, {row.case_id for row in rows})
+    return [(row, cases[row.case_id]) for row in rows], total, next_cursor
+
+
+def _pilots_in(unit_id: str) -> Any:
+    """The experiment's pilot units (a JSON array of ids) include ``unit_id``. Ids are
+    [A-Za-z0-9_-] (checked at the API), so the array's text holds the id quoted as written, on
+    SQLite as on PostgreSQL; LIKE's ``_`` wildcard is escaped."""
+    quoted = '"' + unit_id.replace("_", "\\_") + '"'
+    return cast(ExperimentRow.pilot_unit_ids, String).like(f"%{quoted}%", escape="\\")
+
+
+async def _cases_by_id(session: AsyncSession, case_ids: set[str]) -> dict[str, CaseRow]:
+    if not case_ids:
+        return {}
+    rows = await session.scalars(select(CaseRow).where(CaseRow.case_id.in_(case_ids)))
+    return {row.case_id: row for row in rows.all()}
 
 
 async def get_experiment(

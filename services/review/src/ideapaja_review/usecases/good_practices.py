@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.progress import (
@@ -24,6 +24,7 @@ from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
 from ideapaja_review.usecases.experimenting import stewarded_case
+from ideapaja_runtime.pagination import PageRequest, paginate
 
 
 async def publish_practice(
@@ -127,19 +128,18 @@ async def adopt(
 
 
 async def list_practices(
-    session: AsyncSession, *, limit: int, offset: int
-) -> tuple[list[tuple[PracticeRow, list[AdoptionRow]]], int]:
-    total = int(await session.scalar(select(func.count()).select_from(PracticeRow)) or 0)
-    rows = (
-        await session.scalars(
-            select(PracticeRow)
-            .order_by(PracticeRow.published_at.desc(), PracticeRow.practice_id)
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
+    session: AsyncSession, page: PageRequest
+) -> tuple[list[tuple[PracticeRow, list[AdoptionRow]]], int, str | None]:
+    """Good practices newest first (ties by id), each with its adoptions: one page, the total
+    and the next page's cursor."""
+    rows, total, next_cursor = await paginate(
+        session,
+        select(PracticeRow),
+        keys=[PracticeRow.published_at, PracticeRow.practice_id],
+        page=page,
+    )
     adoptions = await _adoptions_of(session, [r.practice_id for r in rows])
-    return [(r, adoptions.get(r.practice_id, [])) for r in rows], total
+    return [(r, adoptions.get(r.practice_id, [])) for r in rows], total, next_cursor
 
 
 async def get_practice(

@@ -166,7 +166,7 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
         )
     ).all()
     return PersonData(
-        person_id=person_id,
+        id=person_id,
         org=(
             OrgData(unit_id=row.unit_id, active=row.active, roles=list(roles), as_of=row.as_of)
             if row is not None
