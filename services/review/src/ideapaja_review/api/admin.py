@@ -25,7 +25,6 @@ from ideapaja_review.schemas.admin import (
     RulePublic,
     SweepPublic,
     UncoveredUnitPublic,
-    WorkloadPublic,
 )
 from ideapaja_review.usecases import administration, escalation
 from ideapaja_runtime.pagination import Page, PageParams
@@ -41,13 +40,7 @@ router = service_router(tags=["administration"])
     **POLICY.route("rules.read"),
 )
 async def list_rules(uow: ReviewUow, page: PageParams) -> Page[RulePublic]:
-    rules, total, next_cursor = await administration.stored_rules(uow, page)
-    return Page(
-        items=[RulePublic.of(r) for r in rules],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    return await administration.stored_rules(uow, page, item=RulePublic.of)
 
 
 @router.get(
@@ -112,12 +105,8 @@ async def read_network(
         Query(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Only this unit's screeners"),
     ] = None,
 ) -> Page[NetworkMemberPublic]:
-    members, total, next_cursor = await administration.network_members(uow, page, unit_id=unit_id)
-    return Page(
-        items=[NetworkMemberPublic.of(m) for m in members],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
+    return await administration.network_members(
+        uow, page, item=NetworkMemberPublic.of, unit_id=unit_id
     )
 
 
@@ -128,12 +117,8 @@ async def read_network(
     **POLICY.route("network.read"),
 )
 async def read_uncovered_units(uow: ReviewUow, page: PageParams) -> Page[UncoveredUnitPublic]:
-    units, total, next_cursor = await administration.units_without_reviewers(uow, page)
-    return Page(
-        items=[UncoveredUnitPublic(id=u) for u in units],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
+    return await administration.units_without_reviewers(
+        uow, page, item=lambda unit_id: UncoveredUnitPublic(id=unit_id)
     )
 
 
@@ -173,19 +158,7 @@ async def unassign_change_agent(unit_id: UnitId, person_id: PersonId, uow: Revie
     **POLICY.route("workload.read"),
 )
 async def read_workload(uow: ReviewUow, page: PageParams) -> Page[ReviewerWorkloadPublic]:
-    loads, total, next_cursor = await administration.workloads(uow, page)
-    return Page(
-        items=[
-            ReviewerWorkloadPublic(
-                person_id=person_id,
-                workload=WorkloadPublic(open_cases=w.open_cases, overdue_cases=w.overdue_cases),
-            )
-            for person_id, w in loads
-        ],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    return await administration.workloads(uow, page, item=ReviewerWorkloadPublic.of)
 
 
 @router.post(

@@ -10,7 +10,7 @@ from ideapaja_review.api.deps import (
     MeetingId,
     ReviewUow,
 )
-from ideapaja_review.api.meetings import _meeting_view
+from ideapaja_review.api.meetings import meeting_view
 from ideapaja_review.authz import POLICY
 from ideapaja_review.domain.committee import weighted_score
 from ideapaja_review.schemas.committees import (
@@ -190,5 +190,4 @@ async def defer_item(
 ) -> MeetingPublic:
     session = uow.session
     await agenda_items.defer_item(uow, meeting_id, case_id, reason=body.reason)
-    view = await _meeting_view(session, await meetings.get_meeting(session, meeting_id))
-    return view
+    return await meeting_view(session, await meetings.get_meeting(session, meeting_id))

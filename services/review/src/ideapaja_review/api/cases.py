@@ -66,14 +66,14 @@ async def list_cases(
         bool | None, Query(description="Only cases escalated (or not) for a missed deadline")
     ] = None,
 ) -> Page[CaseSummaryPublic]:
-    records, total, next_cursor = await case_records.work_list(
-        uow, page, status=status, routed=routed, overdue=overdue, escalated=escalated
-    )
-    return Page(
-        items=[CaseSummaryPublic.of(r, uow.now) for r in records],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
+    return await case_records.work_list(
+        uow,
+        page,
+        item=lambda record: CaseSummaryPublic.of(record, uow.now),
+        status=status,
+        routed=routed,
+        overdue=overdue,
+        escalated=escalated,
     )
 
 

@@ -14,7 +14,7 @@ from ideapaja_review.api.deps import (
     PersonId,
     ReviewUow,
 )
-from ideapaja_review.api.meetings import _meeting_view
+from ideapaja_review.api.meetings import meeting_view
 from ideapaja_review.authz import POLICY
 from ideapaja_review.db import committee_roster
 from ideapaja_review.db.models import CommitteeRow
@@ -22,10 +22,8 @@ from ideapaja_review.schemas.committees import (
     CommitteeCreate,
     CommitteePublic,
     CommitteeUpdate,
-    CriterionPublic,
     MeetingCreate,
     MeetingPublic,
-    MemberPublic,
     MemberUpdate,
 )
 from ideapaja_review.usecases import committees, meetings
@@ -35,16 +33,9 @@ from ideapaja_runtime.routes import service_router
 router = service_router(tags=["committees"])
 
 
-async def _committee_view(session: AsyncSession, committee: CommitteeRow) -> CommitteePublic:
+async def committee_view(session: AsyncSession, committee: CommitteeRow) -> CommitteePublic:
     members = await committee_roster.member_roles(session, committee.committee_id)
-    return CommitteePublic(
-        id=committee.committee_id,
-        name=committee.name,
-        city_wide=committee.city_wide,
-        quorum=committee.quorum,
-        criteria=[CriterionPublic.of(c) for c in committee.criteria],
-        members=[MemberPublic(person_id=p, role=r) for p, r in sorted(members.items())],
-    )
+    return CommitteePublic.of(committee, members)
 
 
 @router.post(
@@ -67,8 +58,7 @@ async def create_committee(
         quorum=body.quorum,
         criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
     )
-    view = await _committee_view(session, committee)
-    return view
+    return await committee_view(session, committee)
 
 
 @router.get(
@@ -78,14 +68,7 @@ async def create_committee(
     **POLICY.route("committees.read"),
 )
 async def list_committees(uow: ReviewUow, page: PageParams) -> Page[CommitteePublic]:
-    session = uow.session
-    rows, total, next_cursor = await committees.list_committees(session, page)
-    return Page(
-        items=[await _committee_view(session, c) for c in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    return await committees.list_committees(uow.session, page, item=CommitteePublic.of)
 
 
 @router.get(
@@ -101,8 +84,7 @@ async def read_committee(
 ) -> CommitteePublic:
     session = uow.session
     committee = await committees.get_committee(session, committee_id)
-    view = await _committee_view(session, committee)
-    return view
+    return await committee_view(session, committee)
 
 
 @router.patch(
@@ -126,8 +108,7 @@ async def update_committee(
         quorum=body.quorum,
         criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
     )
-    view = await _committee_view(session, committee)
-    return view
+    return await committee_view(session, committee)
 
 
 @router.put(
@@ -145,8 +126,7 @@ async def set_member(
 ) -> CommitteePublic:
     session = uow.session
     await committees.set_member(uow, committee_id, person_id, body.role)
-    view = await _committee_view(session, await committees.get_committee(session, committee_id))
-    return view
+    return await committee_view(session, await committees.get_committee(session, committee_id))
 
 
 @router.delete(
@@ -187,8 +167,7 @@ async def create_meeting(
         scheduled_at=body.scheduled_at,
         case_ids=body.case_ids,
     )
-    view = await _meeting_view(session, meeting)
-    return view
+    return await meeting_view(session, meeting)
 
 
 @router.get(
@@ -203,14 +182,8 @@ async def list_meetings(
     uow: ReviewUow,
     page: PageParams,
 ) -> Page[MeetingPublic]:
-    session = uow.session
     # An unknown committee is a 404 for everyone (committees are public); the
     # membership check is on the committee found.
-    held, total, next_cursor = await committees.list_meetings(session, committee_id, page)
-    await committees.check_may_read(session, committee_id, uow.person)
-    return Page(
-        items=[await _meeting_view(session, m) for m in held],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    held = await meetings.list_meetings(uow.session, committee_id, page, item=MeetingPublic.of)
+    await committees.check_may_read(uow.session, committee_id, uow.person)
+    return held

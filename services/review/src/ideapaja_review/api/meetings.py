@@ -19,9 +19,7 @@ from ideapaja_review.db.models import MeetingRow
 from ideapaja_review.domain.minutes import as_dict, to_csv, to_markdown
 from ideapaja_review.schemas.committees import (
     AgendaItemCreate,
-    AgendaItemPublic,
     AttendanceUpdate,
-    CriterionPublic,
     MeetingPublic,
 )
 from ideapaja_review.usecases import committees, meetings
@@ -30,30 +28,8 @@ from ideapaja_runtime.routes import service_router
 router = service_router(tags=["committees"])
 
 
-async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingPublic:
-    return MeetingPublic(
-        id=meeting.meeting_id,
-        committee_id=meeting.committee_id,
-        title=meeting.title,
-        scheduled_at=meeting.scheduled_at,
-        status=meeting.status,
-        quorum=meeting.quorum,
-        present_ids=list(meeting.present_ids),
-        criteria=[CriterionPublic.of(c) for c in meeting.criteria],
-        agenda=[
-            AgendaItemPublic(
-                position=item.position,
-                id=case.case_id,
-                idea_id=case.idea_id,
-                title=case.title,
-                author_ref=case.author_ref,
-                status=item.status,
-                decision=item.decision,
-                weighted_mean=item.weighted_mean,
-            )
-            for item, case in await meetings.items(session, meeting.meeting_id)
-        ],
-    )
+async def meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingPublic:
+    return MeetingPublic.of(meeting, await meetings.items(session, meeting.meeting_id))
 
 
 @router.get(
@@ -70,8 +46,7 @@ async def read_meeting(
     session = uow.session
     meeting = await meetings.get_meeting(session, meeting_id)
     await committees.check_may_read(session, meeting.committee_id, uow.person)
-    view = await _meeting_view(session, meeting)
-    return view
+    return await meeting_view(session, meeting)
 
 
 @router.post(
@@ -88,8 +63,7 @@ async def add_item(
 ) -> MeetingPublic:
     session = uow.session
     await meetings.add_item(uow, meeting_id, body.case_id)
-    view = await _meeting_view(session, await meetings.get_meeting(session, meeting_id))
-    return view
+    return await meeting_view(session, await meetings.get_meeting(session, meeting_id))
 
 
 @router.put(
@@ -106,8 +80,7 @@ async def set_attendance(
 ) -> MeetingPublic:
     session = uow.session
     meeting = await meetings.set_attendance(uow, meeting_id, body.present_ids)
-    view = await _meeting_view(session, meeting)
-    return view
+    return await meeting_view(session, meeting)
 
 
 @router.post(
@@ -123,8 +96,7 @@ async def close_meeting(
 ) -> MeetingPublic:
     session = uow.session
     meeting = await meetings.close_meeting(uow, meeting_id)
-    view = await _meeting_view(session, meeting)
-    return view
+    return await meeting_view(session, meeting)
 
 
 MINUTES_TYPES = {

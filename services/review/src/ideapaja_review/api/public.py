@@ -51,14 +51,14 @@ async def list_experiments(
         str | None, Query(description="Only experiments of this idea", pattern=ID)
     ] = None,
 ) -> Page[ExperimentPublic]:
-    rows, total, next_cursor = await experimenting.list_experiments(
-        uow.session, page, status=status, outcome=outcome, unit_id=unit_id, idea_id=idea_id
-    )
-    return Page(
-        items=[ExperimentPublic.of(e, c) for e, c in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
+    return await experimenting.list_experiments(
+        uow.session,
+        page,
+        item=ExperimentPublic.of,
+        status=status,
+        outcome=outcome,
+        unit_id=unit_id,
+        idea_id=idea_id,
     )
 
 
@@ -85,13 +85,7 @@ async def read_experiment(
     **POLICY.route("practices.read"),
 )
 async def list_practices(uow: ReviewUow, page: PageParams) -> Page[PracticePublic]:
-    rows, total, next_cursor = await good_practices.list_practices(uow.session, page)
-    return Page(
-        items=[PracticePublic.of(p, a) for p, a in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    return await good_practices.list_practices(uow.session, page, item=PracticePublic.of)
 
 
 @router.get(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,10 +29,20 @@ async def committee_for(session: AsyncSession, rule: RoutingRule) -> CommitteeRo
 
 
 async def member_roles(session: AsyncSession, committee_id: str) -> dict[str, MemberRole]:
+    return (await member_roles_of(session, [committee_id])).get(committee_id, {})
+
+
+async def member_roles_of(
+    session: AsyncSession, committee_ids: Sequence[str]
+) -> dict[str, dict[str, MemberRole]]:
+    """The members of each of ``committee_ids`` with their roles (one query for a page)."""
     rows = await session.scalars(
-        select(CommitteeMemberRow).where(CommitteeMemberRow.committee_id == committee_id)
+        select(CommitteeMemberRow).where(CommitteeMemberRow.committee_id.in_(committee_ids))
     )
-    return {row.person_id: MemberRole(row.role) for row in rows.all()}
+    found: dict[str, dict[str, MemberRole]] = {}
+    for row in rows.all():
+        found.setdefault(row.committee_id, {})[row.person_id] = MemberRole(row.role)
+    return found
 
 
 async def active_member_ids(session: AsyncSession, committee_id: str) -> list[str]:

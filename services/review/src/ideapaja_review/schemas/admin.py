@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ideapaja_review.db.network import NetworkMember
+from ideapaja_review.db.network import NetworkMember, Workload
 from ideapaja_review.domain.rules import Deadlines, RoutingRule
 from ideapaja_review.usecases.administration import RuleInForce
 
@@ -193,6 +193,8 @@ class AssignmentCreate(BaseModel):
 class WorkloadPublic(BaseModel):
     """A reviewer's open cases."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     open_cases: int = Field(description="Cases in screening or review on their list.")
     overdue_cases: int = Field(description="Those of them whose current step is overdue.")
 
@@ -215,10 +217,7 @@ class NetworkMemberPublic(BaseModel):
             unit_id=member.unit_id,
             roles=sorted(member.roles),
             sources=sorted(member.sources),
-            workload=WorkloadPublic(
-                open_cases=member.workload.open_cases,
-                overdue_cases=member.workload.overdue_cases,
-            ),
+            workload=WorkloadPublic.model_validate(member.workload),
         )
 
 
@@ -233,6 +232,10 @@ class ReviewerWorkloadPublic(BaseModel):
 
     person_id: str = Field(description="The reviewer.")
     workload: WorkloadPublic = Field(description="Their open cases.")
+
+    @classmethod
+    def of(cls, person_id: str, workload: Workload) -> ReviewerWorkloadPublic:
+        return cls(person_id=person_id, workload=WorkloadPublic.model_validate(workload))
 
 
 class SweepPublic(BaseModel):

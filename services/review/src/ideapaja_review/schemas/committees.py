@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ideapaja_contracts.events.review import Decision
+from ideapaja_review.db.models import AgendaItemRow, CaseRow, CommitteeRow, MeetingRow
 from ideapaja_review.domain.committee import MAX_SCORE, Criterion, MemberRole
 from ideapaja_review.schemas.cases import DecisionCreate, IdParam, OptionalText, Text
 
@@ -108,6 +110,17 @@ class CommitteePublic(BaseModel):
     members: list[MemberPublic] = Field(description="The members, by person id.")
     max_score: int = Field(default=MAX_SCORE, description="The highest score on a criterion.")
 
+    @classmethod
+    def of(cls, committee: CommitteeRow, members: Mapping[str, MemberRole]) -> CommitteePublic:
+        return cls(
+            id=committee.committee_id,
+            name=committee.name,
+            city_wide=committee.city_wide,
+            quorum=committee.quorum,
+            criteria=[CriterionPublic.of(c) for c in committee.criteria],
+            members=[MemberPublic(person_id=p, role=r) for p, r in sorted(members.items())],
+        )
+
 
 class MeetingCreate(BaseModel):
     """A meeting to call."""
@@ -139,6 +152,19 @@ class AgendaItemPublic(BaseModel):
         description="The weighted mean score at the decision; null until decided."
     )
 
+    @classmethod
+    def of(cls, item: AgendaItemRow, case: CaseRow) -> AgendaItemPublic:
+        return cls(
+            position=item.position,
+            id=case.case_id,
+            idea_id=case.idea_id,
+            title=case.title,
+            author_ref=case.author_ref,
+            status=item.status,
+            decision=item.decision,
+            weighted_mean=item.weighted_mean,
+        )
+
 
 class MeetingPublic(BaseModel):
     """A committee meeting with its agenda."""
@@ -156,6 +182,22 @@ class MeetingPublic(BaseModel):
         description="The rubric, as it was when the meeting was called."
     )
     agenda: list[AgendaItemPublic] = Field(description="The items, in agenda order.")
+
+    @classmethod
+    def of(
+        cls, meeting: MeetingRow, agenda: Sequence[tuple[AgendaItemRow, CaseRow]]
+    ) -> MeetingPublic:
+        return cls(
+            id=meeting.meeting_id,
+            committee_id=meeting.committee_id,
+            title=meeting.title,
+            scheduled_at=meeting.scheduled_at,
+            status=meeting.status,
+            quorum=meeting.quorum,
+            present_ids=list(meeting.present_ids),
+            criteria=[CriterionPublic.of(c) for c in meeting.criteria],
+            agenda=[AgendaItemPublic.of(item, case) for item, case in agenda],
+        )
 
 
 class AttendanceUpdate(BaseModel):

@@ -3,9 +3,10 @@ reviewers to cases that found nobody, so both route the waiting cases again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -18,7 +19,9 @@ from ideapaja_review.errors import InvalidInput, NotFound
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_routing
 from ideapaja_review.usecases.listing import page_of_computed
-from ideapaja_runtime.pagination import PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, page_of
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -49,21 +52,20 @@ def _in_force(
 
 
 async def stored_rules(
-    uow: ReviewWork, page: PageRequest
-) -> tuple[list[RuleInForce], int, str | None]:
-    """Every stored rule by department id, with its effect: one page, the total and the next
-    page's cursor."""
+    uow: ReviewWork, page: PageRequest, *, item: Callable[[RuleInForce], R]
+) -> Page[R]:
+    """Every stored rule by department id, with its effect: one page."""
     session = uow.session
-    rows, total, next_cursor = await paginate(
+    stored = await rules_store.stored_rules(session)
+    base = uow.settings.builtin_rule()
+    return await page_of(
         session,
         select(RoutingRuleRow),
         keys=[RoutingRuleRow.department_id],
         page=page,
+        item=lambda row: item(_in_force(row.department_id, row, stored, base)),
         descending=False,
     )
-    stored = await rules_store.stored_rules(session)
-    base = uow.settings.builtin_rule()
-    return [_in_force(r.department_id, r, stored, base) for r in rows], total, next_cursor
 
 
 async def rule_in_force(uow: ReviewWork, department_id: str) -> RuleInForce:
@@ -75,11 +77,17 @@ async def rule_in_force(uow: ReviewWork, department_id: str) -> RuleInForce:
 
 
 async def network_members(
-    uow: ReviewWork, page: PageRequest, *, unit_id: str | None = None
-) -> tuple[list[NetworkMember], int, str | None]:
-    """The change-agent network by unit and person: one page, the total, the next cursor."""
+    uow: ReviewWork,
+    page: PageRequest,
+    *,
+    item: Callable[[NetworkMember], R],
+    unit_id: str | None = None,
+) -> Page[R]:
+    """The change-agent network by unit and person: one page."""
     members = await network.network(uow.session, uow.now, unit_id=unit_id)
-    return page_of_computed(members, key=lambda m: (m.unit_id, m.person_id), arity=2, page=page)
+    return page_of_computed(
+        members, key=lambda m: (m.unit_id, m.person_id), arity=2, page=page, item=item
+    )
 
 
 async def network_member(uow: ReviewWork, *, unit_id: str, person_id: str) -> NetworkMember:
@@ -92,21 +100,24 @@ async def network_member(uow: ReviewWork, *, unit_id: str, person_id: str) -> Ne
 
 
 async def units_without_reviewers(
-    uow: ReviewWork, page: PageRequest
-) -> tuple[list[str], int, str | None]:
-    """Plain units nobody screens in, by id: one page, the total, the next cursor."""
+    uow: ReviewWork, page: PageRequest, *, item: Callable[[str], R]
+) -> Page[R]:
+    """Plain units nobody screens in, by id: one page."""
     units = await network.units_without_reviewers(uow.session, uow.now)
-    return page_of_computed(units, key=lambda u: (u,), arity=1, page=page)
+    return page_of_computed(units, key=lambda u: (u,), arity=1, page=page, item=item)
 
 
 async def workloads(
-    uow: ReviewWork, page: PageRequest
-) -> tuple[list[tuple[str, Workload]], int, str | None]:
-    """Open and overdue cases per reviewer, busiest first (ties by person id): one page, the
-    total, the next cursor."""
+    uow: ReviewWork, page: PageRequest, *, item: Callable[[str, Workload], R]
+) -> Page[R]:
+    """Open and overdue cases per reviewer, busiest first (ties by person id): one page."""
     loads = list((await network.workloads(uow.session, uow.now)).items())
     return page_of_computed(
-        loads, key=lambda load: (-load[1].open_cases, load[0]), arity=2, page=page
+        loads,
+        key=lambda load: (-load[1].open_cases, load[0]),
+        arity=2,
+        page=page,
+        item=lambda load: item(*load),
     )
 
 

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,8 +24,11 @@ from ideapaja_review.domain.lifecycle import CaseState, CaseStatus
 from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.errors import CaseNotFound, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
+from ideapaja_review.usecases.listing import page_from
 from ideapaja_runtime.authz import Scope as ReadScope
-from ideapaja_runtime.pagination import PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, paginate
+
+R = TypeVar("R")
 
 # History actions besides the state machine's own (which are recorded under their names).
 OPENED = "opened"
@@ -162,18 +165,20 @@ async def work_list(
     uow: ReviewWork,
     page: PageRequest,
     *,
+    item: Callable[[CaseRecord], R],
     status: CaseState | None = None,
     routed: bool | None = None,
     overdue: bool | None = None,
     escalated: bool | None = None,
-) -> tuple[list[CaseRecord], int, str | None]:
+) -> Page[R]:
     """The caller's work list: the cases they review (every case where their role's scope is
-    every case), oldest first, one page of it, the total and the next page's cursor."""
+    every case), oldest first, one page of it."""
     await require_worklist(uow)
     everyone = POLICY["cases.list"].scope_for(uow.person) is ReadScope.ANY
     return await list_cases(
         uow.session,
         page,
+        item=item,
         reviewer_id=None if everyone else uow.person.person_id,
         status=status,
         routed=routed,
@@ -187,15 +192,16 @@ async def list_cases(
     session: AsyncSession,
     page: PageRequest,
     *,
+    item: Callable[[CaseRecord], R],
     reviewer_id: str | None,
     status: CaseState | None = None,
     routed: bool | None = None,
     overdue: bool | None = None,
     now: datetime | None = None,
     escalated: bool | None = None,
-) -> tuple[list[CaseRecord], int, str | None]:
+) -> Page[R]:
     """Cases assigned to ``reviewer_id`` (every case when None), oldest first (ties by id): one
-    page, the total and the next page's cursor.
+    page, each shown by ``item``.
 
     ``overdue``: only cases whose current step is (or is not) due by ``now``. ``escalated``:
     only cases whose current step has (or has not) been escalated above its starting level.
@@ -224,7 +230,7 @@ async def list_cases(
     )
     reviewers = await _reviewers_of(session, [row.case_id for row in rows])
     records = [CaseRecord(row, reviewers.get(row.case_id, ())) for row in rows]
-    return records, total, next_cursor
+    return page_from(page, records, total, next_cursor, item=item)
 
 
 def _start_level_expr() -> Any:

@@ -4,8 +4,8 @@ may read their meetings."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,6 @@ from ideapaja_review.db import audit, committee_roster
 from ideapaja_review.db.models import (
     CommitteeMemberRow,
     CommitteeRow,
-    MeetingRow,
 )
 from ideapaja_review.domain import committee as rules
 from ideapaja_review.domain.access import ADMIN
@@ -23,9 +22,12 @@ from ideapaja_review.domain.committee import Criterion, MemberRole
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_routing
+from ideapaja_review.usecases.listing import page_from
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import Scope as ReadScope
-from ideapaja_runtime.pagination import PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, paginate
+
+R = TypeVar("R")
 
 PLANNED = "planned"
 
@@ -115,16 +117,23 @@ async def get_committee(session: AsyncSession, committee_id: str) -> CommitteeRo
 
 
 async def list_committees(
-    session: AsyncSession, page: PageRequest
-) -> tuple[list[CommitteeRow], int, str | None]:
-    """Committees in the order they were created (ties by id): one page, the total and the next
-    page's cursor."""
-    return await paginate(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    item: Callable[[CommitteeRow, dict[str, MemberRole]], R],
+) -> Page[R]:
+    """Committees in the order they were created (ties by id), each shown with its members: one
+    page."""
+    rows, total, next_cursor = await paginate(
         session,
         select(CommitteeRow),
         keys=[CommitteeRow.created_at, CommitteeRow.committee_id],
         page=page,
         descending=False,
+    )
+    members = await committee_roster.member_roles_of(session, [c.committee_id for c in rows])
+    return page_from(
+        page, rows, total, next_cursor, item=lambda c: item(c, members.get(c.committee_id, {}))
     )
 
 
@@ -249,18 +258,3 @@ async def check_may_read(session: AsyncSession, committee_id: str, reader: Princ
     if reader.person_id in await committee_roster.member_roles(session, committee_id):
         return
     raise NotAllowed("Only the committee's members (and admins, management) see this.")
-
-
-async def list_meetings(
-    session: AsyncSession, committee_id: str, page: PageRequest
-) -> tuple[list[MeetingRow], int, str | None]:
-    """A committee's meetings by when they are held (ties by id): one page, the total and the
-    next page's cursor."""
-    await get_committee(session, committee_id)
-    return await paginate(
-        session,
-        select(MeetingRow).where(MeetingRow.committee_id == committee_id),
-        keys=[MeetingRow.scheduled_at, MeetingRow.meeting_id],
-        page=page,
-        descending=False,
-    )

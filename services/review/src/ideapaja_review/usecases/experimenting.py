@@ -4,10 +4,10 @@ measure and outcome; and who may steward a case's progress."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,8 +27,11 @@ from ideapaja_review.domain.lifecycle import Action
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
+from ideapaja_review.usecases.listing import page_from
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.pagination import PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, paginate
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -169,13 +172,14 @@ async def list_experiments(
     session: AsyncSession,
     page: PageRequest,
     *,
+    item: Callable[[ExperimentRow, CaseRow], R],
     status: str | None = None,
     outcome: ExperimentOutcome | None = None,
     unit_id: str | None = None,
     idea_id: str | None = None,
-) -> tuple[list[tuple[ExperimentRow, CaseRow]], int, str | None]:
-    """Experiments newest first (ties by id), each with its case: one page, the total and the
-    next page's cursor. ``unit_id``: only those piloted in that unit."""
+) -> Page[R]:
+    """Experiments newest first (ties by id), each shown with its case: one page. ``unit_id``:
+    only those piloted in that unit."""
     query = select(ExperimentRow)
     if status is not None:
         query = query.where(ExperimentRow.status == status)
@@ -192,7 +196,7 @@ async def list_experiments(
         page=page,
     )
     cases = await _cases_by_id(session, {row.case_id for row in rows})
-    return [(row, cases[row.case_id]) for row in rows], total, next_cursor
+    return page_from(page, rows, total, next_cursor, item=lambda row: item(row, cases[row.case_id]))
 
 
 def _pilots_in(unit_id: str) -> Any:

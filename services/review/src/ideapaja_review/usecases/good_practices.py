@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,10 @@ from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
 from ideapaja_review.usecases.experimenting import stewarded_case
-from ideapaja_runtime.pagination import PageRequest, paginate
+from ideapaja_review.usecases.listing import page_from
+from ideapaja_runtime.pagination import Page, PageRequest, paginate
+
+R = TypeVar("R")
 
 
 async def publish_practice(
@@ -128,10 +132,12 @@ async def adopt(
 
 
 async def list_practices(
-    session: AsyncSession, page: PageRequest
-) -> tuple[list[tuple[PracticeRow, list[AdoptionRow]]], int, str | None]:
-    """Good practices newest first (ties by id), each with its adoptions: one page, the total
-    and the next page's cursor."""
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    item: Callable[[PracticeRow, list[AdoptionRow]], R],
+) -> Page[R]:
+    """Good practices newest first (ties by id), each shown with its adoptions: one page."""
     rows, total, next_cursor = await paginate(
         session,
         select(PracticeRow),
@@ -139,7 +145,9 @@ async def list_practices(
         page=page,
     )
     adoptions = await _adoptions_of(session, [r.practice_id for r in rows])
-    return [(r, adoptions.get(r.practice_id, [])) for r in rows], total, next_cursor
+    return page_from(
+        page, rows, total, next_cursor, item=lambda r: item(r, adoptions.get(r.practice_id, []))
+    )
 
 
 async def get_practice(

@@ -6,9 +6,10 @@ The rules of evaluation are pure (``domain/committee.py``, ``domain/minutes.py``
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +46,11 @@ from ideapaja_review.usecases.committees import (
     criteria_of,
     get_committee,
 )
+from ideapaja_review.usecases.listing import page_from
 from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.pagination import Page, PageRequest, paginate
+
+R = TypeVar("R")
 
 
 async def _organiser_or_admin(
@@ -177,14 +182,25 @@ async def _planned(session: AsyncSession, meeting_id: str, *, what: str = "Meeti
     return meeting
 
 
-async def items(session: AsyncSession, meeting_id: str) -> list[tuple[AgendaItemRow, CaseRow]]:
+Agenda = list[tuple[AgendaItemRow, CaseRow]]
+
+
+async def items(session: AsyncSession, meeting_id: str) -> Agenda:
+    return (await agendas_of(session, [meeting_id])).get(meeting_id, [])
+
+
+async def agendas_of(session: AsyncSession, meeting_ids: Sequence[str]) -> dict[str, Agenda]:
+    """Each meeting's agenda items with their cases, in agenda order (one query for a page)."""
     rows = await session.execute(
         select(AgendaItemRow, CaseRow)
         .join(CaseRow, CaseRow.case_id == AgendaItemRow.case_id)
-        .where(AgendaItemRow.meeting_id == meeting_id)
-        .order_by(AgendaItemRow.position)
+        .where(AgendaItemRow.meeting_id.in_(meeting_ids))
+        .order_by(AgendaItemRow.meeting_id, AgendaItemRow.position)
     )
-    return [(item, case) for item, case in rows.all()]
+    found: dict[str, Agenda] = {}
+    for item, case in rows.all():
+        found.setdefault(item.meeting_id, []).append((item, case))
+    return found
 
 
 async def _item(
@@ -374,4 +390,27 @@ async def minutes(session: AsyncSession, meeting_id: str) -> Minutes:
         present_ids=list(meeting.present_ids),
         criteria=criteria_of(meeting.criteria),
         items=minutes_items,
+    )
+
+
+async def list_meetings(
+    session: AsyncSession,
+    committee_id: str,
+    page: PageRequest,
+    *,
+    item: Callable[[MeetingRow, Agenda], R],
+) -> Page[R]:
+    """A committee's meetings by when they are held (ties by id), each shown with its agenda:
+    one page."""
+    await get_committee(session, committee_id)
+    rows, total, next_cursor = await paginate(
+        session,
+        select(MeetingRow).where(MeetingRow.committee_id == committee_id),
+        keys=[MeetingRow.scheduled_at, MeetingRow.meeting_id],
+        page=page,
+        descending=False,
+    )
+    agendas = await agendas_of(session, [m.meeting_id for m in rows])
+    return page_from(
+        page, rows, total, next_cursor, item=lambda m: item(m, agendas.get(m.meeting_id, []))
     )
