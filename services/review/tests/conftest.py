@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from review_testkit import (
     WORKFLOW_ORG,
     FakeClock,
+    Headers,
     handler_delivery,
     idea,
     review_settings,
@@ -23,12 +24,11 @@ from review_testkit import (
 from ideapaja_review.app import service
 from ideapaja_runtime.testing import DevKeys, NatsServer, RunningService, running_service
 
-Headers = dict[str, str]
-
 
 @pytest.fixture(scope="module")
-async def api(dev_keys: DevKeys) -> AsyncIterator[RunningService]:
-    """One service per test module (SQLite; every test makes its own cases), its org loaded."""
+async def api(request: pytest.FixtureRequest, dev_keys: DevKeys) -> AsyncIterator[RunningService]:
+    """One service per test module (SQLite; every test makes its own cases), its org loaded: the
+    module's ``ORG_EVENTS`` where it names one, else ``WORKFLOW_ORG``."""
     server = NatsServer()
     server.start()
     workdir = Path(tempfile.mkdtemp(prefix="review-api-"))
@@ -40,7 +40,7 @@ async def api(dev_keys: DevKeys) -> AsyncIterator[RunningService]:
     )
     try:
         async with running_service(service, settings) as running:
-            await handler_delivery(running).all(WORKFLOW_ORG)
+            await handler_delivery(running).all(getattr(request.module, "ORG_EVENTS", WORKFLOW_ORG))
             yield running
     finally:
         server.cleanup()

@@ -215,3 +215,56 @@ WORKFLOW_ORG = [
     person("p-com-5", "u-puisto", "employee", "committee_member"),
     person("p-owner", "u-kirjasto", "employee"),
 ]
+
+
+# --- Reading the API's answers in tests --------------------------------------------------------
+
+Headers = dict[str, str]
+As = Callable[..., Headers]
+NewCase = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def ok(response: Any, status: int = 200) -> Any:
+    """The body of an answer that must have ``status`` (None when it has no body)."""
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+def refused(response: Any, status: int) -> dict[str, Any]:
+    """The body of a refusal with ``status``."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    """A problem+json answer with ``status`` (in the header and the body)."""
+    from ideapaja_runtime.problems import PROBLEM_JSON
+
+    body = refused(response, status)
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    assert body["status"] == status
+    return body
+
+
+async def emitted(running: Any, kind: str, **match: Any) -> list[dict[str, Any]]:
+    """The ``ideapaja.<kind>.v1`` events in the running service's outbox matching ``match``."""
+    return events_of(await outbox_events(running.runtime.db, f"ideapaja.{kind}.v1"), **match)
+
+
+# --- Cases over HTTP (test_api_cases, test_api_decisions) ----------------------------------------
+
+# ORG and a unit with a change agent of its own, whose work list holds only a test's cases.
+API_ORG = [*ORG, unit("u-lista", "d-tekninen"), person("p-ca-lista", "u-lista", "change_agent")]
+CA_KIRJASTO = ("p-ca-kirjasto", "change_agent")
+SUP_KIRJASTO = ("p-sup-kirjasto", "employee", "supervisor")
+CA_PUISTO = ("p-ca-puisto", "change_agent")
+EMPLOYEE = ("p-emp-kirjasto", "employee")
+COMMITTEE = ("p-com-1", "employee", "committee_member")
+ADMIN = ("p-admin", "admin")
+ACCEPT = {"decision": "accepted", "rationale": "Kokeillaan syksyllä."}
+DECIDED = "ideapaja.review.decided.v1"
+
+
+async def decided_events(running: Any, case_id: str) -> list[dict[str, Any]]:
+    return [e for e in await outbox_events(running.runtime.db, DECIDED) if e["case_id"] == case_id]

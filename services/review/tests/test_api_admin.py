@@ -3,12 +3,12 @@ log of configuration changes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from httpx import AsyncClient, Response
-from review_testkit import handler_delivery, idea, person, unit
+from httpx import AsyncClient
+from review_testkit import As, NewCase, handler_delivery, idea, ok, person, unit
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
@@ -16,15 +16,7 @@ from ideapaja_contracts.events.idea import Scope
 from ideapaja_review.db.models import AuditRow
 from ideapaja_runtime.testing import RunningService
 
-Headers = dict[str, str]
-NewCase = Callable[..., Awaitable[dict[str, Any]]]
-As = Callable[..., Headers]
 ADMIN = ("p-admin", "admin")
-
-
-def ok(response: Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
 
 
 @pytest.fixture

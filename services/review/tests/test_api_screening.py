@@ -3,20 +3,14 @@ duplicates merged, forwarding to another unit, appeals and reopening once, the a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from httpx import AsyncClient, Response
-from review_testkit import events_of, outbox_events
+from review_testkit import As, Headers, NewCase, emitted, problem
 
 from ideapaja_contracts.events.idea import Scope
-from ideapaja_runtime.problems import PROBLEM_JSON
 from ideapaja_runtime.testing import RunningService
-
-Headers = dict[str, str]
-NewCase = Callable[..., Awaitable[dict[str, Any]]]
-As = Callable[..., Headers]
 
 CA = ("p-ca-kirjasto", "change_agent")
 SUP = ("p-sup-kirjasto", "employee", "supervisor")
@@ -24,17 +18,6 @@ CA_KOULU = ("p-ca-koulu", "change_agent")
 COM = ("p-com-1", "committee_member")
 ADMIN = ("p-admin", "admin")
 AUTHOR = ("p-author", "employee")
-
-
-def problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def emitted(api: RunningService, kind: str, **match: Any) -> list[dict[str, Any]]:
-    return events_of(await outbox_events(api.runtime.db, f"ideapaja.{kind}.v1"), **match)
 
 
 async def decide(

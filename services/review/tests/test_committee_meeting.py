@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from httpx import AsyncClient, Response
-from review_testkit import events_of, handler_delivery, idea, outbox_events
+from httpx import AsyncClient
+from review_testkit import (
+    As,
+    events_of,
+    handler_delivery,
+    idea,
+    ok,
+    outbox_events,
+    refused,
+)
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_runtime.testing import RunningService
-
-Headers = dict[str, str]
-As = Callable[..., Headers]
 
 ADMIN = ("p-admin", "admin")
 CHAIR = ("p-com-1", "employee", "committee_member")
@@ -36,17 +40,6 @@ WEIGHTS = {"benefit": 3, "feasibility": 2, "cost": 2, "impact": 2, "novelty": 1}
 
 def weighted(scores: dict[str, int]) -> float:
     return sum(WEIGHTS[k] * v for k, v in scores.items()) / sum(WEIGHTS.values())
-
-
-def ok(response: Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def refused(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 @pytest.fixture(scope="module")

@@ -5,18 +5,21 @@ reviewers' work lists, and is escalated exactly once per level even by racing re
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from httpx import AsyncClient, Response
+from httpx import AsyncClient
 from review_testkit import (
     ORG,
+    As,
     Delivery,
     FakeClock,
+    NewCase,
     events_of,
     idea,
+    ok,
     outbox_events,
     review_settings,
 )
@@ -34,16 +37,8 @@ from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import RunningService
 from ideapaja_runtime.uow import open_unit_of_work
 
-Headers = dict[str, str]
-NewCase = Callable[..., Awaitable[dict[str, Any]]]
-As = Callable[..., Headers]
 ADMIN = ("p-admin", "admin")
 ESCALATED = "ideapaja.review.escalated.v1"
-
-
-def ok(response: Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 async def sweep(client: AsyncClient, as_: As) -> list[str]:

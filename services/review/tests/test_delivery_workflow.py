@@ -14,6 +14,7 @@ from review_testkit import (
     ORG_UNITS,
     FakeClock,
     idea,
+    ok,
     publish,
     review_settings,
     stream_events,
@@ -57,11 +58,6 @@ async def case_for(running: RunningService, idea_id: str) -> CaseRow | None:
 async def drained(running: RunningService) -> bool:
     assert running.runtime.relay is not None
     return await running.runtime.relay.pending() == 0
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 async def test_intake_and_hr_events_in_and_every_review_event_out_once(

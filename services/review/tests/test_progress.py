@@ -4,17 +4,12 @@ and what is refused on the way (wrong role 403, illegal step 409 with the allowe
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from httpx import AsyncClient, Response
-from review_testkit import events_of, outbox_events
+from httpx import AsyncClient
+from review_testkit import As, NewCase, emitted, ok, refused
 
 from ideapaja_runtime.testing import RunningService
-
-Headers = dict[str, str]
-NewCase = Callable[..., Awaitable[dict[str, Any]]]
-As = Callable[..., Headers]
 
 CA = ("p-ca-kirjasto", "change_agent")
 SUP = ("p-sup-kirjasto", "employee", "supervisor")
@@ -31,21 +26,6 @@ PLAN = {
     "starts_on": "2025-02-01",
     "ends_on": "2025-04-30",
 }
-
-
-def ok(response: Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def status(response: Response, expected: int) -> dict[str, Any]:
-    assert response.status_code == expected, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def emitted(api: RunningService, event_type: str, **match: Any) -> list[dict[str, Any]]:
-    return events_of(await outbox_events(api.runtime.db, f"ideapaja.{event_type}.v1"), **match)
 
 
 async def accepted_case(client: AsyncClient, as_: As, new_case: NewCase) -> dict[str, Any]:
@@ -67,7 +47,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
     case_id, idea_id = case["id"], case["idea_id"]
 
     # --- the experiment
-    status(
+    refused(
         await client.post(f"/cases/{case_id}/experiments", json=PLAN, headers=as_(*EMPLOYEE)), 403
     )
     experiment = ok(
@@ -130,7 +110,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
         json=completion,
         headers=as_(*CA),
     )
-    assert status(again, 409)["title"] == "Experiment completed"
+    assert refused(again, 409)["title"] == "Experiment completed"
 
     # The results are published openly: any employee reads them, filtered by outcome or unit.
     scaled = ok(
@@ -164,7 +144,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
     )
     assert (implementation["owner_id"], implementation["percent"]) == ("p-owner", 0)
     first, _second = implementation["milestones"]
-    status(
+    refused(
         await client.post(
             f"/cases/{case_id}/implementation/progress",
             json={"percent": 50},
@@ -187,8 +167,8 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
         json={"percent": 70, "milestones_done": ["ms-none"]},
         headers=as_(*OWNER),
     )
-    status(bad, 422)
-    status(
+    refused(bad, 422)
+    refused(
         await client.post(
             f"/cases/{case_id}/implementation/progress", json={"percent": 101}, headers=as_(*OWNER)
         ),
@@ -204,7 +184,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
         == 60
     )
 
-    status(
+    refused(
         await client.post(
             f"/cases/{case_id}/practice", json={"title": "x", "summary": "y"}, headers=as_(*CA)
         ),
@@ -245,9 +225,9 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
     )
     adoption = {"unit_id": "u-koulu", "note": "Koulun kirjasto iltaisin."}
     path = f"/practices/{practice_id}/adoptions"
-    status(await client.post(path, json=adoption, headers=as_(*EMPLOYEE)), 403)
-    status(await client.post(path, json=adoption, headers=as_(*SUP)), 403)  # not their unit
-    status(
+    refused(await client.post(path, json=adoption, headers=as_(*EMPLOYEE)), 403)
+    refused(await client.post(path, json=adoption, headers=as_(*SUP)), 403)  # not their unit
+    refused(
         await client.post(path, json={"unit_id": "u-kirjasto"}, headers=as_(*ADMIN)), 422
     )  # its own unit
     adopted = ok(await client.post(path, json=adoption, headers=as_(*SUP_KOULU)), 201)
@@ -304,10 +284,10 @@ async def test_adjust_pilots_again_and_stop_ends_the_idea_with_its_lesson(
     )
     stopped = ok(await client.get(f"/cases/{case_id}", headers=as_(*CA)))
     assert (stopped["status"], stopped["allowed_actions"]) == ("stopped", [])
-    refused = await client.post(
+    denied = await client.post(
         f"/cases/{case_id}/implementation", json={"owner_id": "p-owner"}, headers=as_(*CA)
     )
-    assert status(refused, 409)["allowed"] == []
+    assert refused(denied, 409)["allowed"] == []
     stops = ok(await client.get("/experiments", params={"outcome": "stop"}, headers=as_(*EMPLOYEE)))
     assert second["id"] in {e["id"] for e in stops["items"]}
 
@@ -330,10 +310,10 @@ async def test_implementing_a_rejected_idea_is_409_with_the_allowed_actions(
         ("experiments", PLAN),
         ("practice", {"title": "x", "summary": "y"}),
     ]:
-        refused = status(
+        answer = refused(
             await client.post(f"/cases/{case['id']}/{path}", json=body, headers=as_(*CA)), 409
         )
-        assert (refused["state"], refused["decision"], refused["allowed"]) == (
+        assert (answer["state"], answer["decision"], answer["allowed"]) == (
             "decided",
             "rejected",
             ["appeal"],
@@ -353,7 +333,7 @@ async def test_bad_experiment_plans_are_422(
         {**PLAN, "hypothesis": ""},
         {**PLAN, "extra": 1},
     ):
-        status(await client.post(path, json=bad, headers=as_(*CA)), 422)
+        refused(await client.post(path, json=bad, headers=as_(*CA)), 422)
     still = ok(await client.get(f"/cases/{case['id']}", headers=as_(*CA)))
     assert still["status"] == "decided"
 
@@ -364,10 +344,10 @@ async def test_unknown_things_are_404(client: AsyncClient, as_: As, new_case: Ne
         "/practices/gp-none",
         "/cases/c-none/implementation",
     ):
-        status(await client.get(path, headers=as_(*EMPLOYEE)), 404)
+        refused(await client.get(path, headers=as_(*EMPLOYEE)), 404)
     case = await new_case()
-    status(await client.get(f"/cases/{case['id']}/implementation", headers=as_(*CA)), 404)
-    status(
+    refused(await client.get(f"/cases/{case['id']}/implementation", headers=as_(*CA)), 404)
+    refused(
         await client.post(
             "/practices/gp-none/adoptions", json={"unit_id": "u-koulu"}, headers=as_(*ADMIN)
         ),
