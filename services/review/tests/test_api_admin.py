@@ -14,9 +14,11 @@ from sqlalchemy.exc import DBAPIError
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_review.db.models import AuditRow
+from ideapaja_review.schemas.admin import EffectiveRulePublic
 from ideapaja_runtime.testing import RunningService
 
 ADMIN = ("p-admin", "admin")
+EMPLOYEE = ("p-emp-kirjasto", "employee")
 
 
 @pytest.fixture
@@ -351,3 +353,41 @@ async def test_department_ideas_can_go_to_the_committee_by_rule(
     await handler_delivery(api).all([submitted])
     case = ok(await client.get(f"/cases/by-idea/{submitted.idea_id}", headers=as_(*ADMIN)))
     assert "p-com-1" in case["reviewer_ids"] and "p-ca-puisto" not in case["reviewer_ids"]
+
+
+# --- The built-in rule and units nobody screens in ----------------------------------------------
+
+
+async def test_builtin_routing_rule_is_the_configured_rule(
+    api: RunningService, client: AsyncClient, as_: As
+) -> None:
+    builtin = ok(await client.get("/builtin-routing-rule", headers=as_(*ADMIN)))
+    configured = EffectiveRulePublic.of(api.runtime.settings.builtin_rule())
+    assert builtin == configured.model_dump(mode="json")
+    assert builtin["unit_reviewer_roles"] and builtin["escalate"] is True
+    assert (await client.get("/builtin-routing-rule", headers=as_(*EMPLOYEE))).status_code == 403
+
+
+async def test_units_without_reviewers_by_id_over_pages(client: AsyncClient, as_: As) -> None:
+    first = ok(
+        await client.get("/units-without-reviewers", params={"limit": 1}, headers=as_(*ADMIN))
+    )
+    assert first["total"] >= 1
+    units = list(first["items"])
+    cursor = first["next_cursor"]
+    while cursor is not None:
+        page = ok(
+            await client.get(
+                "/units-without-reviewers",
+                params={"limit": 1, "cursor": cursor},
+                headers=as_(*ADMIN),
+            )
+        )
+        units.extend(page["items"])
+        cursor = page["next_cursor"]
+    ids = [u["id"] for u in units]
+    assert ids == sorted(set(ids)) and len(ids) == first["total"]
+    assert "u-tyhja" in ids  # nobody reviews there: its ideas go to the department
+    assert "u-kirjasto" not in ids and "d-sivistys" not in ids  # screened; not a plain unit
+    # Open to everyone signed in, as the network is.
+    assert ok(await client.get("/units-without-reviewers", headers=as_(*EMPLOYEE)))["items"]

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from ideapaja_review.app import service
@@ -103,3 +103,47 @@ async def test_upgrading_a_database_with_cases_keeps_them_and_their_history(
         assert (source, history) == ("routing", 1)
     finally:
         await db.dispose()
+
+
+async def test_list_keyset_indexes_are_added_to_a_database_at_0003(database_url: str) -> None:
+    """0004_list_keysets upgrades a database that stopped at 0003, on SQLite and
+    PostgreSQL, and adds the indexes the pages are read in."""
+    db = Database(database_url)
+    try:
+        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+
+        def to_0003(connection: Connection) -> None:
+            config = Config()
+            config.set_main_option("script_location", str(service.migrations))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "review_0003")
+
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to_0003)
+            assert "ix_review_cases_opened" not in await conn.run_sync(_indexes, "review_cases")
+        await db.migrate(service.migrations)
+        async with db.engine.connect() as conn:
+            version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+            found = {
+                table: await conn.run_sync(_indexes, table)
+                for table in ("review_cases", "experiments", "practices", "meetings")
+            }
+        assert version == "review_0004"
+        assert found["review_cases"]["ix_review_cases_opened"] == ["opened_at", "case_id"]
+        assert found["experiments"]["ix_experiments_started"] == ["started_at", "experiment_id"]
+        assert found["practices"]["ix_practices_published"] == ["published_at", "practice_id"]
+        assert found["meetings"]["ix_meetings_committee_scheduled"] == [
+            "committee_id",
+            "scheduled_at",
+            "meeting_id",
+        ]
+    finally:
+        await db.dispose()
+
+
+def _indexes(connection: Connection, table: str) -> dict[str, list[str]]:
+    return {
+        index["name"]: list(index["column_names"])
+        for index in inspect(connection).get_indexes(table)
+        if index["name"]
+    }
