@@ -32,6 +32,14 @@ def _differences(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, ReviewBase.metadata))
 
 
+def _upgrade_to(connection: Connection, revision: str) -> None:
+    """Review's migrations up to ``revision`` only (a database an older release left)."""
+    config = Config()
+    config.set_main_option("script_location", str(service.migrations))
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:
     db = Database(database_url)
     try:
@@ -50,14 +58,8 @@ async def test_upgrading_a_database_with_cases_keeps_them_and_their_history(
     try:
         await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
 
-        def to_0002(connection: Connection) -> None:
-            config = Config()
-            config.set_main_option("script_location", str(service.migrations))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "review_0002")
-
         async with db.engine.begin() as conn:
-            await conn.run_sync(to_0002)
+            await conn.run_sync(_upgrade_to, "review_0002")
         opened = datetime(2025, 1, 2, tzinfo=UTC)
         due = datetime(2025, 1, 16, tzinfo=UTC)
         async with db.engine.begin() as conn:
@@ -112,14 +114,8 @@ async def test_list_keyset_indexes_are_added_to_a_database_at_0003(database_url:
     try:
         await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
 
-        def to_0003(connection: Connection) -> None:
-            config = Config()
-            config.set_main_option("script_location", str(service.migrations))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "review_0003")
-
         async with db.engine.begin() as conn:
-            await conn.run_sync(to_0003)
+            await conn.run_sync(_upgrade_to, "review_0003")
             assert "ix_review_cases_opened" not in await conn.run_sync(_indexes, "review_cases")
         await db.migrate(service.migrations)
         async with db.engine.connect() as conn:
