@@ -17,6 +17,7 @@ from ideapaja_runtime.pagination import (
     decode_cursor,
     encode_cursor,
     page_of,
+    page_of_computed,
     paginate,
 )
 
@@ -137,3 +138,33 @@ async def test_page_of_answers_the_page_shape(db: Database) -> None:
     assert page.items == ["i-2", "i-1"]
     assert (page.total, page.limit) == (3, 2)
     assert page.next_cursor is not None
+
+
+async def test_an_exactly_full_last_page_ends_the_list(db: Database) -> None:
+    await add(db, *[(f"i-{n}", T0 + timedelta(minutes=n), "a") for n in range(4)])
+    seen, totals = await walk(db, 2)
+    assert seen == ["i-3", "i-2", "i-1", "i-0"]
+    assert len(totals) == 2  # two pages, not a third empty one
+
+
+def test_a_computed_list_pages_with_the_same_cursors() -> None:
+    people = [("p-3", 2), ("p-1", 5), ("p-2", 5), ("p-4", 1)]
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = page_of_computed(
+            people,
+            key=lambda p: (-p[1], p[0]),
+            arity=2,
+            page=PageRequest(limit=2, cursor=cursor),
+            item=lambda p: p[0],
+        )
+        seen += page.items
+        pages += 1
+        assert page.total == 4
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == ["p-1", "p-2", "p-3", "p-4"]
+    assert pages == 2

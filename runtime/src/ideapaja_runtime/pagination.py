@@ -138,13 +138,13 @@ async def paginate(
         ordered = ordered.where(
             after(keys, decode_cursor(page.cursor, len(keys)), descending=descending)
         )
-    result = (await session.execute(ordered.limit(page.limit))).all()
+    # One row more than the page tells whether another page follows, so a page that is
+    # exactly full ends the list instead of pointing at an empty one.
+    result = (await session.execute(ordered.limit(page.limit + 1))).all()
+    more = len(result) > page.limit
     # One entity per row (select(Idea)) is handed back as the entity, several columns as rows.
-    rows = [row[0] if len(row) == 1 else row for row in result]
-    next_cursor = None
-    if len(rows) == page.limit and rows:
-        last = rows[-1]
-        next_cursor = encode_cursor(*(_value_of(last, k) for k in keys))
+    rows = [row[0] if len(row) == 1 else row for row in result[: page.limit]]
+    next_cursor = encode_cursor(*(_value_of(rows[-1], k) for k in keys)) if more else None
     return rows, int(total), next_cursor
 
 
@@ -164,6 +164,42 @@ async def page_of(
     return Page[R](
         items=[item(row) for row in rows], total=total, limit=page.limit, next_cursor=next_cursor
     )
+
+
+def page_from(
+    page: PageRequest,
+    items: Sequence[T],
+    total: int,
+    next_cursor: str | None,
+    *,
+    item: Callable[[T], R],
+) -> Page[R]:
+    """The page of ``items`` (already selected, one page long), each shown by ``item``: for
+    lists whose page is selected first and completed after (details read for the page at once)."""
+    return Page[R](
+        items=[item(i) for i in items], total=total, limit=page.limit, next_cursor=next_cursor
+    )
+
+
+def page_of_computed(
+    items: Sequence[T],
+    *,
+    key: Callable[[T], tuple[Key, ...]],
+    arity: int,
+    page: PageRequest,
+    item: Callable[[T], R],
+) -> Page[R]:
+    """One page of a list computed rather than selected (merged from several sources, counted in
+    Python), ascending by ``key`` (unique per item, ``arity`` values long), with the same keyset
+    cursors as ``paginate``."""
+    ordered = sorted(items, key=key)
+    if page.cursor is not None:
+        position = decode_cursor(page.cursor, arity)
+        ordered = [i for i in ordered if key(i) > position]
+    chosen = ordered[: page.limit]
+    more = len(ordered) > page.limit
+    next_cursor = encode_cursor(*key(chosen[-1])) if more else None
+    return page_from(page, chosen, len(items), next_cursor, item=item)
 
 
 def _value_of(row: Any, key: SortKey) -> Key:

@@ -18,8 +18,7 @@ from ideapaja_review.domain.rules import DEFAULT_RULE_ID, RoutingRule, rule_for
 from ideapaja_review.errors import InvalidInput, NotFound
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_routing
-from ideapaja_review.usecases.listing import page_of_computed
-from ideapaja_runtime.pagination import Page, PageRequest, page_of
+from ideapaja_runtime.pagination import Page, PageRequest, page_of, page_of_computed
 
 R = TypeVar("R")
 

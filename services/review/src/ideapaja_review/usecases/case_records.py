@@ -24,9 +24,8 @@ from ideapaja_review.domain.lifecycle import CaseState, CaseStatus
 from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.errors import CaseNotFound, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
-from ideapaja_review.usecases.listing import page_from
 from ideapaja_runtime.authz import Scope as ReadScope
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, page_from, paginate
 
 R = TypeVar("R")
 

@@ -22,10 +22,9 @@ from ideapaja_review.domain.committee import Criterion, MemberRole
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_routing
-from ideapaja_review.usecases.listing import page_from
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import Scope as ReadScope
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, page_from, paginate
 
 R = TypeVar("R")
 

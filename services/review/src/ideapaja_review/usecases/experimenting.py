@@ -27,9 +27,8 @@ from ideapaja_review.domain.lifecycle import Action
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
-from ideapaja_review.usecases.listing import page_from
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, page_from, paginate
 
 R = TypeVar("R")
 

@@ -25,8 +25,7 @@ from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
 from ideapaja_review.usecases.experimenting import stewarded_case
-from ideapaja_review.usecases.listing import page_from
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, page_from, paginate
 
 R = TypeVar("R")
 

@@ -46,9 +46,8 @@ from ideapaja_review.usecases.committees import (
     criteria_of,
     get_committee,
 )
-from ideapaja_review.usecases.listing import page_from
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, page_from, paginate
 
 R = TypeVar("R")
 
