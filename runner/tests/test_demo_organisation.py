@@ -7,12 +7,12 @@ import io
 from collections import defaultdict
 
 from ideapaja_contracts.events.hr import PersonUpserted, UnitKind, UnitUpserted
-from ideapaja_runner import hr_import
+from ideapaja_runner import hr_records
 from ideapaja_runner.devissuer import KNOWN_ROLES
 
 
-def _org() -> hr_import.Organisation:
-    return hr_import.parse_organisation(hr_import.demo_csv_text(), source="demo")
+def _org() -> hr_records.Organisation:
+    return hr_records.parse_organisation(hr_records.demo_csv_text(), source="demo")
 
 
 def test_demo_structure() -> None:
@@ -60,7 +60,7 @@ def test_people_languages_roles_and_addresses() -> None:
         )
     all_roles: set[str] = set()
     for record in org.persons:
-        roles, _units = hr_import.person_claims(org, record.event.aggregate_id())
+        roles, _units = hr_records.person_claims(org, record.event.aggregate_id())
         all_roles.update(roles)
     assert all_roles == set(KNOWN_ROLES)
     committee = [p for p in people if "committee_member" in p.roles]  # type: ignore[union-attr]
@@ -70,8 +70,8 @@ def test_people_languages_roles_and_addresses() -> None:
 def test_demo_csv_columns_are_the_documented_ones() -> None:
     rows = [
         row
-        for row in csv.reader(io.StringIO(hr_import.demo_csv_text()))
+        for row in csv.reader(io.StringIO(hr_records.demo_csv_text()))
         if row and not row[0].startswith("#")
     ]
-    assert tuple(rows[0]) == hr_import.COLUMNS
-    assert all(len(row) == len(hr_import.COLUMNS) for row in rows)
+    assert tuple(rows[0]) == hr_records.COLUMNS
+    assert all(len(row) == len(hr_records.COLUMNS) for row in rows)

@@ -12,7 +12,7 @@ from nats.js.errors import NotFoundError
 
 from ideapaja_contracts import decode
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitKind, UnitUpserted
-from ideapaja_runner import cli, hr_import
+from ideapaja_runner import cli, hr_import, hr_records
 
 HEADER = "record,id,parent_id,name_fi,name_sv,name_en,unit_id,display_name,email,language,roles\n"
 SMALL = HEADER + (
@@ -103,8 +103,8 @@ async def test_reimport_is_deduplicated(nats_url: str) -> None:
 
 
 async def test_demo_organisation_imports(nats_url: str) -> None:
-    summary = await hr_import.import_organisation(hr_import.demo_csv_text(), nats_url)
-    org = hr_import.parse_organisation(hr_import.demo_csv_text())
+    summary = await hr_import.import_organisation(hr_records.demo_csv_text(), nats_url)
+    org = hr_records.parse_organisation(hr_records.demo_csv_text())
     assert summary.published == len(org.units) + len(org.persons) == 36
     assert await _stream_state(nats_url) == (36, 36)
 
@@ -127,8 +127,8 @@ def test_bad_rows_give_line_numbers_and_nothing_is_published(
         + "person,p-1004,,,,,u-kirjasto,,leena@kuusijarvi.example,fi,\n",  # line 11
         encoding="utf-8",
     )
-    with pytest.raises(hr_import.CsvError) as exc_info:
-        hr_import.parse_organisation(bad.read_text(), source=str(bad))
+    with pytest.raises(hr_records.CsvError) as exc_info:
+        hr_records.parse_organisation(bad.read_text(), source=str(bad))
     errors = exc_info.value.errors
     by_line = {int(e.split(":")[0].removeprefix("line ")): e for e in errors}
     assert set(by_line) == {5, 7, 8, 9, 10, 11}, errors
@@ -161,9 +161,9 @@ def test_bad_rows_give_line_numbers_and_nothing_is_published(
 
 def test_unknown_reference_needs_partial() -> None:
     text = HEADER + "person,p-1,,,,,u-elsewhere,Aino,aino@kuusijarvi.example,fi,\n"
-    with pytest.raises(hr_import.CsvError, match=r"line 2: unit_id 'u-elsewhere'"):
-        hr_import.parse_organisation(text)
-    org = hr_import.parse_organisation(text, partial=True)
+    with pytest.raises(hr_records.CsvError, match=r"line 2: unit_id 'u-elsewhere'"):
+        hr_records.parse_organisation(text)
+    org = hr_records.parse_organisation(text, partial=True)
     assert [r.event.aggregate_id() for r in org.persons] == ["p-1"]
 
 
@@ -182,8 +182,8 @@ def test_unknown_reference_needs_partial() -> None:
     ],
 )
 def test_malformed_files(text: str, message: str) -> None:
-    with pytest.raises(hr_import.CsvError) as exc_info:
-        hr_import.parse_organisation(text)
+    with pytest.raises(hr_records.CsvError) as exc_info:
+        hr_records.parse_organisation(text)
     assert message in str(exc_info.value)
 
 
@@ -218,8 +218,8 @@ def test_cli_import_and_leave(
 
 
 def test_person_left_validates_id() -> None:
-    with pytest.raises(hr_import.CsvError):
-        hr_import.person_left("p.1", date(2026, 1, 1))
+    with pytest.raises(hr_records.CsvError):
+        hr_records.person_left("p.1", date(2026, 1, 1))
 
 
 def test_unreachable_nats_is_a_clear_error(

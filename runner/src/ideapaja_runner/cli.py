@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from ideapaja_runner import devissuer, hr_import, natsauth
+from ideapaja_runner import devissuer, hr_import, hr_records, natsauth
 from ideapaja_runner.state import DEFAULT_STATE_DIR, StateDir
 
 
@@ -266,13 +266,13 @@ def cmd_token(args: argparse.Namespace) -> int:
     if args.from_csv:
         try:
             text = (
-                hr_import.demo_csv_text()
+                hr_records.demo_csv_text()
                 if args.from_csv == "demo"
-                else hr_import.read_csv_file(Path(args.from_csv))
+                else hr_records.read_csv_file(Path(args.from_csv))
             )
-            org = hr_import.parse_organisation(text, source=args.from_csv, partial=True)
-            csv_roles, csv_units = hr_import.person_claims(org, args.person)
-        except hr_import.CsvError as exc:
+            org = hr_records.parse_organisation(text, source=args.from_csv, partial=True)
+            csv_roles, csv_units = hr_records.person_claims(org, args.person)
+        except hr_records.CsvError as exc:
             return fail(str(exc))
         except KeyError:
             return fail(f"person {args.person} is not in {args.from_csv}")
@@ -303,8 +303,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 def cmd_hr(args: argparse.Namespace) -> int:
     try:
         if args.hr_command == "import":
-            text = hr_import.read_csv_file(args.file)
-            org = hr_import.parse_organisation(text, source=str(args.file), partial=args.partial)
+            text = hr_records.read_csv_file(args.file)
+            org = hr_records.parse_organisation(text, source=str(args.file), partial=args.partial)
             if args.dry_run:
                 for event in org.events:
                     print(f"{event.subject()}\t{event.model_dump_json()}")
@@ -319,14 +319,14 @@ def cmd_hr(args: argparse.Namespace) -> int:
             )
             print(f"{args.file}: {len(org.units)} unit(s), {len(org.persons)} person(s): {summary}")
             return 0
-        event = hr_import.person_left(args.person_id, args.on)
+        event = hr_records.person_left(args.person_id, args.on)
         credentials = natsauth.resolve(args.nats_url, natsauth.HR_ADAPTER, args.state_dir)
         summary = asyncio.run(
             hr_import.publish_to_nats([event], args.nats_url, credentials=credentials)
         )
         print(f"{event.subject()}: person {args.person_id} left on {args.on}: {summary}")
         return 0
-    except hr_import.CsvError as exc:
+    except hr_records.CsvError as exc:
         return fail(str(exc))
     except (hr_import.HrPublishError, natsauth.CredentialsError) as exc:
         return fail(str(exc))

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from ideapaja_contracts.ownership import HR_ADAPTER
+# Re-exported: the runner's commands name the HR adapter's user through this module.
+from ideapaja_contracts.ownership import HR_ADAPTER as HR_ADAPTER
 from ideapaja_runner.state import DEFAULT_STATE_DIR, StateDir
 
 if TYPE_CHECKING:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
-import shlex
 import signal
 import sys
 import time
@@ -35,11 +34,11 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, TextIO
 
-import httpx
-
-from ideapaja_runner import devissuer, hr_import, natsauth, natsd, tokenendpoint
+from ideapaja_runner import devissuer, hr_import, hr_records, natsauth, natsd, tokenendpoint
+from ideapaja_runner.banner import running_banner
 from ideapaja_runner.ports import PortClaim, PortError, check_ports, connect_host
 from ideapaja_runner.process import LogFollower, ManagedProcess, stop_all
+from ideapaja_runner.readiness import StartError, wait_port, wait_services_ready
 from ideapaja_runner.services import (
     ServiceRun,
     ServiceSelectionError,
@@ -69,10 +68,6 @@ class UpOptions:
     stop_timeout: float = 20.0
     log_level: str = "INFO"
     follow: bool = False
-
-
-class StartError(RuntimeError):
-    pass
 
 
 class _Stop(Exception):  # control flow: a signal asked us to stop
@@ -349,7 +344,7 @@ class Supervisor:
     def import_demo(self) -> None:
         summary = self._run_async(
             hr_import.import_organisation(
-                hr_import.demo_csv_text(),
+                hr_records.demo_csv_text(),
                 self.nats_url,
                 source="demo/organisation.csv",
                 credentials=self.credentials(natsauth.HR_ADAPTER),
@@ -367,114 +362,28 @@ class Supervisor:
     def _wait_port(
         self, process: ManagedProcess, host: str, port: int, timeout: float, what: str
     ) -> None:
-        import socket
-
-        deadline = time.monotonic() + timeout
-        while True:
-            self._check_stop()
-            if not process.alive():
-                raise StartError(
-                    f"{what} {process.describe_exit()} while starting; "
-                    f"last lines of {process.log_path}:\n{process.tail()}"
-                )
-            with socket.socket() as sock:
-                sock.settimeout(0.5)
-                if sock.connect_ex((host, port)) == 0:
-                    return
-            if time.monotonic() > deadline:
-                raise StartError(
-                    f"{what} did not accept connections on {host}:{port} within {timeout:.0f} s; "
-                    f"last lines of {process.log_path}:\n{process.tail()}"
-                )
-            time.sleep(0.05)
-
-    def service_url(self, run: ServiceRun, path: str = "") -> str:
-        return f"http://{connect_host(run.host)}:{run.port}{path}"
+        wait_port(process, host, port, timeout, what, check_stop=self._check_stop)
 
     def wait_services_ready(self) -> None:
-        pending = {run.name: (run, process) for run, process in self.services}
-        last_answer: dict[str, str] = {}
-        deadline = time.monotonic() + self.options.ready_timeout
-        with httpx.Client(timeout=2.0) as client:
-            while pending:
-                for run, process in list(pending.values()):
-                    self._check_stop()
-                    if not process.alive():
-                        raise StartError(
-                            f"service {run.name} {process.describe_exit()} while starting; "
-                            f"last lines of {process.log_path}:\n{process.tail()}"
-                        )
-                    try:
-                        response = client.get(self.service_url(run, "/readyz"))
-                    except httpx.HTTPError as exc:
-                        last_answer[run.name] = f"{type(exc).__name__}"
-                        continue
-                    if response.status_code == 200:
-                        del pending[run.name]
-                        self.say(f"{run.name} is ready on {self.service_url(run)}")
-                    else:
-                        last_answer[run.name] = (
-                            f"HTTP {response.status_code}: {response.text[:300]}"
-                        )
-                if not pending:
-                    break
-                if time.monotonic() > deadline:
-                    details = "\n".join(
-                        f"- {run.name}: last /readyz answer: {last_answer.get(run.name, 'none')}; "
-                        f"last lines of {process.log_path}:\n{process.tail(20)}"
-                        for run, process in pending.values()
-                    )
-                    raise StartError(
-                        f"not ready within {self.options.ready_timeout:.0f} s:\n{details}"
-                    )
-                self._sleep(0.2)
+        wait_services_ready(
+            self.services,
+            self.options.ready_timeout,
+            say=self.say,
+            check_stop=self._check_stop,
+            sleep=self._sleep,
+        )
 
     def banner(self) -> None:
-        opts = self.options
-        mail = f"http://{connect_host(opts.host)}:{opts.mail_port}"
-        state_arg = shlex.quote(str(self.state.root))
-        url_arg = (
-            "" if self.nats_url == hr_import.DEFAULT_NATS_URL else f" --nats-url {self.nats_url}"
+        self.say(
+            running_banner(
+                self.options,
+                self.state,
+                self.runs,
+                nats_url=self.nats_url,
+                token_url=self.token_url,
+                smtp_host=SMTP_HOST,
+            )
         )
-        lines = ["", f"Ideapaja is running (state directory {self.state.root})", ""]
-        for run in self.runs:
-            lines.append(f"  {run.name:<14} {self.service_url(run, '/docs')}")
-        if not self.runs:
-            lines.append("  (no services installed or selected)")
-        lines += [
-            f"  {'NATS':<14} {self.nats_url}  (JetStream, monitoring off)",
-            f"  {'NATS users':<14} {self.state.nats_users}  (passwords; `admin` is the operator's,",
-            f"  {'':<14} each service has its own and may publish only its own events)",
-            f"  {'SMTP catcher':<14} smtp://{SMTP_HOST}:{opts.smtp_port}",
-            f"  {'mail':<14} {mail}/messages  (JSON; {mail}/ in a browser)",
-            f"  {'token endpoint':<14} {self.token_url}  (services' own tokens;",
-            f"  {'':<14} client secrets in {self.state.service_clients})",
-            f"  {'logs':<14} {self.state.logs}/",
-            "",
-            "A token for the APIs (RS256, dev issuer; roles: employee, change_agent, supervisor,",
-            "committee_member, reward_approver, hr, management, admin):",
-            f"  ideapaja token --state-dir {state_arg} --person p-1001 --role employee "
-            "--unit u-kirjasto",
-        ]
-        if opts.demo:
-            lines.append(
-                f"  ideapaja token --state-dir {state_arg} --from-csv --person p-1001"
-                "   (roles and unit from the demo organisation)"
-            )
-        if self.runs:
-            example = self.runs[0]
-            lines.append(
-                f'  curl -H "Authorization: Bearer $(ideapaja token --state-dir {state_arg} '
-                f'--person p-1001 --role employee)" {self.service_url(example, "/readyz")}'
-            )
-        lines += [
-            "",
-            "Operator commands find their NATS credentials in the state directory:",
-            f"  ideapaja dlq list --state-dir {state_arg}{url_arg}",
-            f"  ideapaja hr import FILE.csv --state-dir {state_arg}{url_arg}",
-        ]
-        lines += ["", "Stop with Ctrl-C.", ""]
-        self.say("\n".join(lines))
 
     def watch(self) -> int:
         while True:

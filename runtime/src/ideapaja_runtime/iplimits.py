@@ -22,7 +22,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
@@ -36,6 +37,8 @@ from ideapaja_runtime.proxies import parse_address
 from ideapaja_runtime.settings import ServiceSettings
 
 log = get_logger(__name__)
+
+_T = TypeVar("_T")
 
 SUBMISSIONS = "submissions"
 AUTH_FAILURES = "auth_failures"
@@ -108,7 +111,7 @@ class IpRateLimiter:
             return int(item.get_expiry())
         return max(1, math.ceil(stats.reset_time - time.time()))
 
-    async def _safely(self, call: Any, fallback: Any) -> Any:
+    async def _safely(self, call: Awaitable[_T], fallback: _T) -> _T:
         """A broken shared store lets requests through (logged) rather than refusing everyone."""
         try:
             return await call

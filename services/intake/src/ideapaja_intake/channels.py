@@ -78,6 +78,7 @@ from ideapaja_runtime.iplimits import (
     refuse_if_exhausted,
 )
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
+from ideapaja_runtime.service import Runtime
 
 form_router = APIRouter(tags=["channels"], route_class=CorsFormRoute)
 tokens_router = APIRouter(tags=["channels"], route_class=LimitedBodyRoute)
@@ -511,31 +512,17 @@ async def submit_embedded_form(
         )
         return _html(settings, page, status, **headers)
 
-    try:
-        submission = IdeaSubmission.model_validate(values)
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            errors.setdefault(str(error["loc"][0]) if error["loc"] else "form", error["msg"])
-    if errors:
+    submission = _validated_submission(values, errors)
+    if submission is None:
         return await refuse(errors)
     try:
         await enforce_ip_limit(request, SUBMISSIONS)
     except Problem as problem:
         return _refusal_page(settings, language, problem)
-    accepted: AcceptedFile | None = None
-    upload = _attachment_of(form)
-    if upload is not None:
-        data = await upload.read(settings.attachment_max_bytes + 1)
-        try:
-            accepted = await accept_file(
-                settings,
-                runtime.extras.get("attachment_scanner"),
-                filename=upload.filename or "",
-                declared_type=upload.content_type or "",
-                data=data,
-            )
-        except Problem as problem:
-            return await refuse({"attachment": problem.detail}, problem.status)
+    try:
+        accepted = await _accepted_attachment(settings, runtime, _attachment_of(form))
+    except Problem as problem:
+        return await refuse({"attachment": problem.detail}, problem.status)
     thank_you = settings.form_thank_you_url
 
     async def work(session: AsyncSession) -> Outcome:
@@ -575,22 +562,61 @@ async def submit_embedded_form(
             work=work,
         )
     except Problem as problem:
-        if problem.title == "Idempotency key reused":
-            return _html(settings, message_page(language, "already"), 409)
-        if problem.status == 429:
-            return _html(
-                settings,
-                message_page(language, "too_many"),
-                429,
-                **(problem.headers or {}),
-            )
-        field_errors = {
-            str(e.get("field")): str(e.get("message")) for e in problem.extra.get("errors", [])
-        }
-        return await refuse(field_errors or {"form": problem.detail}, problem.status)
+        page = _already_or_too_many_page(settings, language, problem)
+        if page is not None:
+            return page
+        return await refuse(_problem_field_errors(problem), problem.status)
     if response.status_code == 201:
         return _html(settings, bytes(response.body).decode(), 201, **_replayed(response))
     return response
+
+
+async def _accepted_attachment(
+    settings: IntakeSettings, runtime: Runtime, upload: UploadFile | None
+) -> AcceptedFile | None:
+    """The form's attachment once checked (type, size, scan); a ``Problem`` says why not."""
+    if upload is None:
+        return None
+    data = await upload.read(settings.attachment_max_bytes + 1)
+    return await accept_file(
+        settings,
+        runtime.extras.get("attachment_scanner"),
+        filename=upload.filename or "",
+        declared_type=upload.content_type or "",
+        data=data,
+    )
+
+
+def _already_or_too_many_page(
+    settings: IntakeSettings, language: str, problem: Problem
+) -> HTMLResponse | None:
+    """The page for a form sent twice (its token is the idempotency key: 409) or a person over
+    the submission limit (429); None for other refusals, which go back to the form."""
+    if problem.title == "Idempotency key reused":
+        return _html(settings, message_page(language, "already"), 409)
+    if problem.status == 429:
+        return _html(settings, message_page(language, "too_many"), 429, **(problem.headers or {}))
+    return None
+
+
+def _validated_submission(values: dict[str, Any], errors: dict[str, str]) -> IdeaSubmission | None:
+    """The idea the form describes, or None with the reasons added to ``errors`` (which may
+    already hold refusals of unknown fields: then there is no idea either)."""
+    try:
+        submission = IdeaSubmission.model_validate(values)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            errors.setdefault(str(error["loc"][0]) if error["loc"] else "form", error["msg"])
+        return None
+    return None if errors else submission
+
+
+def _problem_field_errors(problem: Problem) -> dict[str, str]:
+    """A refused submission's errors by form field (the whole form when none is named)."""
+    field_errors = {
+        str(e.get("field")): str(e.get("message")) for e in problem.extra.get("errors", [])
+    }
+    return field_errors or {"form": problem.detail}
 
 
 def _refusal_page(settings: IntakeSettings, language: str, problem: Problem) -> HTMLResponse:

@@ -109,7 +109,7 @@ def _blob_contains(session: AsyncSession, column: Any, needle: str) -> ColumnEle
     """Candidates whose bytes contain ``needle`` (confirmed in Python: LIKE is case-blind on
     SQLite)."""
     if dialect_of(session) == "postgresql":
-        as_text: Any = func.encode(column, literal("escape"), type_=Text)
+        as_text: ColumnElement[str] = func.encode(column, literal("escape"), type_=Text)
     else:
         as_text = cast(column, Text)
     return as_text.contains(needle, autoescape=True)

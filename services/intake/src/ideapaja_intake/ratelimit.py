@@ -25,10 +25,11 @@ def _raise_counts(dialect: str) -> Insert:
     """Add ``count`` to a person's count in a window (a new row if none); returns the totals."""
     table = cast(Table, SubmissionCounter.__table__)
     insert = insert_for(dialect)(table)
-    return insert.on_conflict_do_update(
+    statement: Insert = insert.on_conflict_do_update(
         index_elements=[table.c.person_id, table.c.window_start],
         set_={"count": table.c.count + insert.excluded.count},
     ).returning(table.c.person_id, table.c.count)
+    return statement
 
 
 def too_many(limit: int, window: Window, now: datetime) -> Problem:

@@ -61,7 +61,7 @@ async def erasure_of(session: AsyncSession, person_id: str, round_: int) -> Eras
             ErasureRow.person_id == person_id, ErasureRow.erasure_round == round_
         )
     )
-    return cast(ErasureRow | None, found)
+    return found
 
 
 async def current_erasure(session: AsyncSession, person_id: str) -> ErasureRow | None:

@@ -18,6 +18,7 @@ from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated, IdeaWithd
 from ideapaja_review import cases, org
 from ideapaja_review.clock import Clock, clock_of
 from ideapaja_review.domain.routing import REVIEWING_ROLES
+from ideapaja_review.domain.rules import DEFAULT_RULE
 from ideapaja_review.settings import ReviewSettings
 from ideapaja_review.timeutil import utc_now
 from ideapaja_runtime.messaging import HandlerContext, RetryLater, Subscription
@@ -27,7 +28,7 @@ Handler = Callable[..., Awaitable[None]]
 
 
 def _env(ctx: HandlerContext, settings: ReviewSettings | None, clock: Clock) -> cases.Env:
-    base = settings.builtin_rule() if settings is not None else cases.DEFAULT_RULE
+    base = settings.builtin_rule() if settings is not None else DEFAULT_RULE
     return cases.Env(publish=ctx.publish, now=clock(), base_rule=base)
 
 

@@ -44,7 +44,7 @@ class RetryPolicy:
             return None
         exponent = max(attempts_made - 1, 0)
         # Capped before exponentiation so a large attempt count cannot overflow.
-        return min(self.max_seconds, self.base_seconds * 2 ** min(exponent, 32))
+        return min(self.max_seconds, self.base_seconds * (1 << min(exponent, 32)))
 
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
