@@ -24,6 +24,7 @@ from ideapaja_intake.http import get_settings
 from ideapaja_runtime.auth import CurrentPrincipal, Principal
 from ideapaja_runtime.authz import (
     AUTHENTICATED,
+    PRINCIPAL,
     STAFF,
     FormToken,
     Policy,
@@ -41,7 +42,29 @@ FORM_FIELD = FormToken(issued_by="POST /form-tokens", location="form", bearer=Tr
 PAGE_QUERY = FormToken(issued_by="POST /form-tokens", location="query", bearer=True)
 PAGE_FORM = FormToken(issued_by="POST /form-tokens", location="form", bearer=False)
 
-POLICY = Policy(
+
+class IntakePolicy(Policy):
+    """The runtime's policy, reading tokens in the table's terms: the deployment's citizen role
+    (``IDEAPAJA_INTAKE_CITIZEN_ROLE``) is the table's ``citizen``. ``route(action)`` enforces
+    through ``require``, so every route gets the translation, and the admitted principal (the
+    route's ``Actor`` and its unit of work's ``actor``) carries the table's role names."""
+
+    def require(self, action: str, *, remember: bool = False) -> Any:
+        if action not in self.permissions:  # fail at import, not at the first request
+            raise KeyError(f"{self.service}: no action {action!r} in the table")
+
+        async def allowed(request: Request, principal: CurrentPrincipal) -> Principal:
+            admitted = self.check(
+                action, in_table_terms(principal, get_settings(request).citizen_role)
+            )
+            if remember:
+                setattr(request.state, PRINCIPAL, admitted)
+            return admitted
+
+        return Depends(allowed)
+
+
+POLICY = IntakePolicy(
     "intake",
     [
         # --- submitting and following ideas -----------------------------------------------
@@ -217,10 +240,4 @@ def check(action: str, principal: Principal, citizen_role: str) -> Principal:
 
 def require(action: str) -> Any:
     """The dependency enforcing ``action``'s roles (403 with reason "role" otherwise)."""
-    if action not in POLICY.permissions:  # fail at import, not at the first request
-        raise KeyError(f"intake: no action {action!r} in the table")
-
-    async def allowed(request: Request, principal: CurrentPrincipal) -> Principal:
-        return check(action, principal, get_settings(request).citizen_role)
-
-    return Depends(allowed)
+    return POLICY.require(action)
