@@ -181,7 +181,7 @@ async def test_closed_ideas_lose_their_people_after_the_retention_period(
 
     # Today is 60 days on. Closed 31 days ago: due; 29 days ago: not yet; never closed: never.
     now = datetime.now(UTC).replace(microsecond=0) + timedelta(days=60)
-    retention.set_clock(runtime, lambda: now)
+    runtime.clock = lambda: now
     old, recent = now - timedelta(days=31), now - timedelta(days=29)
     await _deliver(
         runtime, handlers.on_review_decided, _decided(co_authored, Decision.REJECTED, "c-9"), old
@@ -301,7 +301,7 @@ async def test_closed_ideas_lose_their_people_after_the_retention_period(
     assert sorted(await every_value(runtime)) == sorted(after)
 
     # Once the recently closed idea's time has come, it goes too.
-    retention.set_clock(runtime, lambda: now + timedelta(days=2))
+    runtime.clock = lambda: now + timedelta(days=2)
     assert (await retention.run_sweep(runtime)).ideas == [anonymous]
     assert [
         p

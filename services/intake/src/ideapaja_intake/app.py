@@ -49,10 +49,8 @@ log = get_logger(__name__)
 REVIEW_SUBJECTS = "ideapaja.review.>"
 
 
-def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
-    settings = runtime.settings
-    assert isinstance(settings, IntakeSettings)
-    secret = settings.pseudonym_secret.get_secret_value()
+def subscriptions(runtime: Runtime[IntakeSettings]) -> Sequence[Subscription]:
+    secret = runtime.settings.pseudonym_secret.get_secret_value()
     # Every consumer minds erasures: a late event about an erased person is skipped or
     # pseudonymised like the rest of their data (privacy.py).
     return [privacy.erasure_aware(s, secret) for s in _consumers()] + [
@@ -104,9 +102,8 @@ def _consumers() -> list[Subscription]:
     ]
 
 
-async def start(runtime: Runtime) -> None:
+async def start(runtime: Runtime[IntakeSettings]) -> None:
     settings = runtime.settings
-    assert isinstance(settings, IntakeSettings)
     if settings.uses_dev_pseudonym_secret:
         log.warning(
             "dev_pseudonym_secret_in_use",
@@ -126,7 +123,7 @@ async def start(runtime: Runtime) -> None:
     retention.start_sweeper(runtime)
 
 
-async def stop(runtime: Runtime) -> None:
+async def stop(runtime: Runtime[IntakeSettings]) -> None:
     await retention.stop_sweeper(runtime)
 
 

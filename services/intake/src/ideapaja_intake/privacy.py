@@ -62,6 +62,7 @@ from ideapaja_intake.domain.pseudonym import (
 )
 from ideapaja_intake.http import staff_caller
 from ideapaja_intake.store import dialect_of
+from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import Handler, HandlerContext, RetryLater, Subscription
 from ideapaja_runtime.outbox import outbox_table
@@ -293,15 +294,11 @@ async def _outbox_naming(
         )
     )
     return [
-        (row.seq, _utc(row.created_at))
+        (row.seq, as_utc(row.created_at))
         for row in rows
         if _mentions(bytes(row.body).decode("utf-8", "replace"), person_id)
         or _mentions(str(row.headers), person_id)
     ]
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 async def _waits_for_the_relay(session: AsyncSession, secret: str, person_id: str) -> bool:

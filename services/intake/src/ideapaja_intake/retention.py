@@ -19,16 +19,15 @@ idea's authors too and drop them. The audit (``retention_audit``) keeps what was
 Replica-safe and idempotent: ideas are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL
 (SQLite has one writer), the audit row's unique idea id stops a race that got past the lock, and a
 done idea is marked (``personal_data_removed_at``) and never picked again. Time comes from the
-service's clock (``set_clock``), so tests drive it.
+service's clock (``runtime.clock``), so tests drive it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Text, and_, cast, delete, exists, or_, select, update
@@ -66,25 +65,10 @@ from ideapaja_runtime.service import Runtime
 
 log = get_logger(__name__)
 
-Clock = Callable[[], datetime]
-CLOCK_KEY = "intake_clock"
 SWEEPER = "intake-retention"
 # Rate-limit windows are an hour long; one that ended a day ago counts for nothing any more.
 ENDED_WINDOW_AGE = timedelta(days=1)
 _EVENT_NAMESPACE = uuid.UUID("5b0c1f4e-2a7d-5c39-9e61-3f8a0d2b7c45")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def clock_of(runtime: Runtime) -> Clock:
-    clock: Clock = runtime.extras.get(CLOCK_KEY, utc_now)
-    return clock
-
-
-def set_clock(runtime: Runtime, clock: Clock) -> None:
-    runtime.extras[CLOCK_KEY] = clock
 
 
 def _rowcount(result: Any) -> int:
@@ -343,10 +327,9 @@ class SweepResult:
     stale: dict[str, int] = field(default_factory=dict)
 
 
-async def run_sweep(runtime: Runtime) -> SweepResult:
+async def run_sweep(runtime: Runtime[IntakeSettings]) -> SweepResult:
     settings = runtime.settings
-    assert isinstance(settings, IntakeSettings)
-    now = clock_of(runtime)()
+    now = runtime.clock()
     ideas = await sweep_closed_ideas(
         runtime.db,
         runtime.outbox,
@@ -360,10 +343,9 @@ async def run_sweep(runtime: Runtime) -> SweepResult:
     return SweepResult(ideas, stale)
 
 
-def start_sweeper(runtime: Runtime) -> None:
+def start_sweeper(runtime: Runtime[IntakeSettings]) -> None:
     """The sweep at start and then every ``RETENTION_SWEEP_SECONDS`` (0: never)."""
     settings = runtime.settings
-    assert isinstance(settings, IntakeSettings)
 
     async def run_once() -> SweepResult:
         return await run_sweep(runtime)
@@ -371,5 +353,5 @@ def start_sweeper(runtime: Runtime) -> None:
     start_periodic(runtime, SWEEPER, run_once, settings.retention_sweep_seconds)
 
 
-async def stop_sweeper(runtime: Runtime) -> None:
+async def stop_sweeper(runtime: Runtime[IntakeSettings]) -> None:
     await stop_periodic(runtime, SWEEPER)
