@@ -38,6 +38,7 @@ from ideapaja_intake.editing import (
     submit_draft,
     withdraw_idea,
 )
+from ideapaja_intake.errors import ChannelClosed, ForbiddenObject, IdeaNotFound, InvalidInput
 from ideapaja_intake.http import LimitedBodyRoute, SettingsDep, staff_caller
 from ideapaja_intake.idempotency import Outcome, run_idempotent
 from ideapaja_intake.settings import IntakeSettings
@@ -73,10 +74,9 @@ from ideapaja_intake.views import (
     VersionPublic,
 )
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.authz import forbidden_object
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
 from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
-from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
+from ideapaja_runtime.problems import PROBLEM_SCHEMA
 
 ideas_router = APIRouter(prefix="/ideas", tags=["ideas"], route_class=LimitedBodyRoute)
 drafts_router = APIRouter(prefix="/drafts", tags=["drafts"], route_class=LimitedBodyRoute)
@@ -230,10 +230,10 @@ async def viewable_record(runtime: RuntimeDep, idea_id: str, principal: Principa
     async with runtime.db.transaction() as session:
         record = await load_idea(session, idea_id)
     if record is None:
-        raise Problem(404, "Idea not found", f"No idea {idea_id}.")
+        raise IdeaNotFound(idea_id)
     involved = [*record.author_ids, *record.invited_ids]
     if not can_view_idea(principal.person_id, principal.roles, involved):
-        raise forbidden_object("Only the authors and reviewers may read this idea.")
+        raise ForbiddenObject("Only the authors and reviewers may read this idea.")
     return record
 
 
@@ -301,12 +301,7 @@ async def idea_page(
                 session, limit=limit, offset=offset, filters=filters, cursor=cursor
             )
         except InvalidCursor as exc:
-            raise Problem(
-                422,
-                "Invalid input",
-                f"cursor: {exc}",
-                errors=[{"field": "cursor", "message": str(exc), "type": "cursor"}],
-            ) from exc
+            raise InvalidInput("cursor", str(exc), kind="cursor") from exc
     next_cursor = encode_cursor(ideas[-1]) if len(ideas) == limit else None
     return IdeaPage(
         items=[IdeaSummary.of(idea) for idea in ideas],
@@ -360,7 +355,7 @@ async def read_ideas(
     cursor: Cursor = None,
 ) -> IdeaPage:
     if not mine and not is_reviewer(principal.roles):
-        raise forbidden_object("Listing all ideas needs a reviewer role; use mine=true for yours.")
+        raise ForbiddenObject("Listing all ideas needs a reviewer role; use mine=true for yours.")
     params = ListParams(
         status=status,
         scope=scope,
@@ -716,7 +711,7 @@ def for_citizen_form(principal: Principal, settings: IntakeSettings) -> None:
     """Citizens read units and categories for the citizen channel's form: not while it is
     closed (like the channel's own routes)."""
     if not is_staff(principal.roles) and not settings.citizen_channel_enabled:
-        raise Problem(404, "Not found", "The citizen channel is not open.")
+        raise ChannelClosed
 
 
 @units_router.get(

@@ -35,6 +35,7 @@ from ideapaja_intake.api import (
 from ideapaja_intake.attachments import load_scanner
 from ideapaja_intake.channels import citizen_router, embed_router, form_router, tokens_router
 from ideapaja_intake.engagement_api import engagement_router, public_router, uploads_router
+from ideapaja_intake.errors import ERRORS
 from ideapaja_intake.privacy_api import privacy_router
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import has_trigram_index
@@ -152,6 +153,7 @@ service = ServiceSpec(
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=start,
     on_stop=stop,
+    errors=ERRORS,
     tags=[
         {"name": "ideas", "description": "Submitting, editing and following ideas"},
         {"name": "drafts", "description": "Ideas being written"},

@@ -28,11 +28,16 @@ from ideapaja_intake.domain.attachments import (
     check_attachment,
 )
 from ideapaja_intake.domain.status import IdeaStatus
-from ideapaja_intake.editing import confirmed_authors, not_found
+from ideapaja_intake.editing import confirmed_authors
+from ideapaja_intake.errors import (
+    AttachmentRefused,
+    ForbiddenObject,
+    IdeaNotFound,
+    IllegalTransition,
+    TooManyAttachments,
+)
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import lock_idea
-from ideapaja_runtime.authz import forbidden_object
-from ideapaja_runtime.problems import Problem
 
 # Files may be added while the idea is still being looked at.
 ATTACHABLE_STATUSES = frozenset(
@@ -90,20 +95,15 @@ async def accept_file(
             allowed=frozenset(settings.attachment_types),
         )
     except AttachmentRejected as rejected:
-        raise Problem(
-            rejected.status,
-            "Attachment refused",
-            rejected.reason,
-            errors=[{"field": "file", "message": rejected.reason, "type": "attachment"}],
-        ) from rejected
+        raise AttachmentRefused(rejected.status, rejected.reason) from rejected
     if scanner is None:
         return AcceptedFile(checked, data, "not_scanned")
     result = await scanner.scan(
         filename=checked.filename, content_type=checked.content_type, data=data
     )
     if not result.clean:
-        raise Problem(
-            422, "Attachment refused", f"The virus scan refused the file. {result.detail}"
+        raise AttachmentRefused(
+            422, f"The virus scan refused the file. {result.detail}", field_error=False
         )
     return AcceptedFile(checked, data, "clean")
 
@@ -119,13 +119,11 @@ async def store_attachment(
 ) -> IdeaAttachment:
     idea = await lock_idea(session, idea_id)
     if idea is None:
-        raise not_found(idea_id)
+        raise IdeaNotFound(idea_id)
     if check_author and person_id not in await confirmed_authors(session, idea_id):
-        raise forbidden_object("Only the idea's authors may attach files.")
+        raise ForbiddenObject("Only the idea's authors may attach files.")
     if IdeaStatus(idea.status) not in ATTACHABLE_STATUSES:
-        raise Problem(
-            409,
-            "Illegal transition",
+        raise IllegalTransition(
             f"Files cannot be attached to an idea in status {idea.status}.",
             status_now=idea.status,
         )
@@ -133,10 +131,8 @@ async def store_attachment(
         select(func.count()).select_from(IdeaAttachment).where(IdeaAttachment.idea_id == idea_id)
     )
     if int(count or 0) >= settings.attachments_per_idea:
-        raise Problem(
-            409,
-            "Too many attachments",
-            f"An idea has at most {settings.attachments_per_idea} attachments.",
+        raise TooManyAttachments(
+            f"An idea has at most {settings.attachments_per_idea} attachments."
         )
     row = IdeaAttachment(
         id=f"f-{uuid.uuid4().hex}",

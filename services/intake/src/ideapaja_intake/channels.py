@@ -45,6 +45,13 @@ from ideapaja_intake.domain.form_token import (
 from ideapaja_intake.domain.i18n import choose_language
 from ideapaja_intake.domain.pseudonym import citizen_person_id
 from ideapaja_intake.domain.submission import TEXT_MAX, TITLE_MAX, TITLE_MIN, IdeaSubmission
+from ideapaja_intake.errors import (
+    ChannelClosed,
+    IdeaNotFound,
+    IdempotencyKeyReused,
+    TooManySubmissions,
+    problem_of,
+)
 from ideapaja_intake.form_page import (
     FORM_PATH,
     content_security_policy,
@@ -70,6 +77,7 @@ from ideapaja_intake.views import CitizenIdeaSummary, CitizenIdeaView, FormToken
 from ideapaja_runtime.auth import Principal, authenticate_request
 from ideapaja_runtime.authz import CORS_PREFLIGHT, public_route
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
+from ideapaja_runtime.errors import DomainError
 from ideapaja_runtime.iplimits import (
     AUTH_FAILURES,
     SUBMISSIONS,
@@ -521,8 +529,9 @@ async def submit_embedded_form(
         return _refusal_page(settings, language, problem)
     try:
         accepted = await _accepted_attachment(settings, runtime, _attachment_of(form))
-    except Problem as problem:
-        return await refuse({"attachment": problem.detail}, problem.status)
+    except DomainError as refused:
+        answer = problem_of(refused)
+        return await refuse({"attachment": answer.detail}, answer.status)
     thank_you = settings.form_thank_you_url
 
     async def work(session: AsyncSession) -> Outcome:
@@ -561,11 +570,12 @@ async def submit_embedded_form(
             content=content,
             work=work,
         )
-    except Problem as problem:
-        page = _already_or_too_many_page(settings, language, problem)
+    except DomainError as refused:
+        page = _already_or_too_many_page(settings, language, refused)
         if page is not None:
             return page
-        return await refuse(_problem_field_errors(problem), problem.status)
+        answer = problem_of(refused)
+        return await refuse(_problem_field_errors(answer), answer.status)
     if response.status_code == 201:
         return _html(settings, bytes(response.body).decode(), 201, **_replayed(response))
     return response
@@ -574,7 +584,8 @@ async def submit_embedded_form(
 async def _accepted_attachment(
     settings: IntakeSettings, runtime: Runtime, upload: UploadFile | None
 ) -> AcceptedFile | None:
-    """The form's attachment once checked (type, size, scan); a ``Problem`` says why not."""
+    """The form's attachment once checked (type, size, scan); ``AttachmentRefused`` says why
+    not."""
     if upload is None:
         return None
     data = await upload.read(settings.attachment_max_bytes + 1)
@@ -588,14 +599,15 @@ async def _accepted_attachment(
 
 
 def _already_or_too_many_page(
-    settings: IntakeSettings, language: str, problem: Problem
+    settings: IntakeSettings, language: str, refused: DomainError
 ) -> HTMLResponse | None:
     """The page for a form sent twice (its token is the idempotency key: 409) or a person over
     the submission limit (429); None for other refusals, which go back to the form."""
-    if problem.title == "Idempotency key reused":
+    if isinstance(refused, IdempotencyKeyReused):
         return _html(settings, message_page(language, "already"), 409)
-    if problem.status == 429:
-        return _html(settings, message_page(language, "too_many"), 429, **(problem.headers or {}))
+    if isinstance(refused, TooManySubmissions):
+        headers = problem_of(refused).headers or {}
+        return _html(settings, message_page(language, "too_many"), 429, **headers)
     return None
 
 
@@ -652,7 +664,7 @@ def citizen_of(principal: Principal, settings: IntakeSettings) -> str:
     """The citizen's id inside Ideapaja (never the identity provider's subject). The role was
     checked by the table (``citizen.*``)."""
     if not settings.citizen_channel_enabled:
-        raise Problem(404, "Not found", "The citizen channel is not open.")
+        raise ChannelClosed
     return citizen_person_id(settings.pseudonym_secret.get_secret_value(), principal.person_id)
 
 
@@ -758,5 +770,5 @@ async def citizen_idea(
         record = await load_idea(session, idea_id)
     # Someone else's idea is answered like a missing one.
     if record is None or citizen_id not in record.author_ids:
-        raise Problem(404, "Idea not found", f"You have no idea {idea_id}.")
+        raise IdeaNotFound(idea_id, detail=f"You have no idea {idea_id}.")
     return CitizenIdeaView.of(record)

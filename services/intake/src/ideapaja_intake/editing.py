@@ -30,6 +30,17 @@ from ideapaja_intake.domain.submission import (
 from ideapaja_intake.domain.submission import (
     IdeaDraft as DraftInput,
 )
+from ideapaja_intake.errors import (
+    AlreadyAnAuthor,
+    DraftNotFound,
+    EditConflict,
+    FieldErrors,
+    ForbiddenObject,
+    IdeaNotFound,
+    IllegalTransition,
+    InvitationNotFound,
+    TooManyAuthors,
+)
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import (
     IdeaRecord,
@@ -39,10 +50,8 @@ from ideapaja_intake.store import (
     lock_idea,
     version_of,
 )
-from ideapaja_intake.submissions import FieldErrors, Submitter, search_text, submit_idea
-from ideapaja_runtime.authz import forbidden_object
+from ideapaja_intake.submissions import Submitter, search_text, submit_idea
 from ideapaja_runtime.outbox import Outbox
-from ideapaja_runtime.problems import Problem
 
 # Co-authors may still join while the idea is open; not after a reward was granted.
 CO_AUTHOR_OPEN_STATUSES = frozenset(IdeaStatus) - {
@@ -51,20 +60,6 @@ CO_AUTHOR_OPEN_STATUSES = frozenset(IdeaStatus) - {
     IdeaStatus.REJECTED,
     IdeaStatus.DUPLICATE,
 }
-
-
-def not_found(idea_id: str) -> Problem:
-    return Problem(404, "Idea not found", f"No idea {idea_id}.")
-
-
-def illegal(action: str, status: str, allowed: frozenset[IdeaStatus]) -> Problem:
-    return Problem(
-        409,
-        "Illegal transition",
-        f"An idea in status {status} cannot be {action}.",
-        status_now=status,
-        allowed=sorted(s.value for s in allowed),
-    )
 
 
 async def confirmed_authors(session: AsyncSession, idea_id: str) -> list[str]:
@@ -80,9 +75,9 @@ async def _authored_idea(session: AsyncSession, idea_id: str, person_id: str) ->
     """The idea, locked, if ``person_id`` is one of its confirmed authors."""
     idea = await lock_idea(session, idea_id)
     if idea is None:
-        raise not_found(idea_id)
+        raise IdeaNotFound(idea_id)
     if person_id not in await confirmed_authors(session, idea_id):
-        raise forbidden_object("Only the idea's authors may do this.")
+        raise ForbiddenObject("Only the idea's authors may do this.")
     return idea
 
 
@@ -111,7 +106,7 @@ async def own_draft(session: AsyncSession, draft_id: str, owner_id: str) -> Idea
     row = await session.get(IdeaDraft, draft_id)
     # Someone else's draft is answered like a missing one: drafts are private.
     if row is None or row.owner_id != owner_id:
-        raise Problem(404, "Draft not found", f"You have no draft {draft_id}.")
+        raise DraftNotFound(draft_id)
     return row
 
 
@@ -176,15 +171,9 @@ async def edit_idea(
     """A new version of the text (the previous ones stay), announced with IdeaUpdated."""
     idea = await _authored_idea(session, idea_id, editor_id)
     if IdeaStatus(idea.status) not in EDITABLE_STATUSES:
-        raise illegal("edited", idea.status, EDITABLE_STATUSES)
+        raise IllegalTransition.cannot_be("edited", idea.status, EDITABLE_STATUSES)
     if edit.revision != idea.revision:
-        raise Problem(
-            409,
-            "Edit conflict",
-            f"You edited revision {edit.revision}, but the idea is at revision {idea.revision}; "
-            "reload it and apply your changes again.",
-            revision=idea.revision,
-        )
+        raise EditConflict(edit.revision, idea.revision)
     if edit.category is not None and settings.category(edit.category) is None:
         errors = FieldErrors()
         errors.add("category", f"unknown category {edit.category!r}", "unknown_category")
@@ -264,7 +253,7 @@ async def withdraw_idea(
 ) -> IdeaRecord:
     idea = await _authored_idea(session, idea_id, person_id)
     if IdeaStatus(idea.status) not in WITHDRAWABLE_STATUSES:
-        raise illegal("withdrawn", idea.status, WITHDRAWABLE_STATUSES)
+        raise IllegalTransition.cannot_be("withdrawn", idea.status, WITHDRAWABLE_STATUSES)
     actor = public_actor(person_id, anonymous=idea.anonymous, author_ref=idea.author_ref)
     message = await outbox.add(
         session,
@@ -304,14 +293,12 @@ async def invite_co_author(
 ) -> IdeaAuthor:
     idea = await _authored_idea(session, idea_id, inviter_id)
     if IdeaStatus(idea.status) not in CO_AUTHOR_OPEN_STATUSES or idea.rewarded:
-        raise Problem(
-            409,
-            "Illegal transition",
+        raise IllegalTransition(
             "Co-authors can no longer join this idea (it is closed or already rewarded).",
             status_now=idea.status,
         )
     if await session.get(IdeaAuthor, (idea_id, person_id)) is not None:
-        raise Problem(409, "Already an author", f"{person_id} is already an author or invited.")
+        raise AlreadyAnAuthor(f"{person_id} is already an author or invited.")
     if not await session.run_sync(active_people, [person_id]):
         errors = FieldErrors()
         errors.add("person_id", f"unknown or departed person {person_id!r}", "unknown_person")
@@ -320,7 +307,7 @@ async def invite_co_author(
         select(func.count()).select_from(IdeaAuthor).where(IdeaAuthor.idea_id == idea_id)
     )
     if int(count or 0) >= CO_AUTHORS_MAX + 1:
-        raise Problem(409, "Too many authors", f"An idea has at most {CO_AUTHORS_MAX + 1}.")
+        raise TooManyAuthors(f"An idea has at most {CO_AUTHORS_MAX + 1}.")
     row = IdeaAuthor(
         idea_id=idea_id,
         person_id=person_id,
@@ -350,12 +337,10 @@ async def confirm_co_author(
     idea = await lock_idea(session, idea_id)
     row = await session.get(IdeaAuthor, (idea_id, person_id))
     if idea is None or row is None:
-        raise Problem(404, "Invitation not found", f"You are not invited to idea {idea_id}.")
+        raise InvitationNotFound(f"You are not invited to idea {idea_id}.")
     if row.confirmed_at is None:
         if IdeaStatus(idea.status) not in CO_AUTHOR_OPEN_STATUSES or idea.rewarded:
-            raise Problem(
-                409,
-                "Illegal transition",
+            raise IllegalTransition(
                 "The idea is closed; the invitation can no longer be accepted.",
                 status_now=idea.status,
             )
@@ -383,10 +368,10 @@ async def remove_co_author(
     idea = await lock_idea(session, idea_id)
     row = await session.get(IdeaAuthor, (idea_id, person_id))
     if idea is None or row is None:
-        raise Problem(404, "Invitation not found", f"{person_id} is not invited to {idea_id}.")
+        raise InvitationNotFound(f"{person_id} is not invited to {idea_id}.")
     if row.confirmed_at is not None:
-        raise Problem(409, "Already an author", "A confirmed author cannot be removed.")
+        raise AlreadyAnAuthor("A confirmed author cannot be removed.")
     if actor_id != person_id and actor_id not in await confirmed_authors(session, idea_id):
-        raise forbidden_object("Only the invited person or the authors may do this.")
+        raise ForbiddenObject("Only the invited person or the authors may do this.")
     await session.delete(row)
     await session.flush()

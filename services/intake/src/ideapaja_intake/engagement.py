@@ -13,31 +13,29 @@ from ideapaja_contracts.events.idea import IdeaCommented, IdeaSupported
 from ideapaja_intake.db.models import Idea, IdeaComment, IdeaSupport
 from ideapaja_intake.domain.status import PUBLIC_STATUSES, IdeaStatus
 from ideapaja_intake.domain.submission import public_actor
-from ideapaja_intake.editing import confirmed_authors, not_found
+from ideapaja_intake.editing import confirmed_authors
+from ideapaja_intake.errors import (
+    ArchivedIdea,
+    CommentNotFound,
+    IdeaNotFound,
+    IllegalTransition,
+    OwnIdea,
+)
 from ideapaja_intake.store import lock_idea
 from ideapaja_runtime.outbox import Outbox
-from ideapaja_runtime.problems import Problem
 
 
 async def _public_idea(session: AsyncSession, idea_id: str) -> Idea:
     idea = await lock_idea(session, idea_id)
     if idea is None:
-        raise not_found(idea_id)
+        raise IdeaNotFound(idea_id)
     if IdeaStatus(idea.status) not in PUBLIC_STATUSES:
-        raise Problem(
-            409,
-            "Illegal transition",
+        raise IllegalTransition(
             f"An idea in status {idea.status} takes no supports or comments.",
             status_now=idea.status,
         )
     if idea.personal_data_removed_at is not None:
-        raise Problem(
-            409,
-            "Archived idea",
-            "This idea was closed long ago and archived without the people who took part; it "
-            "takes no supports or comments.",
-            status_now=idea.status,
-        )
+        raise ArchivedIdea(idea.status)
     return idea
 
 
@@ -47,7 +45,7 @@ async def support_idea(
     """Support the idea; (idea, True) when this created the support, False if it existed."""
     idea = await _public_idea(session, idea_id)
     if person_id in await confirmed_authors(session, idea_id):
-        raise Problem(409, "Own idea", "Authors cannot support their own idea.")
+        raise OwnIdea("Authors cannot support their own idea.")
     if await session.get(IdeaSupport, (idea_id, person_id)) is not None:
         return idea, False
     session.add(IdeaSupport(idea_id=idea_id, person_id=person_id, supported_at=datetime.now(UTC)))
@@ -66,7 +64,7 @@ async def withdraw_support(
 ) -> Idea:
     idea = await lock_idea(session, idea_id)
     if idea is None:
-        raise not_found(idea_id)
+        raise IdeaNotFound(idea_id)
     support = await session.get(IdeaSupport, (idea_id, person_id))
     if support is None:
         return idea
@@ -137,7 +135,7 @@ async def hide_comment(
     idea = await lock_idea(session, idea_id)
     comment = await session.get(IdeaComment, comment_id)
     if idea is None or comment is None or comment.idea_id != idea_id:
-        raise Problem(404, "Comment not found", f"No comment {comment_id} on idea {idea_id}.")
+        raise CommentNotFound(f"No comment {comment_id} on idea {idea_id}.")
     if comment.hidden_at is None:
         comment.hidden_at = datetime.now(UTC)
         comment.hidden_by = moderator_id

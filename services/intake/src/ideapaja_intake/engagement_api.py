@@ -41,6 +41,7 @@ from ideapaja_intake.engagement import (
     support_idea,
     withdraw_support,
 )
+from ideapaja_intake.errors import AttachmentNotFound, ForbiddenObject, IdeaNotFound
 from ideapaja_intake.http import LimitedBodyRoute, SettingsDep, staff_caller
 from ideapaja_intake.idempotency import Outcome, run_idempotent
 from ideapaja_intake.store import is_supporter, load_idea
@@ -53,9 +54,8 @@ from ideapaja_intake.views import (
     SupportState,
 )
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.authz import forbidden_object
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
-from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
+from ideapaja_runtime.problems import PROBLEM_SCHEMA
 
 public_router = APIRouter(prefix="/public/ideas", tags=["public"])
 engagement_router = APIRouter(prefix="/ideas", tags=["engagement"], route_class=LimitedBodyRoute)
@@ -121,7 +121,7 @@ async def public_idea(
         record = await load_idea(session, idea_id)
         supported = await is_supporter(session, idea_id, principal.person_id)
     if record is None or IdeaStatus(record.idea.status) not in PUBLIC_STATUSES:
-        raise Problem(404, "Idea not found", f"No public idea {idea_id}.")
+        raise IdeaNotFound(idea_id, detail=f"No public idea {idea_id}.")
     return IdeaPublicView.of(record, principal.person_id, supported=supported)
 
 
@@ -233,7 +233,7 @@ async def read_comments(
     async with runtime.db.transaction() as session:
         record = await load_idea(session, idea_id)
         if record is None or IdeaStatus(record.idea.status) not in PUBLIC_STATUSES:
-            raise Problem(404, "Idea not found", f"No public idea {idea_id}.")
+            raise IdeaNotFound(idea_id, detail=f"No public idea {idea_id}.")
         rows = await comments_of(session, idea_id)
     moderator = may_moderate(principal)
     return [
@@ -398,7 +398,7 @@ async def confirm(
     traceparent: TraceparentDep,
 ) -> CoAuthorPublic:
     if person_id != principal.person_id:
-        raise forbidden_object("Only the invited person can accept the invitation.")
+        raise ForbiddenObject("Only the invited person can accept the invitation.")
     async with runtime.db.transaction() as session:
         row, idea = await confirm_co_author(
             session,
@@ -518,7 +518,7 @@ async def download(
         record = await load_idea(session, idea_id)
         row = await load_attachment(session, idea_id, attachment_id)
     if record is None or row is None:
-        raise Problem(404, "Attachment not found", f"No attachment {attachment_id}.")
+        raise AttachmentNotFound(f"No attachment {attachment_id}.")
     if IdeaStatus(record.idea.status) not in PUBLIC_STATUSES:
         await viewable_record(runtime, idea_id, principal)
     return Response(

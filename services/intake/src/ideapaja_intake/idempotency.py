@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_intake.db.models import IdempotencyRecord
 from ideapaja_intake.domain.idempotency import InvalidIdempotencyKey, checked_key, fingerprint
+from ideapaja_intake.errors import IdempotencyKeyReused, InvalidInput, RequestInProgress
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import delete_where
-from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.service import Runtime
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -57,12 +57,7 @@ def idempotency_key(raw: str | None) -> str | None:
     try:
         return checked_key(raw)
     except InvalidIdempotencyKey as exc:
-        raise Problem(
-            422,
-            "Invalid input",
-            f"Idempotency-Key: {exc}",
-            errors=[{"field": "Idempotency-Key", "message": str(exc), "type": "header"}],
-        ) from exc
+        raise InvalidInput("Idempotency-Key", str(exc), kind="header") from exc
 
 
 async def run_idempotent(
@@ -88,7 +83,7 @@ async def run_idempotent(
             return await _once(runtime, settings, caller, key, digest, work)
         except _KeyTaken:
             continue
-    raise Problem(409, "Request in progress", "A request with this Idempotency-Key is running.")
+    raise RequestInProgress
 
 
 async def _once(
@@ -112,19 +107,7 @@ async def _once(
         stored = await session.get(IdempotencyRecord, (caller, key))
         if stored is not None:
             if stored.fingerprint != digest:
-                raise Problem(
-                    422,
-                    "Idempotency key reused",
-                    "This Idempotency-Key was already used for a different request; use a new "
-                    "key for new content.",
-                    errors=[
-                        {
-                            "field": "Idempotency-Key",
-                            "message": "already used for a different request",
-                            "type": "idempotency_key_reused",
-                        }
-                    ],
-                )
+                raise IdempotencyKeyReused
             return Outcome(
                 stored.status_code, stored.body, stored.media_type, dict(stored.headers)
             ).response(replayed=True)

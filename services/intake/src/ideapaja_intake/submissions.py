@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,38 +18,13 @@ from ideapaja_intake.domain.pseudonym import author_pseudonym
 from ideapaja_intake.domain.search import stored_terms
 from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import IdeaSubmission, new_idea_id, submitted_event
+from ideapaja_intake.errors import FieldErrors, InvalidFields
 from ideapaja_intake.ratelimit import count_submissions
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.store import IdeaRecord, active_people, insert_ideas, known_units, version_of
 from ideapaja_runtime.groupcommit import GroupCommit
 from ideapaja_runtime.outbox import Outbox, OutboxEntry
-from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.service import Runtime
-
-
-@dataclass
-class FieldErrors:
-    """Refusals of individual fields, reported together as one 422 naming each field."""
-
-    errors: list[dict[str, str]] = field(default_factory=list)
-
-    def add(self, field_name: str, message: str, kind: str) -> None:
-        self.errors.append({"field": field_name, "message": message, "type": kind})
-
-    def problem(self) -> Problem | None:
-        if not self.errors:
-            return None
-        return Problem(
-            422,
-            "Invalid input",
-            "; ".join(f"{e['field']}: {e['message']}" for e in self.errors),
-            errors=self.errors,
-        )
-
-    def raise_if_any(self) -> None:
-        problem = self.problem()
-        if problem is not None:
-            raise problem
 
 
 @dataclass(frozen=True)
@@ -97,7 +72,7 @@ class References:
 
 def reference_errors(
     settings: IntakeSettings, pending: PendingSubmission, known: References
-) -> Problem | None:
+) -> InvalidFields | None:
     """Units, category, team and co-authors must exist (422 naming each wrong field)."""
     submission, submitter = pending.submission, pending.submitter
     errors = FieldErrors()
@@ -136,7 +111,7 @@ def reference_errors(
                 f"unknown or departed person(s): {', '.join(unknown)}",
                 "unknown_person",
             )
-    return errors.problem()
+    return errors.error()
 
 
 def submit_ideas(
@@ -145,15 +120,15 @@ def submit_ideas(
     settings: IntakeSettings,
     outbox: Outbox,
     batch: Sequence[PendingSubmission],
-) -> list[IdeaRecord | Problem]:
+) -> list[IdeaRecord | Exception]:
     """Store new ideas and their IdeaSubmitted events in the caller's transaction: a record
-    for each one stored, the problem refusing it for each one not (of which nothing is
+    for each one stored, the error refusing it for each one not (of which nothing is
     written). A few statements cover the whole batch, however many it holds.
 
     Synchronous SQLAlchemy, so that a batch is one ``Database.run_transaction`` (on SQLite one
     trip to the writer thread); from async code, ``session.run_sync`` runs it."""
     known = References.of(session, batch)
-    answers: list[IdeaRecord | Problem | None] = [
+    answers: list[IdeaRecord | Exception | None] = [
         reference_errors(settings, pending, known) for pending in batch
     ]
     now = datetime.now(UTC)
@@ -196,7 +171,7 @@ def submission_writer(runtime: Runtime) -> GroupCommit[PendingSubmission, IdeaRe
 
         def write(
             session: Session, batch: Sequence[PendingSubmission]
-        ) -> list[IdeaRecord | Problem]:
+        ) -> list[IdeaRecord | Exception]:
             return submit_ideas(session, settings=settings, outbox=runtime.outbox, batch=batch)
 
         writer = GroupCommit(
@@ -218,12 +193,12 @@ async def submit_idea(
     traceparent: str | None,
     idea_id: str | None = None,
 ) -> IdeaRecord:
-    """One submission in the caller's transaction (which rolls back on the problem raised)."""
+    """One submission in the caller's transaction (which rolls back on the refusal raised)."""
     pending = PendingSubmission(submitter, submission, channel, traceparent, idea_id)
     [answer] = await session.run_sync(
         lambda sync: submit_ideas(sync, settings=settings, outbox=outbox, batch=[pending])
     )
-    if isinstance(answer, Problem):
+    if isinstance(answer, Exception):
         raise answer
     return answer
 
