@@ -15,8 +15,8 @@ from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
 from ideapaja_intake import privacy
 from ideapaja_intake.db.models import IntakeBase
+from ideapaja_intake.db.org import upsert_unit
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import upsert_unit
 from ideapaja_runtime.outbox import outbox_table
 from ideapaja_runtime.service import Runtime
 from ideapaja_runtime.testing import DevKeys, RunningService, context_in, fast_test_settings
@@ -106,8 +106,8 @@ async def insert_idea(
     session: Any, idea_id: str, *, author_id: str = AUTHOR, anonymous: bool = False
 ) -> None:
     """An idea as a submission leaves it, written straight to the tables (handler tests)."""
+    from ideapaja_intake.db.ideas import IdeaRecord, insert_ideas
     from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange
-    from ideapaja_intake.store import IdeaRecord, insert_ideas
 
     now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     idea = Idea(
@@ -166,7 +166,7 @@ PEOPLE = {
 async def seed_people(runtime: Runtime, people: dict[str, str] | None = None) -> None:
     """People as HR describes them (person id → unit), so co-authors can be invited."""
     from ideapaja_contracts.events.hr import PersonUpserted
-    from ideapaja_intake.store import upsert_person
+    from ideapaja_intake.db.org import upsert_person
 
     async with runtime.db.transaction() as session:
         for person_id, unit_id in (people or PEOPLE).items():

@@ -329,7 +329,7 @@ async def test_a_withdrawn_idea_stays_withdrawn_whatever_review_says(sqlite_db: 
     async with sqlite_db.transaction() as session:
         idea = await session.get(Idea, "i-1")
         assert idea is not None
-        from ideapaja_intake.store import apply_status_change
+        from ideapaja_intake.db.ideas import apply_status_change
 
         await apply_status_change(session, idea, IdeaStatusChange(
             idea_id="i-1", event_id="e-w", status="withdrawn", kind="withdrawn",

@@ -16,7 +16,18 @@ from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.hr import UnitKind
 from ideapaja_contracts.events.idea import Channel, Scope
 from ideapaja_intake.authz import POLICY, require
+from ideapaja_intake.db.ideas import IdeaRecord, load_idea, versions_of
 from ideapaja_intake.db.models import IdeaDraft as DraftRow
+from ideapaja_intake.db.org import list_units, unit_and_children
+from ideapaja_intake.db.search import (
+    IdeaFilter,
+    InvalidCursor,
+    confirmed_authors_of,
+    encode_cursor,
+    filter_condition,
+    list_ideas,
+    similar_candidates,
+)
 from ideapaja_intake.domain.export import ExportRow, csv_lines
 from ideapaja_intake.domain.search import idea_similarity
 from ideapaja_intake.domain.status import IdeaStatus
@@ -42,20 +53,6 @@ from ideapaja_intake.errors import ChannelClosed, ForbiddenObject, IdeaNotFound,
 from ideapaja_intake.http import LimitedBodyRoute, SettingsDep, staff_caller
 from ideapaja_intake.idempotency import Outcome, run_idempotent
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import (
-    IdeaFilter,
-    IdeaRecord,
-    InvalidCursor,
-    confirmed_authors_of,
-    encode_cursor,
-    filter_condition,
-    list_ideas,
-    list_units,
-    load_idea,
-    similar_candidates,
-    unit_and_children,
-    versions_of,
-)
 from ideapaja_intake.submissions import (
     PendingSubmission,
     Submitter,

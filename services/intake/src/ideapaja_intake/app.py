@@ -34,11 +34,11 @@ from ideapaja_intake.api import (
 )
 from ideapaja_intake.attachments import load_scanner
 from ideapaja_intake.channels import citizen_router, embed_router, form_router, tokens_router
+from ideapaja_intake.db.search import has_trigram_index
 from ideapaja_intake.engagement_api import engagement_router, public_router, uploads_router
 from ideapaja_intake.errors import ERRORS
 from ideapaja_intake.privacy_api import privacy_router
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import has_trigram_index
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec

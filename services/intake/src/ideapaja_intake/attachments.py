@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from ideapaja_intake.db.ideas import confirmed_authors, lock_idea
 from ideapaja_intake.db.models import IdeaAttachment
 from ideapaja_intake.domain.attachments import (
     AttachmentRejected,
@@ -28,7 +29,6 @@ from ideapaja_intake.domain.attachments import (
     check_attachment,
 )
 from ideapaja_intake.domain.status import IdeaStatus
-from ideapaja_intake.editing import confirmed_authors
 from ideapaja_intake.errors import (
     AttachmentRefused,
     ForbiddenObject,
@@ -37,7 +37,6 @@ from ideapaja_intake.errors import (
     TooManyAttachments,
 )
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import lock_idea
 
 # Files may be added while the idea is still being looked at.
 ATTACHABLE_STATUSES = frozenset(

@@ -25,16 +25,12 @@ from starlette.datastructures import UploadFile
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.hr import UnitKind
 from ideapaja_contracts.events.idea import Channel, Scope
-from ideapaja_intake.api import (
-    CREATED,
-    ERRORS,
-    IdeaIdPath,
-    IdempotencyKey,
-    created_idea,
-)
+from ideapaja_intake.api import CREATED, ERRORS, IdeaIdPath, IdempotencyKey, created_idea
 from ideapaja_intake.attachments import AcceptedFile, accept_file, store_attachment
 from ideapaja_intake.authz import FORM_FIELD, PAGE_FORM, PAGE_QUERY, POLICY, check, require
+from ideapaja_intake.db.ideas import load_idea
 from ideapaja_intake.db.models import Idea, IdeaAuthor, Unit
+from ideapaja_intake.db.org import list_units
 from ideapaja_intake.domain.cors import origin_allowed
 from ideapaja_intake.domain.form_token import (
     ExpiredFormToken,
@@ -71,7 +67,6 @@ from ideapaja_intake.http import (
 )
 from ideapaja_intake.idempotency import Outcome, run_idempotent
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import list_units, load_idea
 from ideapaja_intake.submissions import Submitter, submission_content, submit_idea
 from ideapaja_intake.views import CitizenIdeaSummary, CitizenIdeaView, FormTokenPublic, IdeaPublic
 from ideapaja_runtime.auth import Principal, authenticate_request

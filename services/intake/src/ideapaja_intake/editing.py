@@ -11,14 +11,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Channel, IdeaWithdrawn
+from ideapaja_intake.db.ideas import (
+    IdeaRecord,
+    apply_status_change,
+    confirmed_authors,
+    load_idea,
+    lock_idea,
+    version_of,
+)
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaDraft, IdeaStatusChange
+from ideapaja_intake.db.org import active_people
 from ideapaja_intake.domain.pseudonym import author_pseudonym
 from ideapaja_intake.domain.search import stored_terms
-from ideapaja_intake.domain.status import (
-    EDITABLE_STATUSES,
-    WITHDRAWABLE_STATUSES,
-    IdeaStatus,
-)
+from ideapaja_intake.domain.status import EDITABLE_STATUSES, WITHDRAWABLE_STATUSES, IdeaStatus
 from ideapaja_intake.domain.submission import (
     CO_AUTHORS_MAX,
     IdeaEdit,
@@ -27,9 +32,7 @@ from ideapaja_intake.domain.submission import (
     public_actor,
     updated_event,
 )
-from ideapaja_intake.domain.submission import (
-    IdeaDraft as DraftInput,
-)
+from ideapaja_intake.domain.submission import IdeaDraft as DraftInput
 from ideapaja_intake.errors import (
     AlreadyAnAuthor,
     DraftNotFound,
@@ -42,14 +45,6 @@ from ideapaja_intake.errors import (
     TooManyAuthors,
 )
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import (
-    IdeaRecord,
-    active_people,
-    apply_status_change,
-    load_idea,
-    lock_idea,
-    version_of,
-)
 from ideapaja_intake.submissions import Submitter, search_text, submit_idea
 from ideapaja_runtime.outbox import Outbox
 
@@ -60,15 +55,6 @@ CO_AUTHOR_OPEN_STATUSES = frozenset(IdeaStatus) - {
     IdeaStatus.REJECTED,
     IdeaStatus.DUPLICATE,
 }
-
-
-async def confirmed_authors(session: AsyncSession, idea_id: str) -> list[str]:
-    rows = await session.scalars(
-        select(IdeaAuthor.person_id)
-        .where(IdeaAuthor.idea_id == idea_id, IdeaAuthor.confirmed_at.is_not(None))
-        .order_by(IdeaAuthor.confirmed_at, IdeaAuthor.person_id)
-    )
-    return list(rows)
 
 
 async def _authored_idea(session: AsyncSession, idea_id: str, person_id: str) -> Idea:

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import IdeaCommented, IdeaSupported
+from ideapaja_intake.db.ideas import confirmed_authors, lock_idea
 from ideapaja_intake.db.models import Idea, IdeaComment, IdeaSupport
 from ideapaja_intake.domain.status import PUBLIC_STATUSES, IdeaStatus
 from ideapaja_intake.domain.submission import public_actor
-from ideapaja_intake.editing import confirmed_authors
 from ideapaja_intake.errors import (
     ArchivedIdea,
     CommentNotFound,
@@ -21,7 +21,6 @@ from ideapaja_intake.errors import (
     IllegalTransition,
     OwnIdea,
 )
-from ideapaja_intake.store import lock_idea
 from ideapaja_runtime.outbox import Outbox
 
 

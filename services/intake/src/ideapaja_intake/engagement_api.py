@@ -31,6 +31,7 @@ from ideapaja_intake.api import (
 )
 from ideapaja_intake.attachments import accept_file, load_attachment, store_attachment
 from ideapaja_intake.authz import POLICY, require
+from ideapaja_intake.db.ideas import is_supporter, load_idea
 from ideapaja_intake.domain.status import PUBLIC_STATUSES, IdeaStatus
 from ideapaja_intake.domain.visibility import MODERATOR_ROLES
 from ideapaja_intake.editing import confirm_co_author, invite_co_author, remove_co_author
@@ -44,7 +45,6 @@ from ideapaja_intake.engagement import (
 from ideapaja_intake.errors import AttachmentNotFound, ForbiddenObject, IdeaNotFound
 from ideapaja_intake.http import LimitedBodyRoute, SettingsDep, staff_caller
 from ideapaja_intake.idempotency import Outcome, run_idempotent
-from ideapaja_intake.store import is_supporter, load_idea
 from ideapaja_intake.views import (
     AttachmentPublic,
     CoAuthorPublic,

@@ -28,9 +28,10 @@ from ideapaja_contracts.events.review import (
     ScreeningStarted,
 )
 from ideapaja_contracts.events.reward import RewardGranted
+from ideapaja_intake.db.ideas import apply_status_change, record_reward
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaReward, IdeaStatusChange, IdeaSupport
+from ideapaja_intake.db.org import upsert_person, upsert_unit
 from ideapaja_intake.domain.status import IdeaStatus, status_of_decision
-from ideapaja_intake.store import apply_status_change, record_reward, upsert_person, upsert_unit
 from ideapaja_runtime.messaging import HandlerContext, RetryLater
 
 

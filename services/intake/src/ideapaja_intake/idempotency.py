@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_intake.db.models import IdempotencyRecord
+from ideapaja_intake.db.sql import delete_where
 from ideapaja_intake.domain.idempotency import InvalidIdempotencyKey, checked_key, fingerprint
 from ideapaja_intake.errors import IdempotencyKeyReused, InvalidInput, RequestInProgress
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import delete_where
 from ideapaja_runtime.service import Runtime
 
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -55,13 +55,9 @@ from ideapaja_intake.db.models import (
     Person,
     SubmissionCounter,
 )
-from ideapaja_intake.domain.pseudonym import (
-    citizen_person_id,
-    former_person_id,
-    is_former_person,
-)
+from ideapaja_intake.db.sql import dialect_of
+from ideapaja_intake.domain.pseudonym import citizen_person_id, former_person_id, is_former_person
 from ideapaja_intake.http import staff_caller
-from ideapaja_intake.store import dialect_of
 from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import Handler, HandlerContext, RetryLater, Subscription

@@ -13,15 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ideapaja_contracts.events.idea import Channel, IdeaSubmitted
+from ideapaja_intake.db.ideas import IdeaRecord, insert_ideas, version_of
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange, Person
+from ideapaja_intake.db.org import active_people, known_units
+from ideapaja_intake.db.ratelimit import count_submissions
 from ideapaja_intake.domain.pseudonym import author_pseudonym
 from ideapaja_intake.domain.search import stored_terms
 from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import IdeaSubmission, new_idea_id, submitted_event
 from ideapaja_intake.errors import FieldErrors, InvalidFields
-from ideapaja_intake.ratelimit import count_submissions
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import IdeaRecord, active_people, insert_ideas, known_units, version_of
 from ideapaja_runtime.groupcommit import GroupCommit
 from ideapaja_runtime.outbox import Outbox, OutboxEntry
 from ideapaja_runtime.service import Runtime

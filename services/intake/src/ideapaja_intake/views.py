@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from ideapaja_contracts.events.hr import UnitKind
 from ideapaja_contracts.events.idea import Channel, Scope
+from ideapaja_intake.db.ideas import IdeaRecord
 from ideapaja_intake.db.models import (
     Idea,
     IdeaAttachment,
@@ -22,7 +23,6 @@ from ideapaja_intake.db.models import (
 from ideapaja_intake.domain.categories import BENEFIT_LABELS, Category
 from ideapaja_intake.domain.submission import BenefitKind
 from ideapaja_intake.domain.visibility import visible_author_ids
-from ideapaja_intake.store import IdeaRecord
 
 # Person ids in every view may be a former employee's token (GDPR erasure, privacy.py).
 FORMER = " An id starting with 'former-' is a former employee whose personal data was erased."

@@ -13,9 +13,9 @@ from sqlalchemy import Insert, Table, delete, update
 from sqlalchemy.orm import Session
 
 from ideapaja_intake.db.models import SubmissionCounter
+from ideapaja_intake.db.sql import dialect_of, insert_for
 from ideapaja_intake.domain.ratelimit import granted, window_of
 from ideapaja_intake.errors import TooManySubmissions
-from ideapaja_intake.store import dialect_of, insert_for
 
 WINDOW_SECONDS = 3600
 
