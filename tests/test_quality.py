@@ -90,7 +90,6 @@ OVER_THE_LIMIT = {
     "services/intake/src/ideapaja_intake/channels.py",
     "services/intake/src/ideapaja_intake/engagement_api.py",
     "services/intake/src/ideapaja_intake/privacy.py",
-    "services/intake/src/ideapaja_intake/views.py",
     "services/review/src/ideapaja_review/api/committees.py",
     "services/review/src/ideapaja_review/cases.py",
     "services/review/src/ideapaja_review/committees.py",

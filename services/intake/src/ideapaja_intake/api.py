@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,6 +51,17 @@ from ideapaja_intake.editing import (
 from ideapaja_intake.errors import ChannelClosed, ForbiddenObject, IdeaNotFound, InvalidInput
 from ideapaja_intake.http import LimitedBodyRoute, SettingsDep, staff_caller
 from ideapaja_intake.idempotency import Outcome, run_idempotent
+from ideapaja_intake.schemas.catalogue import Catalogue, UnitPublic
+from ideapaja_intake.schemas.ideas import (
+    DraftPublic,
+    IdeaPage,
+    IdeaPublic,
+    IdeaSummary,
+    ListParams,
+    SimilarIdeaPublic,
+    VersionPublic,
+    WithdrawalCreate,
+)
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.submissions import (
     PendingSubmission,
@@ -59,16 +69,6 @@ from ideapaja_intake.submissions import (
     submission_content,
     submission_writer,
     submit_idea,
-)
-from ideapaja_intake.views import (
-    Catalogue,
-    DraftPublic,
-    IdeaPage,
-    IdeaPublic,
-    IdeaSummary,
-    SimilarIdea,
-    UnitPublic,
-    VersionPublic,
 )
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
@@ -170,7 +170,7 @@ async def create_idea(
 
 @ideas_router.get(
     "/similar",
-    response_model=list[SimilarIdea],
+    response_model=list[SimilarIdeaPublic],
     summary="Existing ideas like the one being typed",
     **POLICY.route(
         "ideas.similar",
@@ -186,7 +186,7 @@ async def similar_ideas(
     text: Annotated[str, Query(min_length=3, max_length=500)],
     language: Annotated[str, Query(pattern="^(fi|sv|en)$")] = "fi",
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
-) -> list[SimilarIdea]:
+) -> list[SimilarIdeaPublic]:
     trigram_index = bool(runtime.extras.get("pg_trgm"))
     async with runtime.db.transaction() as session:
         candidates = await similar_candidates(session, text, trigram_index=trigram_index)
@@ -207,7 +207,7 @@ async def similar_ideas(
         key=lambda pair: (-pair[0], pair[1].id),
     )[:limit]
     return [
-        SimilarIdea(
+        SimilarIdeaPublic(
             id=idea.id,
             title=idea.title,
             status=idea.status,
@@ -252,20 +252,6 @@ async def read_idea(
 ) -> IdeaPublic:
     record = await viewable_record(runtime, idea_id, principal)
     return IdeaPublic.of(record, principal.person_id)
-
-
-class ListParams(BaseModel):
-    """Filters shared by the lists and the export."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    status: list[IdeaStatus] = Field(default_factory=list, max_length=20)
-    scope: Scope | None = None
-    unit_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=64)
-    category: str | None = Field(default=None, pattern=r"^[a-z0-9_-]{1,40}$")
-    submitted_from: date | None = None
-    submitted_to: date | None = None
-    q: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 async def idea_filter(session: AsyncSession, params: ListParams, **fixed: object) -> IdeaFilter:
@@ -375,12 +361,6 @@ async def read_ideas(
 # --- editing -------------------------------------------------------------------------------------
 
 
-class Withdrawal(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    reason: str = Field(default="", max_length=200)
-
-
 @ideas_router.put(
     "/{idea_id}",
     response_model=IdeaPublic,
@@ -451,7 +431,7 @@ async def read_versions(
 )
 async def withdraw(
     idea_id: IdeaIdPath,
-    body: Withdrawal,
+    body: WithdrawalCreate,
     principal: Annotated[Principal, require("ideas.withdraw")],
     runtime: RuntimeDep,
     traceparent: TraceparentDep,

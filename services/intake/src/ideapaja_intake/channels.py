@@ -17,12 +17,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.hr import UnitKind
 from ideapaja_contracts.events.idea import Channel, Scope
 from ideapaja_intake.api import CREATED, ERRORS, IdeaIdPath, IdempotencyKey, created_idea
@@ -66,9 +65,16 @@ from ideapaja_intake.http import (
     wants_json,
 )
 from ideapaja_intake.idempotency import Outcome, run_idempotent
+from ideapaja_intake.schemas.channels import (
+    CitizenIdeaCreate,
+    CitizenIdeaPublic,
+    CitizenIdeaSummary,
+    FormSubmission,
+    FormTokenPublic,
+)
+from ideapaja_intake.schemas.ideas import IdeaPublic
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.submissions import Submitter, submission_content, submit_idea
-from ideapaja_intake.views import CitizenIdeaSummary, CitizenIdeaView, FormTokenPublic, IdeaPublic
 from ideapaja_runtime.auth import Principal, authenticate_request
 from ideapaja_runtime.authz import CORS_PREFLIGHT, public_route
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
@@ -149,12 +155,6 @@ async def form_caller(
             )
         caller = await _caller_from_token(request, get_settings(request), token)
     return caller.allowed("ideas.submit_form", get_settings(request))
-
-
-class FormSubmission(IdeaSubmission):
-    """The idea's fields as an HTML form posts them, with the form token of a plain form."""
-
-    form_token: str | None = Field(default=None, max_length=4096)
 
 
 def with_idea_param(url: str, idea_id: str) -> str:
@@ -641,20 +641,6 @@ def _replayed(response: Response) -> dict[str, str]:
 # --- the citizen channel -------------------------------------------------------------------------
 
 
-class CitizenSubmission(BaseModel):
-    """A citizen's idea: no scope (the unit decides it), no co-authors; always pseudonymous."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    title: str = Field(min_length=TITLE_MIN, max_length=TITLE_MAX)
-    problem: str = Field(min_length=1, max_length=TEXT_MAX)
-    solution: str = Field(min_length=1, max_length=TEXT_MAX)
-    benefit: str = Field(default="", max_length=2000)
-    category: str | None = Field(default=None, pattern=r"^[a-z0-9_-]{1,40}$")
-    unit_id: str = Field(pattern=ID_PATTERN, max_length=64, description="From GET /units")
-    language: str = Field(default="fi", pattern="^(fi|sv|en)$")
-
-
 def citizen_of(principal: Principal, settings: IntakeSettings) -> str:
     """The citizen's id inside Ideapaja (never the identity provider's subject). The role was
     checked by the table (``citizen.*``)."""
@@ -666,7 +652,7 @@ def citizen_of(principal: Principal, settings: IntakeSettings) -> str:
 @citizen_router.post(
     "",
     status_code=201,
-    response_model=CitizenIdeaView,
+    response_model=CitizenIdeaPublic,
     summary="Submit an idea as a citizen or customer",
     **POLICY.route(
         "citizen.submit",
@@ -678,7 +664,7 @@ def citizen_of(principal: Principal, settings: IntakeSettings) -> str:
     responses={**CREATED, **ERRORS},
 )
 async def citizen_submit(
-    body: CitizenSubmission,
+    body: CitizenIdeaCreate,
     principal: Annotated[Principal, require("citizen.submit")],
     runtime: RuntimeDep,
     settings: SettingsDep,
@@ -705,7 +691,7 @@ async def citizen_submit(
             traceparent=traceparent,
         )
         return Outcome.of(
-            201, CitizenIdeaView.of(record), Location=f"/citizen/ideas/{record.idea.id}"
+            201, CitizenIdeaPublic.of(record), Location=f"/citizen/ideas/{record.idea.id}"
         )
 
     return await run_idempotent(
@@ -749,7 +735,7 @@ async def citizen_ideas(
 
 @citizen_router.get(
     "/{idea_id}",
-    response_model=CitizenIdeaView,
+    response_model=CitizenIdeaPublic,
     summary="My idea as a citizen, with its status and timeline",
     responses={404: PROBLEM_SCHEMA},
     **POLICY.route("citizen.read"),
@@ -759,11 +745,11 @@ async def citizen_idea(
     principal: Annotated[Principal, require("citizen.read")],
     runtime: RuntimeDep,
     settings: SettingsDep,
-) -> CitizenIdeaView:
+) -> CitizenIdeaPublic:
     citizen_id = citizen_of(principal, settings)
     async with runtime.db.transaction() as session:
         record = await load_idea(session, idea_id)
     # Someone else's idea is answered like a missing one.
     if record is None or citizen_id not in record.author_ids:
         raise IdeaNotFound(idea_id, detail=f"You have no idea {idea_id}.")
-    return CitizenIdeaView.of(record)
+    return CitizenIdeaPublic.of(record)

@@ -8,10 +8,8 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Response, UploadFile
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_intake.api import (
     CREATED,
@@ -22,7 +20,6 @@ from ideapaja_intake.api import (
     IdeaIdPath,
     IdempotencyKey,
     Limit,
-    ListParams,
     SearchText,
     Statuses,
     UnitFilter,
@@ -45,13 +42,19 @@ from ideapaja_intake.engagement import (
 from ideapaja_intake.errors import AttachmentNotFound, ForbiddenObject, IdeaNotFound
 from ideapaja_intake.http import LimitedBodyRoute, SettingsDep, staff_caller
 from ideapaja_intake.idempotency import Outcome, run_idempotent
-from ideapaja_intake.views import (
-    AttachmentPublic,
+from ideapaja_intake.schemas.engagement import (
+    CoAuthorCreate,
     CoAuthorPublic,
+    CommentCreate,
+    CommentHide,
     CommentPublic,
+    SupportPublic,
+)
+from ideapaja_intake.schemas.ideas import (
+    AttachmentPublic,
+    ColleagueIdeaPublic,
     IdeaPage,
-    IdeaPublicView,
-    SupportState,
+    ListParams,
 )
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
@@ -103,7 +106,7 @@ async def public_ideas(
 
 @public_router.get(
     "/{idea_id}",
-    response_model=IdeaPublicView,
+    response_model=ColleagueIdeaPublic,
     summary="An idea as colleagues see it, with its public timeline",
     **POLICY.route(
         "public.read",
@@ -116,13 +119,13 @@ async def public_idea(
     idea_id: IdeaIdPath,
     principal: Annotated[Principal, require("public.read")],
     runtime: RuntimeDep,
-) -> IdeaPublicView:
+) -> ColleagueIdeaPublic:
     async with runtime.db.transaction() as session:
         record = await load_idea(session, idea_id)
         supported = await is_supporter(session, idea_id, principal.person_id)
     if record is None or IdeaStatus(record.idea.status) not in PUBLIC_STATUSES:
         raise IdeaNotFound(idea_id, detail=f"No public idea {idea_id}.")
-    return IdeaPublicView.of(record, principal.person_id, supported=supported)
+    return ColleagueIdeaPublic.of(record, principal.person_id, supported=supported)
 
 
 # --- supports ------------------------------------------------------------------------------------
@@ -131,7 +134,7 @@ async def public_idea(
 @engagement_router.post(
     "/{idea_id}/support",
     status_code=201,
-    response_model=SupportState,
+    response_model=SupportPublic,
     summary="Support an idea",
     **POLICY.route(
         "supports.write",
@@ -155,7 +158,7 @@ async def support(
             idea_id=idea_id,
             traceparent=traceparent,
         )
-        state = SupportState(idea_id=idea_id, supported=True, support_count=idea.support_count)
+        state = SupportPublic(idea_id=idea_id, supported=True, support_count=idea.support_count)
         return Outcome.of(201 if created else 200, state)
 
     return await run_idempotent(
@@ -170,7 +173,7 @@ async def support(
 
 @engagement_router.delete(
     "/{idea_id}/support",
-    response_model=SupportState,
+    response_model=SupportPublic,
     summary="Withdraw my support",
     **POLICY.route(
         "supports.write",
@@ -183,7 +186,7 @@ async def unsupport(
     principal: Annotated[Principal, require("supports.write")],
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
-) -> SupportState:
+) -> SupportPublic:
     async with runtime.db.transaction() as session:
         idea = await withdraw_support(
             session,
@@ -192,22 +195,10 @@ async def unsupport(
             idea_id=idea_id,
             traceparent=traceparent,
         )
-    return SupportState(idea_id=idea_id, supported=False, support_count=idea.support_count)
+    return SupportPublic(idea_id=idea_id, supported=False, support_count=idea.support_count)
 
 
 # --- comments ------------------------------------------------------------------------------------
-
-
-class CommentInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    body: str = Field(min_length=1, max_length=4000)
-
-
-class HideInput(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    reason: str = Field(min_length=3, max_length=200, description="Shown with the hidden comment")
 
 
 def may_moderate(principal: Principal) -> bool:
@@ -256,7 +247,7 @@ async def read_comments(
 )
 async def comment(
     idea_id: IdeaIdPath,
-    body: CommentInput,
+    body: CommentCreate,
     principal: Annotated[Principal, require("comments.write")],
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
@@ -301,7 +292,7 @@ async def comment(
 async def hide(
     idea_id: IdeaIdPath,
     comment_id: IdeaIdPath,
-    body: HideInput,
+    body: CommentHide,
     principal: Annotated[Principal, require("comments.hide")],
     runtime: RuntimeDep,
     traceparent: TraceparentDep,
@@ -322,12 +313,6 @@ async def hide(
 # --- co-authors ----------------------------------------------------------------------------------
 
 
-class Invitation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    person_id: str = Field(pattern=ID_PATTERN, max_length=64)
-
-
 @engagement_router.post(
     "/{idea_id}/co-authors",
     status_code=201,
@@ -342,7 +327,7 @@ class Invitation(BaseModel):
 )
 async def invite(
     idea_id: IdeaIdPath,
-    body: Invitation,
+    body: CoAuthorCreate,
     principal: Annotated[Principal, require("co_authors.invite")],
     runtime: RuntimeDep,
     settings: SettingsDep,

@@ -11,6 +11,7 @@ from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_intake import privacy
 from ideapaja_intake.authz import POLICY, require
 from ideapaja_intake.http import SettingsDep
+from ideapaja_intake.schemas.privacy import PersonData
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.deps import RuntimeDep
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
@@ -23,7 +24,7 @@ privacy_router = APIRouter(tags=["privacy"])
     "/privacy/persons/{person_id}",
     summary="Everything held on a person: ideas, drafts, versions, supports, comments, files, "
     "remembered requests (GDPR access report)",
-    response_model=privacy.PersonData,
+    response_model=PersonData,
     responses={403: PROBLEM_SCHEMA},
     **POLICY.route(
         "privacy.report",
@@ -39,7 +40,7 @@ async def read_person_data(
     settings: SettingsDep,
     principal: Annotated[Principal, require("privacy.report")],
     requested_by: RequestedByHeader = None,
-) -> privacy.PersonData:
+) -> PersonData:
     POLICY["privacy.report"].check_person(
         principal, person_id, "Only HR and admins read what is held on other people"
     )
