@@ -26,19 +26,22 @@ from ideapaja_contracts.events.review import (
 from ideapaja_contracts.events.reward import RewardGranted
 from ideapaja_intake import handlers, privacy, retention
 from ideapaja_intake.api import (
-    categories_router,
-    drafts_router,
-    ideas_router,
-    reports_router,
-    units_router,
+    attachments,
+    citizens,
+    drafts,
+    embed,
+    engagement,
+    form,
+    ideas,
+    public,
+    reports,
+    units,
 )
-from ideapaja_intake.attachments import load_scanner
-from ideapaja_intake.channels import citizen_router, embed_router, form_router, tokens_router
+from ideapaja_intake.api import privacy as privacy_api
 from ideapaja_intake.db.search import has_trigram_index
-from ideapaja_intake.engagement_api import engagement_router, public_router, uploads_router
 from ideapaja_intake.errors import ERRORS
-from ideapaja_intake.privacy_api import privacy_router
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases.attachments import load_scanner
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
@@ -135,19 +138,19 @@ service = ServiceSpec(
     settings_class=IntakeSettings,
     # Order matters where paths overlap: fixed paths before /ideas/{idea_id}.
     routers=[
-        form_router,
-        ideas_router,
-        engagement_router,
-        uploads_router,
-        drafts_router,
-        public_router,
-        tokens_router,
-        embed_router,
-        citizen_router,
-        reports_router,
-        units_router,
-        categories_router,
-        privacy_router,
+        form.form_router,
+        ideas.router,
+        engagement.router,
+        attachments.router,
+        drafts.router,
+        public.router,
+        form.tokens_router,
+        embed.router,
+        citizens.router,
+        reports.router,
+        units.units_router,
+        units.categories_router,
+        privacy_api.router,
     ],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",

@@ -20,16 +20,15 @@ from typing import Any
 from fastapi import Depends, Request
 
 from ideapaja_intake.domain.visibility import MODERATOR_ROLES, REPORTING_ROLES, REVIEWER_ROLES
-from ideapaja_intake.http import get_settings
+from ideapaja_intake.settings import IntakeSettings
+from ideapaja_runtime.access_report import access_report_permission
 from ideapaja_runtime.auth import CurrentPrincipal, Principal
 from ideapaja_runtime.authz import (
-    AUTHENTICATED,
     PRINCIPAL,
     STAFF,
     FormToken,
     Policy,
     Scope,
-    ServiceRole,
     allow,
 )
 
@@ -54,9 +53,8 @@ class IntakePolicy(Policy):
             raise KeyError(f"{self.service}: no action {action!r} in the table")
 
         async def allowed(request: Request, principal: CurrentPrincipal) -> Principal:
-            admitted = self.check(
-                action, in_table_terms(principal, get_settings(request).citizen_role)
-            )
+            settings: IntakeSettings = request.app.state.settings
+            admitted = self.check(action, in_table_terms(principal, settings.citizen_role))
             if remember:
                 setattr(request.state, PRINCIPAL, admitted)
             return admitted
@@ -207,16 +205,7 @@ POLICY = IntakePolicy(
             "Read the idea categories and benefit kinds (also for the citizen form)",
         ),
         # --- data protection -----------------------------------------------------------------
-        allow(
-            "privacy.report",
-            AUTHENTICATED | {ServiceRole.PRIVACY},
-            "Read everything held on a person (GDPR access report): their own, or anyone's for "
-            "HR, admins and the privacy service (its access report, with its own token)",
-            default_scope=Scope.OWN,
-            hr=Scope.ANY,
-            admin=Scope.ANY,
-            **{ServiceRole.PRIVACY: Scope.ANY},
-        ),
+        access_report_permission(),
     ],
     extra_roles={CITIZEN},
 )

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
 from ideapaja_contracts.events.privacy import ErasureRequested
+from ideapaja_intake.db.idempotency import FORM_TOKEN_KEY_PREFIX, citizen_caller, staff_caller
 from ideapaja_intake.db.models import (
     ErasedPerson,
     Idea,
@@ -56,7 +57,6 @@ from ideapaja_intake.db.models import (
 )
 from ideapaja_intake.db.sql import dialect_of
 from ideapaja_intake.domain.pseudonym import citizen_person_id, former_person_id, is_former_person
-from ideapaja_intake.http import staff_caller
 from ideapaja_intake.schemas.privacy import (
     AttachmentUploaded,
     CommentHidden,
@@ -100,8 +100,6 @@ ID_LIKE = re.compile(rf"[{ID_CHARS}]{{1,64}}")
 # How long an erasure waits for the relay to publish events naming the person (see
 # _waits_for_the_relay): past it, the relay is stuck and the erasure goes ahead.
 PUBLISH_GRACE = timedelta(minutes=5)
-# The idempotency key a form token's submission is remembered under (channels.py).
-FORM_SUBMISSION_KEY_PREFIX = "form-token:"
 
 
 def erased_ids(secret: str, person_id: str) -> dict[str, str]:
@@ -177,7 +175,7 @@ async def _delete_own(session: AsyncSession, person_id: str, erased_at: datetime
         (
             "idempotency_keys_deleted",
             delete(IdempotencyRecord).where(
-                IdempotencyRecord.caller.in_([staff_caller(person_id), f"citizen:{person_id}"])
+                IdempotencyRecord.caller.in_([staff_caller(person_id), citizen_caller(person_id)])
             ),
         ),
         (
@@ -487,7 +485,7 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
         is not None
         or await session.scalar(
             select(IdempotencyRecord.key)
-            .where(IdempotencyRecord.caller == f"citizen:{citizen_id}")
+            .where(IdempotencyRecord.caller == citizen_caller(citizen_id))
             .limit(1)
         )
         is not None
@@ -554,7 +552,7 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
     keys = await _all(
         session,
         select(IdempotencyRecord)
-        .where(IdempotencyRecord.caller.in_([staff_caller(person_id), f"citizen:{citizen_id}"]))
+        .where(IdempotencyRecord.caller.in_([staff_caller(person_id), citizen_caller(citizen_id)]))
         .order_by(IdempotencyRecord.created_at, IdempotencyRecord.key),
     )
     windows = await _all(
@@ -679,8 +677,8 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
                 status_code=k.status_code,
                 location=(k.headers or {}).get("Location"),
                 created_at=k.created_at,
-                form_token_id=k.key.removeprefix(FORM_SUBMISSION_KEY_PREFIX)
-                if k.key.startswith(FORM_SUBMISSION_KEY_PREFIX)
+                form_token_id=k.key.removeprefix(FORM_TOKEN_KEY_PREFIX)
+                if k.key.startswith(FORM_TOKEN_KEY_PREFIX)
                 else None,
             )
             for k in keys

@@ -35,6 +35,15 @@ class IdeaFilter:
     extra: Sequence[ColumnElement[bool]] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class IdeaList:
+    """A page of ideas: the ideas, how many match in all, and the cursor of the next page."""
+
+    ideas: Sequence[Idea]
+    total: int
+    next_cursor: str | None
+
+
 class InvalidCursor(ValueError):
     pass
 

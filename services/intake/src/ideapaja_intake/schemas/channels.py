@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_intake.db.ideas import IdeaRecord
+from ideapaja_intake.db.models import Idea
 from ideapaja_intake.domain.submission import TEXT_MAX, TITLE_MAX, TITLE_MIN, IdeaSubmission
 
 
@@ -65,6 +66,10 @@ class CitizenIdeaSummary(BaseModel):
     title: str
     status: str
     submitted_at: datetime | None
+
+    @classmethod
+    def of(cls, idea: Idea) -> CitizenIdeaSummary:
+        return cls(id=idea.id, title=idea.title, status=idea.status, submitted_at=idea.submitted_at)
 
 
 class FormSubmission(IdeaSubmission):

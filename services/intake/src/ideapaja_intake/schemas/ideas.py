@@ -12,6 +12,7 @@ from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.idea import Channel, Scope
 from ideapaja_intake.db.ideas import IdeaRecord
 from ideapaja_intake.db.models import Idea, IdeaAttachment, IdeaDraft, IdeaStatusChange, IdeaVersion
+from ideapaja_intake.db.search import IdeaList
 from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import BenefitKind
 from ideapaja_intake.domain.visibility import visible_author_ids
@@ -275,6 +276,16 @@ class IdeaPage(BaseModel):
         default=None, description="Pass as ?cursor= for the next page; null on the last page"
     )
 
+    @classmethod
+    def of(cls, found: IdeaList, *, limit: int, offset: int) -> IdeaPage:
+        return cls(
+            items=[IdeaSummary.of(idea) for idea in found.ideas],
+            total=found.total,
+            limit=limit,
+            offset=offset,
+            next_cursor=found.next_cursor,
+        )
+
 
 class SimilarIdeaPublic(BaseModel):
     id: str
@@ -283,6 +294,17 @@ class SimilarIdeaPublic(BaseModel):
     unit_id: str
     support_count: int
     score: float = Field(ge=0, le=1, description="Similarity from 0 to 1")
+
+    @classmethod
+    def of(cls, idea: Idea, score: float) -> SimilarIdeaPublic:
+        return cls(
+            id=idea.id,
+            title=idea.title,
+            status=idea.status,
+            unit_id=idea.unit_id,
+            support_count=idea.support_count,
+            score=score,
+        )
 
 
 class DraftPublic(BaseModel):

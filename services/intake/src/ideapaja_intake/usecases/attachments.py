@@ -14,22 +14,23 @@ import hashlib
 import importlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from ideapaja_intake.db.ideas import confirmed_authors, lock_idea
+from ideapaja_contracts.events.idea import Channel
+from ideapaja_intake.db.ideas import IdeaRecord, confirmed_authors, load_idea, lock_idea
 from ideapaja_intake.db.models import IdeaAttachment
 from ideapaja_intake.domain.attachments import (
     AttachmentRejected,
     CheckedAttachment,
     check_attachment,
 )
-from ideapaja_intake.domain.status import IdeaStatus
+from ideapaja_intake.domain.status import PUBLIC_STATUSES, IdeaStatus
+from ideapaja_intake.domain.submission import IdeaSubmission
 from ideapaja_intake.errors import (
+    AttachmentNotFound,
     AttachmentRefused,
     ForbiddenObject,
     IdeaNotFound,
@@ -37,6 +38,11 @@ from ideapaja_intake.errors import (
     TooManyAttachments,
 )
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases.ideas import viewable_idea
+from ideapaja_intake.usecases.submissions import Submitter, submit_idea
+from ideapaja_runtime.uow import UnitOfWork
+
+Uow = UnitOfWork[IntakeSettings]
 
 # Files may be added while the idea is still being looked at.
 ATTACHABLE_STATUSES = frozenset(
@@ -75,6 +81,10 @@ class AcceptedFile:
     data: bytes
     scan_status: str
 
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
 
 async def accept_file(
     settings: IntakeSettings,
@@ -108,14 +118,11 @@ async def accept_file(
 
 
 async def store_attachment(
-    session: AsyncSession,
-    settings: IntakeSettings,
-    *,
-    person_id: str,
-    idea_id: str,
-    accepted: AcceptedFile,
-    check_author: bool = True,
+    uow: Uow, idea_id: str, accepted: AcceptedFile, *, check_author: bool = True
 ) -> IdeaAttachment:
+    """The acting person's file on the idea (its confirmed authors, while it is looked at)."""
+    person_id = uow.person.person_id
+    session = uow.session
     idea = await lock_idea(session, idea_id)
     if idea is None:
         raise IdeaNotFound(idea_id)
@@ -129,20 +136,19 @@ async def store_attachment(
     count = await session.scalar(
         select(func.count()).select_from(IdeaAttachment).where(IdeaAttachment.idea_id == idea_id)
     )
-    if int(count or 0) >= settings.attachments_per_idea:
-        raise TooManyAttachments(
-            f"An idea has at most {settings.attachments_per_idea} attachments."
-        )
+    limit = uow.settings.attachments_per_idea
+    if int(count or 0) >= limit:
+        raise TooManyAttachments(f"An idea has at most {limit} attachments.")
     row = IdeaAttachment(
         id=f"f-{uuid.uuid4().hex}",
         idea_id=idea_id,
         filename=accepted.checked.filename,
         content_type=accepted.checked.content_type,
         size=accepted.checked.size,
-        sha256=hashlib.sha256(accepted.data).hexdigest(),
+        sha256=accepted.sha256,
         data=accepted.data,
         uploaded_by=person_id,
-        uploaded_at=datetime.now(UTC),
+        uploaded_at=uow.now,
         scan_status=accepted.scan_status,
     )
     session.add(row)
@@ -150,14 +156,33 @@ async def store_attachment(
     return row
 
 
-async def load_attachment(
-    session: AsyncSession, idea_id: str, attachment_id: str
-) -> IdeaAttachment | None:
+async def attachment_for(uow: Uow, idea_id: str, attachment_id: str) -> IdeaAttachment:
+    """The file, for whoever may see the idea: anyone while it is public, otherwise its authors
+    and reviewers."""
+    record = await load_idea(uow.session, idea_id)
     row = (
-        await session.scalars(
+        await uow.session.scalars(
             select(IdeaAttachment)
             .where(IdeaAttachment.id == attachment_id, IdeaAttachment.idea_id == idea_id)
             .options(undefer(IdeaAttachment.data))
         )
     ).one_or_none()
+    if record is None or row is None:
+        raise AttachmentNotFound(f"No attachment {attachment_id}.")
+    if IdeaStatus(record.idea.status) not in PUBLIC_STATUSES:
+        await viewable_idea(uow, idea_id)
     return row
+
+
+async def submit_with_file(
+    uow: Uow,
+    submitter: Submitter,
+    submission: IdeaSubmission,
+    channel: Channel,
+    accepted: AcceptedFile | None,
+) -> IdeaRecord:
+    """A new idea and (if any) its first file, in one unit of work (the embeddable page)."""
+    record = await submit_idea(uow, submitter, submission, channel)
+    if accepted is not None:
+        await store_attachment(uow, record.idea.id, accepted)
+    return record

@@ -1,15 +1,19 @@
 """Submitting an idea: the idea, its authors, its first version and history entry, the rate-limit
-count and the IdeaSubmitted event are stored in one transaction, or none of them is."""
+count and the IdeaSubmitted event are stored in one transaction, or none of them is.
+
+Two ways in, one writer (``write_submissions``, synchronous SQLAlchemy over a whole batch):
+``submit_idea`` in a caller's unit of work (a keyed request, a draft, a form), and the group
+commit (``submission_writer``), which writes the submissions arriving together in one
+transaction without a unit of work per request."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ideapaja_contracts.events.idea import Channel, IdeaSubmitted
@@ -23,9 +27,11 @@ from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import IdeaSubmission, new_idea_id, submitted_event
 from ideapaja_intake.errors import FieldErrors, InvalidFields
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.groupcommit import GroupCommit
 from ideapaja_runtime.outbox import Outbox, OutboxEntry
 from ideapaja_runtime.service import Runtime
+from ideapaja_runtime.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,10 @@ class Submitter:
     person_id: str
     unit_ids: Collection[str] = ()
     citizen: bool = False
+
+    @classmethod
+    def staff(cls, principal: Principal) -> Submitter:
+        return cls(principal.person_id, principal.unit_ids)
 
 
 def search_text(title: str, problem: str, solution: str, benefit: str) -> str:
@@ -115,11 +125,12 @@ def reference_errors(
     return errors.error()
 
 
-def submit_ideas(
+def write_submissions(
     session: Session,
     *,
     settings: IntakeSettings,
     outbox: Outbox,
+    now: datetime,
     batch: Sequence[PendingSubmission],
 ) -> list[IdeaRecord | Exception]:
     """Store new ideas and their IdeaSubmitted events in the caller's transaction: a record
@@ -132,7 +143,6 @@ def submit_ideas(
     answers: list[IdeaRecord | Exception | None] = [
         reference_errors(settings, pending, known) for pending in batch
     ]
-    now = datetime.now(UTC)
     valid = [i for i, answer in enumerate(answers) if answer is None]
     counted = count_submissions(
         session,
@@ -162,18 +172,22 @@ def submit_ideas(
 WRITER = "intake_submission_writer"
 
 
-def submission_writer(runtime: Runtime) -> GroupCommit[PendingSubmission, IdeaRecord]:
+def submission_writer(
+    runtime: Runtime[IntakeSettings],
+) -> GroupCommit[PendingSubmission, IdeaRecord]:
     """The runtime's group commit for submissions: requests arriving together are written in
-    one transaction (a few statements per batch instead of a dozen per idea)."""
+    one transaction (a few statements per batch instead of a dozen per idea), at the time of
+    the service's clock."""
     writer = runtime.extras.get(WRITER)
     if writer is None:
         settings = runtime.settings
-        assert isinstance(settings, IntakeSettings)
 
         def write(
             session: Session, batch: Sequence[PendingSubmission]
         ) -> list[IdeaRecord | Exception]:
-            return submit_ideas(session, settings=settings, outbox=runtime.outbox, batch=batch)
+            return write_submissions(
+                session, settings=settings, outbox=runtime.outbox, now=runtime.clock(), batch=batch
+            )
 
         writer = GroupCommit(
             runtime.db, write, max_batch=settings.submission_batch_size, name="intake-submissions"
@@ -184,20 +198,19 @@ def submission_writer(runtime: Runtime) -> GroupCommit[PendingSubmission, IdeaRe
 
 
 async def submit_idea(
-    session: AsyncSession,
-    *,
-    settings: IntakeSettings,
-    outbox: Outbox,
+    uow: UnitOfWork[IntakeSettings],
     submitter: Submitter,
     submission: IdeaSubmission,
     channel: Channel,
-    traceparent: str | None,
+    *,
     idea_id: str | None = None,
 ) -> IdeaRecord:
-    """One submission in the caller's transaction (which rolls back on the refusal raised)."""
-    pending = PendingSubmission(submitter, submission, channel, traceparent, idea_id)
-    [answer] = await session.run_sync(
-        lambda sync: submit_ideas(sync, settings=settings, outbox=outbox, batch=[pending])
+    """One submission in the caller's unit of work (which rolls back on the refusal raised)."""
+    pending = PendingSubmission(submitter, submission, channel, uow.traceparent, idea_id)
+    [answer] = await uow.session.run_sync(
+        lambda sync: write_submissions(
+            sync, settings=uow.settings, outbox=uow.outbox, now=uow.now, batch=[pending]
+        )
     )
     if isinstance(answer, Exception):
         raise answer
@@ -300,3 +313,16 @@ def new_idea(settings: IntakeSettings, pending: PendingSubmission, now: datetime
 def submission_content(submission: IdeaSubmission) -> dict[str, Any]:
     """What an idempotency fingerprint covers of a submission."""
     return submission.model_dump(mode="json")
+
+
+async def submit_together(
+    writer: GroupCommit[PendingSubmission, IdeaRecord],
+    submitter: Submitter,
+    submission: IdeaSubmission,
+    channel: Channel,
+    *,
+    traceparent: str | None,
+) -> IdeaRecord:
+    """One submission written with the others arriving together (the group commit's own
+    transaction: there is no unit of work of the request's)."""
+    return await writer.submit(PendingSubmission(submitter, submission, channel, traceparent))
