@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, true
@@ -31,7 +31,9 @@ async def list_units(session: AsyncSession, kind: str | None = None) -> Sequence
     return (await session.scalars(query)).all()
 
 
-async def upsert_unit(session: AsyncSession, event: UnitUpserted, event_time: datetime) -> None:
+async def upsert_unit(
+    session: AsyncSession, event: UnitUpserted, event_time: datetime, *, recorded_at: datetime
+) -> None:
     """Keep the newest description of a unit: a late, older event leaves the row alone.
 
     One statement (insert or conditional update), so concurrent replicas cannot both insert.
@@ -44,7 +46,7 @@ async def upsert_unit(session: AsyncSession, event: UnitUpserted, event_time: da
         "name_sv": event.name_sv,
         "name_en": event.name_en,
         "hr_event_time": event_time,
-        "recorded_at": datetime.now(UTC),
+        "recorded_at": recorded_at,
     }
     statement = dialect_insert(session)(Unit).values(**values)
     statement = statement.on_conflict_do_update(
@@ -56,14 +58,18 @@ async def upsert_unit(session: AsyncSession, event: UnitUpserted, event_time: da
 
 
 async def upsert_person(
-    session: AsyncSession, event: PersonUpserted | PersonLeft, event_time: datetime
+    session: AsyncSession,
+    event: PersonUpserted | PersonLeft,
+    event_time: datetime,
+    *,
+    recorded_at: datetime,
 ) -> None:
     """The person as HR last described them (active with a unit, or gone); older events lose."""
     values: dict[str, Any] = {
         "person_id": event.person_id,
         "active": isinstance(event, PersonUpserted),
         "hr_event_time": event_time,
-        "recorded_at": datetime.now(UTC),
+        "recorded_at": recorded_at,
     }
     if isinstance(event, PersonUpserted):
         values["unit_id"] = event.unit_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, Text, cast, delete, func, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -25,3 +25,17 @@ def dialect_insert(session: AsyncSession | Session) -> Any:
 
 async def delete_where(session: AsyncSession, model: Any, *conditions: Any) -> None:
     await session.execute(delete(model).where(*conditions))
+
+
+def blob_contains(session: AsyncSession, column: Any, needle: str) -> ColumnElement[bool]:
+    """Candidates whose bytes contain ``needle`` (confirmed in Python: LIKE is case-blind on
+    SQLite)."""
+    if dialect_of(session) == "postgresql":
+        as_text: ColumnElement[str] = func.encode(column, literal("escape"), type_=Text)
+    else:
+        as_text = cast(column, Text)
+    return as_text.contains(needle, autoescape=True)
+
+
+def rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
