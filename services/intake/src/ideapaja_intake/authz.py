@@ -1,15 +1,15 @@
 """Who may do what in the intake service: the one table every route uses (see runtime authz).
 
 The roles say who may *attempt* an action and are checked before anything is read; the object
-rules (domain/visibility.py, editing.py, attachments.py) then decide on the idea, draft or
-invitation at hand and refuse with ``forbidden_object`` (reason "object"), or answer 404 where an
-object's existence is itself private (drafts, citizens' ideas).
+rules (domain/visibility.py and the use cases) then decide on the idea, draft or invitation at
+hand and refuse with ``ForbiddenObject`` (reason "object"), or answer 404 where an object's
+existence is itself private (drafts, citizens' ideas).
 
 Every staff role may take part in ideas; a token without roles sees nothing internal. Citizens
 (the optional citizen channel) hold the extra role ``citizen``: their own channel, and the units
 and categories its form needs, nothing else. A deployment whose citizen identity provider calls
-the role otherwise names it in ``IDEAPAJA_INTAKE_CITIZEN_ROLE``; ``require`` reads tokens in the
-table's terms.
+the role otherwise names it in ``IDEAPAJA_INTAKE_CITIZEN_ROLE``; the policy reads tokens in the
+table's terms (``IntakePolicy``).
 """
 
 from __future__ import annotations
@@ -225,8 +225,3 @@ def in_table_terms(principal: Principal, citizen_role: str) -> Principal:
 def check(action: str, principal: Principal, citizen_role: str) -> Principal:
     """``POLICY.check`` in the table's terms (for the form-token routes)."""
     return POLICY.check(action, in_table_terms(principal, citizen_role))
-
-
-def require(action: str) -> Any:
-    """The dependency enforcing ``action``'s roles (403 with reason "role" otherwise)."""
-    return POLICY.require(action)

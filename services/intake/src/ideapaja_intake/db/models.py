@@ -89,7 +89,8 @@ class Idea(IntakeBase):
     support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Set once the retention sweep removed the personal data of the closed idea (retention.py).
+    # Set once the retention sweep removed the personal data of the closed idea
+    # (usecases/retention.py).
     personal_data_removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -286,7 +287,7 @@ class ErasedPerson(IntakeBase):
     """A person whose personal data intake erased (ErasureRequested), known here only by the
     token that replaced their id (``former-…``, domain/pseudonym.py): an event about them that
     arrives late (an HR record older than the erasure, a reward, a reviewer's step) is skipped or
-    pseudonymised like the rest (privacy.py)."""
+    pseudonymised like the rest (usecases/erasure.py)."""
 
     __tablename__ = "erased_people"
 
@@ -299,9 +300,10 @@ class ErasedPerson(IntakeBase):
 
 
 class RetentionAudit(IntakeBase):
-    """What the retention sweep removed (retention.py): counts, never the data itself. One row
-    per closed idea (``idea_id`` unique: two sweepers racing on one idea meet here), and one per
-    sweep for the drafts, expired idempotency keys and ended rate-limit windows it deleted."""
+    """What the retention sweep removed (usecases/retention.py): counts, never the data itself.
+    One row per closed idea (``idea_id`` unique: two sweepers racing on one idea meet here), and
+    one per sweep for the drafts, expired idempotency keys and ended rate-limit windows it
+    deleted."""
 
     __tablename__ = "retention_audit"
 

@@ -17,7 +17,7 @@ from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import BenefitKind
 from ideapaja_intake.domain.visibility import visible_author_ids
 
-# Person ids in every view may be a former employee's token (GDPR erasure, privacy.py).
+# Person ids in every view may be a former employee's token (GDPR erasure, usecases/erasure.py).
 FORMER = " An id starting with 'former-' is a former employee whose personal data was erased."
 
 

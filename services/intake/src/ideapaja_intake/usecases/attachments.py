@@ -38,11 +38,9 @@ from ideapaja_intake.errors import (
     TooManyAttachments,
 )
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import Uow
 from ideapaja_intake.usecases.ideas import viewable_idea
 from ideapaja_intake.usecases.submissions import Submitter, submit_idea
-from ideapaja_runtime.uow import UnitOfWork
-
-Uow = UnitOfWork[IntakeSettings]
 
 # Files may be added while the idea is still being looked at.
 ATTACHABLE_STATUSES = frozenset(

@@ -11,8 +11,8 @@ from ideapaja_intake.domain.categories import Category
 from ideapaja_intake.domain.visibility import is_staff
 from ideapaja_intake.errors import ChannelClosed
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import Uow
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.uow import UnitOfWork
 
 
 def for_the_forms(reader: Principal, settings: IntakeSettings) -> None:
@@ -21,7 +21,7 @@ def for_the_forms(reader: Principal, settings: IntakeSettings) -> None:
         raise ChannelClosed
 
 
-async def units(uow: UnitOfWork[IntakeSettings], kind: str | None = None) -> Sequence[Unit]:
+async def units(uow: Uow, kind: str | None = None) -> Sequence[Unit]:
     for_the_forms(uow.person, uow.settings)
     return await list_units(uow.session, kind)
 
@@ -32,6 +32,6 @@ def categories(reader: Principal, settings: IntakeSettings) -> list[Category]:
     return list(settings.categories)
 
 
-async def units_for_the_page(uow: UnitOfWork[IntakeSettings]) -> list[Unit]:
+async def units_for_the_page(uow: Uow) -> list[Unit]:
     """The units for the embeddable page's form (staff only, whose role the route checked)."""
     return list(await list_units(uow.session))

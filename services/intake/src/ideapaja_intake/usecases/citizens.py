@@ -16,11 +16,9 @@ from ideapaja_intake.domain.pseudonym import citizen_person_id
 from ideapaja_intake.domain.submission import IdeaSubmission
 from ideapaja_intake.errors import ChannelClosed, IdeaNotFound
 from ideapaja_intake.schemas.channels import CitizenIdeaCreate
-from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import Uow
 from ideapaja_intake.usecases.submissions import Submitter, submit_idea
-from ideapaja_runtime.uow import UnitOfWork
 
-Uow = UnitOfWork[IntakeSettings]
 # A citizen's list shows their newest ideas.
 LISTED_IDEAS = 100
 

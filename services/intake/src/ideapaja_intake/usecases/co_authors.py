@@ -19,11 +19,8 @@ from ideapaja_intake.errors import (
     InvitationNotFound,
     TooManyAuthors,
 )
-from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import Uow
 from ideapaja_intake.usecases.editing import authored_idea, new_version
-from ideapaja_runtime.uow import UnitOfWork
-
-Uow = UnitOfWork[IntakeSettings]
 
 # Co-authors may still join while the idea is open; not after a reward was granted.
 CO_AUTHOR_OPEN_STATUSES = frozenset(IdeaStatus) - {

@@ -15,11 +15,9 @@ from ideapaja_intake.db.models import IdeaDraft
 from ideapaja_intake.domain.submission import IdeaDraft as DraftInput
 from ideapaja_intake.domain.submission import IdeaSubmission, new_idea_id
 from ideapaja_intake.errors import DraftNotFound, FieldErrors
-from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import Uow
 from ideapaja_intake.usecases.submissions import Submitter, submit_idea
-from ideapaja_runtime.uow import UnitOfWork
 
-Uow = UnitOfWork[IntakeSettings]
 # A person's list shows their newest drafts.
 LISTED_DRAFTS = 100
 

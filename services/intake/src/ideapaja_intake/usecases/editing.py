@@ -25,11 +25,8 @@ from ideapaja_intake.errors import (
     IdeaNotFound,
     IllegalTransition,
 )
-from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import Uow
 from ideapaja_intake.usecases.submissions import search_text
-from ideapaja_runtime.uow import UnitOfWork
-
-Uow = UnitOfWork[IntakeSettings]
 
 
 async def authored_idea(uow: Uow, idea_id: str) -> Idea:

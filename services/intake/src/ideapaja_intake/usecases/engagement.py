@@ -20,10 +20,7 @@ from ideapaja_intake.errors import (
     IllegalTransition,
     OwnIdea,
 )
-from ideapaja_intake.settings import IntakeSettings
-from ideapaja_runtime.uow import UnitOfWork
-
-Uow = UnitOfWork[IntakeSettings]
+from ideapaja_intake.usecases import Uow
 
 
 async def _public_idea(uow: Uow, idea_id: str) -> Idea:

@@ -61,16 +61,14 @@ from ideapaja_intake.domain.pseudonym import (
     ids_in,
     mentions,
 )
-from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import Uow
 from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import Handler, HandlerContext, RetryLater, Subscription
 from ideapaja_runtime.outbox import outbox_table
-from ideapaja_runtime.uow import UnitOfWork
 
 log = get_logger(__name__)
 
-Uow = UnitOfWork[IntakeSettings]
 
 # Every column that holds a person id (the erasure replaces it in each of them).
 PERSON_COLUMNS: tuple[tuple[Any, str], ...] = (

@@ -26,10 +26,7 @@ from ideapaja_intake.domain.status import PUBLIC_STATUSES, IdeaStatus
 from ideapaja_intake.domain.visibility import can_view_idea, exported_author_ids, is_reviewer
 from ideapaja_intake.errors import ForbiddenObject, IdeaNotFound, InvalidInput
 from ideapaja_intake.schemas.ideas import ListParams
-from ideapaja_intake.settings import IntakeSettings
-from ideapaja_runtime.uow import UnitOfWork
-
-Uow = UnitOfWork[IntakeSettings]
+from ideapaja_intake.usecases import Uow
 
 # --- one idea ------------------------------------------------------------------------------------
 

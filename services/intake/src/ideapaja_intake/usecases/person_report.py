@@ -48,14 +48,11 @@ from ideapaja_intake.schemas.privacy import (
     TimelineAction,
     VersionEdited,
 )
-from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import Uow
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE
-from ideapaja_runtime.uow import UnitOfWork
 
 log = get_logger(__name__)
-
-Uow = UnitOfWork[IntakeSettings]
 
 
 async def person_report(uow: Uow, person_id: str, own: bool = True) -> PersonData:

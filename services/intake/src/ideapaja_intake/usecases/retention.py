@@ -58,16 +58,15 @@ from ideapaja_intake.domain.retention import (
     stand_in_id,
 )
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import Uow
 from ideapaja_runtime.db import is_sqlite
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.outbox import outbox_table
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.uow import UnitOfWork
 
 log = get_logger(__name__)
 
-Uow = UnitOfWork[IntakeSettings]
 
 SWEEPER = "intake-retention"
 # Rate-limit windows are an hour long; one that ended a day ago counts for nothing any more.

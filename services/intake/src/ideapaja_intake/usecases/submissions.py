@@ -27,11 +27,11 @@ from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import IdeaSubmission, new_idea_id, submitted_event
 from ideapaja_intake.errors import FieldErrors, InvalidFields
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import Uow
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.groupcommit import GroupCommit
 from ideapaja_runtime.outbox import Outbox, OutboxEntry
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ def submission_writer(
 
 
 async def submit_idea(
-    uow: UnitOfWork[IntakeSettings],
+    uow: Uow,
     submitter: Submitter,
     submission: IdeaSubmission,
     channel: Channel,
