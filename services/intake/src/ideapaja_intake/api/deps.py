@@ -45,7 +45,12 @@ class UowOnDemand:
         return uow
 
 
-LaterUow = Annotated[UowOnDemand, Depends(UowOnDemand)]
+async def _uow_on_demand(request: Request) -> UowOnDemand:
+    # A function, not the class itself: FastAPI runs a class dependency in a worker thread.
+    return UowOnDemand(request)
+
+
+LaterUow = Annotated[UowOnDemand, Depends(_uow_on_demand)]
 
 
 async def _settings(request: Request) -> IntakeSettings:

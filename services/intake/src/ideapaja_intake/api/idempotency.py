@@ -111,9 +111,14 @@ async def run_idempotent(
 class IdempotentRequest:
     """The route's ``Idempotency-Key`` (documented as its header) and how to honour it."""
 
-    def __init__(self, request: Request, idempotency_key: IdempotencyKey = None) -> None:
-        self.key = idempotency_key
-        self.operation = f"{request.method} {request.url.path}"
+    def __init__(self, request: Request, key: str | None) -> None:
+        self.key = key
+        self._request = request
+
+    @property
+    def operation(self) -> str:
+        """What the fingerprint names besides the content: the method and the path."""
+        return f"{self._request.method} {self._request.url.path}"
 
     async def run(
         self,
@@ -138,4 +143,11 @@ class IdempotentRequest:
         )
 
 
-Idempotent = Annotated[IdempotentRequest, Depends(IdempotentRequest)]
+async def _idempotent(
+    request: Request, idempotency_key: IdempotencyKey = None
+) -> IdempotentRequest:
+    # A function, not the class itself: FastAPI runs a class dependency in a worker thread.
+    return IdempotentRequest(request, idempotency_key)
+
+
+Idempotent = Annotated[IdempotentRequest, Depends(_idempotent)]
