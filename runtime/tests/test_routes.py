@@ -101,3 +101,19 @@ async def test_the_action_named_once_is_enforced_and_documented(
     operation = (await sample.client.get("/openapi.json")).json()["paths"]["/effects"]["post"]
     assert operation["x-ideapaja-action"] == "sample.effects.record"
     assert operation["x-ideapaja-roles"] == sorted(POLICY["effects.record"].roles)
+
+
+async def test_unknown_query_parameters_are_refused_by_name(
+    sample: RunningService, dev_keys: DevKeys
+) -> None:
+    response = await sample.client.get(
+        "/effects/i-1?verbose=1&stauts=open", headers=dev_keys.headers("p-8", "hr")
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert [e["field"] for e in body["errors"]] == ["stauts", "verbose"]
+    assert "this operation takes: detail" in body["detail"]
+    declared = await sample.client.get(
+        "/effects/i-1?detail=true", headers=dev_keys.headers("p-8", "hr")
+    )
+    assert declared.status_code == 200, declared.text

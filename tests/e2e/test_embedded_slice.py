@@ -148,7 +148,7 @@ def test_form_to_decision_to_reward_to_email_and_restart(stack: Stack) -> None:
     idea_id = _submit(stack, author, "Omatoimikirjasto iltaisin")
     case = _routed_case(stack, agent, idea_id)
     assert CHANGE_AGENT in case["reviewer_ids"]
-    _decide(stack, agent, case["case_id"])
+    _decide(stack, agent, case["id"])
 
     [grant] = wait_for(lambda: payroll.grants_for(idea_id, 50))
     assert grant["person_id"] == AUTHOR
@@ -172,7 +172,7 @@ def test_form_to_decision_to_reward_to_email_and_restart(stack: Stack) -> None:
 
     status = httpx.get(f"{stack.url('intake')}/ideas/{idea_id}", headers=author).json()
     assert status["status"] == "accepted"
-    _decide(stack, agent, second_case["case_id"])
+    _decide(stack, agent, second_case["id"])
     wait_for(lambda: payroll.grants_for(second, 50))
 
     # Exactly one grant per (idea, person, rule): nothing lost, nothing doubled by the restart.

@@ -201,7 +201,7 @@ async def _drive_the_flow(system: System, js: Any, dev_keys: DevKeys) -> str:
 
     case = await eventually(lambda: _ok_get(review, f"/cases/by-idea/{idea_id}", agent), timeout=20)
     decided = await review.post(
-        f"/cases/{case['case_id']}/decision",
+        f"/cases/{case['id']}/decision",
         headers=agent,
         json={"decision": "accepted", "rationale": "Kokeillaan keväällä pääkirjastossa."},
     )
@@ -312,7 +312,7 @@ async def test_an_erased_person_leaves_no_trace_in_any_database(
         "/erasures", headers=hr, json={"person_id": person_id, "reason": "Tietosuojapyyntö TS-1"}
     )
     assert response.status_code == 201, response.text
-    erasure_id = response.json()["erasure_id"]
+    erasure_id = response.json()["id"]
 
     handled_by = await _erasure_handled_everywhere(system, erasure_id)
     assert {"intake", "notification", "review", "reward"} <= set(handled_by)
@@ -425,7 +425,7 @@ async def test_the_access_report_lists_what_every_service_holds(
         assert (by_reward.status_code, by_reward.json()["reason"]) == (403, "role"), name
     admin = dev_keys.headers("p-admin", "admin")
     audit = (await privacy.get(f"/audit?person_id={person_id}", headers=admin)).json()
-    assert [(e["actor_id"], e["action"]) for e in audit] == [
+    assert [(e["actor_id"], e["action"]) for e in audit["items"]] == [
         ("p-hr", "report.viewed"),
         (person_id, "report.viewed"),
     ]
@@ -436,18 +436,18 @@ async def test_the_access_report_lists_what_every_service_holds(
         headers=dev_keys.headers("p-hr", "hr"),
         json={"person_id": person_id, "reason": "Tietosuojapyyntö TS-2"},
     )
-    await _erasure_handled_everywhere(system, erased.json()["erasure_id"])
+    await _erasure_handled_everywhere(system, erased.json()["id"])
     after = (
         await privacy.get(f"/persons/{person_id}/report", headers=dev_keys.headers("p-hr", "hr"))
     ).json()
     text = json.dumps(after, ensure_ascii=False).lower()
     assert all(trace.lower() not in text for trace in TRACES)
     erasures = _sections(after)["privacy"]["data"]["erasures"]
-    assert [e["erasure_id"] for e in erasures] == [erased.json()["erasure_id"]]
+    assert [e["id"] for e in erasures] == [erased.json()["id"]]
     # Intake has nothing left under her id: her idea is a former employee's now.
     intake_after = _sections(after)["intake"]["data"]
     assert intake_after["ideas"] == [] and intake_after["rate_limit_windows"] == []
-    assert intake_after["erasure"]["erasure_id"] == erased.json()["erasure_id"]
+    assert intake_after["erasure"]["erasure_id"] == erased.json()["id"]
 
 
 async def test_only_her_own_access_report_shows_that_she_wrote_an_anonymous_idea(
@@ -492,7 +492,7 @@ async def test_only_her_own_access_report_shows_that_she_wrote_an_anonymous_idea
         lambda: _ok_get(review, f"/cases/by-idea/{anonymous_id}", agent), timeout=20
     )
     decided = await review.post(
-        f"/cases/{case['case_id']}/decision",
+        f"/cases/{case['id']}/decision",
         headers=agent,
         json={"decision": "accepted", "rationale": "Kokeillaan keväällä pääkirjastossa."},
     )
@@ -538,7 +538,7 @@ async def test_only_her_own_access_report_shows_that_she_wrote_an_anonymous_idea
     assert [c["idea_id"] for c in as_hr["review"]["data"]["cases_authored"]] == [named]
     assert [d["idea_id"] for d in as_hr["notification"]["data"]["deliveries"]] == [named]
     assert as_hr["notification"]["data"]["ideas_authored"] == [
-        {"idea_id": named, "title": "Nimellinen idea", "language": "fi", "anonymous": False}
+        {"id": named, "title": "Nimellinen idea", "language": "fi", "anonymous": False}
     ]
     # intake: the idea, its version, the two rewards it records; review: its case;
     # notification: the decision, the two reward mails and the idea.

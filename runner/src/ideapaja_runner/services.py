@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ideapaja_runner.ports import connect_host
 
@@ -29,7 +29,9 @@ class ServiceSelectionError(ValueError):
     pass
 
 
-def discover(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dict[str, ServiceSpec]:
+def discover(
+    only: Iterable[str] | None = None, skip: Iterable[str] = ()
+) -> dict[str, ServiceSpec[Any]]:
     """Load the selected services' specs (all when ``only`` is None), ordered by default port."""
     available = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
     wanted = set(available) if only is None else set(only)
@@ -39,7 +41,7 @@ def discover(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dic
         raise ServiceSelectionError(
             f"unknown service(s): {', '.join(unknown)} (available: {names})"
         )
-    specs: dict[str, ServiceSpec] = {}
+    specs: dict[str, ServiceSpec[Any]] = {}
     problems: list[str] = []
     selected = sorted(wanted - set(skip))
     if not selected:
@@ -66,7 +68,7 @@ def discover(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dic
     return dict(sorted(specs.items(), key=lambda item: item[1].default_port))
 
 
-def env_prefix(spec: ServiceSpec) -> str:
+def env_prefix(spec: ServiceSpec[Any]) -> str:
     """The service's settings prefix, e.g. ``IDEAPAJA_INTAKE_``, from its settings class."""
     prefix = spec.settings_class.model_config.get("env_prefix")
     if prefix is None:  # not a ServiceSettings subclass as documented; the agreed convention
@@ -78,7 +80,7 @@ def env_prefix(spec: ServiceSpec) -> str:
 class ServiceRun:
     """One service as ``ideapaja up`` starts it."""
 
-    spec: ServiceSpec
+    spec: ServiceSpec[Any]
     host: str
     port: int
     settings: Mapping[str, str]  # setting name (upper case) → value, before the prefix

@@ -73,7 +73,13 @@ def access_report_router(
     )
     async def read_person_data(
         person_id: Annotated[
-            str, Path(pattern=ID_PATTERN, max_length=64, examples=["p-does-not-exist"])
+            str,
+            Path(
+                pattern=ID_PATTERN,
+                max_length=64,
+                examples=["p-does-not-exist"],
+                description="The person's id, as HR knows them.",
+            ),
         ],
         uow: Uow,
         requested_by: RequestedByHeader = None,

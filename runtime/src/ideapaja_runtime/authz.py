@@ -33,7 +33,7 @@ test checks them for what they are:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -213,10 +213,14 @@ class Policy:
         permissions: Iterable[Permission],
         *,
         extra_roles: Iterable[str] = (),
+        adapt: Callable[[Request, Principal], Principal] | None = None,
     ) -> None:
         """``extra_roles``: roles outside the staff roles that this service alone serves (e.g.
-        ``citizen``); every other role name in the table is a mistake."""
+        ``citizen``); every other role name in the table is a mistake. ``adapt`` puts a token's
+        principal in the table's terms before it is checked (e.g. the deployment's name for the
+        citizen role); the adapted principal is what the route gets."""
         self.service = service
+        self.adapt = adapt
         self.extra_roles = frozenset(extra_roles)
         clash = self.extra_roles & (ALL_ROLES | AUTHENTICATED | SERVICE_ROLES)
         if clash or any(is_service_role(r) for r in self.extra_roles):
@@ -291,6 +295,8 @@ class Policy:
             raise KeyError(f"{self.service}: no action {action!r} in the table")
 
         async def check(request: Request, principal: CurrentPrincipal) -> Principal:
+            if self.adapt is not None:
+                principal = self.adapt(request, principal)
             admitted = self.check(action, principal)
             if remember:
                 setattr(request.state, PRINCIPAL, admitted)

@@ -24,11 +24,13 @@ from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response, params
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
 
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.authz import PRINCIPAL
+from ideapaja_runtime.authz import FORM_TOKEN_EXTENSION, PRINCIPAL
+from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.uow import UnitOfWork
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -38,12 +40,18 @@ _UOW = "ideapaja_uow"
 
 
 class UnitOfWorkRoute(APIRoute):
-    """Commits the request's unit of work (if the route opened one) before responding."""
+    """Commits the request's unit of work (if the route opened one) before responding, and
+    refuses query parameters the route does not declare (a typo such as ``?stauts=`` would
+    otherwise silently list everything)."""
 
     def get_route_handler(self) -> Endpoint:
         handler = super().get_route_handler()
+        allowed = declared_query_parameters(self)
 
         async def committed_first(request: Request) -> Response:
+            unknown = sorted(set(request.query_params) - allowed)
+            if unknown:
+                raise unknown_query_parameters(unknown, allowed)
             async with AsyncExitStack() as stack:
                 setattr(request.state, _STACK, stack)
                 response = await handler(request)
@@ -51,6 +59,34 @@ class UnitOfWorkRoute(APIRoute):
             return response
 
         return committed_first
+
+
+def declared_query_parameters(route: APIRoute) -> frozenset[str]:
+    """The query parameter names ``route`` documents (its dependencies' included), and the form
+    token's where a route of plain HTML forms takes it from the query."""
+    names = {
+        field.alias
+        for field in get_flat_params(route.dependant)
+        if isinstance(field.field_info, params.Query)
+    }
+    form_token = (route.openapi_extra or {}).get(FORM_TOKEN_EXTENSION)
+    if form_token and form_token.get("in") == "query":
+        names.add(form_token["name"])
+    return frozenset(names)
+
+
+def unknown_query_parameters(unknown: list[str], allowed: frozenset[str]) -> Problem:
+    known = ", ".join(sorted(allowed)) or "none"
+    return Problem(
+        422,
+        "Invalid input",
+        f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
+        f"(this operation takes: {known})",
+        errors=[
+            {"field": name, "message": "unknown query parameter", "type": "extra_forbidden"}
+            for name in unknown
+        ],
+    )
 
 
 def service_router(**kwargs: Any) -> APIRouter:

@@ -18,20 +18,30 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_contracts import Envelope
-from ideapaja_runtime.clock import Clock, utc_now
-from ideapaja_runtime.db import Database
-from ideapaja_runtime.messaging import HandlerContext
-from ideapaja_runtime.outbox import Outbox
+from ideapaja_contracts import encode
 from ideapaja_runtime.settings import ServiceSettings
-from ideapaja_runtime.uow import EventUnitOfWork, open_event_unit
+from ideapaja_runtime.testing_units import (
+    RecordingOutbox,
+    context_in,
+    fake_unit_of_work,
+    handler_context,
+    migrated_database,
+    uow_in,
+)
+
+__all__ = [
+    "RecordingOutbox",
+    "context_in",
+    "fake_unit_of_work",
+    "handler_context",
+    "migrated_database",
+    "uow_in",
+]
 
 RUN_ID = uuid.uuid4().hex[:8]
 PG_ADMIN_URL = os.environ.get(
@@ -341,7 +351,6 @@ async def running_service(spec: object, settings: object) -> AsyncIterator[Runni
     from httpx import ASGITransport, AsyncClient
 
     from ideapaja_runtime.service import ServiceSpec, create_app
-    from ideapaja_runtime.settings import ServiceSettings
 
     assert isinstance(spec, ServiceSpec) and isinstance(settings, ServiceSettings)
     app = create_app(spec, settings)
@@ -385,7 +394,6 @@ async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) 
 
 async def publish_event(js: Any, event: Any, *, event_id: str | None = None) -> str:
     """Publish a contract event the way a producing service's relay does; return its event id."""
-    from ideapaja_contracts import encode
 
     message = encode(event, source="/test", event_id=event_id)
     await js.publish(message.subject, message.body, headers=message.headers)
@@ -411,42 +419,12 @@ async def stream_messages(js: Any, stream: str, subject: str | None = None) -> l
     return found
 
 
-@asynccontextmanager
-async def handler_context(
-    db: Database,
-    envelope: Envelope,
-    *,
-    settings: ServiceSettings | None = None,
-    outbox: Outbox | None = None,
-    clock: Clock = utc_now,
-) -> AsyncIterator[HandlerContext]:
-    """A consumer's unit of work for ``envelope``, committed when the block ends: run a handler
-    in it as the consumer would (without the inbox)."""
-    async with open_event_unit(
-        db,
-        settings if settings is not None else ServiceSettings(),
-        outbox if outbox is not None else Outbox(envelope.source or "/ideapaja/test"),
-        envelope,
-        clock=clock,
-    ) as uow:
-        yield uow
+UNIT_TEST_FILES = ("test_domain_", "test_unit_")
 
 
-def context_in(
-    session: AsyncSession,
-    envelope: Envelope,
-    *,
-    outbox: Outbox | None = None,
-    settings: ServiceSettings | None = None,
-    clock: Clock = utc_now,
-) -> HandlerContext:
-    """A consumer's unit of work on a transaction the test already holds."""
-    return EventUnitOfWork(
-        session=session,
-        settings=settings if settings is not None else ServiceSettings(),
-        outbox=outbox if outbox is not None else Outbox(envelope.source or "/ideapaja/test"),
-        clock=clock,
-        now=clock(),
-        traceparent=envelope.traceparent,
-        envelope=envelope,
-    )
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fast layer, ``pytest -m unit``: pure domain tests (``test_domain_*.py``) and use
+    cases on a fake unit of work (``test_unit_*.py``), besides tests marked ``unit`` by hand."""
+    for item in items:
+        if item.path.name.startswith(UNIT_TEST_FILES):
+            item.add_marker(pytest.mark.unit)

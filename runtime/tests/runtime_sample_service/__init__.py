@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -115,8 +116,14 @@ async def record_effect(body: EffectCreate, uow: Uow) -> dict[str, object]:
 
 
 @uow_router.get("/{idea_id}", summary="Count an idea's effects", **POLICY.route("effects.read"))
-async def count_idea_effects(idea_id: str, uow: Uow, actor: Actor) -> dict[str, object]:
-    return {"count": await count_effects(uow.session, idea_id), "asked_by": actor.person_id}
+async def count_idea_effects(
+    idea_id: str,
+    uow: Uow,
+    actor: Actor,
+    detail: Annotated[bool, Query(description="Also say who asked")] = True,
+) -> dict[str, object]:
+    count = await count_effects(uow.session, idea_id)
+    return {"count": count, "asked_by": actor.person_id} if detail else {"count": count}
 
 
 def build(behaviour: Behaviour) -> ServiceSpec[SampleSettings]:

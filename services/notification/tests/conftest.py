@@ -8,21 +8,23 @@ import pytest
 
 # Helpers live beside the tests (pytest runs in importlib mode, which adds no paths).
 sys.path.insert(0, str(Path(__file__).parent))
-from notification_testkit import MailServer, migrated_database
+from notification_testkit import MailServer
 
+from ideapaja_notification.app import service
 from ideapaja_runtime.db import Database
+from ideapaja_runtime.testing import migrated_database
 
 
 @pytest.fixture
 async def notification_db(database_url: str) -> AsyncIterator[Database]:
     """The notification schema on a fresh SQLite / PostgreSQL database."""
-    async with migrated_database(database_url) as db:
+    async with migrated_database(database_url, service.migrations) as db:
         yield db
 
 
 @pytest.fixture
 async def sqlite_notification_db(sqlite_url: str) -> AsyncIterator[Database]:
-    async with migrated_database(sqlite_url) as db:
+    async with migrated_database(sqlite_url, service.migrations) as db:
         yield db
 
 

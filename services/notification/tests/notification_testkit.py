@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from email import policy
@@ -21,7 +20,6 @@ from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
-from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Delivery
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_runtime.db import Database
@@ -127,16 +125,6 @@ def envelope_of(event: Event, event_id: str | None = None) -> Envelope:
 
 
 # --- Database and direct handler calls ----------------------------------------------------------
-
-
-@asynccontextmanager
-async def migrated_database(url: str) -> AsyncIterator[Database]:
-    db = Database(url)
-    await db.migrate(service.migrations)
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 async def handle(

@@ -94,7 +94,9 @@ async def test_people_see_only_their_own_notifications(
 ) -> None:
     mine = await svc.client.get("/notifications/me", headers=dev_keys.headers("p-2", "employee"))
     assert mine.status_code == 200
-    [notification] = mine.json()
+    page = mine.json()
+    assert (page["total"], page["limit"], page["next_cursor"]) == (1, 50, None)
+    [notification] = page["items"]
     assert notification["template"] == "idea_accepted"
     assert notification["channel"] == "email"
     assert notification["language"] == "sv"
@@ -104,7 +106,7 @@ async def test_people_see_only_their_own_notifications(
     # No address or body of anyone else, and nothing at all for someone without mail.
     assert "address" not in notification
     nobody = await svc.client.get("/notifications/me", headers=dev_keys.headers("p-9"))
-    assert nobody.json() == []
+    assert nobody.json() == {"items": [], "total": 0, "limit": 50, "next_cursor": None}
 
 
 async def test_admin_lists_failed_deliveries_and_queues_one_again(
@@ -116,10 +118,14 @@ async def test_admin_lists_failed_deliveries_and_queues_one_again(
 
     failed = await svc.client.get("/deliveries", params={"status": "failed"}, headers=admin)
     assert failed.status_code == 200
-    listed = failed.json()
+    listed = failed.json()["items"]
+    assert failed.json()["total"] == 2
     assert sorted(d["person_id"] for d in listed) == ["p-1", "p-2"]
     assert all(d["attempts"] == 1 and "SMTP unavailable" in d["last_error"] for d in listed)
-    assert (await svc.client.get("/deliveries?status=sent", headers=admin)).json() == []
+    assert (await svc.client.get("/deliveries?status=sent", headers=admin)).json()["items"] == []
+    # Several statuses: the filter repeated.
+    either = await svc.client.get("/deliveries?status=sent&status=failed", headers=admin)
+    assert sorted(d["person_id"] for d in either.json()["items"]) == ["p-1", "p-2"]
     metrics = (await svc.client.get("/metrics")).text
     assert 'ideapaja_notification_delivery_attempts_total{channel="email",outcome="failed"}' in (
         metrics
@@ -155,7 +161,9 @@ async def test_retrying_an_unknown_or_malformed_id(svc: RunningService, dev_keys
     assert too_long.status_code == 422
 
 
-@pytest.mark.parametrize("query", ["status=lost", "limit=0", "limit=201", "offset=-1", "limit=abc"])
+@pytest.mark.parametrize(
+    "query", ["status=lost", "limit=0", "limit=101", "offset=0", "limit=abc", "cursor=nonsense"]
+)
 async def test_list_parameters_are_validated(
     svc: RunningService, dev_keys: DevKeys, query: str
 ) -> None:
@@ -172,9 +180,19 @@ async def test_pages_of_my_notifications(svc: RunningService, dev_keys: DevKeys)
         await handle(db, handlers.on_review_decided, decided("i-1", decision))
     headers = dev_keys.headers("p-1")
     first = (await svc.client.get("/notifications/me?limit=2", headers=headers)).json()
-    rest = (await svc.client.get("/notifications/me?limit=2&offset=2", headers=headers)).json()
-    assert len(first) == 2 and len(rest) == 1
-    assert {n["id"] for n in first}.isdisjoint({n["id"] for n in rest})
+    rest = (
+        await svc.client.get(
+            "/notifications/me",
+            params={"limit": 2, "cursor": first["next_cursor"]},
+            headers=headers,
+        )
+    ).json()
+    assert len(first["items"]) == 2 and len(rest["items"]) == 1
+    assert first["total"] == rest["total"] == 3
+    assert rest["next_cursor"] is None
+    assert {n["id"] for n in first["items"]}.isdisjoint({n["id"] for n in rest["items"]})
+    times = [n["created_at"] for n in first["items"] + rest["items"]]
+    assert times == sorted(times, reverse=True)
 
 
 def test_openapi_documents_every_route_with_a_summary_and_bearer_auth() -> None:

@@ -101,11 +101,11 @@ async def test_a_swedish_author_gets_the_decision_and_the_reward_in_swedish_once
     assert sorted(b["template"] for b in bodies) == ["idea_accepted", "reward_granted"]
 
     assert mine.status_code == 200
-    assert sorted((n["template"], n["status"], n["language"]) for n in mine.json()) == [
+    assert sorted((n["template"], n["status"], n["language"]) for n in mine.json()["items"]) == [
         ("idea_accepted", "sent", "sv"),
         ("reward_granted", "sent", "sv"),
     ]
-    assert all(n["sent_at"] is not None for n in mine.json())
+    assert all(n["sent_at"] is not None for n in mine.json()["items"])
 
 
 async def test_smtp_down_then_up_and_a_restart_mid_flow_deliver_each_mail_once(

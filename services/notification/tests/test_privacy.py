@@ -23,13 +23,15 @@ from sqlalchemy import update
 
 from ideapaja_contracts import encode
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
-from ideapaja_notification import handlers, privacy
+from ideapaja_notification import handlers
 from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Contact, Delivery
-from ideapaja_notification.deliveries import NotRequeueable, requeue
+from ideapaja_notification.errors import NotRequeueable
+from ideapaja_notification.usecases import privacy
+from ideapaja_notification.usecases.deliveries import requeue
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
-from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service, uow_in
 
 NAME, EMAIL = "Ulla Poistettava", "ulla.poistettava@kuusijarvi.example"
 ERASED_AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -127,7 +129,7 @@ async def test_erasure_blanks_the_contact_and_messages_and_stops_mail(
     failed = next(r for r in mine if r.last_error == privacy.CANCELLED_BY_ERASURE)
     with pytest.raises(NotRequeueable, match="erased"):
         async with db.transaction() as session:
-            await requeue(session, failed.id)
+            await requeue(uow_in(session, service_settings()), failed.id)
 
 
 async def test_hr_records_from_before_the_erasure_stay_out_and_a_re_hire_comes_back(
@@ -183,7 +185,7 @@ async def test_the_person_report_and_erasure_over_nats(
     [delivery] = report["deliveries"]
     assert delivery["address"] == EMAIL and NAME in delivery["body"]
     assert report["ideas_authored"] == [
-        {"idea_id": "i-1", "title": "Omatoimikirjasto", "language": "fi", "anonymous": False}
+        {"id": "i-1", "title": "Omatoimikirjasto", "language": "fi", "anonymous": False}
     ]
     assert delivery["idea_id"] == "i-1" and report["anonymous_items_withheld"] == 0
     other = await svc.client.get("/privacy/persons/p-1", headers=dev_keys.headers("p-2"))
@@ -193,7 +195,7 @@ async def test_the_person_report_and_erasure_over_nats(
         assert seen.status_code == 200 and seen.json() == report
     nobody = await svc.client.get("/privacy/persons/p-404", headers=dev_keys.headers("p", "hr"))
     assert nobody.json() == {
-        "person_id": "p-404",
+        "id": "p-404",
         "contact": None,
         "deliveries": [],
         "ideas_authored": [],
@@ -248,13 +250,13 @@ async def test_others_reports_leave_out_the_messages_about_an_anonymous_idea(
     assert sorted(d["idea_id"] for d in own["deliveries"]) == [
         "i-anon", "i-anon", "i-named", "i-named"
     ]  # fmt: skip
-    assert sorted(i["idea_id"] for i in own["ideas_authored"]) == ["i-anon", "i-named"]
+    assert sorted(i["id"] for i in own["ideas_authored"]) == ["i-anon", "i-named"]
     assert (own["anonymous_items_withheld"], own["withheld_note"]) == (0, None)
 
     hr = dev_keys.headers("p-9", "hr")
     as_hr = await report(hr)
     assert [d["idea_id"] for d in as_hr["deliveries"]] == ["i-named", "i-named"]
-    assert [i["idea_id"] for i in as_hr["ideas_authored"]] == ["i-named"]
+    assert [i["id"] for i in as_hr["ideas_authored"]] == ["i-named"]
     assert as_hr["anonymous_items_withheld"] == 3
     assert as_hr["withheld_note"] == ANONYMOUS_WITHHELD_NOTE
     text = str(as_hr)

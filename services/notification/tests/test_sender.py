@@ -12,18 +12,20 @@ from notification_testkit import (
     handle,
     outbox_events,
     person,
+    service_settings,
     submitted,
 )
 
 from ideapaja_contracts.events.notification import NotificationChannel
 from ideapaja_notification import handlers
 from ideapaja_notification.channels import ChannelError, OutgoingMessage
-from ideapaja_notification.deliveries import NotRequeueable, requeue
 from ideapaja_notification.domain.deliveries import RetryPolicy
+from ideapaja_notification.errors import NotRequeueable
 from ideapaja_notification.sender import DeliverySender
+from ideapaja_notification.usecases.deliveries import requeue
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
-from ideapaja_runtime.testing import eventually
+from ideapaja_runtime.testing import eventually, uow_in
 
 DELIVERED = "ideapaja.notification.delivered.v1"
 FAILED = "ideapaja.notification.failed.v1"
@@ -219,7 +221,7 @@ async def test_only_failed_deliveries_can_be_queued_again(
     )
 
     async with queued.transaction() as session:
-        requeued = await requeue(session, failed.id)
+        requeued = await requeue(uow_in(session, service_settings()), failed.id)
     assert requeued is not None
     assert (requeued.status, requeued.attempts, requeued.address) == (
         "pending",
@@ -228,9 +230,9 @@ async def test_only_failed_deliveries_can_be_queued_again(
     )
     with pytest.raises(NotRequeueable):
         async with queued.transaction() as session:
-            await requeue(session, sent.id)
+            await requeue(uow_in(session, service_settings()), sent.id)
     async with queued.transaction() as session:
-        assert await requeue(session, "no-such-delivery") is None
+        assert await requeue(uow_in(session, service_settings()), "no-such-delivery") is None
 
     await make_sender(queued, channel).send_due()
     assert channel.sent[-1].address == "korjattu@vaasa.example"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +10,6 @@ from sqlalchemy import select
 
 from ideapaja_contracts import Event, encode
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
-from ideapaja_privacy.app import service
 from ideapaja_privacy.db.models import AuditRow, ErasureRow, PersonRow
 from ideapaja_privacy.settings import PrivacySettings
 from ideapaja_runtime.db import Database
@@ -47,16 +44,6 @@ def privacy_settings(**overrides: Any) -> PrivacySettings:
     values = fast_test_settings(sweep_seconds=0)
     values.update(overrides)
     return PrivacySettings.model_validate(values)
-
-
-@asynccontextmanager
-async def migrated_database(url: str) -> AsyncIterator[Database]:
-    db = Database(url)
-    await db.migrate(service.migrations)
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 async def handle(db: Database, handler: Any, event: Event, *, time: datetime) -> None:

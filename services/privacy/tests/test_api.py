@@ -64,7 +64,7 @@ async def test_requesting_an_erasure(privacy: RunningService, dev_keys: DevKeys,
     )
     assert response.status_code == 201, response.text
     erasure = response.json()
-    assert erasure["erasure_id"] == erasure_id("p-1003", 1)
+    assert erasure["id"] == erasure_id("p-1003", 1)
     assert (erasure["basis"], erasure["requested_by"], erasure["round"]) == ("request", "p-hr", 1)
     # The HR record went with the request; the colleague's stays.
     assert erasure["hr_record_deleted_at"] is not None
@@ -75,7 +75,7 @@ async def test_requesting_an_erasure(privacy: RunningService, dev_keys: DevKeys,
     [event] = await eventually(lambda: _erasures_in_stream(js))
     assert event["person_id"] == "p-1003" and event["basis"] == "request"
     [message] = await stream_messages(js, LIFECYCLE, ERASURE)
-    assert message.headers["ce-id"] == erasure["erasure_id"]
+    assert message.headers["ce-id"] == erasure["id"]
 
     again = await client.post(
         "/erasures", headers=dev_keys.headers("p-admin", "admin"),
@@ -84,8 +84,10 @@ async def test_requesting_an_erasure(privacy: RunningService, dev_keys: DevKeys,
     assert again.status_code == 200 and again.json() == erasure
 
     listed = await client.get("/erasures", headers=hr(dev_keys))
-    assert listed.status_code == 200 and listed.json() == [erasure]
+    assert listed.status_code == 200
+    assert listed.json() == {"items": [erasure], "total": 1, "limit": 50, "next_cursor": None}
     status = (await client.get("/erasures/p-1003", headers=hr(dev_keys))).json()
+    assert status["id"] == "p-1003"
     assert status["erasure"] == erasure and status["earlier_erasures"] == []
     unknown = await client.get("/erasures/p-nobody", headers=hr(dev_keys))
     assert unknown.status_code == 404
@@ -150,6 +152,51 @@ async def test_who_may_do_what(privacy: RunningService, dev_keys: DevKeys) -> No
     hr_only = await client.get("/audit", headers=hr(dev_keys))
     assert hr_only.status_code == 403
     assert (await client.get("/erasures")).status_code == 401
+
+
+async def test_erasures_and_the_audit_log_a_page_at_a_time(
+    privacy: RunningService, dev_keys: DevKeys
+) -> None:
+    client = privacy.client
+    for person in ("p-2001", "p-2002", "p-2003"):
+        body = {"person_id": person, "reason": "Tietosuojapyyntö"}
+        assert (await client.post("/erasures", headers=hr(dev_keys), json=body)).status_code == 201
+    headers = dev_keys.headers("p-admin", "admin")
+    listed: dict[str, list[dict[str, Any]]] = {}
+    for path in ("/erasures", "/audit"):
+        listed[path] = []
+        cursor: str | None = None
+        for _ in range(10):
+            params = {"limit": "2"} | ({"cursor": cursor} if cursor else {})
+            page = (await client.get(path, params=params, headers=headers)).json()
+            assert page["limit"] == 2 and len(page["items"]) <= 2
+            listed[path] += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        # Each once, however many pages.
+        assert len({item["id"] for item in listed[path]}) == len(listed[path]) == page["total"]
+    # Newest first.
+    assert [e["person_id"] for e in listed["/erasures"]] == ["p-2003", "p-2002", "p-2001"]
+    audit_ids = [e["id"] for e in listed["/audit"]]
+    assert audit_ids == sorted(audit_ids, reverse=True)
+    assert list(dict.fromkeys(e["person_id"] for e in listed["/audit"])) == [
+        "p-2003",
+        "p-2002",
+        "p-2001",
+    ]
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "offset=10", "cursor=nonsense"])
+async def test_list_parameters_are_validated(
+    privacy: RunningService, dev_keys: DevKeys, query: str
+) -> None:
+    for path in ("/erasures", "/audit"):
+        response = await privacy.client.get(
+            f"{path}?{query}", headers=dev_keys.headers("p-admin", "admin")
+        )
+        assert response.status_code == 422, (path, query)
+        assert query.split("=")[0] in response.json()["detail"]
 
 
 def _peer(name: str, holds: dict[str, Any]) -> FastAPI:
@@ -222,7 +269,10 @@ async def test_the_access_report_gathers_every_service(
         # Viewing is audited: who, whose, when and how complete.
         admin = dev_keys.headers("p-admin", "admin")
         await privacy.client.get("/persons/p-1003/report", headers=admin)
-        entries = (await privacy.client.get("/audit?person_id=p-1003", headers=admin)).json()
+        audit = (await privacy.client.get("/audit?person_id=p-1003", headers=admin)).json()
+        assert (audit["total"], audit["next_cursor"]) == (2, None)
+        entries = audit["items"]
+        assert entries[0]["id"] > entries[1]["id"]
         assert [(e["actor_id"], e["action"]) for e in entries] == [
             ("p-admin", "report.viewed"),
             ("p-1003", "report.viewed"),
@@ -348,6 +398,6 @@ async def test_a_restart_keeps_the_erasure_and_emits_nothing_twice(
     async with running_service(service, settings) as privacy:
         again = await privacy.client.post("/erasures", headers=hr(dev_keys), json=body)
         assert again.status_code == 200
-        assert again.json()["erasure_id"] == first.json()["erasure_id"]
+        assert again.json()["id"] == first.json()["id"]
         await eventually(lambda: _erasures_in_stream(js))
     assert len(await _erasures_in_stream(js)) == 1

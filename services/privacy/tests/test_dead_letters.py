@@ -149,7 +149,7 @@ async def test_an_erasure_deletes_the_dead_letters_that_concern_the_person(
     ]
     assert (entry.person_id, entry.details) == (
         "p-1003",
-        {"erasure_id": erasure["erasure_id"], "stream": DLQ, "deleted": 2},
+        {"erasure_id": erasure["id"], "stream": DLQ, "deleted": 2},
     )
     again = await privacy.client.post(
         "/erasures",
@@ -163,9 +163,8 @@ async def test_an_erasure_deletes_the_dead_letters_that_concern_the_person(
 async def test_the_sweep_deletes_them_when_nats_refused_at_first(
     privacy: RunningService, js: Any
 ) -> None:
-    from ideapaja_privacy import erasures
-    from ideapaja_privacy.clock import clock_of
     from ideapaja_privacy.sweeper import run_sweep
+    from ideapaja_privacy.usecases import erasures
 
     await _dead_letter_naming(js, "p-7")
     runtime = privacy.runtime
@@ -181,12 +180,12 @@ async def test_the_sweep_deletes_them_when_nats_refused_at_first(
         requested_by="p-hr",
         reason="TS-1",
         basis=ErasureBasis.REQUEST,
-        now=clock_of(runtime)(),
+        now=runtime.clock(),
     )
     assert done.created
     assert (
         await erasures.delete_dead_letters(
-            runtime.db, Refusing(), DLQ, clock_of(runtime), person_id="p-7"
+            runtime.db, Refusing(), DLQ, runtime.clock, person_id="p-7"
         )
         == []
     )

@@ -11,9 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
-from ideapaja_privacy import erasures
 from ideapaja_privacy.domain.erasure import RETENTION_ACTOR, erasure_id
 from ideapaja_privacy.handlers import on_person_left, on_person_upserted
+from ideapaja_privacy.usecases import erasures
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 

@@ -7,8 +7,8 @@ from datetime import date
 from privacy_testkit import at, erasure_rows, handle, left, person, upserted
 
 from ideapaja_contracts.events.privacy import ErasureBasis
-from ideapaja_privacy import erasures
 from ideapaja_privacy.handlers import on_person_left, on_person_upserted
+from ideapaja_privacy.usecases import erasures
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 

@@ -11,11 +11,10 @@ from privacy_testkit import at, erasure_rows, privacy_settings, upserted
 
 from ideapaja_contracts.events.hr import PersonLeft
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
-from ideapaja_privacy import erasures
 from ideapaja_privacy.app import service
-from ideapaja_privacy.clock import set_clock
 from ideapaja_privacy.domain.erasure import erasure_id
 from ideapaja_privacy.sweeper import run_sweep
+from ideapaja_privacy.usecases import erasures
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import (
@@ -49,7 +48,7 @@ async def test_retention_erases_a_person_a_year_after_leaving(
     )
     clock = Clock(at("2025-06-29"))
     async with running_service(service, settings) as privacy:
-        set_clock(privacy.runtime, clock)
+        privacy.runtime.clock = clock
         await publish_event(js, upserted("p-1003"))
         await publish_event(js, PersonLeft(person_id="p-1003", left_on="2024-06-30"))
 

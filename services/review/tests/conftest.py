@@ -21,7 +21,6 @@ from review_testkit import (
 )
 
 from ideapaja_review.app import service
-from ideapaja_review.clock import set_clock
 from ideapaja_runtime.testing import DevKeys, NatsServer, RunningService, running_service
 
 Headers = dict[str, str]
@@ -52,7 +51,7 @@ async def api(dev_keys: DevKeys) -> AsyncIterator[RunningService]:
 def clock(api: RunningService) -> FakeClock:
     """The running service's clock, now, for this test only."""
     fake = FakeClock()
-    set_clock(api.runtime, fake)
+    api.runtime.clock = fake
     return fake
 
 

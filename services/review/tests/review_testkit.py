@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from ideapaja_contracts.events.hr import HrRole, PersonLeft, PersonUpserted, Uni
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_review.db.models import CaseRow
 from ideapaja_review.settings import ReviewSettings
+from ideapaja_runtime.clock import utc_now
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
@@ -98,11 +99,16 @@ class Delivery:
     db: Database
     handlers: dict[type[Event], Callable[[Any, HandlerContext], Awaitable[None]]]
     outbox: Outbox
+    # The consumer's: its settings (the configured routing rule) and the service's clock.
+    settings: ReviewSettings = field(default_factory=lambda: review_settings())
+    clock: Callable[[], datetime] = utc_now
 
     async def __call__(self, event: Event, *, at: datetime | None = None) -> None:
         envelope = encode(event, source=SOURCE, time=at or datetime.now(UTC)).envelope
         handler = self.handlers[type(event)]
-        async with handler_context(self.db, envelope, outbox=self.outbox) as ctx:
+        async with handler_context(
+            self.db, envelope, settings=self.settings, outbox=self.outbox, clock=self.clock
+        ) as ctx:
             await handler(event, ctx)
 
     async def all(self, events: Iterable[Event]) -> None:
@@ -182,27 +188,16 @@ class FakeClock:
 
 def handler_delivery(running: Any) -> Delivery:
     """Delivers events straight to the running service's handlers (its clock included)."""
-    from ideapaja_contracts.events.idea import IdeaUpdated, IdeaWithdrawn
     from ideapaja_review import handlers
-    from ideapaja_review.clock import clock_of
 
     runtime = running.runtime
-    settings = runtime.settings
-
-    def clock() -> datetime:
-        return clock_of(runtime)()
-
     return Delivery(
         runtime.db,
-        {
-            UnitUpserted: handlers.on_unit_upserted,
-            PersonUpserted: handlers.on_person_upserted,
-            PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.make_on_idea_submitted(settings, clock),
-            IdeaUpdated: handlers.make_on_idea_updated(settings, clock),
-            IdeaWithdrawn: handlers.make_on_idea_withdrawn(settings, clock),
-        },
+        dict(handlers.HANDLERS),
         runtime.outbox,
+        settings=runtime.settings,
+        # Looked up on every event, so a test can replace the clock of a running service.
+        clock=lambda: runtime.clock(),
     )
 
 

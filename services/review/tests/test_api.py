@@ -51,16 +51,17 @@ async def api(dev_keys: DevKeys) -> AsyncIterator[RunningService]:
 
 def deliverer(running: RunningService) -> Delivery:
     settings = running.runtime.settings
-    assert isinstance(settings, type(review_settings()))
     return Delivery(
         running.runtime.db,
         {
             UnitUpserted: handlers.on_unit_upserted,
             PersonUpserted: handlers.on_person_upserted,
             PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.make_on_idea_submitted(settings),
+            IdeaSubmitted: handlers.on_idea_submitted,
         },
         running.runtime.outbox,
+        settings=settings,
+        clock=lambda: running.runtime.clock(),
     )
 
 
@@ -159,7 +160,7 @@ async def test_work_list_shows_the_callers_cases_and_all_for_admins(
     mine = [await new_case(unit_id="u-lista") for _ in range(3)]
     other = await new_case(unit_id="u-puisto")
     decided = await client.post(
-        f"/cases/{mine[0]['case_id']}/decision",
+        f"/cases/{mine[0]['id']}/decision",
         json=ACCEPT,
         headers=as_("p-ca-lista", "change_agent"),
     )
@@ -169,29 +170,50 @@ async def test_work_list_shows_the_callers_cases_and_all_for_admins(
     assert listed.status_code == 200
     page = listed.json()
     assert page["total"] == 3
-    assert [c["case_id"] for c in page["items"]] == [c["case_id"] for c in mine]
+    assert [c["id"] for c in page["items"]] == [c["id"] for c in mine]
     assert all(c["reviewer_ids"] == ["p-ca-lista"] for c in page["items"])
 
     screening = await client.get(
-        "/cases", params={"state": "screening"}, headers=as_("p-ca-lista", "change_agent")
+        "/cases", params={"status": "screening"}, headers=as_("p-ca-lista", "change_agent")
     )
-    assert [c["case_id"] for c in screening.json()["items"]] == [c["case_id"] for c in mine[1:]]
+    assert [c["id"] for c in screening.json()["items"]] == [c["id"] for c in mine[1:]]
+    first_page = await client.get(
+        "/cases", params={"limit": 1}, headers=as_("p-ca-lista", "change_agent")
+    )
+    assert [c["id"] for c in first_page.json()["items"]] == [mine[0]["id"]]
     second_page = await client.get(
-        "/cases", params={"limit": 1, "offset": 1}, headers=as_("p-ca-lista", "change_agent")
+        "/cases",
+        params={"limit": 1, "cursor": first_page.json()["next_cursor"]},
+        headers=as_("p-ca-lista", "change_agent"),
     )
     assert second_page.json()["total"] == 3
-    assert [c["case_id"] for c in second_page.json()["items"]] == [mine[1]["case_id"]]
+    assert [c["id"] for c in second_page.json()["items"]] == [mine[1]["id"]]
+    last_page = await client.get(
+        "/cases",
+        params={"limit": 2, "cursor": second_page.json()["next_cursor"]},
+        headers=as_("p-ca-lista", "change_agent"),
+    )
+    assert [c["id"] for c in last_page.json()["items"]] == [mine[2]["id"]]
+    assert last_page.json()["next_cursor"] is None
 
     admin = await client.get("/cases", params={"limit": 100}, headers=as_(*ADMIN))
-    admin_ids = {c["case_id"] for c in admin.json()["items"]}
-    assert {c["case_id"] for c in [*mine, other]} <= admin_ids
+    admin_ids = {c["id"] for c in admin.json()["items"]}
+    assert {c["id"] for c in [*mine, other]} <= admin_ids
     puisto = await client.get("/cases", params={"limit": 100}, headers=as_(*CA_PUISTO))
-    assert not {c["case_id"] for c in mine} & {c["case_id"] for c in puisto.json()["items"]}
+    assert not {c["id"] for c in mine} & {c["id"] for c in puisto.json()["items"]}
 
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": 101}, {"limit": 0}, {"offset": -1}, {"state": "galaxy"}, {"routed": "maybe"}],
+    [
+        {"limit": 101},
+        {"limit": 0},
+        {"offset": 1},
+        {"state": "screening"},
+        {"status": "galaxy"},
+        {"cursor": "not-a-cursor"},
+        {"routed": "maybe"},
+    ],
 )
 async def test_work_list_rejects_bad_query(
     client: AsyncClient, as_: Callable[..., Headers], params: dict[str, Any]
@@ -208,7 +230,7 @@ async def test_admin_can_list_unrouted_cases(
         "/cases", params={"routed": "false", "limit": 100}, headers=as_(*ADMIN)
     )
     items = unrouted.json()["items"]
-    assert lonely["case_id"] in {c["case_id"] for c in items}
+    assert lonely["id"] in {c["id"] for c in items}
     assert all(c["routed"] is False for c in items)
 
 
@@ -216,7 +238,7 @@ async def test_reviewer_reads_the_case_and_other_units_cannot(
     client: AsyncClient, as_: Callable[..., Headers], new_case: NewCase
 ) -> None:
     case = await new_case(authors=["p-author-1", "p-author-2"])
-    path = f"/cases/{case['case_id']}"
+    path = f"/cases/{case['id']}"
     mine = await client.get(path, headers=as_(*CA_KIRJASTO))
     assert mine.status_code == 200
     body = mine.json()
@@ -226,7 +248,7 @@ async def test_reviewer_reads_the_case_and_other_units_cannot(
     assert body["screening_due_at"] > body["opened_at"]
     assert [h["action"] for h in body["history"]] == ["opened", "routed"]
     by_idea = await client.get(f"/cases/by-idea/{case['idea_id']}", headers=as_(*SUP_KIRJASTO))
-    assert by_idea.json()["case_id"] == case["case_id"]
+    assert by_idea.json()["id"] == case["id"]
 
     assert_problem(await client.get(path, headers=as_(*CA_PUISTO)), 403)
     assert_problem(await client.get(path, headers=as_(*COMMITTEE)), 403)
@@ -240,11 +262,12 @@ async def test_anonymous_authors_are_never_shown(
 ) -> None:
     case = await new_case(anonymous=True, authors=["p-secret"])
     for headers in (as_(*CA_KIRJASTO), as_(*ADMIN)):
-        for path in (f"/cases/{case['case_id']}", f"/cases/by-idea/{case['idea_id']}", "/cases"):
-            response = await client.get(path, params={"limit": 100}, headers=headers)
+        for path in (f"/cases/{case['id']}", f"/cases/by-idea/{case['idea_id']}", "/cases"):
+            params = {"limit": 100} if path == "/cases" else {}
+            response = await client.get(path, params=params, headers=headers)
             assert response.status_code == 200
             assert "p-secret" not in response.text
-    detail = (await client.get(f"/cases/{case['case_id']}", headers=as_(*CA_KIRJASTO))).json()
+    detail = (await client.get(f"/cases/{case['id']}", headers=as_(*CA_KIRJASTO))).json()
     assert detail["author_ids"] is None
     assert detail["author_ref"] == "a-ref1" and detail["anonymous"] is True
 
@@ -267,13 +290,13 @@ async def test_reviewer_decides_once_and_the_decision_goes_to_the_outbox(
     api: RunningService, client: AsyncClient, as_: Callable[..., Headers], new_case: NewCase
 ) -> None:
     case = await new_case()
-    path = f"/cases/{case['case_id']}/decision"
+    path = f"/cases/{case['id']}/decision"
     response = await client.post(
         path, json={**ACCEPT, "rationale": "  Hyvä idea.  "}, headers=as_(*SUP_KIRJASTO)
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["state"], body["decision"], body["decided_by"]) == (
+    assert (body["status"], body["decision"], body["decided_by"]) == (
         "decided",
         "accepted",
         "p-sup-kirjasto",
@@ -282,7 +305,7 @@ async def test_reviewer_decides_once_and_the_decision_goes_to_the_outbox(
     # An accepted idea goes on to an experiment or implementation, or is reopened once.
     assert body["allowed_actions"] == ["appeal", "start_experiment", "start_implementation"]
     entry = body["history"][-1]
-    assert (entry["action"], entry["actor_id"], entry["reason"], entry["from_state"]) == (
+    assert (entry["action"], entry["actor_id"], entry["reason"], entry["from_status"]) == (
         "decide",
         "p-sup-kirjasto",
         "Hyvä idea.",
@@ -290,10 +313,10 @@ async def test_reviewer_decides_once_and_the_decision_goes_to_the_outbox(
     )
     assert entry["occurred_at"] == body["decided_at"]
 
-    [event] = await decided_events(api, case["case_id"])
+    [event] = await decided_events(api, case["id"])
     assert event == {
         "_type": DECIDED,
-        "case_id": case["case_id"],
+        "case_id": case["id"],
         "idea_id": case["idea_id"],
         "decision": "accepted",
         "rationale": "Hyvä idea.",
@@ -308,14 +331,14 @@ async def test_reviewer_decides_once_and_the_decision_goes_to_the_outbox(
     problem = assert_problem(again, 409)
     assert problem["allowed"] == ["appeal", "start_experiment", "start_implementation"]
     assert (problem["state"], problem["decision"]) == ("decided", "accepted")
-    assert len(await decided_events(api, case["case_id"])) == 1
+    assert len(await decided_events(api, case["id"])) == 1
 
 
 async def test_needs_info_case_waits_for_the_authors_answer(
     client: AsyncClient, as_: Callable[..., Headers], new_case: NewCase
 ) -> None:
     case = await new_case()
-    path = f"/cases/{case['case_id']}/decision"
+    path = f"/cases/{case['id']}/decision"
     asked = await client.post(
         path,
         json={"decision": "needs_info", "rationale": "Mitä se maksaisi?"},
@@ -330,7 +353,7 @@ async def test_other_units_change_agent_and_employees_cannot_decide(
     api: RunningService, client: AsyncClient, as_: Callable[..., Headers], new_case: NewCase
 ) -> None:
     case = await new_case()
-    path = f"/cases/{case['case_id']}/decision"
+    path = f"/cases/{case['id']}/decision"
     denied = assert_problem(await client.post(path, json=ACCEPT, headers=as_(*CA_PUISTO)), 403)
     assert "not a reviewer" in denied["detail"]
     assert_problem(await client.post(path, json=ACCEPT, headers=as_(*EMPLOYEE)), 403)
@@ -339,9 +362,9 @@ async def test_other_units_change_agent_and_employees_cannot_decide(
         await client.post(path, json=ACCEPT, headers=as_("p-ca-kirjasto", "committee_member")),
         403,
     )
-    assert await decided_events(api, case["case_id"]) == []
-    unchanged = await client.get(f"/cases/{case['case_id']}", headers=as_(*ADMIN))
-    assert unchanged.json()["state"] == "screening"
+    assert await decided_events(api, case["id"]) == []
+    unchanged = await client.get(f"/cases/{case['id']}", headers=as_(*ADMIN))
+    assert unchanged.json()["status"] == "screening"
 
 
 async def test_city_ideas_are_decided_by_committee_members(
@@ -349,12 +372,12 @@ async def test_city_ideas_are_decided_by_committee_members(
 ) -> None:
     case = await new_case(scope=Scope.CITY, unit_id="u-kirjasto")
     assert case["reviewer_ids"] == ["p-com-1", "p-com-2"]
-    path = f"/cases/{case['case_id']}/decision"
+    path = f"/cases/{case['id']}/decision"
     assert_problem(await client.post(path, json=ACCEPT, headers=as_(*CA_KIRJASTO)), 403)
     assert_problem(await client.post(path, json=ACCEPT, headers=as_(*SUP_KIRJASTO)), 403)
     ok = await client.post(path, json=ACCEPT, headers=as_(*COMMITTEE))
     assert ok.status_code == 200, ok.text
-    [event] = await decided_events(api, case["case_id"])
+    [event] = await decided_events(api, case["id"])
     assert (event["scope"], event["decided_by"]) == ("city", "p-com-1")
 
 
@@ -364,7 +387,7 @@ async def test_admin_decides_even_an_unrouted_case(
     case = await new_case(unit_id="u-unknown")
     assert case["routed"] is False
     response = await client.post(
-        f"/cases/{case['case_id']}/decision",
+        f"/cases/{case['id']}/decision",
         json={"decision": "rejected", "rationale": "Ei kuulu kaupungille."},
         headers=as_(*ADMIN),
     )
@@ -379,7 +402,7 @@ async def test_forwarding_and_duplicates_name_their_target(
     copy = await new_case()
     forwarded = await new_case()
     dup = await client.post(
-        f"/cases/{copy['case_id']}/decision",
+        f"/cases/{copy['id']}/decision",
         json={
             "decision": "duplicate",
             "rationale": "Sama kuin aiempi.",
@@ -390,7 +413,7 @@ async def test_forwarding_and_duplicates_name_their_target(
     assert dup.status_code == 200, dup.text
     assert dup.json()["duplicate_of"] == original["idea_id"]
     fwd = await client.post(
-        f"/cases/{forwarded['case_id']}/decision",
+        f"/cases/{forwarded['id']}/decision",
         json={
             "decision": "forwarded",
             "rationale": "Koulun asia.",
@@ -399,8 +422,8 @@ async def test_forwarding_and_duplicates_name_their_target(
         headers=as_(*CA_KIRJASTO),
     )
     assert fwd.status_code == 200, fwd.text
-    [dup_event] = await decided_events(api, copy["case_id"])
-    [fwd_event] = await decided_events(api, forwarded["case_id"])
+    [dup_event] = await decided_events(api, copy["id"])
+    [fwd_event] = await decided_events(api, forwarded["id"])
     assert (dup_event["decision"], dup_event["duplicate_of"]) == ("duplicate", original["idea_id"])
     assert (fwd_event["decision"], fwd_event["forwarded_to_unit_id"]) == ("forwarded", "u-koulu")
     assert fwd.json()["history"][-1]["details"] == {"forwarded_to_unit_id": "u-koulu"}
@@ -437,11 +460,11 @@ async def test_bad_decision_body_is_422_and_changes_nothing(
 ) -> None:
     case = await new_case()
     response = await client.post(
-        f"/cases/{case['case_id']}/decision", json=body, headers=as_(*CA_KIRJASTO)
+        f"/cases/{case['id']}/decision", json=body, headers=as_(*CA_KIRJASTO)
     )
     problem = assert_problem(response, 422)
     assert problem["errors"]
-    assert await decided_events(api, case["case_id"]) == []
+    assert await decided_events(api, case["id"]) == []
 
 
 async def test_duplicate_of_itself_is_422(
@@ -449,7 +472,7 @@ async def test_duplicate_of_itself_is_422(
 ) -> None:
     case = await new_case()
     response = await client.post(
-        f"/cases/{case['case_id']}/decision",
+        f"/cases/{case['id']}/decision",
         json={"decision": "duplicate", "rationale": "r", "duplicate_of": case["idea_id"]},
         headers=as_(*CA_KIRJASTO),
     )
@@ -497,10 +520,12 @@ EXPECTED_OPERATIONS = {
     ("GET", "/practices/{practice_id}"),
     ("POST", "/practices/{practice_id}/adoptions"),
     ("GET", "/routing-rules"),
+    ("GET", "/builtin-routing-rule"),
     ("GET", "/routing-rules/{department_id}"),
     ("PUT", "/routing-rules/{department_id}"),
     ("DELETE", "/routing-rules/{department_id}"),
     ("GET", "/change-agents"),
+    ("GET", "/units-without-reviewers"),
     ("POST", "/change-agents"),
     ("DELETE", "/change-agents/{unit_id}/{person_id}"),
     ("GET", "/workload"),

@@ -31,9 +31,9 @@ def ok(response: Response, status: int = 200) -> Any:
 async def rules(client: AsyncClient, as_: As) -> AsyncIterator[None]:
     """Rules stored by a test are removed afterwards (the service is shared by the module)."""
     yield
-    listed = ok(await client.get("/routing-rules", headers=as_(*ADMIN)))
-    for rule in listed["rules"]:
-        await client.delete(f"/routing-rules/{rule['department_id']}", headers=as_(*ADMIN))
+    listed = ok(await client.get("/routing-rules", params={"limit": 100}, headers=as_(*ADMIN)))
+    for rule in listed["items"]:
+        await client.delete(f"/routing-rules/{rule['id']}", headers=as_(*ADMIN))
 
 
 # --- Routing rules ------------------------------------------------------------------------------
@@ -77,7 +77,7 @@ async def test_employees_cannot_read_routing_or_workload(
 async def test_rules_are_layered_and_shown_with_their_effect(
     client: AsyncClient, as_: As, rules: None
 ) -> None:
-    builtin = ok(await client.get("/routing-rules", headers=as_(*ADMIN)))["builtin"]
+    builtin = ok(await client.get("/builtin-routing-rule", headers=as_(*ADMIN)))
     assert builtin["deadlines"]["screening_days"] == 14
     assert builtin["unit_decider_roles"] == ["change_agent", "supervisor"]
 
@@ -145,7 +145,7 @@ async def test_a_department_rule_changes_who_decides_its_unit_ideas(
         )
     )
     case = await new_case()
-    path = f"/cases/{case['case_id']}/decision"
+    path = f"/cases/{case['id']}/decision"
     accept = {"decision": "accepted", "rationale": "Hyvä."}
     denied = await client.post(path, json=accept, headers=as_("p-ca-kirjasto", "change_agent"))
     assert denied.status_code == 403 and "supervisor" in denied.json()["detail"]
@@ -160,7 +160,7 @@ async def test_a_department_rule_changes_who_decides_its_unit_ideas(
     puisto = await new_case(unit_id="u-puisto")
     ok(
         await client.post(
-            f"/cases/{puisto['case_id']}/decision",
+            f"/cases/{puisto['id']}/decision",
             json=accept,
             headers=as_("p-ca-puisto", "change_agent"),
         )
@@ -195,7 +195,7 @@ async def test_a_rule_without_fallback_and_deadlines_shapes_new_cases(
             headers=as_(*ADMIN),
         )
     )
-    routed = ok(await client.get(f"/cases/{lonely['case_id']}", headers=as_(*ADMIN)))
+    routed = ok(await client.get(f"/cases/{lonely['id']}", headers=as_(*ADMIN)))
     assert routed["reviewer_ids"] == ["p-ca-sivistys", "p-sup-sivistys"]
 
 
@@ -214,16 +214,27 @@ async def test_network_lists_hr_and_assigned_change_agents_with_workload(
     # A unit with no change agent of its own: its ideas wait (d-tekninen has none seated there).
     waiting = await new_case(unit_id="u-uusi")
     assert waiting["routed"] is False
-    network = ok(await client.get("/change-agents", headers=as_("p-emp", "employee")))
-    assert "u-uusi" in network["units_without_reviewers"]
+    uncovered = ok(
+        await client.get(
+            "/units-without-reviewers", params={"limit": 100}, headers=as_("p-emp", "employee")
+        )
+    )
+    assert "u-uusi" in {u["id"] for u in uncovered["items"]}
 
     assigned = await client.post(
         "/change-agents",
         json={"unit_id": "u-uusi", "person_id": "p-emp-kirjasto"},
         headers=as_(*ADMIN),
     )
-    listed = ok(assigned, 201)
-    assert listed["members"] == [
+    assert ok(assigned, 201) == {
+        "person_id": "p-emp-kirjasto",
+        "unit_id": "u-uusi",
+        "roles": ["change_agent"],
+        "sources": ["assigned"],
+        "workload": {"open_cases": 1, "overdue_cases": 0},
+    }
+    listed = ok(await client.get("/change-agents?unit_id=u-uusi", headers=as_("p-x", "employee")))
+    assert listed["items"] == [
         {
             "person_id": "p-emp-kirjasto",
             "unit_id": "u-uusi",
@@ -234,12 +245,12 @@ async def test_network_lists_hr_and_assigned_change_agents_with_workload(
     ]
     # The waiting case went to the assigned change agent, who may act on it with an employee
     # token: the assignment is review's own knowledge.
-    routed = ok(await client.get(f"/cases/{waiting['case_id']}", headers=as_(*ADMIN)))
+    routed = ok(await client.get(f"/cases/{waiting['id']}", headers=as_(*ADMIN)))
     assert routed["reviewer_ids"] == ["p-emp-kirjasto"]
     mine = ok(await client.get("/cases", headers=as_("p-emp-kirjasto", "employee")))
-    assert [c["case_id"] for c in mine["items"]] == [waiting["case_id"]]
+    assert [c["id"] for c in mine["items"]] == [waiting["id"]]
     decided = await client.post(
-        f"/cases/{waiting['case_id']}/decision",
+        f"/cases/{waiting['id']}/decision",
         json={"decision": "accepted", "rationale": "Hyvä."},
         headers=as_("p-emp-kirjasto", "employee"),
     )
@@ -248,7 +259,7 @@ async def test_network_lists_hr_and_assigned_change_agents_with_workload(
     kirjasto = ok(
         await client.get("/change-agents?unit_id=u-kirjasto", headers=as_("p-x", "employee"))
     )
-    by_person = {m["person_id"]: m for m in kirjasto["members"]}
+    by_person = {m["person_id"]: m for m in kirjasto["items"]}
     assert set(by_person) == {"p-ca-kirjasto", "p-sup-kirjasto"}
     assert by_person["p-ca-kirjasto"]["sources"] == ["hr"]
     assert by_person["p-ca-kirjasto"]["workload"]["open_cases"] >= 0
@@ -289,24 +300,28 @@ async def test_workload_counts_open_and_overdue_cases_per_reviewer(
     done = await new_case(unit_id="u-kuormitus")
     ok(
         await client.post(
-            f"/cases/{done['case_id']}/decision",
+            f"/cases/{done['id']}/decision",
             json={"decision": "rejected", "rationale": "Ei."},
             headers=as_("p-ca-kuorma", "change_agent"),
         )
     )
     clock.advance(days=15)
-    loads = ok(await client.get("/workload", headers=as_("p-sup", "supervisor")))
+    loads = ok(
+        await client.get("/workload", params={"limit": 100}, headers=as_("p-sup", "supervisor"))
+    )["items"]
+    busiest_first = [(-w["workload"]["open_cases"], w["person_id"]) for w in loads]
+    assert busiest_first == sorted(busiest_first)
     mine = next(w for w in loads if w["person_id"] == "p-ca-kuorma")
     assert mine["workload"] == {"open_cases": 2, "overdue_cases": 2}
     overdue = ok(
         await client.get("/cases?overdue=true", headers=as_("p-ca-kuorma", "change_agent"))
     )
     assert overdue["total"] == 2 and all(c["overdue"] for c in overdue["items"])
-    assert first["case_id"] in {c["case_id"] for c in overdue["items"]}
+    assert first["id"] in {c["id"] for c in overdue["items"]}
     on_time = ok(
         await client.get("/cases?overdue=false", headers=as_("p-ca-kuorma", "change_agent"))
     )
-    assert [c["case_id"] for c in on_time["items"]] == [done["case_id"]]
+    assert [c["id"] for c in on_time["items"]] == [done["id"]]
 
 
 async def test_configuration_changes_are_audited_append_only(

@@ -57,11 +57,9 @@ async def test_allowed_roles_on_the_wrong_object_are_refused_for_the_object(
 ) -> None:
     case = await new_case()  # a u-kirjasto idea by p-author
     other_unit = as_("p-ca-puisto", "change_agent")
-    assert reason(await client.get(f"/cases/{case['case_id']}", headers=other_unit)) == "object"
+    assert reason(await client.get(f"/cases/{case['id']}", headers=other_unit)) == "object"
     decision = {"decision": "rejected", "rationale": "Ei."}
-    denied = await client.post(
-        f"/cases/{case['case_id']}/decision", json=decision, headers=other_unit
-    )
+    denied = await client.post(f"/cases/{case['id']}/decision", json=decision, headers=other_unit)
     assert reason(denied) == "object"
     # An employee nobody assigned has no work list at all.
     assert reason(await client.get("/cases", headers=as_("p-emp-kirjasto", "employee"))) == (

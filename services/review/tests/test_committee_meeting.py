@@ -62,7 +62,7 @@ async def committee(api: RunningService, dev_keys: Any) -> dict[str, Any]:
         201,
     )
     assert [c["key"] for c in created["criteria"]] == list(WEIGHTS)
-    path = f"/committees/{created['committee_id']}/members"
+    path = f"/committees/{created['id']}/members"
     for person_id, role in [
         ("p-com-1", "chair"),
         ("p-sec", "secretary"),
@@ -71,7 +71,7 @@ async def committee(api: RunningService, dev_keys: Any) -> dict[str, Any]:
         ("p-com-4", "member"),
     ]:
         ok(await client.put(f"{path}/{person_id}", json={"role": role}, headers=admin))
-    return dict(ok(await client.get(f"/committees/{created['committee_id']}", headers=admin)))
+    return dict(ok(await client.get(f"/committees/{created['id']}", headers=admin)))
 
 
 async def city_case(api: RunningService, as_: As, authors: list[str], title: str) -> dict[str, Any]:
@@ -81,7 +81,7 @@ async def city_case(api: RunningService, as_: As, authors: list[str], title: str
     case = ok(await api.client.get(f"/cases/by-idea/{submitted.idea_id}", headers=as_(*ADMIN)))
     ok(
         await api.client.post(
-            f"/cases/{case['case_id']}/accept-for-review", json={}, headers=as_(*CHAIR)
+            f"/cases/{case['id']}/accept-for-review", json={}, headers=as_(*CHAIR)
         )
     )
     return dict(case)
@@ -90,7 +90,7 @@ async def city_case(api: RunningService, as_: As, authors: list[str], title: str
 async def test_committee_meeting_from_agenda_to_minutes(
     api: RunningService, client: AsyncClient, as_: As, clock: Any, committee: dict[str, Any]
 ) -> None:
-    committee_id = committee["committee_id"]
+    committee_id = committee["id"]
     assert {m["person_id"]: m["role"] for m in committee["members"]} == {
         "p-com-1": "chair",
         "p-sec": "secretary",
@@ -121,10 +121,10 @@ async def test_committee_meeting_from_agenda_to_minutes(
         ),
         201,
     )
-    meeting_id = meeting["meeting_id"]
-    assert [i["case_id"] for i in meeting["agenda"]] == [a["case_id"], b["case_id"], c["case_id"]]
+    meeting_id = meeting["id"]
+    assert [i["id"] for i in meeting["agenda"]] == [a["id"], b["id"], c["id"]]
     assert meeting["quorum"] == 3 and meeting["status"] == "planned"
-    history = ok(await client.get(f"/cases/{a['case_id']}", headers=as_(*CHAIR)))["history"]
+    history = ok(await client.get(f"/cases/{a['id']}", headers=as_(*CHAIR)))["history"]
     assert history[-1]["action"] == "agenda_added"
 
     ok(
@@ -142,7 +142,7 @@ async def test_committee_meeting_from_agenda_to_minutes(
     refused(stranger, 422)
 
     # --- conflicts of interest: recorded, and the conflicted never score
-    item_a = f"/meetings/{meeting_id}/items/{a['case_id']}"
+    item_a = f"/meetings/{meeting_id}/items/{a['id']}"
     ok(
         await client.post(
             f"{item_a}/conflicts", json={"reason": "Puoliso on ideoija."}, headers=as_(*M3)
@@ -156,7 +156,7 @@ async def test_committee_meeting_from_agenda_to_minutes(
             "detail"
         ]
     )
-    item_b = f"/meetings/{meeting_id}/items/{b['case_id']}"
+    item_b = f"/meetings/{meeting_id}/items/{b['id']}"
     refused(await client.put(f"{item_b}/scores/me", json=score, headers=as_(*M4)), 403)
     refused(await client.put(f"{item_a}/scores/me", json=score, headers=as_(*SECRETARY)), 403)
     refused(await client.put(f"{item_a}/scores/me", json=score, headers=as_(*OUTSIDER)), 403)
@@ -192,8 +192,8 @@ async def test_committee_meeting_from_agenda_to_minutes(
     refused(await client.post(f"{item_a}/decision", json=accept, headers=as_(*SECRETARY)), 403)
     decided = ok(await client.post(f"{item_a}/decision", json=accept, headers=as_(*CHAIR)))
     assert decided["status"] == "decided"
-    case_a = ok(await client.get(f"/cases/{a['case_id']}", headers=as_(*ADMIN)))
-    assert (case_a["state"], case_a["decision"], case_a["decided_by"]) == (
+    case_a = ok(await client.get(f"/cases/{a['id']}", headers=as_(*ADMIN)))
+    assert (case_a["status"], case_a["decision"], case_a["decided_by"]) == (
         "decided",
         "accepted",
         "p-com-1",
@@ -204,7 +204,7 @@ async def test_committee_meeting_from_agenda_to_minutes(
     assert [h["actor_id"] for h in scored] == ["p-com-1", "p-com-2", "p-com-2", "p-com-4"]
     assert scored[2]["details"] == {"meeting_id": meeting_id, "scores": FAIR}
     events = await outbox_events(api.runtime.db, "ideapaja.review.decided.v1")
-    [review_decided] = events_of(events, case_id=a["case_id"])
+    [review_decided] = events_of(events, case_id=a["id"])
     assert (review_decided["decision"], review_decided["rationale"]) == (
         "accepted",
         accept["rationale"],
@@ -214,7 +214,7 @@ async def test_committee_meeting_from_agenda_to_minutes(
     refused(await client.put(f"{item_a}/scores/me", json=score, headers=as_(*M2)), 409)
 
     # --- a conflict recorded after scoring takes the score out of the count
-    item_c = f"/meetings/{meeting_id}/items/{c['case_id']}"
+    item_c = f"/meetings/{meeting_id}/items/{c['id']}"
     ok(await client.put(f"{item_c}/scores/me", json={"scores": FAIR}, headers=as_(*M3)))
     assert ok(await client.get(item_c, headers=as_(*CHAIR)))["scorer_count"] == 1
     refused(
@@ -291,7 +291,7 @@ async def test_committee_meeting_from_agenda_to_minutes(
     }
     for lang, expected_texts in headings.items():
         response = await client.get(
-            minutes_path, params={"format": "markdown", "lang": lang}, headers=as_(*EMPLOYEE)
+            minutes_path, params={"format": "markdown", "language": lang}, headers=as_(*EMPLOYEE)
         )
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/markdown")
@@ -300,7 +300,7 @@ async def test_committee_meeting_from_agenda_to_minutes(
             assert text in response.text, (lang, text)
         assert accept["rationale"] in response.text
     csv_response = await client.get(
-        minutes_path, params={"format": "csv", "lang": "en"}, headers=as_(*EMPLOYEE)
+        minutes_path, params={"format": "csv", "language": "en"}, headers=as_(*EMPLOYEE)
     )
     assert csv_response.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(csv_response.text)))
@@ -319,7 +319,7 @@ async def test_committee_meeting_from_agenda_to_minutes(
         ),
         201,
     )
-    assert [i["case_id"] for i in nxt["agenda"]] == [b["case_id"], c["case_id"]]
+    assert [i["id"] for i in nxt["agenda"]] == [b["id"], c["id"]]
 
 
 async def test_only_admins_manage_committees_and_one_is_city_wide(
@@ -331,7 +331,7 @@ async def test_only_admins_manage_committees_and_one_is_city_wide(
     assert refused(second, 409)["title"] == "City-wide committee exists"
     bad_rubric = {"name": "Kolmas", "criteria": [{"key": "x", "weight": 0, "label_fi": "X"}]}
     refused(await client.post("/committees", json=bad_rubric, headers=as_(*ADMIN)), 422)
-    path = f"/committees/{committee['committee_id']}/members/p-x"
+    path = f"/committees/{committee['id']}/members/p-x"
     refused(await client.put(path, json={"role": "member"}, headers=as_(*CHAIR)), 403)
     refused(await client.put(path, json={"role": "king"}, headers=as_(*ADMIN)), 422)
 
@@ -339,7 +339,7 @@ async def test_only_admins_manage_committees_and_one_is_city_wide(
 async def test_the_chair_changes_the_rubric_but_not_the_quorum(
     client: AsyncClient, as_: As, committee: dict[str, Any]
 ) -> None:
-    path = f"/committees/{committee['committee_id']}"
+    path = f"/committees/{committee['id']}"
     rubric = {
         "criteria": [
             {"key": "benefit", "weight": 2, "label_fi": "Hyöty", "label_sv": "Nytta"},
@@ -357,7 +357,7 @@ async def test_the_chair_changes_the_rubric_but_not_the_quorum(
 async def test_meetings_are_for_members_admins_and_management(
     client: AsyncClient, as_: As, committee: dict[str, Any]
 ) -> None:
-    path = f"/committees/{committee['committee_id']}/meetings"
+    path = f"/committees/{committee['id']}/meetings"
     refused(await client.get(path, headers=as_(*EMPLOYEE)), 403)
     refused(await client.get(path, headers=as_(*OUTSIDER)), 403)
     for caller in (M2, ADMIN, ("p-mgmt", "management")):

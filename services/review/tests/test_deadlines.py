@@ -25,12 +25,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted
-from ideapaja_review import escalation, handlers
+from ideapaja_review import handlers
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, EscalationRow
+from ideapaja_review.usecases import escalation
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import RunningService
+from ideapaja_runtime.uow import open_unit_of_work
 
 Headers = dict[str, str]
 NewCase = Callable[..., Awaitable[dict[str, Any]]]
@@ -52,7 +54,7 @@ async def test_an_overdue_screening_climbs_the_ladder_one_level_per_missed_deadl
     api: RunningService, client: AsyncClient, as_: As, new_case: NewCase, clock: FakeClock
 ) -> None:
     case = await new_case(unit_id="u-kirjasto")
-    case_id = case["case_id"]
+    case_id = case["id"]
     clock.advance(days=13, hours=23)
     assert case_id not in await sweep(client, as_)
 
@@ -61,7 +63,7 @@ async def test_an_overdue_screening_climbs_the_ladder_one_level_per_missed_deadl
     overdue = ok(
         await client.get("/cases?overdue=true", headers=as_("p-ca-kirjasto", "change_agent"))
     )
-    assert case_id in {c["case_id"] for c in overdue["items"]}
+    assert case_id in {c["id"] for c in overdue["items"]}
     # … and the sweep escalates it to the department.
     assert case_id in await sweep(client, as_)
     [first] = events_of(await outbox_events(api.runtime.db, ESCALATED), case_id=case_id)
@@ -87,7 +89,7 @@ async def test_an_overdue_screening_climbs_the_ladder_one_level_per_missed_deadl
     escalated_list = ok(
         await client.get("/cases?escalated=true", headers=as_("p-sup-sivistys", "supervisor"))
     )
-    assert [c["case_id"] for c in escalated_list["items"]] == [case_id]
+    assert [c["id"] for c in escalated_list["items"]] == [case_id]
 
     # The same moment again: nothing more (one escalation per level and missed deadline).
     assert case_id not in await sweep(client, as_)
@@ -122,7 +124,7 @@ async def test_an_overdue_screening_climbs_the_ladder_one_level_per_missed_deadl
             headers=as_(*ADMIN),
         )
     )
-    assert case_id in {c["case_id"] for c in admin_view["items"]}
+    assert case_id in {c["id"] for c in admin_view["items"]}
 
     # Someone the escalation brought in decides; a decided case has no deadline.
     ok(
@@ -141,10 +143,10 @@ async def test_a_new_step_starts_a_new_deadline_at_its_own_level(
 ) -> None:
     case = await new_case()
     clock.advance(days=15)
-    assert case["case_id"] in await sweep(client, as_)
+    assert case["id"] in await sweep(client, as_)
     accepted = ok(
         await client.post(
-            f"/cases/{case['case_id']}/accept-for-review",
+            f"/cases/{case['id']}/accept-for-review",
             json={},
             headers=as_("p-ca-kirjasto", "change_agent"),
         )
@@ -157,10 +159,8 @@ async def test_a_new_step_starts_a_new_deadline_at_its_own_level(
     due = datetime.fromisoformat(accepted["due_at"])
     assert due - clock.now == pytest.approx(timedelta(days=60), abs=timedelta(seconds=1))
     clock.advance(days=61)
-    assert case["case_id"] in await sweep(client, as_)
-    [_, in_review] = events_of(
-        await outbox_events(api.runtime.db, ESCALATED), case_id=case["case_id"]
-    )
+    assert case["id"] in await sweep(client, as_)
+    [_, in_review] = events_of(await outbox_events(api.runtime.db, ESCALATED), case_id=case["id"])
     assert (in_review["step"], in_review["level"]) == ("in_review", 1)
 
 
@@ -171,8 +171,8 @@ async def test_a_department_that_does_not_escalate_only_flags_overdue(
     try:
         case = await new_case(unit_id="u-puisto")
         clock.advance(days=20)
-        assert case["case_id"] not in await sweep(client, as_)
-        flagged = ok(await client.get(f"/cases/{case['case_id']}", headers=as_(*ADMIN)))
+        assert case["id"] not in await sweep(client, as_)
+        flagged = ok(await client.get(f"/cases/{case['id']}", headers=as_(*ADMIN)))
         assert (flagged["overdue"], flagged["escalated"]) == (True, False)
     finally:
         await client.delete("/routing-rules/d-tekninen", headers=as_(*ADMIN))
@@ -200,9 +200,11 @@ def delivery(db: Database, clock: FakeClock) -> Delivery:
             UnitUpserted: handlers.on_unit_upserted,
             PersonUpserted: handlers.on_person_upserted,
             PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.make_on_idea_submitted(settings, clock),
+            IdeaSubmitted: handlers.on_idea_submitted,
         },
         Outbox("/ideapaja/review"),
+        settings=settings,
+        clock=clock,
     )
 
 
@@ -216,11 +218,15 @@ async def test_replicas_sweeping_at_once_escalate_each_step_once(
     for n in range(12):
         await deliver(idea(f"i-late-{n}"))
     later = clock.now + timedelta(days=15)
-    base = review_settings().builtin_rule()
+
+    def replica(db: Database) -> escalation.OpenUnit:
+        return lambda: open_unit_of_work(
+            db, review_settings(), Outbox("/ideapaja/review"), clock=lambda: later
+        )
 
     results = await asyncio.gather(
-        escalation.sweep(first, Outbox("/ideapaja/review"), now=later, base_rule=base, batch=5),
-        escalation.sweep(second, Outbox("/ideapaja/review"), now=later, base_rule=base, batch=5),
+        escalation.sweep(replica(first), batch=5),
+        escalation.sweep(replica(second), batch=5),
     )
     escalated = [e.case_id for result in results for e in result]
     assert len(escalated) == len(set(escalated)) == 12

@@ -21,11 +21,10 @@ from review_testkit import (
 from sqlalchemy import func, select
 
 from ideapaja_contracts.events.idea import IdeaUpdated, IdeaWithdrawn
-from ideapaja_review.api.admin import run_deadline_sweep
 from ideapaja_review.app import service
-from ideapaja_review.clock import set_clock
 from ideapaja_review.db.models import CaseRow, OrgPersonRow, OrgUnitRow
 from ideapaja_review.settings import ReviewSettings
+from ideapaja_review.usecases.escalation import run_deadline_sweep
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
 
 
@@ -133,7 +132,7 @@ async def test_intake_and_hr_events_in_and_every_review_event_out_once(
         )
         ok(
             await client.post(
-                f"{path}/experiments/{experiment['experiment_id']}/completion",
+                f"{path}/experiments/{experiment['id']}/completion",
                 json={"result": "Kasvoi.", "outcome": "scale", "lesson": "Toimii."},
                 headers=ca,
             )
@@ -157,7 +156,7 @@ async def test_intake_and_hr_events_in_and_every_review_event_out_once(
         )
         ok(
             await client.post(
-                f"/practices/{practice['practice_id']}/adoptions",
+                f"/practices/{practice['id']}/adoptions",
                 json={"unit_id": "u-koulu"},
                 headers=dev_keys.headers("p-ca-koulu", "change_agent"),
             ),
@@ -190,7 +189,7 @@ async def test_the_periodic_sweep_escalates_on_the_services_clock_once_across_a_
     settings = settings_for(nats_url, database_url, dev_keys, deadline_sweep_seconds=0.1)
     clock = FakeClock()
     async with running_service(service, settings) as running:
-        set_clock(running.runtime, clock)
+        running.runtime.clock = clock
         for event in ORG:
             await publish(js, event)
         await eventually(lambda: org_loaded(running))
@@ -210,7 +209,7 @@ async def test_the_periodic_sweep_escalates_on_the_services_clock_once_across_a_
 
     # The next replica starts at the same moment: the step was escalated to this level already.
     async with running_service(service, settings) as running:
-        set_clock(running.runtime, clock)
+        running.runtime.clock = clock
         case = await case_for(running, "i-late")
         assert case is not None and case.escalation_level == 1
         # Sweeping again at the same (controlled) moment escalates nothing.

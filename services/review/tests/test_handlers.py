@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,10 +26,18 @@ from sqlalchemy.exc import DBAPIError
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
-from ideapaja_review import cases, handlers
+from ideapaja_review import handlers
 from ideapaja_review.app import service
-from ideapaja_review.db.models import CaseHistoryRow, CaseRow, OrgPersonRow, OrgUnitRow
-from ideapaja_review.timeutil import as_utc
+from ideapaja_review.db.models import (
+    CaseHistoryRow,
+    CaseReviewerRow,
+    CaseRow,
+    OrgPersonRow,
+    OrgUnitRow,
+)
+from ideapaja_review.domain.rules import RoutingRule
+from ideapaja_review.usecases import case_records
+from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 
@@ -53,9 +62,10 @@ def make_delivery(db: Database, screening_days: int = 14) -> Delivery:
             UnitUpserted: handlers.on_unit_upserted,
             PersonUpserted: handlers.on_person_upserted,
             PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.make_on_idea_submitted(settings),
+            IdeaSubmitted: handlers.on_idea_submitted,
         },
         Outbox("/ideapaja/review"),
+        settings=settings,
     )
 
 
@@ -75,9 +85,9 @@ async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
         await database.dispose()
 
 
-async def case_of(db: Database, idea_id: str) -> cases.CaseRecord:
+async def case_of(db: Database, idea_id: str) -> case_records.CaseRecord:
     async with db.transaction() as session:
-        return await cases.get_case(session, idea_id=idea_id)
+        return await case_records.get_case(session, idea_id=idea_id)
 
 
 async def test_submitted_idea_opens_a_routed_case_and_announces_its_reviewers(
@@ -266,3 +276,50 @@ async def test_the_database_refuses_to_rewrite_history(
             await session.execute(statement)
     record = await case_of(db, "i-audit")
     assert [(h.action, h.reason) for h in record.history] == [("opened", "idea submitted")]
+
+
+class SupervisorsOnly(type(review_settings())):  # type: ignore[misc]
+    """Settings whose built-in rule lets only supervisors review a unit's ideas."""
+
+    def builtin_rule(self) -> RoutingRule:
+        return replace(
+            super().builtin_rule(),
+            unit_reviewer_roles=frozenset({"supervisor"}),
+            unit_falls_back_to_department=False,
+        )
+
+
+async def test_hr_data_routes_waiting_cases_by_the_configured_rule_on_the_services_clock(
+    db: Database,
+) -> None:
+    """The HR-triggered re-route runs in the consumer's unit of work: the rule of the settings
+    (not the default one) and the service's clock (not the wall clock), as the admin routes."""
+    settings = SupervisorsOnly(**review_settings().model_dump())
+    moment = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
+    deliver = Delivery(
+        db,
+        dict(handlers.HANDLERS),
+        Outbox("/ideapaja/review"),
+        settings=settings,
+        clock=lambda: moment,
+    )
+    await deliver.all(ORG_UNITS)
+    await deliver(idea("i-waiting"))
+    assert (await case_of(db, "i-waiting")).case.routed is False
+
+    # A change agent arrives: the default rule would route to them, the configured one does not.
+    await deliver(person("p-ca-kirjasto", "u-kirjasto", "employee", "change_agent"))
+    assert (await case_of(db, "i-waiting")).case.routed is False
+
+    await deliver(person("p-sup-kirjasto", "u-kirjasto", "employee", "supervisor"))
+    record = await case_of(db, "i-waiting")
+    assert record.reviewer_ids == ("p-sup-kirjasto",)
+    routed = [h for h in record.history if h.action == case_records.ROUTED]
+    assert [as_utc(h.occurred_at) for h in routed] == [moment]
+    async with db.transaction() as session:
+        added = await session.scalars(
+            select(CaseReviewerRow.added_at).where(CaseReviewerRow.case_id == record.case.case_id)
+        )
+        assert [as_utc(a) for a in added.all()] == [moment]
+    [started] = [e for e in await outbox_events(db, STARTED) if e["idea_id"] == "i-waiting"]
+    assert started["reviewer_ids"] == ["p-sup-kirjasto"]

@@ -11,11 +11,14 @@ from review_testkit import ORG, Delivery, FakeClock, idea, review_settings
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated, IdeaWithdrawn
 from ideapaja_contracts.events.review import Decision
-from ideapaja_review import cases, handlers
+from ideapaja_review import handlers
 from ideapaja_review.app import service
+from ideapaja_review.usecases import case_decisions, case_records
+from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import RetryLater
 from ideapaja_runtime.outbox import Outbox
+from ideapaja_runtime.uow import open_unit_of_work
 
 
 @pytest.fixture
@@ -38,11 +41,13 @@ def deliver(db: Database) -> Delivery:
             UnitUpserted: handlers.on_unit_upserted,
             PersonUpserted: handlers.on_person_upserted,
             PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.make_on_idea_submitted(settings, clock),
-            IdeaUpdated: handlers.make_on_idea_updated(settings, clock),
-            IdeaWithdrawn: handlers.make_on_idea_withdrawn(settings, clock),
+            IdeaSubmitted: handlers.on_idea_submitted,
+            IdeaUpdated: handlers.on_idea_updated,
+            IdeaWithdrawn: handlers.on_idea_withdrawn,
         },
         Outbox("/ideapaja/review"),
+        settings=settings,
+        clock=clock,
     )
 
 
@@ -57,9 +62,9 @@ def edit(idea_id: str, revision: int, title: str, by: str = "p-author") -> IdeaU
     )
 
 
-async def case_of(db: Database, idea_id: str) -> cases.CaseRecord:
+async def case_of(db: Database, idea_id: str) -> case_records.CaseRecord:
     async with db.transaction() as session:
-        return await cases.get_case(session, idea_id=idea_id)
+        return await case_records.get_case(session, idea_id=idea_id)
 
 
 async def test_the_newest_revision_wins_whatever_the_order(db: Database, deliver: Delivery) -> None:
@@ -102,20 +107,19 @@ async def test_withdrawal_closes_an_open_case_and_only_notes_a_decided_one(
     assert (await case_of(db, "i-open")).history[-1].action == "idea_withdrawn"
 
     await deliver(idea("i-accepted"))
-    async with db.transaction() as session:
-
-        async def publish(event: object) -> None:
-            return None
-
-        env = cases.Env(publish=publish, now=FakeClock()())
-        record = await cases.get_case(session, idea_id="i-accepted")
-        await cases.decide(
-            session,
+    async with open_unit_of_work(
+        db,
+        review_settings(),
+        Outbox("/ideapaja/review"),
+        clock=FakeClock(),
+        actor=Principal("p-admin", frozenset({"admin"}), frozenset()),
+    ) as uow:
+        record = await case_records.get_case(uow.session, idea_id="i-accepted")
+        await case_decisions.decide(
+            uow,
             record.case.case_id,
-            cases.Actor("p-admin", frozenset({"admin"})),
             decision=Decision.ACCEPTED,
             rationale="Hyvä.",
-            env=env,
         )
     await deliver(IdeaWithdrawn(idea_id="i-accepted", withdrawn_by="p-author"))
     kept = await case_of(db, "i-accepted")

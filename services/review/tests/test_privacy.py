@@ -14,8 +14,9 @@ from sqlalchemy import select
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
-from ideapaja_review import handlers, org, privacy
+from ideapaja_review import handlers
 from ideapaja_review.app import service
+from ideapaja_review.db import org
 from ideapaja_review.db.models import (
     AssignedReviewerRow,
     AuditRow,
@@ -25,7 +26,8 @@ from ideapaja_review.db.models import (
     CommitteeRow,
     OrgPersonRow,
 )
-from ideapaja_review.timeutil import as_utc
+from ideapaja_review.usecases import erasures, person_report
+from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.inbox import inbox_table
 from ideapaja_runtime.outbox import Outbox
@@ -64,10 +66,11 @@ def deliver(db: Database) -> Delivery:
             UnitUpserted: handlers.on_unit_upserted,
             PersonUpserted: handlers.on_person_upserted,
             PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.make_on_idea_submitted(settings),
-            ErasureRequested: privacy.on_erasure_requested,
+            IdeaSubmitted: handlers.on_idea_submitted,
+            ErasureRequested: erasures.on_erasure_requested,
         },
         Outbox("/ideapaja/review"),
+        settings=settings,
     )
 
 
@@ -106,7 +109,7 @@ async def _seed(db: Database) -> str:
 async def test_erasure_removes_org_data_and_keeps_the_decision_trail(db: Database) -> None:
     reviewed_case = await _seed(db)
     async with db.transaction() as session:
-        before = await privacy.person_report(session, AGENT)
+        before = await person_report.person_report(session, AGENT)
         assert before.org is not None and "change_agent" in before.org.roles
         assert [c["case_id"] for c in before.cases_reviewing] == [reviewed_case]
         history_before = len((await session.scalars(select(CaseHistoryRow))).all())
@@ -114,7 +117,7 @@ async def test_erasure_removes_org_data_and_keeps_the_decision_trail(db: Databas
     await deliver(db)(erasure(), at=ERASED_AT)
 
     async with db.transaction() as session:
-        after = await privacy.person_report(session, AGENT)
+        after = await person_report.person_report(session, AGENT)
         row = await session.get(OrgPersonRow, AGENT)
         assert row is not None
         assert (row.unit_id, row.active, as_utc(row.as_of)) == (None, False, ERASED_AT)
@@ -220,7 +223,7 @@ async def test_others_reports_leave_out_the_cases_of_an_anonymous_idea(
         agent = dev_keys.headers(AGENT, "employee", "change_agent", units=["u-kirjasto"])
         case = (await client.get("/cases/by-idea/i-anon", headers=agent)).json()
         decided = await client.post(
-            f"/cases/{case['case_id']}/decision",
+            f"/cases/{case['id']}/decision",
             headers=agent,
             json={"decision": "rejected", "rationale": "Ei resursseja tänä vuonna."},
         )
@@ -250,7 +253,7 @@ async def test_others_reports_leave_out_the_cases_of_an_anonymous_idea(
         assert [c["idea_id"] for c in as_hr["cases_authored"]] == ["i-named"]
         assert as_hr["anonymous_items_withheld"] == 1
         assert as_hr["withheld_note"] == ANONYMOUS_WITHHELD_NOTE
-        assert "i-anon" not in str(as_hr) and case["case_id"] not in str(as_hr)
+        assert "i-anon" not in str(as_hr) and case["id"] not in str(as_hr)
         assert await report(dev_keys.headers("p-admin", "admin")) == as_hr
         # HR claiming to ask for her changes nothing; the privacy service asks on someone's
         # behalf: hers gets everything, HR's (or nobody's) what HR gets.
@@ -270,12 +273,12 @@ async def test_a_long_closed_idea_loses_its_authors_and_keeps_its_decision_trail
     await _seed(db)
     delivery = Delivery(
         db,
-        {IdeaRetentionExpired: privacy.on_idea_retention_expired},
+        {IdeaRetentionExpired: erasures.on_idea_retention_expired},
         Outbox("/ideapaja/review"),
     )
     async with db.transaction() as session:
         history_before = len((await session.scalars(select(CaseHistoryRow))).all())
-        before = await privacy.person_report(session, "p-emp-kirjasto")
+        before = await person_report.person_report(session, "p-emp-kirjasto")
     assert {c["idea_id"] for c in before.cases_authored} == {"i-reviewed", "i-written"}
     expired = IdeaRetentionExpired(
         idea_id="i-written", status="rejected", closed_at=ERASED_AT, retention_days=1825
@@ -289,7 +292,7 @@ async def test_a_long_closed_idea_loses_its_authors_and_keeps_its_decision_trail
         assert cases["i-written"].author_ids == []
         assert cases["i-reviewed"].author_ids == ["p-emp-kirjasto"]
         assert len((await session.scalars(select(CaseHistoryRow))).all()) == history_before
-        after = await privacy.person_report(session, "p-emp-kirjasto")
+        after = await person_report.person_report(session, "p-emp-kirjasto")
         [entry] = (await session.scalars(select(AuditRow))).all()
     assert [c["idea_id"] for c in after.cases_authored] == ["i-reviewed"]
     assert (entry.action, entry.subject) == ("idea.retention_expired", "i-written")

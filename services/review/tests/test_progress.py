@@ -52,7 +52,7 @@ async def accepted_case(client: AsyncClient, as_: As, new_case: NewCase) -> dict
     case = await new_case()
     ok(
         await client.post(
-            f"/cases/{case['case_id']}/decision",
+            f"/cases/{case['id']}/decision",
             json={"decision": "accepted", "rationale": "Kokeillaan."},
             headers=as_(*SUP),
         )
@@ -64,7 +64,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
     api: RunningService, client: AsyncClient, as_: As, new_case: NewCase
 ) -> None:
     case = await accepted_case(client, as_, new_case)
-    case_id, idea_id = case["case_id"], case["idea_id"]
+    case_id, idea_id = case["id"], case["idea_id"]
 
     # --- the experiment
     status(
@@ -73,7 +73,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
     experiment = ok(
         await client.post(f"/cases/{case_id}/experiments", json=PLAN, headers=as_(*CA)), 201
     )
-    experiment_id = experiment["experiment_id"]
+    experiment_id = experiment["id"]
     assert (experiment["status"], experiment["idea_title"]) == (
         "running",
         "Omatoimikirjasto iltaisin",
@@ -91,7 +91,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
         "ends_on": "2025-04-30",
     }
     detail = ok(await client.get(f"/cases/{case_id}", headers=as_(*CA)))
-    assert detail["state"] == "experiment"
+    assert detail["status"] == "experiment"
     assert detail["allowed_actions"] == ["complete_experiment"]
     # Results are due 30 days after the pilot's last day.
     assert detail["due_at"].startswith("2025-05-31")
@@ -100,7 +100,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
     running = ok(
         await client.get("/experiments", params={"status": "running"}, headers=as_(*EMPLOYEE))
     )
-    assert experiment_id in {e["experiment_id"] for e in running["items"]}
+    assert experiment_id in {e["id"] for e in running["items"]}
 
     completion = {
         "result": "Iltalainat kasvoivat 40:stä 95:een viikossa; ei häiriöitä.",
@@ -123,7 +123,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
         "95",
     )
     piloted = ok(await client.get(f"/cases/{case_id}", headers=as_(*CA)))
-    assert (piloted["state"], piloted["outcome"]) == ("piloted", "scale")
+    assert (piloted["status"], piloted["outcome"]) == ("piloted", "scale")
     assert piloted["allowed_actions"] == ["start_implementation"]
     again = await client.post(
         f"/cases/{case_id}/experiments/{experiment_id}/completion",
@@ -140,7 +140,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
             headers=as_(*EMPLOYEE),
         )
     )
-    [listed] = [e for e in scaled["items"] if e["experiment_id"] == experiment_id]
+    [listed] = [e for e in scaled["items"] if e["id"] == experiment_id]
     assert (listed["result"], listed["lesson"], listed["baseline"]) == (
         completion["result"],
         completion["lesson"],
@@ -175,7 +175,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
     progressed = ok(
         await client.post(
             f"/cases/{case_id}/implementation/progress",
-            json={"percent": 60, "milestones_done": [first["milestone_id"]], "note": "Asennettu."},
+            json={"percent": 60, "milestones_done": [first["id"]], "note": "Asennettu."},
             headers=as_(*OWNER),
         )
     )
@@ -236,7 +236,7 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
         ),
         201,
     )
-    practice_id = practice["practice_id"]
+    practice_id = practice["id"]
     [published] = await emitted(api, "practice.published", practice_id=practice_id)
     assert (published["idea_id"], published["unit_id"], published["published_by"]) == (
         idea_id,
@@ -260,9 +260,9 @@ async def test_experiment_to_scale_then_implementation_to_a_good_practice(
         "p-sup-koulu",
     )
     listed_practices = ok(await client.get("/practices", headers=as_(*EMPLOYEE)))
-    assert practice_id in {p["practice_id"] for p in listed_practices["items"]}
+    assert practice_id in {p["id"] for p in listed_practices["items"]}
     final = ok(await client.get(f"/cases/{case_id}", headers=as_(*CA)))
-    assert final["state"] == "good_practice"
+    assert final["status"] == "good_practice"
     assert [h["action"] for h in final["history"]][2:] == [
         "decide",
         "start_experiment",
@@ -279,11 +279,11 @@ async def test_adjust_pilots_again_and_stop_ends_the_idea_with_its_lesson(
     api: RunningService, client: AsyncClient, as_: As, new_case: NewCase
 ) -> None:
     case = await accepted_case(client, as_, new_case)
-    case_id = case["case_id"]
+    case_id = case["id"]
     first = ok(await client.post(f"/cases/{case_id}/experiments", json=PLAN, headers=as_(*CA)), 201)
     ok(
         await client.post(
-            f"/cases/{case_id}/experiments/{first['experiment_id']}/completion",
+            f"/cases/{case_id}/experiments/{first['id']}/completion",
             json={"result": "Vähän käyttöä.", "outcome": "adjust", "lesson": "Mainonta puuttui."},
             headers=as_(*CA),
         )
@@ -297,19 +297,19 @@ async def test_adjust_pilots_again_and_stop_ends_the_idea_with_its_lesson(
     )
     ok(
         await client.post(
-            f"/cases/{case_id}/experiments/{second['experiment_id']}/completion",
+            f"/cases/{case_id}/experiments/{second['id']}/completion",
             json={"result": "Ei kysyntää.", "outcome": "stop", "lesson": "Tarve oli oletettu."},
             headers=as_(*CA),
         )
     )
     stopped = ok(await client.get(f"/cases/{case_id}", headers=as_(*CA)))
-    assert (stopped["state"], stopped["allowed_actions"]) == ("stopped", [])
+    assert (stopped["status"], stopped["allowed_actions"]) == ("stopped", [])
     refused = await client.post(
         f"/cases/{case_id}/implementation", json={"owner_id": "p-owner"}, headers=as_(*CA)
     )
     assert status(refused, 409)["allowed"] == []
     stops = ok(await client.get("/experiments", params={"outcome": "stop"}, headers=as_(*EMPLOYEE)))
-    assert second["experiment_id"] in {e["experiment_id"] for e in stops["items"]}
+    assert second["id"] in {e["id"] for e in stops["items"]}
 
 
 async def test_implementing_a_rejected_idea_is_409_with_the_allowed_actions(
@@ -318,7 +318,7 @@ async def test_implementing_a_rejected_idea_is_409_with_the_allowed_actions(
     case = await new_case()
     ok(
         await client.post(
-            f"/cases/{case['case_id']}/decision",
+            f"/cases/{case['id']}/decision",
             json={"decision": "rejected", "rationale": "Ei."},
             headers=as_(*SUP),
         )
@@ -331,7 +331,7 @@ async def test_implementing_a_rejected_idea_is_409_with_the_allowed_actions(
         ("practice", {"title": "x", "summary": "y"}),
     ]:
         refused = status(
-            await client.post(f"/cases/{case['case_id']}/{path}", json=body, headers=as_(*CA)), 409
+            await client.post(f"/cases/{case['id']}/{path}", json=body, headers=as_(*CA)), 409
         )
         assert (refused["state"], refused["decision"], refused["allowed"]) == (
             "decided",
@@ -345,7 +345,7 @@ async def test_bad_experiment_plans_are_422(
     client: AsyncClient, as_: As, new_case: NewCase
 ) -> None:
     case = await accepted_case(client, as_, new_case)
-    path = f"/cases/{case['case_id']}/experiments"
+    path = f"/cases/{case['id']}/experiments"
     for bad in (
         {**PLAN, "ends_on": "2025-01-01"},
         {**PLAN, "pilot_unit_ids": ["u-none"]},
@@ -354,8 +354,8 @@ async def test_bad_experiment_plans_are_422(
         {**PLAN, "extra": 1},
     ):
         status(await client.post(path, json=bad, headers=as_(*CA)), 422)
-    still = ok(await client.get(f"/cases/{case['case_id']}", headers=as_(*CA)))
-    assert still["state"] == "decided"
+    still = ok(await client.get(f"/cases/{case['id']}", headers=as_(*CA)))
+    assert still["status"] == "decided"
 
 
 async def test_unknown_things_are_404(client: AsyncClient, as_: As, new_case: NewCase) -> None:
@@ -366,7 +366,7 @@ async def test_unknown_things_are_404(client: AsyncClient, as_: As, new_case: Ne
     ):
         status(await client.get(path, headers=as_(*EMPLOYEE)), 404)
     case = await new_case()
-    status(await client.get(f"/cases/{case['case_id']}/implementation", headers=as_(*CA)), 404)
+    status(await client.get(f"/cases/{case['id']}/implementation", headers=as_(*CA)), 404)
     status(
         await client.post(
             "/practices/gp-none/adoptions", json={"unit_id": "u-koulu"}, headers=as_(*ADMIN)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +13,6 @@ from ideapaja_contracts import Event, encode
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_contracts.events.progress import ImplementationCompleted
 from ideapaja_contracts.events.review import Decision, ReviewDecided
-from ideapaja_reward.app import service
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
 from ideapaja_reward.settings import RewardSettings
 from ideapaja_runtime.db import Database
@@ -73,16 +71,6 @@ def implemented(idea_id: str) -> ImplementationCompleted:
 
 def reward_settings(**overrides: Any) -> RewardSettings:
     return RewardSettings.model_validate(fast_test_settings(**overrides))
-
-
-@asynccontextmanager
-async def migrated_database(url: str) -> AsyncIterator[Database]:
-    db = Database(url)
-    await db.migrate(service.migrations)
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 async def handle(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from reward_testkit import decided, handle, implemented, reward_settings, submitted
 
 from ideapaja_reward.app import service
-from ideapaja_reward.domain import IncentiveRules, grant_id
+from ideapaja_reward.domain import IncentiveRules, entry_id, grant_id
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
 
@@ -33,15 +34,24 @@ async def seed(running: RunningService) -> None:
         await handle(runtime.db, handler, event, outbox=runtime.outbox)
 
 
+@asynccontextmanager
+async def seeded(
+    nats_url: str, database_url: str, dev_keys: DevKeys
+) -> AsyncIterator[RunningService]:
+    settings = reward_settings(
+        nats_url=nats_url, database_url=database_url, auth_public_key=dev_keys.public_pem
+    )
+    async with running_service(service, settings) as running:
+        await seed(running)
+        yield running
+
+
 @pytest.fixture
 async def reward_service(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = reward_settings(
-        nats_url=nats_url, database_url=sqlite_url, auth_public_key=dev_keys.public_pem
-    )
-    async with running_service(service, settings) as running:
-        await seed(running)
+    """The seeded service on SQLite (who may call what)."""
+    async with seeded(nats_url, sqlite_url, dev_keys) as running:
         yield running
 
 
@@ -87,7 +97,7 @@ async def test_my_ledger_is_open_to_every_role(
             "/ledger/me", headers=dev_keys.headers("p-1001", role)
         )
         assert response.status_code == 200, role
-        assert response.json()["person_id"] == "p-1001"
+        assert response.json()["id"] == "p-1001"
 
 
 async def test_another_persons_ledger_is_for_hr_reward_approvers_and_admins(
@@ -141,10 +151,12 @@ async def test_unit_activity_is_for_management_admins_and_the_units_supervisors(
     ("path", "field"),
     [
         ("/ledger/me?limit=0", "limit"),
-        ("/ledger/me?limit=501", "limit"),
+        ("/ledger/me?limit=101", "limit"),
+        ("/ledger/me?cursor=not-a-cursor", "cursor"),
         ("/ledger/p.1001", "person_id"),
         ("/ledger/" + "p" * 65, "person_id"),
-        ("/grants?since=yesterday", "since"),
+        ("/grants?granted_from=yesterday", "granted_from"),
+        ("/grants?since=2025-01-01", "since"),
         ("/grants?limit=-1", "limit"),
         ("/units/u*kirjasto/activity", "unit_id"),
     ],
@@ -166,11 +178,8 @@ async def test_invalid_input_is_a_422_problem(
 async def seeded_service(
     nats_url: str, database_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = reward_settings(
-        nats_url=nats_url, database_url=database_url, auth_public_key=dev_keys.public_pem
-    )
-    async with running_service(service, settings) as running:
-        await seed(running)
+    """The seeded service on SQLite and PostgreSQL (what it answers)."""
+    async with seeded(nats_url, database_url, dev_keys) as running:
         yield running
 
 
@@ -178,72 +187,98 @@ async def test_ledger_total_and_entries(seeded_service: RunningService, dev_keys
     client = seeded_service.client
     mine = (await client.get("/ledger/me", headers=dev_keys.headers("p-1002", "employee"))).json()
     assert mine["total_points"] == 5 + 50 + 100
-    assert mine["entry_count"] == 3
-    assert [e["rule"] for e in mine["entries"]] == ["implemented", "accepted", "submitted"]
-    assert {e["idea_title"] for e in mine["entries"]} == {"Omatoimikirjasto iltaisin"}
-    assert {e["unit_id"] for e in mine["entries"]} == {KIRJASTO}
+    assert mine["total"] == 3
+    assert mine["next_cursor"] is None
+    assert [e["rule"] for e in mine["items"]] == ["implemented", "accepted", "submitted"]
+    assert {e["idea_title"] for e in mine["items"]} == {"Omatoimikirjasto iltaisin"}
+    assert {e["unit_id"] for e in mine["items"]} == {KIRJASTO}
+    assert {e["id"] for e in mine["items"]} == {
+        entry_id("i-shared", "p-1002", rule) for rule in ("submitted", "accepted", "implemented")
+    }
 
-    # The limit caps the entries listed, never the total.
-    limited = await client.get("/ledger/me?limit=1", headers=dev_keys.headers("p-1002", "employee"))
-    assert limited.json()["total_points"] == 155
-    assert [e["rule"] for e in limited.json()["entries"]] == ["implemented"]
+    # The limit caps the entries listed, never the totals; the cursor pages through the rest.
+    rules: list[str] = []
+    cursor: str | None = None
+    for _ in range(5):
+        params = {"limit": "1"} | ({"cursor": cursor} if cursor else {})
+        limited = (
+            await client.get(
+                "/ledger/me", params=params, headers=dev_keys.headers("p-1002", "employee")
+            )
+        ).json()
+        assert (limited["total_points"], limited["total"], limited["limit"]) == (155, 3, 1)
+        rules += [e["rule"] for e in limited["items"]]
+        cursor = limited["next_cursor"]
+        if cursor is None:
+            break
+    assert rules == ["implemented", "accepted", "submitted"]
 
     nobody = await client.get("/ledger/p-4040", headers=dev_keys.headers("p-1", "hr"))
     assert nobody.json() == {
-        "person_id": "p-4040",
+        "id": "p-4040",
         "total_points": 0,
-        "entry_count": 0,
-        "entries": [],
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "next_cursor": None,
     }
 
 
-async def test_grants_since_a_moment(seeded_service: RunningService, dev_keys: DevKeys) -> None:
+async def test_grants_oldest_first_a_page_at_a_time(
+    seeded_service: RunningService, dev_keys: DevKeys
+) -> None:
     client = seeded_service.client
     hr = dev_keys.headers("p-5001", "hr")
     everything = (await client.get("/grants", headers=hr)).json()
-    assert len(everything["grants"]) == 7  # 3 submissions, 2 acceptances, 2 implementations
-    assert everything["has_more"] is False
-    accepted = [g for g in everything["grants"] if g["reason"] == "Idea accepted"]
+    assert len(everything["items"]) == 7  # 3 submissions, 2 acceptances, 2 implementations
+    assert (everything["total"], everything["limit"], everything["next_cursor"]) == (7, 50, None)
+    accepted = [g for g in everything["items"] if g["reason"] == "Idea accepted"]
     assert {(g["person_id"], g["points"]) for g in accepted} == {("p-1001", 50), ("p-1002", 50)}
-    assert accepted[0]["grant_id"] == grant_id("i-shared", accepted[0]["person_id"], "accepted")
+    assert accepted[0]["id"] == grant_id("i-shared", accepted[0]["person_id"], "accepted")
+    assert accepted[0]["origin"] == "rule:accepted"
     assert accepted[0]["kind"] == "points"
     assert accepted[0]["amount"] == "0.00"
     assert accepted[0]["currency"] is None
-    times = [datetime.fromisoformat(g["granted_at"]) for g in everything["grants"]]
+    times = [datetime.fromisoformat(g["granted_at"]) for g in everything["items"]]
     assert times == sorted(times)
     assert all(t.tzinfo is not None for t in times)
 
     future = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
-    later = await client.get("/grants", params={"since": future}, headers=hr)
-    assert later.json() == {"grants": [], "has_more": False, "next_since": None}
+    later = await client.get("/grants", params={"granted_from": future}, headers=hr)
+    assert later.json() == {"items": [], "total": 0, "limit": 50, "next_cursor": None}
 
-    # Paging by time: since is inclusive, so following next_since never skips a grant.
-    seen: dict[str, dict[str, object]] = {}
-    since: str | None = None
+    # Following next_cursor lists every grant once, in the same order.
+    seen: list[str] = []
+    cursor: str | None = None
     for _ in range(20):
-        params = {"limit": "3"} | ({"since": since} if since else {})
+        params = {"limit": "3"} | ({"cursor": cursor} if cursor else {})
         page = (await client.get("/grants", params=params, headers=hr)).json()
-        seen.update({g["grant_id"]: g for g in page["grants"]})
-        if not page["has_more"]:
+        assert page["total"] == 7
+        seen += [g["id"] for g in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
             break
-        since = page["next_since"]
-    assert set(seen) == {g["grant_id"] for g in everything["grants"]}
+    assert seen == [g["id"] for g in everything["items"]]
+
+    # granted_from is inclusive: from the latest time seen, that instant's grants come again.
+    last = everything["items"][-1]
+    again = (
+        await client.get("/grants", params={"granted_from": last["granted_at"]}, headers=hr)
+    ).json()
+    assert last["id"] in {g["id"] for g in again["items"]}
+    assert all(g["granted_at"] >= last["granted_at"] for g in again["items"])
 
     # A time without a zone is UTC; an hour ago in Helsinki summer time is still in the past.
     naive_past = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None).isoformat()
-    assert (
-        len(
-            (await client.get("/grants", params={"since": naive_past}, headers=hr)).json()["grants"]
-        )
-        == 7
-    )
+    naive = await client.get("/grants", params={"granted_from": naive_past}, headers=hr)
+    assert len(naive.json()["items"]) == 7
     helsinki_past = (datetime.now(UTC) - timedelta(minutes=5)).astimezone(
         timezone(timedelta(hours=3))
     )
     in_helsinki = await client.get(
-        "/grants", params={"since": helsinki_past.isoformat()}, headers=hr
+        "/grants", params={"granted_from": helsinki_past.isoformat()}, headers=hr
     )
-    assert len(in_helsinki.json()["grants"]) == 7
+    assert len(in_helsinki.json()["items"]) == 7
 
 
 async def test_unit_activity_counts(seeded_service: RunningService, dev_keys: DevKeys) -> None:

@@ -17,13 +17,13 @@ from reward_testkit import (
 from sqlalchemy import select
 
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
-from ideapaja_reward import privacy
 from ideapaja_reward.app import service
 from ideapaja_reward.domain import IncentiveRules
 from ideapaja_reward.handlers import RewardHandlers
+from ideapaja_reward.usecases import privacy
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.inbox import inbox_table
-from ideapaja_runtime.testing import DevKeys, eventually, running_service
+from ideapaja_runtime.testing import DevKeys, eventually, running_service, uow_in
 
 ERASURE = ErasureRequested(
     erasure_id="er-1",
@@ -44,12 +44,12 @@ async def _seed(db: Database, outbox: Any = None) -> None:
 async def test_the_report_holds_the_ledger_grants_and_ideas(reward_db: Database) -> None:
     await _seed(reward_db)
     async with reward_db.transaction() as session:
-        report = await privacy.person_report(session, "p-1001")
-        nobody = await privacy.person_report(session, "p-404")
+        report = await privacy.person_report(uow_in(session, reward_settings()), "p-1001")
+        nobody = await privacy.person_report(uow_in(session, reward_settings()), "p-404")
     assert report.total_points == 55
     assert sorted((e.rule, e.points) for e in report.ledger) == [("accepted", 50), ("submitted", 5)]
     assert sorted(g.points for g in report.grants) == [5, 50]
-    assert [i.idea_id for i in report.ideas_authored] == ["i-1"]
+    assert [i.id for i in report.ideas_authored] == ["i-1"]
     assert (nobody.total_points, nobody.ledger, nobody.grants, nobody.ideas_authored) == (
         0,
         [],

@@ -9,22 +9,20 @@ Every staff role may take part in ideas; a token without roles sees nothing inte
 (the optional citizen channel) hold the extra role ``citizen``: their own channel, and the units
 and categories its form needs, nothing else. A deployment whose citizen identity provider calls
 the role otherwise names it in ``IDEAPAJA_INTAKE_CITIZEN_ROLE``; the policy reads tokens in the
-table's terms (``IntakePolicy``).
+table's terms (``adapt``).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 
 from ideapaja_intake.domain.visibility import MODERATOR_ROLES, REPORTING_ROLES, REVIEWER_ROLES
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_runtime.access_report import access_report_permission
-from ideapaja_runtime.auth import CurrentPrincipal, Principal
+from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import (
-    PRINCIPAL,
     STAFF,
     FormToken,
     Policy,
@@ -42,27 +40,14 @@ PAGE_QUERY = FormToken(issued_by="POST /form-tokens", location="query", bearer=T
 PAGE_FORM = FormToken(issued_by="POST /form-tokens", location="form", bearer=False)
 
 
-class IntakePolicy(Policy):
-    """The runtime's policy, reading tokens in the table's terms: the deployment's citizen role
-    (``IDEAPAJA_INTAKE_CITIZEN_ROLE``) is the table's ``citizen``. ``route(action)`` enforces
-    through ``require``, so every route gets the translation, and the admitted principal (the
-    route's ``Actor`` and its unit of work's ``actor``) carries the table's role names."""
-
-    def require(self, action: str, *, remember: bool = False) -> Any:
-        if action not in self.permissions:  # fail at import, not at the first request
-            raise KeyError(f"{self.service}: no action {action!r} in the table")
-
-        async def allowed(request: Request, principal: CurrentPrincipal) -> Principal:
-            settings: IntakeSettings = request.app.state.settings
-            admitted = self.check(action, in_table_terms(principal, settings.citizen_role))
-            if remember:
-                setattr(request.state, PRINCIPAL, admitted)
-            return admitted
-
-        return Depends(allowed)
+def _in_table_terms(request: Request, principal: Principal) -> Principal:
+    """The policy's ``adapt``: the token's principal in the table's terms, before every check (the
+    admitted principal, the route's actor, carries the table's role names)."""
+    settings: IntakeSettings = request.app.state.settings
+    return in_table_terms(principal, settings.citizen_role)
 
 
-POLICY = IntakePolicy(
+POLICY = Policy(
     "intake",
     [
         # --- submitting and following ideas -----------------------------------------------
@@ -208,6 +193,7 @@ POLICY = IntakePolicy(
         access_report_permission(),
     ],
     extra_roles={CITIZEN},
+    adapt=_in_table_terms,
 )
 
 

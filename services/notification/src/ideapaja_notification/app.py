@@ -2,68 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-from ideapaja_contracts import Event
-from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
-from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated
-from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_contracts.events.review import ReviewDecided
-from ideapaja_contracts.events.reward import RewardGranted
-from ideapaja_notification import handlers, privacy, privacy_api
-from ideapaja_notification.api import router
-from ideapaja_notification.sender import sender_for, start_sender, stop_sender
+from ideapaja_notification.api.notifications import router
+from ideapaja_notification.authz import POLICY
+from ideapaja_notification.handlers import subscriptions
+from ideapaja_notification.schemas import PersonData
+from ideapaja_notification.sender import start_sender, stop_sender
 from ideapaja_notification.settings import NotificationSettings
-from ideapaja_runtime.messaging import Handler, HandlerContext, Subscription
-from ideapaja_runtime.service import Runtime, ServiceSpec
+from ideapaja_notification.usecases.privacy import person_report
+from ideapaja_runtime.access_report import access_report_router
+from ideapaja_runtime.service import ServiceSpec
 
-
-def _then_wake_sender(handler: Handler, runtime: Runtime) -> Handler:
-    """Run ``handler``; once its transaction commits, wake the sender for the new deliveries
-    (it would also find them on its next poll)."""
-    sender = sender_for(runtime)
-
-    async def handle(event: Event, ctx: HandlerContext) -> None:
-        await handler(event, ctx)
-        ctx.after_commit(sender.wake)
-
-    return handle
-
-
-def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
-    return [
-        Subscription(
-            "hr-people",
-            {PersonUpserted: handlers.on_person_upserted, PersonLeft: handlers.on_person_left},
-            stream="hr",
-        ),
-        Subscription("ideas", {IdeaSubmitted: handlers.on_idea_submitted}),
-        Subscription("idea-updates", {IdeaUpdated: handlers.on_idea_updated}),
-        # Retention: a long-closed idea's authors are forgotten (intake's retention.py).
-        Subscription("idea-retention", {IdeaRetentionExpired: handlers.on_idea_retention_expired}),
-        Subscription(
-            "decisions",
-            {ReviewDecided: _then_wake_sender(handlers.on_review_decided, runtime)},
-            # A first deployment on a stream with history must not mail about old decisions.
-            new_events_only=True,
-        ),
-        Subscription(
-            "rewards",
-            {RewardGranted: _then_wake_sender(handlers.on_reward_granted, runtime)},
-            new_events_only=True,
-        ),
-        # GDPR: blank the person's contact and messages, stop their mail.
-        Subscription("privacy-erasures", {ErasureRequested: privacy.on_erasure_requested}),
-    ]
-
+privacy_router = access_report_router(
+    POLICY,
+    build=person_report,
+    response_model=PersonData,
+    summary="Everything held on a person: contact, messages, ideas (GDPR access report)",
+)
 
 service = ServiceSpec(
     name="notification",
     title="Notification",
     default_port=8004,
     settings_class=NotificationSettings,
-    routers=[router, privacy_api.router],
+    routers=[router, privacy_router],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     # The delivery sender runs beside the consumers; see sender.py for why it is not inline.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ideapaja_runtime.authz import AUTHENTICATED, Policy, Role, Scope, ServiceRole, allow
+from ideapaja_runtime.access_report import access_report_permission
+from ideapaja_runtime.authz import AUTHENTICATED, Policy, Role, Scope, allow
 
 POLICY = Policy(
     "notification",
@@ -15,15 +16,6 @@ POLICY = Policy(
         ),
         allow("deliveries.read", {Role.ADMIN}, "Read deliveries by status (operators)"),
         allow("deliveries.retry", {Role.ADMIN}, "Queue a failed delivery again (operators)"),
-        allow(
-            "privacy.report",
-            AUTHENTICATED | {ServiceRole.PRIVACY},
-            "Read everything held on a person (GDPR access report): their own, or anyone's for "
-            "HR, admins and the privacy service (its access report, with its own token)",
-            default_scope=Scope.OWN,
-            hr=Scope.ANY,
-            admin=Scope.ANY,
-            **{ServiceRole.PRIVACY: Scope.ANY},
-        ),
+        access_report_permission(),
     ],
 )

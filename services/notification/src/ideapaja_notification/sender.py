@@ -41,9 +41,9 @@ from ideapaja_contracts.events.notification import (
 from ideapaja_notification.channels import Channel, ChannelError, OutgoingMessage
 from ideapaja_notification.channels.email import EmailChannel
 from ideapaja_notification.db.models import Delivery
-from ideapaja_notification.deliveries import utcnow
 from ideapaja_notification.domain.deliveries import DeliveryStatus, RetryPolicy
 from ideapaja_notification.settings import NotificationSettings
+from ideapaja_runtime.clock import Clock, utc_now
 from ideapaja_runtime.db import Database, is_sqlite
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.outbox import Outbox
@@ -88,6 +88,7 @@ class DeliverySender:
         poll_seconds: float = 1.0,
         lease_seconds: float = 300.0,
         stop_timeout: float = 15.0,
+        clock: Clock = utc_now,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -97,6 +98,8 @@ class DeliverySender:
         self.poll_seconds = poll_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.stop_timeout = stop_timeout
+        # The service's time (``runtime.clock``): tests control when a retry is due.
+        self.clock = clock
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -154,7 +157,7 @@ class DeliverySender:
         return len(claimed)
 
     async def claim_due(self) -> list[ClaimedDelivery]:
-        now = utcnow()
+        now = self.clock()
         token = uuid.uuid4().hex
         due = (
             Delivery.status == DeliveryStatus.PENDING.value,
@@ -219,7 +222,7 @@ class DeliverySender:
                 session,
                 delivery,
                 status=DeliveryStatus.SENT.value,
-                sent_at=utcnow(),
+                sent_at=self.clock(),
                 attempts=delivery.attempts + 1,
                 last_error=None,
             ):
@@ -243,7 +246,7 @@ class DeliverySender:
     ) -> None:
         attempts = delivery.attempts + 1
         delay = self.policy.delay_after(attempts, permanent=permanent)
-        now = utcnow()
+        now = self.clock()
         async with self.db.transaction() as session:
             if delay is not None:
                 await self._finish(
@@ -330,9 +333,8 @@ def _claimed(row: Delivery, token: str) -> ClaimedDelivery:
 # --- One sender per running service -------------------------------------------------------------
 
 
-def build_sender(runtime: Runtime) -> DeliverySender:
+def build_sender(runtime: Runtime[NotificationSettings]) -> DeliverySender:
     settings = runtime.settings
-    assert isinstance(settings, NotificationSettings)
     return DeliverySender(
         runtime.db,
         runtime.outbox,
@@ -346,10 +348,11 @@ def build_sender(runtime: Runtime) -> DeliverySender:
         poll_seconds=settings.sender_poll_seconds,
         lease_seconds=settings.sender_lease_seconds,
         stop_timeout=settings.shutdown_timeout_seconds,
+        clock=lambda: runtime.clock(),
     )
 
 
-def sender_for(runtime: Runtime) -> DeliverySender:
+def sender_for(runtime: Runtime[NotificationSettings]) -> DeliverySender:
     """The sender of ``runtime`` (handlers, routes and start/stop all reach the same one)."""
     sender = runtime.extras.get("delivery_sender")
     if sender is None:
@@ -358,9 +361,9 @@ def sender_for(runtime: Runtime) -> DeliverySender:
     return sender
 
 
-async def start_sender(runtime: Runtime) -> None:
+async def start_sender(runtime: Runtime[NotificationSettings]) -> None:
     sender_for(runtime).start()
 
 
-async def stop_sender(runtime: Runtime) -> None:
+async def stop_sender(runtime: Runtime[NotificationSettings]) -> None:
     await sender_for(runtime).stop()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ideapaja_privacy import peers
-from ideapaja_privacy.api import router
+from ideapaja_privacy.api import erasures, reports
 from ideapaja_privacy.handlers import subscriptions as hr_subscriptions
 from ideapaja_privacy.settings import PrivacySettings
 from ideapaja_privacy.sweeper import start_sweeper, stop_sweeper
@@ -16,11 +16,11 @@ from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
 
-def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
+def subscriptions(runtime: Runtime[PrivacySettings]) -> Sequence[Subscription]:
     return hr_subscriptions()
 
 
-async def on_stop(runtime: Runtime) -> None:
+async def on_stop(runtime: Runtime[PrivacySettings]) -> None:
     await stop_sweeper(runtime)
     await peers.close_service_tokens(runtime)
 
@@ -30,7 +30,7 @@ service = ServiceSpec(
     title="Privacy",
     default_port=8005,
     settings_class=PrivacySettings,
-    routers=[router],
+    routers=[erasures.router, reports.router],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     # The retention sweep runs beside the consumers (sweeper.py).

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
-from ideapaja_privacy import erasures
-from ideapaja_privacy.clock import as_utc
 from ideapaja_privacy.db.models import PersonRow
 from ideapaja_privacy.domain.erasure import returned_after_erasure
 from ideapaja_privacy.domain.retention import departure_date, is_stale
+from ideapaja_privacy.usecases import erasures
+from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext, Subscription
 
@@ -26,7 +26,7 @@ async def on_person_left(event: PersonLeft, ctx: HandlerContext) -> None:
     if person is None:
         person = PersonRow(person_id=event.person_id, erasure_round=1)
         ctx.session.add(person)
-    elif is_stale(as_utc(person.hr_as_of), as_of):
+    elif is_stale(person.hr_as_of, as_of):
         log.info("stale_hr_event_ignored", person_id=event.person_id)
         return
     person.in_service = False
@@ -40,13 +40,13 @@ async def on_person_upserted(event: PersonUpserted, ctx: HandlerContext) -> None
     requested starts a new round, so their new data can be erased in turn."""
     as_of = as_utc(ctx.envelope.time)
     person = await ctx.session.get(PersonRow, event.person_id)
-    if person is not None and is_stale(as_utc(person.hr_as_of), as_of):
+    if person is not None and is_stale(person.hr_as_of, as_of):
         log.info("stale_hr_event_ignored", person_id=event.person_id)
         return
     # An erasure may also have been requested before HR's record reached us (round 1).
     round_ = person.erasure_round if person is not None else 1
     erased = await erasures.erasure_of(ctx.session, event.person_id, round_)
-    if erased is not None and returned_after_erasure(as_utc(erased.requested_at), as_of):
+    if erased is not None and returned_after_erasure(erased.requested_at, as_of):
         round_ += 1
         log.info("person_returned_after_erasure", person_id=event.person_id)
     if person is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -95,12 +96,12 @@ async def collect(
         return list(await asyncio.gather(*(ask(name, peer_urls[name]) for name in names)))
 
 
-def transports_of(runtime: Runtime) -> Mapping[str, httpx.AsyncBaseTransport] | None:
+def transports_of(runtime: Runtime[Any]) -> Mapping[str, httpx.AsyncBaseTransport] | None:
     found = runtime.extras.get(PEER_TRANSPORTS)
     return dict(found) if found else None
 
 
-def service_tokens(runtime: Runtime) -> ServiceTokenProvider | None:
+def service_tokens(runtime: Runtime[Any]) -> ServiceTokenProvider | None:
     """The privacy service's token provider (None without a configured client), made once per
     process so its token is cached across reports."""
     provider = runtime.extras.get(SERVICE_TOKENS)
@@ -115,7 +116,7 @@ def service_tokens(runtime: Runtime) -> ServiceTokenProvider | None:
     return provider
 
 
-async def close_service_tokens(runtime: Runtime) -> None:
+async def close_service_tokens(runtime: Runtime[Any]) -> None:
     provider = runtime.extras.pop(SERVICE_TOKENS, None)
     if isinstance(provider, ServiceTokenProvider):
         await provider.aclose()

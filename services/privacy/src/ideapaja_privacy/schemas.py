@@ -12,10 +12,15 @@ from ideapaja_contracts.events.privacy import ErasureBasis
 from ideapaja_privacy.domain.report import PeerStatus
 
 
-class ErasureRequest(BaseModel):
+class ErasureCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    person_id: str = Field(pattern=ID_PATTERN, max_length=64, examples=["p-1003"])
+    person_id: str = Field(
+        pattern=ID_PATTERN,
+        max_length=64,
+        examples=["p-1003"],
+        description="The person whose personal data is to be erased, as HR knows them",
+    )
     reason: str = Field(
         min_length=3,
         max_length=200,
@@ -25,14 +30,18 @@ class ErasureRequest(BaseModel):
     )
 
 
-class ErasureOut(BaseModel):
-    erasure_id: str
-    person_id: str
+class ErasurePublic(BaseModel):
+    """The erasure of a person's personal data in every service (one per employment)."""
+
+    id: str = Field(description="The erasure's id (`er-`, from the person and the round)")
+    person_id: str = Field(description="The person erased")
     round: int = Field(description="1, or more for a person erased again after a re-hire")
-    basis: ErasureBasis
-    reason: str
-    requested_by: str
-    requested_at: datetime
+    basis: ErasureBasis = Field(
+        description="request (by HR or an admin) or retention (the retention period passed)"
+    )
+    reason: str = Field(description="Why, as the requester wrote it (for retention, the rule)")
+    requested_by: str = Field(description="Who requested it (for retention, this service)")
+    requested_at: datetime = Field(description="When it was requested")
     hr_record_deleted_at: datetime | None = Field(
         description="When the person's record was deleted from the HR stream (null: pending)"
     )
@@ -44,42 +53,53 @@ class ErasureOut(BaseModel):
     )
 
 
-class RetentionOut(BaseModel):
-    in_service: bool
+class RetentionPublic(BaseModel):
+    in_service: bool = Field(description="Whether HR says the person is in service")
     left_on: str | None = Field(description="The leaving day as HR sent it")
     erase_on: date | None = Field(description="When the retention sweep erases the person")
 
 
-class ErasureStatusOut(BaseModel):
-    person_id: str
-    erasure: ErasureOut | None = Field(description="The erasure of the current employment, if any")
-    earlier_erasures: list[ErasureOut] = Field(
+class ErasureStatusPublic(BaseModel):
+    """A person's erasures and retention, addressed by their person id."""
+
+    id: str = Field(description="The person's id")
+    erasure: ErasurePublic | None = Field(
+        description="The erasure of the current employment, if any"
+    )
+    earlier_erasures: list[ErasurePublic] = Field(
         description="Erasures of earlier employments (the person was re-hired after them)"
     )
-    retention: RetentionOut | None = Field(description="What HR told us; null if nothing")
+    retention: RetentionPublic | None = Field(description="What HR told us; null if nothing")
 
 
-class AuditEntryOut(BaseModel):
-    seq: int
-    occurred_at: datetime
-    actor_id: str
-    action: str
-    person_id: str
-    details: dict[str, Any] | None
+class AuditEntryPublic(BaseModel):
+    """An erasure request or an access report view, with who and when."""
+
+    id: int = Field(description="The entry's number: later entries have higher numbers")
+    occurred_at: datetime = Field(description="When it happened")
+    actor_id: str = Field(description="Who did it (a person id, or this service for retention)")
+    action: str = Field(
+        description="What was done: erasure.requested, erasure.request_repeated, "
+        "erasure.hr_record_deleted, erasure.dead_letters_deleted or report.viewed"
+    )
+    person_id: str = Field(description="Whose data it concerned")
+    details: dict[str, Any] | None = Field(description="More about it, by action; null if none")
 
 
-class ServiceReport(BaseModel):
-    service: str
+class ServiceReportPublic(BaseModel):
+    service: str = Field(description="The service's name, e.g. intake")
     status: PeerStatus = Field(
         description="ok (data below), no_report (the service has no privacy report), refused, "
         "or unavailable"
     )
-    detail: str = ""
+    detail: str = Field(default="", description="Why the data is missing, unless status is ok")
     data: dict[str, Any] | None = Field(description="What the service holds on the person")
 
 
-class AccessReport(BaseModel):
-    person_id: str
-    generated_at: datetime
+class AccessReportPublic(BaseModel):
+    person_id: str = Field(description="The person the report is about")
+    generated_at: datetime = Field(description="When the report was gathered")
     complete: bool = Field(description="True only if every service answered with its data")
-    services: list[ServiceReport]
+    services: list[ServiceReportPublic] = Field(
+        description="One section per service, this service's own first"
+    )

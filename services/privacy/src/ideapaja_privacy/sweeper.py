@@ -8,10 +8,10 @@ Every replica runs it; both halves are safe to run concurrently (see ``erasures.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from ideapaja_privacy import erasures
-from ideapaja_privacy.clock import clock_of
 from ideapaja_privacy.settings import PrivacySettings
+from ideapaja_privacy.usecases import erasures
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
 from ideapaja_runtime.service import Runtime
@@ -28,10 +28,12 @@ class SweepResult:
     dead_letters_deleted: list[str]
 
 
-async def run_sweep(runtime: Runtime) -> SweepResult:
+async def run_sweep(runtime: Runtime[PrivacySettings]) -> SweepResult:
     settings = runtime.settings
-    assert isinstance(settings, PrivacySettings)
-    clock = clock_of(runtime)
+
+    def clock() -> datetime:
+        return runtime.clock()
+
     now = clock()
     requested = await erasures.request_due(
         runtime.db,
@@ -61,10 +63,9 @@ async def run_sweep(runtime: Runtime) -> SweepResult:
     return SweepResult(requested, deleted, letters)
 
 
-async def start_sweeper(runtime: Runtime) -> None:
+async def start_sweeper(runtime: Runtime[PrivacySettings]) -> None:
     """The sweep at start and then every ``SWEEP_SECONDS`` (0: never)."""
     settings = runtime.settings
-    assert isinstance(settings, PrivacySettings)
 
     async def run_once() -> SweepResult:
         return await run_sweep(runtime)
@@ -72,5 +73,5 @@ async def start_sweeper(runtime: Runtime) -> None:
     start_periodic(runtime, SWEEPER, run_once, settings.sweep_seconds)
 
 
-async def stop_sweeper(runtime: Runtime) -> None:
+async def stop_sweeper(runtime: Runtime[PrivacySettings]) -> None:
     await stop_periodic(runtime, SWEEPER)

@@ -4,17 +4,19 @@ practices, and escalates steps that miss their deadlines."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from ideapaja_contracts.events.review import CaseEscalated
-from ideapaja_review import privacy, privacy_api
 from ideapaja_review.api import routers
-from ideapaja_review.api.admin import run_deadline_sweep
+from ideapaja_review.authz import POLICY
+from ideapaja_review.errors import ERRORS
 from ideapaja_review.handlers import subscriptions
+from ideapaja_review.schemas import privacy
 from ideapaja_review.settings import ReviewSettings
+from ideapaja_review.usecases import person_report
+from ideapaja_review.usecases.escalation import run_deadline_sweep
+from ideapaja_runtime.access_report import access_report_router
 from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
@@ -22,10 +24,10 @@ SWEEPER = "review-deadlines"
 log = get_logger(__name__)
 
 
-async def start_deadline_sweeper(runtime: Runtime) -> None:
-    """Every replica sweeps; the sweep itself is safe to run concurrently (escalation.py)."""
+async def start_deadline_sweeper(runtime: Runtime[ReviewSettings]) -> None:
+    """Every replica sweeps; the sweep itself is safe to run concurrently
+    (usecases/escalation.py)."""
     settings = runtime.settings
-    assert isinstance(settings, ReviewSettings)
 
     async def run_once() -> list[CaseEscalated]:
         escalated = await run_deadline_sweep(runtime)
@@ -36,13 +38,8 @@ async def start_deadline_sweeper(runtime: Runtime) -> None:
     start_periodic(runtime, SWEEPER, run_once, settings.deadline_sweep_seconds, run_at_start=False)
 
 
-async def stop_deadline_sweeper(runtime: Runtime) -> None:
+async def stop_deadline_sweeper(runtime: Runtime[ReviewSettings]) -> None:
     await stop_periodic(runtime, SWEEPER)
-
-
-def all_subscriptions(runtime: Runtime) -> Sequence[Subscription]:
-    """The workflow's consumers, and GDPR erasure (privacy.py)."""
-    return [*subscriptions(runtime), *privacy.subscriptions()]
 
 
 service = ServiceSpec(
@@ -50,11 +47,20 @@ service = ServiceSpec(
     title="Review",
     default_port=8002,
     settings_class=ReviewSettings,
-    routers=[*routers, privacy_api.router],
-    subscriptions=all_subscriptions,
+    routers=[
+        *routers,
+        access_report_router(
+            POLICY,
+            build=person_report.access_report,
+            response_model=privacy.PersonData,
+            summary="Everything held on a person: org data, cases, decisions they took part in",
+        ),
+    ],
+    subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=start_deadline_sweeper,
     on_stop=stop_deadline_sweeper,
+    errors=ERRORS,
     tags=[
         {
             "name": "cases",

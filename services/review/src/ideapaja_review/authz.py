@@ -1,8 +1,8 @@
 """Who may do what in the review service: the one table every route uses (see runtime authz).
 
-The roles say who may *attempt* an action; the object rules in ``domain/access.py``,
-``committees.py`` and ``progress.py`` then decide on the case, committee or practice at hand and
-refuse with ``forbidden_object`` (reason "object").
+The roles say who may *attempt* an action; the object rules in ``domain/access.py`` and the use
+cases (``usecases/``) then decide on the case, committee or practice at hand and refuse with
+``NotAllowed`` (403, reason "object").
 
 Case work is open to every staff role at role level on purpose: a department's routing rule may
 name any role but ``employee`` as its reviewers or deciders, and an admin may assign any employee
@@ -15,7 +15,8 @@ interest are object checks.
 
 from __future__ import annotations
 
-from ideapaja_runtime.authz import AUTHENTICATED, STAFF, Policy, Role, Scope, ServiceRole, allow
+from ideapaja_runtime.access_report import access_report_permission
+from ideapaja_runtime.authz import AUTHENTICATED, STAFF, Policy, Role, Scope, allow
 
 ADMIN_ONLY = {Role.ADMIN}
 COMMITTEE_WORK = {Role.COMMITTEE_MEMBER, Role.ADMIN}
@@ -197,15 +198,6 @@ POLICY = Policy(
         allow("workload.read", OVERSEERS, "Read open and overdue cases per reviewer"),
         allow("deadlines.sweep", ADMIN_ONLY, "Escalate every overdue step now"),
         # --- data protection -------------------------------------------------------------------
-        allow(
-            "privacy.report",
-            AUTHENTICATED | {ServiceRole.PRIVACY},
-            "Read everything held on a person (GDPR access report): their own, or anyone's for "
-            "HR, admins and the privacy service (its access report, with its own token)",
-            default_scope=Scope.OWN,
-            hr=Scope.ANY,
-            admin=Scope.ANY,
-            **{ServiceRole.PRIVACY: Scope.ANY},
-        ),
+        access_report_permission(),
     ],
 )

@@ -5,6 +5,7 @@ from pydantic_settings import SettingsConfigDict
 
 from ideapaja_review.domain.rules import Deadlines, RoutingRule
 from ideapaja_runtime.settings import ServiceSettings
+from ideapaja_runtime.uow import EventUnitOfWork, UnitOfWork
 
 
 class ReviewSettings(ServiceSettings):
@@ -34,3 +35,9 @@ class ReviewSettings(ServiceSettings):
                 escalation_days=self.escalation_days,
             )
         )
+
+
+# What every use case is handed (routes: api/deps.ReviewUow; handlers: the consumer's
+# ReviewEventWork; sweeps: runtime.unit_of_work()).
+ReviewWork = UnitOfWork[ReviewSettings]
+ReviewEventWork = EventUnitOfWork[ReviewSettings]

@@ -5,26 +5,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ideapaja_reward import privacy_api
-from ideapaja_reward.api import router
+from ideapaja_reward.api.rewards import router
+from ideapaja_reward.authz import POLICY
 from ideapaja_reward.handlers import RewardHandlers
+from ideapaja_reward.schemas import PersonData
 from ideapaja_reward.settings import RewardSettings
+from ideapaja_reward.usecases.privacy import person_report
+from ideapaja_runtime.access_report import access_report_router
 from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
 
-def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
-    settings = runtime.settings
-    assert isinstance(settings, RewardSettings)
-    return RewardHandlers(settings.incentive_rules).subscriptions()
+def subscriptions(runtime: Runtime[RewardSettings]) -> Sequence[Subscription]:
+    return RewardHandlers(runtime.settings.incentive_rules).subscriptions()
 
+
+privacy_router = access_report_router(
+    POLICY,
+    build=person_report,
+    response_model=PersonData,
+    summary="Everything held on a person: points ledger, grants, ideas (GDPR access report)",
+    # The ledger is listed as it is: points go to authors, and HR/payroll gets every grant.
+    withholds_anonymous=False,
+)
 
 service = ServiceSpec(
     name="reward",
     title="Reward",
     default_port=8003,
     settings_class=RewardSettings,
-    routers=[router, privacy_api.router],
+    routers=[router, privacy_router],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     tags=[

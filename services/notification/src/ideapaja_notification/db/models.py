@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ideapaja_runtime.clock import UtcDateTime
 from ideapaja_runtime.db import service_metadata
 
 
@@ -33,8 +34,8 @@ class Contact(NotificationBase):
     left_on: Mapped[str | None] = mapped_column(String(200), default=None)
     # Set by ErasureRequested (its event time): name, e-mail and language are blank, no mail goes
     # out, and an HR record older than the erasure (a late delivery) does not bring them back.
-    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Idea(NotificationBase):
@@ -51,7 +52,7 @@ class Idea(NotificationBase):
     anonymous: Mapped[bool | None] = mapped_column(Boolean, default=None)
     # 1 = as submitted; IdeaUpdated raises it, and an older edit never overwrites a newer one.
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Delivery(NotificationBase):
@@ -63,6 +64,9 @@ class Delivery(NotificationBase):
         ),
         Index("ix_deliveries_person_created", "person_id", "created_at"),
         Index("ix_deliveries_status_due", "status", "next_attempt_at"),
+        # The operators' list, newest first a page at a time (all, or by status).
+        Index("ix_deliveries_created", "created_at", "id"),
+        Index("ix_deliveries_status_created", "status", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -84,11 +88,11 @@ class Delivery(NotificationBase):
     status: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # A sender (replica) that claimed the delivery owns it until lease_expires_at; only the
     # holder of claim_token may record the outcome.
     claim_token: Mapped[str | None] = mapped_column(String(64), default=None)
-    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

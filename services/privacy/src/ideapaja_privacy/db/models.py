@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ideapaja_runtime.clock import UtcDateTime
 from ideapaja_runtime.db import service_metadata
 
 ID = 64
@@ -36,7 +37,7 @@ class PersonRow(PrivacyBase):
     left_on: Mapped[str | None] = mapped_column(String(SHORT_TEXT), default=None)
     left_on_date: Mapped[date | None] = mapped_column(Date, default=None)
     # The HR event time of the latest HR event applied: an older one arriving late is ignored.
-    hr_as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    hr_as_of: Mapped[datetime] = mapped_column(UtcDateTime())
     # 1 until HR describes the person again after an erasure (re-hired), see domain/erasure.py.
     erasure_round: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -55,15 +56,11 @@ class ErasureRow(PrivacyBase):
     basis: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(SHORT_TEXT))
     requested_by: Mapped[str] = mapped_column(String(ID))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # When the person's record subject was deleted from the HR stream (None: still to do).
-    hr_record_deleted_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), default=None
-    )
+    hr_record_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     # When the dead letters concerning the person were deleted, and how many (None: to do).
-    dead_letters_deleted_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), default=None
-    )
+    dead_letters_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     dead_letters_deleted: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
@@ -74,7 +71,7 @@ class AuditRow(PrivacyBase):
     __table_args__ = (Index("ix_privacy_audit_person", "person_id", "seq"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor_id: Mapped[str] = mapped_column(String(ID))
     action: Mapped[str] = mapped_column(String(48))
     # Whose data the action concerned.

@@ -1,8 +1,16 @@
 """The review service's HTTP API, one router per area."""
 
-from ideapaja_review.api import admin, authors, committees, public
+from ideapaja_review.api import admin, agenda_items, authors, committees, meetings, public
 from ideapaja_review.api.cases import router
 
-routers = [router, authors.router, committees.router, public.router, admin.router]
+routers = [
+    router,
+    authors.router,
+    committees.router,
+    meetings.router,
+    agenda_items.router,
+    public.router,
+    admin.router,
+]
 
 __all__ = ["router", "routers"]

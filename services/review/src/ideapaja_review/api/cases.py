@@ -5,202 +5,168 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Query
 
-from ideapaja_review import cases, committee_roster, progress
-from ideapaja_review.api.common import (
-    MAX_OFFSET,
+from ideapaja_review.api.deps import (
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
-    PathId,
-    actor_of,
-    now_of,
-    problems,
-    require_worklist,
-    unit_of_work,
+    CaseId,
+    ExperimentId,
+    IdeaId,
+    ReviewUow,
 )
-from ideapaja_review.api.views import experiment_view, implementation_view, practice_view
 from ideapaja_review.authz import POLICY
-from ideapaja_review.domain import access
 from ideapaja_review.domain.lifecycle import CaseState
 from ideapaja_review.schemas.cases import (
-    CaseDetail,
-    CasePage,
-    CaseSummary,
-    DecisionRequest,
-    NoteRequest,
-    ReasonRequest,
+    AcceptanceCreate,
+    CasePublic,
+    CaseSummaryPublic,
+    DecisionCreate,
+    ReopeningCreate,
 )
 from ideapaja_review.schemas.progress import (
-    CompletionBody,
-    ExperimentCompletion,
     ExperimentCreate,
-    ExperimentView,
+    ExperimentPublic,
+    ExperimentResultCreate,
+    ImplementationCompletionCreate,
     ImplementationCreate,
-    ImplementationView,
+    ImplementationPublic,
     PracticeCreate,
-    PracticeView,
-    ProgressBody,
+    PracticePublic,
+    ProgressCreate,
 )
-from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.authz import Scope, forbidden_object
-from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
-from ideapaja_runtime.problems import Problem
+from ideapaja_review.usecases import (
+    case_decisions,
+    case_records,
+    experimenting,
+    good_practices,
+    implementing,
+)
+from ideapaja_runtime.pagination import Page, PageParams
+from ideapaja_runtime.routes import service_router
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = service_router(prefix="/cases", tags=["cases"])
 
 
 @router.get(
     "",
-    summary="The caller's work list: cases they review (every case for admins)",
-    response_model=CasePage,
+    summary="The caller's work list: cases they review (every case for admins), oldest first",
+    response_model=Page[CaseSummaryPublic],
     **POLICY.route("cases.list"),
 )
 async def list_cases(
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("cases.list")],
-    state: CaseState | None = None,
+    uow: ReviewUow,
+    page: PageParams,
+    status: Annotated[CaseState | None, Query(description="Only cases in this status")] = None,
     routed: Annotated[bool | None, Query(description="Only (un)routed cases")] = None,
     overdue: Annotated[
-        bool | None, Query(description="Only cases whose current step is overdue")
+        bool | None, Query(description="Only cases whose current step is (not) overdue")
     ] = None,
     escalated: Annotated[
         bool | None, Query(description="Only cases escalated (or not) for a missed deadline")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> CasePage:
-    await require_worklist(runtime, principal)
-    everyone = POLICY["cases.list"].scope_for(principal) is Scope.ANY
-    reviewer_id = None if everyone else principal.person_id
-    now = now_of(runtime)
-    async with runtime.db.transaction() as session:
-        records, total = await cases.list_cases(
-            session,
-            reviewer_id=reviewer_id,
-            state=state,
-            routed=routed,
-            limit=limit,
-            offset=offset,
-            overdue=overdue,
-            now=now,
-            escalated=escalated,
-        )
-    items = [CaseSummary.of(r, now) for r in records]
-    return CasePage(items=items, total=total, limit=limit, offset=offset)
+) -> Page[CaseSummaryPublic]:
+    records, total, next_cursor = await case_records.work_list(
+        uow, page, status=status, routed=routed, overdue=overdue, escalated=escalated
+    )
+    return Page(
+        items=[CaseSummaryPublic.of(r, uow.now) for r in records],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )
 
 
 @router.get(
     "/by-idea/{idea_id}",
     summary="The current case of an idea (the latest round), with its history",
-    response_model=CaseDetail,
+    response_model=CasePublic,
     responses=NOT_FOUND,
     **POLICY.route("cases.read"),
 )
 async def read_case_by_idea(
-    idea_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("cases.read")],
-) -> CaseDetail:
-    await require_worklist(runtime, principal)
-    async with runtime.db.transaction() as session:
-        record = await _visible_case(session, principal, idea_id=idea_id)
-    return CaseDetail.of(record, now_of(runtime))
+    idea_id: IdeaId,
+    uow: ReviewUow,
+) -> CasePublic:
+    await case_records.require_worklist(uow)
+    record = await case_records.visible_case(uow, idea_id=idea_id)
+    return CasePublic.of(record, uow.now)
 
 
 @router.get(
     "/{case_id}",
     summary="One case, with the idea as submitted and its history",
-    response_model=CaseDetail,
+    response_model=CasePublic,
     responses=NOT_FOUND,
     **POLICY.route("cases.read"),
 )
 async def read_case(
-    case_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("cases.read")],
-) -> CaseDetail:
-    await require_worklist(runtime, principal)
-    async with runtime.db.transaction() as session:
-        record = await _visible_case(session, principal, case_id=case_id)
-    return CaseDetail.of(record, now_of(runtime))
+    case_id: CaseId,
+    uow: ReviewUow,
+) -> CasePublic:
+    await case_records.require_worklist(uow)
+    record = await case_records.visible_case(uow, case_id=case_id)
+    return CasePublic.of(record, uow.now)
 
 
 @router.post(
     "/{case_id}/accept-for-review",
     summary="Screening: accept the idea for review (committee ideas go onto its agenda)",
-    response_model=CaseDetail,
+    response_model=CasePublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("cases.screen"),
 )
 async def accept_for_review(
-    case_id: PathId,
-    body: NoteRequest,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("cases.screen")],
-) -> CaseDetail:
-    await require_worklist(runtime, principal)
-    with problems():
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            record = await cases.accept_for_review(
-                session, case_id, actor_of(principal), body.note, env
-            )
-    return CaseDetail.of(record, env.now)
+    case_id: CaseId,
+    body: AcceptanceCreate,
+    uow: ReviewUow,
+) -> CasePublic:
+    await case_records.require_worklist(uow)
+    record = await case_decisions.accept_for_review(uow, case_id, body.note)
+    return CasePublic.of(record, uow.now)
 
 
 @router.post(
     "/{case_id}/decision",
     summary="Decide a case in screening or review (accepted, rejected, needs_info, duplicate, "
     "forwarded)",
-    response_model=CaseDetail,
+    response_model=CasePublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("cases.decide"),
 )
 async def decide_case(
-    case_id: PathId,
-    body: DecisionRequest,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("cases.decide")],
-) -> CaseDetail:
-    await require_worklist(runtime, principal)
-    with problems():
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            record = await cases.decide(
-                session,
-                case_id,
-                actor_of(principal),
-                decision=body.decision,
-                rationale=body.rationale,
-                duplicate_of=body.duplicate_of,
-                forwarded_to_unit_id=body.forwarded_to_unit_id,
-                question=body.question,
-                env=env,
-            )
-    return CaseDetail.of(record, env.now)
+    case_id: CaseId,
+    body: DecisionCreate,
+    uow: ReviewUow,
+) -> CasePublic:
+    await case_records.require_worklist(uow)
+    record = await case_decisions.decide(
+        uow,
+        case_id,
+        decision=body.decision,
+        rationale=body.rationale,
+        duplicate_of=body.duplicate_of,
+        forwarded_to_unit_id=body.forwarded_to_unit_id,
+        question=body.question,
+    )
+    return CasePublic.of(record, uow.now)
 
 
 @router.post(
     "/{case_id}/reopen",
     summary="Reopen a decision (once per case, shared with the authors' appeal)",
-    response_model=CaseDetail,
+    response_model=CasePublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("cases.reopen"),
 )
 async def reopen_case(
-    case_id: PathId,
-    body: ReasonRequest,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("cases.reopen")],
-) -> CaseDetail:
-    await require_worklist(runtime, principal)
-    with problems():
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            record = await cases.reopen(session, case_id, actor_of(principal), body.reason, env)
-    return CaseDetail.of(record, env.now)
+    case_id: CaseId,
+    body: ReopeningCreate,
+    uow: ReviewUow,
+) -> CasePublic:
+    await case_records.require_worklist(uow)
+    record = await case_decisions.reopen(uow, case_id, body.reason)
+    return CasePublic.of(record, uow.now)
 
 
 # --- Experiments, implementation, good practice ----------------------------------------------
@@ -209,215 +175,161 @@ async def reopen_case(
 @router.post(
     "/{case_id}/experiments",
     summary="Start an experiment (pilot) of an accepted idea",
-    response_model=ExperimentView,
+    response_model=ExperimentPublic,
     status_code=201,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("experiments.run"),
 )
 async def start_experiment(
-    case_id: PathId,
+    case_id: CaseId,
     body: ExperimentCreate,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("experiments.run")],
-) -> ExperimentView:
-    with problems("Experiment"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            plan = progress.ExperimentPlan(
-                pilot_unit_ids=body.pilot_unit_ids,
-                hypothesis=body.hypothesis,
-                measure=body.measure,
-                baseline=body.baseline,
-                starts_on=body.starts_on,
-                ends_on=body.ends_on,
-            )
-            experiment = await progress.start_experiment(
-                session, case_id, actor_of(principal), plan, env
-            )
-            case = await cases.get_case(session, case_id=case_id)
-    return experiment_view(experiment, case.case)
+    uow: ReviewUow,
+) -> ExperimentPublic:
+    session = uow.session
+    plan = experimenting.ExperimentPlan(
+        pilot_unit_ids=body.pilot_unit_ids,
+        hypothesis=body.hypothesis,
+        measure=body.measure,
+        baseline=body.baseline,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+    )
+    experiment = await experimenting.start_experiment(uow, case_id, plan)
+    case = await case_records.get_case(session, case_id=case_id)
+    return ExperimentPublic.of(experiment, case.case)
 
 
 @router.post(
     "/{case_id}/experiments/{experiment_id}/completion",
     summary="Record an experiment's results and outcome (scale, adjust or stop) with its lesson",
-    response_model=ExperimentView,
+    response_model=ExperimentPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("experiments.run"),
 )
 async def complete_experiment(
-    case_id: PathId,
-    experiment_id: PathId,
-    body: ExperimentCompletion,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("experiments.run")],
-) -> ExperimentView:
-    with problems("Experiment"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            experiment = await progress.complete_experiment(
-                session,
-                case_id,
-                experiment_id,
-                actor_of(principal),
-                result=body.result,
-                measured_value=body.measured_value,
-                outcome=body.outcome,
-                lesson=body.lesson,
-                env=env,
-            )
-            case = await cases.get_case(session, case_id=case_id)
-    return experiment_view(experiment, case.case)
+    case_id: CaseId,
+    experiment_id: ExperimentId,
+    body: ExperimentResultCreate,
+    uow: ReviewUow,
+) -> ExperimentPublic:
+    session = uow.session
+    experiment = await experimenting.complete_experiment(
+        uow,
+        case_id,
+        experiment_id,
+        result=body.result,
+        measured_value=body.measured_value,
+        outcome=body.outcome,
+        lesson=body.lesson,
+    )
+    case = await case_records.get_case(session, case_id=case_id)
+    return ExperimentPublic.of(experiment, case.case)
 
 
 @router.post(
     "/{case_id}/implementation",
     summary="Start implementing an accepted (or piloted) idea: owner and milestones",
-    response_model=ImplementationView,
+    response_model=ImplementationPublic,
     status_code=201,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("implementation.start"),
 )
 async def start_implementation(
-    case_id: PathId,
+    case_id: CaseId,
     body: ImplementationCreate,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("implementation.start")],
-) -> ImplementationView:
-    with problems("Implementation"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            await progress.start_implementation(
-                session,
-                case_id,
-                actor_of(principal),
-                owner_id=body.owner_id,
-                planned_benefit=body.planned_benefit,
-                milestones=[(m.title, m.due_on) for m in body.milestones],
-                env=env,
-            )
-            implementation, milestones = await progress.get_implementation(session, case_id)
-    return implementation_view(implementation, milestones)
+    uow: ReviewUow,
+) -> ImplementationPublic:
+    session = uow.session
+    await implementing.start_implementation(
+        uow,
+        case_id,
+        owner_id=body.owner_id,
+        planned_benefit=body.planned_benefit,
+        milestones=[(m.title, m.due_on) for m in body.milestones],
+    )
+    implementation, milestones = await implementing.get_implementation(session, case_id)
+    return ImplementationPublic.of(implementation, milestones)
 
 
 @router.get(
     "/{case_id}/implementation",
     summary="An idea's implementation: owner, milestones, progress (any employee)",
-    response_model=ImplementationView,
+    response_model=ImplementationPublic,
     responses=NOT_FOUND,
     **POLICY.route("implementation.read"),
 )
 async def read_implementation(
-    case_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("implementation.read")],
-) -> ImplementationView:
-    with problems("Implementation"):
-        async with runtime.db.transaction() as session:
-            implementation, milestones = await progress.get_implementation(session, case_id)
-    return implementation_view(implementation, milestones)
+    case_id: CaseId,
+    uow: ReviewUow,
+) -> ImplementationPublic:
+    session = uow.session
+    implementation, milestones = await implementing.get_implementation(session, case_id)
+    return ImplementationPublic.of(implementation, milestones)
 
 
 @router.post(
     "/{case_id}/implementation/progress",
     summary="Report implementation progress (owner or reviewers): percent, milestones done",
-    response_model=ImplementationView,
+    response_model=ImplementationPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("implementation.report"),
 )
 async def record_progress(
-    case_id: PathId,
-    body: ProgressBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("implementation.report")],
-) -> ImplementationView:
-    with problems("Implementation"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            await progress.record_progress(
-                session,
-                case_id,
-                actor_of(principal),
-                percent=body.percent,
-                milestones_done=body.milestones_done,
-                note=body.note,
-                env=env,
-            )
-            implementation, milestones = await progress.get_implementation(session, case_id)
-    return implementation_view(implementation, milestones)
+    case_id: CaseId,
+    body: ProgressCreate,
+    uow: ReviewUow,
+) -> ImplementationPublic:
+    session = uow.session
+    await implementing.record_progress(
+        uow,
+        case_id,
+        percent=body.percent,
+        milestones_done=body.milestones_done,
+        note=body.note,
+    )
+    implementation, milestones = await implementing.get_implementation(session, case_id)
+    return ImplementationPublic.of(implementation, milestones)
 
 
 @router.post(
     "/{case_id}/implementation/completion",
     summary="Complete the implementation with its realised benefit (triggers reward rules)",
-    response_model=ImplementationView,
+    response_model=ImplementationPublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("implementation.report"),
 )
 async def complete_implementation(
-    case_id: PathId,
-    body: CompletionBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("implementation.report")],
-) -> ImplementationView:
-    with problems("Implementation"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            await progress.complete_implementation(
-                session,
-                case_id,
-                actor_of(principal),
-                realised_benefit=body.realised_benefit,
-                env=env,
-            )
-            implementation, milestones = await progress.get_implementation(session, case_id)
-    return implementation_view(implementation, milestones)
+    case_id: CaseId,
+    body: ImplementationCompletionCreate,
+    uow: ReviewUow,
+) -> ImplementationPublic:
+    session = uow.session
+    await implementing.complete_implementation(
+        uow,
+        case_id,
+        realised_benefit=body.realised_benefit,
+    )
+    implementation, milestones = await implementing.get_implementation(session, case_id)
+    return ImplementationPublic.of(implementation, milestones)
 
 
 @router.post(
     "/{case_id}/practice",
     summary="Publish an implemented idea as a good practice for other units",
-    response_model=PracticeView,
+    response_model=PracticePublic,
     status_code=201,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("practices.publish"),
 )
 async def publish_practice(
-    case_id: PathId,
+    case_id: CaseId,
     body: PracticeCreate,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("practices.publish")],
-) -> PracticeView:
-    with problems("Practice"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            practice = await progress.publish_practice(
-                session,
-                case_id,
-                actor_of(principal),
-                title=body.title,
-                summary=body.summary,
-                env=env,
-            )
-    return practice_view(practice, [])
-
-
-async def _visible_case(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    case_id: str | None = None,
-    idea_id: str | None = None,
-) -> cases.CaseRecord:
-    try:
-        record = await cases.get_case(session, case_id=case_id, idea_id=idea_id)
-    except cases.CaseNotFound as exc:
-        raise Problem(404, "Case not found", f"No case for {case_id or idea_id}.") from exc
-    if access.may_view(principal.person_id, principal.roles, record.reviewer_ids):
-        return record
-    committee_id = record.case.committee_id
-    if committee_id is not None and principal.person_id in await committee_roster.member_roles(
-        session, committee_id
-    ):
-        return record
-    raise forbidden_object("You are not a reviewer of this case.")
+    uow: ReviewUow,
+) -> PracticePublic:
+    practice = await good_practices.publish_practice(
+        uow,
+        case_id,
+        title=body.title,
+        summary=body.summary,
+    )
+    return PracticePublic.of(practice, [])

@@ -1,224 +1,151 @@
-"""HTTP routes for committees and their meetings: members, rubric, agenda, attendance,
-conflicts of interest, scoring, decisions and minutes (JSON, Markdown, CSV; fi/sv/en)."""
+"""HTTP routes on committees: members with roles, the rubric, and calling and listing their
+meetings."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Literal
-
-from fastapi import APIRouter, Query, Response
+from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_review import committee_roster, committees
-from ideapaja_review.api.common import (
+from ideapaja_review.api.deps import (
     CONFLICT,
     NOT_FOUND,
     NOT_FOUND_OR_CONFLICT,
-    PathId,
-    actor_of,
-    problems,
-    unit_of_work,
+    CommitteeId,
+    PersonId,
+    ReviewUow,
 )
+from ideapaja_review.api.meetings import _meeting_view
 from ideapaja_review.authz import POLICY
-from ideapaja_review.db.models import CommitteeRow, MeetingRow
-from ideapaja_review.domain.committee import weighted_score
-from ideapaja_review.domain.minutes import as_dict, to_csv, to_markdown
+from ideapaja_review.db import committee_roster
+from ideapaja_review.db.models import CommitteeRow
 from ideapaja_review.schemas.committees import (
-    AgendaAddBody,
-    AgendaItemView,
-    AttendanceBody,
     CommitteeCreate,
+    CommitteePublic,
     CommitteeUpdate,
-    CommitteeView,
-    ConflictBody,
-    ConflictView,
-    CriterionBody,
-    DeferBody,
-    EvaluationView,
-    ItemDecisionRequest,
+    CriterionPublic,
     MeetingCreate,
-    MeetingView,
-    MemberBody,
-    MemberView,
-    ScoreBody,
-    ScoreView,
+    MeetingPublic,
+    MemberPublic,
+    MemberUpdate,
 )
-from ideapaja_review.timeutil import as_utc
-from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.authz import Scope, forbidden_object
-from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
-from ideapaja_runtime.problems import Problem
+from ideapaja_review.usecases import committees, meetings
+from ideapaja_runtime.pagination import Page, PageParams
+from ideapaja_runtime.routes import service_router
 
-router = APIRouter(tags=["committees"])
+router = service_router(tags=["committees"])
 
 
-async def _committee_view(session: AsyncSession, committee: CommitteeRow) -> CommitteeView:
+async def _committee_view(session: AsyncSession, committee: CommitteeRow) -> CommitteePublic:
     members = await committee_roster.member_roles(session, committee.committee_id)
-    return CommitteeView(
-        committee_id=committee.committee_id,
+    return CommitteePublic(
+        id=committee.committee_id,
         name=committee.name,
         city_wide=committee.city_wide,
         quorum=committee.quorum,
-        criteria=[CriterionBody.of(c) for c in committee.criteria],
-        members=[MemberView(person_id=p, role=r) for p, r in sorted(members.items())],
+        criteria=[CriterionPublic.of(c) for c in committee.criteria],
+        members=[MemberPublic(person_id=p, role=r) for p, r in sorted(members.items())],
     )
-
-
-async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingView:
-    return MeetingView(
-        meeting_id=meeting.meeting_id,
-        committee_id=meeting.committee_id,
-        title=meeting.title,
-        scheduled_at=as_utc(meeting.scheduled_at),
-        status=meeting.status,
-        quorum=meeting.quorum,
-        present_ids=list(meeting.present_ids),
-        criteria=[CriterionBody.of(c) for c in meeting.criteria],
-        agenda=[
-            AgendaItemView(
-                position=item.position,
-                case_id=case.case_id,
-                idea_id=case.idea_id,
-                title=case.title,
-                author_ref=case.author_ref,
-                status=item.status,
-                decision=item.decision,
-                weighted_mean=item.weighted_mean,
-            )
-            for item, case in await committees.items(session, meeting.meeting_id)
-        ],
-    )
-
-
-async def _may_read(session: AsyncSession, committee_id: str, principal: Principal) -> None:
-    """Admins and management read every committee's meetings; others only their own
-    committee's (also for the minutes of a meeting not closed yet)."""
-    if POLICY["committees.meetings.read"].scope_for(principal) is Scope.ANY:
-        return
-    if principal.person_id in await committee_roster.member_roles(session, committee_id):
-        return
-    raise forbidden_object("Only the committee's members (and admins, management) see this.")
-
-
-# --- Committees -------------------------------------------------------------------------------
 
 
 @router.post(
     "/committees",
     summary="Create a committee (admin); the rubric defaults to five weighted criteria",
-    response_model=CommitteeView,
+    response_model=CommitteePublic,
     status_code=201,
     responses=CONFLICT,
     **POLICY.route("committees.create"),
 )
 async def create_committee(
     body: CommitteeCreate,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.create")],
-) -> CommitteeView:
-    with problems("Committee"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            committee = await committees.create_committee(
-                session,
-                name=body.name,
-                city_wide=body.city_wide,
-                quorum=body.quorum,
-                criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
-                actor=actor_of(principal),
-                env=env,
-            )
-            view = await _committee_view(session, committee)
+    uow: ReviewUow,
+) -> CommitteePublic:
+    session = uow.session
+    committee = await committees.create_committee(
+        uow,
+        name=body.name,
+        city_wide=body.city_wide,
+        quorum=body.quorum,
+        criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
+    )
+    view = await _committee_view(session, committee)
     return view
 
 
 @router.get(
     "/committees",
-    summary="Every committee with its members",
-    response_model=list[CommitteeView],
+    summary="Every committee with its members, in the order they were created",
+    response_model=Page[CommitteePublic],
     **POLICY.route("committees.read"),
 )
-async def list_committees(
-    runtime: RuntimeDep, principal: Annotated[Principal, POLICY.require("committees.read")]
-) -> list[CommitteeView]:
-    async with runtime.db.transaction() as session:
-        return [
-            await _committee_view(session, c) for c in await committees.list_committees(session)
-        ]
+async def list_committees(uow: ReviewUow, page: PageParams) -> Page[CommitteePublic]:
+    session = uow.session
+    rows, total, next_cursor = await committees.list_committees(session, page)
+    return Page(
+        items=[await _committee_view(session, c) for c in rows],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )
 
 
 @router.get(
     "/committees/{committee_id}",
     summary="A committee: members, roles, rubric, quorum",
-    response_model=CommitteeView,
+    response_model=CommitteePublic,
     responses=NOT_FOUND,
     **POLICY.route("committees.read"),
 )
 async def read_committee(
-    committee_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("committees.read")],
-) -> CommitteeView:
-    with problems("Committee"):
-        async with runtime.db.transaction() as session:
-            committee = await committees.get_committee(session, committee_id)
-            view = await _committee_view(session, committee)
+    committee_id: CommitteeId,
+    uow: ReviewUow,
+) -> CommitteePublic:
+    session = uow.session
+    committee = await committees.get_committee(session, committee_id)
+    view = await _committee_view(session, committee)
     return view
 
 
 @router.patch(
     "/committees/{committee_id}",
     summary="Change a committee (admin), or its rubric (its chair)",
-    response_model=CommitteeView,
+    response_model=CommitteePublic,
     responses=NOT_FOUND_OR_CONFLICT,
     **POLICY.route("committees.update"),
 )
 async def update_committee(
-    committee_id: PathId,
+    committee_id: CommitteeId,
     body: CommitteeUpdate,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.update")],
-) -> CommitteeView:
-    with problems("Committee"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            committee = await committees.update_committee(
-                session,
-                committee_id,
-                name=body.name,
-                city_wide=body.city_wide,
-                quorum=body.quorum,
-                criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
-                actor=actor_of(principal),
-                env=env,
-            )
-            view = await _committee_view(session, committee)
+    uow: ReviewUow,
+) -> CommitteePublic:
+    session = uow.session
+    committee = await committees.update_committee(
+        uow,
+        committee_id,
+        name=body.name,
+        city_wide=body.city_wide,
+        quorum=body.quorum,
+        criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
+    )
+    view = await _committee_view(session, committee)
     return view
 
 
 @router.put(
     "/committees/{committee_id}/members/{person_id}",
     summary="Add a member or change their role (chair, secretary, member) (admin)",
-    response_model=CommitteeView,
+    response_model=CommitteePublic,
     responses=NOT_FOUND,
     **POLICY.route("committees.members"),
 )
 async def set_member(
-    committee_id: PathId,
-    person_id: PathId,
-    body: MemberBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.members")],
-) -> CommitteeView:
-    with problems("Committee"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            await committees.set_member(
-                session, committee_id, person_id, body.role, actor=actor_of(principal), env=env
-            )
-            view = await _committee_view(
-                session, await committees.get_committee(session, committee_id)
-            )
+    committee_id: CommitteeId,
+    person_id: PersonId,
+    body: MemberUpdate,
+    uow: ReviewUow,
+) -> CommitteePublic:
+    session = uow.session
+    await committees.set_member(uow, committee_id, person_id, body.role)
+    view = await _committee_view(session, await committees.get_committee(session, committee_id))
     return view
 
 
@@ -230,392 +157,60 @@ async def set_member(
     **POLICY.route("committees.members"),
 )
 async def remove_member(
-    committee_id: PathId,
-    person_id: PathId,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.members")],
+    committee_id: CommitteeId,
+    person_id: PersonId,
+    uow: ReviewUow,
 ) -> Response:
-    async with unit_of_work(runtime, traceparent) as (session, env):
-        removed = await committees.remove_member(
-            session, committee_id, person_id, actor=actor_of(principal), env=env
-        )
-    if not removed:
-        raise Problem(404, "Member not found", f"{person_id} is not on {committee_id}.")
+    await committees.remove_member(uow, committee_id, person_id)
     return Response(status_code=204)
-
-
-# --- Meetings ---------------------------------------------------------------------------------
 
 
 @router.post(
     "/committees/{committee_id}/meetings",
     summary="Call a meeting (chair, secretary, admin); the agenda is built from the cases in "
     "review waiting for the committee",
-    response_model=MeetingView,
+    response_model=MeetingPublic,
     status_code=201,
     responses=NOT_FOUND,
     **POLICY.route("committees.meetings.organise"),
 )
 async def create_meeting(
-    committee_id: PathId,
+    committee_id: CommitteeId,
     body: MeetingCreate,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
-) -> MeetingView:
-    with problems("Committee"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            meeting = await committees.create_meeting(
-                session,
-                committee_id,
-                title=body.title,
-                scheduled_at=body.scheduled_at,
-                case_ids=body.case_ids,
-                actor=actor_of(principal),
-                env=env,
-            )
-            view = await _meeting_view(session, meeting)
+    uow: ReviewUow,
+) -> MeetingPublic:
+    session = uow.session
+    meeting = await meetings.create_meeting(
+        uow,
+        committee_id,
+        title=body.title,
+        scheduled_at=body.scheduled_at,
+        case_ids=body.case_ids,
+    )
+    view = await _meeting_view(session, meeting)
     return view
 
 
 @router.get(
     "/committees/{committee_id}/meetings",
-    summary="A committee's meetings (members, admins, management)",
-    response_model=list[MeetingView],
+    summary="A committee's meetings by when they are held (members, admins, management)",
+    response_model=Page[MeetingPublic],
     responses=NOT_FOUND,
     **POLICY.route("committees.meetings.read"),
 )
 async def list_meetings(
-    committee_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.read")],
-) -> list[MeetingView]:
-    with problems("Committee"):
-        async with runtime.db.transaction() as session:
-            # An unknown committee is a 404 for everyone (committees are public); the
-            # membership check is on the committee found.
-            meetings = await committees.list_meetings(session, committee_id)
-            await _may_read(session, committee_id, principal)
-            views = [await _meeting_view(session, m) for m in meetings]
-    return views
-
-
-@router.get(
-    "/meetings/{meeting_id}",
-    summary="A meeting with its agenda (members, admins, management)",
-    response_model=MeetingView,
-    responses=NOT_FOUND,
-    **POLICY.route("committees.meetings.read"),
-)
-async def read_meeting(
-    meeting_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.read")],
-) -> MeetingView:
-    with problems("Meeting"):
-        async with runtime.db.transaction() as session:
-            meeting = await committees.get_meeting(session, meeting_id)
-            await _may_read(session, meeting.committee_id, principal)
-            view = await _meeting_view(session, meeting)
-    return view
-
-
-@router.post(
-    "/meetings/{meeting_id}/items",
-    summary="Add a case in review to the agenda (chair, secretary, admin)",
-    response_model=MeetingView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.meetings.organise"),
-)
-async def add_item(
-    meeting_id: PathId,
-    body: AgendaAddBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
-) -> MeetingView:
-    with problems("Meeting"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            await committees.add_item(
-                session, meeting_id, body.case_id, actor=actor_of(principal), env=env
-            )
-            view = await _meeting_view(session, await committees.get_meeting(session, meeting_id))
-    return view
-
-
-@router.put(
-    "/meetings/{meeting_id}/attendance",
-    summary="Record who is present (chair, secretary, admin)",
-    response_model=MeetingView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.meetings.organise"),
-)
-async def set_attendance(
-    meeting_id: PathId,
-    body: AttendanceBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
-) -> MeetingView:
-    with problems("Meeting"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            meeting = await committees.set_attendance(
-                session, meeting_id, body.present_ids, actor=actor_of(principal), env=env
-            )
-            view = await _meeting_view(session, meeting)
-    return view
-
-
-@router.post(
-    "/meetings/{meeting_id}/items/{case_id}/conflicts",
-    summary="Declare a conflict of interest (a member for themselves; chair or secretary for "
-    "any member): the member does not score the item",
-    response_model=ConflictView,
-    status_code=201,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.conflicts"),
-)
-async def record_conflict(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: ConflictBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.conflicts")],
-) -> ConflictView:
-    with problems("Agenda item"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            conflict = await committees.record_conflict(
-                session,
-                meeting_id,
-                case_id,
-                person_id=body.person_id or principal.person_id,
-                reason=body.reason,
-                actor=actor_of(principal),
-                env=env,
-            )
-    return ConflictView(
-        person_id=conflict.person_id, reason=conflict.reason, recorded_by=conflict.recorded_by
+    committee_id: CommitteeId,
+    uow: ReviewUow,
+    page: PageParams,
+) -> Page[MeetingPublic]:
+    session = uow.session
+    # An unknown committee is a 404 for everyone (committees are public); the
+    # membership check is on the committee found.
+    held, total, next_cursor = await committees.list_meetings(session, committee_id, page)
+    await committees.check_may_read(session, committee_id, uow.person)
+    return Page(
+        items=[await _meeting_view(session, m) for m in held],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
     )
-
-
-@router.put(
-    "/meetings/{meeting_id}/items/{case_id}/scores/me",
-    summary="Score an agenda item on every criterion, with a comment (voting members without "
-    "a conflict of interest)",
-    response_model=ScoreView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.score"),
-)
-async def score_item(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: ScoreBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.score")],
-) -> ScoreView:
-    with problems("Agenda item"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            row = await committees.score(
-                session,
-                meeting_id,
-                case_id,
-                scores=body.scores,
-                comment=body.comment,
-                actor=actor_of(principal),
-                env=env,
-            )
-            meeting = await committees.get_meeting(session, meeting_id)
-    criteria = committees.criteria_of(meeting.criteria)
-    return ScoreView(
-        person_id=row.person_id,
-        scores=row.scores,
-        weighted=round(weighted_score(criteria, row.scores), 2),
-        comment=row.comment,
-    )
-
-
-@router.get(
-    "/meetings/{meeting_id}/items/{case_id}",
-    summary="An item's evaluation: scores, conflicts, weighted mean, quorum",
-    response_model=EvaluationView,
-    responses=NOT_FOUND,
-    **POLICY.route("committees.meetings.read"),
-)
-async def read_evaluation(
-    meeting_id: PathId,
-    case_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.read")],
-) -> EvaluationView:
-    with problems("Agenda item"):
-        async with runtime.db.transaction() as session:
-            meeting = await committees.get_meeting(session, meeting_id)
-            await _may_read(session, meeting.committee_id, principal)
-            found = await committees.evaluation(session, meeting_id, case_id)
-    return _evaluation_view(found)
-
-
-def _evaluation_view(found: committees.ItemEvaluation) -> EvaluationView:
-    return EvaluationView(
-        case_id=found.case.case_id,
-        status=found.item.status,
-        criteria=[
-            CriterionBody(
-                key=c.key,
-                weight=c.weight,
-                label_fi=c.label_fi,
-                label_sv=c.label_sv,
-                label_en=c.label_en,
-            )
-            for c in found.criteria
-        ],
-        scores=[
-            ScoreView(
-                person_id=s.person_id,
-                scores=s.scores,
-                weighted=round(weighted_score(found.criteria, s.scores), 2),
-                comment=s.comment,
-            )
-            for s in found.scores
-        ],
-        conflicts=[
-            ConflictView(person_id=p, reason=r, recorded_by="")
-            for p, r in sorted(found.conflicts.items())
-        ],
-        eligible_ids=sorted(found.eligible),
-        scorer_count=found.tally.scorers,
-        quorum=found.quorum,
-        quorum_met=found.quorum_met,
-        criterion_means={
-            k: (round(v, 2) if v is not None else None)
-            for k, v in found.tally.criterion_means.items()
-        },
-        weighted_mean=(
-            round(found.tally.weighted_mean, 2) if found.tally.weighted_mean is not None else None
-        ),
-    )
-
-
-@router.post(
-    "/meetings/{meeting_id}/items/{case_id}/decision",
-    summary="Record the committee's decision with its rationale (chair; needs quorum)",
-    response_model=EvaluationView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.decide"),
-)
-async def decide_item(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: ItemDecisionRequest,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.decide")],
-) -> EvaluationView:
-    with problems("Agenda item"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            found = await committees.decide_item(
-                session,
-                meeting_id,
-                case_id,
-                decision=body.decision,
-                rationale=body.rationale,
-                duplicate_of=body.duplicate_of,
-                forwarded_to_unit_id=body.forwarded_to_unit_id,
-                question=body.question,
-                actor=actor_of(principal),
-                env=env,
-            )
-    return _evaluation_view(found)
-
-
-@router.post(
-    "/meetings/{meeting_id}/items/{case_id}/deferral",
-    summary="Defer an item to a later meeting (chair, secretary, admin)",
-    response_model=MeetingView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.meetings.organise"),
-)
-async def defer_item(
-    meeting_id: PathId,
-    case_id: PathId,
-    body: DeferBody,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
-) -> MeetingView:
-    with problems("Agenda item"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            await committees.defer_item(
-                session, meeting_id, case_id, reason=body.reason, actor=actor_of(principal), env=env
-            )
-            view = await _meeting_view(session, await committees.get_meeting(session, meeting_id))
-    return view
-
-
-@router.post(
-    "/meetings/{meeting_id}/close",
-    summary="Close the meeting: minutes become final and are published",
-    response_model=MeetingView,
-    responses=NOT_FOUND_OR_CONFLICT,
-    **POLICY.route("committees.meetings.organise"),
-)
-async def close_meeting(
-    meeting_id: PathId,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("committees.meetings.organise")],
-) -> MeetingView:
-    with problems("Meeting"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            meeting = await committees.close_meeting(
-                session, meeting_id, actor=actor_of(principal), env=env
-            )
-            view = await _meeting_view(session, meeting)
-    return view
-
-
-MINUTES_TYPES = {
-    "json": "application/json",
-    "markdown": "text/markdown; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-}
-
-
-@router.get(
-    "/meetings/{meeting_id}/minutes",
-    summary="The minutes as JSON, Markdown or CSV, headed in Finnish, Swedish or English "
-    "(members, admins, management; any employee once the meeting is closed)",
-    response_class=Response,
-    responses={
-        200: {"description": "The minutes", "content": {t: {} for t in MINUTES_TYPES.values()}},
-        **NOT_FOUND,
-    },
-    **POLICY.route("committees.minutes"),
-)
-async def read_minutes(
-    meeting_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("committees.minutes")],
-    format: Annotated[Literal["json", "markdown", "csv"], Query()] = "json",
-    lang: Annotated[Literal["fi", "sv", "en"], Query()] = "fi",
-) -> Response:
-    with problems("Meeting"):
-        async with runtime.db.transaction() as session:
-            meeting = await committees.get_meeting(session, meeting_id)
-            if meeting.status != committees.CLOSED:
-                await _may_read(session, meeting.committee_id, principal)
-            minutes = await committees.minutes(session, meeting_id)
-    if format == "markdown":
-        body = to_markdown(minutes, lang)
-    elif format == "csv":
-        body = to_csv(minutes, lang)
-    else:
-        body = json.dumps(as_dict(minutes), ensure_ascii=False)
-    headers = {}
-    if format != "json":
-        extension = "md" if format == "markdown" else "csv"
-        headers["Content-Disposition"] = f'attachment; filename="{meeting_id}.{extension}"'
-    return Response(body, media_type=MINUTES_TYPES[format], headers=headers)

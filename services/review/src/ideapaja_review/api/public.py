@@ -5,152 +5,135 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from ideapaja_contracts.events.progress import ExperimentOutcome
-from ideapaja_review import progress
-from ideapaja_review.api.common import (
-    MAX_OFFSET,
+from ideapaja_review.api.deps import (
     NOT_FOUND,
-    PathId,
-    actor_of,
-    problems,
-    unit_of_work,
+    ExperimentId,
+    PracticeId,
+    ReviewUow,
 )
-from ideapaja_review.api.views import experiment_view, practice_view
 from ideapaja_review.authz import POLICY
 from ideapaja_review.schemas.progress import (
-    AdoptionBody,
-    ExperimentPage,
-    ExperimentView,
-    PracticePage,
-    PracticeView,
+    AdoptionCreate,
+    ExperimentPublic,
+    PracticePublic,
 )
-from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
+from ideapaja_review.usecases import experimenting, good_practices
+from ideapaja_runtime.pagination import Page, PageParams
+from ideapaja_runtime.routes import service_router
 
-router = APIRouter(tags=["open results"])
+router = service_router(tags=["open results"])
 
-IdQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+ID = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 @router.get(
     "/experiments",
-    summary="Experiments and their results, open to every employee",
-    response_model=ExperimentPage,
+    summary="Experiments and their results, newest first, open to every employee",
+    response_model=Page[ExperimentPublic],
     **POLICY.route("experiments.read"),
 )
 async def list_experiments(
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("experiments.read")],
-    status: Literal["running", "completed"] | None = None,
-    outcome: ExperimentOutcome | None = None,
-    unit_id: Annotated[
-        str | None, Query(description="Piloted in this unit", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    uow: ReviewUow,
+    page: PageParams,
+    status: Annotated[
+        Literal["running", "completed"] | None, Query(description="Only experiments in this status")
     ] = None,
-    idea_id: IdQuery = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> ExperimentPage:
-    async with runtime.db.transaction() as session:
-        rows, total = await progress.list_experiments(
-            session,
-            status=status,
-            outcome=outcome,
-            unit_id=unit_id,
-            idea_id=idea_id,
-            limit=limit,
-            offset=offset,
-        )
-    return ExperimentPage(
-        items=[experiment_view(e, c) for e, c in rows], total=total, limit=limit, offset=offset
+    outcome: Annotated[
+        ExperimentOutcome | None, Query(description="Only completed experiments with this outcome")
+    ] = None,
+    unit_id: Annotated[
+        str | None, Query(description="Only those piloted in this unit", pattern=ID)
+    ] = None,
+    idea_id: Annotated[
+        str | None, Query(description="Only experiments of this idea", pattern=ID)
+    ] = None,
+) -> Page[ExperimentPublic]:
+    rows, total, next_cursor = await experimenting.list_experiments(
+        uow.session, page, status=status, outcome=outcome, unit_id=unit_id, idea_id=idea_id
+    )
+    return Page(
+        items=[ExperimentPublic.of(e, c) for e, c in rows],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
     )
 
 
 @router.get(
     "/experiments/{experiment_id}",
     summary="One experiment: hypothesis, measure, baseline, period, results, lesson",
-    response_model=ExperimentView,
+    response_model=ExperimentPublic,
     responses=NOT_FOUND,
     **POLICY.route("experiments.read"),
 )
 async def read_experiment(
-    experiment_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("experiments.read")],
-) -> ExperimentView:
-    with problems("Experiment"):
-        async with runtime.db.transaction() as session:
-            experiment, case = await progress.get_experiment(session, experiment_id)
-    return experiment_view(experiment, case)
+    experiment_id: ExperimentId,
+    uow: ReviewUow,
+) -> ExperimentPublic:
+    session = uow.session
+    experiment, case = await experimenting.get_experiment(session, experiment_id)
+    return ExperimentPublic.of(experiment, case)
 
 
 @router.get(
     "/practices",
     summary="Good practices, newest first, with the units that adopted them",
-    response_model=PracticePage,
+    response_model=Page[PracticePublic],
     **POLICY.route("practices.read"),
 )
-async def list_practices(
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("practices.read")],
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> PracticePage:
-    async with runtime.db.transaction() as session:
-        rows, total = await progress.list_practices(session, limit=limit, offset=offset)
-    return PracticePage(
-        items=[practice_view(p, a) for p, a in rows], total=total, limit=limit, offset=offset
+async def list_practices(uow: ReviewUow, page: PageParams) -> Page[PracticePublic]:
+    rows, total, next_cursor = await good_practices.list_practices(uow.session, page)
+    return Page(
+        items=[PracticePublic.of(p, a) for p, a in rows],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
     )
 
 
 @router.get(
     "/practices/{practice_id}",
     summary="One good practice with its adoptions",
-    response_model=PracticeView,
+    response_model=PracticePublic,
     responses=NOT_FOUND,
     **POLICY.route("practices.read"),
 )
 async def read_practice(
-    practice_id: PathId,
-    runtime: RuntimeDep,
-    principal: Annotated[Principal, POLICY.require("practices.read")],
-) -> PracticeView:
-    with problems("Practice"):
-        async with runtime.db.transaction() as session:
-            practice, adoptions = await progress.get_practice(session, practice_id)
-    return practice_view(practice, adoptions)
+    practice_id: PracticeId,
+    uow: ReviewUow,
+) -> PracticePublic:
+    session = uow.session
+    practice, adoptions = await good_practices.get_practice(session, practice_id)
+    return PracticePublic.of(practice, adoptions)
 
 
 @router.post(
     "/practices/{practice_id}/adoptions",
     summary="Report that a unit adopted the practice (its supervisor or change agent, admin); "
     "201 the first time, 200 on a repeat",
-    response_model=PracticeView,
+    response_model=PracticePublic,
     status_code=201,
     responses={**NOT_FOUND, 200: {"description": "Already reported; nothing changed"}},
     **POLICY.route("practices.adopt"),
 )
 async def adopt_practice(
-    practice_id: PathId,
-    body: AdoptionBody,
+    practice_id: PracticeId,
+    body: AdoptionCreate,
     response: Response,
-    runtime: RuntimeDep,
-    traceparent: TraceparentDep,
-    principal: Annotated[Principal, POLICY.require("practices.adopt")],
-) -> PracticeView:
-    with problems("Practice"):
-        async with unit_of_work(runtime, traceparent) as (session, env):
-            _, created = await progress.adopt(
-                session,
-                practice_id,
-                actor_of(principal),
-                unit_id=body.unit_id,
-                note=body.note,
-                actor_unit_ids=principal.unit_ids,
-                env=env,
-            )
-            practice, adoptions = await progress.get_practice(session, practice_id)
+    uow: ReviewUow,
+) -> PracticePublic:
+    session = uow.session
+    _, created = await good_practices.adopt(
+        uow,
+        practice_id,
+        unit_id=body.unit_id,
+        note=body.note,
+        actor_unit_ids=uow.person.unit_ids,
+    )
+    practice, adoptions = await good_practices.get_practice(session, practice_id)
     if not created:
         response.status_code = 200
-    return practice_view(practice, adoptions)
+    return PracticePublic.of(practice, adoptions)

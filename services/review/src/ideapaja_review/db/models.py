@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ideapaja_runtime.clock import UtcDateTime
 from ideapaja_runtime.db import service_metadata
 
 ID = 64
@@ -43,7 +43,7 @@ class OrgUnitRow(ReviewBase):
     parent_id: Mapped[str | None] = mapped_column(String(ID))
     name_fi: Mapped[str] = mapped_column(String(200), default="")
     # The HR event time of the version stored: an older event arriving late changes nothing.
-    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OrgPersonRow(ReviewBase):
@@ -55,7 +55,7 @@ class OrgPersonRow(ReviewBase):
     # Unknown when PersonLeft is the first we hear of someone.
     unit_id: Mapped[str | None] = mapped_column(String(ID), index=True)
     active: Mapped[bool] = mapped_column(Boolean)
-    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OrgPersonRoleRow(ReviewBase):
@@ -94,9 +94,9 @@ class CaseRow(ReviewBase):
     state: Mapped[str] = mapped_column(String(32))
     decision: Mapped[str | None] = mapped_column(String(32))
     routed: Mapped[bool] = mapped_column(Boolean)
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    screening_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    screening_due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(ID))
     rationale: Mapped[str | None] = mapped_column(Text)
     duplicate_of: Mapped[str | None] = mapped_column(String(ID))
@@ -106,8 +106,8 @@ class CaseRow(ReviewBase):
     # The current step (= state) and its deadline: each entry into a step counts up step_seq,
     # so escalations are unique per (case, step, step_seq, level).
     step_seq: Mapped[int] = mapped_column(Integer, default=1)
-    step_entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    step_entered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     appealed: Mapped[bool] = mapped_column(Boolean, default=False)
     # The pilot's outcome while piloted (scale | adjust).
@@ -121,6 +121,8 @@ class CaseRow(ReviewBase):
         Index("ix_review_cases_state_opened", "state", "opened_at"),
         Index("ix_review_cases_routed_state", "routed", "state"),
         Index("ix_review_cases_due", "due_at"),
+        # The work list, oldest first a page at a time.
+        Index("ix_review_cases_opened", "opened_at", "case_id"),
     )
 
 
@@ -133,7 +135,7 @@ class CaseReviewerRow(ReviewBase):
     person_id: Mapped[str] = mapped_column(String(ID), primary_key=True, index=True)
     # How they got the case: routing, or an escalation of an overdue step.
     source: Mapped[str] = mapped_column(String(16), default="routing")
-    added_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class CaseHistoryRow(ReviewBase):
@@ -143,7 +145,7 @@ class CaseHistoryRow(ReviewBase):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(String(ID), ForeignKey("review_cases.case_id"))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # None when the service itself acted (opening, routing); a person id otherwise.
     actor_id: Mapped[str | None] = mapped_column(String(ID))
     action: Mapped[str] = mapped_column(String(32))
@@ -172,7 +174,7 @@ class RoutingRuleRow(ReviewBase):
 
     department_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     rule: Mapped[dict[str, Any]] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[str] = mapped_column(String(ID))
 
 
@@ -185,7 +187,7 @@ class AssignedReviewerRow(ReviewBase):
     person_id: Mapped[str] = mapped_column(String(ID), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(String(32))
     assigned_by: Mapped[str] = mapped_column(String(ID))
-    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CommitteeRow(ReviewBase):
@@ -197,7 +199,7 @@ class CommitteeRow(ReviewBase):
     city_wide: Mapped[bool] = mapped_column(Boolean)
     quorum: Mapped[int] = mapped_column(Integer)
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CommitteeMemberRow(ReviewBase):
@@ -218,16 +220,21 @@ class MeetingRow(ReviewBase):
         String(ID), ForeignKey("committees.committee_id"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
-    scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    scheduled_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(16))
     # The rubric and quorum as they were when the meeting was called.
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     quorum: Mapped[int] = mapped_column(Integer)
     present_ids: Mapped[list[str]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(ID))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(ID))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    # A committee's meetings by when they are held, a page at a time.
+    __table_args__ = (
+        Index("ix_meetings_committee_scheduled", "committee_id", "scheduled_at", "meeting_id"),
+    )
 
 
 class AgendaItemRow(ReviewBase):
@@ -244,7 +251,7 @@ class AgendaItemRow(ReviewBase):
     decision: Mapped[str | None] = mapped_column(String(32))
     rationale: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(ID))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     weighted_mean: Mapped[float | None] = mapped_column(Float)
 
 
@@ -258,7 +265,7 @@ class ConflictRow(ReviewBase):
     person_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(ID))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ScoreRow(ReviewBase):
@@ -269,7 +276,7 @@ class ScoreRow(ReviewBase):
     person_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     scores: Mapped[dict[str, int]] = mapped_column(JSON)
     comment: Mapped[str] = mapped_column(Text)
-    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    scored_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ExperimentRow(ReviewBase):
@@ -288,13 +295,16 @@ class ExperimentRow(ReviewBase):
     ends_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
     started_by: Mapped[str] = mapped_column(String(ID))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     result: Mapped[str | None] = mapped_column(Text)
     measured_value: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str | None] = mapped_column(String(16))
     lesson: Mapped[str | None] = mapped_column(Text)
     completed_by: Mapped[str | None] = mapped_column(String(ID))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    # The open list of experiments, newest first a page at a time.
+    __table_args__ = (Index("ix_experiments_started", "started_at", "experiment_id"),)
 
 
 class ImplementationRow(ReviewBase):
@@ -308,9 +318,9 @@ class ImplementationRow(ReviewBase):
     planned_benefit: Mapped[str] = mapped_column(Text)
     percent: Mapped[int] = mapped_column(Integer)
     started_by: Mapped[str] = mapped_column(String(ID))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     realised_benefit: Mapped[str | None] = mapped_column(Text)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class MilestoneRow(ReviewBase):
@@ -323,7 +333,7 @@ class MilestoneRow(ReviewBase):
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date | None] = mapped_column(Date)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class PracticeRow(ReviewBase):
@@ -340,7 +350,10 @@ class PracticeRow(ReviewBase):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
     published_by: Mapped[str] = mapped_column(String(ID))
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    # The open list of good practices, newest first a page at a time.
+    __table_args__ = (Index("ix_practices_published", "published_at", "practice_id"),)
 
 
 class AdoptionRow(ReviewBase):
@@ -352,7 +365,7 @@ class AdoptionRow(ReviewBase):
     unit_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     note: Mapped[str] = mapped_column(Text)
     reported_by: Mapped[str] = mapped_column(String(ID))
-    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class EscalationRow(ReviewBase):
@@ -367,8 +380,8 @@ class EscalationRow(ReviewBase):
     step_seq: Mapped[int] = mapped_column(Integer)
     level: Mapped[int] = mapped_column(Integer)
     target: Mapped[str] = mapped_column(String(16))
-    missed_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    escalated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    missed_due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    escalated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     added_reviewer_ids: Mapped[list[str]] = mapped_column(JSON)
 
     __table_args__ = (
@@ -384,7 +397,7 @@ class AuditRow(ReviewBase):
     __tablename__ = "audit_log"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor_id: Mapped[str] = mapped_column(String(ID))
     action: Mapped[str] = mapped_column(String(48))
     subject: Mapped[str] = mapped_column(String(200))

@@ -1,11 +1,10 @@
 """What the HTTP API accepts and returns, per area."""
 
 from ideapaja_review.schemas.cases import (
-    CaseDetail,
-    CasePage,
-    CaseSummary,
-    DecisionRequest,
-    HistoryEntry,
+    CasePublic,
+    CaseSummaryPublic,
+    DecisionCreate,
+    HistoryEntryPublic,
 )
 
-__all__ = ["CaseDetail", "CasePage", "CaseSummary", "DecisionRequest", "HistoryEntry"]
+__all__ = ["CasePublic", "CaseSummaryPublic", "DecisionCreate", "HistoryEntryPublic"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ideapaja_runtime.clock import UtcDateTime
 from ideapaja_runtime.db import service_metadata
 
 ID = 64
@@ -36,9 +37,9 @@ class RewardIdea(RewardBase):
     # Rewards still go to anonymous authors; only their visibility to others is restricted.
     author_ids: Mapped[list[str]] = mapped_column(JSON)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    implemented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    implemented_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class LedgerEntry(RewardBase):
@@ -62,8 +63,8 @@ class LedgerEntry(RewardBase):
     # The CloudEvents id of the event that caused the entry (audit trail).
     cause_event_id: Mapped[str] = mapped_column(String(ID))
     # When the outcome happened (the cause's ce-time) and when the ledger recorded it.
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class RewardGrant(RewardBase):
@@ -90,4 +91,4 @@ class RewardGrant(RewardBase):
     reason: Mapped[str] = mapped_column(String(SHORT_TEXT))
     ledger_entry_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     cause_event_id: Mapped[str] = mapped_column(String(ID))
-    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,1 @@
+"""HTTP routes of the notification service (routes only; the work is in ``usecases``)."""

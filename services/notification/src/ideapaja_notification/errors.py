@@ -1,0 +1,27 @@
+"""The notification service's domain errors (each answers as its runtime class does: status,
+title, detail and extra members; no mapping of their own is needed)."""
+
+from __future__ import annotations
+
+from ideapaja_notification.domain.deliveries import DeliveryStatus
+from ideapaja_runtime.errors import Conflict, NotFound
+
+
+class DeliveryNotFound(NotFound):
+    title = "Delivery not found"
+
+    def __init__(self, delivery_id: str) -> None:
+        super().__init__(f"No delivery {delivery_id}.")
+
+
+class NotRequeueable(Conflict):
+    """Only a failed delivery to someone not erased can be queued again."""
+
+    title = "Delivery cannot be retried"
+
+    def __init__(self, status: DeliveryStatus, reason: str | None = None) -> None:
+        super().__init__(
+            reason or f"the delivery is {status.value}; only failed deliveries can be retried",
+            status_now=status.value,
+        )
+        self.delivery_status = status

@@ -1,0 +1,131 @@
+"""What the HTTP API returns (documented in OpenAPI through these models): a person's own
+notifications, deliveries for operators, and the GDPR access report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ideapaja_contracts.events.notification import NotificationChannel
+from ideapaja_notification.domain.deliveries import DeliveryStatus
+
+_TEMPLATE = (
+    "What the message is about: idea_accepted, idea_rejected, idea_needs_info, idea_duplicate, "
+    "idea_forwarded or reward_granted"
+)
+_STATUS = "pending (queued or being retried), sent, or failed (gave up)"
+
+
+class NotificationPublic(BaseModel):
+    """A message sent (or being sent) to the caller."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str = Field(description="The delivery's id (also the e-mail's Message-ID)")
+    template: str = Field(description=_TEMPLATE)
+    channel: NotificationChannel = Field(description="How it is sent")
+    status: DeliveryStatus = Field(description=_STATUS)
+    language: str = Field(description="The message's language: fi, sv or en")
+    subject: str = Field(description="The message's subject line")
+    created_at: datetime = Field(description="When the message was queued")
+    sent_at: datetime | None = Field(description="When it was sent; null until then")
+
+
+class DeliveryPublic(BaseModel):
+    """A delivery as operators see it: who, what, how it went (no address or message text)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str = Field(description="The delivery's id (also the e-mail's Message-ID)")
+    person_id: str = Field(description="The recipient")
+    template: str = Field(description=_TEMPLATE)
+    channel: NotificationChannel = Field(description="How it is sent")
+    status: DeliveryStatus = Field(description=_STATUS)
+    cause_event_id: str = Field(description="The id of the event that caused the message")
+    cause_event_type: str = Field(description="That event's type, e.g. ideapaja.review.decided.v1")
+    attempts: int = Field(description="Sending attempts made since it was last queued")
+    last_error: str | None = Field(description="Why the last attempt failed; null if none did")
+    next_attempt_at: datetime = Field(description="When a pending delivery is tried next")
+    created_at: datetime = Field(description="When the message was queued")
+    sent_at: datetime | None = Field(description="When it was sent; null until then")
+    failed_at: datetime | None = Field(description="When it was given up; null unless failed")
+
+
+# --- The GDPR access report (what is held on one person) -----------------------------------
+
+
+class ContactData(BaseModel):
+    """The person's contact details, as HR sent them."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    display_name: str = Field(description="Their name; blank once erased")
+    email: str = Field(description="Their e-mail address; blank once erased")
+    language: str = Field(description="The language they are written to: fi, sv or en")
+    left_on: str | None = Field(description="The day HR says they left; null while in service")
+    erased_at: datetime | None = Field(description="When their data was erased; null if not")
+    updated_at: datetime = Field(description="When HR's data was last applied")
+
+
+class DeliveryData(BaseModel):
+    """A message to the person, with its address and text."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str = Field(description="The delivery's id (also the e-mail's Message-ID)")
+    idea_id: str | None = Field(
+        default=None, description="The idea it is about; null for messages stored before this"
+    )
+    template: str = Field(description=_TEMPLATE)
+    channel: str = Field(description="How it is sent")
+    status: str = Field(description=_STATUS)
+    language: str = Field(description="The message's language: fi, sv or en")
+    address: str = Field(description="Where it was (or is to be) sent; blank once erased")
+    subject: str = Field(description="The subject line; blank once erased")
+    body: str = Field(description="The message text; blank once erased")
+    attempts: int = Field(description="Sending attempts made since it was last queued")
+    last_error: str | None = Field(description="Why the last attempt failed; null if none did")
+    cause_event_id: str = Field(description="The id of the event that caused the message")
+    cause_event_type: str = Field(description="That event's type, e.g. ideapaja.review.decided.v1")
+    created_at: datetime = Field(description="When the message was queued")
+    sent_at: datetime | None = Field(description="When it was sent; null until then")
+    failed_at: datetime | None = Field(description="When it was given up; null unless failed")
+
+
+class IdeaData(BaseModel):
+    """An idea known here with the person as an author."""
+
+    id: str = Field(description="The idea's id")
+    title: str = Field(description="Its title (the latest revision's)")
+    language: str = Field(description="The language it was written in")
+    anonymous: bool | None = Field(
+        default=None, description="Whether its authors are hidden; null if not known here"
+    )
+
+
+class PersonData(BaseModel):
+    """Everything the notification service holds on one person."""
+
+    id: str = Field(description="The person's id")
+    contact: ContactData | None = Field(description="Name, e-mail and language from HR")
+    deliveries: list[DeliveryData] = Field(
+        description="Every message to the person, oldest first; in anyone else's report than "
+        "the person's own, only those about an idea known here to be named (see "
+        "anonymous_items_withheld)"
+    )
+    ideas_authored: list[IdeaData] = Field(
+        description="Ideas known here with them as an author; in anyone else's report than the "
+        "person's own, only those known here to be named"
+    )
+    anonymous_items_withheld: int = Field(
+        default=0,
+        description="How many messages and ideas were left out because they could reveal who "
+        "wrote an anonymous idea (a decision or reward notice tells its recipient wrote it): "
+        "those about an anonymous idea, and those whose idea is not known here to be named "
+        "(messages stored before the idea was recorded with them). Always 0 in the person's "
+        "own report, which shows everything",
+    )
+    withheld_note: str | None = Field(
+        default=None, description="Why items were withheld, when any were"
+    )

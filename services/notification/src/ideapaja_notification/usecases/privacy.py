@@ -1,0 +1,136 @@
+"""GDPR: erasing a person (``ErasureRequested``) and reporting what is held on them.
+
+Erasure, in the handler's transaction: the contact keeps only the person id and the erasure time
+(name, e-mail and language blank); every delivery to the person loses its address, rendered
+subject and text (and the address from any SMTP error); deliveries still pending are failed, so
+no mail goes out after the erasure. What stays is opaque: that a notification of a template was
+sent to the person id at a time, which NotificationDelivered already told the event stream.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, cast, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_contracts.events.privacy import ErasureRequested
+from ideapaja_notification.db.models import Contact, Delivery, Idea
+from ideapaja_notification.domain.deliveries import DeliveryStatus
+from ideapaja_notification.schemas import ContactData, DeliveryData, IdeaData, PersonData
+from ideapaja_runtime.logging import get_logger
+from ideapaja_runtime.messaging import HandlerContext
+from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE
+from ideapaja_runtime.uow import UnitOfWork
+
+log = get_logger(__name__)
+
+ERASED = "[erased]"
+CANCELLED_BY_ERASURE = "not sent: the recipient's personal data was erased"
+
+
+async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> None:
+    erased_at = ctx.envelope.time
+    now = ctx.now
+    contact = await ctx.session.get(Contact, event.person_id)
+    email = contact.email if contact is not None else ""
+    if contact is None:
+        # Remembered anyway, so an HR record from before the erasure cannot create it later.
+        contact = Contact(person_id=event.person_id)
+        ctx.session.add(contact)
+    contact.display_name = ""
+    contact.email = ""
+    contact.language = ""
+    contact.erased_at = erased_at
+    contact.updated_at = now
+
+    rows = await ctx.session.scalars(select(Delivery).where(Delivery.person_id == event.person_id))
+    cancelled = 0
+    for delivery in rows.all():
+        if delivery.status == DeliveryStatus.PENDING.value:
+            delivery.status = DeliveryStatus.FAILED.value
+            delivery.failed_at = now
+            delivery.last_error = CANCELLED_BY_ERASURE
+            # A sender holding the claim can no longer record it as sent.
+            delivery.claim_token = None
+            delivery.lease_expires_at = None
+            cancelled += 1
+        elif delivery.last_error:
+            delivery.last_error = _scrub(delivery.last_error, (email, delivery.address))
+        delivery.address = ""
+        delivery.subject = ""
+        delivery.body = ""
+    log.info("person_erased", person_id=event.person_id, deliveries_cancelled=cancelled)
+
+
+def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, ERASED)
+    return text
+
+
+def is_erased_before(contact: Contact, hr_time: datetime) -> bool:
+    """An HR record sent before the person's erasure (delivered late) must not restore them;
+    one sent after it (re-hired) does."""
+    return contact.erased_at is not None and hr_time <= contact.erased_at
+
+
+async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) -> PersonData:
+    """Everything held on ``person_id``; unless ``own`` (the person's own report), what could
+    reveal who wrote an anonymous idea is withheld and counted."""
+    session = uow.session
+    data = await _full_report(session, person_id)
+    if own:
+        return data
+    mentioned = sorted({d.idea_id for d in data.deliveries if d.idea_id is not None})
+    named = set(
+        (
+            await session.scalars(
+                select(Idea.idea_id).where(Idea.idea_id.in_(mentioned), Idea.anonymous.is_(False))
+            )
+        ).all()
+    )
+    return withhold_anonymous_authorship(data, named)
+
+
+def withhold_anonymous_authorship(data: PersonData, named: set[str]) -> PersonData:
+    """``data`` with only the messages and ideas known to concern a named idea (``named``: the
+    ids of those among the messages' ideas); the rest counted."""
+    deliveries = [d for d in data.deliveries if d.idea_id in named]
+    ideas = [i for i in data.ideas_authored if i.anonymous is False]
+    withheld = len(data.deliveries) - len(deliveries) + len(data.ideas_authored) - len(ideas)
+    return data.model_copy(
+        update={
+            "deliveries": deliveries,
+            "ideas_authored": ideas,
+            "anonymous_items_withheld": withheld,
+            "withheld_note": ANONYMOUS_WITHHELD_NOTE if withheld else None,
+        }
+    )
+
+
+async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
+    contact = await session.get(Contact, person_id)
+    deliveries = (
+        await session.scalars(
+            select(Delivery)
+            .where(Delivery.person_id == person_id)
+            .order_by(Delivery.created_at, Delivery.id)
+        )
+    ).all()
+    # Ideas they wrote (for naming them in decision notices): JSON lists, matched as text first.
+    candidates = await session.scalars(
+        select(Idea).where(cast(Idea.author_ids, String).contains(f'"{person_id}"'))
+    )
+    ideas = [idea for idea in candidates.all() if person_id in idea.author_ids]
+    return PersonData(
+        id=person_id,
+        contact=ContactData.model_validate(contact) if contact is not None else None,
+        deliveries=[DeliveryData.model_validate(d) for d in deliveries],
+        ideas_authored=[
+            IdeaData(id=i.idea_id, title=i.title, language=i.language, anonymous=i.anonymous)
+            for i in ideas
+        ],
+    )

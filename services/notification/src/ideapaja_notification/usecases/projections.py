@@ -1,0 +1,90 @@
+"""The projections this service keeps: contacts (from HR) and ideas (from intake), so a notice
+can name the idea and reach its authors in their language.
+
+Each runs in the consumer's unit of work, which also records the event in the inbox.
+"""
+
+from __future__ import annotations
+
+from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
+from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated
+from ideapaja_notification.db.models import Contact, Idea
+from ideapaja_notification.domain.templates import language_or_default
+from ideapaja_notification.usecases.privacy import is_erased_before
+from ideapaja_runtime.logging import get_logger
+from ideapaja_runtime.messaging import HandlerContext, RetryLater
+
+log = get_logger(__name__)
+
+
+# --- Contacts (from HR) ---------------------------------------------------------------------------
+
+
+async def on_person_upserted(event: PersonUpserted, ctx: HandlerContext) -> None:
+    contact = await ctx.session.get(Contact, event.person_id)
+    if contact is not None and is_erased_before(contact, ctx.envelope.time):
+        log.info("person_upserted_before_erasure_ignored", person_id=event.person_id)
+        return
+    if contact is None:
+        contact = Contact(person_id=event.person_id)
+        ctx.session.add(contact)
+    contact.display_name = event.display_name
+    contact.email = str(event.email)
+    contact.language = language_or_default(event.language)
+    # HR sends a person again when they return to the city's service (also after an erasure).
+    contact.left_on = None
+    contact.erased_at = None
+    contact.updated_at = ctx.now
+
+
+async def on_person_left(event: PersonLeft, ctx: HandlerContext) -> None:
+    contact = await ctx.session.get(Contact, event.person_id)
+    if contact is None:
+        # Left before we ever heard of them: there is nobody to stop writing to.
+        log.info("person_left_unknown", person_id=event.person_id)
+        return
+    contact.left_on = event.left_on or "unknown"
+    contact.updated_at = ctx.now
+
+
+# --- Ideas (from intake) ------------------------------------------------------------------------
+
+
+async def on_idea_submitted(event: IdeaSubmitted, ctx: HandlerContext) -> None:
+    known = await ctx.session.get(Idea, event.idea_id)
+    if known is not None:
+        if known.anonymous is None:  # stored before anonymity was kept: a replay tells it
+            known.anonymous = event.anonymous
+        return
+    ctx.session.add(
+        Idea(
+            idea_id=event.idea_id,
+            title=event.title,
+            author_ids=list(event.author_ids),
+            language=language_or_default(event.language),
+            anonymous=event.anonymous,
+            revision=1,
+            updated_at=ctx.now,
+        )
+    )
+
+
+async def on_idea_updated(event: IdeaUpdated, ctx: HandlerContext) -> None:
+    """Keep the title current, so a decision names the idea as its authors last wrote it."""
+    idea = await ctx.session.get(Idea, event.idea_id)
+    if idea is None:
+        raise RetryLater(f"idea {event.idea_id} not submitted yet")
+    if event.revision > idea.revision:
+        idea.title = event.title
+        idea.revision = event.revision
+        idea.updated_at = ctx.now
+
+
+async def on_idea_retention_expired(event: IdeaRetentionExpired, ctx: HandlerContext) -> None:
+    """Intake removed the personal data of a long-closed idea: forget who wrote it. The row
+    stays (title only), so a late decision is not waited for: it mails nobody."""
+    idea = await ctx.session.get(Idea, event.idea_id)
+    if idea is not None and idea.author_ids:
+        log.info("idea_authors_removed", idea_id=event.idea_id, authors=len(idea.author_ids))
+        idea.author_ids = []
+        idea.updated_at = ctx.now

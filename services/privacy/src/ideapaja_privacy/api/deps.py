@@ -1,0 +1,36 @@
+"""What the privacy service's routes share: the typed unit of work and runtime, and the
+person id parameter."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from ideapaja_contracts.base import ID_PATTERN
+from ideapaja_privacy.settings import PrivacySettings
+from ideapaja_runtime.routes import current_unit_of_work
+from ideapaja_runtime.service import Runtime
+from ideapaja_runtime.uow import UnitOfWork
+
+PrivacyUow = Annotated[UnitOfWork[PrivacySettings], Depends(current_unit_of_work)]
+
+
+async def privacy_runtime(request: Request) -> Runtime[PrivacySettings]:
+    """For the routes whose steps commit one by one around calls to NATS or other services
+    (an erasure request, the access report), where one unit of work would span those calls."""
+    runtime: Runtime[PrivacySettings] = request.app.state.runtime
+    return runtime
+
+
+PrivacyRuntime = Annotated[Runtime[PrivacySettings], Depends(privacy_runtime)]
+
+PersonId = Annotated[
+    str,
+    Path(
+        pattern=ID_PATTERN,
+        max_length=64,
+        examples=["p-1003"],
+        description="The person's id, as HR knows them",
+    ),
+]

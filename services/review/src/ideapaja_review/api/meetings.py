@@ -1,0 +1,175 @@
+"""HTTP routes on a committee's meetings: the agenda, attendance, closing, the minutes."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_review.api.deps import (
+    NOT_FOUND,
+    NOT_FOUND_OR_CONFLICT,
+    MeetingId,
+    ReviewUow,
+)
+from ideapaja_review.authz import POLICY
+from ideapaja_review.db.models import MeetingRow
+from ideapaja_review.domain.minutes import as_dict, to_csv, to_markdown
+from ideapaja_review.schemas.committees import (
+    AgendaItemCreate,
+    AgendaItemPublic,
+    AttendanceUpdate,
+    CriterionPublic,
+    MeetingPublic,
+)
+from ideapaja_review.usecases import committees, meetings
+from ideapaja_runtime.routes import service_router
+
+router = service_router(tags=["committees"])
+
+
+async def _meeting_view(session: AsyncSession, meeting: MeetingRow) -> MeetingPublic:
+    return MeetingPublic(
+        id=meeting.meeting_id,
+        committee_id=meeting.committee_id,
+        title=meeting.title,
+        scheduled_at=meeting.scheduled_at,
+        status=meeting.status,
+        quorum=meeting.quorum,
+        present_ids=list(meeting.present_ids),
+        criteria=[CriterionPublic.of(c) for c in meeting.criteria],
+        agenda=[
+            AgendaItemPublic(
+                position=item.position,
+                id=case.case_id,
+                idea_id=case.idea_id,
+                title=case.title,
+                author_ref=case.author_ref,
+                status=item.status,
+                decision=item.decision,
+                weighted_mean=item.weighted_mean,
+            )
+            for item, case in await meetings.items(session, meeting.meeting_id)
+        ],
+    )
+
+
+@router.get(
+    "/meetings/{meeting_id}",
+    summary="A meeting with its agenda (members, admins, management)",
+    response_model=MeetingPublic,
+    responses=NOT_FOUND,
+    **POLICY.route("committees.meetings.read"),
+)
+async def read_meeting(
+    meeting_id: MeetingId,
+    uow: ReviewUow,
+) -> MeetingPublic:
+    session = uow.session
+    meeting = await meetings.get_meeting(session, meeting_id)
+    await committees.check_may_read(session, meeting.committee_id, uow.person)
+    view = await _meeting_view(session, meeting)
+    return view
+
+
+@router.post(
+    "/meetings/{meeting_id}/items",
+    summary="Add a case in review to the agenda (chair, secretary, admin)",
+    response_model=MeetingPublic,
+    responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("committees.meetings.organise"),
+)
+async def add_item(
+    meeting_id: MeetingId,
+    body: AgendaItemCreate,
+    uow: ReviewUow,
+) -> MeetingPublic:
+    session = uow.session
+    await meetings.add_item(uow, meeting_id, body.case_id)
+    view = await _meeting_view(session, await meetings.get_meeting(session, meeting_id))
+    return view
+
+
+@router.put(
+    "/meetings/{meeting_id}/attendance",
+    summary="Record who is present (chair, secretary, admin)",
+    response_model=MeetingPublic,
+    responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("committees.meetings.organise"),
+)
+async def set_attendance(
+    meeting_id: MeetingId,
+    body: AttendanceUpdate,
+    uow: ReviewUow,
+) -> MeetingPublic:
+    session = uow.session
+    meeting = await meetings.set_attendance(uow, meeting_id, body.present_ids)
+    view = await _meeting_view(session, meeting)
+    return view
+
+
+@router.post(
+    "/meetings/{meeting_id}/close",
+    summary="Close the meeting: minutes become final and are published",
+    response_model=MeetingPublic,
+    responses=NOT_FOUND_OR_CONFLICT,
+    **POLICY.route("committees.meetings.organise"),
+)
+async def close_meeting(
+    meeting_id: MeetingId,
+    uow: ReviewUow,
+) -> MeetingPublic:
+    session = uow.session
+    meeting = await meetings.close_meeting(uow, meeting_id)
+    view = await _meeting_view(session, meeting)
+    return view
+
+
+MINUTES_TYPES = {
+    "json": "application/json",
+    "markdown": "text/markdown; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@router.get(
+    "/meetings/{meeting_id}/minutes",
+    summary="The minutes as JSON, Markdown or CSV, headed in Finnish, Swedish or English "
+    "(members, admins, management; any employee once the meeting is closed)",
+    response_class=Response,
+    responses={
+        200: {"description": "The minutes", "content": {t: {} for t in MINUTES_TYPES.values()}},
+        **NOT_FOUND,
+    },
+    **POLICY.route("committees.minutes"),
+)
+async def read_minutes(
+    meeting_id: MeetingId,
+    uow: ReviewUow,
+    format: Annotated[
+        Literal["json", "markdown", "csv"],
+        Query(description="json (for programs), markdown or csv (downloaded as a file)"),
+    ] = "json",
+    language: Annotated[
+        Literal["fi", "sv", "en"],
+        Query(description="The language of the Markdown and CSV headings: fi, sv or en"),
+    ] = "fi",
+) -> Response:
+    session = uow.session
+    meeting = await meetings.get_meeting(session, meeting_id)
+    if meeting.status != committees.CLOSED:
+        await committees.check_may_read(session, meeting.committee_id, uow.person)
+    minutes = await meetings.minutes(session, meeting_id)
+    if format == "markdown":
+        body = to_markdown(minutes, language)
+    elif format == "csv":
+        body = to_csv(minutes, language)
+    else:
+        body = json.dumps(as_dict(minutes), ensure_ascii=False)
+    headers = {}
+    if format != "json":
+        extension = "md" if format == "markdown" else "csv"
+        headers["Content-Disposition"] = f'attachment; filename="{meeting_id}.{extension}"'
+    return Response(body, media_type=MINUTES_TYPES[format], headers=headers)

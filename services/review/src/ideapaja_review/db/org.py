@@ -1,0 +1,174 @@
+"""The org projection: units and people from HR events, kept as HR last said.
+
+HR publishes one subject per record, and a NAK'd event can be overtaken by a newer one for the
+same record, so every record remembers the HR event time it reflects and ignores older events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitKind, UnitUpserted
+from ideapaja_review.db.models import (
+    AssignedReviewerRow,
+    OrgPersonRoleRow,
+    OrgPersonRow,
+    OrgUnitRow,
+)
+from ideapaja_review.domain.routing import REVIEWING_ROLES, OrgPerson, OrgUnit, department_of
+from ideapaja_runtime.clock import as_utc
+
+
+def _is_stale(stored: datetime, incoming: datetime) -> bool:
+    return as_utc(incoming) < as_utc(stored)
+
+
+async def upsert_unit(session: AsyncSession, event: UnitUpserted, as_of: datetime) -> bool:
+    """Store the unit; False when a newer version is already stored."""
+    row = await session.get(OrgUnitRow, event.unit_id)
+    if row is None:
+        session.add(
+            OrgUnitRow(
+                unit_id=event.unit_id,
+                kind=event.kind.value,
+                parent_id=event.parent_id,
+                name_fi=event.name_fi,
+                as_of=as_of,
+            )
+        )
+        await session.flush()
+        return True
+    if _is_stale(row.as_of, as_of):
+        return False
+    row.kind = event.kind.value
+    row.parent_id = event.parent_id
+    row.name_fi = event.name_fi
+    row.as_of = as_of
+    await session.flush()
+    return True
+
+
+async def upsert_person(session: AsyncSession, event: PersonUpserted, as_of: datetime) -> bool:
+    """Store the person as active with their unit and roles; False when stale."""
+    if not await _write_person(session, event.person_id, event.unit_id, True, as_of):
+        return False
+    await session.execute(
+        delete(OrgPersonRoleRow).where(OrgPersonRoleRow.person_id == event.person_id)
+    )
+    for role in sorted({r.value for r in event.roles}):
+        session.add(OrgPersonRoleRow(person_id=event.person_id, role=role))
+    await session.flush()
+    return True
+
+
+async def person_left(session: AsyncSession, event: PersonLeft, as_of: datetime) -> bool:
+    """Mark the person inactive (they stay known, so history still names them)."""
+    return await _write_person(session, event.person_id, None, False, as_of)
+
+
+async def _write_person(
+    session: AsyncSession, person_id: str, unit_id: str | None, active: bool, as_of: datetime
+) -> bool:
+    row = await session.get(OrgPersonRow, person_id)
+    if row is None:
+        session.add(OrgPersonRow(person_id=person_id, unit_id=unit_id, active=active, as_of=as_of))
+        await session.flush()
+        return True
+    if _is_stale(row.as_of, as_of):
+        return False
+    if unit_id is not None:
+        row.unit_id = unit_id
+    row.active = active
+    row.as_of = as_of
+    await session.flush()
+    return True
+
+
+async def load_units(session: AsyncSession) -> dict[str, OrgUnit]:
+    return {
+        row.unit_id: OrgUnit(row.unit_id, UnitKind(row.kind), row.parent_id)
+        for row in (await session.scalars(select(OrgUnitRow))).all()
+    }
+
+
+async def load_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgPerson]]:
+    """Everything routing needs: all units, and the active people holding a reviewing role
+    (a city has hundreds of those at most, not its whole staff), HR's and those an admin
+    assigned to a unit (placed in that unit with the assigned role)."""
+    units = await load_units(session)
+    result = await session.execute(
+        select(OrgPersonRow.person_id, OrgPersonRow.unit_id, OrgPersonRoleRow.role)
+        .join(OrgPersonRoleRow, OrgPersonRoleRow.person_id == OrgPersonRow.person_id)
+        .where(OrgPersonRow.active.is_(True), OrgPersonRoleRow.role.in_(REVIEWING_ROLES))
+    )
+    roles: dict[tuple[str, str | None], set[str]] = {}
+    for person_id, unit_id, role in result.all():
+        roles.setdefault((person_id, unit_id), set()).add(role)
+    people = [
+        OrgPerson(person_id, unit_id, frozenset(person_roles), active=True)
+        for (person_id, unit_id), person_roles in sorted(roles.items())
+    ]
+    inactive = await inactive_ids(session)
+    for row in (
+        await session.scalars(select(AssignedReviewerRow).order_by(AssignedReviewerRow.unit_id))
+    ).all():
+        people.append(
+            OrgPerson(
+                row.person_id,
+                row.unit_id,
+                frozenset({row.role}),
+                active=row.person_id not in inactive,
+            )
+        )
+    return units, people
+
+
+async def inactive_ids(session: AsyncSession) -> set[str]:
+    """People HR says have left (everyone else, known or not, counts as active)."""
+    return set(
+        (
+            await session.scalars(
+                select(OrgPersonRow.person_id).where(OrgPersonRow.active.is_(False))
+            )
+        ).all()
+    )
+
+
+async def department_id_of(session: AsyncSession, unit_id: str) -> str:
+    """The department a unit belongs to (the unit itself for a department or an unknown unit)."""
+    row = await session.get(OrgUnitRow, unit_id)
+    if row is None:
+        return unit_id
+    return department_of(unit_id, {unit_id: OrgUnit(unit_id, UnitKind(row.kind), row.parent_id)})
+
+
+async def unit_kind(session: AsyncSession, unit_id: str) -> UnitKind | None:
+    row = await session.get(OrgUnitRow, unit_id)
+    return UnitKind(row.kind) if row is not None else None
+
+
+async def hr_roles(session: AsyncSession, person_id: str) -> tuple[str | None, frozenset[str]]:
+    """A person's unit and roles as HR last said (None and no roles when unknown or gone)."""
+    row = await session.get(OrgPersonRow, person_id)
+    if row is None or not row.active:
+        return None, frozenset()
+    found = await session.scalars(
+        select(OrgPersonRoleRow.role).where(OrgPersonRoleRow.person_id == person_id)
+    )
+    return row.unit_id, frozenset(found.all())
+
+
+async def unit_exists(session: AsyncSession, unit_id: str) -> bool:
+    return await session.get(OrgUnitRow, unit_id) is not None
+
+
+async def has_reviewing_role(session: AsyncSession, person_id: str) -> bool:
+    found = await session.scalar(
+        select(OrgPersonRoleRow.role).where(
+            OrgPersonRoleRow.person_id == person_id, OrgPersonRoleRow.role.in_(REVIEWING_ROLES)
+        )
+    )
+    return found is not None

@@ -1,0 +1,73 @@
+"""Stored routing rules, and the rule in force for a unit's ideas (see ``domain/rules.py``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_review.db import audit, org
+from ideapaja_review.db.models import RoutingRuleRow
+from ideapaja_review.domain.rules import RoutingRule, rule_for
+
+
+async def stored_rules(session: AsyncSession) -> dict[str, dict[str, Any]]:
+    rows = (await session.scalars(select(RoutingRuleRow))).all()
+    return {row.department_id: dict(row.rule) for row in rows}
+
+
+async def rule_for_unit(session: AsyncSession, unit_id: str, base: RoutingRule) -> RoutingRule:
+    department_id = await org.department_id_of(session, unit_id)
+    return rule_for(department_id, await stored_rules(session), base)
+
+
+async def save_rule(
+    session: AsyncSession,
+    department_id: str,
+    overrides: dict[str, Any],
+    *,
+    actor_id: str,
+    now: datetime,
+) -> RoutingRuleRow:
+    row = await session.get(RoutingRuleRow, department_id)
+    previous = dict(row.rule) if row is not None else None
+    if row is None:
+        row = RoutingRuleRow(
+            department_id=department_id, rule=overrides, updated_at=now, updated_by=actor_id
+        )
+        session.add(row)
+    else:
+        row.rule = overrides
+        row.updated_at = now
+        row.updated_by = actor_id
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="routing_rule_saved",
+        subject=f"routing_rule:{department_id}",
+        now=now,
+        details={"previous": previous, "rule": overrides},
+    )
+    await session.flush()
+    return row
+
+
+async def delete_rule(
+    session: AsyncSession, department_id: str, *, actor_id: str, now: datetime
+) -> bool:
+    row = await session.get(RoutingRuleRow, department_id)
+    if row is None:
+        return False
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="routing_rule_deleted",
+        subject=f"routing_rule:{department_id}",
+        now=now,
+        details={"previous": dict(row.rule)},
+    )
+    await session.delete(row)
+    await session.flush()
+    return True

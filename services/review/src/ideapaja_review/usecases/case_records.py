@@ -1,0 +1,302 @@
+"""What a review case is made of and how it is read: its record, status, reviewers and history
+(append-only), and the queries behind the work lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_contracts.events.idea import Scope
+from ideapaja_contracts.events.progress import ExperimentOutcome
+from ideapaja_contracts.events.review import (
+    Decision,
+)
+from ideapaja_review.authz import POLICY
+from ideapaja_review.db import committee_roster, network, rules_store
+from ideapaja_review.db.models import CaseHistoryRow, CaseReviewerRow, CaseRow, RoutingLockRow
+from ideapaja_review.domain import access, deadlines
+from ideapaja_review.domain.lifecycle import CaseState, CaseStatus
+from ideapaja_review.domain.rules import RoutingRule
+from ideapaja_review.errors import CaseNotFound, NotAllowed, NotFound
+from ideapaja_review.settings import ReviewWork
+from ideapaja_runtime.authz import Scope as ReadScope
+from ideapaja_runtime.pagination import PageRequest, paginate
+
+# History actions besides the state machine's own (which are recorded under their names).
+OPENED = "opened"
+ROUTED = "routed"
+MERGED_IN = "merged_in"
+IDEA_UPDATED = "idea_updated"
+IDEA_WITHDRAWN = "idea_withdrawn"
+ESCALATED = "escalated"
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    case: CaseRow
+    reviewer_ids: tuple[str, ...]
+    history: tuple[CaseHistoryRow, ...] = ()
+
+    @property
+    def status(self) -> CaseStatus:
+        return status_of(self.case)
+
+
+def status_of(case: CaseRow) -> CaseStatus:
+    state = CaseState(case.state)
+    decision = Decision(case.decision) if state is CaseState.DECIDED and case.decision else None
+    outcome = (
+        ExperimentOutcome(case.outcome) if state is CaseState.PILOTED and case.outcome else None
+    )
+    return CaseStatus(state, decision, outcome, appealed=bool(case.appealed))
+
+
+def author_actor(case: CaseRow, person_id: str) -> str:
+    """How an author acting on their own idea is named in its history: by person id, or by the
+    pseudonym when the idea is anonymous (its reviewers read the history)."""
+    return case.author_ref if case.anonymous else person_id
+
+
+async def lock_routing(session: AsyncSession) -> None:
+    """Serialise work that opens or routes cases (see RoutingLockRow). A no-op lock on SQLite,
+    whose writers are serialised by BEGIN IMMEDIATE already."""
+    await session.execute(
+        select(RoutingLockRow.lock_id).where(RoutingLockRow.lock_id == 1).with_for_update()
+    )
+
+
+async def rule_of(uow: ReviewWork, case: CaseRow) -> RoutingRule:
+    session = uow.session
+    return await rules_store.rule_for_unit(session, case.unit_id, uow.settings.builtin_rule())
+
+
+async def latest_case(session: AsyncSession, idea_id: str) -> CaseRow | None:
+    """The idea's current case: the last round (a forwarded idea's receiving unit's case)."""
+    result: CaseRow | None = await session.scalar(
+        select(CaseRow).where(CaseRow.idea_id == idea_id).order_by(CaseRow.round.desc()).limit(1)
+    )
+    return result
+
+
+async def record_of(session: AsyncSession, case: CaseRow) -> CaseRecord:
+    return CaseRecord(
+        case,
+        await reviewer_ids(session, case.case_id),
+        await history(session, case.case_id),
+    )
+
+
+async def get_case(
+    session: AsyncSession, *, case_id: str | None = None, idea_id: str | None = None
+) -> CaseRecord:
+    """A case with its reviewers and full history, by case id or (the current case of) an idea."""
+    if case_id is not None:
+        case = await session.get(CaseRow, case_id)
+    else:
+        assert idea_id is not None
+        case = await latest_case(session, idea_id)
+    if case is None:
+        raise CaseNotFound(str(case_id or idea_id))
+    return await record_of(session, case)
+
+
+async def visible_case(
+    uow: ReviewWork, *, case_id: str | None = None, idea_id: str | None = None
+) -> CaseRecord:
+    """A case as its reader may see it: its reviewers, admins, and the members of the committee
+    it went to."""
+    session, person = uow.session, uow.person
+    record = await get_case(session, case_id=case_id, idea_id=idea_id)
+    if access.may_view(person.person_id, person.roles, record.reviewer_ids):
+        return record
+    committee_id = record.case.committee_id
+    if committee_id is not None and person.person_id in await committee_roster.member_roles(
+        session, committee_id
+    ):
+        return record
+    raise NotAllowed("You are not a reviewer of this case.")
+
+
+async def rounds_as_author_sees(uow: ReviewWork, idea_id: str) -> list[CaseRecord]:
+    """Every round of an idea's review, for its authors and its current reviewers."""
+    session, person = uow.session, uow.person
+    rounds = await cases_of_idea(session, idea_id)
+    if not rounds:
+        raise NotFound(f"Review knows no idea {idea_id}.", what="Idea")
+    current = rounds[-1]
+    reviewers = await reviewer_ids(session, current.case_id)
+    if not (
+        access.is_author(person.person_id, current.author_ids)
+        or access.may_view(person.person_id, person.roles, reviewers)
+    ):
+        raise NotAllowed("Only the idea's authors and reviewers see this.")
+    return await rounds_of(session, idea_id)
+
+
+async def rounds_of(session: AsyncSession, idea_id: str) -> list[CaseRecord]:
+    """Every round of an idea's review, oldest first."""
+    return [await record_of(session, case) for case in await cases_of_idea(session, idea_id)]
+
+
+async def require_worklist(uow: ReviewWork) -> None:
+    """Object rule before any case is read: the caller has a review work list at all — a
+    reviewing role in the token, or assigned as a change agent or supervisor by an admin (which
+    the identity provider does not know about)."""
+    person = uow.person
+    if person.has_any(*access.WORKLIST_ROLES):
+        return
+    if await network.is_assigned(uow.session, person.person_id):
+        return
+    raise NotAllowed(
+        "You review no cases: this needs one of the roles "
+        f"{', '.join(access.WORKLIST_ROLES)} or an assignment in the change-agent network."
+    )
+
+
+async def work_list(
+    uow: ReviewWork,
+    page: PageRequest,
+    *,
+    status: CaseState | None = None,
+    routed: bool | None = None,
+    overdue: bool | None = None,
+    escalated: bool | None = None,
+) -> tuple[list[CaseRecord], int, str | None]:
+    """The caller's work list: the cases they review (every case where their role's scope is
+    every case), oldest first, one page of it, the total and the next page's cursor."""
+    await require_worklist(uow)
+    everyone = POLICY["cases.list"].scope_for(uow.person) is ReadScope.ANY
+    return await list_cases(
+        uow.session,
+        page,
+        reviewer_id=None if everyone else uow.person.person_id,
+        status=status,
+        routed=routed,
+        overdue=overdue,
+        now=uow.now,
+        escalated=escalated,
+    )
+
+
+async def list_cases(
+    session: AsyncSession,
+    page: PageRequest,
+    *,
+    reviewer_id: str | None,
+    status: CaseState | None = None,
+    routed: bool | None = None,
+    overdue: bool | None = None,
+    now: datetime | None = None,
+    escalated: bool | None = None,
+) -> tuple[list[CaseRecord], int, str | None]:
+    """Cases assigned to ``reviewer_id`` (every case when None), oldest first (ties by id): one
+    page, the total and the next page's cursor.
+
+    ``overdue``: only cases whose current step is (or is not) due by ``now``. ``escalated``:
+    only cases whose current step has (or has not) been escalated above its starting level.
+    """
+    query = select(CaseRow)
+    if reviewer_id is not None:
+        query = query.join(
+            CaseReviewerRow,
+            (CaseReviewerRow.case_id == CaseRow.case_id)
+            & (CaseReviewerRow.person_id == reviewer_id),
+        )
+    if status is not None:
+        query = query.where(CaseRow.state == status.value)
+    if routed is not None:
+        query = query.where(CaseRow.routed.is_(routed))
+    if overdue is not None:
+        assert now is not None, "overdue needs now"
+        late = CaseRow.due_at.is_not(None) & (CaseRow.due_at <= now)
+        query = query.where(late if overdue else ~late)
+    if escalated is not None:
+        # Its starting level depends on the scope (deadlines.starting_level).
+        above_start = CaseRow.escalation_level > _start_level_expr()
+        query = query.where(above_start if escalated else ~above_start)
+    rows, total, next_cursor = await paginate(
+        session, query, keys=[CaseRow.opened_at, CaseRow.case_id], page=page, descending=False
+    )
+    reviewers = await _reviewers_of(session, [row.case_id for row in rows])
+    records = [CaseRecord(row, reviewers.get(row.case_id, ())) for row in rows]
+    return records, total, next_cursor
+
+
+def _start_level_expr() -> Any:
+    from sqlalchemy import case as sql_case
+
+    return sql_case(
+        (CaseRow.scope == Scope.CITY.value, deadlines.Level.COMMITTEE.value),
+        (CaseRow.scope == Scope.DEPARTMENT.value, deadlines.Level.DEPARTMENT.value),
+        else_=deadlines.Level.UNIT.value,
+    )
+
+
+async def reviewer_ids(session: AsyncSession, case_id: str) -> tuple[str, ...]:
+    return (await _reviewers_of(session, [case_id])).get(case_id, ())
+
+
+async def _reviewers_of(
+    session: AsyncSession, case_ids: Sequence[str]
+) -> dict[str, tuple[str, ...]]:
+    if not case_ids:
+        return {}
+    result = await session.execute(
+        select(CaseReviewerRow.case_id, CaseReviewerRow.person_id)
+        .where(CaseReviewerRow.case_id.in_(case_ids))
+        .order_by(CaseReviewerRow.case_id, CaseReviewerRow.person_id)
+    )
+    found: dict[str, list[str]] = {}
+    for case_id, person_id in result.all():
+        found.setdefault(case_id, []).append(person_id)
+    return {case_id: tuple(people) for case_id, people in found.items()}
+
+
+async def history(session: AsyncSession, case_id: str) -> tuple[CaseHistoryRow, ...]:
+    rows = await session.scalars(
+        select(CaseHistoryRow).where(CaseHistoryRow.case_id == case_id).order_by(CaseHistoryRow.seq)
+    )
+    return tuple(rows.all())
+
+
+async def cases_of_idea(session: AsyncSession, idea_id: str) -> list[CaseRow]:
+    rows = await session.scalars(
+        select(CaseRow).where(CaseRow.idea_id == idea_id).order_by(CaseRow.round)
+    )
+    return list(rows.all())
+
+
+def append_history(
+    session: AsyncSession,
+    case: CaseRow,
+    now: datetime,
+    *,
+    actor_id: str | None,
+    action: str,
+    from_state: str | None,
+    decision: str | None = None,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        CaseHistoryRow(
+            case_id=case.case_id,
+            occurred_at=now,
+            actor_id=actor_id,
+            action=action,
+            from_state=from_state,
+            to_state=case.state,
+            decision=decision,
+            reason=reason,
+            details=details or None,
+        )
+    )
+
+
+def _without_none(**values: str | None) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}

@@ -1,0 +1,377 @@
+"""A committee's meetings: the agenda built from the cases in review, attendance, closing and the
+minutes.
+
+The rules of evaluation are pure (``domain/committee.py``, ``domain/minutes.py``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_contracts.events.idea import Scope
+from ideapaja_contracts.events.review import MinutesPublished
+from ideapaja_review.db import audit, committee_roster
+from ideapaja_review.db.models import (
+    AgendaItemRow,
+    CaseRow,
+    CommitteeRow,
+    ConflictRow,
+    MeetingRow,
+    ScoreRow,
+)
+from ideapaja_review.domain import committee as rules
+from ideapaja_review.domain.access import ADMIN
+from ideapaja_review.domain.committee import Criterion, Tally
+from ideapaja_review.domain.lifecycle import CaseState
+from ideapaja_review.domain.minutes import (
+    Conflict,
+    ItemStatus,
+    MemberScore,
+    Minutes,
+    MinutesItem,
+)
+from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
+from ideapaja_review.settings import ReviewWork
+from ideapaja_review.usecases import case_records
+from ideapaja_review.usecases.committees import (
+    AGENDA_ADDED,
+    CLOSED,
+    PLANNED,
+    criteria_of,
+    get_committee,
+)
+from ideapaja_runtime.auth import Principal
+
+
+async def _organiser_or_admin(
+    session: AsyncSession, committee_id: str, actor: Principal, what: str
+) -> None:
+    if ADMIN in actor.roles:
+        return
+    role = (await committee_roster.member_roles(session, committee_id)).get(actor.person_id)
+    if role not in rules.ORGANISER_ROLES:
+        raise NotAllowed(f"{what} is for the committee's chair or secretary.")
+
+
+async def eligible_cases(session: AsyncSession, committee: CommitteeRow) -> list[CaseRow]:
+    """Cases in review waiting for this committee and on no other meeting's pending agenda."""
+    pending = (
+        select(AgendaItemRow.case_id)
+        .join(MeetingRow, MeetingRow.meeting_id == AgendaItemRow.meeting_id)
+        .where(MeetingRow.status == PLANNED, AgendaItemRow.status == ItemStatus.PENDING.value)
+    )
+    mine = CaseRow.committee_id == committee.committee_id
+    if committee.city_wide:
+        # City ideas accepted for review before any committee existed.
+        mine = or_(mine, (CaseRow.committee_id.is_(None)) & (CaseRow.scope == Scope.CITY.value))
+    rows = await session.scalars(
+        select(CaseRow)
+        .where(CaseRow.state == CaseState.IN_REVIEW.value, mine, CaseRow.case_id.not_in(pending))
+        .order_by(CaseRow.step_entered_at, CaseRow.case_id)
+    )
+    return list(rows.all())
+
+
+async def create_meeting(
+    uow: ReviewWork,
+    committee_id: str,
+    *,
+    title: str,
+    scheduled_at: datetime,
+    case_ids: Sequence[str] | None,
+) -> MeetingRow:
+    """Call a meeting; its agenda is every eligible case (or the chosen ones), oldest first."""
+    actor = uow.person
+    session = uow.session
+    committee = await get_committee(session, committee_id)
+    await _organiser_or_admin(session, committee_id, actor, "Calling a meeting")
+    eligible = await eligible_cases(session, committee)
+    if case_ids is not None:
+        by_id = {c.case_id: c for c in eligible}
+        missing = [c for c in case_ids if c not in by_id]
+        if missing:
+            raise InvalidInput(
+                "case_ids",
+                f"Not in review for this committee or already on an agenda: {', '.join(missing)}",
+            )
+        agenda = [by_id[c] for c in dict.fromkeys(case_ids)]
+    else:
+        agenda = eligible
+    meeting = MeetingRow(
+        meeting_id=f"m-{uuid.uuid4().hex[:16]}",
+        committee_id=committee_id,
+        title=title,
+        scheduled_at=scheduled_at,
+        status=PLANNED,
+        criteria=list(committee.criteria),
+        quorum=committee.quorum,
+        present_ids=[],
+        created_by=actor.person_id,
+        created_at=uow.now,
+    )
+    session.add(meeting)
+    audit.record(
+        session,
+        actor_id=actor.person_id,
+        action="meeting_called",
+        subject=f"meeting:{meeting.meeting_id}",
+        now=uow.now,
+        details={"committee_id": committee_id, "agenda": [c.case_id for c in agenda]},
+    )
+    await session.flush()
+    for position, case in enumerate(agenda, start=1):
+        await _add_item(uow, meeting, case, position)
+    await session.flush()
+    return meeting
+
+
+async def _add_item(
+    uow: ReviewWork,
+    meeting: MeetingRow,
+    case: CaseRow,
+    position: int,
+) -> None:
+    actor = uow.person
+    session = uow.session
+    session.add(
+        AgendaItemRow(
+            meeting_id=meeting.meeting_id,
+            case_id=case.case_id,
+            position=position,
+            status=ItemStatus.PENDING.value,
+        )
+    )
+    if case.committee_id is None:
+        case.committee_id = meeting.committee_id
+    case_records.append_history(
+        session,
+        case,
+        uow.now,
+        actor_id=actor.person_id,
+        action=AGENDA_ADDED,
+        from_state=case.state,
+        reason=meeting.title,
+        details={"meeting_id": meeting.meeting_id, "position": position},
+    )
+
+
+async def get_meeting(
+    session: AsyncSession, meeting_id: str, *, what: str = "Meeting"
+) -> MeetingRow:
+    """The meeting; ``what`` names what the caller asked about (a meeting or an agenda item)."""
+    meeting = await session.get(MeetingRow, meeting_id)
+    if meeting is None:
+        raise NotFound(f"No meeting {meeting_id}.", what=what)
+    return meeting
+
+
+async def _planned(session: AsyncSession, meeting_id: str, *, what: str = "Meeting") -> MeetingRow:
+    meeting = await get_meeting(session, meeting_id, what=what)
+    if meeting.status != PLANNED:
+        raise Refused("Meeting closed", f"Meeting {meeting_id} is closed; its minutes are final.")
+    return meeting
+
+
+async def items(session: AsyncSession, meeting_id: str) -> list[tuple[AgendaItemRow, CaseRow]]:
+    rows = await session.execute(
+        select(AgendaItemRow, CaseRow)
+        .join(CaseRow, CaseRow.case_id == AgendaItemRow.case_id)
+        .where(AgendaItemRow.meeting_id == meeting_id)
+        .order_by(AgendaItemRow.position)
+    )
+    return [(item, case) for item, case in rows.all()]
+
+
+async def _item(
+    session: AsyncSession, meeting_id: str, case_id: str, *, what: str = "Agenda item"
+) -> tuple[AgendaItemRow, CaseRow]:
+    item = await session.get(AgendaItemRow, (meeting_id, case_id))
+    case = await session.get(CaseRow, case_id)
+    if item is None or case is None:
+        raise NotFound(f"Case {case_id} is not on the agenda of meeting {meeting_id}.", what=what)
+    return item, case
+
+
+async def add_item(
+    uow: ReviewWork,
+    meeting_id: str,
+    case_id: str,
+) -> AgendaItemRow:
+    actor = uow.person
+    session = uow.session
+    meeting = await _planned(session, meeting_id)
+    await _organiser_or_admin(session, meeting.committee_id, actor, "Changing the agenda")
+    committee = await get_committee(session, meeting.committee_id)
+    eligible = {c.case_id: c for c in await eligible_cases(session, committee)}
+    if case_id not in eligible:
+        raise InvalidInput("case_id", "Not in review for this committee or already on an agenda.")
+    position = len(await items(session, meeting_id)) + 1
+    await _add_item(uow, meeting, eligible[case_id], position)
+    await session.flush()
+    item, _ = await _item(session, meeting_id, case_id, what="Meeting")
+    return item
+
+
+async def set_attendance(
+    uow: ReviewWork,
+    meeting_id: str,
+    present_ids: Sequence[str],
+) -> MeetingRow:
+    actor = uow.person
+    session = uow.session
+    meeting = await _planned(session, meeting_id)
+    await _organiser_or_admin(session, meeting.committee_id, actor, "Recording attendance")
+    members = await committee_roster.member_roles(session, meeting.committee_id)
+    strangers = sorted(set(present_ids) - set(members))
+    if strangers:
+        raise InvalidInput("present_ids", f"Not members: {', '.join(strangers)}.")
+    meeting.present_ids = sorted(set(present_ids))
+    audit.record(
+        session,
+        actor_id=actor.person_id,
+        action="attendance_recorded",
+        subject=f"meeting:{meeting_id}",
+        now=uow.now,
+        details={"present_ids": meeting.present_ids},
+    )
+    await session.flush()
+    return meeting
+
+
+async def _conflicted(session: AsyncSession, meeting_id: str, case_id: str) -> dict[str, str]:
+    rows = await session.scalars(
+        select(ConflictRow).where(
+            ConflictRow.meeting_id == meeting_id, ConflictRow.case_id == case_id
+        )
+    )
+    return {row.person_id: row.reason for row in rows.all()}
+
+
+@dataclass(frozen=True)
+class ItemEvaluation:
+    item: AgendaItemRow
+    case: CaseRow
+    criteria: tuple[Criterion, ...]
+    scores: list[ScoreRow]
+    conflicts: dict[str, str]
+    eligible: frozenset[str]
+    tally: Tally
+    quorum: int
+
+    @property
+    def quorum_met(self) -> bool:
+        return rules.quorum_met(self.tally, self.quorum)
+
+
+async def evaluation(session: AsyncSession, meeting_id: str, case_id: str) -> ItemEvaluation:
+    meeting = await get_meeting(session, meeting_id, what="Agenda item")
+    item, case = await _item(session, meeting_id, case_id)
+    members = await committee_roster.member_roles(session, meeting.committee_id)
+    conflicts = await _conflicted(session, meeting_id, case_id)
+    eligible = rules.eligible_scorers(members, conflicts, case.author_ids)
+    score_rows = list(
+        (
+            await session.scalars(
+                select(ScoreRow)
+                .where(ScoreRow.meeting_id == meeting_id, ScoreRow.case_id == case_id)
+                .order_by(ScoreRow.person_id)
+            )
+        ).all()
+    )
+    criteria = criteria_of(meeting.criteria)
+    result = rules.tally(criteria, {r.person_id: r.scores for r in score_rows}, eligible)
+    counted = [r for r in score_rows if r.person_id in result.scorer_ids]
+    return ItemEvaluation(
+        item, case, criteria, counted, conflicts, eligible, result, meeting.quorum
+    )
+
+
+async def close_meeting(uow: ReviewWork, meeting_id: str) -> MeetingRow:
+    """Close the meeting: items not handled are deferred, the minutes become final and
+    MinutesPublished is emitted."""
+    actor = uow.person
+    session = uow.session
+    meeting = await _planned(session, meeting_id)
+    await _organiser_or_admin(session, meeting.committee_id, actor, "Closing a meeting")
+    decided: list[str] = []
+    deferred: list[str] = []
+    for item, case in await items(session, meeting_id):
+        if item.status == ItemStatus.PENDING.value:
+            item.status = ItemStatus.DEFERRED.value
+            item.rationale = item.rationale or "not handled at the meeting"
+        (decided if item.status == ItemStatus.DECIDED.value else deferred).append(case.idea_id)
+    meeting.status = CLOSED
+    meeting.closed_by = actor.person_id
+    meeting.closed_at = uow.now
+    audit.record(
+        session,
+        actor_id=actor.person_id,
+        action="meeting_closed",
+        subject=f"meeting:{meeting_id}",
+        now=uow.now,
+        details={"decided": decided, "deferred": deferred},
+    )
+    await uow.publish(
+        MinutesPublished(
+            meeting_id=meeting_id,
+            committee_id=meeting.committee_id,
+            title=meeting.title,
+            decided_idea_ids=decided,
+            deferred_idea_ids=deferred,
+            closed_by=actor.person_id,
+        )
+    )
+    await session.flush()
+    return meeting
+
+
+async def minutes(session: AsyncSession, meeting_id: str) -> Minutes:
+    meeting = await get_meeting(session, meeting_id)
+    committee = await get_committee(session, meeting.committee_id)
+    members = await committee_roster.member_roles(session, meeting.committee_id)
+    minutes_items = []
+    for item, case in await items(session, meeting_id):
+        found = await evaluation(session, meeting_id, case.case_id)
+        minutes_items.append(
+            MinutesItem(
+                position=item.position,
+                case_id=case.case_id,
+                idea_id=case.idea_id,
+                title=case.title,
+                author_ref=case.author_ref,
+                status=ItemStatus(item.status),
+                conflicts=[Conflict(p, r) for p, r in sorted(found.conflicts.items())],
+                scores=[
+                    MemberScore(
+                        s.person_id,
+                        s.scores,
+                        rules.weighted_score(found.criteria, s.scores),
+                        s.comment,
+                    )
+                    for s in found.scores
+                ],
+                criterion_means=dict(found.tally.criterion_means),
+                weighted_mean=found.tally.weighted_mean,
+                decision=item.decision,
+                rationale=item.rationale,
+                decided_by=item.decided_by,
+            )
+        )
+    return Minutes(
+        meeting_id=meeting.meeting_id,
+        committee_id=committee.committee_id,
+        committee_name=committee.name,
+        title=meeting.title,
+        scheduled_at=meeting.scheduled_at,
+        status=meeting.status,
+        quorum=meeting.quorum,
+        members={p: r.value for p, r in sorted(members.items())},
+        present_ids=list(meeting.present_ids),
+        criteria=criteria_of(meeting.criteria),
+        items=minutes_items,
+    )

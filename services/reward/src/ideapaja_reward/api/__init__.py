@@ -1,0 +1,1 @@
+"""HTTP routes of the reward service (routes only; the work is in ``usecases``)."""

@@ -1,0 +1,73 @@
+"""HTTP API: people's points, HR's reconciliation feed and units' activity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query
+
+from ideapaja_reward.api.deps import PersonId, RewardUow, UnitId
+from ideapaja_reward.authz import POLICY
+from ideapaja_reward.schemas import GrantPublic, LedgerPublic, UnitActivityPublic
+from ideapaja_reward.usecases import reads
+from ideapaja_runtime.pagination import Page, PageParams
+from ideapaja_runtime.routes import service_router
+
+router = service_router(tags=["rewards"])
+
+
+@router.get(
+    "/ledger/me",
+    summary="My points: total, and ledger entries newest first",
+    response_model=LedgerPublic,
+    **POLICY.route("ledger.read_own"),
+)
+async def read_my_ledger(uow: RewardUow, page: PageParams) -> LedgerPublic:
+    return await reads.person_ledger(uow, uow.person.person_id, page)
+
+
+@router.get(
+    "/ledger/{person_id}",
+    summary="A person's points: total, and ledger entries newest first (HR, reward approvers, "
+    "admins)",
+    response_model=LedgerPublic,
+    **POLICY.route("ledger.read"),
+)
+async def read_person_ledger(person_id: PersonId, uow: RewardUow, page: PageParams) -> LedgerPublic:
+    return await reads.someones_ledger(uow, person_id, page)
+
+
+@router.get(
+    "/grants",
+    summary="Rewards granted, oldest first (HR/payroll reconciliation)",
+    response_model=Page[GrantPublic],
+    **POLICY.route(
+        "grants.read",
+        description="To fetch only what is new, pass the latest `granted_at` already seen as "
+        "`granted_from` (inclusive: grants of that same instant come again, so deduplicate by "
+        "`id`) and follow `next_cursor` until it is null.",
+    ),
+)
+async def list_grants(
+    uow: RewardUow,
+    page: PageParams,
+    granted_from: Annotated[
+        datetime | None,
+        Query(
+            description="Only grants granted at or after this ISO 8601 time (inclusive); "
+            "without a zone it is taken as UTC"
+        ),
+    ] = None,
+) -> Page[GrantPublic]:
+    return await reads.grants(uow, page, granted_from=granted_from)
+
+
+@router.get(
+    "/units/{unit_id}/activity",
+    summary="A unit's ideas submitted, accepted and implemented, and points awarded",
+    response_model=UnitActivityPublic,
+    **POLICY.route("activity.read"),
+)
+async def read_unit_activity(unit_id: UnitId, uow: RewardUow) -> UnitActivityPublic:
+    return await reads.unit_activity(uow, unit_id)

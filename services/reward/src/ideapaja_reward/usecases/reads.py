@@ -1,0 +1,120 @@
+"""Reading the ledger, grants and unit activity, with the object checks the policy table asks
+for (someone else's ledger, another unit's activity)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ideapaja_reward.authz import POLICY
+from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
+from ideapaja_reward.schemas import (
+    GrantPublic,
+    LedgerEntryData,
+    LedgerEntryPublic,
+    LedgerPublic,
+    UnitActivityPublic,
+)
+from ideapaja_runtime.authz import Scope
+from ideapaja_runtime.clock import as_utc
+from ideapaja_runtime.errors import ForbiddenObject
+from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.uow import UnitOfWork
+
+
+async def someones_ledger(uow: UnitOfWork[Any], person_id: str, page: PageRequest) -> LedgerPublic:
+    """A person's ledger: one's own, or anyone's for HR, reward approvers and admins."""
+    person = uow.person
+    if POLICY["ledger.read"].scope_for(person) is Scope.OWN and person_id != person.person_id:
+        raise ForbiddenObject("Only HR, reward approvers and admins read other people's ledgers")
+    return await person_ledger(uow, person_id, page)
+
+
+async def person_ledger(uow: UnitOfWork[Any], person_id: str, page: PageRequest) -> LedgerPublic:
+    """A person's total, and a page of their entries, newest first, with their ideas' titles."""
+    session = uow.session
+    total_points = await session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+            LedgerEntry.person_id == person_id
+        )
+    )
+    entries, total, next_cursor = await paginate(
+        session,
+        select(LedgerEntry).where(LedgerEntry.person_id == person_id),
+        keys=[LedgerEntry.created_at.expression, LedgerEntry.entry_id.expression],
+        page=page,
+    )
+    ideas = select(RewardIdea.idea_id, RewardIdea.title).where(
+        RewardIdea.idea_id.in_({entry.idea_id for entry in entries})
+    )
+    titles = {idea_id: title for idea_id, title in (await session.execute(ideas)).all()}
+    return LedgerPublic(
+        id=person_id,
+        total_points=int(total_points or 0),
+        items=[
+            LedgerEntryPublic(
+                **LedgerEntryData.of(entry).model_dump(), idea_title=titles.get(entry.idea_id)
+            )
+            for entry in entries
+        ],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )
+
+
+async def grants(
+    uow: UnitOfWork[Any], page: PageRequest, *, granted_from: datetime | None = None
+) -> Page[GrantPublic]:
+    """Grants oldest first (as HR/payroll reconciles them), from ``granted_from`` on."""
+    query = select(RewardGrant)
+    if granted_from is not None:
+        # Compared in UTC, as every grant time is stored; a time without a zone is taken as UTC.
+        query = query.where(RewardGrant.granted_at >= as_utc(granted_from))
+    rows, total, next_cursor = await paginate(
+        uow.session,
+        query,
+        keys=[RewardGrant.granted_at.expression, RewardGrant.grant_id.expression],
+        page=page,
+        descending=False,
+    )
+    return Page(
+        items=[GrantPublic.of(grant) for grant in rows],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )
+
+
+async def unit_activity(uow: UnitOfWork[Any], unit_id: str) -> UnitActivityPublic:
+    """A unit's activity; supervisors see only their own units'."""
+    person = uow.person
+    if POLICY["activity.read"].scope_for(person) is Scope.UNIT and unit_id not in person.unit_ids:
+        raise ForbiddenObject("Supervisors see the activity of their own units only")
+    submitted, accepted, implemented = (
+        await uow.session.execute(
+            select(
+                func.count(),
+                func.count(RewardIdea.accepted_at),
+                func.count(RewardIdea.implemented_at),
+            ).where(RewardIdea.unit_id == unit_id)
+        )
+    ).one()
+    points, people = (
+        await uow.session.execute(
+            select(
+                func.coalesce(func.sum(LedgerEntry.points), 0),
+                func.count(func.distinct(LedgerEntry.person_id)),
+            ).where(LedgerEntry.unit_id == unit_id)
+        )
+    ).one()
+    return UnitActivityPublic(
+        unit_id=unit_id,
+        ideas_submitted=int(submitted),
+        ideas_accepted=int(accepted),
+        ideas_implemented=int(implemented),
+        points_awarded=int(points),
+        people_rewarded=int(people),
+    )
