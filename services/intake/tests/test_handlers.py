@@ -27,27 +27,23 @@ from ideapaja_intake.usecases.timeline import (
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext, RetryLater
 from ideapaja_runtime.outbox import Outbox, outbox_table
-from ideapaja_runtime.testing import handler_context
+from ideapaja_runtime.testing import handler_context, migrated_database
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await database.migrate(service.migrations)
-    yield database
-    await database.dispose()
+    async with migrated_database(database_url, service.migrations) as database:
+        yield database
 
 
 @pytest.fixture
 async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
-    database = Database(sqlite_url)
-    await database.migrate(service.migrations)
-    async with database.transaction() as session:
-        await insert_idea(session, "i-1")
-    yield database
-    await database.dispose()
+    async with migrated_database(sqlite_url, service.migrations) as database:
+        async with database.transaction() as session:
+            await insert_idea(session, "i-1")
+        yield database
 
 
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]

@@ -56,7 +56,13 @@ from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import RetryLater, Subscription
 from ideapaja_runtime.outbox import Outbox, outbox_table
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.testing import DevKeys, RunningService, eventually, handler_context
+from ideapaja_runtime.testing import (
+    DevKeys,
+    RunningService,
+    eventually,
+    handler_context,
+    migrated_database,
+)
 
 FORMER = former_person_id(TEST_SECRET, ERASED)
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -173,12 +179,10 @@ async def test_erasure_replaces_the_person_everywhere_and_keeps_the_ideas(
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await database.migrate(service.migrations)
-    async with database.transaction() as session:
-        await insert_idea(session, "i-1")
-    yield database
-    await database.dispose()
+    async with migrated_database(database_url, service.migrations) as database:
+        async with database.transaction() as session:
+            await insert_idea(session, "i-1")
+        yield database
 
 
 def consumers(settings_for: SettingsFor, database_url: str) -> dict[type[Event], Any]:

@@ -22,13 +22,7 @@ from ideapaja_intake.domain.visibility import MODERATOR_ROLES, REPORTING_ROLES, 
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_runtime.access_report import access_report_permission
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.authz import (
-    STAFF,
-    FormToken,
-    Policy,
-    Scope,
-    allow,
-)
+from ideapaja_runtime.authz import STAFF, FormToken, Policy, Scope, allow
 
 CITIZEN = "citizen"
 # Reviewers read every idea and list; everyone else their own.

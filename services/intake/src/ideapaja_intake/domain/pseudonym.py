@@ -56,8 +56,6 @@ def is_former_person(person_id: str) -> bool:
 # --- person ids in data ------------------------------------------------------------------------
 
 ID_CHARS = "A-Za-z0-9_-"
-
-
 ID_LIKE = re.compile(rf"[{ID_CHARS}]{{1,64}}")
 
 

@@ -55,12 +55,7 @@ from ideapaja_intake.db.models import (
     SubmissionCounter,
 )
 from ideapaja_intake.db.sql import blob_contains, rowcount
-from ideapaja_intake.domain.pseudonym import (
-    erased_ids,
-    former_person_id,
-    ids_in,
-    mentions,
-)
+from ideapaja_intake.domain.pseudonym import erased_ids, former_person_id, ids_in, mentions
 from ideapaja_intake.usecases import Uow
 from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.logging import get_logger

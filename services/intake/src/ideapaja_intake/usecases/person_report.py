@@ -26,11 +26,7 @@ from ideapaja_intake.db.models import (
     Person,
     SubmissionCounter,
 )
-from ideapaja_intake.domain.pseudonym import (
-    citizen_person_id,
-    former_person_id,
-    mentions,
-)
+from ideapaja_intake.domain.pseudonym import citizen_person_id, former_person_id, mentions
 from ideapaja_intake.schemas.privacy import (
     AttachmentUploaded,
     CommentHidden,
