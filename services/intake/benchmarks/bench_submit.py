@@ -36,16 +36,16 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
 # At module level: the endpoints' annotations are strings (PEP 563) resolved from the globals.
 from fastapi import Request
 
-from ideapaja_intake.authz import require
+from ideapaja_intake.api.deps import LaterUow, SubmissionWriter
+from ideapaja_intake.api.idempotency import Idempotent
+from ideapaja_intake.authz import POLICY
 from ideapaja_intake.domain.submission import IdeaSubmission
-from ideapaja_intake.http import SettingsDep
-from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.deps import RuntimeDep, TraceparentDep
+from ideapaja_runtime.deps import TraceparentDep
+from ideapaja_runtime.routes import Actor
 
 REQUESTS = 2000
 WARMUP = 200
@@ -111,14 +111,20 @@ def serve_frame() -> None:
 
     app, settings = configure_and_create(load_service("intake"))
 
-    @app.post("/frame-only", status_code=201, response_model=IdeaSubmission)
+    @app.post(
+        "/frame-only",
+        status_code=201,
+        response_model=IdeaSubmission,
+        **POLICY.route("ideas.submit"),
+    )
     async def frame_only(
         submission: IdeaSubmission,
-        principal: Annotated[Principal, require("ideas.submit")],
-        runtime: RuntimeDep,
-        settings_: SettingsDep,
-        traceparent: TraceparentDep,
+        actor: Actor,
         request: Request,
+        writer: SubmissionWriter,
+        later: LaterUow,
+        idempotent: Idempotent,
+        traceparent: TraceparentDep,
     ) -> IdeaSubmission:
         await enforce_ip_limit(request, SUBMISSIONS)
         return submission

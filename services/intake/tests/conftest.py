@@ -9,14 +9,7 @@ import pytest
 
 # Test helpers live beside the tests (pytest runs in importlib mode, which adds no paths).
 sys.path.insert(0, str(Path(__file__).parent))
-from intake_testkit import (
-    DEMO_UNITS,
-    MUSEUM,
-    SettingsFor,
-    intake_settings,
-    seed_people,
-    seed_units,
-)
+from intake_testkit import DEMO_UNITS, MUSEUM, SettingsFor, intake_settings, seed_people, seed_units
 
 from ideapaja_intake.app import service
 from ideapaja_intake.settings import IntakeSettings

@@ -10,16 +10,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ideapaja_contracts import encode
+from ideapaja_contracts import Envelope, encode
 from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
-from ideapaja_intake import privacy
 from ideapaja_intake.db.models import IntakeBase
+from ideapaja_intake.db.org import upsert_unit
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import upsert_unit
 from ideapaja_runtime.outbox import outbox_table
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.testing import DevKeys, RunningService, context_in, fast_test_settings
+from ideapaja_runtime.testing import DevKeys, RunningService, fast_test_settings, handler_context
 
 # Builds the service's settings for a database URL (fixture ``settings_for``).
 SettingsFor = Callable[..., IntakeSettings]
@@ -86,9 +85,10 @@ def intake_settings(
 
 
 async def seed_units(runtime: Runtime, *units: UnitUpserted) -> None:
+    now = datetime.now(UTC)
     async with runtime.db.transaction() as session:
         for unit in units or DEMO_UNITS:
-            await upsert_unit(session, unit, datetime.now(UTC))
+            await upsert_unit(session, unit, now, recorded_at=now)
 
 
 async def outbox_rows(runtime: Runtime) -> list[dict[str, Any]]:
@@ -106,8 +106,8 @@ async def insert_idea(
     session: Any, idea_id: str, *, author_id: str = AUTHOR, anonymous: bool = False
 ) -> None:
     """An idea as a submission leaves it, written straight to the tables (handler tests)."""
+    from ideapaja_intake.db.ideas import IdeaRecord, insert_ideas
     from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange
-    from ideapaja_intake.store import IdeaRecord, insert_ideas
 
     now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     idea = Idea(
@@ -166,7 +166,7 @@ PEOPLE = {
 async def seed_people(runtime: Runtime, people: dict[str, str] | None = None) -> None:
     """People as HR describes them (person id → unit), so co-authors can be invited."""
     from ideapaja_contracts.events.hr import PersonUpserted
-    from ideapaja_intake.store import upsert_person
+    from ideapaja_intake.db.org import upsert_person
 
     async with runtime.db.transaction() as session:
         for person_id, unit_id in (people or PEOPLE).items():
@@ -179,6 +179,7 @@ async def seed_people(runtime: Runtime, people: dict[str, str] | None = None) ->
                     email=f"{person_id}@kuusijarvi.example",
                 ),
                 datetime.now(UTC),
+                recorded_at=datetime.now(UTC),
             )
 
 
@@ -231,7 +232,7 @@ async def build_person_history(running: RunningService, dev_keys: DevKeys) -> Pe
     from ideapaja_contracts.events.review import Decision, ReviewDecided
     from ideapaja_contracts.events.reward import RewardGranted, RewardKind
     from ideapaja_intake.domain.form_token import read_form_token
-    from ideapaja_intake.handlers import on_review_decided, on_reward_granted
+    from ideapaja_intake.usecases.timeline import on_review_decided, on_reward_granted
     from ideapaja_runtime.testing import eventually
 
     client = running.client
@@ -327,8 +328,7 @@ async def build_person_history(running: RunningService, dev_keys: DevKeys) -> Pe
         ),
     ):
         message = encode(event, source="/test")
-        async with runtime.db.transaction() as session:
-            await handler(event, context_in(session, message.envelope, outbox=runtime.outbox))
+        await deliver(runtime, handler, event, message.envelope)
 
     async def all_published() -> bool:
         assert runtime.relay is not None
@@ -396,8 +396,16 @@ async def erase(
     running: RunningService, person_id: str = ERASED, *, at: datetime | None = None
 ) -> None:
     """The subscription's handler, called as the consumer would, in one transaction."""
+    from ideapaja_intake.usecases.erasure import on_erasure_requested
+
     event = erasure(person_id=person_id)
-    handler = privacy.erasure_subscription(TEST_SECRET).handlers[ErasureRequested]
     message = encode(event, source="/ideapaja/privacy", time=at or datetime.now(UTC))
-    async with running.runtime.db.transaction() as session:
-        await handler(event, context_in(session, message.envelope, outbox=running.runtime.outbox))
+    await deliver(running.runtime, on_erasure_requested, event, message.envelope)
+
+
+async def deliver(runtime: Runtime, handler: Any, event: Any, envelope: Envelope) -> None:
+    """``handler`` run on ``event`` as the service's consumer would, in one transaction."""
+    async with handler_context(
+        runtime.db, envelope, settings=runtime.settings, outbox=runtime.outbox
+    ) as ctx:
+        await handler(event, ctx)

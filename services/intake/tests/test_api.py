@@ -22,10 +22,10 @@ from intake_testkit import (
 )
 
 from ideapaja_contracts.base import ID_PATTERN
-from ideapaja_intake import submissions
 from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange
 from ideapaja_intake.domain.pseudonym import author_pseudonym
+from ideapaja_intake.usecases import submissions
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
 
 THANK_YOU = "https://intranet.example.fi/ideat/kiitos?lang=fi"

@@ -274,8 +274,8 @@ async def test_citizens_submit_external_ideas_and_see_no_internal_data(
     # Review decides; the citizen sees the decision's words but not who or which case.
     from datetime import UTC, datetime
 
+    from ideapaja_intake.db.ideas import apply_status_change
     from ideapaja_intake.db.models import IdeaStatusChange
-    from ideapaja_intake.store import apply_status_change
 
     async with channels.runtime.db.transaction() as session:
         row = await session.get(Idea, idea["id"])

@@ -15,7 +15,7 @@ from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import Decision, ReviewDecided, ScreeningStarted
 from ideapaja_intake.app import service
-from ideapaja_intake.store import known_units
+from ideapaja_intake.db.org import known_units
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
 
 SUBMITTED = "ideapaja.idea.submitted.v1"

@@ -18,36 +18,32 @@ from ideapaja_contracts.events.review import Decision, ReviewDecided, ScreeningS
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
 from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaReward, IdeaStatusChange, Unit
-from ideapaja_intake.handlers import (
+from ideapaja_intake.usecases.org import on_unit_upserted
+from ideapaja_intake.usecases.timeline import (
     on_review_decided,
     on_reward_granted,
     on_screening_started,
-    on_unit_upserted,
 )
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext, RetryLater
 from ideapaja_runtime.outbox import Outbox, outbox_table
-from ideapaja_runtime.testing import context_in
+from ideapaja_runtime.testing import handler_context, migrated_database
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await database.migrate(service.migrations)
-    yield database
-    await database.dispose()
+    async with migrated_database(database_url, service.migrations) as database:
+        yield database
 
 
 @pytest.fixture
 async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
-    database = Database(sqlite_url)
-    await database.migrate(service.migrations)
-    async with database.transaction() as session:
-        await insert_idea(session, "i-1")
-    yield database
-    await database.dispose()
+    async with migrated_database(sqlite_url, service.migrations) as database:
+        async with database.transaction() as session:
+            await insert_idea(session, "i-1")
+        yield database
 
 
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -62,10 +58,8 @@ async def deliver(
     event_id: str | None = None,
 ) -> None:
     message = encode(event, source="/test", time=T0 + timedelta(minutes=minutes), event_id=event_id)
-    async with db.transaction() as session:
-        await handler(
-            event, context_in(session, message.envelope, outbox=Outbox("/ideapaja/intake"))
-        )
+    async with handler_context(db, message.envelope, outbox=Outbox("/ideapaja/intake")) as ctx:
+        await handler(event, ctx)
 
 
 async def idea_status(db: Database, idea_id: str = "i-1") -> tuple[str, datetime]:
@@ -272,7 +266,7 @@ async def test_the_whole_lifecycle_builds_the_timeline(sqlite_db: Database) -> N
         InfoRequested,
         ReviewStarted,
     )
-    from ideapaja_intake.handlers import (
+    from ideapaja_intake.usecases.timeline import (
         on_case_reopened,
         on_experiment_completed,
         on_experiment_started,
@@ -329,7 +323,7 @@ async def test_a_withdrawn_idea_stays_withdrawn_whatever_review_says(sqlite_db: 
     async with sqlite_db.transaction() as session:
         idea = await session.get(Idea, "i-1")
         assert idea is not None
-        from ideapaja_intake.store import apply_status_change
+        from ideapaja_intake.db.ideas import apply_status_change
 
         await apply_status_change(session, idea, IdeaStatusChange(
             idea_id="i-1", event_id="e-w", status="withdrawn", kind="withdrawn",
@@ -342,7 +336,7 @@ async def test_a_withdrawn_idea_stays_withdrawn_whatever_review_says(sqlite_db: 
 async def test_a_merge_moves_the_supporters_once(sqlite_db: Database) -> None:
     from ideapaja_contracts.events.review import IdeaForwarded, IdeaMerged
     from ideapaja_intake.db.models import IdeaSupport
-    from ideapaja_intake.handlers import on_idea_forwarded, on_idea_merged
+    from ideapaja_intake.usecases.timeline import on_idea_forwarded, on_idea_merged
 
     async with sqlite_db.transaction() as session:
         await insert_idea(session, "i-2", author_id="p-2002")
@@ -384,7 +378,7 @@ async def test_a_merge_moves_the_supporters_once(sqlite_db: Database) -> None:
 
 async def test_merging_into_an_unknown_idea_waits(sqlite_db: Database) -> None:
     from ideapaja_contracts.events.review import IdeaMerged
-    from ideapaja_intake.handlers import on_idea_merged
+    from ideapaja_intake.usecases.timeline import on_idea_merged
 
     with pytest.raises(RetryLater):
         await deliver(sqlite_db, on_idea_merged, IdeaMerged(
@@ -395,7 +389,7 @@ async def test_merging_into_an_unknown_idea_waits(sqlite_db: Database) -> None:
 async def test_people_keep_the_newest_hr_record(db: Database) -> None:
     from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
     from ideapaja_intake.db.models import Person
-    from ideapaja_intake.handlers import on_person_changed
+    from ideapaja_intake.usecases.org import on_person_changed
 
     joined = PersonUpserted(person_id="p-5", unit_id="u-kirjasto", display_name="Aino",
                             email="aino@kuusijarvi.example")  # fmt: skip

@@ -15,12 +15,7 @@ from sqlalchemy.engine import Connection
 
 from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaVersion, IntakeBase
-from ideapaja_runtime.db import (
-    RUNTIME_MIGRATIONS,
-    RUNTIME_VERSION_TABLE,
-    Database,
-    run_migrations,
-)
+from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
 
 NOT_OURS = {"outbox", "inbox", "alembic_version", "ideapaja_runtime_version"}
 # PostgreSQL-only search objects the models leave out (SQLite has no tsvector or trigram index).

@@ -33,7 +33,6 @@ from ideapaja_contracts.events.hr import PersonUpserted
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
-from ideapaja_intake import privacy
 from ideapaja_intake.app import service
 from ideapaja_intake.db.models import (
     ErasedPerson,
@@ -51,11 +50,19 @@ from ideapaja_intake.db.models import (
     SubmissionCounter,
 )
 from ideapaja_intake.domain.pseudonym import former_person_id
+from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import erasure as erasures
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import RetryLater, Subscription
 from ideapaja_runtime.outbox import Outbox, outbox_table
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.testing import DevKeys, RunningService, context_in, eventually
+from ideapaja_runtime.testing import (
+    DevKeys,
+    RunningService,
+    eventually,
+    handler_context,
+    migrated_database,
+)
 
 FORMER = former_person_id(TEST_SECRET, ERASED)
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -161,10 +168,8 @@ async def test_erasure_replaces_the_person_everywhere_and_keeps_the_ideas(
     assert replay.json()["id"] == co_authored and replay.json()["invited_ids"] == [FORMER]
 
     # Running it again (the same event delivered twice) changes nothing more.
-    async with runtime.db.transaction() as session:
-        again = await privacy.erase_person(
-            session, secret=TEST_SECRET, person_id=ERASED, erasure_id="er-1", erased_at=erased_at
-        )
+    async with runtime.unit_of_work() as uow:
+        again = await erasures.erase_person(uow, ERASED, erasure_id="er-1", erased_at=erased_at)
     assert again and set(again.values()) == {0}, again
     assert sorted(await every_value(runtime)) == sorted(after)
 
@@ -174,12 +179,10 @@ async def test_erasure_replaces_the_person_everywhere_and_keeps_the_ideas(
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await database.migrate(service.migrations)
-    async with database.transaction() as session:
-        await insert_idea(session, "i-1")
-    yield database
-    await database.dispose()
+    async with migrated_database(database_url, service.migrations) as database:
+        async with database.transaction() as session:
+            await insert_idea(session, "i-1")
+        yield database
 
 
 def consumers(settings_for: SettingsFor, database_url: str) -> dict[type[Event], Any]:
@@ -187,17 +190,22 @@ def consumers(settings_for: SettingsFor, database_url: str) -> dict[type[Event],
     settings = settings_for(database_url)
     runtime = cast(Runtime, SimpleNamespace(settings=settings))
     subscriptions: list[Subscription] = list(service.subscriptions(runtime))
-    return {kind: handler for s in subscriptions for kind, handler in s.handlers.items()}
+    handlers: dict[Any, Any] = {
+        kind: handler for s in subscriptions for kind, handler in s.handlers.items()
+    }
+    # What the handlers' units of work carry (the pseudonym secret).
+    handlers[IntakeSettings] = settings
+    return handlers
 
 
 async def deliver(
     db: Database, handlers: dict[type[Event], Any], event: Event, minutes: int
 ) -> None:
     message = encode(event, source="/test", time=T0 + timedelta(minutes=minutes))
-    async with db.transaction() as session:
-        await handlers[type(event)](
-            event, context_in(session, message.envelope, outbox=Outbox("/ideapaja/intake"))
-        )
+    outbox = Outbox("/ideapaja/intake")
+    settings = handlers[IntakeSettings]
+    async with handler_context(db, message.envelope, settings=settings, outbox=outbox) as ctx:
+        await handlers[type(event)](event, ctx)
 
 
 def hired(person_id: str = ERASED) -> PersonUpserted:
@@ -382,7 +390,7 @@ async def test_an_erasure_waits_for_events_naming_the_person_to_be_published(
     async with org.runtime.db.transaction() as session:
         await session.execute(
             update(outbox_table).values(
-                created_at=datetime.now(UTC) - privacy.PUBLISH_GRACE - timedelta(seconds=1)
+                created_at=datetime.now(UTC) - erasures.PUBLISH_GRACE - timedelta(seconds=1)
             )
         )
     await erase(org)

@@ -1,5 +1,5 @@
-"""Retention of closed ideas (retention.py), on SQLite and PostgreSQL, with the service's clock
-under the test's control: an idea closed a day longer ago than the retention period loses its
+"""Retention of closed ideas (usecases/retention.py), on SQLite and PostgreSQL, with the service's
+clock under the test's control: an idea closed a day longer ago than the retention period loses its
 people, one closed a day less keeps them; stale drafts, expired idempotency keys and ended
 rate-limit windows go; a second sweep changes nothing; two sweepers at once handle each idea once.
 """
@@ -22,6 +22,7 @@ from intake_testkit import (
     REVIEWER,
     SettingsFor,
     build_person_history,
+    deliver,
     every_value,
     naming,
     seed_people,
@@ -37,7 +38,6 @@ from ideapaja_contracts.events.progress import (
     ImplementationCompleted,
 )
 from ideapaja_contracts.events.review import Decision, ReviewDecided
-from ideapaja_intake import handlers, retention
 from ideapaja_intake.app import service
 from ideapaja_intake.db.models import (
     Idea,
@@ -50,9 +50,11 @@ from ideapaja_intake.db.models import (
 )
 from ideapaja_intake.domain.pseudonym import is_former_person
 from ideapaja_intake.domain.retention import closed_before, is_closed, is_due, stand_in_id
+from ideapaja_intake.usecases import retention
+from ideapaja_intake.usecases import timeline as handlers
 from ideapaja_runtime.outbox import outbox_table
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.testing import DevKeys, RunningService, context_in, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService, running_service
 
 RETENTION_DAYS = 30
 WRITER = "p-1003"  # comments on AUTHOR's ideas; one of them a moderator hides
@@ -125,8 +127,7 @@ async def org_any_db(settings_for: SettingsFor, database_url: str) -> AsyncItera
 
 async def _deliver(runtime: Runtime, handler: Any, event: Event, at: datetime) -> None:
     message = encode(event, source="/test", time=at)
-    async with runtime.db.transaction() as session:
-        await handler(event, context_in(session, message.envelope, outbox=runtime.outbox))
+    await deliver(runtime, handler, event, message.envelope)
 
 
 def _decided(idea_id: str, decision: Decision, case_id: str) -> ReviewDecided:
@@ -181,7 +182,7 @@ async def test_closed_ideas_lose_their_people_after_the_retention_period(
 
     # Today is 60 days on. Closed 31 days ago: due; 29 days ago: not yet; never closed: never.
     now = datetime.now(UTC).replace(microsecond=0) + timedelta(days=60)
-    retention.set_clock(runtime, lambda: now)
+    runtime.clock = lambda: now
     old, recent = now - timedelta(days=31), now - timedelta(days=29)
     await _deliver(
         runtime, handlers.on_review_decided, _decided(co_authored, Decision.REJECTED, "c-9"), old
@@ -301,7 +302,7 @@ async def test_closed_ideas_lose_their_people_after_the_retention_period(
     assert sorted(await every_value(runtime)) == sorted(after)
 
     # Once the recently closed idea's time has come, it goes too.
-    retention.set_clock(runtime, lambda: now + timedelta(days=2))
+    runtime.clock = lambda: now + timedelta(days=2)
     assert (await retention.run_sweep(runtime)).ideas == [anonymous]
     assert [
         p

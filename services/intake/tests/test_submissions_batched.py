@@ -20,7 +20,7 @@ from intake_testkit import (
 
 from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange, IdeaVersion
-from ideapaja_intake.submissions import submission_writer
+from ideapaja_intake.usecases.submissions import submission_writer
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
 
 COLLEAGUE = "p-1002"

@@ -3,110 +3,35 @@ as review reports it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
-from ideapaja_contracts.events.progress import (
-    ExperimentCompleted,
-    ExperimentStarted,
-    ImplementationCompleted,
-    PracticePublished,
-)
-from ideapaja_contracts.events.review import (
-    CaseReopened,
-    IdeaForwarded,
-    IdeaMerged,
-    InfoProvided,
-    InfoRequested,
-    ReviewDecided,
-    ReviewStarted,
-    ScreeningStarted,
-)
-from ideapaja_contracts.events.reward import RewardGranted
-from ideapaja_intake import handlers, privacy, retention
+from ideapaja_intake import handlers
 from ideapaja_intake.api import (
-    categories_router,
-    drafts_router,
-    ideas_router,
-    reports_router,
-    units_router,
+    attachments,
+    citizens,
+    drafts,
+    embed,
+    engagement,
+    form,
+    ideas,
+    public,
+    reports,
+    units,
 )
-from ideapaja_intake.attachments import load_scanner
-from ideapaja_intake.channels import citizen_router, embed_router, form_router, tokens_router
-from ideapaja_intake.engagement_api import engagement_router, public_router, uploads_router
-from ideapaja_intake.privacy_api import privacy_router
+from ideapaja_intake.api import privacy as privacy_api
+from ideapaja_intake.db.search import has_trigram_index
+from ideapaja_intake.errors import ERRORS
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import has_trigram_index
+from ideapaja_intake.usecases import retention
+from ideapaja_intake.usecases.attachments import load_scanner
 from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
 log = get_logger(__name__)
 
-# Every review event in one consumer, so screening and decisions arrive in the order review
-# published them (types without a handler are acknowledged and skipped).
-REVIEW_SUBJECTS = "ideapaja.review.>"
 
-
-def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
+async def start(runtime: Runtime[IntakeSettings]) -> None:
     settings = runtime.settings
-    assert isinstance(settings, IntakeSettings)
-    secret = settings.pseudonym_secret.get_secret_value()
-    # Every consumer minds erasures: a late event about an erased person is skipped or
-    # pseudonymised like the rest of their data (privacy.py).
-    return [privacy.erasure_aware(s, secret) for s in _consumers()] + [
-        privacy.erasure_subscription(secret)
-    ]
-
-
-def _consumers() -> list[Subscription]:
-    return [
-        Subscription("hr-units", {UnitUpserted: handlers.on_unit_upserted}, stream="hr"),
-        Subscription(
-            "hr-people",
-            {PersonUpserted: handlers.on_person_changed, PersonLeft: handlers.on_person_changed},
-            stream="hr",
-        ),
-        Subscription(
-            "review",
-            {
-                ScreeningStarted: handlers.on_screening_started,
-                ReviewStarted: handlers.on_review_started,
-                InfoRequested: handlers.on_info_requested,
-                InfoProvided: handlers.on_info_provided,
-                ReviewDecided: handlers.on_review_decided,
-                CaseReopened: handlers.on_case_reopened,
-                IdeaForwarded: handlers.on_idea_forwarded,
-                IdeaMerged: handlers.on_idea_merged,
-            },
-            subject=REVIEW_SUBJECTS,
-        ),
-        Subscription("rewards", {RewardGranted: handlers.on_reward_granted}),
-        Subscription(
-            "experiments",
-            {
-                ExperimentStarted: handlers.on_experiment_started,
-                ExperimentCompleted: handlers.on_experiment_completed,
-            },
-            subject="ideapaja.experiment.>",
-        ),
-        Subscription(
-            "implementation",
-            {ImplementationCompleted: handlers.on_implementation_completed},
-            subject="ideapaja.implementation.>",
-        ),
-        Subscription(
-            "practices",
-            {PracticePublished: handlers.on_practice_published},
-            subject="ideapaja.practice.>",
-        ),
-    ]
-
-
-async def start(runtime: Runtime) -> None:
-    settings = runtime.settings
-    assert isinstance(settings, IntakeSettings)
     if settings.uses_dev_pseudonym_secret:
         log.warning(
             "dev_pseudonym_secret_in_use",
@@ -122,11 +47,11 @@ async def start(runtime: Runtime) -> None:
         log.info("attachments_not_scanned", hint="no IDEAPAJA_INTAKE_ATTACHMENT_SCANNER set")
     async with runtime.db.transaction() as session:
         runtime.extras["pg_trgm"] = await has_trigram_index(session)
-    # Closed ideas lose their personal data after the retention period (retention.py).
+    # Closed ideas lose their personal data after the retention period (usecases/retention.py).
     retention.start_sweeper(runtime)
 
 
-async def stop(runtime: Runtime) -> None:
+async def stop(runtime: Runtime[IntakeSettings]) -> None:
     await retention.stop_sweeper(runtime)
 
 
@@ -137,24 +62,25 @@ service = ServiceSpec(
     settings_class=IntakeSettings,
     # Order matters where paths overlap: fixed paths before /ideas/{idea_id}.
     routers=[
-        form_router,
-        ideas_router,
-        engagement_router,
-        uploads_router,
-        drafts_router,
-        public_router,
-        tokens_router,
-        embed_router,
-        citizen_router,
-        reports_router,
-        units_router,
-        categories_router,
-        privacy_router,
+        form.form_router,
+        ideas.router,
+        engagement.router,
+        attachments.router,
+        drafts.router,
+        public.router,
+        form.tokens_router,
+        embed.router,
+        citizens.router,
+        reports.router,
+        units.units_router,
+        units.categories_router,
+        privacy_api.router,
     ],
-    subscriptions=subscriptions,
+    subscriptions=handlers.subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=start,
     on_stop=stop,
+    errors=ERRORS,
     tags=[
         {"name": "ideas", "description": "Submitting, editing and following ideas"},
         {"name": "drafts", "description": "Ideas being written"},

@@ -1,36 +1,28 @@
 """Who may do what in the intake service: the one table every route uses (see runtime authz).
 
 The roles say who may *attempt* an action and are checked before anything is read; the object
-rules (domain/visibility.py, editing.py, attachments.py) then decide on the idea, draft or
-invitation at hand and refuse with ``forbidden_object`` (reason "object"), or answer 404 where an
-object's existence is itself private (drafts, citizens' ideas).
+rules (domain/visibility.py and the use cases) then decide on the idea, draft or invitation at
+hand and refuse with ``ForbiddenObject`` (reason "object"), or answer 404 where an object's
+existence is itself private (drafts, citizens' ideas).
 
 Every staff role may take part in ideas; a token without roles sees nothing internal. Citizens
 (the optional citizen channel) hold the extra role ``citizen``: their own channel, and the units
 and categories its form needs, nothing else. A deployment whose citizen identity provider calls
-the role otherwise names it in ``IDEAPAJA_INTAKE_CITIZEN_ROLE``; ``require`` reads tokens in the
-table's terms.
+the role otherwise names it in ``IDEAPAJA_INTAKE_CITIZEN_ROLE``; the policy reads tokens in the
+table's terms (``adapt``).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 
 from ideapaja_intake.domain.visibility import MODERATOR_ROLES, REPORTING_ROLES, REVIEWER_ROLES
-from ideapaja_intake.http import get_settings
-from ideapaja_runtime.auth import CurrentPrincipal, Principal
-from ideapaja_runtime.authz import (
-    AUTHENTICATED,
-    STAFF,
-    FormToken,
-    Policy,
-    Scope,
-    ServiceRole,
-    allow,
-)
+from ideapaja_intake.settings import IntakeSettings
+from ideapaja_runtime.access_report import access_report_permission
+from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.authz import STAFF, FormToken, Policy, Scope, allow
 
 CITIZEN = "citizen"
 # Reviewers read every idea and list; everyone else their own.
@@ -40,6 +32,14 @@ REVIEWERS_SEE_ALL = {role: Scope.ANY for role in REVIEWER_ROLES}
 FORM_FIELD = FormToken(issued_by="POST /form-tokens", location="form", bearer=True)
 PAGE_QUERY = FormToken(issued_by="POST /form-tokens", location="query", bearer=True)
 PAGE_FORM = FormToken(issued_by="POST /form-tokens", location="form", bearer=False)
+
+
+def _in_table_terms(request: Request, principal: Principal) -> Principal:
+    """The policy's ``adapt``: the token's principal in the table's terms, before every check (the
+    admitted principal, the route's actor, carries the table's role names)."""
+    settings: IntakeSettings = request.app.state.settings
+    return in_table_terms(principal, settings.citizen_role)
+
 
 POLICY = Policy(
     "intake",
@@ -184,19 +184,10 @@ POLICY = Policy(
             "Read the idea categories and benefit kinds (also for the citizen form)",
         ),
         # --- data protection -----------------------------------------------------------------
-        allow(
-            "privacy.report",
-            AUTHENTICATED | {ServiceRole.PRIVACY},
-            "Read everything held on a person (GDPR access report): their own, or anyone's for "
-            "HR, admins and the privacy service (its access report, with its own token)",
-            default_scope=Scope.OWN,
-            hr=Scope.ANY,
-            admin=Scope.ANY,
-            **{ServiceRole.PRIVACY: Scope.ANY},
-        ),
+        access_report_permission(),
     ],
     extra_roles={CITIZEN},
-    adapt=lambda request, principal: in_table_terms(principal, get_settings(request).citizen_role),
+    adapt=_in_table_terms,
 )
 
 
@@ -214,14 +205,3 @@ def in_table_terms(principal: Principal, citizen_role: str) -> Principal:
 def check(action: str, principal: Principal, citizen_role: str) -> Principal:
     """``POLICY.check`` in the table's terms (for the form-token routes)."""
     return POLICY.check(action, in_table_terms(principal, citizen_role))
-
-
-def require(action: str) -> Any:
-    """The dependency enforcing ``action``'s roles (403 with reason "role" otherwise)."""
-    if action not in POLICY.permissions:  # fail at import, not at the first request
-        raise KeyError(f"intake: no action {action!r} in the table")
-
-    async def allowed(request: Request, principal: CurrentPrincipal) -> Principal:
-        return check(action, principal, get_settings(request).citizen_role)
-
-    return Depends(allowed)

@@ -1,16 +1,14 @@
-"""Event subscribers: HR units and people for validating submissions; review, reward and progress
-events for each idea's status and public timeline."""
+"""The subscriptions table: which events intake consumes, and the use case each one runs.
+
+Every consumer minds erasures: a late event about an erased person is skipped or pseudonymised
+like the rest of their data (``usecases.erasure.erasure_aware``)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import select
+from collections.abc import Sequence
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
-from ideapaja_contracts.events.idea import IdeaSupported
+from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.progress import (
     ExperimentCompleted,
     ExperimentStarted,
@@ -28,240 +26,59 @@ from ideapaja_contracts.events.review import (
     ScreeningStarted,
 )
 from ideapaja_contracts.events.reward import RewardGranted
-from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaReward, IdeaStatusChange, IdeaSupport
-from ideapaja_intake.domain.status import IdeaStatus, status_of_decision
-from ideapaja_intake.store import apply_status_change, record_reward, upsert_person, upsert_unit
-from ideapaja_runtime.messaging import HandlerContext, RetryLater
+from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.usecases import org, timeline
+from ideapaja_intake.usecases.erasure import erasure_aware, on_erasure_requested
+from ideapaja_runtime.messaging import Subscription
+from ideapaja_runtime.service import Runtime
+
+# Every review event in one consumer, so screening and decisions arrive in the order review
+# published them (types without a handler are acknowledged and skipped).
+REVIEW_SUBJECTS = "ideapaja.review.>"
+
+CONSUMERS = (
+    Subscription("hr-units", {UnitUpserted: org.on_unit_upserted}, stream="hr"),
+    Subscription(
+        "hr-people",
+        {PersonUpserted: org.on_person_changed, PersonLeft: org.on_person_changed},
+        stream="hr",
+    ),
+    Subscription(
+        "review",
+        {
+            ScreeningStarted: timeline.on_screening_started,
+            ReviewStarted: timeline.on_review_started,
+            InfoRequested: timeline.on_info_requested,
+            InfoProvided: timeline.on_info_provided,
+            ReviewDecided: timeline.on_review_decided,
+            CaseReopened: timeline.on_case_reopened,
+            IdeaForwarded: timeline.on_idea_forwarded,
+            IdeaMerged: timeline.on_idea_merged,
+        },
+        subject=REVIEW_SUBJECTS,
+    ),
+    Subscription("rewards", {RewardGranted: timeline.on_reward_granted}),
+    Subscription(
+        "experiments",
+        {
+            ExperimentStarted: timeline.on_experiment_started,
+            ExperimentCompleted: timeline.on_experiment_completed,
+        },
+        subject="ideapaja.experiment.>",
+    ),
+    Subscription(
+        "implementation",
+        {ImplementationCompleted: timeline.on_implementation_completed},
+        subject="ideapaja.implementation.>",
+    ),
+    Subscription(
+        "practices",
+        {PracticePublished: timeline.on_practice_published},
+        subject="ideapaja.practice.>",
+    ),
+)
+ERASURES = Subscription("privacy-erasures", {ErasureRequested: on_erasure_requested})
 
 
-async def on_unit_upserted(event: UnitUpserted, ctx: HandlerContext) -> None:
-    await upsert_unit(ctx.session, event, ctx.envelope.time)
-
-
-async def on_person_changed(event: PersonUpserted | PersonLeft, ctx: HandlerContext) -> None:
-    await upsert_person(ctx.session, event, ctx.envelope.time)
-
-
-async def _idea(ctx: HandlerContext, idea_id: str) -> Idea:
-    idea = await ctx.session.get(Idea, idea_id)
-    if idea is None:
-        # Review only learns of ideas from us, so this is an idea we do not (yet) have; after the
-        # retries it lands in the dead-letter stream for an operator to look at.
-        raise RetryLater(f"unknown idea {idea_id}")
-    return idea
-
-
-async def _record(
-    ctx: HandlerContext, idea_id: str, status: IdeaStatus, kind: str, **details: Any
-) -> Idea:
-    """One entry of the idea's history for this event (once per event id), and the status."""
-    idea = await _idea(ctx, idea_id)
-    await apply_status_change(
-        ctx.session,
-        idea,
-        IdeaStatusChange(
-            idea_id=idea.id,
-            event_id=ctx.envelope.id,
-            status=status.value,
-            kind=kind,
-            occurred_at=ctx.envelope.time,
-            recorded_at=datetime.now(UTC),
-            **details,
-        ),
-    )
-    return idea
-
-
-# --- review ------------------------------------------------------------------------------------
-
-
-async def on_screening_started(event: ScreeningStarted, ctx: HandlerContext) -> None:
-    await _record(
-        ctx, event.idea_id, IdeaStatus.SCREENING, "screening_started", case_id=event.case_id
-    )
-
-
-async def on_review_started(event: ReviewStarted, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.IN_REVIEW,
-        "review_started",
-        case_id=event.case_id,
-        actor_id=event.started_by,
-        note=event.note or None,
-    )
-
-
-async def on_info_requested(event: InfoRequested, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.NEEDS_INFO,
-        "info_requested",
-        case_id=event.case_id,
-        actor_id=event.requested_by,
-        note=event.question,
-    )
-
-
-async def on_info_provided(event: InfoProvided, ctx: HandlerContext) -> None:
-    # Review names the authors by pseudonym here, so the timeline never names them either.
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.SCREENING,
-        "info_provided",
-        case_id=event.case_id,
-        actor_id=event.author_ref,
-        note=event.answer,
-    )
-
-
-async def on_review_decided(event: ReviewDecided, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        status_of_decision(event.decision),
-        "decided",
-        case_id=event.case_id,
-        actor_id=event.decided_by,
-        rationale=event.rationale,
-        duplicate_of=event.duplicate_of,
-        forwarded_to_unit_id=event.forwarded_to_unit_id,
-    )
-
-
-async def on_case_reopened(event: CaseReopened, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.REOPENED,
-        "reopened",
-        case_id=event.case_id,
-        # A person id, or the authors' pseudonym when they appealed (review's contract).
-        actor_id=event.reopened_by,
-        note=event.reason,
-    )
-
-
-async def on_idea_forwarded(event: IdeaForwarded, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.FORWARDED,
-        "forwarded",
-        case_id=event.case_id,
-        actor_id=event.forwarded_by,
-        forwarded_to_unit_id=event.to_unit_id,
-        note=event.reason or None,
-    )
-
-
-async def on_idea_merged(event: IdeaMerged, ctx: HandlerContext) -> None:
-    """The idea is a duplicate of ``into_idea_id``; its supporters move along (each once, and
-    never onto an idea they wrote), announced with IdeaSupported on the surviving idea."""
-    target = await _idea(ctx, event.into_idea_id)
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.DUPLICATE,
-        "merged",
-        case_id=event.case_id,
-        actor_id=event.merged_by,
-        duplicate_of=event.into_idea_id,
-    )
-    session = ctx.session
-    supporters = (
-        await session.scalars(
-            select(IdeaSupport.person_id).where(IdeaSupport.idea_id == event.idea_id)
-        )
-    ).all()
-    authors = set(
-        (
-            await session.scalars(
-                select(IdeaAuthor.person_id).where(IdeaAuthor.idea_id == target.id)
-            )
-        ).all()
-    )
-    now = datetime.now(UTC)
-    for person_id in sorted(set(supporters) - authors):
-        if await session.get(IdeaSupport, (target.id, person_id)) is not None:
-            continue
-        session.add(
-            IdeaSupport(
-                idea_id=target.id,
-                person_id=person_id,
-                supported_at=now,
-                moved_from=event.idea_id,
-            )
-        )
-        target.support_count += 1
-        await ctx.publish(
-            IdeaSupported(
-                idea_id=target.id, supporter_id=person_id, support_count=target.support_count
-            ),
-            # The same merge re-delivered re-emits the same event ids.
-            event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ctx.envelope.id}/{person_id}")),
-        )
-    await session.flush()
-
-
-# --- rewards and progress ----------------------------------------------------------------------
-
-
-async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
-    await _idea(ctx, event.idea_id)
-    await record_reward(
-        ctx.session,
-        IdeaReward(
-            grant_id=event.grant_id,
-            idea_id=event.idea_id,
-            person_id=event.person_id,
-            kind=event.kind.value,
-            granted_at=ctx.envelope.time,
-        ),
-    )
-
-
-async def on_experiment_started(event: ExperimentStarted, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.EXPERIMENT,
-        "experiment_started",
-        note=f"{event.hypothesis} ({event.starts_on.isoformat()} - {event.ends_on.isoformat()})",
-    )
-
-
-async def on_experiment_completed(event: ExperimentCompleted, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.EXPERIMENT_COMPLETED,
-        "experiment_completed",
-        rationale=event.result,
-        note=event.outcome.value,
-    )
-
-
-async def on_implementation_completed(event: ImplementationCompleted, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.IMPLEMENTED,
-        "implemented",
-        actor_id=event.owner_id,
-        note=event.realised_benefit or None,
-    )
-
-
-async def on_practice_published(event: PracticePublished, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.GOOD_PRACTICE,
-        "practice_published",
-        actor_id=event.published_by,
-        note=event.title,
-    )
+def subscriptions(_runtime: Runtime[IntakeSettings]) -> Sequence[Subscription]:
+    return [*(erasure_aware(s) for s in CONSUMERS), ERASURES]

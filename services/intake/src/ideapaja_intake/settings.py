@@ -50,8 +50,8 @@ class IntakeSettings(ServiceSettings):
     attachments_per_idea: int = Field(default=5, ge=0, le=50)
     attachment_types: list[str] = Field(default_factory=lambda: list(KNOWN_TYPES))
     # Virus scanning hook, "package.module:factory": the factory gets these settings and returns
-    # an AttachmentScanner (attachments.py). Unset: no scanner (none is available here); files
-    # are stored with scan_status "not_scanned".
+    # an AttachmentScanner (usecases/attachments.py). Unset: no scanner (none is available here);
+    # files are stored with scan_status "not_scanned".
     attachment_scanner: str | None = None
 
     # Submissions per person per hour, counted in the database (every replica shares it).
@@ -74,7 +74,7 @@ class IntakeSettings(ServiceSettings):
     citizen_channel_enabled: bool = False
     citizen_role: str = "citizen"
 
-    # Retention (retention.py). A closed idea (rejected, withdrawn, merged as a duplicate,
+    # Retention (usecases/retention.py). A closed idea (rejected, withdrawn, merged as a duplicate,
     # implemented, a good practice, a stopped pilot) loses its personal data this many days
     # after it closed: authors, supporters, commenters, attachments; its text, status and
     # decision record stay. Default 5 years. There is no "keep for ever" value: a city that must

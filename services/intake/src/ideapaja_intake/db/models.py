@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ideapaja_runtime.clock import UtcDateTime
 from ideapaja_runtime.db import service_metadata
 
 
@@ -30,28 +28,6 @@ class IntakeBase(DeclarativeBase):
     """The intake service's own tables (see ``service_metadata`` for why not a shared base)."""
 
     metadata = service_metadata()
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every dialect (SQLite would hand back naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: store timezone-aware values only")
-        value = value.astimezone(UTC)
-        # SQLite compares timestamps as text: one format (naive UTC) keeps that ordering right.
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Unit(IntakeBase):
@@ -113,7 +89,8 @@ class Idea(IntakeBase):
     support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Set once the retention sweep removed the personal data of the closed idea (retention.py).
+    # Set once the retention sweep removed the personal data of the closed idea
+    # (usecases/retention.py).
     personal_data_removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -310,7 +287,7 @@ class ErasedPerson(IntakeBase):
     """A person whose personal data intake erased (ErasureRequested), known here only by the
     token that replaced their id (``former-…``, domain/pseudonym.py): an event about them that
     arrives late (an HR record older than the erasure, a reward, a reviewer's step) is skipped or
-    pseudonymised like the rest (privacy.py)."""
+    pseudonymised like the rest (usecases/erasure.py)."""
 
     __tablename__ = "erased_people"
 
@@ -323,9 +300,10 @@ class ErasedPerson(IntakeBase):
 
 
 class RetentionAudit(IntakeBase):
-    """What the retention sweep removed (retention.py): counts, never the data itself. One row
-    per closed idea (``idea_id`` unique: two sweepers racing on one idea meet here), and one per
-    sweep for the drafts, expired idempotency keys and ended rate-limit windows it deleted."""
+    """What the retention sweep removed (usecases/retention.py): counts, never the data itself.
+    One row per closed idea (``idea_id`` unique: two sweepers racing on one idea meet here), and
+    one per sweep for the drafts, expired idempotency keys and ended rate-limit windows it
+    deleted."""
 
     __tablename__ = "retention_audit"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+from typing import Any
 
 PSEUDONYM_PREFIX = "a-"
 
@@ -49,3 +51,34 @@ def former_person_id(secret: str, person_id: str) -> str:
 def is_former_person(person_id: str) -> bool:
     """Whether an id stands for a former employee (or citizen) whose personal data was erased."""
     return person_id.startswith(FORMER_PREFIX)
+
+
+# --- person ids in data ------------------------------------------------------------------------
+
+ID_CHARS = "A-Za-z0-9_-"
+ID_LIKE = re.compile(rf"[{ID_CHARS}]{{1,64}}")
+
+
+def erased_ids(secret: str, person_id: str) -> dict[str, str]:
+    """The ids the person may be known by here, each with its replacement token: the id itself
+    and the citizen id derived from it (a citizen's ideas are under the id derived from their
+    identity provider's subject; the derivation is the only mapping, no table keeps one)."""
+    ids = (person_id, citizen_person_id(secret, person_id))
+    return {known: former_person_id(secret, known) for known in ids}
+
+
+def mentions(text: str, person_id: str) -> bool:
+    """``person_id`` as a whole id in ``text`` (p-1 is not in p-10)."""
+    pattern = rf"(?<![{ID_CHARS}]){re.escape(person_id)}(?![{ID_CHARS}])"
+    return re.search(pattern, text) is not None
+
+
+def ids_in(value: Any) -> set[str]:
+    """Every string in an event that could be a person id."""
+    if isinstance(value, str):
+        return {value} if ID_LIKE.fullmatch(value) and not is_former_person(value) else set()
+    if isinstance(value, dict):
+        return set().union(*(ids_in(v) for v in value.values()))
+    if isinstance(value, list | tuple | set):
+        return set().union(*(ids_in(v) for v in value))
+    return set()

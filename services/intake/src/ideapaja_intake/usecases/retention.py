@@ -19,16 +19,15 @@ idea's authors too and drop them. The audit (``retention_audit``) keeps what was
 Replica-safe and idempotent: ideas are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL
 (SQLite has one writer), the audit row's unique idea id stops a race that got past the lock, and a
 done idea is marked (``personal_data_removed_at``) and never picked again. Time comes from the
-service's clock (``set_clock``), so tests drive it.
+service's clock (``runtime.clock``), so tests drive it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Text, and_, cast, delete, exists, or_, select, update
@@ -50,6 +49,7 @@ from ideapaja_intake.db.models import (
     RetentionAudit,
     SubmissionCounter,
 )
+from ideapaja_intake.db.sql import rowcount
 from ideapaja_intake.domain.pseudonym import PSEUDONYM_PREFIX
 from ideapaja_intake.domain.retention import (
     CLOSED_STATUSES,
@@ -58,37 +58,20 @@ from ideapaja_intake.domain.retention import (
     stand_in_id,
 )
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_runtime.db import Database, is_sqlite
+from ideapaja_intake.usecases import Uow
+from ideapaja_runtime.db import is_sqlite
 from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.outbox import Outbox, outbox_table
+from ideapaja_runtime.outbox import outbox_table
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
 from ideapaja_runtime.service import Runtime
 
 log = get_logger(__name__)
 
-Clock = Callable[[], datetime]
-CLOCK_KEY = "intake_clock"
+
 SWEEPER = "intake-retention"
 # Rate-limit windows are an hour long; one that ended a day ago counts for nothing any more.
 ENDED_WINDOW_AGE = timedelta(days=1)
 _EVENT_NAMESPACE = uuid.UUID("5b0c1f4e-2a7d-5c39-9e61-3f8a0d2b7c45")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def clock_of(runtime: Runtime) -> Clock:
-    clock: Clock = runtime.extras.get(CLOCK_KEY, utc_now)
-    return clock
-
-
-def set_clock(runtime: Runtime, clock: Clock) -> None:
-    runtime.extras[CLOCK_KEY] = clock
-
-
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # --- one closed idea -----------------------------------------------------------------------------
@@ -107,9 +90,10 @@ class _StandIns:
         return self.ids[person_id]
 
 
-async def remove_personal_data(session: AsyncSession, idea: Idea, *, now: datetime) -> Counter[str]:
-    """Remove the personal data from closed ``idea`` in the caller's transaction; what was
-    removed, by kind."""
+async def remove_personal_data(uow: Uow, idea: Idea) -> Counter[str]:
+    """Remove the personal data from closed ``idea`` in the unit of work; what was removed, by
+    kind."""
+    session = uow.session
     counts: Counter[str] = Counter()
     idea_id = idea.id
     stand_in = _StandIns(idea_id)
@@ -124,7 +108,7 @@ async def remove_personal_data(session: AsyncSession, idea: Idea, *, now: dateti
     confirmed = [a for a in authors if a.confirmed_at is not None]
     author_ids = {a.person_id for a in authors}
     rows = [(a.person_id, a.invited_by) for a in confirmed]
-    counts["invitations_deleted"] = _rowcount(
+    counts["invitations_deleted"] = rowcount(
         await session.execute(
             delete(IdeaAuthor).where(
                 IdeaAuthor.idea_id == idea_id, IdeaAuthor.confirmed_at.is_(None)
@@ -145,17 +129,17 @@ async def remove_personal_data(session: AsyncSession, idea: Idea, *, now: dateti
         )
     counts["authors_detached"] = len(rows)
 
-    counts["supports_deleted"] = _rowcount(
+    counts["supports_deleted"] = rowcount(
         await session.execute(delete(IdeaSupport).where(IdeaSupport.idea_id == idea_id))
     )
-    counts["hidden_comments_deleted"] = _rowcount(
+    counts["hidden_comments_deleted"] = rowcount(
         await session.execute(
             delete(IdeaComment).where(
                 IdeaComment.idea_id == idea_id, IdeaComment.hidden_at.is_not(None)
             )
         )
     )
-    counts["attachments_deleted"] = _rowcount(
+    counts["attachments_deleted"] = rowcount(
         await session.execute(delete(IdeaAttachment).where(IdeaAttachment.idea_id == idea_id))
     )
 
@@ -179,7 +163,7 @@ async def remove_personal_data(session: AsyncSession, idea: Idea, *, now: dateti
         )
     ).all()
     for editor in sorted(editors):
-        counts["versions_detached"] += _rowcount(
+        counts["versions_detached"] += rowcount(
             await session.execute(
                 update(IdeaVersion)
                 .where(IdeaVersion.idea_id == idea_id, IdeaVersion.edited_by == editor)
@@ -193,7 +177,7 @@ async def remove_personal_data(session: AsyncSession, idea: Idea, *, now: dateti
         )
     ).all()
     for person_id in sorted(rewarded):
-        counts["rewards_detached"] += _rowcount(
+        counts["rewards_detached"] += rowcount(
             await session.execute(
                 update(IdeaReward)
                 .where(IdeaReward.idea_id == idea_id, IdeaReward.person_id == person_id)
@@ -203,7 +187,7 @@ async def remove_personal_data(session: AsyncSession, idea: Idea, *, now: dateti
         )
     # The authors' own steps (a withdrawal); reviewers' decisions keep who made them.
     for person_id in sorted(author_ids):
-        counts["timeline_steps_detached"] += _rowcount(
+        counts["timeline_steps_detached"] += rowcount(
             await session.execute(
                 update(IdeaStatusChange)
                 .where(IdeaStatusChange.idea_id == idea_id, IdeaStatusChange.actor_id == person_id)
@@ -212,7 +196,7 @@ async def remove_personal_data(session: AsyncSession, idea: Idea, *, now: dateti
             )
         )
     counts["published_event_copies_deleted"] = await _delete_published_copies(session, idea_id)
-    idea.personal_data_removed_at = now
+    idea.personal_data_removed_at = uow.now
     await session.flush()
     return counts
 
@@ -252,64 +236,72 @@ def _due(cutoff: datetime) -> Any:
     )
 
 
-async def sweep_closed_ideas(
-    db: Database, outbox: Outbox, *, now: datetime, retention_days: int, batch_size: int = 100
-) -> list[str]:
-    """Remove the personal data of every closed idea that is due; the ids of the ideas done."""
-    cutoff = closed_before(now, retention_days)
+async def sweep_closed_ideas(runtime: Runtime[IntakeSettings]) -> list[str]:
+    """Remove the personal data of every closed idea that is due, a batch per unit of work; the
+    ids of the ideas done."""
+    batch_size = runtime.settings.retention_batch_size
     done: list[str] = []
     while True:
-        async with db.transaction() as session:
+        async with runtime.unit_of_work() as uow:
+            cutoff = closed_before(uow.now, uow.settings.closed_idea_retention_days)
             query = (
                 select(Idea)
                 .where(_due(cutoff))
                 .order_by(Idea.status_changed_at, Idea.id)
                 .limit(batch_size)
             )
-            if not is_sqlite(db.url):
+            if not is_sqlite(runtime.db.url):
                 query = query.with_for_update(skip_locked=True, of=Idea)
-            found = list((await session.scalars(query)).all())
+            found = list((await uow.session.scalars(query)).all())
             for idea in found:
-                try:
-                    async with session.begin_nested():
-                        # The unique idea id decides between racing sweepers first.
-                        audit = RetentionAudit(
-                            occurred_at=now, kind="closed_idea", idea_id=idea.id, details={}
-                        )
-                        session.add(audit)
-                        await session.flush()
-                        counts = await remove_personal_data(session, idea, now=now)
-                        audit.details = {
-                            "status": idea.status,
-                            "closed_at": idea.status_changed_at.isoformat(),
-                            "retention_days": retention_days,
-                            "removed": dict(sorted(counts.items())),
-                        }
-                        await outbox.add(
-                            session,
-                            IdeaRetentionExpired(
-                                idea_id=idea.id,
-                                status=idea.status,
-                                closed_at=idea.status_changed_at,
-                                retention_days=retention_days,
-                            ),
-                            # One event per idea, whoever sends it.
-                            event_id=str(uuid.uuid5(_EVENT_NAMESPACE, idea.id)),
-                        )
-                        await session.flush()
-                except IntegrityError:
-                    log.info("idea_retention_raced", idea_id=idea.id)
-                    continue
-                done.append(idea.id)
-                log.info("idea_personal_data_removed", idea_id=idea.id, **counts)
+                if await _retire(uow, idea):
+                    done.append(idea.id)
         if len(found) < batch_size:
             return done
 
 
-async def delete_stale(db: Database, *, now: datetime, settings: IntakeSettings) -> dict[str, int]:
+async def _retire(uow: Uow, idea: Idea) -> bool:
+    """One due idea without its people, audited and announced (IdeaRetentionExpired); False if
+    another sweeper did it first."""
+    retention_days = uow.settings.closed_idea_retention_days
+    try:
+        async with uow.session.begin_nested():
+            # The unique idea id decides between racing sweepers first.
+            audit = RetentionAudit(
+                occurred_at=uow.now, kind="closed_idea", idea_id=idea.id, details={}
+            )
+            uow.session.add(audit)
+            await uow.session.flush()
+            counts = await remove_personal_data(uow, idea)
+            audit.details = {
+                "status": idea.status,
+                "closed_at": idea.status_changed_at.isoformat(),
+                "retention_days": retention_days,
+                "removed": dict(sorted(counts.items())),
+            }
+            await uow.publish(
+                IdeaRetentionExpired(
+                    idea_id=idea.id,
+                    status=idea.status,
+                    closed_at=idea.status_changed_at,
+                    retention_days=retention_days,
+                ),
+                # One event per idea, whoever sends it.
+                event_id=str(uuid.uuid5(_EVENT_NAMESPACE, idea.id)),
+            )
+            await uow.session.flush()
+    except IntegrityError:
+        log.info("idea_retention_raced", idea_id=idea.id)
+        return False
+    log.info("idea_personal_data_removed", idea_id=idea.id, **counts)
+    return True
+
+
+async def delete_stale(uow: Uow) -> dict[str, int]:
     """Drafts not saved for ``draft_retention_days``, idempotency keys past their time to live
     (a caller's own expired keys otherwise go only when that caller sends another), and
     rate-limit windows that ended long ago; audited as counts."""
+    settings, now = uow.settings, uow.now
     deletions = {
         "drafts_deleted": delete(IdeaDraft).where(
             IdeaDraft.updated_at < now - timedelta(days=settings.draft_retention_days)
@@ -322,18 +314,17 @@ async def delete_stale(db: Database, *, now: datetime, settings: IntakeSettings)
         ),
     }
     counts: dict[str, int] = {}
-    async with db.transaction() as session:
-        for kind, statement in deletions.items():
-            counts[kind] = _rowcount(await session.execute(statement))
-        if any(counts.values()):
-            session.add(
-                RetentionAudit(
-                    occurred_at=now,
-                    kind="stale_data",
-                    idea_id=None,
-                    details={"draft_retention_days": settings.draft_retention_days, **counts},
-                )
+    for kind, statement in deletions.items():
+        counts[kind] = rowcount(await uow.session.execute(statement))
+    if any(counts.values()):
+        uow.session.add(
+            RetentionAudit(
+                occurred_at=now,
+                kind="stale_data",
+                idea_id=None,
+                details={"draft_retention_days": settings.draft_retention_days, **counts},
             )
+        )
     return counts
 
 
@@ -343,27 +334,19 @@ class SweepResult:
     stale: dict[str, int] = field(default_factory=dict)
 
 
-async def run_sweep(runtime: Runtime) -> SweepResult:
-    settings = runtime.settings
-    assert isinstance(settings, IntakeSettings)
-    now = clock_of(runtime)()
-    ideas = await sweep_closed_ideas(
-        runtime.db,
-        runtime.outbox,
-        now=now,
-        retention_days=settings.closed_idea_retention_days,
-        batch_size=settings.retention_batch_size,
-    )
-    stale = await delete_stale(runtime.db, now=now, settings=settings)
+async def run_sweep(runtime: Runtime[IntakeSettings]) -> SweepResult:
+    """One sweep (a background job: its units of work are its own)."""
+    ideas = await sweep_closed_ideas(runtime)
+    async with runtime.unit_of_work() as uow:
+        stale = await delete_stale(uow)
     if ideas or any(stale.values()):
         log.info("retention_sweep", ideas=len(ideas), **stale)
     return SweepResult(ideas, stale)
 
 
-def start_sweeper(runtime: Runtime) -> None:
+def start_sweeper(runtime: Runtime[IntakeSettings]) -> None:
     """The sweep at start and then every ``RETENTION_SWEEP_SECONDS`` (0: never)."""
     settings = runtime.settings
-    assert isinstance(settings, IntakeSettings)
 
     async def run_once() -> SweepResult:
         return await run_sweep(runtime)
@@ -371,5 +354,5 @@ def start_sweeper(runtime: Runtime) -> None:
     start_periodic(runtime, SWEEPER, run_once, settings.retention_sweep_seconds)
 
 
-async def stop_sweeper(runtime: Runtime) -> None:
+async def stop_sweeper(runtime: Runtime[IntakeSettings]) -> None:
     await stop_periodic(runtime, SWEEPER)

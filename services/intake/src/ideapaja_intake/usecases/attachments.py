@@ -14,25 +14,33 @@ import hashlib
 import importlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from ideapaja_contracts.events.idea import Channel
+from ideapaja_intake.db.ideas import IdeaRecord, confirmed_authors, load_idea, lock_idea
 from ideapaja_intake.db.models import IdeaAttachment
 from ideapaja_intake.domain.attachments import (
     AttachmentRejected,
     CheckedAttachment,
     check_attachment,
 )
-from ideapaja_intake.domain.status import IdeaStatus
-from ideapaja_intake.editing import confirmed_authors, not_found
+from ideapaja_intake.domain.status import PUBLIC_STATUSES, IdeaStatus
+from ideapaja_intake.domain.submission import IdeaSubmission
+from ideapaja_intake.errors import (
+    AttachmentNotFound,
+    AttachmentRefused,
+    ForbiddenObject,
+    IdeaNotFound,
+    IllegalTransition,
+    TooManyAttachments,
+)
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import lock_idea
-from ideapaja_runtime.authz import forbidden_object
-from ideapaja_runtime.problems import Problem
+from ideapaja_intake.usecases import Uow
+from ideapaja_intake.usecases.ideas import viewable_idea
+from ideapaja_intake.usecases.submissions import Submitter, submit_idea
 
 # Files may be added while the idea is still being looked at.
 ATTACHABLE_STATUSES = frozenset(
@@ -71,6 +79,10 @@ class AcceptedFile:
     data: bytes
     scan_status: str
 
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
 
 async def accept_file(
     settings: IntakeSettings,
@@ -90,64 +102,51 @@ async def accept_file(
             allowed=frozenset(settings.attachment_types),
         )
     except AttachmentRejected as rejected:
-        raise Problem(
-            rejected.status,
-            "Attachment refused",
-            rejected.reason,
-            errors=[{"field": "file", "message": rejected.reason, "type": "attachment"}],
-        ) from rejected
+        raise AttachmentRefused(rejected.status, rejected.reason) from rejected
     if scanner is None:
         return AcceptedFile(checked, data, "not_scanned")
     result = await scanner.scan(
         filename=checked.filename, content_type=checked.content_type, data=data
     )
     if not result.clean:
-        raise Problem(
-            422, "Attachment refused", f"The virus scan refused the file. {result.detail}"
+        raise AttachmentRefused(
+            422, f"The virus scan refused the file. {result.detail}", field_error=False
         )
     return AcceptedFile(checked, data, "clean")
 
 
 async def store_attachment(
-    session: AsyncSession,
-    settings: IntakeSettings,
-    *,
-    person_id: str,
-    idea_id: str,
-    accepted: AcceptedFile,
-    check_author: bool = True,
+    uow: Uow, idea_id: str, accepted: AcceptedFile, *, check_author: bool = True
 ) -> IdeaAttachment:
+    """The acting person's file on the idea (its confirmed authors, while it is looked at)."""
+    person_id = uow.person.person_id
+    session = uow.session
     idea = await lock_idea(session, idea_id)
     if idea is None:
-        raise not_found(idea_id)
+        raise IdeaNotFound(idea_id)
     if check_author and person_id not in await confirmed_authors(session, idea_id):
-        raise forbidden_object("Only the idea's authors may attach files.")
+        raise ForbiddenObject("Only the idea's authors may attach files.")
     if IdeaStatus(idea.status) not in ATTACHABLE_STATUSES:
-        raise Problem(
-            409,
-            "Illegal transition",
+        raise IllegalTransition(
             f"Files cannot be attached to an idea in status {idea.status}.",
             status_now=idea.status,
         )
     count = await session.scalar(
         select(func.count()).select_from(IdeaAttachment).where(IdeaAttachment.idea_id == idea_id)
     )
-    if int(count or 0) >= settings.attachments_per_idea:
-        raise Problem(
-            409,
-            "Too many attachments",
-            f"An idea has at most {settings.attachments_per_idea} attachments.",
-        )
+    limit = uow.settings.attachments_per_idea
+    if int(count or 0) >= limit:
+        raise TooManyAttachments(f"An idea has at most {limit} attachments.")
     row = IdeaAttachment(
         id=f"f-{uuid.uuid4().hex}",
         idea_id=idea_id,
         filename=accepted.checked.filename,
         content_type=accepted.checked.content_type,
         size=accepted.checked.size,
-        sha256=hashlib.sha256(accepted.data).hexdigest(),
+        sha256=accepted.sha256,
         data=accepted.data,
         uploaded_by=person_id,
-        uploaded_at=datetime.now(UTC),
+        uploaded_at=uow.now,
         scan_status=accepted.scan_status,
     )
     session.add(row)
@@ -155,14 +154,33 @@ async def store_attachment(
     return row
 
 
-async def load_attachment(
-    session: AsyncSession, idea_id: str, attachment_id: str
-) -> IdeaAttachment | None:
+async def attachment_for(uow: Uow, idea_id: str, attachment_id: str) -> IdeaAttachment:
+    """The file, for whoever may see the idea: anyone while it is public, otherwise its authors
+    and reviewers."""
+    record = await load_idea(uow.session, idea_id)
     row = (
-        await session.scalars(
+        await uow.session.scalars(
             select(IdeaAttachment)
             .where(IdeaAttachment.id == attachment_id, IdeaAttachment.idea_id == idea_id)
             .options(undefer(IdeaAttachment.data))
         )
     ).one_or_none()
+    if record is None or row is None:
+        raise AttachmentNotFound(f"No attachment {attachment_id}.")
+    if IdeaStatus(record.idea.status) not in PUBLIC_STATUSES:
+        await viewable_idea(uow, idea_id)
     return row
+
+
+async def submit_with_file(
+    uow: Uow,
+    submitter: Submitter,
+    submission: IdeaSubmission,
+    channel: Channel,
+    accepted: AcceptedFile | None,
+) -> IdeaRecord:
+    """A new idea and (if any) its first file, in one unit of work (the embeddable page)."""
+    record = await submit_idea(uow, submitter, submission, channel)
+    if accepted is not None:
+        await store_attachment(uow, record.idea.id, accepted)
+    return record

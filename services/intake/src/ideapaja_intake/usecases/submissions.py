@@ -1,55 +1,37 @@
 """Submitting an idea: the idea, its authors, its first version and history entry, the rate-limit
-count and the IdeaSubmitted event are stored in one transaction, or none of them is."""
+count and the IdeaSubmitted event are stored in one transaction, or none of them is.
+
+Two ways in, one writer (``write_submissions``, synchronous SQLAlchemy over a whole batch):
+``submit_idea`` in a caller's unit of work (a keyed request, a draft, a form), and the group
+commit (``submission_writer``), which writes the submissions arriving together in one
+transaction without a unit of work per request."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from ideapaja_contracts.events.idea import Channel, IdeaSubmitted
+from ideapaja_intake.db.ideas import IdeaRecord, insert_ideas, version_of
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange, Person
+from ideapaja_intake.db.org import active_people, known_units
+from ideapaja_intake.db.ratelimit import count_submissions
 from ideapaja_intake.domain.pseudonym import author_pseudonym
 from ideapaja_intake.domain.search import stored_terms
 from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import IdeaSubmission, new_idea_id, submitted_event
-from ideapaja_intake.ratelimit import count_submissions
+from ideapaja_intake.errors import FieldErrors, InvalidFields
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_intake.store import IdeaRecord, active_people, insert_ideas, known_units, version_of
+from ideapaja_intake.usecases import Uow
+from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.groupcommit import GroupCommit
 from ideapaja_runtime.outbox import Outbox, OutboxEntry
-from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.service import Runtime
-
-
-@dataclass
-class FieldErrors:
-    """Refusals of individual fields, reported together as one 422 naming each field."""
-
-    errors: list[dict[str, str]] = field(default_factory=list)
-
-    def add(self, field_name: str, message: str, kind: str) -> None:
-        self.errors.append({"field": field_name, "message": message, "type": kind})
-
-    def problem(self) -> Problem | None:
-        if not self.errors:
-            return None
-        return Problem(
-            422,
-            "Invalid input",
-            "; ".join(f"{e['field']}: {e['message']}" for e in self.errors),
-            errors=self.errors,
-        )
-
-    def raise_if_any(self) -> None:
-        problem = self.problem()
-        if problem is not None:
-            raise problem
 
 
 @dataclass(frozen=True)
@@ -59,6 +41,10 @@ class Submitter:
     person_id: str
     unit_ids: Collection[str] = ()
     citizen: bool = False
+
+    @classmethod
+    def staff(cls, principal: Principal) -> Submitter:
+        return cls(principal.person_id, principal.unit_ids)
 
 
 def search_text(title: str, problem: str, solution: str, benefit: str) -> str:
@@ -97,7 +83,7 @@ class References:
 
 def reference_errors(
     settings: IntakeSettings, pending: PendingSubmission, known: References
-) -> Problem | None:
+) -> InvalidFields | None:
     """Units, category, team and co-authors must exist (422 naming each wrong field)."""
     submission, submitter = pending.submission, pending.submitter
     errors = FieldErrors()
@@ -136,27 +122,27 @@ def reference_errors(
                 f"unknown or departed person(s): {', '.join(unknown)}",
                 "unknown_person",
             )
-    return errors.problem()
+    return errors.error()
 
 
-def submit_ideas(
+def write_submissions(
     session: Session,
     *,
     settings: IntakeSettings,
     outbox: Outbox,
+    now: datetime,
     batch: Sequence[PendingSubmission],
-) -> list[IdeaRecord | Problem]:
+) -> list[IdeaRecord | Exception]:
     """Store new ideas and their IdeaSubmitted events in the caller's transaction: a record
-    for each one stored, the problem refusing it for each one not (of which nothing is
+    for each one stored, the error refusing it for each one not (of which nothing is
     written). A few statements cover the whole batch, however many it holds.
 
     Synchronous SQLAlchemy, so that a batch is one ``Database.run_transaction`` (on SQLite one
     trip to the writer thread); from async code, ``session.run_sync`` runs it."""
     known = References.of(session, batch)
-    answers: list[IdeaRecord | Problem | None] = [
+    answers: list[IdeaRecord | Exception | None] = [
         reference_errors(settings, pending, known) for pending in batch
     ]
-    now = datetime.now(UTC)
     valid = [i for i, answer in enumerate(answers) if answer is None]
     counted = count_submissions(
         session,
@@ -186,18 +172,22 @@ def submit_ideas(
 WRITER = "intake_submission_writer"
 
 
-def submission_writer(runtime: Runtime) -> GroupCommit[PendingSubmission, IdeaRecord]:
+def submission_writer(
+    runtime: Runtime[IntakeSettings],
+) -> GroupCommit[PendingSubmission, IdeaRecord]:
     """The runtime's group commit for submissions: requests arriving together are written in
-    one transaction (a few statements per batch instead of a dozen per idea)."""
+    one transaction (a few statements per batch instead of a dozen per idea), at the time of
+    the service's clock."""
     writer = runtime.extras.get(WRITER)
     if writer is None:
         settings = runtime.settings
-        assert isinstance(settings, IntakeSettings)
 
         def write(
             session: Session, batch: Sequence[PendingSubmission]
-        ) -> list[IdeaRecord | Problem]:
-            return submit_ideas(session, settings=settings, outbox=runtime.outbox, batch=batch)
+        ) -> list[IdeaRecord | Exception]:
+            return write_submissions(
+                session, settings=settings, outbox=runtime.outbox, now=runtime.clock(), batch=batch
+            )
 
         writer = GroupCommit(
             runtime.db, write, max_batch=settings.submission_batch_size, name="intake-submissions"
@@ -208,22 +198,21 @@ def submission_writer(runtime: Runtime) -> GroupCommit[PendingSubmission, IdeaRe
 
 
 async def submit_idea(
-    session: AsyncSession,
-    *,
-    settings: IntakeSettings,
-    outbox: Outbox,
+    uow: Uow,
     submitter: Submitter,
     submission: IdeaSubmission,
     channel: Channel,
-    traceparent: str | None,
+    *,
     idea_id: str | None = None,
 ) -> IdeaRecord:
-    """One submission in the caller's transaction (which rolls back on the problem raised)."""
-    pending = PendingSubmission(submitter, submission, channel, traceparent, idea_id)
-    [answer] = await session.run_sync(
-        lambda sync: submit_ideas(sync, settings=settings, outbox=outbox, batch=[pending])
+    """One submission in the caller's unit of work (which rolls back on the refusal raised)."""
+    pending = PendingSubmission(submitter, submission, channel, uow.traceparent, idea_id)
+    [answer] = await uow.session.run_sync(
+        lambda sync: write_submissions(
+            sync, settings=uow.settings, outbox=uow.outbox, now=uow.now, batch=[pending]
+        )
     )
-    if isinstance(answer, Problem):
+    if isinstance(answer, Exception):
         raise answer
     return answer
 
@@ -324,3 +313,16 @@ def new_idea(settings: IntakeSettings, pending: PendingSubmission, now: datetime
 def submission_content(submission: IdeaSubmission) -> dict[str, Any]:
     """What an idempotency fingerprint covers of a submission."""
     return submission.model_dump(mode="json")
+
+
+async def submit_together(
+    writer: GroupCommit[PendingSubmission, IdeaRecord],
+    submitter: Submitter,
+    submission: IdeaSubmission,
+    channel: Channel,
+    *,
+    traceparent: str | None,
+) -> IdeaRecord:
+    """One submission written with the others arriving together (the group commit's own
+    transaction: there is no unit of work of the request's)."""
+    return await writer.submit(PendingSubmission(submitter, submission, channel, traceparent))

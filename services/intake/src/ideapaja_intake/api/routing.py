@@ -1,40 +1,27 @@
-"""HTTP plumbing shared by the intake routes: body limits, allowed origins (CORS), settings and
-caller identities."""
+"""How intake's routes run: each commits its unit of work before answering (the runtime's
+``UnitOfWorkRoute``); JSON and form bodies have a smaller limit than attachments; the intranet
+form's routes answer browsers on allowed origins only, with CORS headers on every answer."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request, Response
-from fastapi.routing import APIRoute
+from fastapi import Request, Response
 
 from ideapaja_intake.domain.cors import normalise_origin, origin_allowed
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_runtime.problems import Problem
+from ideapaja_runtime.routes import UnitOfWorkRoute
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
 EXPOSED_HEADERS = "Location, Idempotent-Replayed, Retry-After"
 PREFLIGHT_HEADERS = "Authorization, Content-Type, Accept, Idempotency-Key, traceparent"
 
 
-def get_settings(request: Request) -> IntakeSettings:
-    settings = request.app.state.settings
-    assert isinstance(settings, IntakeSettings)
+def settings_of(request: Request) -> IntakeSettings:
+    settings: IntakeSettings = request.app.state.settings
     return settings
-
-
-async def _settings_dependency(request: Request) -> IntakeSettings:
-    # ``async``: FastAPI runs a plain ``def`` dependency in a worker thread (a hop per request).
-    return get_settings(request)
-
-
-SettingsDep = Annotated[IntakeSettings, Depends(_settings_dependency)]
-
-
-def staff_caller(person_id: str) -> str:
-    """Whose idempotency keys these are (a citizen's keys live apart from staff keys)."""
-    return f"person:{person_id}"
 
 
 def wants_json(accept: str | None) -> bool:
@@ -61,7 +48,7 @@ async def render_exception(request: Request, exc: Exception) -> Response:
     raise exc
 
 
-class LimitedBodyRoute(APIRoute):
+class LimitedBodyRoute(UnitOfWorkRoute):
     """JSON and form bodies are small: refuse (413) anything over ``form_body_max_bytes`` before
     parsing. (The server-wide limit is larger, to let attachments through their own route.)"""
 
@@ -70,7 +57,7 @@ class LimitedBodyRoute(APIRoute):
 
         async def limited(request: Request) -> Response:
             if request.method in ("POST", "PUT", "PATCH"):
-                limit = get_settings(request).form_body_max_bytes
+                limit = settings_of(request).form_body_max_bytes
                 declared = request.headers.get("content-length", "")
                 too_large = declared.isdigit() and int(declared) > limit
                 if too_large or len(await request.body()) > limit:
@@ -83,13 +70,13 @@ class LimitedBodyRoute(APIRoute):
 class CorsFormRoute(LimitedBodyRoute):
     """Routes an intranet page on another origin posts to: a browser request from an origin not
     in ``form_allowed_origins`` is refused (403); an allowed one gets the CORS headers on every
-    answer, errors included, so the page's script can read them."""
+    answer, errors included (a failed commit too), so the page's script can read them."""
 
     def get_route_handler(self) -> Endpoint:
         handler = super().get_route_handler()
 
         async def with_cors(request: Request) -> Response:
-            settings = get_settings(request)
+            settings = settings_of(request)
             origin = request.headers.get("origin")
             if not origin_allowed(origin, settings.form_allowed_origins, own=own_origin(request)):
                 raise Problem(

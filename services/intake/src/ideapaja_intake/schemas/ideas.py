@@ -1,30 +1,23 @@
-"""What the HTTP API shows: ideas as the caller may see them, drafts, versions, comments,
-units and categories for forms."""
+"""Ideas as the API shows them (to their authors and reviewers, to colleagues, in lists), their
+versions and drafts; the filters of the lists."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from ideapaja_contracts.events.hr import UnitKind
+from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.idea import Channel, Scope
-from ideapaja_intake.db.models import (
-    Idea,
-    IdeaAttachment,
-    IdeaComment,
-    IdeaDraft,
-    IdeaStatusChange,
-    IdeaVersion,
-    Unit,
-)
-from ideapaja_intake.domain.categories import BENEFIT_LABELS, Category
+from ideapaja_intake.db.ideas import IdeaRecord
+from ideapaja_intake.db.models import Idea, IdeaAttachment, IdeaDraft, IdeaStatusChange, IdeaVersion
+from ideapaja_intake.db.search import IdeaList
+from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import BenefitKind
 from ideapaja_intake.domain.visibility import visible_author_ids
-from ideapaja_intake.store import IdeaRecord
 
-# Person ids in every view may be a former employee's token (GDPR erasure, privacy.py).
+# Person ids in every view may be a former employee's token (GDPR erasure, usecases/erasure.py).
 FORMER = " An id starting with 'former-' is a former employee whose personal data was erased."
 
 
@@ -195,7 +188,7 @@ def _content(idea: Idea) -> dict[str, Any]:
     }
 
 
-class IdeaPublicView(BaseModel):
+class ColleagueIdeaPublic(BaseModel):
     """An idea as every colleague sees it: the text, its status and public timeline, supports
     and comments; the authors only when the idea is not anonymous."""
 
@@ -225,7 +218,7 @@ class IdeaPublicView(BaseModel):
     timeline: list[TimelineEntry]
 
     @classmethod
-    def of(cls, record: IdeaRecord, viewer_id: str, *, supported: bool) -> IdeaPublicView:
+    def of(cls, record: IdeaRecord, viewer_id: str, *, supported: bool) -> ColleagueIdeaPublic:
         idea = record.idea
         return cls(
             **_content(idea),
@@ -283,14 +276,35 @@ class IdeaPage(BaseModel):
         default=None, description="Pass as ?cursor= for the next page; null on the last page"
     )
 
+    @classmethod
+    def of(cls, found: IdeaList, *, limit: int, offset: int) -> IdeaPage:
+        return cls(
+            items=[IdeaSummary.of(idea) for idea in found.ideas],
+            total=found.total,
+            limit=limit,
+            offset=offset,
+            next_cursor=found.next_cursor,
+        )
 
-class SimilarIdea(BaseModel):
+
+class SimilarIdeaPublic(BaseModel):
     id: str
     title: str
     status: str
     unit_id: str
     support_count: int
     score: float = Field(ge=0, le=1, description="Similarity from 0 to 1")
+
+    @classmethod
+    def of(cls, idea: Idea, score: float) -> SimilarIdeaPublic:
+        return cls(
+            id=idea.id,
+            title=idea.title,
+            status=idea.status,
+            unit_id=idea.unit_id,
+            support_count=idea.support_count,
+            score=score,
+        )
 
 
 class DraftPublic(BaseModel):
@@ -340,146 +354,21 @@ class VersionPublic(BaseModel):
         )
 
 
-class CoAuthorPublic(BaseModel):
-    idea_id: str
-    person_id: str
-    confirmed: bool
-    revision: int = Field(description="The idea's revision after this change")
+class ListParams(BaseModel):
+    """Filters shared by the lists and the export."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: list[IdeaStatus] = Field(default_factory=list, max_length=20)
+    scope: Scope | None = None
+    unit_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=64)
+    category: str | None = Field(default=None, pattern=r"^[a-z0-9_-]{1,40}$")
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    q: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-class CommentPublic(BaseModel):
-    id: str
-    idea_id: str
-    author: str = Field(
-        description="Person id, or the idea's pseudonym for its anonymous authors." + FORMER
-    )
-    body: str | None = Field(description="Null when hidden, except for moderators and the writer")
-    hidden: bool
-    hidden_reason: str | None = None
-    created_at: datetime
+class WithdrawalCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    @classmethod
-    def of(cls, row: IdeaComment, *, show_hidden: bool) -> CommentPublic:
-        hidden = row.hidden_at is not None
-        return cls(
-            id=row.id,
-            idea_id=row.idea_id,
-            author=row.shown_as,
-            body=row.body if not hidden or show_hidden else None,
-            hidden=hidden,
-            hidden_reason=row.hidden_reason,
-            created_at=row.created_at,
-        )
-
-
-class SupportState(BaseModel):
-    idea_id: str
-    supported: bool = Field(description="Whether the caller supports the idea now")
-    support_count: int
-
-
-class UnitPublic(BaseModel):
-    id: str
-    kind: UnitKind
-    parent_id: str | None
-    name_fi: str
-    name_sv: str
-    name_en: str
-
-    @classmethod
-    def of(cls, unit: Unit) -> UnitPublic:
-        return cls(
-            id=unit.id,
-            kind=UnitKind(unit.kind),
-            parent_id=unit.parent_id,
-            name_fi=unit.name_fi,
-            name_sv=unit.name_sv,
-            name_en=unit.name_en,
-        )
-
-
-class CategoryPublic(BaseModel):
-    id: str
-    fi: str
-    sv: str
-    en: str
-
-    @classmethod
-    def of(cls, category: Category) -> CategoryPublic:
-        return cls(id=category.id, fi=category.fi, sv=category.sv, en=category.en)
-
-
-class BenefitKindPublic(BaseModel):
-    id: BenefitKind
-    fi: str
-    sv: str
-    en: str
-
-
-class Catalogue(BaseModel):
-    categories: list[CategoryPublic]
-    benefit_kinds: list[BenefitKindPublic]
-
-    @classmethod
-    def of(cls, categories: list[Category]) -> Catalogue:
-        return cls(
-            categories=[CategoryPublic.of(c) for c in categories],
-            benefit_kinds=[
-                BenefitKindPublic(id=kind, **BENEFIT_LABELS[kind]) for kind in BenefitKind
-            ],
-        )
-
-
-class FormTokenPublic(BaseModel):
-    form_token: str = Field(description="Put in the form's hidden field 'form_token'")
-    expires_at: datetime
-    form_url: str = Field(description="The embeddable form page for this token (path)")
-
-
-class CitizenTimelineEntry(BaseModel):
-    status: str
-    at: datetime
-    message: str | None = Field(default=None, description="The decision's rationale or question")
-
-
-class CitizenIdeaView(BaseModel):
-    """What a citizen sees of their own idea: no reviewer, case or internal reference."""
-
-    id: str
-    status: str
-    title: str
-    problem: str
-    solution: str
-    benefit: str
-    submitted_at: datetime | None
-    timeline: list[CitizenTimelineEntry]
-
-    @classmethod
-    def of(cls, record: IdeaRecord) -> CitizenIdeaView:
-        idea = record.idea
-        return cls(
-            id=idea.id,
-            status=idea.status,
-            title=idea.title,
-            problem=idea.problem,
-            solution=idea.solution,
-            benefit=idea.benefit,
-            submitted_at=idea.submitted_at,
-            timeline=[
-                CitizenTimelineEntry(
-                    status=row.status,
-                    at=row.occurred_at,
-                    message=row.rationale
-                    if row.kind in (None, "decided")
-                    else (row.note if row.kind == "info_requested" else None),
-                )
-                for row in record.history
-            ],
-        )
-
-
-class CitizenIdeaSummary(BaseModel):
-    id: str
-    title: str
-    status: str
-    submitted_at: datetime | None
+    reason: str = Field(default="", max_length=200)

@@ -13,9 +13,9 @@ from sqlalchemy import Insert, Table, delete, update
 from sqlalchemy.orm import Session
 
 from ideapaja_intake.db.models import SubmissionCounter
-from ideapaja_intake.domain.ratelimit import Window, granted, window_of
-from ideapaja_intake.store import dialect_of, insert_for
-from ideapaja_runtime.problems import Problem, too_many_requests
+from ideapaja_intake.db.sql import dialect_of, insert_for
+from ideapaja_intake.domain.ratelimit import granted, window_of
+from ideapaja_intake.errors import TooManySubmissions
 
 WINDOW_SECONDS = 3600
 
@@ -32,17 +32,11 @@ def _raise_counts(dialect: str) -> Insert:
     return statement
 
 
-def too_many(limit: int, window: Window, now: datetime) -> Problem:
-    return too_many_requests(
-        "Too many submissions", f"At most {limit} ideas per hour", window.retry_after(now)
-    )
-
-
 def count_submissions(
     session: Session, people: Sequence[str], *, limit: int, now: datetime
-) -> list[Problem | None]:
+) -> list[TooManySubmissions | None]:
     """Count one submission per entry of ``people`` (in order; a person may appear more than
-    once): None where it fits the person's limit, a 429 problem (not counted) where it does not.
+    once): None where it fits the person's limit, the refusal (not counted) where it does not.
 
     One statement for the whole batch raises every person's count by what they ask for and
     returns the new counts; the refused part is given back. The rows stay locked (PostgreSQL)
@@ -86,11 +80,11 @@ def count_submissions(
                 SubmissionCounter.window_start < window.start,
             )
         )
-    answers: list[Problem | None] = []
+    answers: list[TooManySubmissions | None] = []
     for person in people:
         if allowed[person] > 0:
             allowed[person] -= 1
             answers.append(None)
         else:
-            answers.append(too_many(limit, window, now))
+            answers.append(TooManySubmissions(limit, window.retry_after(now)))
     return answers

@@ -1,0 +1,1 @@
+"""The intake service's HTTP routes, one module per resource (``deps``: what they share)."""

@@ -1,0 +1,153 @@
+"""Creating requests made safe to retry: the answer to an ``Idempotency-Key`` is stored in the
+route's unit of work, with what the request created, so a retry gets exactly that answer back
+and a failed request stores neither.
+
+A creating route takes ``idempotent: Idempotent`` and runs its work through it::
+
+    return await idempotent.run(uow, body.model_dump(), lambda: work(...))
+
+The key is the caller's own (``staff_caller``, or the citizen's); the fingerprint covers the
+request's method and path and its validated content, so the same key for other content is
+refused (422) and a retry that differs only in JSON formatting is the same request."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request, Response
+from pydantic import BaseModel
+
+from ideapaja_intake.db.idempotency import claim, forget_expired, remembered, staff_caller
+from ideapaja_intake.domain.idempotency import InvalidIdempotencyKey, checked_key, fingerprint
+from ideapaja_intake.errors import IdempotencyKeyReused, InvalidInput, RequestInProgress
+from ideapaja_intake.settings import IntakeSettings
+from ideapaja_runtime.uow import UnitOfWork
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Repeat a request safely: the same key and body return the first answer",
+    ),
+]
+
+
+@dataclass
+class Outcome:
+    """What a creating request answers; stored as is under its idempotency key."""
+
+    status: int
+    body: bytes = b""
+    media_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, status: int, model: BaseModel, **headers: str) -> Outcome:
+        return cls(status, model.model_dump_json().encode(), "application/json", dict(headers))
+
+    def response(self, *, replayed: bool = False) -> Response:
+        headers = dict(self.headers)
+        if replayed:
+            headers[REPLAYED_HEADER] = "true"
+        return Response(
+            self.body, status_code=self.status, media_type=self.media_type, headers=headers
+        )
+
+
+Work = Callable[[], Awaitable[Outcome]]
+
+
+def idempotency_key(raw: str | None) -> str | None:
+    try:
+        return checked_key(raw)
+    except InvalidIdempotencyKey as exc:
+        raise InvalidInput("Idempotency-Key", str(exc), kind="header") from exc
+
+
+async def run_idempotent(
+    uow: UnitOfWork[IntakeSettings],
+    *,
+    caller: str,
+    key: str | None,
+    operation: str,
+    content: Any,
+    work: Work,
+) -> Response:
+    """Run ``work`` in ``uow``; with a key, remember its outcome (or replay the one stored)."""
+    key = idempotency_key(key)
+    if key is None:
+        return (await work()).response()
+    digest = fingerprint(operation, content)
+    session = uow.session
+    await forget_expired(
+        session, caller, uow.now - timedelta(hours=uow.settings.idempotency_ttl_hours)
+    )
+    for _attempt in range(3):
+        stored = await remembered(session, caller, key)
+        if stored is not None:
+            if stored.fingerprint != digest:
+                raise IdempotencyKeyReused
+            return Outcome(
+                stored.status_code, stored.body, stored.media_type, dict(stored.headers)
+            ).response(replayed=True)
+        record = await claim(session, caller, key, digest, uow.now)
+        if record is None:  # another request with the key committed meanwhile: replay it
+            continue
+        outcome = await work()
+        record.status_code = outcome.status
+        record.body = outcome.body
+        record.media_type = outcome.media_type
+        record.headers = outcome.headers
+        return outcome.response()
+    raise RequestInProgress
+
+
+class IdempotentRequest:
+    """The route's ``Idempotency-Key`` (documented as its header) and how to honour it."""
+
+    def __init__(self, request: Request, key: str | None) -> None:
+        self.key = key
+        self._request = request
+
+    @property
+    def operation(self) -> str:
+        """What the fingerprint names besides the content: the method and the path."""
+        return f"{self._request.method} {self._request.url.path}"
+
+    async def run(
+        self,
+        uow: UnitOfWork[IntakeSettings],
+        content: Any,
+        work: Work,
+        *,
+        caller: str | None = None,
+        key: str | None = None,
+        variant: str = "",
+    ) -> Response:
+        """``work`` under the header's key (or ``key``), as the acting person's own (or
+        ``caller``'s); ``variant`` sets apart answers of one path that differ by more than the
+        content (a redirect or JSON)."""
+        return await run_idempotent(
+            uow,
+            caller=caller or staff_caller(uow.person.person_id),
+            key=key if key is not None else self.key,
+            operation=f"{self.operation} {variant}" if variant else self.operation,
+            content=content,
+            work=work,
+        )
+
+
+async def _idempotent(
+    request: Request, idempotency_key: IdempotencyKey = None
+) -> IdempotentRequest:
+    # A function, not the class itself: FastAPI runs a class dependency in a worker thread.
+    return IdempotentRequest(request, idempotency_key)
+
+
+Idempotent = Annotated[IdempotentRequest, Depends(_idempotent)]

@@ -1,0 +1,206 @@
+"""Ideas in the tables: one idea with its authors, history, files and rewards; inserting new
+ideas in batches; locking, versions, the status projection."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from ideapaja_intake.db.models import (
+    Idea,
+    IdeaAttachment,
+    IdeaAuthor,
+    IdeaReward,
+    IdeaStatusChange,
+    IdeaSupport,
+    IdeaVersion,
+)
+from ideapaja_intake.db.sql import dialect_of
+from ideapaja_intake.domain.status import IdeaStatus, StatusChange, current_status
+
+
+@dataclass(frozen=True)
+class IdeaRecord:
+    idea: Idea
+    authors: Sequence[IdeaAuthor]
+    history: Sequence[IdeaStatusChange]
+    attachments: Sequence[IdeaAttachment] = ()
+    rewards: Sequence[IdeaReward] = ()
+    # Only a new idea's record carries its first version (to insert it); reads leave it empty.
+    versions: Sequence[IdeaVersion] = ()
+
+    @property
+    def author_ids(self) -> list[str]:
+        """The confirmed authors (who are rewarded and may edit)."""
+        return [a.person_id for a in self.authors if a.confirmed_at is not None]
+
+    @property
+    def invited_ids(self) -> list[str]:
+        """Co-authors invited who have not confirmed yet."""
+        return [a.person_id for a in self.authors if a.confirmed_at is None]
+
+    @property
+    def submitter_id(self) -> str:
+        return next(a.person_id for a in self.authors if a.kind == "submitter")
+
+
+# --- ideas ---------------------------------------------------------------------------------
+
+
+def version_of(idea: Idea, edited_by: str, reason: str, now: datetime) -> IdeaVersion:
+    """The idea's text as it stands now, kept as the version of its current revision."""
+    return IdeaVersion(
+        idea_id=idea.id,
+        revision=idea.revision,
+        title=idea.title,
+        problem=idea.problem,
+        solution=idea.solution,
+        benefit=idea.benefit,
+        category=idea.category,
+        benefit_kinds=list(idea.benefit_kinds or []),
+        edited_by=edited_by,
+        reason=reason,
+        created_at=now,
+    )
+
+
+def insert_ideas(session: Session, records: Sequence[IdeaRecord]) -> None:
+    """Insert new ideas with their authors and first history entry, one statement per table
+    for the whole batch (the ORM's unit of work would flush row by row). Synchronous: part of
+    the submission batch's ``Database.run_transaction``."""
+    rows: dict[Any, list[dict[str, Any]]] = {}
+    for record in records:
+        for row in (record.idea, *record.authors, *record.history, *record.versions):
+            rows.setdefault(row.__table__, []).append(_values(row))
+    # The idea rows first: authors, history and versions refer to them.
+    connection = session.connection()  # plain Core inserts, without the ORM's bulk layer
+    for table in sorted(rows, key=lambda t: t is not Idea.__table__):
+        connection.execute(table.insert(), rows[table])
+
+
+def _values(row: Any) -> dict[str, Any]:
+    """The column values set on a new (transient) row; the rest take the column defaults."""
+    given = row.__dict__
+    return {c.key: given[c.key] for c in row.__table__.columns if c.key in given}
+
+
+async def load_idea(session: AsyncSession, idea_id: str) -> IdeaRecord | None:
+    idea = await session.get(Idea, idea_id)
+    if idea is None:
+        return None
+    authors = (
+        await session.scalars(
+            select(IdeaAuthor)
+            .where(IdeaAuthor.idea_id == idea_id)
+            # The submitter first, also when co-authors invited with the submission sort
+            # before them (a former employee's token).
+            .order_by(
+                IdeaAuthor.added_at,
+                case((IdeaAuthor.kind == "submitter", 0), else_=1),
+                IdeaAuthor.person_id,
+            )
+        )
+    ).all()
+    history = (
+        await session.scalars(
+            select(IdeaStatusChange)
+            .where(IdeaStatusChange.idea_id == idea_id)
+            .order_by(IdeaStatusChange.occurred_at, IdeaStatusChange.id)
+        )
+    ).all()
+    attachments = (
+        await session.scalars(
+            select(IdeaAttachment)
+            .where(IdeaAttachment.idea_id == idea_id)
+            .order_by(IdeaAttachment.uploaded_at, IdeaAttachment.id)
+        )
+    ).all()
+    rewards = (
+        await session.scalars(
+            select(IdeaReward)
+            .where(IdeaReward.idea_id == idea_id)
+            .order_by(IdeaReward.granted_at, IdeaReward.grant_id)
+        )
+    ).all()
+    return IdeaRecord(idea, authors, history, attachments, rewards)
+
+
+async def lock_idea(session: AsyncSession, idea_id: str) -> Idea | None:
+    """The idea, locked for the rest of the transaction on PostgreSQL (SQLite transactions
+    already hold the database's write lock), so concurrent edits and counters serialise."""
+    query = select(Idea).where(Idea.id == idea_id)
+    if dialect_of(session) == "postgresql":
+        query = query.with_for_update()
+    return (await session.scalars(query)).one_or_none()
+
+
+async def versions_of(session: AsyncSession, idea_id: str) -> Sequence[IdeaVersion]:
+    return (
+        await session.scalars(
+            select(IdeaVersion).where(IdeaVersion.idea_id == idea_id).order_by(IdeaVersion.revision)
+        )
+    ).all()
+
+
+async def is_supporter(session: AsyncSession, idea_id: str, person_id: str) -> bool:
+    return await session.get(IdeaSupport, (idea_id, person_id)) is not None
+
+
+async def confirmed_authors(session: AsyncSession, idea_id: str) -> list[str]:
+    rows = await session.scalars(
+        select(IdeaAuthor.person_id)
+        .where(IdeaAuthor.idea_id == idea_id, IdeaAuthor.confirmed_at.is_not(None))
+        .order_by(IdeaAuthor.confirmed_at, IdeaAuthor.person_id)
+    )
+    return list(rows)
+
+
+# --- status projection ---------------------------------------------------------------------
+
+
+async def apply_status_change(session: AsyncSession, idea: Idea, change: IdeaStatusChange) -> bool:
+    """Append ``change`` to the idea's history (once per event) and recompute its status.
+
+    Returns False when the event was already recorded (then nothing changes).
+    """
+    seen = await session.execute(
+        select(IdeaStatusChange.id).where(IdeaStatusChange.event_id == change.event_id)
+    )
+    if seen.first() is not None:
+        return False
+    session.add(change)
+    await session.flush()
+    history = (
+        await session.scalars(select(IdeaStatusChange).where(IdeaStatusChange.idea_id == idea.id))
+    ).all()
+    winner = current_status(
+        StatusChange(
+            event_id=row.event_id,
+            status=IdeaStatus(row.status),
+            occurred_at=row.occurred_at,
+            case_id=row.case_id,
+        )
+        for row in history
+    )
+    if winner is not None and (
+        winner.status != idea.status or winner.occurred_at != idea.status_changed_at
+    ):
+        idea.status = winner.status.value
+        idea.status_changed_at = winner.occurred_at
+    return True
+
+
+async def record_reward(session: AsyncSession, reward: IdeaReward) -> bool:
+    if await session.get(IdeaReward, reward.grant_id) is not None:
+        return False
+    session.add(reward)
+    idea = await session.get(Idea, reward.idea_id)
+    if idea is not None:
+        idea.rewarded = True
+    return True

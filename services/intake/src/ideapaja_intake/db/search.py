@@ -1,0 +1,245 @@
+"""Lists and search over ideas: filters, cursors, full-text conditions on SQLite and
+PostgreSQL, similar-idea candidates."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, text, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_intake.db.models import Idea, IdeaAuthor
+from ideapaja_intake.db.sql import dialect_of
+from ideapaja_intake.domain.search import query_alternatives, query_words
+from ideapaja_intake.domain.status import PUBLIC_STATUSES
+
+
+@dataclass(frozen=True)
+class IdeaFilter:
+    author_id: str | None = None
+    statuses: Sequence[str] = ()
+    # Leave these statuses out (the public list hides withdrawn ideas).
+    public_only: bool = False
+    scope: str | None = None
+    unit_ids: Sequence[str] = ()
+    category: str | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    query: str | None = None
+    external: bool | None = None
+    extra: Sequence[ColumnElement[bool]] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class IdeaList:
+    """A page of ideas: the ideas, how many match in all, and the cursor of the next page."""
+
+    ideas: Sequence[Idea]
+    total: int
+    next_cursor: str | None
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def encode_cursor(idea: Idea) -> str:
+    assert idea.submitted_at is not None
+    raw = f"{idea.submitted_at.isoformat()}|{idea.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, idea_id = raw.split("|", 1)
+        at = datetime.fromisoformat(stamp)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise InvalidCursor("not a cursor from a previous page") from exc
+    if at.tzinfo is None:
+        raise InvalidCursor("not a cursor from a previous page")
+    return at, idea_id
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+def search_condition(session: AsyncSession, query_text: str) -> ColumnElement[bool] | None:
+    """Ideas containing every word of ``query_text`` in some inflected form; None when no word is
+    left to search for (only stopwords or punctuation)."""
+    words = query_words(query_text)
+    if not words:
+        return None
+    if dialect_of(session) == "postgresql":
+        return literal_column("ideas.search_vector").op("@@")(_tsquery_all(words))
+    return and_(*(_stored_terms_match(word) for word in words))
+
+
+def any_word_condition(session: AsyncSession, query_text: str) -> ColumnElement[bool] | None:
+    """Ideas containing at least one word of ``query_text`` (candidates for similarity)."""
+    words = query_words(query_text)
+    if not words:
+        return None
+    if dialect_of(session) == "postgresql":
+        query = _tsquery_word(words[0])
+        for word in words[1:]:
+            query = query.op("||")(_tsquery_word(word))
+        return literal_column("ideas.search_vector").op("@@")(query)
+    return or_(*(_stored_terms_match(word) for word in words))
+
+
+def _stored_terms_match(word: str) -> ColumnElement[bool]:
+    # Words hold letters or digits only (domain/search.py), so no LIKE escaping is needed.
+    return or_(*(Idea.search_terms.like(f"% {alt}%") for alt in query_alternatives(word)))
+
+
+def _tsquery_word(word: str) -> Any:
+    """One word as a prefix query under each language's Snowball stemmer, or under one of our
+    own stems (stored with the 'simple' configuration)."""
+    parts: list[Any] = [
+        func.to_tsquery(literal_column(f"'{config}'::regconfig"), f"{word}:*")
+        for config in ("finnish", "swedish", "english")
+    ]
+    parts += [
+        func.to_tsquery(literal_column("'simple'::regconfig"), f"{alt}:*")
+        for alt in query_alternatives(word)
+    ]
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.op("||")(part)
+    return combined
+
+
+def _tsquery_all(words: Sequence[str]) -> Any:
+    combined = _tsquery_word(words[0])
+    for word in words[1:]:
+        combined = combined.op("&&")(_tsquery_word(word))
+    return combined
+
+
+def filter_condition(session: AsyncSession, filters: IdeaFilter) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [Idea.submitted_at.is_not(None)]
+    if filters.author_id is not None:
+        authored = select(IdeaAuthor.idea_id).where(IdeaAuthor.person_id == filters.author_id)
+        conditions.append(Idea.id.in_(authored))
+    if filters.statuses:
+        conditions.append(Idea.status.in_(list(filters.statuses)))
+    if filters.public_only:
+        conditions.append(Idea.status.in_(sorted(PUBLIC_STATUSES)))
+    if filters.scope is not None:
+        conditions.append(Idea.scope == filters.scope)
+    if filters.unit_ids:
+        conditions.append(Idea.unit_id.in_(list(filters.unit_ids)))
+    if filters.category is not None:
+        conditions.append(Idea.category == filters.category)
+    if filters.submitted_from is not None:
+        conditions.append(Idea.submitted_at >= _day_start(filters.submitted_from))
+    if filters.submitted_to is not None:
+        conditions.append(Idea.submitted_at < _day_start(filters.submitted_to + timedelta(days=1)))
+    if filters.external is not None:
+        conditions.append(Idea.external.is_(true() if filters.external else false()))
+    if filters.query:
+        matched = search_condition(session, filters.query)
+        conditions.append(matched if matched is not None else false())
+    conditions.extend(filters.extra)
+    return and_(*conditions)
+
+
+async def list_ideas(
+    session: AsyncSession,
+    *,
+    author_id: str | None = None,
+    limit: int,
+    offset: int = 0,
+    filters: IdeaFilter | None = None,
+    cursor: str | None = None,
+) -> tuple[Sequence[Idea], int]:
+    """Submitted ideas matching ``filters``, newest first; only ``author_id``'s when given.
+
+    Pages by ``cursor`` (stable while ideas are added) or, for older clients, by ``offset``.
+    """
+    filters = filters or IdeaFilter()
+    if author_id is not None:
+        filters = IdeaFilter(**{**filters.__dict__, "author_id": author_id})
+    condition = filter_condition(session, filters)
+    total = await session.scalar(select(func.count()).select_from(Idea).where(condition))
+    page_condition = condition
+    if cursor is not None:
+        at, last_id = decode_cursor(cursor)
+        page_condition = and_(
+            condition,
+            or_(Idea.submitted_at < at, and_(Idea.submitted_at == at, Idea.id < last_id)),
+        )
+    query = (
+        select(Idea)
+        .where(page_condition)
+        .order_by(Idea.submitted_at.desc(), Idea.id.desc())
+        .limit(limit)
+    )
+    if cursor is None and offset:
+        query = query.offset(offset)
+    page = await session.scalars(query)
+    return page.all(), int(total or 0)
+
+
+async def similar_candidates(
+    session: AsyncSession, typed: str, *, trigram_index: bool, limit: int = 50
+) -> Sequence[Idea]:
+    """Public ideas that may look like ``typed``: sharing a word, or (PostgreSQL with pg_trgm)
+    a similar title, or (elsewhere) simply recent, so typos in titles are still caught."""
+    public = Idea.status.in_(sorted(PUBLIC_STATUSES))
+    shares_word = any_word_condition(session, typed)
+    found: dict[str, Idea] = {}
+    if dialect_of(session) == "postgresql":
+        alternatives: list[ColumnElement[bool]] = []
+        if shares_word is not None:
+            alternatives.append(shares_word)
+        order: Any = Idea.submitted_at.desc()
+        if trigram_index:
+            alternatives.append(Idea.title.op("%")(typed))
+            order = func.similarity(Idea.title, typed).desc()
+        if not alternatives:
+            return []
+        rows = await session.scalars(
+            select(Idea).where(public, or_(*alternatives)).order_by(order).limit(limit)
+        )
+        return rows.all()
+    if shares_word is not None:
+        for idea in await session.scalars(
+            select(Idea).where(public, shares_word).order_by(Idea.submitted_at.desc()).limit(limit)
+        ):
+            found[idea.id] = idea
+    for idea in await session.scalars(
+        select(Idea).where(public).order_by(Idea.submitted_at.desc()).limit(limit)
+    ):
+        found.setdefault(idea.id, idea)
+    return list(found.values())
+
+
+async def has_trigram_index(session: AsyncSession) -> bool:
+    if dialect_of(session) != "postgresql":
+        return False
+    found = await session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"))
+    return found.first() is not None
+
+
+async def confirmed_authors_of(
+    session: AsyncSession, condition: ColumnElement[bool]
+) -> dict[str, list[str]]:
+    """Confirmed authors of the named (not anonymous) ideas matching ``condition``."""
+    named = select(Idea.id).where(condition, Idea.anonymous.is_(false()))
+    rows = await session.execute(
+        select(IdeaAuthor.idea_id, IdeaAuthor.person_id)
+        .where(IdeaAuthor.idea_id.in_(named), IdeaAuthor.confirmed_at.is_not(None))
+        .order_by(IdeaAuthor.idea_id, IdeaAuthor.added_at, IdeaAuthor.person_id)
+    )
+    authors: dict[str, list[str]] = {}
+    for idea_id, person_id in rows:
+        authors.setdefault(idea_id, []).append(person_id)
+    return authors
