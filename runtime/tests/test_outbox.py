@@ -52,14 +52,19 @@ async def outbox_stack(
         await db.dispose()
 
 
+async def add_ideas(db: Database, prefix: str, count: int) -> None:
+    """``count`` IdeaSubmitted events (ids ``<prefix>-0`` …) into the outbox, in one transaction."""
+    outbox = Outbox("/test")
+    async with db.transaction() as session:
+        for i in range(count):
+            await outbox.add(session, make_idea(f"{prefix}-{i}"))
+
+
 async def test_relay_crash_between_publish_and_mark_sent_publishes_once(
     nats_url: str, database_url: str
 ) -> None:
     async with outbox_stack(nats_url, database_url) as (settings, db, _nc, js):
-        outbox = Outbox("/test")
-        async with db.transaction() as session:
-            for i in range(3):
-                await outbox.add(session, make_idea(f"i-crash-{i}"))
+        await add_ideas(db, "i-crash", 3)
 
         async def crash_before_marking(row: dict[str, Any]) -> None:
             raise Crash(row["event_id"])
@@ -150,10 +155,7 @@ async def test_two_relays_share_one_outbox_without_publishing_twice(
     import asyncio
 
     async with outbox_stack(nats_url, database_url) as (settings, db, _nc, js):
-        outbox = Outbox("/test")
-        async with db.transaction() as session:
-            for i in range(60):
-                await outbox.add(session, make_idea(f"i-shared-{i}"))
+        await add_ideas(db, "i-shared", 60)
         published: list[str] = []
 
         async def record(row: dict[str, Any]) -> None:
@@ -201,10 +203,7 @@ async def test_published_rows_are_purged_after_the_keep_period_and_pending_ones_
     from ideapaja_runtime.outbox import outbox_table
 
     async with outbox_stack(nats_url, database_url) as (settings, db, _nc, js):
-        outbox = Outbox("/test")
-        async with db.transaction() as session:
-            for i in range(5):
-                await outbox.add(session, make_idea(f"i-purge-{i}"))
+        await add_ideas(db, "i-purge", 5)
         relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, keep_sent=timedelta(hours=24))
         assert await relay.drain() == 5
         async with db.transaction() as session:
@@ -216,7 +215,7 @@ async def test_published_rows_are_purged_after_the_keep_period_and_pending_ones_
                 )
                 .values(sent_at=datetime.now(UTC) - timedelta(days=2))
             )
-            await outbox.add(session, make_idea("i-purge-pending"))
+            await Outbox("/test").add(session, make_idea("i-purge-pending"))
         # Small chunks: the purge goes on until nothing old is left.
         assert await relay.purge_sent(chunk=1) == 2
         async with db.transaction() as session:

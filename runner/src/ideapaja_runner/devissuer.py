@@ -196,17 +196,9 @@ def issue_token(
 
 def read_clients(state: StateDir) -> dict[str, str] | None:
     """The services' client secrets by client id, or None if ``up`` never made them."""
-    try:
-        data = json.loads(state.service_clients.read_text())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise TokenError(f"cannot read {state.service_clients}: {exc}") from exc
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-    ):
-        raise TokenError(f"{state.service_clients} is not a JSON object of client id → secret")
-    return data
+    from ideapaja_runner.natsauth import read_secrets
+
+    return read_secrets(state.service_clients, TokenError, "client id → secret")
 
 
 def ensure_clients(state: StateDir, services: Iterable[str]) -> dict[str, str]:

@@ -52,19 +52,25 @@ def _new_password() -> str:
     return secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]: safe in configs and URLs
 
 
-def read_passwords(state: StateDir) -> dict[str, str] | None:
-    """The state directory's NATS passwords by user, or None if ``up`` never ran there."""
+def read_secrets(path: Path, error: type[Exception], what: str) -> dict[str, str] | None:
+    """A JSON object of names to secrets (``what`` says which, for the error), or None if there
+    is no file; ``error`` where it cannot be read or is not such an object."""
     try:
-        data = json.loads(state.nats_users.read_text())
+        data = json.loads(path.read_text())
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise CredentialsError(f"cannot read {state.nats_users}: {exc}") from exc
+        raise error(f"cannot read {path}: {exc}") from exc
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
     ):
-        raise CredentialsError(f"{state.nats_users} is not a JSON object of user → password")
+        raise error(f"{path} is not a JSON object of {what}")
     return data
+
+
+def read_passwords(state: StateDir) -> dict[str, str] | None:
+    """The state directory's NATS passwords by user, or None if ``up`` never ran there."""
+    return read_secrets(state.nats_users, CredentialsError, "user → password")
 
 
 def ensure_passwords(state: StateDir, services: Iterable[str]) -> dict[str, str]:

@@ -184,6 +184,23 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
 
 
+def schema_fixtures(name: str, migrations: Path | None) -> tuple[Any, Any]:
+    """A conftest's database fixtures for one service's schema: ``name`` on SQLite and PostgreSQL,
+    ``sqlite_<name>`` on SQLite only (``db, sqlite_db = schema_fixtures("x_db", migrations)``)."""
+
+    @pytest.fixture(name=name)
+    async def on_each(database_url: str) -> AsyncIterator[Any]:
+        async with migrated_database(database_url, migrations) as db:
+            yield db
+
+    @pytest.fixture(name=f"sqlite_{name}")
+    async def on_sqlite(sqlite_url: str) -> AsyncIterator[Any]:
+        async with migrated_database(sqlite_url, migrations) as db:
+            yield db
+
+    return on_each, on_sqlite
+
+
 @pytest.fixture
 async def js(nats_url: str) -> AsyncIterator[object]:
     import nats

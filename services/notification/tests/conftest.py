@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,21 +11,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from notification_testkit import MailServer
 
 from ideapaja_notification.app import service
-from ideapaja_runtime.db import Database
-from ideapaja_runtime.testing import migrated_database
+from ideapaja_runtime.testing import schema_fixtures
 
-
-@pytest.fixture
-async def notification_db(database_url: str) -> AsyncIterator[Database]:
-    """The notification schema on a fresh SQLite / PostgreSQL database."""
-    async with migrated_database(database_url, service.migrations) as db:
-        yield db
-
-
-@pytest.fixture
-async def sqlite_notification_db(sqlite_url: str) -> AsyncIterator[Database]:
-    async with migrated_database(sqlite_url, service.migrations) as db:
-        yield db
+notification_db, sqlite_notification_db = schema_fixtures("notification_db", service.migrations)
 
 
 @pytest.fixture

@@ -22,7 +22,16 @@ from review_testkit import (
 )
 
 from ideapaja_review.app import service
-from ideapaja_runtime.testing import DevKeys, NatsServer, RunningService, running_service
+from ideapaja_runtime.testing import (
+    DevKeys,
+    NatsServer,
+    RunningService,
+    running_service,
+    schema_fixtures,
+)
+
+# The review schema: ``db`` on SQLite and PostgreSQL, ``sqlite_db`` on SQLite only.
+db, sqlite_db = schema_fixtures("db", service.migrations)
 
 
 @pytest.fixture(scope="module")

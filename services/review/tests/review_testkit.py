@@ -186,6 +186,29 @@ class FakeClock:
         return self.now
 
 
+def org_delivery(
+    db: Database,
+    extra: dict[type[Event], Callable[[Any, HandlerContext], Awaitable[None]]] | None = None,
+    **options: Any,
+) -> Delivery:
+    """Delivers HR's organisation events and submitted ideas (plus ``extra``) to the service's
+    handlers on ``db``, with its own outbox; ``options`` are Delivery's (settings, clock)."""
+    from ideapaja_review import handlers
+
+    return Delivery(
+        db,
+        {
+            UnitUpserted: handlers.on_unit_upserted,
+            PersonUpserted: handlers.on_person_upserted,
+            PersonLeft: handlers.on_person_left,
+            IdeaSubmitted: handlers.on_idea_submitted,
+            **(extra or {}),
+        },
+        Outbox("/ideapaja/review"),
+        **options,
+    )
+
+
 def handler_delivery(running: Any) -> Delivery:
     """Delivers events straight to the running service's handlers (its clock included)."""
     from ideapaja_review import handlers

@@ -20,15 +20,13 @@ from review_testkit import (
     events_of,
     idea,
     ok,
+    org_delivery,
     outbox_events,
     review_settings,
 )
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
-from ideapaja_contracts.events.idea import IdeaSubmitted
-from ideapaja_review import handlers
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, EscalationRow
 from ideapaja_review.usecases import escalation
@@ -188,19 +186,7 @@ async def two_replicas(database_url: str) -> AsyncIterator[tuple[Database, Datab
 
 
 def delivery(db: Database, clock: FakeClock) -> Delivery:
-    settings = review_settings()
-    return Delivery(
-        db,
-        {
-            UnitUpserted: handlers.on_unit_upserted,
-            PersonUpserted: handlers.on_person_upserted,
-            PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.on_idea_submitted,
-        },
-        Outbox("/ideapaja/review"),
-        settings=settings,
-        clock=clock,
-    )
+    return org_delivery(db, settings=review_settings(), clock=clock)
 
 
 async def test_replicas_sweeping_at_once_escalate_each_step_once(

@@ -46,6 +46,13 @@ async def org_loaded(running: RunningService) -> bool:
     ) == len(ORG_PEOPLE)
 
 
+async def load_org(js: JetStreamContext, running: RunningService) -> None:
+    """Publish HR's organisation and wait until the service has it."""
+    for event in ORG:
+        await publish(js, event)
+    await eventually(lambda: org_loaded(running))
+
+
 async def drained(running: RunningService) -> bool:
     assert running.runtime.relay is not None
     return await running.runtime.relay.pending() == 0
@@ -66,9 +73,7 @@ async def test_submission_after_hr_data_starts_screening_with_the_right_reviewer
     nats_url: str, database_url: str, js: JetStreamContext, dev_keys: DevKeys
 ) -> None:
     async with running_service(service, settings_for(nats_url, database_url, dev_keys)) as running:
-        for event in ORG:
-            await publish(js, event)
-        await eventually(lambda: org_loaded(running))
+        await load_org(js, running)
         await publish(js, idea("i-unit", anonymous=True))
         await publish(js, idea("i-dept", scope=Scope.DEPARTMENT, unit_id="d-sivistys"))
         await publish(js, idea("i-city", scope=Scope.CITY, unit_id="u-puisto"))
@@ -127,9 +132,7 @@ async def test_decision_emits_exactly_one_review_decided(
     nats_url: str, database_url: str, js: JetStreamContext, dev_keys: DevKeys
 ) -> None:
     async with running_service(service, settings_for(nats_url, database_url, dev_keys)) as running:
-        for event in ORG:
-            await publish(js, event)
-        await eventually(lambda: org_loaded(running))
+        await load_org(js, running)
         await publish(js, idea("i-decide"))
         [started] = await eventually(lambda: stream_events(js, STARTED))
         path = f"/cases/{started['case_id']}/decision"
@@ -156,9 +159,7 @@ async def test_redelivered_submission_opens_no_second_case(
     nats_url: str, database_url: str, js: JetStreamContext, dev_keys: DevKeys
 ) -> None:
     async with running_service(service, settings_for(nats_url, database_url, dev_keys)) as running:
-        for event in ORG:
-            await publish(js, event)
-        await eventually(lambda: org_loaded(running))
+        await load_org(js, running)
         submitted = idea("i-again")
         message = encode_msg(submitted)
         await js.publish(message.subject, message.body, headers=message.headers)
@@ -187,9 +188,7 @@ async def test_restart_mid_flow_loses_and_duplicates_nothing(
 ) -> None:
     settings = settings_for(nats_url, database_url, dev_keys)
     async with running_service(service, settings) as running:
-        for event in ORG:
-            await publish(js, event)
-        await eventually(lambda: org_loaded(running))
+        await load_org(js, running)
         await publish(js, idea("i-before"))
         await eventually(lambda: count(running, CaseRow))
         # Stopped with work in flight: these may be half handled when the service goes down.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from review_testkit import (
     case_count,
     idea,
     left,
+    org_delivery,
     outbox_events,
     person,
     review_settings,
@@ -24,10 +24,8 @@ from review_testkit import (
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 
-from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
-from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
+from ideapaja_contracts.events.idea import Scope
 from ideapaja_review import handlers
-from ideapaja_review.app import service
 from ideapaja_review.db.models import (
     CaseHistoryRow,
     CaseReviewerRow,
@@ -44,45 +42,13 @@ from ideapaja_runtime.outbox import Outbox
 STARTED = "ideapaja.review.screening_started.v1"
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await database.migrate(service.migrations)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-
-
 def make_delivery(db: Database, screening_days: int = 14) -> Delivery:
-    settings = review_settings(screening_days=screening_days)
-    return Delivery(
-        db,
-        {
-            UnitUpserted: handlers.on_unit_upserted,
-            PersonUpserted: handlers.on_person_upserted,
-            PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.on_idea_submitted,
-        },
-        Outbox("/ideapaja/review"),
-        settings=settings,
-    )
+    return org_delivery(db, settings=review_settings(screening_days=screening_days))
 
 
 @pytest.fixture
 def deliver(db: Database) -> Delivery:
     return make_delivery(db)
-
-
-@pytest.fixture
-async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
-    """For checks of routing logic through the projection, which no dialect changes."""
-    database = Database(sqlite_url)
-    await database.migrate(service.migrations)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def case_of(db: Database, idea_id: str) -> case_records.CaseRecord:

@@ -3,16 +3,12 @@ out of order or repeated), withdrawals close open cases, and both wait for the s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from review_testkit import ORG, Delivery, FakeClock, idea, review_settings
+from review_testkit import ORG, Delivery, FakeClock, idea, org_delivery, review_settings
 
-from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
-from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated, IdeaWithdrawn
+from ideapaja_contracts.events.idea import IdeaUpdated, IdeaWithdrawn
 from ideapaja_contracts.events.review import Decision
 from ideapaja_review import handlers
-from ideapaja_review.app import service
 from ideapaja_review.usecases import case_decisions, case_records
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.db import Database
@@ -22,32 +18,12 @@ from ideapaja_runtime.uow import open_unit_of_work
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await database.migrate(service.migrations)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-
-
-@pytest.fixture
 def deliver(db: Database) -> Delivery:
-    settings = review_settings()
-    clock = FakeClock()
-    return Delivery(
+    return org_delivery(
         db,
-        {
-            UnitUpserted: handlers.on_unit_upserted,
-            PersonUpserted: handlers.on_person_upserted,
-            PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.on_idea_submitted,
-            IdeaUpdated: handlers.on_idea_updated,
-            IdeaWithdrawn: handlers.on_idea_withdrawn,
-        },
-        Outbox("/ideapaja/review"),
-        settings=settings,
-        clock=clock,
+        {IdeaUpdated: handlers.on_idea_updated, IdeaWithdrawn: handlers.on_idea_withdrawn},
+        settings=review_settings(),
+        clock=FakeClock(),
     )
 
 

@@ -3,18 +3,14 @@ trail of decisions stays under the opaque id; the report of everything held on a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from review_testkit import ORG, Delivery, idea, person, publish, review_settings
+from review_testkit import ORG, Delivery, idea, org_delivery, person, publish, review_settings
 from sqlalchemy import select
 
-from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
-from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted
+from ideapaja_contracts.events.idea import IdeaRetentionExpired
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
-from ideapaja_review import handlers
 from ideapaja_review.app import service
 from ideapaja_review.db import org
 from ideapaja_review.db.models import (
@@ -48,29 +44,9 @@ def erasure(person_id: str = AGENT) -> ErasureRequested:
     )
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await database.migrate(service.migrations)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-
-
 def deliver(db: Database) -> Delivery:
-    settings = review_settings()
-    return Delivery(
-        db,
-        {
-            UnitUpserted: handlers.on_unit_upserted,
-            PersonUpserted: handlers.on_person_upserted,
-            PersonLeft: handlers.on_person_left,
-            IdeaSubmitted: handlers.on_idea_submitted,
-            ErasureRequested: erasures.on_erasure_requested,
-        },
-        Outbox("/ideapaja/review"),
-        settings=settings,
+    return org_delivery(
+        db, {ErasureRequested: erasures.on_erasure_requested}, settings=review_settings()
     )
 
 

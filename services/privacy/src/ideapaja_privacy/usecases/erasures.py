@@ -253,6 +253,37 @@ async def _pending(
         return (await session.scalars(query)).all()
 
 
+async def _close_step(
+    db: Database,
+    erasure: ErasureRow,
+    done_at: Any,
+    now: datetime,
+    action: AuditAction,
+    details: dict[str, Any],
+    **values: Any,
+) -> bool:
+    """Close the erasure's step ``done_at`` at ``now`` (with ``values``) and audit it, once:
+    False where it was closed already (by another replica)."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(ErasureRow)
+            .where(ErasureRow.erasure_id == erasure.erasure_id, done_at.is_(None))
+            .values({done_at.key: now, **values})
+            .execution_options(synchronize_session=False)
+        )
+        if cast(int, getattr(result, "rowcount", 0)) != 1:
+            return False
+        audit(
+            session,
+            actor_id=RETENTION_ACTOR,
+            action=action,
+            person_id=erasure.person_id,
+            now=now,
+            details={"erasure_id": erasure.erasure_id, **details},
+        )
+    return True
+
+
 async def delete_hr_records(
     db: Database,
     js: Any,
@@ -276,27 +307,16 @@ async def delete_hr_records(
         except Exception as exc:
             log.warning("hr_record_delete_failed", erasure_id=erasure.erasure_id, error=repr(exc))
             continue
-        now = clock()
-        async with db.transaction() as session:
-            result = await session.execute(
-                update(ErasureRow)
-                .where(
-                    ErasureRow.erasure_id == erasure.erasure_id,
-                    ErasureRow.hr_record_deleted_at.is_(None),
-                )
-                .values(hr_record_deleted_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if cast(int, getattr(result, "rowcount", 0)) == 1:
-                audit(
-                    session,
-                    actor_id=RETENTION_ACTOR,
-                    action=AuditAction.HR_RECORD_DELETED,
-                    person_id=erasure.person_id,
-                    now=now,
-                    details={"erasure_id": erasure.erasure_id, "subject": subject},
-                )
-                done.append(erasure.erasure_id)
+        closed = await _close_step(
+            db,
+            erasure,
+            ErasureRow.hr_record_deleted_at,
+            clock(),
+            AuditAction.HR_RECORD_DELETED,
+            {"subject": subject},
+        )
+        if closed:
+            done.append(erasure.erasure_id)
         log.info("hr_record_deleted", erasure_id=erasure.erasure_id)
     return done
 
@@ -376,31 +396,17 @@ async def delete_dead_letters(
         except Exception as exc:
             log.warning("dead_letter_delete_failed", erasure_id=erasure.erasure_id, error=repr(exc))
             continue
-        now = clock()
-        async with db.transaction() as session:
-            result = await session.execute(
-                update(ErasureRow)
-                .where(
-                    ErasureRow.erasure_id == erasure.erasure_id,
-                    ErasureRow.dead_letters_deleted_at.is_(None),
-                )
-                .values(dead_letters_deleted_at=now, dead_letters_deleted=deleted)
-                .execution_options(synchronize_session=False)
-            )
-            if cast(int, getattr(result, "rowcount", 0)) == 1:
-                audit(
-                    session,
-                    actor_id=RETENTION_ACTOR,
-                    action=AuditAction.DEAD_LETTERS_DELETED,
-                    person_id=erasure.person_id,
-                    now=now,
-                    details={
-                        "erasure_id": erasure.erasure_id,
-                        "stream": stream,
-                        "deleted": deleted,
-                    },
-                )
-                done.append(erasure.erasure_id)
+        closed = await _close_step(
+            db,
+            erasure,
+            ErasureRow.dead_letters_deleted_at,
+            clock(),
+            AuditAction.DEAD_LETTERS_DELETED,
+            {"stream": stream, "deleted": deleted},
+            dead_letters_deleted=deleted,
+        )
+        if closed:
+            done.append(erasure.erasure_id)
         log.info("dead_letters_deleted", erasure_id=erasure.erasure_id, deleted=deleted)
     return done
 

@@ -23,6 +23,7 @@ from ideapaja_review.db import committee_roster, org
 from ideapaja_review.db.models import CaseRow
 from ideapaja_review.domain import access, lifecycle
 from ideapaja_review.domain.lifecycle import Action, CaseState
+from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.errors import CaseNotFound, InvalidDecision, NotAllowed
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases.case_records import (
@@ -44,17 +45,36 @@ from ideapaja_review.usecases.case_routing import _new_case
 from ideapaja_review.usecases.case_steps import effective_roles, load_for_update, transition
 
 
-async def accept_for_review(uow: ReviewWork, case_id: str, note: str) -> CaseRecord:
-    """Screening passed: the case goes into review (for committee ideas: onto its agenda)."""
-    actor = uow.person
+async def _decidable_case(
+    uow: ReviewWork, case_id: str, decision: Decision | None = None, *, check: bool = True
+) -> tuple[CaseRow, tuple[str, ...], RoutingRule]:
+    """The case (locked), its reviewers and its routing rule; NotAllowed where the actor may not
+    screen it (no ``decision``) or make ``decision`` (``check=False``: the caller has checked)."""
     session = uow.session
     case = await load_for_update(session, case_id)
     reviewers = await reviewer_ids(session, case_id)
     rule = await rule_of(uow, case)
-    roles = await effective_roles(session, actor)
-    denied = access.decision_denied(actor.person_id, roles, Scope(case.scope), reviewers, rule=rule)
-    if denied is not None:
-        raise NotAllowed(denied.reason)
+    if check:
+        actor = uow.person
+        denied = access.decision_denied(
+            actor.person_id,
+            await effective_roles(session, actor),
+            Scope(case.scope),
+            reviewers,
+            decision=decision,
+            state=CaseState(case.state),
+            rule=rule,
+        )
+        if denied is not None:
+            raise NotAllowed(denied.reason)
+    return case, reviewers, rule
+
+
+async def accept_for_review(uow: ReviewWork, case_id: str, note: str) -> CaseRecord:
+    """Screening passed: the case goes into review (for committee ideas: onto its agenda)."""
+    actor = uow.person
+    session = uow.session
+    case, reviewers, rule = await _decidable_case(uow, case_id)
     await transition(
         uow,
         case,
@@ -104,22 +124,7 @@ async def decide(
     """
     actor = uow.person
     session = uow.session
-    case = await load_for_update(session, case_id)
-    reviewers = await reviewer_ids(session, case_id)
-    rule = await rule_of(uow, case)
-    if not in_meeting:
-        roles = await effective_roles(session, actor)
-        denied = access.decision_denied(
-            actor.person_id,
-            roles,
-            Scope(case.scope),
-            reviewers,
-            decision=decision,
-            state=CaseState(case.state),
-            rule=rule,
-        )
-        if denied is not None:
-            raise NotAllowed(denied.reason)
+    case, _, rule = await _decidable_case(uow, case_id, decision, check=not in_meeting)
     # The state machine first: a decided case is a 409 whatever the body says.
     lifecycle.apply(status_of(case), Action.DECIDE, decision)
     target: CaseRow | None = None

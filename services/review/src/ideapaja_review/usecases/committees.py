@@ -69,7 +69,6 @@ async def create_committee(
     quorum: int,
     criteria: Sequence[Criterion] | None,
 ) -> CommitteeRow:
-    actor = uow.person
     session = uow.session
     rubric = tuple(criteria) if criteria else rules.DEFAULT_CRITERIA
     errors = rules.rubric_errors(rubric)
@@ -86,13 +85,11 @@ async def create_committee(
         created_at=uow.now,
     )
     session.add(committee)
-    audit.record(
-        session,
-        actor_id=actor.person_id,
-        action="committee_created",
-        subject=f"committee:{committee.committee_id}",
-        now=uow.now,
-        details={"name": name, "city_wide": city_wide, "quorum": quorum},
+    audit.record_by(
+        uow,
+        "committee_created",
+        f"committee:{committee.committee_id}",
+        {"name": name, "city_wide": city_wide, "quorum": quorum},
     )
     await session.flush()
     return committee
@@ -169,14 +166,7 @@ async def update_committee(
         if value is not None:
             setattr(committee, field, value)
             changes[field] = value
-    audit.record(
-        session,
-        actor_id=actor.person_id,
-        action="committee_updated",
-        subject=f"committee:{committee_id}",
-        now=uow.now,
-        details=changes,
-    )
+    audit.record_by(uow, "committee_updated", f"committee:{committee_id}", changes)
     await session.flush()
     if city_wide:
         await case_routing.route_unrouted(uow)
@@ -191,7 +181,6 @@ async def set_member(
 ) -> dict[str, MemberRole]:
     """Add or change a member. A committee has one chair and one secretary: naming a new one
     makes the previous one a member."""
-    actor = uow.person
     session = uow.session
     await get_committee(session, committee_id)
     members = {
@@ -213,13 +202,11 @@ async def set_member(
         )
     else:
         row.role = role.value
-    audit.record(
-        session,
-        actor_id=actor.person_id,
-        action="committee_member_set",
-        subject=f"committee:{committee_id}",
-        now=uow.now,
-        details={"person_id": person_id, "role": role.value},
+    audit.record_by(
+        uow,
+        "committee_member_set",
+        f"committee:{committee_id}",
+        {"person_id": person_id, "role": role.value},
     )
     await session.flush()
     # City ideas that waited for a committee can be routed now.
@@ -232,18 +219,15 @@ async def remove_member(
     committee_id: str,
     person_id: str,
 ) -> None:
-    actor = uow.person
     session = uow.session
     row = await session.get(CommitteeMemberRow, (committee_id, person_id))
     if row is None:
         raise NotFound(f"{person_id} is not on {committee_id}.", what="Member")
-    audit.record(
-        session,
-        actor_id=actor.person_id,
-        action="committee_member_removed",
-        subject=f"committee:{committee_id}",
-        now=uow.now,
-        details={"person_id": person_id, "role": row.role},
+    audit.record_by(
+        uow,
+        "committee_member_removed",
+        f"committee:{committee_id}",
+        {"person_id": person_id, "role": row.role},
     )
     await session.delete(row)
     await session.flush()

@@ -119,13 +119,11 @@ async def create_meeting(
         created_at=uow.now,
     )
     session.add(meeting)
-    audit.record(
-        session,
-        actor_id=actor.person_id,
-        action="meeting_called",
-        subject=f"meeting:{meeting.meeting_id}",
-        now=uow.now,
-        details={"committee_id": committee_id, "agenda": [c.case_id for c in agenda]},
+    audit.record_by(
+        uow,
+        "meeting_called",
+        f"meeting:{meeting.meeting_id}",
+        {"committee_id": committee_id, "agenda": [c.case_id for c in agenda]},
     )
     await session.flush()
     for position, case in enumerate(agenda, start=1):
@@ -246,13 +244,8 @@ async def set_attendance(
     if strangers:
         raise InvalidInput("present_ids", f"Not members: {', '.join(strangers)}.")
     meeting.present_ids = sorted(set(present_ids))
-    audit.record(
-        session,
-        actor_id=actor.person_id,
-        action="attendance_recorded",
-        subject=f"meeting:{meeting_id}",
-        now=uow.now,
-        details={"present_ids": meeting.present_ids},
+    audit.record_by(
+        uow, "attendance_recorded", f"meeting:{meeting_id}", {"present_ids": meeting.present_ids}
     )
     await session.flush()
     return meeting
@@ -323,13 +316,8 @@ async def close_meeting(uow: ReviewWork, meeting_id: str) -> MeetingRow:
     meeting.status = CLOSED
     meeting.closed_by = actor.person_id
     meeting.closed_at = uow.now
-    audit.record(
-        session,
-        actor_id=actor.person_id,
-        action="meeting_closed",
-        subject=f"meeting:{meeting_id}",
-        now=uow.now,
-        details={"decided": decided, "deferred": deferred},
+    audit.record_by(
+        uow, "meeting_closed", f"meeting:{meeting_id}", {"decided": decided, "deferred": deferred}
     )
     await uow.publish(
         MinutesPublished(
