@@ -11,7 +11,8 @@ import pytest
 from runtime_testkit import fast_settings, make_idea
 
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.outbox import Outbox, OutboxEntry, OutboxRelay
+from ideapaja_runtime.outbox import Outbox, OutboxEntry
+from ideapaja_runtime.relay import OutboxRelay
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.streams import ensure_streams
 

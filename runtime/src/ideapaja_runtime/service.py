@@ -34,9 +34,10 @@ from ideapaja_runtime.iplimits import IpRateLimiter
 from ideapaja_runtime.logging import configure_logging, get_logger
 from ideapaja_runtime.messaging import ConsumerProcessor, Subscription, register_subscription
 from ideapaja_runtime.nats_permissions import inbox_prefix
-from ideapaja_runtime.outbox import Outbox, OutboxRelay
+from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, install_problem_handlers, problem_response
 from ideapaja_runtime.proxies import ClientAddress, TrustedProxies
+from ideapaja_runtime.relay import OutboxRelay
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.streams import ensure_streams
 from ideapaja_runtime.uow import UnitOfWork, open_unit_of_work
