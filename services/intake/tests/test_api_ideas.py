@@ -135,13 +135,14 @@ async def test_draft_save_edit_and_submit(org: RunningService, dev_keys: DevKeys
     # Someone else neither sees nor submits it.
     other = dev_keys.headers(COLLEAGUE, "employee")
     assert_problem(await org.client.get(f"/drafts/{draft['id']}", headers=other), 404)
-    assert (await org.client.get("/drafts", headers=other)).json() == []
+    assert (await org.client.get("/drafts", headers=other)).json()["items"] == []
 
     full = {k: v for k, v in idea_payload().items()}
     saved = await org.client.put(f"/drafts/{draft['id']}", json=full, headers=headers)
     assert saved.status_code == 200 and saved.json()["content"]["title"] == full["title"]
-    [listed] = (await org.client.get("/drafts", headers=headers)).json()
-    assert listed["id"] == draft["id"]
+    drafts = (await org.client.get("/drafts", headers=headers)).json()
+    [listed] = drafts["items"]
+    assert listed["id"] == draft["id"] and drafts["total"] == 1
 
     submitted = await org.client.post(f"/drafts/{draft['id']}/submit", headers=headers)
     assert submitted.status_code == 201, submitted.text
@@ -199,7 +200,9 @@ async def test_edits_are_versioned_and_announced(org: RunningService, dev_keys: 
     stale = await org.client.put(path, json=edit_of(idea, title="Vanha"), headers=headers)
     assert assert_problem(stale, 409)["revision"] == 2
 
-    versions = (await org.client.get(f"{path}/versions", headers=headers)).json()
+    page = (await org.client.get(f"{path}/versions", headers=headers)).json()
+    assert (page["total"], page["next_cursor"]) == (2, None)
+    versions = page["items"]
     assert [(v["revision"], v["reason"], v["edited_by"]) for v in versions] == [
         (1, "submitted", AUTHOR),
         (2, "edited", AUTHOR),
@@ -209,7 +212,16 @@ async def test_edits_are_versioned_and_announced(org: RunningService, dev_keys: 
     seen = await org.client.get(
         f"{path}/versions", headers=dev_keys.headers(REVIEWER, "change_agent")
     )
-    assert {v["edited_by"] for v in seen.json()} == {idea["author_ref"]}
+    assert {v["edited_by"] for v in seen.json()["items"]} == {idea["author_ref"]}
+    # Oldest first, a page at a time.
+    first = (await org.client.get(f"{path}/versions?limit=1", headers=headers)).json()
+    rest = (
+        await org.client.get(
+            f"{path}/versions", params={"limit": 1, "cursor": first["next_cursor"]}, headers=headers
+        )
+    ).json()
+    assert [v["revision"] for v in first["items"] + rest["items"]] == [1, 2]
+    assert rest["next_cursor"] is None
 
     [update] = await outbox_events(org.runtime, "idea.updated")
     assert (update["revision"], update["edited_by"]) == (2, idea["author_ref"])

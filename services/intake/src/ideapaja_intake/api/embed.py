@@ -91,7 +91,7 @@ def _already_or_too_many_page(
         "embed.read",
         description="For an intranet to link or frame (frame-ancestors: the allowed origins). "
         "Authenticated by ?form_token= (POST /form-tokens) or a bearer token; language from "
-        "?lang= or Accept-Language. Works without JavaScript and uses no inline script. A role "
+        "?language= or Accept-Language. Works without JavaScript and uses no inline script. A role "
         "outside the table is a problem+json 403 (reason role).",
         form_token=PAGE_QUERY,
     ),
@@ -106,10 +106,21 @@ async def embedded_form(
     settings: SettingsDep,
     credentials: BearerCredentials,
     later: LaterUow,
-    form_token: Annotated[str | None, Query(max_length=4096)] = None,
-    lang: Annotated[str | None, Query(max_length=5)] = None,
+    form_token: Annotated[
+        str | None,
+        Query(max_length=4096, description="From POST /form-tokens (or send a bearer token)"),
+    ] = None,
+    page_language: Annotated[
+        str | None,
+        Query(
+            alias="language",
+            max_length=5,
+            description="The page's language: fi, sv or en (otherwise from Accept-Language, "
+            "else fi)",
+        ),
+    ] = None,
 ) -> HTMLResponse:
-    language = choose_language(lang, request.headers.get("accept-language"))
+    language = choose_language(page_language, request.headers.get("accept-language"))
     try:
         if form_token:
             caller = await caller_from_token(request, form_token)
@@ -117,7 +128,7 @@ async def embedded_form(
         elif credentials is not None:
             principal = await authenticate_request(request, credentials.credentials)
             now = runtime_of(request).clock()
-            token = form_token_for(settings, principal, lang=language, now=now).form_token
+            token = form_token_for(settings, principal, language=language, now=now).form_token
             caller = FormCaller.of(principal)
         else:
             raise Problem(401, "Authentication required")
