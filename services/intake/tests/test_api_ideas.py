@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaDraft, IdempotencyRecord
+from ideapaja_intake.domain.idempotency import fingerprint
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
 
 
@@ -293,6 +294,33 @@ async def test_keys_belong_to_their_caller(org: RunningService, dev_keys: DevKey
         )
         assert response.status_code == 201 and "idempotent-replayed" not in response.headers
     assert await count_rows(org.runtime, Idea) == 2
+
+
+async def test_a_key_names_the_route_template_and_its_parameters(
+    org: RunningService, dev_keys: DevKeys
+) -> None:
+    """The operation a key is remembered for is the method and the route's template (``POST
+    /ideas/{idea_id}/comments``), with the path's parameters beside the content: the same key and
+    body on another idea is another request (refused), never the first idea's comment again."""
+    first, second = (await post_idea(org, dev_keys))["id"], (await post_idea(org, dev_keys))["id"]
+    headers = {**dev_keys.headers(COLLEAGUE, "employee"), "Idempotency-Key": "comment-1"}
+    body = {"body": "Hyvä idea!"}
+    created = await org.client.post(f"/ideas/{first}/comments", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    again = await org.client.post(f"/ideas/{first}/comments", json=body, headers=headers)
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == created.json()
+    elsewhere = await org.client.post(f"/ideas/{second}/comments", json=body, headers=headers)
+    assert assert_problem(elsewhere, 422)["errors"][0]["field"] == "Idempotency-Key"
+
+    async with org.runtime.db.transaction() as session:
+        [record] = (
+            await session.scalars(
+                select(IdempotencyRecord).where(IdempotencyRecord.key == "comment-1")
+            )
+        ).all()
+    assert record.fingerprint == fingerprint(
+        "POST /ideas/{idea_id}/comments", body, {"idea_id": first}
+    )
 
 
 async def test_a_refused_request_does_not_use_up_its_key(

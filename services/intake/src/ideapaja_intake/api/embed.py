@@ -16,7 +16,7 @@ from ideapaja_intake.api.attachments import accepted_upload
 from ideapaja_intake.api.deps import LaterUow, Scanner, SettingsDep, runtime_of
 from ideapaja_intake.api.form import with_idea_param
 from ideapaja_intake.api.form_auth import BearerCredentials, FormCaller, caller_from_token
-from ideapaja_intake.api.idempotency import Outcome, run_idempotent
+from ideapaja_intake.api.idempotency import FormTokenIdempotent, IdempotentRequest, Outcome
 from ideapaja_intake.api.routing import own_origin
 from ideapaja_intake.authz import PAGE_FORM, PAGE_QUERY, POLICY
 from ideapaja_intake.db.idempotency import staff_caller
@@ -273,7 +273,11 @@ def _replayed(response: Response) -> dict[str, str]:
     },
 )
 async def submit_embedded_form(
-    request: Request, settings: SettingsDep, scanner: Scanner, later: LaterUow
+    request: Request,
+    settings: SettingsDep,
+    scanner: Scanner,
+    later: LaterUow,
+    idempotent: FormTokenIdempotent,
 ) -> Response:
     form = await request.form()
     raw_lang = form.get("lang")
@@ -320,7 +324,9 @@ async def submit_embedded_form(
         answer = problem_of(refused)
         return await refuse({"attachment": answer.detail}, answer.status)
     try:
-        response = await _submitted(await later(), caller, submission, accepted, language)
+        response = await _submitted(
+            await later(), idempotent, caller, submission, accepted, language
+        )
     except DomainError as refused:
         page = _already_or_too_many_page(settings, language, refused)
         if page is not None:
@@ -342,6 +348,7 @@ async def _accepted_attachment(
 
 async def _submitted(
     uow: UnitOfWork[IntakeSettings],
+    idempotent: IdempotentRequest,
     caller: FormCaller,
     submission: IdeaSubmission,
     accepted: AcceptedFile | None,
@@ -365,11 +372,10 @@ async def _submitted(
         "attachment": accepted.checked.filename if accepted else None,
     }
     async with uow.session.begin_nested():
-        return await run_idempotent(
+        return await idempotent.run(
             uow,
+            content,
+            work,
             caller=staff_caller(caller.person_id),
             key=caller.idempotency_key,
-            operation=f"POST {FORM_PATH}",
-            content=content,
-            work=work,
         )
