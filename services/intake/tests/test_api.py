@@ -312,11 +312,22 @@ async def test_my_ideas_newest_first_with_paging(intake: RunningService, dev_key
     headers = dev_keys.headers(AUTHOR, "employee")
 
     page = (await intake.client.get("/ideas?mine=true&limit=2", headers=headers)).json()
-    assert page["total"] == 3
+    assert (page["total"], page["limit"]) == (3, 2)
     assert [i["id"] for i in page["items"]] == [mine[2], mine[1]]
-    rest = (await intake.client.get("/ideas?mine=true&limit=2&offset=2", headers=headers)).json()
+    cursor = page["next_cursor"]
+    rest = (
+        await intake.client.get(
+            "/ideas", params={"mine": "true", "limit": 2, "cursor": cursor}, headers=headers
+        )
+    ).json()
     assert [i["id"] for i in rest["items"]] == [mine[0]]
+    assert rest["next_cursor"] is None
     assert "author_ids" not in rest["items"][0]
+    assert rest["items"][0]["language"] == "fi"
+    # Offsets are gone: the parameter is refused rather than ignored.
+    assert_problem(
+        await intake.client.get("/ideas?mine=true&limit=2&offset=2", headers=headers), 422
+    )
 
     assert_problem(await intake.client.get("/ideas?mine=true&limit=101", headers=headers), 422)
     assert_problem(await intake.client.get("/ideas", headers=headers), 403)
@@ -326,14 +337,24 @@ async def test_my_ideas_newest_first_with_paging(intake: RunningService, dev_key
 
 async def test_units_for_the_form(intake: RunningService, dev_keys: DevKeys) -> None:
     headers = dev_keys.headers(AUTHOR, "employee")
-    units = (await intake.client.get("/units", headers=headers)).json()
+    page = (await intake.client.get("/units", headers=headers)).json()
+    assert (page["total"], page["next_cursor"]) == (2, None)
+    units = page["items"]
     assert [(u["id"], u["kind"], u["parent_id"]) for u in units] == [
         ("d-sivistys", "department", None),
         ("u-kirjasto", "unit", "d-sivistys"),
     ]
     assert units[1]["name_sv"] == "Biblioteket"
     only_units = (await intake.client.get("/units?kind=unit", headers=headers)).json()
-    assert [u["id"] for u in only_units] == ["u-kirjasto"]
+    assert [u["id"] for u in only_units["items"]] == ["u-kirjasto"]
+    first = (await intake.client.get("/units?limit=1", headers=headers)).json()
+    assert [u["id"] for u in first["items"]] == ["d-sivistys"]
+    second = (
+        await intake.client.get(
+            "/units", params={"limit": 1, "cursor": first["next_cursor"]}, headers=headers
+        )
+    ).json()
+    assert [u["id"] for u in second["items"]] == ["u-kirjasto"]
 
 
 async def test_openapi_documents_every_route(intake: RunningService) -> None:

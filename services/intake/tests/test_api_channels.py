@@ -39,13 +39,13 @@ async def channels(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[
 
 async def form_token(running: RunningService, dev_keys: DevKeys, person: str = AUTHOR) -> str:
     response = await running.client.post(
-        "/form-tokens?lang=sv", headers=dev_keys.headers(person, "employee")
+        "/form-tokens?language=sv", headers=dev_keys.headers(person, "employee")
     )
     assert response.status_code == 201, response.text
     body = response.json()
     assert (
         body["form_url"].startswith("/embed/idea-form?form_token=")
-        and "lang=sv" in body["form_url"]
+        and "language=sv" in body["form_url"]
     )
     return str(body["form_token"])
 
@@ -155,7 +155,7 @@ async def test_an_expired_form_token_is_refused(
     ("query", "accept_language", "lang", "heading"),
     [
         ("", "sv-FI,sv;q=0.9", "sv", "Lämna in en utvecklingsidé"),
-        ("&lang=en", "fi", "en", "Submit an improvement idea"),
+        ("&language=en", "fi", "en", "Submit an improvement idea"),
         ("", None, "fi", "Jätä kehitysidea"),
     ],
 )
@@ -186,7 +186,7 @@ async def test_the_form_page_in_three_languages(
 
 
 async def test_the_form_page_needs_a_token(channels: RunningService, dev_keys: DevKeys) -> None:
-    missing = await channels.client.get("/embed/idea-form?lang=en")
+    missing = await channels.client.get("/embed/idea-form?language=en")
     assert missing.status_code == 401 and "expired" in missing.text
     with_bearer = await channels.client.get(
         "/embed/idea-form", headers=dev_keys.headers(AUTHOR, "employee")
@@ -292,9 +292,9 @@ async def test_citizens_submit_external_ideas_and_see_no_internal_data(
         "message": "Hyvä ehdotus, toteutetaan.",
     }  # fmt: skip
     assert REVIEWER not in str(mine) and "c-77" not in str(mine)
-    assert [
-        i["id"] for i in (await channels.client.get("/citizen/ideas", headers=citizen)).json()
-    ] == [idea["id"]]
+    listed = (await channels.client.get("/citizen/ideas", headers=citizen)).json()
+    assert [(i["id"], i["language"]) for i in listed["items"]] == [(idea["id"], "fi")]
+    assert (listed["total"], listed["next_cursor"]) == (1, None)
 
     # Other citizens see nothing; citizens reach no staff endpoint.
     other = dev_keys.headers("suomifi-999", "citizen")

@@ -164,7 +164,23 @@ async def test_comments_and_anonymous_authors_replying(
     assert replied.json()["author"] == idea["author_ref"]
 
     comments = (await org.client.get(path, headers=dev_keys.headers(REVIEWER, "employee"))).json()
-    assert [c["author"] for c in comments] == [COLLEAGUE, idea["author_ref"]]
+    assert (comments["total"], comments["next_cursor"]) == (2, None)
+    assert [c["author"] for c in comments["items"]] == [COLLEAGUE, idea["author_ref"]]
+    # Oldest first, a page at a time.
+    first = (
+        await org.client.get(
+            path, params={"limit": 1}, headers=dev_keys.headers(REVIEWER, "employee")
+        )
+    ).json()
+    rest = (
+        await org.client.get(
+            path,
+            params={"limit": 1, "cursor": first["next_cursor"]},
+            headers=dev_keys.headers(REVIEWER, "employee"),
+        )
+    ).json()
+    assert [c["id"] for c in first["items"] + rest["items"]] == [c["id"] for c in comments["items"]]
+    assert rest["next_cursor"] is None
     events = await outbox_events(org.runtime, "idea.commented")
     assert [e["commenter_id"] for e in events] == [COLLEAGUE, idea["author_ref"]]
     assert AUTHOR not in str(events)
@@ -204,11 +220,15 @@ async def test_moderators_hide_comments_with_a_reason(
         hide_path, json=reason, headers=dev_keys.headers(REVIEWER, "change_agent")
     )
 
-    others = (await org.client.get(path, headers=dev_keys.headers(AUTHOR, "employee"))).json()
+    others = (await org.client.get(path, headers=dev_keys.headers(AUTHOR, "employee"))).json()[
+        "items"
+    ]
     assert (others[0]["hidden"], others[0]["body"], others[0]["hidden_reason"]) == (
         True, None, "Ei liity ideaan"
     )  # fmt: skip
-    writer = (await org.client.get(path, headers=dev_keys.headers(COLLEAGUE, "employee"))).json()
+    writer = (await org.client.get(path, headers=dev_keys.headers(COLLEAGUE, "employee"))).json()[
+        "items"
+    ]
     assert writer[0]["body"] == "Asiaton kommentti"
 
     events = await outbox_events(org.runtime, "idea.commented")

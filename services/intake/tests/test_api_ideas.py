@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaDraft, IdempotencyRecord
+from ideapaja_intake.domain.idempotency import fingerprint
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
 
 
@@ -135,13 +136,14 @@ async def test_draft_save_edit_and_submit(org: RunningService, dev_keys: DevKeys
     # Someone else neither sees nor submits it.
     other = dev_keys.headers(COLLEAGUE, "employee")
     assert_problem(await org.client.get(f"/drafts/{draft['id']}", headers=other), 404)
-    assert (await org.client.get("/drafts", headers=other)).json() == []
+    assert (await org.client.get("/drafts", headers=other)).json()["items"] == []
 
     full = {k: v for k, v in idea_payload().items()}
     saved = await org.client.put(f"/drafts/{draft['id']}", json=full, headers=headers)
     assert saved.status_code == 200 and saved.json()["content"]["title"] == full["title"]
-    [listed] = (await org.client.get("/drafts", headers=headers)).json()
-    assert listed["id"] == draft["id"]
+    drafts = (await org.client.get("/drafts", headers=headers)).json()
+    [listed] = drafts["items"]
+    assert listed["id"] == draft["id"] and drafts["total"] == 1
 
     submitted = await org.client.post(f"/drafts/{draft['id']}/submit", headers=headers)
     assert submitted.status_code == 201, submitted.text
@@ -199,7 +201,9 @@ async def test_edits_are_versioned_and_announced(org: RunningService, dev_keys: 
     stale = await org.client.put(path, json=edit_of(idea, title="Vanha"), headers=headers)
     assert assert_problem(stale, 409)["revision"] == 2
 
-    versions = (await org.client.get(f"{path}/versions", headers=headers)).json()
+    page = (await org.client.get(f"{path}/versions", headers=headers)).json()
+    assert (page["total"], page["next_cursor"]) == (2, None)
+    versions = page["items"]
     assert [(v["revision"], v["reason"], v["edited_by"]) for v in versions] == [
         (1, "submitted", AUTHOR),
         (2, "edited", AUTHOR),
@@ -209,7 +213,16 @@ async def test_edits_are_versioned_and_announced(org: RunningService, dev_keys: 
     seen = await org.client.get(
         f"{path}/versions", headers=dev_keys.headers(REVIEWER, "change_agent")
     )
-    assert {v["edited_by"] for v in seen.json()} == {idea["author_ref"]}
+    assert {v["edited_by"] for v in seen.json()["items"]} == {idea["author_ref"]}
+    # Oldest first, a page at a time.
+    first = (await org.client.get(f"{path}/versions?limit=1", headers=headers)).json()
+    rest = (
+        await org.client.get(
+            f"{path}/versions", params={"limit": 1, "cursor": first["next_cursor"]}, headers=headers
+        )
+    ).json()
+    assert [v["revision"] for v in first["items"] + rest["items"]] == [1, 2]
+    assert rest["next_cursor"] is None
 
     [update] = await outbox_events(org.runtime, "idea.updated")
     assert (update["revision"], update["edited_by"]) == (2, idea["author_ref"])
@@ -281,6 +294,33 @@ async def test_keys_belong_to_their_caller(org: RunningService, dev_keys: DevKey
         )
         assert response.status_code == 201 and "idempotent-replayed" not in response.headers
     assert await count_rows(org.runtime, Idea) == 2
+
+
+async def test_a_key_names_the_route_template_and_its_parameters(
+    org: RunningService, dev_keys: DevKeys
+) -> None:
+    """The operation a key is remembered for is the method and the route's template (``POST
+    /ideas/{idea_id}/comments``), with the path's parameters beside the content: the same key and
+    body on another idea is another request (refused), never the first idea's comment again."""
+    first, second = (await post_idea(org, dev_keys))["id"], (await post_idea(org, dev_keys))["id"]
+    headers = {**dev_keys.headers(COLLEAGUE, "employee"), "Idempotency-Key": "comment-1"}
+    body = {"body": "Hyvä idea!"}
+    created = await org.client.post(f"/ideas/{first}/comments", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    again = await org.client.post(f"/ideas/{first}/comments", json=body, headers=headers)
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == created.json()
+    elsewhere = await org.client.post(f"/ideas/{second}/comments", json=body, headers=headers)
+    assert assert_problem(elsewhere, 422)["errors"][0]["field"] == "Idempotency-Key"
+
+    async with org.runtime.db.transaction() as session:
+        [record] = (
+            await session.scalars(
+                select(IdempotencyRecord).where(IdempotencyRecord.key == "comment-1")
+            )
+        ).all()
+    assert record.fingerprint == fingerprint(
+        "POST /ideas/{idea_id}/comments", body, {"idea_id": first}
+    )
 
 
 async def test_a_refused_request_does_not_use_up_its_key(

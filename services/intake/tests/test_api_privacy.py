@@ -42,7 +42,7 @@ async def test_the_report_lists_everything_held_on_the_person(
     history = await build_person_history(org, dev_keys)
     own = await report(org, dev_keys.headers(ERASED, "employee"))
 
-    assert (own["person_id"], own["citizen_id"], own["erasure"]) == (ERASED, None, None)
+    assert (own["id"], own["citizen_id"], own["erasure"]) == (ERASED, None, None)
     assert own["hr"]["unit_id"] == "u-kirjasto" and own["hr"]["active"] is True
     ideas = {i["idea_id"]: i for i in own["ideas"]}
     co_authored, anonymous = ideas[history.co_authored["id"]], ideas[history.anonymous["id"]]
@@ -55,7 +55,7 @@ async def test_the_report_lists_everything_held_on_the_person(
         "co_author", True, AUTHOR
     )  # fmt: skip
     assert ideas[history.by_form["id"]]["channel"] == "intranet_form"
-    assert [(d["draft_id"], d["content"]["title"]) for d in own["drafts"]] == [
+    assert [(d["id"], d["content"]["title"]) for d in own["drafts"]] == [
         (history.draft_id, "Keskeneräinen")
     ]
     assert sorted((v["idea_id"], v["revision"], v["reason"]) for v in own["versions_edited"]) == (
@@ -75,7 +75,7 @@ async def test_the_report_lists_everything_held_on_the_person(
         ]
     )
     [attachment] = own["attachments"]
-    assert (attachment["attachment_id"], attachment["filename"], attachment["size"]) == (
+    assert (attachment["id"], attachment["filename"], attachment["size"]) == (
         history.attachment_id, "kaavio.png", len(PNG_FILE)
     )  # fmt: skip
     assert "data" not in attachment  # metadata only
@@ -120,7 +120,7 @@ async def test_the_report_lists_everything_held_on_the_person(
     after = await report(org, dev_keys.headers("p-9001", "hr"))
     assert after["erasure"]["erasure_id"] == "er-1"
     assert {k: v for k, v in after.items() if v} == {
-        "person_id": ERASED,
+        "id": ERASED,
         "erasure": after["erasure"],
     }
 

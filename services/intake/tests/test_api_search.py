@@ -94,7 +94,14 @@ async def test_filters_by_status_scope_unit_category_and_date(
         library, museum, department
     }  # fmt: skip
     assert await ids(submitted_to=(today - timedelta(days=1)).isoformat()) == set()
+    swedish = await post(org_any_db, dev_keys, title="Bibliotekets idé", language="sv")
+    assert await ids(language="sv") == {swedish}
+    assert await ids(language="fi") == {library, museum, department}
+    listed = await org_any_db.client.get("/ideas", params={"language": "sv"}, headers=headers)
+    assert [i["language"] for i in listed.json()["items"]] == ["sv"]
     bad = await org_any_db.client.get("/ideas", params={"status": "lost"}, headers=headers)
+    assert bad.status_code == 422
+    bad = await org_any_db.client.get("/ideas", params={"language": "de"}, headers=headers)
     assert bad.status_code == 422
 
 
@@ -140,7 +147,9 @@ async def test_similar_ideas_while_typing(org_any_db: RunningService, dev_keys: 
             "/ideas/similar", params={"text": text}, headers=headers
         )
         assert response.status_code == 200, response.text
-        result: list[dict[str, Any]] = response.json()
+        page = response.json()
+        assert (page["limit"], page["next_cursor"], page["total"]) == (5, None, len(page["items"]))
+        result: list[dict[str, Any]] = page["items"]
         return result
 
     [found] = await similar("omatoimikirjasto iltaisin")

@@ -123,7 +123,7 @@ async def test_units_are_learned_from_hr_events(
         async def listed() -> list[dict[str, Any]]:
             units: list[dict[str, Any]] = (
                 await running.client.get("/units", headers=headers)
-            ).json()
+            ).json()["items"]
             return units
 
         [unit] = await eventually(listed)

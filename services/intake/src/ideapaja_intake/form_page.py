@@ -134,7 +134,7 @@ def form_page(
         return " checked" if chosen else ""
 
     links = " ".join(
-        f'<a href="{FORM_PATH}?{escape(urlencode({"form_token": form_token, "lang": code}))}"'
+        f'<a href="{FORM_PATH}?{escape(urlencode({"form_token": form_token, "language": code}))}"'
         f' hreflang="{code}" lang="{code}">{LANGUAGE_NAMES[code]}</a>'
         for code in LANGUAGES
         if code != lang

@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from ideapaja_intake.api.deps import (
     CREATED,
     REFUSALS,
+    AttachmentIdPath,
     IdeaIdPath,
     IntakeUow,
     LaterUow,
@@ -91,7 +92,9 @@ async def upload(
     ),
     responses={200: {"content": {"application/octet-stream": {}}}, 404: PROBLEM_SCHEMA},
 )
-async def download(idea_id: IdeaIdPath, attachment_id: IdeaIdPath, uow: IntakeUow) -> Response:
+async def download(
+    idea_id: IdeaIdPath, attachment_id: AttachmentIdPath, uow: IntakeUow
+) -> Response:
     row = await attachments.attachment_for(uow, idea_id, attachment_id)
     return Response(
         row.data,

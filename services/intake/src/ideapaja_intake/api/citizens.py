@@ -16,6 +16,7 @@ from ideapaja_intake.schemas.channels import (
 )
 from ideapaja_intake.usecases import citizens
 from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
+from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.routes import service_router
 
@@ -53,12 +54,12 @@ async def citizen_submit(
 
 @router.get(
     "",
-    response_model=list[CitizenIdeaSummary],
+    response_model=Page[CitizenIdeaSummary],
     summary="My ideas as a citizen, newest first",
     **POLICY.route("citizen.read"),
 )
-async def citizen_ideas(uow: IntakeUow) -> list[CitizenIdeaSummary]:
-    return [CitizenIdeaSummary.of(idea) for idea in await citizens.my_citizen_ideas(uow)]
+async def citizen_ideas(uow: IntakeUow, page: PageParams) -> Page[CitizenIdeaSummary]:
+    return await citizens.my_citizen_ideas(uow, page, CitizenIdeaSummary.of)
 
 
 @router.get(

@@ -5,7 +5,7 @@ submission writer, the attachment scanner, whether PostgreSQL has the trigram in
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query, Request
 
@@ -90,31 +90,67 @@ TrigramIndex = Annotated[bool, Depends(_trigram_index)]
 
 # --- parameters ----------------------------------------------------------------------------------
 
-IdeaIdPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=64)]
 
-Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0, le=100_000, description="Older clients; prefer cursor")]
-Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the last page")]
-Statuses = Annotated[list[IdeaStatus], Query(max_length=20)]
-Day = Annotated[date | None, Query()]
+def _id_path(description: str) -> Any:
+    return Path(pattern=ID_PATTERN, max_length=64, description=description)
+
+
+IdeaIdPath = Annotated[str, _id_path("The idea's id")]
+CommentIdPath = Annotated[str, _id_path("The comment's id")]
+AttachmentIdPath = Annotated[str, _id_path("The attachment's id")]
+DraftIdPath = Annotated[str, _id_path("The draft's id")]
+PersonIdPath = Annotated[str, _id_path("The (invited) co-author's person id")]
+
+Statuses = Annotated[
+    list[IdeaStatus],
+    Query(max_length=20, description="Only ideas in these statuses (repeat for several)"),
+]
 UnitFilter = Annotated[
     str | None,
-    Query(pattern=ID_PATTERN, max_length=64, description="A unit, or a department with its units"),
+    Query(
+        pattern=ID_PATTERN,
+        max_length=64,
+        description="Only ideas concerning this unit, or this department and its units",
+    ),
 ]
-CategoryFilter = Annotated[str | None, Query(pattern=r"^[a-z0-9_-]{1,40}$")]
+ScopeFilter = Annotated[
+    Scope | None, Query(description="Only ideas decided at this level: unit, department or city")
+]
+CategoryFilter = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[a-z0-9_-]{1,40}$", description="Only ideas in this category (GET /categories)"
+    ),
+]
+SubmittedFrom = Annotated[
+    date | None, Query(description="Only ideas submitted on or after this day (UTC)")
+]
+SubmittedTo = Annotated[
+    date | None, Query(description="Only ideas submitted on or before this day (UTC)")
+]
+LanguageFilter = Annotated[
+    Literal["fi", "sv", "en"] | None,
+    Query(description="Only ideas written in this language: fi, sv or en"),
+]
 SearchText = Annotated[
     str | None,
-    Query(min_length=1, max_length=200, description="Full-text search, Finnish and Swedish"),
+    Query(
+        min_length=1,
+        max_length=200,
+        description="Full-text search: ideas containing every word, in any inflected form "
+        "(Finnish and Swedish)",
+    ),
 ]
 
 
 async def _list_filters(
     status: Statuses = [],  # noqa: B006 - FastAPI copies query defaults
-    scope: Scope | None = None,
+    scope: ScopeFilter = None,
     unit_id: UnitFilter = None,
     category: CategoryFilter = None,
-    submitted_from: Day = None,
-    submitted_to: Day = None,
+    submitted_from: SubmittedFrom = None,
+    submitted_to: SubmittedTo = None,
+    language: LanguageFilter = None,
     q: SearchText = None,
 ) -> ListParams:
     return ListParams(
@@ -124,6 +160,7 @@ async def _list_filters(
         category=category,
         submitted_from=submitted_from,
         submitted_to=submitted_to,
+        language=language,
         q=q,
     )
 

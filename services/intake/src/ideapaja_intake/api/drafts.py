@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from ideapaja_intake.api.deps import CREATED, REFUSALS, IdeaIdPath, IntakeUow
+from ideapaja_intake.api.deps import CREATED, REFUSALS, DraftIdPath, IntakeUow
 from ideapaja_intake.api.ideas import created_idea
 from ideapaja_intake.api.idempotency import Idempotent, Outcome
 from ideapaja_intake.api.routing import LimitedBodyRoute
@@ -13,6 +13,7 @@ from ideapaja_intake.domain.submission import IdeaDraft as DraftInput
 from ideapaja_intake.schemas.ideas import DraftPublic, IdeaPublic
 from ideapaja_intake.usecases import drafts
 from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
+from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.routes import service_router
 
 router = service_router(prefix="/drafts", tags=["drafts"], route_class=LimitedBodyRoute)
@@ -40,12 +41,12 @@ async def save_draft(draft: DraftInput, uow: IntakeUow, idempotent: Idempotent) 
 
 @router.get(
     "",
-    response_model=list[DraftPublic],
-    summary="My drafts, newest first",
+    response_model=Page[DraftPublic],
+    summary="My drafts, most recently saved first",
     **POLICY.route("drafts.read"),
 )
-async def my_drafts(uow: IntakeUow) -> list[DraftPublic]:
-    return [DraftPublic.of(row) for row in await drafts.my_drafts(uow)]
+async def my_drafts(uow: IntakeUow, page: PageParams) -> Page[DraftPublic]:
+    return await drafts.my_drafts(uow, page, DraftPublic.of)
 
 
 @router.get(
@@ -55,7 +56,7 @@ async def my_drafts(uow: IntakeUow) -> list[DraftPublic]:
     responses=REFUSALS,
     **POLICY.route("drafts.read"),
 )
-async def read_draft(draft_id: IdeaIdPath, uow: IntakeUow) -> DraftPublic:
+async def read_draft(draft_id: DraftIdPath, uow: IntakeUow) -> DraftPublic:
     return DraftPublic.of(await drafts.own_draft(uow, draft_id))
 
 
@@ -66,7 +67,7 @@ async def read_draft(draft_id: IdeaIdPath, uow: IntakeUow) -> DraftPublic:
     responses=REFUSALS,
     **POLICY.route("drafts.write"),
 )
-async def update_draft(draft_id: IdeaIdPath, draft: DraftInput, uow: IntakeUow) -> DraftPublic:
+async def update_draft(draft_id: DraftIdPath, draft: DraftInput, uow: IntakeUow) -> DraftPublic:
     return DraftPublic.of(await drafts.replace_draft(uow, draft_id, draft))
 
 
@@ -77,7 +78,7 @@ async def update_draft(draft_id: IdeaIdPath, draft: DraftInput, uow: IntakeUow) 
     responses=REFUSALS,
     **POLICY.route("drafts.write"),
 )
-async def delete_draft(draft_id: IdeaIdPath, uow: IntakeUow) -> None:
+async def delete_draft(draft_id: DraftIdPath, uow: IntakeUow) -> None:
     await drafts.delete_draft(uow, draft_id)
 
 
@@ -94,7 +95,7 @@ async def delete_draft(draft_id: IdeaIdPath, uow: IntakeUow) -> None:
     responses={**CREATED, **REFUSALS},
 )
 async def submit_my_draft(
-    draft_id: IdeaIdPath, request: Request, uow: IntakeUow, idempotent: Idempotent
+    draft_id: DraftIdPath, request: Request, uow: IntakeUow, idempotent: Idempotent
 ) -> Response:
     await enforce_ip_limit(request, SUBMISSIONS)
 

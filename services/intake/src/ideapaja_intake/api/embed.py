@@ -16,7 +16,7 @@ from ideapaja_intake.api.attachments import accepted_upload
 from ideapaja_intake.api.deps import LaterUow, Scanner, SettingsDep, runtime_of
 from ideapaja_intake.api.form import with_idea_param
 from ideapaja_intake.api.form_auth import BearerCredentials, FormCaller, caller_from_token
-from ideapaja_intake.api.idempotency import Outcome, run_idempotent
+from ideapaja_intake.api.idempotency import FormTokenIdempotent, IdempotentRequest, Outcome
 from ideapaja_intake.api.routing import own_origin
 from ideapaja_intake.authz import PAGE_FORM, PAGE_QUERY, POLICY
 from ideapaja_intake.db.idempotency import staff_caller
@@ -91,7 +91,7 @@ def _already_or_too_many_page(
         "embed.read",
         description="For an intranet to link or frame (frame-ancestors: the allowed origins). "
         "Authenticated by ?form_token= (POST /form-tokens) or a bearer token; language from "
-        "?lang= or Accept-Language. Works without JavaScript and uses no inline script. A role "
+        "?language= or Accept-Language. Works without JavaScript and uses no inline script. A role "
         "outside the table is a problem+json 403 (reason role).",
         form_token=PAGE_QUERY,
     ),
@@ -106,10 +106,21 @@ async def embedded_form(
     settings: SettingsDep,
     credentials: BearerCredentials,
     later: LaterUow,
-    form_token: Annotated[str | None, Query(max_length=4096)] = None,
-    lang: Annotated[str | None, Query(max_length=5)] = None,
+    form_token: Annotated[
+        str | None,
+        Query(max_length=4096, description="From POST /form-tokens (or send a bearer token)"),
+    ] = None,
+    page_language: Annotated[
+        str | None,
+        Query(
+            alias="language",
+            max_length=5,
+            description="The page's language: fi, sv or en (otherwise from Accept-Language, "
+            "else fi)",
+        ),
+    ] = None,
 ) -> HTMLResponse:
-    language = choose_language(lang, request.headers.get("accept-language"))
+    language = choose_language(page_language, request.headers.get("accept-language"))
     try:
         if form_token:
             caller = await caller_from_token(request, form_token)
@@ -117,7 +128,7 @@ async def embedded_form(
         elif credentials is not None:
             principal = await authenticate_request(request, credentials.credentials)
             now = runtime_of(request).clock()
-            token = form_token_for(settings, principal, lang=language, now=now).form_token
+            token = form_token_for(settings, principal, language=language, now=now).form_token
             caller = FormCaller.of(principal)
         else:
             raise Problem(401, "Authentication required")
@@ -262,7 +273,11 @@ def _replayed(response: Response) -> dict[str, str]:
     },
 )
 async def submit_embedded_form(
-    request: Request, settings: SettingsDep, scanner: Scanner, later: LaterUow
+    request: Request,
+    settings: SettingsDep,
+    scanner: Scanner,
+    later: LaterUow,
+    idempotent: FormTokenIdempotent,
 ) -> Response:
     form = await request.form()
     raw_lang = form.get("lang")
@@ -309,7 +324,9 @@ async def submit_embedded_form(
         answer = problem_of(refused)
         return await refuse({"attachment": answer.detail}, answer.status)
     try:
-        response = await _submitted(await later(), caller, submission, accepted, language)
+        response = await _submitted(
+            await later(), idempotent, caller, submission, accepted, language
+        )
     except DomainError as refused:
         page = _already_or_too_many_page(settings, language, refused)
         if page is not None:
@@ -331,6 +348,7 @@ async def _accepted_attachment(
 
 async def _submitted(
     uow: UnitOfWork[IntakeSettings],
+    idempotent: IdempotentRequest,
     caller: FormCaller,
     submission: IdeaSubmission,
     accepted: AcceptedFile | None,
@@ -354,11 +372,10 @@ async def _submitted(
         "attachment": accepted.checked.filename if accepted else None,
     }
     async with uow.session.begin_nested():
-        return await run_idempotent(
+        return await idempotent.run(
             uow,
+            content,
+            work,
             caller=staff_caller(caller.person_id),
             key=caller.idempotency_key,
-            operation=f"POST {FORM_PATH}",
-            content=content,
-            work=work,
         )

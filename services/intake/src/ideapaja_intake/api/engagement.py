@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from fastapi import Response
 
-from ideapaja_intake.api.deps import CREATED, REFUSALS, IdeaIdPath, IntakeUow
+from ideapaja_intake.api.deps import (
+    CREATED,
+    REFUSALS,
+    CommentIdPath,
+    IdeaIdPath,
+    IntakeUow,
+    PersonIdPath,
+)
 from ideapaja_intake.api.idempotency import Idempotent, Outcome
 from ideapaja_intake.api.routing import LimitedBodyRoute
 from ideapaja_intake.authz import POLICY
@@ -19,6 +26,7 @@ from ideapaja_intake.schemas.engagement import (
     SupportPublic,
 )
 from ideapaja_intake.usecases import co_authors, engagement
+from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.routes import service_router
 
@@ -68,7 +76,7 @@ async def unsupport(idea_id: IdeaIdPath, uow: IntakeUow) -> SupportPublic:
 
 @router.get(
     "/{idea_id}/comments",
-    response_model=list[CommentPublic],
+    response_model=Page[CommentPublic],
     summary="Comments on an idea, oldest first",
     **POLICY.route(
         "comments.read",
@@ -77,11 +85,12 @@ async def unsupport(idea_id: IdeaIdPath, uow: IntakeUow) -> SupportPublic:
     ),
     responses={404: PROBLEM_SCHEMA},
 )
-async def read_comments(idea_id: IdeaIdPath, uow: IntakeUow) -> list[CommentPublic]:
-    return [
-        CommentPublic.of(row, show_hidden=show_hidden)
-        for row, show_hidden in await engagement.comments_on(uow, idea_id)
-    ]
+async def read_comments(
+    idea_id: IdeaIdPath, uow: IntakeUow, page: PageParams
+) -> Page[CommentPublic]:
+    return await engagement.comments_on(
+        uow, idea_id, page, lambda row, shown: CommentPublic.of(row, show_hidden=shown)
+    )
 
 
 @router.post(
@@ -122,7 +131,7 @@ async def comment(
     responses=REFUSALS,
 )
 async def hide(
-    idea_id: IdeaIdPath, comment_id: IdeaIdPath, body: CommentHide, uow: IntakeUow
+    idea_id: IdeaIdPath, comment_id: CommentIdPath, body: CommentHide, uow: IntakeUow
 ) -> CommentPublic:
     row = await engagement.hide_comment(uow, idea_id, comment_id, body.reason)
     return CommentPublic.of(row, show_hidden=True)
@@ -170,7 +179,7 @@ async def invite(
     ),
     responses=REFUSALS,
 )
-async def confirm(idea_id: IdeaIdPath, person_id: IdeaIdPath, uow: IntakeUow) -> CoAuthorPublic:
+async def confirm(idea_id: IdeaIdPath, person_id: PersonIdPath, uow: IntakeUow) -> CoAuthorPublic:
     row, idea = await co_authors.confirm_co_author(uow, idea_id, person_id)
     return CoAuthorPublic(
         idea_id=idea_id, person_id=row.person_id, confirmed=True, revision=idea.revision
@@ -188,5 +197,5 @@ async def confirm(idea_id: IdeaIdPath, person_id: IdeaIdPath, uow: IntakeUow) ->
     ),
     responses=REFUSALS,
 )
-async def uninvite(idea_id: IdeaIdPath, person_id: IdeaIdPath, uow: IntakeUow) -> None:
+async def uninvite(idea_id: IdeaIdPath, person_id: PersonIdPath, uow: IntakeUow) -> None:
     await co_authors.remove_co_author(uow, idea_id, person_id)

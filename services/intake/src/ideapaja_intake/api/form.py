@@ -120,10 +120,17 @@ async def form_preflight(request: Request, settings: SettingsDep) -> Response:
 async def create_form_token(
     uow: IntakeUow,
     idempotent: Idempotent,
-    lang: Annotated[str | None, Query(pattern="^(fi|sv|en)$")] = None,
+    language: Annotated[
+        str | None,
+        Query(
+            pattern="^(fi|sv|en)$",
+            description="The embeddable page's language in form_url: fi, sv or en (otherwise "
+            "the browser's)",
+        ),
+    ] = None,
 ) -> Response:
     async def work() -> Outcome:
-        token = form_token_for(uow.settings, uow.person, lang=lang, now=uow.now)
+        token = form_token_for(uow.settings, uow.person, language=language, now=uow.now)
         return Outcome.of(201, token)
 
-    return await idempotent.run(uow, {"lang": lang}, work)
+    return await idempotent.run(uow, {"language": language}, work)

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from ideapaja_contracts.events.idea import Channel
 from ideapaja_intake.api.deps import (
     CREATED,
     REFUSALS,
-    Cursor,
     IdeaIdPath,
     IntakeUow,
     LaterUow,
-    Limit,
     ListFilters,
-    Offset,
     SubmissionWriter,
     TrigramIndex,
 )
@@ -28,8 +25,8 @@ from ideapaja_intake.db.ideas import IdeaRecord
 from ideapaja_intake.domain.submission import IdeaEdit, IdeaSubmission
 from ideapaja_intake.domain.visibility import REVIEWER_ROLES
 from ideapaja_intake.schemas.ideas import (
-    IdeaPage,
     IdeaPublic,
+    IdeaSummary,
     SimilarIdeaPublic,
     VersionPublic,
     WithdrawalCreate,
@@ -43,10 +40,31 @@ from ideapaja_intake.usecases.submissions import (
 )
 from ideapaja_runtime.deps import TraceparentDep
 from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
+from ideapaja_runtime.pagination import Cursor, Page, PageParams, PageRequest
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.routes import Actor, service_router
 
 router = service_router(prefix="/ideas", tags=["ideas"], route_class=LimitedBodyRoute)
+
+SIMILAR_MAX = 20
+
+
+async def _similar_page(
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=SIMILAR_MAX,
+            description=f"Ideas per page (1–{SIMILAR_MAX}); the form shows the first few. The "
+            "ranking covers at most about a hundred candidates, so the list is short",
+        ),
+    ] = 5,
+    cursor: Cursor = None,
+) -> PageRequest:
+    return PageRequest(limit=limit, cursor=cursor)
+
+
+SimilarPage = Annotated[PageRequest, Depends(_similar_page)]
 
 
 def created_idea(record: IdeaRecord, viewer_id: str) -> Outcome:
@@ -98,7 +116,7 @@ async def create_idea(
 # Before /{idea_id}, which would match "similar".
 @router.get(
     "/similar",
-    response_model=list[SimilarIdeaPublic],
+    response_model=Page[SimilarIdeaPublic],
     summary="Existing ideas like the one being typed",
     **POLICY.route(
         "ideas.similar",
@@ -110,14 +128,27 @@ async def create_idea(
 async def similar_ideas(
     uow: IntakeUow,
     trigram_index: TrigramIndex,
-    text: Annotated[str, Query(min_length=3, max_length=500)],
-    language: Annotated[str, Query(pattern="^(fi|sv|en)$")] = "fi",
-    limit: Annotated[int, Query(ge=1, le=20)] = 5,
-) -> list[SimilarIdeaPublic]:
-    found = await ideas.similar_ideas(
-        uow, text, language=language, limit=limit, trigram_index=trigram_index
+    page: SimilarPage,
+    text: Annotated[
+        str, Query(min_length=3, max_length=500, description="What the author has typed so far")
+    ],
+    language: Annotated[
+        str,
+        Query(
+            pattern="^(fi|sv|en)$",
+            description="Language of the typed text (fi, sv or en), for word stems; each idea is "
+            "compared in its own language",
+        ),
+    ] = "fi",
+) -> Page[SimilarIdeaPublic]:
+    return await ideas.similar_ideas(
+        uow,
+        text,
+        page,
+        lambda score, idea: SimilarIdeaPublic.of(idea, score),
+        language=language,
+        trigram_index=trigram_index,
     )
-    return [SimilarIdeaPublic.of(idea, score) for score, idea in found]
 
 
 @router.get(
@@ -139,27 +170,24 @@ async def read_idea(idea_id: IdeaIdPath, uow: IntakeUow) -> IdeaPublic:
 
 @router.get(
     "",
-    response_model=IdeaPage,
+    response_model=Page[IdeaSummary],
     summary="List ideas, newest first",
     **POLICY.route(
         "ideas.list",
         description="mine=true: the caller's own ideas. Otherwise all submitted ideas, "
         "for reviewers only. Filters: status, scope, unit (a department includes its units), "
-        "category, submission dates and full-text q; cursor pagination.",
+        "category, submission dates, language and full-text q. Newest first (ties by id).",
     ),
 )
 async def read_ideas(
     uow: IntakeUow,
     filters: ListFilters,
-    mine: Annotated[bool, Query(description="Only the caller's own ideas")] = False,
-    limit: Limit = 20,
-    offset: Offset = 0,
-    cursor: Cursor = None,
-) -> IdeaPage:
-    found = await ideas.list_ideas_for(
-        uow, filters, mine=mine, limit=limit, offset=offset, cursor=cursor
-    )
-    return IdeaPage.of(found, limit=limit, offset=offset)
+    page: PageParams,
+    mine: Annotated[
+        bool, Query(description="Only the caller's own ideas (needed unless a reviewer)")
+    ] = False,
+) -> Page[IdeaSummary]:
+    return await ideas.list_ideas_for(uow, filters, page, IdeaSummary.of, mine=mine)
 
 
 @router.put(
@@ -180,8 +208,8 @@ async def update_idea(idea_id: IdeaIdPath, edit: IdeaEdit, uow: IntakeUow) -> Id
 
 @router.get(
     "/{idea_id}/versions",
-    response_model=list[VersionPublic],
-    summary="Every version of an idea's text",
+    response_model=Page[VersionPublic],
+    summary="Every version of an idea's text, oldest first",
     **POLICY.route(
         "ideas.read",
         description="For the authors and reviewers; who edited an anonymous idea is shown by its "
@@ -189,9 +217,12 @@ async def update_idea(idea_id: IdeaIdPath, edit: IdeaEdit, uow: IntakeUow) -> Id
     ),
     responses={404: PROBLEM_SCHEMA},
 )
-async def read_versions(idea_id: IdeaIdPath, uow: IntakeUow) -> list[VersionPublic]:
-    versions = await ideas.idea_versions(uow, idea_id)
-    return [VersionPublic.of(row, edited_by=edited_by) for row, edited_by in versions]
+async def read_versions(
+    idea_id: IdeaIdPath, uow: IntakeUow, page: PageParams
+) -> Page[VersionPublic]:
+    return await ideas.idea_versions(
+        uow, idea_id, page, lambda row, edited_by: VersionPublic.of(row, edited_by=edited_by)
+    )
 
 
 @router.post(

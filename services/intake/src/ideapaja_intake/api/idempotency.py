@@ -2,23 +2,29 @@
 route's unit of work, with what the request created, so a retry gets exactly that answer back
 and a failed request stores neither.
 
-A creating route takes ``idempotent: Idempotent`` and runs its work through it::
+A creating route takes ``idempotent: Idempotent`` (the ``Idempotency-Key`` header; or
+``FormTokenIdempotent`` for a page whose form token is the key) and runs its work through it::
 
     return await idempotent.run(uow, body.model_dump(), lambda: work(...))
 
-The key is the caller's own (``staff_caller``, or the citizen's); the fingerprint covers the
-request's method and path and its validated content, so the same key for other content is
-refused (422) and a retry that differs only in JSON formatting is the same request."""
+The route names the operation itself: its method and route template (``POST
+/ideas/{idea_id}/comments``, from the matched route, never a path typed again or the concrete
+path). The key is the caller's own (``staff_caller``, or the citizen's); the fingerprint covers the
+operation, the path's parameters and the validated content, so the same key for another idea,
+another route or other content is refused (422), and a retry that differs only in JSON formatting
+is the same request. (One key space per caller, not per route: a form token is single-use across
+both form routes.)"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
+from starlette.routing import Route
 
 from ideapaja_intake.db.idempotency import claim, forget_expired, remembered, staff_caller
 from ideapaja_intake.domain.idempotency import InvalidIdempotencyKey, checked_key, fingerprint
@@ -76,6 +82,7 @@ async def run_idempotent(
     caller: str,
     key: str | None,
     operation: str,
+    parameters: Mapping[str, str],
     content: Any,
     work: Work,
 ) -> Response:
@@ -83,7 +90,7 @@ async def run_idempotent(
     key = idempotency_key(key)
     if key is None:
         return (await work()).response()
-    digest = fingerprint(operation, content)
+    digest = fingerprint(operation, content, parameters)
     session = uow.session
     await forget_expired(
         session, caller, uow.now - timedelta(hours=uow.settings.idempotency_ttl_hours)
@@ -117,8 +124,9 @@ class IdempotentRequest:
 
     @property
     def operation(self) -> str:
-        """What the fingerprint names besides the content: the method and the path."""
-        return f"{self._request.method} {self._request.url.path}"
+        """What the fingerprint names besides the parameters and the content: the method and the
+        route's template."""
+        return route_operation(self._request)
 
     async def run(
         self,
@@ -138,9 +146,18 @@ class IdempotentRequest:
             caller=caller or staff_caller(uow.person.person_id),
             key=key if key is not None else self.key,
             operation=f"{self.operation} {variant}" if variant else self.operation,
+            parameters=self._request.path_params,
             content=content,
             work=work,
         )
+
+
+def route_operation(request: Request) -> str:
+    """The request's method and the template of the route that matched it."""
+    route = request.scope.get("route")
+    if not isinstance(route, Route):
+        raise RuntimeError(f"{request.method} {request.url.path}: no route matched")
+    return f"{request.method} {route.path}"
 
 
 async def _idempotent(
@@ -150,4 +167,11 @@ async def _idempotent(
     return IdempotentRequest(request, idempotency_key)
 
 
+async def _form_token_idempotent(request: Request) -> IdempotentRequest:
+    return IdempotentRequest(request, None)
+
+
+# The route's Idempotency-Key (documented as its header).
 Idempotent = Annotated[IdempotentRequest, Depends(_idempotent)]
+# For a page's form, which sends no headers: the form token is the key (``run(key=...)``).
+FormTokenIdempotent = Annotated[IdempotentRequest, Depends(_form_token_idempotent)]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ideapaja_intake.api.deps import Cursor, IdeaIdPath, IntakeUow, Limit, ListFilters
+from ideapaja_intake.api.deps import IdeaIdPath, IntakeUow, ListFilters
 from ideapaja_intake.authz import POLICY
-from ideapaja_intake.schemas.ideas import ColleagueIdeaPublic, IdeaPage
+from ideapaja_intake.schemas.ideas import ColleagueIdeaPublic, IdeaSummary
 from ideapaja_intake.usecases import ideas
+from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.routes import service_router
 
@@ -14,20 +15,17 @@ router = service_router(prefix="/public/ideas", tags=["public"])
 
 @router.get(
     "",
-    response_model=IdeaPage,
+    response_model=Page[IdeaSummary],
     summary="Ideas colleagues see: every submitted idea that is not withdrawn",
     **POLICY.route(
         "public.list",
         description="Any staff member. A unit's ideas: ?unit_id= (a department includes its "
-        "units). Filters: status, scope, category, submission dates, full-text q (Finnish and "
-        "Swedish inflections match); newest first with cursor pagination.",
+        "units). Filters: status, scope, category, submission dates, language, full-text q "
+        "(Finnish and Swedish inflections match). Newest first (ties by id).",
     ),
 )
-async def public_ideas(
-    uow: IntakeUow, filters: ListFilters, limit: Limit = 20, cursor: Cursor = None
-) -> IdeaPage:
-    found = await ideas.list_public_ideas(uow, filters, limit=limit, cursor=cursor)
-    return IdeaPage.of(found, limit=limit, offset=0)
+async def public_ideas(uow: IntakeUow, filters: ListFilters, page: PageParams) -> Page[IdeaSummary]:
+    return await ideas.list_public_ideas(uow, filters, page, IdeaSummary.of)
 
 
 @router.get(

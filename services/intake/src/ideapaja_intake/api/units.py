@@ -11,6 +11,7 @@ from ideapaja_intake.api.deps import IntakeUow, SettingsDep
 from ideapaja_intake.authz import POLICY
 from ideapaja_intake.schemas.catalogue import Catalogue, UnitPublic
 from ideapaja_intake.usecases import catalogue
+from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.routes import Actor, service_router
 
 units_router = service_router(prefix="/units", tags=["units"])
@@ -19,16 +20,16 @@ categories_router = service_router(prefix="/categories", tags=["units"])
 
 @units_router.get(
     "",
-    response_model=list[UnitPublic],
+    response_model=Page[UnitPublic],
     summary="Units and departments an idea can concern (as HR describes them)",
-    **POLICY.route("units.read"),
+    **POLICY.route("units.read", description="Departments first, then units, each by id."),
 )
 async def read_units(
     uow: IntakeUow,
+    page: PageParams,
     kind: Annotated[UnitKind | None, Query(description="Only units or only departments")] = None,
-) -> list[UnitPublic]:
-    found = await catalogue.units(uow, kind.value if kind else None)
-    return [UnitPublic.of(unit) for unit in found]
+) -> Page[UnitPublic]:
+    return await catalogue.units(uow, page, UnitPublic.of, kind.value if kind else None)
 
 
 @categories_router.get(

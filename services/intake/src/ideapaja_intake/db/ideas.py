@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -140,12 +140,9 @@ async def lock_idea(session: AsyncSession, idea_id: str) -> Idea | None:
     return (await session.scalars(query)).one_or_none()
 
 
-async def versions_of(session: AsyncSession, idea_id: str) -> Sequence[IdeaVersion]:
-    return (
-        await session.scalars(
-            select(IdeaVersion).where(IdeaVersion.idea_id == idea_id).order_by(IdeaVersion.revision)
-        )
-    ).all()
+def versions_of(idea_id: str) -> Select[IdeaVersion]:
+    """The idea's versions, unordered (listed by revision)."""
+    return select(IdeaVersion).where(IdeaVersion.idea_id == idea_id)
 
 
 async def is_supporter(session: AsyncSession, idea_id: str, person_id: str) -> bool:

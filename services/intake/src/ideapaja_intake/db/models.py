@@ -74,7 +74,7 @@ class Idea(IntakeBase):
     status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Set once it enters review (drafts live in idea_drafts until then).
-    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rewarded: Mapped[bool] = mapped_column(Boolean, default=False)
     category: Mapped[str | None] = mapped_column(String(40), index=True)
     benefit_kinds: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
@@ -152,6 +152,8 @@ class IdeaReward(IntakeBase):
 
 
 Index("ix_idea_status_history_order", IdeaStatusChange.idea_id, IdeaStatusChange.occurred_at)
+# The lists' orders (their keyset cursors), ties by id: ideas newest first (migration 0005).
+Index("ix_ideas_submitted_order", Idea.submitted_at, Idea.id)
 
 
 class IdeaDraft(IntakeBase):
@@ -161,11 +163,14 @@ class IdeaDraft(IntakeBase):
     __tablename__ = "idea_drafts"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner_id: Mapped[str] = mapped_column(String(64), index=True)
+    owner_id: Mapped[str] = mapped_column(String(64))
     # The IdeaDraft model (domain/submission.py) as JSON.
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+Index("ix_idea_drafts_owner_order", IdeaDraft.owner_id, IdeaDraft.updated_at, IdeaDraft.id)
 
 
 class IdeaVersion(IntakeBase):
@@ -210,9 +215,7 @@ class IdeaComment(IntakeBase):
     __tablename__ = "idea_comments"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    idea_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("ideas.id", ondelete="CASCADE"), index=True
-    )
+    idea_id: Mapped[str] = mapped_column(String(64), ForeignKey("ideas.id", ondelete="CASCADE"))
     commenter_id: Mapped[str] = mapped_column(String(64))
     # Who the comment is shown as: the person, or the idea's pseudonym when an author of an
     # anonymous idea writes it.
@@ -222,6 +225,9 @@ class IdeaComment(IntakeBase):
     hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     hidden_by: Mapped[str | None] = mapped_column(String(64))
     hidden_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+Index("ix_idea_comments_order", IdeaComment.idea_id, IdeaComment.created_at, IdeaComment.id)
 
 
 class IdeaAttachment(IntakeBase):

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, true
+from sqlalchemy import Select, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -24,10 +24,17 @@ def known_units(session: Session, unit_ids: Collection[str]) -> set[str]:
     return set(session.connection().scalars(select(units.id).where(units.id.in_(set(unit_ids)))))
 
 
+UNIT_ORDER = (Unit.kind, Unit.id)
+
+
+def units_of_kind(kind: str | None = None) -> Select[Unit]:
+    """The units (of ``kind``: unit or department), unordered (listed by ``UNIT_ORDER``)."""
+    query = select(Unit)
+    return query if kind is None else query.where(Unit.kind == kind)
+
+
 async def list_units(session: AsyncSession, kind: str | None = None) -> Sequence[Unit]:
-    query = select(Unit).order_by(Unit.kind, Unit.id)
-    if kind is not None:
-        query = query.where(Unit.kind == kind)
+    query = units_of_kind(kind).order_by(*UNIT_ORDER)
     return (await session.scalars(query)).all()
 
 

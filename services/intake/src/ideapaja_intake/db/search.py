@@ -1,16 +1,25 @@
-"""Lists and search over ideas: filters, cursors, full-text conditions on SQLite and
+"""Lists and search over ideas: filters, their order, full-text conditions on SQLite and
 PostgreSQL, similar-idea candidates."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_intake.db.models import Idea, IdeaAuthor
@@ -30,40 +39,15 @@ class IdeaFilter:
     category: str | None = None
     submitted_from: date | None = None
     submitted_to: date | None = None
+    language: str | None = None
     query: str | None = None
     external: bool | None = None
     extra: Sequence[ColumnElement[bool]] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class IdeaList:
-    """A page of ideas: the ideas, how many match in all, and the cursor of the next page."""
-
-    ideas: Sequence[Idea]
-    total: int
-    next_cursor: str | None
-
-
-class InvalidCursor(ValueError):
-    pass
-
-
-def encode_cursor(idea: Idea) -> str:
-    assert idea.submitted_at is not None
-    raw = f"{idea.submitted_at.isoformat()}|{idea.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, idea_id = raw.split("|", 1)
-        at = datetime.fromisoformat(stamp)
-    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
-        raise InvalidCursor("not a cursor from a previous page") from exc
-    if at.tzinfo is None:
-        raise InvalidCursor("not a cursor from a previous page")
-    return at, idea_id
+# Lists of ideas are newest first, ties by id (descending too): the keyset of their cursors,
+# served by the index ix_ideas_submitted_order.
+IDEA_ORDER = (Idea.submitted_at, Idea.id)
 
 
 def _day_start(day: date) -> datetime:
@@ -142,6 +126,8 @@ def filter_condition(session: AsyncSession, filters: IdeaFilter) -> ColumnElemen
         conditions.append(Idea.submitted_at >= _day_start(filters.submitted_from))
     if filters.submitted_to is not None:
         conditions.append(Idea.submitted_at < _day_start(filters.submitted_to + timedelta(days=1)))
+    if filters.language is not None:
+        conditions.append(Idea.language == filters.language)
     if filters.external is not None:
         conditions.append(Idea.external.is_(true() if filters.external else false()))
     if filters.query:
@@ -151,41 +137,16 @@ def filter_condition(session: AsyncSession, filters: IdeaFilter) -> ColumnElemen
     return and_(*conditions)
 
 
-async def list_ideas(
-    session: AsyncSession,
-    *,
-    author_id: str | None = None,
-    limit: int,
-    offset: int = 0,
-    filters: IdeaFilter | None = None,
-    cursor: str | None = None,
-) -> tuple[Sequence[Idea], int]:
-    """Submitted ideas matching ``filters``, newest first; only ``author_id``'s when given.
+def ideas_matching(session: AsyncSession, filters: IdeaFilter) -> Select[Idea]:
+    """Submitted ideas matching ``filters``, unordered (``paginate`` orders them by
+    ``IDEA_ORDER``)."""
+    return select(Idea).where(filter_condition(session, filters))
 
-    Pages by ``cursor`` (stable while ideas are added) or, for older clients, by ``offset``.
-    """
-    filters = filters or IdeaFilter()
-    if author_id is not None:
-        filters = IdeaFilter(**{**filters.__dict__, "author_id": author_id})
-    condition = filter_condition(session, filters)
-    total = await session.scalar(select(func.count()).select_from(Idea).where(condition))
-    page_condition = condition
-    if cursor is not None:
-        at, last_id = decode_cursor(cursor)
-        page_condition = and_(
-            condition,
-            or_(Idea.submitted_at < at, and_(Idea.submitted_at == at, Idea.id < last_id)),
-        )
-    query = (
-        select(Idea)
-        .where(page_condition)
-        .order_by(Idea.submitted_at.desc(), Idea.id.desc())
-        .limit(limit)
-    )
-    if cursor is None and offset:
-        query = query.offset(offset)
-    page = await session.scalars(query)
-    return page.all(), int(total or 0)
+
+async def newest_ideas(session: AsyncSession, filters: IdeaFilter, *, limit: int) -> Sequence[Idea]:
+    """At most ``limit`` ideas matching ``filters``, newest first (the export)."""
+    ordered = ideas_matching(session, filters).order_by(*(key.desc() for key in IDEA_ORDER))
+    return (await session.scalars(ordered.limit(limit))).all()
 
 
 async def similar_candidates(

@@ -107,7 +107,8 @@ LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
 
 
 def choose_language(requested: str | None, accept_language: str | None) -> str:
-    """The page language: an explicit ``lang`` wins, else the best of Accept-Language, else fi."""
+    """The page language: one asked for explicitly wins, else the best of Accept-Language, else
+    fi."""
     if requested in LANGUAGES:
         return requested
     best: tuple[float, int, str] | None = None

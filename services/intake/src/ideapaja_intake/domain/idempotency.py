@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 # Printable ASCII without spaces; long enough for a UUID, a ULID or a client's own scheme.
@@ -26,12 +27,13 @@ def checked_key(key: str | None) -> str | None:
     return key
 
 
-def fingerprint(operation: str, content: Any) -> str:
-    """A digest of what a request asks for: its operation (method and path, e.g.
-    ``POST /ideas/i-1/comments``) and its validated content, so a retry that differs only in
-    JSON formatting or field order counts as the same request."""
+def fingerprint(operation: str, content: Any, parameters: Mapping[str, str] | None = None) -> str:
+    """A digest of what a request asks for: its operation (method and route template, e.g.
+    ``POST /ideas/{idea_id}/comments``), the path's parameters (``{"idea_id": "i-1"}``) and its
+    validated content, so a retry that differs only in JSON formatting or field order counts as
+    the same request, and the same key on another idea does not."""
     canonical = json.dumps(
-        {"operation": operation, "content": content},
+        {"operation": operation, "parameters": dict(parameters or {}), "content": content},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

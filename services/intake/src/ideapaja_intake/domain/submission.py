@@ -115,17 +115,25 @@ class IdeaSubmission(_Strict):
 class IdeaDraft(_Strict):
     """A draft: everything optional but the title, with the same limits as a submission."""
 
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    problem: str = Field(default="", max_length=TEXT_MAX)
-    solution: str = Field(default="", max_length=TEXT_MAX)
-    benefit: str = Field(default="", max_length=BENEFIT_MAX)
+    title: str = Field(min_length=1, max_length=TITLE_MAX, description="Short headline")
+    problem: str = Field(default="", max_length=TEXT_MAX, description="What is wrong today")
+    solution: str = Field(default="", max_length=TEXT_MAX, description="What to do instead")
+    benefit: str = Field(default="", max_length=BENEFIT_MAX, description="Expected benefit")
     benefit_kinds: BenefitKinds = Field(default_factory=list)
-    category: CategoryId | None = None
-    scope: Scope | None = None
-    unit_id: UnitId | None = None
-    language: LanguageCode = "fi"
-    anonymous: bool = False
-    team_unit_id: UnitId | None = None
+    category: CategoryId | None = Field(default=None, description="A category id (GET /categories)")
+    scope: Scope | None = Field(
+        default=None, description="Who decides: the unit, the department or the city"
+    )
+    unit_id: UnitId | None = Field(
+        default=None, description="The unit or department the idea concerns (GET /units)"
+    )
+    language: LanguageCode = Field(default="fi", description="Language of the text")
+    anonymous: bool = Field(
+        default=False, description="Hide the authors from reviewers and colleagues once submitted"
+    )
+    team_unit_id: UnitId | None = Field(
+        default=None, description="Submit for a work community: a unit the submitter belongs to"
+    )
     co_author_ids: CoAuthorIds = Field(default_factory=list)
 
     def model_post_init(self, _context: Any) -> None:
@@ -138,12 +146,12 @@ class IdeaEdit(_Strict):
     if someone saved another version meanwhile, the edit is refused instead of overwriting it."""
 
     revision: int = Field(ge=1, le=100_000, description="The revision being edited")
-    title: str = Field(min_length=TITLE_MIN, max_length=TITLE_MAX)
-    problem: str = Field(min_length=1, max_length=TEXT_MAX)
-    solution: str = Field(min_length=1, max_length=TEXT_MAX)
-    benefit: str = Field(default="", max_length=BENEFIT_MAX)
+    title: str = Field(min_length=TITLE_MIN, max_length=TITLE_MAX, description="Short headline")
+    problem: str = Field(min_length=1, max_length=TEXT_MAX, description="What is wrong today")
+    solution: str = Field(min_length=1, max_length=TEXT_MAX, description="What to do instead")
+    benefit: str = Field(default="", max_length=BENEFIT_MAX, description="Expected benefit")
     benefit_kinds: BenefitKinds = Field(default_factory=list)
-    category: CategoryId | None = None
+    category: CategoryId | None = Field(default=None, description="A category id (GET /categories)")
 
     def model_post_init(self, _context: Any) -> None:
         self.benefit_kinds[:] = _unique(self.benefit_kinds)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ideapaja_contracts.events.hr import UnitKind
 from ideapaja_intake.db.models import Unit
@@ -11,12 +11,14 @@ from ideapaja_intake.domain.submission import BenefitKind
 
 
 class UnitPublic(BaseModel):
-    id: str
-    kind: UnitKind
-    parent_id: str | None
-    name_fi: str
-    name_sv: str
-    name_en: str
+    """A unit or department, as HR describes it."""
+
+    id: str = Field(description="The unit's id (HR's)")
+    kind: UnitKind = Field(description="unit or department")
+    parent_id: str | None = Field(description="The department a unit belongs to; null for a top")
+    name_fi: str = Field(description="Name in Finnish")
+    name_sv: str = Field(description="Name in Swedish")
+    name_en: str = Field(description="Name in English")
 
     @classmethod
     def of(cls, unit: Unit) -> UnitPublic:
@@ -31,10 +33,12 @@ class UnitPublic(BaseModel):
 
 
 class CategoryPublic(BaseModel):
-    id: str
-    fi: str
-    sv: str
-    en: str
+    """An idea category."""
+
+    id: str = Field(description="The category's id (an idea's category)")
+    fi: str = Field(description="Name in Finnish")
+    sv: str = Field(description="Name in Swedish")
+    en: str = Field(description="Name in English")
 
     @classmethod
     def of(cls, category: Category) -> CategoryPublic:
@@ -42,15 +46,19 @@ class CategoryPublic(BaseModel):
 
 
 class BenefitKindPublic(BaseModel):
-    id: BenefitKind
-    fi: str
-    sv: str
-    en: str
+    """A kind of benefit an idea can bring."""
+
+    id: BenefitKind = Field(description="The benefit kind (an idea's benefit_kinds)")
+    fi: str = Field(description="Name in Finnish")
+    sv: str = Field(description="Name in Swedish")
+    en: str = Field(description="Name in English")
 
 
 class Catalogue(BaseModel):
-    categories: list[CategoryPublic]
-    benefit_kinds: list[BenefitKindPublic]
+    """What the forms choose from."""
+
+    categories: list[CategoryPublic] = Field(description="The configured categories, in order")
+    benefit_kinds: list[BenefitKindPublic] = Field(description="Every benefit kind")
 
     @classmethod
     def of(cls, categories: list[Category]) -> Catalogue:

@@ -14,28 +14,32 @@ from ideapaja_intake.domain.submission import TEXT_MAX, TITLE_MAX, TITLE_MIN, Id
 
 
 class FormTokenPublic(BaseModel):
+    """A single-use token a plain HTML form submits with instead of a bearer token."""
+
     form_token: str = Field(description="Put in the form's hidden field 'form_token'")
-    expires_at: datetime
+    expires_at: datetime = Field(description="After this the token is refused")
     form_url: str = Field(description="The embeddable form page for this token (path)")
 
 
 class CitizenTimelineEntry(BaseModel):
-    status: str
-    at: datetime
+    """A step of a citizen's idea, without internal detail."""
+
+    status: str = Field(description="The status it led to")
+    at: datetime = Field(description="When it happened")
     message: str | None = Field(default=None, description="The decision's rationale or question")
 
 
 class CitizenIdeaPublic(BaseModel):
     """What a citizen sees of their own idea: no reviewer, case or internal reference."""
 
-    id: str
-    status: str
-    title: str
-    problem: str
-    solution: str
-    benefit: str
-    submitted_at: datetime | None
-    timeline: list[CitizenTimelineEntry]
+    id: str = Field(description="The idea's id")
+    status: str = Field(description="Where the idea is (submitted, in_review, accepted, …)")
+    title: str = Field(description="Short headline")
+    problem: str = Field(description="What is wrong today")
+    solution: str = Field(description="What to do instead")
+    benefit: str = Field(description="Expected benefit; empty if not given")
+    submitted_at: datetime | None = Field(description="When it was submitted")
+    timeline: list[CitizenTimelineEntry] = Field(description="Its steps, oldest first")
 
     @classmethod
     def of(cls, record: IdeaRecord) -> CitizenIdeaPublic:
@@ -62,20 +66,33 @@ class CitizenIdeaPublic(BaseModel):
 
 
 class CitizenIdeaSummary(BaseModel):
-    id: str
-    title: str
-    status: str
-    submitted_at: datetime | None
+    """A citizen's idea in their list."""
+
+    id: str = Field(description="The idea's id")
+    title: str = Field(description="Short headline")
+    status: str = Field(description="Where the idea is (submitted, in_review, accepted, …)")
+    language: str = Field(description="Language of the text: fi, sv or en")
+    submitted_at: datetime | None = Field(description="When it was submitted")
 
     @classmethod
     def of(cls, idea: Idea) -> CitizenIdeaSummary:
-        return cls(id=idea.id, title=idea.title, status=idea.status, submitted_at=idea.submitted_at)
+        return cls(
+            id=idea.id,
+            title=idea.title,
+            status=idea.status,
+            language=idea.language,
+            submitted_at=idea.submitted_at,
+        )
 
 
 class FormSubmission(IdeaSubmission):
     """The idea's fields as an HTML form posts them, with the form token of a plain form."""
 
-    form_token: str | None = Field(default=None, max_length=4096)
+    form_token: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="From POST /form-tokens, for a plain HTML form without a bearer token",
+    )
 
 
 class CitizenIdeaCreate(BaseModel):
@@ -83,10 +100,18 @@ class CitizenIdeaCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=TITLE_MIN, max_length=TITLE_MAX)
-    problem: str = Field(min_length=1, max_length=TEXT_MAX)
-    solution: str = Field(min_length=1, max_length=TEXT_MAX)
-    benefit: str = Field(default="", max_length=2000)
-    category: str | None = Field(default=None, pattern=r"^[a-z0-9_-]{1,40}$")
-    unit_id: str = Field(pattern=ID_PATTERN, max_length=64, description="From GET /units")
-    language: str = Field(default="fi", pattern="^(fi|sv|en)$")
+    title: str = Field(min_length=TITLE_MIN, max_length=TITLE_MAX, description="Short headline")
+    problem: str = Field(min_length=1, max_length=TEXT_MAX, description="What is wrong today")
+    solution: str = Field(min_length=1, max_length=TEXT_MAX, description="What to do instead")
+    benefit: str = Field(default="", max_length=2000, description="Expected benefit")
+    category: str | None = Field(
+        default=None, pattern=r"^[a-z0-9_-]{1,40}$", description="A category id (GET /categories)"
+    )
+    unit_id: str = Field(
+        pattern=ID_PATTERN,
+        max_length=64,
+        description="The unit or department the idea concerns (GET /units)",
+    )
+    language: str = Field(
+        default="fi", pattern="^(fi|sv|en)$", description="Language of the text: fi, sv or en"
+    )

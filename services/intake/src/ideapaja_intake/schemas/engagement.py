@@ -12,22 +12,26 @@ from ideapaja_intake.schemas.ideas import FORMER
 
 
 class CoAuthorPublic(BaseModel):
-    idea_id: str
-    person_id: str
-    confirmed: bool
+    """A co-author of an idea: invited, or confirmed (then an author)."""
+
+    idea_id: str = Field(description="The idea")
+    person_id: str = Field(description="The co-author's person id")
+    confirmed: bool = Field(description="Whether they accepted the invitation")
     revision: int = Field(description="The idea's revision after this change")
 
 
 class CommentPublic(BaseModel):
-    id: str
-    idea_id: str
+    """A comment on an idea."""
+
+    id: str = Field(description="The comment's id")
+    idea_id: str = Field(description="The idea it comments on")
     author: str = Field(
         description="Person id, or the idea's pseudonym for its anonymous authors." + FORMER
     )
     body: str | None = Field(description="Null when hidden, except for moderators and the writer")
-    hidden: bool
-    hidden_reason: str | None = None
-    created_at: datetime
+    hidden: bool = Field(description="Whether a moderator hid it")
+    hidden_reason: str | None = Field(default=None, description="Why it was hidden")
+    created_at: datetime = Field(description="When it was written")
 
     @classmethod
     def of(cls, row: IdeaComment, *, show_hidden: bool) -> CommentPublic:
@@ -44,24 +48,34 @@ class CommentPublic(BaseModel):
 
 
 class SupportPublic(BaseModel):
-    idea_id: str
+    """The caller's support of an idea, after the request."""
+
+    idea_id: str = Field(description="The idea")
     supported: bool = Field(description="Whether the caller supports the idea now")
-    support_count: int
+    support_count: int = Field(description="How many colleagues support it now")
 
 
 class CommentCreate(BaseModel):
+    """A new comment."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    body: str = Field(min_length=1, max_length=4000)
+    body: str = Field(min_length=1, max_length=4000, description="The comment's text")
 
 
 class CommentHide(BaseModel):
+    """Why a moderator hides a comment."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=3, max_length=200, description="Shown with the hidden comment")
 
 
 class CoAuthorCreate(BaseModel):
+    """A colleague to invite as a co-author."""
+
     model_config = ConfigDict(extra="forbid")
 
-    person_id: str = Field(pattern=ID_PATTERN, max_length=64)
+    person_id: str = Field(
+        pattern=ID_PATTERN, max_length=64, description="The colleague's person id (from HR)"
+    )

@@ -3,16 +3,20 @@ Citizens read them for the citizen channel's form, so not while that channel is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
+from typing import TypeVar
 
 from ideapaja_intake.db.models import Unit
-from ideapaja_intake.db.org import list_units
+from ideapaja_intake.db.org import UNIT_ORDER, list_units, units_of_kind
 from ideapaja_intake.domain.categories import Category
 from ideapaja_intake.domain.visibility import is_staff
 from ideapaja_intake.errors import ChannelClosed
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.usecases import Uow
 from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.pagination import Page, PageRequest, page_of
+
+R = TypeVar("R")
 
 
 def for_the_forms(reader: Principal, settings: IntakeSettings) -> None:
@@ -21,9 +25,15 @@ def for_the_forms(reader: Principal, settings: IntakeSettings) -> None:
         raise ChannelClosed
 
 
-async def units(uow: Uow, kind: str | None = None) -> Sequence[Unit]:
+async def units(
+    uow: Uow, page: PageRequest, item: Callable[[Unit], R], kind: str | None = None
+) -> Page[R]:
+    """Units and departments by kind, then id (the table is HR's organisation: a few hundred
+    rows, read through its primary key)."""
     for_the_forms(uow.person, uow.settings)
-    return await list_units(uow.session, kind)
+    return await page_of(
+        uow.session, units_of_kind(kind), keys=UNIT_ORDER, page=page, item=item, descending=False
+    )
 
 
 def categories(reader: Principal, settings: IntakeSettings) -> list[Category]:

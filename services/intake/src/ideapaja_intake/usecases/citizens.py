@@ -4,7 +4,8 @@ their own ideas, without internal data."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -12,15 +13,16 @@ from ideapaja_contracts.events.hr import UnitKind
 from ideapaja_contracts.events.idea import Channel, Scope
 from ideapaja_intake.db.ideas import IdeaRecord, load_idea
 from ideapaja_intake.db.models import Idea, IdeaAuthor, Unit
+from ideapaja_intake.db.search import IDEA_ORDER
 from ideapaja_intake.domain.pseudonym import citizen_person_id
 from ideapaja_intake.domain.submission import IdeaSubmission
 from ideapaja_intake.errors import ChannelClosed, IdeaNotFound
 from ideapaja_intake.schemas.channels import CitizenIdeaCreate
 from ideapaja_intake.usecases import Uow
 from ideapaja_intake.usecases.submissions import Submitter, submit_idea
+from ideapaja_runtime.pagination import Page, PageRequest, page_of
 
-# A citizen's list shows their newest ideas.
-LISTED_IDEAS = 100
+R = TypeVar("R")
 
 
 def citizen_of(uow: Uow) -> str:
@@ -44,15 +46,17 @@ async def submit_citizen_idea(uow: Uow, body: CitizenIdeaCreate) -> IdeaRecord:
     return await submit_idea(uow, submitter, submission, Channel.CITIZEN)
 
 
-async def my_citizen_ideas(uow: Uow) -> Sequence[Idea]:
+async def my_citizen_ideas(uow: Uow, page: PageRequest, item: Callable[[Idea], R]) -> Page[R]:
+    """The citizen's own ideas, newest first (ties by id)."""
     citizen_id = citizen_of(uow)
-    rows = await uow.session.scalars(
-        select(Idea)
-        .where(Idea.id.in_(select(IdeaAuthor.idea_id).where(IdeaAuthor.person_id == citizen_id)))
-        .order_by(Idea.submitted_at.desc(), Idea.id.desc())
-        .limit(LISTED_IDEAS)
+    authored = select(IdeaAuthor.idea_id).where(IdeaAuthor.person_id == citizen_id)
+    return await page_of(
+        uow.session,
+        select(Idea).where(Idea.id.in_(authored)),
+        keys=IDEA_ORDER,
+        page=page,
+        item=item,
     )
-    return rows.all()
 
 
 async def my_citizen_idea(uow: Uow, idea_id: str) -> IdeaRecord:

@@ -3,8 +3,8 @@ missing one) and without events until submitted."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -17,9 +17,9 @@ from ideapaja_intake.domain.submission import IdeaSubmission, new_idea_id
 from ideapaja_intake.errors import DraftNotFound, FieldErrors
 from ideapaja_intake.usecases import Uow
 from ideapaja_intake.usecases.submissions import Submitter, submit_idea
+from ideapaja_runtime.pagination import Page, PageRequest, page_of
 
-# A person's list shows their newest drafts.
-LISTED_DRAFTS = 100
+R = TypeVar("R")
 
 
 def draft_content(draft: DraftInput) -> dict[str, Any]:
@@ -39,14 +39,15 @@ async def create_draft(uow: Uow, draft: DraftInput) -> IdeaDraft:
     return row
 
 
-async def my_drafts(uow: Uow) -> Sequence[IdeaDraft]:
-    rows = await uow.session.scalars(
-        select(IdeaDraft)
-        .where(IdeaDraft.owner_id == uow.person.person_id)
-        .order_by(IdeaDraft.updated_at.desc(), IdeaDraft.id)
-        .limit(LISTED_DRAFTS)
+async def my_drafts(uow: Uow, page: PageRequest, item: Callable[[IdeaDraft], R]) -> Page[R]:
+    """The caller's drafts, most recently saved first (ties by id)."""
+    return await page_of(
+        uow.session,
+        select(IdeaDraft).where(IdeaDraft.owner_id == uow.person.person_id),
+        keys=[IdeaDraft.updated_at, IdeaDraft.id],
+        page=page,
+        item=item,
     )
-    return rows.all()
 
 
 async def own_draft(uow: Uow, draft_id: str) -> IdeaDraft:

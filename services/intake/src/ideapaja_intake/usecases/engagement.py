@@ -4,6 +4,8 @@ moderator with a reason). Every change emits its event in the same unit of work.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -21,6 +23,9 @@ from ideapaja_intake.errors import (
     OwnIdea,
 )
 from ideapaja_intake.usecases import Uow
+from ideapaja_runtime.pagination import Page, PageRequest, page_of
+
+R = TypeVar("R")
 
 
 async def _public_idea(uow: Uow, idea_id: str) -> Idea:
@@ -82,20 +87,24 @@ async def withdraw_support(uow: Uow, idea_id: str) -> Idea:
 # --- comments ------------------------------------------------------------------------------------
 
 
-async def comments_on(uow: Uow, idea_id: str) -> list[tuple[IdeaComment, bool]]:
-    """A public idea's comments, oldest first, each with whether the reader sees its text when
-    hidden (moderators, and the person who wrote it)."""
+async def comments_on(
+    uow: Uow, idea_id: str, page: PageRequest, item: Callable[[IdeaComment, bool], R]
+) -> Page[R]:
+    """A public idea's comments, oldest first (ties by id), each with whether the reader sees
+    its text when hidden (moderators, and the person who wrote it)."""
     record = await load_idea(uow.session, idea_id)
     if record is None or IdeaStatus(record.idea.status) not in PUBLIC_STATUSES:
         raise IdeaNotFound(idea_id, detail=f"No public idea {idea_id}.")
-    rows = await uow.session.scalars(
-        select(IdeaComment)
-        .where(IdeaComment.idea_id == idea_id)
-        .order_by(IdeaComment.created_at, IdeaComment.id)
-    )
     reader = uow.person
     moderator = reader.has_any(*MODERATOR_ROLES)
-    return [(row, moderator or row.commenter_id == reader.person_id) for row in rows]
+    return await page_of(
+        uow.session,
+        select(IdeaComment).where(IdeaComment.idea_id == idea_id),
+        keys=[IdeaComment.created_at, IdeaComment.id],
+        page=page,
+        item=lambda row: item(row, moderator or row.commenter_id == reader.person_id),
+        descending=False,
+    )
 
 
 async def add_comment(uow: Uow, idea_id: str, body: str) -> IdeaComment:

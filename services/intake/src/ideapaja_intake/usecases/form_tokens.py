@@ -14,7 +14,7 @@ from ideapaja_runtime.auth import Principal
 
 
 def form_token_for(
-    settings: IntakeSettings, principal: Principal, *, lang: str | None, now: datetime
+    settings: IntakeSettings, principal: Principal, *, language: str | None, now: datetime
 ) -> FormTokenPublic:
     """A token naming ``principal`` (its roles and units), valid for ``form_token_ttl_seconds``
     and for one submission, with the page's URL for it."""
@@ -26,7 +26,7 @@ def form_token_for(
         now=now,
         ttl=timedelta(seconds=settings.form_token_ttl_seconds),
     )
-    query = {"form_token": token, **({"lang": lang} if lang else {})}
+    query = {"form_token": token, **({"language": language} if language else {})}
     return FormTokenPublic(
         form_token=token, expires_at=claims.expires_at, form_url=f"{FORM_PATH}?{urlencode(query)}"
     )

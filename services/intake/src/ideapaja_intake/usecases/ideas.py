@@ -3,7 +3,8 @@ search; similar ideas while an author types; the reporting export."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,22 +12,26 @@ from ideapaja_intake.db.ideas import IdeaRecord, is_supporter, load_idea, versio
 from ideapaja_intake.db.models import Idea, IdeaVersion
 from ideapaja_intake.db.org import unit_and_children
 from ideapaja_intake.db.search import (
+    IDEA_ORDER,
     IdeaFilter,
-    IdeaList,
-    InvalidCursor,
     confirmed_authors_of,
-    encode_cursor,
     filter_condition,
-    list_ideas,
+    ideas_matching,
+    newest_ideas,
     similar_candidates,
 )
 from ideapaja_intake.domain.export import ExportRow
 from ideapaja_intake.domain.search import idea_similarity
 from ideapaja_intake.domain.status import PUBLIC_STATUSES, IdeaStatus
 from ideapaja_intake.domain.visibility import can_view_idea, exported_author_ids, is_reviewer
-from ideapaja_intake.errors import ForbiddenObject, IdeaNotFound, InvalidInput
+from ideapaja_intake.errors import ForbiddenObject, IdeaNotFound
 from ideapaja_intake.schemas.ideas import ListParams
 from ideapaja_intake.usecases import Uow
+from ideapaja_runtime.pagination import Page, PageRequest, page_of, page_of_computed
+
+R = TypeVar("R")
+# Similarity scores as integers for the similar list's cursor (keys are str, int or time).
+SCORE_STEPS = 1_000_000
 
 # --- one idea ------------------------------------------------------------------------------------
 
@@ -42,13 +47,25 @@ async def viewable_idea(uow: Uow, idea_id: str) -> IdeaRecord:
     return record
 
 
-async def idea_versions(uow: Uow, idea_id: str) -> list[tuple[IdeaVersion, str]]:
-    """Every version of the text with who edited it as the reader may see them: an anonymous
-    idea's editors by its pseudonym to everyone but its authors."""
+async def idea_versions(
+    uow: Uow, idea_id: str, page: PageRequest, item: Callable[[IdeaVersion, str], R]
+) -> Page[R]:
+    """The versions of the text, oldest first, each with who edited it as the reader may see
+    them: an anonymous idea's editors by its pseudonym to everyone but its authors."""
     record = await viewable_idea(uow, idea_id)
-    versions = await versions_of(uow.session, idea_id)
     named = not record.idea.anonymous or uow.person.person_id in record.author_ids
-    return [(row, row.edited_by if named else record.idea.author_ref) for row in versions]
+
+    def shown(row: IdeaVersion) -> R:
+        return item(row, row.edited_by if named else record.idea.author_ref)
+
+    return await page_of(
+        uow.session,
+        versions_of(idea_id),
+        keys=[IdeaVersion.revision],
+        page=page,
+        item=shown,
+        descending=False,
+    )
 
 
 async def public_idea(uow: Uow, idea_id: str) -> tuple[IdeaRecord, bool]:
@@ -72,50 +89,52 @@ async def idea_filter(session: AsyncSession, params: ListParams, **fixed: Any) -
         category=params.category,
         submitted_from=params.submitted_from,
         submitted_to=params.submitted_to,
+        language=params.language,
         query=params.q,
         **fixed,
     )
 
 
 async def _page(
-    uow: Uow, params: ListParams, *, limit: int, offset: int, cursor: str | None, **fixed: Any
-) -> IdeaList:
+    uow: Uow, params: ListParams, page: PageRequest, item: Callable[[Idea], R], **fixed: Any
+) -> Page[R]:
     filters = await idea_filter(uow.session, params, **fixed)
-    try:
-        ideas, total = await list_ideas(
-            uow.session, limit=limit, offset=offset, filters=filters, cursor=cursor
-        )
-    except InvalidCursor as exc:
-        raise InvalidInput("cursor", str(exc), kind="cursor") from exc
-    next_cursor = encode_cursor(ideas[-1]) if len(ideas) == limit else None
-    return IdeaList(ideas, total, next_cursor)
+    statement = ideas_matching(uow.session, filters)
+    return await page_of(uow.session, statement, keys=IDEA_ORDER, page=page, item=item)
 
 
 async def list_ideas_for(
-    uow: Uow, params: ListParams, *, mine: bool, limit: int, offset: int, cursor: str | None
-) -> IdeaList:
-    """The reader's own ideas, or (reviewers only) every submitted idea."""
+    uow: Uow, params: ListParams, page: PageRequest, item: Callable[[Idea], R], *, mine: bool
+) -> Page[R]:
+    """The reader's own ideas, or (reviewers only) every submitted idea, newest first."""
     if not mine and not is_reviewer(uow.person.roles):
         raise ForbiddenObject("Listing all ideas needs a reviewer role; use mine=true for yours.")
     author_id = uow.person.person_id if mine else None
-    return await _page(uow, params, limit=limit, offset=offset, cursor=cursor, author_id=author_id)
+    return await _page(uow, params, page, item, author_id=author_id)
 
 
 async def list_public_ideas(
-    uow: Uow, params: ListParams, *, limit: int, cursor: str | None
-) -> IdeaList:
-    """Every submitted idea that is not withdrawn, as colleagues see them."""
-    return await _page(uow, params, limit=limit, offset=0, cursor=cursor, public_only=True)
+    uow: Uow, params: ListParams, page: PageRequest, item: Callable[[Idea], R]
+) -> Page[R]:
+    """Every submitted idea that is not withdrawn, as colleagues see them, newest first."""
+    return await _page(uow, params, page, item, public_only=True)
 
 
 # --- similar ideas -------------------------------------------------------------------------------
 
 
 async def similar_ideas(
-    uow: Uow, text: str, *, language: str, limit: int, trigram_index: bool
-) -> list[tuple[float, Idea]]:
-    """Public ideas whose title or text resemble ``text``, best first (score, idea), at least
-    as similar as ``similar_min_score``."""
+    uow: Uow,
+    text: str,
+    page: PageRequest,
+    item: Callable[[float, Idea], R],
+    *,
+    language: str,
+    trigram_index: bool,
+) -> Page[R]:
+    """Public ideas whose title or text resemble ``text``, best first (ties by id), at least as
+    similar as ``similar_min_score``: ranked among a bounded set of candidates, and paged like
+    any list."""
     candidates = await similar_candidates(uow.session, text, trigram_index=trigram_index)
     scored = [
         (
@@ -129,10 +148,13 @@ async def similar_ideas(
         )
         for idea in candidates
     ]
-    return sorted(
-        (pair for pair in scored if pair[0] >= uow.settings.similar_min_score),
-        key=lambda pair: (-pair[0], pair[1].id),
-    )[:limit]
+    return page_of_computed(
+        [pair for pair in scored if pair[0] >= uow.settings.similar_min_score],
+        key=lambda pair: (round((1 - pair[0]) * SCORE_STEPS), pair[1].id),
+        arity=2,
+        page=page,
+        item=lambda pair: item(*pair),
+    )
 
 
 # --- the reporting export ------------------------------------------------------------------------
@@ -143,7 +165,7 @@ async def export_rows(uow: Uow, params: ListParams) -> list[ExportRow]:
     session = uow.session
     filters = await idea_filter(session, params)
     condition = filter_condition(session, filters)
-    ideas, _ = await list_ideas(session, limit=uow.settings.export_max_rows, filters=filters)
+    ideas = await newest_ideas(session, filters, limit=uow.settings.export_max_rows)
     authors = await confirmed_authors_of(session, condition)
     return [
         ExportRow(

@@ -94,7 +94,7 @@ async def _withhold_anonymous_authorship(session: AsyncSession, data: PersonData
     def on_anonymous(item: Any) -> bool:
         return item.idea_id in anonymous
 
-    own_ids = {data.person_id, data.citizen_id}
+    own_ids = {data.id, data.citizen_id}
     ideas = keep(data.ideas, lambda i: i.anonymous)
     invitations = keep(data.invitations_sent, on_anonymous)
     versions = keep(data.versions_edited, on_anonymous)
@@ -210,7 +210,7 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
     )
     erasure = await session.get(ErasedPerson, former_person_id(secret, person_id))
     return PersonData(
-        person_id=person_id,
+        id=person_id,
         citizen_id=citizen_id if has_citizen_data else None,
         hr=(
             HrRecord(unit_id=hr.unit_id, active=hr.active, hr_event_time=hr.hr_event_time)
@@ -246,7 +246,7 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
         ],
         drafts=[
             DraftData(
-                draft_id=d.id,
+                id=d.id,
                 content=dict(d.content),
                 created_at=d.created_at,
                 updated_at=d.updated_at,
@@ -269,7 +269,7 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
         ],
         comments=[
             CommentWritten(
-                comment_id=c.id,
+                id=c.id,
                 idea_id=c.idea_id,
                 shown_as=c.shown_as,
                 body=c.body,
@@ -290,7 +290,7 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
         ],
         attachments=[
             AttachmentUploaded(
-                attachment_id=a.id,
+                id=a.id,
                 idea_id=a.idea_id,
                 filename=a.filename,
                 content_type=a.content_type,
