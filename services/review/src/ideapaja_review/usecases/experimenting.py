@@ -55,7 +55,10 @@ async def stewarded_case(
     return case
 
 
-async def start_experiment(uow: ReviewWork, case_id: str, plan: ExperimentPlan) -> ExperimentRow:
+async def start_experiment(
+    uow: ReviewWork, case_id: str, plan: ExperimentPlan
+) -> tuple[ExperimentRow, CaseRow]:
+    """Start a pilot of the case's idea; the experiment with its case, as a route shows it."""
     actor = uow.person
     session = uow.session
     case = await stewarded_case(session, case_id, actor)
@@ -109,7 +112,7 @@ async def start_experiment(uow: ReviewWork, case_id: str, plan: ExperimentPlan) 
         )
     )
     await session.flush()
-    return experiment
+    return experiment, case
 
 
 async def complete_experiment(
@@ -121,7 +124,8 @@ async def complete_experiment(
     measured_value: str,
     outcome: ExperimentOutcome,
     lesson: str,
-) -> ExperimentRow:
+) -> tuple[ExperimentRow, CaseRow]:
+    """Record a pilot's results and outcome; the experiment with its case."""
     actor = uow.person
     session = uow.session
     case = await stewarded_case(session, case_id, actor)
@@ -164,7 +168,7 @@ async def complete_experiment(
         )
     )
     await session.flush()
-    return experiment
+    return experiment, case
 
 
 async def list_experiments(
