@@ -42,6 +42,17 @@ class ExperimentPlan:
     starts_on: date
     ends_on: date
 
+    def fields(self) -> dict[str, Any]:
+        """The plan as the experiment's row and its ExperimentStarted event both carry it."""
+        return {
+            "pilot_unit_ids": list(self.pilot_unit_ids),
+            "hypothesis": self.hypothesis,
+            "measure": self.measure,
+            "baseline": self.baseline,
+            "starts_on": self.starts_on,
+            "ends_on": self.ends_on,
+        }
+
 
 async def stewarded_case(
     session: AsyncSession, case_id: str, actor: Principal, *, owner_id: str | None = None
@@ -71,12 +82,7 @@ async def start_experiment(
         experiment_id=f"x-{uuid.uuid4().hex}",
         case_id=case.case_id,
         idea_id=case.idea_id,
-        pilot_unit_ids=list(plan.pilot_unit_ids),
-        hypothesis=plan.hypothesis,
-        measure=plan.measure,
-        baseline=plan.baseline,
-        starts_on=plan.starts_on,
-        ends_on=plan.ends_on,
+        **plan.fields(),
         status="running",
         started_by=actor.person_id,
         started_at=uow.now,
@@ -103,12 +109,7 @@ async def start_experiment(
         ExperimentStarted(
             idea_id=case.idea_id,
             experiment_id=experiment.experiment_id,
-            pilot_unit_ids=list(plan.pilot_unit_ids),
-            hypothesis=plan.hypothesis,
-            measure=plan.measure,
-            baseline=plan.baseline,
-            starts_on=plan.starts_on,
-            ends_on=plan.ends_on,
+            **plan.fields(),
         )
     )
     await session.flush()
