@@ -9,7 +9,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table
 from ideapaja_contracts.events.idea import IdeaSubmitted
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.testing import eventually, fast_test_settings
-from ideapaja_runtime.testing_events import idea_submitted
+from ideapaja_runtime.testing_builders import idea_submitted
 
 __all__ = ["eventually", "fast_settings", "make_idea", "notes", "notes_metadata"]
 

@@ -11,6 +11,7 @@ from runtime_sample_service import Behaviour, build
 from runtime_testkit import fast_settings
 
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing_builders import wiring
 
 
 @pytest.fixture
@@ -18,9 +19,7 @@ async def sample(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
     settings = fast_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         max_body_bytes=2048,
     )
     async with running_service(build(Behaviour()), settings) as service:

@@ -11,15 +11,14 @@ from runtime_sample_service import POLICY, Behaviour, build, count_effects
 from runtime_testkit import fast_settings
 
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing_builders import wiring
 
 
 @pytest.fixture
 async def sample(
     nats_url: str, database_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = fast_settings(
-        nats_url=nats_url, database_url=database_url, auth_public_key=dev_keys.public_pem
-    )
+    settings = fast_settings(**wiring(nats_url, database_url, dev_keys))
     async with running_service(build(Behaviour()), settings) as service:
         yield service
 

@@ -52,7 +52,7 @@ from ideapaja_runtime.testing import (
     stream_messages,
     wait_for_port,
 )
-from ideapaja_runtime.testing_events import idea_submitted, review_decided
+from ideapaja_runtime.testing_builders import idea_submitted, review_decided
 
 SETTINGS = ServiceSettings()
 LIFECYCLE, HR, DLQ = SETTINGS.lifecycle_stream, SETTINGS.hr_stream, SETTINGS.dead_letter_stream

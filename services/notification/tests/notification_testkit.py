@@ -32,7 +32,7 @@ from ideapaja_runtime.testing import (  # noqa: F401 - re-exported for the tests
     publish_event,
     stream_messages,
 )
-from ideapaja_runtime.testing_events import idea_submitted, review_decided
+from ideapaja_runtime.testing_builders import idea_submitted, review_decided
 
 SOURCE = "/ideapaja/notification"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]

@@ -24,7 +24,7 @@ from ideapaja_runtime.testing import (
     publish_event,
     stream_messages,
 )
-from ideapaja_runtime.testing_events import idea_submitted, review_decided
+from ideapaja_runtime.testing_builders import idea_submitted, review_decided
 
 SOURCE = "/ideapaja/reward"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]

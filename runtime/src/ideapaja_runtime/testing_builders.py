@@ -1,13 +1,28 @@
-"""Events as other services publish them, for every service's tests: a library idea and its
-review decision, with any field overridden by keyword."""
+"""Builders for every service's tests: a test service's wiring, and events as other services
+publish them (a library idea, its review decision, a person's erasure; any field overridden by
+keyword)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
+from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
 from ideapaja_contracts.events.review import Decision, ReviewDecided
+
+if TYPE_CHECKING:
+    from ideapaja_runtime.testing import DevKeys
+
+
+def wiring(nats_url: str, database_url: str, dev_keys: DevKeys) -> dict[str, Any]:
+    """The settings that connect a test service: its NATS server, its database and the key its
+    dev tokens are checked with."""
+    return {
+        "nats_url": nats_url,
+        "database_url": database_url,
+        "auth_public_key": dev_keys.public_pem,
+    }
 
 
 def idea_submitted(idea_id: str | None = None, **changes: Any) -> IdeaSubmitted:
@@ -40,3 +55,16 @@ def review_decided(
         "unit_id": "u-kirjasto",
     }
     return ReviewDecided(**{**fields, **changes})
+
+
+def erasure_requested(person_id: str, **changes: Any) -> ErasureRequested:
+    """HR's erasure of ``person_id`` on the person's request (erasure ``er-<person_id>``);
+    ``changes`` override any field."""
+    fields: dict[str, Any] = {
+        "erasure_id": f"er-{person_id}",
+        "person_id": person_id,
+        "requested_by": "p-hr",
+        "reason": "Tietosuojapyyntö TS-1",
+        "basis": ErasureBasis.REQUEST,
+    }
+    return ErasureRequested(**{**fields, **changes})
