@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
-from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
+from ideapaja_contracts.events.idea import IdeaSubmitted
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.testing import eventually, fast_test_settings
+from ideapaja_runtime.testing_builders import idea_submitted
 
 __all__ = ["eventually", "fast_settings", "make_idea", "notes", "notes_metadata"]
 
@@ -21,16 +21,7 @@ notes = Table(
 
 
 def make_idea(idea_id: str | None = None) -> IdeaSubmitted:
-    return IdeaSubmitted(
-        idea_id=idea_id or f"i-{uuid.uuid4().hex[:10]}",
-        title="Kirjaston aukioloajat",
-        problem="Asiakkaat eivät ehdi kirjastoon.",
-        solution="Omatoimikirjasto iltaisin.",
-        scope=Scope.UNIT,
-        unit_id="u-kirjasto",
-        author_ids=["p-1001"],
-        author_ref="a-x1",
-    )
+    return idea_submitted(idea_id)
 
 
 def fast_settings(**overrides: Any) -> ServiceSettings:

@@ -9,10 +9,17 @@ from nats.js import JetStreamContext
 from runtime_sample_service import Behaviour, count_effects
 from runtime_testkit import eventually, make_idea
 
-from ideapaja_contracts import encode
+from ideapaja_contracts import OutgoingMessage, encode
 from ideapaja_runtime.messaging import DLQ_CONSUMER, DLQ_DELIVERIES, DLQ_REASON
 from ideapaja_runtime.service import Runtime
 from ideapaja_runtime.testing import stream_messages
+
+
+async def publish_idea(js: JetStreamContext, idea_id: str) -> OutgoingMessage:
+    """Publish an IdeaSubmitted for ``idea_id`` as another service would."""
+    message = encode(make_idea(idea_id), source="/test")
+    await js.publish(message.subject, message.body, headers=message.headers)
+    return message
 
 
 async def effects_of(runtime: Runtime, idea_id: str) -> int:
@@ -27,8 +34,7 @@ async def dead_letters(js: JetStreamContext, runtime: Runtime) -> list[nats.aio.
 async def test_event_is_handled_once_even_when_delivered_again(
     sample_runtime: Runtime, js: JetStreamContext, behaviour: Behaviour
 ) -> None:
-    message = encode(make_idea("i-once"), source="/test")
-    await js.publish(message.subject, message.body, headers=message.headers)
+    message = await publish_idea(js, "i-once")
     await eventually(lambda: effects_of(sample_runtime, "i-once"))
 
     # The same event again under another Nats-Msg-Id (as after the dedupe window, or a replay):
@@ -52,8 +58,7 @@ async def test_failing_handler_is_redelivered_then_dead_lettered(
     sample_runtime: Runtime, js: JetStreamContext, behaviour: Behaviour
 ) -> None:
     behaviour.fail_for.add("i-fails")
-    message = encode(make_idea("i-fails"), source="/test")
-    await js.publish(message.subject, message.body, headers=message.headers)
+    message = await publish_idea(js, "i-fails")
 
     letters = await eventually(lambda: dead_letters(js, sample_runtime))
     assert behaviour.calls == ["i-fails"] * sample_runtime.settings.max_deliver
@@ -105,8 +110,7 @@ async def test_events_published_by_a_handler_go_out_through_the_outbox(
     sample_runtime: Runtime, js: JetStreamContext, behaviour: Behaviour
 ) -> None:
     behaviour.withdraw_on_submit = True
-    message = encode(make_idea("i-chain"), source="/test")
-    await js.publish(message.subject, message.body, headers=message.headers)
+    message = await publish_idea(js, "i-chain")
     sub = await js.subscribe(
         "ideapaja.idea.withdrawn.v1", stream=sample_runtime.settings.lifecycle_stream
     )
@@ -125,8 +129,7 @@ async def test_retry_later_waits_longer_than_errors_then_succeeds(
     sample_runtime: Runtime, js: JetStreamContext, behaviour: Behaviour
 ) -> None:
     behaviour.not_yet.add("i-waits")
-    message = encode(make_idea("i-waits"), source="/test")
-    await js.publish(message.subject, message.body, headers=message.headers)
+    await publish_idea(js, "i-waits")
 
     async def beyond_error_budget() -> bool:
         return len(behaviour.calls) > sample_runtime.settings.max_deliver
@@ -141,8 +144,7 @@ async def test_retry_later_is_dead_lettered_when_its_budget_runs_out(
     sample_runtime: Runtime, js: JetStreamContext, behaviour: Behaviour
 ) -> None:
     behaviour.not_yet.add("i-never")
-    message = encode(make_idea("i-never"), source="/test")
-    await js.publish(message.subject, message.body, headers=message.headers)
+    await publish_idea(js, "i-never")
     [letter] = await eventually(lambda: dead_letters(js, sample_runtime))
     assert len(behaviour.calls) == sample_runtime.settings.retry_later_max_deliver
     assert "RetryLater: i-never depends on something not seen yet" in letter.headers[DLQ_REASON]
@@ -175,13 +177,11 @@ async def test_new_events_only_consumer_skips_history_on_first_deployment(
     from ideapaja_runtime.streams import ensure_streams
 
     await ensure_streams(js, settings)
-    old = encode(make_idea("i-history"), source="/test")
-    await js.publish(old.subject, old.body, headers=old.headers)
+    await publish_idea(js, "i-history")
     runtime = Runtime(spec, settings)
     await runtime.start()
     try:
-        new = encode(make_idea("i-new"), source="/test")
-        await js.publish(new.subject, new.body, headers=new.headers)
+        await publish_idea(js, "i-new")
 
         async def saw_new() -> bool:
             return "i-new" in seen

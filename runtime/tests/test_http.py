@@ -11,6 +11,7 @@ from runtime_sample_service import Behaviour, build
 from runtime_testkit import fast_settings
 
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing_builders import wiring
 
 
 @pytest.fixture
@@ -18,9 +19,7 @@ async def sample(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
     settings = fast_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         max_body_bytes=2048,
     )
     async with running_service(build(Behaviour()), settings) as service:
@@ -63,18 +62,21 @@ async def test_valid_token_names_the_caller(sample: RunningService, dev_keys: De
     assert response.json() == {"person_id": "p-1", "roles": ["employee"]}
 
 
-def _token(dev_keys: DevKeys, **changes: object) -> str:
-    now = int(time.time())
-    claims: dict[str, object] = {
+def _claims(now: int, **changes: object) -> dict[str, object]:
+    """A valid admin token's claims for p-1, issued at ``now``, with ``changes``."""
+    return {
         "sub": "p-1",
         "roles": ["admin"],
         "iss": "ideapaja-dev",
         "aud": "ideapaja",
         "iat": now,
         "exp": now + 60,
+        **changes,
     }
-    claims.update(changes)
-    return jwt.encode(claims, dev_keys.private_pem, algorithm="RS256")
+
+
+def _token(dev_keys: DevKeys, **changes: object) -> str:
+    return jwt.encode(_claims(int(time.time()), **changes), dev_keys.private_pem, algorithm="RS256")
 
 
 @pytest.mark.parametrize(
@@ -96,29 +98,12 @@ async def test_bad_tokens_are_refused(sample: RunningService, dev_keys: DevKeys,
         "expired": lambda: _token(dev_keys, exp=now - 120, iat=now - 240),
         "wrong_issuer": lambda: _token(dev_keys, iss="https://evil.example"),
         "wrong_audience": lambda: _token(dev_keys, aud="other-system"),
-        "alg_none": lambda: jwt.encode(
-            {
-                "sub": "p-1",
-                "roles": ["admin"],
-                "iss": "ideapaja-dev",
-                "aud": "ideapaja",
-                "iat": now,
-                "exp": now + 60,
-            },
-            None,
-            algorithm="none",
-        ),
+        "alg_none": lambda: jwt.encode(_claims(now), None, algorithm="none"),
         "wrong_key": lambda: _token(DevKeys()),
         "hs256_with_public_key": lambda: _hs256_forgery(dev_keys, now),
         "not_yet_valid": lambda: _token(dev_keys, nbf=now + 3600),
         "no_subject": lambda: jwt.encode(
-            {
-                "roles": ["admin"],
-                "iss": "ideapaja-dev",
-                "aud": "ideapaja",
-                "iat": now,
-                "exp": now + 60,
-            },
+            {k: v for k, v in _claims(now).items() if k != "sub"},
             dev_keys.private_pem,
             algorithm="RS256",
         ),
@@ -139,18 +124,7 @@ def _hs256_forgery(dev_keys: DevKeys, now: int) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
     header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    payload = b64(
-        json.dumps(
-            {
-                "sub": "p-1",
-                "roles": ["admin"],
-                "iss": "ideapaja-dev",
-                "aud": "ideapaja",
-                "iat": now,
-                "exp": now + 60,
-            }
-        ).encode()
-    )
+    payload = b64(json.dumps(_claims(now)).encode())
     signature = hmac.new(
         dev_keys.public_pem.encode(), f"{header}.{payload}".encode(), hashlib.sha256
     ).digest()

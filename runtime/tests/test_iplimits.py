@@ -18,6 +18,7 @@ from runtime_testkit import fast_settings
 from ideapaja_runtime.iplimits import IpRateLimiter
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing_builders import wiring
 
 PROXY = "10.0.0.1"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "retry_after"}
@@ -33,9 +34,7 @@ async def limited(
         "trusted_proxies": [PROXY],
         **overrides,
     }
-    settings = fast_settings(
-        nats_url=nats_url, database_url=sqlite_url, auth_public_key=dev_keys.public_pem, **values
-    )
+    settings = fast_settings(**wiring(nats_url, sqlite_url, dev_keys), **values)
     async with running_service(build(Behaviour()), settings) as service:
         yield service
 
@@ -70,6 +69,12 @@ def assert_limited(response: Response) -> int:
     return retry_after
 
 
+async def refusals_counted(service: RunningService, limit: str) -> bool:
+    """The metrics count refusals under ``limit``."""
+    metrics = (await service.client.get("/metrics")).text
+    return f'ideapaja_rate_limited_total{{limit="{limit}"}}' in metrics
+
+
 async def pings(client: AsyncClient, headers: dict[str, str], n: int, **kwargs: Any) -> list[int]:
     return [
         (await client.post("/pings", headers={**headers, **kwargs.get("extra", {})})).status_code
@@ -86,8 +91,7 @@ async def test_over_the_limit_is_a_429_problem_with_retry_after(
         assert_limited(await client.post("/pings", headers=headers))
         # Routes without the limit are not affected.
         assert (await client.get("/whoami", headers=headers)).status_code == 200
-    metrics = (await sample.client.get("/metrics")).text
-    assert 'ideapaja_rate_limited_total{limit="submissions"}' in metrics
+    assert await refusals_counted(sample, "submissions")
 
 
 async def test_different_addresses_are_counted_apart(
@@ -187,8 +191,7 @@ async def test_failed_authentications_are_limited_per_address(
         assert_limited(await guesser.get("/whoami", headers=valid))
         # Someone else, from another address, is not affected.
         assert (await other.get("/whoami", headers=valid)).status_code == 200
-    metrics = (await sample.client.get("/metrics")).text
-    assert 'ideapaja_rate_limited_total{limit="auth_failures"}' in metrics
+    assert await refusals_counted(sample, "auth_failures")
 
 
 async def test_a_token_verified_before_still_works_from_an_address_over_the_limit(

@@ -11,15 +11,14 @@ from runtime_sample_service import POLICY, Behaviour, build, count_effects
 from runtime_testkit import fast_settings
 
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing_builders import wiring
 
 
 @pytest.fixture
 async def sample(
     nats_url: str, database_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = fast_settings(
-        nats_url=nats_url, database_url=database_url, auth_public_key=dev_keys.public_pem
-    )
+    settings = fast_settings(**wiring(nats_url, database_url, dev_keys))
     async with running_service(build(Behaviour()), settings) as service:
         yield service
 
@@ -58,29 +57,26 @@ async def test_a_failing_commit_never_answers_2xx_and_stores_nothing(
     assert await stored(sample, "fail-commit") == 0
 
 
+@pytest.mark.parametrize(
+    ("idea_id", "expected"),
+    [
+        # A domain error rolls back and maps to problem+json, with what is allowed.
+        ("conflict", {"title": "Already decided", "allowed": ["reopen"]}),
+        # The service's own mapping is used once registered.
+        ("stale", {"title": "Stale idea"}),
+    ],
+)
 async def test_a_domain_error_rolls_back_and_maps_to_problem_json(
-    sample: RunningService, dev_keys: DevKeys
+    sample: RunningService, dev_keys: DevKeys, idea_id: str, expected: dict[str, object]
 ) -> None:
     response = await sample.client.post(
-        "/effects", json={"idea_id": "conflict"}, headers=dev_keys.headers("p-7", "employee")
+        "/effects", json={"idea_id": idea_id}, headers=dev_keys.headers("p-7", "employee")
     )
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert body["title"] == "Already decided"
-    assert body["allowed"] == ["reopen"]
-    assert await stored(sample, "conflict") == 0
-
-
-async def test_the_services_own_mapping_is_used_once_registered(
-    sample: RunningService, dev_keys: DevKeys
-) -> None:
-    response = await sample.client.post(
-        "/effects", json={"idea_id": "stale"}, headers=dev_keys.headers("p-7", "employee")
-    )
-    assert response.status_code == 409
-    assert response.json()["title"] == "Stale idea"
-    assert await stored(sample, "stale") == 0
+    assert {key: body[key] for key in expected} == expected
+    assert await stored(sample, idea_id) == 0
 
 
 async def test_the_action_named_once_is_enforced_and_documented(

@@ -49,6 +49,7 @@ from ideapaja_runtime.authz import (
 )
 from ideapaja_runtime.service import ServiceSpec, discover_services
 from ideapaja_runtime.testing import DevKeys, RunningService, fast_test_settings, running_service
+from ideapaja_runtime.testing_builders import wiring
 
 UNAUTHENTICATED_BY_DESIGN = {"/healthz", "/readyz", "/metrics"}
 METHODS = {"get", "post", "put", "patch", "delete", "options", "head", "trace"}
@@ -84,11 +85,7 @@ async def service(
     request: pytest.FixtureRequest, nats_url: str, sqlite_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
     spec = SPECS[request.param]
-    settings = spec.load_settings(
-        **fast_test_settings(
-            nats_url=nats_url, database_url=sqlite_url, auth_public_key=dev_keys.public_pem
-        )
-    )
+    settings = spec.load_settings(**fast_test_settings(**wiring(nats_url, sqlite_url, dev_keys)))
     async with running_service(spec, settings) as running:
         yield running
 

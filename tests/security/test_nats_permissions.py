@@ -27,9 +27,7 @@ from nats.js.errors import NotFoundError
 
 from ideapaja_contracts import encode
 from ideapaja_contracts.events.hr import PersonUpserted
-from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.ownership import HR_ADAPTER, owner
 from ideapaja_contracts.registry import ALL_EVENTS
 from ideapaja_runtime.nats_permissions import (
@@ -54,6 +52,7 @@ from ideapaja_runtime.testing import (
     stream_messages,
     wait_for_port,
 )
+from ideapaja_runtime.testing_builders import idea_submitted, review_decided
 
 SETTINGS = ServiceSettings()
 LIFECYCLE, HR, DLQ = SETTINGS.lifecycle_stream, SETTINGS.hr_stream, SETTINGS.dead_letter_stream
@@ -343,25 +342,8 @@ async def test_the_reward_service_runs_under_its_own_user(
             nats_password=secured_nats.passwords["reward"],
         )
     )
-    idea = IdeaSubmitted(
-        idea_id="i-perm1",
-        title="Omatoimikirjasto iltaisin",
-        problem="Asiakkaat eivät ehdi kirjastoon aukioloaikoina.",
-        solution="Avataan omatoimikirjasto arki-iltoina.",
-        scope=Scope.UNIT,
-        unit_id="u-kirjasto",
-        author_ids=["p-1001"],
-        author_ref="a-x1",
-    )
-    decision = ReviewDecided(
-        case_id="c-perm1",
-        idea_id=idea.idea_id,
-        decision=Decision.ACCEPTED,
-        rationale="Hyvä ja edullinen idea.",
-        decided_by="p-2001",
-        scope=Scope.UNIT,
-        unit_id="u-kirjasto",
-    )
+    idea = idea_submitted("i-perm1")
+    decision = review_decided(idea.idea_id)
     async with running_service(spec, settings):
         # Each event from its own publisher's user.
         await _published_as(secured_nats, "intake", idea)

@@ -83,3 +83,12 @@ class Event(BaseModel):
         if self.subject_root == SUBJECT_ROOT:
             return self.event_type()
         return f"{self.subject_root}.{self.aggregate}.{self.aggregate_id()}"
+
+
+class IdeaKeyedEvent(Event):
+    """An event about one idea: ``idea_id`` is its aggregate (CloudEvents ``subject``)."""
+
+    idea_id: Id
+
+    def aggregate_id(self) -> str:
+        return self.idea_id

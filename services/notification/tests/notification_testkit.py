@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from ideapaja_contracts import Envelope, Event, encode
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
-from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
+from ideapaja_contracts.events.idea import IdeaSubmitted
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
 from ideapaja_notification.db.models import Delivery
@@ -32,6 +32,7 @@ from ideapaja_runtime.testing import (  # noqa: F401 - re-exported for the tests
     publish_event,
     stream_messages,
 )
+from ideapaja_runtime.testing_builders import idea_submitted, review_decided
 
 SOURCE = "/ideapaja/notification"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -71,17 +72,7 @@ def submitted(
     title: str = "Kirjaston iltapäivystys",
     anonymous: bool = False,
 ) -> IdeaSubmitted:
-    return IdeaSubmitted(
-        idea_id=idea_id,
-        title=title,
-        problem="Asiakkaat eivät ehdi kirjastoon aukioloaikoina.",
-        solution="Avataan omatoimikirjasto arki-iltoina.",
-        scope=Scope.UNIT,
-        unit_id="u-kirjasto",
-        author_ids=list(authors),
-        author_ref="a-x1",
-        anonymous=anonymous,
-    )
+    return idea_submitted(idea_id, author_ids=list(authors), title=title, anonymous=anonymous)
 
 
 def decided(
@@ -89,15 +80,7 @@ def decided(
     decision: Decision = Decision.ACCEPTED,
     rationale: str = "Hyvä idea, joka säästää työaikaa ja parantaa palvelua.",
 ) -> ReviewDecided:
-    return ReviewDecided(
-        case_id=f"c-{idea_id}",
-        idea_id=idea_id,
-        decision=decision,
-        rationale=rationale,
-        decided_by="p-9001",
-        scope=Scope.UNIT,
-        unit_id="u-kirjasto",
-    )
+    return review_decided(idea_id, decision, rationale=rationale, decided_by="p-9001")
 
 
 def granted(

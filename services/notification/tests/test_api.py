@@ -22,6 +22,7 @@ from ideapaja_notification import handlers
 from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Delivery
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
+from ideapaja_runtime.testing_builders import wiring
 
 PROBLEM = "application/problem+json"
 
@@ -32,9 +33,7 @@ async def svc(
 ) -> AsyncIterator[RunningService]:
     """The service with one accepted idea by p-1 (fi) and p-2 (sv), the mail server down."""
     settings = service_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         smtp_port=mail_server.port,
         delivery_max_attempts=1,
     )

@@ -22,7 +22,7 @@ from notification_testkit import (
 from sqlalchemy import update
 
 from ideapaja_contracts import encode
-from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
+from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_notification import handlers
 from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Contact, Delivery
@@ -32,19 +32,14 @@ from ideapaja_notification.usecases.deliveries import requeue
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service, uow_in
+from ideapaja_runtime.testing_builders import erasure_requested, wiring
 
 NAME, EMAIL = "Ulla Poistettava", "ulla.poistettava@kuusijarvi.example"
 ERASED_AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
 def erasure(person_id: str = "p-1") -> ErasureRequested:
-    return ErasureRequested(
-        erasure_id=f"er-{person_id}",
-        person_id=person_id,
-        requested_by="p-hr",
-        reason="Tietosuojapyyntö TS-1",
-        basis=ErasureBasis.REQUEST,
-    )
+    return erasure_requested(person_id)
 
 
 async def _erase(db: Database, person_id: str = "p-1", at: datetime = ERASED_AT) -> None:
@@ -161,9 +156,7 @@ async def svc(
 ) -> AsyncIterator[RunningService]:
     mail_server.start()
     settings = service_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         smtp_port=mail_server.port,
     )
     async with running_service(service, settings) as running:

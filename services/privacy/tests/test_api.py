@@ -28,6 +28,7 @@ from ideapaja_runtime.testing import (
     running_service,
     stream_messages,
 )
+from ideapaja_runtime.testing_builders import wiring
 
 HR_STREAM, LIFECYCLE = "IDEAPAJA_HR", "IDEAPAJA"
 ERASURE = ErasureRequested.event_type()
@@ -37,9 +38,7 @@ ERASURE = ErasureRequested.event_type()
 async def privacy(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = privacy_settings(
-        nats_url=nats_url, database_url=sqlite_url, auth_public_key=dev_keys.public_pem
-    )
+    settings = privacy_settings(**wiring(nats_url, sqlite_url, dev_keys))
     async with running_service(service, settings) as running:
         yield running
 
@@ -221,9 +220,7 @@ async def test_the_access_report_gathers_every_service(
     closed = f"http://127.0.0.1:{free_port()}"
     idp = TokenEndpoint(dev_keys, {"privacy": "privacy-client-secret"})
     settings = privacy_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         **idp.settings("privacy"),
         peer_urls={
             "reward": "http://reward.test",
@@ -311,9 +308,7 @@ async def test_a_refused_service_token_is_renewed_once(
 ) -> None:
     idp = TokenEndpoint(dev_keys, {"privacy": "privacy-client-secret"})
     settings = privacy_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         **idp.settings("privacy"),
         peer_urls={"reward": "http://reward.test"},
     )
@@ -339,9 +334,7 @@ async def test_a_token_endpoint_that_refuses_the_secret_leaves_the_report_incomp
 ) -> None:
     idp = TokenEndpoint(dev_keys, {"privacy": "the-real-secret"})
     settings = privacy_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         **{**idp.settings("privacy"), "auth_client_secret": "an-old-secret"},
         peer_urls={"reward": "http://reward.test", "review": "http://review.test"},
     )
@@ -369,9 +362,7 @@ async def test_without_credentials_of_its_own_the_report_says_so(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys
 ) -> None:
     settings = privacy_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         peer_urls={"reward": "http://reward.test"},
     )
     async with running_service(service, settings) as privacy:
@@ -388,9 +379,7 @@ async def test_without_credentials_of_its_own_the_report_says_so(
 async def test_a_restart_keeps_the_erasure_and_emits_nothing_twice(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys, js: Any
 ) -> None:
-    settings = privacy_settings(
-        nats_url=nats_url, database_url=sqlite_url, auth_public_key=dev_keys.public_pem
-    )
+    settings = privacy_settings(**wiring(nats_url, sqlite_url, dev_keys))
     body = {"person_id": "p-1003", "reason": "pyyntö TS-1"}
     async with running_service(service, settings) as privacy:
         first = await privacy.client.post("/erasures", headers=hr(dev_keys), json=body)

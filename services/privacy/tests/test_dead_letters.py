@@ -18,6 +18,7 @@ from ideapaja_privacy.domain.dead_letters import ORIGINAL_SUBJECT, concerned, hr
 from ideapaja_runtime.messaging import DLQ_ORIGINAL_SUBJECT
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
 from ideapaja_runtime.testing import stream_messages as messages_in
+from ideapaja_runtime.testing_builders import wiring
 
 DLQ = "IDEAPAJA_DLQ"
 
@@ -59,9 +60,7 @@ async def privacy(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
     settings = privacy_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         max_deliver=1,
     )
     async with running_service(service, settings) as running:

@@ -24,6 +24,7 @@ from ideapaja_runtime.testing import (
     running_service,
     stream_messages,
 )
+from ideapaja_runtime.testing_builders import wiring
 
 ERASURE = ErasureRequested.event_type()
 
@@ -40,9 +41,7 @@ async def test_retention_erases_a_person_a_year_after_leaving(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys, js: Any
 ) -> None:
     settings = privacy_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         retention_days=365,
         sweep_seconds=0.2,
     )

@@ -24,6 +24,7 @@ from review_testkit import (
 from ideapaja_review.app import service
 from ideapaja_review.db.models import PracticeRow
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing_builders import wiring
 
 EMPLOYEE = ("p-emp-koulu", "employee")
 # An id with LIKE's wildcard in it: "u_koulu" must not match "u-koulu" (nor "uXkoulu").
@@ -33,9 +34,7 @@ WILDCARD_UNIT = "u_koulu"
 @pytest.fixture
 async def api(database_url: str, nats_url: str, dev_keys: DevKeys) -> AsyncIterator[RunningService]:
     settings = review_settings(
-        nats_url=nats_url,
-        database_url=database_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, database_url, dev_keys),
         deadline_sweep_seconds=0,
     )
     async with running_service(service, settings) as running:

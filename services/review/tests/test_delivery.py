@@ -23,15 +23,14 @@ from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, OrgPersonRow, OrgUnitRow
 from ideapaja_review.settings import ReviewSettings
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
+from ideapaja_runtime.testing_builders import wiring
 
 STARTED = "ideapaja.review.screening_started.v1"
 DECIDED = "ideapaja.review.decided.v1"
 
 
 def settings_for(nats_url: str, database_url: str, dev_keys: DevKeys) -> ReviewSettings:
-    return review_settings(
-        nats_url=nats_url, database_url=database_url, auth_public_key=dev_keys.public_pem
-    )
+    return review_settings(**wiring(nats_url, database_url, dev_keys))
 
 
 async def count(running: RunningService, model: Any, *where: Any) -> int:

@@ -27,15 +27,14 @@ from ideapaja_review.db.models import CaseRow, OrgPersonRow, OrgUnitRow
 from ideapaja_review.settings import ReviewSettings
 from ideapaja_review.usecases.escalation import run_deadline_sweep
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
+from ideapaja_runtime.testing_builders import wiring
 
 
 def settings_for(
     nats_url: str, database_url: str, dev_keys: DevKeys, **extra: Any
 ) -> ReviewSettings:
     return review_settings(
-        nats_url=nats_url,
-        database_url=database_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, database_url, dev_keys),
         **extra,
     )
 

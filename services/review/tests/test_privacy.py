@@ -10,7 +10,7 @@ from review_testkit import ORG, Delivery, idea, org_delivery, person, publish, r
 from sqlalchemy import select
 
 from ideapaja_contracts.events.idea import IdeaRetentionExpired
-from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
+from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_review.app import service
 from ideapaja_review.db import org
 from ideapaja_review.db.models import (
@@ -29,19 +29,14 @@ from ideapaja_runtime.inbox import inbox_table
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
 from ideapaja_runtime.testing import DevKeys, eventually, running_service
+from ideapaja_runtime.testing_builders import erasure_requested, wiring
 
 AGENT = "p-ca-kirjasto"
 ERASED_AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
 def erasure(person_id: str = AGENT) -> ErasureRequested:
-    return ErasureRequested(
-        erasure_id=f"er-{person_id}",
-        person_id=person_id,
-        requested_by="p-hr",
-        reason="Tietosuojapyyntö TS-1",
-        basis=ErasureBasis.REQUEST,
-    )
+    return erasure_requested(person_id)
 
 
 def deliver(db: Database) -> Delivery:
@@ -134,9 +129,7 @@ async def test_the_report_route_and_the_erasure_over_nats(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys, js: Any
 ) -> None:
     settings = review_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         deadline_sweep_seconds=0,
     )
     async with running_service(service, settings) as running:
@@ -184,9 +177,7 @@ async def test_others_reports_leave_out_the_cases_of_an_anonymous_idea(
     named case only, counting the anonymous one; hers lists both."""
     author = "p-emp-kirjasto"
     settings = review_settings(
-        nats_url=nats_url,
-        database_url=sqlite_url,
-        auth_public_key=dev_keys.public_pem,
+        **wiring(nats_url, sqlite_url, dev_keys),
         deadline_sweep_seconds=0,
     )
     async with running_service(service, settings) as running:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ideapaja_contracts import Event, encode
-from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
+from ideapaja_contracts.events.idea import IdeaSubmitted
 from ideapaja_contracts.events.progress import ImplementationCompleted
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
@@ -24,6 +24,7 @@ from ideapaja_runtime.testing import (
     publish_event,
     stream_messages,
 )
+from ideapaja_runtime.testing_builders import idea_submitted, review_decided
 
 SOURCE = "/ideapaja/reward"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -40,29 +41,13 @@ def submitted(
     unit_id: str = "u-kirjasto",
     anonymous: bool = False,
 ) -> IdeaSubmitted:
-    return IdeaSubmitted(
-        idea_id=idea_id or new_idea_id(),
-        title="Omatoimikirjasto iltaisin",
-        problem="Asiakkaat eivät ehdi kirjastoon aukioloaikoina.",
-        solution="Avataan omatoimikirjasto arki-iltoina.",
-        scope=Scope.UNIT,
-        unit_id=unit_id,
-        author_ids=list(authors),
-        author_ref="a-x1",
-        anonymous=anonymous,
+    return idea_submitted(
+        idea_id or new_idea_id(), author_ids=list(authors), unit_id=unit_id, anonymous=anonymous
     )
 
 
 def decided(idea_id: str, decision: Decision = Decision.ACCEPTED) -> ReviewDecided:
-    return ReviewDecided(
-        case_id=f"c-{idea_id}",
-        idea_id=idea_id,
-        decision=decision,
-        rationale="Hyvä ja edullinen idea.",
-        decided_by="p-2001",
-        scope=Scope.UNIT,
-        unit_id="u-kirjasto",
-    )
+    return review_decided(idea_id, decision)
 
 
 def implemented(idea_id: str) -> ImplementationCompleted:

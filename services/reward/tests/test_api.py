@@ -13,6 +13,7 @@ from ideapaja_reward.app import service
 from ideapaja_reward.domain import IncentiveRules, entry_id, grant_id
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing_builders import wiring
 
 KIRJASTO = "u-kirjasto"
 UIMAHALLI = "u-uimahalli"
@@ -38,9 +39,7 @@ async def seed(running: RunningService) -> None:
 async def seeded(
     nats_url: str, database_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = reward_settings(
-        nats_url=nats_url, database_url=database_url, auth_public_key=dev_keys.public_pem
-    )
+    settings = reward_settings(**wiring(nats_url, database_url, dev_keys))
     async with running_service(service, settings) as running:
         await seed(running)
         yield running

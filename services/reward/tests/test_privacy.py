@@ -16,7 +16,6 @@ from reward_testkit import (
 )
 from sqlalchemy import select
 
-from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
 from ideapaja_reward.app import service
 from ideapaja_reward.domain import IncentiveRules
 from ideapaja_reward.handlers import RewardHandlers
@@ -24,14 +23,9 @@ from ideapaja_reward.usecases import privacy
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.inbox import inbox_table
 from ideapaja_runtime.testing import DevKeys, eventually, running_service, uow_in
+from ideapaja_runtime.testing_builders import erasure_requested, wiring
 
-ERASURE = ErasureRequested(
-    erasure_id="er-1",
-    person_id="p-1001",
-    requested_by="p-hr",
-    reason="Tietosuojapyyntö TS-1",
-    basis=ErasureBasis.REQUEST,
-)
+ERASURE = erasure_requested("p-1001", erasure_id="er-1")
 
 
 async def _seed(db: Database, outbox: Any = None) -> None:
@@ -73,9 +67,7 @@ async def test_erasure_keeps_the_payroll_records_and_stores_nothing(
 async def test_the_report_route_and_the_erasure_over_nats(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys, js: Any
 ) -> None:
-    settings = reward_settings(
-        nats_url=nats_url, database_url=sqlite_url, auth_public_key=dev_keys.public_pem
-    )
+    settings = reward_settings(**wiring(nats_url, sqlite_url, dev_keys))
     async with running_service(service, settings) as running:
         await _seed(running.runtime.db)
         client = running.client

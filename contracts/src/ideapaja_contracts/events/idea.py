@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from ideapaja_contracts.base import Event, Id, Language, LongText, ShortText
+from ideapaja_contracts.base import Id, IdeaKeyedEvent, Language, LongText, ShortText
 
 
 class Scope(StrEnum):
@@ -22,11 +22,8 @@ class Channel(StrEnum):
     CITIZEN = "citizen"
 
 
-class IdeaEvent(Event):
-    idea_id: Id
-
-    def aggregate_id(self) -> str:
-        return self.idea_id
+class IdeaEvent(IdeaKeyedEvent):
+    """The events of this module, each about one idea."""
 
 
 class IdeaSubmitted(IdeaEvent, aggregate="idea", name="submitted"):

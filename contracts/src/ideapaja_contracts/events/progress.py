@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from ideapaja_contracts.base import Event, Id, LongText, ShortText
+from ideapaja_contracts.base import Id, IdeaKeyedEvent, LongText, ShortText
 
 
 class ExperimentOutcome(StrEnum):
@@ -16,11 +16,8 @@ class ExperimentOutcome(StrEnum):
     STOP = "stop"
 
 
-class ProgressEvent(Event):
-    idea_id: Id
-
-    def aggregate_id(self) -> str:
-        return self.idea_id
+class ProgressEvent(IdeaKeyedEvent):
+    """The events of this module, each about one idea."""
 
 
 class ExperimentStarted(ProgressEvent, aggregate="experiment", name="started"):

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from ideapaja_contracts.base import Event, Id, ShortText
+from ideapaja_contracts.base import Id, IdeaKeyedEvent, ShortText
 
 
 class RewardKind(StrEnum):
@@ -20,11 +20,8 @@ class RewardKind(StrEnum):
     RECOGNITION = "recognition"
 
 
-class RewardEvent(Event):
-    idea_id: Id
-
-    def aggregate_id(self) -> str:
-        return self.idea_id
+class RewardEvent(IdeaKeyedEvent):
+    """The events of this module, each about one idea."""
 
 
 class PointsAwarded(RewardEvent, aggregate="reward", name="points_awarded"):

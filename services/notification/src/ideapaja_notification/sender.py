@@ -27,12 +27,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from prometheus_client import Counter
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ideapaja_contracts import Event
 from ideapaja_contracts.events.notification import (
     NotificationChannel,
     NotificationDelivered,
@@ -218,26 +219,16 @@ class DeliverySender:
 
     async def record_sent(self, delivery: ClaimedDelivery) -> None:
         async with self.db.transaction() as session:
-            if not await self._finish(
+            if not await self._conclude(
                 session,
                 delivery,
+                NotificationDelivered(**_notification_of(delivery)),
                 status=DeliveryStatus.SENT.value,
                 sent_at=self.clock(),
                 attempts=delivery.attempts + 1,
                 last_error=None,
             ):
                 return
-            await self.outbox.add(
-                session,
-                NotificationDelivered(
-                    notification_id=delivery.id,
-                    person_id=delivery.person_id,
-                    channel=NotificationChannel(delivery.channel),
-                    cause_event_id=delivery.cause_event_id,
-                    template=delivery.template,
-                ),
-                traceparent=delivery.cause_traceparent,
-            )
         DELIVERY_ATTEMPTS.labels(delivery.channel, "sent").inc()
         log.info("notification_delivered", delivery_id=delivery.id, template=delivery.template)
 
@@ -265,29 +256,28 @@ class DeliverySender:
                     error=error,
                 )
                 return
-            if not await self._finish(
+            if not await self._conclude(
                 session,
                 delivery,
+                NotificationFailed(**_notification_of(delivery), error=error[:200]),
                 status=DeliveryStatus.FAILED.value,
                 failed_at=now,
                 attempts=attempts,
                 last_error=error[:500],
             ):
                 return
-            await self.outbox.add(
-                session,
-                NotificationFailed(
-                    notification_id=delivery.id,
-                    person_id=delivery.person_id,
-                    channel=NotificationChannel(delivery.channel),
-                    cause_event_id=delivery.cause_event_id,
-                    template=delivery.template,
-                    error=error[:200],
-                ),
-                traceparent=delivery.cause_traceparent,
-            )
         DELIVERY_ATTEMPTS.labels(delivery.channel, "failed").inc()
         log.error("notification_failed", delivery_id=delivery.id, attempts=attempts, error=error)
+
+    async def _conclude(
+        self, session: AsyncSession, delivery: ClaimedDelivery, event: Event, **values: object
+    ) -> bool:
+        """Record the delivery's final outcome and publish ``event`` about it, continuing the
+        trace of the event that caused it; False (nothing published) if the claim was lost."""
+        if not await self._finish(session, delivery, **values):
+            return False
+        await self.outbox.add(session, event, traceparent=delivery.cause_traceparent)
+        return True
 
     async def _finish(
         self, session: AsyncSession, delivery: ClaimedDelivery, **values: object
@@ -311,6 +301,17 @@ class DeliverySender:
             log.warning("delivery_claim_lost", delivery_id=delivery.id)
             return False
         return True
+
+
+def _notification_of(delivery: ClaimedDelivery) -> dict[str, Any]:
+    """What NotificationDelivered and NotificationFailed say about the delivery."""
+    return {
+        "notification_id": delivery.id,
+        "person_id": delivery.person_id,
+        "channel": NotificationChannel(delivery.channel),
+        "cause_event_id": delivery.cause_event_id,
+        "template": delivery.template,
+    }
 
 
 def _claimed(row: Delivery, token: str) -> ClaimedDelivery:

@@ -188,6 +188,5 @@ async def defer_item(
     body: DeferralCreate,
     uow: ReviewUow,
 ) -> MeetingPublic:
-    session = uow.session
-    await agenda_items.defer_item(uow, meeting_id, case_id, reason=body.reason)
-    return await meeting_view(session, await meetings.get_meeting(session, meeting_id))
+    meeting = await agenda_items.defer_item(uow, meeting_id, case_id, reason=body.reason)
+    return await meeting_view(uow.session, meeting)

@@ -88,9 +88,7 @@ async def read_case_by_idea(
     idea_id: IdeaId,
     uow: ReviewUow,
 ) -> CasePublic:
-    await case_records.require_worklist(uow)
-    record = await case_records.visible_case(uow, idea_id=idea_id)
-    return CasePublic.of(record, uow.now)
+    return CasePublic.of(await case_records.visible_case(uow, idea_id=idea_id), uow.now)
 
 
 @router.get(
@@ -104,9 +102,7 @@ async def read_case(
     case_id: CaseId,
     uow: ReviewUow,
 ) -> CasePublic:
-    await case_records.require_worklist(uow)
-    record = await case_records.visible_case(uow, case_id=case_id)
-    return CasePublic.of(record, uow.now)
+    return CasePublic.of(await case_records.visible_case(uow, case_id=case_id), uow.now)
 
 
 @router.post(
@@ -121,7 +117,6 @@ async def accept_for_review(
     body: AcceptanceCreate,
     uow: ReviewUow,
 ) -> CasePublic:
-    await case_records.require_worklist(uow)
     record = await case_decisions.accept_for_review(uow, case_id, body.note)
     return CasePublic.of(record, uow.now)
 
@@ -139,7 +134,6 @@ async def decide_case(
     body: DecisionCreate,
     uow: ReviewUow,
 ) -> CasePublic:
-    await case_records.require_worklist(uow)
     record = await case_decisions.decide(
         uow,
         case_id,
@@ -164,7 +158,6 @@ async def reopen_case(
     body: ReopeningCreate,
     uow: ReviewUow,
 ) -> CasePublic:
-    await case_records.require_worklist(uow)
     record = await case_decisions.reopen(uow, case_id, body.reason)
     return CasePublic.of(record, uow.now)
 
@@ -185,7 +178,6 @@ async def start_experiment(
     body: ExperimentCreate,
     uow: ReviewUow,
 ) -> ExperimentPublic:
-    session = uow.session
     plan = experimenting.ExperimentPlan(
         pilot_unit_ids=body.pilot_unit_ids,
         hypothesis=body.hypothesis,
@@ -194,9 +186,7 @@ async def start_experiment(
         starts_on=body.starts_on,
         ends_on=body.ends_on,
     )
-    experiment = await experimenting.start_experiment(uow, case_id, plan)
-    case = await case_records.get_case(session, case_id=case_id)
-    return ExperimentPublic.of(experiment, case.case)
+    return ExperimentPublic.of(*await experimenting.start_experiment(uow, case_id, plan))
 
 
 @router.post(
@@ -212,8 +202,7 @@ async def complete_experiment(
     body: ExperimentResultCreate,
     uow: ReviewUow,
 ) -> ExperimentPublic:
-    session = uow.session
-    experiment = await experimenting.complete_experiment(
+    completed = await experimenting.complete_experiment(
         uow,
         case_id,
         experiment_id,
@@ -222,8 +211,7 @@ async def complete_experiment(
         outcome=body.outcome,
         lesson=body.lesson,
     )
-    case = await case_records.get_case(session, case_id=case_id)
-    return ExperimentPublic.of(experiment, case.case)
+    return ExperimentPublic.of(*completed)
 
 
 @router.post(
@@ -239,16 +227,14 @@ async def start_implementation(
     body: ImplementationCreate,
     uow: ReviewUow,
 ) -> ImplementationPublic:
-    session = uow.session
-    await implementing.start_implementation(
+    started = await implementing.start_implementation(
         uow,
         case_id,
         owner_id=body.owner_id,
         planned_benefit=body.planned_benefit,
         milestones=[(m.title, m.due_on) for m in body.milestones],
     )
-    implementation, milestones = await implementing.get_implementation(session, case_id)
-    return ImplementationPublic.of(implementation, milestones)
+    return ImplementationPublic.of(*started)
 
 
 @router.get(
@@ -262,9 +248,7 @@ async def read_implementation(
     case_id: CaseId,
     uow: ReviewUow,
 ) -> ImplementationPublic:
-    session = uow.session
-    implementation, milestones = await implementing.get_implementation(session, case_id)
-    return ImplementationPublic.of(implementation, milestones)
+    return ImplementationPublic.of(*await implementing.get_implementation(uow.session, case_id))
 
 
 @router.post(
@@ -279,16 +263,14 @@ async def record_progress(
     body: ProgressCreate,
     uow: ReviewUow,
 ) -> ImplementationPublic:
-    session = uow.session
-    await implementing.record_progress(
+    progressed = await implementing.record_progress(
         uow,
         case_id,
         percent=body.percent,
         milestones_done=body.milestones_done,
         note=body.note,
     )
-    implementation, milestones = await implementing.get_implementation(session, case_id)
-    return ImplementationPublic.of(implementation, milestones)
+    return ImplementationPublic.of(*progressed)
 
 
 @router.post(
@@ -303,14 +285,11 @@ async def complete_implementation(
     body: ImplementationCompletionCreate,
     uow: ReviewUow,
 ) -> ImplementationPublic:
-    session = uow.session
-    await implementing.complete_implementation(
-        uow,
-        case_id,
-        realised_benefit=body.realised_benefit,
+    return ImplementationPublic.of(
+        *await implementing.complete_implementation(
+            uow, case_id, realised_benefit=body.realised_benefit
+        )
     )
-    implementation, milestones = await implementing.get_implementation(session, case_id)
-    return ImplementationPublic.of(implementation, milestones)
 
 
 @router.post(

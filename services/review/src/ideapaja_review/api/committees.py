@@ -3,6 +3,8 @@ meetings."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +40,16 @@ async def committee_view(session: AsyncSession, committee: CommitteeRow) -> Comm
     return CommitteePublic.of(committee, members)
 
 
+def _settings(body: CommitteeCreate | CommitteeUpdate) -> dict[str, Any]:
+    """A committee's settings from a create or update body, as the use cases take them."""
+    return {
+        "name": body.name,
+        "city_wide": body.city_wide,
+        "quorum": body.quorum,
+        "criteria": [c.criterion() for c in body.criteria] if body.criteria else None,
+    }
+
+
 @router.post(
     "/committees",
     summary="Create a committee (admin); the rubric defaults to five weighted criteria",
@@ -50,15 +62,8 @@ async def create_committee(
     body: CommitteeCreate,
     uow: ReviewUow,
 ) -> CommitteePublic:
-    session = uow.session
-    committee = await committees.create_committee(
-        uow,
-        name=body.name,
-        city_wide=body.city_wide,
-        quorum=body.quorum,
-        criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
-    )
-    return await committee_view(session, committee)
+    committee = await committees.create_committee(uow, **_settings(body))
+    return await committee_view(uow.session, committee)
 
 
 @router.get(
@@ -99,16 +104,8 @@ async def update_committee(
     body: CommitteeUpdate,
     uow: ReviewUow,
 ) -> CommitteePublic:
-    session = uow.session
-    committee = await committees.update_committee(
-        uow,
-        committee_id,
-        name=body.name,
-        city_wide=body.city_wide,
-        quorum=body.quorum,
-        criteria=[c.criterion() for c in body.criteria] if body.criteria else None,
-    )
-    return await committee_view(session, committee)
+    committee = await committees.update_committee(uow, committee_id, **_settings(body))
+    return await committee_view(uow.session, committee)
 
 
 @router.put(
@@ -124,9 +121,8 @@ async def set_member(
     body: MemberUpdate,
     uow: ReviewUow,
 ) -> CommitteePublic:
-    session = uow.session
-    await committees.set_member(uow, committee_id, person_id, body.role)
-    return await committee_view(session, await committees.get_committee(session, committee_id))
+    committee = await committees.set_member(uow, committee_id, person_id, body.role)
+    return await committee_view(uow.session, committee)
 
 
 @router.delete(

@@ -61,9 +61,8 @@ async def add_item(
     body: AgendaItemCreate,
     uow: ReviewUow,
 ) -> MeetingPublic:
-    session = uow.session
-    await meetings.add_item(uow, meeting_id, body.case_id)
-    return await meeting_view(session, await meetings.get_meeting(session, meeting_id))
+    meeting = await meetings.add_item(uow, meeting_id, body.case_id)
+    return await meeting_view(uow.session, meeting)
 
 
 @router.put(

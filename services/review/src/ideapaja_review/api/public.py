@@ -73,9 +73,7 @@ async def read_experiment(
     experiment_id: ExperimentId,
     uow: ReviewUow,
 ) -> ExperimentPublic:
-    session = uow.session
-    experiment, case = await experimenting.get_experiment(session, experiment_id)
-    return ExperimentPublic.of(experiment, case)
+    return ExperimentPublic.of(*await experimenting.get_experiment(uow.session, experiment_id))
 
 
 @router.get(
@@ -99,9 +97,7 @@ async def read_practice(
     practice_id: PracticeId,
     uow: ReviewUow,
 ) -> PracticePublic:
-    session = uow.session
-    practice, adoptions = await good_practices.get_practice(session, practice_id)
-    return PracticePublic.of(practice, adoptions)
+    return PracticePublic.of(*await good_practices.get_practice(uow.session, practice_id))
 
 
 @router.post(

@@ -59,45 +59,26 @@ async def assign(
     actor_id: str,
     now: datetime,
 ) -> AssignedReviewerRow:
-    row = await session.get(AssignedReviewerRow, (unit_id, person_id))
-    if row is None:
-        row = AssignedReviewerRow(
-            unit_id=unit_id, person_id=person_id, role=role, assigned_by=actor_id, assigned_at=now
-        )
-        session.add(row)
-    else:
-        row.role = role
-        row.assigned_by = actor_id
-        row.assigned_at = now
-    audit.record(
+    return await audit.save(
         session,
-        actor_id=actor_id,
-        action="reviewer_assigned",
-        subject=f"unit:{unit_id}",
-        now=now,
-        details={"person_id": person_id, "role": role},
+        AssignedReviewerRow,
+        {"unit_id": unit_id, "person_id": person_id},
+        {"role": role, "assigned_by": actor_id, "assigned_at": now},
+        audit.Change(actor_id, now, "reviewer_assigned", f"unit:{unit_id}"),
+        lambda _: {"person_id": person_id, "role": role},
     )
-    await session.flush()
-    return row
 
 
 async def unassign(
     session: AsyncSession, *, unit_id: str, person_id: str, actor_id: str, now: datetime
 ) -> bool:
-    row = await session.get(AssignedReviewerRow, (unit_id, person_id))
-    if row is None:
-        return False
-    audit.record(
+    return await audit.delete(
         session,
-        actor_id=actor_id,
-        action="reviewer_unassigned",
-        subject=f"unit:{unit_id}",
-        now=now,
-        details={"person_id": person_id, "role": row.role},
+        AssignedReviewerRow,
+        {"unit_id": unit_id, "person_id": person_id},
+        audit.Change(actor_id, now, "reviewer_unassigned", f"unit:{unit_id}"),
+        lambda row: {"person_id": person_id, "role": row.role},
     )
-    await session.delete(row)
-    await session.flush()
-    return True
 
 
 async def workloads(

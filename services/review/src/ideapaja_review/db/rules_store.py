@@ -31,43 +31,26 @@ async def save_rule(
     actor_id: str,
     now: datetime,
 ) -> RoutingRuleRow:
-    row = await session.get(RoutingRuleRow, department_id)
-    previous = dict(row.rule) if row is not None else None
-    if row is None:
-        row = RoutingRuleRow(
-            department_id=department_id, rule=overrides, updated_at=now, updated_by=actor_id
-        )
-        session.add(row)
-    else:
-        row.rule = overrides
-        row.updated_at = now
-        row.updated_by = actor_id
-    audit.record(
+    return await audit.save(
         session,
-        actor_id=actor_id,
-        action="routing_rule_saved",
-        subject=f"routing_rule:{department_id}",
-        now=now,
-        details={"previous": previous, "rule": overrides},
+        RoutingRuleRow,
+        {"department_id": department_id},
+        {"rule": overrides, "updated_at": now, "updated_by": actor_id},
+        audit.Change(actor_id, now, "routing_rule_saved", f"routing_rule:{department_id}"),
+        lambda before: {
+            "previous": dict(before["rule"]) if before is not None else None,
+            "rule": overrides,
+        },
     )
-    await session.flush()
-    return row
 
 
 async def delete_rule(
     session: AsyncSession, department_id: str, *, actor_id: str, now: datetime
 ) -> bool:
-    row = await session.get(RoutingRuleRow, department_id)
-    if row is None:
-        return False
-    audit.record(
+    return await audit.delete(
         session,
-        actor_id=actor_id,
-        action="routing_rule_deleted",
-        subject=f"routing_rule:{department_id}",
-        now=now,
-        details={"previous": dict(row.rule)},
+        RoutingRuleRow,
+        {"department_id": department_id},
+        audit.Change(actor_id, now, "routing_rule_deleted", f"routing_rule:{department_id}"),
+        lambda row: {"previous": dict(row.rule)},
     )
-    await session.delete(row)
-    await session.flush()
-    return True

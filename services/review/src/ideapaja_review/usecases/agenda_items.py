@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from ideapaja_contracts.events.review import Decision
 from ideapaja_review.db import committee_roster
 from ideapaja_review.db.models import (
-    AgendaItemRow,
     ConflictRow,
+    MeetingRow,
     ScoreRow,
 )
 from ideapaja_review.domain import committee as rules
@@ -177,10 +177,9 @@ async def decide_item(
     return found
 
 
-async def defer_item(
-    uow: ReviewWork, meeting_id: str, case_id: str, *, reason: str
-) -> AgendaItemRow:
-    """Not decided at this meeting: the case stays in review for a later agenda."""
+async def defer_item(uow: ReviewWork, meeting_id: str, case_id: str, *, reason: str) -> MeetingRow:
+    """Not decided at this meeting: the case stays in review for a later agenda. The
+    meeting."""
     actor = uow.person
     session = uow.session
     meeting = await _planned(session, meeting_id, what="Agenda item")
@@ -201,4 +200,4 @@ async def defer_item(
         details={"meeting_id": meeting_id},
     )
     await session.flush()
-    return item
+    return meeting

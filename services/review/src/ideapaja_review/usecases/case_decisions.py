@@ -37,6 +37,7 @@ from ideapaja_review.usecases.case_records import (
     latest_case,
     lock_routing,
     record_of,
+    require_worklist,
     reviewer_ids,
     rule_of,
     status_of,
@@ -50,6 +51,8 @@ async def _decidable_case(
 ) -> tuple[CaseRow, tuple[str, ...], RoutingRule]:
     """The case (locked), its reviewers and its routing rule; NotAllowed where the actor may not
     screen it (no ``decision``) or make ``decision`` (``check=False``: the caller has checked)."""
+    if check:
+        await require_worklist(uow)
     session = uow.session
     case = await load_for_update(session, case_id)
     reviewers = await reviewer_ids(session, case_id)
@@ -300,6 +303,7 @@ async def appeal_by_author(
 
 async def reopen(uow: ReviewWork, case_id: str, reason: str) -> CaseRecord:
     """A reviewer (or admin) reopens a decision; the same once-per-case budget as appeals."""
+    await require_worklist(uow)
     actor = uow.person
     session = uow.session
     case = await load_for_update(session, case_id)

@@ -111,7 +111,8 @@ async def visible_case(
     uow: ReviewWork, *, case_id: str | None = None, idea_id: str | None = None
 ) -> CaseRecord:
     """A case as its reader may see it: its reviewers, admins, and the members of the committee
-    it went to."""
+    it went to (after ``require_worklist``)."""
+    await require_worklist(uow)
     session, person = uow.session, uow.person
     record = await get_case(session, case_id=case_id, idea_id=idea_id)
     if access.may_view(person.person_id, person.roles, record.reviewer_ids):

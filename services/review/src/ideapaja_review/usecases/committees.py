@@ -178,11 +178,11 @@ async def set_member(
     committee_id: str,
     person_id: str,
     role: MemberRole,
-) -> dict[str, MemberRole]:
+) -> CommitteeRow:
     """Add or change a member. A committee has one chair and one secretary: naming a new one
-    makes the previous one a member."""
+    makes the previous one a member. The committee."""
     session = uow.session
-    await get_committee(session, committee_id)
+    committee = await get_committee(session, committee_id)
     members = {
         row.person_id: row
         for row in (
@@ -211,7 +211,7 @@ async def set_member(
     await session.flush()
     # City ideas that waited for a committee can be routed now.
     await case_routing.route_unrouted(uow)
-    return await committee_roster.member_roles(session, committee_id)
+    return committee
 
 
 async def remove_member(

@@ -42,6 +42,17 @@ class ExperimentPlan:
     starts_on: date
     ends_on: date
 
+    def fields(self) -> dict[str, Any]:
+        """The plan as the experiment's row and its ExperimentStarted event both carry it."""
+        return {
+            "pilot_unit_ids": list(self.pilot_unit_ids),
+            "hypothesis": self.hypothesis,
+            "measure": self.measure,
+            "baseline": self.baseline,
+            "starts_on": self.starts_on,
+            "ends_on": self.ends_on,
+        }
+
 
 async def stewarded_case(
     session: AsyncSession, case_id: str, actor: Principal, *, owner_id: str | None = None
@@ -55,7 +66,10 @@ async def stewarded_case(
     return case
 
 
-async def start_experiment(uow: ReviewWork, case_id: str, plan: ExperimentPlan) -> ExperimentRow:
+async def start_experiment(
+    uow: ReviewWork, case_id: str, plan: ExperimentPlan
+) -> tuple[ExperimentRow, CaseRow]:
+    """Start a pilot of the case's idea; the experiment with its case, as a route shows it."""
     actor = uow.person
     session = uow.session
     case = await stewarded_case(session, case_id, actor)
@@ -68,12 +82,7 @@ async def start_experiment(uow: ReviewWork, case_id: str, plan: ExperimentPlan) 
         experiment_id=f"x-{uuid.uuid4().hex}",
         case_id=case.case_id,
         idea_id=case.idea_id,
-        pilot_unit_ids=list(plan.pilot_unit_ids),
-        hypothesis=plan.hypothesis,
-        measure=plan.measure,
-        baseline=plan.baseline,
-        starts_on=plan.starts_on,
-        ends_on=plan.ends_on,
+        **plan.fields(),
         status="running",
         started_by=actor.person_id,
         started_at=uow.now,
@@ -100,16 +109,11 @@ async def start_experiment(uow: ReviewWork, case_id: str, plan: ExperimentPlan) 
         ExperimentStarted(
             idea_id=case.idea_id,
             experiment_id=experiment.experiment_id,
-            pilot_unit_ids=list(plan.pilot_unit_ids),
-            hypothesis=plan.hypothesis,
-            measure=plan.measure,
-            baseline=plan.baseline,
-            starts_on=plan.starts_on,
-            ends_on=plan.ends_on,
+            **plan.fields(),
         )
     )
     await session.flush()
-    return experiment
+    return experiment, case
 
 
 async def complete_experiment(
@@ -121,7 +125,8 @@ async def complete_experiment(
     measured_value: str,
     outcome: ExperimentOutcome,
     lesson: str,
-) -> ExperimentRow:
+) -> tuple[ExperimentRow, CaseRow]:
+    """Record a pilot's results and outcome; the experiment with its case."""
     actor = uow.person
     session = uow.session
     case = await stewarded_case(session, case_id, actor)
@@ -164,7 +169,7 @@ async def complete_experiment(
         )
     )
     await session.flush()
-    return experiment
+    return experiment, case
 
 
 async def list_experiments(

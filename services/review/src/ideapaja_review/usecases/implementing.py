@@ -35,7 +35,7 @@ async def start_implementation(
     owner_id: str,
     planned_benefit: str,
     milestones: Sequence[tuple[str, date | None]],
-) -> ImplementationRow:
+) -> tuple[ImplementationRow, list[MilestoneRow]]:
     actor = uow.person
     session = uow.session
     case = await stewarded_case(session, case_id, actor)
@@ -73,7 +73,7 @@ async def start_implementation(
         )
     await uow.publish(ImplementationProgressed(idea_id=case.idea_id, owner_id=owner_id, percent=0))
     await session.flush()
-    return implementation
+    return implementation, await _milestones(session, case_id)
 
 
 async def record_progress(
@@ -83,7 +83,7 @@ async def record_progress(
     percent: int,
     milestones_done: Sequence[str],
     note: str,
-) -> ImplementationRow:
+) -> tuple[ImplementationRow, list[MilestoneRow]]:
     actor = uow.person
     session = uow.session
     implementation = await _implementation(session, case_id, Action.RECORD_PROGRESS)
@@ -117,12 +117,12 @@ async def record_progress(
         )
     )
     await session.flush()
-    return implementation
+    return implementation, await _milestones(session, case_id)
 
 
 async def complete_implementation(
     uow: ReviewWork, case_id: str, *, realised_benefit: str
-) -> ImplementationRow:
+) -> tuple[ImplementationRow, list[MilestoneRow]]:
     actor = uow.person
     session = uow.session
     implementation = await _implementation(session, case_id, Action.COMPLETE_IMPLEMENTATION)
@@ -146,7 +146,7 @@ async def complete_implementation(
         )
     )
     await session.flush()
-    return implementation
+    return implementation, await _milestones(session, case_id)
 
 
 async def _implementation(

@@ -214,7 +214,8 @@ async def add_item(
     uow: ReviewWork,
     meeting_id: str,
     case_id: str,
-) -> AgendaItemRow:
+) -> MeetingRow:
+    """Put a case in review waiting for the meeting's committee on its agenda; the meeting."""
     actor = uow.person
     session = uow.session
     meeting = await _planned(session, meeting_id)
@@ -226,8 +227,7 @@ async def add_item(
     position = len(await items(session, meeting_id)) + 1
     await _add_item(uow, meeting, eligible[case_id], position)
     await session.flush()
-    item, _ = await _item(session, meeting_id, case_id, what="Meeting")
-    return item
+    return meeting
 
 
 async def set_attendance(
