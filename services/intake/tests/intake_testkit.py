@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,12 +14,21 @@ from sqlalchemy import func, select
 from ideapaja_contracts import Envelope, encode
 from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
+from ideapaja_intake.app import service
 from ideapaja_intake.db.models import IntakeBase
 from ideapaja_intake.db.org import upsert_unit
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import outbox_table
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.testing import DevKeys, RunningService, fast_test_settings, handler_context
+from ideapaja_runtime.testing import (
+    DevKeys,
+    RunningService,
+    fast_test_settings,
+    handler_context,
+    migrated_database,
+    running_service,
+)
 
 # Builds the service's settings for a database URL (fixture ``settings_for``).
 SettingsFor = Callable[..., IntakeSettings]
@@ -147,6 +157,15 @@ async def insert_idea(
     await session.run_sync(insert_ideas, [IdeaRecord(idea, [author], [submitted])])
 
 
+@asynccontextmanager
+async def database_with_idea(url: str, idea_id: str = "i-1") -> AsyncIterator[Database]:
+    """Intake's migrated schema at ``url`` with the idea ``idea_id`` in it (handler tests)."""
+    async with migrated_database(url, service.migrations) as db:
+        async with db.transaction() as session:
+            await insert_idea(session, idea_id)
+        yield db
+
+
 MUSEUM = UnitUpserted(
     unit_id="u-museo",
     kind=UnitKind.UNIT,
@@ -190,6 +209,47 @@ async def outbox_events(runtime: Runtime, subject_part: str) -> list[dict[str, A
     return [
         json.loads(r["body"]) for r in await outbox_rows(runtime) if subject_part in r["subject"]
     ]
+
+
+@asynccontextmanager
+async def running_intake(
+    settings: IntakeSettings, *units: UnitUpserted, people: bool = False
+) -> AsyncIterator[RunningService]:
+    """The service running on ``settings`` with ``units`` (the demo ones unless named) known,
+    and with ``people``, the people of PEOPLE too."""
+    async with running_service(service, settings) as running:
+        await seed_units(running.runtime, *units)
+        if people:
+            await seed_people(running.runtime)
+        yield running
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    """A problem+json answer with ``status``; its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+async def post_idea(
+    running: RunningService,
+    dev_keys: DevKeys,
+    person: str = AUTHOR,
+    *,
+    headers: dict[str, str] | None = None,
+    **changes: Any,
+) -> dict[str, Any]:
+    """Submits ``idea_payload(**changes)`` as ``person`` (an employee): the idea created."""
+    response = await running.client.post(
+        "/ideas",
+        json=idea_payload(**changes),
+        headers={**dev_keys.headers(person, "employee"), **(headers or {})},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
 
 
 # --- a person's whole history (GDPR report and erasure) ------------------------------------------

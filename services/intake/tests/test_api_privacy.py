@@ -19,13 +19,12 @@ from intake_testkit import (
     erase,
     every_value,
     naming,
-    seed_units,
+    running_intake,
 )
 
-from ideapaja_intake.app import service
 from ideapaja_intake.domain.pseudonym import citizen_person_id, former_person_id
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 PATH = f"/privacy/persons/{ERASED}"
 
@@ -172,10 +171,7 @@ async def test_nobody_else_reads_a_persons_report(
 
 @pytest.fixture
 async def citizens(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[RunningService]:
-    async with running_service(
-        service, settings_for(sqlite_url, citizen_channel_enabled=True)
-    ) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings_for(sqlite_url, citizen_channel_enabled=True)) as running:
         yield running
 
 

@@ -18,6 +18,7 @@ from intake_testkit import (
     TEST_SECRET,
     SettingsFor,
     build_person_history,
+    database_with_idea,
     erase,
     erased_headers,
     erasure,
@@ -61,7 +62,6 @@ from ideapaja_runtime.testing import (
     RunningService,
     eventually,
     handler_context,
-    migrated_database,
 )
 
 FORMER = former_person_id(TEST_SECRET, ERASED)
@@ -179,9 +179,7 @@ async def test_erasure_replaces_the_person_everywhere_and_keeps_the_ideas(
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    async with migrated_database(database_url, service.migrations) as database:
-        async with database.transaction() as session:
-            await insert_idea(session, "i-1")
+    async with database_with_idea(database_url) as database:
         yield database
 
 

@@ -25,8 +25,7 @@ from intake_testkit import (
     deliver,
     every_value,
     naming,
-    seed_people,
-    seed_units,
+    running_intake,
 )
 from sqlalchemy import select, update
 
@@ -38,7 +37,6 @@ from ideapaja_contracts.events.progress import (
     ImplementationCompleted,
 )
 from ideapaja_contracts.events.review import Decision, ReviewDecided
-from ideapaja_intake.app import service
 from ideapaja_intake.db.models import (
     Idea,
     IdeaAttachment,
@@ -54,7 +52,7 @@ from ideapaja_intake.usecases import retention
 from ideapaja_intake.usecases import timeline as handlers
 from ideapaja_runtime.outbox import outbox_table
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 RETENTION_DAYS = 30
 WRITER = "p-1003"  # comments on AUTHOR's ideas; one of them a moderator hides
@@ -119,9 +117,7 @@ async def org_any_db(settings_for: SettingsFor, database_url: str) -> AsyncItera
         draft_retention_days=RETENTION_DAYS,
         retention_sweep_seconds=0,
     )
-    async with running_service(service, settings) as running:
-        await seed_units(running.runtime, *DEMO_UNITS, MUSEUM)
-        await seed_people(running.runtime)
+    async with running_intake(settings, *DEMO_UNITS, MUSEUM, people=True) as running:
         yield running
 
 
