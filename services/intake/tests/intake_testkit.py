@@ -252,6 +252,18 @@ async def post_idea(
     return body
 
 
+def docx_bytes() -> bytes:
+    """The smallest Word document the attachment checks take for one."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
 # --- a person's whole history (GDPR report and erasure) ------------------------------------------
 
 ERASED = COLLEAGUE  # the person whose data is reported and erased

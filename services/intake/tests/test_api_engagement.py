@@ -3,16 +3,16 @@ attachments."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from typing import Any
 
 from intake_testkit import (
     AUTHOR,
     COLLEAGUE,
+    PNG_FILE,
     REVIEWER,
     assert_problem,
     count_rows,
+    docx_bytes,
     outbox_events,
     post_idea,
     running_intake,
@@ -21,7 +21,6 @@ from intake_testkit import (
 from ideapaja_intake.db.models import IdeaAttachment, IdeaSupport
 from ideapaja_runtime.testing import DevKeys, RunningService
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 
 
@@ -305,13 +304,13 @@ async def test_attachments_upload_list_and_download(
     author = dev_keys.headers(AUTHOR, "employee")
     uploaded = await org_any_db.client.post(
         f"/ideas/{idea['id']}/attachments",
-        files={"file": ("../kaavio ä.png", PNG, "image/png")},
+        files={"file": ("../kaavio ä.png", PNG_FILE, "image/png")},
         headers=author,
     )
     assert uploaded.status_code == 201, uploaded.text
     attachment = uploaded.json()
     assert (attachment["filename"], attachment["content_type"], attachment["size"]) == (
-        "kaavio ä.png", "image/png", len(PNG)
+        "kaavio ä.png", "image/png", len(PNG_FILE)
     )  # fmt: skip
     assert attachment["scan_status"] == "not_scanned"
 
@@ -322,18 +321,10 @@ async def test_attachments_upload_list_and_download(
     download = await org_any_db.client.get(
         uploaded.headers["location"], headers=dev_keys.headers(COLLEAGUE, "employee")
     )
-    assert download.status_code == 200 and download.content == PNG
+    assert download.status_code == 200 and download.content == PNG_FILE
     assert download.headers["content-type"] == "image/png"
     assert download.headers["content-disposition"].startswith("attachment;")
     assert download.headers["x-content-type-options"] == "nosniff"
-
-
-def docx() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
 
 
 REFUSED_FILES = [
@@ -373,7 +364,7 @@ async def test_attachment_rules_for_who_when_and_how_many(
             headers=dev_keys.headers(COLLEAGUE, "employee"),
         )  # fmt: skip
         assert_problem(other, 403)
-        for name, data in (("a.pdf", PDF), ("b.docx", docx())):
+        for name, data in (("a.pdf", PDF), ("b.docx", docx_bytes())):
             ok = await running.client.post(path, files={"file": (name, data, "")}, headers=author)
             assert ok.status_code == 201, ok.text
         third = await running.client.post(
