@@ -8,19 +8,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from intake_testkit import (
-    AUTHOR,
-    ERASED,
-    PNG_FILE,
-    REVIEWER,
-    TEST_SECRET,
-    SettingsFor,
-    build_person_history,
-    erase,
-    every_value,
-    naming,
-    running_intake,
-)
+from intake_testkit import AUTHOR, PNG_FILE, REVIEWER, TEST_SECRET, SettingsFor, running_intake
+from person_history import ERASED, build_person_history, erase, every_value, naming
 
 from ideapaja_intake.domain.pseudonym import citizen_person_id, former_person_id
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER

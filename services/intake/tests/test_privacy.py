@@ -14,17 +14,19 @@ from typing import Any, cast
 import pytest
 from intake_testkit import (
     AUTHOR,
-    ERASED,
     TEST_SECRET,
     SettingsFor,
-    build_person_history,
     database_with_idea,
+    idea_payload,
+    insert_idea,
+)
+from person_history import (
+    ERASED,
+    build_person_history,
     erase,
     erased_headers,
     erasure,
     every_value,
-    idea_payload,
-    insert_idea,
     naming,
 )
 from sqlalchemy import select, update

@@ -14,19 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from intake_testkit import (
-    AUTHOR,
-    DEMO_UNITS,
-    ERASED,
-    MUSEUM,
-    REVIEWER,
-    SettingsFor,
-    build_person_history,
-    deliver,
-    every_value,
-    naming,
-    running_intake,
-)
+from intake_testkit import AUTHOR, DEMO_UNITS, MUSEUM, REVIEWER, SettingsFor, running_intake
+from person_history import ERASED, build_person_history, deliver, every_value, naming
 from sqlalchemy import select, update
 
 from ideapaja_contracts import Event, encode
