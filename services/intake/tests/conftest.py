@@ -9,11 +9,10 @@ import pytest
 
 # Test helpers live beside the tests (pytest runs in importlib mode, which adds no paths).
 sys.path.insert(0, str(Path(__file__).parent))
-from intake_testkit import DEMO_UNITS, MUSEUM, SettingsFor, intake_settings, seed_people, seed_units
+from intake_testkit import DEMO_UNITS, MUSEUM, SettingsFor, intake_settings, running_intake
 
-from ideapaja_intake.app import service
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 
 @pytest.fixture
@@ -29,29 +28,25 @@ def settings_for(nats_url: str, dev_keys: DevKeys) -> SettingsFor:
 @pytest.fixture
 async def intake(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[RunningService]:
     """The running service on SQLite, with the demo units known."""
-    async with running_service(service, settings_for(sqlite_url)) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings_for(sqlite_url)) as running:
         yield running
-
-
-async def seed_org(running: RunningService) -> None:
-    await seed_units(running.runtime, *DEMO_UNITS, MUSEUM)
-    await seed_people(running.runtime)
 
 
 @pytest.fixture
 async def org(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[RunningService]:
     """The running service on SQLite, with units (library, museum) and people known."""
-    async with running_service(service, settings_for(sqlite_url)) as running:
-        await seed_org(running)
+    async with running_intake(
+        settings_for(sqlite_url), *DEMO_UNITS, MUSEUM, people=True
+    ) as running:
         yield running
 
 
 @pytest.fixture
 async def org_any_db(settings_for: SettingsFor, database_url: str) -> AsyncIterator[RunningService]:
     """The same on SQLite and on PostgreSQL."""
-    async with running_service(service, settings_for(database_url)) as running:
-        await seed_org(running)
+    async with running_intake(
+        settings_for(database_url), *DEMO_UNITS, MUSEUM, people=True
+    ) as running:
         yield running
 
 
@@ -60,6 +55,5 @@ async def intake_any_db(
     settings_for: SettingsFor, database_url: str
 ) -> AsyncIterator[RunningService]:
     """The running service on SQLite and on PostgreSQL, with the demo units known."""
-    async with running_service(service, settings_for(database_url)) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings_for(database_url)) as running:
         yield running

@@ -14,19 +14,20 @@ from intake_testkit import (
     COLLEAGUE,
     REVIEWER,
     SettingsFor,
+    assert_problem,
     count_rows,
     form_payload,
     idea_payload,
     outbox_rows,
-    seed_units,
+    post_idea,
+    running_intake,
 )
 
 from ideapaja_contracts.base import ID_PATTERN
-from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange
 from ideapaja_intake.domain.pseudonym import author_pseudonym
 from ideapaja_intake.usecases import submissions
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 THANK_YOU = "https://intranet.example.fi/ideat/kiitos?lang=fi"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -37,28 +38,8 @@ async def intake_with_thank_you(
     settings_for: SettingsFor, sqlite_url: str
 ) -> AsyncIterator[RunningService]:
     settings = settings_for(sqlite_url, form_thank_you_url=THANK_YOU)
-    async with running_service(service, settings) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings) as running:
         yield running
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-async def submit(
-    service_: RunningService, dev_keys: DevKeys, person: str = AUTHOR, **changes: Any
-) -> dict[str, Any]:
-    response = await service_.client.post(
-        "/ideas", json=idea_payload(**changes), headers=dev_keys.headers(person, "employee")
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 # --- submitting ----------------------------------------------------------------------------------
@@ -264,7 +245,7 @@ async def test_a_failure_midway_leaves_no_idea_and_no_event(
 async def test_anonymous_authors_are_shown_only_to_themselves(
     intake: RunningService, dev_keys: DevKeys
 ) -> None:
-    created = await submit(intake, dev_keys, anonymous=True)
+    created = await post_idea(intake, dev_keys, anonymous=True)
     path = f"/ideas/{created['id']}"
 
     own = await intake.client.get(path, headers=dev_keys.headers(AUTHOR, "employee"))
@@ -291,7 +272,7 @@ async def test_anonymous_authors_are_shown_only_to_themselves(
 async def test_named_authors_are_shown_to_reviewers(
     intake: RunningService, dev_keys: DevKeys
 ) -> None:
-    created = await submit(intake, dev_keys)
+    created = await post_idea(intake, dev_keys)
     response = await intake.client.get(
         f"/ideas/{created['id']}", headers=dev_keys.headers(REVIEWER, "committee_member")
     )
@@ -307,8 +288,8 @@ async def test_missing_idea_is_404(intake: RunningService, dev_keys: DevKeys) ->
 
 
 async def test_my_ideas_newest_first_with_paging(intake: RunningService, dev_keys: DevKeys) -> None:
-    mine = [(await submit(intake, dev_keys, title=f"Idea {n}"))["id"] for n in range(3)]
-    await submit(intake, dev_keys, person=COLLEAGUE)
+    mine = [(await post_idea(intake, dev_keys, title=f"Idea {n}"))["id"] for n in range(3)]
+    await post_idea(intake, dev_keys, person=COLLEAGUE)
     headers = dev_keys.headers(AUTHOR, "employee")
 
     page = (await intake.client.get("/ideas?mine=true&limit=2", headers=headers)).json()

@@ -16,12 +16,11 @@ from intake_testkit import (
     form_payload,
     idea_payload,
     outbox_events,
-    seed_units,
+    running_intake,
 )
 
-from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaAttachment
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 INTRANET = "https://intranet.kuusijarvi.fi"
 THANK_YOU = "https://intranet.kuusijarvi.fi/ideat/kiitos"
@@ -32,8 +31,7 @@ async def channels(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[
     settings = settings_for(
         sqlite_url, form_allowed_origins=[INTRANET], citizen_channel_enabled=True
     )
-    async with running_service(service, settings) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings) as running:
         yield running
 
 
@@ -140,8 +138,7 @@ async def test_an_expired_form_token_is_refused(
         now=datetime.now(UTC) - timedelta(hours=3),
         ttl=timedelta(hours=2),
     )
-    async with running_service(service, settings) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings) as running:
         response = await running.client.post(
             "/ideas/form", data={**form_payload(), "form_token": token}
         )
@@ -314,8 +311,7 @@ async def test_citizens_are_rate_limited_and_validated(
     settings_for: SettingsFor, sqlite_url: str, dev_keys: DevKeys
 ) -> None:
     settings = settings_for(sqlite_url, citizen_channel_enabled=True, submissions_per_hour=1)
-    async with running_service(service, settings) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings) as running:
         citizen = dev_keys.headers("suomifi-1", "citizen")
         body: dict[str, Any] = {k: v for k, v in idea_payload().items()
                                 if k in ("title", "problem", "solution", "unit_id")}  # fmt: skip

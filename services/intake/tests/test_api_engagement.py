@@ -3,44 +3,25 @@ attachments."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from typing import Any
 
 from intake_testkit import (
     AUTHOR,
     COLLEAGUE,
+    PNG_FILE,
     REVIEWER,
+    assert_problem,
     count_rows,
-    idea_payload,
+    docx_bytes,
     outbox_events,
-    seed_units,
+    post_idea,
+    running_intake,
 )
 
-from ideapaja_intake.app import service
 from ideapaja_intake.db.models import IdeaAttachment, IdeaSupport
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def post_idea(
-    running: RunningService, dev_keys: DevKeys, person: str = AUTHOR, **changes: Any
-) -> dict[str, Any]:
-    response = await running.client.post(
-        "/ideas", json=idea_payload(**changes), headers=dev_keys.headers(person, "employee")
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 # --- the public view -----------------------------------------------------------------------------
@@ -323,13 +304,13 @@ async def test_attachments_upload_list_and_download(
     author = dev_keys.headers(AUTHOR, "employee")
     uploaded = await org_any_db.client.post(
         f"/ideas/{idea['id']}/attachments",
-        files={"file": ("../kaavio ä.png", PNG, "image/png")},
+        files={"file": ("../kaavio ä.png", PNG_FILE, "image/png")},
         headers=author,
     )
     assert uploaded.status_code == 201, uploaded.text
     attachment = uploaded.json()
     assert (attachment["filename"], attachment["content_type"], attachment["size"]) == (
-        "kaavio ä.png", "image/png", len(PNG)
+        "kaavio ä.png", "image/png", len(PNG_FILE)
     )  # fmt: skip
     assert attachment["scan_status"] == "not_scanned"
 
@@ -340,18 +321,10 @@ async def test_attachments_upload_list_and_download(
     download = await org_any_db.client.get(
         uploaded.headers["location"], headers=dev_keys.headers(COLLEAGUE, "employee")
     )
-    assert download.status_code == 200 and download.content == PNG
+    assert download.status_code == 200 and download.content == PNG_FILE
     assert download.headers["content-type"] == "image/png"
     assert download.headers["content-disposition"].startswith("attachment;")
     assert download.headers["x-content-type-options"] == "nosniff"
-
-
-def docx() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
 
 
 REFUSED_FILES = [
@@ -367,8 +340,7 @@ async def test_attachments_are_refused_by_content_and_size(
     settings_for: Any, sqlite_url: str, dev_keys: DevKeys
 ) -> None:
     settings = settings_for(sqlite_url, attachment_max_bytes=1024, max_body_bytes=70 * 1024)
-    async with running_service(service, settings) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings) as running:
         idea = await post_idea(running, dev_keys)
         for name, data, declared, status in REFUSED_FILES:
             response = await running.client.post(
@@ -383,15 +355,7 @@ async def test_attachments_are_refused_by_content_and_size(
 async def test_attachment_rules_for_who_when_and_how_many(
     settings_for: Any, sqlite_url: str, dev_keys: DevKeys
 ) -> None:
-    from intake_testkit import seed_units
-
-    from ideapaja_intake.app import service
-    from ideapaja_runtime.testing import running_service
-
-    async with running_service(
-        service, settings_for(sqlite_url, attachments_per_idea=2)
-    ) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings_for(sqlite_url, attachments_per_idea=2)) as running:
         idea = await post_idea(running, dev_keys)
         path = f"/ideas/{idea['id']}/attachments"
         author = dev_keys.headers(AUTHOR, "employee")
@@ -400,7 +364,7 @@ async def test_attachment_rules_for_who_when_and_how_many(
             headers=dev_keys.headers(COLLEAGUE, "employee"),
         )  # fmt: skip
         assert_problem(other, 403)
-        for name, data in (("a.pdf", PDF), ("b.docx", docx())):
+        for name, data in (("a.pdf", PDF), ("b.docx", docx_bytes())):
             ok = await running.client.post(path, files={"file": (name, data, "")}, headers=author)
             assert ok.status_code == 201, ok.text
         third = await running.client.post(

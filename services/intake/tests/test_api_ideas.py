@@ -11,10 +11,12 @@ from intake_testkit import (
     COLLEAGUE,
     REVIEWER,
     SettingsFor,
+    assert_problem,
     count_rows,
     idea_payload,
     outbox_events,
     outbox_rows,
+    post_idea,
 )
 from sqlalchemy import func, select
 
@@ -22,26 +24,6 @@ from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaDraft, IdempotencyRecord
 from ideapaja_intake.domain.idempotency import fingerprint
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-async def post_idea(
-    running: RunningService, dev_keys: DevKeys, person: str = AUTHOR, **changes: Any
-) -> dict[str, Any]:
-    response = await running.client.post(
-        "/ideas", json=idea_payload(**changes), headers=dev_keys.headers(person, "employee")
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
 
 # --- content -------------------------------------------------------------------------------------
 

@@ -18,15 +18,14 @@ from intake_testkit import (
     form_payload,
     idea_payload,
     outbox_events,
-    seed_units,
+    running_intake,
 )
 from sqlalchemy import func, select
 
-from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, SubmissionCounter
 from ideapaja_intake.domain.form_token import issue_form_token
 from ideapaja_intake.settings import IntakeSettings
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 INTRANET = "https://intranet.kuusijarvi.fi"
 PROXY = "10.0.0.1"
@@ -46,8 +45,7 @@ def limited_settings(settings_for: SettingsFor, database_url: str) -> IntakeSett
 
 @pytest.fixture
 async def intake(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[RunningService]:
-    async with running_service(service, limited_settings(settings_for, sqlite_url)) as running:
-        await seed_units(running.runtime)
+    async with running_intake(limited_settings(settings_for, sqlite_url)) as running:
         yield running
 
 
@@ -84,8 +82,7 @@ async def form_token(client: AsyncClient, dev_keys: DevKeys, person: str = AUTHO
 async def test_a_refused_submission_stores_no_idea_and_no_event(
     settings_for: SettingsFor, database_url: str, dev_keys: DevKeys
 ) -> None:
-    async with running_service(service, limited_settings(settings_for, database_url)) as running:
-        await seed_units(running.runtime)
+    async with running_intake(limited_settings(settings_for, database_url)) as running:
         headers = dev_keys.headers(AUTHOR, "employee")
         async with peer(running, "203.0.113.9") as client:
             for n in range(2):

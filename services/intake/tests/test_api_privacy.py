@@ -8,24 +8,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from intake_testkit import (
-    AUTHOR,
-    ERASED,
-    PNG_FILE,
-    REVIEWER,
-    TEST_SECRET,
-    SettingsFor,
-    build_person_history,
-    erase,
-    every_value,
-    naming,
-    seed_units,
-)
+from intake_testkit import AUTHOR, PNG_FILE, REVIEWER, TEST_SECRET, SettingsFor, running_intake
+from person_history import ERASED, build_person_history, erase, every_value, naming
 
-from ideapaja_intake.app import service
 from ideapaja_intake.domain.pseudonym import citizen_person_id, former_person_id
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 PATH = f"/privacy/persons/{ERASED}"
 
@@ -172,10 +160,7 @@ async def test_nobody_else_reads_a_persons_report(
 
 @pytest.fixture
 async def citizens(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[RunningService]:
-    async with running_service(
-        service, settings_for(sqlite_url, citizen_channel_enabled=True)
-    ) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings_for(sqlite_url, citizen_channel_enabled=True)) as running:
         yield running
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from httpx import Response
@@ -18,12 +17,11 @@ from intake_testkit import (
     SettingsFor,
     count_rows,
     form_payload,
-    idea_payload,
-    seed_units,
+    post_idea,
+    running_intake,
 )
 from pydantic import ValidationError
 
-from ideapaja_intake.app import service
 from ideapaja_intake.authz import CITIZEN, POLICY
 from ideapaja_intake.db.models import Idea
 from ideapaja_intake.domain.form_token import issue_form_token
@@ -43,7 +41,7 @@ from ideapaja_runtime.authz import (
     STAFF,
     Scope,
 )
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 README = Path(__file__).parents[1] / "README.md"
 CITIZEN_SUBMISSION = {
@@ -63,20 +61,8 @@ def reason(response: Response) -> str:
 @pytest.fixture
 async def open_channel(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[RunningService]:
     """The service with the citizen channel open."""
-    async with running_service(
-        service, settings_for(sqlite_url, citizen_channel_enabled=True)
-    ) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings_for(sqlite_url, citizen_channel_enabled=True)) as running:
         yield running
-
-
-async def submitted(running: RunningService, dev_keys: DevKeys) -> dict[str, Any]:
-    response = await running.client.post(
-        "/ideas", json=idea_payload(), headers=dev_keys.headers(AUTHOR, "employee")
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 # --- the table and the OpenAPI -------------------------------------------------------------------
@@ -142,7 +128,7 @@ def test_readme_shows_the_table_in_force() -> None:
 async def test_a_token_without_roles_sees_nothing_internal(
     intake: RunningService, dev_keys: DevKeys
 ) -> None:
-    idea = await submitted(intake, dev_keys)
+    idea = await post_idea(intake, dev_keys)
     # Even the author's own person id without a role: the roles are checked before anything.
     for person in ("p-none", AUTHOR):
         nobody = dev_keys.headers(person)
@@ -155,7 +141,7 @@ async def test_a_token_without_roles_sees_nothing_internal(
 async def test_citizens_reach_their_channel_only_and_staff_not_theirs(
     open_channel: RunningService, dev_keys: DevKeys
 ) -> None:
-    idea = await submitted(open_channel, dev_keys)
+    idea = await post_idea(open_channel, dev_keys)
     citizen = dev_keys.headers("suomifi-1", CITIZEN)
     for path in ("/ideas?mine=true", f"/ideas/{idea['id']}", "/public/ideas", "/drafts",
                  "/reports/ideas.csv", f"/ideas/{idea['id']}/comments"):  # fmt: skip
@@ -218,7 +204,7 @@ async def test_only_moderators_hide_and_only_reporting_roles_export(
 async def test_allowed_roles_on_the_wrong_object_are_refused_for_the_object(
     intake: RunningService, dev_keys: DevKeys
 ) -> None:
-    idea = await submitted(intake, dev_keys)
+    idea = await post_idea(intake, dev_keys)
     colleague = dev_keys.headers(COLLEAGUE, "employee")
     path = f"/ideas/{idea['id']}"
     assert reason(await intake.client.get(path, headers=colleague)) == "object"
@@ -282,8 +268,7 @@ async def test_the_citizen_role_may_have_another_name(
     settings_for: SettingsFor, sqlite_url: str, dev_keys: DevKeys
 ) -> None:
     settings = settings_for(sqlite_url, citizen_channel_enabled=True, citizen_role="resident")
-    async with running_service(service, settings) as running:
-        await seed_units(running.runtime)
+    async with running_intake(settings) as running:
         resident = dev_keys.headers("suomifi-1", "resident")
         created = await running.client.post(
             "/citizen/ideas", json=CITIZEN_SUBMISSION, headers=resident

@@ -6,12 +6,21 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from intake_testkit import AUTHOR, LIBRARY, REVIEWER, SettingsFor, idea_payload, outbox_rows
+from intake_testkit import (
+    AUTHOR,
+    LIBRARY,
+    MUSEUM,
+    REVIEWER,
+    SettingsFor,
+    idea_payload,
+    outbox_rows,
+    post_idea,
+)
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from ideapaja_contracts import Event, encode
-from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
+from ideapaja_contracts.events.hr import UnitUpserted
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import Decision, ReviewDecided, ScreeningStarted
 from ideapaja_intake.app import service
@@ -20,6 +29,7 @@ from ideapaja_runtime.testing import DevKeys, RunningService, eventually, runnin
 
 SUBMITTED = "ideapaja.idea.submitted.v1"
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+TRACED = {"traceparent": TRACEPARENT}  # what post_idea sends besides the token
 
 
 async def stream_messages(js: JetStreamContext, stream: str, subject: str) -> list[Msg]:
@@ -63,23 +73,12 @@ async def learn_units(js: JetStreamContext, running: RunningService, *units: Uni
     await eventually(known)
 
 
-async def post_idea(running: RunningService, dev_keys: DevKeys, **extra: Any) -> dict[str, Any]:
-    response = await running.client.post(
-        "/ideas",
-        json=idea_payload(**extra),
-        headers={**dev_keys.headers(AUTHOR, "employee"), "traceparent": TRACEPARENT},
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 async def test_submitting_emits_exactly_one_cloudevent(
     settings_for: SettingsFor, database_url: str, js: JetStreamContext, dev_keys: DevKeys
 ) -> None:
     async with running_service(service, settings_for(database_url)) as running:
         await learn_units(js, running, LIBRARY)
-        idea = await post_idea(running, dev_keys, anonymous=True)
+        idea = await post_idea(running, dev_keys, headers=TRACED, anonymous=True)
         [msg] = await published(js, running)
 
     headers = msg.headers or {}
@@ -103,14 +102,6 @@ async def test_submitting_emits_exactly_one_cloudevent(
 async def test_units_are_learned_from_hr_events(
     settings_for: SettingsFor, database_url: str, js: JetStreamContext, dev_keys: DevKeys
 ) -> None:
-    museum = UnitUpserted(
-        unit_id="u-museo",
-        kind=UnitKind.UNIT,
-        parent_id="d-sivistys",
-        name_fi="Museo",
-        name_sv="Museet",
-        name_en="Museum",
-    )
     async with running_service(service, settings_for(database_url)) as running:
         headers = dev_keys.headers(AUTHOR, "employee")
         refused = await running.client.post(
@@ -118,7 +109,7 @@ async def test_units_are_learned_from_hr_events(
         )
         assert refused.status_code == 422
 
-        await publish(js, museum)
+        await publish(js, MUSEUM)
 
         async def listed() -> list[dict[str, Any]]:
             units: list[dict[str, Any]] = (
@@ -146,7 +137,7 @@ async def test_status_follows_review_events_even_out_of_order(
 ) -> None:
     async with running_service(service, settings_for(database_url)) as running:
         await learn_units(js, running, LIBRARY)
-        idea = await post_idea(running, dev_keys)
+        idea = await post_idea(running, dev_keys, headers=TRACED)
         now = datetime.now(UTC)
         common: dict[str, Any] = {
             "case_id": "c-1",
@@ -193,7 +184,7 @@ async def test_restart_between_submit_and_publish_delivers_exactly_once(
         # The relay stops (as if the process died right after the commit): nothing goes out.
         assert running.runtime.relay is not None
         await running.runtime.relay.stop()
-        idea = await post_idea(running, dev_keys)
+        idea = await post_idea(running, dev_keys, headers=TRACED)
         assert len(await outbox_rows(running.runtime)) == 1
     assert await stream_messages(js, settings.lifecycle_stream, SUBMITTED) == []
 
@@ -216,7 +207,7 @@ async def test_crash_after_publish_before_marking_sent_is_not_a_duplicate(
         await learn_units(js, running, LIBRARY)
         assert running.runtime.relay is not None
         running.runtime.relay.after_publish = crash
-        await post_idea(running, dev_keys)
+        await post_idea(running, dev_keys, headers=TRACED)
 
         async def relay_tried() -> bool:
             return bool(attempts)
@@ -255,7 +246,7 @@ async def test_every_author_and_colleague_action_reaches_the_stream(
     async with running_service(service, settings_for(database_url)) as running:
         await learn_units(js, running, LIBRARY)
         await seed_people(running.runtime)
-        idea = await post_idea(running, dev_keys, anonymous=True)
+        idea = await post_idea(running, dev_keys, headers=TRACED, anonymous=True)
         path = f"/ideas/{idea['id']}"
         author = dev_keys.headers(AUTHOR, "employee")
         colleague = dev_keys.headers(COLLEAGUE, "employee")
@@ -300,8 +291,8 @@ async def test_progress_and_merge_events_update_intake(
     settings = settings_for(sqlite_url)
     async with running_service(service, settings) as running:
         await learn_units(js, running, LIBRARY)
-        duplicate = await post_idea(running, dev_keys, title="Iltakirjasto")
-        survivor = await post_idea(running, dev_keys, title="Omatoimikirjasto")
+        duplicate = await post_idea(running, dev_keys, headers=TRACED, title="Iltakirjasto")
+        survivor = await post_idea(running, dev_keys, headers=TRACED, title="Omatoimikirjasto")
         colleague = dev_keys.headers(COLLEAGUE, "employee")
         await running.client.post(f"/ideas/{duplicate['id']}/support", headers=colleague)
         await publish(js, IdeaMerged(case_id="c-1", idea_id=duplicate["id"],

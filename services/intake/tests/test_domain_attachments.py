@@ -8,6 +8,7 @@ import zipfile
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from intake_testkit import docx_bytes
 
 from ideapaja_intake.domain.attachments import (
     DOCX,
@@ -27,14 +28,6 @@ from ideapaja_intake.domain.attachments import (
 ALLOWED = frozenset(KNOWN_TYPES)
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PDF_BYTES = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
-
-
-def docx_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
 
 
 def odt_bytes() -> bytes:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from intake_testkit import LIBRARY, REVIEWER, insert_idea
+from intake_testkit import LIBRARY, REVIEWER, database_with_idea, insert_idea
 from sqlalchemy import func, select
 
 from ideapaja_contracts import Event, encode
@@ -40,9 +40,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
-    async with migrated_database(sqlite_url, service.migrations) as database:
-        async with database.transaction() as session:
-            await insert_idea(session, "i-1")
+    async with database_with_idea(sqlite_url) as database:
         yield database
 
 

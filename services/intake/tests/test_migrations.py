@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaVersion, IntakeBase
 from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
+from ideapaja_runtime.testing import migrated_database
 
 NOT_OURS = {"outbox", "inbox", "alembic_version", "ideapaja_runtime_version"}
 # PostgreSQL-only search objects the models leave out (SQLite has no tsvector or trigram index).
@@ -35,38 +36,32 @@ def _differences(connection: Connection) -> list[Any]:
 
 
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:
-    db = Database(database_url)
-    try:
-        await db.migrate(service.migrations)
+    async with migrated_database(database_url, service.migrations) as db:
         await db.migrate(service.migrations)  # a second start changes nothing
         async with db.engine.connect() as conn:
             assert await conn.run_sync(_differences) == []
-    finally:
-        await db.dispose()
 
 
 async def test_postgresql_has_its_search_indexes(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL only")
-    db = Database(database_url)
-    try:
-        await db.migrate(service.migrations)
-        async with db.engine.connect() as conn:
-            indexes = set(
-                (
-                    await conn.exec_driver_sql(
-                        "SELECT indexname FROM pg_indexes WHERE tablename = 'ideas'"
-                    )
-                ).scalars()
-            )
-            assert {"ix_ideas_search_vector", "ix_ideas_title_trgm"} <= indexes
-            generated = await conn.exec_driver_sql(
-                "SELECT is_generated FROM information_schema.columns "
-                "WHERE table_name = 'ideas' AND column_name = 'search_vector'"
-            )
-            assert generated.scalar() == "ALWAYS"
-    finally:
-        await db.dispose()
+    async with (
+        migrated_database(database_url, service.migrations) as db,
+        db.engine.connect() as conn,
+    ):
+        indexes = set(
+            (
+                await conn.exec_driver_sql(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = 'ideas'"
+                )
+            ).scalars()
+        )
+        assert {"ix_ideas_search_vector", "ix_ideas_title_trgm"} <= indexes
+        generated = await conn.exec_driver_sql(
+            "SELECT is_generated FROM information_schema.columns "
+            "WHERE table_name = 'ideas' AND column_name = 'search_vector'"
+        )
+        assert generated.scalar() == "ALWAYS"
 
 
 async def test_ideas_from_before_0002_keep_their_text_as_version_1(database_url: str) -> None:

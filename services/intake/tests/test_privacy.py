@@ -14,16 +14,19 @@ from typing import Any, cast
 import pytest
 from intake_testkit import (
     AUTHOR,
-    ERASED,
     TEST_SECRET,
     SettingsFor,
+    database_with_idea,
+    idea_payload,
+    insert_idea,
+)
+from person_history import (
+    ERASED,
     build_person_history,
     erase,
     erased_headers,
     erasure,
     every_value,
-    idea_payload,
-    insert_idea,
     naming,
 )
 from sqlalchemy import select, update
@@ -61,7 +64,6 @@ from ideapaja_runtime.testing import (
     RunningService,
     eventually,
     handler_context,
-    migrated_database,
 )
 
 FORMER = former_person_id(TEST_SECRET, ERASED)
@@ -179,9 +181,7 @@ async def test_erasure_replaces_the_person_everywhere_and_keeps_the_ideas(
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    async with migrated_database(database_url, service.migrations) as database:
-        async with database.transaction() as session:
-            await insert_idea(session, "i-1")
+    async with database_with_idea(database_url) as database:
         yield database
 
 

@@ -14,20 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from intake_testkit import (
-    AUTHOR,
-    DEMO_UNITS,
-    ERASED,
-    MUSEUM,
-    REVIEWER,
-    SettingsFor,
-    build_person_history,
-    deliver,
-    every_value,
-    naming,
-    seed_people,
-    seed_units,
-)
+from intake_testkit import AUTHOR, DEMO_UNITS, MUSEUM, REVIEWER, SettingsFor, running_intake
+from person_history import ERASED, build_person_history, deliver, every_value, naming
 from sqlalchemy import select, update
 
 from ideapaja_contracts import Event, encode
@@ -38,7 +26,6 @@ from ideapaja_contracts.events.progress import (
     ImplementationCompleted,
 )
 from ideapaja_contracts.events.review import Decision, ReviewDecided
-from ideapaja_intake.app import service
 from ideapaja_intake.db.models import (
     Idea,
     IdeaAttachment,
@@ -54,7 +41,7 @@ from ideapaja_intake.usecases import retention
 from ideapaja_intake.usecases import timeline as handlers
 from ideapaja_runtime.outbox import outbox_table
 from ideapaja_runtime.service import Runtime
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 RETENTION_DAYS = 30
 WRITER = "p-1003"  # comments on AUTHOR's ideas; one of them a moderator hides
@@ -119,9 +106,7 @@ async def org_any_db(settings_for: SettingsFor, database_url: str) -> AsyncItera
         draft_retention_days=RETENTION_DAYS,
         retention_sweep_seconds=0,
     )
-    async with running_service(service, settings) as running:
-        await seed_units(running.runtime, *DEMO_UNITS, MUSEUM)
-        await seed_people(running.runtime)
+    async with running_intake(settings, *DEMO_UNITS, MUSEUM, people=True) as running:
         yield running
 
 

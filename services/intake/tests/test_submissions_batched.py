@@ -14,14 +14,12 @@ from intake_testkit import (
     count_rows,
     idea_payload,
     outbox_events,
-    seed_people,
-    seed_units,
+    running_intake,
 )
 
-from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange, IdeaVersion
 from ideapaja_intake.usecases.submissions import submission_writer
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 COLLEAGUE = "p-1002"
 
@@ -30,9 +28,7 @@ COLLEAGUE = "p-1002"
 async def limited(settings_for: SettingsFor, database_url: str) -> AsyncIterator[RunningService]:
     """Three submissions per person per hour; units and people known."""
     settings = settings_for(database_url, submissions_per_hour=3)
-    async with running_service(service, settings) as running:
-        await seed_units(running.runtime)
-        await seed_people(running.runtime)
+    async with running_intake(settings, people=True) as running:
         yield running
 
 

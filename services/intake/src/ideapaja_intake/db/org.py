@@ -55,13 +55,7 @@ async def upsert_unit(
         "hr_event_time": event_time,
         "recorded_at": recorded_at,
     }
-    statement = dialect_insert(session)(Unit).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[Unit.id],
-        set_={name: statement.excluded[name] for name in values if name != "id"},
-        where=Unit.hr_event_time <= statement.excluded.hr_event_time,
-    )
-    await session.execute(statement)
+    await _upsert_newer(session, Unit, Unit.id, values, values)
 
 
 async def upsert_person(
@@ -80,12 +74,24 @@ async def upsert_person(
     }
     if isinstance(event, PersonUpserted):
         values["unit_id"] = event.unit_id
-    insert_values = {"unit_id": "", **values}
-    statement = dialect_insert(session)(Person).values(**insert_values)
+    # A person HR says left before we knew them gets a blank unit; a known one keeps theirs.
+    await _upsert_newer(session, Person, Person.person_id, {"unit_id": "", **values}, values)
+
+
+async def _upsert_newer(
+    session: AsyncSession,
+    model: type[Unit | Person],
+    key: Any,
+    inserted: dict[str, Any],
+    updated: dict[str, Any],
+) -> None:
+    """Insert ``inserted``, or where the key exists set the columns of ``updated`` unless the row
+    reflects a newer HR event: one statement, so concurrent replicas cannot both insert."""
+    statement = dialect_insert(session)(model).values(**inserted)
     statement = statement.on_conflict_do_update(
-        index_elements=[Person.person_id],
-        set_={name: statement.excluded[name] for name in values if name != "person_id"},
-        where=Person.hr_event_time <= statement.excluded.hr_event_time,
+        index_elements=[key],
+        set_={name: statement.excluded[name] for name in updated if name != key.key},
+        where=model.hr_event_time <= statement.excluded.hr_event_time,
     )
     await session.execute(statement)
 

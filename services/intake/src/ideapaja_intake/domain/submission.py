@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -59,10 +60,12 @@ CoAuthorIds = Annotated[
     list[PersonId],
     BeforeValidator(_split_list),
     Field(max_length=CO_AUTHORS_MAX, description="People invited as co-authors (they confirm)"),
+    AfterValidator(_unique),  # after the length check: repeats count against the limit
 ]
 BenefitKinds = Annotated[
     list[BenefitKind],
     Field(max_length=len(BenefitKind), description="What the idea improves"),
+    AfterValidator(_unique),
 ]
 
 
@@ -107,10 +110,6 @@ class IdeaSubmission(_Strict):
     )
     co_author_ids: CoAuthorIds = Field(default_factory=list)
 
-    def model_post_init(self, _context: Any) -> None:
-        self.benefit_kinds[:] = _unique(self.benefit_kinds)
-        self.co_author_ids[:] = _unique(self.co_author_ids)
-
 
 class IdeaDraft(_Strict):
     """A draft: everything optional but the title, with the same limits as a submission."""
@@ -136,10 +135,6 @@ class IdeaDraft(_Strict):
     )
     co_author_ids: CoAuthorIds = Field(default_factory=list)
 
-    def model_post_init(self, _context: Any) -> None:
-        self.benefit_kinds[:] = _unique(self.benefit_kinds)
-        self.co_author_ids[:] = _unique(self.co_author_ids)
-
 
 class IdeaEdit(_Strict):
     """A new version of a submitted idea's text. ``revision`` is the version the author edited:
@@ -152,9 +147,6 @@ class IdeaEdit(_Strict):
     benefit: str = Field(default="", max_length=BENEFIT_MAX, description="Expected benefit")
     benefit_kinds: BenefitKinds = Field(default_factory=list)
     category: CategoryId | None = Field(default=None, description="A category id (GET /categories)")
-
-    def model_post_init(self, _context: Any) -> None:
-        self.benefit_kinds[:] = _unique(self.benefit_kinds)
 
 
 def new_idea_id() -> str:

@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 IdeaRef = Annotated[str, Field(description="The idea's id")]
 Title = Annotated[str, Field(description="The idea's title")]
 
 
-class HrRecord(BaseModel):
+class _Row(BaseModel):
+    """An item read straight from the row of the same shape (``model_validate(row)``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class HrRecord(_Row):
     """The person as HR last described them to intake."""
 
     unit_id: str = Field(description="Their unit; blank once HR says they left")
@@ -46,7 +52,7 @@ class InvitationSent(BaseModel):
     confirmed: bool = Field(description="Whether the invitation was accepted")
 
 
-class DraftData(BaseModel):
+class DraftData(_Row):
     """A draft of theirs."""
 
     id: str = Field(description="The draft's id")
@@ -55,7 +61,7 @@ class DraftData(BaseModel):
     updated_at: datetime = Field(description="When it was last saved")
 
 
-class VersionEdited(BaseModel):
+class VersionEdited(_Row):
     """A version of an idea's text they saved."""
 
     idea_id: IdeaRef
@@ -65,7 +71,7 @@ class VersionEdited(BaseModel):
     created_at: datetime = Field(description="When they saved it")
 
 
-class SupportGiven(BaseModel):
+class SupportGiven(_Row):
     """An idea they support."""
 
     idea_id: IdeaRef
@@ -94,7 +100,7 @@ class CommentHidden(BaseModel):
     hidden_reason: str | None = Field(description="The reason they gave")
 
 
-class AttachmentUploaded(BaseModel):
+class AttachmentUploaded(_Row):
     """Metadata only: the file itself is downloaded from the idea."""
 
     id: str = Field(description="The attachment's id")
@@ -107,7 +113,7 @@ class AttachmentUploaded(BaseModel):
     scan_status: str = Field(description="not_scanned (no scanner configured) or clean")
 
 
-class TimelineAction(BaseModel):
+class TimelineAction(_Row):
     """A step in an idea's timeline with them as the actor."""
 
     idea_id: IdeaRef
@@ -118,7 +124,7 @@ class TimelineAction(BaseModel):
     note: str | None = Field(description="The question, reason or result, if any")
 
 
-class RewardRecorded(BaseModel):
+class RewardRecorded(_Row):
     """A reward granted for an idea of theirs, as intake recorded it."""
 
     grant_id: str = Field(description="The reward service's grant")
@@ -147,7 +153,7 @@ class RateLimitWindow(BaseModel):
     submissions: int = Field(description="Ideas submitted in it")
 
 
-class ErasureData(BaseModel):
+class ErasureData(_Row):
     """The erasure of their data here."""
 
     erasure_id: str = Field(description="The privacy service's erasure")

@@ -146,77 +146,48 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
             .order_by(IdeaAuthor.added_at, Idea.id)
         )
     ).all()
-    invited = await _all(
-        session,
-        select(IdeaAuthor).where(IdeaAuthor.invited_by == person_id).order_by(IdeaAuthor.added_at),
-    )
-    drafts = await _all(
-        session,
-        select(IdeaDraft).where(IdeaDraft.owner_id == person_id).order_by(IdeaDraft.created_at),
-    )
+    # Each kind of row that names them, in the order the report lists it.
+    invited = await _all(session, IdeaAuthor.invited_by == person_id, IdeaAuthor.added_at)
+    drafts = await _all(session, IdeaDraft.owner_id == person_id, IdeaDraft.created_at)
     versions = await _all(
-        session,
-        select(IdeaVersion)
-        .where(IdeaVersion.edited_by.in_(ids))
-        .order_by(IdeaVersion.created_at, IdeaVersion.id),
+        session, IdeaVersion.edited_by.in_(ids), IdeaVersion.created_at, IdeaVersion.id
     )
-    supports = await _all(
-        session,
-        select(IdeaSupport)
-        .where(IdeaSupport.person_id == person_id)
-        .order_by(IdeaSupport.supported_at),
-    )
+    supports = await _all(session, IdeaSupport.person_id == person_id, IdeaSupport.supported_at)
     comments = await _all(
-        session,
-        select(IdeaComment)
-        .where(IdeaComment.commenter_id.in_(ids))
-        .order_by(IdeaComment.created_at, IdeaComment.id),
+        session, IdeaComment.commenter_id.in_(ids), IdeaComment.created_at, IdeaComment.id
     )
     hidden = await _all(
-        session,
-        select(IdeaComment)
-        .where(IdeaComment.hidden_by == person_id)
-        .order_by(IdeaComment.hidden_at, IdeaComment.id),
+        session, IdeaComment.hidden_by == person_id, IdeaComment.hidden_at, IdeaComment.id
     )
     attachments = await _all(
         session,
-        select(IdeaAttachment)
-        .where(IdeaAttachment.uploaded_by.in_(ids))
-        .order_by(IdeaAttachment.uploaded_at, IdeaAttachment.id),
+        IdeaAttachment.uploaded_by.in_(ids),
+        IdeaAttachment.uploaded_at,
+        IdeaAttachment.id,
     )
     actions = await _all(
         session,
-        select(IdeaStatusChange)
-        .where(IdeaStatusChange.actor_id == person_id)
-        .order_by(IdeaStatusChange.occurred_at, IdeaStatusChange.id),
+        IdeaStatusChange.actor_id == person_id,
+        IdeaStatusChange.occurred_at,
+        IdeaStatusChange.id,
     )
     rewards = await _all(
-        session,
-        select(IdeaReward)
-        .where(IdeaReward.person_id.in_(ids))
-        .order_by(IdeaReward.granted_at, IdeaReward.grant_id),
+        session, IdeaReward.person_id.in_(ids), IdeaReward.granted_at, IdeaReward.grant_id
     )
     keys = await _all(
         session,
-        select(IdempotencyRecord)
-        .where(IdempotencyRecord.caller.in_([staff_caller(person_id), citizen_caller(citizen_id)]))
-        .order_by(IdempotencyRecord.created_at, IdempotencyRecord.key),
+        IdempotencyRecord.caller.in_([staff_caller(person_id), citizen_caller(citizen_id)]),
+        IdempotencyRecord.created_at,
+        IdempotencyRecord.key,
     )
     windows = await _all(
-        session,
-        select(SubmissionCounter)
-        .where(SubmissionCounter.person_id.in_(ids))
-        .order_by(SubmissionCounter.window_start),
+        session, SubmissionCounter.person_id.in_(ids), SubmissionCounter.window_start
     )
     erasure = await session.get(ErasedPerson, former_person_id(secret, person_id))
     return PersonData(
         id=person_id,
         citizen_id=citizen_id if has_citizen_data else None,
-        hr=(
-            HrRecord(unit_id=hr.unit_id, active=hr.active, hr_event_time=hr.hr_event_time)
-            if hr is not None
-            else None
-        ),
+        hr=(HrRecord.model_validate(hr) if hr is not None else None),
         ideas=[
             IdeaAuthored(
                 idea_id=idea.id,
@@ -244,29 +215,9 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
             )
             for a in invited
         ],
-        drafts=[
-            DraftData(
-                id=d.id,
-                content=dict(d.content),
-                created_at=d.created_at,
-                updated_at=d.updated_at,
-            )
-            for d in drafts
-        ],
-        versions_edited=[
-            VersionEdited(
-                idea_id=v.idea_id,
-                revision=v.revision,
-                reason=v.reason,
-                title=v.title,
-                created_at=v.created_at,
-            )
-            for v in versions
-        ],
-        supports=[
-            SupportGiven(idea_id=s.idea_id, supported_at=s.supported_at, moved_from=s.moved_from)
-            for s in supports
-        ],
+        drafts=[DraftData.model_validate(d) for d in drafts],
+        versions_edited=[VersionEdited.model_validate(v) for v in versions],
+        supports=[SupportGiven.model_validate(s) for s in supports],
         comments=[
             CommentWritten(
                 id=c.id,
@@ -288,36 +239,9 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
             )
             for c in hidden
         ],
-        attachments=[
-            AttachmentUploaded(
-                id=a.id,
-                idea_id=a.idea_id,
-                filename=a.filename,
-                content_type=a.content_type,
-                size=a.size,
-                sha256=a.sha256,
-                uploaded_at=a.uploaded_at,
-                scan_status=a.scan_status,
-            )
-            for a in attachments
-        ],
-        timeline_actions=[
-            TimelineAction(
-                idea_id=h.idea_id,
-                kind=h.kind,
-                status=h.status,
-                occurred_at=h.occurred_at,
-                rationale=h.rationale,
-                note=h.note,
-            )
-            for h in actions
-        ],
-        rewards=[
-            RewardRecorded(
-                grant_id=r.grant_id, idea_id=r.idea_id, kind=r.kind, granted_at=r.granted_at
-            )
-            for r in rewards
-        ],
+        attachments=[AttachmentUploaded.model_validate(a) for a in attachments],
+        timeline_actions=[TimelineAction.model_validate(h) for h in actions],
+        rewards=[RewardRecorded.model_validate(r) for r in rewards],
         idempotency_keys=[
             IdempotencyKeyData(
                 key=k.key,
@@ -333,13 +257,11 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
         rate_limit_windows=[
             RateLimitWindow(window_start=w.window_start, submissions=w.count) for w in windows
         ],
-        erasure=(
-            ErasureData(erasure_id=erasure.erasure_id, erased_at=erasure.erased_at)
-            if erasure is not None
-            else None
-        ),
+        erasure=(ErasureData.model_validate(erasure) if erasure is not None else None),
     )
 
 
-async def _all(session: AsyncSession, query: Any) -> Sequence[Any]:
-    return (await session.scalars(query)).all()
+async def _all(session: AsyncSession, where: Any, *order_by: Any) -> Sequence[Any]:
+    """The rows of the first ``order_by`` column's table that match ``where``, in that order."""
+    model = order_by[0].class_
+    return (await session.scalars(select(model).where(where).order_by(*order_by))).all()

@@ -157,44 +157,29 @@ async def remove_personal_data(uow: Uow, idea: Idea) -> Counter[str]:
             comment.shown_as = stand_in(writer)
         counts["comments_detached"] += 1
 
-    editors = (
-        await session.scalars(
-            select(IdeaVersion.edited_by).where(IdeaVersion.idea_id == idea_id).distinct()
-        )
-    ).all()
-    for editor in sorted(editors):
-        counts["versions_detached"] += rowcount(
-            await session.execute(
-                update(IdeaVersion)
-                .where(IdeaVersion.idea_id == idea_id, IdeaVersion.edited_by == editor)
-                .values(edited_by=stand_in(editor))
-                .execution_options(synchronize_session=False)
+    async def detach(of_idea: Any, column: Any, count: str, people: set[str] | None = None) -> None:
+        """Each person in ``column`` (``people``, or all there are) of the idea's rows replaced
+        by their stand-in, in id order (so the stand-ins are numbered the same every time)."""
+        if people is None:
+            people = set(
+                (await session.scalars(select(column).where(of_idea == idea_id).distinct())).all()
             )
-        )
-    rewarded = (
-        await session.scalars(
-            select(IdeaReward.person_id).where(IdeaReward.idea_id == idea_id).distinct()
-        )
-    ).all()
-    for person_id in sorted(rewarded):
-        counts["rewards_detached"] += rowcount(
-            await session.execute(
-                update(IdeaReward)
-                .where(IdeaReward.idea_id == idea_id, IdeaReward.person_id == person_id)
-                .values(person_id=stand_in(person_id))
-                .execution_options(synchronize_session=False)
+        for person_id in sorted(people):
+            counts[count] += rowcount(
+                await session.execute(
+                    update(column.class_)
+                    .where(of_idea == idea_id, column == person_id)
+                    .values({column.key: stand_in(person_id)})
+                    .execution_options(synchronize_session=False)
+                )
             )
-        )
+
+    await detach(IdeaVersion.idea_id, IdeaVersion.edited_by, "versions_detached")
+    await detach(IdeaReward.idea_id, IdeaReward.person_id, "rewards_detached")
     # The authors' own steps (a withdrawal); reviewers' decisions keep who made them.
-    for person_id in sorted(author_ids):
-        counts["timeline_steps_detached"] += rowcount(
-            await session.execute(
-                update(IdeaStatusChange)
-                .where(IdeaStatusChange.idea_id == idea_id, IdeaStatusChange.actor_id == person_id)
-                .values(actor_id=stand_in(person_id))
-                .execution_options(synchronize_session=False)
-            )
-        )
+    await detach(
+        IdeaStatusChange.idea_id, IdeaStatusChange.actor_id, "timeline_steps_detached", author_ids
+    )
     counts["published_event_copies_deleted"] = await _delete_published_copies(session, idea_id)
     idea.personal_data_removed_at = uow.now
     await session.flush()
