@@ -46,18 +46,6 @@ async def on_idea_withdrawn(event: IdeaWithdrawn, ctx: ReviewEventWork) -> None:
         raise RetryLater(f"IdeaWithdrawn for idea {event.idea_id} before its IdeaSubmitted")
 
 
-# Every event type review handles, and its handler (the subscriptions below, and the tests'
-# direct delivery).
-HANDLERS: dict[type[Any], Any] = {
-    UnitUpserted: on_unit_upserted,
-    PersonUpserted: on_person_upserted,
-    PersonLeft: on_person_left,
-    IdeaSubmitted: on_idea_submitted,
-    IdeaUpdated: on_idea_updated,
-    IdeaWithdrawn: on_idea_withdrawn,
-}
-
-
 def subscriptions(_runtime: object) -> Sequence[Subscription]:
     return [
         Subscription("hr-units", {UnitUpserted: on_unit_upserted}, stream="hr"),
@@ -75,3 +63,12 @@ def subscriptions(_runtime: object) -> Sequence[Subscription]:
         Subscription("privacy-erasures", {ErasureRequested: erasures.on_erasure_requested}),
         Subscription("idea-retention", {IdeaRetentionExpired: erasures.on_idea_retention_expired}),
     ]
+
+
+# Every event type review handles, and its handler: the tests deliver events straight to these.
+# Read off the subscriptions above, so the two cannot disagree.
+HANDLERS: dict[type[Any], Any] = {
+    event_type: handler
+    for subscription in subscriptions(None)
+    for event_type, handler in subscription.handlers.items()
+}
