@@ -19,7 +19,7 @@ from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, OutboxEntry
 from ideapaja_runtime.settings import ServiceSettings
-from ideapaja_runtime.uow import EventUnitOfWork, UnitOfWork, open_event_unit, open_unit_of_work
+from ideapaja_runtime.uow import EventUnitOfWork, UnitOfWork, open_unit_of_work
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -35,14 +35,8 @@ async def handler_context(
 ) -> AsyncIterator[HandlerContext]:
     """A consumer's unit of work for ``envelope``, committed when the block ends: run a handler
     in it as the consumer would (without the inbox)."""
-    async with open_event_unit(
-        db,
-        settings if settings is not None else ServiceSettings(),
-        outbox if outbox is not None else Outbox(envelope.source or "/ideapaja/test"),
-        envelope,
-        clock=clock,
-    ) as uow:
-        yield uow
+    async with db.transaction() as session:
+        yield context_in(session, envelope, outbox=outbox, settings=settings, clock=clock)
 
 
 def context_in(
@@ -94,15 +88,11 @@ async def fake_unit_of_work(
     """A unit of work on a private in-memory database with the service's schema, whose
     published events are recorded (``uow.outbox.events``): for the fast unit tests of use
     cases (``pytest -m unit``), which need no NATS, no files and no other process."""
-    db = Database("sqlite+aiosqlite://")
-    try:
-        await db.migrate(migrations)
-        async with open_unit_of_work(
-            db, settings, RecordingOutbox(), clock=clock, actor=actor
-        ) as uow:
-            yield uow
-    finally:
-        await db.dispose()
+    async with (
+        migrated_database("sqlite+aiosqlite://", migrations) as db,
+        open_unit_of_work(db, settings, RecordingOutbox(), clock=clock, actor=actor) as uow,
+    ):
+        yield uow
 
 
 @asynccontextmanager
