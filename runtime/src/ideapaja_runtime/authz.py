@@ -41,6 +41,7 @@ from typing import Any, Literal
 from fastapi import Depends, Request
 
 from ideapaja_runtime.auth import CurrentPrincipal, Principal
+from ideapaja_runtime.errors import ForbiddenObject
 from ideapaja_runtime.problems import Problem
 
 # request.state attribute the policy check keeps the admitted principal in (routes.Actor).
@@ -139,7 +140,7 @@ class Permission:
         """For a route about one person: where the principal's scope is only their own, that
         person must be them (403 with reason "object" and ``refusal`` otherwise)."""
         if self.scope_for(principal) is Scope.OWN and person_id != principal.person_id:
-            raise forbidden_object(refusal)
+            raise ForbiddenObject(refusal)
 
 
 def allow(
@@ -161,11 +162,6 @@ def allow(
         scopes=tuple(sorted(scopes.items())),
         default_scope=default_scope,
     )
-
-
-def forbidden_object(detail: str) -> Problem:
-    """The role may do this, but not on this object."""
-    return Problem(403, "Forbidden", detail, reason="object")
 
 
 # OpenAPI extensions for routes that do not take a bearer token alone (see the module docstring).
