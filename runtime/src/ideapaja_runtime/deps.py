@@ -13,11 +13,11 @@ from ideapaja_runtime.service import Runtime
 
 
 async def get_runtime(request: Request) -> Runtime[Any]:
+    """The service's runtime; a service narrows the type:
+    ``ReviewRuntime = Annotated[Runtime[ReviewSettings], Depends(get_runtime)]``. Routes take a
+    unit of work instead, unless their steps must commit one by one."""
     runtime: Runtime[Any] = request.app.state.runtime
     return runtime
-
-
-RuntimeDep = Annotated[Runtime[Any], Depends(get_runtime)]
 
 
 async def request_traceparent(request: Request) -> str | None:

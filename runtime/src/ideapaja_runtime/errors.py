@@ -68,13 +68,6 @@ class InvalidInput(DomainError):
         self.message = message
 
 
-class Unavailable(DomainError):
-    """Something this depends on cannot answer now; the caller may try again."""
-
-    status = 503
-    title = "Service unavailable"
-
-
 # A service's own mapping for exceptions that are not ``DomainError``s (or need more than their
 # status and title), registered once in its ``ServiceSpec``.
 ErrorMapping = Mapping[type[Exception], Callable[[Any], Problem]]

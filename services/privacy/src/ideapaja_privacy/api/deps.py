@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path
 
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_privacy.settings import PrivacySettings
+from ideapaja_runtime.deps import get_runtime
 from ideapaja_runtime.routes import current_unit_of_work
 from ideapaja_runtime.service import Runtime
 from ideapaja_runtime.uow import UnitOfWork
@@ -16,14 +17,9 @@ from ideapaja_runtime.uow import UnitOfWork
 PrivacyUow = Annotated[UnitOfWork[PrivacySettings], Depends(current_unit_of_work)]
 
 
-async def privacy_runtime(request: Request) -> Runtime[PrivacySettings]:
-    """For the routes whose steps commit one by one around calls to NATS or other services
-    (an erasure request, the access report), where one unit of work would span those calls."""
-    runtime: Runtime[PrivacySettings] = request.app.state.runtime
-    return runtime
-
-
-PrivacyRuntime = Annotated[Runtime[PrivacySettings], Depends(privacy_runtime)]
+# For the routes whose steps commit one by one around calls to NATS or other services (an erasure
+# request, the access report), where one unit of work would span those calls.
+PrivacyRuntime = Annotated[Runtime[PrivacySettings], Depends(get_runtime)]
 
 PersonId = Annotated[
     str,
