@@ -186,6 +186,7 @@ class Runtime(Generic[S]):
                 db=self.db,
                 outbox=self.outbox,
                 js=js,
+                # Read on every event, so a test that replaces runtime.clock reaches consumers.
                 clock=lambda: self.clock(),
             )
             register_subscription(self.broker, processor)
