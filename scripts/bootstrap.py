@@ -6,7 +6,10 @@ Usage: python3 scripts/bootstrap.py [--test]
 Needs only Python >= 3.11 and access to PyPI. uv is taken from PATH, else from this Python
 (`python3 -m uv`), else installed into .tools/uv/ (a private venv, so a system Python that
 refuses `pip install` — PEP 668 — is never touched). Then `uv sync --frozen` installs exactly the
-versions in uv.lock; `--test` adds the test dependencies.
+versions in uv.lock; `--test` adds the test dependencies. The portal's front-end packages come
+from the npm registry (``frontend_assets.py``, checked against their locked sha512). ``--test``
+also installs Debian's Chromium for the browser tests when it is missing and this runs as root
+(CI does); elsewhere it says how to install it.
 """
 
 from __future__ import annotations
@@ -53,7 +56,40 @@ def main() -> int:
     if args.test:
         command += ["--group", "test"]
     env = dict(os.environ, UV_PROJECT_ENVIRONMENT=str(ROOT / ".venv"))
-    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+    code = subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+    if code != 0:
+        return code
+    code = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "frontend_assets.py")], check=False
+    ).returncode
+    if code != 0 or not args.test:
+        return code
+    return ensure_chromium()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> int:
+    """The browser tests drive Debian's Chromium; Playwright never downloads a browser."""
+    if CHROMIUM.exists():
+        return 0
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        print(
+            "browser tests need Chromium at /usr/bin/chromium: run `apt-get install chromium` "
+            "as root (they are skipped without it, except in CI)",
+            file=sys.stderr,
+        )
+        return 0
+    print("installing Debian's chromium for the browser tests", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    update = subprocess.run([apt, "update", "-qq"], env=env, check=False)
+    if update.returncode != 0:
+        return update.returncode
+    return subprocess.run(
+        [apt, "install", "-y", "-qq", "--no-install-recommends", "chromium"], env=env, check=False
+    ).returncode
 
 
 if __name__ == "__main__":

@@ -67,9 +67,10 @@ class ServiceSpec(Generic[S]):
     on_start: Callable[[Runtime[S]], Awaitable[None]] | None = None
     on_stop: Callable[[Runtime[S]], Awaitable[None]] | None = None
     tags: Sequence[dict[str, str]] = field(default_factory=tuple)
-    # The service's exceptions that need more than a DomainError's status and title (one
-    # mapping per service; see ideapaja_runtime.errors).
+    # Exceptions needing more than a DomainError's status and title (ideapaja_runtime.errors).
     errors: ErrorMapping = field(default_factory=dict)
+    # A web application's own middleware, static files and error pages (the portal's).
+    customize: Callable[[FastAPI, Runtime[S]], None] | None = None
 
     def load_settings(self, **overrides: Any) -> S:
         return self.settings_class(**overrides)
@@ -438,6 +439,8 @@ def create_app(spec: ServiceSpec[S], settings: S | None = None) -> FastAPI:
 
     for router in spec.routers:
         app.include_router(router)
+    if spec.customize:
+        spec.customize(app, runtime)
     return app
 
 

@@ -1,0 +1,132 @@
+"""Calling the services' HTTP APIs as the signed-in person: their access token goes along, so the
+portal never shows anyone what the API would not show them (no service token reads on a
+person's behalf).
+
+A service's problem+json answer becomes a ``ServiceError`` the pages turn into a message in the
+person's language (``web/errors.py``); a service that cannot be reached becomes one with status
+503.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+PROBLEM_FIELDS = ("title", "detail", "errors", "reason")
+
+
+class ServiceError(Exception):
+    def __init__(self, service: str, status: int, problem: Mapping[str, Any] | None = None):
+        self.service = service
+        self.status = status
+        self.problem: dict[str, Any] = dict(problem or {})
+        super().__init__(f"{service} answered {status}: {self.problem.get('title', '')}")
+
+    @property
+    def field_errors(self) -> dict[str, str]:
+        """Field name → the problem's ``type`` for that field (e.g. ``string_too_short``)."""
+        found: dict[str, str] = {}
+        for error in self.problem.get("errors") or []:
+            if isinstance(error, dict) and isinstance(error.get("field"), str):
+                found.setdefault(error["field"], str(error.get("type") or "invalid"))
+        return found
+
+
+class Apis:
+    """One HTTP client for every service (connection reuse), by service name."""
+
+    def __init__(
+        self,
+        peer_urls: Mapping[str, str],
+        *,
+        timeout: float,
+        transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> None:
+        self.peer_urls = dict(peer_urls)
+        self.client = httpx.AsyncClient(
+            timeout=timeout,
+            mounts=dict(transports or {}),
+            follow_redirects=False,
+            # A person's token never goes through a proxy picked up from the environment.
+            trust_env=False,
+        )
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        token: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Any = None,
+        data: Mapping[str, Any] | None = None,
+        traceparent: str | None = None,
+    ) -> Any:
+        """The JSON answer (None for 204), or ``ServiceError``."""
+        response = await self.raw(
+            service,
+            method,
+            path,
+            token=token,
+            params=params,
+            json=json,
+            files=files,
+            data=data,
+            traceparent=traceparent,
+        )
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    async def raw(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        token: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Any = None,
+        data: Mapping[str, Any] | None = None,
+        traceparent: str | None = None,
+    ) -> httpx.Response:
+        base = self.peer_urls.get(service)
+        if base is None:
+            raise ServiceError(service, 503, {"title": f"{service} is not configured"})
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if traceparent:
+            headers["traceparent"] = traceparent
+        clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        try:
+            response = await self.client.request(
+                method,
+                base + path,
+                params=clean,
+                json=json,
+                files=files,
+                data=data,
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceError(service, 503, {"title": type(exc).__name__}) from exc
+        if response.status_code >= 400:
+            raise ServiceError(service, response.status_code, _problem(response))
+        return response
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    if not isinstance(body, dict):
+        return {}
+    return {key: body[key] for key in PROBLEM_FIELDS if key in body}

@@ -1,0 +1,164 @@
+"""Languages of the portal: every text through a gettext message catalog (``locale/<lang>/
+LC_MESSAGES/messages.po``, English in the source), dates and numbers as the person's locale writes
+them, in the city's time zone.
+
+The catalogs are read from their .po files at start (compiled in memory), so there is no build
+step and no compiled file to forget. ``pybabel extract``/``update`` keep them in step with the
+templates and code (see the portal's README section in CONTRIBUTING.md); a test fails when a
+Finnish or Swedish message is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+LANGUAGES = ("fi", "sv", "en")
+DEFAULT_LANGUAGE = "fi"
+# Each language named in itself, for the language switcher.
+LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
+CITY_TIME_ZONE = ZoneInfo("Europe/Helsinki")
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    """The catalog of ``language`` (English is the source: no catalog)."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == "en" or not path.exists():
+        return NullTranslations()
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The first of our languages the browser asks for, else Finnish."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        primary = tag.split("-")[0]
+        if primary in LANGUAGES:
+            return primary
+        if primary in ("nb", "nn", "no", "da"):  # Nordic neighbours read Swedish best
+            return "sv"
+    return DEFAULT_LANGUAGE
+
+
+def pick(*candidates: str | None) -> str:
+    """The first candidate that is one of our languages."""
+    for candidate in candidates:
+        if candidate in LANGUAGES:
+            return candidate
+    return DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Texts:
+    """One page's language: its translations and formatting, handed to the templates."""
+
+    language: str
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(self.language)
+
+    def gettext(self, message: str, **values: Any) -> str:
+        text = translations(self.language).gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        text = translations(self.language).ngettext(singular, plural, n)
+        return text % {"num": n, **values}
+
+    def datetime(self, value: dt.datetime | str | None, format: str = "medium") -> str:
+        moment = _parse(value)
+        if moment is None:
+            return ""
+        if not isinstance(moment, dt.datetime):
+            return format_date(moment, format=format, locale=self.language)
+        return format_datetime(moment, format=format, tzinfo=CITY_TIME_ZONE, locale=self.language)
+
+    def date(self, value: dt.datetime | dt.date | str | None, format: str = "medium") -> str:
+        moment = _parse(value)
+        if moment is None:
+            return ""
+        if isinstance(moment, dt.datetime):
+            moment = moment.astimezone(CITY_TIME_ZONE).date()
+        return format_date(moment, format=format, locale=self.language)
+
+    def number(self, value: float | int | None) -> str:
+        return "" if value is None else format_decimal(value, locale=self.language)
+
+    def localized(self, names: dict[str, str] | None) -> str:
+        """A name given in several languages (``{"fi": …, "sv": …, "en": …}``) in ours."""
+        if not names:
+            return ""
+        return names.get(self.language) or names.get("fi") or next(iter(names.values()), "")
+
+
+def _parse(value: dt.datetime | dt.date | str | None) -> dt.datetime | dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value
+    try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value)
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def all_languages() -> Iterable[tuple[str, str]]:
+    return LANGUAGE_NAMES.items()
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs without translating it here (``pybabel -k N_``)."""
+    return message
+
+
+# Statuses of ideas (intake) and cases (review), as people read them.
+STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "screening": N_("Being screened"),
+    "in_review": N_("In review"),
+    "accepted": N_("Accepted"),
+    "rejected": N_("Not taken forward"),
+    "needs_info": N_("More information asked"),
+    "duplicate": N_("Merged with a similar idea"),
+    "forwarded": N_("Forwarded to another unit"),
+    "reopened": N_("Reopened"),
+    "decided": N_("Decided"),
+    "experiment": N_("Being tried out"),
+    "experiment_completed": N_("Trial completed"),
+    "piloted": N_("Trial completed"),
+    "stopped": N_("Stopped"),
+    "implementing": N_("Being implemented"),
+    "implemented": N_("Implemented"),
+    "good_practice": N_("Good practice"),
+    "withdrawn": N_("Withdrawn"),
+}
+# The reward service's points rules, as people read them.
+RULE_LABELS = {
+    "submitted": N_("Idea submitted"),
+    "accepted": N_("Idea accepted"),
+    "implemented": N_("Idea implemented"),
+}

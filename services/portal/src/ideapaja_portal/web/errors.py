@@ -1,0 +1,136 @@
+"""Every error a person can meet is a page in their language, never a stack trace or raw JSON:
+sign-in needed → to the identity provider and back; a service's 403/404 → a friendly page; a
+service that does not answer → "try again shortly" (503)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ideapaja_portal import sessions
+from ideapaja_portal.apis import ServiceError
+from ideapaja_portal.web.context import LoginRequired, PageError, current_path, render, texts_of
+from ideapaja_runtime.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def error_page(request: Request, status: int, title: str, detail: str = "") -> Response:
+    return render(
+        request,
+        "error.html",
+        {"title": title, "detail": detail, "status": status},
+        status_code=status,
+    )
+
+
+def service_error_page(request: Request, error: ServiceError) -> Response:
+    texts = texts_of(request)
+    if error.status == 401:
+        # The person's token ended (or was withdrawn): sign in again, back to this page.
+        sessions.clear(request)
+        return _to_login(current_path(request) if request.method == "GET" else "/")
+    if error.status == 403:
+        return error_page(
+            request,
+            403,
+            texts.gettext("Not available to you"),
+            texts.gettext("You do not have the rights to see or do this."),
+        )
+    if error.status == 404:
+        return error_page(
+            request,
+            404,
+            texts.gettext("Not found"),
+            texts.gettext("It may have been removed, or the link is wrong."),
+        )
+    if error.status == 409:
+        return error_page(
+            request,
+            409,
+            texts.gettext("It has changed in the meantime"),
+            texts.gettext("Someone else changed it first. Go back and reload the page."),
+        )
+    if error.status in (400, 422):
+        return error_page(
+            request,
+            422,
+            texts.gettext("The form was not complete"),
+            texts.gettext("Go back, check the fields and send it again."),
+        )
+    if error.status == 429:
+        return error_page(
+            request,
+            429,
+            texts.gettext("Too many at once"),
+            texts.gettext("Please wait a minute and try again."),
+        )
+    log.warning("service_unavailable", service=error.service, status=error.status)
+    return error_page(
+        request,
+        503,
+        texts.gettext("The service is not answering"),
+        texts.gettext("Please try again in a moment. Nothing you sent was lost."),
+    )
+
+
+def _to_login(next_path: str) -> Response:
+    return RedirectResponse("/auth/login?" + urlencode({"next": next_path}), status_code=303)
+
+
+def install(app: FastAPI) -> None:
+    async def login_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequired)
+        return _to_login(exc.next_path)
+
+    async def page_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, PageError)
+        return error_page(request, exc.status, exc.title, exc.detail)
+
+    async def service_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ServiceError)
+        return service_error_page(request, exc)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        texts = texts_of(request)
+        if exc.status_code == 404:
+            return error_page(
+                request,
+                404,
+                texts.gettext("Page not found"),
+                texts.gettext("Check the address, or start again from the front page."),
+            )
+        if exc.status_code == 405:
+            return error_page(request, 405, texts.gettext("That does not work here"))
+        return error_page(request, exc.status_code, texts.gettext("Something went wrong"))
+
+    async def invalid_request(request: Request, exc: Exception) -> Response:
+        texts = texts_of(request)
+        return error_page(
+            request,
+            422,
+            texts.gettext("The form was not complete"),
+            texts.gettext("Go back, check the fields and send it again."),
+        )
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("page_failed", path=request.url.path)
+        texts = texts_of(request)
+        return error_page(
+            request,
+            500,
+            texts.gettext("Something went wrong"),
+            texts.gettext("The error has been logged. Please try again in a moment."),
+        )
+
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(PageError, page_error)
+    app.add_exception_handler(ServiceError, service_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,29 @@
+"""A service's 422 answer, turned into messages beside the fields they concern, in the person's
+language (the services speak English to programs; people get their own language)."""
+
+from __future__ import annotations
+
+from ideapaja_portal.apis import ServiceError
+from ideapaja_portal.i18n import Texts
+
+GENERAL = "_form"
+
+
+def field_messages(texts: Texts, error: ServiceError) -> dict[str, str]:
+    """Field name → what to fix. A 422 without field details lands on the whole form."""
+    found = {field: _message(texts, kind) for field, kind in error.field_errors.items()}
+    if not found:
+        found[GENERAL] = texts.gettext("Check the form: something in it was not accepted.")
+    return found
+
+
+def _message(texts: Texts, kind: str) -> str:
+    if kind == "missing":
+        return texts.gettext("This field is required.")
+    if kind == "string_too_short":
+        return texts.gettext("This is too short.")
+    if kind == "string_too_long":
+        return texts.gettext("This is too long.")
+    if kind in ("literal_error", "enum"):
+        return texts.gettext("Choose one of the options.")
+    return texts.gettext("Check this field.")

@@ -1,0 +1,266 @@
+"""An employee's ideas: submitting one (with similar ideas suggested while typing), following it
+(the status timeline and the reviewers' rationale), answering the reviewers' question, and
+browsing and searching what colleagues have proposed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ideapaja_portal.apis import ServiceError
+from ideapaja_portal.web.context import (
+    CsrfProtected,
+    SignedIn,
+    Viewer,
+    apis_of,
+    render,
+    texts_of,
+)
+from ideapaja_portal.web.forms import field_messages
+
+router = APIRouter(include_in_schema=False)
+
+IdeaId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The idea's id")]
+Cursor = Annotated[str | None, Query(max_length=200, description="Next page's cursor")]
+Short = Annotated[str, Form(max_length=200)]
+Long = Annotated[str, Form(max_length=5000)]
+SCOPES = ("unit", "department", "city")
+STATUSES = (
+    "submitted",
+    "screening",
+    "in_review",
+    "needs_info",
+    "accepted",
+    "rejected",
+    "experiment",
+    "implementing",
+    "implemented",
+)
+
+
+async def _choices(request: Request, viewer: Viewer) -> dict[str, Any]:
+    apis = apis_of(request)
+    units, categories = await asyncio.gather(
+        apis.call("intake", "GET", "/units", token=viewer.token, params={"limit": 200}),
+        apis.call("intake", "GET", "/categories", token=viewer.token),
+    )
+    return {"units": units["items"], "categories": categories["categories"]}
+
+
+@router.get("/ideas/new")
+async def new_idea(request: Request, viewer: SignedIn) -> Response:
+    values = {
+        "scope": "unit",
+        "unit_id": next(iter(sorted(viewer.unit_ids)), ""),
+        "language": texts_of(request).language,
+    }
+    return render(
+        request,
+        "idea_form.html",
+        {**await _choices(request, viewer), "values": values, "errors": {}},
+    )
+
+
+@router.post("/ideas/new", dependencies=[CsrfProtected])
+async def submit_idea(
+    request: Request,
+    viewer: SignedIn,
+    title: Short = "",
+    problem: Long = "",
+    solution: Long = "",
+    benefit: Annotated[str, Form(max_length=2000)] = "",
+    scope: Annotated[str, Form(max_length=20)] = "unit",
+    unit_id: Annotated[str, Form(max_length=64)] = "",
+    category: Annotated[str, Form(max_length=40)] = "",
+    language: Annotated[str, Form(max_length=8)] = "fi",
+    anonymous: Annotated[str | None, Form(max_length=8)] = None,
+) -> Response:
+    values: dict[str, Any] = {
+        "title": title,
+        "problem": problem,
+        "solution": solution,
+        "benefit": benefit,
+        "scope": scope,
+        "unit_id": unit_id,
+        "category": category or None,
+        "language": language,
+        "anonymous": anonymous is not None,
+    }
+    try:
+        created = await apis_of(request).call(
+            "intake", "POST", "/ideas", token=viewer.token, json=values
+        )
+    except ServiceError as exc:
+        if exc.status != 422:
+            raise
+        errors = field_messages(texts_of(request), exc)
+        return render(
+            request,
+            "idea_form.html",
+            {**await _choices(request, viewer), "values": values, "errors": errors},
+            status_code=422,
+        )
+    return RedirectResponse(f"/ideas/{created['id']}?sent=1", status_code=303)
+
+
+@router.get("/ideas/similar")
+async def similar_ideas(
+    request: Request,
+    viewer: SignedIn,
+    title: Annotated[str, Query(max_length=200, description="What is typed so far")] = "",
+    problem: Annotated[str, Query(max_length=5000, description="What is typed so far")] = "",
+) -> Response:
+    """The suggestions box of the idea form (HTMX fetches it while the person types)."""
+    text = f"{title} {problem}".strip()[:500]
+    items: list[dict[str, Any]] = []
+    if len(text) >= 3:
+        try:
+            page = await apis_of(request).call(
+                "intake", "GET", "/ideas/similar", token=viewer.token, params={"text": text}
+            )
+            items = page["items"]
+        except ServiceError as exc:
+            if exc.status == 401:
+                raise
+    return render(request, "partials/similar.html", {"similar": items})
+
+
+@router.get("/my/ideas")
+async def my_ideas(request: Request, viewer: SignedIn, cursor: Cursor = None) -> Response:
+    page = await apis_of(request).call(
+        "intake",
+        "GET",
+        "/ideas",
+        token=viewer.token,
+        params={"mine": "true", "limit": 20, "cursor": cursor},
+    )
+    return render(request, "my_ideas.html", {"page": page})
+
+
+@router.get("/ideas")
+async def browse(
+    request: Request,
+    viewer: SignedIn,
+    q: Annotated[str, Query(max_length=200, description="Words to search for")] = "",
+    status: Annotated[str, Query(max_length=20, description="Only ideas in this status")] = "",
+    scope: Annotated[str, Query(max_length=20, description="Only ideas of this scope")] = "",
+    cursor: Cursor = None,
+) -> Response:
+    params = {
+        "q": q.strip() or None,
+        "status": status if status in STATUSES else None,
+        "scope": scope if scope in SCOPES else None,
+        "limit": 20,
+        "cursor": cursor,
+    }
+    page = await apis_of(request).call(
+        "intake", "GET", "/public/ideas", token=viewer.token, params=params
+    )
+    return render(
+        request,
+        "browse.html",
+        {"page": page, "q": q, "status": status, "scope": scope, "statuses": STATUSES},
+    )
+
+
+@router.get("/ideas/{idea_id}")
+async def idea(request: Request, viewer: SignedIn, idea_id: IdeaId) -> Response:
+    return await _idea_page(request, viewer, idea_id)
+
+
+async def _idea_page(
+    request: Request, viewer: Viewer, idea_id: str, errors: dict[str, str] | None = None
+) -> Response:
+    apis = apis_of(request)
+    try:
+        record = await apis.call("intake", "GET", f"/ideas/{idea_id}", token=viewer.token)
+        own = viewer.person_id in (record.get("author_ids") or [])
+    except ServiceError as exc:
+        if exc.status not in (403, 404):
+            raise
+        # Not theirs to manage: the idea as colleagues see it.
+        record = await apis.call("intake", "GET", f"/public/ideas/{idea_id}", token=viewer.token)
+        own = False
+    review = None
+    if own:
+        try:
+            review = await apis.call(
+                "review", "GET", f"/ideas/{idea_id}/review", token=viewer.token
+            )
+        except ServiceError as exc:
+            if exc.status not in (403, 404, 503):
+                raise
+    comments = await apis.call(
+        "intake", "GET", f"/ideas/{idea_id}/comments", token=viewer.token, params={"limit": 50}
+    )
+    return render(
+        request,
+        "idea.html",
+        {
+            "idea": record,
+            "own": own,
+            "review": review,
+            "comments": comments,
+            "sent": request.query_params.get("sent") == "1",
+            "errors": errors or {},
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.post("/ideas/{idea_id}/answer", dependencies=[CsrfProtected])
+async def answer(
+    request: Request, viewer: SignedIn, idea_id: IdeaId, answer: Long = ""
+) -> Response:
+    try:
+        await apis_of(request).call(
+            "review",
+            "POST",
+            f"/ideas/{idea_id}/answer",
+            token=viewer.token,
+            json={"answer": answer},
+        )
+    except ServiceError as exc:
+        if exc.status != 422:
+            raise
+        return await _idea_page(request, viewer, idea_id, _prefixed("answer", request, exc))
+    return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
+
+
+@router.post("/ideas/{idea_id}/support", dependencies=[CsrfProtected])
+async def support(
+    request: Request,
+    viewer: SignedIn,
+    idea_id: IdeaId,
+    withdraw: Annotated[str | None, Form(max_length=8)] = None,
+) -> Response:
+    method = "DELETE" if withdraw else "POST"
+    await apis_of(request).call("intake", method, f"/ideas/{idea_id}/support", token=viewer.token)
+    return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
+
+
+@router.post("/ideas/{idea_id}/comments", dependencies=[CsrfProtected])
+async def comment(
+    request: Request,
+    viewer: SignedIn,
+    idea_id: IdeaId,
+    body: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    try:
+        await apis_of(request).call(
+            "intake", "POST", f"/ideas/{idea_id}/comments", token=viewer.token, json={"body": body}
+        )
+    except ServiceError as exc:
+        if exc.status != 422:
+            raise
+        return await _idea_page(request, viewer, idea_id, _prefixed("comment", request, exc))
+    return RedirectResponse(f"/ideas/{idea_id}#comments", status_code=303)
+
+
+def _prefixed(form: str, request: Request, error: ServiceError) -> dict[str, str]:
+    """One message for a one-field form, keyed by the form's name."""
+    messages = field_messages(texts_of(request), error)
+    return {form: next(iter(messages.values()))}

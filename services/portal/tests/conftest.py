@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from ideapaja_portal.app import service
+from ideapaja_portal.settings import PortalSettings
+from ideapaja_runtime.testing import DevKeys, RunningService, fast_test_settings, running_service
+from ideapaja_runtime.testing_builders import wiring
+
+
+def portal_settings(**overrides: Any) -> PortalSettings:
+    return PortalSettings(**fast_test_settings(**overrides))
+
+
+@pytest.fixture
+async def portal(
+    nats_url: str, sqlite_url: str, dev_keys: DevKeys
+) -> AsyncIterator[RunningService]:
+    """The portal on its own: no identity provider and no services to call."""
+    settings = portal_settings(**wiring(nats_url, sqlite_url, dev_keys))
+    async with running_service(service, settings) as running:
+        yield running
