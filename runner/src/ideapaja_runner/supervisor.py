@@ -22,17 +22,14 @@ everything with exit code 3; it does not restart it (a crash loop would hide the
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
-from typing import IO, TextIO
+from typing import TextIO
 
 from ideapaja_runner import devissuer, hr_import, hr_records, natsauth, natsd, tokenendpoint
 from ideapaja_runner.banner import running_banner
@@ -46,7 +43,7 @@ from ideapaja_runner.services import (
     service_settings,
     with_peer_urls,
 )
-from ideapaja_runner.state import StateDir
+from ideapaja_runner.state import StateDir, StateInUse, state_lock
 
 EXIT_OK, EXIT_START_FAILED, EXIT_USAGE, EXIT_DIED = 0, 1, 2, 3
 SMTP_HOST = "127.0.0.1"
@@ -72,29 +69,6 @@ class UpOptions:
 
 class _Stop(Exception):  # control flow: a signal asked us to stop
     pass
-
-
-@contextmanager
-def state_lock(state: StateDir) -> Iterator[None]:
-    """Only one ``ideapaja up`` per state directory (two would share one JetStream store)."""
-    state.root.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = state.lock_file.open("a+")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise StartError(
-                f"state directory {state.root} is in use by `ideapaja up` (pid {holder})"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
-    finally:
-        handle.close()
 
 
 class Supervisor:
@@ -217,7 +191,7 @@ class Supervisor:
                     code = EXIT_START_FAILED
                 finally:
                     self.shutdown()
-        except StartError as exc:  # the lock
+        except (StartError, StateInUse) as exc:  # the lock
             self.error(f"nothing started: {exc}")
             code = EXIT_USAGE
         finally:
