@@ -110,6 +110,12 @@ def test_up_without_services_stops_cleanly_and_resumes(tmp_path: Path, ups: list
     )
     assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
     assert (state / "dev-issuer" / "clients.json").stat().st_mode & 0o777 == 0o600
+    # It is also the OIDC provider; the banner names its discovery document.
+    discovery = f"http://127.0.0.1:{issuer_port}/.well-known/openid-configuration"
+    assert f"OIDC           {discovery}" in first.output
+    assert httpx.get(discovery).json()["authorization_endpoint"] == (
+        f"http://127.0.0.1:{issuer_port}/authorize"
+    )
 
     # Ctrl-C: everything stops, in order, exit code 0.
     assert first.stop(signal.SIGINT) == 0

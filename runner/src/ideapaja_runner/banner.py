@@ -24,6 +24,7 @@ def running_banner(
     *,
     nats_url: str,
     token_url: str,
+    discovery_url: str,
     smtp_host: str,
 ) -> str:
     opts = options
@@ -43,6 +44,9 @@ def running_banner(
         f"  {'mail':<14} {mail}/messages  (JSON; {mail}/ in a browser)",
         f"  {'token endpoint':<14} {token_url}  (services' own tokens;",
         f"  {'':<14} client secrets in {state.service_clients})",
+        f"  {'OIDC':<14} {discovery_url}",
+        f"  {'':<14} (people sign in to the portal here, as anyone of the "
+        f"{'demo organisation' if opts.demo else 'organisation: none loaded without --demo'})",
         f"  {'logs':<14} {state.logs}/",
         "",
         "A token for the APIs (RS256, dev issuer; roles: employee, change_agent, supervisor,",

@@ -10,6 +10,9 @@ OAuth2 client-credentials grant: every service started by ``ideapaja up`` is a c
 ``<state>/dev-issuer/clients.json`` (0600), and the token endpoint (``tokenendpoint``) issues it
 tokens with ``sub`` = ``service:<name>`` and the one role ``<name>-service``, with the same
 issuer, audience and ``kid`` as the people's tokens.
+
+People sign in to the portal through the same endpoint as an OpenID Connect provider (``oidc``):
+their access tokens carry the same claims as ``issue_token``'s (``person_claims``).
 """
 
 from __future__ import annotations
@@ -171,6 +174,21 @@ def issue_token(
     now: int | None = None,
 ) -> str:
     """An RS256 JWT for ``person_id`` signed with the dev issuer key (created if missing)."""
+    claims = person_claims(
+        person_id=person_id, roles=roles, units=units, ttl_seconds=ttl_seconds, now=now
+    )
+    return Signer.of(state).sign(claims)
+
+
+def person_claims(
+    *,
+    person_id: str,
+    roles: Iterable[str],
+    units: Iterable[str] = (),
+    ttl_seconds: int = 3600,
+    now: int | None = None,
+) -> dict[str, Any]:
+    """The claims of a person's access token (``issue_token``, and the OIDC code flow's)."""
     if not _ID.match(person_id):
         raise TokenError(f"person id {person_id!r} must match {_ID.pattern}")
     roles = _unique(roles)
@@ -181,7 +199,7 @@ def issue_token(
     if ttl_seconds <= 0:
         raise TokenError("ttl must be positive")
     issued = int(time.time()) if now is None else now
-    claims = {
+    return {
         "sub": person_id,
         "roles": roles,
         "units": units,
@@ -191,7 +209,6 @@ def issue_token(
         "nbf": issued,
         "exp": issued + ttl_seconds,
     }
-    return Signer.of(state).sign(claims)
 
 
 def read_clients(state: StateDir) -> dict[str, str] | None:

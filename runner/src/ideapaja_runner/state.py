@@ -16,8 +16,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 DEFAULT_STATE_DIR = ".ideapaja"
 
@@ -82,3 +87,30 @@ class StateDir:
     def create(self) -> None:
         for path in (self.root, self.nats_store, self.issuer_dir, self.mail_dir, self.logs):
             path.mkdir(parents=True, exist_ok=True)
+
+
+class StateInUse(RuntimeError):
+    """Another ``ideapaja up`` holds the state directory."""
+
+
+@contextmanager
+def state_lock(state: StateDir) -> Iterator[None]:
+    """Only one ``ideapaja up`` per state directory (two would share one JetStream store)."""
+    state.root.mkdir(parents=True, exist_ok=True)
+    handle: IO[str] = state.lock_file.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise StateInUse(
+                f"state directory {state.root} is in use by `ideapaja up` (pid {holder})"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()

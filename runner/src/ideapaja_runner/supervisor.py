@@ -3,11 +3,13 @@
 Order on start: check every port (nothing starts if one is taken) → lock the state directory →
 NATS users and passwords (``natsauth``) → nats-server (JetStream, ``sync_interval: always``, a
 user per client) → streams (as admin) → dev issuer key pair and each service's client secret →
-the dev issuer's token endpoint (services' own tokens, client-credentials grant) → SMTP catcher →
-with ``--demo`` the demo organisation into the HR stream (as hr-adapter) → every installed
-service, each its own ``python -m ideapaja_runtime.serve <name>`` process with its own NATS user
-and OAuth2 client (``AUTH_TOKEN_URL``, ``AUTH_CLIENT_ID``, ``AUTH_CLIENT_SECRET``) → wait for
-each ``/readyz``.
+the dev issuer's token endpoint (services' own tokens, client-credentials grant; also the OIDC
+provider the portal signs people in with, its redirect URIs registered and, under ``--demo``,
+the demo organisation's people listed) → SMTP catcher → with ``--demo`` the demo organisation
+into the HR stream (as hr-adapter) → every installed service, each its own ``python -m
+ideapaja_runtime.serve <name>`` process with its own NATS user and OAuth2 client
+(``AUTH_TOKEN_URL``, ``AUTH_CLIENT_ID``, ``AUTH_CLIENT_SECRET``; the portal also
+``OIDC_DISCOVERY_URL`` and ``PUBLIC_URL``) → wait for each ``/readyz``.
 
 On Ctrl-C or SIGTERM: services (SIGTERM, then SIGKILL after ``--stop-timeout``), then the SMTP
 catcher and the token endpoint, then nats-server; exit code 0. A second signal while stopping
@@ -22,17 +24,14 @@ everything with exit code 3; it does not restart it (a crash loop would hide the
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
-from typing import IO, TextIO
+from typing import TextIO
 
 from ideapaja_runner import devissuer, hr_import, hr_records, natsauth, natsd, tokenendpoint
 from ideapaja_runner.banner import running_banner
@@ -46,7 +45,7 @@ from ideapaja_runner.services import (
     service_settings,
     with_peer_urls,
 )
-from ideapaja_runner.state import StateDir
+from ideapaja_runner.state import StateDir, StateInUse, state_lock
 
 EXIT_OK, EXIT_START_FAILED, EXIT_USAGE, EXIT_DIED = 0, 1, 2, 3
 SMTP_HOST = "127.0.0.1"
@@ -72,29 +71,6 @@ class UpOptions:
 
 class _Stop(Exception):  # control flow: a signal asked us to stop
     pass
-
-
-@contextmanager
-def state_lock(state: StateDir) -> Iterator[None]:
-    """Only one ``ideapaja up`` per state directory (two would share one JetStream store)."""
-    state.root.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = state.lock_file.open("a+")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise StartError(
-                f"state directory {state.root} is in use by `ideapaja up` (pid {holder})"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
-    finally:
-        handle.close()
 
 
 class Supervisor:
@@ -217,7 +193,7 @@ class Supervisor:
                     code = EXIT_START_FAILED
                 finally:
                     self.shutdown()
-        except StartError as exc:  # the lock
+        except (StartError, StateInUse) as exc:  # the lock
             self.error(f"nothing started: {exc}")
             code = EXIT_USAGE
         finally:
@@ -243,6 +219,7 @@ class Supervisor:
                     "AUTH_TOKEN_URL": self.token_url,
                     "AUTH_CLIENT_ID": run.name,
                     "AUTH_CLIENT_SECRET": clients[run.name],
+                    **self.sign_in_settings(run),
                 },
             )
             for run in self.runs
@@ -303,15 +280,28 @@ class Supervisor:
     def token_url(self) -> str:
         return tokenendpoint.token_url(connect_host(self.options.host), self.options.issuer_port)
 
+    @property
+    def issuer_url(self) -> str:
+        return f"http://{connect_host(self.options.host)}:{self.options.issuer_port}"
+
+    def sign_in_settings(self, run: ServiceRun) -> dict[str, str]:
+        if run.name not in tokenendpoint.SIGN_IN_CLIENTS:
+            return {}
+        return tokenendpoint.sign_in_settings(self.issuer_url, run.base_url)
+
     def start_issuer(self) -> None:
         opts = self.options
+        sign_in = {r.name: r.port for r in self.runs if r.name in tokenendpoint.SIGN_IN_CLIENTS}
         self.issuer = ManagedProcess(
             "token-endpoint",
-            [
-                sys.executable, "-m", "ideapaja_runner.tokenendpoint",
-                "--state-dir", str(self.state.root),
-                "--host", opts.host, "--port", str(opts.issuer_port),
-            ],
+            tokenendpoint.command(
+                self.state,
+                host=opts.host,
+                port=opts.issuer_port,
+                public_url=self.issuer_url,
+                sign_in=sign_in,
+                organisation="demo" if opts.demo else None,
+            ),
             self.state.log_file("token-endpoint"),
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
@@ -381,6 +371,7 @@ class Supervisor:
                 self.runs,
                 nats_url=self.nats_url,
                 token_url=self.token_url,
+                discovery_url=tokenendpoint.discovery_url(self.issuer_url),
                 smtp_host=SMTP_HOST,
             )
         )
