@@ -15,6 +15,9 @@ from typing import Any
 import httpx
 
 PROBLEM_FIELDS = ("title", "detail", "errors", "reason")
+# The services' largest page, and how many pages of a list a page of the portal reads at most.
+PAGE_LIMIT = 100
+MAX_PAGES = 50
 
 
 class ServiceError(Exception):
@@ -84,6 +87,32 @@ class Apis:
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+    async def every_item(
+        self,
+        service: str,
+        path: str,
+        *,
+        token: str,
+        params: Mapping[str, Any] | None = None,
+        max_pages: int = MAX_PAGES,
+    ) -> list[Any]:
+        """Every item of a paged list (a city's units, say), page by page (100 at a time)."""
+        items: list[Any] = []
+        cursor = None
+        for _ in range(max_pages):
+            page = await self.call(
+                service,
+                "GET",
+                path,
+                token=token,
+                params={**(params or {}), "limit": PAGE_LIMIT, "cursor": cursor},
+            )
+            items += page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+        return items
 
     async def raw(
         self,

@@ -9,11 +9,18 @@ ends when it does. The session gets a new key at sign-in and is deleted at sign-
 from __future__ import annotations
 
 import secrets
+import warnings
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.starlette_client import OAuth
+import authlib.deprecate  # noqa: F401 - sets Authlib's own "always" filter, overridden below
+
+with warnings.catch_warnings():
+    # Authlib 1.9 announces a move from httpx to "httpx2" on import; its httpx client is what
+    # it uses today, and the notice would open every `ideapaja up` and test run.
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.integrations.base_client import OAuthError
+    from authlib.integrations.starlette_client import OAuth
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select

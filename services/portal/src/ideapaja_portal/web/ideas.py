@@ -44,10 +44,10 @@ STATUSES = (
 async def _choices(request: Request, viewer: Viewer) -> dict[str, Any]:
     apis = apis_of(request)
     units, categories = await asyncio.gather(
-        apis.call("intake", "GET", "/units", token=viewer.token, params={"limit": 200}),
+        apis.every_item("intake", "/units", token=viewer.token),
         apis.call("intake", "GET", "/categories", token=viewer.token),
     )
-    return {"units": units["items"], "categories": categories["categories"]}
+    return {"units": units, "categories": categories["categories"]}
 
 
 @router.get("/ideas/new")

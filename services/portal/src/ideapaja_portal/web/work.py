@@ -60,7 +60,7 @@ async def _case_page(
     text = f"{case['title']} {case.get('problem') or ''}"[:500]
     similar, units = await asyncio.gather(
         apis.call("intake", "GET", "/ideas/similar", token=viewer.token, params={"text": text}),
-        apis.call("intake", "GET", "/units", token=viewer.token, params={"limit": 200}),
+        apis.every_item("intake", "/units", token=viewer.token),
     )
     candidates = [item for item in similar["items"] if item["id"] != case["idea_id"]]
     return render(
@@ -69,7 +69,7 @@ async def _case_page(
         {
             "case": case,
             "candidates": candidates,
-            "units": units["items"],
+            "units": units,
             "decisions": DECISIONS,
             "errors": errors or {},
             "values": values or {},

@@ -1,0 +1,247 @@
+"""The portal as people use it: Chromium, the embedded stack started as `ideapaja up` starts it,
+and sign-in through the development issuer's real OpenID Connect code flow.
+
+Screenshots land in .artifacts/portal/ (CI keeps them)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from e2e_stack import Stack, wait_for
+from portal_browser import chromium, screenshot, serious_violations, sign_in
+
+pytestmark = pytest.mark.e2e
+
+AUTHOR, AGENT = "p-1003", "p-1001"  # Leena Korhonen and Aino Virtanen, Library Services
+XSS_TITLE = "Iltakirjasto <script>window.pwned=1</script>"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = Stack(state_dir=tmp_path_factory.mktemp("portal") / "state")
+    running.up(demo=True)
+    try:
+        yield running
+    finally:
+        running.down()
+
+
+@pytest.fixture(scope="module")
+def browser(stack: Stack) -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def portal(stack: Stack) -> str:
+    return stack.url("portal")
+
+
+def new_page(browser: Any, *, language: str = "fi-FI", width: int = 1280) -> Any:
+    context = browser.new_context(locale=language, viewport={"width": width, "height": 900})
+    return context.new_page()
+
+
+def submit_idea(page: Any, url: str, title: str) -> str:
+    page.goto(f"{url}/ideas/new")
+    page.fill("#title", title)
+    page.fill("#problem", "Vuorotyöläiset eivät ehdi kirjastoon aukioloaikoina.")
+    page.fill("#solution", "Avataan omatoimiaika klo 20–22 kulkukortilla.")
+    page.locator("button[type=submit]", has_text="Lähetä idea").click()
+    page.wait_for_url(f"{url}/ideas/i-*?sent=1")
+    return str(page.url.rsplit("/", 1)[1].split("?")[0])
+
+
+def test_an_idea_from_the_employee_to_the_change_agents_decision_and_back(
+    stack: Stack, browser: Any
+) -> None:
+    url = portal(stack)
+    author = new_page(browser)
+    sign_in(author, url, AUTHOR)
+    screenshot(author, "employee-home")
+    idea_id = submit_idea(author, url, XSS_TITLE)
+    # The title is text on every page: the script never ran and is shown as written.
+    assert author.evaluate("window.pwned") is None
+    assert author.locator("h1").inner_text() == XSS_TITLE
+    assert "Kiitos! Ideasi on lähetetty." in author.content()
+    screenshot(author, "employee-idea-sent")
+
+    agent = new_page(browser)
+    sign_in(agent, url, AGENT)
+    agent.goto(f"{url}/work")
+    row = agent.locator("tr", has_text="Iltakirjasto")
+    wait_for(lambda: agent.reload() or row.count() > 0, timeout=30)
+    screenshot(agent, "change-agent-work-list")
+    row.locator("a").first.click()
+    assert agent.evaluate("window.pwned") is None
+    agent.locator("input[name=decision][value=accepted]").check()
+    agent.fill("#rationale", "Kokeillaan keväällä pääkirjastossa.")
+    agent.locator("button", has_text="Tallenna päätös").click()
+    agent.wait_for_url("**/work/cases/*?done=decided")
+    assert "Tallennettu." in agent.content()
+    screenshot(agent, "change-agent-decided")
+
+    def accepted() -> bool:
+        author.goto(f"{url}/ideas/{idea_id}")
+        return "Hyväksytty" in author.locator("main").inner_text()
+
+    wait_for(accepted, timeout=60)
+    assert "Kokeillaan keväällä pääkirjastossa." in author.content()
+    screenshot(author, "employee-idea-accepted")
+
+    def rewarded() -> bool:
+        author.goto(f"{url}/points")
+        return "Idea hyväksytty" in author.locator("main").inner_text()
+
+    wait_for(rewarded, timeout=60)
+    author.goto(f"{url}/notifications")
+    wait_for(lambda: author.reload() or author.locator("main li").count() > 0, timeout=60)
+    screenshot(author, "employee-notifications")
+
+
+PAGES = ["/", "/ideas/new", "/my/ideas", "/ideas", "/notifications", "/points", "/work"]
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_no_serious_accessibility_violations_on_any_page(
+    stack: Stack, browser: Any, language: str
+) -> None:
+    url = portal(stack)
+    page = new_page(browser, language=language)
+    page.goto(f"{url}/")
+    assert not serious_violations(page), "welcome page"
+    sign_in(page, url, AGENT)
+    if language != "fi":
+        page.select_option("#language-choice", language)
+        page.locator("form[action='/language'] button").click()
+    idea_id = submit_idea_json(stack)
+    case_path = wait_for(lambda: case_of(stack, idea_id), timeout=30)
+    found: dict[str, list[str]] = {}
+    for path in [*PAGES, f"/ideas/{idea_id}", case_path, "/no-such-page"]:
+        page.goto(f"{url}{path}")
+        assert page.locator("html").get_attribute("lang") == language, path
+        violations = serious_violations(page)
+        if violations:
+            found[path] = [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations]
+    screenshot(page, f"case-{language}")
+    assert not found, found
+
+
+def submit_idea_json(stack: Stack) -> str:
+    headers = stack.token(AUTHOR, "employee", units=("u-kirjasto",))
+    response = httpx.post(
+        f"{stack.url('intake')}/ideas",
+        headers=headers,
+        json={
+            "title": "Kirjaston palautelaatikko",
+            "problem": "Palaute jää kirjaamatta.",
+            "solution": "Sähköinen palautelaatikko.",
+            "scope": "unit",
+            "unit_id": "u-kirjasto",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def case_of(stack: Stack, idea_id: str) -> str | None:
+    headers = stack.token(AGENT, "employee", "change_agent", units=("u-kirjasto",))
+    response = httpx.get(f"{stack.url('review')}/cases/by-idea/{idea_id}", headers=headers)
+    return f"/work/cases/{response.json()['id']}" if response.status_code == 200 else None
+
+
+def test_an_idea_can_be_sent_with_the_keyboard_alone(stack: Stack, browser: Any) -> None:
+    url = portal(stack)
+    page = new_page(browser)
+    sign_in(page, url, AUTHOR)
+    page.goto(f"{url}/ideas/new")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    for _ in range(40):  # from the content onwards to the title field
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "title":
+            break
+    page.keyboard.type("Näppäimistöllä lähetetty idea")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Hiiri ei aina ole käytettävissä.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Lomake toimii pelkällä näppäimistöllä.")
+    while page.evaluate("document.activeElement.type") != "submit":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/ideas/i-*?sent=1")
+    assert page.locator("h1").inner_text() == "Näppäimistöllä lähetetty idea"
+
+
+def test_the_employee_pages_fit_a_phone(stack: Stack, browser: Any) -> None:
+    url = portal(stack)
+    page = new_page(browser, width=360)
+    sign_in(page, url, AUTHOR)
+    for path in ["/", "/ideas/new", "/my/ideas", "/ideas", "/notifications", "/points"]:
+        page.goto(f"{url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} scrolls sideways: {width}px"
+        screenshot(page, "phone" + (path.replace("/", "-") if path != "/" else "-home"))
+
+
+def test_a_forged_cross_site_post_is_refused_and_creates_nothing(
+    stack: Stack, browser: Any
+) -> None:
+    url = portal(stack)
+    page = new_page(browser)
+    sign_in(page, url, AUTHOR)
+    before = my_idea_count(stack)
+    # A page of another site that posts the idea form to the portal on load.
+    evil = "http://evil.example/"
+    page.route(
+        evil,
+        lambda route: route.fulfill(
+            content_type="text/html",
+            body=f'<form id="f" method="post" action="{url}/ideas/new">'
+            '<input name="title" value="Forged idea"><input name="problem" value="x">'
+            '<input name="solution" value="y"><input name="unit_id" value="u-kirjasto">'
+            '</form><script>document.getElementById("f").submit()</script>',
+        ),
+    )
+    page.goto(evil)
+    page.wait_for_load_state()
+    assert page.url.startswith(url)
+    assert my_idea_count(stack) == before
+    # The same with the session's cookie but no CSRF token, from a plain HTTP client.
+    cookie = next(c for c in page.context.cookies() if c["name"] == "ideapaja_session")
+    forged = httpx.post(
+        f"{url}/ideas/new",
+        headers={"Cookie": f"ideapaja_session={cookie['value']}"},
+        data={"title": "Forged idea", "problem": "x", "solution": "y", "unit_id": "u-kirjasto"},
+    )
+    assert forged.status_code == 403
+    assert "Lomaketta ei voitu lähettää" in forged.text
+    assert my_idea_count(stack) == before
+
+
+def my_idea_count(stack: Stack) -> int:
+    headers = stack.token(AUTHOR, "employee", units=("u-kirjasto",))
+    response = httpx.get(f"{stack.url('intake')}/ideas", params={"mine": "true"}, headers=headers)
+    return int(response.json()["total"])
+
+
+def test_an_expired_session_returns_to_sign_in(stack: Stack, browser: Any) -> None:
+    url = portal(stack)
+    page = new_page(browser)
+    sign_in(page, url, AUTHOR)
+    database = stack.state_dir / "data" / "portal.db"
+    database = database if database.exists() else next(Path(stack.state_dir).rglob("portal*.db"))
+    past = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE portal_sessions SET expires_at = ?", (past,))
+    page.goto(f"{url}/my/ideas")
+    # Back at the identity provider, and after it to the page asked for.
+    assert "/authorize" in page.url
+    page.locator(f"[data-person='{AUTHOR}']").click()
+    page.wait_for_url(f"{url}/my/ideas")
