@@ -245,3 +245,33 @@ def test_an_expired_session_returns_to_sign_in(stack: Stack, browser: Any) -> No
     assert "/authorize" in page.url
     page.locator(f"[data-person='{AUTHOR}']").click()
     page.wait_for_url(f"{url}/my/ideas")
+
+
+def test_a_draft_is_kept_then_sent_with_an_attachment(
+    stack: Stack, browser: Any, tmp_path: Path
+) -> None:
+    url = portal(stack)
+    page = new_page(browser)
+    sign_in(page, url, AUTHOR)
+    page.goto(f"{url}/ideas/new")
+    page.fill("#title", "Luonnos: lainattavat lukulasit")
+    page.locator("button[value=draft]").click()
+    page.wait_for_url(f"{url}/my/ideas?saved=1")
+    page.get_by_role("link", name="Luonnos: lainattavat lukulasit").click()
+    assert page.input_value("#title") == "Luonnos: lainattavat lukulasit"
+    page.fill("#problem", "Asiakkaat unohtavat lukulasinsa kotiin.")
+    page.fill("#solution", "Lainataan lukulaseja tiskiltä.")
+    page.select_option("#team_unit_id", "u-kirjasto")
+    notes = tmp_path / "lukulasit.txt"
+    notes.write_text("Kolme vahvuutta: +1,5, +2,0 ja +2,5.\n", encoding="utf-8")
+    page.set_input_files("#attachment", str(notes))
+    page.locator("button[value=send]").click()
+    page.wait_for_url("**/ideas/i-*?sent=1")
+    link = page.get_by_role("link", name="lukulasit.txt")
+    with page.expect_download() as download:
+        link.click()
+    saved = tmp_path / "downloaded.txt"
+    download.value.save_as(saved)
+    assert saved.read_text(encoding="utf-8") == notes.read_text(encoding="utf-8")
+    page.goto(f"{url}/my/ideas")
+    assert "Luonnokset" not in page.content()  # the draft became the idea

@@ -12,6 +12,7 @@ from ideapaja_runner.ports import connect_host
 from ideapaja_runner.readiness import service_url
 from ideapaja_runner.services import ServiceRun
 from ideapaja_runner.state import StateDir
+from ideapaja_runner.tokenendpoint import SIGN_IN_CLIENTS
 
 if TYPE_CHECKING:
     from ideapaja_runner.supervisor import UpOptions
@@ -32,6 +33,10 @@ def running_banner(
     state_arg = shlex.quote(str(state.root))
     url_arg = "" if nats_url == DEFAULT_NATS_URL else f" --nats-url {nats_url}"
     lines = ["", f"Ideapaja is running (state directory {state.root})", ""]
+    # People's way in first: the web application, at its front page.
+    for run in runs:
+        if run.name in SIGN_IN_CLIENTS:
+            lines += [f"  Open {service_url(run, '/')} in a browser and sign in", ""]
     for run in runs:
         lines.append(f"  {run.name:<14} {service_url(run, '/docs')}")
     if not runs:

@@ -7,7 +7,7 @@ import re
 
 from fastapi.routing import APIRoute
 
-from ideapaja_portal.web import auth, home, ideas, work
+from ideapaja_portal.web import attachments, auth, drafts, home, ideas, work
 from ideapaja_runtime.testing import RunningService
 
 PUBLIC_PAGES = {"/", "/auth/login", "/auth/callback"}
@@ -59,7 +59,14 @@ async def test_every_page_is_behind_sign_in(portal: RunningService) -> None:
     page afterwards); a state-changing POST never does anything."""
     routes = [
         route
-        for router in (auth.router, home.router, ideas.router, work.router)
+        for router in (
+            auth.router,
+            home.router,
+            ideas.router,
+            drafts.router,
+            attachments.router,
+            work.router,
+        )
         for route in router.routes
         if isinstance(route, APIRoute) and route.path not in PUBLIC_PAGES
     ]
@@ -84,3 +91,16 @@ async def test_sign_in_without_an_identity_provider_says_so(portal: RunningServi
     response = await portal.client.get("/auth/login", headers={"Accept-Language": "en"})
     assert response.status_code == 503
     assert "Sign-in is not configured" in response.text
+
+
+async def test_assets_are_compressed_and_cached_but_pages_are_not(portal: RunningService) -> None:
+    htmx = await portal.client.get(
+        "/static/vendor/htmx.min.js", headers={"Accept-Encoding": "gzip"}
+    )
+    assert htmx.headers["content-encoding"] == "gzip"
+    assert htmx.headers["cache-control"] == "public, max-age=3600"
+    # Under 50 KB as it travels (the whole JavaScript of the portal).
+    assert int(htmx.headers.get("content-length", len(htmx.content))) < 50_000
+    page = await portal.client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in page.headers  # pages carry the CSRF token: no BREACH
+    assert page.headers["cache-control"] == "no-store"

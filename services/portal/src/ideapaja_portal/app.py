@@ -14,16 +14,19 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ideapaja_portal import privacy
 from ideapaja_portal.apis import Apis
 from ideapaja_portal.sessions import SessionMiddleware, SessionStore
 from ideapaja_portal.settings import PortalSettings
-from ideapaja_portal.web import auth, errors, home, ideas, work
+from ideapaja_portal.web import attachments, auth, drafts, errors, home, ideas, work
 from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
 STATIC = Path(__file__).parent / "static"
+STATIC_CACHE = (b"cache-control", b"public, max-age=3600")
 # runtime.extras key: base URL → httpx transport, to run services in-process in tests.
 PEER_TRANSPORTS = "portal_peer_transports"
 
@@ -39,9 +42,26 @@ def customize(app: FastAPI, runtime: Runtime[PortalSettings]) -> None:
         cookie=settings.session_cookie_name,
         secure=True,
     )
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", static_assets(), name="static")
     app.state.portal_oauth = auth.make_oauth(settings)
     errors.install(app)
+
+
+def static_assets() -> ASGIApp:
+    """The portal's own CSS, script and icons: compressed (none holds a secret, so compression
+    reveals nothing; pages, which hold the CSRF token, are not compressed), and cached for an
+    hour, then revalidated by ETag."""
+    files = StaticFiles(directory=STATIC)
+
+    async def cached(scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_cache(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), STATIC_CACHE]
+            await send(message)
+
+        await files(scope, receive, with_cache)
+
+    return GZipMiddleware(cached, minimum_size=500)
 
 
 async def on_start(runtime: Runtime[PortalSettings]) -> None:
@@ -68,7 +88,15 @@ service = ServiceSpec(
     title="Portal",
     default_port=8000,
     settings_class=PortalSettings,
-    routers=[auth.router, home.router, ideas.router, work.router, privacy.router],
+    routers=[
+        auth.router,
+        home.router,
+        ideas.router,
+        drafts.router,
+        attachments.router,
+        work.router,
+        privacy.router,
+    ],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=on_start,

@@ -27,6 +27,8 @@ class PortalSettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///ideapaja-portal.db"
     http_port: int = 8000
     content_security_policy: str = PORTAL_CSP
+    # An idea's attachment passes through the portal: intake's limit (5 MiB) and the form around it.
+    max_body_bytes: int = Field(default=5 * 1024 * 1024 + 64 * 1024, ge=1024)
 
     # Where people reach the portal (its login callback is <public_url>/auth/callback, which
     # must be registered at the identity provider).

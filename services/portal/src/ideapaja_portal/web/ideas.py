@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from ideapaja_portal.apis import ServiceError
+from ideapaja_portal.web import attachments, drafts
 from ideapaja_portal.web.context import (
     CsrfProtected,
     SignedIn,
@@ -47,16 +48,26 @@ async def _choices(request: Request, viewer: Viewer) -> dict[str, Any]:
         apis.every_item("intake", "/units", token=viewer.token),
         apis.call("intake", "GET", "/categories", token=viewer.token),
     )
-    return {"units": units, "categories": categories["categories"]}
+    mine = [unit for unit in units if unit["id"] in viewer.unit_ids]
+    return {"units": units, "my_units": mine, "categories": categories["categories"]}
 
 
 @router.get("/ideas/new")
-async def new_idea(request: Request, viewer: SignedIn) -> Response:
-    values = {
+async def new_idea(
+    request: Request,
+    viewer: SignedIn,
+    draft: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="A draft to go on with")
+    ] = None,
+) -> Response:
+    values: dict[str, Any] = {
         "scope": "unit",
         "unit_id": next(iter(sorted(viewer.unit_ids)), ""),
         "language": texts_of(request).language,
     }
+    if draft:
+        saved = await apis_of(request).call("intake", "GET", f"/drafts/{draft}", token=viewer.token)
+        values = {**values, **saved["content"], "draft_id": saved["id"]}
     return render(
         request,
         "idea_form.html",
@@ -74,10 +85,15 @@ async def submit_idea(
     benefit: Annotated[str, Form(max_length=2000)] = "",
     scope: Annotated[str, Form(max_length=20)] = "unit",
     unit_id: Annotated[str, Form(max_length=64)] = "",
+    team_unit_id: Annotated[str, Form(max_length=64)] = "",
     category: Annotated[str, Form(max_length=40)] = "",
     language: Annotated[str, Form(max_length=8)] = "fi",
     anonymous: Annotated[str | None, Form(max_length=8)] = None,
+    draft_id: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")] = "",
+    action: Annotated[str, Form(max_length=10)] = "send",
+    attachment: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    """Send the idea (with an optional attachment), or keep it as a draft to finish later."""
     values: dict[str, Any] = {
         "title": title,
         "problem": problem,
@@ -85,14 +101,20 @@ async def submit_idea(
         "benefit": benefit,
         "scope": scope,
         "unit_id": unit_id,
+        "team_unit_id": team_unit_id or None,
         "category": category or None,
         "language": language,
         "anonymous": anonymous is not None,
     }
+    apis = apis_of(request)
     try:
-        created = await apis_of(request).call(
-            "intake", "POST", "/ideas", token=viewer.token, json=values
-        )
+        if action == "draft":
+            await drafts.save(apis, viewer, draft_id, values)
+            return RedirectResponse("/my/ideas?saved=1", status_code=303)
+        if draft_id:
+            created = await drafts.submit(apis, viewer, draft_id, values)
+        else:
+            created = await apis.call("intake", "POST", "/ideas", token=viewer.token, json=values)
     except ServiceError as exc:
         if exc.status != 422:
             raise
@@ -100,10 +122,18 @@ async def submit_idea(
         return render(
             request,
             "idea_form.html",
-            {**await _choices(request, viewer), "values": values, "errors": errors},
+            {
+                **await _choices(request, viewer),
+                "values": {**values, "draft_id": draft_id},
+                "errors": errors,
+            },
             status_code=422,
         )
-    return RedirectResponse(f"/ideas/{created['id']}?sent=1", status_code=303)
+    suffix = ""
+    if attachment is not None and attachment.filename:
+        attached = await attachments.upload(apis, viewer, created["id"], attachment)
+        suffix = "" if attached else "&attachment=refused"
+    return RedirectResponse(f"/ideas/{created['id']}?sent=1{suffix}", status_code=303)
 
 
 @router.get("/ideas/similar")
@@ -130,14 +160,22 @@ async def similar_ideas(
 
 @router.get("/my/ideas")
 async def my_ideas(request: Request, viewer: SignedIn, cursor: Cursor = None) -> Response:
-    page = await apis_of(request).call(
-        "intake",
-        "GET",
-        "/ideas",
-        token=viewer.token,
-        params={"mine": "true", "limit": 20, "cursor": cursor},
+    apis = apis_of(request)
+    page, saved = await asyncio.gather(
+        apis.call(
+            "intake",
+            "GET",
+            "/ideas",
+            token=viewer.token,
+            params={"mine": "true", "limit": 20, "cursor": cursor},
+        ),
+        apis.call("intake", "GET", "/drafts", token=viewer.token, params={"limit": 20}),
     )
-    return render(request, "my_ideas.html", {"page": page})
+    return render(
+        request,
+        "my_ideas.html",
+        {"page": page, "drafts": saved["items"], "saved": request.query_params.get("saved")},
+    )
 
 
 @router.get("/ideas")
@@ -205,6 +243,7 @@ async def _idea_page(
             "review": review,
             "comments": comments,
             "sent": request.query_params.get("sent") == "1",
+            "attachment_refused": request.query_params.get("attachment") == "refused",
             "errors": errors or {},
         },
         status_code=422 if errors else 200,
