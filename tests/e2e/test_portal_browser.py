@@ -275,3 +275,22 @@ def test_a_draft_is_kept_then_sent_with_an_attachment(
     assert saved.read_text(encoding="utf-8") == notes.read_text(encoding="utf-8")
     page.goto(f"{url}/my/ideas")
     assert "Luonnokset" not in page.content()  # the draft became the idea
+
+
+def test_hr_reads_the_grants_and_downloads_them_for_payroll(
+    stack: Stack, browser: Any, tmp_path: Path
+) -> None:
+    submit_idea_json(stack)  # at least the submission's grant
+    url = portal(stack)
+    page = new_page(browser)
+    sign_in(page, url, "p-1016")  # Riikka Koskinen, HR
+    page.goto(f"{url}/grants")
+    wait_for(lambda: page.reload() or page.locator("tbody tr").count() > 0, timeout=60)
+    assert not serious_violations(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Lataa kaikki CSV-tiedostona").click()
+    saved = tmp_path / "grants.csv"
+    download.value.save_as(saved)
+    rows = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("id;person_id;idea_id;")
+    assert len(rows) >= 2 and ";Idea lähetetty" in rows[1]

@@ -7,7 +7,7 @@ import re
 
 from fastapi.routing import APIRoute
 
-from ideapaja_portal.web import attachments, auth, drafts, home, ideas, work
+from ideapaja_portal.web import attachments, auth, drafts, home, ideas, rewards, work
 from ideapaja_runtime.testing import RunningService
 
 PUBLIC_PAGES = {"/", "/auth/login", "/auth/callback"}
@@ -66,6 +66,7 @@ async def test_every_page_is_behind_sign_in(portal: RunningService) -> None:
             drafts.router,
             attachments.router,
             work.router,
+            rewards.router,
         )
         for route in router.routes
         if isinstance(route, APIRoute) and route.path not in PUBLIC_PAGES
