@@ -101,10 +101,8 @@ async def read_evaluation(
     case_id: AgendaCaseId,
     uow: ReviewUow,
 ) -> EvaluationPublic:
-    session = uow.session
-    meeting = await meetings.get_meeting(session, meeting_id)
-    await committees.check_may_read(session, meeting.committee_id, uow.person)
-    found = await meetings.evaluation(session, meeting_id, case_id)
+    await meetings.readable_meeting(uow.session, meeting_id, uow.person)
+    found = await meetings.evaluation(uow.session, meeting_id, case_id)
     return _evaluation_view(found)
 
 
