@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, String, cast, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -30,6 +30,7 @@ from ideapaja_review.db.models import (
 )
 from ideapaja_review.schemas.privacy import OrgData, PersonData
 from ideapaja_runtime.clock import as_utc
+from ideapaja_runtime.db import json_list_may_hold
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -96,7 +97,7 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
         for case in await _all(
             session,
             select(CaseRow)
-            .where(cast(CaseRow.author_ids, String).contains(f'"{person_id}"'))
+            .where(json_list_may_hold(CaseRow.author_ids, person_id))
             .order_by(CaseRow.opened_at),
         )
         if person_id in case.author_ids
@@ -110,7 +111,7 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
                 or_(
                     MeetingRow.created_by == person_id,
                     MeetingRow.closed_by == person_id,
-                    cast(MeetingRow.present_ids, String).contains(f'"{person_id}"'),
+                    json_list_may_hold(MeetingRow.present_ids, person_id),
                 )
             )
             .order_by(MeetingRow.scheduled_at),
