@@ -12,7 +12,6 @@ from ideapaja_review.api.deps import (
 )
 from ideapaja_review.api.meetings import meeting_view
 from ideapaja_review.authz import POLICY
-from ideapaja_review.domain.committee import weighted_score
 from ideapaja_review.schemas.committees import (
     ConflictCreate,
     ConflictPublic,
@@ -81,12 +80,7 @@ async def score_item(
     )
     meeting = await meetings.get_meeting(session, meeting_id)
     criteria = committees.criteria_of(meeting.criteria)
-    return ScorePublic(
-        person_id=row.person_id,
-        scores=row.scores,
-        weighted=round(weighted_score(criteria, row.scores), 2),
-        comment=row.comment,
-    )
+    return ScorePublic.of(row, criteria)
 
 
 @router.get(
@@ -120,15 +114,7 @@ def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationPublic:
             )
             for c in found.criteria
         ],
-        scores=[
-            ScorePublic(
-                person_id=s.person_id,
-                scores=s.scores,
-                weighted=round(weighted_score(found.criteria, s.scores), 2),
-                comment=s.comment,
-            )
-            for s in found.scores
-        ],
+        scores=[ScorePublic.of(s, found.criteria) for s in found.scores],
         conflicts=[
             ConflictPublic(person_id=p, reason=r, recorded_by="")
             for p, r in sorted(found.conflicts.items())
