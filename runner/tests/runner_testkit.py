@@ -1,4 +1,4 @@
-"""Running the real `ideapaja` console script as a subprocess in tests."""
+"""Running the real `ideapaja` console script in tests: as a subprocess, or `main` in-process."""
 
 from __future__ import annotations
 
@@ -12,7 +12,18 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
+from ideapaja_runner import cli
+
 IDEAPAJA = Path(sys.executable).parent / "ideapaja"
+
+
+def cli_exit(args: list[str]) -> object:
+    """Run ``ideapaja args`` in-process (its output goes to capsys); the code it exits with."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(args)
+    return exit_info.value.code
 
 
 class Up:

@@ -9,12 +9,13 @@ import nats
 import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
+from runner_testkit import cli_exit
 
 from ideapaja_contracts import decode, encode
 from ideapaja_contracts.events.hr import PersonUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_contracts.streams import dead_letter_subject
-from ideapaja_runner import cli, deadletters
+from ideapaja_runner import deadletters
 from ideapaja_runtime.messaging import (
     DLQ_CONSUMER,
     DLQ_DELIVERIES,
@@ -161,35 +162,25 @@ def test_cli_dlq_list_and_replay(nats_url: str, capsys: pytest.CaptureFixture[st
             await nc.close()
 
     dlq_seq = asyncio.run(setup())
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["dlq", "list", "--nats-url", nats_url])
-    assert exit_info.value.code == 0
+    assert cli_exit(["dlq", "list", "--nats-url", nats_url]) == 0
     out = capsys.readouterr().out
     assert f"#{dlq_seq}" in out and "consumer=reward-ideas" in out
     assert "subject=ideapaja.idea.submitted.v1" in out and "ValidationError: ääkköset" in out
 
-    with pytest.raises(SystemExit):
-        cli.main(["dlq", "list", "--nats-url", nats_url, "--json"])
+    cli_exit(["dlq", "list", "--nats-url", nats_url, "--json"])
     row = json.loads(capsys.readouterr().out)
     assert row["seq"] == dlq_seq and row["reason"] == "ValidationError: ääkköset"
 
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["dlq", "replay", str(dlq_seq), "--nats-url", nats_url])
-    assert exit_info.value.code == 0
+    assert cli_exit(["dlq", "replay", str(dlq_seq), "--nats-url", nats_url]) == 0
     assert f"#{dlq_seq} replayed to ideapaja.idea.submitted.v1" in capsys.readouterr().out
 
-    with pytest.raises(SystemExit):
-        cli.main(["dlq", "list", "--nats-url", nats_url])
+    cli_exit(["dlq", "list", "--nats-url", nats_url])
     assert "no dead letters in IDEAPAJA_DLQ" in capsys.readouterr().out
 
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["dlq", "replay", str(dlq_seq), "--nats-url", nats_url])
-    assert exit_info.value.code == 1
+    assert cli_exit(["dlq", "replay", str(dlq_seq), "--nats-url", nats_url]) == 1
     assert "no dead letter with sequence" in capsys.readouterr().err
 
 
 def test_cli_dlq_without_streams(nats_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["dlq", "list", "--nats-url", nats_url])
-    assert exit_info.value.code == 1
+    assert cli_exit(["dlq", "list", "--nats-url", nats_url]) == 1
     assert "stream IDEAPAJA_DLQ does not exist" in capsys.readouterr().err

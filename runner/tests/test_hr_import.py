@@ -9,10 +9,11 @@ from pathlib import Path
 import nats
 import pytest
 from nats.js.errors import NotFoundError
+from runner_testkit import cli_exit
 
 from ideapaja_contracts import decode
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitKind, UnitUpserted
-from ideapaja_runner import cli, hr_import, hr_records
+from ideapaja_runner import hr_import, hr_records
 
 HEADER = "record,id,parent_id,name_fi,name_sv,name_en,unit_id,display_name,email,language,roles\n"
 SMALL = HEADER + (
@@ -139,9 +140,7 @@ def test_bad_rows_give_line_numbers_and_nothing_is_published(
     assert "already defined on line 4" in by_line[10]
     assert "display_name is required" in by_line[11]
 
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["hr", "import", str(bad), "--nats-url", nats_url])
-    assert exit_info.value.code == 1
+    assert cli_exit(["hr", "import", str(bad), "--nats-url", nats_url]) == 1
     err = capsys.readouterr().err
     assert "line 5:" in err and "line 11:" in err
 
@@ -192,28 +191,21 @@ def test_cli_import_and_leave(
 ) -> None:
     path = tmp_path / "org.csv"
     path.write_text("\ufeff" + SMALL, encoding="utf-8")  # Excel's BOM is fine
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["hr", "import", str(path), "--nats-url", nats_url, "--dry-run"])
-    assert exit_info.value.code == 0
+    assert cli_exit(["hr", "import", str(path), "--nats-url", nats_url, "--dry-run"]) == 0
     assert "nothing published" in capsys.readouterr().out
 
     for expected in ("4 published, 0 unchanged", "0 published, 4 unchanged"):
-        with pytest.raises(SystemExit) as exit_info:
-            cli.main(["hr", "import", str(path), "--nats-url", nats_url])
-        assert exit_info.value.code == 0
+        assert cli_exit(["hr", "import", str(path), "--nats-url", nats_url]) == 0
         assert expected in capsys.readouterr().out
 
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["hr", "leave", "p-1002", "--on", "2026-12-31", "--nats-url", nats_url])
-    assert exit_info.value.code == 0
+    assert cli_exit(["hr", "leave", "p-1002", "--on", "2026-12-31", "--nats-url", nats_url]) == 0
     assert "1 published" in capsys.readouterr().out
     headers, event = asyncio.run(_last(nats_url, "hr.person.p-1002"))
     assert event == PersonLeft(person_id="p-1002", left_on="2026-12-31")
     assert headers["ce-type"] == "ideapaja.person.left.v1"
     assert asyncio.run(_stream_state(nats_url)) == (4, 5)  # the person's subject replaced
 
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["hr", "leave", "p-1002", "--on", "2026-12-31", "--nats-url", nats_url])
+    cli_exit(["hr", "leave", "p-1002", "--on", "2026-12-31", "--nats-url", nats_url])
     assert "0 published, 1 unchanged" in capsys.readouterr().out
 
 
@@ -230,9 +222,7 @@ def test_unreachable_nats_is_a_clear_error(
     path = tmp_path / "org.csv"
     path.write_text(SMALL, encoding="utf-8")
     url = f"nats://127.0.0.1:{free_port()}"
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["hr", "import", str(path), "--nats-url", url])
-    assert exit_info.value.code == 1
+    assert cli_exit(["hr", "import", str(path), "--nats-url", url]) == 1
     assert f"cannot connect to NATS at {url}" in capsys.readouterr().err
 
 
@@ -255,20 +245,14 @@ def test_nats_credentials_from_the_environment(
         path = tmp_path / "org.csv"
         path.write_text(SMALL, encoding="utf-8")
         url = f"nats://127.0.0.1:{port}"
-        with pytest.raises(SystemExit) as exit_info:
-            cli.main(["hr", "import", str(path), "--nats-url", url])
-        assert exit_info.value.code == 1
+        assert cli_exit(["hr", "import", str(path), "--nats-url", url]) == 1
         assert f"cannot connect to NATS at {url}" in capsys.readouterr().err
 
         monkeypatch.setenv("IDEAPAJA_NATS_USER", "hr-adapter")
         monkeypatch.setenv("IDEAPAJA_NATS_PASSWORD", "salasana")
-        with pytest.raises(SystemExit) as exit_info:
-            cli.main(["hr", "import", str(path), "--nats-url", url])
-        assert exit_info.value.code == 0
+        assert cli_exit(["hr", "import", str(path), "--nats-url", url]) == 0
         assert "4 published" in capsys.readouterr().out
-        with pytest.raises(SystemExit) as exit_info:
-            cli.main(["dlq", "list", "--nats-url", url])
-        assert exit_info.value.code == 0
+        assert cli_exit(["dlq", "list", "--nats-url", url]) == 0
         assert "no dead letters" in capsys.readouterr().out
     finally:
         server.terminate()

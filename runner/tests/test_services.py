@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -115,14 +114,6 @@ def _broken_installed_services() -> list[str]:
         except Exception:
             broken.append(ep.name)
     return broken
-
-
-@pytest.fixture
-def ups() -> Iterator[list[Up]]:
-    started: list[Up] = []
-    yield started
-    for up in started:
-        up.cleanup()
 
 
 @pytest.mark.e2e

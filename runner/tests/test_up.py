@@ -7,7 +7,6 @@ import json
 import signal
 import smtplib
 import socket
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,14 +18,6 @@ from runner_testkit import Up, gone
 from ideapaja_runtime.testing import free_port
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def ups() -> Iterator[list[Up]]:
-    started: list[Up] = []
-    yield started
-    for up in started:
-        up.cleanup()
 
 
 def _hr_stream(nats_url: str, state: Path) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import jwt
 import pytest
-from httpx import ASGITransport, AsyncClient, Response
+from httpx import AsyncClient, Response
 from pydantic import ValidationError
 from runtime_sample_service import Behaviour, build
 from runtime_testkit import fast_settings
@@ -18,7 +18,7 @@ from runtime_testkit import fast_settings
 from ideapaja_runtime.iplimits import IpRateLimiter
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
-from ideapaja_runtime.testing_builders import wiring
+from ideapaja_runtime.testing_builders import peer, wiring
 
 PROXY = "10.0.0.1"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "retry_after"}
@@ -45,14 +45,6 @@ async def sample(
 ) -> AsyncIterator[RunningService]:
     async with limited(nats_url, sqlite_url, dev_keys) as service:
         yield service
-
-
-@asynccontextmanager
-async def peer(service: RunningService, host: str) -> AsyncIterator[AsyncClient]:
-    """A client whose connection comes from ``host``."""
-    transport = ASGITransport(app=service.app, client=(host, 51000))
-    async with AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 def assert_limited(response: Response) -> int:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import ColumnElement, MetaData, String, cast, create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -250,3 +250,10 @@ def run_migrations_in_env(target_metadata: MetaData | None = None) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def json_list_may_hold(column: Any, value: str) -> ColumnElement[bool]:
+    """A filter for the rows whose JSON list ``column`` may hold the string ``value`` (its text
+    contains the value quoted, on every dialect). Candidates only, as the text knows no list
+    boundaries: confirm with ``value in row.column``."""
+    return cast(column, String).contains(f'"{value}"')

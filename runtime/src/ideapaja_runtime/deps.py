@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
+from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_runtime.service import Runtime
 
 # Dependencies are ``async def`` although they never wait: FastAPI runs a plain ``def``
@@ -26,3 +27,9 @@ async def request_traceparent(request: Request) -> str | None:
 
 
 TraceparentDep = Annotated[str | None, Depends(request_traceparent)]
+
+
+def id_path(description: str, *, examples: list[str] | None = None) -> Any:
+    """A path parameter naming a resource by id (``Annotated[str, id_path("The case's id")]``):
+    the id pattern every event and service shares, at most 64 characters."""
+    return Path(pattern=ID_PATTERN, max_length=64, description=description, examples=examples)

@@ -19,18 +19,23 @@ inbox_table = Table(
 )
 
 
+async def handled(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
+    """Whether ``consumer`` has handled the event ``event_id`` (its effects are committed)."""
+    found = await session.scalar(
+        select(inbox_table.c.event_id).where(
+            inbox_table.c.consumer == consumer, inbox_table.c.event_id == event_id
+        )
+    )
+    return found is not None
+
+
 async def claim(session: AsyncSession, *, consumer: str, event_id: str, event_type: str) -> bool:
     """Record the event as handled; False if it already was (the caller then does nothing).
 
     A concurrent claim of the same id by another replica fails on the primary key at commit, so
     that replica's transaction rolls back and its redelivery finds the row.
     """
-    existing = await session.execute(
-        select(inbox_table.c.event_id).where(
-            inbox_table.c.consumer == consumer, inbox_table.c.event_id == event_id
-        )
-    )
-    if existing.first() is not None:
+    if await handled(session, consumer=consumer, event_id=event_id):
         return False
     await session.execute(
         inbox_table.insert().values(

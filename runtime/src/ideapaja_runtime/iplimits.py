@@ -22,7 +22,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from fastapi import Depends, Request
@@ -141,20 +141,22 @@ def too_many(name: str, retry_after: int) -> Problem:
 
 async def enforce_ip_limit(request: Request, name: str) -> None:
     """Count this request against the per-IP limit ``name``; 429 when over it."""
-    limiter = limiter_of(request)
-    if limiter is None:
-        return
-    retry_after = await limiter.hit(name, request_client(request))
-    if retry_after is not None:
-        raise too_many(name, retry_after)
+    await _refuse_when(request, name, IpRateLimiter.hit)
 
 
 async def refuse_if_exhausted(request: Request, name: str) -> None:
     """429 when this request's client has used up ``name`` (e.g. its failed authentications)."""
+    await _refuse_when(request, name, IpRateLimiter.exhausted)
+
+
+async def _refuse_when(
+    request: Request, name: str, ask: Callable[[IpRateLimiter, str, str], Awaitable[int | None]]
+) -> None:
+    """429 when ``ask`` (the limiter, about ``name`` and this client) says how long to wait."""
     limiter = limiter_of(request)
     if limiter is None:
         return
-    retry_after = await limiter.exhausted(name, request_client(request))
+    retry_after = await ask(limiter, name, request_client(request))
     if retry_after is not None:
         raise too_many(name, retry_after)
 

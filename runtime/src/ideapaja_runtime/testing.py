@@ -131,7 +131,8 @@ def unique(prefix: str) -> str:
     return f"{prefix}_{RUN_ID}_{uuid.uuid4().hex[:6]}".upper()
 
 
-def _postgres_available() -> bool:
+def postgres_available() -> bool:
+    """Whether a PostgreSQL answers on 127.0.0.1:5432 (and asyncpg is installed)."""
     try:
         import asyncpg  # noqa: F401
     except ImportError:
@@ -153,14 +154,15 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
-def _create_pg_database() -> tuple[str, str]:
-    name = f"ideapaja_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+def create_pg_database(prefix: str = "ideapaja_test") -> tuple[str, str]:
+    """A new, empty PostgreSQL database: its name and its SQLAlchemy URL."""
+    name = f"{prefix}_{RUN_ID}_{uuid.uuid4().hex[:8]}"
     asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     return name, f"{base}/{name}"
 
 
-def _drop_pg_database(name: str) -> None:
+def drop_pg_database(name: str) -> None:
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
@@ -170,13 +172,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
         return
-    if not _postgres_available():
+    if not postgres_available():
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is expected on 127.0.0.1:5432 in CI")
         pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    name, url = _create_pg_database()
+    name, url = create_pg_database()
     yield url
-    _drop_pg_database(name)
+    drop_pg_database(name)
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""Builders for every service's tests: a test service's wiring, and events as other services
-publish them (a library idea, its review decision, a person's erasure; any field overridden by
-keyword)."""
+"""Builders for every service's tests: a test service's wiring, a client calling it from another
+address, and events as other services publish them (a library idea, its review decision, a
+person's erasure; any field overridden by keyword)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
@@ -12,7 +14,9 @@ from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 
 if TYPE_CHECKING:
-    from ideapaja_runtime.testing import DevKeys
+    from httpx import AsyncClient
+
+    from ideapaja_runtime.testing import DevKeys, RunningService
 
 
 def wiring(nats_url: str, database_url: str, dev_keys: DevKeys) -> dict[str, Any]:
@@ -23,6 +27,17 @@ def wiring(nats_url: str, database_url: str, dev_keys: DevKeys) -> dict[str, Any
         "database_url": database_url,
         "auth_public_key": dev_keys.public_pem,
     }
+
+
+@asynccontextmanager
+async def peer(running: RunningService, host: str) -> AsyncIterator[AsyncClient]:
+    """A client of the running service whose connection comes from ``host`` (per-IP limits,
+    trusted proxies)."""
+    from httpx import ASGITransport, AsyncClient
+
+    transport = ASGITransport(app=running.app, client=(host, 51000))
+    async with AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
 
 
 def idea_submitted(idea_id: str | None = None, **changes: Any) -> IdeaSubmitted:

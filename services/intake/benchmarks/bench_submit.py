@@ -28,12 +28,10 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,12 +44,18 @@ from ideapaja_intake.authz import POLICY
 from ideapaja_intake.domain.submission import IdeaSubmission
 from ideapaja_runtime.deps import TraceparentDep
 from ideapaja_runtime.routes import Actor
-from ideapaja_runtime.testing import free_port, nats_server_binary, wait_for_port
+from ideapaja_runtime.testing import (
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+    nats_server_binary,
+    postgres_available,
+    wait_for_port,
+)
 
 REQUESTS = 2000
 WARMUP = 200
 CONCURRENCY = 16
-PG_ADMIN = ("127.0.0.1", 5432)
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -397,39 +401,11 @@ async def run_bare(body: bytes, processes: Processes, requests: int = REQUESTS) 
 
 
 def postgres_url() -> str | None:
-    try:
-        with socket.create_connection(PG_ADMIN, timeout=1):
-            pass
-    except OSError:
-        return None
-    import asyncpg
-
-    name = f"ideapaja_bench_{uuid.uuid4().hex[:8]}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    return create_pg_database("ideapaja_bench")[1] if postgres_available() else None
 
 
 def drop_postgres(url: str) -> None:
-    import asyncpg
-
-    name = url.rsplit("/", 1)[1]
-
-    async def drop() -> None:
-        conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    drop_pg_database(url.rsplit("/", 1)[1])
 
 
 def report(results: list[Result], bare: Result, requests: int = REQUESTS) -> None:

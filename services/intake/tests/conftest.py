@@ -9,7 +9,7 @@ import pytest
 
 # Test helpers live beside the tests (pytest runs in importlib mode, which adds no paths).
 sys.path.insert(0, str(Path(__file__).parent))
-from intake_testkit import DEMO_UNITS, MUSEUM, SettingsFor, intake_settings, running_intake
+from intake_testkit import SettingsFor, intake_settings, running_intake, running_org
 
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_runtime.testing import DevKeys, RunningService
@@ -35,18 +35,14 @@ async def intake(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[Ru
 @pytest.fixture
 async def org(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[RunningService]:
     """The running service on SQLite, with units (library, museum) and people known."""
-    async with running_intake(
-        settings_for(sqlite_url), *DEMO_UNITS, MUSEUM, people=True
-    ) as running:
+    async with running_org(settings_for(sqlite_url)) as running:
         yield running
 
 
 @pytest.fixture
 async def org_any_db(settings_for: SettingsFor, database_url: str) -> AsyncIterator[RunningService]:
     """The same on SQLite and on PostgreSQL."""
-    async with running_intake(
-        settings_for(database_url), *DEMO_UNITS, MUSEUM, people=True
-    ) as running:
+    async with running_org(settings_for(database_url)) as running:
         yield running
 
 

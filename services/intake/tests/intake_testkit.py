@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -217,6 +217,12 @@ async def running_intake(
         if people:
             await seed_people(running.runtime)
         yield running
+
+
+def running_org(settings: IntakeSettings) -> AbstractAsyncContextManager[RunningService]:
+    """The service running with the whole test organisation known: the demo units, the museum
+    and PEOPLE."""
+    return running_intake(settings, *DEMO_UNITS, MUSEUM, people=True)
 
 
 def assert_problem(response: Any, status: int) -> dict[str, Any]:

@@ -4,12 +4,11 @@ runtime's limit of failed authentications): refused before anything is stored.""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from httpx import ASGITransport, AsyncClient, Response
+from httpx import AsyncClient, Response
 from intake_testkit import (
     AUTHOR,
     COLLEAGUE,
@@ -26,6 +25,7 @@ from ideapaja_intake.db.models import Idea, SubmissionCounter
 from ideapaja_intake.domain.form_token import issue_form_token
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_runtime.testing import DevKeys, RunningService
+from ideapaja_runtime.testing_builders import peer
 
 INTRANET = "https://intranet.kuusijarvi.fi"
 PROXY = "10.0.0.1"
@@ -47,14 +47,6 @@ def limited_settings(settings_for: SettingsFor, database_url: str) -> IntakeSett
 async def intake(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[RunningService]:
     async with running_intake(limited_settings(settings_for, sqlite_url)) as running:
         yield running
-
-
-@asynccontextmanager
-async def peer(running: RunningService, host: str) -> AsyncIterator[AsyncClient]:
-    """A client whose connection comes from ``host``."""
-    transport = ASGITransport(app=running.app, client=(host, 51000))
-    async with AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 def assert_limited(response: Response, content_type: str = "application/problem+json") -> None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from intake_testkit import AUTHOR, DEMO_UNITS, MUSEUM, REVIEWER, SettingsFor, running_intake
+from intake_testkit import AUTHOR, REVIEWER, SettingsFor, running_org
 from person_history import ERASED, build_person_history, deliver, every_value, naming
 from sqlalchemy import select, update
 
@@ -106,7 +106,7 @@ async def org_any_db(settings_for: SettingsFor, database_url: str) -> AsyncItera
         draft_retention_days=RETENTION_DAYS,
         retention_sweep_seconds=0,
     )
-    async with running_intake(settings, *DEMO_UNITS, MUSEUM, people=True) as running:
+    async with running_org(settings) as running:
         yield running
 
 

@@ -23,9 +23,9 @@ from ideapaja_review.db.models import (
     OrgPersonRow,
 )
 from ideapaja_review.usecases import erasures, person_report
+from ideapaja_runtime import inbox
 from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.inbox import inbox_table
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
 from ideapaja_runtime.testing import DevKeys, eventually, running_service
@@ -151,17 +151,13 @@ async def test_the_report_route_and_the_erasure_over_nats(
 
         event_id = await publish(js, erasure())
 
-        async def handled() -> bool:
+        async def erased() -> bool:
             async with running.runtime.db.transaction() as session:
-                found = await session.scalar(
-                    select(inbox_table.c.event_id).where(
-                        inbox_table.c.consumer == "review-privacy-erasures",
-                        inbox_table.c.event_id == event_id,
-                    )
+                return await inbox.handled(
+                    session, consumer="review-privacy-erasures", event_id=event_id
                 )
-            return found is not None
 
-        await eventually(handled)
+        await eventually(erased)
         after = (
             await client.get(f"/privacy/persons/{AGENT}", headers=dev_keys.headers(AGENT))
         ).json()

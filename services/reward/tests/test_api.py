@@ -12,6 +12,7 @@ from reward_testkit import decided, handle, implemented, reward_settings, submit
 from ideapaja_reward.app import service
 from ideapaja_reward.domain import IncentiveRules, entry_id, grant_id
 from ideapaja_reward.handlers import RewardHandlers
+from ideapaja_runtime.authz import Role
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
 from ideapaja_runtime.testing_builders import wiring
 
@@ -54,16 +55,7 @@ async def reward_service(
         yield running
 
 
-ALL_ROLES = [
-    "employee",
-    "change_agent",
-    "supervisor",
-    "committee_member",
-    "reward_approver",
-    "hr",
-    "management",
-    "admin",
-]
+ALL_ROLES = [role.value for role in Role]
 
 
 def expected(role: str, allowed: set[str]) -> int:

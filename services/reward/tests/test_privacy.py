@@ -14,14 +14,13 @@ from reward_testkit import (
     reward_settings,
     submitted,
 )
-from sqlalchemy import select
 
 from ideapaja_reward.app import service
 from ideapaja_reward.domain import IncentiveRules
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_reward.usecases import privacy
+from ideapaja_runtime import inbox
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.inbox import inbox_table
 from ideapaja_runtime.testing import DevKeys, eventually, running_service, uow_in
 from ideapaja_runtime.testing_builders import erasure_requested, wiring
 
@@ -84,16 +83,12 @@ async def test_the_report_route_and_the_erasure_over_nats(
 
         event_id = await publish(js, ERASURE)
 
-        async def handled() -> bool:
+        async def erased() -> bool:
             async with running.runtime.db.transaction() as session:
-                found = await session.scalar(
-                    select(inbox_table.c.event_id).where(
-                        inbox_table.c.consumer == "reward-privacy-erasures",
-                        inbox_table.c.event_id == event_id,
-                    )
+                return await inbox.handled(
+                    session, consumer="reward-privacy-erasures", event_id=event_id
                 )
-            return found is not None
 
-        await eventually(handled)
+        await eventually(erased)
         kept = await client.get("/privacy/persons/p-1001", headers=dev_keys.headers("p", "hr"))
         assert kept.json() == own.json()

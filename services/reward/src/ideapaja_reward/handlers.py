@@ -9,7 +9,7 @@ from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.progress import ImplementationCompleted
 from ideapaja_contracts.events.review import Decision, ReviewDecided
-from ideapaja_reward.domain import IncentiveRules
+from ideapaja_reward.domain import IncentiveRules, Outcome
 from ideapaja_reward.usecases import privacy, rewards
 from ideapaja_runtime.messaging import HandlerContext, Subscription
 
@@ -42,9 +42,13 @@ class RewardHandlers:
 
     async def on_review_decided(self, event: ReviewDecided, ctx: HandlerContext) -> None:
         if event.decision is Decision.ACCEPTED:
-            await rewards.idea_accepted(ctx, self.rules, event.idea_id, ctx.envelope)
+            await rewards.outcome_reached(
+                ctx, self.rules, event.idea_id, Outcome.ACCEPTED, ctx.envelope
+            )
 
     async def on_implementation_completed(
         self, event: ImplementationCompleted, ctx: HandlerContext
     ) -> None:
-        await rewards.idea_implemented(ctx, self.rules, event.idea_id, ctx.envelope)
+        await rewards.outcome_reached(
+            ctx, self.rules, event.idea_id, Outcome.IMPLEMENTED, ctx.envelope
+        )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Query, Request
 
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.idea import Scope
@@ -18,6 +18,7 @@ from ideapaja_intake.schemas.ideas import ListParams
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.usecases.attachments import AttachmentScanner
 from ideapaja_intake.usecases.submissions import PendingSubmission, submission_writer
+from ideapaja_runtime.deps import id_path
 from ideapaja_runtime.groupcommit import GroupCommit
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.routes import current_unit_of_work
@@ -91,15 +92,11 @@ TrigramIndex = Annotated[bool, Depends(_trigram_index)]
 # --- parameters ----------------------------------------------------------------------------------
 
 
-def _id_path(description: str) -> Any:
-    return Path(pattern=ID_PATTERN, max_length=64, description=description)
-
-
-IdeaIdPath = Annotated[str, _id_path("The idea's id")]
-CommentIdPath = Annotated[str, _id_path("The comment's id")]
-AttachmentIdPath = Annotated[str, _id_path("The attachment's id")]
-DraftIdPath = Annotated[str, _id_path("The draft's id")]
-PersonIdPath = Annotated[str, _id_path("The (invited) co-author's person id")]
+IdeaIdPath = Annotated[str, id_path("The idea's id")]
+CommentIdPath = Annotated[str, id_path("The comment's id")]
+AttachmentIdPath = Annotated[str, id_path("The attachment's id")]
+DraftIdPath = Annotated[str, id_path("The draft's id")]
+PersonIdPath = Annotated[str, id_path("The (invited) co-author's person id")]
 
 Statuses = Annotated[
     list[IdeaStatus],

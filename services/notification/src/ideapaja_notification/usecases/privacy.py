@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_notification.db.models import Contact, Delivery, Idea
 from ideapaja_notification.domain.deliveries import DeliveryStatus
 from ideapaja_notification.schemas import ContactData, DeliveryData, IdeaData, PersonData
+from ideapaja_runtime.db import json_list_may_hold
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE
@@ -122,7 +123,7 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
     ).all()
     # Ideas they wrote (for naming them in decision notices): JSON lists, matched as text first.
     candidates = await session.scalars(
-        select(Idea).where(cast(Idea.author_ids, String).contains(f'"{person_id}"'))
+        select(Idea).where(json_list_may_hold(Idea.author_ids, person_id))
     )
     ideas = [idea for idea in candidates.all() if person_id in idea.author_ids]
     return PersonData(

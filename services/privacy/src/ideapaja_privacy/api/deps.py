@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 
-from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_privacy.settings import PrivacySettings
-from ideapaja_runtime.deps import get_runtime
+from ideapaja_runtime.deps import get_runtime, id_path
 from ideapaja_runtime.routes import current_unit_of_work
 from ideapaja_runtime.service import Runtime
 from ideapaja_runtime.uow import UnitOfWork
@@ -21,12 +20,4 @@ PrivacyUow = Annotated[UnitOfWork[PrivacySettings], Depends(current_unit_of_work
 # request, the access report), where one unit of work would span those calls.
 PrivacyRuntime = Annotated[Runtime[PrivacySettings], Depends(get_runtime)]
 
-PersonId = Annotated[
-    str,
-    Path(
-        pattern=ID_PATTERN,
-        max_length=64,
-        examples=["p-1003"],
-        description="The person's id, as HR knows them",
-    ),
-]
+PersonId = Annotated[str, id_path("The person's id, as HR knows them", examples=["p-1003"])]

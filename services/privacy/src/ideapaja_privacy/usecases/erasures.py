@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.header import Header, decode_header
-from typing import Any, cast
+from typing import Any, NotRequired, TypedDict, Unpack, cast
 
 from nats.js.errors import NotFoundError
 from sqlalchemy import exists, select, update
@@ -134,32 +134,24 @@ async def request_erasure(
     return Requested(row, created=True)
 
 
-async def request(
-    db: Database,
-    outbox: Outbox,
-    *,
-    person_id: str,
-    requested_by: str,
-    reason: str,
-    basis: ErasureBasis,
-    now: datetime,
-    traceparent: str | None = None,
-) -> Requested:
+class ErasureAsked(TypedDict):
+    """``request_erasure``'s keyword arguments, for ``request`` to hand on."""
+
+    person_id: str
+    requested_by: str
+    reason: str
+    basis: ErasureBasis
+    now: datetime
+    traceparent: NotRequired[str | None]
+
+
+async def request(db: Database, outbox: Outbox, **asked: Unpack[ErasureAsked]) -> Requested:
     """``request_erasure`` in its own transaction; a request that lost a race to another one for
     the same person gets that one."""
 
     async def attempt() -> Requested:
         async with db.transaction() as session:
-            return await request_erasure(
-                session,
-                outbox,
-                person_id=person_id,
-                requested_by=requested_by,
-                reason=reason,
-                basis=basis,
-                now=now,
-                traceparent=traceparent,
-            )
+            return await request_erasure(session, outbox, **asked)
 
     try:
         return await attempt()

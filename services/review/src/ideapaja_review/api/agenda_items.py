@@ -12,7 +12,6 @@ from ideapaja_review.api.deps import (
 )
 from ideapaja_review.api.meetings import meeting_view
 from ideapaja_review.authz import POLICY
-from ideapaja_review.domain.committee import weighted_score
 from ideapaja_review.schemas.committees import (
     ConflictCreate,
     ConflictPublic,
@@ -81,12 +80,7 @@ async def score_item(
     )
     meeting = await meetings.get_meeting(session, meeting_id)
     criteria = committees.criteria_of(meeting.criteria)
-    return ScorePublic(
-        person_id=row.person_id,
-        scores=row.scores,
-        weighted=round(weighted_score(criteria, row.scores), 2),
-        comment=row.comment,
-    )
+    return ScorePublic.of(row, criteria)
 
 
 @router.get(
@@ -101,10 +95,8 @@ async def read_evaluation(
     case_id: AgendaCaseId,
     uow: ReviewUow,
 ) -> EvaluationPublic:
-    session = uow.session
-    meeting = await meetings.get_meeting(session, meeting_id)
-    await committees.check_may_read(session, meeting.committee_id, uow.person)
-    found = await meetings.evaluation(session, meeting_id, case_id)
+    await meetings.readable_meeting(uow.session, meeting_id, uow.person)
+    found = await meetings.evaluation(uow.session, meeting_id, case_id)
     return _evaluation_view(found)
 
 
@@ -122,15 +114,7 @@ def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationPublic:
             )
             for c in found.criteria
         ],
-        scores=[
-            ScorePublic(
-                person_id=s.person_id,
-                scores=s.scores,
-                weighted=round(weighted_score(found.criteria, s.scores), 2),
-                comment=s.comment,
-            )
-            for s in found.scores
-        ],
+        scores=[ScorePublic.of(s, found.criteria) for s in found.scores],
         conflicts=[
             ConflictPublic(person_id=p, reason=r, recorded_by="")
             for p, r in sorted(found.conflicts.items())

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Path
+from fastapi import Depends
 
-from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_review.settings import ReviewSettings
-from ideapaja_runtime.deps import get_runtime
+from ideapaja_runtime.deps import get_runtime, id_path
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.routes import current_unit_of_work
 from ideapaja_runtime.service import Runtime
@@ -21,21 +20,17 @@ ReviewUow = Annotated[UnitOfWork[ReviewSettings], Depends(current_unit_of_work)]
 ReviewRuntime = Annotated[Runtime[ReviewSettings], Depends(get_runtime)]
 
 
-def _path_id(description: str) -> Any:
-    return Path(pattern=ID_PATTERN, max_length=64, description=description)
-
-
-CaseId = Annotated[str, _path_id("The case's id.")]
-IdeaId = Annotated[str, _path_id("The idea's id (its current case is meant).")]
-CommitteeId = Annotated[str, _path_id("The committee's id.")]
-MeetingId = Annotated[str, _path_id("The meeting's id.")]
-AgendaCaseId = Annotated[str, _path_id("The id of the case on the meeting's agenda.")]
-ExperimentId = Annotated[str, _path_id("The experiment's id.")]
-PracticeId = Annotated[str, _path_id("The good practice's id.")]
-PersonId = Annotated[str, _path_id("The person's id.")]
-UnitId = Annotated[str, _path_id("The unit's id.")]
+CaseId = Annotated[str, id_path("The case's id.")]
+IdeaId = Annotated[str, id_path("The idea's id (its current case is meant).")]
+CommitteeId = Annotated[str, id_path("The committee's id.")]
+MeetingId = Annotated[str, id_path("The meeting's id.")]
+AgendaCaseId = Annotated[str, id_path("The id of the case on the meeting's agenda.")]
+ExperimentId = Annotated[str, id_path("The experiment's id.")]
+PracticeId = Annotated[str, id_path("The good practice's id.")]
+PersonId = Annotated[str, id_path("The person's id.")]
+UnitId = Annotated[str, id_path("The unit's id.")]
 DepartmentId = Annotated[
-    str, _path_id("The department whose rule is meant, or 'default' for the city-wide rule.")
+    str, id_path("The department whose rule is meant, or 'default' for the city-wide rule.")
 ]
 
 # The error answers a route can give besides 401/403/413/422 (documented on every app).

@@ -43,10 +43,8 @@ async def read_meeting(
     meeting_id: MeetingId,
     uow: ReviewUow,
 ) -> MeetingPublic:
-    session = uow.session
-    meeting = await meetings.get_meeting(session, meeting_id)
-    await committees.check_may_read(session, meeting.committee_id, uow.person)
-    return await meeting_view(session, meeting)
+    meeting = await meetings.readable_meeting(uow.session, meeting_id, uow.person)
+    return await meeting_view(uow.session, meeting)
 
 
 @router.post(

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ideapaja_contracts.events.review import Decision
-from ideapaja_review.db.models import AgendaItemRow, CaseRow, CommitteeRow, MeetingRow
-from ideapaja_review.domain.committee import MAX_SCORE, Criterion, MemberRole
+from ideapaja_review.db.models import AgendaItemRow, CaseRow, CommitteeRow, MeetingRow, ScoreRow
+from ideapaja_review.domain.committee import MAX_SCORE, Criterion, MemberRole, weighted_score
 from ideapaja_review.schemas.cases import DecisionCreate, IdParam, OptionalText, Text
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -257,6 +257,15 @@ class ScorePublic(BaseModel):
     scores: dict[str, int] = Field(description="The score for every criterion, by key.")
     weighted: float = Field(description="The weighted mean of these scores.")
     comment: str = Field(description="Their comment; may be blank.")
+
+    @classmethod
+    def of(cls, row: ScoreRow, criteria: Sequence[Criterion]) -> ScorePublic:
+        return cls(
+            person_id=row.person_id,
+            scores=row.scores,
+            weighted=round(weighted_score(criteria, row.scores), 2),
+            comment=row.comment,
+        )
 
 
 class EvaluationPublic(BaseModel):

@@ -43,6 +43,7 @@ from ideapaja_review.usecases.committees import (
     AGENDA_ADDED,
     CLOSED,
     PLANNED,
+    check_may_read,
     criteria_of,
     get_committee,
 )
@@ -169,6 +170,13 @@ async def get_meeting(
     meeting = await session.get(MeetingRow, meeting_id)
     if meeting is None:
         raise NotFound(f"No meeting {meeting_id}.", what=what)
+    return meeting
+
+
+async def readable_meeting(session: AsyncSession, meeting_id: str, reader: Principal) -> MeetingRow:
+    """The meeting, for a reader who may see its committee's meetings (``check_may_read``)."""
+    meeting = await get_meeting(session, meeting_id)
+    await check_may_read(session, meeting.committee_id, reader)
     return meeting
 
 

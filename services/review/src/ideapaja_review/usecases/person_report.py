@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, String, cast, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ideapaja_review.db.models import (
     AdoptionRow,
@@ -29,6 +30,7 @@ from ideapaja_review.db.models import (
 )
 from ideapaja_review.schemas.privacy import OrgData, PersonData
 from ideapaja_runtime.clock import as_utc
+from ideapaja_runtime.db import json_list_may_hold
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -95,7 +97,7 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
         for case in await _all(
             session,
             select(CaseRow)
-            .where(cast(CaseRow.author_ids, String).contains(f'"{person_id}"'))
+            .where(json_list_may_hold(CaseRow.author_ids, person_id))
             .order_by(CaseRow.opened_at),
         )
         if person_id in case.author_ids
@@ -109,7 +111,7 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
                 or_(
                     MeetingRow.created_by == person_id,
                     MeetingRow.closed_by == person_id,
-                    cast(MeetingRow.present_ids, String).contains(f'"{person_id}"'),
+                    json_list_may_hold(MeetingRow.present_ids, person_id),
                 )
             )
             .order_by(MeetingRow.scheduled_at),
@@ -178,35 +180,19 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
             closed=lambda m: m.closed_by == person_id,
             present=lambda m: person_id in m.present_ids,
         ),
-        experiments=_entries(
-            await _all(
-                session,
-                select(ExperimentRow).where(
-                    or_(
-                        ExperimentRow.started_by == person_id,
-                        ExperimentRow.completed_by == person_id,
-                    )
-                ),
-            ),
-            "experiment_id",
-            "case_id",
-            started=lambda e: e.started_by == person_id,
-            completed=lambda e: e.completed_by == person_id,
+        experiments=await _naming(
+            session,
+            person_id,
+            ("experiment_id", "case_id"),
+            started=ExperimentRow.started_by,
+            completed=ExperimentRow.completed_by,
         ),
-        implementations=_entries(
-            await _all(
-                session,
-                select(ImplementationRow).where(
-                    or_(
-                        ImplementationRow.owner_id == person_id,
-                        ImplementationRow.started_by == person_id,
-                    )
-                ),
-            ),
-            "case_id",
-            "idea_id",
-            owner=lambda i: i.owner_id == person_id,
-            started=lambda i: i.started_by == person_id,
+        implementations=await _naming(
+            session,
+            person_id,
+            ("case_id", "idea_id"),
+            owner=ImplementationRow.owner_id,
+            started=ImplementationRow.started_by,
         ),
         practices=_entries(
             await _all(session, select(PracticeRow).where(PracticeRow.published_by == person_id)),
@@ -230,6 +216,23 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
 
 async def _all(session: AsyncSession, query: Select[T]) -> Sequence[T]:
     return (await session.scalars(query)).all()
+
+
+async def _naming(
+    session: AsyncSession,
+    person_id: str,
+    columns: tuple[str, ...],
+    **roles: InstrumentedAttribute[Any],
+) -> list[dict[str, Any]]:
+    """The entries of one table's rows that name the person in any of the ``roles`` columns:
+    the named ``columns``, then per role whether the person is the one in it."""
+    table = next(iter(roles.values())).class_
+    rows = await _all(session, select(table).where(or_(*(c == person_id for c in roles.values()))))
+
+    def holds(column: InstrumentedAttribute[Any]) -> Callable[[Any], bool]:
+        return lambda row: bool(getattr(row, column.key) == person_id)
+
+    return _entries(rows, *columns, **{role: holds(c) for role, c in roles.items()})
 
 
 def _entries(

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import select
 
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
 from ideapaja_reward.schemas import AuthoredIdeaData, GrantData, LedgerEntryData, PersonData
+from ideapaja_runtime.db import json_list_may_hold
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.uow import UnitOfWork
@@ -56,7 +57,7 @@ async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) 
     # Author ids are JSON lists: matched as text first, then exactly.
     candidates = await session.scalars(
         select(RewardIdea)
-        .where(cast(RewardIdea.author_ids, String).contains(f'"{person_id}"'))
+        .where(json_list_may_hold(RewardIdea.author_ids, person_id))
         .order_by(RewardIdea.submitted_at)
     )
     ideas = [idea for idea in candidates.all() if person_id in idea.author_ids]

@@ -75,30 +75,28 @@ async def authors_confirmed(
         return
     idea.author_ids = [*idea.author_ids, *newcomers]
     reached = [Outcome.SUBMITTED]
-    if idea.accepted_at is not None:
-        reached.append(Outcome.ACCEPTED)
-    if idea.implemented_at is not None:
-        reached.append(Outcome.IMPLEMENTED)
+    reached += [o for o, (stamp, _) in _REACHED.items() if getattr(idea, stamp) is not None]
     for outcome in reached:
         await credit(uow, idea, rules.awards(outcome, newcomers), cause)
 
 
-async def idea_accepted(
-    uow: UnitOfWork[Any], rules: IncentiveRules, idea_id: str, cause: Envelope
-) -> None:
-    idea = await known_idea(uow, idea_id, "ReviewDecided")
-    if idea.accepted_at is None:
-        idea.accepted_at = cause.time.astimezone(UTC)
-    await credit(uow, idea, rules.awards(Outcome.ACCEPTED, idea.author_ids), cause)
+# The outcomes an idea reaches after its submission: the projection's column stamping when, and
+# the event that tells it (named when that event overtakes the submission).
+_REACHED: dict[Outcome, tuple[str, str]] = {
+    Outcome.ACCEPTED: ("accepted_at", "ReviewDecided"),
+    Outcome.IMPLEMENTED: ("implemented_at", "ImplementationCompleted"),
+}
 
 
-async def idea_implemented(
-    uow: UnitOfWork[Any], rules: IncentiveRules, idea_id: str, cause: Envelope
+async def outcome_reached(
+    uow: UnitOfWork[Any], rules: IncentiveRules, idea_id: str, outcome: Outcome, cause: Envelope
 ) -> None:
-    idea = await known_idea(uow, idea_id, "ImplementationCompleted")
-    if idea.implemented_at is None:
-        idea.implemented_at = cause.time.astimezone(UTC)
-    await credit(uow, idea, rules.awards(Outcome.IMPLEMENTED, idea.author_ids), cause)
+    """The idea was accepted or implemented: stamp when (the first time) and reward its authors."""
+    stamp, told_by = _REACHED[outcome]
+    idea = await known_idea(uow, idea_id, told_by)
+    if getattr(idea, stamp) is None:
+        setattr(idea, stamp, cause.time.astimezone(UTC))
+    await credit(uow, idea, rules.awards(outcome, idea.author_ids), cause)
 
 
 async def credit(
