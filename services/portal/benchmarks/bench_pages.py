@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -131,26 +132,32 @@ class Stack:
         return run.stdout.strip()
 
 
-def seed(stack: Stack, count: int) -> float:
+def seed(stack: Stack, count: int, workers: int = 8) -> float:
+    """``count`` ideas from the demo people, ``workers`` intranet forms at a time."""
     tokens = {person: stack.token(person) for person in AUTHORS}
+    clients = [httpx.Client(timeout=60) for _ in range(workers)]
+
+    def submit(n: int) -> None:
+        person = AUTHORS[n % len(AUTHORS)]
+        words = " ".join(WORDS[(n * 7 + k) % len(WORDS)] for k in range(4))
+        response = clients[n % workers].post(
+            f"{stack.url('intake')}/ideas",
+            headers={"Authorization": f"Bearer {tokens[person]}"},
+            json={
+                "title": f"Idea {n}: {words}",
+                "problem": f"Nykyinen {words} ei toimi kaikille.",
+                "solution": f"Kokeillaan uutta tapaa ({n}).",
+                "scope": "unit",
+                "unit_id": UNITS[person],
+            },
+        )
+        if response.status_code != 201:
+            raise SystemExit(f"seeding failed at {n}: {response.status_code} {response.text}")
+
     started = time.perf_counter()
-    with httpx.Client(timeout=30) as client:
-        for n in range(count):
-            person = AUTHORS[n % len(AUTHORS)]
-            words = " ".join(WORDS[(n * 7 + k) % len(WORDS)] for k in range(4))
-            response = client.post(
-                f"{stack.url('intake')}/ideas",
-                headers={"Authorization": f"Bearer {tokens[person]}"},
-                json={
-                    "title": f"Idea {n}: {words}",
-                    "problem": f"Nykyinen {words} ei toimi kaikille.",
-                    "solution": f"Kokeillaan uutta tapaa ({n}).",
-                    "scope": "unit",
-                    "unit_id": UNITS[person],
-                },
-            )
-            if response.status_code != 201:
-                raise SystemExit(f"seeding failed at {n}: {response.status_code} {response.text}")
+    with ThreadPoolExecutor(workers) as pool:
+        for n in range(0, count, workers):
+            list(pool.map(submit, range(n, min(n + workers, count))))
     return time.perf_counter() - started
 
 
@@ -171,9 +178,18 @@ def wait_for_cases(stack: Stack, count: int) -> float:
 
 
 def sign_in(stack: Stack, person: str) -> httpx.Client:
-    """The OIDC code flow as a browser makes it, with plain HTTP."""
+    """The OIDC code flow as a browser makes it, with plain HTTP. The portal's cookie is Secure,
+    which a browser sends to 127.0.0.1 but httpx does not over http, so it is carried by hand."""
     client = httpx.Client(timeout=30)
-    login = client.get(f"{stack.url('portal')}/auth/login", params={"next": "/"})
+    portal = stack.url("portal")
+
+    def keep_cookie(response: httpx.Response) -> httpx.Response:
+        cookie = response.headers.get("set-cookie")
+        if cookie:
+            client.headers["Cookie"] = cookie.split(";")[0]
+        return response
+
+    login = keep_cookie(client.get(f"{portal}/auth/login", params={"next": "/"}))
     authorize = client.get(login.headers["location"])
     form = authorize.text[authorize.text.index("<form") :]
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
@@ -181,10 +197,9 @@ def sign_in(stack: Stack, person: str) -> httpx.Client:
     picked = client.post(
         f"http://127.0.0.1:{stack.issuer}/authorize", data={**fields, "person": person}
     )
-    back = client.get(picked.headers["location"])
-    cookie = back.headers["set-cookie"].split(";")[0]
-    client.headers["Cookie"] = cookie  # Secure cookie on loopback: sent by hand over http
-    assert client.get(f"{stack.url('portal')}/").status_code == 200
+    keep_cookie(client.get(picked.headers["location"]))
+    home = client.get(f"{portal}/")
+    assert home.status_code == 200 and "/auth/logout" in home.text, home.text[:500]
     return client
 
 
@@ -239,8 +254,10 @@ def main() -> None:
         def page(client: httpx.Client, path: str, **params: str) -> Any:
             return lambda: client.get(f"{portal}{path}", params=params)
 
+        direct = httpx.Client(timeout=30)  # keep-alive, like the portal's own client
+
         def api(base: str, path: str, who: str, **params: str) -> Any:
-            return lambda: httpx.get(f"{base}{path}", params=params, headers=bearer[who])
+            return lambda: direct.get(f"{base}{path}", params=params, headers=bearer[who])
 
         reward = stack.url("reward")
         pages: list[tuple[str, Any, Any]] = [
