@@ -6,7 +6,8 @@
 #   docker run --rm -p 8001:8001 -e IDEAPAJA_INTAKE_HTTP_PORT=8001 … ideapaja/intake:local
 #
 # The build context is the repository root (the uv workspace). docker-compose.yml builds
-# intake, review, reward and notification from this file; deploy/kubernetes runs the same images.
+# every service (the portal, intake, review, reward, notification, privacy) from this file;
+# deploy/kubernetes runs the same images.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -27,6 +28,13 @@ ENV UV_PROJECT_ENVIRONMENT=/app/.venv \
 
 WORKDIR /src
 COPY . .
+
+# The portal's front-end packages (services/portal/assets.json) from the npm registry
+# ($NPM_CONFIG_REGISTRY, else registry.npmjs.org), each refused unless its sha512 matches, into the
+# portal's static/vendor/ before uv builds the package, so its wheel carries them. Standard library
+# only; it does nothing if the build context already holds the locked versions.
+ARG NPM_CONFIG_REGISTRY
+RUN python3 scripts/frontend_assets.py
 
 # SERVICE: the entry-point name of the service (intake, review, reward, notification, …).
 # PACKAGE: its workspace package, ideapaja-<service> by convention.
