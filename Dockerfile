@@ -43,6 +43,9 @@ RUN python3 scripts/frontend_assets.py
 ARG SERVICE
 ARG PACKAGE=ideapaja-${SERVICE}
 ARG EXTRA_PACKAGES=ideapaja-runner
+# The workspace's own packages are rebuilt every time (--reinstall-package): uv's cache (the cache
+# mount) keeps a local package's wheel until its pyproject.toml changes, so changed code, templates
+# or front-end assets would otherwise leave the image with the wheel of an earlier build.
 # ${packages} is split into words on purpose.
 # hadolint ignore=SC2086
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -52,6 +55,9 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     fi; \
     packages="--package ${PACKAGE}"; \
     for extra in ${EXTRA_PACKAGES}; do packages="${packages} --package ${extra}"; done; \
+    for pyproject in */pyproject.toml services/*/pyproject.toml; do \
+        packages="${packages} --reinstall-package $(sed -n 's/^name = "\(.*\)"$/\1/p' "${pyproject}")"; \
+    done; \
     uv sync --frozen --no-dev --no-editable ${packages}; \
     /app/.venv/bin/python -c 'import sys; from importlib.metadata import entry_points; \
 names = sorted(ep.name for ep in entry_points(group="ideapaja.services")); \
