@@ -6,7 +6,8 @@
 #   docker run --rm -p 8001:8001 -e IDEAPAJA_INTAKE_HTTP_PORT=8001 … ideapaja/intake:local
 #
 # The build context is the repository root (the uv workspace). docker-compose.yml builds
-# intake, review, reward and notification from this file; deploy/kubernetes runs the same images.
+# every service (the portal, intake, review, reward, notification, privacy) from this file;
+# deploy/kubernetes runs the same images.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -28,6 +29,13 @@ ENV UV_PROJECT_ENVIRONMENT=/app/.venv \
 WORKDIR /src
 COPY . .
 
+# The portal's front-end packages (services/portal/assets.json) from the npm registry
+# ($NPM_CONFIG_REGISTRY, else registry.npmjs.org), each refused unless its sha512 matches, into the
+# portal's static/vendor/ before uv builds the package, so its wheel carries them. Standard library
+# only; it does nothing if the build context already holds the locked versions.
+ARG NPM_CONFIG_REGISTRY
+RUN python3 scripts/frontend_assets.py
+
 # SERVICE: the entry-point name of the service (intake, review, reward, notification, …).
 # PACKAGE: its workspace package, ideapaja-<service> by convention.
 # EXTRA_PACKAGES: also installed; the runner brings the `ideapaja` command for operators
@@ -35,6 +43,9 @@ COPY . .
 ARG SERVICE
 ARG PACKAGE=ideapaja-${SERVICE}
 ARG EXTRA_PACKAGES=ideapaja-runner
+# The workspace's own packages are rebuilt every time (--reinstall-package): uv's cache (the cache
+# mount) keeps a local package's wheel until its pyproject.toml changes, so changed code, templates
+# or front-end assets would otherwise leave the image with the wheel of an earlier build.
 # ${packages} is split into words on purpose.
 # hadolint ignore=SC2086
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -44,6 +55,9 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     fi; \
     packages="--package ${PACKAGE}"; \
     for extra in ${EXTRA_PACKAGES}; do packages="${packages} --package ${extra}"; done; \
+    for pyproject in */pyproject.toml services/*/pyproject.toml; do \
+        packages="${packages} --reinstall-package $(sed -n 's/^name = "\(.*\)"$/\1/p' "${pyproject}")"; \
+    done; \
     uv sync --frozen --no-dev --no-editable ${packages}; \
     /app/.venv/bin/python -c 'import sys; from importlib.metadata import entry_points; \
 names = sorted(ep.name for ep in entry_points(group="ideapaja.services")); \

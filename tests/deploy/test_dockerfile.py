@@ -12,6 +12,7 @@ import fnmatch
 import functools
 import http.server
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -34,6 +35,8 @@ DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
 ENTRYPOINT = REPO / "deploy" / "docker" / "entrypoint.sh"
 HEALTHCHECK = REPO / "deploy" / "docker" / "healthcheck.py"
+ASSETS_SCRIPT = "scripts/frontend_assets.py"
+PORTAL_ASSETS = REPO / "services" / "portal" / "assets.json"
 
 
 def _instructions() -> list[str]:
@@ -54,6 +57,12 @@ def test_dockerfile_shape() -> None:
     run = next(i for i in instructions if "uv sync" in i)
     for flag in ("--frozen", "--no-dev", "--no-editable", "--package"):
         assert flag in run
+    # The portal's front-end assets are in place before uv builds the package (its wheel carries
+    # them), in the build stage, after the build context is copied.
+    assets = next(i for i in instructions if i.startswith("RUN ") and ASSETS_SCRIPT in i)
+    build_stage = instructions[: instructions.index(froms[-1])]
+    assert assets in build_stage
+    assert build_stage.index("COPY . .") < build_stage.index(assets) < build_stage.index(run)
     final = instructions[instructions.index(froms[-1]) :]
     assert "ENV IDEAPAJA_SERVICE=${SERVICE}" in " ".join(final)
     user = next(i for i in final if i.startswith("USER "))
@@ -213,13 +222,27 @@ def test_install_step_needs_a_service(tmp_path: Path) -> None:
 def image_root(
     context_files: list[str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Path]:
-    """`COPY . .` into a temp dir."""
+    """`COPY . .` into a temp dir, then the Dockerfile's front-end assets step."""
     root = tmp_path_factory.mktemp("image")
     source = root / "src"
     for name in context_files:
         target = source / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target)
+    # The portal's vendor folder is git-ignored but not docker-ignored: a checkout's copy is sent
+    # with the build context, and the step then finds it up to date (no download here).
+    vendor = PORTAL_ASSETS.parent / json.loads(PORTAL_ASSETS.read_text())["target"]
+    if vendor.is_dir():
+        shutil.copytree(vendor, source / vendor.relative_to(REPO), dirs_exist_ok=True)
+    step = next(i for i in _instructions() if i.startswith("RUN ") and ASSETS_SCRIPT in i)
+    result = subprocess.run(
+        ["sh", "-c", re.sub(r"^RUN\s+(--\S+\s+)*", "", step).replace("python3", sys.executable)],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
     yield root
 
 
@@ -254,6 +277,9 @@ def _probe(venv: Path, env: dict[str, str], path: str) -> int:
     ).returncode
 
 
+# Seven builds and seven services started one after another: over the default 300 s on a busy
+# 2-core machine (measured 350 s at load 16), so this one test gets more.
+@pytest.mark.timeout(900)
 def test_image_environment_runs_each_service(
     image_root: Path,
     installed_services: dict[str, Any],
@@ -290,6 +316,11 @@ def test_image_environment_runs_each_service(
         )
         for path in module.stdout.split():
             assert Path(path).is_relative_to(venv), "installed into the image, not linked to src"
+        if service == "portal":
+            package = Path(module.stdout.split()[0]).parent
+            for data in ("static/vendor/htmx.min.js", "static/portal.css", "templates/base.html",
+                         "locale/fi/LC_MESSAGES/messages.po"):  # fmt: skip
+                assert (package / data).is_file(), f"the portal's image lacks {data}"
 
         prefix = f"IDEAPAJA_{service.upper()}_"
         port = free_port()

@@ -16,7 +16,7 @@
 # passwords come from the platform's secret store (deploy/README.md).
 set -eu
 
-: "${SERVICE_DATABASES:=intake review reward notification privacy}"
+: "${SERVICE_DATABASES:=intake review reward notification privacy portal}"
 : "${SERVICE_DB_PASSWORD:?set SERVICE_DB_PASSWORD (or <NAME>_DB_PASSWORD for every service)}"
 
 for name in $SERVICE_DATABASES; do
