@@ -7,7 +7,16 @@ import re
 
 from fastapi.routing import APIRoute
 
-from ideapaja_portal.web import auth, home, ideas, work
+from ideapaja_portal.web import (
+    auth,
+    committee,
+    committee_items,
+    home,
+    ideas,
+    progress,
+    results,
+    work,
+)
 from ideapaja_runtime.testing import RunningService
 
 PUBLIC_PAGES = {"/", "/auth/login", "/auth/callback"}
@@ -59,11 +68,20 @@ async def test_every_page_is_behind_sign_in(portal: RunningService) -> None:
     page afterwards); a state-changing POST never does anything."""
     routes = [
         route
-        for router in (auth.router, home.router, ideas.router, work.router)
+        for router in (
+            auth.router,
+            home.router,
+            ideas.router,
+            work.router,
+            progress.router,
+            results.router,
+            committee.router,
+            committee_items.router,
+        )
         for route in router.routes
         if isinstance(route, APIRoute) and route.path not in PUBLIC_PAGES
     ]
-    assert len(routes) >= 15
+    assert len(routes) >= 40
     for route in routes:
         path = re.sub(r"\{[^}]+\}", "x-1", route.path)
         for method in route.methods:

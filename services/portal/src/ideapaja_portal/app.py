@@ -19,7 +19,17 @@ from ideapaja_portal import privacy
 from ideapaja_portal.apis import Apis
 from ideapaja_portal.sessions import SessionMiddleware, SessionStore
 from ideapaja_portal.settings import PortalSettings
-from ideapaja_portal.web import auth, errors, home, ideas, work
+from ideapaja_portal.web import (
+    auth,
+    committee,
+    committee_items,
+    errors,
+    home,
+    ideas,
+    progress,
+    results,
+    work,
+)
 from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
@@ -68,7 +78,17 @@ service = ServiceSpec(
     title="Portal",
     default_port=8000,
     settings_class=PortalSettings,
-    routers=[auth.router, home.router, ideas.router, work.router, privacy.router],
+    routers=[
+        auth.router,
+        home.router,
+        ideas.router,
+        work.router,
+        progress.router,
+        results.router,
+        committee.router,
+        committee_items.router,
+        privacy.router,
+    ],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=on_start,
