@@ -82,8 +82,8 @@ async def start_experiment(
     texts = texts_of(request)
     errors = {
         name: texts.gettext("Give a date.")
-        for name in ("starts_on", "ends_on")
-        if _day(values[name]) is None
+        for name, value in (("starts_on", starts_on), ("ends_on", ends_on))
+        if _day(value) is None
     }
     if not pilot_unit_ids:
         errors["pilot_unit_ids"] = texts.gettext("Choose at least one unit.")

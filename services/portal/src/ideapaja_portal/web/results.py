@@ -91,7 +91,8 @@ async def _practice_page(
         apis.every_item("intake", "/units", token=viewer.token),
     )
     names = unit_names(units)
-    adopted = {a["unit_id"] for a in found["adoptions"]}
+    # Its own unit implemented it; the others adopt it once.
+    adopted = {found["unit_id"], *(a["unit_id"] for a in found["adoptions"])}
     # A supervisor or change agent reports for their own units (an admin for any).
     mine = sorted(names) if "admin" in viewer.roles else sorted(viewer.unit_ids)
     return render(
