@@ -31,6 +31,8 @@ class Stack:
         default_factory=lambda: {name: free_port() for name in discover_services()}
     )
     process: subprocess.Popen[bytes] | None = None
+    # How long `ideapaja up` waits for every service (a busy machine needs longer).
+    ready_timeout: float = 90.0
 
     @property
     def nats_url(self) -> str:
@@ -73,7 +75,7 @@ class Stack:
             "--issuer-port",
             str(self.issuer_port),
             "--ready-timeout",
-            "90",
+            str(int(self.ready_timeout)),
         ]
         for name, port in self.service_ports.items():
             command += ["--port", f"{name}={port}"]

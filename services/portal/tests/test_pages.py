@@ -7,7 +7,19 @@ import re
 
 from fastapi.routing import APIRoute
 
-from ideapaja_portal.web import attachments, auth, drafts, home, ideas, rewards, work
+from ideapaja_portal.web import (
+    attachments,
+    auth,
+    committee,
+    committee_items,
+    drafts,
+    home,
+    ideas,
+    progress,
+    results,
+    rewards,
+    work,
+)
 from ideapaja_runtime.testing import RunningService
 
 PUBLIC_PAGES = {"/", "/auth/login", "/auth/callback"}
@@ -66,12 +78,16 @@ async def test_every_page_is_behind_sign_in(portal: RunningService) -> None:
             drafts.router,
             attachments.router,
             work.router,
+            progress.router,
+            results.router,
+            committee.router,
+            committee_items.router,
             rewards.router,
         )
         for route in router.routes
         if isinstance(route, APIRoute) and route.path not in PUBLIC_PAGES
     ]
-    assert len(routes) >= 15
+    assert len(routes) >= 40
     for route in routes:
         path = re.sub(r"\{[^}]+\}", "x-1", route.path)
         for method in route.methods:

@@ -21,7 +21,20 @@ from ideapaja_portal import privacy
 from ideapaja_portal.apis import Apis
 from ideapaja_portal.sessions import SessionMiddleware, SessionStore
 from ideapaja_portal.settings import PortalSettings
-from ideapaja_portal.web import attachments, auth, drafts, errors, home, ideas, rewards, work
+from ideapaja_portal.web import (
+    attachments,
+    auth,
+    committee,
+    committee_items,
+    drafts,
+    errors,
+    home,
+    ideas,
+    progress,
+    results,
+    rewards,
+    work,
+)
 from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
@@ -95,6 +108,10 @@ service = ServiceSpec(
         drafts.router,
         attachments.router,
         work.router,
+        progress.router,
+        results.router,
+        committee.router,
+        committee_items.router,
         rewards.router,
         privacy.router,
     ],

@@ -162,3 +162,25 @@ RULE_LABELS = {
     "accepted": N_("Idea accepted"),
     "implemented": N_("Idea implemented"),
 }
+# An experiment's outcome, short (lists) and as a choice (the results form).
+OUTCOME_LABELS = {
+    "scale": N_("Scale up"),
+    "adjust": N_("Adjust and try again"),
+    "stop": N_("Stop"),
+}
+OUTCOME_CHOICES = {
+    "scale": N_("Scale up: implement it more widely"),
+    "adjust": N_("Adjust: change it and pilot again"),
+    "stop": N_("Stop: the idea goes no further; the lesson is published"),
+}
+# A committee agenda item's status, and members' roles in a committee.
+ITEM_LABELS = {
+    "pending": N_("Waiting for a decision"),
+    "decided": N_("Decided"),
+    "deferred": N_("Deferred"),
+}
+MEMBER_ROLE_LABELS = {
+    "chair": N_("Chair"),
+    "secretary": N_("Secretary"),
+    "member": N_("Member"),
+}

@@ -22,7 +22,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ideapaja_portal.apis import Apis
 from ideapaja_portal.i18n import (
+    ITEM_LABELS,
     LANGUAGE_NAMES,
+    MEMBER_ROLE_LABELS,
+    OUTCOME_CHOICES,
+    OUTCOME_LABELS,
     RULE_LABELS,
     STATUS_LABELS,
     Texts,
@@ -42,7 +46,14 @@ environment = Environment(
     lstrip_blocks=True,
     auto_reload=False,
 )
-environment.globals.update(status_labels=STATUS_LABELS, rule_labels=RULE_LABELS)
+environment.globals.update(
+    status_labels=STATUS_LABELS,
+    rule_labels=RULE_LABELS,
+    outcome_labels=OUTCOME_LABELS,
+    outcome_choices=OUTCOME_CHOICES,
+    item_labels=ITEM_LABELS,
+    member_role_labels=MEMBER_ROLE_LABELS,
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,16 @@ class Viewer:
 
     @property
     def reviews(self) -> bool:
+        # Committee members screen the city's ideas (routing makes them their reviewers).
+        return self.has_any("change_agent", "supervisor", "committee_member", "admin")
+
+    @property
+    def sits_on_committees(self) -> bool:
+        return self.has_any("committee_member", "management", "admin")
+
+    @property
+    def adopts_practices(self) -> bool:
+        """A unit's supervisor or change agent reports that their unit adopted a practice."""
         return self.has_any("change_agent", "supervisor", "admin")
 
 

@@ -27,3 +27,12 @@ def _message(texts: Texts, kind: str) -> str:
     if kind in ("literal_error", "enum"):
         return texts.gettext("Choose one of the options.")
     return texts.gettext("Check this field.")
+
+
+def top_field_messages(texts: Texts, error: ServiceError) -> dict[str, str]:
+    """As ``field_messages``, keyed by the top field: ``milestones.0.title`` → ``milestones``,
+    ``scores.benefit`` → ``scores`` (a form shows one message per group of inputs)."""
+    found: dict[str, str] = {}
+    for field, message in field_messages(texts, error).items():
+        found.setdefault(field.split(".")[0], message)
+    return found

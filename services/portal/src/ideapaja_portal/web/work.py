@@ -11,12 +11,13 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ideapaja_portal.apis import ServiceError
+from ideapaja_portal.web.case_follow_up import follow_up
 from ideapaja_portal.web.context import CsrfProtected, Viewer, apis_of, render, texts_of, with_role
 from ideapaja_portal.web.forms import field_messages
 
 router = APIRouter(include_in_schema=False)
 
-REVIEWER_ROLES = ("change_agent", "supervisor", "admin")
+REVIEWER_ROLES = ("change_agent", "supervisor", "committee_member", "admin")
 Reviewer = Annotated[Viewer, Depends(with_role(*REVIEWER_ROLES))]
 CaseId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The case's id")]
 Cursor = Annotated[str | None, Query(max_length=200, description="Next page's cursor")]
@@ -54,13 +55,16 @@ async def _case_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
+    failed: str = "decide",
 ) -> Response:
+    """The case page; after a refused form, ``failed`` names the form ``errors`` belong to."""
     apis = apis_of(request)
     case = await apis.call("review", "GET", f"/cases/{case_id}", token=viewer.token)
     text = f"{case['title']} {case.get('problem') or ''}"[:500]
-    similar, units = await asyncio.gather(
+    similar, units, after = await asyncio.gather(
         apis.call("intake", "GET", "/ideas/similar", token=viewer.token, params={"text": text}),
         apis.every_item("intake", "/units", token=viewer.token),
+        follow_up(apis, viewer, case),
     )
     candidates = [item for item in similar["items"] if item["id"] != case["idea_id"]]
     return render(
@@ -73,6 +77,8 @@ async def _case_page(
             "decisions": DECISIONS,
             "errors": errors or {},
             "values": values or {},
+            "failed": failed if errors else "",
+            **after,
         },
         status_code=422 if errors else 200,
     )
