@@ -77,7 +77,7 @@ class Stack:
             "--issuer-port",
             str(self.issuer_port),
             "--ready-timeout",
-            "90",
+            str(max(90, int(timeout) - 30)),
         ]
         for name, port in self.service_ports.items():
             command += ["--port", f"{name}={port}"]
