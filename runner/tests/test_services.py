@@ -87,7 +87,11 @@ def test_every_service_learns_where_the_others_are(tmp_path: Path) -> None:
     expected = {"alpha": "http://127.0.0.1:9101", "beta": "http://127.0.0.1:9102"}
     for one in runs:
         assert json.loads(one.settings["PEER_URLS"]) == expected
+        assert one.settings["PUBLIC_URL"] == expected[one.name]
+        assert "PORTAL_URL" not in one.settings  # no portal started
         assert one.settings["HTTP_PORT"] == str(one.port), "the other settings stay"
+    with_portal = services.with_peer_urls([run("alpha", 9101), run("portal", 9100)])
+    assert {one.settings["PORTAL_URL"] for one in with_portal} == {"http://127.0.0.1:9100"}
     env = runs[0].environment({})
     assert json.loads(env["IDEAPAJA_SOMETHING_PEER_URLS"]) == expected
     with pytest.MonkeyPatch.context() as mp:

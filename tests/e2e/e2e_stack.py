@@ -60,7 +60,11 @@ class Stack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.service_ports[service]}"
 
-    def up(self, *, demo: bool = True, timeout: float = 120.0) -> None:
+    def up(
+        self, *, demo: bool = True, timeout: float = 120.0, env: dict[str, str] | None = None
+    ) -> None:
+        """Start ``ideapaja up``; ``env`` adds to its environment (services read their own
+        settings from it, e.g. ``IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS``)."""
         command = [
             str(BIN / "ideapaja"),
             "up",
@@ -75,7 +79,7 @@ class Stack:
             "--issuer-port",
             str(self.issuer_port),
             "--ready-timeout",
-            str(int(self.ready_timeout)),
+            str(int(max(self.ready_timeout, timeout - 30))),
         ]
         for name, port in self.service_ports.items():
             command += ["--port", f"{name}={port}"]
@@ -83,9 +87,13 @@ class Stack:
             command.append("--demo")
         log = (self.state_dir.parent / "runner.log").open("ab")
         self.process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + max(timeout, self.ready_timeout + 30)
         pending = set(self.service_ports)
         while pending and time.monotonic() < deadline:
             if self.process.poll() is not None:

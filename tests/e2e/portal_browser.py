@@ -39,14 +39,23 @@ def require_chromium() -> None:
     pytest.skip(message)
 
 
+# A page Playwright serves (page.route) has no address, so Chromium's Local Network Access takes
+# it for the public internet and refuses to frame the stack on 127.0.0.1 from it. A city's
+# intranet and Ideapaja share its private network, where framing is allowed: so for such tests.
+SAME_NETWORK_ARGS = [
+    "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessForNavigations,"
+    "PrivateNetworkAccessForIframes,BlockInsecurePrivateNetworkRequests"
+]
+
+
 @contextmanager
-def chromium() -> Iterator[Any]:
+def chromium(extra_args: list[str] | None = None) -> Iterator[Any]:
     require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS + (extra_args or [])
         )
         try:
             yield browser

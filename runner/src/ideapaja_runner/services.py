@@ -133,13 +133,27 @@ def service_settings(
     }
 
 
+# The service people work in: pages that send a person somewhere link to it.
+PORTAL = "portal"
+
+
 def with_peer_urls(runs: Iterable[ServiceRun]) -> list[ServiceRun]:
     """Give every service ``PEER_URLS``: the base URL of each service started, by name (JSON).
 
+    Each also gets ``PUBLIC_URL``, where browsers reach it (e.g. intake's absolute form URLs),
+    and ``PORTAL_URL``, where people follow their ideas, when a portal is started.
     A service that calls the others (e.g. for a report on everything held on a person) reads it
     from its own prefix (``IDEAPAJA_<SVC>_PEER_URLS``); the others ignore it. No service is named
     here: whatever is installed and started is a peer.
     """
     runs = list(runs)
-    peers = json.dumps({run.name: run.base_url for run in runs}, sort_keys=True)
-    return [replace(run, settings={**run.settings, "PEER_URLS": peers}) for run in runs]
+    urls = {run.name: run.base_url for run in runs}
+    peers = json.dumps(urls, sort_keys=True)
+    portal = {"PORTAL_URL": urls[PORTAL]} if PORTAL in urls else {}
+    return [
+        replace(
+            run,
+            settings={**run.settings, "PEER_URLS": peers, "PUBLIC_URL": run.base_url, **portal},
+        )
+        for run in runs
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,28 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# A service's translation of a problem body into the language its request asks for
+# (Accept-Language header, the body, and Pydantic's raw errors of a 422 with their context).
+ProblemTranslator = Callable[
+    [str | None, dict[str, Any], list[dict[str, Any]] | None], dict[str, Any]
+]
+
+
+def translate_problems(app: FastAPI, translator: ProblemTranslator) -> None:
+    """Answer this app's problems in the caller's language (English stays the default)."""
+    app.state.problem_translator = translator
+
+
+def _localized(
+    request: Request, response: JSONResponse, raw_errors: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    translator: ProblemTranslator | None = getattr(request.app.state, "problem_translator", None)
+    language = request.headers.get("accept-language")
+    if translator is None or not language:
+        return response
+    body = translator(language, json.loads(bytes(response.body)), raw_errors)
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return JSONResponse(body, response.status_code, headers, media_type=PROBLEM_JSON)
 
 
 class Problem(Exception):
@@ -107,13 +130,16 @@ def install_problem_handlers(app: FastAPI, errors: ErrorMapping | None = None) -
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
-            exc.status,
-            exc.title,
-            exc.detail,
-            instance=request.url.path,
-            headers=exc.headers,
-            **exc.extra,
+        return _localized(
+            request,
+            problem_response(
+                exc.status,
+                exc.title,
+                exc.detail,
+                instance=request.url.path,
+                headers=exc.headers,
+                **exc.extra,
+            ),
         )
 
     @app.exception_handler(RequestValidationError)
@@ -126,13 +152,14 @@ def install_problem_handlers(app: FastAPI, errors: ErrorMapping | None = None) -
             }
             for err in exc.errors()
         ]
-        return problem_response(
+        answer = problem_response(
             422,
             "Invalid input",
             "; ".join(f"{e['field'] or '<body>'}: {e['message']}" for e in errors),
             instance=request.url.path,
             errors=errors,
         )
+        return _localized(request, answer, [dict(err) for err in exc.errors()])
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,8 +1,7 @@
 """One bootstrap for every service: settings → database → NATS → outbox relay → consumers → HTTP.
 
-A service describes itself with a ``ServiceSpec`` (exported as the ``ideapaja.services`` entry
-point named after it); ``create_app`` turns the spec into a running FastAPI + FastStream process.
-"""
+A service describes itself with a ``ServiceSpec`` (the ``ideapaja.services`` entry point named
+after it); ``create_app`` turns the spec into a running FastAPI + FastStream process."""
 
 from __future__ import annotations
 
@@ -77,8 +76,7 @@ class ServiceSpec(Generic[S]):
 
 
 def load_service(name: str) -> ServiceSpec[Any]:
-    """Load one installed service by name, without importing the others (a broken package
-    must not stop the rest from starting)."""
+    """Load one installed service by name, not importing the others (a broken one must not)."""
     matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
     if not matches:
         known = sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
@@ -281,12 +279,13 @@ class _TooLarge(Exception):
 
 
 DOCS_PATHS = {"/docs", "/redoc", "/docs/oauth2-redirect"}
+CSP = b"content-security-policy"
 # FastAPI's API documentation pages load Swagger UI / ReDoc from a CDN with an inline bootstrap.
 DOCS_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (
-        b"content-security-policy",
+        CSP,
         b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
         b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
         b"img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'",
@@ -296,16 +295,15 @@ DOCS_HEADERS = [
 
 
 class SecurityHeaders:
-    """Safe defaults on every response; a route that needs others (an embeddable HTML form)
-    sets its own and they are kept. HSTS only where the request arrived over TLS (directly or
-    per X-Forwarded-Proto from a trusted proxy), as browsers ignore it on plain HTTP."""
+    """Safe defaults on every response; a route's own are kept, and its frame-ancestors (a page
+    made to be framed) drop X-Frame-Options DENY, which old browsers obey instead. HSTS on TLS."""
 
     def __init__(self, app: ASGIApp, settings: ServiceSettings) -> None:
         self.app = app
         self.defaults = [
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"no-referrer"),
-            (b"content-security-policy", settings.content_security_policy.encode()),
+            (CSP, settings.content_security_policy.encode()),
             (b"x-frame-options", b"DENY"),
             (b"cache-control", b"no-store"),
         ]
@@ -322,6 +320,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
+                if any(b"frame-ancestors" in v for n, v in headers if n.lower() == CSP):
+                    present.add(b"x-frame-options")
                 headers += [(n, v) for n, v in defaults if n not in present]
                 if over_tls and b"strict-transport-security" not in present:
                     headers.append((b"strict-transport-security", self.hsts))

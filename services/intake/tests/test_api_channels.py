@@ -24,12 +24,20 @@ from ideapaja_runtime.testing import DevKeys, RunningService
 
 INTRANET = "https://intranet.kuusijarvi.fi"
 THANK_YOU = "https://intranet.kuusijarvi.fi/ideat/kiitos"
+PORTAL = "https://ideapaja.kuusijarvi.fi"
+# What Chromium sends with a form posted from a page under Referrer-Policy: no-referrer.
+NO_REFERRER_SAME_ORIGIN = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+NO_REFERRER_CROSS_SITE = {"Origin": "null", "Sec-Fetch-Site": "cross-site"}
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 @pytest.fixture
 async def channels(settings_for: SettingsFor, sqlite_url: str) -> AsyncIterator[RunningService]:
     settings = settings_for(
-        sqlite_url, form_allowed_origins=[INTRANET], citizen_channel_enabled=True
+        sqlite_url,
+        form_allowed_origins=[INTRANET],
+        citizen_channel_enabled=True,
+        portal_url=PORTAL,
     )
     async with running_intake(settings) as running:
         yield running
@@ -41,8 +49,10 @@ async def form_token(running: RunningService, dev_keys: DevKeys, person: str = A
     )
     assert response.status_code == 201, response.text
     body = response.json()
+    # Absolute: an intranet opens or frames it as it is (the request's address here; under
+    # IDEAPAJA_INTAKE_PUBLIC_URL when set).
     assert (
-        body["form_url"].startswith("/embed/idea-form?form_token=")
+        body["form_url"].startswith("http://testserver/embed/idea-form?form_token=")
         and "language=sv" in body["form_url"]
     )
     return str(body["form_token"])
@@ -172,11 +182,18 @@ async def test_the_form_page_in_three_languages(
     html = page.text
     assert f'<html lang="{lang}">' in html and heading in html
     # No script at all, not even inline event handlers: the page works without JavaScript.
-    assert "<script" not in html.lower() and not re.search(r"\son[a-z]+\s*=", html)
+    # Its one script is a file (the height for a framing page); no inline script or handler.
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, re.S)
+    assert scripts == [""] and 'src="/embed/static/idea-form.js"' in html
+    assert not re.search(r"\son[a-z]+\s*=", html)
+    assert f'data-parent-origins="{INTRANET}"' in html
     assert f'name="form_token" value="{token}"' in html
     assert 'value="u-kirjasto"' in html
     csp = page.headers["content-security-policy"]
-    assert "default-src 'none'" in csp and "script-src" not in csp
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    # Made to be framed: no X-Frame-Options: DENY beside frame-ancestors.
+    assert "x-frame-options" not in page.headers
     assert f"frame-ancestors 'self' {INTRANET}" in csp
     assert re.search(r"style-src 'sha256-[A-Za-z0-9+/=]+'", csp)
     assert page.headers["referrer-policy"] == "no-referrer"
@@ -200,7 +217,7 @@ async def test_the_page_submits_with_an_attachment_and_shows_thanks(
     files = {"attachment": ("muistio.txt", b"Muistiinpanot", "text/plain")}
     response = await channels.client.post("/embed/idea-form", data=fields, files=files)
     assert response.status_code == 201, response.text
-    assert "Kiitos" in response.text and "<script" not in response.text
+    assert "Kiitos" in response.text and "<script>" not in response.text  # no inline script
     idea_id = re.search(r"<code>(i-[0-9a-f]{32})</code>", response.text)
     assert idea_id
     again = await channels.client.post("/embed/idea-form", data=fields, files=files)
@@ -326,3 +343,120 @@ async def test_citizens_are_rate_limited_and_validated(
             headers=dev_keys.headers("s-2", "citizen"),
         )
         assert extra.status_code == 422
+
+
+# --- what a browser sends ------------------------------------------------------------------------
+
+
+async def test_the_page_posted_by_a_browser_with_origin_null_is_taken(
+    channels: RunningService, dev_keys: DevKeys
+) -> None:
+    """The page sends Referrer-Policy: no-referrer, so Chromium posts it with Origin: null."""
+    token = await form_token(channels, dev_keys)
+    fields = {**form_payload(), "form_token": token, "lang": "sv"}
+    response = await channels.client.post(
+        "/embed/idea-form", data=fields, headers=NO_REFERRER_SAME_ORIGIN
+    )
+    assert response.status_code == 201, response.text
+    assert "Tack! Din idé har tagits emot." in response.text
+    idea_id = re.search(r"<code>(i-[0-9a-f]{32})</code>", response.text)
+    assert idea_id and f'href="{PORTAL}/ideas/{idea_id.group(1)}"' in response.text
+    assert "Mina idéer" not in response.text  # nothing serves "My ideas" in intake
+
+
+async def test_a_hardened_intranet_page_posts_the_plain_form_and_gets_a_thank_you_page(
+    channels: RunningService, dev_keys: DevKeys
+) -> None:
+    """An intranet page under no-referrer: Origin null from another site, with a form token."""
+    token = await form_token(channels, dev_keys)
+    headers = {**NO_REFERRER_CROSS_SITE, "Accept": BROWSER_ACCEPT, "Accept-Language": "fi-FI"}
+    response = await channels.client.post(
+        "/ideas/form", data={**form_payload(), "form_token": token}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Kiitos! Ideasi on vastaanotettu." in response.text and '"id"' not in response.text
+    assert "access-control-allow-origin" not in response.headers
+    # A bearer token from an opaque origin (a sandboxed script) vouches for nothing.
+    bearer = {**NO_REFERRER_CROSS_SITE, **dev_keys.headers(AUTHOR, "employee")}
+    refused = await channels.client.post("/ideas/form", data=form_payload(), headers=bearer)
+    assert refused.status_code == 403
+
+
+async def test_a_refused_origin_says_why_in_the_persons_language(
+    channels: RunningService, dev_keys: DevKeys
+) -> None:
+    token = await form_token(channels, dev_keys)
+    fields = {**form_payload(), "form_token": token, "lang": "fi"}
+    evil = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    page = await channels.client.post("/embed/idea-form", data=fields, headers=evil)
+    assert page.status_code == 403
+    assert "sallittuihin intranet-osoitteisiin" in page.text and "vanhentunut" not in page.text
+    api = await channels.client.post(
+        "/ideas/form",
+        data={**form_payload(), "form_token": token},
+        headers={**evil, "Accept-Language": "sv"},
+    )
+    assert api.status_code == 403 and "IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS" in api.json()["detail"]
+    assert api.json()["detail"].startswith("Sidan får inte skicka idéer")
+    english = await channels.client.post(
+        "/ideas/form", data={**form_payload(), "form_token": token}, headers=evil
+    )
+    assert english.json()["detail"].startswith("This page may not send ideas")
+
+
+async def test_refused_fields_are_told_in_the_pages_language(
+    channels: RunningService, dev_keys: DevKeys
+) -> None:
+    token = await form_token(channels, dev_keys)
+    fields = {**form_payload(title="ab", unit_id="u-olematon"), "form_token": token,
+              "lang": "fi", "surprise": "x"}  # fmt: skip
+    refused = await channels.client.post("/embed/idea-form", data=fields)
+    assert refused.status_code == 422
+    assert "Kirjoita vähintään 3 merkkiä." in refused.text
+    assert "Tämä kenttä ei kuulu lomakkeeseen." in refused.text
+    assert "String should" not in refused.text
+    fields = {**fields, "title": "Kelvollinen otsikko"}
+    fields.pop("surprise")
+    unknown_unit = await channels.client.post("/embed/idea-form", data=fields)
+    assert "Valitse yksikkö luettelosta." in unknown_unit.text
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "expected"),
+    [
+        ("fi-FI,fi;q=0.9", "title: Kirjoita vähintään 3 merkkiä."),
+        ("sv", "title: Skriv minst 3 tecken."),
+        ("en", "title: String should have at least 3 characters"),
+        (None, "title: String should have at least 3 characters"),
+    ],
+)
+async def test_api_problems_follow_accept_language(
+    channels: RunningService, dev_keys: DevKeys, accept_language: str | None, expected: str
+) -> None:
+    headers = {**dev_keys.headers(AUTHOR, "employee"), "Accept": "application/json"}
+    if accept_language:
+        headers["Accept-Language"] = accept_language
+    response = await channels.client.post(
+        "/ideas/form", data=form_payload(title="ab"), headers=headers
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == expected
+    assert response.json()["errors"][0]["type"] == "string_too_short"
+
+
+async def test_the_height_script_is_served(channels: RunningService) -> None:
+    script = await channels.client.get("/embed/static/idea-form.js")
+    assert script.status_code == 200 and "postMessage" in script.text
+
+
+async def test_form_url_is_under_the_public_url(
+    settings_for: SettingsFor, sqlite_url: str, dev_keys: DevKeys
+) -> None:
+    settings = settings_for(sqlite_url, public_url="https://ideat.kuusijarvi.fi/intake/")
+    async with running_intake(settings) as running:
+        response = await running.client.post(
+            "/form-tokens", headers=dev_keys.headers(AUTHOR, "employee")
+        )
+    url = response.json()["form_url"]
+    assert url.startswith("https://ideat.kuusijarvi.fi/intake/embed/idea-form?form_token=")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
 from ideapaja_intake import handlers
 from ideapaja_intake.api import (
     attachments,
@@ -22,12 +25,22 @@ from ideapaja_intake.api import privacy as privacy_api
 from ideapaja_intake.db.search import has_trigram_index
 from ideapaja_intake.errors import ERRORS
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.texts import translated_problem
 from ideapaja_intake.usecases import retention
 from ideapaja_intake.usecases.attachments import load_scanner
 from ideapaja_runtime.logging import get_logger
+from ideapaja_runtime.problems import translate_problems
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
 log = get_logger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+def customize(app: FastAPI, runtime: Runtime[IntakeSettings]) -> None:
+    """The form page's script (a file: the page's CSP allows no inline script), and problem
+    details in the caller's language."""
+    app.mount("/embed/static", StaticFiles(directory=STATIC), name="embed-static")
+    translate_problems(app, translated_problem)
 
 
 async def start(runtime: Runtime[IntakeSettings]) -> None:
@@ -81,6 +94,7 @@ service = ServiceSpec(
     on_start=start,
     on_stop=stop,
     errors=ERRORS,
+    customize=customize,
     tags=[
         {"name": "ideas", "description": "Submitting, editing and following ideas"},
         {"name": "drafts", "description": "Ideas being written"},

@@ -7,12 +7,12 @@ import base64
 import hashlib
 from collections.abc import Mapping, Sequence
 from html import escape
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from ideapaja_intake.db.models import Unit
 from ideapaja_intake.domain.categories import BENEFIT_LABELS, Category
 from ideapaja_intake.domain.cors import normalise_origin
-from ideapaja_intake.domain.i18n import LANGUAGE_NAMES, LANGUAGES, TEXTS
+from ideapaja_intake.domain.i18n import LANGUAGE_NAMES, LANGUAGES
 from ideapaja_intake.domain.submission import (
     BENEFIT_MAX,
     TEXT_MAX,
@@ -20,8 +20,11 @@ from ideapaja_intake.domain.submission import (
     TITLE_MIN,
     BenefitKind,
 )
+from ideapaja_intake.texts import page_texts
 
 FORM_PATH = "/embed/idea-form"
+# The page's only script (a file, never inline): tells a framing intranet page its height.
+SCRIPT_PATH = "/embed/static/idea-form.js"
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:0;padding:1rem;color:#1b1b1b;background:#fff}
@@ -51,6 +54,7 @@ def content_security_policy(*, thank_you_url: str | None, frame_ancestors: Seque
     return "; ".join(
         [
             "default-src 'none'",
+            "script-src 'self'",
             f"style-src '{STYLE_HASH}'",
             f"form-action {' '.join(form_targets)}",
             f"frame-ancestors {' '.join(ancestors)}",
@@ -59,33 +63,56 @@ def content_security_policy(*, thank_you_url: str | None, frame_ancestors: Seque
     )
 
 
-def _page(lang: str, title: str, body: str) -> str:
+def _page(lang: str, title: str, body: str, parent_origins: Sequence[str] = ()) -> str:
+    """A page; framed by one of ``parent_origins``, its script posts its height there."""
+    origins = " ".join(o for o in (normalise_origin(a) for a in parent_origins) if o)
+    script = (
+        f'<script src="{SCRIPT_PATH}" data-parent-origins="{escape(origins)}" defer></script>\n'
+        if origins
+        else ""
+    )
     return (
         f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
-        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
+        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n{script}</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
 
-def message_page(lang: str, text_key: str, *, detail: str = "") -> str:
-    texts = TEXTS[lang]
+def message_page(
+    lang: str, text_key: str, *, detail: str = "", parent_origins: Sequence[str] = ()
+) -> str:
+    texts = page_texts(lang)
     extra = f"<p>{escape(detail)}</p>" if detail else ""
     return _page(
         lang,
         texts["heading"],
         f"<h1>{escape(texts['heading'])}</h1>\n<p>{escape(texts[text_key])}</p>{extra}",
+        parent_origins,
     )
 
 
-def thank_you_page(lang: str, idea_id: str) -> str:
-    texts = TEXTS[lang]
+def thank_you_page(
+    lang: str, idea_id: str, *, portal_url: str | None, parent_origins: Sequence[str] = ()
+) -> str:
+    """Thanks, and where the person follows the idea: the portal's page of it (opened outside
+    the frame), or its id when no portal is configured."""
+    texts = page_texts(lang)
+    if portal_url:
+        href = f"{portal_url.rstrip('/')}/ideas/{quote(idea_id)}"
+        follow = (
+            f"<p>{escape(texts['thanks_follow'])} "
+            f'<a href="{escape(href)}" target="_top">{escape(texts["thanks_link"])}</a></p>\n'
+        )
+    else:
+        follow = ""
     return _page(
         lang,
         texts["thanks"],
-        f"<h1>{escape(texts['thanks'])}</h1>\n"
-        f"<p>{escape(texts['thanks_detail'])} <code>{escape(idea_id)}</code></p>",
+        f"<h1>{escape(texts['thanks'])}</h1>\n{follow}"
+        f"<p>{escape(texts['thanks_id'])} <code>{escape(idea_id)}</code></p>",
+        parent_origins,
     )
 
 
@@ -111,9 +138,10 @@ def form_page(
     attachment_types: Sequence[str],
     values: Mapping[str, object] | None = None,
     errors: Mapping[str, str] | None = None,
+    parent_origins: Sequence[str] = (),
 ) -> str:
     """The form; after a refused submission, with what was typed and a message per field."""
-    texts = TEXTS[lang]
+    texts = page_texts(lang)
     shown: dict[str, object] = {"language": lang, **(values or {})}
     errors = errors or {}
 
@@ -243,4 +271,4 @@ def form_page(
             "</form>",
         ]
     )
-    return _page(lang, texts["heading"], body)
+    return _page(lang, texts["heading"], body, parent_origins)

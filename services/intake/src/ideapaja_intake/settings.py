@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ideapaja_intake.domain.attachments import KNOWN_TYPES
@@ -33,8 +33,15 @@ class IntakeSettings(ServiceSettings):
     # authors; see DEV_PSEUDONYM_SECRET.
     pseudonym_secret: SecretStr = Field(default=SecretStr(DEV_PSEUDONYM_SECRET), min_length=16)
     # Where the intranet form sends the browser after a submission (``?idea=<id>`` is added).
-    # Unset: the form endpoint answers 201 JSON like the API.
+    # Unset: a browser gets intake's own thank-you page (a script asking for JSON gets 201 JSON).
     form_thank_you_url: str | None = None
+    # Where browsers reach intake (scheme://host[:port][/prefix]): the base of the absolute
+    # form_url of POST /form-tokens. Unset: the address the request arrived at. `ideapaja up`
+    # sets it.
+    public_url: str | None = None
+    # Where people follow their ideas (the portal): the thank-you page links to
+    # <portal_url>/ideas/<id>. Unset: no link. `ideapaja up` sets it to the portal it starts.
+    portal_url: str | None = None
 
     # Request bodies: the shared MAX_BODY_BYTES is the hard cap of the HTTP server (413 above
     # it) and must leave room for an attachment; JSON and form bodies have their own, smaller
@@ -101,6 +108,15 @@ class IntakeSettings(ServiceSettings):
 
     def category(self, category_id: str) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
+
+    @field_validator("public_url", "portal_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
 
     @model_validator(mode="after")
     def _limits_fit(self) -> IntakeSettings:

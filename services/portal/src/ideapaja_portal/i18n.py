@@ -2,10 +2,10 @@
 LC_MESSAGES/messages.po``, English in the source), dates and numbers as the person's locale writes
 them, in the city's time zone.
 
-The catalogs are read from their .po files at start (compiled in memory), so there is no build
-step and no compiled file to forget. ``pybabel extract``/``update`` keep them in step with the
-templates and code (see the portal's README section in CONTRIBUTING.md); a test fails when a
-Finnish or Swedish message is missing.
+The catalogs are read from their .po files when first used (compiled in memory by the runtime's
+``ideapaja_runtime.i18n``), so there is no build step and no compiled file to forget.
+``python -m ideapaja_portal.catalogs update`` keeps them in step with the templates and code; a
+test fails when a Finnish or Swedish message is missing.
 """
 
 from __future__ import annotations
@@ -13,18 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
+
+from ideapaja_runtime.i18n import MessageCatalogs
 
 LANGUAGES = ("fi", "sv", "en")
 DEFAULT_LANGUAGE = "fi"
@@ -34,18 +32,12 @@ CITY_TIME_ZONE = ZoneInfo("Europe/Helsinki")
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
-@cache
+CATALOGS = MessageCatalogs(Path(__file__).parent)
+
+
 def translations(language: str) -> NullTranslations:
     """The catalog of ``language`` (English is the source: no catalog)."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if language == "en" or not path.exists():
-        return NullTranslations()
-    with path.open("rb") as po:
-        catalog = read_po(po, locale=language)
-    compiled = BytesIO()
-    write_mo(compiled, catalog, use_fuzzy=False)
-    compiled.seek(0)
-    return Translations(compiled)
+    return CATALOGS.translations(language)
 
 
 def negotiate(accept_language: str | None) -> str:

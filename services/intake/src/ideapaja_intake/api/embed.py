@@ -17,21 +17,17 @@ from ideapaja_intake.api.deps import LaterUow, Scanner, SettingsDep, runtime_of
 from ideapaja_intake.api.form import with_idea_param
 from ideapaja_intake.api.form_auth import BearerCredentials, FormCaller, caller_from_token
 from ideapaja_intake.api.idempotency import FormTokenIdempotent, IdempotentRequest, Outcome
+from ideapaja_intake.api.pages import html_page, refused_origin_page
 from ideapaja_intake.api.routing import own_origin
 from ideapaja_intake.authz import PAGE_FORM, PAGE_QUERY, POLICY
 from ideapaja_intake.db.idempotency import staff_caller
-from ideapaja_intake.domain.cors import origin_allowed
+from ideapaja_intake.domain.cors import form_post_allowed
 from ideapaja_intake.domain.i18n import choose_language
 from ideapaja_intake.domain.submission import TEXT_MAX, TITLE_MAX, TITLE_MIN, IdeaSubmission
 from ideapaja_intake.errors import IdempotencyKeyReused, TooManySubmissions, problem_of
-from ideapaja_intake.form_page import (
-    FORM_PATH,
-    content_security_policy,
-    form_page,
-    message_page,
-    thank_you_page,
-)
+from ideapaja_intake.form_page import FORM_PATH, form_page, message_page, thank_you_page
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_intake.texts import field_message
 from ideapaja_intake.usecases import catalogue
 from ideapaja_intake.usecases.attachments import AcceptedFile, AttachmentScanner, submit_with_file
 from ideapaja_intake.usecases.form_tokens import form_token_for
@@ -47,20 +43,7 @@ router = service_router(tags=["channels"])
 
 
 def _html(settings: IntakeSettings, body: str, status: int = 200, **headers: str) -> HTMLResponse:
-    return HTMLResponse(
-        body,
-        status_code=status,
-        headers={
-            "Content-Security-Policy": content_security_policy(
-                thank_you_url=settings.form_thank_you_url,
-                frame_ancestors=settings.form_allowed_origins,
-            ),
-            "Referrer-Policy": "no-referrer",
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-            **headers,
-        },
-    )
+    return html_page(settings, body, status, **headers)
 
 
 def _refusal_page(settings: IntakeSettings, language: str, problem: Problem) -> HTMLResponse:
@@ -128,7 +111,9 @@ async def embedded_form(
         elif credentials is not None:
             principal = await authenticate_request(request, credentials.credentials)
             now = runtime_of(request).clock()
-            token = form_token_for(settings, principal, language=language, now=now).form_token
+            token = form_token_for(
+                settings, principal, language=language, now=now, base_url=str(request.base_url)
+            ).form_token
             caller = FormCaller.of(principal)
         else:
             raise Problem(401, "Authentication required")
@@ -144,6 +129,7 @@ async def embedded_form(
             units=units,
             categories=settings.categories,
             attachment_types=settings.attachment_types,
+            parent_origins=settings.form_allowed_origins,
         ),
     )
 
@@ -168,7 +154,7 @@ FORM_FIELDS = frozenset(
 PAGE_FIELDS = frozenset({"form_token", "lang", "attachment"})
 
 
-def _form_values(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
+def _form_values(form: Any, language: str) -> tuple[dict[str, Any], dict[str, str]]:
     """The submitted idea's fields from the page's form, and refusals of unknown fields."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -176,7 +162,7 @@ def _form_values(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
         if name in PAGE_FIELDS:
             continue
         if name not in FORM_FIELDS:
-            errors[name] = "unknown field"
+            errors[name] = field_message(language, "unknown_field")
             continue
         items = [v for v in form.getlist(name) if isinstance(v, str)]
         if name == "benefit_kinds":
@@ -225,24 +211,33 @@ EMBED_FORM_BODY: dict[str, Any] = {
 }
 
 
-def _validated_submission(values: dict[str, Any], errors: dict[str, str]) -> IdeaSubmission | None:
+def _validated_submission(
+    values: dict[str, Any], errors: dict[str, str], language: str
+) -> IdeaSubmission | None:
     """The idea the form describes, or None with the reasons added to ``errors`` (which may
-    already hold refusals of unknown fields: then there is no idea either)."""
+    already hold refusals of unknown fields: then there is no idea either), in ``language``:
+    Pydantic's errors become our messages by their type."""
     try:
         submission = IdeaSubmission.model_validate(values)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            errors.setdefault(str(error["loc"][0]) if error["loc"] else "form", error["msg"])
+            message = field_message(language, error["type"], error["msg"], **error.get("ctx", {}))
+            errors.setdefault(str(error["loc"][0]) if error["loc"] else "form", message)
         return None
     return None if errors else submission
 
 
-def _problem_field_errors(problem: Problem) -> dict[str, str]:
-    """A refused submission's errors by form field (the whole form when none is named)."""
+def _problem_field_errors(problem: Problem, language: str) -> dict[str, str]:
+    """A refused submission's errors by form field (the whole form when none is named), each
+    in ``language`` by its type."""
     field_errors = {
-        str(e.get("field")): str(e.get("message")) for e in problem.extra.get("errors", [])
+        str(e.get("field")): field_message(language, str(e.get("type")), str(e.get("message")))
+        for e in problem.extra.get("errors", [])
     }
-    return field_errors or {"form": problem.detail}
+    return field_errors or {"form": field_message(language, "invalid")}
+
+
+ATTACHMENT_MESSAGES = {413: "file_too_large", 415: "file_type"}
 
 
 def _replayed(response: Response) -> dict[str, str]:
@@ -292,12 +287,18 @@ async def submit_embedded_form(
     except Problem as problem:
         return _refusal_page(settings, language, problem)
     caller.allowed("embed.submit", request)
-    if not origin_allowed(
-        request.headers.get("origin"), settings.form_allowed_origins, own=own_origin(request)
+    # The page posts to itself under Referrer-Policy: no-referrer, so browsers send Origin: null
+    # (and Sec-Fetch-Site: same-origin); its form token is the credential (domain/cors.py).
+    if not form_post_allowed(
+        request.headers.get("origin"),
+        settings.form_allowed_origins,
+        own=own_origin(request),
+        fetch_site=request.headers.get("sec-fetch-site"),
+        form_token=True,
     ):
-        return _html(settings, message_page(language, "expired"), 403)
+        return refused_origin_page(request, settings, language)
 
-    values, errors = _form_values(form)
+    values, errors = _form_values(form, language)
 
     async def refuse(field_errors: dict[str, str], status: int = 422, **headers: str) -> Response:
         page = form_page(
@@ -308,10 +309,11 @@ async def submit_embedded_form(
             attachment_types=settings.attachment_types,
             values=values,
             errors=field_errors,
+            parent_origins=settings.form_allowed_origins,
         )
         return _html(settings, page, status, **headers)
 
-    submission = _validated_submission(values, errors)
+    submission = _validated_submission(values, errors, language)
     if submission is None:
         return await refuse(errors)
     try:
@@ -322,7 +324,8 @@ async def submit_embedded_form(
         accepted = await _accepted_attachment(settings, scanner, _attachment_of(form))
     except DomainError as refused:
         answer = problem_of(refused)
-        return await refuse({"attachment": answer.detail}, answer.status)
+        kind = ATTACHMENT_MESSAGES.get(answer.status, "file_refused")
+        return await refuse({"attachment": field_message(language, kind)}, answer.status)
     try:
         response = await _submitted(
             await later(), idempotent, caller, submission, accepted, language
@@ -332,7 +335,7 @@ async def submit_embedded_form(
         if page is not None:
             return page
         answer = problem_of(refused)
-        return await refuse(_problem_field_errors(answer), answer.status)
+        return await refuse(_problem_field_errors(answer, language), answer.status)
     if response.status_code == 201:
         return _html(settings, bytes(response.body).decode(), 201, **_replayed(response))
     return response
@@ -364,7 +367,12 @@ async def _submitted(
         record = await submit_with_file(uow, submitter, submission, Channel.INTRANET_FORM, accepted)
         if thank_you:
             return Outcome(303, headers={"Location": with_idea_param(thank_you, record.idea.id)})
-        html = thank_you_page(language, record.idea.id)
+        html = thank_you_page(
+            language,
+            record.idea.id,
+            portal_url=uow.settings.portal_url,
+            parent_origins=uow.settings.form_allowed_origins,
+        )
         return Outcome(201, html.encode(), "text/html; charset=utf-8", {})
 
     content = {

@@ -13,6 +13,7 @@ from ideapaja_intake.api.deps import CREATED, REFUSALS, IntakeUow, SettingsDep
 from ideapaja_intake.api.form_auth import FormCallerDep
 from ideapaja_intake.api.ideas import created_idea
 from ideapaja_intake.api.idempotency import Idempotent, Outcome
+from ideapaja_intake.api.pages import page_headers, wants_html
 from ideapaja_intake.api.routing import (
     CorsFormRoute,
     LimitedBodyRoute,
@@ -20,7 +21,9 @@ from ideapaja_intake.api.routing import (
     wants_json,
 )
 from ideapaja_intake.authz import FORM_FIELD, POLICY
+from ideapaja_intake.domain.i18n import choose_language
 from ideapaja_intake.domain.submission import IdeaSubmission
+from ideapaja_intake.form_page import thank_you_page
 from ideapaja_intake.schemas.channels import FormSubmission, FormTokenPublic
 from ideapaja_intake.schemas.ideas import IdeaPublic
 from ideapaja_intake.usecases.form_tokens import form_token_for
@@ -51,9 +54,11 @@ def with_idea_param(url: str, idea_id: str) -> str:
         "Authenticated by a bearer token or by the form_token field (POST /form-tokens) of a "
         "plain HTML form; a form token is single-use: posting it again returns the first "
         "answer. Browser requests must come from an origin in "
-        "IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS. Limited like POST /ideas. Answers 201 JSON when "
-        "the request accepts application/json or no thank-you page is configured, otherwise "
-        "redirects (303) to the thank-you page with ?idea=<id>.",
+        "IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS (Origin: null, from a page under "
+        "Referrer-Policy: no-referrer, is taken with a form token). Limited like POST /ideas. "
+        "Answers 201 JSON when the request accepts application/json; otherwise redirects (303) "
+        "to the configured thank-you page with ?idea=<id>, or, for a browser when none is "
+        "configured, answers intake's thank-you page (201 HTML in the Accept-Language).",
         form_token=FORM_FIELD,
     ),
     responses={
@@ -71,7 +76,11 @@ async def create_idea_from_form(
     idempotent: Idempotent,
 ) -> Response:
     thank_you = uow.settings.form_thank_you_url
-    redirect = bool(thank_you) and not wants_json(request.headers.get("accept"))
+    accept = request.headers.get("accept")
+    redirect = bool(thank_you) and not wants_json(accept)
+    # A person's browser without a configured thank-you page: intake's own, in their language.
+    page = not thank_you and wants_html(accept) and not wants_json(accept)
+    language = choose_language(None, request.headers.get("accept-language"))
     idea = IdeaSubmission.model_validate(submission.model_dump(exclude={"form_token"}))
     await enforce_ip_limit(request, SUBMISSIONS)
 
@@ -79,6 +88,10 @@ async def create_idea_from_form(
         record = await submit_idea(uow, Submitter.staff(uow.person), idea, Channel.INTRANET_FORM)
         if thank_you and redirect:
             return Outcome(303, headers={"Location": with_idea_param(thank_you, record.idea.id)})
+        if page:
+            settings = uow.settings
+            html = thank_you_page(language, record.idea.id, portal_url=settings.portal_url)
+            return Outcome(201, html.encode(), "text/html; charset=utf-8", page_headers(settings))
         return created_idea(record, caller.person_id)
 
     return await idempotent.run(
@@ -86,7 +99,7 @@ async def create_idea_from_form(
         submission_content(idea),
         work,
         key=idempotent.key or caller.idempotency_key,
-        variant=f"redirect={redirect}",
+        variant=f"redirect={redirect}" + (f",page={language}" if page else ""),
     )
 
 
@@ -114,11 +127,13 @@ async def form_preflight(request: Request, settings: SettingsDep) -> Response:
         "form_tokens.issue",
         description="Call with the user's bearer token (from the intranet's backend or page "
         "script). The token names the user, expires after IDEAPAJA_INTAKE_FORM_TOKEN_TTL_SECONDS "
-        "and can submit one idea. Put it in the form's hidden field form_token, or open form_url.",
+        "and can submit one idea. Put it in the form's hidden field form_token, or open form_url "
+        "(absolute: under IDEAPAJA_INTAKE_PUBLIC_URL).",
     ),
 )
 async def create_form_token(
     uow: IntakeUow,
+    request: Request,
     idempotent: Idempotent,
     language: Annotated[
         str | None,
@@ -130,7 +145,9 @@ async def create_form_token(
     ] = None,
 ) -> Response:
     async def work() -> Outcome:
-        token = form_token_for(uow.settings, uow.person, language=language, now=uow.now)
+        token = form_token_for(
+            uow.settings, uow.person, language=language, now=uow.now, base_url=str(request.base_url)
+        )
         return Outcome.of(201, token)
 
     return await idempotent.run(uow, {"language": language}, work)

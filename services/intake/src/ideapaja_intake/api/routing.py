@@ -5,15 +5,18 @@ form's routes answer browsers on allowed origins only, with CORS headers on ever
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi import Request, Response
 
-from ideapaja_intake.domain.cors import normalise_origin, origin_allowed
+from ideapaja_intake.domain.cors import form_post_allowed, normalise_origin, origin_allowed
+from ideapaja_intake.domain.i18n import N_
 from ideapaja_intake.settings import IntakeSettings
+from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.routes import UnitOfWorkRoute
 
+log = get_logger(__name__)
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
 EXPOSED_HEADERS = "Location, Idempotent-Replayed, Retry-After"
 PREFLIGHT_HEADERS = "Authorization, Content-Type, Accept, Idempotency-Key, traceparent"
@@ -48,6 +51,25 @@ async def render_exception(request: Request, exc: Exception) -> Response:
     raise exc
 
 
+ORIGIN_REFUSED = N_(
+    "This page may not send ideas: its address is not among the intranet addresses allowed "
+    "to. Nothing was saved. The administrator can add it to IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS."
+)
+
+
+def refuse_origin(request: Request, settings: IntakeSettings) -> NoReturn:
+    """403 (in the caller's language), logged with the refused origin for the administrator."""
+    log.warning(
+        "form_origin_refused",
+        path=request.url.path,
+        origin=request.headers.get("origin"),
+        sec_fetch_site=request.headers.get("sec-fetch-site"),
+        allowed=list(settings.form_allowed_origins),
+        setting="IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS",
+    )
+    raise Problem(403, "Origin not allowed", ORIGIN_REFUSED)
+
+
 class LimitedBodyRoute(UnitOfWorkRoute):
     """JSON and form bodies are small: refuse (413) anything over ``form_body_max_bytes`` before
     parsing. (The server-wide limit is larger, to let attachments through their own route.)"""
@@ -78,19 +100,23 @@ class CorsFormRoute(LimitedBodyRoute):
         async def with_cors(request: Request) -> Response:
             settings = settings_of(request)
             origin = request.headers.get("origin")
-            if not origin_allowed(origin, settings.form_allowed_origins, own=own_origin(request)):
-                raise Problem(
-                    403,
-                    "Origin not allowed",
-                    "This page may not post to the idea form; ask the administrator to add its "
-                    "origin to IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS.",
-                )
+            if not form_post_allowed(
+                origin,
+                settings.form_allowed_origins,
+                own=own_origin(request),
+                fetch_site=request.headers.get("sec-fetch-site"),
+                # Without a bearer token the route takes only a form token (domain/cors.py).
+                form_token="authorization" not in request.headers,
+            ):
+                refuse_origin(request, settings)
             try:
                 response = await handler(request)
             except Exception as exc:
                 response = await render_exception(request, exc)
-            if origin is not None:
-                response.headers["Access-Control-Allow-Origin"] = normalise_origin(origin) or ""
+            # An opaque origin ("null") gets no CORS headers: nothing there may read the answer.
+            allowed_origin = normalise_origin(origin) if origin is not None else None
+            if allowed_origin is not None:
+                response.headers["Access-Control-Allow-Origin"] = allowed_origin
                 response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
                 response.headers.append("Vary", "Origin")
             return response
@@ -104,7 +130,7 @@ def preflight_response(request: Request, settings: IntakeSettings, methods: str)
     if origin is None or not origin_allowed(
         origin, settings.form_allowed_origins, own=own_origin(request)
     ):
-        raise Problem(403, "Origin not allowed", "This origin may not call the idea form.")
+        refuse_origin(request, settings)
     return Response(
         status_code=204,
         headers={

@@ -35,3 +35,28 @@ def origin_allowed(origin: str | None, allowed: Collection[str], *, own: str | N
         return False
     listed = {normalise_origin(o) for o in allowed}
     return candidate in listed or (own is not None and candidate == normalise_origin(own))
+
+
+# Values of the Sec-Fetch-Site request header (Fetch Metadata): set by the browser, never by a
+# page's script.
+SAME_ORIGIN = "same-origin"
+
+
+def form_post_allowed(
+    origin: str | None,
+    allowed: Collection[str],
+    *,
+    own: str | None,
+    fetch_site: str | None,
+    form_token: bool,
+) -> bool:
+    """May a browser's form post be taken? A named origin must be ours or listed
+    (``origin_allowed``). ``Origin: null`` is what a browser sends when the posting page asks
+    for ``Referrer-Policy: no-referrer`` (the embeddable page does; hardened intranets do) or is
+    sandboxed: it names no origin, so it is taken when the browser says the page was our own
+    (``Sec-Fetch-Site: same-origin``), or when the post carries a form token, a credential that
+    is its own proof (signed, naming the person, short-lived, single-use) and that no other site
+    can read from the page that holds it. A bearer token from an opaque origin is refused."""
+    if origin is not None and origin.strip().lower() == "null":
+        return (fetch_site or "").lower() == SAME_ORIGIN or form_token
+    return origin_allowed(origin, allowed, own=own)

@@ -1,107 +1,111 @@
-"""Texts of the embeddable form page in Finnish, Swedish and English, and choosing the language."""
+"""Texts of the form pages (the embeddable page and the plain intranet form) and the messages
+people read there, in English: each is translated by the message catalogs
+(``ideapaja_intake/locale/<lang>/LC_MESSAGES/messages.po``, read by ``ideapaja_intake.texts``).
+Also choosing the language, and which message a validation error of a given type gets."""
 
 from __future__ import annotations
 
 LANGUAGES = ("fi", "sv", "en")
 
-TEXTS: dict[str, dict[str, str]] = {
-    "fi": {
-        "heading": "Jätä kehitysidea",
-        "intro": "Kerro, mikä ei toimi ja miten sitä voisi parantaa. Pakolliset kentät on "
-        "merkitty *.",
-        "title": "Otsikko",
-        "problem": "Mikä on ongelma nyt?",
-        "solution": "Ehdotettu ratkaisu",
-        "benefit": "Odotettu hyöty",
-        "benefit_kinds": "Mitä idea parantaa?",
-        "category": "Luokka",
-        "no_category": "(ei luokkaa)",
-        "scope": "Kenen päätettävä idea on?",
-        "scope_unit": "Oma yksikkö",
-        "scope_department": "Toimiala",
-        "scope_city": "Koko kaupunki",
-        "unit_id": "Yksikkö tai toimiala, jota idea koskee",
-        "language": "Tekstin kieli",
-        "anonymous": "Piilota nimeni arvioijilta ja kollegoilta (palkitseminen on silti "
-        "mahdollista)",
-        "co_author_ids": "Kanssatekijät (henkilönumerot pilkulla eroteltuina; he vahvistavat itse)",
-        "attachment": "Liite (PDF, kuva, teksti- tai toimisto-asiakirja)",
-        "submit": "Lähetä idea",
-        "errors": "Tarkista merkityt kentät:",
-        "thanks": "Kiitos! Ideasi on vastaanotettu.",
-        "thanks_detail": "Voit seurata sen etenemistä kohdasta Omat ideat. Tunnus:",
-        "expired": "Lomakkeen voimassaolo on päättynyt tai linkki on virheellinen. Avaa lomake "
-        "uudelleen intranetistä.",
-        "already": "Tämä lomake on jo lähetetty toisella sisällöllä. Avaa lomake uudelleen.",
-        "too_many": "Olet lähettänyt tunnin sisällä enimmäismäärän ideoita. Yritä myöhemmin "
-        "uudelleen.",
-        "busy": "Tästä verkosta on tullut juuri nyt liian monta pyyntöä. Yritä hetken kuluttua "
-        "uudelleen.",
-    },
-    "sv": {
-        "heading": "Lämna in en utvecklingsidé",
-        "intro": "Berätta vad som inte fungerar och hur det kunde bli bättre. Obligatoriska "
-        "fält är märkta med *.",
-        "title": "Rubrik",
-        "problem": "Vad är problemet i dag?",
-        "solution": "Föreslagen lösning",
-        "benefit": "Förväntad nytta",
-        "benefit_kinds": "Vad förbättrar idén?",
-        "category": "Kategori",
-        "no_category": "(ingen kategori)",
-        "scope": "Vem ska besluta om idén?",
-        "scope_unit": "Den egna enheten",
-        "scope_department": "Sektorn",
-        "scope_city": "Hela staden",
-        "unit_id": "Enhet eller sektor som idén gäller",
-        "language": "Textens språk",
-        "anonymous": "Dölj mitt namn för bedömare och kolleger (belöning är ändå möjlig)",
-        "co_author_ids": "Medförfattare (personnummer åtskilda med kommatecken; de bekräftar "
-        "själva)",
-        "attachment": "Bilaga (PDF, bild, text- eller kontorsdokument)",
-        "submit": "Skicka idén",
-        "errors": "Kontrollera de markerade fälten:",
-        "thanks": "Tack! Din idé har tagits emot.",
-        "thanks_detail": "Du kan följa den under Mina idéer. Id:",
-        "expired": "Formuläret har gått ut eller länken är felaktig. Öppna formuläret på nytt "
-        "från intranätet.",
-        "already": "Formuläret har redan skickats med annat innehåll. Öppna formuläret på nytt.",
-        "too_many": "Du har skickat det högsta antalet idéer för den här timmen. Försök senare.",
-        "busy": "Det har kommit för många förfrågningar från det här nätverket just nu. Försök "
-        "igen om en stund.",
-    },
-    "en": {
-        "heading": "Submit an improvement idea",
-        "intro": "Tell us what does not work and how it could be better. Required fields are "
-        "marked *.",
-        "title": "Title",
-        "problem": "What is the problem today?",
-        "solution": "Proposed solution",
-        "benefit": "Expected benefit",
-        "benefit_kinds": "What does the idea improve?",
-        "category": "Category",
-        "no_category": "(no category)",
-        "scope": "Who should decide on the idea?",
-        "scope_unit": "My unit",
-        "scope_department": "The department",
-        "scope_city": "The whole city",
-        "unit_id": "Unit or department the idea concerns",
-        "language": "Language of the text",
-        "anonymous": "Hide my name from reviewers and colleagues (a reward is still possible)",
-        "co_author_ids": "Co-authors (person ids separated by commas; they confirm themselves)",
-        "attachment": "Attachment (PDF, image, text or office document)",
-        "submit": "Submit the idea",
-        "errors": "Please check the marked fields:",
-        "thanks": "Thank you! Your idea has been received.",
-        "thanks_detail": "You can follow it under My ideas. Id:",
-        "expired": "The form has expired or the link is not valid. Open the form again from the "
-        "intranet.",
-        "already": "This form was already submitted with other content. Open the form again.",
-        "too_many": "You have submitted the most ideas allowed in an hour. Please try later.",
-        "busy": "Too many requests have come from this network just now. Please try again in a "
-        "moment.",
-    },
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs (it is translated where it is shown)."""
+    return message
+
+
+# The page texts by key.
+MESSAGES: dict[str, str] = {
+    "heading": N_("Submit an improvement idea"),
+    "intro": N_(
+        "Tell us what does not work and how it could be better. Required fields are marked *."
+    ),
+    "title": N_("Title"),
+    "problem": N_("What is the problem today?"),
+    "solution": N_("Proposed solution"),
+    "benefit": N_("Expected benefit"),
+    "benefit_kinds": N_("What does the idea improve?"),
+    "category": N_("Category"),
+    "no_category": N_("(no category)"),
+    "scope": N_("Who should decide on the idea?"),
+    "scope_unit": N_("My unit"),
+    "scope_department": N_("The department"),
+    "scope_city": N_("The whole city"),
+    "unit_id": N_("Unit or department the idea concerns"),
+    "language": N_("Language of the text"),
+    "anonymous": N_("Hide my name from reviewers and colleagues (a reward is still possible)"),
+    "co_author_ids": N_("Co-authors (person ids separated by commas; they confirm themselves)"),
+    "attachment": N_("Attachment (PDF, image, text or office document)"),
+    "submit": N_("Submit the idea"),
+    "errors": N_("Please check the marked fields:"),
+    "thanks": N_("Thank you! Your idea has been received."),
+    "expired": N_(
+        "The form has expired or the link is not valid. Open the form again from the intranet."
+    ),
+    "already": N_("This form was already submitted with other content. Open the form again."),
+    "too_many": N_("You have submitted the most ideas allowed in an hour. Please try later."),
+    "busy": N_(
+        "Too many requests have come from this network just now. Please try again in a moment."
+    ),
+    "thanks_follow": N_("Follow your idea and answer the reviewers' questions in Ideapaja:"),
+    "thanks_link": N_("Open your idea"),
+    "thanks_id": N_("The idea's id:"),
+    "origin": N_(
+        "This form cannot be sent from the page it is shown on: that page's address is "
+        "not among the intranet addresses allowed to send ideas. Nothing was saved. "
+        "Please tell the intranet's administrator: the address must be added to "
+        "Ideapaja's allowed intranet addresses."
+    ),
 }
+
+# What a person reads for each kind of refused field (a Pydantic error type or one of ours).
+FIELD_MESSAGES: dict[str, str] = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("Write at least %(min_length)s characters."),
+    "string_too_long": N_("Write at most %(max_length)s characters."),
+    "too_long": N_("Choose at most %(max_length)s."),
+    "choice": N_("Choose one of the options."),
+    "pattern": N_("This value is not in the expected form."),
+    "control": N_("Remove the control characters from the text."),
+    "invalid": N_("This value is not valid."),
+    "unknown_field": N_("This field is not part of the form."),
+    "unknown_unit": N_("Choose a unit from the list."),
+    "unknown_category": N_("Choose a category from the list."),
+    "not_a_member": N_("You can submit only for a work community you belong to."),
+    "self_invitation": N_("You are already the author: do not add yourself as a co-author."),
+    "unknown_person": N_("A chosen co-author is not (or no longer) in the city's staff."),
+    "file_too_large": N_("The file is too large."),
+    "file_type": N_("Files of this type cannot be attached."),
+    "file_refused": N_("The file was refused (it is empty or did not pass the virus scan)."),
+    "auth_required": N_("Sign in, or open the form again from the intranet."),
+    "token_invalid": N_(
+        "The form's link is not valid or has expired. Open the form again from the intranet."
+    ),
+}
+
+# Pydantic's error types, by the message people read for them.
+PYDANTIC_TYPES = {
+    "missing": "missing",
+    "string_too_short": "string_too_short",
+    "too_short": "string_too_short",
+    "string_too_long": "string_too_long",
+    "too_long": "too_long",
+    "enum": "choice",
+    "literal_error": "choice",
+    "bool_parsing": "choice",
+    "string_pattern_mismatch": "pattern",
+    "extra_forbidden": "unknown_field",
+    "unknown_field": "unknown_field",
+}
+
+
+def field_message_key(error_type: str, message: str = "") -> str:
+    """The FIELD_MESSAGES key for a refused field of ``error_type`` (Pydantic's or ours)."""
+    if error_type in FIELD_MESSAGES:
+        return error_type
+    if "control characters" in message:
+        return "control"
+    return PYDANTIC_TYPES.get(error_type, "invalid")
+
 
 LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
 

@@ -18,7 +18,7 @@ class FormTokenPublic(BaseModel):
 
     form_token: str = Field(description="Put in the form's hidden field 'form_token'")
     expires_at: datetime = Field(description="After this the token is refused")
-    form_url: str = Field(description="The embeddable form page for this token (path)")
+    form_url: str = Field(description="The embeddable form page for this token (absolute URL)")
 
 
 class CitizenTimelineEntry(BaseModel):

@@ -14,10 +14,16 @@ from ideapaja_runtime.auth import Principal
 
 
 def form_token_for(
-    settings: IntakeSettings, principal: Principal, *, language: str | None, now: datetime
+    settings: IntakeSettings,
+    principal: Principal,
+    *,
+    language: str | None,
+    now: datetime,
+    base_url: str,
 ) -> FormTokenPublic:
     """A token naming ``principal`` (its roles and units), valid for ``form_token_ttl_seconds``
-    and for one submission, with the page's URL for it."""
+    and for one submission, with the page's absolute URL for it: under ``public_url`` when set,
+    else under ``base_url`` (where the request arrived)."""
     token, claims = issue_form_token(
         settings.form_token_secret.get_secret_value(),
         person_id=principal.person_id,
@@ -26,7 +32,10 @@ def form_token_for(
         now=now,
         ttl=timedelta(seconds=settings.form_token_ttl_seconds),
     )
+    root = (settings.public_url or base_url).rstrip("/")
     query = {"form_token": token, **({"language": language} if language else {})}
     return FormTokenPublic(
-        form_token=token, expires_at=claims.expires_at, form_url=f"{FORM_PATH}?{urlencode(query)}"
+        form_token=token,
+        expires_at=claims.expires_at,
+        form_url=f"{root}{FORM_PATH}?{urlencode(query)}",
     )
