@@ -129,10 +129,16 @@ async def test_form_asked_for_json_answers_201(
 async def test_form_without_a_thank_you_page_answers_201(
     intake: RunningService, dev_keys: DevKeys
 ) -> None:
-    headers = {**dev_keys.headers(AUTHOR, "employee"), "Accept": BROWSER_ACCEPT}
+    # A program asking for JSON gets the idea; a person's browser gets intake's thank-you page
+    # (issue 12: never raw JSON for a person).
+    headers = {**dev_keys.headers(AUTHOR, "employee"), "Accept": "application/json"}
     response = await intake.client.post("/ideas/form", data=form_payload(), headers=headers)
     assert response.status_code == 201, response.text
     assert response.json()["status"] == "submitted"
+    browser = {**dev_keys.headers(AUTHOR, "employee"), "Accept": BROWSER_ACCEPT}
+    page = await intake.client.post("/ideas/form", data=form_payload(), headers=browser)
+    assert page.status_code == 201, page.text
+    assert page.headers["content-type"].startswith("text/html")
 
 
 async def test_form_fields_are_validated_like_json(
