@@ -82,7 +82,9 @@ def new_page(browser: Any, *, language: str = "fi-FI", width: int = 1280) -> Any
 def submit(page: Any, selector: str) -> None:
     """Send the form whose action ends with ``selector`` and wait for the page after it."""
     with page.expect_navigation():
-        page.locator(f"form[action$='{selector}'] button[type=submit]").click()
+        # The first submit button is the form's main action (the idea form's second one keeps a
+        # draft).
+        page.locator(f"form[action$='{selector}'] button[type=submit]").first.click()
 
 
 def check_axe(page: Any, where: str, found: dict[str, list[str]]) -> None:
