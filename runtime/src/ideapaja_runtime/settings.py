@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from limits import parse_many
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ideapaja_contracts.streams import (
@@ -18,6 +18,19 @@ from ideapaja_contracts.streams import (
     DEFAULT_HR_STREAM,
     DEFAULT_LIFECYCLE_STREAM,
 )
+
+
+def _http_peer_urls(value: dict[str, str]) -> dict[str, str]:
+    for name, url in value.items():
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"peer {name}: {url!r} is not an http(s) URL")
+    return {name: url.rstrip("/") for name, url in value.items()}
+
+
+# Other services' base URLs by name, as JSON (``…_PEER_URLS='{"intake": "http://intake:8001"}'``)
+# for a service that calls them; the embedded runner gives every service the URLs of all it
+# started. Each must be http(s); a trailing slash is dropped.
+PeerUrls = Annotated[dict[str, str], AfterValidator(_http_peer_urls)]
 
 
 class ServiceSettings(BaseSettings):

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from ideapaja_runtime.settings import ServiceSettings
+from ideapaja_runtime.settings import PeerUrls, ServiceSettings
 
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -45,16 +45,8 @@ class PortalSettings(ServiceSettings):
     # The services the portal calls with the person's token, by name, as JSON
     # (IDEAPAJA_PORTAL_PEER_URLS='{"intake": "http://intake:8001", …}'); the embedded runner
     # gives every service the URLs of all it started.
-    peer_urls: dict[str, str] = Field(default_factory=dict)
+    peer_urls: PeerUrls = Field(default_factory=dict)
     peer_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-
-    @field_validator("peer_urls")
-    @classmethod
-    def _http_urls(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, url in value.items():
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"peer {name}: {url!r} is not an http(s) URL")
-        return {name: url.rstrip("/") for name, url in value.items()}
 
     @field_validator("public_url")
     @classmethod

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from ideapaja_runtime.settings import ServiceSettings
+from ideapaja_runtime.settings import PeerUrls, ServiceSettings
 
 
 class PrivacySettings(ServiceSettings):
@@ -25,13 +25,5 @@ class PrivacySettings(ServiceSettings):
     # The services whose data an access report collects, by name, as JSON, e.g.
     # IDEAPAJA_PRIVACY_PEER_URLS='{"review": "http://review:8002", "reward": "http://reward:8003"}'.
     # The embedded runner gives every service the URLs of all it started.
-    peer_urls: dict[str, str] = Field(default_factory=dict)
+    peer_urls: PeerUrls = Field(default_factory=dict)
     peer_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-
-    @field_validator("peer_urls")
-    @classmethod
-    def _http_urls(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, url in value.items():
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"peer {name}: {url!r} is not an http(s) URL")
-        return {name: url.rstrip("/") for name, url in value.items()}
