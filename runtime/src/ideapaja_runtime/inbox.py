@@ -3,6 +3,7 @@ the handler's effect, so a redelivered or re-published event changes nothing the
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, select
@@ -46,3 +47,40 @@ async def claim(session: AsyncSession, *, consumer: str, event_id: str, event_ty
         )
     )
     return True
+
+
+async def handled_among(
+    session: AsyncSession, *, consumer: str, event_ids: Iterable[str]
+) -> set[str]:
+    """Which of ``event_ids`` ``consumer`` has already handled: one query for a whole batch."""
+    ids = list(dict.fromkeys(event_ids))
+    if not ids:
+        return set()
+    found = await session.scalars(
+        select(inbox_table.c.event_id).where(
+            inbox_table.c.consumer == consumer, inbox_table.c.event_id.in_(ids)
+        )
+    )
+    return set(found)
+
+
+async def record(
+    session: AsyncSession, *, consumer: str, events: Sequence[tuple[str, str]]
+) -> None:
+    """Record ``(event_id, event_type)`` pairs as handled, in one statement. Like ``claim``, a
+    concurrent record of the same id by another replica fails on the primary key."""
+    if not events:
+        return
+    now = datetime.now(UTC)
+    await session.execute(
+        inbox_table.insert(),
+        [
+            {
+                "consumer": consumer,
+                "event_id": event_id,
+                "event_type": event_type,
+                "processed_at": now,
+            }
+            for event_id, event_type in events
+        ],
+    )

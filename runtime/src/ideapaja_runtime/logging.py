@@ -43,7 +43,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     structlog.contextvars.bind_contextvars(service=service)
     # Library chatter at INFO drowns the events that matter to an operator.
-    for noisy in ("uvicorn.access", "faststream", "nats", "aiosqlite", "alembic"):
+    for noisy in ("uvicorn.access", "nats", "aiosqlite", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

@@ -16,7 +16,7 @@ against a server with exactly these permissions (``tests/security``):
   (``streams.ensure_streams`` creates a missing stream on start);
 - its own events published with a JetStream ack: a plain publish to the subject, the PubAck comes
   back on the connection's inbox; dead letters likewise on ``deadletter.<service>.>``;
-- durable pull consumers (FastStream ``pull_sub`` → nats-py ``pull_subscribe``) on the lifecycle and
+- durable pull consumers (``pulling.py``, nats-py ``pull_subscribe``) on the lifecycle and
   HR streams: ``$JS.API.CONSUMER.INFO.<stream>.<durable>`` (does it exist?), then
   ``$JS.API.CONSUMER.CREATE.<stream>.<durable>.<filter subject>`` if not, and
   ``$JS.API.CONSUMER.MSG.NEXT.<stream>.<durable>`` for every fetch;
@@ -68,8 +68,8 @@ Permissions = dict[str, dict[str, list[str]]]
 
 
 def inbox_prefix(user: str) -> str:
-    """The private inbox prefix of ``user`` (nats-py ``inbox_prefix``; FastStream's per
-    subscriber ``inbox_prefix`` is this plus a dot)."""
+    """The private inbox prefix of ``user`` (nats-py ``inbox_prefix``; a pull subscription's
+    ``inbox_prefix`` is this plus a dot)."""
     return f"_INBOX_{user}"
 
 

@@ -1,10 +1,13 @@
 """One bootstrap for every service: settings → database → NATS → outbox relay → consumers → HTTP.
 
 A service describes itself with a ``ServiceSpec`` (the ``ideapaja.services`` entry point named
-after it); ``create_app`` turns the spec into a running FastAPI + FastStream process."""
+after it); ``create_app`` turns the spec into a running process: FastAPI for HTTP, durable pull
+consumers on nats-py (``pulling.py``) for events."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -17,9 +20,6 @@ from typing import Any, Generic, TypeVar
 import nats
 import structlog
 from fastapi import APIRouter, FastAPI, Response
-from faststream import AckPolicy
-from faststream.nats import NatsBroker
-from faststream.security import SASLPlaintext
 from nats.aio.client import Client as NatsClient
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,11 +31,12 @@ from ideapaja_runtime.db import Database
 from ideapaja_runtime.errors import ErrorMapping
 from ideapaja_runtime.iplimits import IpRateLimiter
 from ideapaja_runtime.logging import configure_logging, get_logger
-from ideapaja_runtime.messaging import ConsumerProcessor, Subscription, register_subscription
+from ideapaja_runtime.messaging import ConsumerProcessor, Subscription
 from ideapaja_runtime.nats_permissions import inbox_prefix
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, install_problem_handlers, problem_response
 from ideapaja_runtime.proxies import ClientAddress, TrustedProxies
+from ideapaja_runtime.pulling import PullConsumer
 from ideapaja_runtime.relay import OutboxRelay
 from ideapaja_runtime.settings import ServiceSettings
 from ideapaja_runtime.streams import ensure_streams
@@ -108,25 +109,12 @@ class Runtime(Generic[S]):
         self.clock: Clock = utc_now
         self.source = settings.source or f"/ideapaja/{spec.name}"
         self.db = Database(settings.database_url)
-        security = (
-            SASLPlaintext(username=settings.nats_user, password=settings.nats_password or "")
-            if settings.nats_user
-            else None
-        )
-        self.broker = NatsBroker(
-            settings.nats_url,
-            security=security,
-            # Every subscriber acks explicitly (messaging.py); no library default decides.
-            ack_policy=AckPolicy.MANUAL,
-            graceful_timeout=settings.shutdown_timeout_seconds,
-            name=f"ideapaja-{spec.name}-consumers",
-            inbox_prefix=inbox_prefix(spec.name),
-        )
         self.nc: NatsClient | None = None
         self.relay: OutboxRelay | None = None
         # Its relay is attached once started (new rows are then handed over to it).
         self.outbox = Outbox(self.source)
         self.processors: list[ConsumerProcessor] = []
+        self.consumers: list[PullConsumer] = []
         # Per-process parts a service adds in on_start (e.g. notification's mail sender).
         self.extras: dict[str, Any] = {}
         self.started = False
@@ -188,9 +176,10 @@ class Runtime(Generic[S]):
                 # Read on every event, so a test that replaces runtime.clock reaches consumers.
                 clock=lambda: self.clock(),
             )
-            register_subscription(self.broker, processor)
             self.processors.append(processor)
-        await self.broker.start()
+            self.consumers.append(PullConsumer(processor, js))
+        for consumer in self.consumers:
+            await consumer.start()
         if self.spec.on_start is not None:
             await self.spec.on_start(self)
         self.started = True
@@ -201,10 +190,11 @@ class Runtime(Generic[S]):
         self.started = False
         if self.spec.on_stop is not None:
             await self.spec.on_stop(self)
-        try:
-            await self.broker.stop()
-        except Exception as exc:  # NATS unreachable: in-flight handlers are done, nothing to ack
-            log.warning("broker_stop_failed", error=repr(exc))
+        # Every consumer finishes (and acks) the batch in hand; they stop side by side.
+        await asyncio.gather(
+            *(c.stop(self.settings.shutdown_timeout_seconds) for c in self.consumers)
+        )
+        self.consumers.clear()
         if self.relay is not None:
             # Rows committed from here on wait for the next start's poll instead of a hand-over.
             self.outbox.relay = None
@@ -214,7 +204,10 @@ class Runtime(Generic[S]):
                 await self.nc.drain()
             except Exception as exc:  # server gone: nothing left to flush, just close
                 log.warning("nats_drain_failed", error=repr(exc))
-                await self.nc.close()
+                # Closing flushes what is queued (the consumers' last requests), which fails
+                # on a lost connection; the connection is closed either way.
+                with contextlib.suppress(Exception):
+                    await self.nc.close()
         await self.db.dispose()
         log.info("service_stopped")
 

@@ -70,6 +70,9 @@ class ServiceSettings(BaseSettings):
     retry_later_delay_seconds: float = Field(default=15.0, gt=0)
     ack_wait_seconds: float = Field(default=60.0, gt=0)
     fetch_timeout_seconds: float = Field(default=2.0, gt=0)
+    # A consumer handles up to this many waiting events in one transaction (one commit, then
+    # the acks). Larger batches cost less per event but hold SQLite's one writer longer.
+    consumer_batch_size: int = Field(default=50, ge=1, le=1000)
 
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1, le=1000)

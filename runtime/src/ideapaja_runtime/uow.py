@@ -101,18 +101,22 @@ async def open_unit_of_work(
         )
 
 
-@asynccontextmanager
-async def open_event_unit(
-    db: Database, settings: S, outbox: Outbox, envelope: Envelope, *, clock: Clock = utc_now
-) -> AsyncIterator[EventUnitOfWork[S]]:
-    """A consumer's transaction for one event: committed before the ack."""
-    async with db.transaction() as session:
-        yield EventUnitOfWork(
-            session=session,
-            settings=settings,
-            outbox=outbox,
-            clock=clock,
-            now=clock(),
-            traceparent=envelope.traceparent,
-            envelope=envelope,
-        )
+def event_unit(
+    session: AsyncSession,
+    settings: S,
+    outbox: Outbox,
+    envelope: Envelope,
+    *,
+    clock: Clock = utc_now,
+) -> EventUnitOfWork[S]:
+    """One event's unit of work in a consumer's transaction (which may hold a batch of events:
+    each gets its own envelope, trace and ``now``; they commit together, before the acks)."""
+    return EventUnitOfWork(
+        session=session,
+        settings=settings,
+        outbox=outbox,
+        clock=clock,
+        now=clock(),
+        traceparent=envelope.traceparent,
+        envelope=envelope,
+    )

@@ -1,0 +1,149 @@
+"""A consumer's batch, without a server: messages as nats-py hands them over (in memory, no
+JetStream metadata, so each is a first delivery), recording how each one ended."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from runtime_sample_service import Behaviour, build, count_effects
+from runtime_testkit import fast_settings, make_idea
+from sqlalchemy import event
+
+from ideapaja_contracts import encode
+from ideapaja_contracts.events.idea import IdeaWithdrawn
+from ideapaja_runtime.messaging import DLQ_REASON, ConsumerProcessor
+from ideapaja_runtime.service import Runtime
+
+
+@dataclass
+class FakeMsg:
+    """What the processor reads of a nats-py message, and the decision it took."""
+
+    subject: str
+    data: bytes
+    headers: dict[str, str]
+    ended: list[str] = field(default_factory=list)
+
+    @property
+    def metadata(self) -> Any:
+        raise AttributeError("not a JetStream message")
+
+    async def ack(self) -> None:
+        self.ended.append("ack")
+
+    async def nak(self, delay: float | None = None) -> None:
+        self.ended.append(f"nak {delay}")
+
+    async def term(self) -> None:
+        self.ended.append("term")
+
+
+@dataclass
+class FakeJetStream:
+    published: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)
+
+    async def publish(self, subject: str, data: bytes, **kwargs: Any) -> None:
+        self.published.append((subject, data, kwargs["headers"]))
+
+
+@dataclass
+class Consumer:
+    runtime: Runtime[Any]
+    processor: ConsumerProcessor
+    js: FakeJetStream
+    behaviour: Behaviour
+    transactions: list[int]
+
+    async def effects(self, idea_id: str) -> int:
+        async with self.runtime.db.transaction() as session:
+            return await count_effects(session, idea_id)
+
+
+@pytest.fixture
+async def consumer(sqlite_url: str) -> AsyncIterator[Consumer]:
+    behaviour = Behaviour()
+    spec = build(behaviour)
+    runtime = Runtime(spec, fast_settings(database_url=sqlite_url))
+    await runtime.db.migrate(spec.migrations)
+    [subscription] = spec.subscriptions(runtime)
+    js = FakeJetStream()
+    processor = ConsumerProcessor(
+        service="sample",
+        subscription=subscription,
+        settings=runtime.settings,
+        db=runtime.db,
+        outbox=runtime.outbox,
+        js=js,  # type: ignore[arg-type]
+    )
+    commits: list[int] = []
+    event.listen(runtime.db.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    yield Consumer(runtime, processor, js, behaviour, commits)
+    await runtime.db.dispose()
+
+
+def idea_message(idea_id: str, **header_changes: str) -> FakeMsg:
+    message = encode(make_idea(idea_id), source="/test")
+    return FakeMsg(message.subject, message.body, dict(message.headers, **header_changes))
+
+
+async def test_a_batch_is_handled_in_one_transaction_then_each_message_is_acked(
+    consumer: Consumer,
+) -> None:
+    batch = [idea_message(f"i-{n}") for n in range(5)]
+    await consumer.processor.process_batch(batch)  # type: ignore[arg-type]
+    assert consumer.behaviour.calls == [f"i-{n}" for n in range(5)], "in order"
+    assert [m.ended for m in batch] == [["ack"]] * 5
+    assert len(consumer.transactions) == 1
+    assert [await consumer.effects(f"i-{n}") for n in range(5)] == [1] * 5
+
+
+async def test_a_failing_event_is_retried_alone_and_its_neighbours_are_kept(
+    consumer: Consumer,
+) -> None:
+    consumer.behaviour.fail_for.add("i-bad")
+    batch = [idea_message("i-a"), idea_message("i-bad"), idea_message("i-b")]
+    await consumer.processor.process_batch(batch)  # type: ignore[arg-type]
+    assert [m.ended for m in batch] == [["ack"], ["nak 0.1"], ["ack"]]
+    assert [await consumer.effects(i) for i in ("i-a", "i-bad", "i-b")] == [1, 0, 1]
+    # The batch was undone whole, then each event ran in its own transaction.
+    assert consumer.behaviour.calls == ["i-a", "i-bad", "i-a", "i-bad", "i-b"]
+
+
+async def test_the_same_event_twice_in_a_batch_or_again_later_is_handled_once(
+    consumer: Consumer,
+) -> None:
+    first = idea_message("i-twice")
+    copy = FakeMsg(first.subject, first.data, dict(first.headers, **{"Nats-Msg-Id": "copy"}))
+    await consumer.processor.process_batch([first, copy])  # type: ignore[list-item]
+    later = FakeMsg(first.subject, first.data, dict(first.headers))
+    await consumer.processor.process_batch([later, idea_message("i-new")])  # type: ignore[list-item]
+    assert consumer.behaviour.calls == ["i-twice", "i-new"]
+    assert first.ended == copy.ended == later.ended == ["ack"]
+    assert await consumer.effects("i-twice") == 1
+
+
+async def test_an_invalid_message_is_dead_lettered_and_the_rest_handled(
+    consumer: Consumer,
+) -> None:
+    broken = idea_message("i-broken")
+    broken.data = b'{"idea_id": 42'
+    withdrawn = encode(IdeaWithdrawn(idea_id="i-x", withdrawn_by="p-1"), source="/test")
+    other_type = FakeMsg(withdrawn.subject, withdrawn.body, dict(withdrawn.headers))
+    good = idea_message("i-good")
+    await consumer.processor.process_batch([broken, other_type, good])  # type: ignore[list-item]
+    assert broken.ended == ["term"] and other_type.ended == ["ack"] and good.ended == ["ack"]
+    [(subject, data, headers)] = consumer.js.published
+    assert subject.startswith("deadletter.sample.") and data == broken.data
+    assert headers[DLQ_REASON].startswith("invalid event: ")
+    assert consumer.behaviour.calls == ["i-good"]
+
+
+async def test_retry_later_waits_its_own_delay(consumer: Consumer) -> None:
+    consumer.behaviour.not_yet.add("i-early")
+    batch = [idea_message("i-early"), idea_message("i-ok")]
+    await consumer.processor.process_batch(batch)  # type: ignore[arg-type]
+    delay = consumer.runtime.settings.retry_later_delay_seconds
+    assert [m.ended for m in batch] == [[f"nak {delay}"], ["ack"]]
