@@ -310,7 +310,7 @@ def summary_rows(stack: Stack, levels: list[Level], idle: dict[str, float]) -> l
 
 
 def rows(work: Path, quick: bool) -> list[Row]:
-    seconds, cap = (5.0, 20.0) if quick else (15.0, 60.0)
+    seconds, cap = (4.0, 10.0) if quick else (15.0, 60.0)
     state = work / "stack" / "state"
     state.parent.mkdir()
     stack = Stack(state)
