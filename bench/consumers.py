@@ -79,16 +79,7 @@ async def submit_through_intake(setup: Setup) -> list[OutgoingMessage]:
     assert setup.service is not None
     authors = events.authors()
     tokens = [dev_keys().token(p.person_id, *p.roles, units=[p.unit_id]) for p in authors]
-    body = json.dumps(
-        {
-            "title": "Omatoimikirjasto iltaisin",
-            "problem": "Vuorotyöläiset eivät ehdi kirjastoon aukioloaikoina.",
-            "solution": "Avataan omatoimiaika klo 20–22 kulkukortilla.",
-            "scope": "unit",
-            "unit_id": "u-kirjasto",
-            "language": "fi",
-        }
-    ).encode()
+    body = json.dumps(events.idea_texts("Omatoimikirjasto iltaisin")).encode()
     librarians = [t for t, p in zip(tokens, authors, strict=True) if p.unit_id == "u-kirjasto"]
     await closed_loop("ideas", setup.service.port, body, librarians, setup.count, len(librarians))
     await asyncio.sleep(2)  # the relay publishes what was committed

@@ -69,17 +69,24 @@ def idea_id(n: int, run: str) -> str:
     return f"i-bench-{run}-{n}"
 
 
+def idea_texts(title: str, unit_id: str = "u-kirjasto", language: str = "fi") -> dict[str, str]:
+    """An idea's fields as a person fills them in (a submission's body, an event's content)."""
+    return {
+        "title": title,
+        "problem": "Vuorotyöläiset eivät ehdi kirjastoon aukioloaikoina.",
+        "solution": "Avataan omatoimiaika klo 20–22 kulkukortilla.",
+        "benefit": "Enemmän lainaajia ilman lisähenkilöstöä.",
+        "scope": Scope.UNIT.value,
+        "unit_id": unit_id,
+        "language": language,
+    }
+
+
 def idea_submitted(n: int, run: str) -> IdeaSubmitted:
     author = authors()[n % len(authors())]
     return IdeaSubmitted(
         idea_id=idea_id(n, run),
-        title=f"Omatoimikirjasto iltaisin {n}",
-        problem="Vuorotyöläiset eivät ehdi kirjastoon aukioloaikoina.",
-        solution="Avataan omatoimiaika klo 20–22 kulkukortilla.",
-        benefit="Enemmän lainaajia ilman lisähenkilöstöä.",
-        scope=Scope.UNIT,
-        unit_id=author.unit_id,
-        language=author.language,
+        **idea_texts(f"Omatoimikirjasto iltaisin {n}", author.unit_id, author.language),
         author_ids=[author.person_id],
         author_ref=f"ref-{run}-{n}",
     )

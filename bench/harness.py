@@ -212,10 +212,10 @@ class Target:
         if self.op == ">=":
             if value >= self.limit:
                 return "met"
-            return f"missed: {value / self.limit:.2g} of target" if value > 0 else "missed"
+            return f"missed: {value / self.limit:.3g} of target" if value > 0 else "missed"
         if value < self.limit:
             return "met"
-        return f"missed by ×{value / self.limit:.2g}" if self.limit > 0 else "missed"
+        return f"missed by ×{times(value / self.limit)}" if self.limit > 0 else "missed"
 
 
 @dataclass
@@ -247,6 +247,10 @@ class Row:
             "value": self.value,
             **self.data,
         }
+
+
+def times(ratio: float) -> str:
+    return f"{ratio:.0f}" if ratio >= 10 else f"{ratio:.2g}"
 
 
 def ms(seconds: float) -> str:

@@ -84,14 +84,7 @@ def submissions(stack: Stack, run: str, count: int) -> tuple[list[bytes], list[d
     for n in range(count):
         author = authors[n % len(authors)]
         title = f"Kuormitustesti {run}-{n}#"
-        body = {
-            "title": title,
-            "problem": "Vuorotyöläiset eivät ehdi kirjastoon aukioloaikoina.",
-            "solution": "Avataan omatoimiaika klo 20–22 kulkukortilla.",
-            "scope": "unit",
-            "unit_id": author.unit_id,
-            "language": author.language,
-        }
+        body = events.idea_texts(title, author.unit_id, author.language)
         requests.append(http_request(port, json.dumps(body).encode(), tokens[author.person_id]))
         titles.append({"title": title, "email": author.email})
     return requests, titles

@@ -13,9 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from bench.harness import PYTHON, cpu_seconds, descendants, free_port, process_name, rss_mb
+from bench.harness import (
+    PYTHON,
+    cpu_seconds,
+    descendants,
+    free_port,
+    process_name,
+    rss_mb,
+    wait_ready,
+)
 from bench.services import NO_LIMITS
 from ideapaja_runner import devissuer
 from ideapaja_runner.state import StateDir
@@ -59,17 +65,9 @@ class Stack:
         self.process = subprocess.Popen(  # noqa: S603 - our own runner
             command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env, **self.env}
         )
-        pending = set(self.services)
-        while pending:
-            if self.process.poll() is not None or time.perf_counter() - started > timeout:
-                raise RuntimeError(f"ideapaja up failed; see {log.name}")
-            for name in list(pending):
-                try:
-                    if httpx.get(f"{self.url(name)}/readyz", timeout=1).status_code == 200:
-                        pending.discard(name)
-                except httpx.HTTPError:
-                    pass
-            time.sleep(0.1)
+        for name in self.services:  # every one ready: the slowest decides
+            remaining = max(1.0, timeout - (time.perf_counter() - started))
+            wait_ready(self.ports[name], remaining, process=self.process)
         self.ready_seconds = time.perf_counter() - started
         return self.ready_seconds
 

@@ -34,17 +34,7 @@ from bench.harness import (
 from bench.loadgen import Result, Sent, closed_loop, http_request, open_loop
 from bench.services import dev_keys, sqlite_url, start_service
 
-BODY = json.dumps(
-    {
-        "title": "Omatoimikirjasto iltaisin",
-        "problem": "Asiakkaat eivät ehdi kirjastoon aukioloaikoina.",
-        "solution": "Avataan omatoimikirjasto arki-iltoina kello 20-22.",
-        "benefit": "Enemmän lainaajia ilman lisähenkilöstöä.",
-        "scope": "unit",
-        "unit_id": "u-kirjasto",
-        "language": "fi",
-    }
-).encode()
+BODY = json.dumps(events.idea_texts("Omatoimikirjasto iltaisin")).encode()
 CONNECTIONS = (16, 64)
 
 
