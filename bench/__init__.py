@@ -1,0 +1,1 @@
+"""The benchmark suite of issue 13 (not a test): ``python -m bench --help``."""
