@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from review_testkit import As, ok, refused
+from review_testkit import As, handler_delivery, idea, ok, refused
 
+from ideapaja_contracts.events.idea import Scope
 from ideapaja_runtime.testing import RunningService
 
 ADMIN = ("p-admin", "admin")
@@ -21,8 +22,9 @@ async def committee_id(api: RunningService, dev_keys: Any) -> str:
     admin = dev_keys.headers(*ADMIN)
     body = {"name": "Kehittämistoimikunta", "city_wide": True, "quorum": 1}
     created = ok(await api.client.post("/committees", json=body, headers=admin), 201)
-    member = f"/committees/{created['id']}/members/p-com-1"
-    ok(await api.client.put(member, json={"role": "chair"}, headers=admin))
+    members = f"/committees/{created['id']}/members"
+    for person_id, role in [("p-com-1", "chair"), ("p-com-2", "member")]:
+        ok(await api.client.put(f"{members}/{person_id}", json={"role": role}, headers=admin))
     return str(created["id"])
 
 
@@ -55,3 +57,38 @@ async def test_a_meeting_time_without_an_offset_is_refused(
         headers=as_(*CHAIR),
     )
     assert refused(naive, 422)["errors"][0]["field"].endswith("scheduled_at")
+
+
+async def _case_on_a_meeting(api: RunningService, as_: As, committee_id: str) -> tuple[str, str]:
+    submitted = idea(scope=Scope.CITY, unit_id="u-kirjasto", authors=["p-author"])
+    await handler_delivery(api).all([submitted])
+    case = ok(await api.client.get(f"/cases/by-idea/{submitted.idea_id}", headers=as_(*ADMIN)))
+    accept = f"/cases/{case['id']}/accept-for-review"
+    ok(await api.client.post(accept, json={}, headers=as_(*CHAIR)))
+    meeting = ok(
+        await api.client.post(
+            f"/committees/{committee_id}/meetings",
+            json={"title": "Kokous", "scheduled_at": "2027-01-14T13:00:00+02:00"},
+            headers=as_(*CHAIR),
+        ),
+        201,
+    )
+    return str(meeting["id"]), str(case["id"])
+
+
+async def test_who_recorded_a_conflict_reads_back_as_posted(
+    api: RunningService, as_: As, committee_id: str
+) -> None:
+    meeting_id, case_id = await _case_on_a_meeting(api, as_, committee_id)
+    item = f"/meetings/{meeting_id}/items/{case_id}"
+    posted = ok(
+        await api.client.post(
+            f"{item}/conflicts",
+            json={"person_id": "p-com-2", "reason": "Puoliso on ideoija."},
+            headers=as_(*CHAIR),
+        ),
+        201,
+    )
+    assert posted["recorded_by"] == "p-com-1"
+    [read] = ok(await api.client.get(item, headers=as_(*CHAIR)))["conflicts"]
+    assert read == posted

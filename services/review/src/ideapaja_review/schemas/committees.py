@@ -235,10 +235,12 @@ class ConflictCreate(BaseModel):
 class ConflictPublic(BaseModel):
     """A member's conflict of interest: they do not score the item."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     person_id: str = Field(description="The member with the conflict.")
     reason: str = Field(description="Why.")
     recorded_by: str = Field(
-        description="Who declared it (blank where an evaluation lists conflicts)."
+        description="Who recorded it: the member, or the chair or secretary for them."
     )
 
 

@@ -259,13 +259,16 @@ async def set_attendance(
     return meeting
 
 
-async def _conflicted(session: AsyncSession, meeting_id: str, case_id: str) -> dict[str, str]:
+async def _conflicted(
+    session: AsyncSession, meeting_id: str, case_id: str
+) -> dict[str, ConflictRow]:
+    """The item's declared conflicts by member, each with its reason and who recorded it."""
     rows = await session.scalars(
         select(ConflictRow).where(
             ConflictRow.meeting_id == meeting_id, ConflictRow.case_id == case_id
         )
     )
-    return {row.person_id: row.reason for row in rows.all()}
+    return {row.person_id: row for row in rows.all()}
 
 
 @dataclass(frozen=True)
@@ -274,7 +277,7 @@ class ItemEvaluation:
     case: CaseRow
     criteria: tuple[Criterion, ...]
     scores: list[ScoreRow]
-    conflicts: dict[str, str]
+    conflicts: dict[str, ConflictRow]
     eligible: frozenset[str]
     tally: Tally
     quorum: int
@@ -356,7 +359,7 @@ async def minutes(session: AsyncSession, meeting_id: str) -> Minutes:
                 title=case.title,
                 author_ref=case.author_ref,
                 status=ItemStatus(item.status),
-                conflicts=[Conflict(p, r) for p, r in sorted(found.conflicts.items())],
+                conflicts=[Conflict(p, c.reason) for p, c in sorted(found.conflicts.items())],
                 scores=[
                     MemberScore(
                         s.person_id,
