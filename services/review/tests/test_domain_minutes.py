@@ -99,14 +99,24 @@ def test_csv_has_a_row_per_scoring_and_a_mean_per_item(language: str) -> None:
     rows = list(csv.reader(io.StringIO(to_csv(MINUTES, language))))
     header, body = rows[0], rows[1:]
     assert header[0] == LABELS[language]["item"]
-    assert len(header) == 5 + len(RUBRIC) + 4
+    assert len(header) == 5 + len(RUBRIC) + 5
     assert [r[4] for r in body] == [
         "p-chair",
         "p-m1",
         LABELS[language]["mean"],
         LABELS[language]["mean"],
     ]
-    assert body[2][-2] == LABELS[language]["accepted"]
-    assert body[3][-2] == LABELS[language]["deferred"]
+    assert body[2][-3] == LABELS[language]["accepted"]
+    assert body[3][-3] == LABELS[language]["deferred"]
     assert body[0][5:8] == ["5", "2", "4.00"]
     assert body[0][8] == "Hyvä\nidea"  # CSV quotes it; nothing is lost
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_csv_lists_conflicts_of_interest_as_markdown_and_json_do(language: str) -> None:
+    rows = list(csv.reader(io.StringIO(to_csv(MINUTES, language))))
+    header, body = rows[0], rows[1:]
+    assert header[-1] == LABELS[language]["conflicts"]
+    assert [r[-1] for r in body[:3]] == ["p-m2: Puoliso hakijana"] * 3
+    assert body[3][-1] == LABELS[language]["none"]
+    assert all(len(r) == len(header) for r in body)

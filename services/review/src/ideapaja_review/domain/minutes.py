@@ -209,6 +209,11 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
+def _conflicts(item: MinutesItem, t: Mapping[str, str]) -> str:
+    """An item's conflicts of interest on one line: member and reason, or "none"."""
+    return "; ".join(f"{c.person_id}: {c.reason}" for c in item.conflicts) or t["none"]
+
+
 def _cell(text: str) -> str:
     """Markdown table cells: no pipes or line breaks from user text."""
     return " ".join(text.replace("|", "/").split())
@@ -241,12 +246,7 @@ def to_markdown(minutes: Minutes, language: str = "fi") -> str:
             "",
             f"- {t['idea']}: {item.idea_id} ({item.case_id})",
             f"- {t['author']}: {item.author_ref}",
-            f"- {t['conflicts']}: "
-            + (
-                "; ".join(f"{c.person_id}: {c.reason}" for c in item.conflicts)
-                if item.conflicts
-                else t["none"]
-            ),
+            f"- {t['conflicts']}: {_conflicts(item, t)}",
             f"- {t['status']}: {t[item.status.value]}",
         ]
         if item.scores:
@@ -281,7 +281,8 @@ def to_markdown(minutes: Minutes, language: str = "fi") -> str:
 
 def to_csv(minutes: Minutes, language: str = "fi") -> str:
     """One row per member's scoring, and one mean row per item (items nobody scored get one
-    row), so a spreadsheet can sort and total them."""
+    row), so a spreadsheet can sort and total them. Every row repeats its item's conflicts of
+    interest (last column), so a sorted or filtered sheet still shows them."""
     t = LABELS[language]
     keys = [c.key for c in minutes.criteria]
     out = io.StringIO()
@@ -298,11 +299,13 @@ def to_csv(minutes: Minutes, language: str = "fi") -> str:
             t["comment"],
             t["decision"],
             t["rationale"],
+            t["conflicts"],
         ]
     )
     for item in minutes.items:
         decision = t.get(item.decision, item.decision) if item.decision else t[item.status.value]
         head = [item.position, item.idea_id, item.case_id, item.title]
+        conflicts = _conflicts(item, t)
         for score in item.scores:
             writer.writerow(
                 [
@@ -313,6 +316,7 @@ def to_csv(minutes: Minutes, language: str = "fi") -> str:
                     score.comment,
                     "",
                     "",
+                    conflicts,
                 ]
             )
         writer.writerow(
@@ -324,6 +328,7 @@ def to_csv(minutes: Minutes, language: str = "fi") -> str:
                 "",
                 decision,
                 item.rationale or "",
+                conflicts,
             ]
         )
     return out.getvalue()
