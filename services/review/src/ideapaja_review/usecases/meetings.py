@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import MinutesPublished
-from ideapaja_review.db import audit, committee_roster
+from ideapaja_review.db import audit, committee_roster, org
 from ideapaja_review.db.models import (
     AgendaItemRow,
     CaseRow,
@@ -389,6 +389,24 @@ async def minutes(session: AsyncSession, meeting_id: str) -> Minutes:
         criteria=criteria_of(meeting.criteria),
         items=minutes_items,
     )
+
+
+def people_in(minutes: Minutes) -> set[str]:
+    """Everyone the minutes mention."""
+    found = {*minutes.members, *minutes.present_ids}
+    for item in minutes.items:
+        found |= {c.person_id for c in item.conflicts} | {s.person_id for s in item.scores}
+        if item.decided_by:
+            found.add(item.decided_by)
+    return found
+
+
+async def minutes_with_names(
+    session: AsyncSession, meeting_id: str
+) -> tuple[Minutes, dict[str, str]]:
+    """The minutes, and HR's names of the people in them."""
+    found = await minutes(session, meeting_id)
+    return found, await org.names_of(session, people_in(found))
 
 
 async def list_meetings(
