@@ -156,25 +156,18 @@ def test_reward_notice_mentions_the_idea_only_when_known() -> None:
 def test_reward_reasons_are_translated_by_their_code(language: str, expected: str) -> None:
     """Reasons travel as codes (RewardGranted.reason_code); the English text is only a fallback
     for a producer that sends no code."""
-    notice = reward_notice(
-        recipient=replace(AINO, language=language),
-        kind=RewardKind.POINTS,
-        points=50,
-        amount=Decimal(0),
-        currency=None,
-        reason="Idea accepted",
-        reason_code="idea_accepted",
-        idea_title=None,
-    )
-    assert expected in notice.body
-    unknown = reward_notice(
-        recipient=replace(AINO, language=language),
-        kind=RewardKind.POINTS,
-        points=50,
-        amount=Decimal(0),
-        currency=None,
-        reason="Something new",
-        reason_code="something_new",
-        idea_title=None,
-    )
-    assert "Something new" in unknown.body
+
+    def notice(reason: str, code: str) -> str:
+        return reward_notice(
+            recipient=replace(AINO, language=language),
+            kind=RewardKind.POINTS,
+            points=50,
+            amount=Decimal(0),
+            currency=None,
+            reason=reason,
+            reason_code=code,
+            idea_title=None,
+        ).body
+
+    assert expected in notice("Idea accepted", "idea_accepted")
+    assert "Something new" in notice("Something new", "something_new")

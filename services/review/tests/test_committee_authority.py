@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from review_testkit import As, handler_delivery, idea, ok
+from review_testkit import As, city_committee, handler_delivery, idea, ok
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_runtime.authz import ALL_ROLES
@@ -30,13 +30,8 @@ SCORES = {"benefit": 4, "feasibility": 4, "cost": 3, "impact": 4, "novelty": 3}
 
 @pytest.fixture(scope="module")
 async def committee_id(api: RunningService, dev_keys: Any) -> str:
-    admin = dev_keys.headers(*ADMIN)
-    body = {"name": "Kehittämistoimikunta", "city_wide": True, "quorum": 1}
-    created = ok(await api.client.post("/committees", json=body, headers=admin), 201)
-    members = f"/committees/{created['id']}/members"
-    for person_id, role in [("p-com-1", "chair"), ("p-com-2", "member"), ("p-com-3", "secretary")]:
-        ok(await api.client.put(f"{members}/{person_id}", json={"role": role}, headers=admin))
-    return str(created["id"])
+    members = [("p-com-1", "chair"), ("p-com-2", "member"), ("p-com-3", "secretary")]
+    return await city_committee(api.client, dev_keys.headers(*ADMIN), members)
 
 
 async def city_case(api: RunningService, as_: As, *, in_review: bool) -> dict[str, Any]:

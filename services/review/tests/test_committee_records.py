@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from review_testkit import As, handler_delivery, idea, ok, refused
+from review_testkit import As, city_committee, handler_delivery, idea, ok, refused
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_runtime.testing import RunningService
@@ -19,13 +19,8 @@ CHAIR = ("p-com-1", "employee", "committee_member")
 
 @pytest.fixture(scope="module")
 async def committee_id(api: RunningService, dev_keys: Any) -> str:
-    admin = dev_keys.headers(*ADMIN)
-    body = {"name": "Kehittämistoimikunta", "city_wide": True, "quorum": 1}
-    created = ok(await api.client.post("/committees", json=body, headers=admin), 201)
-    members = f"/committees/{created['id']}/members"
-    for person_id, role in [("p-com-1", "chair"), ("p-com-2", "member")]:
-        ok(await api.client.put(f"{members}/{person_id}", json={"role": role}, headers=admin))
-    return str(created["id"])
+    members = [("p-com-1", "chair"), ("p-com-2", "member")]
+    return await city_committee(api.client, dev_keys.headers(*ADMIN), members)
 
 
 @pytest.mark.parametrize("offset", ["+02:00", "+03:00", "-09:30", "+05:45", "Z"])
