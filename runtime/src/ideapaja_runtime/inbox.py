@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, select
+from sqlalchemy import Column, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_runtime.clock import UtcDateTime
 
 _metadata = MetaData()
 inbox_table = Table(
@@ -16,7 +18,7 @@ inbox_table = Table(
     Column("consumer", String(100), primary_key=True),
     Column("event_id", String(64), primary_key=True),
     Column("event_type", String(255), nullable=False),
-    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", UtcDateTime, nullable=False),
 )
 
 

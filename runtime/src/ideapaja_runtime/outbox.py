@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Column,
-    DateTime,
     Integer,
     LargeBinary,
     MetaData,
@@ -40,6 +39,7 @@ from sqlalchemy.types import JSON
 
 from ideapaja_contracts import Event, OutgoingMessage, encode
 from ideapaja_contracts.envelope import child_traceparent
+from ideapaja_runtime.clock import UtcDateTime
 from ideapaja_runtime.db import Database
 
 if TYPE_CHECKING:
@@ -54,11 +54,11 @@ outbox_table = Table(
     Column("subject", String(255), nullable=False),
     Column("headers", JSON, nullable=False),
     Column("body", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", String(500), nullable=True),
-    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("claimed_until", UtcDateTime, nullable=True),
 )
 
 

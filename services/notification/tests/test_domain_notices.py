@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -142,3 +143,31 @@ def test_reward_notice_mentions_the_idea_only_when_known() -> None:
     )
     assert "Idea:" not in without.body
     assert "Sinulle on myönnetty palkkio: 50 pistettä." in without.body
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fi", "Peruste: Idea hyväksyttiin"),
+        ("sv", "Motivering: Idén godkändes"),
+        ("en", "Reason: Idea accepted"),
+    ],
+)
+def test_reward_reasons_are_translated_by_their_code(language: str, expected: str) -> None:
+    """Reasons travel as codes (RewardGranted.reason_code); the English text is only a fallback
+    for a producer that sends no code."""
+
+    def notice(reason: str, code: str) -> str:
+        return reward_notice(
+            recipient=replace(AINO, language=language),
+            kind=RewardKind.POINTS,
+            points=50,
+            amount=Decimal(0),
+            currency=None,
+            reason=reason,
+            reason_code=code,
+            idea_title=None,
+        ).body
+
+    assert expected in notice("Idea accepted", "idea_accepted")
+    assert "Something new" in notice("Something new", "something_new")

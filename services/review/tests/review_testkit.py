@@ -291,3 +291,15 @@ DECIDED = "ideapaja.review.decided.v1"
 
 async def decided_events(running: Any, case_id: str) -> list[dict[str, Any]]:
     return [e for e in await outbox_events(running.runtime.db, DECIDED) if e["case_id"] == case_id]
+
+
+async def city_committee(
+    client: Any, admin: Headers, members: Iterable[tuple[str, str]], quorum: int = 1
+) -> str:
+    """A city-wide committee with ``members`` as (person id, role); its id."""
+    body = {"name": "Kehittämistoimikunta", "city_wide": True, "quorum": quorum}
+    created = ok(await client.post("/committees", json=body, headers=admin), 201)
+    for person_id, role in members:
+        path = f"/committees/{created['id']}/members/{person_id}"
+        ok(await client.put(path, json={"role": role}, headers=admin))
+    return str(created["id"])

@@ -113,7 +113,7 @@ async def test_other_units_change_agent_and_employees_cannot_decide(
     assert unchanged.json()["status"] == "screening"
 
 
-async def test_city_ideas_are_decided_by_committee_members(
+async def test_city_ideas_are_screened_by_committee_members_and_decided_in_a_meeting(
     api: RunningService, client: AsyncClient, as_: As, new_case: NewCase
 ) -> None:
     case = await new_case(scope=Scope.CITY, unit_id="u-kirjasto")
@@ -121,7 +121,14 @@ async def test_city_ideas_are_decided_by_committee_members(
     path = f"/cases/{case['id']}/decision"
     problem(await client.post(path, json=ACCEPT, headers=as_(*CA_KIRJASTO)), 403)
     problem(await client.post(path, json=ACCEPT, headers=as_(*SUP_KIRJASTO)), 403)
-    ok = await client.post(path, json=ACCEPT, headers=as_(*COMMITTEE))
+    alone = problem(await client.post(path, json=ACCEPT, headers=as_(*COMMITTEE)), 403)
+    assert "committee meeting" in alone["detail"]
+    forward = {
+        "decision": "forwarded",
+        "rationale": "Kuuluu koululle.",
+        "forwarded_to_unit_id": "u-koulu",
+    }
+    ok = await client.post(path, json=forward, headers=as_(*COMMITTEE))
     assert ok.status_code == 200, ok.text
     [event] = await decided_events(api, case["id"])
     assert (event["scope"], event["decided_by"]) == ("city", "p-com-1")

@@ -297,10 +297,10 @@ async def test_committee_meeting_from_agenda_to_minutes(
     )
     assert csv_response.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(csv_response.text)))
-    assert rows[0][:5] == ["Item", "Idea", "case_id", "Title", "Member"]
+    assert rows[0][:5] == ["Item", "Idea", "Case", "Title", "Member"]
     scored = [r for r in rows[1:] if r[1] == a["idea_id"]]
     assert [r[4] for r in scored] == ["p-com-1", "p-com-2", "p-com-4", "Mean"]
-    assert scored[-1][-2:] == ["Accepted", accept["rationale"]]
+    assert scored[-1][-3:] == ["Accepted", accept["rationale"], "p-com-3: Puoliso on ideoija."]
     refused(await client.get(minutes_path, params={"format": "pdf"}, headers=as_(*EMPLOYEE)), 422)
 
     # --- the deferred items wait for the next meeting's agenda

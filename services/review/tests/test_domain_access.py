@@ -7,14 +7,15 @@ import pytest
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import Decision
 from ideapaja_review.domain.access import (
+    FINAL_DECISIONS,
     decision_denied,
     is_author,
     may_view,
     reopen_denied,
     steward_denied,
 )
-from ideapaja_review.domain.lifecycle import CaseState
 from ideapaja_review.domain.rules import RoutingRule
+from ideapaja_runtime.authz import ALL_ROLES
 
 REVIEWERS = ("p-ca", "p-sup")
 
@@ -75,23 +76,39 @@ def test_deciders_may_be_a_subset_of_the_reviewers() -> None:
         )
 
 
-@pytest.mark.parametrize("state", [CaseState.SCREENING, CaseState.IN_REVIEW])
-def test_committee_ideas_in_review_are_accepted_or_rejected_in_a_meeting(state: CaseState) -> None:
+# Every role a token can carry, alone and all together (an admin who is also a member).
+EVERY_ROLE = [{r} for r in sorted(ALL_ROLES)] + [set(ALL_ROLES)]
+
+
+@pytest.mark.parametrize("roles", EVERY_ROLE, ids=lambda r: "+".join(sorted(r)))
+@pytest.mark.parametrize("decision", sorted(FINAL_DECISIONS))
+@pytest.mark.parametrize("scope", [Scope.CITY, Scope.DEPARTMENT])
+def test_committee_ideas_are_accepted_or_rejected_only_in_a_meeting(
+    roles: set[str], decision: Decision, scope: Scope
+) -> None:
+    """Nobody, of any role, decides a committee's idea alone on the case: in screening and in
+    review it is the committee's decision, made in a meeting (the state is not a way round)."""
+    rule = RoutingRule(department_ideas_to_committee=True)
+    denied = decision_denied("p-com", roles, scope, ("p-com",), decision=decision, rule=rule)
+    assert denied is not None and "committee meeting" in denied.reason
+
+
+@pytest.mark.parametrize("decision", sorted(set(Decision) - FINAL_DECISIONS))
+def test_committee_members_screen_the_committees_ideas(decision: Decision) -> None:
     member = ("p-com", {"committee_member"}, Scope.CITY, ("p-com",))
-    denied = decision_denied(*member, decision=Decision.ACCEPTED, state=state)
-    if state is CaseState.IN_REVIEW:
-        assert denied is not None and "meeting" in denied.reason
-    else:
-        assert denied is None
-    assert decision_denied(*member, decision=Decision.NEEDS_INFO, state=state) is None
+    assert decision_denied(*member, decision=decision) is None
+    assert decision_denied(*member) is None  # accept for review
+    assert decision_denied("p-admin", {"admin"}, Scope.CITY, (), decision=decision) is None
+    supervisor = decision_denied("p-com", {"supervisor"}, Scope.CITY, ("p-com",), decision=decision)
+    assert supervisor is not None
+
+
+def test_a_rule_may_let_deciders_decide_committee_ideas_on_the_case() -> None:
     relaxed = RoutingRule(city_decisions_in_meeting=False)
-    assert decision_denied(*member, decision=Decision.ACCEPTED, state=state, rule=relaxed) is None
-    assert (
-        decision_denied(
-            "p-admin", {"admin"}, Scope.CITY, (), decision=Decision.ACCEPTED, state=state
-        )
-        is None
-    )
+    member = ("p-com", {"committee_member"}, Scope.CITY, ("p-com",))
+    assert decision_denied(*member, decision=Decision.ACCEPTED, rule=relaxed) is None
+    admin = ("p-admin", {"admin"}, Scope.CITY, ())
+    assert decision_denied(*admin, decision=Decision.REJECTED, rule=relaxed) is None
 
 
 def test_reopening_is_for_listed_deciders_and_admins() -> None:

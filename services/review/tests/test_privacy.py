@@ -82,6 +82,7 @@ async def test_erasure_removes_org_data_and_keeps_the_decision_trail(db: Databas
     async with db.transaction() as session:
         before = await person_report.person_report(session, AGENT)
         assert before.org is not None and "change_agent" in before.org.roles
+        assert before.org.display_name == AGENT  # HR's name is held, and reported
         assert [c["case_id"] for c in before.cases_reviewing] == [reviewed_case]
         history_before = len((await session.scalars(select(CaseHistoryRow))).all())
 
@@ -92,6 +93,7 @@ async def test_erasure_removes_org_data_and_keeps_the_decision_trail(db: Databas
         row = await session.get(OrgPersonRow, AGENT)
         assert row is not None
         assert (row.unit_id, row.active, as_utc(row.as_of)) == (None, False, ERASED_AT)
+        assert row.display_name is None
         assert await org.hr_roles(session, AGENT) == (None, frozenset())
         assert (await session.scalars(select(AssignedReviewerRow))).all() == []
         assert (await session.scalars(select(CommitteeMemberRow))).all() == []
@@ -99,6 +101,7 @@ async def test_erasure_removes_org_data_and_keeps_the_decision_trail(db: Databas
         assert len((await session.scalars(select(CaseHistoryRow))).all()) == history_before
         [entry] = (await session.scalars(select(AuditRow))).all()
     assert after.org is not None and after.org.roles == [] and after.org.unit_id is None
+    assert after.org.display_name is None
     assert after.assignments == [] and after.committee_memberships == []
     assert after.cases_reviewing == before.cases_reviewing
     assert [c["idea_id"] for c in after.cases_authored] == ["i-written"]

@@ -85,6 +85,7 @@ async def test_acceptance_grants_points_to_every_author_once(
         assert grant["amount"] == "0.00"
         assert grant["currency"] is None
         assert grant["reason"] == "Idea accepted"
+        assert grant["reason_code"] == "idea_accepted"  # what a reader's language is chosen by
         assert grant["idea_id"] == event.idea_id
 
     # Exactly one entry, one PointsAwarded and one RewardGranted per author per rule.

@@ -64,4 +64,9 @@ class RewardGranted(RewardEvent, aggregate="reward", name="granted"):
     amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
     currency: str | None = None
     points: int = 0
+    # Why, in English words (kept for v1 consumers and HR systems that match on it).
     reason: ShortText
+    # Why, as a code to translate where a person reads it: idea_submitted, idea_accepted,
+    # idea_implemented (more may come: fall back to ``reason`` for a code you do not know).
+    # Optional: producers before it send none.
+    reason_code: ShortText | None = None

@@ -10,6 +10,7 @@ from ideapaja_contracts.events.review import Decision
 from ideapaja_contracts.events.reward import RewardKind
 from ideapaja_notification.domain.templates import (
     IDEA_LINE,
+    REWARD_REASONS,
     Language,
     TemplateId,
     language_or_default,
@@ -101,8 +102,12 @@ def reward_notice(
     currency: str | None,
     reason: str,
     idea_title: str | None,
+    reason_code: str | None = None,
 ) -> Notice:
+    """The e-mail telling a person of their reward, in their language: the reason translated by
+    its code, the English ``reason`` only where the code is missing or unknown."""
     language = language_or_default(recipient.language)
+    reason = REWARD_REASONS.get(reason_code or "", {}).get(language, reason)
     idea_line = IDEA_LINE[language].format(title=idea_title) if idea_title else ""
     message = render(
         TemplateId.REWARD_GRANTED,

@@ -181,6 +181,25 @@ _REWARDS: Mapping[TemplateId, Mapping[Language, Template]] = {
 
 TEMPLATES: Mapping[TemplateId, Mapping[Language, Template]] = {**_DECISIONS, **_REWARDS}
 
+# A reward's reason by its code (RewardGranted.reason_code), as a person reads it.
+REWARD_REASONS: Mapping[str, Mapping[Language, str]] = {
+    "idea_submitted": {
+        "fi": "Idea jätettiin",
+        "sv": "Idén lämnades in",
+        "en": "Idea submitted",
+    },
+    "idea_accepted": {
+        "fi": "Idea hyväksyttiin",
+        "sv": "Idén godkändes",
+        "en": "Idea accepted",
+    },
+    "idea_implemented": {
+        "fi": "Idea toteutettiin",
+        "sv": "Idén genomfördes",
+        "en": "Idea implemented",
+    },
+}
+
 IDEA_LINE: Mapping[Language, str] = {
     "fi": "Idea: ”{title}”\n",
     "sv": "Idé: ”{title}”\n",

@@ -65,6 +65,7 @@ async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
         amount=event.amount,
         currency=event.currency,
         reason=event.reason,
+        reason_code=event.reason_code,
         idea_title=idea.title if idea is not None else None,
     )
     await queue_delivery(ctx, ctx.envelope, notice, idea_id=event.idea_id)

@@ -51,9 +51,7 @@ async def record_conflict(
         person_id=body.person_id or uow.person.person_id,
         reason=body.reason,
     )
-    return ConflictPublic(
-        person_id=conflict.person_id, reason=conflict.reason, recorded_by=conflict.recorded_by
-    )
+    return ConflictPublic.model_validate(conflict)
 
 
 @router.put(
@@ -115,10 +113,7 @@ def _evaluation_view(found: meetings.ItemEvaluation) -> EvaluationPublic:
             for c in found.criteria
         ],
         scores=[ScorePublic.of(s, found.criteria) for s in found.scores],
-        conflicts=[
-            ConflictPublic(person_id=p, reason=r, recorded_by="")
-            for p, r in sorted(found.conflicts.items())
-        ],
+        conflicts=[ConflictPublic.model_validate(c) for _, c in sorted(found.conflicts.items())],
         eligible_ids=sorted(found.eligible),
         scorer_count=found.tally.scorers,
         quorum=found.quorum,

@@ -22,6 +22,7 @@ from ideapaja_review.schemas.committees import (
     AttendanceUpdate,
     MeetingPublic,
 )
+from ideapaja_review.texts import localiser
 from ideapaja_review.usecases import committees, meetings
 from ideapaja_runtime.routes import service_router
 
@@ -123,20 +124,23 @@ async def read_minutes(
     ] = "json",
     language: Annotated[
         Literal["fi", "sv", "en"],
-        Query(description="The language of the Markdown and CSV headings: fi, sv or en"),
+        Query(
+            description="The language of the Markdown and CSV minutes (headings, values, "
+            "decimals, local times): fi, sv or en; JSON keeps codes"
+        ),
     ] = "fi",
 ) -> Response:
     session = uow.session
     meeting = await meetings.get_meeting(session, meeting_id)
     if meeting.status != committees.CLOSED:
         await committees.check_may_read(session, meeting.committee_id, uow.person)
-    minutes = await meetings.minutes(session, meeting_id)
+    minutes, names = await meetings.minutes_with_names(session, meeting_id)
     if format == "markdown":
-        body = to_markdown(minutes, language)
+        body = to_markdown(minutes, localiser(language, names))
     elif format == "csv":
-        body = to_csv(minutes, language)
+        body = to_csv(minutes, localiser(language, names))
     else:
-        body = json.dumps(as_dict(minutes), ensure_ascii=False)
+        body = json.dumps(as_dict(minutes, names), ensure_ascii=False)
     headers = {}
     if format != "json":
         extension = "md" if format == "markdown" else "csv"

@@ -47,11 +47,14 @@ class OrgUnitRow(ReviewBase):
 
 
 class OrgPersonRow(ReviewBase):
-    """People, only as far as routing needs them: unit, roles, still in service. No contact data."""
+    """People, only as far as routing and the minutes need them: name, unit, roles, still in
+    service. No contact data. The name is erased with the person (usecases/erasures.py)."""
 
     __tablename__ = "org_people"
 
     person_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    # HR's display name, for the minutes and committee pages; null when unknown or erased.
+    display_name: Mapped[str | None] = mapped_column(String(200))
     # Unknown when PersonLeft is the first we hear of someone.
     unit_id: Mapped[str | None] = mapped_column(String(ID), index=True)
     active: Mapped[bool] = mapped_column(Boolean)

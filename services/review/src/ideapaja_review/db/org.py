@@ -6,6 +6,7 @@ same record, so every record remembers the HR event time it reflects and ignores
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -55,6 +56,9 @@ async def upsert_person(session: AsyncSession, event: PersonUpserted, as_of: dat
     """Store the person as active with their unit and roles; False when stale."""
     if not await _write_person(session, event.person_id, event.unit_id, True, as_of):
         return False
+    person = await session.get(OrgPersonRow, event.person_id)
+    if person is not None:
+        person.display_name = event.display_name
     await session.execute(
         delete(OrgPersonRoleRow).where(OrgPersonRoleRow.person_id == event.person_id)
     )
@@ -85,6 +89,19 @@ async def _write_person(
     row.as_of = as_of
     await session.flush()
     return True
+
+
+async def names_of(session: AsyncSession, person_ids: Iterable[str]) -> dict[str, str]:
+    """HR's display names of ``person_ids`` that have one (unknown and erased people have none)."""
+    wanted = sorted(set(person_ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(OrgPersonRow.person_id, OrgPersonRow.display_name).where(
+            OrgPersonRow.person_id.in_(wanted), OrgPersonRow.display_name.is_not(None)
+        )
+    )
+    return {person_id: name for person_id, name in rows.all() if name}
 
 
 async def load_units(session: AsyncSession) -> dict[str, OrgUnit]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import Decision
-from ideapaja_review.domain.lifecycle import CaseState
 from ideapaja_review.domain.rules import (
     COMMITTEE_ROLES,
     DEFAULT_RULE,
@@ -48,17 +47,32 @@ def decision_denied(
     reviewer_ids: Collection[str],
     *,
     decision: Decision | None = None,
-    state: CaseState | None = None,
     rule: RoutingRule = DEFAULT_RULE,
 ) -> Denied | None:
-    """None when the caller may decide the case (or, with no ``decision``, screen it);
-    otherwise why not.
+    """None when the caller may decide the case on its own (or, with no ``decision``, screen
+    it); otherwise why not. Who decides, by scope and state:
 
-    Admins may decide any case (also an unrouted one). Everyone else must be on the case's
-    reviewer list *and* hold a role that reviews this scope under the department's rule: the
-    token and HR must agree, so a stale list entry alone is not enough. Accepting or rejecting
-    needs a decider role; a committee's idea in review is accepted or rejected in a meeting.
+    - An idea for the committee (city scope, or a department's under
+      ``department_ideas_to_committee``) is the committee's to accept or reject, in screening
+      and in review alike: the committee decides it in a meeting, where the chair (or an admin)
+      records the decision after quorum (``usecases/agenda_items.decide_item``). No one decides
+      it alone on the case, whatever their role, admins included; the committee's members only
+      screen it (accept it for review, ask for more information, merge a duplicate, forward it).
+      A rule with ``city_decisions_in_meeting`` off lets its deciders decide on the case.
+    - Any other idea, in screening or review: admins may decide it (also an unrouted one).
+      Everyone else must be on the case's reviewer list *and* hold a role that reviews this
+      scope under the department's rule (the token and HR must agree, so a stale list entry
+      alone is not enough); accepting or rejecting needs a decider role.
     """
+    if (
+        decision in FINAL_DECISIONS
+        and rule.goes_to_committee(scope)
+        and rule.city_decisions_in_meeting
+    ):
+        return Denied(
+            f"Accepting or rejecting a {scope}-scope idea is the committee's decision: it is "
+            "made in a committee meeting and recorded there by the chair."
+        )
     if ADMIN in roles:
         return None
     if person_id not in reviewer_ids:
@@ -74,15 +88,6 @@ def decision_denied(
             return Denied(
                 f"Accepting or rejecting a {scope}-scope idea needs one of the roles: "
                 f"{', '.join(sorted(deciders))}."
-            )
-        if (
-            state is CaseState.IN_REVIEW
-            and rule.goes_to_committee(scope)
-            and rule.city_decisions_in_meeting
-        ):
-            return Denied(
-                "This idea is in the committee's review: it is accepted or rejected by the "
-                "committee in a meeting."
             )
     return None
 

@@ -1,15 +1,18 @@
 """A committee meeting's minutes as data, and their exports: JSON-ready dict, Markdown, CSV.
 
-Headings come in Finnish, Swedish and English. Authors appear only by their pseudonym
-(``author_ref``), and a conflict of interest is listed with the reason the member gave, never
-because the member is an author (that would reveal an anonymous author).
+The Markdown and CSV minutes are a document people sign: everything in them is in the reader's
+language (Finnish, Swedish or English through review's catalogs), numbers with that language's
+decimal sign, the time in the city's time zone and people by name (``Localiser``). Authors
+appear only by their pseudonym (``author_ref``), and a conflict of interest is listed with the
+reason the member gave, never because the member is an author (that would reveal an anonymous
+author).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -26,122 +29,80 @@ class ItemStatus(StrEnum):
 
 LANGUAGES = ("fi", "sv", "en")
 
-LABELS: Mapping[str, Mapping[str, str]] = {
-    "fi": {
-        "minutes": "Pöytäkirja",
-        "committee": "Toimielin",
-        "meeting": "Kokous",
-        "scheduled": "Aika",
-        "status": "Tila",
-        "members": "Jäsenet",
-        "present": "Läsnä",
-        "quorum": "Päätösvaltaisuus (vähintään pisteyttäjää)",
-        "agenda": "Käsitellyt asiat",
-        "item": "Asia",
-        "idea": "Aloite",
-        "title": "Otsikko",
-        "author": "Tekijä (tunniste)",
-        "conflicts": "Esteellisyydet",
-        "none": "ei",
-        "scores": "Pisteytys",
-        "member": "Jäsen",
-        "weighted": "Painotettu",
-        "comment": "Kommentti",
-        "mean": "Keskiarvo",
-        "decision": "Päätös",
-        "rationale": "Perustelut",
-        "decided_by": "Päättäjä",
-        "chair": "puheenjohtaja",
-        "secretary": "sihteeri",
-        "member_role": "jäsen",
-        "pending": "Ei käsitelty",
-        "deferred": "Pantiin pöydälle",
-        "decided": "Päätetty",
-        "planned": "suunniteltu",
-        "closed": "päättynyt",
-        "accepted": "Hyväksytty",
-        "rejected": "Hylätty",
-        "needs_info": "Lisätietoja pyydetty",
-        "duplicate": "Yhdistetty toiseen aloitteeseen",
-        "forwarded": "Siirretty toiselle yksikölle",
-    },
-    "sv": {
-        "minutes": "Protokoll",
-        "committee": "Organ",
-        "meeting": "Möte",
-        "scheduled": "Tid",
-        "status": "Status",
-        "members": "Ledamöter",
-        "present": "Närvarande",
-        "quorum": "Beslutförhet (minst poängsättare)",
-        "agenda": "Behandlade ärenden",
-        "item": "Ärende",
-        "idea": "Initiativ",
-        "title": "Rubrik",
-        "author": "Upphovsperson (kod)",
-        "conflicts": "Jäv",
-        "none": "inga",
-        "scores": "Poängsättning",
-        "member": "Ledamot",
-        "weighted": "Viktad",
-        "comment": "Kommentar",
-        "mean": "Medelvärde",
-        "decision": "Beslut",
-        "rationale": "Motivering",
-        "decided_by": "Beslutsfattare",
-        "chair": "ordförande",
-        "secretary": "sekreterare",
-        "member_role": "ledamot",
-        "pending": "Ej behandlat",
-        "deferred": "Bordlagt",
-        "decided": "Beslutat",
-        "planned": "planerat",
-        "closed": "avslutat",
-        "accepted": "Godkänt",
-        "rejected": "Avslaget",
-        "needs_info": "Mer information begärd",
-        "duplicate": "Sammanslaget med ett annat initiativ",
-        "forwarded": "Vidarebefordrat till en annan enhet",
-    },
-    "en": {
-        "minutes": "Minutes",
-        "committee": "Committee",
-        "meeting": "Meeting",
-        "scheduled": "Time",
-        "status": "Status",
-        "members": "Members",
-        "present": "Present",
-        "quorum": "Quorum (minimum scorers)",
-        "agenda": "Items handled",
-        "item": "Item",
-        "idea": "Idea",
-        "title": "Title",
-        "author": "Author (pseudonym)",
-        "conflicts": "Conflicts of interest",
-        "none": "none",
-        "scores": "Scores",
-        "member": "Member",
-        "weighted": "Weighted",
-        "comment": "Comment",
-        "mean": "Mean",
-        "decision": "Decision",
-        "rationale": "Rationale",
-        "decided_by": "Decided by",
-        "chair": "chair",
-        "secretary": "secretary",
-        "member_role": "member",
-        "pending": "Not handled",
-        "deferred": "Deferred",
-        "decided": "Decided",
-        "planned": "planned",
-        "closed": "closed",
-        "accepted": "Accepted",
-        "rejected": "Rejected",
-        "needs_info": "More information requested",
-        "duplicate": "Merged into another idea",
-        "forwarded": "Forwarded to another unit",
-    },
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs (translated where the minutes are written)."""
+    return message
+
+
+# Every text of the minutes by key, in English: translated by review's message catalogs
+# (``ideapaja_review/locale``; ``python -m ideapaja_review.catalogs update|check``).
+LABELS: Mapping[str, str] = {
+    "minutes": N_("Minutes"),
+    "committee": N_("Committee"),
+    "meeting": N_("Meeting"),
+    "scheduled": N_("Time"),
+    "status": N_("Status"),
+    "members": N_("Members"),
+    "present": N_("Present"),
+    "quorum": N_("Quorum (minimum scorers)"),
+    "agenda": N_("Items handled"),
+    "item": N_("Item"),
+    "idea": N_("Idea"),
+    "title": N_("Title"),
+    "author": N_("Author (pseudonym)"),
+    "conflicts": N_("Conflicts of interest"),
+    "none": N_("none"),
+    "scores": N_("Scores"),
+    "member": N_("Member"),
+    "weighted": N_("Weighted"),
+    "comment": N_("Comment"),
+    "mean": N_("Mean"),
+    "decision": N_("Decision"),
+    "rationale": N_("Rationale"),
+    "decided_by": N_("Decided by"),
+    "chair": N_("chair"),
+    "secretary": N_("secretary"),
+    "member_role": N_("member"),
+    "pending": N_("Not handled"),
+    "deferred": N_("Deferred"),
+    "decided": N_("Decided"),
+    "planned": N_("planned"),
+    "closed": N_("closed"),
+    "accepted": N_("Accepted"),
+    "rejected": N_("Rejected"),
+    "needs_info": N_("More information requested"),
+    "duplicate": N_("Merged into another idea"),
+    "forwarded": N_("Forwarded to another unit"),
+    "case": N_("Case"),
 }
+
+
+@dataclass(frozen=True)
+class Localiser:
+    """How the minutes speak one language: its texts, numbers (two decimals, the language's
+    decimal sign), times (local, in the city's time zone) and people's names (their id where
+    HR gave none). ``ENGLISH`` is the plain one."""
+
+    language: str = "en"
+    gettext: Callable[[str], str] = str
+    number: Callable[[float], str] = "{:.2f}".format
+    moment: Callable[[datetime], str] = lambda value: value.isoformat(timespec="minutes")
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def text(self, key: str) -> str:
+        return self.gettext(LABELS[key])
+
+    def name(self, person_id: str) -> str:
+        return self.names.get(person_id, person_id)
+
+    def value(self, code: str) -> str:
+        """A role, status or decision code in words."""
+        key = "member_role" if code == "member" else code
+        return self.text(key) if key in LABELS else code
+
+
+ENGLISH = Localiser()
 
 
 @dataclass(frozen=True)
@@ -194,8 +155,11 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def as_dict(minutes: Minutes) -> dict[str, Any]:
+def as_dict(minutes: Minutes, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """For programs: codes, not words (``member``, ``accepted``), times in ISO 8601, person ids,
+    and ``names``: HR's name of each person the minutes mention."""
     data = asdict(minutes)
+    data["names"] = dict(sorted((names or {}).items()))
     data["scheduled_at"] = minutes.scheduled_at.isoformat()
     for item in data["items"]:
         item["weighted_mean"] = _round(item["weighted_mean"])
@@ -205,8 +169,14 @@ def as_dict(minutes: Minutes) -> dict[str, Any]:
     return data
 
 
-def _fmt(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+def _fmt(value: float | None, loc: Localiser) -> str:
+    return "–" if value is None else loc.number(value)
+
+
+def _conflicts(item: MinutesItem, loc: Localiser) -> str:
+    """An item's conflicts of interest on one line: member and reason, or "none"."""
+    listed = "; ".join(f"{loc.name(c.person_id)}: {c.reason}" for c in item.conflicts)
+    return listed or loc.text("none")
 
 
 def _cell(text: str) -> str:
@@ -214,116 +184,120 @@ def _cell(text: str) -> str:
     return " ".join(text.replace("|", "/").split())
 
 
-def to_markdown(minutes: Minutes, language: str = "fi") -> str:
-    t = LABELS[language]
-    role_label = {"chair": t["chair"], "secretary": t["secretary"], "member": t["member_role"]}
+def _item_outcome(item: MinutesItem, loc: Localiser) -> str:
+    return loc.value(item.decision) if item.decision else loc.value(item.status.value)
+
+
+def to_markdown(minutes: Minutes, loc: Localiser = ENGLISH) -> str:
+    """The minutes to read and sign, in ``loc``'s language: every value in words, numbers with
+    the language's decimal sign, the time in the city's time zone, people by name."""
+    t = loc.text
+    members = ", ".join(
+        f"{loc.name(person_id)} ({loc.value(role)})"
+        for person_id, role in sorted(minutes.members.items())
+    )
     lines = [
-        f"# {t['minutes']}: {minutes.title}",
+        f"# {t('minutes')}: {minutes.title}",
         "",
-        f"- {t['committee']}: {minutes.committee_name} ({minutes.committee_id})",
-        f"- {t['meeting']}: {minutes.meeting_id}",
-        f"- {t['scheduled']}: {minutes.scheduled_at.isoformat(timespec='minutes')}",
-        f"- {t['status']}: {t.get(minutes.status, minutes.status)}",
-        f"- {t['quorum']}: {minutes.quorum}",
-        f"- {t['members']}: "
-        + ", ".join(
-            f"{person_id} ({role_label.get(role, role)})"
-            for person_id, role in sorted(minutes.members.items())
-        ),
-        f"- {t['present']}: {', '.join(minutes.present_ids) or t['none']}",
+        f"- {t('committee')}: {minutes.committee_name} ({minutes.committee_id})",
+        f"- {t('meeting')}: {minutes.meeting_id}",
+        f"- {t('scheduled')}: {loc.moment(minutes.scheduled_at)}",
+        f"- {t('status')}: {loc.value(minutes.status)}",
+        f"- {t('quorum')}: {minutes.quorum}",
+        f"- {t('members')}: {members}",
+        f"- {t('present')}: {', '.join(map(loc.name, minutes.present_ids)) or t('none')}",
         "",
-        f"## {t['agenda']}",
+        f"## {t('agenda')}",
     ]
     for item in minutes.items:
         lines += [
             "",
-            f"### {t['item']} {item.position}: {item.title}",
+            f"### {t('item')} {item.position}: {item.title}",
             "",
-            f"- {t['idea']}: {item.idea_id} ({item.case_id})",
-            f"- {t['author']}: {item.author_ref}",
-            f"- {t['conflicts']}: "
-            + (
-                "; ".join(f"{c.person_id}: {c.reason}" for c in item.conflicts)
-                if item.conflicts
-                else t["none"]
-            ),
-            f"- {t['status']}: {t[item.status.value]}",
+            f"- {t('idea')}: {item.idea_id} ({item.case_id})",
+            f"- {t('author')}: {item.author_ref}",
+            f"- {t('conflicts')}: {_conflicts(item, loc)}",
+            f"- {t('status')}: {loc.value(item.status.value)}",
         ]
         if item.scores:
-            keys = [c.key for c in minutes.criteria]
-            header = [t["member"], *(c.label(language) for c in minutes.criteria)]
-            header += [t["weighted"], t["comment"]]
-            lines += [
-                "",
-                f"#### {t['scores']}",
-                "",
-                "| " + " | ".join(header) + " |",
-                "|" + "---|" * len(header),
-            ]
-            for score in item.scores:
-                cells = [score.person_id, *(str(score.scores[k]) for k in keys)]
-                cells += [_fmt(score.weighted), _cell(score.comment)]
-                lines.append("| " + " | ".join(cells) + " |")
-            means = [f"**{t['mean']}**", *(_fmt(item.criterion_means.get(k)) for k in keys)]
-            means += [f"**{_fmt(item.weighted_mean)}**", ""]
-            lines.append("| " + " | ".join(means) + " |")
+            lines += ["", f"#### {t('scores')}", "", *_score_table(minutes, item, loc)]
         if item.decision is not None:
             lines += [
                 "",
-                f"**{t['decision']}:** {t.get(item.decision, item.decision)}",
+                f"**{t('decision')}:** {loc.value(item.decision)}",
                 "",
-                f"**{t['rationale']}:** {item.rationale or ''}",
+                f"**{t('rationale')}:** {item.rationale or ''}",
                 "",
-                f"{t['decided_by']}: {item.decided_by or ''}",
+                f"{t('decided_by')}: {loc.name(item.decided_by) if item.decided_by else ''}",
             ]
     return "\n".join(lines) + "\n"
 
 
-def to_csv(minutes: Minutes, language: str = "fi") -> str:
+def _score_table(minutes: Minutes, item: MinutesItem, loc: Localiser) -> list[str]:
+    keys = [c.key for c in minutes.criteria]
+    header = [loc.text("member"), *(c.label(loc.language) for c in minutes.criteria)]
+    header += [loc.text("weighted"), loc.text("comment")]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for score in item.scores:
+        cells = [_cell(loc.name(score.person_id)), *(str(score.scores[k]) for k in keys)]
+        cells += [_fmt(score.weighted, loc), _cell(score.comment)]
+        lines.append("| " + " | ".join(cells) + " |")
+    means = [f"**{loc.text('mean')}**", *(_fmt(item.criterion_means.get(k), loc) for k in keys)]
+    means += [f"**{_fmt(item.weighted_mean, loc)}**", ""]
+    lines.append("| " + " | ".join(means) + " |")
+    return lines
+
+
+def to_csv(minutes: Minutes, loc: Localiser = ENGLISH) -> str:
     """One row per member's scoring, and one mean row per item (items nobody scored get one
-    row), so a spreadsheet can sort and total them."""
-    t = LABELS[language]
+    row), so a spreadsheet can sort and total them. Every row repeats its item's conflicts of
+    interest (last column), so a sorted or filtered sheet still shows them. Headings and values
+    in ``loc``'s language, people by name."""
+    t = loc.text
     keys = [c.key for c in minutes.criteria]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         [
-            t["item"],
-            t["idea"],
-            "case_id",
-            t["title"],
-            t["member"],
-            *(c.label(language) for c in minutes.criteria),
-            t["weighted"],
-            t["comment"],
-            t["decision"],
-            t["rationale"],
+            t("item"),
+            t("idea"),
+            t("case"),
+            t("title"),
+            t("member"),
+            *(c.label(loc.language) for c in minutes.criteria),
+            t("weighted"),
+            t("comment"),
+            t("decision"),
+            t("rationale"),
+            t("conflicts"),
         ]
     )
     for item in minutes.items:
-        decision = t.get(item.decision, item.decision) if item.decision else t[item.status.value]
         head = [item.position, item.idea_id, item.case_id, item.title]
+        conflicts = _conflicts(item, loc)
         for score in item.scores:
             writer.writerow(
                 [
                     *head,
-                    score.person_id,
+                    loc.name(score.person_id),
                     *(score.scores[k] for k in keys),
-                    _fmt(score.weighted),
+                    _fmt(score.weighted, loc),
                     score.comment,
                     "",
                     "",
+                    conflicts,
                 ]
             )
         writer.writerow(
             [
                 *head,
-                t["mean"],
-                *(_fmt(item.criterion_means.get(k)) for k in keys),
-                _fmt(item.weighted_mean),
+                t("mean"),
+                *(_fmt(item.criterion_means.get(k), loc) for k in keys),
+                _fmt(item.weighted_mean, loc),
                 "",
-                decision,
+                _item_outcome(item, loc),
                 item.rationale or "",
+                conflicts,
             ]
         )
     return out.getvalue()

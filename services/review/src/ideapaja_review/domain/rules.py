@@ -62,7 +62,8 @@ class RoutingRule:
     department_ideas_to_committee: bool = False
     # The committee reviewing this department's city ideas (None: the city-wide committee).
     committee_id: str | None = None
-    # City ideas in review are accepted or rejected only by the committee in a meeting.
+    # Committee ideas are accepted or rejected only by the committee in a meeting, in any state
+    # (domain/access.decision_denied).
     city_decisions_in_meeting: bool = True
     # Overdue steps escalate; False only flags them overdue on the work lists.
     escalate: bool = True

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from ideapaja_contracts.events.review import Decision
 from ideapaja_review.db.models import AgendaItemRow, CaseRow, CommitteeRow, MeetingRow, ScoreRow
@@ -128,7 +128,10 @@ class MeetingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Name = Field(description="The meeting's title.")
-    scheduled_at: datetime = Field(description="When the meeting is held.")
+    scheduled_at: AwareDatetime = Field(
+        description="When the meeting is held, with its UTC offset "
+        "(2027-01-14T13:00:00+02:00); a time without one is refused."
+    )
     case_ids: Annotated[list[IdParam], Field(max_length=200)] | None = Field(
         default=None,
         description="The agenda; default: every case in review waiting for the committee.",
@@ -232,10 +235,12 @@ class ConflictCreate(BaseModel):
 class ConflictPublic(BaseModel):
     """A member's conflict of interest: they do not score the item."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     person_id: str = Field(description="The member with the conflict.")
     reason: str = Field(description="Why.")
     recorded_by: str = Field(
-        description="Who declared it (blank where an evaluation lists conflicts)."
+        description="Who recorded it: the member, or the chair or secretary for them."
     )
 
 

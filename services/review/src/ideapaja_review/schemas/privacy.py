@@ -11,6 +11,10 @@ from pydantic import BaseModel, Field
 class OrgData(BaseModel):
     """The person as HR last described them to review."""
 
+    display_name: str | None = Field(
+        description="Their name from HR, shown in minutes and on committee pages; null if "
+        "unknown or erased"
+    )
     unit_id: str | None = Field(description="Their unit; null if HR never said")
     active: bool = Field(description="Still in service")
     roles: list[str] = Field(description="Their roles from HR (e.g. change_agent, supervisor)")

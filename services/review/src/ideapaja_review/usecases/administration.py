@@ -135,8 +135,9 @@ async def save_rule(
     row = await rules_store.save_rule(
         session, department_id, overrides, actor_id=uow.person.person_id, now=uow.now
     )
-    # Units whose ideas found nobody may have reviewers under the new rule.
-    await case_routing.route_unrouted(uow)
+    # Units whose ideas found nobody may have reviewers under the new rule, and committee
+    # cases may go to another committee.
+    await case_routing.route_again(uow)
     return row
 
 

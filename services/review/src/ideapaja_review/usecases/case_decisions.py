@@ -22,7 +22,7 @@ from ideapaja_contracts.events.review import (
 from ideapaja_review.db import committee_roster, org
 from ideapaja_review.db.models import CaseRow
 from ideapaja_review.domain import access, lifecycle
-from ideapaja_review.domain.lifecycle import Action, CaseState
+from ideapaja_review.domain.lifecycle import Action
 from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.errors import CaseNotFound, InvalidDecision, NotAllowed
 from ideapaja_review.settings import ReviewWork
@@ -65,7 +65,6 @@ async def _decidable_case(
             Scope(case.scope),
             reviewers,
             decision=decision,
-            state=CaseState(case.state),
             rule=rule,
         )
         if denied is not None:

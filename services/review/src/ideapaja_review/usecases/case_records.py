@@ -32,6 +32,8 @@ R = TypeVar("R")
 # History actions besides the state machine's own (which are recorded under their names).
 OPENED = "opened"
 ROUTED = "routed"
+# Reviewers changed because a committee (or its membership) or a rule changed.
+REROUTED = "rerouted"
 MERGED_IN = "merged_in"
 IDEA_UPDATED = "idea_updated"
 IDEA_WITHDRAWN = "idea_withdrawn"

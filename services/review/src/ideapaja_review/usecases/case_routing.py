@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
@@ -22,6 +22,7 @@ from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases.case_records import (
     OPENED,
+    REROUTED,
     ROUTED,
     append_history,
     lock_routing,
@@ -171,6 +172,99 @@ async def route_unrouted(uow: ReviewWork) -> int:
             count += 1
     await session.flush()
     return count
+
+
+async def route_again(uow: ReviewWork) -> None:
+    """After a committee or a rule changes: route the waiting cases, and give the open cases of
+    a committee the reviewers the committee now has."""
+    await route_unrouted(uow)
+    await reroute_committee_cases(uow)
+
+
+async def reroute_committee_cases(uow: ReviewWork) -> int:
+    """Route again every open case (screening or review) whose rule sends it to a committee:
+    a city idea that went to everyone with the committee_member role before a committee existed
+    goes to the committee, and a committee's cases follow its membership. Reviewers added by an
+    escalation stay. Returns how many cases changed reviewers."""
+    session = uow.session
+    await lock_routing(session)
+    open_cases = (
+        await session.scalars(
+            select(CaseRow)
+            .where(
+                CaseRow.routed.is_(True),
+                CaseRow.state.in_([CaseState.SCREENING.value, CaseState.IN_REVIEW.value]),
+            )
+            .order_by(CaseRow.opened_at, CaseRow.case_id)
+            .with_for_update()
+        )
+    ).all()
+    units, people = await org.load_org(session)
+    changed = 0
+    for case in open_cases:
+        rule = await rule_of(uow, case)
+        if not rule.goes_to_committee(Scope(case.scope)):
+            continue
+        before = case.committee_id
+        routing = await _route(session, case, rule, units, people)
+        if routing.routed and await _replace_routed(uow, case, routing, before):
+            changed += 1
+    await session.flush()
+    return changed
+
+
+async def _replace_routed(
+    uow: ReviewWork, case: CaseRow, routing: Routing, committee_before: str | None
+) -> bool:
+    """The case's routed reviewers become ``routing``'s; True if anything changed."""
+    session = uow.session
+    rows = (
+        await session.scalars(
+            select(CaseReviewerRow).where(
+                CaseReviewerRow.case_id == case.case_id, CaseReviewerRow.source == "routing"
+            )
+        )
+    ).all()
+    current = {row.person_id for row in rows}
+    new = set(routing.reviewer_ids)
+    if current == new and committee_before == case.committee_id:
+        return False
+    await session.execute(
+        delete(CaseReviewerRow).where(
+            CaseReviewerRow.case_id == case.case_id,
+            CaseReviewerRow.source == "routing",
+            CaseReviewerRow.person_id.in_(current - new),
+        )
+    )
+    others = set(
+        (
+            await session.scalars(
+                select(CaseReviewerRow.person_id).where(CaseReviewerRow.case_id == case.case_id)
+            )
+        ).all()
+    )
+    for person_id in sorted(new - others):
+        session.add(
+            CaseReviewerRow(
+                case_id=case.case_id, person_id=person_id, source="routing", added_at=uow.now
+            )
+        )
+    append_history(
+        session,
+        case,
+        uow.now,
+        actor_id=None,
+        action=REROUTED,
+        from_state=case.state,
+        reason=f"routed again via {routing.via}",
+        details={
+            "via": routing.via.value,
+            "committee_id": case.committee_id,
+            "reviewer_ids": sorted(new),
+            "previous_reviewer_ids": sorted(current),
+        },
+    )
+    return True
 
 
 async def _assign(uow: ReviewWork, case: CaseRow, routing: Routing) -> None:

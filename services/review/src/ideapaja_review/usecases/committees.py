@@ -92,6 +92,8 @@ async def create_committee(
         {"name": name, "city_wide": city_wide, "quorum": quorum},
     )
     await session.flush()
+    # City ideas that went to everyone with the committee_member role now go to the committee.
+    await case_routing.route_again(uow)
     return committee
 
 
@@ -168,8 +170,8 @@ async def update_committee(
             changes[field] = value
     audit.record_by(uow, "committee_updated", f"committee:{committee_id}", changes)
     await session.flush()
-    if city_wide:
-        await case_routing.route_unrouted(uow)
+    if city_wide is not None:
+        await case_routing.route_again(uow)
     return committee
 
 
@@ -209,8 +211,8 @@ async def set_member(
         {"person_id": person_id, "role": role.value},
     )
     await session.flush()
-    # City ideas that waited for a committee can be routed now.
-    await case_routing.route_unrouted(uow)
+    # City ideas that waited for a committee can be routed now; its cases follow its members.
+    await case_routing.route_again(uow)
     return committee
 
 
@@ -231,6 +233,7 @@ async def remove_member(
     )
     await session.delete(row)
     await session.flush()
+    await case_routing.route_again(uow)
 
 
 async def check_may_read(session: AsyncSession, committee_id: str, reader: Principal) -> None:

@@ -78,6 +78,7 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
         session.add(OrgPersonRow(person_id=person_id, unit_id=None, active=False, as_of=erased_at))
     else:
         row.unit_id = None
+        row.display_name = None
         row.active = False
         row.as_of = erased_at
     audit.record(

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import MinutesPublished
-from ideapaja_review.db import audit, committee_roster
+from ideapaja_review.db import audit, committee_roster, org
 from ideapaja_review.db.models import (
     AgendaItemRow,
     CaseRow,
@@ -259,13 +259,16 @@ async def set_attendance(
     return meeting
 
 
-async def _conflicted(session: AsyncSession, meeting_id: str, case_id: str) -> dict[str, str]:
+async def _conflicted(
+    session: AsyncSession, meeting_id: str, case_id: str
+) -> dict[str, ConflictRow]:
+    """The item's declared conflicts by member, each with its reason and who recorded it."""
     rows = await session.scalars(
         select(ConflictRow).where(
             ConflictRow.meeting_id == meeting_id, ConflictRow.case_id == case_id
         )
     )
-    return {row.person_id: row.reason for row in rows.all()}
+    return {row.person_id: row for row in rows.all()}
 
 
 @dataclass(frozen=True)
@@ -274,7 +277,7 @@ class ItemEvaluation:
     case: CaseRow
     criteria: tuple[Criterion, ...]
     scores: list[ScoreRow]
-    conflicts: dict[str, str]
+    conflicts: dict[str, ConflictRow]
     eligible: frozenset[str]
     tally: Tally
     quorum: int
@@ -356,7 +359,7 @@ async def minutes(session: AsyncSession, meeting_id: str) -> Minutes:
                 title=case.title,
                 author_ref=case.author_ref,
                 status=ItemStatus(item.status),
-                conflicts=[Conflict(p, r) for p, r in sorted(found.conflicts.items())],
+                conflicts=[Conflict(p, c.reason) for p, c in sorted(found.conflicts.items())],
                 scores=[
                     MemberScore(
                         s.person_id,
@@ -386,6 +389,24 @@ async def minutes(session: AsyncSession, meeting_id: str) -> Minutes:
         criteria=criteria_of(meeting.criteria),
         items=minutes_items,
     )
+
+
+def people_in(minutes: Minutes) -> set[str]:
+    """Everyone the minutes mention."""
+    found = {*minutes.members, *minutes.present_ids}
+    for item in minutes.items:
+        found |= {c.person_id for c in item.conflicts} | {s.person_id for s in item.scores}
+        if item.decided_by:
+            found.add(item.decided_by)
+    return found
+
+
+async def minutes_with_names(
+    session: AsyncSession, meeting_id: str
+) -> tuple[Minutes, dict[str, str]]:
+    """The minutes, and HR's names of the people in them."""
+    found = await minutes(session, meeting_id)
+    return found, await org.names_of(session, people_in(found))
 
 
 async def list_meetings(

@@ -121,7 +121,13 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
     return PersonData(
         id=person_id,
         org=(
-            OrgData(unit_id=row.unit_id, active=row.active, roles=list(roles), as_of=row.as_of)
+            OrgData(
+                display_name=row.display_name,
+                unit_id=row.unit_id,
+                active=row.active,
+                roles=list(roles),
+                as_of=row.as_of,
+            )
             if row is not None
             else None
         ),

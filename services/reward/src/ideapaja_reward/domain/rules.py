@@ -36,6 +36,22 @@ _REASONS = {
 }
 
 
+RULE_ORIGIN = "rule:"
+
+
+def reason_code(rule: Outcome) -> str:
+    """The code of a rule's reason (RewardGranted.reason_code): ``idea_<outcome>``."""
+    return f"idea_{rule.value}"
+
+
+def reason_code_of_origin(origin: str) -> str | None:
+    """The reason code of a grant from its origin (``rule:<outcome>``); None for another."""
+    if not origin.startswith(RULE_ORIGIN):
+        return None
+    outcome = origin.removeprefix(RULE_ORIGIN)
+    return reason_code(Outcome(outcome)) if outcome in {o.value for o in Outcome} else None
+
+
 class InvalidRules(ValueError):
     """The incentive rules setting cannot be used; the message says what to fix."""
 

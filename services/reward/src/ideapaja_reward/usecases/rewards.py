@@ -25,6 +25,7 @@ from ideapaja_reward.domain import (
     entry_id,
     grant_id,
 )
+from ideapaja_reward.domain.rules import RULE_ORIGIN, reason_code_of_origin
 from ideapaja_runtime.messaging import RetryLater
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -138,7 +139,7 @@ async def credit(
             grant_id=grant_id(idea.idea_id, award.person_id, rule),
             idea_id=idea.idea_id,
             person_id=award.person_id,
-            origin=f"rule:{rule}",
+            origin=f"{RULE_ORIGIN}{rule}",
             kind=RewardKind.POINTS.value,
             amount_cents=0,
             currency=None,
@@ -179,6 +180,7 @@ async def _announce(uow: UnitOfWork[Any], entry: LedgerEntry, grant: RewardGrant
             currency=grant.currency,
             points=grant.points,
             reason=grant.reason,
+            reason_code=reason_code_of_origin(grant.origin),
         ),
         event_id=grant.grant_id,
     )
