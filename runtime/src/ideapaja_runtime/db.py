@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import ColumnElement, MetaData, String, cast, create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, sessionmaker
+
+from ideapaja_runtime import sqlite_driver
 
 T = TypeVar("T")
 
@@ -56,6 +58,15 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def _one_trip_sqlite(url: str) -> str | URL:
+    """``sqlite+aiosqlite`` runs on the same driver with one thread trip per statement
+    (sqlite_driver.py); any other URL is used as given."""
+    parsed = make_url(url)
+    if parsed.drivername != "sqlite+aiosqlite":
+        return url
+    return parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
@@ -64,7 +75,7 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self.engine: AsyncEngine = create_async_engine(_one_trip_sqlite(url), **kwargs)
         if is_sqlite(url):
             _use_immediate_transactions(self.engine.sync_engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
