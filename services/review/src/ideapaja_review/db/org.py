@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitKind, UnitUpserted
 from ideapaja_review.db.models import (
@@ -111,10 +112,49 @@ async def load_units(session: AsyncSession) -> dict[str, OrgUnit]:
     }
 
 
+# Routing reads the whole org for every case it opens, and a consumer's batch opens up to 50
+# cases in one transaction, in which the org changes only if that transaction writes it. So the
+# org read is kept in the session (one transaction) until anything in it writes an org table:
+# an ORM change (pending or flushed) or a DML statement.
+_SNAPSHOT = "review.org_snapshot"
+_ORG_TABLES = frozenset(
+    model.__table__ for model in (OrgUnitRow, OrgPersonRow, OrgPersonRoleRow, AssignedReviewerRow)
+)
+
+
+def _touches_org(session: Session) -> bool:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    return any(getattr(obj, "__table__", None) in _ORG_TABLES for obj in changed)
+
+
+@event.listens_for(Session, "after_flush")
+def _org_flushed(session: Session, _flush_context: object) -> None:
+    if _SNAPSHOT in session.info and _touches_org(session):
+        del session.info[_SNAPSHOT]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _org_statement(state: ORMExecuteState) -> None:
+    info = state.session.info
+    table = getattr(state.statement, "table", None)
+    if _SNAPSHOT in info and not state.is_select and table in _ORG_TABLES:
+        del info[_SNAPSHOT]
+
+
 async def load_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgPerson]]:
     """Everything routing needs: all units, and the active people holding a reviewing role
     (a city has hundreds of those at most, not its whole staff), HR's and those an admin
-    assigned to a unit (placed in that unit with the assigned role)."""
+    assigned to a unit (placed in that unit with the assigned role). Copies: the caller may
+    change what it gets."""
+    snapshot = session.info.get(_SNAPSHOT)
+    if snapshot is None or _touches_org(session.sync_session):
+        snapshot = await _read_org(session)
+        session.info[_SNAPSHOT] = snapshot
+    units, people = snapshot
+    return dict(units), list(people)
+
+
+async def _read_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgPerson]]:
     units = await load_units(session)
     result = await session.execute(
         select(OrgPersonRow.person_id, OrgPersonRow.unit_id, OrgPersonRoleRow.role)
