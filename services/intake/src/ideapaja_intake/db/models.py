@@ -285,7 +285,6 @@ class PersonNameWord(IntakeBase):
 
 
 Index("ix_person_name_words_person", PersonNameWord.person_id, PersonNameWord.word)
-Index("ix_people_name_order", Person.name_key, Person.person_id)
 
 
 class IdempotencyRecord(IntakeBase):

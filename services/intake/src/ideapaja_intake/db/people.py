@@ -22,7 +22,10 @@ SHOWN: tuple[Any, ...] = (
     Unit.name_sv,
     Unit.name_en,
 )
-# The order people are listed in (keyset cursor): folded name, ties by id.
+# The order people are listed in (keyset cursor): folded name, ties by id. Deliberately without
+# an index: the matches of a prefix are a few hundred or thousand rows, sorted in a moment, while
+# a planner walking an index in name order probes every person before "Ulla" (measured: 270 ms on
+# PostgreSQL with 38,000 people, against 7 ms through the word index).
 PEOPLE_ORDER = (Person.name_key, Person.person_id)
 
 

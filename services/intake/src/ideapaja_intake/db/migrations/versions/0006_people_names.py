@@ -25,7 +25,6 @@ def upgrade() -> None:
             sa.Column("display_name", sa.String(200), nullable=False, server_default="")
         )
         batch.add_column(sa.Column("name_key", sa.String(200), nullable=False, server_default=""))
-    op.create_index("ix_people_name_order", "people", ["name_key", "person_id"])
     op.create_table(
         "person_name_words",
         sa.Column("word", NAME_WORD, nullable=False),
@@ -44,7 +43,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_person_name_words_person", "person_name_words")
     op.drop_table("person_name_words")
-    op.drop_index("ix_people_name_order", "people")
     with op.batch_alter_table("people") as batch:
         batch.drop_column("name_key")
         batch.drop_column("display_name")
