@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from intake_testkit import AUTHOR, COLLEAGUE, assert_problem, idea_payload
+from person_history import erase
 from sqlalchemy import select
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
@@ -134,6 +135,22 @@ async def test_people_who_left_and_the_searcher_are_not_offered(
     assert await names(org_any_db, dev_keys, "virt") == ["Leena Virtanen"]
 
 
+async def test_an_erased_person_is_neither_found_nor_named(
+    org_any_db: RunningService, dev_keys: DevKeys
+) -> None:
+    runtime = org_any_db.runtime
+    await seed_names(runtime)
+    await erase(org_any_db, LEENA, at=datetime.now(UTC) + timedelta(minutes=5))
+    assert await names(org_any_db, dev_keys, "kor") == []
+    assert (await find(org_any_db, dev_keys, id=[LEENA]))["items"] == []
+    async with runtime.db.transaction() as session:
+        assert await session.get(Person, LEENA) is None
+        left = await session.scalars(
+            select(PersonNameWord).where(PersonNameWord.person_id == LEENA)
+        )
+        assert left.all() == []
+
+
 async def test_co_authors_already_chosen_are_named_by_id(
     org_any_db: RunningService, dev_keys: DevKeys
 ) -> None:
@@ -180,6 +197,11 @@ async def test_a_chosen_colleague_is_invited_and_sees_the_idea_in_their_ideas(
     assert [i["id"] for i in mine.json()["items"]] == [idea["id"]]
     named = await find(org_any_db, dev_keys, LEENA, id=idea["author_ids"] + idea["invited_ids"])
     assert [p["display_name"] for p in named["items"]] == ["Aino Author", "Leena Korhonen"]
+    confirmed = await org_any_db.client.post(
+        f"/ideas/{idea['id']}/co-authors/{LEENA}/confirm",
+        headers=dev_keys.headers(LEENA, "employee"),
+    )
+    assert confirmed.status_code == 200, confirmed.text
 
 
 async def test_bad_searches_are_refused_with_problem_details(
