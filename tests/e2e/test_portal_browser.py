@@ -306,6 +306,29 @@ def test_hr_reads_the_grants_and_downloads_them_for_payroll(
 NOORA = "p-1006"
 
 
+def idea_form(
+    stack: Stack, browser: Any, language: str = "fi", **page_options: Any
+) -> tuple[str, Any]:
+    """The portal's address, and a page on its idea form signed in as Noora (in ``language``,
+    chosen with the switcher: it is remembered for her)."""
+    url = portal(stack)
+    page = new_page(browser, language=language, **page_options)
+    sign_in(page, url, NOORA)
+    page.select_option("#language-choice", language)
+    page.locator("form[action='/language'] button").click()
+    page.goto(f"{url}/ideas/new")
+    return url, page
+
+
+def one_chosen_and_suggestions_open(page: Any) -> None:
+    """The picker in full: a chip, and suggestions for the next name."""
+    page.fill("#co-author-q", "kor")
+    page.locator("#co-author-suggestions button").first.click()
+    page.locator("#co-authors-chosen li").first.wait_for()
+    page.fill("#co-author-q", "ni")
+    page.locator("#co-author-suggestions button").first.wait_for()
+
+
 def fill_idea(page: Any, title: str) -> None:
     page.fill("#title", title)
     page.fill("#problem", "Päiväkodin ja kirjaston yhteiset satutunnit eivät sovi aikatauluihin.")
@@ -315,10 +338,7 @@ def fill_idea(page: Any, title: str) -> None:
 def test_a_colleague_picked_by_name_is_named_on_the_idea_and_accepts_it(
     stack: Stack, browser: Any
 ) -> None:
-    url = portal(stack)
-    author = new_page(browser)
-    sign_in(author, url, NOORA)
-    author.goto(f"{url}/ideas/new")
+    url, author = idea_form(stack, browser)
     fill_idea(author, "Yhteiset satutunnit kirjastossa")
     author.fill("#co-author-q", "kor")
     suggestion = author.locator("#co-author-suggestions button", has_text="Leena Korhonen")
@@ -369,10 +389,7 @@ def test_a_colleague_picked_by_name_is_named_on_the_idea_and_accepts_it(
 
 
 def test_without_javascript_a_search_lists_colleagues_to_tick(stack: Stack, browser: Any) -> None:
-    url = portal(stack)
-    page = new_page(browser, javascript=False)
-    sign_in(page, url, NOORA)
-    page.goto(f"{url}/ideas/new")
+    url, page = idea_form(stack, browser, javascript=False)
     fill_idea(page, "Satutunnit ilman skriptejä")
     page.fill("#co-author-q", "MAKI")
     page.locator("button[value=find_co_authors]").click()
@@ -386,10 +403,7 @@ def test_without_javascript_a_search_lists_colleagues_to_tick(stack: Stack, brow
 
 
 def test_a_co_author_is_picked_with_the_keyboard_alone(stack: Stack, browser: Any) -> None:
-    url = portal(stack)
-    page = new_page(browser)
-    sign_in(page, url, NOORA)
-    page.goto(f"{url}/ideas/new")
+    _, page = idea_form(stack, browser)
     page.focus("#co-author-q")
     page.keyboard.type("sjö")
     page.locator("#co-author-suggestions button", has_text="Elin Sjöberg").wait_for()
@@ -405,34 +419,16 @@ def test_a_co_author_is_picked_with_the_keyboard_alone(stack: Stack, browser: An
 def test_the_picker_has_no_serious_accessibility_violations(
     stack: Stack, browser: Any, language: str
 ) -> None:
-    url = portal(stack)
-    page = new_page(browser, language=language)
-    sign_in(page, url, NOORA)
-    if language != "fi":
-        page.select_option("#language-choice", language)
-        page.locator("form[action='/language'] button").click()
-    page.goto(f"{url}/ideas/new")
-    page.fill("#co-author-q", "ko")
-    page.locator("#co-author-suggestions button").first.wait_for()
-    page.locator("#co-author-suggestions button").first.click()
-    page.locator("#co-authors-chosen li").first.wait_for()
-    page.fill("#co-author-q", "ni")
-    page.locator("#co-author-suggestions button").first.wait_for()
+    _, page = idea_form(stack, browser, language)
+    one_chosen_and_suggestions_open(page)
     assert page.locator("html").get_attribute("lang") == language
     violations = serious_violations(page)
     assert not violations, [f"{v['id']}: {v['help']}" for v in violations]
 
 
 def test_the_picker_fits_a_phone(stack: Stack, browser: Any) -> None:
-    url = portal(stack)
-    page = new_page(browser, width=360)
-    sign_in(page, url, NOORA)
-    page.goto(f"{url}/ideas/new")
-    page.fill("#co-author-q", "kor")
-    page.locator("#co-author-suggestions button").first.click()
-    page.locator("#co-authors-chosen li").first.wait_for()
-    page.fill("#co-author-q", "ni")
-    page.locator("#co-author-suggestions button").first.wait_for()
+    _, page = idea_form(stack, browser, width=360)
+    one_chosen_and_suggestions_open(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the form scrolls sideways: {width}px"
     screenshot(page, "phone-co-authors-form")
