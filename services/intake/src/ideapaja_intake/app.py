@@ -17,6 +17,7 @@ from ideapaja_intake.api import (
     engagement,
     form,
     ideas,
+    people,
     public,
     reports,
     units,
@@ -87,6 +88,7 @@ service = ServiceSpec(
         reports.router,
         units.units_router,
         units.categories_router,
+        people.router,
         privacy_api.router,
     ],
     subscriptions=handlers.subscriptions,
@@ -104,6 +106,7 @@ service = ServiceSpec(
         {"name": "citizens", "description": "The optional citizen/customer channel"},
         {"name": "reports", "description": "Exports for reporting roles"},
         {"name": "units", "description": "The city's units and departments, categories"},
+        {"name": "people", "description": "Colleagues by name, for choosing co-authors"},
         {"name": "privacy", "description": "What intake holds on a person (GDPR access report)"},
     ],
 )

@@ -179,6 +179,12 @@ POLICY = Policy(
             "Read the units and departments an idea can concern (also for the citizen form)",
         ),
         allow(
+            "people.search",
+            STAFF,
+            "Find colleagues by name and unit for choosing co-authors (active staff; no contact "
+            "details)",
+        ),
+        allow(
             "categories.read",
             STAFF | {CITIZEN},
             "Read the idea categories and benefit kinds (also for the citizen form)",

@@ -24,6 +24,7 @@ from ideapaja_portal.settings import PortalSettings
 from ideapaja_portal.web import (
     attachments,
     auth,
+    co_authors,
     committee,
     committee_items,
     drafts,
@@ -104,6 +105,8 @@ service = ServiceSpec(
     routers=[
         auth.router,
         home.router,
+        # Before ideas.router: /ideas/co-authors is not an idea's id.
+        co_authors.router,
         ideas.router,
         drafts.router,
         attachments.router,

@@ -252,8 +252,9 @@ class IdeaAttachment(IntakeBase):
 
 
 class Person(IntakeBase):
-    """Who works for the city (projection of PersonUpserted/PersonLeft), without names or
-    contact details: intake only needs to know that an invited co-author exists."""
+    """Who works for the city (projection of PersonUpserted/PersonLeft): their unit and name, so
+    that authors find co-authors by name (GET /people) and pages show names; no contact details.
+    The name is blanked when HR says they left, and the row deleted on erasure."""
 
     __tablename__ = "people"
 
@@ -262,6 +263,28 @@ class Person(IntakeBase):
     active: Mapped[bool] = mapped_column(Boolean)
     hr_event_time: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    display_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The name folded (domain/people.py): the order people are listed in.
+    name_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+# Binary order on PostgreSQL too (SQLite's default): a prefix is then one index range.
+NAME_WORD = String(64).with_variant(String(64, collation="C"), "postgresql")
+
+
+class PersonNameWord(IntakeBase):
+    """Each part of a person's folded name (domain/people.py), for prefix search by an index;
+    rebuilt from ``people.display_name`` whenever HR changes the person."""
+
+    __tablename__ = "person_name_words"
+
+    word: Mapped[str] = mapped_column(NAME_WORD, primary_key=True)
+    person_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("people.person_id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+Index("ix_person_name_words_person", PersonNameWord.person_id, PersonNameWord.word)
 
 
 class IdempotencyRecord(IntakeBase):

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitKind, UnitUpserted
 from ideapaja_intake.db.models import Person, Unit
+from ideapaja_intake.db.people import index_name
 from ideapaja_intake.db.sql import dialect_insert
+from ideapaja_intake.domain.people import name_key
 
 
 def known_units(session: Session, unit_ids: Collection[str]) -> set[str]:
@@ -71,11 +73,18 @@ async def upsert_person(
         "active": isinstance(event, PersonUpserted),
         "hr_event_time": event_time,
         "recorded_at": recorded_at,
+        # A person who left is no longer found or named: their name goes with them.
+        "display_name": "",
+        "name_key": "",
     }
     if isinstance(event, PersonUpserted):
         values["unit_id"] = event.unit_id
+        values["display_name"] = event.display_name
+        values["name_key"] = name_key(event.display_name)
     # A person HR says left before we knew them gets a blank unit; a known one keeps theirs.
     await _upsert_newer(session, Person, Person.person_id, {"unit_id": "", **values}, values)
+    # From the row as it stands (a late, older event changed nothing).
+    await index_name(session, event.person_id)
 
 
 async def _upsert_newer(

@@ -21,6 +21,7 @@ class HrRecord(_Row):
     """The person as HR last described them to intake."""
 
     unit_id: str = Field(description="Their unit; blank once HR says they left")
+    display_name: str = Field(description="Their name as HR gave it; blank once HR says they left")
     active: bool = Field(description="Still in service")
     hr_event_time: datetime = Field(description="The HR event time this reflects")
 

@@ -1,12 +1,20 @@
 """Co-authors: the authors invite a colleague, who confirms (then shares the idea's rewards) or
-declines; an invitation not yet accepted may be withdrawn by the authors."""
+declines; an invitation not yet accepted may be withdrawn by the authors.
+
+Co-authors join while the idea is open and until it has been awarded (money, a gift,
+recognition): an award is shared among the authors it names. Points credited by the incentive
+rules do not close it: the reward service grants points the moment an idea is submitted, so
+counting them would refuse every invitation made with the submission; later points reach the
+co-authors who confirmed (IdeaUpdated carries the authors)."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from ideapaja_contracts.events.reward import RewardKind
 from ideapaja_intake.db.ideas import confirmed_authors, lock_idea
-from ideapaja_intake.db.models import Idea, IdeaAuthor
+from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaReward
 from ideapaja_intake.db.org import active_people
 from ideapaja_intake.domain.pseudonym import author_pseudonym
 from ideapaja_intake.domain.status import IdeaStatus
@@ -22,7 +30,7 @@ from ideapaja_intake.errors import (
 from ideapaja_intake.usecases import Uow
 from ideapaja_intake.usecases.editing import authored_idea, new_version
 
-# Co-authors may still join while the idea is open; not after a reward was granted.
+# Co-authors may still join while the idea is open; not after it was awarded.
 CO_AUTHOR_OPEN_STATUSES = frozenset(IdeaStatus) - {
     IdeaStatus.DRAFT,
     IdeaStatus.WITHDRAWN,
@@ -31,13 +39,27 @@ CO_AUTHOR_OPEN_STATUSES = frozenset(IdeaStatus) - {
 }
 
 
+async def _open_to_co_authors(session: AsyncSession, idea: Idea) -> bool:
+    """Open, and not awarded yet (points alone do not count: see the module's note)."""
+    if IdeaStatus(idea.status) not in CO_AUTHOR_OPEN_STATUSES:
+        return False
+    if not idea.rewarded:
+        return True
+    awarded = await session.scalar(
+        select(IdeaReward.grant_id)
+        .where(IdeaReward.idea_id == idea.id, IdeaReward.kind != RewardKind.POINTS.value)
+        .limit(1)
+    )
+    return awarded is None
+
+
 async def invite_co_author(uow: Uow, idea_id: str, person_id: str) -> tuple[IdeaAuthor, Idea]:
     """The invitation (not yet confirmed) and the idea it is to."""
     idea = await authored_idea(uow, idea_id)
     session = uow.session
-    if IdeaStatus(idea.status) not in CO_AUTHOR_OPEN_STATUSES or idea.rewarded:
+    if not await _open_to_co_authors(session, idea):
         raise IllegalTransition(
-            "Co-authors can no longer join this idea (it is closed or already rewarded).",
+            "Co-authors can no longer join this idea (it is closed or already awarded).",
             status_now=idea.status,
         )
     if await session.get(IdeaAuthor, (idea_id, person_id)) is not None:
@@ -76,9 +98,9 @@ async def confirm_co_author(uow: Uow, idea_id: str, person_id: str) -> tuple[Ide
     if idea is None or row is None:
         raise InvitationNotFound(f"You are not invited to idea {idea_id}.")
     if row.confirmed_at is None:
-        if IdeaStatus(idea.status) not in CO_AUTHOR_OPEN_STATUSES or idea.rewarded:
+        if not await _open_to_co_authors(uow.session, idea):
             raise IllegalTransition(
-                "The idea is closed; the invitation can no longer be accepted.",
+                "The idea is closed or already awarded; the invitation can no longer be accepted.",
                 status_now=idea.status,
             )
         row.confirmed_at = uow.now

@@ -26,6 +26,10 @@ def _message(texts: Texts, kind: str) -> str:
         return texts.gettext("This is too long.")
     if kind in ("literal_error", "enum"):
         return texts.gettext("Choose one of the options.")
+    if kind == "unknown_person":
+        return texts.gettext("Someone chosen is no longer in the city's service: remove them.")
+    if kind == "self_invitation":
+        return texts.gettext("You are the author already: remove yourself from the co-authors.")
     return texts.gettext("Check this field.")
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from ideapaja_portal.apis import ServiceError
-from ideapaja_portal.web import attachments, drafts
+from ideapaja_portal.web import attachments, co_authors, drafts
 from ideapaja_portal.web.context import (
     CsrfProtected,
     SignedIn,
@@ -68,11 +68,35 @@ async def new_idea(
     if draft:
         saved = await apis_of(request).call("intake", "GET", f"/drafts/{draft}", token=viewer.token)
         values = {**values, **saved["content"], "draft_id": saved["id"]}
-    return render(
-        request,
-        "idea_form.html",
-        {**await _choices(request, viewer), "values": values, "errors": {}},
-    )
+    return await _form(request, viewer, values)
+
+
+async def _form(
+    request: Request,
+    viewer: Viewer,
+    values: dict[str, Any],
+    *,
+    errors: dict[str, str] | None = None,
+    typed: str = "",
+    status_code: int = 200,
+) -> Response:
+    """The idea form with ``values`` (co-authors by name) and, when the person searched for a
+    colleague without JavaScript, the matches as checkboxes."""
+    apis = apis_of(request)
+    chosen = co_authors.chosen_ids(values.get("co_author_ids") or [])
+    found = None
+    if values.get("searching"):
+        found = await co_authors.search(apis, viewer, typed, chosen, limit=20)
+    context = {
+        **await _choices(request, viewer),
+        "values": values,
+        "errors": errors or {},
+        "co_authors": await co_authors.named(apis, viewer, chosen),
+        "typed": typed,
+        "found": found,
+        "searching": bool(values.get("searching")),
+    }
+    return render(request, "idea_form.html", context, status_code=status_code)
 
 
 @router.post("/ideas/new", dependencies=[CsrfProtected])
@@ -90,10 +114,14 @@ async def submit_idea(
     language: Annotated[str, Form(max_length=8)] = "fi",
     anonymous: Annotated[str | None, Form(max_length=8)] = None,
     draft_id: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")] = "",
-    action: Annotated[str, Form(max_length=10)] = "send",
+    action: Annotated[str, Form(max_length=20)] = "send",
     attachment: Annotated[UploadFile | None, File()] = None,
+    co_author_ids: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+    co_author_q: Annotated[str, Form(max_length=co_authors.QUERY_MAX)] = "",
+    remove_co_author: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Send the idea (with an optional attachment), or keep it as a draft to finish later."""
+    """Send the idea (with an optional attachment), keep it as a draft to finish later, or
+    (without JavaScript) search for co-authors or remove one and show the form again."""
     values: dict[str, Any] = {
         "title": title,
         "problem": problem,
@@ -105,7 +133,11 @@ async def submit_idea(
         "category": category or None,
         "language": language,
         "anonymous": anonymous is not None,
+        "co_author_ids": co_authors.chosen_ids(co_author_ids, removed=remove_co_author),
     }
+    if remove_co_author or action == "find_co_authors":
+        values.update(draft_id=draft_id, searching=action == "find_co_authors")
+        return await _form(request, viewer, values, typed=co_author_q)
     apis = apis_of(request)
     try:
         if action == "draft":
@@ -119,16 +151,8 @@ async def submit_idea(
         if exc.status != 422:
             raise
         errors = field_messages(texts_of(request), exc)
-        return render(
-            request,
-            "idea_form.html",
-            {
-                **await _choices(request, viewer),
-                "values": {**values, "draft_id": draft_id},
-                "errors": errors,
-            },
-            status_code=422,
-        )
+        values["draft_id"] = draft_id
+        return await _form(request, viewer, values, errors=errors, status_code=422)
     suffix = ""
     if attachment is not None and attachment.filename:
         attached = await attachments.upload(apis, viewer, created["id"], attachment)
@@ -234,12 +258,19 @@ async def _idea_page(
     comments = await apis.call(
         "intake", "GET", f"/ideas/{idea_id}/comments", token=viewer.token, params={"limit": 50}
     )
+    # Authors by name (intake names only people still in the city's service).
+    authors = await co_authors.named(apis, viewer, record.get("author_ids") or [])
+    invited = await co_authors.named(apis, viewer, record.get("invited_ids") or [])
     return render(
         request,
         "idea.html",
         {
             "idea": record,
             "own": own,
+            "authors": authors,
+            "invited": invited,
+            "invited_me": viewer.person_id in (record.get("invited_ids") or []),
+            "joined": request.query_params.get("joined") == "1",
             "review": review,
             "comments": comments,
             "sent": request.query_params.get("sent") == "1",
