@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Test helpers live beside the tests (pytest runs in importlib mode, which adds no paths).
+sys.path.insert(0, str(Path(__file__).parent))
 
 from ideapaja_portal.app import service
 from ideapaja_portal.settings import PortalSettings

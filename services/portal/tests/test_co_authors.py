@@ -5,122 +5,21 @@ by a stored session; intake and review are stand-ins answering as the services d
 
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from portal_standins import ASA, CSRF, LEENA, ME, Intake, sign_in
 
-from ideapaja_portal.apis import Apis
-from ideapaja_portal.sessions import SessionStore
 from ideapaja_runtime.testing import RunningService
-
-ME, LEENA, ASA = "p-1001", "p-3001", "p-3002"
-UNITS = [{"id": "u-kirjasto", "kind": "unit", "parent_id": None, "name_fi": "Kirjasto",
-          "name_sv": "Biblioteket", "name_en": "Library"}]  # fmt: skip
-PEOPLE = {
-    ME: "Aino Author",
-    LEENA: "Leena Korhonen",
-    ASA: "Åsa Åhlund",
-}
-CSRF = "csrf-token-of-the-test-session"
-
-
-def person(person_id: str) -> dict[str, Any]:
-    unit = {"unit_name_fi": "Kirjasto", "unit_name_sv": "Biblioteket", "unit_name_en": "Library"}
-    return {"id": person_id, "display_name": PEOPLE[person_id], "unit_id": "u-kirjasto", **unit}
-
-
-def folded(text: str) -> str:
-    """As intake folds names: lower case, without accents."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if c.isascii())
-
-
-def page(items: list[Any]) -> dict[str, Any]:
-    return {"items": items, "total": len(items), "limit": 50, "next_cursor": None}
-
-
-class Intake:
-    """What the pages ask of intake and review, answered as they would, and what was sent."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, Any]] = []
-        self.idea: dict[str, Any] = {
-            "id": "i-1", "title": "Omatoimikirjasto", "status": "submitted",
-            "submitted_at": "2026-03-02T08:00:00Z", "problem": "p", "solution": "s", "benefit": "",
-            "author_ids": [ME], "invited_ids": [LEENA], "attachments": [], "history": [],
-            "support_count": 0,
-        }  # fmt: skip
-        self.draft: dict[str, Any] = {"id": "d-1", "content": {"title": "Luonnos"}}
-        self.refuse: dict[str, Any] | None = None
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        path, method = request.url.path, request.method
-        body = json.loads(request.content) if request.content else None
-        self.sent.append((method, path, body))
-        query = request.url.params
-        if path == "/units":
-            return httpx.Response(200, json=page(UNITS))
-        if path == "/categories":
-            return httpx.Response(200, json={"categories": [], "benefit_kinds": []})
-        if path == "/people":
-            return httpx.Response(200, json=page(self.people(query)))
-        if method == "POST" and path == "/ideas":
-            if self.refuse:
-                return httpx.Response(422, json=self.refuse)
-            return httpx.Response(201, json={"id": "i-1"})
-        if path.startswith("/drafts"):
-            return httpx.Response(200 if method == "GET" else 201, json=self.draft)
-        if path == "/ideas/i-1":
-            return httpx.Response(200, json=self.idea)
-        if path == "/ideas/i-1/comments":
-            return httpx.Response(200, json=page([]))
-        if path.startswith("/ideas/i-1/co-authors"):
-            return httpx.Response(200 if method == "POST" else 204, json={})
-        return httpx.Response(404, json={"title": "Not found", "status": 404})
-
-    def people(self, query: httpx.QueryParams) -> list[dict[str, Any]]:
-        ids = query.get_list("id")
-        typed = folded(query.get("q") or "")
-        return [
-            person(p)
-            for p in sorted(PEOPLE, key=PEOPLE.__getitem__)
-            if (not ids or p in ids)
-            and (
-                not typed
-                or (p != ME and any(w.startswith(typed) for w in folded(PEOPLE[p]).split()))
-            )
-        ]
 
 
 @pytest.fixture
 async def signed_in(portal: RunningService) -> AsyncIterator[tuple[httpx.AsyncClient, Intake]]:
-    """A client signed in as an employee (a stored session), and the stand-in services."""
-    runtime = portal.runtime
-    intake = Intake()
-    transport = httpx.MockTransport(intake)
-    apis = Apis(
-        {"intake": "http://intake", "review": "http://review"},
-        timeout=5,
-        transports={"http://intake": transport, "http://review": transport},
-    )
-    old = runtime.extras["portal_apis"]
-    runtime.extras["portal_apis"] = apis
-    store = SessionStore(runtime.db, runtime.clock, timedelta(hours=1))
-    await store.save("session-key", {
-        "person_id": ME, "name": "Aino Author", "roles": ["employee"], "units": ["u-kirjasto"],
-        "access_token": "token", "language": "en", "csrf": CSRF,
-    })  # fmt: skip
-    portal.client.headers["Cookie"] = "ideapaja_session=session-key"
-    try:
-        yield portal.client, intake
-    finally:
-        runtime.extras["portal_apis"] = old
-        await apis.close()
+    async with sign_in(portal) as signed:
+        yield signed
 
 
 def form(**changes: Any) -> dict[str, Any]:

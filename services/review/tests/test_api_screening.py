@@ -223,7 +223,9 @@ async def test_forwarding_opens_the_receiving_units_case_and_keeps_the_history(
     )
     assert current["reviewer_ids"] == ["p-ca-koulu", "p-sup-koulu"]
     assert current["history"][0]["actor_id"] == "p-ca-kirjasto"
-    assert current["history"][0]["reason"] == "forwarded from u-kirjasto: Koulun asia."
+    # The forwarder's own words; where it came from is a fact in the details, not English text.
+    assert current["history"][0]["reason"] == "Koulun asia."
+    assert current["history"][0]["details"]["forwarded_from"] == "u-kirjasto"
     [started] = await emitted(api, "review.screening_started", case_id=current["id"])
     assert started["unit_id"] == "u-koulu"
 

@@ -54,7 +54,9 @@ async def test_the_newest_revision_wins_whatever_the_order(db: Database, deliver
     assert record.case.problem == "Uusi ongelmakuvaus."
     updates = [h for h in record.history if h.action == "idea_updated"]
     # One record, and the anonymous author is named by the pseudonym.
-    assert [(h.reason, h.actor_id) for h in updates] == [("revision 3", "a-ref1")]
+    assert [(h.details, h.reason, h.actor_id) for h in updates] == [
+        ({"revision": 3}, None, "a-ref1")
+    ]
 
 
 async def test_an_edit_or_withdrawal_before_the_submission_waits(

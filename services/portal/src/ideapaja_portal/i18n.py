@@ -148,6 +148,34 @@ STATUS_LABELS = {
     "good_practice": N_("Good practice"),
     "withdrawn": N_("Withdrawn"),
 }
+# What a step of a case's history did (review's history action codes).
+ACTION_LABELS = {
+    "opened": N_("Case opened"),
+    "routed": N_("Reviewers assigned"),
+    "rerouted": N_("Reviewers changed"),
+    "escalated": N_("Overdue: escalated"),
+    "merged_in": N_("A similar idea merged into this one"),
+    "idea_updated": N_("The authors updated the idea"),
+    "idea_withdrawn": N_("The authors withdrew the idea"),
+    "withdraw": N_("The authors withdrew the idea"),
+    "accept_for_review": N_("Taken into review"),
+    "decide": N_("Decision"),
+    "resume_screening": N_("The authors answered"),
+    "appeal": N_("Reopened"),
+    "start_experiment": N_("Trial started"),
+    "complete_experiment": N_("Trial completed"),
+    "start_implementation": N_("Implementation started"),
+    "record_progress": N_("Progress recorded"),
+    "complete_implementation": N_("Implemented"),
+    "publish_practice": N_("Published as a good practice"),
+    "record_adoption": N_("Adopted by another unit"),
+    "agenda_added": N_("On the committee's agenda"),
+    "deferred": N_("Deferred to a later meeting"),
+    "scored": N_("Evaluated"),
+    "conflict_recorded": N_("Conflict of interest recorded"),
+    "person.erased": N_("Personal data erased"),
+    "idea.retention_expired": N_("Authors' data removed after the retention period"),
+}
 # The reward service's points rules, as people read them.
 RULE_LABELS = {
     "submitted": N_("Idea submitted"),

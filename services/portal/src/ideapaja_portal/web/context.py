@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ideapaja_portal.apis import Apis
 from ideapaja_portal.i18n import (
+    ACTION_LABELS,
     ITEM_LABELS,
     LANGUAGE_NAMES,
     MEMBER_ROLE_LABELS,
@@ -48,6 +49,7 @@ environment = Environment(
 )
 environment.globals.update(
     status_labels=STATUS_LABELS,
+    action_labels=ACTION_LABELS,
     rule_labels=RULE_LABELS,
     outcome_labels=OUTCOME_LABELS,
     outcome_choices=OUTCOME_CHOICES,

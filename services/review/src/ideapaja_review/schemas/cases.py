@@ -115,7 +115,10 @@ class HistoryEntryPublic(BaseModel):
     from_status: str | None = Field(description="The case's status before; null when opened.")
     to_status: str = Field(description="The case's status after.")
     decision: Decision | None = Field(description="The decision made, if the step made one.")
-    reason: str | None = Field(description="The rationale, question, answer or reason given.")
+    reason: str | None = Field(
+        description="The rationale, question, answer or reason a person gave; null on steps the "
+        "service takes (opened, routed, escalated), whose facts are in details."
+    )
     details: dict[str, Any] | None = Field(
         description="Step-specific facts (e.g. the reviewers routed to); null when none."
     )

@@ -262,7 +262,7 @@ async def _forward(uow: ReviewWork, case: CaseRow, unit_id: str, reason: str) ->
         anonymous=case.anonymous,
         author_ref=case.author_ref,
         author_ids=list(case.author_ids),
-        reason=f"forwarded from {case.unit_id}: {reason}",
+        reason=reason,
         round_=case.round + 1,
         previous=case,
         actor_id=actor.person_id,
@@ -410,7 +410,7 @@ async def update_content(uow: ReviewWork, event: IdeaUpdated) -> bool:
         actor_id=author_actor(case, event.edited_by),
         action=IDEA_UPDATED,
         from_state=case.state,
-        reason=f"revision {event.revision}",
+        details={"revision": event.revision},
     )
     await session.flush()
     return True

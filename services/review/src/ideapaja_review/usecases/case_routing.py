@@ -51,7 +51,6 @@ async def open_case(uow: ReviewWork, idea: IdeaSubmitted) -> CaseRow | None:
         anonymous=idea.anonymous,
         author_ref=idea.author_ref,
         author_ids=list(idea.author_ids),
-        reason="idea submitted",
     )
 
 
@@ -65,7 +64,7 @@ async def _new_case(
     anonymous: bool,
     author_ref: str,
     author_ids: list[str],
-    reason: str,
+    reason: str | None = None,
     round_: int = 1,
     previous: CaseRow | None = None,
     actor_id: str | None = None,
@@ -107,7 +106,13 @@ async def _new_case(
         action=OPENED,
         from_state=None,
         reason=reason,
-        details={"previous_case_id": previous.case_id} if previous is not None else None,
+        # A forwarded idea's new case names the case and unit it came from; the reason is the
+        # forwarder's own words (history reasons are people's text, never composed English).
+        details=(
+            {"previous_case_id": previous.case_id, "forwarded_from": previous.unit_id}
+            if previous is not None
+            else None
+        ),
     )
     units, people = await org.load_org(session)
     routing = await _route(session, case, rule, units, people)
@@ -256,7 +261,6 @@ async def _replace_routed(
         actor_id=None,
         action=REROUTED,
         from_state=case.state,
-        reason=f"routed again via {routing.via}",
         details={
             "via": routing.via.value,
             "committee_id": case.committee_id,
@@ -284,7 +288,6 @@ async def _assign(uow: ReviewWork, case: CaseRow, routing: Routing) -> None:
         actor_id=None,
         action=ROUTED,
         from_state=case.state,
-        reason=f"routed via {routing.via}",
         details={"via": routing.via.value, "reviewer_ids": list(routing.reviewer_ids)},
     )
     await uow.publish(

@@ -75,7 +75,6 @@ async def escalate_case(uow: ReviewWork, case: CaseRow) -> CaseEscalated | None:
         actor_id=None,
         action=case_records.ESCALATED,
         from_state=case.state,
-        reason=f"{case.state} overdue since {missed.isoformat()}: escalated to {step.target}",
         details={
             "step": case.state,
             "level": step.level.value,
