@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from typing import Any
 
 import nats
 from nats.js import JetStreamContext
-from runtime_sample_service import Behaviour, count_effects
-from runtime_testkit import eventually, make_idea
+from runtime_sample_service import Behaviour, build, count_effects
+from runtime_testkit import eventually, fast_settings, make_idea
 
 from ideapaja_contracts import OutgoingMessage, encode
 from ideapaja_runtime.messaging import DLQ_CONSUMER, DLQ_DELIVERIES, DLQ_REASON
@@ -190,3 +192,29 @@ async def test_new_events_only_consumer_skips_history_on_first_deployment(
         assert seen == ["i-new"]
     finally:
         await runtime.stop()
+
+
+async def test_a_consumer_goes_on_after_the_nats_server_restarts(
+    nats_server: Any, behaviour: Behaviour, sqlite_url: str
+) -> None:
+    """The fetch loop outlives a server restart (nats-py reconnects; a failed fetch is retried
+    with growing pauses, and the subscription is bound again if the server lost it)."""
+    runtime = Runtime(
+        build(behaviour), fast_settings(nats_url=nats_server.url, database_url=sqlite_url)
+    )
+    await runtime.start()
+    try:
+        nc = await nats.connect(nats_server.url, max_reconnect_attempts=-1)
+        await publish_idea(nc.jetstream(), "i-before")
+        await eventually(lambda: effects_of(runtime, "i-before"))
+        await nc.close()
+        nats_server.stop()
+        await asyncio.sleep(1.0)  # the loop's fetches fail meanwhile
+        nats_server.start()
+        nc = await nats.connect(nats_server.url, max_reconnect_attempts=-1)
+        await publish_idea(nc.jetstream(), "i-after")
+        await eventually(lambda: effects_of(runtime, "i-after"), timeout=30)
+        await nc.close()
+    finally:
+        await runtime.stop()
+    assert behaviour.calls == ["i-before", "i-after"]
