@@ -81,10 +81,13 @@ def new_page(browser: Any, *, language: str = "fi-FI", width: int = 1280) -> Any
 
 def submit(page: Any, selector: str) -> None:
     """Send the form whose action ends with ``selector`` and wait for the page after it."""
+    form = page.locator(f"form[action$='{selector}']")
+    # A form with several actions names its main one (the idea form also searches co-authors
+    # and keeps drafts); elsewhere the only submit button is it.
+    send = form.locator("button[type=submit][name=action][value=send]")
+    button = send if send.count() else form.locator("button[type=submit]").first
     with page.expect_navigation():
-        # The first submit button is the form's main action (the idea form's second one keeps a
-        # draft).
-        page.locator(f"form[action$='{selector}'] button[type=submit]").first.click()
+        button.click()
 
 
 def check_axe(page: Any, where: str, found: dict[str, list[str]]) -> None:
