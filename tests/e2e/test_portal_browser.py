@@ -320,11 +320,21 @@ def idea_form(
     return url, page
 
 
+def search_box_ready(page: Any) -> None:
+    """A pick swaps in a fresh search box; htmx wires it up when the swap settles (some ms
+    later, longer on a loaded machine). Typing before that would send no search."""
+    page.wait_for_function(
+        "() => { const box = document.getElementById('co-author-q');"
+        " return !!(box && box['htmx-internal-data'] && box['htmx-internal-data'].initHash); }"
+    )
+
+
 def one_chosen_and_suggestions_open(page: Any) -> None:
     """The picker in full: a chip, and suggestions for the next name."""
     page.fill("#co-author-q", "kor")
     page.locator("#co-author-suggestions button").first.click()
     page.locator("#co-authors-chosen li").first.wait_for()
+    search_box_ready(page)
     page.fill("#co-author-q", "ni")
     page.locator("#co-author-suggestions button").first.wait_for()
 
@@ -355,6 +365,7 @@ def test_a_colleague_picked_by_name_is_named_on_the_idea_and_accepts_it(
     # The search box is ready for the next name (focus returned to it).
     assert author.evaluate("document.activeElement.id") == "co-author-q"
     # Another pick, then removed again: its chip goes.
+    search_box_ready(author)
     author.fill("#co-author-q", "mäk")
     author.locator("#co-author-suggestions button", has_text="Sanna Mäkinen").click()
     sanna = author.locator("#co-authors-chosen li", has_text="Sanna Mäkinen")
