@@ -4,6 +4,7 @@ has no bearer token). The token's person is the searcher, and is left out of the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -16,10 +17,12 @@ from ideapaja_intake.domain.form_token import TOKEN_MAX
 from ideapaja_intake.domain.people import QUERY_MIN_LETTERS
 from ideapaja_intake.domain.submission import PersonId
 from ideapaja_intake.schemas.people import PersonPublic
+from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.usecases import people
-from ideapaja_runtime.pagination import Page, PageParams
+from ideapaja_runtime.pagination import Page, PageParams, PageRequest
 from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.routes import service_router
+from ideapaja_runtime.uow import UnitOfWork
 
 router = service_router(tags=["channels"])
 FORM_PEOPLE_PATH = "/ideas/form/people"
@@ -85,3 +88,28 @@ async def find_people_for_form(
     ] = [],  # noqa: B006 - FastAPI copies query defaults
 ) -> Page[PersonPublic]:
     return await people.find_people(await later(), q, id, page, PersonPublic.of)
+
+
+# How many matches the page shows after a search without its script.
+PAGE_MATCHES = 20
+
+
+async def chosen_people(uow: UnitOfWork[IntakeSettings], ids: Sequence[str]) -> list[PersonPublic]:
+    """The co-authors chosen on a page, by name (for showing them again); ids of no active
+    colleague are left out (the submission names them as refused)."""
+    wanted = list(dict.fromkeys(ids))[:IDS_MAX]
+    if not wanted:
+        return []
+    found = await people.find_people(uow, None, wanted, PageRequest(limit=IDS_MAX), PersonPublic.of)
+    return list(found.items)
+
+
+async def people_named(
+    uow: UnitOfWork[IntakeSettings], query: str
+) -> tuple[list[PersonPublic], bool]:
+    """The page's search without its script: the first matches, and whether there are more.
+    ``InvalidInput`` when ``query`` names no one (too few letters)."""
+    found = await people.find_people(
+        uow, query or None, [], PageRequest(limit=PAGE_MATCHES), PersonPublic.of
+    )
+    return list(found.items), found.next_cursor is not None
