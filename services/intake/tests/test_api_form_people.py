@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from intake_testkit import AUTHOR, assert_problem, form_payload
-from test_api_people import ASA, LEENA, seed_names
+from test_api_people import ASA, LEENA, LEENA_FOUND, seed_names
 
 from ideapaja_intake.api.people import IDS_MAX
 from ideapaja_runtime.testing import DevKeys, RunningService
@@ -42,21 +42,7 @@ async def test_the_form_tokens_person_finds_colleagues_by_name_and_not_themselve
     response = await search(org_any_db, token, q="kor")
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body == {
-        "items": [
-            {
-                "id": LEENA,
-                "display_name": "Leena Korhonen",
-                "unit_id": "u-kirjasto",
-                "unit_name_fi": "Kirjasto",
-                "unit_name_sv": "Biblioteket",
-                "unit_name_en": "Library",
-            }
-        ],
-        "total": 1,
-        "limit": 50,
-        "next_cursor": None,
-    }
+    assert body == LEENA_FOUND
     assert "kuusijarvi.example" not in response.text
     assert response.headers["content-type"].startswith("application/json")
     # The searcher is left out; the same name is found by a colleague's token.

@@ -11,11 +11,9 @@ from fastapi import Depends, Query, Request
 
 from ideapaja_intake.api.deps import LaterUow
 from ideapaja_intake.api.form_auth import FormCaller, caller_from_token
-from ideapaja_intake.api.people import IDS_MAX
+from ideapaja_intake.api.people import IDS_MAX, NameQuery, PeopleIds
 from ideapaja_intake.authz import PAGE_SEARCH, POLICY
 from ideapaja_intake.domain.form_token import TOKEN_MAX
-from ideapaja_intake.domain.people import QUERY_MIN_LETTERS
-from ideapaja_intake.domain.submission import PersonId
 from ideapaja_intake.schemas.people import PersonPublic
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.usecases import people
@@ -70,22 +68,8 @@ async def find_people_for_form(
     searcher: Searcher,
     later: LaterUow,
     page: PageParams,
-    q: Annotated[
-        str | None,
-        Query(
-            min_length=QUERY_MIN_LETTERS,
-            max_length=100,
-            description="The start of a first name or surname, or of several (at most 5 words, "
-            f"one of at least {QUERY_MIN_LETTERS} letters)",
-        ),
-    ] = None,
-    id: Annotated[
-        list[PersonId],
-        Query(
-            max_length=IDS_MAX,
-            description=f"Only these people (repeat for several, at most {IDS_MAX})",
-        ),
-    ] = [],  # noqa: B006 - FastAPI copies query defaults
+    q: NameQuery = None,
+    id: PeopleIds = [],  # noqa: B006 - FastAPI copies query defaults
 ) -> Page[PersonPublic]:
     return await people.find_people(await later(), q, id, page, PersonPublic.of)
 
