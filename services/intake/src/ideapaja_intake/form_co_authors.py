@@ -25,7 +25,9 @@ CO_AUTHORS_STYLE = """
 .results li{margin:.25rem 0}
 .results button{margin:0;text-align:left}
 .search{display:flex;gap:.5rem;align-items:center}
+.search input{flex:1;box-sizing:border-box;padding:.5rem;font:inherit}
 .search button{margin-top:0}
+#co-authors>label{display:block;font-weight:600;margin-top:.5rem}
 """
 
 
