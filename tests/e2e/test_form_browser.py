@@ -7,6 +7,7 @@ Screenshots land in .artifacts/portal/ (CI keeps them)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from html import escape
 from typing import Any
@@ -19,6 +20,8 @@ from portal_browser import SAME_NETWORK_ARGS, chromium, screenshot, serious_viol
 pytestmark = pytest.mark.e2e
 
 AUTHOR = "p-1003"  # Leena Korhonen, Library Services
+COLLEAGUE = "p-1002"  # Mikael Lindqvist, Library Services: found by typing part of his name
+COLLEAGUE_TYPED = "lindq"
 INTRANET = "http://intranet.example"
 THANKS = {
     "fi": "Kiitos! Ideasi on vastaanotettu.",
@@ -91,8 +94,17 @@ def tab_to(page: Any, frame: Any, target: str, limit: int = 60) -> None:
     raise AssertionError(f"Tab never reached {target} (last: {focused(frame)})")
 
 
-def fill_by_keyboard(page: Any, frame: Any, title: str) -> None:
-    """Only the keyboard: Tab to each field, type, Space for a radio, arrows for a list."""
+def fill_by_keyboard(
+    page: Any,
+    frame: Any,
+    title: str,
+    co_author: str | None = None,
+    with_suggestions: Callable[[], None] | None = None,
+    send: bool = True,
+) -> None:
+    """Only the keyboard: Tab to each field, type, Space for a radio, arrows for a list; with
+    ``co_author``, type that part of a colleague's name and pick the first suggestion. Then
+    Tab to the submit button and Enter, if ``send``."""
     tab_to(page, frame, "title")
     page.keyboard.type(title)
     tab_to(page, frame, "problem")
@@ -103,8 +115,34 @@ def fill_by_keyboard(page: Any, frame: Any, title: str) -> None:
     page.keyboard.press("Space")
     tab_to(page, frame, "unit_id")
     page.keyboard.press("ArrowDown")
-    tab_to(page, frame, "BUTTON")
+    if co_author is not None:
+        pick_co_author(page, frame, co_author, with_suggestions)
+    if send:
+        tab_to(page, frame, "send")
+        page.keyboard.press("Enter")
+
+
+def pick_co_author(
+    page: Any, frame: Any, typed: str, with_suggestions: Callable[[], None] | None = None
+) -> None:
+    """Type part of a name in the co-author search, arrow down to the suggestion, Enter: a chip
+    with the colleague's id in a hidden field; focus is back in the search box."""
+    tab_to(page, frame, "co_author_query")
+    page.keyboard.type(typed)
+    suggestion = frame.locator("#co_author_results button.suggestion").first
+    suggestion.wait_for(timeout=15_000)
+    assert frame.locator("#co_author_results").get_attribute("aria-live") == "polite"
+    if with_suggestions is not None:
+        with_suggestions()
+    page.keyboard.press("ArrowDown")
+    assert focused(frame) == "BUTTON"
     page.keyboard.press("Enter")
+    chip = frame.locator("#co_author_chosen li")
+    chip.first.wait_for(timeout=5_000)
+    assert chip.locator("input[type=hidden][name=co_author_ids]").get_attribute("value") == (
+        COLLEAGUE
+    )
+    assert focused(frame) == "co_author_query"
 
 
 def shows(frame: Any, text: str) -> Callable[[], bool]:
@@ -117,10 +155,76 @@ def shows(frame: Any, text: str) -> Callable[[], bool]:
     return check
 
 
-def expect_thanks(frame: Any, language: str, portal: str) -> None:
+def expect_thanks(frame: Any, language: str, portal: str) -> str:
+    """The thank-you page's idea id."""
     wait_for(shows(frame, THANKS[language]), timeout=30)
     link = frame.locator("a[target=_top]")
     assert link.get_attribute("href").startswith(f"{portal}/ideas/i-")
+    found = re.search(r"<code>(i-[0-9a-f]+)</code>", frame.content())
+    assert found, "the thank-you page names the idea"
+    return found.group(1)
+
+
+def colleague_known(stack: Stack) -> None:
+    """The demo organisation's people have reached intake (HR import at start)."""
+    headers = stack.token(AUTHOR, "employee", units=("u-kirjasto",))
+
+    def found() -> bool:
+        people = httpx.get(
+            f"{stack.url('intake')}/people", params={"q": COLLEAGUE_TYPED}, headers=headers
+        )
+        return people.status_code == 200 and COLLEAGUE in people.text
+
+    wait_for(found, timeout=60)
+
+
+def invited_on(stack: Stack, idea_id: str) -> list[str]:
+    headers = stack.token(AUTHOR, "employee", units=("u-kirjasto",))
+    idea = httpx.get(f"{stack.url('intake')}/ideas/{idea_id}", headers=headers, timeout=10)
+    assert idea.status_code == 200, idea.text
+    return list(idea.json()["invited_ids"])
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_colleague_found_by_name_is_invited_as_co_author(
+    stack: Stack, browser: Any, language: str
+) -> None:
+    """The direct page, keyboard only: part of a colleague's name, the suggestion picked, sent;
+    the stored idea has them invited. No serious accessibility violations with the suggestions
+    and the chip shown."""
+    colleague_known(stack)
+    page = new_page(browser, language)
+    page.goto(form_url(stack, language))
+    frame = page.main_frame
+
+    def suggestions_shown() -> None:
+        assert "Mikael Lindqvist" in frame.locator("#co_author_results").inner_text()
+        assert not serious_violations(page), "the form page with co-author suggestions"
+        screenshot(page, f"form-co-author-suggestions-{language}")
+
+    title = TITLES[language] + " (co-author)"
+    fill_by_keyboard(page, frame, title, COLLEAGUE_TYPED, suggestions_shown, send=False)
+    assert not serious_violations(page), "the form page with a chosen co-author"
+    screenshot(page, f"form-co-author-chosen-{language}")
+    tab_to(page, frame, "send")
+    page.keyboard.press("Enter")
+    idea_id = expect_thanks(frame, language, stack.url("portal"))
+    assert invited_on(stack, idea_id) == [COLLEAGUE]
+
+
+def test_a_colleague_is_picked_on_the_framed_page(stack: Stack, browser: Any) -> None:
+    colleague_known(stack)
+    page = new_page(browser, "sv")
+    src = form_url(stack, "sv")
+    html = FRAMING_PAGE.format(lang="sv", src=escape(src), intake=stack.url("intake"))
+    intranet(page, html, {"Referrer-Policy": "no-referrer"})
+    page.goto(f"{INTRANET}/")
+    page.frame_locator("#form").locator("#title").wait_for()
+    inner = page.frames[1]
+    fill_by_keyboard(page, inner, TITLES["sv"] + " (medförfattare)", co_author=COLLEAGUE_TYPED)
+    idea_id = expect_thanks(inner, "sv", stack.url("portal"))
+    assert invited_on(stack, idea_id) == [COLLEAGUE]
+    screenshot(page, "form-framed-co-author-thanks-sv")
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])

@@ -27,6 +27,24 @@ NAMED = {
 }
 
 
+# What a search for "kor" answers: name and unit, nothing more.
+LEENA_FOUND = {
+    "items": [
+        {
+            "id": LEENA,
+            "display_name": "Leena Korhonen",
+            "unit_id": "u-kirjasto",
+            "unit_name_fi": "Kirjasto",
+            "unit_name_sv": "Biblioteket",
+            "unit_name_en": "Library",
+        }
+    ],
+    "total": 1,
+    "limit": 50,
+    "next_cursor": None,
+}
+
+
 async def hr_says(runtime: Runtime, event: PersonUpserted | PersonLeft, minutes: int = 0) -> None:
     at = datetime.now(UTC) + timedelta(minutes=minutes)
     async with runtime.db.transaction() as session:
@@ -87,21 +105,7 @@ async def test_a_colleague_is_shown_by_name_and_unit_and_nothing_more(
 ) -> None:
     await seed_names(org_any_db.runtime)
     page = await find(org_any_db, dev_keys, q="kor")
-    assert page == {
-        "items": [
-            {
-                "id": LEENA,
-                "display_name": "Leena Korhonen",
-                "unit_id": "u-kirjasto",
-                "unit_name_fi": "Kirjasto",
-                "unit_name_sv": "Biblioteket",
-                "unit_name_en": "Library",
-            }
-        ],
-        "total": 1,
-        "limit": 50,
-        "next_cursor": None,
-    }
+    assert page == LEENA_FOUND
     assert "kuusijarvi.example" not in str(page)
 
 

@@ -93,6 +93,7 @@ async def test_every_route_names_an_action_of_the_table(intake: RunningService) 
         ("post", "/ideas/form"),
         ("get", "/embed/idea-form"),
         ("post", "/embed/idea-form"),
+        ("get", "/ideas/form/people"),
     }
     assert public == {("options", "/ideas/form")}
 

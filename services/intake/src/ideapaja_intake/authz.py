@@ -32,6 +32,9 @@ REVIEWERS_SEE_ALL = {role: Scope.ANY for role in REVIEWER_ROLES}
 FORM_FIELD = FormToken(issued_by="POST /form-tokens", location="form", bearer=True)
 PAGE_QUERY = FormToken(issued_by="POST /form-tokens", location="query", bearer=True)
 PAGE_FORM = FormToken(issued_by="POST /form-tokens", location="form", bearer=False)
+# The page's co-author search (its script): the page's form token in the query (GET /people
+# takes the bearer token).
+PAGE_SEARCH = FormToken(issued_by="POST /form-tokens", location="query", bearer=False)
 
 
 def _in_table_terms(request: Request, principal: Principal) -> Principal:

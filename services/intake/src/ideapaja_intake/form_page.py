@@ -20,13 +20,17 @@ from ideapaja_intake.domain.submission import (
     TITLE_MIN,
     BenefitKind,
 )
+from ideapaja_intake.form_co_authors import CO_AUTHORS_STYLE, co_authors_section
+from ideapaja_intake.schemas.people import PersonPublic
 from ideapaja_intake.texts import page_texts
 
 FORM_PATH = "/embed/idea-form"
-# The page's only script (a file, never inline): tells a framing intranet page its height.
+# The page's only script (a file, never inline): tells a framing intranet page its height, and
+# finds co-authors by name as they are typed (form_co_authors.py).
 SCRIPT_PATH = "/embed/static/idea-form.js"
 
-STYLE = """
+STYLE = (
+    """
 body{font-family:system-ui,sans-serif;margin:0;padding:1rem;color:#1b1b1b;background:#fff}
 main{max-width:44rem;margin:0 auto}
 label,legend{display:block;font-weight:600;margin-top:1rem}
@@ -39,6 +43,8 @@ fieldset label{font-weight:400;display:inline-block;margin-right:1rem}
 button{margin-top:1.5rem;padding:.6rem 1.2rem;font:inherit}
 nav a{margin-right:.75rem}
 """
+    + CO_AUTHORS_STYLE
+)
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 
@@ -55,6 +61,8 @@ def content_security_policy(*, thank_you_url: str | None, frame_ancestors: Seque
         [
             "default-src 'none'",
             "script-src 'self'",
+            # The co-author search: GET /ideas/form/people on intake itself.
+            "connect-src 'self'",
             f"style-src '{STYLE_HASH}'",
             f"form-action {' '.join(form_targets)}",
             f"frame-ancestors {' '.join(ancestors)}",
@@ -68,8 +76,6 @@ def _page(lang: str, title: str, body: str, parent_origins: Sequence[str] = ()) 
     origins = " ".join(o for o in (normalise_origin(a) for a in parent_origins) if o)
     script = (
         f'<script src="{SCRIPT_PATH}" data-parent-origins="{escape(origins)}" defer></script>\n'
-        if origins
-        else ""
     )
     return (
         f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
@@ -139,8 +145,13 @@ def form_page(
     values: Mapping[str, object] | None = None,
     errors: Mapping[str, str] | None = None,
     parent_origins: Sequence[str] = (),
+    co_authors: Sequence[PersonPublic] = (),
+    people_query: str = "",
+    people_found: Sequence[PersonPublic] | None = None,
+    more_found: bool = False,
 ) -> str:
-    """The form; after a refused submission, with what was typed and a message per field."""
+    """The form; after a refused submission or a co-author search, with what was typed (the
+    chosen co-authors by name) and a message per field; after a search, with its matches."""
     texts = page_texts(lang)
     shown: dict[str, object] = {"language": lang, **(values or {})}
     errors = errors or {}
@@ -228,11 +239,15 @@ def form_page(
         f' minlength="{TITLE_MIN}" maxlength="{TITLE_MAX}" value="{value("title")}"'
         f"{_invalid(errors, 'title')}>\n{_error(errors, 'title')}"
     )
-    co_authors_input = (
-        f'{label("co_author_ids")}\n<input type="text" id="co_author_ids" name="co_author_ids"'
-        f' maxlength="1400" value="{value("co_author_ids")}"'
-        f"{_invalid(errors, 'co_author_ids')}>\n{_error(errors, 'co_author_ids')}"
-    )
+    co_authors_input = co_authors_section(
+        lang=lang,
+        texts=texts,
+        chosen=co_authors,
+        query=people_query,
+        matches=people_found,
+        more=more_found,
+        error=errors.get("co_author_query"),
+    ) + _error(errors, "co_author_ids")
     anonymous_box = (
         f'<label><input type="checkbox" name="anonymous" value="on"{anonymous}> '
         f"{escape(texts['anonymous'])}</label>"
@@ -267,7 +282,7 @@ def form_page(
             co_authors_input,
             anonymous_box,
             attachment_input,
-            f'<button type="submit">{escape(texts["submit"])}</button>',
+            f'<button type="submit" id="send">{escape(texts["submit"])}</button>',
             "</form>",
         ]
     )

@@ -16,6 +16,7 @@ from ideapaja_intake.api.attachments import accepted_upload
 from ideapaja_intake.api.deps import LaterUow, Scanner, SettingsDep, runtime_of
 from ideapaja_intake.api.form import with_idea_param
 from ideapaja_intake.api.form_auth import BearerCredentials, FormCaller, caller_from_token
+from ideapaja_intake.api.form_people import chosen_people, people_named
 from ideapaja_intake.api.idempotency import FormTokenIdempotent, IdempotentRequest, Outcome
 from ideapaja_intake.api.pages import html_page, refused_origin_page
 from ideapaja_intake.api.routing import own_origin
@@ -23,9 +24,12 @@ from ideapaja_intake.authz import PAGE_FORM, PAGE_QUERY, POLICY
 from ideapaja_intake.db.idempotency import staff_caller
 from ideapaja_intake.domain.cors import form_post_allowed
 from ideapaja_intake.domain.i18n import choose_language
+from ideapaja_intake.domain.people import QUERY_MIN_LETTERS
 from ideapaja_intake.domain.submission import TEXT_MAX, TITLE_MAX, TITLE_MIN, IdeaSubmission
 from ideapaja_intake.errors import IdempotencyKeyReused, TooManySubmissions, problem_of
+from ideapaja_intake.form_co_authors import QUERY_FIELD, SEARCH_BUTTON
 from ideapaja_intake.form_page import FORM_PATH, form_page, message_page, thank_you_page
+from ideapaja_intake.schemas.people import PersonPublic
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.texts import field_message
 from ideapaja_intake.usecases import catalogue
@@ -33,7 +37,7 @@ from ideapaja_intake.usecases.attachments import AcceptedFile, AttachmentScanner
 from ideapaja_intake.usecases.form_tokens import form_token_for
 from ideapaja_intake.usecases.submissions import Submitter, submission_content
 from ideapaja_runtime.auth import authenticate_request
-from ideapaja_runtime.errors import DomainError
+from ideapaja_runtime.errors import DomainError, InvalidInput
 from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
 from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.routes import service_router
@@ -151,7 +155,7 @@ FORM_FIELDS = frozenset(
 )
 
 
-PAGE_FIELDS = frozenset({"form_token", "lang", "attachment"})
+PAGE_FIELDS = frozenset({"form_token", "lang", "attachment", QUERY_FIELD, SEARCH_BUTTON})
 
 
 def _form_values(form: Any, language: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -165,7 +169,7 @@ def _form_values(form: Any, language: str) -> tuple[dict[str, Any], dict[str, st
             errors[name] = field_message(language, "unknown_field")
             continue
         items = [v for v in form.getlist(name) if isinstance(v, str)]
-        if name == "benefit_kinds":
+        if name in ("benefit_kinds", "co_author_ids"):
             values[name] = items
         elif name == "anonymous":
             values[name] = bool(items) and items[0] in ("on", "true", "1")
@@ -299,19 +303,41 @@ async def submit_embedded_form(
         return refused_origin_page(request, settings, language)
 
     values, errors = _form_values(form, language)
+    raw_query = form.get(QUERY_FIELD)
+    query = raw_query.strip()[:100] if isinstance(raw_query, str) else ""
 
-    async def refuse(field_errors: dict[str, str], status: int = 422, **headers: str) -> Response:
+    async def refuse(
+        field_errors: dict[str, str],
+        status: int = 422,
+        found: list[PersonPublic] | None = None,
+        more: bool = False,
+    ) -> Response:
+        uow = await later()
         page = form_page(
             lang=language,
             form_token=token,
-            units=await catalogue.units_for_the_page(await later()),
+            units=await catalogue.units_for_the_page(uow),
             categories=settings.categories,
             attachment_types=settings.attachment_types,
             values=values,
             errors=field_errors,
             parent_origins=settings.form_allowed_origins,
+            co_authors=await chosen_people(uow, values.get("co_author_ids") or []),
+            people_query=query,
+            people_found=found,
+            more_found=more,
         )
-        return _html(settings, page, status, **headers)
+        return _html(settings, page, status)
+
+    if SEARCH_BUTTON in form:
+        # The page without its script: "Search" shows the matches as checkboxes, keeping
+        # what was typed (nothing is submitted).
+        try:
+            found, more = await people_named(await later(), query)
+        except InvalidInput:
+            short = field_message(language, "string_too_short", min_length=QUERY_MIN_LETTERS)
+            return await refuse({**errors, QUERY_FIELD: short})
+        return await refuse(errors, 422 if errors else 200, found, more)
 
     submission = _validated_submission(values, errors, language)
     if submission is None:

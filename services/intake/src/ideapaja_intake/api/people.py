@@ -18,6 +18,23 @@ from ideapaja_runtime.routes import service_router
 router = service_router(prefix="/people", tags=["people"])
 
 IDS_MAX = CO_AUTHORS_MAX + 1
+# The search's parameters (here and on GET /ideas/form/people).
+NameQuery = Annotated[
+    str | None,
+    Query(
+        min_length=QUERY_MIN_LETTERS,
+        max_length=100,
+        description="The start of a first name or surname, or of several (at most 5 words, "
+        f"one of at least {QUERY_MIN_LETTERS} letters)",
+    ),
+]
+PeopleIds = Annotated[
+    list[PersonId],
+    Query(
+        max_length=IDS_MAX,
+        description=f"Only these people (repeat for several, at most {IDS_MAX})",
+    ),
+]
 
 
 @router.get(
@@ -35,21 +52,7 @@ IDS_MAX = CO_AUTHORS_MAX + 1
 async def find_people(
     uow: IntakeUow,
     page: PageParams,
-    q: Annotated[
-        str | None,
-        Query(
-            min_length=QUERY_MIN_LETTERS,
-            max_length=100,
-            description="The start of a first name or surname, or of several (at most 5 words, "
-            f"one of at least {QUERY_MIN_LETTERS} letters)",
-        ),
-    ] = None,
-    id: Annotated[
-        list[PersonId],
-        Query(
-            max_length=IDS_MAX,
-            description=f"Only these people (repeat for several, at most {IDS_MAX})",
-        ),
-    ] = [],  # noqa: B006 - FastAPI copies query defaults
+    q: NameQuery = None,
+    id: PeopleIds = [],  # noqa: B006 - FastAPI copies query defaults
 ) -> Page[PersonPublic]:
     return await people.find_people(uow, q, id, page, PersonPublic.of)

@@ -33,7 +33,19 @@ MESSAGES: dict[str, str] = {
     "unit_id": N_("Unit or department the idea concerns"),
     "language": N_("Language of the text"),
     "anonymous": N_("Hide my name from reviewers and colleagues (a reward is still possible)"),
-    "co_author_ids": N_("Co-authors (person ids separated by commas; they confirm themselves)"),
+    "co_author_ids": N_("Co-authors"),
+    "co_author_help": N_(
+        "Type at least two letters of a colleague's first name or surname. The colleagues you "
+        "add are asked to confirm."
+    ),
+    "co_author_query": N_("Co-authors: find colleagues by name"),
+    "co_author_search": N_("Search"),
+    "co_author_chosen": N_("Chosen co-authors"),
+    "co_author_matches": N_("Colleagues found (tick to add):"),
+    "co_author_none": N_("No colleagues found by that name."),
+    "co_author_more": N_("More colleagues match: type more of the name."),
+    "co_author_remove": N_("Remove"),
+    "co_author_added": N_("Added as a co-author:"),
     "attachment": N_("Attachment (PDF, image, text or office document)"),
     "submit": N_("Submit the idea"),
     "errors": N_("Please check the marked fields:"),
