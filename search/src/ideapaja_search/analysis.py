@@ -138,6 +138,13 @@ def spaced(terms: Iterable[str]) -> str:
     return f" {joined} " if joined else ""
 
 
+def stored_terms(*texts: str, language: str) -> tuple[str, str]:
+    """What a searchable row stores for its texts (an idea's title, problem, solution and
+    benefit): its lemmas and its compound parts, each ``spaced``."""
+    terms = analyse("\n".join(texts), language)
+    return spaced(terms.lemmas), spaced(terms.parts)
+
+
 def query_words(query: str) -> list[str]:
     """The words a search looks for (stopwords dropped, at most ``MAX_QUERY_WORDS``)."""
     found: dict[str, None] = {}

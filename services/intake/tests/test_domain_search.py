@@ -7,14 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ideapaja_intake.domain.search import idea_similarity, idea_terms, trigram_similarity
+from ideapaja_intake.domain.search import idea_similarity, trigram_similarity
+from ideapaja_search.analysis import stored_terms
 
 
 def test_an_idea_stores_its_lemmas_and_compound_parts_apart() -> None:
-    terms, parts = idea_terms("Päiväkodissa", "Kirjastossa on kirjoja", "", "", language="fi")
+    terms, parts = stored_terms("Päiväkodissa", "Kirjastossa on kirjoja", "", "", language="fi")
     assert terms == " päiväkoti kirjasto kirja "
     assert parts == " päivä koti "
-    assert idea_terms("ja", "och", "the", "", language="fi") == ("", "")
+    assert stored_terms("ja", "och", "the", "", language="fi") == ("", "")
 
 
 def test_trigram_similarity_is_pg_trgm_similarity() -> None:

@@ -8,10 +8,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from ideapaja_search import sql as ranking
-from ideapaja_search.analysis import query_words
-from ideapaja_search.ranked import ranked_paginate
-from ideapaja_search.sql import SearchColumns
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -30,6 +26,10 @@ from ideapaja_intake.db.models import Idea, IdeaAuthor
 from ideapaja_intake.db.sql import dialect_of
 from ideapaja_intake.domain.status import PUBLIC_STATUSES
 from ideapaja_runtime.pagination import PageRequest, paginate
+from ideapaja_search import sql as ranking
+from ideapaja_search.analysis import query_words
+from ideapaja_search.ranked import ranked_paginate
+from ideapaja_search.sql import SearchColumns
 
 
 @dataclass(frozen=True)

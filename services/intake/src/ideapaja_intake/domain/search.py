@@ -2,23 +2,14 @@
 
 The words themselves (lemmas, compound parts, stopwords) come from ``ideapaja_search.analysis``,
 shared with review so that a query finds the same inflected forms in both services. An idea
-stores its lemmas in ``search_terms`` and its compound parts in ``search_parts`` (spaces
-around each term): SQLite matches them with LIKE, PostgreSQL through a GIN-indexed tsvector of
-the same two columns (lemmas weighted A, parts D), so both databases find the same ideas.
+stores its lemmas in ``search_terms`` and its compound parts in ``search_parts``
+(``analysis.stored_terms``): SQLite matches them with LIKE, PostgreSQL through a GIN-indexed
+tsvector of the same two columns (lemmas weighted A, parts D): both databases find the same ideas.
 """
 
 from __future__ import annotations
 
-from ideapaja_search.analysis import analyse, spaced, words
-
-
-def idea_terms(
-    title: str, problem: str, solution: str, benefit: str, *, language: str
-) -> tuple[str, str]:
-    """What an idea stores for search: the lemmas and the compound parts of its text, each
-    between spaces (``search_terms``, ``search_parts``)."""
-    terms = analyse("\n".join((title, problem, solution, benefit)), language)
-    return spaced(terms.lemmas), spaced(terms.parts)
+from ideapaja_search.analysis import analyse, words
 
 
 def document_terms(text: str, language: str) -> list[str]:

@@ -22,7 +22,6 @@ from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange, Person
 from ideapaja_intake.db.org import active_people, known_units
 from ideapaja_intake.db.ratelimit import count_submissions
 from ideapaja_intake.domain.pseudonym import author_pseudonym
-from ideapaja_intake.domain.search import idea_terms
 from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import IdeaSubmission, new_idea_id, submitted_event
 from ideapaja_intake.errors import FieldErrors, InvalidFields
@@ -32,6 +31,7 @@ from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.groupcommit import GroupCommit
 from ideapaja_runtime.outbox import Outbox, OutboxEntry
 from ideapaja_runtime.service import Runtime
+from ideapaja_search.analysis import stored_terms
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ def new_idea(settings: IntakeSettings, pending: PendingSubmission, now: datetime
         channel=pending.channel,
     )
     benefit_kinds = [kind.value for kind in submission.benefit_kinds]
-    terms, parts = idea_terms(
+    terms, parts = stored_terms(
         submission.title,
         submission.problem,
         submission.solution,

@@ -13,7 +13,7 @@ Revises: intake_0005
 import sqlalchemy as sa
 from alembic import op
 
-from ideapaja_search.analysis import analyse, spaced
+from ideapaja_search.analysis import stored_terms
 from ideapaja_search.sql import vector_expression
 
 revision = "intake_0006"
@@ -53,12 +53,13 @@ def reindex() -> None:
         if not rows:
             return
         for row in rows:
-            text = "\n".join((row.title, row.problem, row.solution, row.benefit or ""))
-            terms = analyse(text, row.language)
+            terms, parts = stored_terms(
+                row.title, row.problem, row.solution, row.benefit or "", language=row.language
+            )
             bind.execute(
                 ideas.update()
                 .where(ideas.c.id == row.id)
-                .values(search_terms=spaced(terms.lemmas), search_parts=spaced(terms.parts))
+                .values(search_terms=terms, search_parts=parts)
             )
         last = rows[-1].id
 
