@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_
+from sqlalchemy import ColumnElement, and_, func, literal_column, not_, or_
 
 from ideapaja_search.analysis import query_alternatives
 
@@ -70,6 +70,16 @@ def anywhere(
         for word in words
     ]
     return and_(*matches) if every else or_(*matches)
+
+
+def tiers(
+    dialect: str, columns: SearchColumns, words: Sequence[str]
+) -> tuple[list[ColumnElement[bool]], ColumnElement[bool]]:
+    """The search's tiers, best first and disjoint (exact; anywhere but not exact), and their
+    union (for ``ranked.ranked_paginate``)."""
+    exact_match = exact(dialect, columns, words)
+    matched = anywhere(dialect, columns, words)
+    return [exact_match, and_(matched, not_(exact_match))], matched
 
 
 # The tsvector a PostgreSQL table generates from its two columns (for its migration).

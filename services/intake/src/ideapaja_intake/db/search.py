@@ -14,7 +14,6 @@ from sqlalchemy import (
     and_,
     false,
     func,
-    not_,
     or_,
     select,
     text,
@@ -59,20 +58,6 @@ def _day_start(day: date) -> datetime:
 
 
 SEARCH_COLUMNS = SearchColumns(Idea.search_terms, Idea.search_parts, "ideas.search_vector")
-
-
-def search_tiers(
-    session: AsyncSession, query_text: str
-) -> tuple[ColumnElement[bool], ColumnElement[bool]] | None:
-    """Ideas containing every word of ``query_text`` in some inflected form: those where each is
-    a lemma (exact), and those where some is only a compound part or a word start (after them).
-    None when no word is left to search for (only stopwords or punctuation)."""
-    words = query_words(query_text)
-    if not words:
-        return None
-    dialect = dialect_of(session)
-    exact = ranking.exact(dialect, SEARCH_COLUMNS, words)
-    return exact, and_(ranking.anywhere(dialect, SEARCH_COLUMNS, words), not_(exact))
 
 
 def search_condition(session: AsyncSession, query_text: str) -> ColumnElement[bool] | None:
@@ -133,15 +118,16 @@ async def idea_page(
     """One page of the ideas matching ``filters``, newest first; with a query, the ideas that
     contain its words as lemmas first, then those that contain them as compound parts or word
     starts (each newest first)."""
-    tiers = search_tiers(session, filters.query) if filters.query else None
-    if tiers is None:
+    words = query_words(filters.query) if filters.query else []
+    if not words:  # no query, or one of stopwords only (which finds nothing)
         return await paginate(session, ideas_matching(session, filters), keys=IDEA_ORDER, page=page)
+    tiers, matched = ranking.tiers(dialect_of(session), SEARCH_COLUMNS, words)
     unsearched = select(Idea).where(filter_condition(session, replace(filters, query=None)))
     return await ranked_paginate(
         session,
         unsearched,
         tiers=tiers,
-        matched=or_(*tiers),
+        matched=matched,
         keys=IDEA_ORDER,
         page=page,
     )
