@@ -123,12 +123,12 @@ async def insert_idea_0001(session: Any) -> None:
     )
 
 
-async def test_0006_reindexes_old_ideas_by_lemma(database_url: str) -> None:
-    """An idea stored with 0005's suffix-stripped stems is found by its lemma after 0006."""
+async def test_0007_reindexes_old_ideas_by_lemma(database_url: str) -> None:
+    """An idea stored with 0006's suffix-stripped stems is found by its lemma after 0007."""
     db = Database(database_url)
     try:
         await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
-        await _upgrade_to(db, "intake_0005")
+        await _upgrade_to(db, "intake_0006")
         async with db.transaction() as session:
             await insert_idea_0001(session)
             await session.execute(

@@ -83,7 +83,7 @@ class Idea(IntakeBase):
     # Came from outside the city's staff (the citizen channel).
     external: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Lemmas and compound parts of the text (domain/search.py), searched with LIKE on SQLite;
-    # PostgreSQL indexes both in its generated ``search_vector`` column (migration 0006), which
+    # PostgreSQL indexes both in its generated ``search_vector`` column (migration 0007), which
     # the model leaves out because SQLite has no such column.
     search_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
     search_parts: Mapped[str] = mapped_column(Text, default="", server_default="")

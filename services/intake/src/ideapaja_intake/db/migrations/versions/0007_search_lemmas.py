@@ -6,8 +6,8 @@ The re-index imports the analyser (``ideapaja_search.analysis``, a pure library)
 the service itself would store for the idea's text, so an idea written before this revision is
 found like a new one ("päiväkoti" finds its "päiväkodissa").
 
-Revision ID: intake_0006
-Revises: intake_0005
+Revision ID: intake_0007
+Revises: intake_0006
 """
 
 import sqlalchemy as sa
@@ -16,8 +16,8 @@ from alembic import op
 from ideapaja_search.analysis import stored_terms
 from ideapaja_search.sql import vector_expression
 
-revision = "intake_0006"
-down_revision = "intake_0005"
+revision = "intake_0007"
+down_revision = "intake_0006"
 branch_labels = None
 depends_on = None
 
