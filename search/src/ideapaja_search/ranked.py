@@ -4,7 +4,9 @@ the next (compound parts, word starts), each tier in the list's own order.
 Each tier is its own query with the list's ORDER BY and LIMIT, so the common case (a page filled
 by exact matches) is one query that the list's keyset index serves, as without search; the next
 tier is read only when the page is not full. The cursor is the list's keyset position prefixed by
-the tier it is in (opaque to clients, like every cursor).
+the tier it is in (opaque to clients, like every cursor). One scan counts every tier (the total
+a page reports anyway), so a tier without rows (no exact match; no compound-part match) costs no
+query of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_runtime.clock import as_utc
@@ -44,6 +46,21 @@ def _value(row: Any, key: SortKey) -> Key:
     return as_utc(value) if isinstance(value, datetime) else value
 
 
+async def _tier_sizes(
+    session: AsyncSession,
+    statement: Select[Any],
+    tiers: Sequence[ColumnElement[bool]],
+    matched: ColumnElement[bool],
+) -> list[int]:
+    """How many rows each tier holds, in the one scan that counts them all (the page's total):
+    a tier without rows is then never queried."""
+    flags = [case((tier, 1), else_=0).label(f"tier_{n}") for n, tier in enumerate(tiers)]
+    counted = statement.where(matched).add_columns(*flags).order_by(None).subquery()
+    sums = [func.coalesce(func.sum(counted.c[f"tier_{n}"]), 0) for n in range(len(tiers))]
+    row = (await session.execute(select(*sums))).one()
+    return [int(value) for value in row]
+
+
 async def ranked_paginate(
     session: AsyncSession,
     statement: Select[Any],
@@ -56,14 +73,12 @@ async def ranked_paginate(
 ) -> tuple[list[Any], int, str | None]:
     """``paginate``'s answer (rows, total, next cursor) for ``statement`` (one ORM entity) ranked
     by ``tiers`` (disjoint conditions, best first, together ``matched``)."""
-    total = (
-        await session.execute(
-            select(func.count()).select_from(statement.where(matched).order_by(None).subquery())
-        )
-    ).scalar_one()
+    sizes = await _tier_sizes(session, statement, tiers, matched)
     tier, position = _start(page, len(tiers), len(keys))
     found: list[tuple[int, Any]] = []
     for rank in range(tier, len(tiers)):
+        if sizes[rank] == 0:
+            continue  # nothing to read (often: no exact match, or only exact ones)
         query = statement.where(tiers[rank]).order_by(
             *(k.desc() if descending else k.asc() for k in keys)
         )
@@ -79,4 +94,4 @@ async def ranked_paginate(
     if more:
         last_rank, last = found[-1]
         next_cursor = encode_cursor(last_rank, *(_value(last, k) for k in keys))
-    return [row for _, row in found], int(total), next_cursor
+    return [row for _, row in found], sum(sizes), next_cursor
