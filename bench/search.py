@@ -179,10 +179,10 @@ def report(name: str, figures: dict[str, Any]) -> None:
         print(f"  q={query!r:22} p95 {q['p95_ms']:8.1f} ms  first page {q['page']} ideas")
 
 
-def run(work: Path, quick: bool, *, ideas: int | None = None, postgres: bool = True) -> list[Row]:
+def rows(work: Path, quick: bool, *, ideas: int | None = None, postgres: bool = True) -> list[Row]:
     n = ideas or (20_000 if quick else 100_000)
     runs = 10 if quick else 30
-    rows = []
+    found: list[Row] = []
     databases: list[tuple[str, str, str | None]] = [
         ("sqlite", f"sqlite+aiosqlite:///{work / 'search.db'}", None)
     ]
@@ -196,12 +196,12 @@ def run(work: Path, quick: bool, *, ideas: int | None = None, postgres: bool = T
             if pg_name is not None:
                 drop_pg_database(pg_name)
         report(f"{label}, {n:,} ideas", figures)
-        rows.append(
+        found.append(
             Row("search", f"idea search p95, {label}, {n:,} ideas",
                 f"{figures['search_p95_ms']:.1f} ms", f"PK lookup {figures['pk_p95_ms']:.2f} ms",
                 value=figures["search_p95_ms"], data=figures)
         )  # fmt: skip
-    return rows
+    return found
 
 
 def main() -> None:
@@ -211,7 +211,7 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ideapaja-search-"))
-    run(work, args.quick, ideas=args.ideas, postgres=not args.no_postgres)
+    rows(work, args.quick, ideas=args.ideas, postgres=not args.no_postgres)
 
 
 if __name__ == "__main__":
