@@ -61,7 +61,8 @@ SEARCH_COLUMNS = SearchColumns(Idea.search_terms, Idea.search_parts, "ideas.sear
 
 
 def search_condition(session: AsyncSession, query_text: str) -> ColumnElement[bool] | None:
-    """Ideas containing every word of ``query_text`` in either tier of ``search_tiers``."""
+    """Ideas containing every word of ``query_text`` as a lemma, a compound part or a word start
+    (either tier of ``ranking.tiers``, unranked: the export, similar ideas)."""
     words = query_words(query_text)
     if not words:
         return None
