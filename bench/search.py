@@ -169,6 +169,14 @@ async def one_database(url: str, ideas: int, runs: int) -> dict[str, Any]:
         return figures
 
 
+async def measured(path: Path, runs: int) -> dict[str, Any]:
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        return {**await measure(db, runs), "write_s": 0.0}
+    finally:
+        await db.dispose()
+
+
 def report(name: str, figures: dict[str, Any]) -> None:
     print(
         f"{name}: search p95 {figures['search_p95_ms']:.1f} ms (all queries), "
@@ -209,8 +217,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--ideas", type=int)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--measure",
+        type=Path,
+        metavar="SQLITE_FILE",
+        help="only measure, on a database an earlier run filled (alternate versions on it)",
+    )
+    parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="ideapaja-search-"))
+    if args.measure is not None:
+        report(f"sqlite {args.measure}", asyncio.run(measured(args.measure, args.runs)))
+        return
+    work = Path(tempfile.mkdtemp(prefix="ideapaja-search-"))  # kept: --measure reuses it
     rows(work, args.quick, ideas=args.ideas, postgres=not args.no_postgres)
 
 
