@@ -4,8 +4,8 @@ the next (compound parts, word starts), each tier in the list's own order.
 Each tier is its own query with the list's ORDER BY and LIMIT, so the common case (a page filled
 by exact matches) is one query that the list's keyset index serves, as without search; the next
 tier is read only when the page is not full. The cursor is the list's keyset position prefixed by
-the tier it is in (opaque to clients, like every cursor). One scan counts every tier (the total
-a page reports anyway), so a tier without rows (no exact match; no compound-part match) costs no
+the tier it is in (opaque to clients, like every cursor). The count a page reports anyway also tells
+which tiers are empty (per tier on SQLite, all of them on PostgreSQL), and an empty tier costs no
 query of its own.
 """
 
@@ -51,14 +51,22 @@ async def _tier_sizes(
     statement: Select[Any],
     tiers: Sequence[ColumnElement[bool]],
     matched: ColumnElement[bool],
-) -> list[int]:
-    """How many rows each tier holds, in the one scan that counts them all (the page's total):
-    a tier without rows is then never queried."""
+) -> tuple[int, list[bool]]:
+    """The total, and which tiers may hold rows (a tier that cannot is never queried).
+
+    SQLite scans the table to count anyway, so the same scan counts each tier. PostgreSQL
+    counts through the GIN index, which a per-row tier flag would defeat (every row's vector
+    read back): there only an empty result rules the tiers out."""
+    counted = statement.where(matched).order_by(None)
+    if session.get_bind().dialect.name == "postgresql":
+        total = await session.execute(select(func.count()).select_from(counted.subquery()))
+        found = int(total.scalar_one())
+        return found, [found > 0] * len(tiers)
     flags = [case((tier, 1), else_=0).label(f"tier_{n}") for n, tier in enumerate(tiers)]
-    counted = statement.where(matched).add_columns(*flags).order_by(None).subquery()
-    sums = [func.coalesce(func.sum(counted.c[f"tier_{n}"]), 0) for n in range(len(tiers))]
-    row = (await session.execute(select(*sums))).one()
-    return [int(value) for value in row]
+    flagged = counted.add_columns(*flags).subquery()
+    sums = [func.coalesce(func.sum(flagged.c[f"tier_{n}"]), 0) for n in range(len(tiers))]
+    sizes = [int(value) for value in (await session.execute(select(*sums))).one()]
+    return sum(sizes), [size > 0 for size in sizes]
 
 
 async def ranked_paginate(
@@ -73,11 +81,11 @@ async def ranked_paginate(
 ) -> tuple[list[Any], int, str | None]:
     """``paginate``'s answer (rows, total, next cursor) for ``statement`` (one ORM entity) ranked
     by ``tiers`` (disjoint conditions, best first, together ``matched``)."""
-    sizes = await _tier_sizes(session, statement, tiers, matched)
+    total, holds_rows = await _tier_sizes(session, statement, tiers, matched)
     tier, position = _start(page, len(tiers), len(keys))
     found: list[tuple[int, Any]] = []
     for rank in range(tier, len(tiers)):
-        if sizes[rank] == 0:
+        if not holds_rows[rank]:
             continue  # nothing to read (often: no exact match, or only exact ones)
         query = statement.where(tiers[rank]).order_by(
             *(k.desc() if descending else k.asc() for k in keys)
@@ -94,4 +102,4 @@ async def ranked_paginate(
     if more:
         last_rank, last = found[-1]
         next_cursor = encode_cursor(last_rank, *(_value(last, k) for k in keys))
-    return [row for _, row in found], sum(sizes), next_cursor
+    return [row for _, row in found], total, next_cursor
