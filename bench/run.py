@@ -23,7 +23,7 @@ from pathlib import Path
 
 import structlog
 
-from bench import consumers, pipeline, relay, replay, submit
+from bench import consumers, pipeline, relay, replay, search, submit
 from bench.harness import Row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +33,7 @@ ROWS: dict[str, Callable[[Path, bool], list[Row]]] = {
     "relay": relay.rows,
     "submit": submit.rows,
     "replay": replay.rows,
+    "search": search.rows,
 }
 
 # Left out of a plain --quick run (ask with --only): see each module's docstring.

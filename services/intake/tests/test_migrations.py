@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaVersion, IntakeBase
+from ideapaja_intake.db.search import search_condition
 from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
 from ideapaja_runtime.testing import migrated_database
 
@@ -67,10 +68,7 @@ async def test_postgresql_has_its_search_indexes(database_url: str) -> None:
 async def test_ideas_from_before_0002_keep_their_text_as_version_1(database_url: str) -> None:
     db = Database(database_url)
     try:
-        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
-        await _upgrade_to(db, "intake_0001")
-        async with db.transaction() as session:
-            await insert_idea_0001(session)
+        await _old_idea_at(db, "intake_0001")
         await db.migrate(service.migrations)
         async with db.transaction() as session:
             [version] = (await session.scalars(select(IdeaVersion))).all()
@@ -86,6 +84,14 @@ async def test_ideas_from_before_0002_keep_their_text_as_version_1(database_url:
         assert version.title == "Vanha idea"
     finally:
         await db.dispose()
+
+
+async def _old_idea_at(db: Database, target: str) -> None:
+    """The schema at ``target`` with one idea as 0001 stored it."""
+    await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+    await _upgrade_to(db, target)
+    async with db.transaction() as session:
+        await insert_idea_0001(session)
 
 
 async def _upgrade_to(db: Database, target: str) -> None:
@@ -120,3 +126,30 @@ async def insert_idea_0001(session: Any) -> None:
         ),
         {"t": stamp},
     )
+
+
+async def test_0007_reindexes_old_ideas_by_lemma(database_url: str) -> None:
+    """An idea stored with 0006's suffix-stripped stems is found by its lemma after 0007."""
+    db = Database(database_url)
+    try:
+        await _old_idea_at(db, "intake_0006")
+        async with db.transaction() as session:
+            await session.execute(
+                text(
+                    "UPDATE ideas SET title = 'Melu päiväkodissa', "
+                    "search_terms = ' melu päiväkod ' WHERE id = 'i-old'"
+                )
+            )
+        await db.migrate(service.migrations)
+        async with db.transaction() as session:
+            for query in ("päiväkoti", "päiväkodeissa", "koti"):
+                condition = search_condition(session, query)
+                assert condition is not None
+                found = (await session.scalars(select(Idea.id).where(condition))).all()
+                assert found == ["i-old"], query
+            idea = await session.get(Idea, "i-old")
+            assert idea is not None
+            assert "päiväkoti" in idea.search_terms.split()
+            assert idea.search_parts.split() == ["päivä", "koti"]
+    finally:
+        await db.dispose()

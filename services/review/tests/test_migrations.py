@@ -10,19 +10,24 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 
 from ideapaja_review.app import service
-from ideapaja_review.db.models import ReviewBase
+from ideapaja_review.db.models import CaseRow, ReviewBase
+from ideapaja_review.usecases.case_records import SEARCH_COLUMNS
 from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
+from ideapaja_search import sql as ranking
+from ideapaja_search.analysis import query_words
 
 NOT_OURS = {"outbox", "inbox", "alembic_version", "ideapaja_runtime_version"}
+# PostgreSQL-only search objects the models leave out (SQLite has no tsvector).
+POSTGRES_ONLY = {"search_vector", "ix_review_cases_search_vector"}
 
 
 def _ours(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
     table = name if type_ == "table" else parent_names.get("table_name")
-    return table not in NOT_OURS
+    return table not in NOT_OURS and name not in POSTGRES_ONLY
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -124,7 +129,7 @@ async def test_list_keyset_indexes_are_added_to_a_database_at_0003(database_url:
                 table: await conn.run_sync(_indexes, table)
                 for table in ("review_cases", "experiments", "practices", "meetings")
             }
-        assert version == "review_0005"
+        assert version == "review_0006"
         assert found["review_cases"]["ix_review_cases_opened"] == ["opened_at", "case_id"]
         assert found["experiments"]["ix_experiments_started"] == ["started_at", "experiment_id"]
         assert found["practices"]["ix_practices_published"] == ["published_at", "practice_id"]
@@ -143,3 +148,31 @@ def _indexes(connection: Connection, table: str) -> dict[str, list[str]]:
         for index in inspect(connection).get_indexes(table)
         if index["name"]
     }
+
+
+async def test_0006_indexes_existing_cases_for_search(database_url: str) -> None:
+    """A case opened before the work list could search is found by its lemmas after 0006."""
+    db = Database(database_url)
+    try:
+        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+        async with db.engine.begin() as conn:
+            await conn.run_sync(_upgrade_to, "review_0005")
+            await conn.execute(
+                text(
+                    "INSERT INTO review_cases (case_id, idea_id, title, problem, solution, "
+                    "benefit, scope, unit_id, language, anonymous, author_ref, author_ids, state, "
+                    "routed, opened_at, screening_due_at) VALUES ('c-old', 'i-old', "
+                    "'Melu päiväkodissa', 'p', 's', '', 'city', 'u-x', 'fi', false, 'a-1', "
+                    "'[\"p-1\"]', 'screening', true, :opened, :opened)"
+                ),
+                {"opened": datetime(2025, 1, 2, tzinfo=UTC)},
+            )
+        await db.migrate(service.migrations)
+        async with db.transaction() as session:
+            dialect = session.get_bind().dialect.name
+            for query, tier in (("päiväkodeissa", 0), ("koti", 1)):
+                tiers, _ = ranking.tiers(dialect, SEARCH_COLUMNS, query_words(query))
+                found = (await session.scalars(select(CaseRow.case_id).where(tiers[tier]))).all()
+                assert found == ["c-old"], query
+    finally:
+        await db.dispose()

@@ -82,10 +82,11 @@ class Idea(IntakeBase):
     team_unit_id: Mapped[str | None] = mapped_column(String(64))
     # Came from outside the city's staff (the citizen channel).
     external: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Stems of the text (domain/search.py) for search on SQLite; PostgreSQL also indexes them
-    # in its generated ``search_vector`` column (migration 0002), which the model leaves out
-    # because SQLite has no such column.
+    # Lemmas and compound parts of the text (domain/search.py), searched with LIKE on SQLite;
+    # PostgreSQL indexes both in its generated ``search_vector`` column (migration 0007), which
+    # the model leaves out because SQLite has no such column.
     search_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_parts: Mapped[str] = mapped_column(Text, default="", server_default="")
     support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -4,7 +4,7 @@ PostgreSQL, similar-idea candidates."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -14,7 +14,6 @@ from sqlalchemy import (
     and_,
     false,
     func,
-    literal_column,
     or_,
     select,
     text,
@@ -24,8 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_intake.db.models import Idea, IdeaAuthor
 from ideapaja_intake.db.sql import dialect_of
-from ideapaja_intake.domain.search import query_alternatives, query_words
 from ideapaja_intake.domain.status import PUBLIC_STATUSES
+from ideapaja_runtime.pagination import PageRequest, paginate
+from ideapaja_search import sql as ranking
+from ideapaja_search.analysis import query_words
+from ideapaja_search.ranked import ranked_paginate
+from ideapaja_search.sql import SearchColumns
 
 
 @dataclass(frozen=True)
@@ -54,15 +57,16 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, UTC)
 
 
+SEARCH_COLUMNS = SearchColumns(Idea.search_terms, Idea.search_parts, "ideas.search_vector")
+
+
 def search_condition(session: AsyncSession, query_text: str) -> ColumnElement[bool] | None:
-    """Ideas containing every word of ``query_text`` in some inflected form; None when no word is
-    left to search for (only stopwords or punctuation)."""
+    """Ideas containing every word of ``query_text`` as a lemma, a compound part or a word start
+    (either tier of ``ranking.tiers``, unranked: the export, similar ideas)."""
     words = query_words(query_text)
     if not words:
         return None
-    if dialect_of(session) == "postgresql":
-        return literal_column("ideas.search_vector").op("@@")(_tsquery_all(words))
-    return and_(*(_stored_terms_match(word) for word in words))
+    return ranking.anywhere(dialect_of(session), SEARCH_COLUMNS, words)
 
 
 def any_word_condition(session: AsyncSession, query_text: str) -> ColumnElement[bool] | None:
@@ -70,41 +74,7 @@ def any_word_condition(session: AsyncSession, query_text: str) -> ColumnElement[
     words = query_words(query_text)
     if not words:
         return None
-    if dialect_of(session) == "postgresql":
-        query = _tsquery_word(words[0])
-        for word in words[1:]:
-            query = query.op("||")(_tsquery_word(word))
-        return literal_column("ideas.search_vector").op("@@")(query)
-    return or_(*(_stored_terms_match(word) for word in words))
-
-
-def _stored_terms_match(word: str) -> ColumnElement[bool]:
-    # Words hold letters or digits only (domain/search.py), so no LIKE escaping is needed.
-    return or_(*(Idea.search_terms.like(f"% {alt}%") for alt in query_alternatives(word)))
-
-
-def _tsquery_word(word: str) -> Any:
-    """One word as a prefix query under each language's Snowball stemmer, or under one of our
-    own stems (stored with the 'simple' configuration)."""
-    parts: list[Any] = [
-        func.to_tsquery(literal_column(f"'{config}'::regconfig"), f"{word}:*")
-        for config in ("finnish", "swedish", "english")
-    ]
-    parts += [
-        func.to_tsquery(literal_column("'simple'::regconfig"), f"{alt}:*")
-        for alt in query_alternatives(word)
-    ]
-    combined = parts[0]
-    for part in parts[1:]:
-        combined = combined.op("||")(part)
-    return combined
-
-
-def _tsquery_all(words: Sequence[str]) -> Any:
-    combined = _tsquery_word(words[0])
-    for word in words[1:]:
-        combined = combined.op("&&")(_tsquery_word(word))
-    return combined
+    return ranking.anywhere(dialect_of(session), SEARCH_COLUMNS, words, every=False)
 
 
 def filter_condition(session: AsyncSession, filters: IdeaFilter) -> ColumnElement[bool]:
@@ -141,6 +111,27 @@ def ideas_matching(session: AsyncSession, filters: IdeaFilter) -> Select[Idea]:
     """Submitted ideas matching ``filters``, unordered (``paginate`` orders them by
     ``IDEA_ORDER``)."""
     return select(Idea).where(filter_condition(session, filters))
+
+
+async def idea_page(
+    session: AsyncSession, filters: IdeaFilter, page: PageRequest
+) -> tuple[list[Idea], int, str | None]:
+    """One page of the ideas matching ``filters``, newest first; with a query, the ideas that
+    contain its words as lemmas first, then those that contain them as compound parts or word
+    starts (each newest first)."""
+    words = query_words(filters.query) if filters.query else []
+    if not words:  # no query, or one of stopwords only (which finds nothing)
+        return await paginate(session, ideas_matching(session, filters), keys=IDEA_ORDER, page=page)
+    tiers, matched = ranking.tiers(dialect_of(session), SEARCH_COLUMNS, words)
+    unsearched = select(Idea).where(filter_condition(session, replace(filters, query=None)))
+    return await ranked_paginate(
+        session,
+        unsearched,
+        tiers=tiers,
+        matched=matched,
+        keys=IDEA_ORDER,
+        page=page,
+    )
 
 
 async def newest_ideas(session: AsyncSession, filters: IdeaFilter, *, limit: int) -> Sequence[Idea]:

@@ -15,7 +15,6 @@ from ideapaja_intake.db.ideas import (
     version_of,
 )
 from ideapaja_intake.db.models import Idea, IdeaStatusChange
-from ideapaja_intake.domain.search import stored_terms
 from ideapaja_intake.domain.status import EDITABLE_STATUSES, WITHDRAWABLE_STATUSES, IdeaStatus
 from ideapaja_intake.domain.submission import IdeaEdit, public_actor, updated_event
 from ideapaja_intake.errors import (
@@ -26,7 +25,7 @@ from ideapaja_intake.errors import (
     IllegalTransition,
 )
 from ideapaja_intake.usecases import Uow
-from ideapaja_intake.usecases.submissions import search_text
+from ideapaja_search.analysis import stored_terms
 
 
 async def authored_idea(uow: Uow, idea_id: str) -> Idea:
@@ -75,8 +74,8 @@ async def edit_idea(uow: Uow, idea_id: str, edit: IdeaEdit) -> IdeaRecord:
         )
         idea.category = edit.category
         idea.benefit_kinds = kinds
-        idea.search_terms = stored_terms(
-            search_text(edit.title, edit.problem, edit.solution, edit.benefit), idea.language
+        idea.search_terms, idea.search_parts = stored_terms(
+            edit.title, edit.problem, edit.solution, edit.benefit, language=idea.language
         )
         await new_version(uow, idea, reason="edited")
     return await reloaded(uow, idea_id)

@@ -12,11 +12,10 @@ from ideapaja_intake.db.ideas import IdeaRecord, is_supporter, load_idea, versio
 from ideapaja_intake.db.models import Idea, IdeaVersion
 from ideapaja_intake.db.org import unit_and_children
 from ideapaja_intake.db.search import (
-    IDEA_ORDER,
     IdeaFilter,
     confirmed_authors_of,
     filter_condition,
-    ideas_matching,
+    idea_page,
     newest_ideas,
     similar_candidates,
 )
@@ -27,7 +26,7 @@ from ideapaja_intake.domain.visibility import can_view_idea, exported_author_ids
 from ideapaja_intake.errors import ForbiddenObject, IdeaNotFound
 from ideapaja_intake.schemas.ideas import ListParams
 from ideapaja_intake.usecases import Uow
-from ideapaja_runtime.pagination import Page, PageRequest, page_of, page_of_computed
+from ideapaja_runtime.pagination import Page, PageRequest, page_from, page_of, page_of_computed
 
 R = TypeVar("R")
 # Similarity scores as integers for the similar list's cursor (keys are str, int or time).
@@ -99,8 +98,8 @@ async def _page(
     uow: Uow, params: ListParams, page: PageRequest, item: Callable[[Idea], R], **fixed: Any
 ) -> Page[R]:
     filters = await idea_filter(uow.session, params, **fixed)
-    statement = ideas_matching(uow.session, filters)
-    return await page_of(uow.session, statement, keys=IDEA_ORDER, page=page, item=item)
+    rows, total, next_cursor = await idea_page(uow.session, filters, page)
+    return page_from(page, rows, total, next_cursor, item=item)
 
 
 async def list_ideas_for(

@@ -22,7 +22,6 @@ from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaStatusChange, Person
 from ideapaja_intake.db.org import active_people, known_units
 from ideapaja_intake.db.ratelimit import count_submissions
 from ideapaja_intake.domain.pseudonym import author_pseudonym
-from ideapaja_intake.domain.search import stored_terms
 from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import IdeaSubmission, new_idea_id, submitted_event
 from ideapaja_intake.errors import FieldErrors, InvalidFields
@@ -32,6 +31,7 @@ from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.groupcommit import GroupCommit
 from ideapaja_runtime.outbox import Outbox, OutboxEntry
 from ideapaja_runtime.service import Runtime
+from ideapaja_search.analysis import stored_terms
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,6 @@ class Submitter:
     @classmethod
     def staff(cls, principal: Principal) -> Submitter:
         return cls(principal.person_id, principal.unit_ids)
-
-
-def search_text(title: str, problem: str, solution: str, benefit: str) -> str:
-    return "\n".join((title, problem, solution, benefit))
 
 
 @dataclass(frozen=True)
@@ -241,6 +237,13 @@ def new_idea(settings: IntakeSettings, pending: PendingSubmission, now: datetime
         channel=pending.channel,
     )
     benefit_kinds = [kind.value for kind in submission.benefit_kinds]
+    terms, parts = stored_terms(
+        submission.title,
+        submission.problem,
+        submission.solution,
+        submission.benefit,
+        language=submission.language,
+    )
     idea = Idea(
         id=idea_id,
         title=submission.title,
@@ -263,12 +266,8 @@ def new_idea(settings: IntakeSettings, pending: PendingSubmission, now: datetime
         created_at=now,
         submitted_at=now,
         rewarded=False,
-        search_terms=stored_terms(
-            search_text(
-                submission.title, submission.problem, submission.solution, submission.benefit
-            ),
-            submission.language,
-        ),
+        search_terms=terms,
+        search_parts=parts,
         support_count=0,
         comment_count=0,
     )

@@ -3,7 +3,7 @@ accepted idea forward (experiments, implementation, good practice)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Query
 
@@ -65,6 +65,18 @@ async def list_cases(
     escalated: Annotated[
         bool | None, Query(description="Only cases escalated (or not) for a missed deadline")
     ] = None,
+    language: Annotated[
+        Literal["fi", "sv", "en"] | None, Query(description="Only ideas in this language")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Words to search for in the idea's text, in any inflected form: cases "
+            "with every word as a word of their own first, then those with it inside a "
+            "compound (each oldest first).",
+        ),
+    ] = None,
 ) -> Page[CaseSummaryPublic]:
     return await case_records.work_list(
         uow,
@@ -74,6 +86,8 @@ async def list_cases(
         routed=routed,
         overdue=overdue,
         escalated=escalated,
+        language=language,
+        q=q,
     )
 
 

@@ -118,6 +118,11 @@ class CaseRow(ReviewBase):
     # The question of the latest needs_info decision, for the authors.
     info_question: Mapped[str | None] = mapped_column(Text)
     content_revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Lemmas and compound parts of the idea's text (ideapaja_search.analysis.stored_terms) for
+    # the work list's search: LIKE on SQLite; PostgreSQL indexes them in its generated
+    # ``search_vector`` column (migration 0006), which the model leaves out.
+    search_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_parts: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (
         UniqueConstraint("idea_id", "round", name="uq_review_cases_idea_round"),

@@ -146,6 +146,7 @@ class CaseSummaryPublic(BaseModel):
     title: str = Field(description="The idea's title.")
     scope: Scope = Field(description="Whom the idea concerns: unit, department or city.")
     unit_id: str = Field(description="The unit the idea is for (it decides the reviewers).")
+    language: str = Field(description="The idea's language: fi, sv or en.")
     status: CaseState = Field(description=_STATUS + ".")
     decision: Decision | None = Field(description=f"The decision once decided: {_DECISION}.")
     routed: bool = Field(description="False while no reviewer could be found for the idea.")
@@ -181,6 +182,7 @@ class CaseSummaryPublic(BaseModel):
             "title": case.title,
             "scope": Scope(case.scope),
             "unit_id": case.unit_id,
+            "language": case.language,
             "status": status.state,
             "decision": Decision(case.decision) if case.decision else None,
             "routed": case.routed,
@@ -210,7 +212,6 @@ class CasePublic(CaseSummaryPublic):
     problem: str = Field(description="The idea's problem, as submitted.")
     solution: str = Field(description="The idea's solution, as submitted.")
     benefit: str = Field(description="The benefit the authors expect; may be blank.")
-    language: str = Field(description="The idea's language: fi, sv or en.")
     content_revision: int = Field(description="The idea's revision; counts up when edited.")
     author_ids: list[str] | None = Field(
         description="The authors' person ids; null when the idea is anonymous."
@@ -232,7 +233,6 @@ class CasePublic(CaseSummaryPublic):
             problem=case.problem,
             solution=case.solution,
             benefit=case.benefit,
-            language=case.language,
             content_revision=case.content_revision,
             # Anonymity is promised to the authors: their ids never leave the service here.
             author_ids=None if case.anonymous else list(case.author_ids),

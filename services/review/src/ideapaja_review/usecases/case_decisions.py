@@ -34,6 +34,7 @@ from ideapaja_review.usecases.case_records import (
     _without_none,
     append_history,
     author_actor,
+    index_text,
     latest_case,
     lock_routing,
     record_of,
@@ -403,6 +404,7 @@ async def update_content(uow: ReviewWork, event: IdeaUpdated) -> bool:
     case.solution = event.solution
     case.benefit = event.benefit
     case.content_revision = event.revision
+    index_text(case)
     append_history(
         session,
         case,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Scope
@@ -26,6 +26,10 @@ from ideapaja_review.errors import CaseNotFound, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
 from ideapaja_runtime.authz import Scope as ReadScope
 from ideapaja_runtime.pagination import Page, PageRequest, page_from, paginate
+from ideapaja_search import sql as ranking
+from ideapaja_search.analysis import query_words, stored_terms
+from ideapaja_search.ranked import ranked_paginate
+from ideapaja_search.sql import SearchColumns
 
 R = TypeVar("R")
 
@@ -163,6 +167,18 @@ async def require_worklist(uow: ReviewWork) -> None:
     )
 
 
+SEARCH_COLUMNS = SearchColumns(
+    CaseRow.search_terms, CaseRow.search_parts, "review_cases.search_vector"
+)
+
+
+def index_text(case: CaseRow) -> None:
+    """Store the search terms of the case's (new) text."""
+    case.search_terms, case.search_parts = stored_terms(
+        case.title, case.problem, case.solution, case.benefit, language=case.language
+    )
+
+
 async def work_list(
     uow: ReviewWork,
     page: PageRequest,
@@ -172,9 +188,12 @@ async def work_list(
     routed: bool | None = None,
     overdue: bool | None = None,
     escalated: bool | None = None,
+    language: str | None = None,
+    q: str | None = None,
 ) -> Page[R]:
     """The caller's work list: the cases they review (every case where their role's scope is
-    every case), oldest first, one page of it."""
+    every case), oldest first, one page of it; with ``q``, the cases whose text has its words
+    as lemmas first, then those that have them only as compound parts (each oldest first)."""
     await require_worklist(uow)
     everyone = POLICY["cases.list"].scope_for(uow.person) is ReadScope.ANY
     return await list_cases(
@@ -187,6 +206,8 @@ async def work_list(
         overdue=overdue,
         now=uow.now,
         escalated=escalated,
+        language=language,
+        q=q,
     )
 
 
@@ -201,6 +222,8 @@ async def list_cases(
     overdue: bool | None = None,
     now: datetime | None = None,
     escalated: bool | None = None,
+    language: str | None = None,
+    q: str | None = None,
 ) -> Page[R]:
     """Cases assigned to ``reviewer_id`` (every case when None), oldest first (ties by id): one
     page, each shown by ``item``.
@@ -227,12 +250,33 @@ async def list_cases(
         # Its starting level depends on the scope (deadlines.starting_level).
         above_start = CaseRow.escalation_level > _start_level_expr()
         query = query.where(above_start if escalated else ~above_start)
-    rows, total, next_cursor = await paginate(
-        session, query, keys=[CaseRow.opened_at, CaseRow.case_id], page=page, descending=False
-    )
+    if language is not None:
+        query = query.where(CaseRow.language == language)
+    rows, total, next_cursor = await _page(session, query, page, q)
     reviewers = await _reviewers_of(session, [row.case_id for row in rows])
     records = [CaseRecord(row, reviewers.get(row.case_id, ())) for row in rows]
     return page_from(page, records, total, next_cursor, item=item)
+
+
+async def _page(
+    session: AsyncSession, query: Any, page: PageRequest, q: str | None
+) -> tuple[list[Any], int, str | None]:
+    keys = [CaseRow.opened_at, CaseRow.case_id]
+    words = query_words(q) if q is not None else []
+    if q is not None and not words:
+        query = query.where(false())  # only stopwords or punctuation: nothing to find
+    if not words:
+        return await paginate(session, query, keys=keys, page=page, descending=False)
+    tiers, matched = ranking.tiers(session.get_bind().dialect.name, SEARCH_COLUMNS, words)
+    return await ranked_paginate(
+        session,
+        query,
+        tiers=tiers,
+        matched=matched,
+        keys=keys,
+        page=page,
+        descending=False,
+    )
 
 
 def _start_level_expr() -> Any:

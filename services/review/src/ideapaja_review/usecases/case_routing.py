@@ -25,6 +25,7 @@ from ideapaja_review.usecases.case_records import (
     REROUTED,
     ROUTED,
     append_history,
+    index_text,
     lock_routing,
     rule_of,
 )
@@ -96,6 +97,7 @@ async def _new_case(
         content_revision=previous.content_revision if previous is not None else 1,
         **content,
     )
+    index_text(case)
     session.add(case)
     await session.flush()
     append_history(
