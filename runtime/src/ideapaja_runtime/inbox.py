@@ -24,31 +24,7 @@ inbox_table = Table(
 
 async def handled(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
     """Whether ``consumer`` has handled the event ``event_id`` (its effects are committed)."""
-    found = await session.scalar(
-        select(inbox_table.c.event_id).where(
-            inbox_table.c.consumer == consumer, inbox_table.c.event_id == event_id
-        )
-    )
-    return found is not None
-
-
-async def claim(session: AsyncSession, *, consumer: str, event_id: str, event_type: str) -> bool:
-    """Record the event as handled; False if it already was (the caller then does nothing).
-
-    A concurrent claim of the same id by another replica fails on the primary key at commit, so
-    that replica's transaction rolls back and its redelivery finds the row.
-    """
-    if await handled(session, consumer=consumer, event_id=event_id):
-        return False
-    await session.execute(
-        inbox_table.insert().values(
-            consumer=consumer,
-            event_id=event_id,
-            event_type=event_type,
-            processed_at=datetime.now(UTC),
-        )
-    )
-    return True
+    return event_id in await handled_among(session, consumer=consumer, event_ids=[event_id])
 
 
 async def handled_among(
@@ -69,8 +45,9 @@ async def handled_among(
 async def record(
     session: AsyncSession, *, consumer: str, events: Sequence[tuple[str, str]]
 ) -> None:
-    """Record ``(event_id, event_type)`` pairs as handled, in one statement. Like ``claim``, a
-    concurrent record of the same id by another replica fails on the primary key."""
+    """Record ``(event_id, event_type)`` pairs as handled, in one statement. A concurrent record
+    of the same id by another replica fails on the primary key at commit, so that replica's
+    transaction rolls back and its redelivery finds the row."""
     if not events:
         return
     now = datetime.now(UTC)

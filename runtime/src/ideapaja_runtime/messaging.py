@@ -125,10 +125,6 @@ class ConsumerProcessor:
         backoff = self.settings.redelivery_backoff or [1.0]
         return backoff[min(delivered, len(backoff)) - 1]
 
-    async def process(self, msg: Msg) -> None:
-        """Handle one message (a batch of one)."""
-        await self.process_batch([msg])
-
     async def process_batch(self, messages: Sequence[Msg]) -> None:
         """Handle fetched messages in order; each ends acked, NAKed or dead-lettered."""
         deliveries = [d for msg in messages if (d := await self._admit(msg)) is not None]
@@ -150,8 +146,7 @@ class ConsumerProcessor:
             try:
                 await self._handle_together([delivery])
             except Exception as exc:
-                with self._bound(delivery.msg, delivery.delivered):
-                    await self._failed(delivery, exc)
+                await self._failed(delivery, exc)
                 continue
             await self._done(delivery)
 
@@ -209,22 +204,26 @@ class ConsumerProcessor:
         await delivery.msg.ack()
 
     async def _failed(self, delivery: Delivery, exc: Exception) -> None:
-        msg, delivered = delivery.msg, delivery.delivered
-        waiting = isinstance(exc, RetryLater)
-        budget = self.settings.retry_later_max_deliver if waiting else self.settings.max_deliver
-        if delivered >= budget:
-            await self.dead_letter(
-                msg, delivered, f"handler failed {delivered} times: {_describe(exc)}"
+        """NAK with back-off, or dead-letter once its budget is spent."""
+        with self._bound(delivery.msg, delivery.delivered):
+            msg, delivered = delivery.msg, delivery.delivered
+            waiting = isinstance(exc, RetryLater)
+            budget = self.settings.retry_later_max_deliver if waiting else self.settings.max_deliver
+            if delivered >= budget:
+                await self.dead_letter(
+                    msg, delivered, f"handler failed {delivered} times: {_describe(exc)}"
+                )
+                return
+            delay = (
+                self.settings.retry_later_delay_seconds
+                if waiting
+                else self.redelivery_delay(delivered)
             )
-            return
-        delay = (
-            self.settings.retry_later_delay_seconds if waiting else self.redelivery_delay(delivered)
-        )
-        metrics.EVENTS_CONSUMED.labels(self.consumer, "retried").inc()
-        log.warning(
-            "event_handler_failed", error=_describe(exc), retry_in=delay, exc_info=not waiting
-        )
-        await msg.nak(delay=delay)
+            metrics.EVENTS_CONSUMED.labels(self.consumer, "retried").inc()
+            log.warning(
+                "event_handler_failed", error=_describe(exc), retry_in=delay, exc_info=not waiting
+            )
+            await msg.nak(delay=delay)
 
     @contextmanager
     def _bound(self, msg: Msg, delivered: int) -> Iterator[None]:
