@@ -1,6 +1,6 @@
 """Builders for every service's tests: a test service's wiring, a client calling it from another
 address, and events as other services publish them (a library idea, its review decision, a
-person's erasure; any field overridden by keyword)."""
+person from HR, a person's erasure; any field overridden by keyword)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from ideapaja_contracts.events.hr import PersonUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
 from ideapaja_contracts.events.review import Decision, ReviewDecided
@@ -83,3 +84,14 @@ def erasure_requested(person_id: str, **changes: Any) -> ErasureRequested:
         "basis": ErasureBasis.REQUEST,
     }
     return ErasureRequested(**{**fields, **changes})
+
+
+def person_upserted(person_id: str, unit_id: str, **changes: Any) -> PersonUpserted:
+    """A person as HR sends them: an employee of ``unit_id`` with a name and an address."""
+    fields: dict[str, Any] = {
+        "person_id": person_id,
+        "unit_id": unit_id,
+        "display_name": f"Person {person_id}",
+        "email": f"{person_id}@example.org",
+    }
+    return PersonUpserted.model_validate(fields | changes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reward_testkit import reward_settings
 
+from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.progress import ImplementationCompleted
@@ -26,6 +27,8 @@ def test_one_consumer_per_consumed_event() -> None:
         "decisions": ("ideapaja.review.decided.v1", [ReviewDecided]),
         "implementations": ("ideapaja.implementation.completed.v1", [ImplementationCompleted]),
         "privacy-erasures": ("ideapaja.privacy.erasure_requested.v1", [ErasureRequested]),
+        "hr-units": ("hr.unit.*", [UnitUpserted]),
+        "hr-people": ("hr.person.*", [PersonUpserted, PersonLeft]),
     }
     # The handlers use the configured rules, not the defaults.
     handler = subs["decisions"].handlers[ReviewDecided]

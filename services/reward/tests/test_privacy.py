@@ -18,11 +18,11 @@ from reward_testkit import (
 from ideapaja_reward.app import service
 from ideapaja_reward.domain import IncentiveRules
 from ideapaja_reward.handlers import RewardHandlers
-from ideapaja_reward.usecases import privacy
+from ideapaja_reward.usecases import org_sync, privacy
 from ideapaja_runtime import inbox
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.testing import DevKeys, eventually, running_service, uow_in
-from ideapaja_runtime.testing_builders import erasure_requested, wiring
+from ideapaja_runtime.testing_builders import erasure_requested, person_upserted, wiring
 
 ERASURE = erasure_requested("p-1001", erasure_id="er-1")
 
@@ -49,6 +49,13 @@ async def test_the_report_holds_the_ledger_grants_and_ideas(reward_db: Database)
         [],
         [],
     )
+
+
+async def test_the_report_lists_the_units_hr_placed_the_person_in(reward_db: Database) -> None:
+    await handle(reward_db, org_sync.on_person_upserted, person_upserted("p-1001", "u-kirjasto"))
+    async with reward_db.transaction() as session:
+        report = await privacy.person_report(uow_in(session, reward_settings()), "p-1001")
+    assert [(m.unit_id, m.until) for m in report.unit_memberships] == [("u-kirjasto", None)]
 
 
 async def test_erasure_keeps_the_payroll_records_and_stores_nothing(

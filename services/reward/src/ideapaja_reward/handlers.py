@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.progress import ImplementationCompleted
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_reward.domain import IncentiveRules, Outcome
-from ideapaja_reward.usecases import privacy, rewards
+from ideapaja_reward.usecases import org_sync, privacy, rewards
 from ideapaja_runtime.messaging import HandlerContext, Subscription
 
 
@@ -29,6 +30,13 @@ class RewardHandlers:
             Subscription("decisions", {ReviewDecided: self.on_review_decided}),
             Subscription(
                 "implementations", {ImplementationCompleted: self.on_implementation_completed}
+            ),
+            # The organisation: the unit hierarchy and who was in which unit when (headcounts).
+            Subscription("hr-units", {UnitUpserted: org_sync.on_unit_upserted}, stream="hr"),
+            Subscription(
+                "hr-people",
+                {PersonUpserted: org_sync.on_person_upserted, PersonLeft: org_sync.on_person_left},
+                stream="hr",
             ),
             # GDPR: nothing personal to blank here (see usecases/privacy.py); acknowledged.
             Subscription("privacy-erasures", {ErasureRequested: privacy.on_erasure_requested}),

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
 from ideapaja_reward.domain import amount_from_cents
@@ -121,6 +121,16 @@ class AuthoredIdeaData(BaseModel):
         )
 
 
+class MembershipData(BaseModel):
+    """A span of time the person belonged to a unit, as HR said (counted in headcounts)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    unit_id: str = Field(description="The organisational unit")
+    since: datetime = Field(description="From when (the HR event's time)")
+    until: datetime | None = Field(description="Until when; null while still in the unit")
+
+
 class PersonData(BaseModel):
     """Everything the reward service holds on one person."""
 
@@ -130,4 +140,8 @@ class PersonData(BaseModel):
     grants: list[GrantData] = Field(description="Every reward granted (as sent to payroll)")
     ideas_authored: list[AuthoredIdeaData] = Field(
         description="Ideas rewarded here with them as an author"
+    )
+    unit_memberships: list[MembershipData] = Field(
+        default_factory=list,
+        description="Which unit HR placed them in when, oldest first (for units' headcounts)",
     )

@@ -92,3 +92,50 @@ class RewardGrant(RewardBase):
     ledger_entry_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     cause_event_id: Mapped[str] = mapped_column(String(ID))
     granted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --- The organisation, from HR's events ---------------------------------------------------------
+# HR publishes one subject per record and a NAK'd event can be overtaken by a newer one for the
+# same record, so every record keeps the HR event time it reflects and older events change nothing.
+
+
+class OrgUnitRow(RewardBase):
+    """A unit or department as HR last described it (UnitUpserted): the hierarchy unit activity
+    rolls up through and department budgets are kept by."""
+
+    __tablename__ = "reward_org_units"
+
+    unit_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    name_fi: Mapped[str] = mapped_column(String(SHORT_TEXT))
+    name_sv: Mapped[str] = mapped_column(String(SHORT_TEXT), default="")
+    name_en: Mapped[str] = mapped_column(String(SHORT_TEXT), default="")
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class OrgPersonRow(RewardBase):
+    """A person's current unit and whether they are in the city's service: no name, no contact
+    data (the reward service needs only whom to count where)."""
+
+    __tablename__ = "reward_org_people"
+
+    person_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    # Unknown when PersonLeft is the first we hear of someone.
+    unit_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class OrgMembershipRow(RewardBase):
+    """A span of time a person belonged to a unit, so a unit's headcount can be read for any
+    past period (per-100-employees figures of last year use last year's headcount)."""
+
+    __tablename__ = "reward_org_memberships"
+    __table_args__ = (Index("ix_reward_org_memberships_unit_span", "unit_id", "since", "until"),)
+
+    person_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(ID))
+    # Open (null) while the person is still in the unit.
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -2,9 +2,10 @@
 
 The reward service holds no personal data beyond opaque person ids: the points ledger and the
 grants HR/payroll reconciles against (payroll records have a legal retention period, so they are
-kept), and the author ids of the ideas it rewards. There is nothing to blank: ``ErasureRequested``
-is acknowledged (recorded in the inbox, so the erasure is known to have reached this service) and
-nothing more is stored about the person.
+kept), the author ids of the ideas it rewards, and which unit HR placed the person in when (the
+headcounts that participation per 100 employees is computed from). There is nothing to blank:
+``ErasureRequested`` is acknowledged (recorded in the inbox, so the erasure is known to have
+reached this service) and nothing more is stored about the person.
 """
 
 from __future__ import annotations
@@ -14,8 +15,14 @@ from typing import Any
 from sqlalchemy import select
 
 from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
-from ideapaja_reward.schemas import AuthoredIdeaData, GrantData, LedgerEntryData, PersonData
+from ideapaja_reward.db.models import LedgerEntry, OrgMembershipRow, RewardGrant, RewardIdea
+from ideapaja_reward.schemas import (
+    AuthoredIdeaData,
+    GrantData,
+    LedgerEntryData,
+    MembershipData,
+    PersonData,
+)
 from ideapaja_runtime.db import json_list_may_hold
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
@@ -61,10 +68,16 @@ async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) 
         .order_by(RewardIdea.submitted_at)
     )
     ideas = [idea for idea in candidates.all() if person_id in idea.author_ids]
+    memberships = await session.scalars(
+        select(OrgMembershipRow)
+        .where(OrgMembershipRow.person_id == person_id)
+        .order_by(OrgMembershipRow.since)
+    )
     return PersonData(
         id=person_id,
         total_points=sum(e.points for e in entries),
         ledger=[LedgerEntryData.of(e) for e in entries],
         grants=[GrantData.of(g) for g in grants],
         ideas_authored=[AuthoredIdeaData.of(i) for i in ideas],
+        unit_memberships=[MembershipData.model_validate(m) for m in memberships.all()],
     )

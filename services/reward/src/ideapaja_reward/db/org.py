@@ -1,0 +1,80 @@
+"""The org projection: units, people's current unit and their memberships over time, kept as HR
+last said (an event older than what is stored changes nothing), and the headcounts read from it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_contracts.events.hr import UnitUpserted
+from ideapaja_reward.db.models import OrgMembershipRow, OrgPersonRow, OrgUnitRow
+from ideapaja_reward.domain.org import OrgUnit
+
+
+async def upsert_unit(session: AsyncSession, event: UnitUpserted, as_of: datetime) -> bool:
+    """Store the unit; False when a newer version is already stored."""
+    row = await session.get(OrgUnitRow, event.unit_id)
+    if row is None:
+        row = OrgUnitRow(unit_id=event.unit_id, as_of=as_of)
+        session.add(row)
+    elif as_of < row.as_of:
+        return False
+    row.kind = event.kind.value
+    row.parent_id = event.parent_id
+    row.name_fi, row.name_sv, row.name_en = event.name_fi, event.name_sv, event.name_en
+    row.as_of = as_of
+    await session.flush()
+    return True
+
+
+async def person_in_unit(
+    session: AsyncSession, person_id: str, unit_id: str | None, as_of: datetime
+) -> bool:
+    """The person is in ``unit_id`` from ``as_of`` on (None: they left the city's service).
+
+    A move closes their open membership and opens one in the new unit; False (nothing written)
+    when a newer HR event for the person is already stored.
+    """
+    person = await session.get(OrgPersonRow, person_id)
+    if person is not None and as_of < person.as_of:
+        return False
+    if person is None:
+        person = OrgPersonRow(person_id=person_id, unit_id=None, active=False, as_of=as_of)
+        session.add(person)
+    if unit_id is not None and person.active and person.unit_id == unit_id:
+        person.as_of = as_of  # the same unit again (a name or role changed): no new span
+        await session.flush()
+        return True
+    open_span = await session.scalar(
+        select(OrgMembershipRow).where(
+            OrgMembershipRow.person_id == person_id, OrgMembershipRow.until.is_(None)
+        )
+    )
+    if open_span is not None:
+        open_span.until = as_of
+    if unit_id is not None:
+        session.add(OrgMembershipRow(person_id=person_id, unit_id=unit_id, since=as_of))
+        person.unit_id = unit_id
+    person.active = unit_id is not None
+    person.as_of = as_of
+    await session.flush()
+    return True
+
+
+async def load_units(session: AsyncSession) -> dict[str, OrgUnit]:
+    rows = await session.execute(select(OrgUnitRow.unit_id, OrgUnitRow.kind, OrgUnitRow.parent_id))
+    return {unit_id: OrgUnit(unit_id, kind, parent) for unit_id, kind, parent in rows.all()}
+
+
+async def headcounts(session: AsyncSession, at: datetime) -> Counter[str]:
+    """How many people each unit had at the instant ``at`` (units with nobody are absent)."""
+    rows = await session.scalars(
+        select(OrgMembershipRow.unit_id).where(
+            OrgMembershipRow.since <= at,
+            or_(OrgMembershipRow.until.is_(None), OrgMembershipRow.until > at),
+        )
+    )
+    return Counter(rows.all())
