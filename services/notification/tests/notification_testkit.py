@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -214,3 +215,58 @@ class MailServer:
 
     def to(self, address: str) -> list[ReceivedMail]:
         return [mail for mail in self.mails if address in mail.envelope_to]
+
+
+class SlowSmtpServer:
+    """A minimal SMTP server in the test's own loop whose replies can be slow: ``data_delay``
+    before the reply to the message data, and a QUIT that is never answered when ``hang_on_quit``.
+    Counts the messages it accepted (each DATA it answered with 250)."""
+
+    def __init__(self, *, data_delay: float = 0.0, hang_on_quit: bool = False) -> None:
+        self.data_delay = data_delay
+        self.hang_on_quit = hang_on_quit
+        self.accepted = 0
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._closed = asyncio.Event()
+
+    async def __aenter__(self) -> SlowSmtpServer:
+        self._server = await asyncio.start_server(self._converse, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._closed.set()
+        self._server.close()
+
+    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async def reply(line: str) -> None:
+            writer.write(f"{line}\r\n".encode())
+            await writer.drain()
+
+        await reply("220 slow.example ESMTP")
+        try:
+            while line := (await reader.readline()).decode().strip().upper():
+                if line.startswith(("EHLO", "HELO")):
+                    await reply("250 slow.example")
+                elif line.startswith(("MAIL", "RCPT", "RSET", "NOOP")):
+                    await reply("250 OK")
+                elif line == "DATA":
+                    await reply("354 End data with <CR><LF>.<CR><LF>")
+                    await reader.readuntil(b"\r\n.\r\n")
+                    await asyncio.sleep(self.data_delay)
+                    self.accepted += 1
+                    await reply("250 Message accepted")
+                elif line == "QUIT":
+                    if self.hang_on_quit:
+                        await self._closed.wait()
+                        break
+                    await reply("221 Bye")
+                    break
+                else:
+                    await reply("502 Command not implemented")
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()

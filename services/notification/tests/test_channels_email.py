@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from email import policy
 from email.parser import BytesParser
 from typing import Any
 
 import pytest
-from notification_testkit import MailServer
+from notification_testkit import MailServer, SlowSmtpServer
 
 from ideapaja_notification.channels import ChannelError, OutgoingMessage
 from ideapaja_notification.channels.email import EmailChannel, build_email, message_id
@@ -78,3 +79,27 @@ async def test_a_refused_recipient_is_a_permanent_error(mail_server: MailServer)
 def test_tls_modes_are_exclusive() -> None:
     with pytest.raises(ValueError, match="smtp_starttls or smtp_tls"):
         NotificationSettings(smtp_starttls=True, smtp_tls=True)
+
+
+async def test_a_slow_reply_to_the_message_data_is_waited_for_not_sent_again() -> None:
+    # RFC 5321 4.5.3.2.6: the reply to the end of the data may take up to 10 minutes; a client
+    # that gives up sooner sends a second copy of a mail the server has already accepted.
+    async with SlowSmtpServer(data_delay=1.5) as server:
+        channel = EmailChannel(
+            NotificationSettings(
+                smtp_port=server.port, smtp_timeout_seconds=0.5, smtp_data_timeout_seconds=5
+            )
+        )
+        await channel.send(MESSAGE)
+    assert server.accepted == 1
+
+
+async def test_a_server_that_never_answers_quit_does_not_undo_an_accepted_mail() -> None:
+    async with SlowSmtpServer(hang_on_quit=True) as server:
+        channel = EmailChannel(
+            NotificationSettings(smtp_port=server.port, smtp_timeout_seconds=0.5)
+        )
+        # Accepted at the reply to the data: the send is over then, whatever QUIT does.
+        await asyncio.wait_for(channel.send(MESSAGE), timeout=0.4)
+        await channel.aclose()
+    assert server.accepted == 1

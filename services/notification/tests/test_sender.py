@@ -15,6 +15,7 @@ from notification_testkit import (
     service_settings,
     submitted,
 )
+from prometheus_client import REGISTRY
 
 from ideapaja_contracts.events.notification import NotificationChannel
 from ideapaja_notification import handlers
@@ -45,9 +46,17 @@ class FakeChannel:
             raise self.failures.pop(0)
         self.sent.append(message)
 
+    async def aclose(self) -> None:
+        pass
+
 
 def make_sender(
-    db: Database, channel: FakeChannel, *, max_attempts: int = 3, lease_seconds: float = 30
+    db: Database,
+    channel: FakeChannel,
+    *,
+    max_attempts: int = 3,
+    lease_seconds: float = 30,
+    attempt_lease_seconds: float | None = None,
 ) -> DeliverySender:
     return DeliverySender(
         db,
@@ -55,7 +64,12 @@ def make_sender(
         {"email": channel},
         RetryPolicy(max_attempts=max_attempts, base_seconds=0.05, max_seconds=0.1),
         lease_seconds=lease_seconds,
+        attempt_lease_seconds=attempt_lease_seconds or lease_seconds,
     )
+
+
+def sample(name: str) -> float:
+    return REGISTRY.get_sample_value(name, {"channel": "email"}) or 0.0
 
 
 @pytest.fixture
@@ -237,3 +251,52 @@ async def test_only_failed_deliveries_can_be_queued_again(
     await make_sender(queued, channel).send_due()
     assert channel.sent[-1].address == "korjattu@vaasa.example"
     assert {r.status for r in await deliveries(queued)} == {"sent"}
+
+
+async def test_a_graceful_stop_hands_back_the_deliveries_it_had_not_started(
+    queued: Database, channel: FakeChannel
+) -> None:
+    stopping = make_sender(queued, FakeChannel(), lease_seconds=300)
+    assert len(await stopping.claim_due()) == 2
+    await stopping.stop()
+
+    # The next start (or another replica) sends them at once, not when the lease lapses.
+    assert await make_sender(queued, channel, lease_seconds=300).send_due() == 2
+    assert len(channel.sent) == 2
+
+
+async def test_an_interrupted_attempt_is_sent_again_once_and_counted(
+    queued: Database, channel: FakeChannel
+) -> None:
+    resent = sample("ideapaja_notification_resent_after_interrupted_attempt_total")
+    dead = make_sender(queued, FakeChannel(), lease_seconds=0.2)
+    first, second = await dead.claim_due()
+    # It began sending the first (the server may have accepted it) and was killed.
+    assert await dead.begin_attempt(first)
+
+    survivor = make_sender(queued, channel, lease_seconds=300)
+
+    async def sent() -> int:
+        await survivor.send_due()
+        return len(channel.sent)
+
+    assert await eventually(sent) == 2
+    # Only the interrupted one can be a second copy; it is counted, and logged with its time.
+    assert sample("ideapaja_notification_resent_after_interrupted_attempt_total") == resent + 1
+    rows = {d.id: d for d in await deliveries(queued)}
+    assert rows[first.id].status == rows[second.id].status == "sent"
+    assert rows[first.id].attempt_started_at is None
+
+
+async def test_an_attempt_holds_its_delivery_past_the_batch_lease(
+    queued: Database, channel: FakeChannel
+) -> None:
+    slow = make_sender(queued, FakeChannel(), lease_seconds=0.2, attempt_lease_seconds=300)
+    first, _ = await slow.claim_due()
+    assert await slow.begin_attempt(first)
+    await asyncio.sleep(0.3)
+
+    # The batch lease has lapsed: the untouched delivery moves on, the one being sent does not.
+    other = make_sender(queued, channel)
+    assert await other.send_due() == 1
+    assert [m.delivery_id for m in channel.sent] != [first.id]

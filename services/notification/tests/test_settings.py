@@ -36,6 +36,7 @@ def test_smtp_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyP
     assert settings.mail_from == "Ideapaja <ideapaja@vaasa.example>"
 
 
-def test_a_lease_shorter_than_one_smtp_attempt_is_refused() -> None:
-    with pytest.raises(ValueError, match="sender_lease_seconds"):
-        NotificationSettings(smtp_timeout_seconds=30, sender_lease_seconds=10)
+def test_a_delivery_being_sent_is_held_over_the_longest_smtp_conversation() -> None:
+    settings = NotificationSettings(smtp_timeout_seconds=30, smtp_data_timeout_seconds=600)
+    # Six commands at 30 s, the reply to the data at 600 s (RFC 5321), a minute to record it.
+    assert settings.attempt_lease_seconds == 6 * 30 + 600 + 60

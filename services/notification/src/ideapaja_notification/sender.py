@@ -10,13 +10,22 @@ Why a loop of its own rather than sending inside the event handler:
   delivery again without replaying events.
 
 Exactly once, step by step: the handler commits the pending delivery with its inbox row. The
-sender claims due deliveries with a lease (a short transaction), sends outside any transaction,
-then in one transaction marks the delivery sent and adds ``NotificationDelivered`` to the outbox.
-A crash between the SMTP server's "250 OK" and that commit is the one window where a mail can go
-out twice; the copy has the same Message-ID (derived from the delivery id), so a server or client
-that deduplicates on it drops it. Retries use persisted exponential back-off (``RetryPolicy``)
-rather than an in-process retry library: a schedule in memory would be lost on restart and would
-keep a worker waiting through an outage.
+sender claims a batch of due deliveries with a lease (a short transaction); before sending one it
+records the attempt and extends that delivery's lease over the longest SMTP conversation (a
+second short transaction), sends outside any transaction, then in one transaction marks the
+delivery sent and adds ``NotificationDelivered`` to the outbox. A graceful stop hands back the
+deliveries it had not begun, so the next start sends them at once.
+
+The one window where a mail can go out twice is a crash between the SMTP server's reply to the
+data ("250 OK": the mail is accepted) and that commit; the channel returns at that reply (QUIT
+comes after), so the window is one local transaction long. A delivery found with an attempt
+recorded but no outcome is sent again with the same Message-ID (derived from the delivery id, so
+a server or client that deduplicates on it drops the copy), logged and counted in
+``ideapaja_notification_resent_after_interrupted_attempt_total`` — never silently.
+
+Retries use persisted exponential back-off (``RetryPolicy``) rather than an in-process retry
+library: a schedule in memory would be lost on restart and would keep a worker waiting through an
+outage.
 """
 
 from __future__ import annotations
@@ -25,12 +34,10 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
-from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts import Event
@@ -41,7 +48,8 @@ from ideapaja_contracts.events.notification import (
 )
 from ideapaja_notification.channels import Channel, ChannelError, OutgoingMessage
 from ideapaja_notification.channels.email import EmailChannel
-from ideapaja_notification.db.models import Delivery
+from ideapaja_notification.db import claims
+from ideapaja_notification.db.claims import ClaimedDelivery
 from ideapaja_notification.domain.deliveries import DeliveryStatus, RetryPolicy
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_runtime.clock import Clock, utc_now
@@ -59,22 +67,12 @@ DELIVERY_ATTEMPTS = Counter(
     "Attempts to send a delivery, by channel and outcome (sent, retry, failed)",
     ["channel", "outcome"],
 )
-
-
-@dataclass(frozen=True)
-class ClaimedDelivery:
-    id: str
-    token: str
-    person_id: str
-    channel: str
-    template: str
-    language: str
-    address: str
-    subject: str
-    body: str
-    attempts: int
-    cause_event_id: str
-    cause_traceparent: str | None
+RESENT_AFTER_INTERRUPTION = Counter(
+    "ideapaja_notification_resent_after_interrupted_attempt",
+    "Deliveries sent again after an attempt whose outcome was never recorded (the sender died "
+    "mid-send): each may have reached the person twice, with the same Message-ID",
+    ["channel"],
+)
 
 
 class DeliverySender:
@@ -87,7 +85,8 @@ class DeliverySender:
         *,
         batch_size: int = 20,
         poll_seconds: float = 1.0,
-        lease_seconds: float = 300.0,
+        lease_seconds: float = 60.0,
+        attempt_lease_seconds: float = 900.0,
         stop_timeout: float = 15.0,
         clock: Clock = utc_now,
     ) -> None:
@@ -97,13 +96,18 @@ class DeliverySender:
         self.policy = policy
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        # A claimed batch is held this long; a delivery being sent, as long as the longest SMTP
+        # conversation can last (connect and commands, then the reply to the data).
         self.lease = timedelta(seconds=lease_seconds)
+        self.attempt_lease = timedelta(seconds=attempt_lease_seconds)
         self.stop_timeout = stop_timeout
         # The service's time (``runtime.clock``): tests control when a retry is due.
         self.clock = clock
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        # The claim tokens of batches this sender holds, so a graceful stop can hand them back.
+        self._held: set[str] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -113,18 +117,45 @@ class DeliverySender:
         self._task = asyncio.create_task(self.run(), name="delivery-sender")
 
     async def stop(self) -> None:
-        """Let the mail in hand finish (bounded); the rest stays pending for the next start."""
+        """Let the mail in hand finish (bounded); hand back the claimed deliveries not begun."""
         self._stopping = True
         self._wake.set()
-        if self._task is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), self.stop_timeout)
-        except TimeoutError:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._task = None
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), self.stop_timeout)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+            self._task = None
+        await self.release_claims()
+        for channel in self.channels.values():
+            await channel.aclose()
+
+    async def release_claims(self) -> int:
+        """Hand back the deliveries this sender claimed and has not begun sending."""
+        if not self._held:
+            return 0
+        async with self.db.transaction() as session:
+            released = await claims.release_unbegun(session, self._held)
+        self._held.clear()
+        if released:
+            log.info("delivery_claims_released", deliveries=released)
+        return released
+
+    async def log_held_claims(self) -> None:
+        """Say at start-up which deliveries an earlier sender still holds, and until when: they
+        wait for that lease (a sender that was killed could not hand them back)."""
+        async with self.db.transaction() as session:
+            count, until = await claims.held(session, self.clock())
+        if count:
+            log.warning(
+                "deliveries_held_by_an_earlier_claim",
+                deliveries=count,
+                until=until.isoformat() if until is not None else None,
+                why="claimed by a sender that stopped without handing them back (killed?); "
+                "sent once the claim lapses",
+            )
 
     async def run(self) -> None:
         failures = 0
@@ -152,48 +183,51 @@ class DeliverySender:
         claimed = await self.claim_due()
         for delivery in claimed:
             if self._stopping:
-                # Leave the rest claimed: the lease lapses and the next start sends them.
-                break
+                break  # stop() hands the rest back
             await self.attempt(delivery)
+        if claimed and not self._stopping:
+            self._held.discard(claimed[0].token)
         return len(claimed)
 
     async def claim_due(self) -> list[ClaimedDelivery]:
-        now = self.clock()
         token = uuid.uuid4().hex
-        due = (
-            Delivery.status == DeliveryStatus.PENDING.value,
-            Delivery.next_attempt_at <= now,
-            or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at <= now),
-        )
         async with self.db.transaction() as session:
-            query = (
-                select(Delivery.id)
-                .where(*due)
-                .order_by(Delivery.next_attempt_at, Delivery.created_at)
-                .limit(self.batch_size)
+            claimed = await claims.claim_due(
+                session,
+                token=token,
+                now=self.clock(),
+                lease=self.lease,
+                limit=self.batch_size,
+                skip_locked=not is_sqlite(self.db.url),
             )
-            if not is_sqlite(self.db.url):
-                # Replicas share the table: each due row is claimed by one sender.
-                query = query.with_for_update(skip_locked=True)
-            ids = list((await session.scalars(query)).all())
-            if not ids:
-                return []
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids), *due)
-                .values(claim_token=token, lease_expires_at=now + self.lease)
-                .execution_options(synchronize_session=False)
+        if claimed:
+            self._held.add(token)
+        return claimed
+
+    async def begin_attempt(self, delivery: ClaimedDelivery) -> bool:
+        """Record that sending begins and hold the delivery for the whole conversation; False
+        when the claim was lost (another sender took the delivery over)."""
+        async with self.db.transaction() as session:
+            ours = await claims.begin_attempt(
+                session, delivery, now=self.clock(), lease=self.attempt_lease
             )
-            rows = (
-                await session.scalars(
-                    select(Delivery)
-                    .where(Delivery.claim_token == token)
-                    .order_by(Delivery.next_attempt_at, Delivery.created_at)
-                )
-            ).all()
-            return [_claimed(row, token) for row in rows]
+        if not ours:
+            log.warning("delivery_claim_lost", delivery_id=delivery.id)
+            return False
+        if delivery.interrupted_attempt_at is not None:
+            RESENT_AFTER_INTERRUPTION.labels(delivery.channel).inc()
+            log.warning(
+                "delivery_resent_after_interrupted_attempt",
+                delivery_id=delivery.id,
+                interrupted_attempt_at=delivery.interrupted_attempt_at.isoformat(),
+                why="a sender began sending it and died before recording the outcome; the "
+                "person may get it twice, with the same Message-ID",
+            )
+        return True
 
     async def attempt(self, delivery: ClaimedDelivery) -> None:
+        if not await self.begin_attempt(delivery):
+            return
         channel = self.channels.get(delivery.channel)
         try:
             if channel is None:
@@ -282,22 +316,7 @@ class DeliverySender:
     async def _finish(
         self, session: AsyncSession, delivery: ClaimedDelivery, **values: object
     ) -> bool:
-        """Record an outcome and release the claim, if the claim is still ours.
-
-        A sender whose lease lapsed (it stalled longer than ``sender_lease_seconds``) must not
-        overwrite what the sender that took over recorded.
-        """
-        result = await session.execute(
-            update(Delivery)
-            .where(
-                Delivery.id == delivery.id,
-                Delivery.claim_token == delivery.token,
-                Delivery.status == DeliveryStatus.PENDING.value,
-            )
-            .values(claim_token=None, lease_expires_at=None, **values)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(int, getattr(result, "rowcount", 0)) != 1:
+        if not await claims.finish(session, delivery, **values):
             log.warning("delivery_claim_lost", delivery_id=delivery.id)
             return False
         return True
@@ -312,23 +331,6 @@ def _notification_of(delivery: ClaimedDelivery) -> dict[str, Any]:
         "cause_event_id": delivery.cause_event_id,
         "template": delivery.template,
     }
-
-
-def _claimed(row: Delivery, token: str) -> ClaimedDelivery:
-    return ClaimedDelivery(
-        id=row.id,
-        token=token,
-        person_id=row.person_id,
-        channel=row.channel,
-        template=row.template,
-        language=row.language,
-        address=row.address,
-        subject=row.subject,
-        body=row.body,
-        attempts=row.attempts,
-        cause_event_id=row.cause_event_id,
-        cause_traceparent=row.cause_traceparent,
-    )
 
 
 # --- One sender per running service -------------------------------------------------------------
@@ -348,6 +350,7 @@ def build_sender(runtime: Runtime[NotificationSettings]) -> DeliverySender:
         batch_size=settings.sender_batch_size,
         poll_seconds=settings.sender_poll_seconds,
         lease_seconds=settings.sender_lease_seconds,
+        attempt_lease_seconds=settings.attempt_lease_seconds,
         stop_timeout=settings.shutdown_timeout_seconds,
         clock=lambda: runtime.clock(),
     )
@@ -363,7 +366,9 @@ def sender_for(runtime: Runtime[NotificationSettings]) -> DeliverySender:
 
 
 async def start_sender(runtime: Runtime[NotificationSettings]) -> None:
-    sender_for(runtime).start()
+    sender = sender_for(runtime)
+    await sender.log_held_claims()
+    sender.start()
 
 
 async def stop_sender(runtime: Runtime[NotificationSettings]) -> None:

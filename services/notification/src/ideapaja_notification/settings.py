@@ -22,7 +22,11 @@ class NotificationSettings(ServiceSettings):
     smtp_starttls: bool = False
     # ... or speak TLS from the first byte (port 465). At most one of the two.
     smtp_tls: bool = False
+    # Connecting and each command's reply ...
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # ... except the reply to the end of the message data: RFC 5321 4.5.3.2.6 recommends
+    # 10 minutes, since giving up sooner sends a second copy of a mail the server has accepted.
+    smtp_data_timeout_seconds: float = Field(default=600.0, gt=0)
     mail_from: str = Field(default="Ideapaja <ideapaja@localhost>", max_length=200)
 
     # Delivery: an attempt that fails for a transient reason is retried after
@@ -33,14 +37,20 @@ class NotificationSettings(ServiceSettings):
     # The sender looks for due deliveries this often (it is also woken on every new one).
     sender_poll_seconds: float = Field(default=1.0, gt=0)
     sender_batch_size: int = Field(default=20, ge=1, le=500)
-    # A claimed delivery belongs to one sender (replica) this long; if that sender dies the
-    # delivery is picked up again after it. Must exceed one SMTP attempt.
-    sender_lease_seconds: float = Field(default=300.0, gt=0)
+    # A claimed batch belongs to one sender (replica) this long; if that sender is killed the
+    # deliveries it had not begun are picked up again after it (a graceful stop hands them back
+    # at once). A delivery being sent is held longer: over the whole SMTP conversation.
+    sender_lease_seconds: float = Field(default=60.0, gt=0)
+
+    @property
+    def attempt_lease_seconds(self) -> float:
+        """How long a delivery being sent is held: connecting, greeting, TLS, login, MAIL and
+        RCPT each within the SMTP timeout, then the reply to the data, and a margin for
+        recording the outcome — so no other sender takes over a mail still being sent."""
+        return 6 * self.smtp_timeout_seconds + self.smtp_data_timeout_seconds + 60
 
     @model_validator(mode="after")
     def _one_tls_mode(self) -> NotificationSettings:
         if self.smtp_starttls and self.smtp_tls:
             raise ValueError("set smtp_starttls or smtp_tls, not both")
-        if self.sender_lease_seconds <= self.smtp_timeout_seconds:
-            raise ValueError("sender_lease_seconds must exceed smtp_timeout_seconds")
         return self

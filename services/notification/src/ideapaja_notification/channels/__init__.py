@@ -34,3 +34,7 @@ class Channel(Protocol):
     async def send(self, message: OutgoingMessage) -> None:
         """Hand the message over, or raise ``ChannelError``."""
         ...
+
+    async def aclose(self) -> None:
+        """Finish what is still under way after the last send (called when the sender stops)."""
+        ...

@@ -93,6 +93,9 @@ class Delivery(NotificationBase):
     # holder of claim_token may record the outcome.
     claim_token: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # Set while a sender is sending it; still set after a crash, so the next attempt is known
+    # to be a possible second copy (counted and logged, never silent).
+    attempt_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
