@@ -168,7 +168,7 @@ def test_cli_dlq_list_and_replay(nats_url: str, capsys: pytest.CaptureFixture[st
     assert "subject=ideapaja.idea.submitted.v1" in out and "ValidationError: ääkköset" in out
 
     cli_exit(["dlq", "list", "--nats-url", nats_url, "--json"])
-    row = json.loads(capsys.readouterr().out)
+    [row] = json.loads(capsys.readouterr().out)
     assert row["seq"] == dlq_seq and row["reason"] == "ValidationError: ääkköset"
 
     assert cli_exit(["dlq", "replay", str(dlq_seq), "--nats-url", nats_url]) == 0
@@ -176,6 +176,9 @@ def test_cli_dlq_list_and_replay(nats_url: str, capsys: pytest.CaptureFixture[st
 
     cli_exit(["dlq", "list", "--nats-url", nats_url])
     assert "no dead letters in IDEAPAJA_DLQ" in capsys.readouterr().out
+    # A script reading the JSON gets an empty list, not nothing.
+    assert cli_exit(["dlq", "list", "--nats-url", nats_url, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
 
     assert cli_exit(["dlq", "replay", str(dlq_seq), "--nats-url", nats_url]) == 1
     assert "no dead letter with sequence" in capsys.readouterr().err

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import smtplib
 import socket
+import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -137,19 +140,62 @@ def test_up_without_services_stops_cleanly_and_resumes(tmp_path: Path, ups: list
     assert gone(second.pid_of("nats-server")) and gone(second.pid_of("mail catcher"))
 
 
-def test_crashed_infrastructure_stops_everything(tmp_path: Path, ups: list[Up]) -> None:
-    nats_port = free_port()
-    up = Up(
-        ["--state-dir", str(tmp_path), "--no-services", "--nats-port", str(nats_port),
-         "--smtp-port", str(free_port()), "--mail-port", str(free_port()),
-         "--issuer-port", str(free_port())]
+def _up_without_services(tmp_path: Path, smtp_port: int, *extra: str) -> Up:
+    return Up(
+        ["--state-dir", str(tmp_path), "--no-services", "--nats-port", str(free_port()),
+         "--smtp-port", str(smtp_port), "--mail-port", str(free_port()),
+         "--issuer-port", str(free_port()), *extra]
     )  # fmt: skip
+
+
+def test_a_killed_process_is_started_again_and_the_operator_told_why(
+    tmp_path: Path, ups: list[Up]
+) -> None:
+    smtp_port = free_port()
+    up = _up_without_services(tmp_path, smtp_port)
+    ups.append(up)
+    up.wait_for("Stop with Ctrl-C.")
+    first = up.pid_of("mail catcher")
+
+    os.kill(first, signal.SIGKILL)
+    up.wait_for("mail catcher killed by SIGKILL (it cannot log why")
+    assert "starting it again in 1 s" in up.output
+    line = up.wait_for("restarted mail catcher (pid ")
+    second = int(line.split("(pid ")[1].split(")")[0])
+    assert second != first and not gone(second)
+
+    def smtp_answers() -> bool:
+        try:
+            with smtplib.SMTP("127.0.0.1", smtp_port, timeout=2) as smtp:
+                return smtp.noop()[0] == 250
+        except OSError:
+            return False
+
+    assert _eventually(smtp_answers)
+    assert up.process.poll() is None  # the rest of the stack never stopped
+    assert up.stop(signal.SIGTERM) == 0
+    assert gone(second)
+
+
+def test_a_crash_loop_stops_everything(tmp_path: Path, ups: list[Up]) -> None:
+    up = _up_without_services(tmp_path, free_port(), "--max-restarts", "1")
     ups.append(up)
     up.wait_for("Stop with Ctrl-C.")
     mail_pid = up.pid_of("mail catcher")
-    import os
 
     os.kill(up.pid_of("nats-server"), signal.SIGKILL)
+    line = up.wait_for("restarted nats-server (pid ")
+    os.kill(int(line.split("(pid ")[1].split(")")[0]), signal.SIGKILL)
     assert up.wait() == 3
-    assert "nats-server killed by SIGKILL; stopping everything" in up.output
+    assert "nats-server killed by SIGKILL" in up.output
+    assert "a crash loop; stopping everything" in up.output
     assert gone(mail_pid)
+
+
+def _eventually(check: Callable[[], bool], timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False

@@ -141,6 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=20.0,
         help="seconds services get to stop after SIGTERM (default 20)",
     )
+    p_up.add_argument(
+        "--max-restarts",
+        type=int,
+        default=5,
+        help="a process that dies is started again after a back-off (1 s, doubling up to 30 s); "
+        "more than this many deaths of one process within 5 minutes stops everything "
+        "(default 5; 0: stop everything at the first death)",
+    )
     p_up.add_argument("--log-level", default="INFO", help="services' log level (default INFO)")
     p_up.add_argument(
         "--follow",
@@ -205,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         _state_dir_for_credentials(sub)
         sub.add_argument("--stream", default=None, help="dead-letter stream (IDEAPAJA_DLQ)")
         if name == "list":
-            sub.add_argument("--json", action="store_true", help="JSON lines")
+            sub.add_argument("--json", action="store_true", help="a JSON array")
         if name == "show":
             sub.add_argument("seq", type=int)
         if name == "replay":
@@ -254,6 +262,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             skip=args.skip,
             ready_timeout=args.ready_timeout,
             stop_timeout=args.stop_timeout,
+            max_restarts=max(0, args.max_restarts),
             log_level=args.log_level,
             follow=args.follow,
         )
@@ -363,8 +372,8 @@ async def _dlq(
         if args.dlq_command == "list":
             letters = await deadletters.list_dead_letters(js, stream)
             if args.json:
-                for letter in letters:
-                    print(json.dumps(letter.as_dict(), ensure_ascii=False))
+                # One JSON array, empty when there are none: a script can always parse it.
+                print(json.dumps([letter.as_dict() for letter in letters], ensure_ascii=False))
                 return 0
             if not letters:
                 print(f"no dead letters in {stream}")

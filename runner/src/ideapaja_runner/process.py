@@ -109,9 +109,16 @@ class ManagedProcess:
             return "running"
         if code < 0:
             try:
-                return f"killed by {signal.Signals(-code).name}"
+                name = signal.Signals(-code).name
             except ValueError:
                 return f"killed by signal {-code}"
+            if -code == signal.SIGKILL:
+                # SIGKILL leaves no last words in the log: say who usually sends it.
+                return (
+                    f"killed by {name} (it cannot log why: an operator's `kill -9`, or the "
+                    "kernel's out-of-memory killer — see `dmesg`)"
+                )
+            return f"killed by {name}"
         return f"exited with code {code}"
 
 

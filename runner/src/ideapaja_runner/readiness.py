@@ -19,6 +19,15 @@ class StartError(RuntimeError):
     pass
 
 
+# How often a slow start says what it is still waiting for.
+REPORT_EVERY = 10.0
+
+
+def _last_line(process: ManagedProcess) -> str:
+    lines = process.tail(1).strip()
+    return lines[-300:] if lines else "empty so far"
+
+
 def service_url(run: ServiceRun, path: str = "") -> str:
     return f"http://{connect_host(run.host)}:{run.port}{path}"
 
@@ -64,7 +73,9 @@ def wait_services_ready(
     """Until every service's ``/readyz`` answers 200 (each said as it gets there)."""
     pending = {run.name: (run, process) for run, process in services}
     last_answer: dict[str, str] = {}
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
+    next_report = started + REPORT_EVERY
     with httpx.Client(timeout=2.0) as client:
         while pending:
             for run, process in list(pending.values()):
@@ -86,6 +97,17 @@ def wait_services_ready(
                     last_answer[run.name] = f"HTTP {response.status_code}: {response.text[:300]}"
             if not pending:
                 break
+            if time.monotonic() >= next_report:
+                # A slow start (a busy machine, a first migration) says what it is waiting for.
+                next_report += REPORT_EVERY
+                say(
+                    f"still waiting after {time.monotonic() - started:.0f} s for: "
+                    + "; ".join(
+                        f"{run.name} ({last_answer.get(run.name, 'no answer yet')}; its log: "
+                        f"{_last_line(process)})"
+                        for run, process in pending.values()
+                    )
+                )
             if time.monotonic() > deadline:
                 details = "\n".join(
                     f"- {run.name}: last /readyz answer: {last_answer.get(run.name, 'none')}; "

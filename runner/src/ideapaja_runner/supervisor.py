@@ -15,10 +15,12 @@ On Ctrl-C or SIGTERM: services (SIGTERM, then SIGKILL after ``--stop-timeout``),
 catcher and the token endpoint, then nats-server; exit code 0. A second signal while stopping
 kills what is left at once.
 
-If any process dies while the stack runs, the runner prints the tail of its log and stops
-everything with exit code 3; it does not restart it (a crash loop would hide the cause). Exit codes:
-0 stopped by signal, 1 something failed to start, 2 bad options / port taken / state dir in use
-(nothing started), 3 a process died while running.
+If a process dies while the stack runs, the runner says how (the signal, and what a SIGKILL
+usually means), prints the tail of its log and starts it again after a back-off (``restarts.py``:
+1 s doubling up to 30 s); more than ``--max-restarts`` deaths of one process within 5 minutes is
+a crash loop, which restarting would only hide, so the runner then stops everything with exit
+code 3. Exit codes: 0 stopped by signal, 1 something failed to start, 2 bad options / port taken
+/ state dir in use (nothing started), 3 a process kept dying while running.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from ideapaja_runner.banner import running_banner
 from ideapaja_runner.ports import PortClaim, PortError, check_ports, connect_host
 from ideapaja_runner.process import LogFollower, ManagedProcess, stop_all
 from ideapaja_runner.readiness import StartError, wait_port, wait_services_ready
+from ideapaja_runner.restarts import RestartPolicy
 from ideapaja_runner.services import (
     ServiceRun,
     ServiceSelectionError,
@@ -65,6 +68,7 @@ class UpOptions:
     skip: list[str] = field(default_factory=list)
     ready_timeout: float = 60.0
     stop_timeout: float = 20.0
+    max_restarts: int = 5
     log_level: str = "INFO"
     follow: bool = False
 
@@ -377,15 +381,37 @@ class Supervisor:
         )
 
     def watch(self) -> int:
+        policies = {
+            name: RestartPolicy(max_restarts=self.options.max_restarts)
+            for name, _ in self._all_processes()
+        }
+        for policy in policies.values():
+            policy.started(time.monotonic())
+        due: dict[str, float] = {}  # processes waiting for their restart, and when
         while True:
             self._check_stop()
+            now = time.monotonic()
             for name, process in self._all_processes():
-                if not process.alive():
+                if name in due:
+                    if now >= due[name]:
+                        del due[name]
+                        process.start()
+                        policies[name].started(now)
+                        self.say(f"restarted {name} (pid {process.pid}), log {process.log_path}")
+                elif not process.alive():
+                    delay = policies[name].crashed(now)
+                    if delay is None:
+                        self.error(
+                            f"{name} {process.describe_exit()} again "
+                            f"({policies[name].recent_crashes} times within 5 minutes): a crash "
+                            f"loop; stopping everything. {_last_lines(process)}"
+                        )
+                        return EXIT_DIED
                     self.error(
-                        f"{name} {process.describe_exit()}; stopping everything. "
-                        f"Last lines of {process.log_path}:\n{process.tail()}"
+                        f"{name} {process.describe_exit()}; starting it again in {delay:g} s. "
+                        f"{_last_lines(process)}"
                     )
-                    return EXIT_DIED
+                    due[name] = now + delay
             time.sleep(0.2)
 
     def _all_processes(self) -> list[tuple[str, ManagedProcess]]:
@@ -424,3 +450,10 @@ class Supervisor:
 
 def up(options: UpOptions) -> int:
     return Supervisor(options).run()
+
+
+def _last_lines(process: ManagedProcess) -> str:
+    tail = process.tail()
+    if not tail.strip():
+        return f"It wrote nothing to {process.log_path} before it died."
+    return f"Last lines of {process.log_path}:\n{tail}"

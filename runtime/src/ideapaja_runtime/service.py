@@ -143,7 +143,11 @@ class Runtime(Generic[S]):
 
     async def start(self) -> None:
         settings = self.settings
+        # Each step says it is starting: on a busy machine an operator waiting for /readyz sees
+        # which one the time goes to (the first start also migrates and loads dictionaries).
+        log.info("service_starting", step="migrating the database")
         await self.db.migrate(self.spec.migrations)
+        log.info("service_starting", step="connecting to NATS", nats_url=settings.nats_url)
         self.nc = await nats.connect(
             settings.nats_url,
             user=settings.nats_user,
@@ -178,9 +182,11 @@ class Runtime(Generic[S]):
             )
             self.processors.append(processor)
             self.consumers.append(PullConsumer(processor, js))
+        log.info("service_starting", step="starting the consumers", consumers=len(self.consumers))
         for consumer in self.consumers:
             await consumer.start()
         if self.spec.on_start is not None:
+            log.info("service_starting", step="starting the service's own tasks")
             await self.spec.on_start(self)
         self.started = True
         log.info("service_started", consumers=[p.consumer for p in self.processors])
