@@ -164,6 +164,25 @@ async def test_oversized_body_is_413(sample: RunningService, dev_keys: DevKeys) 
     assert response.headers["content-type"] == "application/problem+json"
 
 
+async def test_oversized_chunked_body_is_413_too(sample: RunningService, dev_keys: DevKeys) -> None:
+    # No Content-Length: the limit is found while the body arrives, after the route began
+    # parsing it (FastAPI would answer 400 "error parsing the body").
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"text": "'
+        for _ in range(10):
+            yield b"x" * 1000
+        yield b'"}'
+
+    response = await sample.client.post(
+        "/notes",
+        content=chunks(),
+        headers={**dev_keys.headers("p", "admin"), "content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "limit" in response.json()["detail"]
+
+
 async def test_openapi_documents_every_route_with_its_security(sample: RunningService) -> None:
     spec = (await sample.client.get("/openapi.json")).json()
     assert spec["paths"]["/notes"]["post"]["security"] == [{"HTTPBearer": []}]

@@ -251,20 +251,41 @@ class BodySizeLimit:
             await self._reject(scope, receive, send)
             return
         received = 0
+        too_large = False
+        started = False  # the app's answer has begun
+        replaced = False  # the app's answer was replaced by the 413
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise _TooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            # Past the limit, whatever the app makes of the broken-off body (FastAPI answers 400
+            # "There was an error parsing the body", a wrapper may answer 500) becomes the 413.
+            nonlocal started, replaced
+            if replaced:
+                return
+            if too_large and not started:
+                replaced = True
+                await self._reject(scope, receive, send)
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, guarded_send)
         except _TooLarge:
-            await self._reject(scope, receive, send)
+            if not started and not replaced:
+                await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from httpx import ASGITransport, AsyncClient
@@ -221,6 +222,26 @@ async def test_body_over_the_limit_is_refused(intake: RunningService, dev_keys: 
         headers=dev_keys.headers(AUTHOR, "employee"),
     )
     assert_problem(form, 413)
+
+    async def chunked(body: bytes) -> AsyncIterator[bytes]:  # no Content-Length
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    form_body = urlencode(form_payload(problem="x" * (limit + 1))).encode()
+    for path, body, media_type in [
+        ("/ideas/form", form_body, "application/x-www-form-urlencoded"),
+        (
+            "/ideas",
+            json.dumps(idea_payload(problem="x" * (limit + 1))).encode(),
+            "application/json",
+        ),
+    ]:
+        response = await intake.client.post(
+            path,
+            content=chunked(body),
+            headers={**dev_keys.headers(AUTHOR, "employee"), "content-type": media_type},
+        )
+        assert_problem(response, 413)
     assert await count_rows(intake.runtime, Idea) == 0
 
 
