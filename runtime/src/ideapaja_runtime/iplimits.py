@@ -6,10 +6,13 @@ empty: off). The counts are kept by the ``limits`` library (moving window) in
 client is the one ``proxies.ClientAddress`` put into the scope; IPv6 clients are counted per /64,
 the block one subscriber usually gets.
 
-Two ways to use a limit:
+Three ways to use a limit:
 - ``dependencies=[per_ip("submissions")]`` on a route counts every request that reaches it;
-- ``await enforce_ip_limit(request, "submissions")`` inside a handler counts where it is called
-  (e.g. once the request is authenticated and valid, just before anything is stored).
+- ``await enforce_ip_limit(request, "submissions")`` inside a handler counts where it is called;
+- ``async with counted_if_accepted(request, "submissions"):`` around work that may still be
+  refused (a draft that does not exist, a co-author HR does not know) refuses an address that has
+  used up the limit at once, and counts the request only when the work inside succeeds — so one
+  person's refused attempts cannot use up the allowance of everyone behind the same address.
 Over the limit: ``Problem(429)`` with Retry-After and nothing more about the limit's internals.
 
 The runtime's authentication counts failed token verifications per IP (``AUTH_FAILURES``, in
@@ -22,7 +25,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from fastapi import Depends, Request
@@ -161,11 +165,25 @@ async def _refuse_when(
         raise too_many(name, retry_after)
 
 
-async def count_ip_failure(request: Request, name: str = AUTH_FAILURES) -> None:
-    """Count a failure (a credential that did not verify) of this request's client."""
+async def count_ip_use(request: Request, name: str) -> None:
+    """Count one use of ``name`` by this request's client (after ``refuse_if_exhausted``)."""
     limiter = limiter_of(request)
     if limiter is not None:
         await limiter.count(name, request_client(request))
+
+
+async def count_ip_failure(request: Request, name: str = AUTH_FAILURES) -> None:
+    """Count a failure (a credential that did not verify) of this request's client."""
+    await count_ip_use(request, name)
+
+
+@asynccontextmanager
+async def counted_if_accepted(request: Request, name: str) -> AsyncIterator[None]:
+    """429 when this request's client has used up ``name``; otherwise the request counts
+    against it only if the block finishes without an exception (it was accepted)."""
+    await refuse_if_exhausted(request, name)
+    yield
+    await count_ip_use(request, name)
 
 
 def per_ip(name: str) -> Any:

@@ -145,6 +145,28 @@ async def test_refused_requests_are_not_counted(intake: RunningService, dev_keys
             ).status_code == 201
 
 
+async def test_one_employee_cannot_use_up_the_office_with_refused_attempts(
+    intake: RunningService, dev_keys: DevKeys
+) -> None:
+    """Submitting a draft that does not exist (404), or an idea naming a co-author HR does not
+    know (422), stores nothing and does not count: a colleague behind the same address still
+    gets through."""
+    staff = dev_keys.headers(AUTHOR, "employee")
+    async with peer(intake, "203.0.113.9") as client:
+        for _ in range(5):
+            missing = await client.post("/drafts/d-does-not-exist/submit", headers=staff)
+            assert missing.status_code == 404, missing.text
+            unknown = await client.post(
+                "/ideas",
+                json=idea_payload(invited_ids=["p-nobody-at-all"]),
+                headers={**staff, "Idempotency-Key": f"k-{_}"},
+            )
+            assert unknown.status_code in (404, 409, 422), unknown.text
+        colleague = dev_keys.headers(COLLEAGUE, "employee")
+        accepted = await client.post("/ideas", json=idea_payload(), headers=colleague)
+        assert accepted.status_code == 201, accepted.text
+
+
 async def test_forged_form_tokens_count_as_failed_authentications(
     intake: RunningService, dev_keys: DevKeys
 ) -> None:

@@ -15,7 +15,7 @@ from ideapaja_intake.schemas.channels import (
     CitizenIdeaSummary,
 )
 from ideapaja_intake.usecases import citizens
-from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
+from ideapaja_runtime.iplimits import SUBMISSIONS, counted_if_accepted
 from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.routes import service_router
@@ -41,7 +41,6 @@ async def citizen_submit(
     body: CitizenIdeaCreate, request: Request, uow: IntakeUow, idempotent: Idempotent
 ) -> Response:
     caller = citizen_caller(citizens.citizen_of(uow))
-    await enforce_ip_limit(request, SUBMISSIONS)
 
     async def work() -> Outcome:
         record = await citizens.submit_citizen_idea(uow, body)
@@ -49,7 +48,8 @@ async def citizen_submit(
             201, CitizenIdeaPublic.of(record), Location=f"/citizen/ideas/{record.idea.id}"
         )
 
-    return await idempotent.run(uow, body.model_dump(), work, caller=caller)
+    async with counted_if_accepted(request, SUBMISSIONS):
+        return await idempotent.run(uow, body.model_dump(), work, caller=caller)
 
 
 @router.get(

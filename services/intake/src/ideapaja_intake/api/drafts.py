@@ -12,7 +12,7 @@ from ideapaja_intake.authz import POLICY
 from ideapaja_intake.domain.submission import IdeaDraft as DraftInput
 from ideapaja_intake.schemas.ideas import DraftPublic, IdeaPublic
 from ideapaja_intake.usecases import drafts
-from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
+from ideapaja_runtime.iplimits import SUBMISSIONS, counted_if_accepted
 from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.routes import service_router
 
@@ -97,10 +97,9 @@ async def delete_draft(draft_id: DraftIdPath, uow: IntakeUow) -> None:
 async def submit_my_draft(
     draft_id: DraftIdPath, request: Request, uow: IntakeUow, idempotent: Idempotent
 ) -> Response:
-    await enforce_ip_limit(request, SUBMISSIONS)
-
     async def work() -> Outcome:
         record = await drafts.submit_draft(uow, draft_id)
         return created_idea(record, uow.person.person_id)
 
-    return await idempotent.run(uow, {}, work)
+    async with counted_if_accepted(request, SUBMISSIONS):
+        return await idempotent.run(uow, {}, work)

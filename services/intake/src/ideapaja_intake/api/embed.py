@@ -38,7 +38,7 @@ from ideapaja_intake.usecases.form_tokens import form_token_for
 from ideapaja_intake.usecases.submissions import Submitter, submission_content
 from ideapaja_runtime.auth import authenticate_request
 from ideapaja_runtime.errors import DomainError, InvalidInput
-from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
+from ideapaja_runtime.iplimits import SUBMISSIONS, count_ip_use, refuse_if_exhausted
 from ideapaja_runtime.problems import Problem
 from ideapaja_runtime.routes import service_router
 from ideapaja_runtime.uow import UnitOfWork
@@ -343,7 +343,8 @@ async def submit_embedded_form(
     if submission is None:
         return await refuse(errors)
     try:
-        await enforce_ip_limit(request, SUBMISSIONS)
+        # Refused at once when the address has used up its allowance; counted only once stored.
+        await refuse_if_exhausted(request, SUBMISSIONS)
     except Problem as problem:
         return _refusal_page(settings, language, problem)
     try:
@@ -363,6 +364,7 @@ async def submit_embedded_form(
         answer = problem_of(refused)
         return await refuse(_problem_field_errors(answer, language), answer.status)
     if response.status_code == 201:
+        await count_ip_use(request, SUBMISSIONS)
         return _html(settings, bytes(response.body).decode(), 201, **_replayed(response))
     return response
 

@@ -29,7 +29,7 @@ from ideapaja_intake.schemas.ideas import IdeaPublic
 from ideapaja_intake.usecases.form_tokens import form_token_for
 from ideapaja_intake.usecases.submissions import Submitter, submission_content, submit_idea
 from ideapaja_runtime.authz import CORS_PREFLIGHT, public_route
-from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
+from ideapaja_runtime.iplimits import SUBMISSIONS, counted_if_accepted
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.routes import service_router
 
@@ -82,7 +82,6 @@ async def create_idea_from_form(
     page = not thank_you and wants_html(accept) and not wants_json(accept)
     language = choose_language(None, request.headers.get("accept-language"))
     idea = IdeaSubmission.model_validate(submission.model_dump(exclude={"form_token"}))
-    await enforce_ip_limit(request, SUBMISSIONS)
 
     async def work() -> Outcome:
         record = await submit_idea(uow, Submitter.staff(uow.person), idea, Channel.INTRANET_FORM)
@@ -94,13 +93,14 @@ async def create_idea_from_form(
             return Outcome(201, html.encode(), "text/html; charset=utf-8", page_headers(settings))
         return created_idea(record, caller.person_id)
 
-    return await idempotent.run(
-        uow,
-        submission_content(idea),
-        work,
-        key=idempotent.key or caller.idempotency_key,
-        variant=f"redirect={redirect}" + (f",page={language}" if page else ""),
-    )
+    async with counted_if_accepted(request, SUBMISSIONS):
+        return await idempotent.run(
+            uow,
+            submission_content(idea),
+            work,
+            key=idempotent.key or caller.idempotency_key,
+            variant=f"redirect={redirect}" + (f",page={language}" if page else ""),
+        )
 
 
 @form_router.options(

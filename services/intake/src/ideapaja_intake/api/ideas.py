@@ -39,7 +39,7 @@ from ideapaja_intake.usecases.submissions import (
     submit_together,
 )
 from ideapaja_runtime.deps import TraceparentDep
-from ideapaja_runtime.iplimits import SUBMISSIONS, enforce_ip_limit
+from ideapaja_runtime.iplimits import SUBMISSIONS, counted_if_accepted
 from ideapaja_runtime.pagination import Cursor, Page, PageParams, PageRequest
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
 from ideapaja_runtime.routes import Actor, service_router
@@ -95,22 +95,22 @@ async def create_idea(
     traceparent: TraceparentDep,
 ) -> Response:
     submitter = Submitter.staff(actor)
-    # Counted once the request is authenticated and valid, before anything is stored.
-    await enforce_ip_limit(request, SUBMISSIONS)
-    if idempotent.key is None:
-        # Without a key, submissions arriving together are committed together (group commit),
-        # each request without a unit of work of its own.
-        record = await submit_together(
-            writer, submitter, submission, Channel.API, traceparent=traceparent
-        )
-        return created_idea(record, actor.person_id).response()
-    uow = await later()
+    # Counted against the address only once stored: a refused attempt uses up nobody's allowance.
+    async with counted_if_accepted(request, SUBMISSIONS):
+        if idempotent.key is None:
+            # Without a key, submissions arriving together are committed together (group
+            # commit), each request without a unit of work of its own.
+            record = await submit_together(
+                writer, submitter, submission, Channel.API, traceparent=traceparent
+            )
+            return created_idea(record, actor.person_id).response()
+        uow = await later()
 
-    async def work() -> Outcome:
-        record = await submit_idea(uow, submitter, submission, Channel.API)
-        return created_idea(record, actor.person_id)
+        async def work() -> Outcome:
+            record = await submit_idea(uow, submitter, submission, Channel.API)
+            return created_idea(record, actor.person_id)
 
-    return await idempotent.run(uow, submission_content(submission), work)
+        return await idempotent.run(uow, submission_content(submission), work)
 
 
 # Before /{idea_id}, which would match "similar".
