@@ -33,7 +33,7 @@ class RestartPolicy:
         self.crashes = [t for t in self.crashes if now - t < self.window] + [now]
         if len(self.crashes) > self.max_restarts:
             return None
-        delay = min(self.max_delay, self.first_delay * 2**self.in_a_row)
+        delay = min(self.max_delay, self.first_delay * 2.0**self.in_a_row)
         self.in_a_row += 1
         return delay
 

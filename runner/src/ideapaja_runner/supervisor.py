@@ -40,7 +40,6 @@ from ideapaja_runner.banner import running_banner
 from ideapaja_runner.ports import PortClaim, PortError, check_ports, connect_host
 from ideapaja_runner.process import LogFollower, ManagedProcess, stop_all
 from ideapaja_runner.readiness import StartError, wait_port, wait_services_ready
-from ideapaja_runner.restarts import RestartPolicy
 from ideapaja_runner.services import (
     ServiceRun,
     ServiceSelectionError,
@@ -49,6 +48,7 @@ from ideapaja_runner.services import (
     with_peer_urls,
 )
 from ideapaja_runner.state import StateDir, StateInUse, state_lock
+from ideapaja_runner.watchdog import Watchdog
 
 EXIT_OK, EXIT_START_FAILED, EXIT_USAGE, EXIT_DIED = 0, 1, 2, 3
 SMTP_HOST = "127.0.0.1"
@@ -381,37 +381,11 @@ class Supervisor:
         )
 
     def watch(self) -> int:
-        policies = {
-            name: RestartPolicy(max_restarts=self.options.max_restarts)
-            for name, _ in self._all_processes()
-        }
-        for policy in policies.values():
-            policy.started(time.monotonic())
-        due: dict[str, float] = {}  # processes waiting for their restart, and when
+        watchdog = Watchdog(self._all_processes(), self.options.max_restarts, self.error, self.say)
         while True:
             self._check_stop()
-            now = time.monotonic()
-            for name, process in self._all_processes():
-                if name in due:
-                    if now >= due[name]:
-                        del due[name]
-                        process.start()
-                        policies[name].started(now)
-                        self.say(f"restarted {name} (pid {process.pid}), log {process.log_path}")
-                elif not process.alive():
-                    delay = policies[name].crashed(now)
-                    if delay is None:
-                        self.error(
-                            f"{name} {process.describe_exit()} again "
-                            f"({policies[name].recent_crashes} times within 5 minutes): a crash "
-                            f"loop; stopping everything. {_last_lines(process)}"
-                        )
-                        return EXIT_DIED
-                    self.error(
-                        f"{name} {process.describe_exit()}; starting it again in {delay:g} s. "
-                        f"{_last_lines(process)}"
-                    )
-                    due[name] = now + delay
+            if not watchdog.check(time.monotonic()):
+                return EXIT_DIED
             time.sleep(0.2)
 
     def _all_processes(self) -> list[tuple[str, ManagedProcess]]:
@@ -450,10 +424,3 @@ class Supervisor:
 
 def up(options: UpOptions) -> int:
     return Supervisor(options).run()
-
-
-def _last_lines(process: ManagedProcess) -> str:
-    tail = process.tail()
-    if not tail.strip():
-        return f"It wrote nothing to {process.log_path} before it died."
-    return f"Last lines of {process.log_path}:\n{tail}"
