@@ -87,3 +87,31 @@ def violations(document: dict[str, Any]) -> list[str]:
 def test_the_openapi_document_follows_the_conventions(service: str) -> None:
     found = violations(openapi(service))
     assert not found, f"{len(found)} departures from CONTRIBUTING.md:\n" + "\n".join(found)
+
+
+def _examples(node: Any) -> list[Any]:
+    """Every value given as an example anywhere in a document."""
+    found: list[Any] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "examples":
+                found += list(value.values()) if isinstance(value, dict) else list(value)
+            elif key == "example":
+                found.append(value)
+            else:
+                found += _examples(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _examples(item)
+    return found
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_no_example_names_a_real_demo_person(service: str) -> None:
+    """A tool that sends the documented examples (a test client, Swagger UI's "Try it out")
+    must not erase, reward or assign a demo person: person examples are ids that cannot exist."""
+    from ideapaja_runner.hr_records import demo_csv_text, parse_organisation
+
+    people = {r.event.aggregate_id() for r in parse_organisation(demo_csv_text()).persons}
+    named = sorted({str(value) for value in _examples(openapi(service)) if str(value) in people})
+    assert not named, f"{service} documents demo people as examples: {named}"

@@ -15,6 +15,16 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 # subject separators or wildcards ('.', '*', '>') or whitespace.
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+# A citizen (Suomi.fi channel) is known inside Ideapaja by this prefix and 24 hex digits, derived
+# from their identity provider's subject: HR never sends them, so services tell them apart.
+CITIZEN_ID_PREFIX = "c-"
+CITIZEN_ID_PATTERN = re.compile(r"^c-[0-9a-f]{24}$")
+
+
+def is_citizen_id(person_id: str) -> bool:
+    return CITIZEN_ID_PATTERN.fullmatch(person_id) is not None
+
+
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
 Language = Annotated[str, StringConstraints(pattern=r"^(fi|sv|en)$")]

@@ -42,7 +42,7 @@ RequestedByHeader = Annotated[
             "access report). Believed only from a caller with the privacy-service role; "
             "ignored from anyone else, whose own identity is then the requester."
         ),
-        examples=["p-1016"],
+        examples=["p-does-not-exist"],
     ),
 ]
 

@@ -54,6 +54,15 @@ async def handle(db: Database, handler: Any, event: Event, *, time: datetime) ->
         await handler(event, context_in(session, envelope, outbox=Outbox(SOURCE)))
 
 
+async def hr_sent(db: Database, *person_ids: str, time: datetime | None = None) -> None:
+    """HR's records of ``person_ids`` have reached the privacy service (an erasure is only
+    accepted for people HR has sent)."""
+    from ideapaja_privacy.handlers import on_person_upserted
+
+    for person_id in person_ids:
+        await handle(db, on_person_upserted, upserted(person_id), time=time or at("2024-01-01"))
+
+
 async def person(db: Database, person_id: str = "p-1003") -> PersonRow | None:
     async with db.transaction() as session:
         return await session.get(PersonRow, person_id)

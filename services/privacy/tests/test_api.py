@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from privacy_testkit import privacy_settings, upserted
+from privacy_testkit import hr_sent, person, privacy_settings, upserted
 
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_privacy.app import service
@@ -51,10 +51,29 @@ async def _erasures_in_stream(js: Any) -> list[dict[str, Any]]:
     return [json.loads(m.data) for m in await stream_messages(js, LIFECYCLE, ERASURE)]
 
 
+async def test_an_erasure_for_someone_hr_never_sent_is_refused(
+    privacy: RunningService, dev_keys: DevKeys, js: Any
+) -> None:
+    response = await privacy.client.post(
+        "/erasures", headers=hr(dev_keys), json={"person_id": "nobody-1", "reason": "kokeilu"}
+    )
+    assert response.status_code == 422, response.text
+    assert "HR has not sent nobody-1" in response.text
+    assert (await privacy.client.get("/erasures", headers=hr(dev_keys))).json()["total"] == 0
+    # A citizen (the Suomi.fi channel) is never sent by HR and can be erased all the same.
+    citizen = await privacy.client.post(
+        "/erasures",
+        headers=hr(dev_keys),
+        json={"person_id": "c-0123456789abcdef01234567", "reason": "Kansalaisen pyyntö"},
+    )
+    assert citizen.status_code == 201, citizen.text
+
+
 async def test_requesting_an_erasure(privacy: RunningService, dev_keys: DevKeys, js: Any) -> None:
     await publish_event(js, upserted("p-1003"))
     await publish_event(js, upserted("p-1004", display_name="Mikko Mäki"))
     client = privacy.client
+    assert await eventually(lambda: person(privacy.runtime.db, "p-1003"))
 
     response = await client.post(
         "/erasures",
@@ -157,8 +176,9 @@ async def test_erasures_and_the_audit_log_a_page_at_a_time(
     privacy: RunningService, dev_keys: DevKeys
 ) -> None:
     client = privacy.client
-    for person in ("p-2001", "p-2002", "p-2003"):
-        body = {"person_id": person, "reason": "Tietosuojapyyntö"}
+    await hr_sent(privacy.runtime.db, "p-2001", "p-2002", "p-2003")
+    for person_id in ("p-2001", "p-2002", "p-2003"):
+        body = {"person_id": person_id, "reason": "Tietosuojapyyntö"}
         assert (await client.post("/erasures", headers=hr(dev_keys), json=body)).status_code == 201
     headers = dev_keys.headers("p-admin", "admin")
     listed: dict[str, list[dict[str, Any]]] = {}
@@ -382,6 +402,7 @@ async def test_a_restart_keeps_the_erasure_and_emits_nothing_twice(
     settings = privacy_settings(**wiring(nats_url, sqlite_url, dev_keys))
     body = {"person_id": "p-1003", "reason": "pyyntö TS-1"}
     async with running_service(service, settings) as privacy:
+        await hr_sent(privacy.runtime.db, "p-1003")
         first = await privacy.client.post("/erasures", headers=hr(dev_keys), json=body)
         assert first.status_code == 201
     async with running_service(service, settings) as privacy:

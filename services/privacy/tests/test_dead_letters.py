@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from privacy_testkit import audit_rows, privacy_settings, upserted
+from privacy_testkit import audit_rows, hr_sent, privacy_settings, upserted
 
 from ideapaja_contracts import encode
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
@@ -126,6 +126,7 @@ async def test_an_erasure_deletes_the_dead_letters_that_concern_the_person(
 
     letters = await eventually(four_dead_letters)
     assert "Leena Korhonen" in _texts(letters)
+    await hr_sent(privacy.runtime.db, "p-1003")
 
     response = await privacy.client.post(
         "/erasures",
@@ -172,6 +173,7 @@ async def test_the_sweep_deletes_them_when_nats_refused_at_first(
         async def stream_info(self, stream: str) -> Any:
             raise ConnectionError("NATS is away")
 
+    await hr_sent(runtime.db, "p-7")
     done = await erasures.request(
         runtime.db,
         runtime.outbox,

@@ -6,7 +6,17 @@ import asyncio
 from datetime import date
 
 import pytest
-from privacy_testkit import at, audit_rows, erasure_rows, handle, left, outbox_events, upserted
+from privacy_testkit import (
+    at,
+    audit_rows,
+    erasure_rows,
+    handle,
+    hr_sent,
+    left,
+    outbox_events,
+    person,
+    upserted,
+)
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -22,6 +32,8 @@ ERASURE = ErasureRequested.event_type()
 
 
 async def _request(db: Database, person_id: str = "p-1003", by: str = "p-hr") -> erasures.Requested:
+    if await person(db, person_id) is None:
+        await hr_sent(db, person_id)
     return await erasures.request(
         db,
         OUTBOX,
@@ -58,6 +70,7 @@ async def test_a_request_emits_one_event_and_a_second_returns_the_first(
 
 
 async def test_racing_requests_for_one_person_make_one_erasure(privacy_db: Database) -> None:
+    await hr_sent(privacy_db, "p-1003")
     results = await asyncio.gather(*(_request(privacy_db, by=f"p-hr{i}") for i in range(6)))
     assert sum(r.created for r in results) == 1
     assert len({r.erasure.erasure_id for r in results}) == 1

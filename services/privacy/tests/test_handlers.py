@@ -91,9 +91,10 @@ async def test_a_re_hire_after_erasure_starts_a_new_round(privacy_db: Database) 
     ]
 
 
-async def test_an_erasure_before_any_hr_record_then_a_return(privacy_db: Database) -> None:
-    """Erased on request before HR's record reached us; HR's later record is a new employment,
-    its earlier one is not."""
+async def test_an_hr_record_older_than_the_erasure_then_a_return(privacy_db: Database) -> None:
+    """Erased on request; an HR record from before the erasure arriving late is not a return,
+    HR's later record is a new employment."""
+    await handle(privacy_db, on_person_upserted, upserted("p-9"), time=at("2025-01-01"))
     await _erase(privacy_db, "p-9", day="2025-03-01")
     await handle(privacy_db, on_person_upserted, upserted("p-9"), time=at("2025-02-01"))
     row = await person(privacy_db, "p-9")

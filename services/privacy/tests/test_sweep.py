@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from privacy_testkit import at, erasure_rows, privacy_settings, upserted
+from privacy_testkit import at, erasure_rows, hr_sent, privacy_settings, upserted
 
 from ideapaja_contracts.events.hr import PersonLeft
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
@@ -102,6 +102,7 @@ async def test_an_hr_record_that_could_not_be_deleted_is_deleted_later(
     sqlite_privacy_db: Database,
 ) -> None:
     db = sqlite_privacy_db
+    await hr_sent(db, "p-1003")
     await erasures.request(
         db,
         Outbox("/ideapaja/privacy"),

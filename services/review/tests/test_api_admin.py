@@ -274,13 +274,17 @@ async def test_assigning_to_an_unknown_unit_or_a_leaver_is_422(
     from review_testkit import left
 
     await handler_delivery(api).all([left("p-gone")])
-    for body in (
-        {"unit_id": "u-none", "person_id": "p-x"},
-        {"unit_id": "u-kirjasto", "person_id": "p-gone"},
-        {"unit_id": "u-kirjasto", "person_id": "p-x", "role": "committee_member"},
+    for body, says in (
+        ({"unit_id": "u-none", "person_id": "p-emp-kirjasto"}, "Unknown unit"),
+        ({"unit_id": "u-kirjasto", "person_id": "p-gone"}, "has left"),
+        ({"unit_id": "u-kirjasto", "person_id": "nobody-1"}, "HR has not sent"),
+        ({"unit_id": "u-kirjasto", "person_id": "p-x", "role": "committee_member"}, "role"),
     ):
         response = await client.post("/change-agents", json=body, headers=as_(*ADMIN))
         assert response.status_code == 422, response.text
+        assert says in response.text, response.text
+    network = ok(await client.get("/change-agents?unit_id=u-kirjasto", headers=as_(*ADMIN)))
+    assert "nobody-1" not in {m["person_id"] for m in network["items"]}
 
 
 async def test_workload_counts_open_and_overdue_cases_per_reviewer(

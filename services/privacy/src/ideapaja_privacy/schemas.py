@@ -18,7 +18,7 @@ class ErasureCreate(BaseModel):
     person_id: str = Field(
         pattern=ID_PATTERN,
         max_length=64,
-        examples=["p-1003"],
+        examples=["p-does-not-exist"],
         description="The person whose personal data is to be erased, as HR knows them",
     )
     reason: str = Field(

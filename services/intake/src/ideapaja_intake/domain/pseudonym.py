@@ -7,6 +7,8 @@ import hmac
 import re
 from typing import Any
 
+from ideapaja_contracts.base import CITIZEN_ID_PREFIX
+
 PSEUDONYM_PREFIX = "a-"
 
 
@@ -22,7 +24,7 @@ def author_pseudonym(secret: str, idea_id: str, person_id: str) -> str:
     return PSEUDONYM_PREFIX + digest[:16]
 
 
-CITIZEN_PREFIX = "c-"
+CITIZEN_PREFIX = CITIZEN_ID_PREFIX
 
 
 def citizen_person_id(secret: str, subject: str) -> str:

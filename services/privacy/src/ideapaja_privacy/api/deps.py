@@ -20,4 +20,6 @@ PrivacyUow = Annotated[UnitOfWork[PrivacySettings], Depends(current_unit_of_work
 # request, the access report), where one unit of work would span those calls.
 PrivacyRuntime = Annotated[Runtime[PrivacySettings], Depends(get_runtime)]
 
-PersonId = Annotated[str, id_path("The person's id, as HR knows them", examples=["p-1003"])]
+PersonId = Annotated[
+    str, id_path("The person's id, as HR knows them", examples=["p-does-not-exist"])
+]

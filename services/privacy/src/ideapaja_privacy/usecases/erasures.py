@@ -17,6 +17,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ideapaja_contracts.base import is_citizen_id
 from ideapaja_contracts.events.privacy import ErasureBasis, ErasureRequested
 from ideapaja_privacy.db.models import AuditRow, ErasureRow, PersonRow
 from ideapaja_privacy.domain.dead_letters import concerned, hr_record_subject
@@ -24,6 +25,7 @@ from ideapaja_privacy.domain.erasure import RETENTION_ACTOR, AuditAction, erasur
 from ideapaja_privacy.domain.retention import due_cutoff, retention_reason
 from ideapaja_runtime.clock import Clock
 from ideapaja_runtime.db import Database, is_sqlite
+from ideapaja_runtime.errors import InvalidInput
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.outbox import Outbox
 
@@ -98,6 +100,14 @@ async def request_erasure(
             details={"erasure_id": existing.erasure_id, "basis": basis.value},
         )
         return Requested(existing, created=False)
+    known = is_citizen_id(person_id) or await session.get(PersonRow, person_id) is not None
+    if not known:
+        # A mistyped id would erase nobody and still look done; a citizen is never sent by HR.
+        raise InvalidInput(
+            "person_id",
+            f"HR has not sent {person_id}: check the id (people come from HR; citizens' ids "
+            "look like c- and 24 hex digits).",
+        )
     row = ErasureRow(
         erasure_id=erasure_id(person_id, round_),
         person_id=person_id,

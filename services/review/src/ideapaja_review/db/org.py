@@ -218,6 +218,11 @@ async def hr_roles(session: AsyncSession, person_id: str) -> tuple[str | None, f
     return row.unit_id, frozenset(found.all())
 
 
+async def person_known(session: AsyncSession, person_id: str) -> bool:
+    """Whether HR has sent the person (whether or not they are still in service)."""
+    return await session.get(OrgPersonRow, person_id) is not None
+
+
 async def unit_exists(session: AsyncSession, unit_id: str) -> bool:
     return await session.get(OrgUnitRow, unit_id) is not None
 

@@ -157,6 +157,10 @@ async def assign_reviewer(
     session = uow.session
     if not await org.unit_exists(session, unit_id):
         raise InvalidInput("unit_id", f"Unknown unit {unit_id}.")
+    if not await org.person_known(session, person_id):
+        raise InvalidInput(
+            "person_id", f"HR has not sent {person_id}: only the city's people can screen ideas."
+        )
     if person_id in await org.inactive_ids(session):
         raise InvalidInput("person_id", f"{person_id} has left the city's service.")
     row = await network.assign(

@@ -13,7 +13,9 @@ from ideapaja_runtime.uow import UnitOfWork
 
 RewardUow = Annotated[UnitOfWork[RewardSettings], Depends(current_unit_of_work)]
 
-PersonId = Annotated[str, id_path("The person's id, as HR knows them", examples=["p-1001"])]
+PersonId = Annotated[
+    str, id_path("The person's id, as HR knows them", examples=["p-does-not-exist"])
+]
 UnitId = Annotated[
     str, id_path("The organisational unit's id, as HR knows it", examples=["u-kirjasto"])
 ]
