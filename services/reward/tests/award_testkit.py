@@ -17,6 +17,7 @@ from ideapaja_reward.settings import RewardSettings
 from ideapaja_reward.usecases.awards import AwardInput
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.db import Database
+from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import RecordingOutbox, fast_test_settings, uow_in
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -107,12 +108,14 @@ async def as_person(
     work: Callable[[UnitOfWork[RewardSettings]], Awaitable[T]],
     *,
     settings: RewardSettings = SETTINGS,
+    outbox: Outbox | None = None,
 ) -> tuple[T, list[Event]]:
-    """Run ``work`` as ``actor`` in its own committed transaction; what it published too."""
-    outbox = RecordingOutbox("/ideapaja/reward")
+    """Run ``work`` as ``actor`` in its own committed transaction; what it published too (kept
+    in memory, unless a real ``outbox`` is given: then stored for the relay)."""
+    recording = RecordingOutbox("/ideapaja/reward")
     async with db.transaction() as session:
-        result = await work(uow_in(session, settings, actor=actor, outbox=outbox))
-    return result, outbox.events
+        result = await work(uow_in(session, settings, actor=actor, outbox=outbox or recording))
+    return result, recording.events
 
 
 async def grants_of(db: Database, **where: Any) -> list[RewardGrant]:

@@ -181,7 +181,7 @@ class GrantTotal(BaseModel):
 
 
 class GrantTotalsPublic(BaseModel):
-    """Grants of a period summed up (``from`` inclusive, ``to`` exclusive... see the route)."""
+    """The grants of a period (its first to its last day, inclusive) summed up."""
 
     currency: str = Field(description="The currency of every amount")
     total: GrantTotal = Field(description="Every grant of the period")
