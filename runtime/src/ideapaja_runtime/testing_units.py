@@ -123,3 +123,40 @@ def uow_in(
         now=clock(),
         actor=actor,
     )
+
+
+# --- Migrations: do the hand-written ones build what the models describe? ----------------------
+
+# The runtime's own tables (and Alembic's), which no service's models describe.
+RUNTIME_TABLES = frozenset({"outbox", "inbox", "alembic_version", "ideapaja_runtime_version"})
+
+
+def schema_differences(
+    connection: Any, metadata: Any, *, left_out: frozenset[str] = frozenset()
+) -> list[Any]:
+    """What Alembic's autogenerate finds between the migrated database on ``connection`` and a
+    service's models (``metadata``), ignoring the runtime's tables and the names ``left_out``
+    (e.g. PostgreSQL-only search objects); empty when they match. Run it with
+    ``await conn.run_sync(schema_differences, Base.metadata)``."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    def ours(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+        table = name if type_ == "table" else parent_names.get("table_name")
+        return table not in RUNTIME_TABLES and name not in left_out
+
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": ours}
+    )
+    return list(compare_metadata(context, metadata))
+
+
+def upgrade_to(connection: Any, migrations: Path, revision: str) -> None:
+    """A service's migrations up to ``revision`` only (a database an older release left)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)

@@ -111,6 +111,7 @@ def test_each_reward_kind_is_described() -> None:
     )
     assert describe_reward(RewardKind.GIFT, 0, Decimal(0), None, "fi") == "lahja"
     assert describe_reward(RewardKind.RECOGNITION, 0, Decimal(0), None, "fi") == "tunnustus"
+    assert describe_reward(RewardKind.DAY_OFF, 0, Decimal(0), None, "sv") == "en extra ledig dag"
 
 
 @given(amount=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False))

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from ideapaja_contracts.base import Id, IdeaKeyedEvent, ShortText
 
@@ -18,6 +19,13 @@ class RewardKind(StrEnum):
     MONEY = "money"
     GIFT = "gift"
     RECOGNITION = "recognition"
+    # An extra day off (``days`` says how many; no money amount). Added after v1's first
+    # release: a consumer that does not know it treats it as a non-money reward.
+    DAY_OFF = "day_off"
+
+
+# A payroll period, the calendar month of the grant in the city's time: "2026-03".
+Period = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 
 class RewardEvent(IdeaKeyedEvent):
@@ -42,17 +50,29 @@ class AwardProposed(RewardEvent, aggregate="reward", name="award_proposed"):
     currency: str = "EUR"
     recipient_ids: list[Id] = Field(min_length=1)
     justification: ShortText
+    # Optional additions (producers before them send none):
+    # how many extra days off (kind day_off only)
+    days: int | None = Field(default=None, ge=1)
+    # the roles whose approval it needs, lowest first (one step each)
+    approval_roles: list[ShortText] | None = None
 
 
 class AwardApproved(RewardEvent, aggregate="reward", name="award_approved"):
     award_id: Id
     approved_by: Id
+    # Optional additions: which step of the chain (1 = the first), as which role, and whether
+    # it was the last step (the award is then granted).
+    step: int | None = Field(default=None, ge=1)
+    role: ShortText | None = None
+    final: bool | None = None
 
 
 class AwardRejected(RewardEvent, aggregate="reward", name="award_rejected"):
     award_id: Id
     rejected_by: Id
     reason: ShortText
+    # Optional addition: the step of the chain it was rejected at (1 = the first).
+    step: int | None = Field(default=None, ge=1)
 
 
 class RewardGranted(RewardEvent, aggregate="reward", name="granted"):
@@ -70,3 +90,16 @@ class RewardGranted(RewardEvent, aggregate="reward", name="granted"):
     # idea_implemented (more may come: fall back to ``reason`` for a code you do not know).
     # Optional: producers before it send none.
     reason_code: ShortText | None = None
+    # What payroll needs, optional additions to v1 (producers before them send none).
+    # Whether the reward is taxable income (money and gift cards are; days off, recognition
+    # and points are not, unless the city configures otherwise).
+    taxable: bool | None = None
+    # The cost centre: the idea's unit, and the department it belongs to (if HR names one).
+    unit_id: Id | None = None
+    department_id: Id | None = None
+    # The payroll period: the calendar month of the grant in the city's time, "2026-03".
+    period: Period | None = None
+    # The approval trail (the award's id; GET /awards/{id} shows each step), for an award.
+    approval_trail_id: Id | None = None
+    # Extra days off (kind day_off).
+    days: int | None = Field(default=None, ge=1)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ideapaja_reward.api import awards as awards_api
+from ideapaja_reward.api import reports as reports_api
 from ideapaja_reward.api.rewards import router
 from ideapaja_reward.authz import POLICY
+from ideapaja_reward.errors import ERRORS
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_reward.schemas import PersonData
 from ideapaja_reward.settings import RewardSettings
@@ -34,7 +37,8 @@ service = ServiceSpec(
     title="Reward",
     default_port=8003,
     settings_class=RewardSettings,
-    routers=[router, privacy_router],
+    routers=[router, privacy_router, awards_api.router, reports_api.router],
+    errors=ERRORS,
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     tags=[
@@ -43,5 +47,10 @@ service = ServiceSpec(
             "description": "Points ledger, granted rewards for HR/payroll and unit activity",
         },
         {"name": "privacy", "description": "What is held on a person (GDPR)"},
+        {
+            "name": "awards",
+            "description": "Committee and supervisor awards with their approval chain, and "
+            "department budgets",
+        },
     ],
 )

@@ -5,6 +5,21 @@ from __future__ import annotations
 from ideapaja_runtime.access_report import access_report_permission
 from ideapaja_runtime.authz import AUTHENTICATED, Policy, Role, Scope, allow
 
+# Who may propose an award (a supervisor for ideas of their own units).
+PROPOSERS = {Role.SUPERVISOR, Role.COMMITTEE_MEMBER, Role.MANAGEMENT, Role.ADMIN}
+# The roles an approval level may name (IDEAPAJA_REWARD_APPROVAL_LIMITS); which step each may
+# decide is the chain's rule (usecases/awards.py), not the table's.
+APPROVER_ROLES = {
+    Role.SUPERVISOR,
+    Role.COMMITTEE_MEMBER,
+    Role.REWARD_APPROVER,
+    Role.MANAGEMENT,
+    Role.HR,
+    Role.ADMIN,
+}
+# Those who follow awards and budgets (supervisors: their own units' awards).
+AWARD_READERS = APPROVER_ROLES
+
 POLICY = Policy(
     "reward",
     [
@@ -29,6 +44,34 @@ POLICY = Policy(
             {Role.MANAGEMENT, Role.ADMIN, Role.SUPERVISOR},
             "Read a unit's idea activity and points",
             supervisor=Scope.UNIT,
+        ),
+        allow(
+            "awards.propose",
+            PROPOSERS,
+            "Propose an award for an idea's authors",
+            supervisor=Scope.UNIT,
+        ),
+        allow(
+            "awards.read",
+            AWARD_READERS,
+            "Read awards and their approval trails",
+            supervisor=Scope.UNIT,
+        ),
+        allow(
+            "awards.decide",
+            APPROVER_ROLES,
+            "Approve or reject an award's waiting step (as its chain allows)",
+        ),
+        allow("budgets.set", {Role.HR, Role.ADMIN}, "Set a department's award budget for a year"),
+        allow(
+            "budgets.read",
+            {Role.HR, Role.ADMIN, Role.MANAGEMENT, Role.COMMITTEE_MEMBER, Role.REWARD_APPROVER},
+            "Read department award budgets: committed and left",
+        ),
+        allow(
+            "grants.report",
+            {Role.HR, Role.ADMIN},
+            "Report grants of a period (CSV) and their totals per unit, department and kind",
         ),
     ],
 )

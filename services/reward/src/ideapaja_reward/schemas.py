@@ -57,7 +57,7 @@ class GrantData(BaseModel):
     id: str = Field(description="The grant's id (`g-` and a hash of idea, person and rule)")
     idea_id: str = Field(description="The idea the reward is for")
     origin: str = Field(description="What granted it: `rule:<incentive rule>`, e.g. rule:accepted")
-    kind: str = Field(description="points, money, gift or recognition")
+    kind: str = Field(description="points, money, gift, day_off or recognition")
     amount: Decimal = Field(description="Money amount; 0.00 for points")
     currency: str | None = Field(description="ISO 4217 code of a money amount; null for points")
     points: int = Field(description="Points granted; 0 for other kinds")

@@ -7,11 +7,12 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from ideapaja_reward.award_settings import AwardSettings
 from ideapaja_reward.domain import DEFAULT_POINTS_RULES, IncentiveRules
 from ideapaja_runtime.settings import ServiceSettings
 
 
-class RewardSettings(ServiceSettings):
+class RewardSettings(ServiceSettings, AwardSettings):
     model_config = SettingsConfigDict(env_prefix="IDEAPAJA_REWARD_", extra="ignore")
 
     # Its own file by default, so services started side by side never share a database.

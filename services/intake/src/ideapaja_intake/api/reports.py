@@ -6,9 +6,10 @@ from fastapi.responses import StreamingResponse
 
 from ideapaja_intake.api.deps import IntakeUow, ListFilters
 from ideapaja_intake.authz import POLICY
-from ideapaja_intake.domain.export import csv_lines
+from ideapaja_intake.domain.export import COLUMNS, cells
 from ideapaja_intake.domain.visibility import REPORTING_ROLES
 from ideapaja_intake.usecases import ideas
+from ideapaja_runtime.csv_export import csv_lines
 from ideapaja_runtime.routes import service_router
 
 router = service_router(prefix="/reports", tags=["reports"])
@@ -30,7 +31,7 @@ router = service_router(prefix="/reports", tags=["reports"])
 async def export_ideas(uow: IntakeUow, filters: ListFilters) -> StreamingResponse:
     rows = await ideas.export_rows(uow, filters)
     return StreamingResponse(
-        csv_lines(rows),
+        csv_lines(COLUMNS, (cells(row) for row in rows)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="ideas.csv"'},
     )

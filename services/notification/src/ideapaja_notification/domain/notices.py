@@ -156,6 +156,7 @@ def format_points(points: int, language: Language) -> str:
 
 _GIFT = {"fi": ("lahja", "arvo"), "sv": ("en gåva", "värde"), "en": ("a gift", "worth")}
 _RECOGNITION = {"fi": "tunnustus", "sv": "ett erkännande", "en": "a recognition award"}
+_DAY_OFF = {"fi": "ylimääräinen vapaapäivä", "sv": "en extra ledig dag", "en": "an extra day off"}
 
 
 def describe_reward(
@@ -170,4 +171,6 @@ def describe_reward(
         if amount > 0:
             return f"{gift} ({worth} {format_money(amount, currency, language)})"
         return gift
+    if kind is RewardKind.DAY_OFF:
+        return _DAY_OFF[language]
     return _RECOGNITION[language]

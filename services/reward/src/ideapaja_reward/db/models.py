@@ -92,6 +92,11 @@ class RewardGrant(RewardBase):
     ledger_entry_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
     cause_event_id: Mapped[str] = mapped_column(String(ID))
     granted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # What payroll books it under (awards fill these when granted; null on older grants).
+    unit_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    department_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    taxable: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 # --- The organisation, from HR's events ---------------------------------------------------------
@@ -139,3 +144,70 @@ class OrgMembershipRow(RewardBase):
     unit_id: Mapped[str] = mapped_column(String(ID))
     # Open (null) while the person is still in the unit.
     until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+# --- Committee and supervisor awards ----------------------------------------------------------
+
+
+class AwardRow(RewardBase):
+    """A proposed award and where its approval chain stands (``domain/awards.py``)."""
+
+    __tablename__ = "reward_awards"
+    __table_args__ = (
+        Index("ix_reward_awards_proposed", "proposed_at", "award_id"),
+        Index("ix_reward_awards_status", "status", "proposed_at"),
+    )
+
+    award_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    idea_id: Mapped[str] = mapped_column(String(ID), index=True)
+    # The idea's unit (cost centre) and its department when proposed (the budget it uses).
+    unit_id: Mapped[str] = mapped_column(String(ID))
+    department_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    budget_year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recipient_ids: Mapped[list[str]] = mapped_column(JSON)
+    justification: Mapped[str] = mapped_column(String(SHORT_TEXT))
+    proposed_by: Mapped[str] = mapped_column(String(ID))
+    proposed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The roles that approve it, lowest first, fixed when proposed.
+    approval_roles: Mapped[list[str]] = mapped_column(JSON)
+    # How many steps are approved; approving step n+1 updates it only from n (concurrent
+    # approvals of one step: one wins, the other finds it moved on).
+    approved_steps: Mapped[int] = mapped_column(Integer, default=0)
+    # The role the waiting step needs (null once decided): "awaiting me" reads it.
+    next_role: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class AwardStepRow(RewardBase):
+    """One decision in an award's approval trail: who approved or rejected which step, why."""
+
+    __tablename__ = "reward_award_steps"
+
+    award_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    # 1-based; the key makes a step decided once, whatever races.
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str] = mapped_column(String(40))
+    decision: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str] = mapped_column(String(ID))
+    reason: Mapped[str | None] = mapped_column(String(SHORT_TEXT), nullable=True)
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BudgetRow(RewardBase):
+    """A department's award budget for a year, and how much pending and approved awards hold
+    (``committed_cents`` moves only by conditional updates, so two proposals never overrun it)."""
+
+    __tablename__ = "reward_budgets"
+
+    department_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    committed_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    updated_by: Mapped[str] = mapped_column(String(ID))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

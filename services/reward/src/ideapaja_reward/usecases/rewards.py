@@ -15,17 +15,19 @@ from sqlalchemy import select
 
 from ideapaja_contracts import Envelope
 from ideapaja_contracts.events.idea import IdeaSubmitted, IdeaUpdated
-from ideapaja_contracts.events.reward import PointsAwarded, RewardGranted, RewardKind
+from ideapaja_contracts.events.reward import PointsAwarded, RewardKind
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
+from ideapaja_reward.db.org import load_units
 from ideapaja_reward.domain import (
     Award,
     IncentiveRules,
     Outcome,
-    amount_from_cents,
     entry_id,
     grant_id,
 )
+from ideapaja_reward.domain.org import department_of
 from ideapaja_reward.domain.rules import RULE_ORIGIN, reason_code_of_origin
+from ideapaja_reward.usecases.payroll import announce_grant
 from ideapaja_runtime.messaging import RetryLater
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -112,6 +114,8 @@ async def credit(
     session = uow.session
     occurred_at = cause.time.astimezone(UTC)
     granted: list[str] = []
+    # The cost centre payroll books the grants under (points are not taxable).
+    department_id = department_of(idea.unit_id, await load_units(session)) if awards else None
     for award in awards:
         rule = award.rule.value
         already = await session.scalar(
@@ -148,6 +152,9 @@ async def credit(
             ledger_entry_id=entry.entry_id,
             cause_event_id=cause.id,
             granted_at=uow.now,
+            unit_id=idea.unit_id,
+            department_id=department_id,
+            taxable=False,
         )
         session.add_all([entry, grant])
         await session.flush()
@@ -170,17 +177,4 @@ async def _announce(uow: UnitOfWork[Any], entry: LedgerEntry, grant: RewardGrant
         ),
         event_id=entry.entry_id,
     )
-    await uow.publish(
-        RewardGranted(
-            idea_id=grant.idea_id,
-            grant_id=grant.grant_id,
-            person_id=grant.person_id,
-            kind=RewardKind(grant.kind),
-            amount=amount_from_cents(grant.amount_cents),
-            currency=grant.currency,
-            points=grant.points,
-            reason=grant.reason,
-            reason_code=reason_code_of_origin(grant.origin),
-        ),
-        event_id=grant.grant_id,
-    )
+    await announce_grant(uow, grant, reason_code_of_origin(grant.origin))
