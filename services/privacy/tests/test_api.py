@@ -145,6 +145,8 @@ async def test_retention_status_after_leaving(
         {"person_id": "p.1", "reason": "pyyntö"},
         {"person_id": "p-1"},
         {"person_id": "p-1", "reason": "pyyntö", "basis": "retention"},
+        {"person_id": "p-1", "reason": "pyyntö \x1b[2J TS-1"},
+        {"person_id": "p-1", "reason": "pyyntö \x00"},
     ],
 )
 async def test_requests_are_validated(
