@@ -1,10 +1,9 @@
-"""The reporting export: one CSV row per idea, safe to open in a spreadsheet."""
+"""The reporting export: one CSV row per idea (written by the runtime's ``csv_export``, which
+makes it safe to open in a spreadsheet)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,8 +28,6 @@ COLUMNS = (
     "language",
     "title",
 )
-# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -57,32 +54,6 @@ class ExportRow:
     title: str
 
 
-def safe_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        value = " ".join(str(v) for v in value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def csv_lines(rows: Iterable[ExportRow]) -> Iterable[str]:
-    """The header, then one line per row (for a streaming response)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def take() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(COLUMNS)
-    yield take()
-    for row in rows:
-        writer.writerow([safe_cell(getattr(row, column)) for column in COLUMNS])
-        yield take()
+def cells(row: ExportRow) -> list[object]:
+    """The row's values in the order of ``COLUMNS``."""
+    return [getattr(row, column) for column in COLUMNS]
