@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ideapaja_reward.api import activity as activity_api
 from ideapaja_reward.api.rewards import router
 from ideapaja_reward.authz import POLICY
 from ideapaja_reward.handlers import RewardHandlers
@@ -34,13 +35,17 @@ service = ServiceSpec(
     title="Reward",
     default_port=8003,
     settings_class=RewardSettings,
-    routers=[router, privacy_router],
+    routers=[router, activity_api.router, privacy_router],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     tags=[
         {
             "name": "rewards",
             "description": "Points ledger, granted rewards for HR/payroll and unit activity",
+        },
+        {
+            "name": "activity",
+            "description": "Units' activity per headcount, roll-ups and the trend (dashboard, CSV)",
         },
         {"name": "privacy", "description": "What is held on a person (GDPR)"},
     ],

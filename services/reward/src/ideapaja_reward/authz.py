@@ -26,8 +26,9 @@ POLICY = Policy(
         access_report_permission(),
         allow(
             "activity.read",
-            {Role.MANAGEMENT, Role.ADMIN, Role.SUPERVISOR},
-            "Read a unit's idea activity and points",
+            {Role.MANAGEMENT, Role.ADMIN, Role.HR, Role.SUPERVISOR},
+            "Read units' idea activity, per headcount and over time (supervisors: their own "
+            "units and the units below them)",
             supervisor=Scope.UNIT,
         ),
     ],
