@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ideapaja_reward.api import activity as activity_api
+from ideapaja_reward.api import periodic as periodic_api
 from ideapaja_reward.api.rewards import router
 from ideapaja_reward.authz import POLICY
 from ideapaja_reward.handlers import RewardHandlers
@@ -35,7 +36,7 @@ service = ServiceSpec(
     title="Reward",
     default_port=8003,
     settings_class=RewardSettings,
-    routers=[router, activity_api.router, privacy_router],
+    routers=[router, activity_api.router, periodic_api.router, privacy_router],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     tags=[
@@ -46,6 +47,10 @@ service = ServiceSpec(
         {
             "name": "activity",
             "description": "Units' activity per headcount, roll-ups and the trend (dashboard, CSV)",
+        },
+        {
+            "name": "award-rounds",
+            "description": "Periodic awards: idea of the month and of the year, unit of the year",
         },
         {"name": "privacy", "description": "What is held on a person (GDPR)"},
     ],

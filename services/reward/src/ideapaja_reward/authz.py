@@ -31,5 +31,28 @@ POLICY = Policy(
             "units and the units below them)",
             supervisor=Scope.UNIT,
         ),
+        # Periodic awards: idea of the month / of the year, unit of the year.
+        allow("award_rounds.read", AUTHENTICATED, "Read periodic award rounds and candidates"),
+        allow(
+            "award_rounds.open",
+            {Role.ADMIN, Role.COMMITTEE_MEMBER},
+            "Open a periodic award round",
+        ),
+        allow(
+            "award_rounds.nominate",
+            AUTHENTICATED,
+            "Nominate an idea or a unit for a periodic award (any employee)",
+        ),
+        allow(
+            "award_rounds.vote",
+            {Role.COMMITTEE_MEMBER},
+            "Vote in a periodic award round (committee members only)",
+        ),
+        allow(
+            "award_rounds.decide",
+            {Role.ADMIN, Role.COMMITTEE_MEMBER},
+            "Decide a periodic award round and grant it (admins, or committee members who also "
+            "hold the management role: the committee chair)",
+        ),
     ],
 )

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from ideapaja_reward.domain import DEFAULT_POINTS_RULES, IncentiveRules
+from ideapaja_reward.domain.periodic import DEFAULT_PERIODIC_POINTS, parse_periodic_points
 from ideapaja_runtime.settings import ServiceSettings
 
 
@@ -32,3 +33,13 @@ class RewardSettings(ServiceSettings):
     @property
     def incentive_rules(self) -> IncentiveRules:
         return IncentiveRules.parse(self.points_rules)
+
+    # Points for each author of the idea of the month / of the year, besides the recognition
+    # itself, as JSON, e.g. IDEAPAJA_REWARD_PERIODIC_POINTS='{"idea_of_the_month": 200,
+    # "idea_of_the_year": 1000}'. 0 grants the recognition without points.
+    periodic_points: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_PERIODIC_POINTS))
+
+    @field_validator("periodic_points", mode="before")
+    @classmethod
+    def _valid_periodic_points(cls, value: Any) -> dict[str, int]:
+        return parse_periodic_points(value)

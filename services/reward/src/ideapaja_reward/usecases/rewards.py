@@ -157,8 +157,15 @@ async def credit(
 
 
 async def _announce(uow: UnitOfWork[Any], entry: LedgerEntry, grant: RewardGrant) -> None:
-    # The entry and grant ids double as event ids: a duplicate can then never look new, neither
-    # to JetStream's duplicate window nor to a consumer's inbox.
+    await announce_points(uow, entry)
+    await announce_grant(uow, grant, reason_code_of_origin(grant.origin))
+
+
+async def announce_points(uow: UnitOfWork[Any], entry: LedgerEntry) -> None:
+    """PointsAwarded for a new ledger entry.
+
+    The entry and grant ids double as event ids: a duplicate can then never look new, neither
+    to JetStream's duplicate window nor to a consumer's inbox."""
     await uow.publish(
         PointsAwarded(
             idea_id=entry.idea_id,
@@ -170,6 +177,10 @@ async def _announce(uow: UnitOfWork[Any], entry: LedgerEntry, grant: RewardGrant
         ),
         event_id=entry.entry_id,
     )
+
+
+async def announce_grant(uow: UnitOfWork[Any], grant: RewardGrant, reason_code: str | None) -> None:
+    """RewardGranted (for HR/payroll, and the person's notice) for a new grant."""
     await uow.publish(
         RewardGranted(
             idea_id=grant.idea_id,
@@ -180,7 +191,7 @@ async def _announce(uow: UnitOfWork[Any], entry: LedgerEntry, grant: RewardGrant
             currency=grant.currency,
             points=grant.points,
             reason=grant.reason,
-            reason_code=reason_code_of_origin(grant.origin),
+            reason_code=reason_code,
         ),
         event_id=grant.grant_id,
     )
