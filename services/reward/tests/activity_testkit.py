@@ -3,18 +3,22 @@ submitted, accepted and implemented at chosen times (events handled as the consu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
-from reward_testkit import decided, handle, implemented, submitted
+from reward_testkit import decided, handle, implemented, reward_settings, submitted
 
 from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
+from ideapaja_reward.app import service
 from ideapaja_reward.domain import IncentiveRules
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_reward.usecases import org_sync
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
-from ideapaja_runtime.testing_builders import person_upserted
+from ideapaja_runtime.testing import DevKeys, RunningService, running_service
+from ideapaja_runtime.testing_builders import person_upserted, wiring
 
 HANDLERS = RewardHandlers(IncentiveRules.default())
 HR_IMPORT = datetime(2025, 1, 1, 6, tzinfo=UTC)  # HR's first import: no headcounts before it
@@ -100,3 +104,15 @@ async def seed_ideas(db: Database, outbox: Outbox | None = None) -> None:
         implemented_at=utc(2025, 2, 3),
         outbox=outbox,
     )
+
+
+@asynccontextmanager
+async def seeded_city(
+    nats_url: str, database_url: str, dev_keys: DevKeys, **settings: Any
+) -> AsyncIterator[RunningService]:
+    """The reward service running on the city above (``settings`` override its settings)."""
+    configured = reward_settings(**wiring(nats_url, database_url, dev_keys), **settings)
+    async with running_service(service, configured) as running:
+        await seed_org(running.runtime.db)
+        await seed_ideas(running.runtime.db, running.runtime.outbox)
+        yield running

@@ -9,22 +9,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from activity_testkit import seed_ideas, seed_org
-from reward_testkit import reward_settings
+from activity_testkit import seeded_city
 
-from ideapaja_reward.app import service
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
-from ideapaja_runtime.testing_builders import wiring
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 
 @pytest.fixture
 async def city(
     nats_url: str, database_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = reward_settings(**wiring(nats_url, database_url, dev_keys))
-    async with running_service(service, settings) as running:
-        await seed_org(running.runtime.db)
-        await seed_ideas(running.runtime.db, running.runtime.outbox)
+    async with seeded_city(nats_url, database_url, dev_keys) as running:
         yield running
 
 

@@ -7,24 +7,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from activity_testkit import idea, seed_ideas, seed_org, utc
-from reward_testkit import grants, ledger_entries, outbox_events, reward_settings
+from activity_testkit import idea, seeded_city, utc
+from reward_testkit import grants, ledger_entries, outbox_events
 
 from ideapaja_contracts.events.reward import PeriodicAwardDecided, PointsAwarded, RewardGranted
-from ideapaja_reward.app import service
 from ideapaja_reward.usecases import periodic
 from ideapaja_runtime.auth import Principal
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service, uow_in
-from ideapaja_runtime.testing_builders import wiring
+from ideapaja_runtime.testing import DevKeys, RunningService, uow_in
 
 CHAIR = ("p-chair", "committee_member", "management")
 
 
-async def _seeded(running: RunningService) -> RunningService:
+async def _with_i4(running: RunningService) -> RunningService:
+    """i-4: an anonymous idea of the swimming hall's p-7, in February too."""
     db, outbox = running.runtime.db, running.runtime.outbox
-    await seed_org(db)
-    await seed_ideas(db, outbox)
-    # i-4: an anonymous idea of the swimming hall's p-7, in February too.
     await idea(db, "i-4", "u-uimahalli", ["p-7"], utc(2025, 2, 20), anonymous=True, outbox=outbox)
     return running
 
@@ -33,9 +29,8 @@ async def _seeded(running: RunningService) -> RunningService:
 async def city(
     nats_url: str, database_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = reward_settings(**wiring(nats_url, database_url, dev_keys))
-    async with running_service(service, settings) as running:
-        yield await _seeded(running)
+    async with seeded_city(nats_url, database_url, dev_keys) as running:
+        yield await _with_i4(running)
 
 
 class Caller:
@@ -216,11 +211,8 @@ async def test_unit_of_the_year_is_ranked_and_decided_without_grants(
 async def test_an_award_set_to_no_points_is_a_recognition_alone(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys
 ) -> None:
-    settings = reward_settings(
-        **wiring(nats_url, sqlite_url, dev_keys), periodic_points={"idea_of_the_year": 0}
-    )
-    async with running_service(service, settings) as running:
-        await _seeded(running)
+    points = {"idea_of_the_year": 0}
+    async with seeded_city(nats_url, sqlite_url, dev_keys, periodic_points=points) as running:
         call = Caller(running, dev_keys)
         opened = await call(
             "POST",
