@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -65,13 +66,15 @@ async def handle(
     *,
     event_id: str | None = None,
     outbox: Outbox | None = None,
+    time: datetime | None = None,
 ) -> str:
-    """Run ``handler`` as the runtime does: in one transaction, with the event's envelope.
+    """Run ``handler`` as the runtime does: in one transaction, with the event's envelope (its
+    time ``time``, now unless given).
 
     Returns the event id used (a fresh one unless given), so a test can replay the same event
     under another id.
     """
-    envelope = encode(event, source="/test", event_id=event_id).envelope
+    envelope = encode(event, source="/test", event_id=event_id, time=time).envelope
     async with db.transaction() as session:
         await handler(event, context_in(session, envelope, outbox=outbox or Outbox(SOURCE)))
     return envelope.id

@@ -119,7 +119,7 @@ async def test_grants_are_for_hr_and_admins(
         assert response.status_code == expected(role, {"hr", "admin"}), role
 
 
-async def test_unit_activity_is_for_management_admins_and_the_units_supervisors(
+async def test_unit_activity_is_for_management_admins_hr_and_the_units_supervisors(
     reward_service: RunningService, dev_keys: DevKeys
 ) -> None:
     path = f"/units/{KIRJASTO}/activity"
@@ -127,7 +127,9 @@ async def test_unit_activity_is_for_management_admins_and_the_units_supervisors(
         response = await reward_service.client.get(
             path, headers=dev_keys.headers("p-9999", role, units=[KIRJASTO])
         )
-        assert response.status_code == expected(role, {"management", "admin", "supervisor"}), role
+        assert response.status_code == expected(
+            role, {"management", "admin", "hr", "supervisor"}
+        ), role
     elsewhere = await reward_service.client.get(
         path, headers=dev_keys.headers("p-9999", "supervisor", units=[UIMAHALLI])
     )

@@ -1,5 +1,6 @@
 """The hand-written migrations build exactly the tables the models describe, on both databases,
-and 0004 (awards) upgrades a database that already holds grants without touching them."""
+and upgrading a database an older release left keeps what it holds: grants through 0004
+(awards), ideas through 0005 (activity indexes, periodic award rounds)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import text
 from ideapaja_reward.app import service
 from ideapaja_reward.db.models import RewardBase
 from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
-from ideapaja_runtime.testing_units import schema_differences, upgrade_to
+from ideapaja_runtime.testing_migrations import schema_differences, upgrade_to
 
 
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:
@@ -24,7 +25,7 @@ async def test_migrated_schema_matches_the_models(database_url: str) -> None:
         await db.dispose()
 
 
-async def test_0004_keeps_the_grants_already_made(database_url: str) -> None:
+async def test_upgrading_from_0002_keeps_grants_and_ideas(database_url: str) -> None:
     db = Database(database_url)
     try:
         await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
@@ -39,6 +40,13 @@ async def test_0004_keeps_the_grants_already_made(database_url: str) -> None:
                 ),
                 {"at": datetime(2025, 5, 1, tzinfo=UTC)},
             )
+            await conn.execute(
+                text(
+                    "INSERT INTO reward_ideas (idea_id, title, unit_id, author_ids, anonymous, "
+                    "submitted_at) VALUES ('i-old', 't', 'u-1', '[\"p-1\"]', false, :at)"
+                ),
+                {"at": datetime(2025, 5, 1, tzinfo=UTC)},
+            )
         await db.migrate(service.migrations)
         async with db.engine.connect() as conn:
             row = (
@@ -46,6 +54,8 @@ async def test_0004_keeps_the_grants_already_made(database_url: str) -> None:
                 .mappings()
                 .one()
             )
+            assert await conn.scalar(text("SELECT count(*) FROM reward_ideas")) == 1
+            assert await conn.scalar(text("SELECT count(*) FROM reward_award_rounds")) == 0
         assert (row["points"], row["unit_id"], row["taxable"]) == (50, None, None)
     finally:
         await db.dispose()

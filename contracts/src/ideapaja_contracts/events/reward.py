@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from ideapaja_contracts.base import Id, IdeaKeyedEvent, ShortText
+from ideapaja_contracts.base import Event, Id, IdeaKeyedEvent, ShortText
 
 
 class RewardKind(StrEnum):
@@ -103,3 +103,35 @@ class RewardGranted(RewardEvent, aggregate="reward", name="granted"):
     approval_trail_id: Id | None = None
     # Extra days off (kind day_off).
     days: int | None = Field(default=None, ge=1)
+
+
+class PeriodicAwardKind(StrEnum):
+    IDEA_OF_THE_MONTH = "idea_of_the_month"
+    IDEA_OF_THE_YEAR = "idea_of_the_year"
+    UNIT_OF_THE_YEAR = "unit_of_the_year"
+
+
+class PeriodicAwardDecided(Event, aggregate="reward", name="periodic_award_decided"):
+    """The committee decided a periodic award round: the idea of the month or of the year (its
+    authors' recognitions follow, each in a ``RewardGranted`` with the award as
+    ``reason_code``), or the unit of the year."""
+
+    round_id: Id
+    award: PeriodicAwardKind
+    # "2026-11" for a month, "2026" for a year (calendar, Europe/Helsinki).
+    period: ShortText
+    # The winning idea (idea awards), with its title as submitted.
+    idea_id: Id | None = None
+    idea_title: ShortText | None = None
+    # The winning unit, or the winning idea's unit.
+    unit_id: Id
+    # The winning idea's authors, so they can be told; empty for a unit award. When
+    # ``anonymous``, they are rewarded but must never be named to anyone else.
+    recipient_ids: list[Id] = Field(default_factory=list)
+    anonymous: bool = False
+    # Points granted to each recipient (0 when the award is set to none).
+    points: int = 0
+    decided_by: Id
+
+    def aggregate_id(self) -> str:
+        return self.round_id

@@ -181,6 +181,9 @@ RULE_LABELS = {
     "submitted": N_("Idea submitted"),
     "accepted": N_("Idea accepted"),
     "implemented": N_("Idea implemented"),
+    # Periodic awards' ledger entries (their rule is the award).
+    "idea_of_the_month": N_("Idea of the month"),
+    "idea_of_the_year": N_("Idea of the year"),
 }
 # An experiment's outcome, short (lists) and as a choice (the results form).
 OUTCOME_LABELS = {

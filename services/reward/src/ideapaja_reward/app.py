@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ideapaja_reward.api import activity as activity_api
 from ideapaja_reward.api import awards as awards_api
+from ideapaja_reward.api import periodic as periodic_api
 from ideapaja_reward.api import reports as reports_api
 from ideapaja_reward.api.rewards import router
 from ideapaja_reward.authz import POLICY
@@ -37,7 +39,14 @@ service = ServiceSpec(
     title="Reward",
     default_port=8003,
     settings_class=RewardSettings,
-    routers=[router, privacy_router, awards_api.router, reports_api.router],
+    routers=[
+        router,
+        privacy_router,
+        awards_api.router,
+        reports_api.router,
+        activity_api.router,
+        periodic_api.router,
+    ],
     errors=ERRORS,
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
@@ -45,6 +54,14 @@ service = ServiceSpec(
         {
             "name": "rewards",
             "description": "Points ledger, granted rewards for HR/payroll and unit activity",
+        },
+        {
+            "name": "activity",
+            "description": "Units' activity per headcount, roll-ups and the trend (dashboard, CSV)",
+        },
+        {
+            "name": "award-rounds",
+            "description": "Periodic awards: idea of the month and of the year, unit of the year",
         },
         {"name": "privacy", "description": "What is held on a person (GDPR)"},
         {

@@ -9,6 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from ideapaja_reward.award_settings import AwardSettings
 from ideapaja_reward.domain import DEFAULT_POINTS_RULES, IncentiveRules
+from ideapaja_reward.domain.periodic import DEFAULT_PERIODIC_POINTS, parse_periodic_points
 from ideapaja_runtime.settings import ServiceSettings
 
 
@@ -33,3 +34,13 @@ class RewardSettings(ServiceSettings, AwardSettings):
     @property
     def incentive_rules(self) -> IncentiveRules:
         return IncentiveRules.parse(self.points_rules)
+
+    # Points for each author of the idea of the month / of the year, besides the recognition
+    # itself, as JSON, e.g. IDEAPAJA_REWARD_PERIODIC_POINTS='{"idea_of_the_month": 200,
+    # "idea_of_the_year": 1000}'. 0 grants the recognition without points.
+    periodic_points: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_PERIODIC_POINTS))
+
+    @field_validator("periodic_points", mode="before")
+    @classmethod
+    def _valid_periodic_points(cls, value: Any) -> dict[str, int]:
+        return parse_periodic_points(value)

@@ -198,6 +198,16 @@ REWARD_REASONS: Mapping[str, Mapping[Language, str]] = {
         "sv": "Idén genomfördes",
         "en": "Idea implemented",
     },
+    "idea_of_the_month": {
+        "fi": "Kuukauden idea",
+        "sv": "Månadens idé",
+        "en": "Idea of the month",
+    },
+    "idea_of_the_year": {
+        "fi": "Vuoden idea",
+        "sv": "Årets idé",
+        "en": "Idea of the year",
+    },
 }
 
 IDEA_LINE: Mapping[Language, str] = {

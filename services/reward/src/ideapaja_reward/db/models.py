@@ -211,3 +211,62 @@ class BudgetRow(RewardBase):
     currency: Mapped[str] = mapped_column(String(3))
     updated_by: Mapped[str] = mapped_column(String(ID))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --- Activity reads and periodic awards (migration reward_0005) ---------------------------------
+# Each activity figure is one range query over a period: these serve them.
+Index("ix_reward_ideas_submitted", RewardIdea.submitted_at)
+Index("ix_reward_ideas_accepted", RewardIdea.accepted_at)
+Index("ix_reward_ideas_implemented", RewardIdea.implemented_at)
+Index("ix_points_ledger_occurred_unit", LedgerEntry.occurred_at, LedgerEntry.unit_id)
+
+REASON = 1000
+
+
+class AwardRoundRow(RewardBase):
+    """A periodic award round (idea of the month or year, unit of the year), open for
+    nominations and votes until the committee's decision closes it."""
+
+    __tablename__ = "reward_award_rounds"
+    __table_args__ = (
+        UniqueConstraint("kind", "period", name="uq_reward_award_rounds_kind_period"),
+        Index("ix_reward_award_rounds_opened", "opened_at", "round_id"),
+    )
+
+    round_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # "2026-11" for a month, "2026" for a year.
+    period: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    opened_by: Mapped[str] = mapped_column(String(ID))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The winning idea's or unit's id, once decided.
+    winner_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Points granted to each author of the winning idea (0 for a unit, or when set so).
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(String(REASON), default="")
+
+
+class AwardNominationRow(RewardBase):
+    """Someone's nomination of an idea (or unit) in a round: once per person and candidate."""
+
+    __tablename__ = "reward_award_nominations"
+
+    round_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    candidate_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    nominated_by: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(REASON))
+    nominated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AwardVoteRow(RewardBase):
+    """A committee member's one vote in a round, changeable until the round is decided."""
+
+    __tablename__ = "reward_award_votes"
+
+    round_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    voter_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    candidate_id: Mapped[str] = mapped_column(String(ID))
+    voted_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -17,6 +17,7 @@ from ideapaja_reward.schemas import (
     LedgerPublic,
     UnitActivityPublic,
 )
+from ideapaja_reward.usecases import activity
 from ideapaja_runtime.authz import Scope
 from ideapaja_runtime.clock import as_utc
 from ideapaja_runtime.errors import ForbiddenObject
@@ -89,10 +90,9 @@ async def grants(
 
 
 async def unit_activity(uow: UnitOfWork[Any], unit_id: str) -> UnitActivityPublic:
-    """A unit's activity; supervisors see only their own units'."""
-    person = uow.person
-    if POLICY["activity.read"].scope_for(person) is Scope.UNIT and unit_id not in person.unit_ids:
-        raise ForbiddenObject("Supervisors see the activity of their own units only")
+    """A unit's activity since the start; supervisors see only their own units' (and those
+    below them)."""
+    await activity.check_unit(uow, unit_id)
     submitted, accepted, implemented = (
         await uow.session.execute(
             select(

@@ -164,8 +164,15 @@ async def credit(
 
 
 async def _announce(uow: UnitOfWork[Any], entry: LedgerEntry, grant: RewardGrant) -> None:
-    # The entry and grant ids double as event ids: a duplicate can then never look new, neither
-    # to JetStream's duplicate window nor to a consumer's inbox.
+    await announce_points(uow, entry)
+    await announce_grant(uow, grant, reason_code_of_origin(grant.origin))
+
+
+async def announce_points(uow: UnitOfWork[Any], entry: LedgerEntry) -> None:
+    """PointsAwarded for a new ledger entry.
+
+    The entry and grant ids double as event ids: a duplicate can then never look new, neither
+    to JetStream's duplicate window nor to a consumer's inbox."""
     await uow.publish(
         PointsAwarded(
             idea_id=entry.idea_id,
@@ -177,4 +184,3 @@ async def _announce(uow: UnitOfWork[Any], entry: LedgerEntry, grant: RewardGrant
         ),
         event_id=entry.entry_id,
     )
-    await announce_grant(uow, grant, reason_code_of_origin(grant.origin))
