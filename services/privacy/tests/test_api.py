@@ -156,6 +156,15 @@ async def test_requests_are_validated(
     assert response.status_code == 422, response.text
 
 
+async def test_a_method_not_allowed_names_every_method_of_the_path(
+    privacy: RunningService, dev_keys: DevKeys
+) -> None:
+    response = await privacy.client.delete("/erasures", headers=hr(dev_keys))
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 async def test_who_may_do_what(privacy: RunningService, dev_keys: DevKeys) -> None:
     client = privacy.client
     body = {"person_id": "p-1003", "reason": "pyyntö"}

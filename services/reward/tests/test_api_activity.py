@@ -128,13 +128,13 @@ async def test_a_series_for_a_chart(city: RunningService, dev_keys: DevKeys) -> 
         city, dev_keys, "/activity/series", periods=4, at="2025-03-10", unit_id="d-sivistys"
     )
     assert body["unit_id"] == "d-sivistys"
-    assert [p["period"] for p in body["items"]] == ["2024-12", "2025-01", "2025-02", "2025-03"]
-    assert [p["figures"]["ideas_submitted"] for p in body["items"]] == [0, 1, 1, 1]
-    assert body["items"][0]["figures"]["headcount"] == 0
+    assert [p["period"] for p in body["periods"]] == ["2024-12", "2025-01", "2025-02", "2025-03"]
+    assert [p["figures"]["ideas_submitted"] for p in body["periods"]] == [0, 1, 1, 1]
+    assert body["periods"][0]["figures"]["headcount"] == 0
     yearly = await _get(
         city, dev_keys, "/activity/series", period="year", periods=1, at="2025-06-01"
     )
-    assert yearly["items"][0]["figures"]["ideas_submitted"] == 3
+    assert yearly["periods"][0]["figures"]["ideas_submitted"] == 3
 
 
 async def test_supervisors_see_their_units_and_those_below(

@@ -97,7 +97,8 @@ class ActivitySeriesPublic(BaseModel):
 
     unit_id: str | None = Field(description="The unit or department; null for the whole city")
     period_kind: str = Field(description="month, quarter or year")
-    items: list[ActivityPointPublic] = Field(description="The periods, oldest first")
+    # Not a list page: a fixed window of at most 36 periods, for a chart (hence not `items`).
+    periods: list[ActivityPointPublic] = Field(description="The periods, oldest first")
 
 
 # The CSV export's columns: the row, its figures now and in the previous period.

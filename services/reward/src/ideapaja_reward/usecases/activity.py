@@ -155,7 +155,7 @@ async def series(
         points.append(
             ActivityPointPublic(**PeriodPublic.of(period, uow.now).model_dump(), figures=figures)
         )
-    return ActivitySeriesPublic(unit_id=unit_id, period_kind=kind.value, items=points)
+    return ActivitySeriesPublic(unit_id=unit_id, period_kind=kind.value, periods=points)
 
 
 async def unit_ranking(session: AsyncSession, year: Period, now: datetime) -> list[Row]:
