@@ -21,7 +21,7 @@ from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
-from ideapaja_notification.db.models import Delivery
+from ideapaja_notification.db.models import Delivery, InboxItem
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
@@ -125,6 +125,14 @@ async def deliveries(db: Database) -> list[Delivery]:
     async with db.transaction() as session:
         rows = await session.scalars(select(Delivery).order_by(Delivery.created_at, Delivery.id))
         return list(rows.all())
+
+
+async def inbox_items(db: Database, person_id: str | None = None) -> list[InboxItem]:
+    async with db.transaction() as session:
+        query = select(InboxItem).order_by(InboxItem.created_at, InboxItem.id)
+        if person_id is not None:
+            query = query.where(InboxItem.person_id == person_id)
+        return list((await session.scalars(query)).all())
 
 
 async def outbox_events(db: Database, event_type: str | None = None) -> list[dict[str, Any]]:

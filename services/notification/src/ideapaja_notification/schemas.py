@@ -52,6 +52,36 @@ class DeliveryPublic(BaseModel):
     failed_at: datetime | None = Field(description="When it was given up; null unless failed")
 
 
+class InboxItemPublic(BaseModel):
+    """One item of the caller's in-app inbox."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str = Field(description="The item's id")
+    kind: str = Field(description="What it is about (the message kind, e.g. idea_accepted)")
+    idea_id: str | None = Field(description="The idea it is about; null if about none")
+    language: str = Field(description="The language of title and text: fi, sv or en")
+    title: str = Field(description="A one-line title (the e-mail's subject, if one was sent)")
+    text: str = Field(description="A short text in the person's language")
+    link: str | None = Field(
+        description="The portal path it points to (e.g. /ideas/{idea_id}); null if none"
+    )
+    created_at: datetime = Field(description="When it arrived")
+    read_at: datetime | None = Field(description="When it was marked read; null while unread")
+
+
+class UnreadCount(BaseModel):
+    """How many inbox items the caller has not read."""
+
+    unread: int = Field(description="The number of unread items")
+
+
+class MarkedRead(BaseModel):
+    """The outcome of marking every item read."""
+
+    marked: int = Field(description="How many items were unread and are now read")
+
+
 # --- The GDPR access report (what is held on one person) -----------------------------------
 
 
@@ -93,6 +123,10 @@ class DeliveryData(BaseModel):
     failed_at: datetime | None = Field(description="When it was given up; null unless failed")
 
 
+class InboxItemData(InboxItemPublic):
+    """An item of the person's in-app inbox."""
+
+
 class IdeaData(BaseModel):
     """An idea known here with the person as an author."""
 
@@ -113,6 +147,11 @@ class PersonData(BaseModel):
         description="Every message to the person, oldest first; in anyone else's report than "
         "the person's own, only those about an idea known here to be named (see "
         "anonymous_items_withheld)"
+    )
+    inbox: list[InboxItemData] = Field(
+        default_factory=list,
+        description="The person's in-app inbox, oldest first; in anyone else's report than the "
+        "person's own, only items about an idea known here to be named",
     )
     ideas_authored: list[IdeaData] = Field(
         description="Ideas known here with them as an author; in anyone else's report than the "

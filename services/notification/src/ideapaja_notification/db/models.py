@@ -99,3 +99,34 @@ class Delivery(NotificationBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class InboxItem(NotificationBase):
+    """One notice in a person's in-app inbox (every notice is one, with or without an e-mail).
+
+    Kept ``INBOX_RETENTION_DAYS`` (the purge job in ``usecases/inbox.py``); deleted with the
+    person's other messages on erasure."""
+
+    __tablename__ = "inbox_items"
+    __table_args__ = (
+        # One item per person and kind for one event, however often it is delivered.
+        UniqueConstraint(
+            "cause_event_id", "person_id", "kind", name="uq_inbox_items_cause_person_kind"
+        ),
+        # A person's inbox, newest first a page at a time; their unread ones; the purge.
+        Index("ix_inbox_items_person_created", "person_id", "created_at", "id"),
+        Index("ix_inbox_items_person_read", "person_id", "read_at"),
+        Index("ix_inbox_items_created", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(50))
+    idea_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    language: Mapped[str] = mapped_column(String(2))
+    title: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300), default=None)
+    cause_event_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

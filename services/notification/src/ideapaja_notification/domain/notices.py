@@ -12,6 +12,7 @@ from ideapaja_notification.domain.templates import (
     IDEA_LINE,
     REWARD_REASONS,
     Language,
+    RenderedMessage,
     TemplateId,
     language_or_default,
     render,
@@ -47,6 +48,9 @@ class Notice:
     address: str
     subject: str
     body: str
+    # The in-app inbox's short text, and the portal page the notice links to.
+    summary: str = ""
+    link: str | None = None
 
 
 class UnknownRecipients(Exception):
@@ -72,7 +76,12 @@ def reachable(person_ids: Sequence[str], contacts: dict[str, Recipient]) -> list
 
 
 def decision_notices(
-    *, decision: Decision, rationale: str, idea_title: str, recipients: Sequence[Recipient]
+    *,
+    decision: Decision,
+    rationale: str,
+    idea_title: str,
+    recipients: Sequence[Recipient],
+    idea_id: str | None = None,
 ) -> list[Notice]:
     template = DECISION_TEMPLATES[decision]
     notices = []
@@ -85,12 +94,32 @@ def decision_notices(
             title=idea_title,
             rationale=rationale.strip() or "\u2013",
         )
-        notices.append(
-            Notice(
-                person.person_id, template, language, person.email, message.subject, message.body
-            )
-        )
+        notices.append(notice_of(person, template, language, message, idea_link(idea_id)))
     return notices
+
+
+def idea_link(idea_id: str | None) -> str | None:
+    """The portal page of an idea (its authors, supporters and reviewers see it there)."""
+    return f"/ideas/{idea_id}" if idea_id else None
+
+
+def notice_of(
+    person: Recipient,
+    template: TemplateId,
+    language: Language,
+    message: RenderedMessage,
+    link: str | None,
+) -> Notice:
+    return Notice(
+        person_id=person.person_id,
+        template=template,
+        language=language,
+        address=person.email,
+        subject=message.subject,
+        body=message.body,
+        summary=message.summary,
+        link=link,
+    )
 
 
 def reward_notice(
@@ -103,6 +132,7 @@ def reward_notice(
     reason: str,
     idea_title: str | None,
     reason_code: str | None = None,
+    idea_id: str | None = None,
 ) -> Notice:
     """The e-mail telling a person of their reward, in their language: the reason translated by
     its code, the English ``reason`` only where the code is missing or unknown."""
@@ -117,14 +147,7 @@ def reward_notice(
         reason=reason.strip() or "\u2013",
         idea_line=idea_line,
     )
-    return Notice(
-        recipient.person_id,
-        TemplateId.REWARD_GRANTED,
-        language,
-        recipient.email,
-        message.subject,
-        message.body,
-    )
+    return notice_of(recipient, TemplateId.REWARD_GRANTED, language, message, idea_link(idea_id))
 
 
 # --- How a reward reads in each language -------------------------------------------------------

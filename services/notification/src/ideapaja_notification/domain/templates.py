@@ -36,6 +36,43 @@ class Template:
 class RenderedMessage:
     subject: str
     body: str
+    # One or two sentences for the in-app inbox (the subject is its title).
+    summary: str = ""
+
+
+# The in-app inbox's short text of each message, same fields as its template.
+SUMMARIES: Mapping[TemplateId, Mapping[Language, str]] = {
+    TemplateId.IDEA_ACCEPTED: {
+        "fi": "Ideasi ”{title}” on hyväksytty. Perustelut: {rationale}",
+        "sv": "Din idé ”{title}” har godkänts. Motivering: {rationale}",
+        "en": "Your idea “{title}” has been accepted. Rationale: {rationale}",
+    },
+    TemplateId.IDEA_REJECTED: {
+        "fi": "Ideaasi ”{title}” ei hyväksytty. Perustelut: {rationale}",
+        "sv": "Din idé ”{title}” har inte godkänts. Motivering: {rationale}",
+        "en": "Your idea “{title}” was not accepted. Rationale: {rationale}",
+    },
+    TemplateId.IDEA_NEEDS_INFO: {
+        "fi": "Ideastasi ”{title}” tarvitaan lisätietoja: {rationale}",
+        "sv": "Mer information behövs om din idé ”{title}”: {rationale}",
+        "en": "More information is needed about your idea “{title}”: {rationale}",
+    },
+    TemplateId.IDEA_DUPLICATE: {
+        "fi": "Ideasi ”{title}” on yhdistetty toiseen ideaan. Perustelut: {rationale}",
+        "sv": "Din idé ”{title}” har slagits samman med en annan idé. Motivering: {rationale}",
+        "en": "Your idea “{title}” has been merged with another idea. Rationale: {rationale}",
+    },
+    TemplateId.IDEA_FORWARDED: {
+        "fi": "Ideasi ”{title}” on siirretty toiselle yksikölle. Perustelut: {rationale}",
+        "sv": "Din idé ”{title}” har skickats vidare till en annan enhet. Motivering: {rationale}",
+        "en": "Your idea “{title}” has been forwarded to another unit. Rationale: {rationale}",
+    },
+    TemplateId.REWARD_GRANTED: {
+        "fi": "Sinulle on myönnetty palkkio: {reward}. {idea_line}Peruste: {reason}",
+        "sv": "Du har tilldelats en belöning: {reward}. {idea_line}Motivering: {reason}",
+        "en": "You have been granted a reward: {reward}. {idea_line}Reason: {reason}",
+    },
+}
 
 
 _SIGNATURE: Mapping[Language, str] = {
@@ -231,4 +268,15 @@ def render(template: TemplateId, language: str, **fields: str) -> RenderedMessag
     # A subject is one line: a title with a line break must not inject headers or fold oddly.
     subject = " ".join(chosen.subject.format_map(fields).split())
     body = chosen.body.format_map(fields) + _SIGNATURE[lang]
-    return RenderedMessage(subject=subject, body=body)
+    summary = " ".join(SUMMARIES[template][lang].format_map(fields).split())
+    return RenderedMessage(subject=subject, body=body, summary=_shorten(summary))
+
+
+SUMMARY_MAX = 300
+
+
+def _shorten(text: str) -> str:
+    """An inbox text is short: a long rationale is cut at a word, with an ellipsis."""
+    if len(text) <= SUMMARY_MAX:
+        return text
+    return text[: SUMMARY_MAX - 1].rsplit(" ", 1)[0] + "\u2026"

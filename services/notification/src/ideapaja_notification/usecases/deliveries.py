@@ -19,12 +19,22 @@ from ideapaja_notification.domain.deliveries import (
 )
 from ideapaja_notification.domain.notices import Notice
 from ideapaja_notification.errors import DeliveryNotFound, NotRequeueable
+from ideapaja_notification.usecases import inbox
 from ideapaja_runtime.pagination import Page, PageRequest, paginate
 from ideapaja_runtime.uow import UnitOfWork
 
 _TRACEPARENT_MAX = 55
 
 P = TypeVar("P", bound=BaseModel)
+
+
+async def tell(
+    uow: UnitOfWork[Any], cause: Envelope, notice: Notice, *, idea_id: str | None
+) -> None:
+    """Tell a person ``notice``: an item in their in-app inbox and an e-mail (each once per
+    event, however often it is delivered)."""
+    await inbox.add_item(uow, cause, notice, idea_id=idea_id)
+    await queue_delivery(uow, cause, notice, idea_id=idea_id)
 
 
 async def queue_delivery(

@@ -18,7 +18,7 @@ from ideapaja_notification.domain.notices import (
     reachable,
     reward_notice,
 )
-from ideapaja_notification.usecases.deliveries import queue_delivery
+from ideapaja_notification.usecases.deliveries import tell
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext, RetryLater
 
@@ -43,9 +43,10 @@ async def on_review_decided(event: ReviewDecided, ctx: HandlerContext) -> None:
         rationale=event.rationale,
         idea_title=idea.title,
         recipients=recipients,
+        idea_id=event.idea_id,
     )
     for notice in notices:
-        await queue_delivery(ctx, ctx.envelope, notice, idea_id=event.idea_id)
+        await tell(ctx, ctx.envelope, notice, idea_id=event.idea_id)
 
 
 async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
@@ -67,8 +68,9 @@ async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
         reason=event.reason,
         reason_code=event.reason_code,
         idea_title=idea.title if idea is not None else None,
+        idea_id=event.idea_id,
     )
-    await queue_delivery(ctx, ctx.envelope, notice, idea_id=event.idea_id)
+    await tell(ctx, ctx.envelope, notice, idea_id=event.idea_id)
 
 
 async def _recipients(ctx: HandlerContext, person_ids: list[str]) -> dict[str, Recipient]:

@@ -5,6 +5,7 @@ Erasure, in the handler's transaction: the contact keeps only the person id and 
 subject and text (and the address from any SMTP error); deliveries still pending are failed, so
 no mail goes out after the erasure. What stays is opaque: that a notification of a template was
 sent to the person id at a time, which NotificationDelivered already told the event stream.
+The person's in-app inbox is deleted.
 """
 
 from __future__ import annotations
@@ -12,13 +13,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_notification.db.models import Contact, Delivery, Idea
+from ideapaja_notification.db.models import Contact, Delivery, Idea, InboxItem
 from ideapaja_notification.domain.deliveries import DeliveryStatus
-from ideapaja_notification.schemas import ContactData, DeliveryData, IdeaData, PersonData
+from ideapaja_notification.schemas import (
+    ContactData,
+    DeliveryData,
+    IdeaData,
+    InboxItemData,
+    PersonData,
+)
 from ideapaja_runtime.db import json_list_may_hold
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
@@ -62,6 +69,12 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
         delivery.address = ""
         delivery.subject = ""
         delivery.body = ""
+    # The in-app inbox is the person's alone and tells the stream nothing: it goes.
+    await ctx.session.execute(
+        delete(InboxItem)
+        .where(InboxItem.person_id == event.person_id)
+        .execution_options(synchronize_session=False)
+    )
     log.info("person_erased", person_id=event.person_id, deliveries_cancelled=cancelled)
 
 
@@ -85,7 +98,8 @@ async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) 
     data = await _full_report(session, person_id)
     if own:
         return data
-    mentioned = sorted({d.idea_id for d in data.deliveries if d.idea_id is not None})
+    ideas_of = [d.idea_id for d in data.deliveries] + [i.idea_id for i in data.inbox]
+    mentioned = sorted({idea_id for idea_id in ideas_of if idea_id is not None})
     named = set(
         (
             await session.scalars(
@@ -100,11 +114,20 @@ def withhold_anonymous_authorship(data: PersonData, named: set[str]) -> PersonDa
     """``data`` with only the messages and ideas known to concern a named idea (``named``: the
     ids of those among the messages' ideas); the rest counted."""
     deliveries = [d for d in data.deliveries if d.idea_id in named]
+    items = [i for i in data.inbox if i.idea_id in named]
     ideas = [i for i in data.ideas_authored if i.anonymous is False]
-    withheld = len(data.deliveries) - len(deliveries) + len(data.ideas_authored) - len(ideas)
+    withheld = (
+        len(data.deliveries)
+        - len(deliveries)
+        + len(data.inbox)
+        - len(items)
+        + len(data.ideas_authored)
+        - len(ideas)
+    )
     return data.model_copy(
         update={
             "deliveries": deliveries,
+            "inbox": items,
             "ideas_authored": ideas,
             "anonymous_items_withheld": withheld,
             "withheld_note": ANONYMOUS_WITHHELD_NOTE if withheld else None,
@@ -121,6 +144,13 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
             .order_by(Delivery.created_at, Delivery.id)
         )
     ).all()
+    items = (
+        await session.scalars(
+            select(InboxItem)
+            .where(InboxItem.person_id == person_id)
+            .order_by(InboxItem.created_at, InboxItem.id)
+        )
+    ).all()
     # Ideas they wrote (for naming them in decision notices): JSON lists, matched as text first.
     candidates = await session.scalars(
         select(Idea).where(json_list_may_hold(Idea.author_ids, person_id))
@@ -130,6 +160,7 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
         id=person_id,
         contact=ContactData.model_validate(contact) if contact is not None else None,
         deliveries=[DeliveryData.model_validate(d) for d in deliveries],
+        inbox=[InboxItemData.model_validate(i) for i in items],
         ideas_authored=[
             IdeaData(id=i.idea_id, title=i.title, language=i.language, anonymous=i.anonymous)
             for i in ideas
