@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from ideapaja_contracts import Envelope, Event, encode
-from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
+from ideapaja_contracts.events.hr import HrRole, PersonLeft, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
@@ -52,13 +52,16 @@ def person(
     name: str = "Åsa Öberg",
     language: str = "fi",
     email: str | None = None,
+    unit_id: str = "u-kirjasto",
+    roles: Sequence[str] = ("employee",),
 ) -> PersonUpserted:
     return PersonUpserted(
         person_id=person_id,
-        unit_id="u-kirjasto",
+        unit_id=unit_id,
         display_name=name,
         email=email or f"{person_id}@vaasa.example",
         language=language,
+        roles=[HrRole(role) for role in roles],
     )
 
 

@@ -41,7 +41,7 @@ async def svc(
         await handle(db, handlers.on_person_upserted, person("p-1", language="fi"))
         await handle(db, handlers.on_person_upserted, person("p-2", language="sv"))
         await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1", "p-2"]))
-        for decision in (Decision.NEEDS_INFO, Decision.FORWARDED, Decision.ACCEPTED):
+        for decision in (Decision.REJECTED, Decision.FORWARDED, Decision.ACCEPTED):
             await handle(db, handlers.on_review_decided, decided("i-1", decision))
         yield running
 
@@ -75,7 +75,7 @@ async def test_my_inbox_newest_first_a_page_at_a_time(
     ).json()
     assert first["total"] == 3 and rest["next_cursor"] is None
     items = first["items"] + rest["items"]
-    assert [i["kind"] for i in items] == ["idea_accepted", "idea_forwarded", "idea_needs_info"]
+    assert [i["kind"] for i in items] == ["idea_accepted", "idea_forwarded", "idea_rejected"]
     accepted = items[0]
     assert accepted["title"] == "Din idé har godkänts: Kirjaston iltapäivystys"
     assert accepted["language"] == "sv" and accepted["link"] == "/ideas/i-1"

@@ -25,6 +25,21 @@ FIELDS = {
     "reward": "50 pistettä",
     "reason": "Toteutettu idea",
     "idea_line": "",
+    "comment": "Hyvä ajatus!",
+    "starts": "1.3.2026",
+    "ends": "31.5.2026",
+    "measure": "Lainauksia / ilta",
+    "benefit_line": "",
+    "practice": "Iltapäivystys",
+    "award": "Kuukauden idea",
+    "period": "11/2026",
+    "points_line": "",
+    "due_line": "",
+    "step": "arviointi",
+    "due": "1.3.2026",
+    "next_due_line": "",
+    "justification": "Säästää työaikaa",
+    "steps": "2",
 }
 
 EXPECTED_SUBJECTS = {

@@ -23,7 +23,9 @@ from notification_testkit import (
 from sqlalchemy import update
 
 from ideapaja_contracts import encode
+from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.privacy import ErasureRequested
+from ideapaja_contracts.events.review import ScreeningStarted
 from ideapaja_notification import handlers
 from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Contact, Delivery
@@ -285,3 +287,30 @@ async def test_others_reports_leave_out_the_messages_about_an_anonymous_idea(
     assert older["anonymous_items_withheld"] == 6
     assert [d["idea_id"] for d in older["deliveries"]] == ["i-named"]
     assert len((await report(dev_keys.headers("p-1", "employee")))["deliveries"]) == 4
+
+
+async def test_a_reviewers_messages_about_an_anonymous_idea_are_not_withheld(
+    notification_db: Database,
+) -> None:
+    """A case on a reviewer's work list tells nothing of who wrote the idea: others' reports
+    list it; the author's own notice about it is withheld from them."""
+    db = notification_db
+    await handle(db, handlers.on_person_upserted, person("p-1"))
+    await handle(db, handlers.on_person_upserted, person("p-r", roles=["change_agent"]))
+    await handle(db, handlers.on_idea_submitted, submitted("i-a", authors=["p-1"], anonymous=True))
+    await handle(
+        db,
+        handlers.on_screening_started,
+        ScreeningStarted(
+            case_id="c-a", idea_id="i-a", scope=Scope.UNIT, unit_id="u-1", reviewer_ids=["p-r"]
+        ),
+    )
+    await handle(db, handlers.on_review_decided, decided("i-a"))
+    async with db.transaction() as session:
+        uow = uow_in(session, service_settings())
+        reviewer = await privacy.person_report(uow, "p-r", own=False)
+        author = await privacy.person_report(uow, "p-1", own=False)
+    assert [d.template for d in reviewer.deliveries] == ["case_to_screen"]
+    assert [i.kind for i in reviewer.inbox] == ["case_to_screen"]
+    assert reviewer.anonymous_items_withheld == 0
+    assert (author.deliveries, author.inbox, author.anonymous_items_withheld) == ([], [], 3)

@@ -36,6 +36,10 @@ class Contact(NotificationBase):
     # out, and an HR record older than the erasure (a late delivery) does not bring them back.
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # From PersonUpserted: the person's unit and HR roles, to find who holds a role (a reward
+    # approval step; a supervisor only for their own unit). NULL: stored before this was kept.
+    unit_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    roles: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
 
 
 class Idea(NotificationBase):
@@ -53,6 +57,28 @@ class Idea(NotificationBase):
     # 1 = as submitted; IdeaUpdated raises it, and an older edit never overwrites a newer one.
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # From IdeaSubmitted: the unit whose supervisors approve its rewards. NULL: not known.
+    unit_id: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class AwardChain(NotificationBase):
+    """A proposed award's approval chain (from AwardProposed), so an approval of one step can
+    tell the holders of the next step's role; and what it is, to say so."""
+
+    __tablename__ = "award_chains"
+
+    award_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idea_id: Mapped[str] = mapped_column(String(64))
+    # The roles that approve it, lowest first (one step each).
+    approval_roles: Mapped[list[Any]] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    justification: Mapped[str] = mapped_column(String(500))
+    # Who may not approve it: its proposer and its recipients.
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    recipient_ids: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Delivery(NotificationBase):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -83,18 +83,33 @@ def decision_notices(
     recipients: Sequence[Recipient],
     idea_id: str | None = None,
 ) -> list[Notice]:
-    template = DECISION_TEMPLATES[decision]
+    return notices_of(
+        DECISION_TEMPLATES[decision],
+        recipients,
+        idea_link(idea_id),
+        title=idea_title,
+        rationale=rationale.strip() or "\u2013",
+    )
+
+
+# A field of a message: the same text in every language, or one per language.
+Field = str | Mapping[Language, str]
+
+
+def notices_of(
+    template: TemplateId, recipients: Sequence[Recipient], link: str | None, **fields: Field
+) -> list[Notice]:
+    """``template`` for each of ``recipients`` in their own language (a field given per language
+    in theirs), addressed by their name, linking to ``link``."""
     notices = []
     for person in recipients:
         language = language_or_default(person.language)
-        message = render(
-            template,
-            language,
-            name=person.display_name,
-            title=idea_title,
-            rationale=rationale.strip() or "\u2013",
-        )
-        notices.append(notice_of(person, template, language, message, idea_link(idea_id)))
+        values = {
+            key: value if isinstance(value, str) else value[language]
+            for key, value in fields.items()
+        }
+        message = render(template, language, name=person.display_name, **values)
+        notices.append(notice_of(person, template, language, message, link))
     return notices
 
 

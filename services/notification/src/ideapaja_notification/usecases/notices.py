@@ -1,4 +1,5 @@
-"""Notices: each decision or reward becomes a queued delivery per person to tell.
+"""Notices to an idea's authors: each decision, question, comment, step of progress or reward
+becomes an inbox item and a queued e-mail per person to tell.
 
 Each runs in the consumer's unit of work, which also records the event in the inbox, so a queued
 delivery exists exactly when the event counts as handled. Sending happens afterwards (sender.py).
@@ -6,21 +7,33 @@ delivery exists exactly when the event counts as handled. Sending happens afterw
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
 
-from ideapaja_contracts.events.review import ReviewDecided
-from ideapaja_contracts.events.reward import RewardGranted
-from ideapaja_notification.db.models import Contact, Idea
+from ideapaja_contracts.events.idea import IdeaCommented
+from ideapaja_contracts.events.progress import (
+    ExperimentStarted,
+    ImplementationCompleted,
+    PracticeAdopted,
+    PracticePublished,
+)
+from ideapaja_contracts.events.review import Decision, InfoRequested, ReviewDecided
+from ideapaja_contracts.events.reward import PeriodicAwardDecided, RewardGranted
+from ideapaja_notification.db.models import Idea
+from ideapaja_notification.domain import fields
+from ideapaja_notification.domain.kinds import LANGUAGES, TemplateId
 from ideapaja_notification.domain.notices import (
-    Recipient,
-    UnknownRecipients,
+    Notice,
     decision_notices,
-    reachable,
+    format_points,
+    idea_link,
+    notices_of,
     reward_notice,
 )
+from ideapaja_notification.domain.texts_more import BENEFIT_LINE, POINTS_LINE
 from ideapaja_notification.usecases.deliveries import tell
+from ideapaja_notification.usecases.recipients import authors_of, idea_of, people
 from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.messaging import HandlerContext, RetryLater
+from ideapaja_runtime.messaging import HandlerContext
 
 log = get_logger(__name__)
 
@@ -29,32 +42,24 @@ log = get_logger(__name__)
 
 
 async def on_review_decided(event: ReviewDecided, ctx: HandlerContext) -> None:
-    """Tell every author of the idea about the decision, each in their own language."""
-    idea = await ctx.session.get(Idea, event.idea_id)
-    if idea is None:
-        raise RetryLater(f"idea {event.idea_id} not known yet (IdeaSubmitted not seen)")
-    author_ids = [str(pid) for pid in idea.author_ids]
-    try:
-        recipients = reachable(author_ids, await _recipients(ctx, author_ids))
-    except UnknownRecipients as exc:
-        raise RetryLater(str(exc)) from exc
+    """Tell every author of the idea about the decision, each in their own language. A
+    ``needs_info`` decision is told by its ``InfoRequested`` (with the question) instead."""
+    if event.decision is Decision.NEEDS_INFO:
+        return
+    idea = await idea_of(ctx, event.idea_id)
     notices = decision_notices(
         decision=event.decision,
         rationale=event.rationale,
         idea_title=idea.title,
-        recipients=recipients,
+        recipients=await authors_of(ctx, idea),
         idea_id=event.idea_id,
     )
-    for notice in notices:
-        await tell(ctx, ctx.envelope, notice, idea_id=event.idea_id)
+    await tell_all(ctx, notices, idea_id=event.idea_id)
 
 
 async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
     """Tell the person about their reward; the idea's title is mentioned when we know it."""
-    try:
-        recipients = reachable([event.person_id], await _recipients(ctx, [event.person_id]))
-    except UnknownRecipients as exc:
-        raise RetryLater(str(exc)) from exc
+    recipients = await people(ctx, [event.person_id])
     if not recipients:
         log.info("reward_recipient_left", person_id=event.person_id)
         return
@@ -73,16 +78,116 @@ async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
     await tell(ctx, ctx.envelope, notice, idea_id=event.idea_id)
 
 
-async def _recipients(ctx: HandlerContext, person_ids: list[str]) -> dict[str, Recipient]:
-    contacts = await ctx.session.scalars(select(Contact).where(Contact.person_id.in_(person_ids)))
-    return {
-        c.person_id: Recipient(
-            person_id=c.person_id,
-            display_name=c.display_name,
-            email=c.email,
-            language=c.language,
-            # Nobody writes to people who left, nor to people whose data was erased.
-            left=c.left_on is not None or c.erased_at is not None,
-        )
-        for c in contacts
-    }
+async def on_info_requested(event: InfoRequested, ctx: HandlerContext) -> None:
+    """The reviewers' question to the idea's authors (always sent: they cannot turn it off)."""
+    idea = await idea_of(ctx, event.idea_id)
+    notices = notices_of(
+        TemplateId.IDEA_NEEDS_INFO,
+        await authors_of(ctx, idea),
+        idea_link(idea.idea_id),
+        title=idea.title,
+        rationale=event.question.strip() or "\u2013",
+    )
+    await tell_all(ctx, notices, idea_id=idea.idea_id)
+
+
+async def on_idea_commented(event: IdeaCommented, ctx: HandlerContext) -> None:
+    """A comment on an idea, to its authors (not the commenter; a hidden comment to nobody)."""
+    if event.hidden:
+        return
+    idea = await idea_of(ctx, event.idea_id)
+    recipients = await authors_of(ctx, idea, leaving_out={event.commenter_id})
+    notices = notices_of(
+        TemplateId.IDEA_COMMENTED,
+        recipients,
+        idea_link(idea.idea_id),
+        title=idea.title,
+        comment=excerpt(event.body),
+    )
+    await tell_all(ctx, notices, idea_id=idea.idea_id)
+
+
+async def on_experiment_started(event: ExperimentStarted, ctx: HandlerContext) -> None:
+    idea = await idea_of(ctx, event.idea_id)
+    notices = notices_of(
+        TemplateId.EXPERIMENT_STARTED,
+        await authors_of(ctx, idea),
+        f"/experiments/{event.experiment_id}",
+        title=idea.title,
+        starts=fields.dates(event.starts_on),
+        ends=fields.dates(event.ends_on),
+        measure=event.measure,
+    )
+    await tell_all(ctx, notices, idea_id=idea.idea_id)
+
+
+async def on_implementation_completed(event: ImplementationCompleted, ctx: HandlerContext) -> None:
+    idea = await idea_of(ctx, event.idea_id)
+    benefit = excerpt(event.realised_benefit)
+    notices = notices_of(
+        TemplateId.IDEA_IMPLEMENTED,
+        await authors_of(ctx, idea),
+        idea_link(idea.idea_id),
+        title=idea.title,
+        benefit_line=fields.line_if(benefit, BENEFIT_LINE, benefit=benefit),
+    )
+    await tell_all(ctx, notices, idea_id=idea.idea_id)
+
+
+async def on_practice_published(event: PracticePublished, ctx: HandlerContext) -> None:
+    idea = await idea_of(ctx, event.idea_id)
+    notices = notices_of(
+        TemplateId.PRACTICE_PUBLISHED,
+        await authors_of(ctx, idea),
+        f"/practices/{event.practice_id}",
+        title=idea.title,
+        practice=event.title,
+    )
+    await tell_all(ctx, notices, idea_id=idea.idea_id)
+
+
+async def on_practice_adopted(event: PracticeAdopted, ctx: HandlerContext) -> None:
+    idea = await idea_of(ctx, event.idea_id)
+    notices = notices_of(
+        TemplateId.PRACTICE_ADOPTED,
+        await authors_of(ctx, idea),
+        f"/practices/{event.practice_id}",
+        title=idea.title,
+    )
+    await tell_all(ctx, notices, idea_id=idea.idea_id)
+
+
+async def on_periodic_award_decided(event: PeriodicAwardDecided, ctx: HandlerContext) -> None:
+    """The winners of an idea award: its authors, told only themselves (an anonymous idea's
+    authors are rewarded, never named). A unit award has no one to write to here."""
+    if event.idea_id is None or not event.recipient_ids:
+        return
+    known = await ctx.session.get(Idea, event.idea_id)
+    title = known.title if known is not None else (event.idea_title or "\u2013")
+    points = {lang: format_points(event.points, lang) for lang in LANGUAGES}
+    notices = notices_of(
+        TemplateId.PERIODIC_AWARD_WON,
+        await people(ctx, event.recipient_ids),
+        idea_link(event.idea_id),
+        title=title,
+        award=fields.award_name(event.award.value),
+        period=fields.period(event.period),
+        points_line=fields.line_if(event.points, POINTS_LINE, points=points),
+    )
+    await tell_all(ctx, notices, idea_id=event.idea_id)
+
+
+async def tell_all(ctx: HandlerContext, notices: Sequence[Notice], *, idea_id: str) -> None:
+    for notice in notices:
+        await tell(ctx, ctx.envelope, notice, idea_id=idea_id)
+
+
+EXCERPT_MAX = 500
+
+
+def excerpt(text: str) -> str:
+    """A person's text in a message: stripped, and cut at a word when long."""
+    text = text.strip()
+    if len(text) <= EXCERPT_MAX:
+        return text
+    return text[: EXCERPT_MAX - 1].rsplit(" ", 1)[0] + "\u2026"

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_notification.db.models import Contact, Delivery, Idea, InboxItem
 from ideapaja_notification.domain.deliveries import DeliveryStatus
+from ideapaja_notification.domain.kinds import AUTHOR_KINDS
 from ideapaja_notification.schemas import (
     ContactData,
     DeliveryData,
@@ -111,10 +112,11 @@ async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) 
 
 
 def withhold_anonymous_authorship(data: PersonData, named: set[str]) -> PersonData:
-    """``data`` with only the messages and ideas known to concern a named idea (``named``: the
-    ids of those among the messages' ideas); the rest counted."""
-    deliveries = [d for d in data.deliveries if d.idea_id in named]
-    items = [i for i in data.inbox if i.idea_id in named]
+    """``data`` with only the ideas known to be named (``named``: the ids of those among the
+    messages' ideas) and the messages that do not tell the person wrote another one (those to
+    a reviewer or an approver, and those to an author about a named idea); the rest counted."""
+    deliveries = [d for d in data.deliveries if _shown(d.template, d.idea_id, named)]
+    items = [i for i in data.inbox if _shown(i.kind, i.idea_id, named)]
     ideas = [i for i in data.ideas_authored if i.anonymous is False]
     withheld = (
         len(data.deliveries)
@@ -133,6 +135,15 @@ def withhold_anonymous_authorship(data: PersonData, named: set[str]) -> PersonDa
             "withheld_note": ANONYMOUS_WITHHELD_NOTE if withheld else None,
         }
     )
+
+
+def _shown(kind: str, idea_id: str | None, named: set[str]) -> bool:
+    """Whether a message may be shown to others than its recipient: one to a reviewer or an
+    approver tells nothing of who wrote the idea; one to an author only about a named idea."""
+    return idea_id in named or kind not in AUTHOR_KIND_NAMES
+
+
+AUTHOR_KIND_NAMES = frozenset(kind.value for kind in AUTHOR_KINDS)
 
 
 async def _full_report(session: AsyncSession, person_id: str) -> PersonData:

@@ -31,6 +31,8 @@ async def on_person_upserted(event: PersonUpserted, ctx: HandlerContext) -> None
     contact.display_name = event.display_name
     contact.email = str(event.email)
     contact.language = language_or_default(event.language)
+    contact.unit_id = event.unit_id
+    contact.roles = [role.value for role in event.roles]
     # HR sends a person again when they return to the city's service (also after an erasure).
     contact.left_on = None
     contact.erased_at = None
@@ -53,8 +55,11 @@ async def on_person_left(event: PersonLeft, ctx: HandlerContext) -> None:
 async def on_idea_submitted(event: IdeaSubmitted, ctx: HandlerContext) -> None:
     known = await ctx.session.get(Idea, event.idea_id)
     if known is not None:
-        if known.anonymous is None:  # stored before anonymity was kept: a replay tells it
+        # Stored before anonymity and the unit were kept: a replay tells them.
+        if known.anonymous is None:
             known.anonymous = event.anonymous
+        if known.unit_id is None:
+            known.unit_id = event.unit_id
         return
     ctx.session.add(
         Idea(
@@ -63,6 +68,7 @@ async def on_idea_submitted(event: IdeaSubmitted, ctx: HandlerContext) -> None:
             author_ids=list(event.author_ids),
             language=language_or_default(event.language),
             anonymous=event.anonymous,
+            unit_id=event.unit_id,
             revision=1,
             updated_at=ctx.now,
         )
@@ -70,13 +76,16 @@ async def on_idea_submitted(event: IdeaSubmitted, ctx: HandlerContext) -> None:
 
 
 async def on_idea_updated(event: IdeaUpdated, ctx: HandlerContext) -> None:
-    """Keep the title current, so a decision names the idea as its authors last wrote it."""
+    """Keep the title and the authors current: a decision names the idea as its authors last
+    wrote it, and reaches a co-author who confirmed after the submission."""
     idea = await ctx.session.get(Idea, event.idea_id)
     if idea is None:
         raise RetryLater(f"idea {event.idea_id} not submitted yet")
     if event.revision > idea.revision:
         idea.title = event.title
         idea.revision = event.revision
+        if event.author_ids is not None and idea.author_ids:
+            idea.author_ids = list(event.author_ids)
         idea.updated_at = ctx.now
 
 

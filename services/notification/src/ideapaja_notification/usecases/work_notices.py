@@ -1,0 +1,131 @@
+"""Notices to the people who work on an idea: a case on a reviewer's work list, an overdue case
+escalated to them, a reward proposal waiting for an approver's step. None of them names the
+idea's authors (an anonymous idea's stay hidden); each links to where the work is done."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ideapaja_contracts.events.review import CaseEscalated, ReviewStarted, ScreeningStarted
+from ideapaja_contracts.events.reward import AwardApproved, AwardProposed, RewardKind
+from ideapaja_notification.db.models import AwardChain
+from ideapaja_notification.domain import fields
+from ideapaja_notification.domain.kinds import LANGUAGES, TemplateId
+from ideapaja_notification.domain.notices import describe_reward, notices_of
+from ideapaja_notification.domain.texts_more import DUE_LINE, NEXT_DUE_LINE
+from ideapaja_notification.usecases.notices import excerpt, tell_all
+from ideapaja_notification.usecases.recipients import idea_of, people, role_holders
+from ideapaja_runtime.logging import get_logger
+from ideapaja_runtime.messaging import HandlerContext
+
+log = get_logger(__name__)
+
+
+def case_link(case_id: str) -> str:
+    return f"/work/cases/{case_id}"
+
+
+async def on_screening_started(event: ScreeningStarted, ctx: HandlerContext) -> None:
+    """A new case on each screening reviewer's work list."""
+    idea = await idea_of(ctx, event.idea_id)
+    notices = notices_of(
+        TemplateId.CASE_TO_SCREEN,
+        await people(ctx, event.reviewer_ids),
+        case_link(event.case_id),
+        title=idea.title,
+    )
+    await tell_all(ctx, notices, idea_id=idea.idea_id)
+
+
+async def on_review_started(event: ReviewStarted, ctx: HandlerContext) -> None:
+    """The idea passed screening: its reviewers evaluate it (by its deadline, if it has one)."""
+    idea = await idea_of(ctx, event.idea_id)
+    due = fields.dates(event.due_at) if event.due_at is not None else fields.same("")
+    notices = notices_of(
+        TemplateId.CASE_TO_REVIEW,
+        await people(ctx, event.reviewer_ids),
+        case_link(event.case_id),
+        title=idea.title,
+        due_line={
+            lang: DUE_LINE[lang].format(due=due[lang]) if event.due_at else "" for lang in LANGUAGES
+        },
+    )
+    await tell_all(ctx, notices, idea_id=idea.idea_id)
+
+
+async def on_case_escalated(event: CaseEscalated, ctx: HandlerContext) -> None:
+    """An overdue step, to the reviewers it was escalated to and those already on it."""
+    idea = await idea_of(ctx, event.idea_id)
+    next_due = fields.dates(event.next_due_at) if event.next_due_at else fields.same("")
+    notices = notices_of(
+        TemplateId.CASE_ESCALATED,
+        await people(ctx, [*event.added_reviewer_ids, *event.reviewer_ids]),
+        case_link(event.case_id),
+        title=idea.title,
+        step=fields.case_step(event.step),
+        due=fields.dates(event.due_at),
+        next_due_line=fields.line_if(event.next_due_at, NEXT_DUE_LINE, due=next_due),
+    )
+    await tell_all(ctx, notices, idea_id=idea.idea_id)
+
+
+# --- Reward approvals ---------------------------------------------------------------------------
+
+
+async def on_award_proposed(event: AwardProposed, ctx: HandlerContext) -> None:
+    """Remember the award's chain and tell the holders of its first step's role."""
+    chain = await ctx.session.get(AwardChain, event.award_id)
+    if chain is None:
+        chain = AwardChain(
+            award_id=event.award_id,
+            idea_id=event.idea_id,
+            approval_roles=list(event.approval_roles or []),
+            kind=event.kind.value,
+            amount_cents=int(event.amount * 100),
+            currency=event.currency,
+            justification=event.justification[:500],
+            proposed_by=event.proposed_by,
+            recipient_ids=list(event.recipient_ids),
+            created_at=ctx.now,
+        )
+        ctx.session.add(chain)
+    await _tell_step(ctx, chain, step=1, deciders={event.proposed_by})
+
+
+async def on_award_approved(event: AwardApproved, ctx: HandlerContext) -> None:
+    """A step was approved and another follows: tell the holders of the next step's role."""
+    if event.final or event.step is None:
+        return
+    chain = await ctx.session.get(AwardChain, event.award_id)
+    if chain is None:
+        # Proposed before this service kept chains (its notice consumer starts at the end).
+        log.info("award_chain_unknown", award_id=event.award_id)
+        return
+    await _tell_step(ctx, chain, step=event.step + 1, deciders={event.approved_by})
+
+
+async def _tell_step(
+    ctx: HandlerContext, chain: AwardChain, *, step: int, deciders: set[str]
+) -> None:
+    roles = [str(role) for role in chain.approval_roles]
+    if not 1 <= step <= len(roles):
+        return
+    idea = await idea_of(ctx, chain.idea_id)
+    # Nobody approves their own proposal or reward, nor approves twice.
+    leaving_out = {chain.proposed_by, *map(str, chain.recipient_ids), *deciders}
+    holders = await role_holders(
+        ctx, roles[step - 1], unit_id=idea.unit_id, leaving_out=leaving_out
+    )
+    kind = RewardKind(chain.kind)
+    amount = Decimal(chain.amount_cents) / 100
+    notices = notices_of(
+        TemplateId.AWARD_AWAITING_APPROVAL,
+        holders,
+        f"/awards/{chain.award_id}",
+        title=idea.title,
+        reward={lang: describe_reward(kind, 0, amount, chain.currency, lang) for lang in LANGUAGES},
+        justification=excerpt(chain.justification) or "\u2013",
+        step=str(step),
+        steps=str(len(roles)),
+    )
+    await tell_all(ctx, notices, idea_id=idea.idea_id)
