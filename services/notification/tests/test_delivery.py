@@ -233,7 +233,12 @@ async def test_every_kind_of_notice_arrives_over_nats_by_mail_and_in_the_inbox(
         assert await eventually(all_sent, timeout=20) == [
             "award_awaiting_approval", "case_to_screen", "idea_commented", "idea_needs_info"
         ]  # fmt: skip
-        subjects = sorted(mail.subject for mail in mail_server.to(ADDRESS))
+        mails = mail_server.to(ADDRESS)
+        # Text and HTML, each in the reader's language.
+        assert all(m.message.get_content_type() == "multipart/alternative" for m in mails)
+        html = [m.message.get_body(("html",)) for m in mails]
+        assert all(part is not None and "Hej Åsa Öberg!" in part.get_content() for part in html)
+        subjects = sorted(mail.subject for mail in mails)
         assert subjects == [
             "Din idé har kommenterats: Fönsterbänkar",
             "Mer information behövs om din idé: Fönsterbänkar",

@@ -114,6 +114,9 @@ class DeliveryData(BaseModel):
     address: str = Field(description="Where it was (or is to be) sent; blank once erased")
     subject: str = Field(description="The subject line; blank once erased")
     body: str = Field(description="The message text; blank once erased")
+    html: str | None = Field(
+        default=None, description="The same message as HTML; null once erased or if none"
+    )
     attempts: int = Field(description="Sending attempts made since it was last queued")
     last_error: str | None = Field(description="Why the last attempt failed; null if none did")
     cause_event_id: str = Field(description="The id of the event that caused the message")

@@ -3,7 +3,6 @@ bilingual: Finnish and Swedish; English for the rest)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
@@ -44,14 +43,6 @@ AUTHOR_KINDS: frozenset[TemplateId] = frozenset(TemplateId) - {
     TemplateId.CASE_ESCALATED,
     TemplateId.AWARD_AWAITING_APPROVAL,
 }
-
-
-@dataclass(frozen=True)
-class Template:
-    subject: str
-    body: str
-    # One or two sentences for the in-app inbox (the subject is its title).
-    summary: str
 
 
 def language_or_default(language: str | None) -> Language:

@@ -17,8 +17,9 @@ from ideapaja_notification.domain.deliveries import (
     cause_key,
     delivery_id,
 )
-from ideapaja_notification.domain.notices import Notice
+from ideapaja_notification.domain.notices import Draft, Notice
 from ideapaja_notification.errors import DeliveryNotFound, NotRequeueable
+from ideapaja_notification.messages import render_draft
 from ideapaja_notification.usecases import inbox
 from ideapaja_runtime.pagination import Page, PageRequest, paginate
 from ideapaja_runtime.uow import UnitOfWork
@@ -28,11 +29,10 @@ _TRACEPARENT_MAX = 55
 P = TypeVar("P", bound=BaseModel)
 
 
-async def tell(
-    uow: UnitOfWork[Any], cause: Envelope, notice: Notice, *, idea_id: str | None
-) -> None:
-    """Tell a person ``notice``: an item in their in-app inbox and an e-mail (each once per
-    event, however often it is delivered)."""
+async def tell(uow: UnitOfWork[Any], cause: Envelope, draft: Draft, *, idea_id: str | None) -> None:
+    """Tell a person ``draft``, written in their language: an item in their in-app inbox and
+    an e-mail (each once per event, however often it is delivered)."""
+    notice = render_draft(draft)
     await inbox.add_item(uow, cause, notice, idea_id=idea_id)
     await queue_delivery(uow, cause, notice, idea_id=idea_id)
 
@@ -75,6 +75,7 @@ async def queue_delivery(
             address=notice.address,
             subject=notice.subject[:500],
             body=notice.body,
+            html=notice.html,
             status=DeliveryStatus.PENDING.value,
             attempts=0,
             next_attempt_at=now,

@@ -19,17 +19,17 @@ from ideapaja_contracts.events.progress import (
 from ideapaja_contracts.events.review import Decision, InfoRequested, ReviewDecided
 from ideapaja_contracts.events.reward import PeriodicAwardDecided, RewardGranted
 from ideapaja_notification.db.models import Idea
-from ideapaja_notification.domain import fields
-from ideapaja_notification.domain.kinds import LANGUAGES, TemplateId
+from ideapaja_notification.domain.kinds import TemplateId
 from ideapaja_notification.domain.notices import (
-    Notice,
+    DASH,
+    Draft,
     decision_notices,
-    format_points,
     idea_link,
     notices_of,
     reward_notice,
+    text_or_dash,
 )
-from ideapaja_notification.domain.texts_more import BENEFIT_LINE, POINTS_LINE
+from ideapaja_notification.domain.values import Label, LabelKind, Period, Points
 from ideapaja_notification.usecases.deliveries import tell
 from ideapaja_notification.usecases.recipients import authors_of, idea_of, people
 from ideapaja_runtime.logging import get_logger
@@ -86,7 +86,7 @@ async def on_info_requested(event: InfoRequested, ctx: HandlerContext) -> None:
         await authors_of(ctx, idea),
         idea_link(idea.idea_id),
         title=idea.title,
-        rationale=event.question.strip() or "\u2013",
+        rationale=text_or_dash(event.question),
     )
     await tell_all(ctx, notices, idea_id=idea.idea_id)
 
@@ -114,8 +114,8 @@ async def on_experiment_started(event: ExperimentStarted, ctx: HandlerContext) -
         await authors_of(ctx, idea),
         f"/experiments/{event.experiment_id}",
         title=idea.title,
-        starts=fields.dates(event.starts_on),
-        ends=fields.dates(event.ends_on),
+        starts=event.starts_on,
+        ends=event.ends_on,
         measure=event.measure,
     )
     await tell_all(ctx, notices, idea_id=idea.idea_id)
@@ -123,13 +123,12 @@ async def on_experiment_started(event: ExperimentStarted, ctx: HandlerContext) -
 
 async def on_implementation_completed(event: ImplementationCompleted, ctx: HandlerContext) -> None:
     idea = await idea_of(ctx, event.idea_id)
-    benefit = excerpt(event.realised_benefit)
     notices = notices_of(
         TemplateId.IDEA_IMPLEMENTED,
         await authors_of(ctx, idea),
         idea_link(idea.idea_id),
         title=idea.title,
-        benefit_line=fields.line_if(benefit, BENEFIT_LINE, benefit=benefit),
+        benefit=excerpt(event.realised_benefit) or None,
     )
     await tell_all(ctx, notices, idea_id=idea.idea_id)
 
@@ -163,21 +162,20 @@ async def on_periodic_award_decided(event: PeriodicAwardDecided, ctx: HandlerCon
     if event.idea_id is None or not event.recipient_ids:
         return
     known = await ctx.session.get(Idea, event.idea_id)
-    title = known.title if known is not None else (event.idea_title or "\u2013")
-    points = {lang: format_points(event.points, lang) for lang in LANGUAGES}
+    title = known.title if known is not None else (event.idea_title or DASH)
     notices = notices_of(
         TemplateId.PERIODIC_AWARD_WON,
         await people(ctx, event.recipient_ids),
         idea_link(event.idea_id),
         title=title,
-        award=fields.award_name(event.award.value),
-        period=fields.period(event.period),
-        points_line=fields.line_if(event.points, POINTS_LINE, points=points),
+        award=Label(LabelKind.PERIODIC_AWARD, event.award.value),
+        period=Period(event.period),
+        points=Points(event.points) if event.points else None,
     )
     await tell_all(ctx, notices, idea_id=event.idea_id)
 
 
-async def tell_all(ctx: HandlerContext, notices: Sequence[Notice], *, idea_id: str) -> None:
+async def tell_all(ctx: HandlerContext, notices: Sequence[Draft], *, idea_id: str) -> None:
     for notice in notices:
         await tell(ctx, ctx.envelope, notice, idea_id=idea_id)
 

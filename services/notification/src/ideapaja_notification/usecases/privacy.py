@@ -70,6 +70,7 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
         delivery.address = ""
         delivery.subject = ""
         delivery.body = ""
+        delivery.html = None
     # The in-app inbox is the person's alone and tells the stream nothing: it goes.
     await ctx.session.execute(
         delete(InboxItem)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated
 from ideapaja_notification.db.models import Contact, Idea
-from ideapaja_notification.domain.templates import language_or_default
+from ideapaja_notification.domain.kinds import language_or_default
 from ideapaja_notification.usecases.privacy import is_erased_before
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext, RetryLater

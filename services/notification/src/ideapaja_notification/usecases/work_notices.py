@@ -9,10 +9,9 @@ from decimal import Decimal
 from ideapaja_contracts.events.review import CaseEscalated, ReviewStarted, ScreeningStarted
 from ideapaja_contracts.events.reward import AwardApproved, AwardProposed, RewardKind
 from ideapaja_notification.db.models import AwardChain
-from ideapaja_notification.domain import fields
-from ideapaja_notification.domain.kinds import LANGUAGES, TemplateId
-from ideapaja_notification.domain.notices import describe_reward, notices_of
-from ideapaja_notification.domain.texts_more import DUE_LINE, NEXT_DUE_LINE
+from ideapaja_notification.domain.kinds import TemplateId
+from ideapaja_notification.domain.notices import DASH, notices_of
+from ideapaja_notification.domain.values import Label, LabelKind, Reward
 from ideapaja_notification.usecases.notices import excerpt, tell_all
 from ideapaja_notification.usecases.recipients import idea_of, people, role_holders
 from ideapaja_runtime.logging import get_logger
@@ -40,15 +39,12 @@ async def on_screening_started(event: ScreeningStarted, ctx: HandlerContext) -> 
 async def on_review_started(event: ReviewStarted, ctx: HandlerContext) -> None:
     """The idea passed screening: its reviewers evaluate it (by its deadline, if it has one)."""
     idea = await idea_of(ctx, event.idea_id)
-    due = fields.dates(event.due_at) if event.due_at is not None else fields.same("")
     notices = notices_of(
         TemplateId.CASE_TO_REVIEW,
         await people(ctx, event.reviewer_ids),
         case_link(event.case_id),
         title=idea.title,
-        due_line={
-            lang: DUE_LINE[lang].format(due=due[lang]) if event.due_at else "" for lang in LANGUAGES
-        },
+        due=event.due_at,
     )
     await tell_all(ctx, notices, idea_id=idea.idea_id)
 
@@ -56,15 +52,14 @@ async def on_review_started(event: ReviewStarted, ctx: HandlerContext) -> None:
 async def on_case_escalated(event: CaseEscalated, ctx: HandlerContext) -> None:
     """An overdue step, to the reviewers it was escalated to and those already on it."""
     idea = await idea_of(ctx, event.idea_id)
-    next_due = fields.dates(event.next_due_at) if event.next_due_at else fields.same("")
     notices = notices_of(
         TemplateId.CASE_ESCALATED,
         await people(ctx, [*event.added_reviewer_ids, *event.reviewer_ids]),
         case_link(event.case_id),
         title=idea.title,
-        step=fields.case_step(event.step),
-        due=fields.dates(event.due_at),
-        next_due_line=fields.line_if(event.next_due_at, NEXT_DUE_LINE, due=next_due),
+        step=Label(LabelKind.CASE_STEP, event.step),
+        due=event.due_at,
+        next_due=event.next_due_at,
     )
     await tell_all(ctx, notices, idea_id=idea.idea_id)
 
@@ -116,15 +111,17 @@ async def _tell_step(
     holders = await role_holders(
         ctx, roles[step - 1], unit_id=idea.unit_id, leaving_out=leaving_out
     )
-    kind = RewardKind(chain.kind)
-    amount = Decimal(chain.amount_cents) / 100
     notices = notices_of(
         TemplateId.AWARD_AWAITING_APPROVAL,
         holders,
         f"/awards/{chain.award_id}",
         title=idea.title,
-        reward={lang: describe_reward(kind, 0, amount, chain.currency, lang) for lang in LANGUAGES},
-        justification=excerpt(chain.justification) or "\u2013",
+        reward=Reward(
+            RewardKind(chain.kind),
+            amount=Decimal(chain.amount_cents) / 100,
+            currency=chain.currency,
+        ),
+        justification=excerpt(chain.justification) or DASH,
         step=str(step),
         steps=str(len(roles)),
     )
