@@ -21,7 +21,8 @@ from ideapaja_notification.domain.notices import Draft, Notice
 from ideapaja_notification.errors import DeliveryNotFound, NotRequeueable
 from ideapaja_notification.messages import render_draft
 from ideapaja_notification.usecases import inbox
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_notification.usecases.pages import newest_first
+from ideapaja_runtime.pagination import Page, PageRequest
 from ideapaja_runtime.uow import UnitOfWork
 
 _TRACEPARENT_MAX = 55
@@ -107,18 +108,7 @@ async def deliveries_by_status(
 async def _newest_first(
     uow: UnitOfWork[Any], query: Select[Delivery], page: PageRequest, public: type[P]
 ) -> Page[P]:
-    rows, total, next_cursor = await paginate(
-        uow.session,
-        query,
-        keys=[Delivery.created_at.expression, Delivery.id.expression],
-        page=page,
-    )
-    return Page(
-        items=[public.model_validate(row) for row in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    return await newest_first(uow, query, Delivery, page, public)
 
 
 async def retry(uow: UnitOfWork[Any], delivery_id_: str) -> Delivery:

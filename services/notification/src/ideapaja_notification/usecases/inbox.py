@@ -18,8 +18,9 @@ from ideapaja_notification.domain.deliveries import cause_key, delivery_id
 from ideapaja_notification.domain.notices import Notice
 from ideapaja_notification.errors import InboxItemNotFound
 from ideapaja_notification.settings import NotificationSettings
+from ideapaja_notification.usecases.pages import newest_first
 from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
 from ideapaja_runtime.service import Runtime
 from ideapaja_runtime.uow import UnitOfWork
@@ -71,18 +72,7 @@ async def items_of(
     query = select(InboxItem).where(InboxItem.person_id == person_id)
     if unread:
         query = query.where(InboxItem.read_at.is_(None))
-    rows, total, next_cursor = await paginate(
-        uow.session,
-        query,
-        keys=[InboxItem.created_at.expression, InboxItem.id.expression],
-        page=page,
-    )
-    return Page(
-        items=[public.model_validate(row) for row in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    return await newest_first(uow, query, InboxItem, page, public)
 
 
 async def unread_count(uow: UnitOfWork[Any], person_id: str) -> int:

@@ -7,7 +7,7 @@ delivery exists exactly when the event counts as handled. Sending happens afterw
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ideapaja_contracts.events.idea import IdeaCommented
 from ideapaja_contracts.events.progress import (
@@ -29,7 +29,7 @@ from ideapaja_notification.domain.notices import (
     reward_notice,
     text_or_dash,
 )
-from ideapaja_notification.domain.values import Label, LabelKind, Period, Points
+from ideapaja_notification.domain.values import FieldValue, Label, LabelKind, Period, Points
 from ideapaja_notification.usecases.deliveries import tell
 from ideapaja_notification.usecases.recipients import authors_of, idea_of, people
 from ideapaja_runtime.logging import get_logger
@@ -78,82 +78,74 @@ async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
     await tell(ctx, ctx.envelope, notice, idea_id=event.idea_id)
 
 
+async def tell_authors(
+    ctx: HandlerContext,
+    idea_id: str,
+    template: TemplateId,
+    link: str | None = None,
+    *,
+    leaving_out: Collection[str] = (),
+    **fields: FieldValue,
+) -> None:
+    """``template`` about the idea (its title, ``fields``) to each of its authors (not those
+    in ``leaving_out``), linking to ``link`` (the idea's page if none)."""
+    idea = await idea_of(ctx, idea_id)
+    notices = notices_of(
+        template,
+        await authors_of(ctx, idea, leaving_out=leaving_out),
+        link or idea_link(idea_id),
+        title=idea.title,
+        **fields,
+    )
+    await tell_all(ctx, notices, idea_id=idea_id)
+
+
 async def on_info_requested(event: InfoRequested, ctx: HandlerContext) -> None:
     """The reviewers' question to the idea's authors (always sent: they cannot turn it off)."""
-    idea = await idea_of(ctx, event.idea_id)
-    notices = notices_of(
-        TemplateId.IDEA_NEEDS_INFO,
-        await authors_of(ctx, idea),
-        idea_link(idea.idea_id),
-        title=idea.title,
-        rationale=text_or_dash(event.question),
-    )
-    await tell_all(ctx, notices, idea_id=idea.idea_id)
+    question = text_or_dash(event.question)
+    await tell_authors(ctx, event.idea_id, TemplateId.IDEA_NEEDS_INFO, rationale=question)
 
 
 async def on_idea_commented(event: IdeaCommented, ctx: HandlerContext) -> None:
     """A comment on an idea, to its authors (not the commenter; a hidden comment to nobody)."""
     if event.hidden:
         return
-    idea = await idea_of(ctx, event.idea_id)
-    recipients = await authors_of(ctx, idea, leaving_out={event.commenter_id})
-    notices = notices_of(
+    await tell_authors(
+        ctx,
+        event.idea_id,
         TemplateId.IDEA_COMMENTED,
-        recipients,
-        idea_link(idea.idea_id),
-        title=idea.title,
+        leaving_out={event.commenter_id},
         comment=excerpt(event.body),
     )
-    await tell_all(ctx, notices, idea_id=idea.idea_id)
 
 
 async def on_experiment_started(event: ExperimentStarted, ctx: HandlerContext) -> None:
-    idea = await idea_of(ctx, event.idea_id)
-    notices = notices_of(
+    await tell_authors(
+        ctx,
+        event.idea_id,
         TemplateId.EXPERIMENT_STARTED,
-        await authors_of(ctx, idea),
         f"/experiments/{event.experiment_id}",
-        title=idea.title,
         starts=event.starts_on,
         ends=event.ends_on,
         measure=event.measure,
     )
-    await tell_all(ctx, notices, idea_id=idea.idea_id)
 
 
 async def on_implementation_completed(event: ImplementationCompleted, ctx: HandlerContext) -> None:
-    idea = await idea_of(ctx, event.idea_id)
-    notices = notices_of(
-        TemplateId.IDEA_IMPLEMENTED,
-        await authors_of(ctx, idea),
-        idea_link(idea.idea_id),
-        title=idea.title,
-        benefit=excerpt(event.realised_benefit) or None,
-    )
-    await tell_all(ctx, notices, idea_id=idea.idea_id)
+    benefit = excerpt(event.realised_benefit) or None
+    await tell_authors(ctx, event.idea_id, TemplateId.IDEA_IMPLEMENTED, benefit=benefit)
 
 
 async def on_practice_published(event: PracticePublished, ctx: HandlerContext) -> None:
-    idea = await idea_of(ctx, event.idea_id)
-    notices = notices_of(
-        TemplateId.PRACTICE_PUBLISHED,
-        await authors_of(ctx, idea),
-        f"/practices/{event.practice_id}",
-        title=idea.title,
-        practice=event.title,
+    link = f"/practices/{event.practice_id}"
+    await tell_authors(
+        ctx, event.idea_id, TemplateId.PRACTICE_PUBLISHED, link, practice=event.title
     )
-    await tell_all(ctx, notices, idea_id=idea.idea_id)
 
 
 async def on_practice_adopted(event: PracticeAdopted, ctx: HandlerContext) -> None:
-    idea = await idea_of(ctx, event.idea_id)
-    notices = notices_of(
-        TemplateId.PRACTICE_ADOPTED,
-        await authors_of(ctx, idea),
-        f"/practices/{event.practice_id}",
-        title=idea.title,
-    )
-    await tell_all(ctx, notices, idea_id=idea.idea_id)
+    link = f"/practices/{event.practice_id}"
+    await tell_authors(ctx, event.idea_id, TemplateId.PRACTICE_ADOPTED, link)
 
 
 async def on_periodic_award_decided(event: PeriodicAwardDecided, ctx: HandlerContext) -> None:

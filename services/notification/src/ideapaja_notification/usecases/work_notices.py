@@ -4,6 +4,7 @@ idea's authors (an anonymous idea's stay hidden); each links to where the work i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from ideapaja_contracts.events.review import CaseEscalated, ReviewStarted, ScreeningStarted
@@ -11,7 +12,7 @@ from ideapaja_contracts.events.reward import AwardApproved, AwardProposed, Rewar
 from ideapaja_notification.db.models import AwardChain
 from ideapaja_notification.domain.kinds import TemplateId
 from ideapaja_notification.domain.notices import DASH, notices_of
-from ideapaja_notification.domain.values import Label, LabelKind, Reward
+from ideapaja_notification.domain.values import FieldValue, Label, LabelKind, Reward
 from ideapaja_notification.usecases.notices import excerpt, tell_all
 from ideapaja_notification.usecases.recipients import idea_of, people, role_holders
 from ideapaja_runtime.logging import get_logger
@@ -24,44 +25,47 @@ def case_link(case_id: str) -> str:
     return f"/work/cases/{case_id}"
 
 
-async def on_screening_started(event: ScreeningStarted, ctx: HandlerContext) -> None:
-    """A new case on each screening reviewer's work list."""
+async def _tell_reviewers(
+    ctx: HandlerContext,
+    event: ScreeningStarted | ReviewStarted | CaseEscalated,
+    template: TemplateId,
+    reviewer_ids: Sequence[str],
+    **fields: FieldValue,
+) -> None:
     idea = await idea_of(ctx, event.idea_id)
     notices = notices_of(
-        TemplateId.CASE_TO_SCREEN,
-        await people(ctx, event.reviewer_ids),
+        template,
+        await people(ctx, reviewer_ids),
         case_link(event.case_id),
         title=idea.title,
+        **fields,
     )
     await tell_all(ctx, notices, idea_id=idea.idea_id)
+
+
+async def on_screening_started(event: ScreeningStarted, ctx: HandlerContext) -> None:
+    """A new case on each screening reviewer's work list."""
+    await _tell_reviewers(ctx, event, TemplateId.CASE_TO_SCREEN, event.reviewer_ids)
 
 
 async def on_review_started(event: ReviewStarted, ctx: HandlerContext) -> None:
     """The idea passed screening: its reviewers evaluate it (by its deadline, if it has one)."""
-    idea = await idea_of(ctx, event.idea_id)
-    notices = notices_of(
-        TemplateId.CASE_TO_REVIEW,
-        await people(ctx, event.reviewer_ids),
-        case_link(event.case_id),
-        title=idea.title,
-        due=event.due_at,
+    await _tell_reviewers(
+        ctx, event, TemplateId.CASE_TO_REVIEW, event.reviewer_ids, due=event.due_at
     )
-    await tell_all(ctx, notices, idea_id=idea.idea_id)
 
 
 async def on_case_escalated(event: CaseEscalated, ctx: HandlerContext) -> None:
     """An overdue step, to the reviewers it was escalated to and those already on it."""
-    idea = await idea_of(ctx, event.idea_id)
-    notices = notices_of(
+    await _tell_reviewers(
+        ctx,
+        event,
         TemplateId.CASE_ESCALATED,
-        await people(ctx, [*event.added_reviewer_ids, *event.reviewer_ids]),
-        case_link(event.case_id),
-        title=idea.title,
+        [*event.added_reviewer_ids, *event.reviewer_ids],
         step=Label(LabelKind.CASE_STEP, event.step),
         due=event.due_at,
         next_due=event.next_due_at,
     )
-    await tell_all(ctx, notices, idea_id=idea.idea_id)
 
 
 # --- Reward approvals ---------------------------------------------------------------------------
