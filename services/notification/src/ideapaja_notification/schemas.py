@@ -11,8 +11,10 @@ from ideapaja_contracts.events.notification import NotificationChannel
 from ideapaja_notification.domain.deliveries import DeliveryStatus
 
 _TEMPLATE = (
-    "What the message is about: idea_accepted, idea_rejected, idea_needs_info, idea_duplicate, "
-    "idea_forwarded or reward_granted"
+    "What the message is about (its kind): idea_accepted, idea_rejected, idea_needs_info, "
+    "idea_duplicate, idea_forwarded, reward_granted, idea_commented, experiment_started, "
+    "idea_implemented, practice_published, practice_adopted, periodic_award_won, case_to_screen, "
+    "case_to_review, case_escalated or award_awaiting_approval"
 )
 _STATUS = "pending (queued or being retried), sent, or failed (gave up)"
 
@@ -58,7 +60,7 @@ class InboxItemPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str = Field(description="The item's id")
-    kind: str = Field(description="What it is about (the message kind, e.g. idea_accepted)")
+    kind: str = Field(description=_TEMPLATE)
     idea_id: str | None = Field(description="The idea it is about; null if about none")
     language: str = Field(description="The language of title and text: fi, sv or en")
     title: str = Field(description="A one-line title (the e-mail's subject, if one was sent)")
