@@ -31,6 +31,7 @@ from ideapaja_contracts.events.review import (
 from ideapaja_contracts.events.reward import (
     AwardApproved,
     AwardProposed,
+    AwardRejected,
     PeriodicAwardDecided,
     PeriodicAwardKind,
     RewardGranted,
@@ -165,8 +166,8 @@ def test_the_table_wires_every_kind_in_consumers_that_start_at_the_streams_end()
         tells = bool(telling & set(subscription.handlers))
         assert subscription.new_events_only is tells, subscription.name
         wired |= set(subscription.handlers) if tells else set()
-    # An approval's notice follows its proposal's (test_work_notices.py).
-    assert wired == telling | {AwardApproved} and telling == set(_UNWRAPPED)
+    # An approval's notice follows its proposal's, a rejection ends it (test_work_notices.py).
+    assert wired == telling | {AwardApproved, AwardRejected} and telling == set(_UNWRAPPED)
 
 
 @pytest.mark.parametrize(("kind", "event", "recipients"), CASES, ids=[c[0].value for c in CASES])

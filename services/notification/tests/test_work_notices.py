@@ -9,11 +9,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from notification_testkit import deliveries, envelope_of, handle, inbox_items, person, submitted
+from sqlalchemy import select
 
-from ideapaja_contracts.events.idea import Scope
+from ideapaja_contracts.events.idea import IdeaRetentionExpired, Scope
 from ideapaja_contracts.events.review import CaseEscalated, ReviewStarted, ScreeningStarted
-from ideapaja_contracts.events.reward import AwardApproved, AwardProposed, RewardKind
+from ideapaja_contracts.events.reward import (
+    AwardApproved,
+    AwardProposed,
+    AwardRejected,
+    RewardKind,
+)
 from ideapaja_notification import handlers
+from ideapaja_notification.db.models import AwardChain
 from ideapaja_runtime.db import Database
 
 AUTHORS = {"p-1": "Aino Aaltonen", "p-2": "Sven Berg"}
@@ -181,12 +188,52 @@ async def test_a_proposal_reaches_the_supervisors_of_the_ideas_unit_then_the_nex
     assert "(step 2 of 2)" in mails["m-2"][0][2] and "€150" in mails["m-2"][0][2]
     _no_author_named(mails)
 
-    # The last step grants it: nobody else is asked; an award never seen asks nobody.
+    # The last step grants it: nobody else is asked, and the chain is forgotten; an award never
+    # seen asks nobody.
     final = approved.model_copy(update={"approved_by": "m-1", "step": 2, "final": True})
     await handle(db, handlers.on_award_approved, final)
     unknown = approved.model_copy(update={"award_id": "a-unknown"})
     await handle(db, handlers.on_award_approved, unknown)
     assert len(await deliveries(db)) == 3
+    assert await _chains(db) == []
+
+
+async def _chains(db: Database) -> list[str]:
+    async with db.transaction() as session:
+        return list((await session.scalars(select(AwardChain.award_id))).all())
+
+
+async def test_who_approved_a_step_is_not_asked_for_a_later_one(notification_db: Database) -> None:
+    db = notification_db
+    await _people_and_idea(db)
+    # m-1 and m-2 hold management, which approves both steps of this chain.
+    proposal = _proposal(approval_roles=["management", "management"])
+    await handle(db, handlers.on_award_proposed, proposal)
+    approved = AwardApproved(
+        idea_id="i-1", award_id="a-1", approved_by="m-1", step=1, role="management", final=False
+    )
+    await handle(db, handlers.on_award_approved, approved)
+    steps = sorted((r.person_id, "(steg 2/2)" in r.body or "(step 2 of 2)" in r.body)
+                   for r in await deliveries(db))  # fmt: skip
+    assert steps == [("m-1", False), ("m-2", False), ("m-2", True)]
+
+
+async def test_a_rejected_award_or_an_idea_past_retention_forgets_its_chain(
+    notification_db: Database,
+) -> None:
+    db = notification_db
+    await _people_and_idea(db)
+    await handle(db, handlers.on_award_proposed, _proposal())
+    await handle(db, handlers.on_award_proposed, _proposal(award_id="a-2"))
+    rejected = AwardRejected(idea_id="i-1", award_id="a-1", rejected_by="s-own", reason="Ei")
+    await handle(db, handlers.on_award_rejected, rejected)
+    assert await _chains(db) == ["a-2"]
+    expired = IdeaRetentionExpired(
+        idea_id="i-1", status="rejected", closed_at=datetime(2020, 1, 1, tzinfo=UTC),
+        retention_days=365,
+    )  # fmt: skip
+    await handle(db, handlers.on_idea_retention_expired, expired)
+    assert await _chains(db) == []
 
 
 async def test_a_proposal_no_one_can_approve_yet_mails_nobody(notification_db: Database) -> None:

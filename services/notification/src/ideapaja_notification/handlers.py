@@ -29,6 +29,7 @@ from ideapaja_contracts.events.review import (
 from ideapaja_contracts.events.reward import (
     AwardApproved,
     AwardProposed,
+    AwardRejected,
     PeriodicAwardDecided,
     RewardGranted,
 )
@@ -58,6 +59,7 @@ on_review_started = work_notices.on_review_started
 on_case_escalated = work_notices.on_case_escalated
 on_award_proposed = work_notices.on_award_proposed
 on_award_approved = work_notices.on_award_approved
+on_award_rejected = work_notices.on_award_rejected
 
 
 def _then_wake_sender(handler: Handler, runtime: Runtime[NotificationSettings]) -> Handler:
@@ -132,6 +134,7 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
             {
                 AwardProposed: on_award_proposed,
                 AwardApproved: on_award_approved,
+                AwardRejected: on_award_rejected,
                 PeriodicAwardDecided: on_periodic_award_decided,
             },
             runtime,

@@ -62,8 +62,9 @@ class Idea(NotificationBase):
 
 
 class AwardChain(NotificationBase):
-    """A proposed award's approval chain (from AwardProposed), so an approval of one step can
-    tell the holders of the next step's role; and what it is, to say so."""
+    """A pending award's approval chain (from AwardProposed), so an approval of one step can
+    tell the holders of the next step's role; and what it is, to say so. Deleted when the
+    award is decided (its last step approved, or rejected) or its idea's retention ends."""
 
     __tablename__ = "award_chains"
 
@@ -75,9 +76,10 @@ class AwardChain(NotificationBase):
     amount_cents: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str | None] = mapped_column(String(3), default=None)
     justification: Mapped[str] = mapped_column(String(500))
-    # Who may not approve it: its proposer and its recipients.
+    # Who may not approve it: its proposer, its recipients, and who approved a step before.
     proposed_by: Mapped[str] = mapped_column(String(64))
     recipient_ids: Mapped[list[Any]] = mapped_column(JSON)
+    approved_by: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

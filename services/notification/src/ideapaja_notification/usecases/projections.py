@@ -6,9 +6,11 @@ Each runs in the consumer's unit of work, which also records the event in the in
 
 from __future__ import annotations
 
+from sqlalchemy import delete
+
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated
-from ideapaja_notification.db.models import Contact, Idea
+from ideapaja_notification.db.models import AwardChain, Contact, Idea
 from ideapaja_notification.domain.kinds import language_or_default
 from ideapaja_notification.usecases.privacy import is_erased_before
 from ideapaja_runtime.logging import get_logger
@@ -97,3 +99,9 @@ async def on_idea_retention_expired(event: IdeaRetentionExpired, ctx: HandlerCon
         log.info("idea_authors_removed", idea_id=event.idea_id, authors=len(idea.author_ids))
         idea.author_ids = []
         idea.updated_at = ctx.now
+    # Awards on it name its authors as recipients: a chain still waiting goes too.
+    await ctx.session.execute(
+        delete(AwardChain)
+        .where(AwardChain.idea_id == event.idea_id)
+        .execution_options(synchronize_session=False)
+    )

@@ -8,7 +8,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from ideapaja_contracts.events.review import CaseEscalated, ReviewStarted, ScreeningStarted
-from ideapaja_contracts.events.reward import AwardApproved, AwardProposed, RewardKind
+from ideapaja_contracts.events.reward import (
+    AwardApproved,
+    AwardProposed,
+    AwardRejected,
+    RewardKind,
+)
 from ideapaja_notification.db.models import AwardChain
 from ideapaja_notification.domain.kinds import TemplateId
 from ideapaja_notification.domain.notices import DASH, notices_of
@@ -85,33 +90,46 @@ async def on_award_proposed(event: AwardProposed, ctx: HandlerContext) -> None:
             justification=event.justification[:500],
             proposed_by=event.proposed_by,
             recipient_ids=list(event.recipient_ids),
+            approved_by=[],
             created_at=ctx.now,
         )
         ctx.session.add(chain)
-    await _tell_step(ctx, chain, step=1, deciders={event.proposed_by})
+    await _tell_step(ctx, chain, step=1)
 
 
 async def on_award_approved(event: AwardApproved, ctx: HandlerContext) -> None:
-    """A step was approved and another follows: tell the holders of the next step's role."""
-    if event.final or event.step is None:
-        return
+    """A step was approved and another follows: tell the holders of the next step's role.
+    The last step decides the award: its chain is no longer needed."""
     chain = await ctx.session.get(AwardChain, event.award_id)
     if chain is None:
-        # Proposed before this service kept chains (its notice consumer starts at the end).
+        # Proposed before this service kept chains (its notice consumer starts at the end),
+        # or already decided.
         log.info("award_chain_unknown", award_id=event.award_id)
         return
-    await _tell_step(ctx, chain, step=event.step + 1, deciders={event.approved_by})
+    if event.final:
+        await ctx.session.delete(chain)
+        return
+    if event.step is None:
+        return
+    if event.approved_by not in chain.approved_by:
+        chain.approved_by = [*chain.approved_by, event.approved_by]
+    await _tell_step(ctx, chain, step=event.step + 1)
 
 
-async def _tell_step(
-    ctx: HandlerContext, chain: AwardChain, *, step: int, deciders: set[str]
-) -> None:
+async def on_award_rejected(event: AwardRejected, ctx: HandlerContext) -> None:
+    """A rejected award waits for nobody: its chain goes."""
+    chain = await ctx.session.get(AwardChain, event.award_id)
+    if chain is not None:
+        await ctx.session.delete(chain)
+
+
+async def _tell_step(ctx: HandlerContext, chain: AwardChain, *, step: int) -> None:
     roles = [str(role) for role in chain.approval_roles]
     if not 1 <= step <= len(roles):
         return
     idea = await idea_of(ctx, chain.idea_id)
     # Nobody approves their own proposal or reward, nor approves twice.
-    leaving_out = {chain.proposed_by, *map(str, chain.recipient_ids), *deciders}
+    leaving_out = {chain.proposed_by, *map(str, chain.recipient_ids), *map(str, chain.approved_by)}
     holders = await role_holders(
         ctx, roles[step - 1], unit_id=idea.unit_id, leaving_out=leaving_out
     )

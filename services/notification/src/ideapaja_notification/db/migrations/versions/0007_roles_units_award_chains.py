@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("justification", sa.String(500), nullable=False),
         sa.Column("proposed_by", sa.String(64), nullable=False),
         sa.Column("recipient_ids", sa.JSON(), nullable=False),
+        sa.Column("approved_by", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("award_id", name="pk_award_chains"),
     )
