@@ -10,7 +10,7 @@ import pytest
 from reward_testkit import decided, handle, implemented, reward_settings, submitted
 
 from ideapaja_reward.app import service
-from ideapaja_reward.domain import IncentiveRules, entry_id, grant_id
+from ideapaja_reward.domain import RuleSet, entry_id, grant_id
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_runtime.authz import Role
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
@@ -24,7 +24,7 @@ async def seed(running: RunningService) -> None:
     """p-1001 and p-1002 co-author an accepted, implemented idea in the library; p-1003 has an
     idea submitted at the swimming hall."""
     runtime = running.runtime
-    handlers = RewardHandlers(IncentiveRules.default())
+    handlers = RewardHandlers(RuleSet.default())
     shared = submitted("i-shared", authors=["p-1001", "p-1002"], unit_id=KIRJASTO)
     other = submitted("i-other", authors=["p-1003"], unit_id=UIMAHALLI)
     for handler, event in [

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ideapaja_reward.api.rewards import router
+from ideapaja_reward.api.rules import router as rules_router
 from ideapaja_reward.authz import POLICY
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_reward.schemas import PersonData
@@ -17,7 +18,7 @@ from ideapaja_runtime.service import Runtime, ServiceSpec
 
 
 def subscriptions(runtime: Runtime[RewardSettings]) -> Sequence[Subscription]:
-    return RewardHandlers(runtime.settings.incentive_rules).subscriptions()
+    return RewardHandlers(runtime.settings.seed_rules).subscriptions()
 
 
 privacy_router = access_report_router(
@@ -34,13 +35,18 @@ service = ServiceSpec(
     title="Reward",
     default_port=8003,
     settings_class=RewardSettings,
-    routers=[router, privacy_router],
+    routers=[router, rules_router, privacy_router],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     tags=[
         {
             "name": "rewards",
             "description": "Points ledger, granted rewards for HR/payroll and unit activity",
+        },
+        {
+            "name": "rules",
+            "description": "The incentive rules as data: the version in force and every earlier "
+            "one, with who changed them, when and why",
         },
         {"name": "privacy", "description": "What is held on a person (GDPR)"},
     ],

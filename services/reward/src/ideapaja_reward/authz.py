@@ -25,10 +25,27 @@ POLICY = Policy(
         ),
         access_report_permission(),
         allow(
+            "ledger.correct",
+            {Role.HR, Role.ADMIN},
+            "Correct a person's points with a compensating ledger entry",
+        ),
+        allow(
             "activity.read",
             {Role.MANAGEMENT, Role.ADMIN, Role.SUPERVISOR},
             "Read a unit's idea activity and points",
             supervisor=Scope.UNIT,
         ),
+        allow(
+            "unit_ledger.read",
+            {Role.MANAGEMENT, Role.ADMIN, Role.SUPERVISOR},
+            "Read a unit's own points ledger",
+            supervisor=Scope.UNIT,
+        ),
+        allow(
+            "rules.read",
+            {Role.ADMIN, Role.HR, Role.REWARD_APPROVER, Role.MANAGEMENT},
+            "Read the incentive rules in force and every earlier version",
+        ),
+        allow("rules.change", {Role.ADMIN}, "Put a new version of the incentive rules in force"),
     ],
 )

@@ -6,16 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from ideapaja_reward.authz import POLICY
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
+from ideapaja_reward.db.queries import points_sum
 from ideapaja_reward.schemas import (
     GrantPublic,
     LedgerEntryData,
     LedgerEntryPublic,
     LedgerPublic,
     UnitActivityPublic,
+    UnitLedgerPublic,
 )
 from ideapaja_runtime.authz import Scope
 from ideapaja_runtime.clock import as_utc
@@ -34,15 +36,44 @@ async def someones_ledger(uow: UnitOfWork[Any], person_id: str, page: PageReques
 
 async def person_ledger(uow: UnitOfWork[Any], person_id: str, page: PageRequest) -> LedgerPublic:
     """A person's total, and a page of their entries, newest first, with their ideas' titles."""
-    session = uow.session
-    total_points = await session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-            LedgerEntry.person_id == person_id
-        )
+    total_points, items, total, next_cursor = await _ledger(
+        uow, LedgerEntry.person_id == person_id, page
     )
+    return LedgerPublic(
+        id=person_id,
+        total_points=total_points,
+        items=items,
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )
+
+
+async def unit_ledger(uow: UnitOfWork[Any], unit_id: str, page: PageRequest) -> UnitLedgerPublic:
+    """A unit's own points (not its people's), newest first; supervisors see their own units'."""
+    _unit_in_scope(uow, "unit_ledger.read", unit_id)
+    own = and_(LedgerEntry.unit_id == unit_id, LedgerEntry.person_id.is_(None))
+    total_points, items, total, next_cursor = await _ledger(uow, own, page)
+    return UnitLedgerPublic(
+        id=unit_id,
+        total_points=total_points,
+        items=items,
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )
+
+
+async def _ledger(
+    uow: UnitOfWork[Any], whose: ColumnElement[bool], page: PageRequest
+) -> tuple[int, list[LedgerEntryPublic], int, str | None]:
+    """The total of the entries ``whose`` selects (always the sum of all of them), and a page of
+    them, newest first, with their ideas' titles."""
+    session = uow.session
+    total_points = await points_sum(session, whose)
     entries, total, next_cursor = await paginate(
         session,
-        select(LedgerEntry).where(LedgerEntry.person_id == person_id),
+        select(LedgerEntry).where(whose),
         keys=[LedgerEntry.created_at.expression, LedgerEntry.entry_id.expression],
         page=page,
     )
@@ -50,19 +81,19 @@ async def person_ledger(uow: UnitOfWork[Any], person_id: str, page: PageRequest)
         RewardIdea.idea_id.in_({entry.idea_id for entry in entries})
     )
     titles = {idea_id: title for idea_id, title in (await session.execute(ideas)).all()}
-    return LedgerPublic(
-        id=person_id,
-        total_points=int(total_points or 0),
-        items=[
-            LedgerEntryPublic(
-                **LedgerEntryData.of(entry).model_dump(), idea_title=titles.get(entry.idea_id)
-            )
-            for entry in entries
-        ],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    items = [
+        LedgerEntryPublic(
+            **LedgerEntryData.of(entry).model_dump(), idea_title=titles.get(entry.idea_id)
+        )
+        for entry in entries
+    ]
+    return total_points, items, total, next_cursor
+
+
+def _unit_in_scope(uow: UnitOfWork[Any], action: str, unit_id: str) -> None:
+    person = uow.person
+    if POLICY[action].scope_for(person) is Scope.UNIT and unit_id not in person.unit_ids:
+        raise ForbiddenObject("Supervisors see the activity of their own units only")
 
 
 async def grants(
@@ -90,9 +121,7 @@ async def grants(
 
 async def unit_activity(uow: UnitOfWork[Any], unit_id: str) -> UnitActivityPublic:
     """A unit's activity; supervisors see only their own units'."""
-    person = uow.person
-    if POLICY["activity.read"].scope_for(person) is Scope.UNIT and unit_id not in person.unit_ids:
-        raise ForbiddenObject("Supervisors see the activity of their own units only")
+    _unit_in_scope(uow, "activity.read", unit_id)
     submitted, accepted, implemented = (
         await uow.session.execute(
             select(
