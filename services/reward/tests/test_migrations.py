@@ -1,0 +1,104 @@
+"""The hand-written migrations build exactly the tables the models describe, on both databases,
+and the ledger from before rule versions keeps working after 0003."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from reward_testkit import decided, grants, handle, ledger_entries, submitted
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from ideapaja_reward.app import service
+from ideapaja_reward.db.models import RewardBase
+from ideapaja_reward.domain import RuleSet, entry_id, grant_id
+from ideapaja_reward.handlers import RewardHandlers
+from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
+from ideapaja_runtime.testing import migrated_database
+
+NOT_OURS = {"outbox", "inbox", "alembic_version", "ideapaja_runtime_version"}
+
+
+def _ours(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    table = name if type_ == "table" else parent_names.get("table_name")
+    return table not in NOT_OURS
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": _ours}
+    )
+    return list(compare_metadata(context, RewardBase.metadata))
+
+
+async def test_migrated_schema_matches_the_models(database_url: str) -> None:
+    async with migrated_database(database_url, service.migrations) as db:
+        await db.migrate(service.migrations)  # a second start changes nothing
+        async with db.engine.connect() as conn:
+            assert await conn.run_sync(_differences) == []
+
+
+async def test_entries_from_before_0003_keep_their_source_and_are_not_paid_again(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    try:
+        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+        await _upgrade_to(db, "reward_0001")
+        async with db.transaction() as session:
+            await _insert_0001_award(session)
+        await db.migrate(service.migrations)
+
+        [old] = await ledger_entries(db)
+        assert old.source_key == "i-old|p-1001|submitted"
+        assert (old.rule_version, old.capped_from, old.person_id) == (None, None, "p-1001")
+
+        # The idea's submission replayed, then its acceptance: the old award is recognised.
+        handlers = RewardHandlers(RuleSet.default())
+        event = submitted("i-old", authors=["p-1001"])
+        await handle(db, handlers.on_idea_submitted, event)
+        await handle(db, handlers.on_review_decided, decided("i-old"))
+        entries = sorted((e.rule, e.points, e.rule_version) for e in await ledger_entries(db))
+        assert entries == [("accepted", 50, 1), ("submitted", 5, None)]
+        assert len(await grants(db)) == 2
+    finally:
+        await db.dispose()
+
+
+async def _upgrade_to(db: Database, target: str) -> None:
+    def upgrade(connection: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(service.migrations))
+        config.attributes["connection"] = connection
+        config.attributes["version_table"] = "alembic_version"
+        command.upgrade(config, target)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(upgrade)
+
+
+async def _insert_0001_award(session: Any) -> None:
+    """An idea, its submission's ledger entry and grant, as 0001 stored them."""
+    now = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    stamp = now if session.get_bind().dialect.name == "postgresql" else now.replace(tzinfo=None)
+    values = {
+        "t": stamp,
+        "entry": entry_id("i-old", "p-1001", "submitted"),
+        "grant": grant_id("i-old", "p-1001", "submitted"),
+    }
+    for statement in [
+        "INSERT INTO reward_ideas (idea_id, title, unit_id, author_ids, anonymous, submitted_at)"
+        " VALUES ('i-old', 'Vanha idea', 'u-kirjasto', '[\"p-1001\"]', false, :t)",
+        "INSERT INTO points_ledger (entry_id, idea_id, person_id, unit_id, rule, points, reason,"
+        " cause_event_id, occurred_at, created_at) VALUES (:entry, 'i-old', 'p-1001',"
+        " 'u-kirjasto', 'submitted', 5, 'Idea submitted', 'e-1', :t, :t)",
+        "INSERT INTO reward_grants (grant_id, idea_id, person_id, origin, kind, amount_cents,"
+        " points, reason, ledger_entry_id, cause_event_id, granted_at) VALUES (:grant, 'i-old',"
+        " 'p-1001', 'rule:submitted', 'points', 0, 5, 'Idea submitted', :entry, 'e-1', :t)",
+    ]:
+        await session.execute(text(statement), values)
