@@ -31,6 +31,7 @@ from ideapaja_runtime.testing_units import (
     fake_unit_of_work,
     handler_context,
     migrated_database,
+    schema_differences,
     uow_in,
 )
 
@@ -40,6 +41,7 @@ __all__ = [
     "fake_unit_of_work",
     "handler_context",
     "migrated_database",
+    "schema_differences",
     "uow_in",
 ]
 

@@ -4,11 +4,15 @@ Re-exported by ``ideapaja_runtime.testing``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -93,6 +97,24 @@ async def fake_unit_of_work(
         open_unit_of_work(db, settings, RecordingOutbox(), clock=clock, actor=actor) as uow,
     ):
         yield uow
+
+
+def schema_differences(
+    connection: Connection, metadata: MetaData, *, left_out: Collection[str] = ()
+) -> list[Any]:
+    """How a migrated schema differs from the models' ``metadata`` (run it with
+    ``conn.run_sync``): the runtime's tables and the tables, columns and indexes named in
+    ``left_out`` (e.g. PostgreSQL-only search objects) aside. Empty when they match."""
+    skipped = {"outbox", "inbox", "alembic_version", "ideapaja_runtime_version", *left_out}
+
+    def ours(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+        table = name if type_ == "table" else parent_names.get("table_name")
+        return table not in skipped and name not in skipped
+
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": ours}
+    )
+    return list(compare_metadata(context, metadata))
 
 
 @asynccontextmanager

@@ -6,41 +6,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from reward_testkit import decided, grants, handle, ledger_entries, submitted
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
 
 from ideapaja_reward.app import service
 from ideapaja_reward.db.models import RewardBase
 from ideapaja_reward.domain import RuleSet, entry_id, grant_id
 from ideapaja_reward.handlers import RewardHandlers
-from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
-from ideapaja_runtime.testing import migrated_database
-
-NOT_OURS = {"outbox", "inbox", "alembic_version", "ideapaja_runtime_version"}
-
-
-def _ours(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-    table = name if type_ == "table" else parent_names.get("table_name")
-    return table not in NOT_OURS
-
-
-def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "include_name": _ours}
-    )
-    return list(compare_metadata(context, RewardBase.metadata))
+from ideapaja_runtime.db import Database
+from ideapaja_runtime.testing import migrated_database, schema_differences
 
 
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:
     async with migrated_database(database_url, service.migrations) as db:
         await db.migrate(service.migrations)  # a second start changes nothing
         async with db.engine.connect() as conn:
-            assert await conn.run_sync(_differences) == []
+            assert await conn.run_sync(schema_differences, RewardBase.metadata) == []
 
 
 async def test_entries_from_before_0003_keep_their_source_and_are_not_paid_again(
@@ -48,8 +29,7 @@ async def test_entries_from_before_0003_keep_their_source_and_are_not_paid_again
 ) -> None:
     db = Database(database_url)
     try:
-        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
-        await _upgrade_to(db, "reward_0001")
+        await db.migrate(service.migrations, to="reward_0001")
         async with db.transaction() as session:
             await _insert_0001_award(session)
         await db.migrate(service.migrations)
@@ -68,18 +48,6 @@ async def test_entries_from_before_0003_keep_their_source_and_are_not_paid_again
         assert len(await grants(db)) == 2
     finally:
         await db.dispose()
-
-
-async def _upgrade_to(db: Database, target: str) -> None:
-    def upgrade(connection: Connection) -> None:
-        config = Config()
-        config.set_main_option("script_location", str(service.migrations))
-        config.attributes["connection"] = connection
-        config.attributes["version_table"] = "alembic_version"
-        command.upgrade(config, target)
-
-    async with db.engine.begin() as conn:
-        await conn.run_sync(upgrade)
 
 
 async def _insert_0001_award(session: Any) -> None:

@@ -4,7 +4,7 @@ for (someone else's ledger, another unit's activity)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, select
 
@@ -25,6 +25,8 @@ from ideapaja_runtime.errors import ForbiddenObject
 from ideapaja_runtime.pagination import Page, PageRequest, paginate
 from ideapaja_runtime.uow import UnitOfWork
 
+L = TypeVar("L", LedgerPublic, UnitLedgerPublic)
+
 
 async def someones_ledger(uow: UnitOfWork[Any], person_id: str, page: PageRequest) -> LedgerPublic:
     """A person's ledger: one's own, or anyone's for HR, reward approvers and admins."""
@@ -36,39 +38,25 @@ async def someones_ledger(uow: UnitOfWork[Any], person_id: str, page: PageReques
 
 async def person_ledger(uow: UnitOfWork[Any], person_id: str, page: PageRequest) -> LedgerPublic:
     """A person's total, and a page of their entries, newest first, with their ideas' titles."""
-    total_points, items, total, next_cursor = await _ledger(
-        uow, LedgerEntry.person_id == person_id, page
-    )
-    return LedgerPublic(
-        id=person_id,
-        total_points=total_points,
-        items=items,
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    return await _ledger(uow, LedgerPublic, person_id, LedgerEntry.person_id == person_id, page)
 
 
 async def unit_ledger(uow: UnitOfWork[Any], unit_id: str, page: PageRequest) -> UnitLedgerPublic:
     """A unit's own points (not its people's), newest first; supervisors see their own units'."""
     _unit_in_scope(uow, "unit_ledger.read", unit_id)
     own = and_(LedgerEntry.unit_id == unit_id, LedgerEntry.person_id.is_(None))
-    total_points, items, total, next_cursor = await _ledger(uow, own, page)
-    return UnitLedgerPublic(
-        id=unit_id,
-        total_points=total_points,
-        items=items,
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    return await _ledger(uow, UnitLedgerPublic, unit_id, own, page)
 
 
 async def _ledger(
-    uow: UnitOfWork[Any], whose: ColumnElement[bool], page: PageRequest
-) -> tuple[int, list[LedgerEntryPublic], int, str | None]:
-    """The total of the entries ``whose`` selects (always the sum of all of them), and a page of
-    them, newest first, with their ideas' titles."""
+    uow: UnitOfWork[Any],
+    shape: type[L],
+    holder_id: str,
+    whose: ColumnElement[bool],
+    page: PageRequest,
+) -> L:
+    """``holder_id``'s ledger: the total of the entries ``whose`` selects (always the sum of all
+    of them), and a page of them, newest first, with their ideas' titles."""
     session = uow.session
     total_points = await points_sum(session, whose)
     entries, total, next_cursor = await paginate(
@@ -87,7 +75,14 @@ async def _ledger(
         )
         for entry in entries
     ]
-    return total_points, items, total, next_cursor
+    return shape(
+        id=holder_id,
+        total_points=total_points,
+        items=items,
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )
 
 
 def _unit_in_scope(uow: UnitOfWork[Any], action: str, unit_id: str) -> None:
