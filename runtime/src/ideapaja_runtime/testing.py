@@ -31,7 +31,6 @@ from ideapaja_runtime.testing_units import (
     fake_unit_of_work,
     handler_context,
     migrated_database,
-    schema_differences,
     uow_in,
 )
 
@@ -41,7 +40,6 @@ __all__ = [
     "fake_unit_of_work",
     "handler_context",
     "migrated_database",
-    "schema_differences",
     "uow_in",
 ]
 

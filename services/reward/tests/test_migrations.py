@@ -14,7 +14,8 @@ from ideapaja_reward.db.models import RewardBase
 from ideapaja_reward.domain import RuleSet, entry_id, grant_id
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.testing import migrated_database, schema_differences
+from ideapaja_runtime.testing import migrated_database
+from ideapaja_runtime.testing_units import schema_differences
 
 
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:
