@@ -22,7 +22,7 @@ from ideapaja_notification.domain.notices import (
     reachable,
     reward_notice,
 )
-from ideapaja_notification.domain.templates import TemplateId
+from ideapaja_notification.domain.templates import REWARD_REASONS, TemplateId
 
 NBSP = "\u00a0"
 
@@ -197,3 +197,21 @@ def test_periodic_award_reasons_are_translated(language: str, expected: str) -> 
         idea_title=None,
     ).body
     assert expected in body
+
+
+def test_every_reward_rule_has_its_reason_in_every_language() -> None:
+    """The reward service's reason codes (one per incentive rule: idea_<outcome>)."""
+    outcomes = [
+        "submitted",
+        "accepted",
+        "experiment_started",
+        "experiment_scaled",
+        "implemented",
+        "practice_adopted",
+        "support_received",
+        "comment_answered",
+    ]
+    for outcome in outcomes:
+        texts = REWARD_REASONS[f"idea_{outcome}"]
+        assert set(texts) == {"fi", "sv", "en"}, outcome
+        assert all(text.strip() for text in texts.values()), outcome
