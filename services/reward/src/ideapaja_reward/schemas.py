@@ -95,7 +95,7 @@ class CorrectionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    person_id: Id = Field(description="Whose points are corrected", examples=["p-1001"])
+    person_id: Id = Field(description="Whose points are corrected", examples=["p-does-not-exist"])
     points: int = Field(
         ge=-MAX_POINTS_PER_RULE,
         le=MAX_POINTS_PER_RULE,
