@@ -214,6 +214,9 @@ async def test_refusals_name_the_rule_budget_limit_own_and_first_decision(city: 
         assert "Omatoimikirjasto iltaisin" in waiting.text
         approved = await jukka.post(f"/awards/{award_id}/approve", data={"csrf_token": CSRF})
         assert approved.headers["location"] == f"/awards/{award_id}?done=approved"
+        # What the award itself says he may not do is said instead of a form to try.
+        after = await jukka.get(approved.headers["location"])
+        assert "You approved an earlier step" in after.text and "/approve" not in after.text
         again = await jukka.post(f"/awards/{award_id}/approve", data={"csrf_token": CSRF})
         assert again.status_code == 403 and "You approved an earlier step" in again.text
     async with city.signed_in(GRACE, COMMITTEE) as grace:
@@ -222,6 +225,8 @@ async def test_refusals_name_the_rule_budget_limit_own_and_first_decision(city: 
         assert "above your approval limit: this step needs Management group" in above.text
         assert "Approved by Jukka Nieminen" in above.text  # the chain as it stands
         own = award_id_of(await city.propose(grace, kind="recognition", amount=""))
+        own_page = await grace.get(f"/awards/{own}")
+        assert "You proposed this one" in own_page.text and "/approve" not in own_page.text
         mine = await grace.post(f"/awards/{own}/approve", data={"csrf_token": CSRF})
         assert mine.status_code == 403 and "You proposed this one" in mine.text
     async with city.signed_in(PETRI, MANAGEMENT) as petri:

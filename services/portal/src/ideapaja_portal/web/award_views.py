@@ -64,13 +64,35 @@ def proposes(viewer: Viewer, unit_id: str | None) -> bool:
     )
 
 
-def refusal(texts: Texts, error: ServiceError, award: dict[str, Any] | None = None) -> str | None:
-    """The sentence for a refusal naming a rule this page knows; None for any other."""
-    message = RULE_MESSAGES.get(error.rule or "")
+def rule_message(texts: Texts, rule: str, award: dict[str, Any] | None = None) -> str | None:
+    """The sentence for a rule of the reward service's; None for one the pages do not know."""
+    message = RULE_MESSAGES.get(rule)
     if message is None:
         return None
     role = (award or {}).get("next_role") or ""
     return texts.gettext(message, role=texts.gettext(ROLE_LABELS.get(role, role)))
+
+
+def refusal(texts: Texts, error: ServiceError, award: dict[str, Any] | None = None) -> str | None:
+    """The sentence for a refusal naming a rule this page knows; None for any other."""
+    return rule_message(texts, error.rule or "", award)
+
+
+def not_yours(viewer: Viewer, award: dict[str, Any]) -> str | None:
+    """The rule that certainly keeps this person from deciding the award's waiting step, known
+    from the award alone (they proposed it, would receive it, decided a step before, or are a
+    supervisor of another unit); None where only the service can tell (e.g. their limit)."""
+    me = viewer.person_id
+    if me == award["proposed_by"]:
+        return "own_proposal"
+    if me in (award.get("recipient_ids") or []):
+        return "own_award"
+    if any(step["decided_by"] == me for step in award.get("trail") or []):
+        return "earlier_step"
+    supervisors_step = award.get("next_role") == "supervisor" and "supervisor" in viewer.roles
+    if supervisors_step and award["unit_id"] not in viewer.unit_ids:
+        return "supervisor_unit"
+    return None
 
 
 def refused(

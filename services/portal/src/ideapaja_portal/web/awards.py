@@ -16,7 +16,9 @@ from ideapaja_portal.web.award_views import (
     DECIDERS,
     STATUSES,
     described,
+    not_yours,
     refused,
+    rule_message,
     steps,
     with_trails,
 )
@@ -105,6 +107,7 @@ async def _award_page(
             token=viewer.token,
             params={"awaiting": "me", "idea_id": award["idea_id"], "limit": 100},
         )
+    blocked = not_yours(viewer, award)
     return render(
         request,
         "award.html",
@@ -113,6 +116,7 @@ async def _award_page(
             "steps": steps(award),
             "awaiting_me": any(item["id"] == award_id for item in waiting["items"]),
             "may_decide": award["status"] == "pending" and viewer.has_any(*DECIDERS),
+            "not_yours": rule_message(texts_of(request), blocked, award) if blocked else None,
             "errors": errors or {},
             "values": values or {},
             "done": request.query_params.get("done", ""),
