@@ -247,3 +247,34 @@ async def test_every_request_is_counted_timed_and_logged_with_its_trace(
     ]
     assert requests[0]["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert requests[1].get("trace_id") is None
+
+
+async def test_every_problem_names_its_kind(sample: RunningService, dev_keys: DevKeys) -> None:
+    """RFC 9457 type URIs that tell kinds apart (not all about:blank), stable in any language."""
+    invalid = await sample.client.post(
+        "/notes", json={"text": "x" * 51}, headers=dev_keys.headers("p", "admin")
+    )
+    unauthenticated = await sample.client.get("/whoami")
+    assert invalid.json()["type"] == "urn:ideapaja:problem:invalid-input"
+    assert unauthenticated.json()["type"].startswith("urn:ideapaja:problem:")
+    assert unauthenticated.json()["type"] != invalid.json()["type"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"text": "\xff\xfe not utf-8"}',  # not UTF-8
+        b"[" * 1_000 + b"]" * 1_000,  # nested deeper than the parser goes
+    ],
+)
+async def test_an_unreadable_body_is_the_documented_422(
+    sample: RunningService, dev_keys: DevKeys, body: bytes
+) -> None:
+    response = await sample.client.post(
+        "/notes",
+        content=body,
+        headers={**dev_keys.headers("p", "admin"), "content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["type"] in {"body_unreadable", "json_invalid"}

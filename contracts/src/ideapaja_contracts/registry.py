@@ -38,6 +38,7 @@ from ideapaja_contracts.events.reward import (
     AwardApproved,
     AwardProposed,
     AwardRejected,
+    PeriodicAwardDecided,
     PointsAwarded,
     RewardGranted,
 )
@@ -70,6 +71,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     AwardApproved,
     AwardRejected,
     RewardGranted,
+    PeriodicAwardDecided,
     NotificationDelivered,
     NotificationFailed,
     ErasureRequested,

@@ -72,6 +72,18 @@ def too_many_requests(title: str, detail: str, retry_after: int) -> Problem:
     )
 
 
+# Every problem's ``type`` names its kind (RFC 9457 3.1.1), so a client can tell "Invalid input"
+# from "Own idea" without parsing text: this prefix and the English title in lower case with
+# dashes ("urn:ideapaja:problem:invalid-input"). Stable whatever language the title is answered
+# in; a URN, since the kinds are documented in the OpenAPI document rather than at a web address.
+PROBLEM_TYPE_PREFIX = "urn:ideapaja:problem:"
+
+
+def problem_type(title: str) -> str:
+    slug = "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())
+    return PROBLEM_TYPE_PREFIX + (slug or "error")
+
+
 def problem_response(
     status: int,
     title: str,
@@ -81,7 +93,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    body: dict[str, Any] = {"type": problem_type(title), "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if instance:
@@ -97,7 +109,12 @@ PROBLEM_SCHEMA = {
             "schema": {
                 "type": "object",
                 "properties": {
-                    "type": {"type": "string"},
+                    "type": {
+                        "type": "string",
+                        "description": "The kind of problem, stable across languages: "
+                        "urn:ideapaja:problem: and the English title in lower case with dashes "
+                        "(e.g. urn:ideapaja:problem:invalid-input)",
+                    },
                     "title": {"type": "string"},
                     "status": {"type": "integer"},
                     "detail": {"type": "string"},
@@ -107,6 +124,23 @@ PROBLEM_SCHEMA = {
         }
     },
 }
+
+
+# What FastAPI raises (400) when it cannot parse a request body at all.
+BODY_UNREADABLE = "There was an error parsing the body"
+
+
+def _methods_on(request: Request) -> list[str]:
+    """Every method some route of the app answers on the request's path (asked of the router
+    itself, method by method, so included routers count as they route)."""
+    from starlette.routing import Match
+
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def install_problem_handlers(app: FastAPI, errors: ErrorMapping | None = None) -> None:
@@ -163,11 +197,27 @@ def install_problem_handlers(app: FastAPI, errors: ErrorMapping | None = None) -
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 400 and exc.detail == BODY_UNREADABLE:
+            # FastAPI's answer to a body it could not even parse (not UTF-8, JSON nested too
+            # deep, broken multipart): the same documented 422 as any other invalid body.
+            return _localized(
+                request,
+                problem_response(
+                    422,
+                    "Invalid input",
+                    "The body could not be read: it must be UTF-8 and well-formed for its "
+                    "Content-Type.",
+                    instance=request.url.path,
+                    errors=[{"field": "", "message": "unreadable body", "type": "body_unreadable"}],
+                ),
+            )
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the path only; every route on
+            # it counts (DELETE /erasures must say GET, POST).
+            headers = {**(headers or {}), "Allow": ", ".join(_methods_on(request))}
         return problem_response(
-            exc.status_code,
-            str(exc.detail),
-            instance=request.url.path,
-            headers=getattr(exc, "headers", None),
+            exc.status_code, str(exc.detail), instance=request.url.path, headers=headers
         )
 
     @app.exception_handler(Exception)

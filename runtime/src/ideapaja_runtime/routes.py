@@ -31,6 +31,7 @@ from fastapi.routing import APIRoute
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import FORM_TOKEN_EXTENSION, PRINCIPAL
 from ideapaja_runtime.problems import Problem
+from ideapaja_runtime.textpolicy import refuse_control_characters
 from ideapaja_runtime.uow import UnitOfWork
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -40,9 +41,10 @@ _UOW = "ideapaja_uow"
 
 
 class UnitOfWorkRoute(APIRoute):
-    """Commits the request's unit of work (if the route opened one) before responding, and
-    refuses query parameters the route does not declare (a typo such as ``?stauts=`` would
-    otherwise silently list everything)."""
+    """Commits the request's unit of work (if the route opened one) before responding, refuses
+    query parameters the route does not declare (a typo such as ``?stauts=`` would otherwise
+    silently list everything), and applies the one text policy (``textpolicy``: no control
+    characters in any field)."""
 
     def get_route_handler(self) -> Endpoint:
         handler = super().get_route_handler()
@@ -52,6 +54,7 @@ class UnitOfWorkRoute(APIRoute):
             unknown = sorted(set(request.query_params) - allowed)
             if unknown:
                 raise unknown_query_parameters(unknown, allowed)
+            await refuse_control_characters(request)
             async with AsyncExitStack() as stack:
                 setattr(request.state, _STACK, stack)
                 response = await handler(request)

@@ -18,7 +18,7 @@ from intake_testkit import (
     running_intake,
 )
 
-from ideapaja_intake.db.models import IdeaAttachment, IdeaSupport
+from ideapaja_intake.db.models import IdeaAttachment, IdeaComment, IdeaSupport
 from ideapaja_runtime.testing import DevKeys, RunningService
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
@@ -125,6 +125,32 @@ async def test_authors_cannot_support_their_own_idea(
 
 
 # --- comments ------------------------------------------------------------------------------------
+
+
+async def test_no_text_takes_control_characters_on_either_database(
+    org_any_db: RunningService, dev_keys: DevKeys
+) -> None:
+    """One input policy for every text field: NUL (an error inside PostgreSQL), ESC and C1 are
+    refused with 422 naming the field, and nothing is stored."""
+    org = org_any_db
+    idea = await post_idea(org, dev_keys)
+    colleague = dev_keys.headers(COLLEAGUE, "employee")
+    for text in ("nul \x00 here", "colour \x1b[31m", "next line \x85"):
+        response = await org.client.post(
+            f"/ideas/{idea['id']}/comments", json={"body": text}, headers=colleague
+        )
+        problem = assert_problem(response, 422)
+        assert [(e["field"], e["type"]) for e in problem["errors"]] == [
+            ("body", "control_characters")
+        ]
+        search = await org.client.get("/ideas", params={"q": text}, headers=colleague)
+        assert [e["field"] for e in assert_problem(search, 422)["errors"]] == ["q"]
+    # Tabs and line breaks are text.
+    fine = await org.client.post(
+        f"/ideas/{idea['id']}/comments", json={"body": "rivi\n\trivi\r\n"}, headers=colleague
+    )
+    assert fine.status_code == 201, fine.text
+    assert await count_rows(org.runtime, IdeaComment) == 1
 
 
 async def test_comments_and_anonymous_authors_replying(

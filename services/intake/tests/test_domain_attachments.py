@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from intake_testkit import docx_bytes
 
 from ideapaja_intake.domain.attachments import (
+    BIDI_CONTROLS,
     DOCX,
     FILENAME_MAX,
     JPEG,
@@ -123,6 +124,10 @@ def test_the_allow_list_is_configurable() -> None:
         ('kuva"<script>.png', "kuva__script_.png"),
         (".htaccess", "htaccess"),
         ("", "attachment"),
+        # A right-to-left override would show "lasku\u202etxt.bat" as "laskutab.txt".
+        ("lasku\u202etxt.bat", "laskutxt.bat"),
+        ("\u2067kuva\u2069\u200f.png\u200e", "kuva.png"),
+        ("lasku\x85\x9b.pdf", "lasku__.pdf"),
     ],
 )
 def test_filenames_are_made_safe(raw: str, kept: str) -> None:
@@ -134,7 +139,8 @@ def test_any_filename_becomes_a_short_plain_name(raw: str) -> None:
     name = safe_filename(raw)
     assert 0 < len(name) <= FILENAME_MAX
     assert not set(name) & set('/\\"<>|:*?;')
-    assert not any(ord(c) < 32 or ord(c) == 127 for c in name)
+    assert not any(ord(c) < 32 or 127 <= ord(c) <= 159 for c in name)
+    assert not set(name) & BIDI_CONTROLS
     assert not name.startswith(".")
 
 

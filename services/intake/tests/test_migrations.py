@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
 from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
@@ -18,22 +16,14 @@ from ideapaja_intake.db.models import Idea, IdeaVersion, IntakeBase
 from ideapaja_intake.db.search import search_condition
 from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
 from ideapaja_runtime.testing import migrated_database
+from ideapaja_runtime.testing_migrations import schema_differences
 
-NOT_OURS = {"outbox", "inbox", "alembic_version", "ideapaja_runtime_version"}
 # PostgreSQL-only search objects the models leave out (SQLite has no tsvector or trigram index).
 POSTGRES_ONLY = {"search_vector", "ix_ideas_search_vector", "ix_ideas_title_trgm"}
 
 
-def _ours(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-    table = name if type_ == "table" else parent_names.get("table_name")
-    return table not in NOT_OURS and name not in POSTGRES_ONLY
-
-
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "include_name": _ours}
-    )
-    return list(compare_metadata(context, IntakeBase.metadata))
+    return schema_differences(connection, IntakeBase.metadata, skip=POSTGRES_ONLY)
 
 
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:

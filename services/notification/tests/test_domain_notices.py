@@ -22,7 +22,7 @@ from ideapaja_notification.domain.notices import (
     reachable,
     reward_notice,
 )
-from ideapaja_notification.domain.templates import TemplateId
+from ideapaja_notification.domain.templates import REWARD_REASONS, TemplateId
 
 NBSP = "\u00a0"
 
@@ -172,3 +172,46 @@ def test_reward_reasons_are_translated_by_their_code(language: str, expected: st
 
     assert expected in notice("Idea accepted", "idea_accepted")
     assert "Something new" in notice("Something new", "something_new")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fi", "Peruste: Kuukauden idea"),
+        ("sv", "Motivering: Årets idé"),
+        ("en", "Reason: Idea of the month"),
+    ],
+)
+def test_periodic_award_reasons_are_translated(language: str, expected: str) -> None:
+    """The reward service's idea of the month / of the year recognitions (reason codes
+    idea_of_the_month, idea_of_the_year)."""
+    code = "idea_of_the_year" if language == "sv" else "idea_of_the_month"
+    body = reward_notice(
+        recipient=replace(AINO, language=language),
+        kind=RewardKind.RECOGNITION,
+        points=200,
+        amount=Decimal(0),
+        currency=None,
+        reason="Idea of the month 2026-11",
+        reason_code=code,
+        idea_title=None,
+    ).body
+    assert expected in body
+
+
+def test_every_reward_rule_has_its_reason_in_every_language() -> None:
+    """The reward service's reason codes (one per incentive rule: idea_<outcome>)."""
+    outcomes = [
+        "submitted",
+        "accepted",
+        "experiment_started",
+        "experiment_scaled",
+        "implemented",
+        "practice_adopted",
+        "support_received",
+        "comment_answered",
+    ]
+    for outcome in outcomes:
+        texts = REWARD_REASONS[f"idea_{outcome}"]
+        assert set(texts) == {"fi", "sv", "en"}, outcome
+        assert all(text.strip() for text in texts.values()), outcome

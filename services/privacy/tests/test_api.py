@@ -145,6 +145,8 @@ async def test_retention_status_after_leaving(
         {"person_id": "p.1", "reason": "pyyntö"},
         {"person_id": "p-1"},
         {"person_id": "p-1", "reason": "pyyntö", "basis": "retention"},
+        {"person_id": "p-1", "reason": "pyyntö \x1b[2J TS-1"},
+        {"person_id": "p-1", "reason": "pyyntö \x00"},
     ],
 )
 async def test_requests_are_validated(
@@ -152,6 +154,15 @@ async def test_requests_are_validated(
 ) -> None:
     response = await privacy.client.post("/erasures", headers=hr(dev_keys), json=body)
     assert response.status_code == 422, response.text
+
+
+async def test_a_method_not_allowed_names_every_method_of_the_path(
+    privacy: RunningService, dev_keys: DevKeys
+) -> None:
+    response = await privacy.client.delete("/erasures", headers=hr(dev_keys))
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["content-type"] == "application/problem+json"
 
 
 async def test_who_may_do_what(privacy: RunningService, dev_keys: DevKeys) -> None:

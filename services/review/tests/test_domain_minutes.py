@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -13,14 +14,16 @@ from ideapaja_review.domain.minutes import (
     LANGUAGES,
     Conflict,
     ItemStatus,
+    Localiser,
     MemberScore,
     Minutes,
     MinutesItem,
     as_dict,
-    to_csv,
+    csv_table,
     to_markdown,
 )
 from ideapaja_review.texts import CATALOGS, localiser
+from ideapaja_runtime.csv_export import csv_lines
 
 NAMES = {"p-chair": "Liisa Laine", "p-m1": "Matti Mäki", "p-m2": "Pia Puro", "p-sec": "Sanna Sihvo"}
 
@@ -163,3 +166,19 @@ def test_json_minutes_keep_codes_and_give_names() -> None:
     data = as_dict(MINUTES, NAMES)
     assert data["members"]["p-chair"] == "chair" and data["items"][0]["decision"] == "accepted"
     assert data["names"]["p-m2"] == "Pia Puro"
+
+
+def to_csv(minutes: Minutes, loc: Localiser) -> str:
+    """The minutes as the API writes them (the runtime's formula-safe CSV writer)."""
+    return "".join(csv_lines(*csv_table(minutes, loc)))
+
+
+def test_people_s_text_cannot_become_a_formula_or_a_second_cell() -> None:
+    # Excel in Finnish and Swedish splits on ";": the part after it would be a formula.
+    title = "Tavallinen otsikko;=cmd|' /C calc'!A0"
+    minutes = replace(MINUTES, items=[replace(MINUTES.items[0], title=title)])
+    sheet = to_csv(minutes, localiser("fi", NAMES))
+    assert "\"Tavallinen otsikko;'=cmd|' /C calc'!A0\"" in sheet
+    # Read as a Finnish spreadsheet would (";" separates): the title stays one cell, no formula.
+    as_finnish_excel = list(csv.reader(io.StringIO(sheet), delimiter=";"))
+    assert not any(cell.startswith("=") for row in as_finnish_excel for cell in row)

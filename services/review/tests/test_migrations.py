@@ -6,10 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 
@@ -17,32 +13,21 @@ from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, ReviewBase
 from ideapaja_review.usecases.case_records import SEARCH_COLUMNS
 from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
+from ideapaja_runtime.testing_migrations import schema_differences, upgrade_to
 from ideapaja_search import sql as ranking
 from ideapaja_search.analysis import query_words
 
-NOT_OURS = {"outbox", "inbox", "alembic_version", "ideapaja_runtime_version"}
 # PostgreSQL-only search objects the models leave out (SQLite has no tsvector).
 POSTGRES_ONLY = {"search_vector", "ix_review_cases_search_vector"}
 
 
-def _ours(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-    table = name if type_ == "table" else parent_names.get("table_name")
-    return table not in NOT_OURS and name not in POSTGRES_ONLY
-
-
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "include_name": _ours}
-    )
-    return list(compare_metadata(context, ReviewBase.metadata))
+    return schema_differences(connection, ReviewBase.metadata, skip=POSTGRES_ONLY)
 
 
 def _upgrade_to(connection: Connection, revision: str) -> None:
     """Review's migrations up to ``revision`` only (a database an older release left)."""
-    config = Config()
-    config.set_main_option("script_location", str(service.migrations))
-    config.attributes["connection"] = connection
-    command.upgrade(config, revision)
+    upgrade_to(connection, service.migrations, revision)
 
 
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from ideapaja_contracts.base import Id, IdeaKeyedEvent, ShortText
+from ideapaja_contracts.base import Event, Id, IdeaKeyedEvent, ShortText
 
 
 class RewardKind(StrEnum):
@@ -33,13 +33,19 @@ class RewardEvent(IdeaKeyedEvent):
 
 
 class PointsAwarded(RewardEvent, aggregate="reward", name="points_awarded"):
-    """Points credited to a person's ledger by an incentive rule."""
+    """Points credited to a person's ledger by an incentive rule (``rule`` names it), or an HR
+    correction of the ledger (``rule`` "correction", ``points`` signed)."""
 
     entry_id: Id
     person_id: Id
     unit_id: Id
     points: int
     rule: ShortText
+    # The incentive rules' version that computed the points; None for a correction (and from
+    # producers before rules were versioned).
+    rule_version: int | None = None
+    # The ledger entry a correction compensates, if it names one.
+    corrects_entry_id: Id | None = None
 
 
 class AwardProposed(RewardEvent, aggregate="reward", name="award_proposed"):
@@ -87,7 +93,9 @@ class RewardGranted(RewardEvent, aggregate="reward", name="granted"):
     # Why, in English words (kept for v1 consumers and HR systems that match on it).
     reason: ShortText
     # Why, as a code to translate where a person reads it: idea_submitted, idea_accepted,
-    # idea_implemented (more may come: fall back to ``reason`` for a code you do not know).
+    # idea_experiment_started, idea_experiment_scaled, idea_implemented, idea_practice_adopted,
+    # idea_support_received, idea_comment_answered (more may come: fall back to ``reason`` for a
+    # code you do not know).
     # Optional: producers before it send none.
     reason_code: ShortText | None = None
     # What payroll needs, optional additions to v1 (producers before them send none).
@@ -103,3 +111,35 @@ class RewardGranted(RewardEvent, aggregate="reward", name="granted"):
     approval_trail_id: Id | None = None
     # Extra days off (kind day_off).
     days: int | None = Field(default=None, ge=1)
+
+
+class PeriodicAwardKind(StrEnum):
+    IDEA_OF_THE_MONTH = "idea_of_the_month"
+    IDEA_OF_THE_YEAR = "idea_of_the_year"
+    UNIT_OF_THE_YEAR = "unit_of_the_year"
+
+
+class PeriodicAwardDecided(Event, aggregate="reward", name="periodic_award_decided"):
+    """The committee decided a periodic award round: the idea of the month or of the year (its
+    authors' recognitions follow, each in a ``RewardGranted`` with the award as
+    ``reason_code``), or the unit of the year."""
+
+    round_id: Id
+    award: PeriodicAwardKind
+    # "2026-11" for a month, "2026" for a year (calendar, Europe/Helsinki).
+    period: ShortText
+    # The winning idea (idea awards), with its title as submitted.
+    idea_id: Id | None = None
+    idea_title: ShortText | None = None
+    # The winning unit, or the winning idea's unit.
+    unit_id: Id
+    # The winning idea's authors, so they can be told; empty for a unit award. When
+    # ``anonymous``, they are rewarded but must never be named to anyone else.
+    recipient_ids: list[Id] = Field(default_factory=list)
+    anonymous: bool = False
+    # Points granted to each recipient (0 when the award is set to none).
+    points: int = 0
+    decided_by: Id
+
+    def aggregate_id(self) -> str:
+        return self.round_id

@@ -193,7 +193,16 @@ ACTION_LABELS = {
 RULE_LABELS = {
     "submitted": N_("Idea submitted"),
     "accepted": N_("Idea accepted"),
+    "experiment_started": N_("Idea piloted in an experiment"),
+    "experiment_scaled": N_("Idea's experiment to be scaled up"),
     "implemented": N_("Idea implemented"),
+    # Periodic awards' ledger entries (their rule is the award).
+    "idea_of_the_month": N_("Idea of the month"),
+    "idea_of_the_year": N_("Idea of the year"),
+    "practice_adopted": N_("Practice adopted by another unit"),
+    "support_received": N_("Idea supported by a colleague"),
+    "comment_answered": N_("Comment on the idea answered"),
+    "correction": N_("Points corrected"),
 }
 # An experiment's outcome, short (lists) and as a choice (the results form).
 OUTCOME_LABELS = {

@@ -40,9 +40,15 @@ POLICY = Policy(
         ),
         access_report_permission(),
         allow(
+            "ledger.correct",
+            {Role.HR, Role.ADMIN},
+            "Correct a person's points with a compensating ledger entry",
+        ),
+        allow(
             "activity.read",
-            {Role.MANAGEMENT, Role.ADMIN, Role.SUPERVISOR},
-            "Read a unit's idea activity and points",
+            {Role.MANAGEMENT, Role.ADMIN, Role.HR, Role.SUPERVISOR},
+            "Read units' idea activity, per headcount and over time (supervisors: their own "
+            "units and the units below them)",
             supervisor=Scope.UNIT,
         ),
         allow(
@@ -73,5 +79,40 @@ POLICY = Policy(
             {Role.HR, Role.ADMIN},
             "Report grants of a period (CSV) and their totals per unit, department and kind",
         ),
+        # Periodic awards: idea of the month / of the year, unit of the year.
+        allow("award_rounds.read", AUTHENTICATED, "Read periodic award rounds and candidates"),
+        allow(
+            "award_rounds.open",
+            {Role.ADMIN, Role.COMMITTEE_MEMBER},
+            "Open a periodic award round",
+        ),
+        allow(
+            "award_rounds.nominate",
+            AUTHENTICATED,
+            "Nominate an idea or a unit for a periodic award (any employee)",
+        ),
+        allow(
+            "award_rounds.vote",
+            {Role.COMMITTEE_MEMBER},
+            "Vote in a periodic award round (committee members only)",
+        ),
+        allow(
+            "award_rounds.decide",
+            {Role.ADMIN, Role.COMMITTEE_MEMBER},
+            "Decide a periodic award round and grant it (admins, or committee members who also "
+            "hold the management role: the committee chair)",
+        ),
+        allow(
+            "unit_ledger.read",
+            {Role.MANAGEMENT, Role.ADMIN, Role.SUPERVISOR},
+            "Read a unit's own points ledger",
+            supervisor=Scope.UNIT,
+        ),
+        allow(
+            "rules.read",
+            {Role.ADMIN, Role.HR, Role.REWARD_APPROVER, Role.MANAGEMENT},
+            "Read the incentive rules in force and every earlier version",
+        ),
+        allow("rules.change", {Role.ADMIN}, "Put a new version of the incentive rules in force"),
     ],
 )

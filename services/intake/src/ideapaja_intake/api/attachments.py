@@ -21,6 +21,7 @@ from ideapaja_intake.api.deps import (
 )
 from ideapaja_intake.api.idempotency import Idempotent, Outcome
 from ideapaja_intake.authz import POLICY
+from ideapaja_intake.domain.attachments import KNOWN_TYPES
 from ideapaja_intake.schemas.ideas import AttachmentPublic
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.usecases import attachments
@@ -90,7 +91,16 @@ async def upload(
         description="For whoever may see the idea (its authors, reviewers, and colleagues while "
         "the idea is public). Always a download, never shown inline.",
     ),
-    responses={200: {"content": {"application/octet-stream": {}}}, 404: PROBLEM_SCHEMA},
+    responses={
+        200: {
+            "description": "The file as stored, in the type recognised from its content",
+            "content": {
+                media_type: {"schema": {"type": "string", "format": "binary"}}
+                for media_type in sorted(KNOWN_TYPES)
+            },
+        },
+        404: PROBLEM_SCHEMA,
+    },
 )
 async def download(
     idea_id: IdeaIdPath, attachment_id: AttachmentIdPath, uow: IntakeUow

@@ -267,6 +267,8 @@ def _replayed(response: Response) -> dict[str, str]:
     responses={
         201: {"content": {"text/html": {}}},
         303: {"description": "Redirect to the configured thank-you page"},
+        # The page is for a person in a frame: a refused or expired form token is a page too.
+        401: {"content": {"text/html": {}}},
         422: {"content": {"text/html": {}}},
         429: {"content": {"text/html": {}}},
     },

@@ -9,7 +9,7 @@ from ideapaja_intake.authz import POLICY
 from ideapaja_intake.domain.export import COLUMNS, cells
 from ideapaja_intake.domain.visibility import REPORTING_ROLES
 from ideapaja_intake.usecases import ideas
-from ideapaja_runtime.csv_export import csv_lines
+from ideapaja_runtime.csv_export import CSV_RESPONSES, NEUTRALISED, csv_response
 from ideapaja_runtime.routes import service_router
 
 router = service_router(prefix="/reports", tags=["reports"])
@@ -24,14 +24,10 @@ router = service_router(prefix="/reports", tags=["reports"])
         description="For "
         + ", ".join(REPORTING_ROLES)
         + ". One row per idea with the same filters as the lists; anonymous ideas have no authors "
-        "in the file. Cells that a spreadsheet would run as formulas are prefixed with '.",
+        "in the file. " + NEUTRALISED,
     ),
-    responses={200: {"content": {"text/csv": {}}}},
+    responses=CSV_RESPONSES,
 )
 async def export_ideas(uow: IntakeUow, filters: ListFilters) -> StreamingResponse:
     rows = await ideas.export_rows(uow, filters)
-    return StreamingResponse(
-        csv_lines(COLUMNS, (cells(row) for row in rows)),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="ideas.csv"'},
-    )
+    return csv_response("ideas.csv", COLUMNS, map(cells, rows))

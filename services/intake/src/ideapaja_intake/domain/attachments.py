@@ -97,10 +97,19 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+# Characters that reorder how the rest of a name is shown (embeddings, overrides, isolates and
+# marks): "lasku\u202etxt.bat" shows as "laskutab.txt". A file name has no use for them.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
 def safe_filename(name: str) -> str:
-    """The name to keep: no path, no control characters, no quotes, at most FILENAME_MAX."""
+    """The name to keep: no path, no control or bidi characters, no quotes, at most
+    FILENAME_MAX."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f\"<>|:*?;]", "_", name).strip().lstrip(".")
+    name = "".join(c for c in name if c not in BIDI_CONTROLS)
+    name = re.sub(r"[\x00-\x1f\x7f-\x9f\"<>|:*?;]", "_", name).strip().lstrip(".")
     if len(name) > FILENAME_MAX:
         stem, dot, ext = name.rpartition(".")
         keep = ext if dot and len(ext) <= 10 else ""

@@ -1,4 +1,5 @@
-"""The reporting export: one CSV row per idea, safe to open in a spreadsheet."""
+"""The reporting export: one CSV row per idea (written by the runtime's ``csv_export``, which
+makes it safe to open in a spreadsheet)."""
 
 from __future__ import annotations
 

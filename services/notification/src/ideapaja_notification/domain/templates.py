@@ -193,10 +193,45 @@ REWARD_REASONS: Mapping[str, Mapping[Language, str]] = {
         "sv": "Idén godkändes",
         "en": "Idea accepted",
     },
+    "idea_experiment_started": {
+        "fi": "Ideaa kokeillaan",
+        "sv": "Idén prövas i ett försök",
+        "en": "Idea piloted in an experiment",
+    },
+    "idea_experiment_scaled": {
+        "fi": "Idean kokeilu päätettiin laajentaa",
+        "sv": "Idéns försök ska utvidgas",
+        "en": "Idea's experiment to be scaled up",
+    },
     "idea_implemented": {
         "fi": "Idea toteutettiin",
         "sv": "Idén genomfördes",
         "en": "Idea implemented",
+    },
+    "idea_of_the_month": {
+        "fi": "Kuukauden idea",
+        "sv": "Månadens idé",
+        "en": "Idea of the month",
+    },
+    "idea_of_the_year": {
+        "fi": "Vuoden idea",
+        "sv": "Årets idé",
+        "en": "Idea of the year",
+    },
+    "idea_practice_adopted": {
+        "fi": "Toinen yksikkö otti käytännön käyttöön",
+        "sv": "En annan enhet tog i bruk praxisen",
+        "en": "Practice adopted by another unit",
+    },
+    "idea_support_received": {
+        "fi": "Työtoveri kannatti ideaa",
+        "sv": "En kollega stödde idén",
+        "en": "Idea supported by a colleague",
+    },
+    "idea_comment_answered": {
+        "fi": "Idean kommenttiin vastattiin",
+        "sv": "En kommentar om idén besvarades",
+        "en": "Comment on the idea answered",
     },
 }
 

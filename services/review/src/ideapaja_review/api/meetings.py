@@ -16,7 +16,7 @@ from ideapaja_review.api.deps import (
 )
 from ideapaja_review.authz import POLICY
 from ideapaja_review.db.models import MeetingRow
-from ideapaja_review.domain.minutes import as_dict, to_csv, to_markdown
+from ideapaja_review.domain.minutes import as_dict, csv_table, to_markdown
 from ideapaja_review.schemas.committees import (
     AgendaItemCreate,
     AttendanceUpdate,
@@ -24,6 +24,7 @@ from ideapaja_review.schemas.committees import (
 )
 from ideapaja_review.texts import localiser
 from ideapaja_review.usecases import committees, meetings
+from ideapaja_runtime.csv_export import csv_lines
 from ideapaja_runtime.routes import service_router
 
 router = service_router(tags=["committees"])
@@ -138,7 +139,8 @@ async def read_minutes(
     if format == "markdown":
         body = to_markdown(minutes, localiser(language, names))
     elif format == "csv":
-        body = to_csv(minutes, localiser(language, names))
+        header, rows = csv_table(minutes, localiser(language, names))
+        body = "".join(csv_lines(header, rows))
     else:
         body = json.dumps(as_dict(minutes, names), ensure_ascii=False)
     headers = {}

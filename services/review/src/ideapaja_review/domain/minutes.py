@@ -10,8 +10,6 @@ author).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -248,35 +246,33 @@ def _score_table(minutes: Minutes, item: MinutesItem, loc: Localiser) -> list[st
     return lines
 
 
-def to_csv(minutes: Minutes, loc: Localiser = ENGLISH) -> str:
-    """One row per member's scoring, and one mean row per item (items nobody scored get one
-    row), so a spreadsheet can sort and total them. Every row repeats its item's conflicts of
-    interest (last column), so a sorted or filtered sheet still shows them. Headings and values
-    in ``loc``'s language, people by name."""
+def csv_table(minutes: Minutes, loc: Localiser = ENGLISH) -> tuple[list[str], list[list[object]]]:
+    """The minutes as a sheet: the header, then one row per member's scoring and one mean row
+    per item (items nobody scored get one row), so a spreadsheet can sort and total them. Every
+    row repeats its item's conflicts of interest (last column), so a sorted or filtered sheet
+    still shows them. Headings and values in ``loc``'s language, people by name. (Written out
+    by the runtime's formula-safe CSV writer: titles and comments are people's text.)"""
     t = loc.text
     keys = [c.key for c in minutes.criteria]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        [
-            t("item"),
-            t("idea"),
-            t("case"),
-            t("title"),
-            t("member"),
-            *(c.label(loc.language) for c in minutes.criteria),
-            t("weighted"),
-            t("comment"),
-            t("decision"),
-            t("rationale"),
-            t("conflicts"),
-        ]
-    )
+    rows: list[list[object]] = []
+    header = [
+        t("item"),
+        t("idea"),
+        t("case"),
+        t("title"),
+        t("member"),
+        *(c.label(loc.language) for c in minutes.criteria),
+        t("weighted"),
+        t("comment"),
+        t("decision"),
+        t("rationale"),
+        t("conflicts"),
+    ]
     for item in minutes.items:
         head = [item.position, item.idea_id, item.case_id, item.title]
         conflicts = _conflicts(item, loc)
         for score in item.scores:
-            writer.writerow(
+            rows.append(
                 [
                     *head,
                     loc.name(score.person_id),
@@ -288,7 +284,7 @@ def to_csv(minutes: Minutes, loc: Localiser = ENGLISH) -> str:
                     conflicts,
                 ]
             )
-        writer.writerow(
+        rows.append(
             [
                 *head,
                 t("mean"),
@@ -300,4 +296,4 @@ def to_csv(minutes: Minutes, loc: Localiser = ENGLISH) -> str:
                 conflicts,
             ]
         )
-    return out.getvalue()
+    return header, rows

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.hr import UnitUpserted
@@ -71,10 +71,13 @@ async def load_units(session: AsyncSession) -> dict[str, OrgUnit]:
 
 async def headcounts(session: AsyncSession, at: datetime) -> Counter[str]:
     """How many people each unit had at the instant ``at`` (units with nobody are absent)."""
-    rows = await session.scalars(
-        select(OrgMembershipRow.unit_id).where(
+    # Grouped in the database: a city has tens of thousands of memberships, hundreds of units.
+    rows = await session.execute(
+        select(OrgMembershipRow.unit_id, func.count())
+        .where(
             OrgMembershipRow.since <= at,
             or_(OrgMembershipRow.until.is_(None), OrgMembershipRow.until > at),
         )
+        .group_by(OrgMembershipRow.unit_id)
     )
-    return Counter(rows.all())
+    return Counter({unit_id: int(count) for unit_id, count in rows.all()})

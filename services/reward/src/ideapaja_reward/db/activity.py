@@ -1,0 +1,82 @@
+"""The raw figures of units' activity for one period: one grouped query per figure, whatever
+the number of units (the indexes of migration reward_0005 serve each range)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ideapaja_reward.db.models import LedgerEntry, RewardIdea
+from ideapaja_reward.db.org import headcounts
+from ideapaja_reward.domain.activity import Period, RawFigures
+
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
+
+
+def _in(period: Period, column: Any) -> ColumnElement[bool]:
+    return (column >= period.starts_at) & (column < period.ends_at)  # type: ignore[no-any-return]
+
+
+def _only(query: Q, column: Any, units: Collection[str] | None) -> Q:
+    return query if units is None else query.where(column.in_(sorted(units)))
+
+
+async def _counts(
+    session: AsyncSession, period: Period, stamp: Any, units: Collection[str] | None
+) -> dict[str, int]:
+    query = select(RewardIdea.unit_id, func.count()).where(_in(period, stamp))
+    query = _only(query, RewardIdea.unit_id, units).group_by(RewardIdea.unit_id)
+    return {unit_id: int(n) for unit_id, n in (await session.execute(query)).all()}
+
+
+async def raw_figures(
+    session: AsyncSession,
+    period: Period,
+    *,
+    now: datetime,
+    units: Collection[str] | None = None,
+) -> dict[str, RawFigures]:
+    """Each unit's figures for ``period`` (only ``units`` when given; units with nothing to
+    count are absent). The headcount is the unit's at the period's end, or now."""
+    submitted = _only(
+        select(RewardIdea.unit_id, RewardIdea.author_ids).where(
+            _in(period, RewardIdea.submitted_at)
+        ),
+        RewardIdea.unit_id,
+        units,
+    )
+    authors: dict[str, set[str]] = defaultdict(set)
+    ideas: dict[str, int] = defaultdict(int)
+    for unit_id, author_ids in (await session.execute(submitted)).all():
+        authors[unit_id].update(author_ids or ())
+        ideas[unit_id] += 1
+    accepted = await _counts(session, period, RewardIdea.accepted_at, units)
+    implemented = await _counts(session, period, RewardIdea.implemented_at, units)
+    points_query = _only(
+        select(LedgerEntry.unit_id, func.sum(LedgerEntry.points)).where(
+            _in(period, LedgerEntry.occurred_at)
+        ),
+        LedgerEntry.unit_id,
+        units,
+    ).group_by(LedgerEntry.unit_id)
+    points = {u: int(p or 0) for u, p in (await session.execute(points_query)).all()}
+    heads = await headcounts(session, period.headcount_at(now))
+    if units is not None:
+        heads = {u: n for u, n in heads.items() if u in units}  # type: ignore[assignment]
+    every = {*authors, *ideas, *accepted, *implemented, *points, *heads}
+    return {
+        unit_id: RawFigures(
+            headcount=heads.get(unit_id, 0),
+            authors=frozenset(authors.get(unit_id, ())),
+            submitted=ideas.get(unit_id, 0),
+            accepted=accepted.get(unit_id, 0),
+            implemented=implemented.get(unit_id, 0),
+            points=points.get(unit_id, 0),
+        )
+        for unit_id in every
+    }
