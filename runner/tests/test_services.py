@@ -188,7 +188,8 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
     assert up.stop(signal.SIGINT) == 0
     assert gone(service_pid)
 
-    # A service that dies while running: its log tail is shown and everything stops (exit 3).
+    # A service that dies while running: how it died and its log are shown, and it is started
+    # again while the rest runs on.
     again = Up(
         ["--state-dir", str(state), "--only", "runnerecho", "--port", f"runnerecho={http_port}",
          "--nats-port", str(nats_port), "--smtp-port", str(smtp_port),
@@ -198,8 +199,12 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
     ups.append(again)
     again.wait_for("Stop with Ctrl-C.", timeout=60)
     nats_pid = again.pid_of("nats-server")
-    os.kill(again.pid_of("runnerecho"), signal.SIGKILL)
-    assert again.wait() == 3
-    assert "runnerecho killed by SIGKILL; stopping everything" in again.output
+    first = again.pid_of("runnerecho")
+    os.kill(first, signal.SIGKILL)
+    again.wait_for("restarted runnerecho (pid ", timeout=30)
+    assert "runnerecho killed by SIGKILL (it cannot log why" in again.output
+    assert "starting it again in 1 s" in again.output
     assert "runnerecho.log" in again.output
+    assert not gone(nats_pid)  # the rest of the stack ran on
+    assert again.stop(signal.SIGINT) == 0
     assert gone(nats_pid)

@@ -85,3 +85,42 @@ def serious_violations(page: Any) -> list[dict[str, Any]]:
     results = Axe().run(page, options=WCAG_AA)
     violations: list[dict[str, Any]] = results.response["violations"]
     return [v for v in violations if v.get("impact") in ("serious", "critical")]
+
+
+def browser_page(
+    browser: Any, *, language: str = "fi-FI", width: int = 1280, javascript: bool = True
+) -> Any:
+    """A page in a fresh context (its own cookies): ``language`` as the browser asks for it,
+    ``width`` px wide (390: a phone), downloads kept, JavaScript on or off."""
+    context = browser.new_context(
+        locale=language,
+        viewport={"width": width, "height": 900},
+        java_script_enabled=javascript,
+        accept_downloads=True,
+    )
+    return context.new_page()
+
+
+def send_form(page: Any, action: str) -> None:
+    """Press the first submit button of the form whose action ends with ``action`` and wait
+    for the page the portal answers with."""
+    with page.expect_navigation():
+        page.locator(f"form[action$='{action}'] button[type=submit]").first.click()
+
+
+def follow(page: Any, selector: str) -> None:
+    """Click the link ``selector`` and wait for its page."""
+    with page.expect_navigation():
+        page.locator(selector).first.click()
+
+
+def axe_findings(page: Any, where: str, found: dict[str, list[str]]) -> None:
+    """Record the page's serious accessibility violations under ``where``."""
+    violations = serious_violations(page)
+    if violations:
+        found[where] = [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations]
+
+
+def main_text(page: Any) -> str:
+    """The page's main content as read, no-break spaces (in 1 234,50 €) as plain ones."""
+    return str(page.locator("main").inner_text()).replace("\u00a0", " ").replace("\u202f", " ")

@@ -160,11 +160,12 @@ class Database:
         """Run ``callback`` once the transaction ``session`` belongs to has committed."""
         session.info.setdefault("after_commit", []).append(callback)
 
-    async def migrate(self, service_migrations: Path | None) -> None:
-        """Bring the schema to head: the runtime's own tables, then the service's."""
+    async def migrate(self, service_migrations: Path | None, *, to: str = "head") -> None:
+        """Bring the schema to head: the runtime's own tables, then the service's (only up to
+        revision ``to`` if given: an older database, to test a migration on)."""
         await run_migrations(self.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
         if service_migrations is not None:
-            await run_migrations(self.engine, service_migrations, "alembic_version")
+            await run_migrations(self.engine, service_migrations, "alembic_version", to=to)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -225,13 +226,15 @@ def _use_immediate_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-async def run_migrations(engine: AsyncEngine, script_location: Path, version_table: str) -> None:
+async def run_migrations(
+    engine: AsyncEngine, script_location: Path, version_table: str, *, to: str = "head"
+) -> None:
     def upgrade(connection: Connection) -> None:
         config = Config()
         config.set_main_option("script_location", str(script_location))
         config.attributes["connection"] = connection
         config.attributes["version_table"] = version_table
-        command.upgrade(config, "head")
+        command.upgrade(config, to)
 
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":

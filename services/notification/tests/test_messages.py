@@ -267,6 +267,24 @@ EXPECTED_SUBJECTS = {
 }
 
 
+def test_every_reward_rule_has_its_reason_in_every_language() -> None:
+    """The reward service's reason codes (one per incentive rule: idea_<outcome>)."""
+    outcomes = [
+        "submitted",
+        "accepted",
+        "experiment_started",
+        "experiment_scaled",
+        "implemented",
+        "practice_adopted",
+        "support_received",
+        "comment_answered",
+    ]
+    for outcome in outcomes:
+        reason = Label(LabelKind.REWARD_REASON, f"idea_{outcome}", fallback="not this")
+        texts = [said(reason, language) for language in LANGUAGES]
+        assert "not this" not in texts and len(set(texts)) == 3, outcome
+
+
 @pytest.mark.parametrize(("key", "expected"), EXPECTED_SUBJECTS.items())
 def test_subjects_read_naturally(key: tuple[TemplateId, Language], expected: str) -> None:
     template, language = key

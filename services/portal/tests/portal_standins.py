@@ -17,12 +17,18 @@ from ideapaja_portal.sessions import SessionStore
 from ideapaja_runtime.testing import RunningService
 
 ME, LEENA, ASA = "p-1001", "p-3001", "p-3002"
+# Who decide rewards in the award tests: committee members, management, HR.
+JUKKA, GRACE, PETRI, RIIKKA = "p-3003", "p-3004", "p-3005", "p-3006"
 UNITS = [{"id": "u-kirjasto", "kind": "unit", "parent_id": None, "name_fi": "Kirjasto",
           "name_sv": "Biblioteket", "name_en": "Library"}]  # fmt: skip
 PEOPLE = {
     ME: "Aino Author",
     LEENA: "Leena Korhonen",
     ASA: "Åsa Åhlund",
+    JUKKA: "Jukka Nieminen",
+    GRACE: "Grace Mwangi",
+    PETRI: "Petri Kallio",
+    RIIKKA: "Riikka Koskinen",
 }
 CSRF = "csrf-token-of-the-test-session"
 
@@ -100,23 +106,33 @@ class Intake:
 
 @asynccontextmanager
 async def sign_in(
-    portal: RunningService, language: str = "en", roles: tuple[str, ...] = ("employee",)
+    portal: RunningService,
+    language: str = "en",
+    roles: tuple[str, ...] = ("employee",),
+    *,
+    person_id: str = ME,
+    token: str = "token",  # noqa: S107 - a stand-in: the stand-ins check no token
+    intake: Intake | None = None,
+    services: dict[str, httpx.AsyncBaseTransport] | None = None,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Intake]]:
-    """A client signed in as an employee (a stored session), and the stand-in services."""
+    """A client signed in as an employee (a stored session), and the stand-in services; a test
+    may hand its own ``intake`` stand-in, and real ``services`` (e.g. reward in-process, whose
+    answers depend on ``token``)."""
     runtime = portal.runtime
-    intake = Intake()
+    intake = intake or Intake()
     transport = httpx.MockTransport(intake)
+    transports = {"intake": transport, "review": transport, **(services or {})}
     apis = Apis(
-        {"intake": "http://intake", "review": "http://review"},
+        {name: f"http://{name}" for name in transports},
         timeout=5,
-        transports={"http://intake": transport, "http://review": transport},
+        transports={f"http://{name}": answer for name, answer in transports.items()},
     )
     old = runtime.extras["portal_apis"]
     runtime.extras["portal_apis"] = apis
     store = SessionStore(runtime.db, runtime.clock, timedelta(hours=1))
     await store.save("session-key", {
-        "person_id": ME, "name": "Aino Author", "roles": list(roles), "units": ["u-kirjasto"],
-        "access_token": "token", "language": language, "csrf": CSRF,
+        "person_id": person_id, "name": PEOPLE.get(person_id, person_id), "roles": list(roles),
+        "units": ["u-kirjasto"], "access_token": token, "language": language, "csrf": CSRF,
     })  # fmt: skip
     portal.client.headers["Cookie"] = "ideapaja_session=session-key"
     try:

@@ -54,3 +54,17 @@ def test_the_catalogs_are_used_and_formatting_is_local() -> None:
     assert en.datetime(moment.isoformat(), "short").endswith("12:30\u202fPM")
     assert fi.localized({"fi": "Kirjasto", "sv": "Bibliotek"}) == "Kirjasto"
     assert Texts("en").localized({"fi": "Kirjasto", "sv": "Bibliotek"}) == "Kirjasto"
+
+
+@pytest.mark.parametrize(
+    ("language", "money", "typed"),
+    [("fi", "1\u00a0234,50\u00a0€", "1234,50"), ("sv", "1\u00a0234,50\u00a0€", "1234,50"),
+     ("en", "€1,234.50", "1234.50")],
+)  # fmt: skip
+def test_euros_as_each_language_writes_and_types_them(
+    language: str, money: str, typed: str
+) -> None:
+    texts = Texts(language)
+    assert texts.money("1234.5") == money
+    assert texts.amount("1234.50") == typed
+    assert texts.money(None) == texts.amount("") == ""

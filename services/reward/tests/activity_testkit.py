@@ -12,7 +12,7 @@ from reward_testkit import decided, handle, implemented, reward_settings, submit
 
 from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
 from ideapaja_reward.app import service
-from ideapaja_reward.domain import IncentiveRules
+from ideapaja_reward.domain import RuleSet
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_reward.usecases import org_sync
 from ideapaja_runtime.db import Database
@@ -20,7 +20,7 @@ from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
 from ideapaja_runtime.testing_builders import person_upserted, wiring
 
-HANDLERS = RewardHandlers(IncentiveRules.default())
+HANDLERS = RewardHandlers(RuleSet.default())
 HR_IMPORT = datetime(2025, 1, 1, 6, tzinfo=UTC)  # HR's first import: no headcounts before it
 
 # d-sivistys (department) ─ u-kirjasto (4 people), u-koulu (2); u-uimahalli (1) on its own.

@@ -5,17 +5,26 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from ideapaja_contracts import Event, encode
-from ideapaja_contracts.events.idea import IdeaSubmitted
-from ideapaja_contracts.events.progress import ImplementationCompleted
+from ideapaja_contracts.events.idea import IdeaCommented, IdeaSubmitted, IdeaSupported
+from ideapaja_contracts.events.progress import (
+    ExperimentCompleted,
+    ExperimentOutcome,
+    ExperimentStarted,
+    ImplementationCompleted,
+    PracticeAdopted,
+)
 from ideapaja_contracts.events.review import Decision, ReviewDecided
-from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
+from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea, RuleVersion
+from ideapaja_reward.domain import RuleSet
 from ideapaja_reward.settings import RewardSettings
+from ideapaja_reward.usecases import rulebook
+from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
@@ -26,6 +35,7 @@ from ideapaja_runtime.testing import (
     stream_messages,
 )
 from ideapaja_runtime.testing_builders import idea_submitted, review_decided
+from ideapaja_runtime.testing_units import uow_in
 
 SOURCE = "/ideapaja/reward"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -53,6 +63,60 @@ def decided(idea_id: str, decision: Decision = Decision.ACCEPTED) -> ReviewDecid
 
 def implemented(idea_id: str) -> ImplementationCompleted:
     return ImplementationCompleted(idea_id=idea_id, owner_id="p-2001")
+
+
+def experiment_started(idea_id: str, experiment_id: str = "x-1") -> ExperimentStarted:
+    return ExperimentStarted(
+        idea_id=idea_id,
+        experiment_id=experiment_id,
+        pilot_unit_ids=["u-kirjasto"],
+        hypothesis="Iltaisin auki lisää käyttöä",
+        measure="käyntejä viikossa",
+        starts_on=date(2026, 3, 1),
+        ends_on=date(2026, 5, 31),
+    )
+
+
+def experiment_completed(
+    idea_id: str, outcome: ExperimentOutcome = ExperimentOutcome.SCALE, experiment_id: str = "x-1"
+) -> ExperimentCompleted:
+    return ExperimentCompleted(
+        idea_id=idea_id, experiment_id=experiment_id, result="Käyntejä +20 %", outcome=outcome
+    )
+
+
+def adopted(idea_id: str, unit_id: str) -> PracticeAdopted:
+    return PracticeAdopted(
+        idea_id=idea_id, practice_id=f"gp-{idea_id}", adopting_unit_id=unit_id, reported_by="p-3001"
+    )
+
+
+def supported(idea_id: str, supporter_id: str, *, withdrawn: bool = False) -> IdeaSupported:
+    return IdeaSupported(
+        idea_id=idea_id, supporter_id=supporter_id, withdrawn=withdrawn, support_count=1
+    )
+
+
+def commented(
+    idea_id: str, commenter_id: str, comment_id: str | None = None, *, hidden: bool = False
+) -> IdeaCommented:
+    return IdeaCommented(
+        idea_id=idea_id,
+        comment_id=comment_id or f"c-{uuid.uuid4().hex[:8]}",
+        commenter_id=commenter_id,
+        body="Hyvä ajatus",
+        hidden=hidden,
+    )
+
+
+ADMIN = Principal("p-admin", frozenset({"admin"}), frozenset())
+
+
+async def new_rules(db: Database, rules: dict[str, Any], reason: str = "test") -> RuleVersion:
+    """Put ``rules`` in force as the next version, as an admin would."""
+    async with db.transaction() as session:
+        uow = uow_in(session, reward_settings(), actor=ADMIN)
+        return await rulebook.new_version(uow, RuleSet.parse(rules), reason)
 
 
 def reward_settings(**overrides: Any) -> RewardSettings:
@@ -114,7 +178,12 @@ async def outbox_events(db: Database, event_type: type[Event]) -> list[dict[str,
 CONSUMERS = (
     "reward-ideas",
     "reward-decisions",
+    "reward-experiments-started",
+    "reward-experiments-completed",
     "reward-implementations",
+    "reward-practice-adoptions",
+    "reward-supports",
+    "reward-comments",
     "reward-privacy-erasures",
 )
 

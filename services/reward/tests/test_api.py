@@ -7,10 +7,18 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from reward_testkit import decided, handle, implemented, reward_settings, submitted
+from reward_testkit import (
+    adopted,
+    decided,
+    handle,
+    implemented,
+    new_rules,
+    reward_settings,
+    submitted,
+)
 
 from ideapaja_reward.app import service
-from ideapaja_reward.domain import IncentiveRules, entry_id, grant_id
+from ideapaja_reward.domain import RuleSet, entry_id, grant_id
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_runtime.authz import Role
 from ideapaja_runtime.testing import DevKeys, RunningService, running_service
@@ -24,7 +32,7 @@ async def seed(running: RunningService) -> None:
     """p-1001 and p-1002 co-author an accepted, implemented idea in the library; p-1003 has an
     idea submitted at the swimming hall."""
     runtime = running.runtime
-    handlers = RewardHandlers(IncentiveRules.default())
+    handlers = RewardHandlers(RuleSet.default())
     shared = submitted("i-shared", authors=["p-1001", "p-1002"], unit_id=KIRJASTO)
     other = submitted("i-other", authors=["p-1003"], unit_id=UIMAHALLI)
     for handler, event in [
@@ -66,7 +74,16 @@ def expected(role: str, allowed: set[str]) -> int:
 
 
 @pytest.mark.parametrize(
-    "path", ["/ledger/me", "/ledger/p-1001", "/grants", f"/units/{KIRJASTO}/activity"]
+    "path",
+    [
+        "/ledger/me",
+        "/ledger/p-1001",
+        "/grants",
+        f"/units/{KIRJASTO}/activity",
+        f"/units/{KIRJASTO}/ledger",
+        "/rules",
+        "/rules/versions",
+    ],
 )
 async def test_every_endpoint_needs_a_valid_token(
     reward_service: RunningService, dev_keys: DevKeys, path: str
@@ -119,17 +136,22 @@ async def test_grants_are_for_hr_and_admins(
         assert response.status_code == expected(role, {"hr", "admin"}), role
 
 
-async def test_unit_activity_is_for_management_admins_hr_and_the_units_supervisors(
-    reward_service: RunningService, dev_keys: DevKeys
+@pytest.mark.parametrize(
+    ("what", "readers"),
+    [
+        ("activity", {"management", "admin", "hr", "supervisor"}),
+        ("ledger", {"management", "admin", "supervisor"}),
+    ],
+)
+async def test_unit_activity_and_ledger_are_for_their_readers_and_the_units_supervisors(
+    reward_service: RunningService, dev_keys: DevKeys, what: str, readers: set[str]
 ) -> None:
-    path = f"/units/{KIRJASTO}/activity"
+    path = f"/units/{KIRJASTO}/{what}"
     for role in ALL_ROLES:
         response = await reward_service.client.get(
             path, headers=dev_keys.headers("p-9999", role, units=[KIRJASTO])
         )
-        assert response.status_code == expected(
-            role, {"management", "admin", "hr", "supervisor"}
-        ), role
+        assert response.status_code == expected(role, readers), role
     elsewhere = await reward_service.client.get(
         path, headers=dev_keys.headers("p-9999", "supervisor", units=[UIMAHALLI])
     )
@@ -152,6 +174,8 @@ async def test_unit_activity_is_for_management_admins_hr_and_the_units_superviso
         ("/grants?since=2025-01-01", "since"),
         ("/grants?limit=-1", "limit"),
         ("/units/u*kirjasto/activity", "unit_id"),
+        ("/units/u*kirjasto/ledger", "unit_id"),
+        ("/rules/versions?limit=101", "limit"),
     ],
 )
 async def test_invalid_input_is_a_422_problem(
@@ -295,6 +319,43 @@ async def test_unit_activity_counts(seeded_service: RunningService, dev_keys: De
         0,
         0,
     )
+
+
+async def test_a_units_ledger_holds_its_own_points_and_names_no_one(
+    seeded_service: RunningService, dev_keys: DevKeys
+) -> None:
+    db = seeded_service.runtime.db
+    await new_rules(
+        db, {"points": {"practice_adopted": 10}, "unit_points": {"practice_adopted": 25}}
+    )
+    handlers = RewardHandlers(RuleSet.default())
+    # The anonymous idea of the swimming hall spreads to the library and to youth services.
+    anonymous = submitted("i-anon", authors=["p-1004"], unit_id=UIMAHALLI, anonymous=True)
+    await handle(db, handlers.on_idea_submitted, anonymous)
+    for unit in (KIRJASTO, "u-nuoriso"):
+        await handle(db, handlers.on_practice_adopted, adopted("i-anon", unit))
+
+    client = seeded_service.client
+    headers = dev_keys.headers("p-8001", "supervisor", units=[UIMAHALLI])
+    unit = (await client.get(f"/units/{UIMAHALLI}/ledger", headers=headers)).json()
+    assert (unit["id"], unit["total_points"], unit["total"]) == (UIMAHALLI, 50, 2)
+    assert unit["total_points"] == sum(e["points"] for e in unit["items"])
+    assert {(e["rule"], e["idea_id"], e["rule_version"]) for e in unit["items"]} == {
+        ("practice_adopted", "i-anon", 2)
+    }
+    # Nothing in it tells who wrote the anonymous idea.
+    assert "p-1004" not in str(unit)
+    # The unit's activity counts its own points too; its people's ledgers only theirs.
+    activity = (await client.get(f"/units/{UIMAHALLI}/activity", headers=headers)).json()
+    # (version 2 pays no submissions: p-1003's 5 points are from version 1)
+    assert activity["points_awarded"] == 5 + 2 * 10 + 50
+    author = await client.get("/ledger/me", headers=dev_keys.headers("p-1004", "employee"))
+    assert author.json()["total_points"] == 2 * 10
+    # The library's own ledger (it adopted, it did not spread) is empty.
+    library = await client.get(
+        f"/units/{KIRJASTO}/ledger", headers=dev_keys.headers("p-8001", "management")
+    )
+    assert (library.json()["total_points"], library.json()["items"]) == (0, [])
 
 
 async def test_openapi_documents_every_route(reward_service: RunningService) -> None:

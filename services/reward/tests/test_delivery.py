@@ -17,6 +17,8 @@ from reward_testkit import (
     submitted,
 )
 
+from ideapaja_contracts import encode
+from ideapaja_contracts.events.idea import IdeaSubmitted
 from ideapaja_reward.app import service
 from ideapaja_reward.domain import grant_id
 from ideapaja_runtime.testing import eventually, running_service
@@ -143,4 +145,53 @@ async def test_restart_mid_flow_loses_and_duplicates_nothing(
         ]
         assert len({g["grant_id"] for g in granted}) == 4
         assert len(await ledger_entries(running.runtime.db)) == 4
+        assert await dead_letter_count(js, running.runtime) == 0
+
+
+async def test_a_thousand_redelivered_decisions_grant_exactly_the_expected_rewards(
+    nats_url: str, database_url: str, js: JetStreamContext
+) -> None:
+    """100 accepted ideas of two authors each, their decisions delivered 1,000 times: every copy
+    twice under the first copy's event id (stored by the stream as distinct messages, so the
+    consumer sees a redelivery the inbox must recognise) and five times more under new event
+    ids (a replay only the ledger's keys recognise); half of the decisions arrive before their
+    ideas, and the service restarts midway. Exactly 200 acceptance grants come out."""
+    settings = reward_settings(
+        nats_url=nats_url, database_url=database_url, retry_later_max_deliver=200
+    )
+    stream = settings.lifecycle_stream
+    ideas = [submitted(new_idea_id(), authors=["p-1001", f"p-2{n:03d}"]) for n in range(100)]
+
+    async def decisions_of(batch: list[IdeaSubmitted]) -> None:
+        for idea in batch:
+            decision = decided(idea.idea_id)
+            message = encode(decision, source="/test")
+            for copy in range(5):  # the same event id, past JetStream's duplicate window
+                headers = {**message.headers, "Nats-Msg-Id": f"{message.envelope.id}-{copy}"}
+                await js.publish(message.subject, message.body, headers=headers)
+            for _ in range(5):
+                await publish(js, decision)
+
+    async with running_service(service, settings):
+        await decisions_of(ideas[:50])  # before their ideas
+        for idea in ideas:
+            await publish(js, idea)
+        await decisions_of(ideas[50:])
+
+        async def some_granted() -> bool:
+            return len(await granted_on_stream(js, stream)) > 100
+
+        await eventually(some_granted, timeout=60)
+    # Restarted: what was in flight is delivered again.
+    async with running_service(service, settings) as running:
+        await eventually(lambda: settled(js, running.runtime), timeout=120)
+        granted = await granted_on_stream(js, stream)
+        accepted = [g for g in granted if g["reason_code"] == "idea_accepted"]
+        expected = {(idea.idea_id, person) for idea in ideas for person in idea.author_ids}
+        assert len(accepted) == 200
+        assert {(g["idea_id"], g["person_id"]) for g in accepted} == expected
+        assert len({g["grant_id"] for g in granted}) == len(granted) == 400
+        entries = await ledger_entries(running.runtime.db)
+        assert sorted({e.rule for e in entries}) == ["accepted", "submitted"]
+        assert len(entries) == 400
         assert await dead_letter_count(js, running.runtime) == 0

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from ideapaja_contracts import encode
 from ideapaja_contracts.events.review import Decision
 from ideapaja_contracts.events.reward import PointsAwarded, RewardGranted
-from ideapaja_reward.domain import IncentiveRules, entry_id, grant_id
+from ideapaja_reward.domain import RuleSet, entry_id, grant_id
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import RetryLater
@@ -35,7 +35,7 @@ AUTHORS = ("p-1001", "p-1002")
 
 @pytest.fixture
 def handlers() -> RewardHandlers:
-    return RewardHandlers(IncentiveRules.default())
+    return RewardHandlers(RuleSet.default())
 
 
 async def test_submission_records_the_idea_and_rewards_each_author(
@@ -215,7 +215,7 @@ async def test_outcome_before_the_idea_is_retried_later(
 
 
 async def test_zero_rules_record_the_idea_but_award_nothing(sqlite_reward_db: Database) -> None:
-    handlers = RewardHandlers(IncentiveRules.parse({"submitted": 0, "accepted": 0}))
+    handlers = RewardHandlers(RuleSet.from_setting({"submitted": 0, "accepted": 0}))
     event = submitted(authors=AUTHORS)
     await handle(sqlite_reward_db, handlers.on_idea_submitted, event)
     await handle(sqlite_reward_db, handlers.on_review_decided, decided(event.idea_id))

@@ -16,7 +16,7 @@ from reward_testkit import (
 )
 
 from ideapaja_reward.app import service
-from ideapaja_reward.domain import IncentiveRules
+from ideapaja_reward.domain import RuleSet
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_reward.usecases import org_sync, privacy
 from ideapaja_runtime import inbox
@@ -28,7 +28,7 @@ ERASURE = erasure_requested("p-1001", erasure_id="er-1")
 
 
 async def _seed(db: Database, outbox: Any = None) -> None:
-    handlers = RewardHandlers(IncentiveRules.default())
+    handlers = RewardHandlers(RuleSet.default())
     await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1001", "p-1002"]))
     await handle(db, handlers.on_idea_submitted, submitted("i-2", authors=["p-1002"]))
     await handle(db, handlers.on_review_decided, decided("i-1"))

@@ -33,13 +33,19 @@ class RewardEvent(IdeaKeyedEvent):
 
 
 class PointsAwarded(RewardEvent, aggregate="reward", name="points_awarded"):
-    """Points credited to a person's ledger by an incentive rule."""
+    """Points credited to a person's ledger by an incentive rule (``rule`` names it), or an HR
+    correction of the ledger (``rule`` "correction", ``points`` signed)."""
 
     entry_id: Id
     person_id: Id
     unit_id: Id
     points: int
     rule: ShortText
+    # The incentive rules' version that computed the points; None for a correction (and from
+    # producers before rules were versioned).
+    rule_version: int | None = None
+    # The ledger entry a correction compensates, if it names one.
+    corrects_entry_id: Id | None = None
 
 
 class AwardProposed(RewardEvent, aggregate="reward", name="award_proposed"):
@@ -87,7 +93,9 @@ class RewardGranted(RewardEvent, aggregate="reward", name="granted"):
     # Why, in English words (kept for v1 consumers and HR systems that match on it).
     reason: ShortText
     # Why, as a code to translate where a person reads it: idea_submitted, idea_accepted,
-    # idea_implemented (more may come: fall back to ``reason`` for a code you do not know).
+    # idea_experiment_started, idea_experiment_scaled, idea_implemented, idea_practice_adopted,
+    # idea_support_received, idea_comment_answered (more may come: fall back to ``reason`` for a
+    # code you do not know).
     # Optional: producers before it send none.
     reason_code: ShortText | None = None
     # What payroll needs, optional additions to v1 (producers before them send none).

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-PROBLEM_FIELDS = ("title", "detail", "errors", "reason")
+PROBLEM_FIELDS = ("title", "detail", "errors", "reason", "rule")
 # The services' largest page, and how many pages of a list a page of the portal reads at most.
 PAGE_LIMIT = 100
 MAX_PAGES = 50
@@ -26,6 +26,12 @@ class ServiceError(Exception):
         self.status = status
         self.problem: dict[str, Any] = dict(problem or {})
         super().__init__(f"{service} answered {status}: {self.problem.get('title', '')}")
+
+    @property
+    def rule(self) -> str | None:
+        """The rule a refusal names (the reward service's ``rule``), if any."""
+        rule = self.problem.get("rule")
+        return rule if isinstance(rule, str) else None
 
     @property
     def field_errors(self) -> dict[str, str]:

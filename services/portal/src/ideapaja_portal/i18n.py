@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations
 
 from ideapaja_runtime.i18n import MessageCatalogs
@@ -96,6 +97,18 @@ class Texts:
 
     def number(self, value: float | int | None) -> str:
         return "" if value is None else format_decimal(value, locale=self.language)
+
+    def money(self, value: Decimal | str | float | None, currency: str | None = "EUR") -> str:
+        """An amount as the person's locale writes it: ``150,00 €`` (fi, sv), ``€150.00``."""
+        if value is None or value == "":
+            return ""
+        return format_currency(Decimal(str(value)), currency or "EUR", locale=self.language)
+
+    def amount(self, value: Decimal | str | None) -> str:
+        """An amount as the person would type it back into a form: ``150,00`` (fi, sv)."""
+        if value is None or value == "":
+            return ""
+        return format_decimal(Decimal(str(value)), format="0.00", locale=self.language)
 
     def localized(self, names: dict[str, str] | None) -> str:
         """A name given in several languages (``{"fi": …, "sv": …, "en": …}``) in ours."""
@@ -180,10 +193,16 @@ ACTION_LABELS = {
 RULE_LABELS = {
     "submitted": N_("Idea submitted"),
     "accepted": N_("Idea accepted"),
+    "experiment_started": N_("Idea piloted in an experiment"),
+    "experiment_scaled": N_("Idea's experiment to be scaled up"),
     "implemented": N_("Idea implemented"),
     # Periodic awards' ledger entries (their rule is the award).
     "idea_of_the_month": N_("Idea of the month"),
     "idea_of_the_year": N_("Idea of the year"),
+    "practice_adopted": N_("Practice adopted by another unit"),
+    "support_received": N_("Idea supported by a colleague"),
+    "comment_answered": N_("Comment on the idea answered"),
+    "correction": N_("Points corrected"),
 }
 # An experiment's outcome, short (lists) and as a choice (the results form).
 OUTCOME_LABELS = {
@@ -206,4 +225,27 @@ MEMBER_ROLE_LABELS = {
     "chair": N_("Chair"),
     "secretary": N_("Secretary"),
     "member": N_("Member"),
+}
+# Committee and supervisor awards (the reward service's kinds, statuses and approver roles).
+AWARD_KIND_LABELS = {
+    "money": N_("Money"),
+    "gift": N_("Gift card"),
+    "day_off": N_("Extra days off"),
+    "recognition": N_("Recognition"),
+    "points": N_("Points"),
+}
+AWARD_STATUS_LABELS = {
+    "pending": N_("Waiting for approval"),
+    "approved": N_("Approved and granted"),
+    "rejected": N_("Rejected"),
+}
+ROLE_LABELS = {
+    "employee": N_("Employee"),
+    "change_agent": N_("Change agent"),
+    "supervisor": N_("Supervisor"),
+    "committee_member": N_("Development committee member"),
+    "reward_approver": N_("Reward approver"),
+    "hr": N_("HR"),
+    "management": N_("Management group"),
+    "admin": N_("Administrator"),
 }

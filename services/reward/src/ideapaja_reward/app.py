@@ -10,6 +10,7 @@ from ideapaja_reward.api import awards as awards_api
 from ideapaja_reward.api import periodic as periodic_api
 from ideapaja_reward.api import reports as reports_api
 from ideapaja_reward.api.rewards import router
+from ideapaja_reward.api.rules import router as rules_router
 from ideapaja_reward.authz import POLICY
 from ideapaja_reward.errors import ERRORS
 from ideapaja_reward.handlers import RewardHandlers
@@ -22,7 +23,7 @@ from ideapaja_runtime.service import Runtime, ServiceSpec
 
 
 def subscriptions(runtime: Runtime[RewardSettings]) -> Sequence[Subscription]:
-    return RewardHandlers(runtime.settings.incentive_rules).subscriptions()
+    return RewardHandlers(runtime.settings.seed_rules).subscriptions()
 
 
 privacy_router = access_report_router(
@@ -41,6 +42,7 @@ service = ServiceSpec(
     settings_class=RewardSettings,
     routers=[
         router,
+        rules_router,
         privacy_router,
         awards_api.router,
         reports_api.router,
@@ -62,6 +64,11 @@ service = ServiceSpec(
         {
             "name": "award-rounds",
             "description": "Periodic awards: idea of the month and of the year, unit of the year",
+        },
+        {
+            "name": "rules",
+            "description": "The incentive rules as data: the version in force and every earlier "
+            "one, with who changed them, when and why",
         },
         {"name": "privacy", "description": "What is held on a person (GDPR)"},
         {

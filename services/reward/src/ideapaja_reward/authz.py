@@ -40,6 +40,11 @@ POLICY = Policy(
         ),
         access_report_permission(),
         allow(
+            "ledger.correct",
+            {Role.HR, Role.ADMIN},
+            "Correct a person's points with a compensating ledger entry",
+        ),
+        allow(
             "activity.read",
             {Role.MANAGEMENT, Role.ADMIN, Role.HR, Role.SUPERVISOR},
             "Read units' idea activity, per headcount and over time (supervisors: their own "
@@ -97,5 +102,17 @@ POLICY = Policy(
             "Decide a periodic award round and grant it (admins, or committee members who also "
             "hold the management role: the committee chair)",
         ),
+        allow(
+            "unit_ledger.read",
+            {Role.MANAGEMENT, Role.ADMIN, Role.SUPERVISOR},
+            "Read a unit's own points ledger",
+            supervisor=Scope.UNIT,
+        ),
+        allow(
+            "rules.read",
+            {Role.ADMIN, Role.HR, Role.REWARD_APPROVER, Role.MANAGEMENT},
+            "Read the incentive rules in force and every earlier version",
+        ),
+        allow("rules.change", {Role.ADMIN}, "Put a new version of the incentive rules in force"),
     ],
 )

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from ideapaja_reward.award_settings import AwardSettings
-from ideapaja_reward.domain import DEFAULT_POINTS_RULES, IncentiveRules
+from ideapaja_reward.domain import DEFAULT_POINTS_RULES, RuleSet
 from ideapaja_reward.domain.periodic import DEFAULT_PERIODIC_POINTS, parse_periodic_points
 from ideapaja_runtime.settings import ServiceSettings
 
@@ -20,20 +20,23 @@ class RewardSettings(ServiceSettings, AwardSettings):
     database_url: str = "sqlite+aiosqlite:///ideapaja-reward.db"
     http_port: int = 8003
 
-    # Points per author for each lifecycle outcome, as JSON, e.g.
-    # IDEAPAJA_REWARD_POINTS_RULES='{"submitted": 5, "accepted": 50, "implemented": 100}'.
-    # A rule set to 0 or left out awards nothing.
-    points_rules: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_POINTS_RULES))
+    # The incentive rules' FIRST version only, as JSON: points per outcome
+    # ('{"submitted": 5, "accepted": 50, "implemented": 100}') or a whole rule set
+    # ('{"points": {...}, "cap_per_person": {...}, "team_mode": "split"}'). Once the database
+    # holds a version, admins change the rules through the API and this setting is not read.
+    points_rules: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_POINTS_RULES))
 
     @field_validator("points_rules", mode="before")
     @classmethod
-    def _valid_points_rules(cls, value: Any) -> dict[str, int]:
+    def _valid_points_rules(cls, value: Any) -> dict[str, Any]:
         # Raises InvalidRules (a ValueError): the service refuses to start with the reason.
-        return IncentiveRules.parse(value).as_dict()
+        RuleSet.from_setting(value)
+        return dict(value)
 
     @property
-    def incentive_rules(self) -> IncentiveRules:
-        return IncentiveRules.parse(self.points_rules)
+    def seed_rules(self) -> RuleSet:
+        """The rule set that becomes version 1 when the database has none yet."""
+        return RuleSet.from_setting(self.points_rules)
 
     # Points for each author of the idea of the month / of the year, besides the recognition
     # itself, as JSON, e.g. IDEAPAJA_REWARD_PERIODIC_POINTS='{"idea_of_the_month": 200,

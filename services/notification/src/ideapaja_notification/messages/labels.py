@@ -34,9 +34,14 @@ LABELS: Mapping[LabelKind, Mapping[str | None, str]] = {
     LabelKind.REWARD_REASON: {
         "idea_submitted": N_("Idea submitted"),
         "idea_accepted": N_("Idea accepted"),
+        "idea_experiment_started": N_("Idea piloted in an experiment"),
+        "idea_experiment_scaled": N_("Idea's experiment to be scaled up"),
         "idea_implemented": N_("Idea implemented"),
         "idea_of_the_month": N_("Idea of the month"),
         "idea_of_the_year": N_("Idea of the year"),
+        "idea_practice_adopted": N_("Practice adopted by another unit"),
+        "idea_support_received": N_("Idea supported by a colleague"),
+        "idea_comment_answered": N_("Comment on the idea answered"),
     },
     # CaseEscalated.step (review's case states).
     LabelKind.CASE_STEP: {

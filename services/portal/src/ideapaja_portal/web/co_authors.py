@@ -5,6 +5,7 @@ invited colleague's answer on the idea page (accept or decline)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable
 from typing import Annotated, Any
@@ -21,6 +22,8 @@ PERSON_ID = r"^[A-Za-z0-9_-]{1,64}$"
 # The most an idea has besides its submitter (intake's CO_AUTHORS_MAX); suggestions shown at once.
 CO_AUTHORS_MAX = 19
 SUGGESTIONS = 8
+# The most people intake names in one call (GET /people?id=…).
+PEOPLE_PER_CALL = CO_AUTHORS_MAX + 1
 QUERY_MAX = 100
 
 PersonId = Annotated[str, Query(pattern=PERSON_ID, description="The person's id")]
@@ -39,14 +42,24 @@ def chosen_ids(values: Iterable[str], removed: str = "") -> list[str]:
 
 async def named(apis: Apis, viewer: Viewer, ids: list[str]) -> list[dict[str, Any]]:
     """The people of ``ids`` in that order, with names and units; one intake no longer names
-    (they left, or were erased) with an empty name."""
-    if not ids:
-        return []
-    page = await apis.call(
-        "intake", "GET", "/people", token=viewer.token, params={"id": ids, "limit": 100}
+    (they left, or were erased) with an empty name. Asked for 20 at a time (intake's most)."""
+    wanted = list(dict.fromkeys(ids))
+    chunks = [wanted[i : i + PEOPLE_PER_CALL] for i in range(0, len(wanted), PEOPLE_PER_CALL)]
+    pages = await asyncio.gather(
+        *(
+            apis.call(
+                "intake", "GET", "/people", token=viewer.token, params={"id": chunk, "limit": 100}
+            )
+            for chunk in chunks
+        )
     )
-    found = {person["id"]: person for person in page["items"]}
+    found = {person["id"]: person for page in pages for person in page["items"]}
     return [found.get(i) or {"id": i, "display_name": ""} for i in ids]
+
+
+async def names_of(apis: Apis, viewer: Viewer, ids: Iterable[str]) -> dict[str, str]:
+    """Person id → name ("" for someone intake no longer names)."""
+    return {person["id"]: person["display_name"] for person in await named(apis, viewer, [*ids])}
 
 
 async def search(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -23,11 +24,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ideapaja_portal.apis import Apis
 from ideapaja_portal.i18n import (
     ACTION_LABELS,
+    AWARD_KIND_LABELS,
+    AWARD_STATUS_LABELS,
+    CITY_TIME_ZONE,
     ITEM_LABELS,
     LANGUAGE_NAMES,
     MEMBER_ROLE_LABELS,
     OUTCOME_CHOICES,
     OUTCOME_LABELS,
+    ROLE_LABELS,
     RULE_LABELS,
     STATUS_LABELS,
     Texts,
@@ -39,6 +44,8 @@ TEMPLATES = Path(__file__).parent.parent / "templates"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MAX_NEXT_LENGTH = 500
+# Who read committee and supervisor awards (reward's awards.read; supervisors their units').
+AWARD_READERS = ("supervisor", "committee_member", "management", "reward_approver", "hr", "admin")
 
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -55,6 +62,9 @@ environment.globals.update(
     outcome_choices=OUTCOME_CHOICES,
     item_labels=ITEM_LABELS,
     member_role_labels=MEMBER_ROLE_LABELS,
+    award_kind_labels=AWARD_KIND_LABELS,
+    award_status_labels=AWARD_STATUS_LABELS,
+    role_labels=ROLE_LABELS,
 )
 
 
@@ -79,6 +89,11 @@ class Viewer:
     @property
     def sits_on_committees(self) -> bool:
         return self.has_any("committee_member", "management", "admin")
+
+    @property
+    def follows_awards(self) -> bool:
+        """Proposes, approves or pays committee and supervisor awards (reward's awards.read)."""
+        return self.has_any(*AWARD_READERS)
 
     @property
     def adopts_practices(self) -> bool:
@@ -193,6 +208,12 @@ async def csrf_protected(request: Request) -> None:
 
 
 CsrfProtected = Depends(csrf_protected)
+
+
+def city_today(request: Request) -> date:
+    """Today in the city's time (by the portal's clock, which tests may set)."""
+    now: datetime = request.app.state.runtime.clock()
+    return now.astimezone(CITY_TIME_ZONE).date()
 
 
 def apis_of(request: Request) -> Apis:

@@ -40,3 +40,8 @@ def top_field_messages(texts: Texts, error: ServiceError) -> dict[str, str]:
     for field, message in field_messages(texts, error).items():
         found.setdefault(field.split(".")[0], message)
     return found
+
+
+def one_field_messages(field: str, texts: Texts, error: ServiceError) -> dict[str, str]:
+    """One message for a one-field form, keyed by the field's name."""
+    return {field: next(iter(field_messages(texts, error).values()))}

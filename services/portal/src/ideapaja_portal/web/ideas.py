@@ -10,8 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from ideapaja_portal.apis import ServiceError
+from ideapaja_portal.apis import Apis, ServiceError
 from ideapaja_portal.web import attachments, co_authors, drafts
+from ideapaja_portal.web.award_views import proposes
 from ideapaja_portal.web.context import (
     CsrfProtected,
     SignedIn,
@@ -20,7 +21,7 @@ from ideapaja_portal.web.context import (
     render,
     texts_of,
 )
-from ideapaja_portal.web.forms import field_messages
+from ideapaja_portal.web.forms import field_messages, one_field_messages
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,6 +30,8 @@ Cursor = Annotated[str | None, Query(max_length=200, description="Next page's cu
 Short = Annotated[str, Form(max_length=200)]
 Long = Annotated[str, Form(max_length=5000)]
 SCOPES = ("unit", "department", "city")
+# Ideas nobody proposes a reward for (yet, or any more).
+UNREWARDED = ("draft", "withdrawn", "duplicate")
 STATUSES = (
     "submitted",
     "screening",
@@ -228,6 +231,20 @@ async def browse(
     )
 
 
+async def read_idea(apis: Apis, viewer: Viewer, idea_id: str) -> tuple[dict[str, Any], bool]:
+    """The idea as the person may read it (its authors and reviewers: in full; others: as
+    colleagues see it), and whether it is their own."""
+    try:
+        record = await apis.call("intake", "GET", f"/ideas/{idea_id}", token=viewer.token)
+    except ServiceError as exc:
+        if exc.status not in (403, 404):
+            raise
+        # Not theirs to manage: the idea as colleagues see it.
+        record = await apis.call("intake", "GET", f"/public/ideas/{idea_id}", token=viewer.token)
+        return record, False
+    return record, viewer.person_id in (record.get("author_ids") or [])
+
+
 @router.get("/ideas/{idea_id}")
 async def idea(request: Request, viewer: SignedIn, idea_id: IdeaId) -> Response:
     return await _idea_page(request, viewer, idea_id)
@@ -237,15 +254,7 @@ async def _idea_page(
     request: Request, viewer: Viewer, idea_id: str, errors: dict[str, str] | None = None
 ) -> Response:
     apis = apis_of(request)
-    try:
-        record = await apis.call("intake", "GET", f"/ideas/{idea_id}", token=viewer.token)
-        own = viewer.person_id in (record.get("author_ids") or [])
-    except ServiceError as exc:
-        if exc.status not in (403, 404):
-            raise
-        # Not theirs to manage: the idea as colleagues see it.
-        record = await apis.call("intake", "GET", f"/public/ideas/{idea_id}", token=viewer.token)
-        own = False
+    record, own = await read_idea(apis, viewer, idea_id)
     review = None
     if own:
         try:
@@ -260,6 +269,7 @@ async def _idea_page(
     )
     # Authors by name (intake names only people still in the city's service).
     authors = await co_authors.named(apis, viewer, record.get("author_ids") or [])
+    rewards = await _reward_proposals(apis, viewer, idea_id)
     invited = await co_authors.named(apis, viewer, record.get("invited_ids") or [])
     return render(
         request,
@@ -276,9 +286,29 @@ async def _idea_page(
             "sent": request.query_params.get("sent") == "1",
             "attachment_refused": request.query_params.get("attachment") == "refused",
             "errors": errors or {},
+            "rewards": rewards,
+            "proposes_rewards": record.get("status") not in UNREWARDED
+            and proposes(viewer, record.get("unit_id")),
         },
         status_code=422 if errors else 200,
     )
+
+
+async def _reward_proposals(apis: Apis, viewer: Viewer, idea_id: str) -> list[Any] | None:
+    """The idea's reward proposals for those who follow awards (None: not for them, or the
+    reward service does not answer: the idea's page does not depend on it)."""
+    if not viewer.follows_awards:
+        return None
+    try:
+        page = await apis.call(
+            "reward", "GET", "/awards", token=viewer.token, params={"idea_id": idea_id, "limit": 20}
+        )
+    except ServiceError as exc:
+        if exc.status not in (403, 404, 503):
+            raise
+        return None
+    items: list[Any] = page["items"]
+    return items
 
 
 @router.post("/ideas/{idea_id}/answer", dependencies=[CsrfProtected])
@@ -296,7 +326,9 @@ async def answer(
     except ServiceError as exc:
         if exc.status != 422:
             raise
-        return await _idea_page(request, viewer, idea_id, _prefixed("answer", request, exc))
+        return await _idea_page(
+            request, viewer, idea_id, one_field_messages("answer", texts_of(request), exc)
+        )
     return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
 
 
@@ -326,11 +358,7 @@ async def comment(
     except ServiceError as exc:
         if exc.status != 422:
             raise
-        return await _idea_page(request, viewer, idea_id, _prefixed("comment", request, exc))
+        return await _idea_page(
+            request, viewer, idea_id, one_field_messages("comment", texts_of(request), exc)
+        )
     return RedirectResponse(f"/ideas/{idea_id}#comments", status_code=303)
-
-
-def _prefixed(form: str, request: Request, error: ServiceError) -> dict[str, str]:
-    """One message for a one-field form, keyed by the form's name."""
-    messages = field_messages(texts_of(request), error)
-    return {form: next(iter(messages.values()))}

@@ -7,10 +7,17 @@ from typing import Annotated
 
 from fastapi import Query
 
-from ideapaja_reward.api.deps import PersonId, RewardUow, UnitId
+from ideapaja_reward.api.deps import NOT_FOUND, PersonId, RewardUow, UnitId
 from ideapaja_reward.authz import POLICY
-from ideapaja_reward.schemas import GrantPublic, LedgerPublic, UnitActivityPublic
-from ideapaja_reward.usecases import reads
+from ideapaja_reward.schemas import (
+    CorrectionCreate,
+    GrantPublic,
+    LedgerEntryData,
+    LedgerPublic,
+    UnitActivityPublic,
+    UnitLedgerPublic,
+)
+from ideapaja_reward.usecases import corrections, reads
 from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.routes import service_router
 
@@ -25,6 +32,30 @@ router = service_router(tags=["rewards"])
 )
 async def read_my_ledger(uow: RewardUow, page: PageParams) -> LedgerPublic:
     return await reads.person_ledger(uow, uow.person.person_id, page)
+
+
+@router.post(
+    "/ledger/corrections",
+    summary="Correct a person's points with a compensating entry (HR, admins)",
+    response_model=LedgerEntryData,
+    status_code=201,
+    responses=NOT_FOUND,
+    **POLICY.route(
+        "ledger.correct",
+        description="The ledger is never edited: the correction is a new entry with its reason "
+        "and who made it, announced as `PointsAwarded` (rule `correction`).",
+    ),
+)
+async def correct_points(body: CorrectionCreate, uow: RewardUow) -> LedgerEntryData:
+    entry = await corrections.correct(
+        uow,
+        person_id=body.person_id,
+        points=body.points,
+        reason=body.reason,
+        entry_id=body.entry_id,
+        idea_id=body.idea_id,
+    )
+    return LedgerEntryData.of(entry)
 
 
 @router.get(
@@ -71,3 +102,13 @@ async def list_grants(
 )
 async def read_unit_activity(unit_id: UnitId, uow: RewardUow) -> UnitActivityPublic:
     return await reads.unit_activity(uow, unit_id)
+
+
+@router.get(
+    "/units/{unit_id}/ledger",
+    summary="A unit's own points (practices it spread): total, and entries newest first",
+    response_model=UnitLedgerPublic,
+    **POLICY.route("unit_ledger.read"),
+)
+async def read_unit_ledger(unit_id: UnitId, uow: RewardUow, page: PageParams) -> UnitLedgerPublic:
+    return await reads.unit_ledger(uow, unit_id, page)

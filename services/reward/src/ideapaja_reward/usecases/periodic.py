@@ -27,7 +27,7 @@ from ideapaja_reward.db.models import (
     RewardIdea,
 )
 from ideapaja_reward.db.org import load_units
-from ideapaja_reward.domain import entry_id, grant_id
+from ideapaja_reward.domain import entry_id, grant_id, source_key
 from ideapaja_reward.domain.activity import InvalidPeriod, Period
 from ideapaja_reward.domain.periodic import (
     PERIODIC_ORIGIN,
@@ -39,8 +39,8 @@ from ideapaja_reward.domain.periodic import (
 )
 from ideapaja_reward.schemas_periodic import AwardRoundPublic, CandidateChoice
 from ideapaja_reward.usecases.activity import unit_ranking
+from ideapaja_reward.usecases.ledger import announce_points
 from ideapaja_reward.usecases.payroll import announce_grant
-from ideapaja_reward.usecases.rewards import announce_points
 from ideapaja_runtime.authz import Role
 from ideapaja_runtime.errors import Conflict, ForbiddenObject, InvalidInput, NotFound
 from ideapaja_runtime.pagination import Page, PageRequest, page_of
@@ -312,6 +312,7 @@ async def _recognise(
     ):
         entry = LedgerEntry(
             entry_id=entry_id(idea.idea_id, person_id, rule),
+            source_key=source_key(idea.idea_id, person_id, rule),
             idea_id=idea.idea_id,
             person_id=person_id,
             unit_id=idea.unit_id,

@@ -2,14 +2,14 @@
 what payroll books each grant under (unit, department, taxable, days).
 
 Revision ID: reward_0004
-Revises: reward_0002
+Revises: reward_0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "reward_0004"
-down_revision = "reward_0002"
+down_revision = "reward_0003"
 branch_labels = None
 depends_on = None
 
