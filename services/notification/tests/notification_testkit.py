@@ -17,11 +17,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from ideapaja_contracts import Envelope, Event, encode
-from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
+from ideapaja_contracts.events.hr import HrRole, PersonLeft, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
-from ideapaja_notification.db.models import Delivery
+from ideapaja_notification.db.models import Delivery, InboxItem
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
@@ -52,13 +52,16 @@ def person(
     name: str = "Åsa Öberg",
     language: str = "fi",
     email: str | None = None,
+    unit_id: str = "u-kirjasto",
+    roles: Sequence[str] = ("employee",),
 ) -> PersonUpserted:
     return PersonUpserted(
         person_id=person_id,
-        unit_id="u-kirjasto",
+        unit_id=unit_id,
         display_name=name,
         email=email or f"{person_id}@vaasa.example",
         language=language,
+        roles=[HrRole(role) for role in roles],
     )
 
 
@@ -125,6 +128,14 @@ async def deliveries(db: Database) -> list[Delivery]:
     async with db.transaction() as session:
         rows = await session.scalars(select(Delivery).order_by(Delivery.created_at, Delivery.id))
         return list(rows.all())
+
+
+async def inbox_items(db: Database, person_id: str | None = None) -> list[InboxItem]:
+    async with db.transaction() as session:
+        query = select(InboxItem).order_by(InboxItem.created_at, InboxItem.id)
+        if person_id is not None:
+            query = query.where(InboxItem.person_id == person_id)
+        return list((await session.scalars(query)).all())
 
 
 async def outbox_events(db: Database, event_type: str | None = None) -> list[dict[str, Any]]:

@@ -175,7 +175,7 @@ async def test_list_parameters_are_validated(
 
 async def test_pages_of_my_notifications(svc: RunningService, dev_keys: DevKeys) -> None:
     db = svc.runtime.db
-    for decision in (Decision.NEEDS_INFO, Decision.REJECTED):
+    for decision in (Decision.DUPLICATE, Decision.REJECTED):
         await handle(db, handlers.on_review_decided, decided("i-1", decision))
     headers = dev_keys.headers("p-1")
     first = (await svc.client.get("/notifications/me?limit=2", headers=headers)).json()

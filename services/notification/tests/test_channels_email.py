@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from email import policy
 from email.parser import BytesParser
 from typing import Any
@@ -47,6 +48,20 @@ def test_the_mail_is_utf8_plain_text_that_survives_a_round_trip() -> None:
     assert parsed.get_content_type() == "text/plain"
     assert parsed.get_content_charset() == "utf-8"
     assert parsed.get_content() == MESSAGE.body
+
+
+def test_a_message_with_html_is_multipart_alternative_text_first() -> None:
+    html = "<p>Hej Åsa Öberg!</p>\n<p>Din idé &lt;b&gt; har godkänts.</p>\n"
+    mail = build_email(replace(MESSAGE, html=html), mail_from="Ideapaja <i@vaasa.example>")
+    wire = mail.as_bytes()
+    wire.decode("ascii")
+    parsed = BytesParser(policy=policy.default).parsebytes(wire)
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert parsed["Content-Language"] == "sv" and parsed["Subject"] == MESSAGE.subject
+    text, rich = list(parsed.iter_parts())
+    assert (text.get_content_type(), rich.get_content_type()) == ("text/plain", "text/html")
+    assert text.get_content() == MESSAGE.body and rich.get_content() == html
+    assert rich.get_content_charset() == "utf-8"
 
 
 async def test_sends_to_the_smtp_server(mail_server: MailServer) -> None:

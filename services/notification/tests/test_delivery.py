@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from notification_testkit import (
@@ -10,15 +11,20 @@ from notification_testkit import (
     decided,
     deliveries,
     granted,
+    inbox_items,
     person,
     publish,
     service_settings,
     stream_messages,
     submitted,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from ideapaja_contracts.events.idea import IdeaCommented, Scope
+from ideapaja_contracts.events.review import InfoRequested, ScreeningStarted
+from ideapaja_contracts.events.reward import AwardProposed, RewardKind
 from ideapaja_notification.app import service
+from ideapaja_notification.db.models import Contact, Idea
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_runtime.inbox import inbox_table
 from ideapaja_runtime.messaging import DLQ_REASON
@@ -180,3 +186,64 @@ async def test_a_decision_for_someone_hr_never_describes_is_dead_lettered_with_t
     assert "p-ghost" in letter.headers[DLQ_REASON]
     assert rows == []
     assert mail_server.mails == []
+
+
+async def test_every_kind_of_notice_arrives_over_nats_by_mail_and_in_the_inbox(
+    database_url: str, nats_url: str, js: Any, dev_keys: DevKeys, mail_server: MailServer
+) -> None:
+    """The subscriptions table wires each new kind: a question to the author, a case to a
+    reviewer, a proposal to an approver, a comment to the author (one process, one stream)."""
+    mail_server.start()
+    settings = settings_for(nats_url, database_url, dev_keys, mail_server)
+    async with running_service(service, settings) as svc:
+        await publish(js, person("p-1", name="Åsa Öberg", language="sv", email=ADDRESS))
+        await publish(js, person("p-r", email="r@vaasa.example", roles=["change_agent"]))
+        await publish(js, person("p-s", email="s@vaasa.example", roles=["supervisor"]))
+        await publish(js, submitted("i-1", authors=["p-1"], title="Fönsterbänkar"))
+
+        async def projected() -> bool:
+            # Who holds a role is read when the proposal arrives: HR must have spoken by then.
+            async with svc.runtime.db.transaction() as session:
+                contacts = await session.scalar(select(func.count()).select_from(Contact))
+                return contacts == 3 and await session.get(Idea, "i-1") is not None
+
+        await eventually(projected)
+        await publish(
+            js,
+            ScreeningStarted(
+                case_id="c-1", idea_id="i-1", scope=Scope.UNIT, unit_id="u-kirjasto",
+                reviewer_ids=["p-r"],
+            ),
+        )  # fmt: skip
+        await publish(js, InfoRequested(case_id="c-1", idea_id="i-1", requested_by="p-r",
+                                        question="Hur många?"))  # fmt: skip
+        await publish(js, IdeaCommented(idea_id="i-1", comment_id="k-1", commenter_id="p-r",
+                                        body="Bra!"))  # fmt: skip
+        await publish(js, AwardProposed(
+            idea_id="i-1", award_id="a-1", proposed_by="p-r", kind=RewardKind.RECOGNITION,
+            amount=Decimal("0"), recipient_ids=["p-1"], justification="Bra",
+            approval_roles=["supervisor"],
+        ))  # fmt: skip
+
+        async def all_sent() -> list[str] | None:
+            rows = await deliveries(svc.runtime.db)
+            done = len(rows) == 4 and {r.status for r in rows} == {"sent"}
+            return sorted(r.template for r in rows) if done else None
+
+        assert await eventually(all_sent, timeout=20) == [
+            "award_awaiting_approval", "case_to_screen", "idea_commented", "idea_needs_info"
+        ]  # fmt: skip
+        mails = mail_server.to(ADDRESS)
+        # Text and HTML, each in the reader's language.
+        assert all(m.message.get_content_type() == "multipart/alternative" for m in mails)
+        html = [m.message.get_body(("html",)) for m in mails]
+        assert all(part is not None and "Hej Åsa Öberg!" in part.get_content() for part in html)
+        subjects = sorted(mail.subject for mail in mails)
+        assert subjects == [
+            "Din idé har kommenterats: Fönsterbänkar",
+            "Mer information behövs om din idé: Fönsterbänkar",
+        ]
+        assert [m.subject for m in mail_server.to("s@vaasa.example")] == [
+            "Palkkioehdotus odottaa hyväksyntääsi: Fönsterbänkar"
+        ]
+        assert len(await inbox_items(svc.runtime.db)) == 4

@@ -187,9 +187,19 @@ async def test_a_new_decision_on_the_same_idea_is_a_new_delivery(
     db = sqlite_notification_db
     await _known_people(db, ("p-1", "fi"))
     await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1"]))
-    await handle(db, handlers.on_review_decided, decided("i-1", Decision.NEEDS_INFO))
+    await handle(db, handlers.on_review_decided, decided("i-1", Decision.REJECTED))
     await handle(db, handlers.on_review_decided, decided("i-1", Decision.ACCEPTED))
-    assert [r.template for r in await deliveries(db)] == ["idea_needs_info", "idea_accepted"]
+    assert [r.template for r in await deliveries(db)] == ["idea_rejected", "idea_accepted"]
+
+
+async def test_a_needs_info_decision_is_told_by_its_question_not_twice(
+    sqlite_notification_db: Database,
+) -> None:
+    db = sqlite_notification_db
+    await _known_people(db, ("p-1", "fi"))
+    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1"]))
+    await handle(db, handlers.on_review_decided, decided("i-1", Decision.NEEDS_INFO))
+    assert await deliveries(db) == []
 
 
 async def test_unknown_author_contact_means_retry_later_and_nothing_queued(

@@ -14,6 +14,7 @@ from notification_testkit import (
     deliveries,
     granted,
     handle,
+    inbox_items,
     person,
     publish,
     service_settings,
@@ -22,7 +23,9 @@ from notification_testkit import (
 from sqlalchemy import update
 
 from ideapaja_contracts import encode
+from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.privacy import ErasureRequested
+from ideapaja_contracts.events.review import ScreeningStarted
 from ideapaja_notification import handlers
 from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Contact, Delivery
@@ -113,6 +116,9 @@ async def test_erasure_blanks_the_contact_and_messages_and_stops_mail(
     # The co-author's message is untouched.
     [other] = [r for r in await deliveries(db) if r.person_id == "p-2"]
     assert other.address == "p2@vaasa.example" and other.body
+    # The in-app inbox: theirs is gone, the co-author's stays.
+    assert await inbox_items(db, "p-1") == []
+    assert [i.kind for i in await inbox_items(db, "p-2")] == ["idea_accepted"]
 
     # No mail to them afterwards: a new decision skips them (no waiting, no dead letter).
     await handle(db, handlers.on_idea_submitted, submitted("i-2", authors=["p-1"]))
@@ -181,6 +187,8 @@ async def test_the_person_report_and_erasure_over_nats(
         {"id": "i-1", "title": "Omatoimikirjasto", "language": "fi", "anonymous": False}
     ]
     assert delivery["idea_id"] == "i-1" and report["anonymous_items_withheld"] == 0
+    [item] = report["inbox"]
+    assert (item["idea_id"], item["kind"], item["link"]) == ("i-1", "idea_accepted", "/ideas/i-1")
     other = await svc.client.get("/privacy/persons/p-1", headers=dev_keys.headers("p-2"))
     assert other.status_code == 403 and other.json()["reason"] == "object"
     for role in ("hr", "admin"):
@@ -191,6 +199,7 @@ async def test_the_person_report_and_erasure_over_nats(
         "id": "p-404",
         "contact": None,
         "deliveries": [],
+        "inbox": [],
         "ideas_authored": [],
         "anonymous_items_withheld": 0,
         "withheld_note": None,
@@ -207,6 +216,7 @@ async def test_the_person_report_and_erasure_over_nats(
     assert after["contact"]["email"] == "" and after["contact"]["display_name"] == ""
     assert after["deliveries"][0]["address"] == "" and after["deliveries"][0]["body"] == ""
     assert NAME not in str(after) and EMAIL not in str(after)
+    assert after["inbox"] == [], "the in-app inbox goes with the erasure"
     assert len(mail_server.to(EMAIL)) == 1, "the mail sent before the erasure, none after"
 
 
@@ -245,12 +255,14 @@ async def test_others_reports_leave_out_the_messages_about_an_anonymous_idea(
     ]  # fmt: skip
     assert sorted(i["id"] for i in own["ideas_authored"]) == ["i-anon", "i-named"]
     assert (own["anonymous_items_withheld"], own["withheld_note"]) == (0, None)
+    assert sorted(i["idea_id"] for i in own["inbox"]) == ["i-anon", "i-anon", "i-named", "i-named"]
 
     hr = dev_keys.headers("p-9", "hr")
     as_hr = await report(hr)
     assert [d["idea_id"] for d in as_hr["deliveries"]] == ["i-named", "i-named"]
     assert [i["id"] for i in as_hr["ideas_authored"]] == ["i-named"]
-    assert as_hr["anonymous_items_withheld"] == 3
+    assert [i["idea_id"] for i in as_hr["inbox"]] == ["i-named", "i-named"]
+    assert as_hr["anonymous_items_withheld"] == 5
     assert as_hr["withheld_note"] == ANONYMOUS_WITHHELD_NOTE
     text = str(as_hr)
     assert "i-anon" not in text and "Nimetön" not in text
@@ -272,6 +284,33 @@ async def test_others_reports_leave_out_the_messages_about_an_anonymous_idea(
             .values(idea_id=None)
         )
     older = await report(hr)
-    assert older["anonymous_items_withheld"] == 4
+    assert older["anonymous_items_withheld"] == 6
     assert [d["idea_id"] for d in older["deliveries"]] == ["i-named"]
     assert len((await report(dev_keys.headers("p-1", "employee")))["deliveries"]) == 4
+
+
+async def test_a_reviewers_messages_about_an_anonymous_idea_are_not_withheld(
+    notification_db: Database,
+) -> None:
+    """A case on a reviewer's work list tells nothing of who wrote the idea: others' reports
+    list it; the author's own notice about it is withheld from them."""
+    db = notification_db
+    await handle(db, handlers.on_person_upserted, person("p-1"))
+    await handle(db, handlers.on_person_upserted, person("p-r", roles=["change_agent"]))
+    await handle(db, handlers.on_idea_submitted, submitted("i-a", authors=["p-1"], anonymous=True))
+    await handle(
+        db,
+        handlers.on_screening_started,
+        ScreeningStarted(
+            case_id="c-a", idea_id="i-a", scope=Scope.UNIT, unit_id="u-1", reviewer_ids=["p-r"]
+        ),
+    )
+    await handle(db, handlers.on_review_decided, decided("i-a"))
+    async with db.transaction() as session:
+        uow = uow_in(session, service_settings())
+        reviewer = await privacy.person_report(uow, "p-r", own=False)
+        author = await privacy.person_report(uow, "p-1", own=False)
+    assert [d.template for d in reviewer.deliveries] == ["case_to_screen"]
+    assert [i.kind for i in reviewer.inbox] == ["case_to_screen"]
+    assert reviewer.anonymous_items_withheld == 0
+    assert (author.deliveries, author.inbox, author.anonymous_items_withheld) == ([], [], 3)

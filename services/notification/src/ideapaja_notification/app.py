@@ -1,18 +1,20 @@
-"""The notification service: e-mail people about decisions on their ideas and their rewards."""
+"""The notification service: tell people what concerns them, in an in-app inbox and by e-mail."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ideapaja_notification.api import inbox as inbox_api
 from ideapaja_notification.api.notifications import router
 from ideapaja_notification.authz import POLICY
 from ideapaja_notification.handlers import subscriptions
 from ideapaja_notification.schemas import PersonData
 from ideapaja_notification.sender import start_sender, stop_sender
 from ideapaja_notification.settings import NotificationSettings
+from ideapaja_notification.usecases import inbox
 from ideapaja_notification.usecases.privacy import person_report
 from ideapaja_runtime.access_report import access_report_router
-from ideapaja_runtime.service import ServiceSpec
+from ideapaja_runtime.service import Runtime, ServiceSpec
 
 privacy_router = access_report_router(
     POLICY,
@@ -21,19 +23,32 @@ privacy_router = access_report_router(
     summary="Everything held on a person: contact, messages, ideas (GDPR access report)",
 )
 
+
+async def on_start(runtime: Runtime[NotificationSettings]) -> None:
+    await start_sender(runtime)
+    inbox.start_purge(runtime)
+
+
+async def on_stop(runtime: Runtime[NotificationSettings]) -> None:
+    await inbox.stop_purge(runtime)
+    await stop_sender(runtime)
+
+
 service = ServiceSpec(
     name="notification",
     title="Notification",
     default_port=8004,
     settings_class=NotificationSettings,
-    routers=[router, privacy_router],
+    routers=[router, inbox_api.router, privacy_router],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
-    # The delivery sender runs beside the consumers; see sender.py for why it is not inline.
-    on_start=start_sender,
-    on_stop=stop_sender,
+    # The delivery sender runs beside the consumers (see sender.py for why it is not inline),
+    # and the inbox's retention purge on a clock.
+    on_start=on_start,
+    on_stop=on_stop,
     tags=(
         {"name": "notifications", "description": "A person's own notifications"},
+        {"name": "inbox", "description": "A person's own in-app inbox"},
         {"name": "operations", "description": "Deliveries for operators"},
         {"name": "privacy", "description": "What is held on a person (GDPR)"},
     ),

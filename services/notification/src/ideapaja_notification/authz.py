@@ -14,6 +14,18 @@ POLICY = Policy(
             "Read the messages sent to me",
             default_scope=Scope.OWN,
         ),
+        allow(
+            "inbox.read_own",
+            AUTHENTICATED,
+            "Read my in-app inbox and its unread count",
+            default_scope=Scope.OWN,
+        ),
+        allow(
+            "inbox.mark_read",
+            AUTHENTICATED,
+            "Mark items of my in-app inbox read",
+            default_scope=Scope.OWN,
+        ),
         allow("deliveries.read", {Role.ADMIN}, "Read deliveries by status (operators)"),
         allow("deliveries.retry", {Role.ADMIN}, "Queue a failed delivery again (operators)"),
         access_report_permission(),

@@ -25,3 +25,10 @@ class NotRequeueable(Conflict):
             status_now=status.value,
         )
         self.delivery_status = status
+
+
+class InboxItemNotFound(NotFound):
+    title = "Inbox item not found"
+
+    def __init__(self, item_id: str) -> None:
+        super().__init__(f"No inbox item {item_id}.")

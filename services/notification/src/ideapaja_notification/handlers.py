@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ideapaja_contracts import Event
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
-from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated
+from ideapaja_contracts.events.idea import (
+    IdeaCommented,
+    IdeaRetentionExpired,
+    IdeaSubmitted,
+    IdeaUpdated,
+)
 from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_contracts.events.review import ReviewDecided
-from ideapaja_contracts.events.reward import RewardGranted
+from ideapaja_contracts.events.progress import (
+    ExperimentStarted,
+    ImplementationCompleted,
+    PracticeAdopted,
+    PracticePublished,
+)
+from ideapaja_contracts.events.review import (
+    CaseEscalated,
+    InfoRequested,
+    ReviewDecided,
+    ReviewStarted,
+    ScreeningStarted,
+)
+from ideapaja_contracts.events.reward import (
+    AwardApproved,
+    AwardProposed,
+    AwardRejected,
+    PeriodicAwardDecided,
+    RewardGranted,
+)
 from ideapaja_notification.sender import sender_for
 from ideapaja_notification.settings import NotificationSettings
-from ideapaja_notification.usecases import notices, privacy, projections
+from ideapaja_notification.usecases import notices, privacy, projections, work_notices
 from ideapaja_runtime.messaging import Handler, HandlerContext, Subscription
 from ideapaja_runtime.service import Runtime
 
@@ -24,6 +47,19 @@ on_idea_retention_expired = projections.on_idea_retention_expired
 on_review_decided = notices.on_review_decided
 on_reward_granted = notices.on_reward_granted
 on_erasure_requested = privacy.on_erasure_requested
+on_info_requested = notices.on_info_requested
+on_idea_commented = notices.on_idea_commented
+on_experiment_started = notices.on_experiment_started
+on_implementation_completed = notices.on_implementation_completed
+on_practice_published = notices.on_practice_published
+on_practice_adopted = notices.on_practice_adopted
+on_periodic_award_decided = notices.on_periodic_award_decided
+on_screening_started = work_notices.on_screening_started
+on_review_started = work_notices.on_review_started
+on_case_escalated = work_notices.on_case_escalated
+on_award_proposed = work_notices.on_award_proposed
+on_award_approved = work_notices.on_award_approved
+on_award_rejected = work_notices.on_award_rejected
 
 
 def _then_wake_sender(handler: Handler, runtime: Runtime[NotificationSettings]) -> Handler:
@@ -38,6 +74,23 @@ def _then_wake_sender(handler: Handler, runtime: Runtime[NotificationSettings]) 
     return handle
 
 
+def _notices(
+    name: str,
+    handlers: Mapping[type[Event], Handler],
+    runtime: Runtime[NotificationSettings],
+    *,
+    subject: str = "",
+) -> Subscription:
+    """A consumer that tells people: it wakes the sender after each event, and a first
+    deployment on a stream with history starts at its end (no mail about old events)."""
+    return Subscription(
+        name,
+        {event: _then_wake_sender(handler, runtime) for event, handler in handlers.items()},
+        subject=subject,
+        new_events_only=True,
+    )
+
+
 def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscription]:
     return [
         Subscription(
@@ -49,16 +102,43 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
         Subscription("idea-updates", {IdeaUpdated: on_idea_updated}),
         # Retention: a long-closed idea's authors are forgotten (intake's retention.py).
         Subscription("idea-retention", {IdeaRetentionExpired: on_idea_retention_expired}),
-        Subscription(
-            "decisions",
-            {ReviewDecided: _then_wake_sender(on_review_decided, runtime)},
-            # A first deployment on a stream with history must not mail about old decisions.
-            new_events_only=True,
+        _notices("decisions", {ReviewDecided: on_review_decided}, runtime),
+        _notices("rewards", {RewardGranted: on_reward_granted}, runtime),
+        # Review's events in the order it published them: a question to the authors, a case on
+        # reviewers' work lists, an escalation (types without a handler are skipped).
+        _notices(
+            "review-notices",
+            {
+                InfoRequested: on_info_requested,
+                ScreeningStarted: on_screening_started,
+                ReviewStarted: on_review_started,
+                CaseEscalated: on_case_escalated,
+            },
+            runtime,
+            subject="ideapaja.review.>",
         ),
-        Subscription(
-            "rewards",
-            {RewardGranted: _then_wake_sender(on_reward_granted, runtime)},
-            new_events_only=True,
+        _notices("comments", {IdeaCommented: on_idea_commented}, runtime),
+        _notices("experiments", {ExperimentStarted: on_experiment_started}, runtime),
+        _notices(
+            "implementations", {ImplementationCompleted: on_implementation_completed}, runtime
+        ),
+        _notices(
+            "practices",
+            {PracticePublished: on_practice_published, PracticeAdopted: on_practice_adopted},
+            runtime,
+            subject="ideapaja.practice.>",
+        ),
+        # A proposal and its approvals in order, so an approval finds the proposal's chain.
+        _notices(
+            "award-notices",
+            {
+                AwardProposed: on_award_proposed,
+                AwardApproved: on_award_approved,
+                AwardRejected: on_award_rejected,
+                PeriodicAwardDecided: on_periodic_award_decided,
+            },
+            runtime,
+            subject="ideapaja.reward.>",
         ),
         # GDPR: blank the person's contact and messages, stop their mail.
         Subscription("privacy-erasures", {ErasureRequested: on_erasure_requested}),

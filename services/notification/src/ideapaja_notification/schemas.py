@@ -11,8 +11,10 @@ from ideapaja_contracts.events.notification import NotificationChannel
 from ideapaja_notification.domain.deliveries import DeliveryStatus
 
 _TEMPLATE = (
-    "What the message is about: idea_accepted, idea_rejected, idea_needs_info, idea_duplicate, "
-    "idea_forwarded or reward_granted"
+    "What the message is about (its kind): idea_accepted, idea_rejected, idea_needs_info, "
+    "idea_duplicate, idea_forwarded, reward_granted, idea_commented, experiment_started, "
+    "idea_implemented, practice_published, practice_adopted, periodic_award_won, case_to_screen, "
+    "case_to_review, case_escalated or award_awaiting_approval"
 )
 _STATUS = "pending (queued or being retried), sent, or failed (gave up)"
 
@@ -52,6 +54,36 @@ class DeliveryPublic(BaseModel):
     failed_at: datetime | None = Field(description="When it was given up; null unless failed")
 
 
+class InboxItemPublic(BaseModel):
+    """One item of the caller's in-app inbox."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str = Field(description="The item's id")
+    kind: str = Field(description=_TEMPLATE)
+    idea_id: str | None = Field(description="The idea it is about; null if about none")
+    language: str = Field(description="The language of title and text: fi, sv or en")
+    title: str = Field(description="A one-line title (the e-mail's subject, if one was sent)")
+    text: str = Field(description="A short text in the person's language")
+    link: str | None = Field(
+        description="The portal path it points to (e.g. /ideas/{idea_id}); null if none"
+    )
+    created_at: datetime = Field(description="When it arrived")
+    read_at: datetime | None = Field(description="When it was marked read; null while unread")
+
+
+class UnreadCount(BaseModel):
+    """How many inbox items the caller has not read."""
+
+    unread: int = Field(description="The number of unread items")
+
+
+class MarkedRead(BaseModel):
+    """The outcome of marking every item read."""
+
+    marked: int = Field(description="How many items were unread and are now read")
+
+
 # --- The GDPR access report (what is held on one person) -----------------------------------
 
 
@@ -84,6 +116,9 @@ class DeliveryData(BaseModel):
     address: str = Field(description="Where it was (or is to be) sent; blank once erased")
     subject: str = Field(description="The subject line; blank once erased")
     body: str = Field(description="The message text; blank once erased")
+    html: str | None = Field(
+        default=None, description="The same message as HTML; null once erased or if none"
+    )
     attempts: int = Field(description="Sending attempts made since it was last queued")
     last_error: str | None = Field(description="Why the last attempt failed; null if none did")
     cause_event_id: str = Field(description="The id of the event that caused the message")
@@ -91,6 +126,10 @@ class DeliveryData(BaseModel):
     created_at: datetime = Field(description="When the message was queued")
     sent_at: datetime | None = Field(description="When it was sent; null until then")
     failed_at: datetime | None = Field(description="When it was given up; null unless failed")
+
+
+class InboxItemData(InboxItemPublic):
+    """An item of the person's in-app inbox."""
 
 
 class IdeaData(BaseModel):
@@ -113,6 +152,11 @@ class PersonData(BaseModel):
         description="Every message to the person, oldest first; in anyone else's report than "
         "the person's own, only those about an idea known here to be named (see "
         "anonymous_items_withheld)"
+    )
+    inbox: list[InboxItemData] = Field(
+        default_factory=list,
+        description="The person's in-app inbox, oldest first; in anyone else's report than the "
+        "person's own, only items about an idea known here to be named",
     )
     ideas_authored: list[IdeaData] = Field(
         description="Ideas known here with them as an author; in anyone else's report than the "

@@ -240,6 +240,7 @@ class DeliverySender:
                     language=delivery.language,
                     subject=delivery.subject,
                     body=delivery.body,
+                    html=delivery.html,
                 )
             )
         except ChannelError as exc:

@@ -42,6 +42,11 @@ class NotificationSettings(ServiceSettings):
     # at once). A delivery being sent is held longer: over the whole SMTP conversation.
     sender_lease_seconds: float = Field(default=60.0, gt=0)
 
+    # The in-app inbox keeps an item this long; the purge runs this often (0: never).
+    inbox_retention_days: int = Field(default=365, ge=1, le=3650)
+    inbox_purge_seconds: float = Field(default=3600.0, ge=0)
+    inbox_purge_batch_size: int = Field(default=500, ge=1, le=10000)
+
     @property
     def attempt_lease_seconds(self) -> float:
         """How long a delivery being sent is held: connecting, greeting, TLS, login, MAIL and

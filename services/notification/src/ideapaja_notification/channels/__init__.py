@@ -18,6 +18,8 @@ class OutgoingMessage:
     language: str
     subject: str
     body: str
+    # The same message as HTML, sent beside the text (None: text only).
+    html: str | None = None
 
 
 class ChannelError(Exception):

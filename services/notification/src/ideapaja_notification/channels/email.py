@@ -1,4 +1,4 @@
-"""The e-mail channel: plain-text UTF-8 mail over SMTP (aiosmtplib)."""
+"""The e-mail channel: UTF-8 mail over SMTP (aiosmtplib), plain text with an HTML alternative."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ def build_email(message: OutgoingMessage, *, mail_from: str) -> EmailMessage:
     # RFC 3834: out-of-office replies and other auto-responders must not answer us.
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
-    # After set_content, which replaces every Content-* header.
+    if message.html:
+        # multipart/alternative: the text first, the HTML after it (the one a client prefers).
+        mail.add_alternative(message.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # After the content, which replaces every Content-* header.
     mail["Content-Language"] = message.language
     return mail
 

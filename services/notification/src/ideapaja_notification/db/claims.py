@@ -36,6 +36,8 @@ class ClaimedDelivery:
     attempts: int
     cause_event_id: str
     cause_traceparent: str | None
+    # The HTML alternative of ``body`` (None: text only).
+    html: str | None = None
     # When an earlier sender began sending it and never recorded how that ended (None: never).
     interrupted_attempt_at: datetime | None = None
 
@@ -54,6 +56,7 @@ class ClaimedDelivery:
             attempts=row.attempts,
             cause_event_id=row.cause_event_id,
             cause_traceparent=row.cause_traceparent,
+            html=row.html or None,
             interrupted_attempt_at=row.attempt_started_at,
         )
 

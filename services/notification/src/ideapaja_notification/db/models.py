@@ -36,6 +36,10 @@ class Contact(NotificationBase):
     # out, and an HR record older than the erasure (a late delivery) does not bring them back.
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # From PersonUpserted: the person's unit and HR roles, to find who holds a role (a reward
+    # approval step; a supervisor only for their own unit). NULL: stored before this was kept.
+    unit_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    roles: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
 
 
 class Idea(NotificationBase):
@@ -53,6 +57,30 @@ class Idea(NotificationBase):
     # 1 = as submitted; IdeaUpdated raises it, and an older edit never overwrites a newer one.
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # From IdeaSubmitted: the unit whose supervisors approve its rewards. NULL: not known.
+    unit_id: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class AwardChain(NotificationBase):
+    """A pending award's approval chain (from AwardProposed), so an approval of one step can
+    tell the holders of the next step's role; and what it is, to say so. Deleted when the
+    award is decided (its last step approved, or rejected) or its idea's retention ends."""
+
+    __tablename__ = "award_chains"
+
+    award_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idea_id: Mapped[str] = mapped_column(String(64))
+    # The roles that approve it, lowest first (one step each).
+    approval_roles: Mapped[list[Any]] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    justification: Mapped[str] = mapped_column(String(500))
+    # Who may not approve it: its proposer, its recipients, and who approved a step before.
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    recipient_ids: Mapped[list[Any]] = mapped_column(JSON)
+    approved_by: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Delivery(NotificationBase):
@@ -85,6 +113,8 @@ class Delivery(NotificationBase):
     address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text)
+    # The same message as HTML (the e-mail's alternative part); NULL before it was kept.
+    html: Mapped[str | None] = mapped_column(Text, default=None)
     status: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
@@ -99,3 +129,34 @@ class Delivery(NotificationBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class InboxItem(NotificationBase):
+    """One notice in a person's in-app inbox (every notice is one, with or without an e-mail).
+
+    Kept ``INBOX_RETENTION_DAYS`` (the purge job in ``usecases/inbox.py``); deleted with the
+    person's other messages on erasure."""
+
+    __tablename__ = "inbox_items"
+    __table_args__ = (
+        # One item per person and kind for one event, however often it is delivered.
+        UniqueConstraint(
+            "cause_event_id", "person_id", "kind", name="uq_inbox_items_cause_person_kind"
+        ),
+        # A person's inbox, newest first a page at a time; their unread ones; the purge.
+        Index("ix_inbox_items_person_created", "person_id", "created_at", "id"),
+        Index("ix_inbox_items_person_read", "person_id", "read_at"),
+        Index("ix_inbox_items_created", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(50))
+    idea_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    language: Mapped[str] = mapped_column(String(2))
+    title: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300), default=None)
+    cause_event_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

@@ -1,21 +1,16 @@
-"""Who is told what about an event: the notices a decision or a reward turns into."""
+"""Who is told what about an event: the notices (drafts: recipient, kind, fields, link) an
+event turns into. How they read in each language is the messages' (``messages/``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from ideapaja_contracts.events.review import Decision
 from ideapaja_contracts.events.reward import RewardKind
-from ideapaja_notification.domain.templates import (
-    IDEA_LINE,
-    REWARD_REASONS,
-    Language,
-    TemplateId,
-    language_or_default,
-    render,
-)
+from ideapaja_notification.domain.kinds import Language, TemplateId, language_or_default
+from ideapaja_notification.domain.values import FieldValue, Label, LabelKind, Reward
 
 DECISION_TEMPLATES: dict[Decision, TemplateId] = {
     Decision.ACCEPTED: TemplateId.IDEA_ACCEPTED,
@@ -24,6 +19,7 @@ DECISION_TEMPLATES: dict[Decision, TemplateId] = {
     Decision.DUPLICATE: TemplateId.IDEA_DUPLICATE,
     Decision.FORWARDED: TemplateId.IDEA_FORWARDED,
 }
+DASH = "\u2013"
 
 
 @dataclass(frozen=True)
@@ -38,8 +34,20 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """One message for one person, before it is written: its kind, the language it is to be
+    written in, the values it shows, and the portal page it links to."""
+
+    recipient: Recipient
+    template: TemplateId
+    language: Language
+    fields: Mapping[str, FieldValue]
+    link: str | None = None
+
+
+@dataclass(frozen=True)
 class Notice:
-    """One message for one person, rendered in that person's language."""
+    """One message for one person, written in that person's language."""
 
     person_id: str
     template: TemplateId
@@ -47,6 +55,11 @@ class Notice:
     address: str
     subject: str
     body: str
+    # The e-mail's HTML part (the same message); the in-app inbox's short text; the portal
+    # page the notice links to.
+    html: str | None = None
+    summary: str = ""
+    link: str | None = None
 
 
 class UnknownRecipients(Exception):
@@ -71,26 +84,44 @@ def reachable(person_ids: Sequence[str], contacts: dict[str, Recipient]) -> list
     return [contacts[pid] for pid in unique_ids if not contacts[pid].left]
 
 
+def notices_of(
+    template: TemplateId,
+    recipients: Sequence[Recipient],
+    link: str | None,
+    **fields: FieldValue,
+) -> list[Draft]:
+    """``template`` for each of ``recipients``, in their own language, showing ``fields``."""
+    return [
+        Draft(person, template, language_or_default(person.language), dict(fields), link)
+        for person in recipients
+    ]
+
+
+def idea_link(idea_id: str | None) -> str | None:
+    """The portal page of an idea (its authors, supporters and reviewers see it there)."""
+    return f"/ideas/{idea_id}" if idea_id else None
+
+
+def text_or_dash(text: str) -> str:
+    """A person's text in a message; a blank one shows as a dash."""
+    return text.strip() or DASH
+
+
 def decision_notices(
-    *, decision: Decision, rationale: str, idea_title: str, recipients: Sequence[Recipient]
-) -> list[Notice]:
-    template = DECISION_TEMPLATES[decision]
-    notices = []
-    for person in recipients:
-        language = language_or_default(person.language)
-        message = render(
-            template,
-            language,
-            name=person.display_name,
-            title=idea_title,
-            rationale=rationale.strip() or "\u2013",
-        )
-        notices.append(
-            Notice(
-                person.person_id, template, language, person.email, message.subject, message.body
-            )
-        )
-    return notices
+    *,
+    decision: Decision,
+    rationale: str,
+    idea_title: str,
+    recipients: Sequence[Recipient],
+    idea_id: str | None = None,
+) -> list[Draft]:
+    return notices_of(
+        DECISION_TEMPLATES[decision],
+        recipients,
+        idea_link(idea_id),
+        title=idea_title,
+        rationale=text_or_dash(rationale),
+    )
 
 
 def reward_notice(
@@ -103,31 +134,22 @@ def reward_notice(
     reason: str,
     idea_title: str | None,
     reason_code: str | None = None,
-) -> Notice:
-    """The e-mail telling a person of their reward, in their language: the reason translated by
-    its code, the English ``reason`` only where the code is missing or unknown."""
-    language = language_or_default(recipient.language)
-    reason = REWARD_REASONS.get(reason_code or "", {}).get(language, reason)
-    idea_line = IDEA_LINE[language].format(title=idea_title) if idea_title else ""
-    message = render(
+    idea_id: str | None = None,
+) -> Draft:
+    """The message telling a person of their reward: the reason translated by its code, the
+    English ``reason`` only where the code is missing or unknown."""
+    [draft] = notices_of(
         TemplateId.REWARD_GRANTED,
-        language,
-        name=recipient.display_name,
-        reward=describe_reward(kind, points, amount, currency, language),
-        reason=reason.strip() or "\u2013",
-        idea_line=idea_line,
+        [recipient],
+        idea_link(idea_id),
+        reward=Reward(kind, points, amount, currency),
+        reason=Label(LabelKind.REWARD_REASON, reason_code or "", fallback=text_or_dash(reason)),
+        title=idea_title,
     )
-    return Notice(
-        recipient.person_id,
-        TemplateId.REWARD_GRANTED,
-        language,
-        recipient.email,
-        message.subject,
-        message.body,
-    )
+    return draft
 
 
-# --- How a reward reads in each language -------------------------------------------------------
+# --- How money reads in each language ---------------------------------------------------------
 
 _NBSP = "\u00a0"
 _CURRENCY_SYMBOLS = {"EUR": "€"}
@@ -144,33 +166,3 @@ def format_money(amount: Decimal, currency: str | None, language: Language) -> s
         return f"{symbol}{number}" if symbol else f"{number} {code}"
     number = number.replace(",", _NBSP).replace(".", ",")
     return f"{number}{_NBSP}{symbol or code}"
-
-
-def format_points(points: int, language: Language) -> str:
-    if language == "fi":
-        return f"{points} piste" if points == 1 else f"{points} pistettä"
-    if language == "sv":
-        return f"{points} poäng"
-    return f"{points} point" if points == 1 else f"{points} points"
-
-
-_GIFT = {"fi": ("lahja", "arvo"), "sv": ("en gåva", "värde"), "en": ("a gift", "worth")}
-_RECOGNITION = {"fi": "tunnustus", "sv": "ett erkännande", "en": "a recognition award"}
-_DAY_OFF = {"fi": "ylimääräinen vapaapäivä", "sv": "en extra ledig dag", "en": "an extra day off"}
-
-
-def describe_reward(
-    kind: RewardKind, points: int, amount: Decimal, currency: str | None, language: Language
-) -> str:
-    if kind is RewardKind.POINTS:
-        return format_points(points, language)
-    if kind is RewardKind.MONEY:
-        return format_money(amount, currency, language)
-    if kind is RewardKind.GIFT:
-        gift, worth = _GIFT[language]
-        if amount > 0:
-            return f"{gift} ({worth} {format_money(amount, currency, language)})"
-        return gift
-    if kind is RewardKind.DAY_OFF:
-        return _DAY_OFF[language]
-    return _RECOGNITION[language]

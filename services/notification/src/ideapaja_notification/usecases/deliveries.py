@@ -17,14 +17,25 @@ from ideapaja_notification.domain.deliveries import (
     cause_key,
     delivery_id,
 )
-from ideapaja_notification.domain.notices import Notice
+from ideapaja_notification.domain.notices import Draft, Notice
 from ideapaja_notification.errors import DeliveryNotFound, NotRequeueable
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_notification.messages import render_draft
+from ideapaja_notification.usecases import inbox
+from ideapaja_notification.usecases.pages import newest_first
+from ideapaja_runtime.pagination import Page, PageRequest
 from ideapaja_runtime.uow import UnitOfWork
 
 _TRACEPARENT_MAX = 55
 
 P = TypeVar("P", bound=BaseModel)
+
+
+async def tell(uow: UnitOfWork[Any], cause: Envelope, draft: Draft, *, idea_id: str | None) -> None:
+    """Tell a person ``draft``, written in their language: an item in their in-app inbox and
+    an e-mail (each once per event, however often it is delivered)."""
+    notice = render_draft(draft)
+    await inbox.add_item(uow, cause, notice, idea_id=idea_id)
+    await queue_delivery(uow, cause, notice, idea_id=idea_id)
 
 
 async def queue_delivery(
@@ -65,6 +76,7 @@ async def queue_delivery(
             address=notice.address,
             subject=notice.subject[:500],
             body=notice.body,
+            html=notice.html,
             status=DeliveryStatus.PENDING.value,
             attempts=0,
             next_attempt_at=now,
@@ -96,18 +108,7 @@ async def deliveries_by_status(
 async def _newest_first(
     uow: UnitOfWork[Any], query: Select[Delivery], page: PageRequest, public: type[P]
 ) -> Page[P]:
-    rows, total, next_cursor = await paginate(
-        uow.session,
-        query,
-        keys=[Delivery.created_at.expression, Delivery.id.expression],
-        page=page,
-    )
-    return Page(
-        items=[public.model_validate(row) for row in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
-    )
+    return await newest_first(uow, query, Delivery, page, public)
 
 
 async def retry(uow: UnitOfWork[Any], delivery_id_: str) -> Delivery:

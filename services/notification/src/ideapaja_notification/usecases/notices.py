@@ -1,4 +1,5 @@
-"""Notices: each decision or reward becomes a queued delivery per person to tell.
+"""Notices to an idea's authors: each decision, question, comment, step of progress or reward
+becomes an inbox item and a queued e-mail per person to tell.
 
 Each runs in the consumer's unit of work, which also records the event in the inbox, so a queued
 delivery exists exactly when the event counts as handled. Sending happens afterwards (sender.py).
@@ -6,21 +7,33 @@ delivery exists exactly when the event counts as handled. Sending happens afterw
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection, Sequence
 
-from ideapaja_contracts.events.review import ReviewDecided
-from ideapaja_contracts.events.reward import RewardGranted
-from ideapaja_notification.db.models import Contact, Idea
-from ideapaja_notification.domain.notices import (
-    Recipient,
-    UnknownRecipients,
-    decision_notices,
-    reachable,
-    reward_notice,
+from ideapaja_contracts.events.idea import IdeaCommented
+from ideapaja_contracts.events.progress import (
+    ExperimentStarted,
+    ImplementationCompleted,
+    PracticeAdopted,
+    PracticePublished,
 )
-from ideapaja_notification.usecases.deliveries import queue_delivery
+from ideapaja_contracts.events.review import Decision, InfoRequested, ReviewDecided
+from ideapaja_contracts.events.reward import PeriodicAwardDecided, RewardGranted
+from ideapaja_notification.db.models import Idea
+from ideapaja_notification.domain.kinds import TemplateId
+from ideapaja_notification.domain.notices import (
+    DASH,
+    Draft,
+    decision_notices,
+    idea_link,
+    notices_of,
+    reward_notice,
+    text_or_dash,
+)
+from ideapaja_notification.domain.values import FieldValue, Label, LabelKind, Period, Points
+from ideapaja_notification.usecases.deliveries import tell
+from ideapaja_notification.usecases.recipients import authors_of, idea_of, people
 from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.messaging import HandlerContext, RetryLater
+from ideapaja_runtime.messaging import HandlerContext
 
 log = get_logger(__name__)
 
@@ -29,31 +42,24 @@ log = get_logger(__name__)
 
 
 async def on_review_decided(event: ReviewDecided, ctx: HandlerContext) -> None:
-    """Tell every author of the idea about the decision, each in their own language."""
-    idea = await ctx.session.get(Idea, event.idea_id)
-    if idea is None:
-        raise RetryLater(f"idea {event.idea_id} not known yet (IdeaSubmitted not seen)")
-    author_ids = [str(pid) for pid in idea.author_ids]
-    try:
-        recipients = reachable(author_ids, await _recipients(ctx, author_ids))
-    except UnknownRecipients as exc:
-        raise RetryLater(str(exc)) from exc
+    """Tell every author of the idea about the decision, each in their own language. A
+    ``needs_info`` decision is told by its ``InfoRequested`` (with the question) instead."""
+    if event.decision is Decision.NEEDS_INFO:
+        return
+    idea = await idea_of(ctx, event.idea_id)
     notices = decision_notices(
         decision=event.decision,
         rationale=event.rationale,
         idea_title=idea.title,
-        recipients=recipients,
+        recipients=await authors_of(ctx, idea),
+        idea_id=event.idea_id,
     )
-    for notice in notices:
-        await queue_delivery(ctx, ctx.envelope, notice, idea_id=event.idea_id)
+    await tell_all(ctx, notices, idea_id=event.idea_id)
 
 
 async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
     """Tell the person about their reward; the idea's title is mentioned when we know it."""
-    try:
-        recipients = reachable([event.person_id], await _recipients(ctx, [event.person_id]))
-    except UnknownRecipients as exc:
-        raise RetryLater(str(exc)) from exc
+    recipients = await people(ctx, [event.person_id])
     if not recipients:
         log.info("reward_recipient_left", person_id=event.person_id)
         return
@@ -67,20 +73,111 @@ async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
         reason=event.reason,
         reason_code=event.reason_code,
         idea_title=idea.title if idea is not None else None,
+        idea_id=event.idea_id,
     )
-    await queue_delivery(ctx, ctx.envelope, notice, idea_id=event.idea_id)
+    await tell(ctx, ctx.envelope, notice, idea_id=event.idea_id)
 
 
-async def _recipients(ctx: HandlerContext, person_ids: list[str]) -> dict[str, Recipient]:
-    contacts = await ctx.session.scalars(select(Contact).where(Contact.person_id.in_(person_ids)))
-    return {
-        c.person_id: Recipient(
-            person_id=c.person_id,
-            display_name=c.display_name,
-            email=c.email,
-            language=c.language,
-            # Nobody writes to people who left, nor to people whose data was erased.
-            left=c.left_on is not None or c.erased_at is not None,
-        )
-        for c in contacts
-    }
+async def tell_authors(
+    ctx: HandlerContext,
+    idea_id: str,
+    template: TemplateId,
+    link: str | None = None,
+    *,
+    leaving_out: Collection[str] = (),
+    **fields: FieldValue,
+) -> None:
+    """``template`` about the idea (its title, ``fields``) to each of its authors (not those
+    in ``leaving_out``), linking to ``link`` (the idea's page if none)."""
+    idea = await idea_of(ctx, idea_id)
+    notices = notices_of(
+        template,
+        await authors_of(ctx, idea, leaving_out=leaving_out),
+        link or idea_link(idea_id),
+        title=idea.title,
+        **fields,
+    )
+    await tell_all(ctx, notices, idea_id=idea_id)
+
+
+async def on_info_requested(event: InfoRequested, ctx: HandlerContext) -> None:
+    """The reviewers' question to the idea's authors (always sent: they cannot turn it off)."""
+    question = text_or_dash(event.question)
+    await tell_authors(ctx, event.idea_id, TemplateId.IDEA_NEEDS_INFO, rationale=question)
+
+
+async def on_idea_commented(event: IdeaCommented, ctx: HandlerContext) -> None:
+    """A comment on an idea, to its authors (not the commenter; a hidden comment to nobody)."""
+    if event.hidden:
+        return
+    await tell_authors(
+        ctx,
+        event.idea_id,
+        TemplateId.IDEA_COMMENTED,
+        leaving_out={event.commenter_id},
+        comment=excerpt(event.body),
+    )
+
+
+async def on_experiment_started(event: ExperimentStarted, ctx: HandlerContext) -> None:
+    await tell_authors(
+        ctx,
+        event.idea_id,
+        TemplateId.EXPERIMENT_STARTED,
+        f"/experiments/{event.experiment_id}",
+        starts=event.starts_on,
+        ends=event.ends_on,
+        measure=event.measure,
+    )
+
+
+async def on_implementation_completed(event: ImplementationCompleted, ctx: HandlerContext) -> None:
+    benefit = excerpt(event.realised_benefit) or None
+    await tell_authors(ctx, event.idea_id, TemplateId.IDEA_IMPLEMENTED, benefit=benefit)
+
+
+async def on_practice_published(event: PracticePublished, ctx: HandlerContext) -> None:
+    link = f"/practices/{event.practice_id}"
+    await tell_authors(
+        ctx, event.idea_id, TemplateId.PRACTICE_PUBLISHED, link, practice=event.title
+    )
+
+
+async def on_practice_adopted(event: PracticeAdopted, ctx: HandlerContext) -> None:
+    link = f"/practices/{event.practice_id}"
+    await tell_authors(ctx, event.idea_id, TemplateId.PRACTICE_ADOPTED, link)
+
+
+async def on_periodic_award_decided(event: PeriodicAwardDecided, ctx: HandlerContext) -> None:
+    """The winners of an idea award: its authors, told only themselves (an anonymous idea's
+    authors are rewarded, never named). A unit award has no one to write to here."""
+    if event.idea_id is None or not event.recipient_ids:
+        return
+    known = await ctx.session.get(Idea, event.idea_id)
+    title = known.title if known is not None else (event.idea_title or DASH)
+    notices = notices_of(
+        TemplateId.PERIODIC_AWARD_WON,
+        await people(ctx, event.recipient_ids),
+        idea_link(event.idea_id),
+        title=title,
+        award=Label(LabelKind.PERIODIC_AWARD, event.award.value),
+        period=Period(event.period),
+        points=Points(event.points) if event.points else None,
+    )
+    await tell_all(ctx, notices, idea_id=event.idea_id)
+
+
+async def tell_all(ctx: HandlerContext, notices: Sequence[Draft], *, idea_id: str) -> None:
+    for notice in notices:
+        await tell(ctx, ctx.envelope, notice, idea_id=idea_id)
+
+
+EXCERPT_MAX = 500
+
+
+def excerpt(text: str) -> str:
+    """A person's text in a message: stripped, and cut at a word when long."""
+    text = text.strip()
+    if len(text) <= EXCERPT_MAX:
+        return text
+    return text[: EXCERPT_MAX - 1].rsplit(" ", 1)[0] + "\u2026"

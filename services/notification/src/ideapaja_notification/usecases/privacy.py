@@ -5,6 +5,7 @@ Erasure, in the handler's transaction: the contact keeps only the person id and 
 subject and text (and the address from any SMTP error); deliveries still pending are failed, so
 no mail goes out after the erasure. What stays is opaque: that a notification of a template was
 sent to the person id at a time, which NotificationDelivered already told the event stream.
+The person's in-app inbox is deleted.
 """
 
 from __future__ import annotations
@@ -12,13 +13,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_notification.db.models import Contact, Delivery, Idea
+from ideapaja_notification.db.models import Contact, Delivery, Idea, InboxItem
 from ideapaja_notification.domain.deliveries import DeliveryStatus
-from ideapaja_notification.schemas import ContactData, DeliveryData, IdeaData, PersonData
+from ideapaja_notification.domain.kinds import AUTHOR_KINDS
+from ideapaja_notification.schemas import (
+    ContactData,
+    DeliveryData,
+    IdeaData,
+    InboxItemData,
+    PersonData,
+)
 from ideapaja_runtime.db import json_list_may_hold
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
@@ -62,6 +70,13 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
         delivery.address = ""
         delivery.subject = ""
         delivery.body = ""
+        delivery.html = None
+    # The in-app inbox is the person's alone and tells the stream nothing: it goes.
+    await ctx.session.execute(
+        delete(InboxItem)
+        .where(InboxItem.person_id == event.person_id)
+        .execution_options(synchronize_session=False)
+    )
     log.info("person_erased", person_id=event.person_id, deliveries_cancelled=cancelled)
 
 
@@ -85,7 +100,8 @@ async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) 
     data = await _full_report(session, person_id)
     if own:
         return data
-    mentioned = sorted({d.idea_id for d in data.deliveries if d.idea_id is not None})
+    ideas_of = [d.idea_id for d in data.deliveries] + [i.idea_id for i in data.inbox]
+    mentioned = sorted({idea_id for idea_id in ideas_of if idea_id is not None})
     named = set(
         (
             await session.scalars(
@@ -97,19 +113,38 @@ async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) 
 
 
 def withhold_anonymous_authorship(data: PersonData, named: set[str]) -> PersonData:
-    """``data`` with only the messages and ideas known to concern a named idea (``named``: the
-    ids of those among the messages' ideas); the rest counted."""
-    deliveries = [d for d in data.deliveries if d.idea_id in named]
+    """``data`` with only the ideas known to be named (``named``: the ids of those among the
+    messages' ideas) and the messages that do not tell the person wrote another one (those to
+    a reviewer or an approver, and those to an author about a named idea); the rest counted."""
+    deliveries = [d for d in data.deliveries if _shown(d.template, d.idea_id, named)]
+    items = [i for i in data.inbox if _shown(i.kind, i.idea_id, named)]
     ideas = [i for i in data.ideas_authored if i.anonymous is False]
-    withheld = len(data.deliveries) - len(deliveries) + len(data.ideas_authored) - len(ideas)
+    withheld = (
+        len(data.deliveries)
+        - len(deliveries)
+        + len(data.inbox)
+        - len(items)
+        + len(data.ideas_authored)
+        - len(ideas)
+    )
     return data.model_copy(
         update={
             "deliveries": deliveries,
+            "inbox": items,
             "ideas_authored": ideas,
             "anonymous_items_withheld": withheld,
             "withheld_note": ANONYMOUS_WITHHELD_NOTE if withheld else None,
         }
     )
+
+
+def _shown(kind: str, idea_id: str | None, named: set[str]) -> bool:
+    """Whether a message may be shown to others than its recipient: one to a reviewer or an
+    approver tells nothing of who wrote the idea; one to an author only about a named idea."""
+    return idea_id in named or kind not in AUTHOR_KIND_NAMES
+
+
+AUTHOR_KIND_NAMES = frozenset(kind.value for kind in AUTHOR_KINDS)
 
 
 async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
@@ -121,6 +156,13 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
             .order_by(Delivery.created_at, Delivery.id)
         )
     ).all()
+    items = (
+        await session.scalars(
+            select(InboxItem)
+            .where(InboxItem.person_id == person_id)
+            .order_by(InboxItem.created_at, InboxItem.id)
+        )
+    ).all()
     # Ideas they wrote (for naming them in decision notices): JSON lists, matched as text first.
     candidates = await session.scalars(
         select(Idea).where(json_list_may_hold(Idea.author_ids, person_id))
@@ -130,6 +172,7 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
         id=person_id,
         contact=ContactData.model_validate(contact) if contact is not None else None,
         deliveries=[DeliveryData.model_validate(d) for d in deliveries],
+        inbox=[InboxItemData.model_validate(i) for i in items],
         ideas_authored=[
             IdeaData(id=i.idea_id, title=i.title, language=i.language, anonymous=i.anonymous)
             for i in ideas

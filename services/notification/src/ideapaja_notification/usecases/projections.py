@@ -6,10 +6,12 @@ Each runs in the consumer's unit of work, which also records the event in the in
 
 from __future__ import annotations
 
+from sqlalchemy import delete
+
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated
-from ideapaja_notification.db.models import Contact, Idea
-from ideapaja_notification.domain.templates import language_or_default
+from ideapaja_notification.db.models import AwardChain, Contact, Idea
+from ideapaja_notification.domain.kinds import language_or_default
 from ideapaja_notification.usecases.privacy import is_erased_before
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext, RetryLater
@@ -31,6 +33,8 @@ async def on_person_upserted(event: PersonUpserted, ctx: HandlerContext) -> None
     contact.display_name = event.display_name
     contact.email = str(event.email)
     contact.language = language_or_default(event.language)
+    contact.unit_id = event.unit_id
+    contact.roles = [role.value for role in event.roles]
     # HR sends a person again when they return to the city's service (also after an erasure).
     contact.left_on = None
     contact.erased_at = None
@@ -53,8 +57,11 @@ async def on_person_left(event: PersonLeft, ctx: HandlerContext) -> None:
 async def on_idea_submitted(event: IdeaSubmitted, ctx: HandlerContext) -> None:
     known = await ctx.session.get(Idea, event.idea_id)
     if known is not None:
-        if known.anonymous is None:  # stored before anonymity was kept: a replay tells it
+        # Stored before anonymity and the unit were kept: a replay tells them.
+        if known.anonymous is None:
             known.anonymous = event.anonymous
+        if known.unit_id is None:
+            known.unit_id = event.unit_id
         return
     ctx.session.add(
         Idea(
@@ -63,6 +70,7 @@ async def on_idea_submitted(event: IdeaSubmitted, ctx: HandlerContext) -> None:
             author_ids=list(event.author_ids),
             language=language_or_default(event.language),
             anonymous=event.anonymous,
+            unit_id=event.unit_id,
             revision=1,
             updated_at=ctx.now,
         )
@@ -70,13 +78,16 @@ async def on_idea_submitted(event: IdeaSubmitted, ctx: HandlerContext) -> None:
 
 
 async def on_idea_updated(event: IdeaUpdated, ctx: HandlerContext) -> None:
-    """Keep the title current, so a decision names the idea as its authors last wrote it."""
+    """Keep the title and the authors current: a decision names the idea as its authors last
+    wrote it, and reaches a co-author who confirmed after the submission."""
     idea = await ctx.session.get(Idea, event.idea_id)
     if idea is None:
         raise RetryLater(f"idea {event.idea_id} not submitted yet")
     if event.revision > idea.revision:
         idea.title = event.title
         idea.revision = event.revision
+        if event.author_ids is not None and idea.author_ids:
+            idea.author_ids = list(event.author_ids)
         idea.updated_at = ctx.now
 
 
@@ -88,3 +99,9 @@ async def on_idea_retention_expired(event: IdeaRetentionExpired, ctx: HandlerCon
         log.info("idea_authors_removed", idea_id=event.idea_id, authors=len(idea.author_ids))
         idea.author_ids = []
         idea.updated_at = ctx.now
+    # Awards on it name its authors as recipients: a chain still waiting goes too.
+    await ctx.session.execute(
+        delete(AwardChain)
+        .where(AwardChain.idea_id == event.idea_id)
+        .execution_options(synchronize_session=False)
+    )

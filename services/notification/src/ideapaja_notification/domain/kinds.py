@@ -1,0 +1,52 @@
+"""The kinds of message this service sends, and the languages it writes them in (Vaasa is
+bilingual: Finnish and Swedish; English for the rest)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+Language = Literal["fi", "sv", "en"]
+LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
+# Finnish is the city's first language and the HR default.
+DEFAULT_LANGUAGE: Language = "fi"
+
+
+class TemplateId(StrEnum):
+    """A message kind: its template, its inbox item's ``kind`` and its delivery's ``template``."""
+
+    # To the idea's authors.
+    IDEA_ACCEPTED = "idea_accepted"
+    IDEA_REJECTED = "idea_rejected"
+    IDEA_NEEDS_INFO = "idea_needs_info"
+    IDEA_DUPLICATE = "idea_duplicate"
+    IDEA_FORWARDED = "idea_forwarded"
+    REWARD_GRANTED = "reward_granted"
+    IDEA_COMMENTED = "idea_commented"
+    EXPERIMENT_STARTED = "experiment_started"
+    IDEA_IMPLEMENTED = "idea_implemented"
+    PRACTICE_PUBLISHED = "practice_published"
+    PRACTICE_ADOPTED = "practice_adopted"
+    PERIODIC_AWARD_WON = "periodic_award_won"
+    # To the people who work on the idea: reviewers, reward approvers.
+    CASE_TO_SCREEN = "case_to_screen"
+    CASE_TO_REVIEW = "case_to_review"
+    CASE_ESCALATED = "case_escalated"
+    AWARD_AWAITING_APPROVAL = "award_awaiting_approval"
+
+
+# The kinds that tell their recipient they wrote the idea: about an anonymous idea, only the
+# recipient's own access report shows them. The rest go to reviewers and approvers.
+AUTHOR_KINDS: frozenset[TemplateId] = frozenset(TemplateId) - {
+    TemplateId.CASE_TO_SCREEN,
+    TemplateId.CASE_TO_REVIEW,
+    TemplateId.CASE_ESCALATED,
+    TemplateId.AWARD_AWAITING_APPROVAL,
+}
+
+
+def language_or_default(language: str | None) -> Language:
+    for known in LANGUAGES:
+        if language == known:
+            return known
+    return DEFAULT_LANGUAGE

@@ -1,0 +1,36 @@
+"""Pages of a person's messages and inbox items, newest first (``Page[X]``, keyset cursors)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Select
+
+from ideapaja_notification.db.models import Delivery, InboxItem
+from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.uow import UnitOfWork
+
+P = TypeVar("P", bound=BaseModel)
+
+
+async def newest_first(
+    uow: UnitOfWork[Any],
+    query: Select[Any],
+    model: type[Delivery] | type[InboxItem],
+    page: PageRequest,
+    public: type[P],
+) -> Page[P]:
+    """A page of ``query``'s rows of ``model`` (by created_at, id), newest first, as ``public``."""
+    rows, total, next_cursor = await paginate(
+        uow.session,
+        query,
+        keys=[model.created_at.expression, model.id.expression],
+        page=page,
+    )
+    return Page(
+        items=[public.model_validate(row) for row in rows],
+        total=total,
+        limit=page.limit,
+        next_cursor=next_cursor,
+    )

@@ -1,0 +1,83 @@
+"""Who a notice goes to, from the projections: an idea's authors, named people (reviewers), the
+holders of a role (a reward approval step). Unknown people or ideas raise ``RetryLater``: the HR
+or intake event that describes them has not arrived yet."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import select
+
+from ideapaja_notification.db.models import Contact, Idea
+from ideapaja_notification.domain.notices import Recipient, UnknownRecipients, reachable
+from ideapaja_runtime.db import json_list_may_hold
+from ideapaja_runtime.logging import get_logger
+from ideapaja_runtime.messaging import HandlerContext, RetryLater
+
+log = get_logger(__name__)
+
+# A role held for a unit: its holders approve only for ideas of their own unit.
+UNIT_ROLES = frozenset({"supervisor"})
+
+
+def recipient_of(contact: Contact) -> Recipient:
+    return Recipient(
+        person_id=contact.person_id,
+        display_name=contact.display_name,
+        email=contact.email,
+        language=contact.language,
+        # Nobody writes to people who left, nor to people whose data was erased.
+        left=contact.left_on is not None or contact.erased_at is not None,
+    )
+
+
+async def contacts_of(ctx: HandlerContext, person_ids: Sequence[str]) -> dict[str, Recipient]:
+    contacts = await ctx.session.scalars(select(Contact).where(Contact.person_id.in_(person_ids)))
+    return {c.person_id: recipient_of(c) for c in contacts}
+
+
+async def people(ctx: HandlerContext, person_ids: Sequence[str]) -> list[Recipient]:
+    """``person_ids`` to write to, each once (those who left skipped); every one of them must be
+    known, else the event waits (``RetryLater``), so a retry cannot leave anyone out."""
+    ids = [str(pid) for pid in person_ids]
+    try:
+        return reachable(ids, await contacts_of(ctx, ids))
+    except UnknownRecipients as exc:
+        raise RetryLater(str(exc)) from exc
+
+
+async def idea_of(ctx: HandlerContext, idea_id: str) -> Idea:
+    idea = await ctx.session.get(Idea, idea_id)
+    if idea is None:
+        raise RetryLater(f"idea {idea_id} not known yet (IdeaSubmitted not seen)")
+    return idea
+
+
+async def authors_of(
+    ctx: HandlerContext, idea: Idea, *, leaving_out: Collection[str] = ()
+) -> list[Recipient]:
+    """The idea's authors to write to (not those in ``leaving_out``): only they are told, so an
+    anonymous idea's authors are never named to anyone else."""
+    return await people(ctx, [pid for pid in idea.author_ids if pid not in leaving_out])
+
+
+async def role_holders(
+    ctx: HandlerContext, role: str, *, unit_id: str | None, leaving_out: Collection[str] = ()
+) -> list[Recipient]:
+    """The people HR says hold ``role`` (for ``unit_id``, when the role is held for a unit),
+    still in service, oldest contact first; nobody if none is known."""
+    rows = await ctx.session.scalars(
+        select(Contact).where(json_list_may_hold(Contact.roles, role)).order_by(Contact.person_id)
+    )
+    holders = []
+    for contact in rows.all():
+        if role not in (contact.roles or []) or contact.person_id in leaving_out:
+            continue
+        if role in UNIT_ROLES and (unit_id is None or contact.unit_id != unit_id):
+            continue
+        recipient = recipient_of(contact)
+        if not recipient.left:
+            holders.append(recipient)
+    if not holders:
+        log.warning("nobody_holds_role", role=role, unit_id=unit_id)
+    return holders

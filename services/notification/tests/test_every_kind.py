@@ -1,0 +1,225 @@
+"""Every kind of notice, through the subscriptions table, on both databases: each event reaches
+exactly the people it concerns, as one inbox item and one e-mail each, in their language;
+delivered again it adds nothing; no message names an author of the (anonymous) idea to anyone
+but that author. A new kind without a case here fails ``test_every_kind_is_covered``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from notification_testkit import deliveries, envelope_of, handle, inbox_items, person, submitted
+
+from ideapaja_contracts import Envelope, Event
+from ideapaja_contracts.events.idea import IdeaCommented, Scope
+from ideapaja_contracts.events.progress import (
+    ExperimentStarted,
+    ImplementationCompleted,
+    PracticeAdopted,
+    PracticePublished,
+)
+from ideapaja_contracts.events.review import (
+    CaseEscalated,
+    Decision,
+    InfoRequested,
+    ReviewDecided,
+    ReviewStarted,
+    ScreeningStarted,
+)
+from ideapaja_contracts.events.reward import (
+    AwardApproved,
+    AwardProposed,
+    AwardRejected,
+    PeriodicAwardDecided,
+    PeriodicAwardKind,
+    RewardGranted,
+    RewardKind,
+)
+from ideapaja_notification import handlers
+from ideapaja_notification.domain.deliveries import RetryPolicy
+from ideapaja_notification.domain.kinds import TemplateId
+from ideapaja_notification.handlers import subscriptions
+from ideapaja_notification.sender import DeliverySender
+from ideapaja_runtime.db import Database
+from ideapaja_runtime.messaging import Handler, Subscription
+
+# The idea is anonymous: a-fi, a-sv, a-en wrote it; the others work on it.
+PEOPLE = {
+    "a-fi": ("fi", "Aino Aaltonen", ["employee"]),
+    "a-sv": ("sv", "Sven Berg", ["employee"]),
+    "a-en": ("en", "Emma Clark", ["employee"]),
+    "r-1": ("sv", "Rita Reviewer", ["change_agent"]),
+    "s-1": ("en", "Sam Supervisor", ["supervisor"]),
+}
+AUTHORS = ["a-fi", "a-sv", "a-en"]
+CASE = {"case_id": "c-1", "idea_id": "i-1", "scope": Scope.UNIT, "unit_id": "u-kirjasto"}
+
+CASES: list[tuple[TemplateId, Event, list[str]]] = [
+    (
+        TemplateId.IDEA_ACCEPTED,
+        ReviewDecided(
+            **CASE, decision=Decision.ACCEPTED, rationale="Hyvä", decided_by="r-1"
+        ),
+        AUTHORS,
+    ),
+    (
+        TemplateId.IDEA_NEEDS_INFO,
+        InfoRequested(case_id="c-1", idea_id="i-1", requested_by="r-1", question="Paljonko?"),
+        AUTHORS,
+    ),
+    (
+        TemplateId.REWARD_GRANTED,
+        RewardGranted(
+            idea_id="i-1", grant_id="g-1", person_id="a-sv", kind=RewardKind.POINTS,
+            amount=Decimal(0), points=10, reason="Idea accepted", reason_code="idea_accepted",
+        ),
+        ["a-sv"],
+    ),
+    (
+        TemplateId.IDEA_COMMENTED,
+        IdeaCommented(idea_id="i-1", comment_id="k-1", commenter_id="a-fi", body="Kiitos!"),
+        ["a-sv", "a-en"],
+    ),
+    (
+        TemplateId.EXPERIMENT_STARTED,
+        ExperimentStarted(
+            idea_id="i-1", experiment_id="x-1", pilot_unit_ids=["u-kirjasto"], hypothesis="h",
+            measure="m", starts_on=date(2026, 3, 1), ends_on=date(2026, 4, 1),
+        ),
+        AUTHORS,
+    ),
+    (
+        TemplateId.IDEA_IMPLEMENTED,
+        ImplementationCompleted(idea_id="i-1", owner_id="r-1"),
+        AUTHORS,
+    ),
+    (
+        TemplateId.PRACTICE_PUBLISHED,
+        PracticePublished(
+            idea_id="i-1", practice_id="g-1", title="T", summary="s", published_by="r-1"
+        ),
+        AUTHORS,
+    ),
+    (
+        TemplateId.PRACTICE_ADOPTED,
+        PracticeAdopted(
+            idea_id="i-1", practice_id="g-1", adopting_unit_id="u-2", reported_by="r-1"
+        ),
+        AUTHORS,
+    ),
+    (
+        TemplateId.PERIODIC_AWARD_WON,
+        PeriodicAwardDecided(
+            round_id="r-1", award=PeriodicAwardKind.IDEA_OF_THE_YEAR, period="2026",
+            idea_id="i-1", unit_id="u-kirjasto", recipient_ids=AUTHORS, anonymous=True,
+            decided_by="r-1",
+        ),
+        AUTHORS,
+    ),
+    (TemplateId.CASE_TO_SCREEN, ScreeningStarted(**CASE, reviewer_ids=["r-1"]), ["r-1"]),
+    (
+        TemplateId.CASE_TO_REVIEW,
+        ReviewStarted(**CASE, started_by="r-1", reviewer_ids=["r-1", "s-1"]),
+        ["r-1", "s-1"],
+    ),
+    (
+        TemplateId.CASE_ESCALATED,
+        CaseEscalated(
+            **CASE, step="screening", due_at=datetime(2026, 3, 1, tzinfo=UTC), level=1,
+            escalated_to="department", added_reviewer_ids=["s-1"], reviewer_ids=["r-1", "s-1"],
+        ),
+        ["s-1", "r-1"],
+    ),
+    (
+        TemplateId.AWARD_AWAITING_APPROVAL,
+        AwardProposed(
+            idea_id="i-1", award_id="w-1", proposed_by="r-1", kind=RewardKind.MONEY,
+            amount=Decimal("100"), recipient_ids=AUTHORS, justification="j",
+            approval_roles=["supervisor"],
+        ),
+        ["s-1"],
+    ),
+]  # fmt: skip
+
+
+def _table() -> list[Subscription]:
+    """The subscriptions table of a service whose sender never runs."""
+    sender = DeliverySender(None, None, {}, RetryPolicy(1, 1, 1))  # type: ignore[arg-type]
+    runtime = SimpleNamespace(extras={"delivery_sender": sender})
+    return list(subscriptions(runtime))  # type: ignore[arg-type]
+
+
+def test_every_kind_is_covered() -> None:
+    decisions = {TemplateId(f"idea_{d.value}") for d in Decision} - {TemplateId.IDEA_NEEDS_INFO}
+    covered = {kind for kind, _, _ in CASES} | decisions
+    assert covered == set(TemplateId)
+
+
+def test_the_table_wires_every_kind_in_consumers_that_start_at_the_streams_end() -> None:
+    """Each event of a kind is consumed; a first deployment mails nobody about old events,
+    while projections read the whole history."""
+    telling = {type(event) for _, event, _ in CASES}
+    wired: set[type[Event]] = set()
+    for subscription in _table():
+        tells = bool(telling & set(subscription.handlers))
+        assert subscription.new_events_only is tells, subscription.name
+        wired |= set(subscription.handlers) if tells else set()
+    # An approval's notice follows its proposal's, a rejection ends it (test_work_notices.py).
+    assert wired == telling | {AwardApproved, AwardRejected} and telling == set(_UNWRAPPED)
+
+
+@pytest.mark.parametrize(("kind", "event", "recipients"), CASES, ids=[c[0].value for c in CASES])
+async def test_each_kind_reaches_whom_it_concerns_once_naming_no_author_to_others(
+    notification_db: Database, kind: TemplateId, event: Event, recipients: list[str]
+) -> None:
+    db = notification_db
+    for pid, (language, name, roles) in PEOPLE.items():
+        await handle(
+            db, handlers.on_person_upserted, person(pid, name=name, language=language, roles=roles)
+        )
+    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=AUTHORS, anonymous=True))
+    envelope = envelope_of(event)
+    for _ in range(2):  # delivered again: nothing twice
+        await _run(db, event, envelope)
+
+    rows = await deliveries(db)
+    items = await inbox_items(db)
+    assert sorted(r.person_id for r in rows) == sorted(recipients)
+    assert sorted((i.person_id, i.kind) for i in items) == sorted(
+        (p, kind.value) for p in recipients
+    )
+    for row in rows:
+        assert row.template == kind.value
+        assert row.language == PEOPLE[row.person_id][0]
+        assert row.html and row.subject and row.body
+        text = row.subject + row.body + row.html
+        for author in AUTHORS:
+            if author != row.person_id:
+                assert PEOPLE[author][1] not in text and author not in text
+    for item in items:
+        assert item.link and item.text and item.language == PEOPLE[item.person_id][0]
+
+
+async def _run(db: Database, event: Event, envelope: Envelope) -> None:
+    """The handler for ``event``, in a consumer's unit of work (the table wraps the same one
+    to wake the sender, which needs a running service)."""
+    await handle(db, _UNWRAPPED[type(event)], event, envelope)
+
+
+_UNWRAPPED: dict[type[Event], Handler] = {
+    ReviewDecided: handlers.on_review_decided,
+    InfoRequested: handlers.on_info_requested,
+    RewardGranted: handlers.on_reward_granted,
+    IdeaCommented: handlers.on_idea_commented,
+    ExperimentStarted: handlers.on_experiment_started,
+    ImplementationCompleted: handlers.on_implementation_completed,
+    PracticePublished: handlers.on_practice_published,
+    PracticeAdopted: handlers.on_practice_adopted,
+    PeriodicAwardDecided: handlers.on_periodic_award_decided,
+    ScreeningStarted: handlers.on_screening_started,
+    ReviewStarted: handlers.on_review_started,
+    CaseEscalated: handlers.on_case_escalated,
+    AwardProposed: handlers.on_award_proposed,
+}
