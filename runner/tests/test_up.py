@@ -141,10 +141,15 @@ def test_up_without_services_stops_cleanly_and_resumes(tmp_path: Path, ups: list
 
 
 def _up_without_services(tmp_path: Path, smtp_port: int, *extra: str) -> Up:
+    # free_port() may hand out the same port twice in a row: ask until all four differ.
+    ports = {smtp_port}
+    while len(ports) < 4:
+        ports.add(free_port())
+    nats_port, mail_port, issuer_port = sorted(ports - {smtp_port})
     return Up(
-        ["--state-dir", str(tmp_path), "--no-services", "--nats-port", str(free_port()),
-         "--smtp-port", str(smtp_port), "--mail-port", str(free_port()),
-         "--issuer-port", str(free_port()), *extra]
+        ["--state-dir", str(tmp_path), "--no-services", "--nats-port", str(nats_port),
+         "--smtp-port", str(smtp_port), "--mail-port", str(mail_port),
+         "--issuer-port", str(issuer_port), *extra]
     )  # fmt: skip
 
 
