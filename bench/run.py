@@ -23,12 +23,13 @@ from pathlib import Path
 
 import structlog
 
-from bench import consumers, pipeline, relay, replay, search, submit
+from bench import consumers, pipeline, relay, replay, search, submit, together
 from bench.harness import Row
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS: dict[str, Callable[[Path, bool], list[Row]]] = {
     "consumers": consumers.rows,
+    "together": together.rows,
     "pipeline": pipeline.rows,
     "relay": relay.rows,
     "submit": submit.rows,
