@@ -79,7 +79,7 @@ async def test_a_failing_template_is_a_dead_letter_with_the_error_not_a_crash(
 ) -> None:
     real = messages._template
     # A template whose subject needs a field no event gives it.
-    broken = Environment(undefined=StrictUndefined).from_string(
+    broken = Environment(undefined=StrictUndefined, autoescape=True).from_string(
         "{% block subject %}{{ no_such_field }}{% endblock %}{% block summary %}{% endblock %}"
     )
 

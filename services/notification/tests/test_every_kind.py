@@ -21,9 +21,9 @@ from ideapaja_contracts.events.progress import (
     PracticePublished,
 )
 from ideapaja_contracts.events.review import (
+    AgendaCase,
     CaseEscalated,
     Decision,
-    AgendaCase,
     InfoRequested,
     MeetingScheduled,
     MinutesPublished,

@@ -34,7 +34,9 @@ def supported(idea_id: str, person_id: str, *, withdrawn: bool = False) -> IdeaS
 async def _people(db: Database, *people: tuple[str, str, list[str], str]) -> None:
     for pid, language, roles, unit in people:
         await handle(
-            db, handlers.on_person_upserted, person(pid, language=language, roles=roles, unit_id=unit)
+            db,
+            handlers.on_person_upserted,
+            person(pid, language=language, roles=roles, unit_id=unit),
         )
 
 
@@ -97,7 +99,9 @@ async def test_a_meeting_invitation_lists_the_agenda_and_its_time_in_city_time(
     )
     await handle(db, handlers.on_meeting_scheduled, invitation)
     rows = {r.person_id: r for r in await deliveries(db)}
-    assert rows["k-1"].subject == "Kutsu toimikunnan kokoukseen: Toukokuun kokous, 6.5.2026 klo 14.00"
+    assert rows["k-1"].subject == (
+        "Kutsu toimikunnan kokoukseen: Toukokuun kokous, 6.5.2026 klo 14.00"
+    )
     assert "– Pyöräparkki\n– <b>Tekstitys</b>" in rows["k-1"].body
     assert "&lt;b&gt;Tekstitys&lt;/b&gt;" in (rows["k-1"].html or "")
     assert "6.5.2026 kl. 14.00" in rows["k-2"].body

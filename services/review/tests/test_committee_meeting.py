@@ -347,9 +347,7 @@ async def test_calling_a_meeting_and_adding_to_its_agenda_tell_the_members(
         {"case_id": d["id"], "idea_id": d["idea_id"], "title": "Pyöräparkki virastotalolle"}
     ]
     assert scheduled["member_ids"] == members and scheduled["called_by"] == "p-com-1"
-    assert datetime.fromisoformat(scheduled["scheduled_at"]) == datetime(
-        2025, 6, 3, 11, tzinfo=UTC
-    )
+    assert datetime.fromisoformat(scheduled["scheduled_at"]) == datetime(2025, 6, 3, 11, tzinfo=UTC)
     assert "p-author-d" not in str(scheduled)
     assert not events_of(
         await outbox_events(api.runtime.db, "ideapaja.committee.scoring_opened.v1"),

@@ -123,9 +123,7 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
         _notices("rewards", {RewardGranted: on_reward_granted}, runtime),
         # Supporters on consumers of their own: one HR has not described yet holds back only
         # the supporters' notices, never the authors'.
-        _notices(
-            "supporter-decisions", {ReviewDecided: on_review_decided_for_supporters}, runtime
-        ),
+        _notices("supporter-decisions", {ReviewDecided: on_review_decided_for_supporters}, runtime),
         _notices(
             "supporter-implementations",
             {ImplementationCompleted: on_implementation_completed_for_supporters},

@@ -240,9 +240,7 @@ async def add_item(
     await _add_item(uow, meeting, eligible[case_id], position)
     await session.flush()
     await uow.publish(
-        await meeting_notices.scoring_opened(
-            session, meeting, eligible[case_id], actor.person_id
-        )
+        await meeting_notices.scoring_opened(session, meeting, eligible[case_id], actor.person_id)
     )
     return meeting
 
