@@ -53,13 +53,13 @@ async def test_a_supporter_hr_never_describes_is_dead_lettered_after_the_bound_a
         await publish(js, submitted("i-1", authors=["p-a"]))
         await publish(js, IdeaSupported(idea_id="i-1", supporter_id="p-ghost", support_count=1))
         decision_id = await publish(js, decided("i-1"))
-        [letter] = await eventually(dead_letters(js, "supporter-decisions"))
+        [letter] = await eventually(dead_letters(js, "supporter-decisions"), timeout=30)
 
         async def author_told() -> list[Any] | None:
             rows = await deliveries(svc.runtime.db)
             return rows or None
 
-        rows = await eventually(author_told)
+        rows = await eventually(author_told, timeout=30)
     assert letter.headers["ce-id"] == decision_id
     # Waited exactly the bound, then set aside with who is missing.
     assert letter.headers[DLQ_DELIVERIES] == "4"
@@ -95,7 +95,7 @@ async def test_a_failing_template_is_a_dead_letter_with_the_error_not_a_crash(
         await publish(js, person("p-a", email="a@vaasa.example"))
         await publish(js, submitted("i-1", authors=["p-a"]))
         decision_id = await publish(js, decided("i-1"))
-        [letter] = await eventually(dead_letters(js, "decisions"))
+        [letter] = await eventually(dead_letters(js, "decisions"), timeout=30)
         # The service is still up: the next event of another kind is told.
         comment = IdeaCommented(idea_id="i-1", comment_id="k-1", commenter_id="p-b", body="Hyvä!")
         await publish(js, comment)
@@ -104,7 +104,7 @@ async def test_a_failing_template_is_a_dead_letter_with_the_error_not_a_crash(
             rows = await deliveries(svc.runtime.db)
             return rows or None
 
-        rows = await eventually(comment_told)
+        rows = await eventually(comment_told, timeout=30)
     assert letter.headers["ce-id"] == decision_id
     reason = letter.headers[DLQ_REASON]
     assert "MessageTemplateError" in reason and "template idea_accepted (fi) failed" in reason

@@ -1,15 +1,14 @@
 """Supporters: who supports an idea, so a decision on it reaches them too; contacts by unit, to
 find the unit's supervisors and change agents when a practice is adopted from it.
 
-Revision ID: notification_0010
+Revision ID: notification_0009
 Revises: notification_0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "notification_0010"
-# The integrator rechains this after notification_0009 (preferences and digests).
+revision = "notification_0009"
 down_revision = "notification_0008"
 branch_labels = None
 depends_on = None
