@@ -129,8 +129,9 @@ async def test_the_admin_area_is_for_admins_only(city: City) -> None:
     async with city.signed_in(("employee", "change_agent"), person_id=ME) as client:
         home = await client.get("/ideas")
         assert 'href="/admin"' not in home.text
-        for path in ("/admin", "/admin/routing-rules", "/admin/change-agents",
-                     "/admin/committees", "/admin/reward-rules", "/admin/dead-letters"):  # fmt: skip
+        pages = ("/admin", "/admin/routing-rules", "/admin/change-agents", "/admin/committees",
+                 "/admin/reward-rules", "/admin/dead-letters")  # fmt: skip
+        for path in pages:
             refused = await client.get(path)
             assert refused.status_code == 403, path
             assert "This page is not for you" in refused.text
