@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -77,7 +78,9 @@ def publish_unreadable_hr_record(stack: Stack) -> None:
         finally:
             await nc.close()
 
-    asyncio.run(publish())
+    # Playwright's sync API keeps an event loop running in this thread: publish from another.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, publish()).result(timeout=30)
 
 
 @pytest.mark.timeout(900)
