@@ -159,4 +159,4 @@ def test_the_demo_admin_edits_rules_adds_a_change_agent_and_sees_a_dead_letter(
         phone.goto(f"{url}{path}")
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, (path, width)
-    screenshot(phone, "admin-reward-rules-360")
+    screenshot(phone, "admin-dead-letters-360")  # the last page the loop opened
