@@ -134,8 +134,9 @@ def address_refusal(address: AddressType, allowed_networks: Sequence[NetworkType
 
 
 def _meanings(address: AddressType) -> list[AddressType]:
-    """``address`` and the IPv4 addresses an IPv6 one carries (what it would reach)."""
-    found: list[AddressType] = [address]
+    """The IPv4 addresses an IPv6 one carries (what it would reach, so named first), then
+    ``address`` itself."""
+    found: list[AddressType] = []
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             found.append(address.ipv4_mapped)
@@ -143,7 +144,7 @@ def _meanings(address: AddressType) -> list[AddressType]:
             found.append(address.sixtofour)
         if address.teredo is not None:
             found.extend(address.teredo)
-    return found
+    return [*found, address]
 
 
 def _non_global_kind(address: AddressType) -> str | None:
@@ -152,8 +153,8 @@ def _non_global_kind(address: AddressType) -> str | None:
         ("link-local", address.is_link_local),
         ("multicast", address.is_multicast),
         ("unspecified", address.is_unspecified),
-        ("private", address.is_private),
         ("reserved", address.is_reserved),
+        ("private", address.is_private),
     )
     for kind, matches in checks:
         if matches:
