@@ -98,11 +98,10 @@ def _webhooks(runtime: Runtime[NotificationSettings]) -> Subscription:
     """Every lifecycle event, queued for the webhook endpoints that want it, on a consumer and a
     sender of its own (a slow endpoint never holds up a notice); from the stream's end on a
     first deployment, like the notices."""
-    sender = webhook_sender_for(runtime)
 
     async def handle(event: Event, ctx: HandlerContext) -> None:
         if await on_webhook_event(event, ctx):
-            ctx.after_commit(sender.wake)
+            ctx.after_commit(webhook_sender_for(runtime).wake)
 
     return Subscription(
         "webhooks",
