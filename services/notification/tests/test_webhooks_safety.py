@@ -210,6 +210,34 @@ async def test_mail_and_the_inbox_go_out_while_a_webhook_endpoint_hangs(
     assert [i.kind for i in items] == ["idea_accepted"]
 
 
+async def test_an_endpoint_that_hangs_holds_up_no_other_endpoint(
+    sqlite_url: str, nats_url: str, js: Any, dev_keys: DevKeys
+) -> None:
+    settings = webhook_settings(nats_url, sqlite_url, dev_keys, webhook_timeout_seconds=30.0)
+    async with (
+        receiving() as stuck,
+        receiving() as healthy,
+        running_service(service, settings) as svc,
+    ):
+        stuck.hanging = True
+        for receiver in (stuck, healthy):
+            created = await svc.client.post(
+                "/webhooks",
+                json={"url": receiver.url(), "event_types": [SUPPORTED]},
+                headers=admin(dev_keys),
+            )
+            assert created.status_code == 201
+        for n in range(3):
+            await publish(js, IdeaSupported(idea_id=f"i-{n}", supporter_id="p-1", support_count=1))
+        await eventually(lambda: _requests(healthy, 3))
+        held = len(stuck.requests)
+        stuck.release()
+        await eventually(lambda: _requests(stuck, 3))
+
+    assert held == 1
+    assert len({r.headers["webhook-id"] for r in stuck.requests}) == 3
+
+
 async def _requests(receiver: Receiver, count: int) -> bool:
     return len(receiver.requests) >= count
 

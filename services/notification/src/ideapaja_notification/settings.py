@@ -60,7 +60,7 @@ class NotificationSettings(ServiceSettings):
     webhook_max_attempts: int = Field(default=10, ge=1, le=50)
     webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
     webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
-    # Requests in flight at once (one per endpoint at a time, so a slow endpoint holds one).
+    # Endpoints served at once (one request per endpoint at a time: a slow endpoint holds one).
     webhook_concurrency: int = Field(default=10, ge=1, le=200)
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     # After a rotation the old secret still signs (beside the new one) this long.

@@ -2,8 +2,9 @@
 
 Separate from the e-mail sender (``sender.py``) and from the consumers, with its own table and
 claims, so an endpoint that fails or hangs never delays an e-mail or an inbox item. Within it,
-requests run side by side (``WEBHOOK_CONCURRENCY`` slots), at most one per endpoint at a time,
-each bounded by ``WEBHOOK_TIMEOUT_SECONDS``: a hanging endpoint holds one slot for that long.
+endpoints are served side by side (``WEBHOOK_CONCURRENCY`` slots), each endpoint's deliveries
+one after another in one slot, each request bounded by ``WEBHOOK_TIMEOUT_SECONDS``: a hanging
+endpoint holds one slot that long and hands back the other deliveries it had claimed.
 
 Exactly once per event and endpoint: the handler commits the delivery row (unique on endpoint
 and event, id derived from both) with the consumer's inbox row; the sender claims it, records
@@ -105,7 +106,7 @@ class WebhookSender:
         failures = 0
         while not self._stopping:
             free = self.concurrency - len(self._requests)
-            claimed: list[ClaimedWebhook] = []
+            claimed: list[list[ClaimedWebhook]] = []
             if free > 0:
                 try:
                     claimed = await self.claim_due(free)
@@ -116,8 +117,8 @@ class WebhookSender:
                     log.warning("webhook_sender_failed", error=repr(exc), retry_in=delay)
                     await self._sleep(delay)
                     continue
-            for delivery in claimed:
-                task = asyncio.create_task(self.attempt(delivery), name=f"webhook-{delivery.id}")
+            for group in claimed:
+                task = asyncio.create_task(self.send_in_order(group), name="webhook-endpoint")
                 self._requests.add(task)
                 task.add_done_callback(self._request_done)
             if not claimed:
@@ -132,7 +133,7 @@ class WebhookSender:
             await asyncio.wait_for(self._wake.wait(), seconds)
         self._wake.clear()
 
-    async def claim_due(self, limit: int) -> list[ClaimedWebhook]:
+    async def claim_due(self, limit: int) -> list[list[ClaimedWebhook]]:
         token = uuid.uuid4().hex
         async with self.db.transaction() as session:
             claimed = await claims.claim_due(
@@ -147,19 +148,33 @@ class WebhookSender:
             self._held.add(token)
         return claimed
 
-    async def attempt(self, delivery: ClaimedWebhook) -> None:
+    async def send_in_order(self, group: list[ClaimedWebhook]) -> None:
+        """One endpoint's claimed deliveries, one after another; after a failure (the endpoint
+        is down or slow) the rest are handed back rather than each waiting its timeout here."""
+        for index, delivery in enumerate(group):
+            if self._stopping or not await self.attempt(delivery):
+                rest = [d.id for d in group[index + 1 :] if not self._stopping]
+                if rest:
+                    with contextlib.suppress(Exception):  # else their lease lapses
+                        async with self.db.transaction() as session:
+                            await claims.release_unbegun(session, {delivery.token}, rest)
+                return
+
+    async def attempt(self, delivery: ClaimedWebhook) -> bool:
+        """Send one delivery and record how it went; whether the endpoint accepted it."""
         try:
-            await self._attempt(delivery)
+            return await self._attempt(delivery)
         except Exception as exc:  # the database is away: the claim lapses and it is tried again
             log.warning("webhook_attempt_not_recorded", delivery_id=delivery.id, error=repr(exc))
+            return False
 
-    async def _attempt(self, delivery: ClaimedWebhook) -> None:
+    async def _attempt(self, delivery: ClaimedWebhook) -> bool:
         now = self.clock()
         async with self.db.transaction() as session:
             ours = await claims.begin_attempt(session, delivery, now=now, lease=self.attempt_lease)
         if not ours:
             log.warning("webhook_claim_lost", delivery_id=delivery.id)
-            return
+            return False
         if delivery.interrupted_attempt_at is not None:
             log.warning(
                 "webhook_resent_after_interrupted_attempt",
@@ -181,6 +196,8 @@ class WebhookSender:
             await self.record_failure(delivery, WebhookError(repr(exc), permanent=False))
         else:
             await self.record_sent(delivery, status)
+            return True
+        return False
 
     async def record_sent(self, delivery: ClaimedWebhook, status: int) -> None:
         async with self.db.transaction() as session:

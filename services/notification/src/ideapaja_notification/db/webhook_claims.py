@@ -2,8 +2,9 @@
 
 The same protocol as e-mail (``db/claims.py``): claim due rows under a token with a lease, record
 that an attempt begins and hold the row over the whole request, record the outcome only while
-the claim is still ours. One difference: at most one delivery per endpoint is claimed at a time,
-so an endpoint that hangs holds one request slot, never the whole sender.
+the claim is still ours. One difference: deliveries are claimed per endpoint, a few in order,
+and none for an endpoint that has some in hand: one request per endpoint is in flight at a
+time, so an endpoint that hangs holds one request slot, never the whole sender.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from ideapaja_notification.db.webhook_models import WebhookDelivery, WebhookEndp
 from ideapaja_notification.domain.deliveries import DeliveryStatus
 
 _PENDING = WebhookDelivery.status == DeliveryStatus.PENDING.value
-# Candidates read per slot: several due rows may belong to one endpoint.
-_CANDIDATES_PER_SLOT = 5
+# Due deliveries of one endpoint claimed together (sent one after another by one request
+# slot): a busy endpoint costs one claim per this many events, not one each.
+PER_ENDPOINT = 10
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,10 @@ async def claim_due(
     lease: timedelta,
     limit: int,
     skip_locked: bool,
-) -> list[ClaimedWebhook]:
-    """Claim up to ``limit`` due deliveries to enabled endpoints, oldest due first, at most one
-    per endpoint and none for an endpoint that has one in flight."""
-    in_flight = select(WebhookDelivery.endpoint_id).where(
+) -> list[list[ClaimedWebhook]]:
+    """Claim due deliveries to enabled endpoints for up to ``limit`` endpoints (none that has
+    one in hand), up to ``PER_ENDPOINT`` each, oldest due first; grouped by endpoint."""
+    in_hand = select(WebhookDelivery.endpoint_id).where(
         _PENDING, WebhookDelivery.lease_expires_at > now
     )
     query = (
@@ -74,22 +76,25 @@ async def claim_due(
         .where(
             *_due(now),
             WebhookEndpoint.enabled.is_(True),
-            WebhookDelivery.endpoint_id.not_in(in_flight),
+            WebhookDelivery.endpoint_id.not_in(in_hand),
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
-        .limit(limit * _CANDIDATES_PER_SLOT)
+        .limit(limit * PER_ENDPOINT)
     )
     if skip_locked:
         query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
-    chosen: dict[str, str] = {}
+    chosen: dict[str, list[str]] = {}
     for delivery_id, endpoint_id in (await session.execute(query)).all():
-        if endpoint_id not in chosen and len(chosen) < limit:
-            chosen[endpoint_id] = delivery_id
+        ids = chosen.get(endpoint_id)
+        if ids is None and len(chosen) < limit:
+            ids = chosen[endpoint_id] = []
+        if ids is not None and len(ids) < PER_ENDPOINT:
+            ids.append(delivery_id)
     if not chosen:
         return []
     await session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(chosen.values()), *_due(now))
+        .where(WebhookDelivery.id.in_([i for ids in chosen.values() for i in ids]), *_due(now))
         .values(claim_token=token, lease_expires_at=now + lease)
         .execution_options(synchronize_session=False)
     )
@@ -99,7 +104,10 @@ async def claim_due(
         .where(WebhookDelivery.claim_token == token)
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
     )
-    return [_claimed(delivery, endpoint, token) for delivery, endpoint in rows.all()]
+    groups: dict[str, list[ClaimedWebhook]] = {}
+    for delivery, endpoint in rows.all():
+        groups.setdefault(endpoint.id, []).append(_claimed(delivery, endpoint, token))
+    return list(groups.values())
 
 
 def _claimed(delivery: WebhookDelivery, endpoint: WebhookEndpoint, token: str) -> ClaimedWebhook:
@@ -151,16 +159,21 @@ async def finish(session: AsyncSession, delivery: ClaimedWebhook, **values: obje
     return _changed(result) == 1
 
 
-async def release_unbegun(session: AsyncSession, tokens: Collection[str]) -> int:
-    """Hand back the deliveries claimed under ``tokens`` whose request has not begun."""
+async def release_unbegun(
+    session: AsyncSession, tokens: Collection[str], ids: Collection[str] | None = None
+) -> int:
+    """Hand back the deliveries claimed under ``tokens`` (only ``ids``, if given) whose
+    request has not begun."""
+    query = update(WebhookDelivery).where(
+        WebhookDelivery.claim_token.in_(tokens),
+        _PENDING,
+        WebhookDelivery.attempt_started_at.is_(None),
+    )
+    if ids is not None:
+        query = query.where(WebhookDelivery.id.in_(ids))
     result = await session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.claim_token.in_(tokens),
-            _PENDING,
-            WebhookDelivery.attempt_started_at.is_(None),
+        query.values(claim_token=None, lease_expires_at=None).execution_options(
+            synchronize_session=False
         )
-        .values(claim_token=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
     )
     return _changed(result)
