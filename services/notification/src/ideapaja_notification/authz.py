@@ -28,6 +28,13 @@ POLICY = Policy(
         ),
         allow("deliveries.read", {Role.ADMIN}, "Read deliveries by status (operators)"),
         allow("deliveries.retry", {Role.ADMIN}, "Queue a failed delivery again (operators)"),
+        allow("webhooks.read", {Role.ADMIN}, "Read webhook endpoints and their delivery logs"),
+        allow(
+            "webhooks.manage",
+            {Role.ADMIN},
+            "Register, change and remove webhook endpoints; rotate their secrets",
+        ),
+        allow("webhooks.redeliver", {Role.ADMIN}, "Send a webhook delivery again"),
         access_report_permission(),
     ],
 )

@@ -32,3 +32,26 @@ class InboxItemNotFound(NotFound):
 
     def __init__(self, item_id: str) -> None:
         super().__init__(f"No inbox item {item_id}.")
+
+
+class WebhookNotFound(NotFound):
+    title = "Webhook endpoint not found"
+
+    def __init__(self, endpoint_id: str) -> None:
+        super().__init__(f"No webhook endpoint {endpoint_id}.")
+
+
+class WebhookDeliveryNotFound(NotFound):
+    title = "Webhook delivery not found"
+
+    def __init__(self, delivery_id: str) -> None:
+        super().__init__(f"No delivery {delivery_id} to this endpoint.")
+
+
+class NotRedeliverable(Conflict):
+    """A delivery still queued is not queued twice; one whose payload is gone cannot be sent."""
+
+    title = "Delivery cannot be sent again"
+
+    def __init__(self, reason: str, status: str) -> None:
+        super().__init__(reason, status_now=status)

@@ -37,6 +37,7 @@ from ideapaja_contracts.events.reward import (
     PeriodicAwardDecided,
     RewardGranted,
 )
+from ideapaja_notification.domain.webhooks import OFFERED_EVENTS
 from ideapaja_notification.sender import sender_for
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_notification.usecases import (
@@ -46,6 +47,8 @@ from ideapaja_notification.usecases import (
     projections,
     work_notices,
 )
+from ideapaja_notification.usecases.webhook_deliveries import on_event as on_webhook_event
+from ideapaja_notification.webhook_sender import webhook_sender_for
 from ideapaja_runtime.messaging import Handler, HandlerContext, Subscription
 from ideapaja_runtime.service import Runtime
 
@@ -103,6 +106,23 @@ def _notices(
         name,
         {event: _then_wake_sender(handler, runtime) for event, handler in handlers.items()},
         subject=subject,
+        new_events_only=True,
+    )
+
+
+def _webhooks(runtime: Runtime[NotificationSettings]) -> Subscription:
+    """Every lifecycle event, queued for the webhook endpoints that want it, on a consumer and a
+    sender of its own (a slow endpoint never holds up a notice); from the stream's end on a
+    first deployment, like the notices."""
+
+    async def handle(event: Event, ctx: HandlerContext) -> None:
+        if await on_webhook_event(event, ctx):
+            ctx.after_commit(webhook_sender_for(runtime).wake)
+
+    return Subscription(
+        "webhooks",
+        dict.fromkeys(OFFERED_EVENTS, handle),
+        subject="ideapaja.>",
         new_events_only=True,
     )
 
@@ -178,4 +198,5 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
         ),
         # GDPR: blank the person's contact and messages, stop their mail.
         Subscription("privacy-erasures", {ErasureRequested: on_erasure_requested}),
+        _webhooks(runtime),
     ]

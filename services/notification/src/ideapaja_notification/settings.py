@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ideapaja_runtime.settings import ServiceSettings
@@ -46,6 +46,32 @@ class NotificationSettings(ServiceSettings):
     inbox_retention_days: int = Field(default=365, ge=1, le=3650)
     inbox_purge_seconds: float = Field(default=3600.0, ge=0)
     inbox_purge_batch_size: int = Field(default=500, ge=1, le=10000)
+
+    # Webhooks (webhook_sender.py). Requests go only to hosts on this allow-list: exact names,
+    # or "*.example.fi" for the subdomains of one ("*" alone: any host, not recommended) ...
+    webhook_allowed_hosts: list[str] = Field(default_factory=list, max_length=200)
+    # ... and never to a loopback, private, link-local, multicast or reserved address (checked on
+    # the address each request connects to) unless it lies in one of these networks.
+    webhook_allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list, max_length=50)
+    # Plain http:// endpoints (a test receiver, an internal relay); https only otherwise.
+    webhook_allow_http: bool = False
+    # The whole request, connecting to reading the status line.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_max_attempts: int = Field(default=10, ge=1, le=50)
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    # Endpoints served at once (one request per endpoint at a time: a slow endpoint holds one).
+    webhook_concurrency: int = Field(default=10, ge=1, le=200)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # After a rotation the old secret still signs (beside the new one) this long.
+    webhook_secret_overlap_seconds: float = Field(default=86400.0, ge=0)
+    # A concluded delivery's payload (the event, which may name people) is blanked after this.
+    webhook_payload_retention_days: int = Field(default=30, ge=1, le=3650)
+
+    @property
+    def webhook_attempt_lease_seconds(self) -> float:
+        """How long a webhook delivery being sent is held: the request and a margin to record."""
+        return self.webhook_timeout_seconds + 60
 
     @property
     def attempt_lease_seconds(self) -> float:

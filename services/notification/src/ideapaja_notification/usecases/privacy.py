@@ -27,6 +27,7 @@ from ideapaja_notification.schemas import (
     InboxItemData,
     PersonData,
 )
+from ideapaja_notification.usecases import webhook_deliveries
 from ideapaja_runtime.db import json_list_may_hold
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
@@ -83,7 +84,14 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
         .where(Supporter.person_id == event.person_id)
         .execution_options(synchronize_session=False)
     )
-    log.info("person_erased", person_id=event.person_id, deliveries_cancelled=cancelled)
+    # Webhook payloads that name the person (the events sent to integrations).
+    payloads = await webhook_deliveries.erase_person(ctx.session, event.person_id, now)
+    log.info(
+        "person_erased",
+        person_id=event.person_id,
+        deliveries_cancelled=cancelled,
+        webhook_payloads_erased=payloads,
+    )
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
