@@ -23,7 +23,7 @@ from pathlib import Path
 
 import structlog
 
-from bench import consumers, pipeline, relay, replay, search, submit
+from bench import consumers, pipeline, portal, relay, replay, search, submit
 from bench.harness import Row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +34,7 @@ ROWS: dict[str, Callable[[Path, bool], list[Row]]] = {
     "submit": submit.rows,
     "replay": replay.rows,
     "search": search.rows,
+    "portal": portal.rows,
 }
 
 # Left out of a plain --quick run (ask with --only): see each module's docstring.

@@ -308,15 +308,19 @@ async def _send(
 ) -> Response:
     """Send a round's form to the reward service; back to the round, or the form with why not
     (a nomination's search shown again, so the idea is still there to pick)."""
-    again = {"failed": form, "values": values, "words": values.get("q", "")}
+    words = values.get("q", "")
     if not errors:
         method, path, body = call
         try:
             await apis_of(request).call("reward", method, path, token=viewer.token, json=body)
         except ServiceError as exc:
-            return await _round_page(request, viewer, round_id, refused=exc, **again)
+            return await _round_page(
+                request, viewer, round_id, words=words, failed=form, refused=exc, values=values
+            )
         return RedirectResponse(f"/award-rounds/{round_id}?done={form}", 303)
-    return await _round_page(request, viewer, round_id, errors=errors, **again)
+    return await _round_page(
+        request, viewer, round_id, words=words, failed=form, errors=errors, values=values
+    )
 
 
 def _candidate(field: str, candidate: str) -> dict[str, str]:
