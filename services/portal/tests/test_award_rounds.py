@@ -149,3 +149,38 @@ async def test_a_round_from_nomination_to_the_winner(reward_city: City) -> None:
         assert late.status_code == 409 and "The round has been decided" in late.text
         decided_list = await author.get(ROUNDS, params={"status": "decided"})
         assert f'href="{path}"' in decided_list.text
+
+
+async def test_unit_of_the_year_names_units_and_refuses_a_second_vote_nowhere(
+    reward_city: City,  # noqa: F811
+) -> None:
+    """A unit is picked from HR's units by name (a department is not a candidate); a member's
+    vote is cast, then changed, never refused as a second vote."""
+    city = reward_city
+    year = str(city_today().year)
+    async with city.signed_in(JUKKA, COMMITTEE) as member:
+        round_id = round_of(
+            await member.post(
+                ROUNDS, data={"csrf_token": CSRF, "kind": "unit_of_the_year", "period": year}
+            )
+        )
+        path = f"{ROUNDS}/{round_id}"
+        shown = await member.get(path)
+        assert f"Unit of the year {year}" in visible(shown.text)
+        assert '<option value="u-kirjasto">Library Services</option>' in shown.text
+        assert 'value="d-sivistys"' not in shown.text
+        nominated = await member.post(
+            f"{path}/nominations",
+            data={"csrf_token": CSRF, "field": "unit_id", "candidate": "u-kirjasto",
+                  "reason": "Eniten ideoita"},
+        )  # fmt: skip
+        assert nominated.status_code == 303, nominated.text
+        for _ in range(2):
+            voted = await member.post(
+                f"{path}/votes",
+                data={"csrf_token": CSRF, "field": "unit_id", "candidate": "u-kirjasto"},
+            )
+            assert voted.status_code == 303, voted.text
+        shown = await member.get(path)
+    text = visible(shown.text)
+    assert "Library Services (your vote) 1 1" in text, text
