@@ -23,7 +23,7 @@ from pathlib import Path
 
 import structlog
 
-from bench import consumers, pipeline, relay, replay, scaleout, search, submit, together
+from bench import consumers, pipeline, portal, relay, replay, scaleout, search, submit, together
 from bench.harness import Row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +36,7 @@ ROWS: dict[str, Callable[[Path, bool], list[Row]]] = {
     "replay": replay.rows,
     "search": search.rows,
     "scaleout": scaleout.rows,
+    "portal": portal.rows,
 }
 
 # Left out of a plain --quick run (ask with --only): see each module's docstring.

@@ -52,6 +52,8 @@ class Intake:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, Any]] = []
+        # Every request as sent (a test reads the query of a GET).
+        self.requests: list[httpx.Request] = []
         self.idea: dict[str, Any] = {
             "id": "i-1", "title": "Omatoimikirjasto", "status": "submitted",
             "submitted_at": "2026-03-02T08:00:00Z", "problem": "p", "solution": "s", "benefit": "",
@@ -67,6 +69,7 @@ class Intake:
         path, method = request.url.path, request.method
         body = json.loads(request.content) if request.content else None
         self.sent.append((method, path, body))
+        self.requests.append(request)
         query = request.url.params
         if method == "GET" and path in self.answers:
             return httpx.Response(200, json=self.answers[path])

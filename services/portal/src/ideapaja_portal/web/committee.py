@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ideapaja_portal.apis import Apis, ServiceError
-from ideapaja_portal.i18n import CITY_TIME_ZONE, LANGUAGES
+from ideapaja_portal.i18n import CITY_TIME_ZONE, LANGUAGES, N_
+from ideapaja_portal.web.co_authors import names_of
 from ideapaja_portal.web.context import (
     CsrfProtected,
     PageError,
@@ -31,6 +32,9 @@ CommitteeViewer = Annotated[Viewer, Depends(with_role(*COMMITTEE_ROLES))]
 Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="An id")]
 ORGANISERS = ("chair", "secretary")
 MINUTES_FORMATS = {"markdown": "md", "csv": "csv"}
+# What macros.html says through ``t.gettext`` (the extractor sees only ``_`` there): named here
+# so the catalogs hold them.
+MACRO_TEXTS = (N_("Someone no longer in the city's service"), N_("you"), N_("More"))
 
 
 def role_in(committee: dict[str, Any], viewer: Viewer) -> str | None:
@@ -39,6 +43,13 @@ def role_in(committee: dict[str, Any], viewer: Viewer) -> str | None:
         if member["person_id"] == viewer.person_id:
             return str(member["role"])
     return None
+
+
+def members_of(*committees: dict[str, Any]) -> list[str]:
+    """The members of ``committees``, each once, chairs first (whose names the pages show)."""
+    members = [m for c in committees for m in c.get("members") or ()]
+    members.sort(key=lambda m: m["role"] != "chair")
+    return list(dict.fromkeys(m["person_id"] for m in members))
 
 
 def organises(committee: dict[str, Any], viewer: Viewer) -> bool:
@@ -57,7 +68,9 @@ async def _committees_page(
     every = await apis.every_item("review", "/committees", token=viewer.token)
     oversees = viewer.has_any("admin", "management")
     mine = [c for c in every if oversees or role_in(c, viewer) is not None]
-    pages = await asyncio.gather(
+    # Every committee's meetings and all their members' names at once (one call for the names).
+    names, *pages = await asyncio.gather(
+        names_of(apis, viewer, members_of(*mine)),
         *(
             apis.call(
                 "review",
@@ -67,7 +80,7 @@ async def _committees_page(
                 params={"limit": 50},
             )
             for c in mine
-        )
+        ),
     )
     return render(
         request,
@@ -82,6 +95,7 @@ async def _committees_page(
                 }
                 for c, page in zip(mine, pages, strict=True)
             ],
+            "names": names,
             "errors": errors or {},
             "values": values or {},
             "failed": failed,
@@ -183,9 +197,13 @@ async def _meeting_page(
         "review", "GET", f"/committees/{meeting['committee_id']}", token=viewer.token
     )
     organiser = organises(committee, viewer)
-    waiting: list[dict[str, Any]] = []
+    people = [*members_of(committee), *meeting["present_ids"]]
     if organiser and meeting["status"] == "planned":
-        waiting = await waiting_cases(apis, viewer, committee, meeting)
+        waiting, names = await asyncio.gather(
+            waiting_cases(apis, viewer, committee, meeting), names_of(apis, viewer, people)
+        )
+    else:
+        waiting, names = [], await names_of(apis, viewer, people)
     return render(
         request,
         "meeting.html",
@@ -195,6 +213,7 @@ async def _meeting_page(
             "my_role": role_in(committee, viewer),
             "organiser": organiser,
             "waiting": waiting,
+            "names": names,
             "languages_of_minutes": LANGUAGES,
             "errors": errors or {},
             "failed": failed,

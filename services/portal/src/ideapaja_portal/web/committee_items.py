@@ -10,7 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ideapaja_portal.apis import ServiceError
+from ideapaja_portal.apis import Apis, ServiceError
+from ideapaja_portal.web.co_authors import names_of
 from ideapaja_portal.web.committee import CommitteeViewer, Id, organises, role_in
 from ideapaja_portal.web.context import CsrfProtected, Viewer, apis_of, render, texts_of
 from ideapaja_portal.web.forms import top_field_messages
@@ -21,6 +22,20 @@ Text = Annotated[str, Form(max_length=5000)]
 DECISIONS = ("accepted", "rejected", "needs_info")
 VOTING = ("chair", "member")
 MAX_SCORE = 5
+
+
+async def _case(apis: Apis, viewer: Viewer, case_id: str) -> dict[str, Any] | None:
+    """The item's case, or None for one the viewer may not read (management follows meetings
+    without reading every case)."""
+    try:
+        case: dict[str, Any] = await apis.call(
+            "review", "GET", f"/cases/{case_id}", token=viewer.token
+        )
+    except ServiceError as exc:
+        if exc.status not in (403, 404):
+            raise
+        return None
+    return case
 
 
 async def _item_page(
@@ -35,21 +50,19 @@ async def _item_page(
 ) -> Response:
     apis = apis_of(request)
     token = viewer.token
-    meeting, evaluation = await asyncio.gather(
+    # What does not depend on another answer is asked at once (the page waits for the slowest).
+    meeting, evaluation, case = await asyncio.gather(
         apis.call("review", "GET", f"/meetings/{meeting_id}", token=token),
         apis.call("review", "GET", f"/meetings/{meeting_id}/items/{case_id}", token=token),
+        _case(apis, viewer, case_id),
     )
-    committee = await apis.call(
-        "review", "GET", f"/committees/{meeting['committee_id']}", token=token
+    people = [s["person_id"] for s in evaluation["scores"]]
+    people += [c["person_id"] for c in evaluation["conflicts"]]
+    committee, names = await asyncio.gather(
+        apis.call("review", "GET", f"/committees/{meeting['committee_id']}", token=token),
+        names_of(apis, viewer, people),
     )
     item = next((i for i in meeting["agenda"] if i["id"] == case_id), None)
-    case: dict[str, Any] | None
-    try:
-        case = await apis.call("review", "GET", f"/cases/{case_id}", token=token)
-    except ServiceError as exc:
-        if exc.status not in (403, 404):
-            raise
-        case = None  # management follows meetings without reading every case
     my_role = role_in(committee, viewer)
     me = viewer.person_id
     open_item = meeting["status"] == "planned" and evaluation["status"] == "pending"
@@ -64,6 +77,7 @@ async def _item_page(
             "item": item,
             "case": case,
             "evaluation": evaluation,
+            "names": names,
             "my_role": my_role,
             "may_score": open_item and my_role in VOTING and me in evaluation["eligible_ids"],
             "may_declare": open_item and my_role is not None and me not in conflicted,

@@ -255,22 +255,19 @@ async def _idea_page(
 ) -> Response:
     apis = apis_of(request)
     record, own = await read_idea(apis, viewer, idea_id)
-    review = None
-    if own:
-        try:
-            review = await apis.call(
-                "review", "GET", f"/ideas/{idea_id}/review", token=viewer.token
-            )
-        except ServiceError as exc:
-            if exc.status not in (403, 404, 503):
-                raise
-    comments = await apis.call(
-        "intake", "GET", f"/ideas/{idea_id}/comments", token=viewer.token, params={"limit": 50}
+    author_ids = record.get("author_ids") or []
+    # Everything else at once (the page waits for the slowest answer, not for their sum);
+    # authors and invited colleagues by name in one call (intake names only people still in
+    # the city's service).
+    review, comments, people, rewards = await asyncio.gather(
+        _review_of(apis, viewer, idea_id) if own else _nothing(),
+        apis.call(
+            "intake", "GET", f"/ideas/{idea_id}/comments", token=viewer.token, params={"limit": 50}
+        ),
+        co_authors.named(apis, viewer, [*author_ids, *(record.get("invited_ids") or [])]),
+        _reward_proposals(apis, viewer, idea_id),
     )
-    # Authors by name (intake names only people still in the city's service).
-    authors = await co_authors.named(apis, viewer, record.get("author_ids") or [])
-    rewards = await _reward_proposals(apis, viewer, idea_id)
-    invited = await co_authors.named(apis, viewer, record.get("invited_ids") or [])
+    authors, invited = people[: len(author_ids)], people[len(author_ids) :]
     return render(
         request,
         "idea.html",
@@ -292,6 +289,20 @@ async def _idea_page(
         },
         status_code=422 if errors else 200,
     )
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _review_of(apis: Apis, viewer: Viewer, idea_id: str) -> Any:
+    """The review of the author's own idea (None while review has none, or does not answer)."""
+    try:
+        return await apis.call("review", "GET", f"/ideas/{idea_id}/review", token=viewer.token)
+    except ServiceError as exc:
+        if exc.status not in (403, 404, 503):
+            raise
+        return None
 
 
 async def _reward_proposals(apis: Apis, viewer: Viewer, idea_id: str) -> list[Any] | None:
