@@ -34,6 +34,7 @@ from ideapaja_portal.web import (
     errors,
     home,
     ideas,
+    inbox,
     progress,
     results,
     rewards,
@@ -108,6 +109,7 @@ service = ServiceSpec(
     routers=[
         auth.router,
         home.router,
+        inbox.router,
         # Before ideas.router: /ideas/co-authors is not an idea's id.
         co_authors.router,
         ideas.router,

@@ -1,4 +1,4 @@
-"""The front page (the employee's home once signed in), notifications and points."""
+"""The front page (the employee's home once signed in) and points."""
 
 from __future__ import annotations
 
@@ -38,9 +38,7 @@ async def home(request: Request) -> Response:
             apis.call("intake", "GET", "/ideas", token=token, params={"mine": "true", "limit": 5})
         ),
         _or_none(apis.call("reward", "GET", "/ledger/me", token=token, params={"limit": 1})),
-        _or_none(
-            apis.call("notification", "GET", "/notifications/me", token=token, params={"limit": 3})
-        ),
+        _or_none(apis.call("notification", "GET", "/inbox", token=token, params={"limit": 3})),
         _or_none(apis.call("review", "GET", "/cases", token=token, params={"limit": 5}))
         if viewer.reviews
         else _none(),
@@ -54,18 +52,6 @@ async def home(request: Request) -> Response:
 
 async def _none() -> None:
     return None
-
-
-@router.get("/notifications")
-async def notifications(request: Request, viewer: SignedIn, cursor: Cursor = None) -> Response:
-    page = await apis_of(request).call(
-        "notification",
-        "GET",
-        "/notifications/me",
-        token=viewer.token,
-        params={"limit": 20, "cursor": cursor},
-    )
-    return render(request, "notifications.html", {"page": page})
 
 
 @router.get("/points")
