@@ -178,7 +178,7 @@ async def test_the_management_group_sees_every_figure_as_chart_table_and_csv(cit
         # experiments, which has none yet.
         assert html.count("<svg viewBox=") == 6
         assert '<title id="funnel-title">Ideas funnel</title>' in html
-        assert 'aria-labelledby="funnel-title funnel-desc"' in html
+        assert 'aria-labelledby="funnel-title" aria-describedby="funnel-desc"' in html
         assert "Nothing to show for these periods yet." in html
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>|style=", html)
 

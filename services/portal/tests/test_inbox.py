@@ -36,8 +36,8 @@ from ideapaja_runtime.testing_builders import (
     wiring,
 )
 
-BADGE = re.compile(r'<span class="badge"><span aria-hidden="true">(\d+)</span>'
-                   r'<span class="visually-hidden">, ([^<]+)</span></span>')  # fmt: skip
+BADGE = re.compile(r'<span class="visually-hidden">, ([^<]+)</span> '
+                   r'<span class="badge" aria-hidden="true">(\d+)</span>')  # fmt: skip
 
 
 class Recorded(httpx.AsyncBaseTransport):
@@ -89,7 +89,7 @@ async def signed_in(
 
 def badge(html: str) -> tuple[str, str] | None:
     found = BADGE.search(html)
-    return (found.group(1), found.group(2)) if found else None
+    return (found.group(2), found.group(1)) if found else None
 
 
 async def test_home_and_inbox_show_unread_items_and_the_badge_counts_them(

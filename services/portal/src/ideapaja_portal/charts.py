@@ -84,11 +84,12 @@ def columns(
     for tick in range(TICKS + 1):
         value = top * tick / TICKS
         chart.ticks.append(Label(LEFT - 6, TOP + plot_height * (1 - tick / TICKS), number(value)))
-    # Every category's label unless they would overlap (12 months on a phone: every other).
+    # Every category's label unless they would overlap (12 months: every other, counted from
+    # the latest, which is always labelled).
     every = 1 if len(categories) <= 8 else 2
     for index, category in enumerate(categories):
         x0 = LEFT + group * index + group * 0.1
-        if index % every == 0 or index == len(categories) - 1:
+        if (len(categories) - 1 - index) % every == 0:
             chart.labels.append(Label(LEFT + group * (index + 0.5), HEIGHT - 8, category))
         for number_of_series, (name, series_values) in enumerate(series):
             shown = series_values[index]
