@@ -173,6 +173,7 @@ def test_the_inbox_badge_open_and_mark_all_read(stack: Stack, browser: Any, idea
     page = browser_page(browser)
     sign_in(page, url, AUTHOR)
     badge = page.get_by_role("link", name=re.compile(r"^Ilmoitukset, \d+ lukemat"))
+    assert badge.count() == 1, page.locator("header nav").inner_html()
     unread = int(re.findall(r"\d+", str(badge.inner_text()))[0])
     assert unread >= 1
     # The home page's card lists the acceptance, unread in words.

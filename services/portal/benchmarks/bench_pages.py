@@ -42,7 +42,7 @@ from ideapaja_runtime.testing import free_port
 
 BIN = Path(sys.executable).parent
 SERVICES = ("portal", "intake", "review", "reward", "notification", "privacy")
-EMPLOYEE, AGENT = "p-1003", "p-1001"
+EMPLOYEE, AGENT, MANAGER = "p-1003", "p-1001", "p-1022"
 AUTHORS = [f"p-10{n:02d}" for n in range(1, 21)]
 UNITS = {
     "p-1001": "u-kirjasto", "p-1002": "u-kirjasto", "p-1003": "u-kirjasto",
@@ -243,7 +243,11 @@ def main() -> None:
         drained = wait_for_cases(stack, args.ideas)
         print(f"review had a case for every idea {drained:.1f} s after the last submit")
         employee, agent = sign_in(stack, EMPLOYEE), sign_in(stack, AGENT)
-        bearer = {who: {"Authorization": f"Bearer {stack.token(who)}"} for who in (AGENT, EMPLOYEE)}
+        manager = sign_in(stack, MANAGER)
+        bearer = {
+            who: {"Authorization": f"Bearer {stack.token(who)}"}
+            for who in (AGENT, EMPLOYEE, MANAGER)
+        }
         portal, intake, review = stack.url("portal"), stack.url("intake"), stack.url("review")
         some_idea = httpx.get(
             f"{intake}/public/ideas", params={"limit": 1}, headers=bearer[EMPLOYEE]
@@ -259,7 +263,7 @@ def main() -> None:
         def api(base: str, path: str, who: str, **params: str) -> Any:
             return lambda: direct.get(f"{base}{path}", params=params, headers=bearer[who])
 
-        reward = stack.url("reward")
+        reward, notification = stack.url("reward"), stack.url("notification")
         pages: list[tuple[str, Any, Any]] = [
             ("home (employee)", page(employee, "/"),
              api(intake, "/ideas", EMPLOYEE, mine="true", limit="5")),
@@ -279,6 +283,16 @@ def main() -> None:
              api(review, "/cases", AGENT, limit="20")),
             ("a case (agent)", page(agent, f"/work/cases/{case}"),
              api(review, f"/cases/{case}", AGENT)),
+            # Every page above also asks for the navigation's unread count (beside its calls).
+            ("notifications", page(employee, "/notifications"),
+             api(notification, "/inbox", EMPLOYEE, limit="20")),
+            ("unread count (badge)", api(notification, "/inbox/unread-count", EMPLOYEE),
+             api(notification, "/inbox/unread-count", EMPLOYEE)),
+            # Seven figures from six reporting calls made side by side; beside it the funnel's.
+            ("dashboard (management)", page(manager, "/dashboard"),
+             api(review, "/reports/funnel", MANAGER)),
+            ("dashboard by year", page(manager, "/dashboard", period="year"),
+             api(review, "/reports/funnel", MANAGER, period="year", periods="5")),
         ]  # fmt: skip
         header = f"{'page':<22} {'p50 ms':>8} {'p95 ms':>8}   {'API p50':>8} {'API p95':>8}"
         print(f"\n{header}   ratio p95")

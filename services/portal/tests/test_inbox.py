@@ -36,7 +36,7 @@ from ideapaja_runtime.testing_builders import (
     wiring,
 )
 
-BADGE = re.compile(r'<span class="visually-hidden">, ([^<]+)</span> '
+BADGE = re.compile(r'aria-label="[^",]+, ([^"]+)">[^<]+ '
                    r'<span class="badge" aria-hidden="true">(\d+)</span>')  # fmt: skip
 
 

@@ -173,10 +173,11 @@ async def _unread_count(apis: Apis, token: str) -> int | None:
 def count_unread(request: Request, viewer: Viewer) -> None:
     """Ask for the person's unread count (once per page view, beside the page's own calls):
     ``render`` shows it in the navigation's badge. Only for whole pages (a GET that is not an
-    HTMX fragment)."""
+    HTMX fragment, nor a file download)."""
     if (
         request.method != "GET"
         or request.headers.get("hx-request")
+        or request.url.path.endswith((".csv", ".md"))
         or hasattr(request.state, "unread")
     ):
         return

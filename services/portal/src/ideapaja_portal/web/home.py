@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ideapaja_portal.apis import ServiceError
-from ideapaja_portal.web.context import SignedIn, apis_of, render, viewer_of
+from ideapaja_portal.web.context import SignedIn, apis_of, count_unread, render, viewer_of
 
 router = APIRouter(include_in_schema=False)
 Cursor = Annotated[str | None, Query(max_length=200, description="Next page's cursor")]
@@ -31,6 +31,7 @@ async def home(request: Request) -> Response:
     viewer = viewer_of(request)
     if viewer is None:
         return render(request, "welcome.html")
+    count_unread(request, viewer)  # the badge's count, beside the boxes' calls
     apis = apis_of(request)
     token = viewer.token
     ideas, points, notifications, work = await asyncio.gather(
