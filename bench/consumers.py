@@ -27,6 +27,7 @@ from typing import Any
 from nats.js import JetStreamContext
 
 from bench import events
+from bench.floor import durable_floor
 from bench.harness import Processes, Row, Target, backlog, connect, cpu_seconds, start_nats
 from bench.loadgen import closed_loop
 from bench.services import HR, LIFECYCLE, Service, dev_keys, raw_pull, sqlite_url, start_service
@@ -167,7 +168,7 @@ async def measure(
     count: int,
     cap: float,
     restart: bool = True,
-) -> tuple[Drained, float]:
+) -> tuple[Drained, float, float]:
     nats_url = start_nats(processes, directory / "nats")
     database = sqlite_url(directory, scenario.service)
     extra = {}
@@ -198,7 +199,10 @@ async def measure(
                 processes, scenario.service, nats_url, database, extra
             ).ready_seconds
         raw_seconds, bodies = await raw_pull(js, LIFECYCLE, scenario.subject, len(targets))
-        return drained, len(bodies) / raw_seconds
+        floor = await durable_floor(
+            js, LIFECYCLE, scenario.subject, len(targets), directory / "floor.db"
+        )
+        return drained, len(bodies) / raw_seconds, floor
     finally:
         await nc.close()
         processes.stop_all()
@@ -220,20 +224,27 @@ def result_row(
     count: int,
     cap: float,
     target: Target,
+    floor_rate: float | None = None,
 ) -> Row:
     ratio = drained.rate / raw_rate
+    floor = (
+        f"; durable floor {floor_rate:,.0f} ev/s → ×{drained.rate / floor_rate:.3g}"
+        if floor_rate
+        else ""
+    )
     capped = f", {drained.left} left at the {cap:.0f} s cap" if drained.left else ""
     cpu_ms = drained.cpu / drained.events * 1000 if drained.events else float("nan")
     return Row(
         group,
         f"{scenario.consumer} ({count} events)",
         f"{drained.rate:,.0f} ev/s, {cpu_ms:.2f} ms CPU/ev{capped}",
-        f"raw pull {raw_rate:,.0f} ev/s → ×{ratio:.3g}",
+        f"raw pull {raw_rate:,.0f} ev/s → ×{ratio:.3g}{floor}",
         target,
         ratio,
         {
             "events_per_s": drained.rate,
             "raw_events_per_s": raw_rate,
+            "durable_floor_events_per_s": floor_rate,
             "cpu_ms_per_event": cpu_ms,
             "events_measured": drained.events,
             "left_at_cap": drained.left,
@@ -250,10 +261,14 @@ def rows(work: Path, quick: bool) -> list[Row]:
         directory = work / f"consumer-{name}"
         directory.mkdir()
         restart = not quick or name == "review"  # quick: one service's restart
-        drained, raw_rate = asyncio.run(
+        drained, raw_rate, floor_rate = asyncio.run(
             measure(scenario, directory, Processes(directory), count, cap, restart)
         )
-        found.append(result_row("1 consumers", scenario, drained, raw_rate, count, cap, RAW_TARGET))
+        found.append(
+            result_row(
+                "1 consumers", scenario, drained, raw_rate, count, cap, RAW_TARGET, floor_rate
+            )
+        )
         if restart:
             found.append(
                 Row(

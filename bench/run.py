@@ -23,17 +23,19 @@ from pathlib import Path
 
 import structlog
 
-from bench import consumers, pipeline, relay, replay, search, submit
+from bench import consumers, pipeline, relay, replay, scaleout, search, submit, together
 from bench.harness import Row
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS: dict[str, Callable[[Path, bool], list[Row]]] = {
     "consumers": consumers.rows,
+    "together": together.rows,
     "pipeline": pipeline.rows,
     "relay": relay.rows,
     "submit": submit.rows,
     "replay": replay.rows,
     "search": search.rows,
+    "scaleout": scaleout.rows,
 }
 
 # Left out of a plain --quick run (ask with --only): see each module's docstring.

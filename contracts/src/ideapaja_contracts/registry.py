@@ -29,9 +29,11 @@ from ideapaja_contracts.events.review import (
     IdeaMerged,
     InfoProvided,
     InfoRequested,
+    MeetingScheduled,
     MinutesPublished,
     ReviewDecided,
     ReviewStarted,
+    ScoringOpened,
     ScreeningStarted,
 )
 from ideapaja_contracts.events.reward import (
@@ -59,6 +61,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     InfoProvided,
     CaseReopened,
     CaseEscalated,
+    MeetingScheduled,
+    ScoringOpened,
     MinutesPublished,
     ExperimentStarted,
     ExperimentCompleted,

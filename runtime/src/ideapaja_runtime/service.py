@@ -67,6 +67,11 @@ class ServiceSpec(Generic[S]):
     # Extra start/stop work of the service (e.g. background jobs), given the runtime.
     on_start: Callable[[Runtime[S]], Awaitable[None]] | None = None
     on_stop: Callable[[Runtime[S]], Awaitable[None]] | None = None
+    # CPU-bound loading every process needs before its first request or event (search
+    # dictionaries): run in a thread while the database migrates and NATS connects, and finished
+    # before the consumers start and the service says it is ready, so the first person to submit
+    # after a restart does not wait for it (nor does every request behind them on the loop).
+    warm_up: Callable[[], object] | None = None
     tags: Sequence[dict[str, str]] = field(default_factory=tuple)
     # Exceptions needing more than a DomainError's status and title (ideapaja_runtime.errors).
     errors: ErrorMapping = field(default_factory=dict)
@@ -144,6 +149,9 @@ class Runtime(Generic[S]):
 
     async def start(self) -> None:
         settings = self.settings
+        warming = None
+        if self.spec.warm_up is not None:
+            warming = asyncio.create_task(asyncio.to_thread(self.spec.warm_up))
         # Each step says it is starting: on a busy machine an operator waiting for /readyz sees
         # which one the time goes to (the first start also migrates and loads dictionaries).
         log.info("service_starting", step="migrating the database")
@@ -183,6 +191,9 @@ class Runtime(Generic[S]):
             )
             self.processors.append(processor)
             self.consumers.append(PullConsumer(processor, js))
+        if warming is not None:
+            log.info("service_starting", step="loading dictionaries")
+            await warming
         log.info("service_starting", step="starting the consumers", consumers=len(self.consumers))
         for consumer in self.consumers:
             await consumer.start()

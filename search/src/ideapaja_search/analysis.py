@@ -80,6 +80,13 @@ def _known(word: str, language: str) -> bool:
     return simplemma.is_known(word, language, low_memory=True)
 
 
+def load_dictionaries() -> None:
+    """Read the Finnish and Swedish dictionaries now (1.5–3 s, once per process) rather than
+    on the first text analysed; services run this at start-up (ServiceSpec.warm_up)."""
+    for language in sorted(_DICTIONARY_LANGUAGES):
+        _known("a", language)
+
+
 @functools.lru_cache(maxsize=_CACHE)
 def lemma(word: str, language: str) -> str:
     """The dictionary form of ``word`` in ``language`` ("päiväkodeissa" → "päiväkoti",

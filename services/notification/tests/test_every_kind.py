@@ -13,7 +13,7 @@ import pytest
 from notification_testkit import deliveries, envelope_of, handle, inbox_items, person, submitted
 
 from ideapaja_contracts import Envelope, Event
-from ideapaja_contracts.events.idea import IdeaCommented, Scope
+from ideapaja_contracts.events.idea import IdeaCommented, IdeaSupported, Scope
 from ideapaja_contracts.events.progress import (
     ExperimentStarted,
     ImplementationCompleted,
@@ -21,11 +21,15 @@ from ideapaja_contracts.events.progress import (
     PracticePublished,
 )
 from ideapaja_contracts.events.review import (
+    AgendaCase,
     CaseEscalated,
     Decision,
     InfoRequested,
+    MeetingScheduled,
+    MinutesPublished,
     ReviewDecided,
     ReviewStarted,
+    ScoringOpened,
     ScreeningStarted,
 )
 from ideapaja_contracts.events.reward import (
@@ -52,18 +56,26 @@ PEOPLE = {
     "a-en": ("en", "Emma Clark", ["employee"]),
     "r-1": ("sv", "Rita Reviewer", ["change_agent"]),
     "s-1": ("en", "Sam Supervisor", ["supervisor"]),
+    "v-1": ("fi", "Veera Tukija", ["employee"]),
+    "k-1": ("fi", "Kalle Kokoonkutsuja", ["committee_member"]),
+    "k-2": ("sv", "Karin Ledamot", ["committee_member"]),
 }
 AUTHORS = ["a-fi", "a-sv", "a-en"]
+# Who supports the idea: a colleague, and one of its authors (told once, as an author).
+SUPPORTERS = ["v-1", "a-sv"]
+MEMBERS = ["k-1", "k-2", "a-fi"]
 CASE = {"case_id": "c-1", "idea_id": "i-1", "scope": Scope.UNIT, "unit_id": "u-kirjasto"}
+ACCEPTED = ReviewDecided(**CASE, decision=Decision.ACCEPTED, rationale="Hyvä", decided_by="r-1")
+IMPLEMENTED = ImplementationCompleted(idea_id="i-1", owner_id="r-1", realised_benefit="Aikaa")
+ADOPTED = PracticeAdopted(
+    idea_id="i-1", practice_id="g-1", adopting_unit_id="u-2", reported_by="p-adopter"
+)
+MEETING = {"meeting_id": "m-1", "committee_id": "k-1", "title": "Toukokuun kokous"}
+AGENDA = [AgendaCase(case_id="c-1", idea_id="i-1", title="Kirjaston iltapäivystys")]
 
 CASES: list[tuple[TemplateId, Event, list[str]]] = [
-    (
-        TemplateId.IDEA_ACCEPTED,
-        ReviewDecided(
-            **CASE, decision=Decision.ACCEPTED, rationale="Hyvä", decided_by="r-1"
-        ),
-        AUTHORS,
-    ),
+    (TemplateId.IDEA_ACCEPTED, ACCEPTED, AUTHORS),
+    (TemplateId.SUPPORTED_IDEA_DECIDED, ACCEPTED, ["v-1"]),
     (
         TemplateId.IDEA_NEEDS_INFO,
         InfoRequested(case_id="c-1", idea_id="i-1", requested_by="r-1", question="Paljonko?"),
@@ -90,11 +102,8 @@ CASES: list[tuple[TemplateId, Event, list[str]]] = [
         ),
         AUTHORS,
     ),
-    (
-        TemplateId.IDEA_IMPLEMENTED,
-        ImplementationCompleted(idea_id="i-1", owner_id="r-1"),
-        AUTHORS,
-    ),
+    (TemplateId.IDEA_IMPLEMENTED, IMPLEMENTED, AUTHORS),
+    (TemplateId.SUPPORTED_IDEA_IMPLEMENTED, IMPLEMENTED, ["v-1"]),
     (
         TemplateId.PRACTICE_PUBLISHED,
         PracticePublished(
@@ -102,12 +111,31 @@ CASES: list[tuple[TemplateId, Event, list[str]]] = [
         ),
         AUTHORS,
     ),
+    (TemplateId.PRACTICE_ADOPTED, ADOPTED, AUTHORS),
+    # The idea's unit (u-kirjasto): its change agent and supervisor, never its authors again.
+    (TemplateId.UNIT_PRACTICE_ADOPTED, ADOPTED, ["r-1", "s-1"]),
     (
-        TemplateId.PRACTICE_ADOPTED,
-        PracticeAdopted(
-            idea_id="i-1", practice_id="g-1", adopting_unit_id="u-2", reported_by="r-1"
+        TemplateId.MEETING_SCHEDULED,
+        MeetingScheduled(
+            **MEETING, scheduled_at=datetime(2026, 5, 6, 11, tzinfo=UTC), agenda=AGENDA,
+            member_ids=MEMBERS, called_by="k-1",
         ),
-        AUTHORS,
+        ["k-2", "a-fi"],
+    ),
+    (
+        TemplateId.SCORING_OPENED,
+        ScoringOpened(
+            **MEETING, scheduled_at=datetime(2026, 5, 6, 11, tzinfo=UTC), case=AGENDA[0],
+            member_ids=MEMBERS, added_by="k-2",
+        ),
+        ["k-1", "a-fi"],
+    ),
+    (
+        TemplateId.MINUTES_PUBLISHED,
+        MinutesPublished(
+            **MEETING, decided_idea_ids=["i-1"], closed_by="k-1", member_ids=MEMBERS
+        ),
+        ["k-2", "a-fi"],
     ),
     (
         TemplateId.PERIODIC_AWARD_WON,
@@ -180,18 +208,21 @@ async def test_each_kind_reaches_whom_it_concerns_once_naming_no_author_to_other
             db, handlers.on_person_upserted, person(pid, name=name, language=language, roles=roles)
         )
     await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=AUTHORS, anonymous=True))
+    for supporter in SUPPORTERS:
+        supported = IdeaSupported(idea_id="i-1", supporter_id=supporter, support_count=1)
+        await handle(db, handlers.on_idea_supported, supported)
     envelope = envelope_of(event)
     for _ in range(2):  # delivered again: nothing twice
         await _run(db, event, envelope)
 
     rows = await deliveries(db)
     items = await inbox_items(db)
-    assert sorted(r.person_id for r in rows) == sorted(recipients)
-    assert sorted((i.person_id, i.kind) for i in items) == sorted(
-        (p, kind.value) for p in recipients
-    )
+    assert sorted(r.person_id for r in rows if r.template == kind.value) == sorted(recipients)
+    # The event tells each of its kinds (an author's and a supporter's) to whom it concerns.
+    told = sorted((p, k.value) for k, e, ps in CASES if e is event for p in ps)
+    assert sorted((r.person_id, r.template) for r in rows) == told
+    assert sorted((i.person_id, i.kind) for i in items) == told
     for row in rows:
-        assert row.template == kind.value
         assert row.language == PEOPLE[row.person_id][0]
         assert row.html and row.subject and row.body
         text = row.subject + row.body + row.html
@@ -203,23 +234,40 @@ async def test_each_kind_reaches_whom_it_concerns_once_naming_no_author_to_other
 
 
 async def _run(db: Database, event: Event, envelope: Envelope) -> None:
-    """The handler for ``event``, in a consumer's unit of work (the table wraps the same one
-    to wake the sender, which needs a running service)."""
-    await handle(db, _UNWRAPPED[type(event)], event, envelope)
+    """The handlers for ``event``, each in a consumer's unit of work as its consumer runs it
+    (the table wraps the same ones to wake the sender, which needs a running service)."""
+    for handler in _UNWRAPPED[type(event)]:
+        await handle(db, handler, event, envelope)
 
 
-_UNWRAPPED: dict[type[Event], Handler] = {
-    ReviewDecided: handlers.on_review_decided,
-    InfoRequested: handlers.on_info_requested,
-    RewardGranted: handlers.on_reward_granted,
-    IdeaCommented: handlers.on_idea_commented,
-    ExperimentStarted: handlers.on_experiment_started,
-    ImplementationCompleted: handlers.on_implementation_completed,
-    PracticePublished: handlers.on_practice_published,
-    PracticeAdopted: handlers.on_practice_adopted,
-    PeriodicAwardDecided: handlers.on_periodic_award_decided,
-    ScreeningStarted: handlers.on_screening_started,
-    ReviewStarted: handlers.on_review_started,
-    CaseEscalated: handlers.on_case_escalated,
-    AwardProposed: handlers.on_award_proposed,
+_UNWRAPPED: dict[type[Event], list[Handler]] = {
+    ReviewDecided: [handlers.on_review_decided, handlers.on_review_decided_for_supporters],
+    InfoRequested: [handlers.on_info_requested],
+    RewardGranted: [handlers.on_reward_granted],
+    IdeaCommented: [handlers.on_idea_commented],
+    ExperimentStarted: [handlers.on_experiment_started],
+    ImplementationCompleted: [
+        handlers.on_implementation_completed,
+        handlers.on_implementation_completed_for_supporters,
+    ],
+    PracticePublished: [handlers.on_practice_published],
+    PracticeAdopted: [handlers.on_practice_adopted],
+    PeriodicAwardDecided: [handlers.on_periodic_award_decided],
+    ScreeningStarted: [handlers.on_screening_started],
+    ReviewStarted: [handlers.on_review_started],
+    CaseEscalated: [handlers.on_case_escalated],
+    AwardProposed: [handlers.on_award_proposed],
+    MeetingScheduled: [handlers.on_meeting_scheduled],
+    ScoringOpened: [handlers.on_scoring_opened],
+    MinutesPublished: [handlers.on_minutes_published],
 }
+
+
+def test_each_consumer_runs_the_handlers_the_cases_run() -> None:
+    """Several consumers may handle one event type (authors' and supporters' notices): the
+    cases run exactly the handlers the table wires for each telling event."""
+    wired: dict[type[Event], int] = {}
+    for subscription in _table():
+        for event_type in set(subscription.handlers) & set(_UNWRAPPED):
+            wired[event_type] = wired.get(event_type, 0) + 1
+    assert wired == {event_type: len(run) for event_type, run in _UNWRAPPED.items()}

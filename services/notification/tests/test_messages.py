@@ -25,6 +25,7 @@ from ideapaja_notification.domain.values import (
     FieldValue,
     Label,
     LabelKind,
+    Moment,
     Period,
     Points,
     Reward,
@@ -59,6 +60,13 @@ FIELDS: dict[str, FieldValue] = {
     "step": Label(LabelKind.CASE_STEP, "in_review"),
     "justification": "Säästää työaikaa",
     "steps": "2",
+    "decision": Label(LabelKind.DECISION, "accepted"),
+    "meeting": "Toukokuun kokous",
+    "when": Moment(datetime(2026, 5, 6, 11, tzinfo=UTC)),
+    "count": "2",
+    "agenda": "\u2013 Pyöräparkki\n\u2013 Tekstitys",
+    "decided": "1",
+    "deferred": "1",
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -249,6 +250,8 @@ async def test_committee_meeting_from_agenda_to_minutes(
     assert published["decided_idea_ids"] == [a["idea_id"]]
     assert published["deferred_idea_ids"] == [b["idea_id"], c["idea_id"]]
     assert published["closed_by"] == "p-sec"
+    # Every member is told the minutes are out (notification reads them from the event).
+    assert published["member_ids"] == ["p-com-1", "p-com-2", "p-com-3", "p-com-4", "p-sec"]
     refused(await client.put(f"{item_c}/scores/me", json=score, headers=as_(*M2)), 409)
 
     # --- minutes: JSON
@@ -313,6 +316,59 @@ async def test_committee_meeting_from_agenda_to_minutes(
         201,
     )
     assert [i["id"] for i in nxt["agenda"]] == [b["id"], c["id"]]
+
+
+async def test_calling_a_meeting_and_adding_to_its_agenda_tell_the_members(
+    api: RunningService, client: AsyncClient, as_: As, committee: dict[str, Any]
+) -> None:
+    """The invitation with its agenda (MeetingScheduled) and a case added later, open for
+    scoring (ScoringOpened), each in the transaction that changed the agenda: with the
+    members to tell, and never an author's id."""
+    d = await city_case(api, as_, ["p-author-d"], "Pyöräparkki virastotalolle")
+    e = await city_case(api, as_, ["p-author-e"], "Etäkokousten tekstitys")
+    meeting = ok(
+        await client.post(
+            f"/committees/{committee['id']}/meetings",
+            json={
+                "title": "Kesäkuun kokous",
+                "scheduled_at": "2025-06-03T14:00:00+03:00",
+                "case_ids": [d["id"]],
+            },
+            headers=as_(*CHAIR),
+        ),
+        201,
+    )
+    members = ["p-com-1", "p-com-2", "p-com-3", "p-com-4", "p-sec"]
+    [scheduled] = events_of(
+        await outbox_events(api.runtime.db, "ideapaja.committee.meeting_scheduled.v1"),
+        meeting_id=meeting["id"],
+    )
+    assert scheduled["agenda"] == [
+        {"case_id": d["id"], "idea_id": d["idea_id"], "title": "Pyöräparkki virastotalolle"}
+    ]
+    assert scheduled["member_ids"] == members and scheduled["called_by"] == "p-com-1"
+    assert datetime.fromisoformat(scheduled["scheduled_at"]) == datetime(2025, 6, 3, 11, tzinfo=UTC)
+    assert "p-author-d" not in str(scheduled)
+    assert not events_of(
+        await outbox_events(api.runtime.db, "ideapaja.committee.scoring_opened.v1"),
+        meeting_id=meeting["id"],
+    )
+
+    ok(
+        await client.post(
+            f"/meetings/{meeting['id']}/items", json={"case_id": e["id"]}, headers=as_(*SECRETARY)
+        )
+    )
+    [opened] = events_of(
+        await outbox_events(api.runtime.db, "ideapaja.committee.scoring_opened.v1"),
+        meeting_id=meeting["id"],
+    )
+    assert opened["case"] == {
+        "case_id": e["id"],
+        "idea_id": e["idea_id"],
+        "title": "Etäkokousten tekstitys",
+    }
+    assert (opened["member_ids"], opened["added_by"]) == (members, "p-sec")
 
 
 async def test_only_admins_manage_committees_and_one_is_city_wide(

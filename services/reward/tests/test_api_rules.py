@@ -159,3 +159,26 @@ async def test_invalid_rules_are_a_422_naming_the_rule(
     # Nothing was stored.
     versions = (await reward_service.client.get("/rules/versions", headers=admin(dev_keys))).json()
     assert versions["total"] == 1
+
+
+async def test_a_change_made_on_an_older_version_is_a_409_and_changes_nothing(
+    reward_service: RunningService, dev_keys: DevKeys
+) -> None:
+    """Two admins open version 1; the first saves; the second's save would undo the first's
+    change unseen, so it is refused (``based_on``) and version 2 stays in force."""
+    client = reward_service.client
+    first = await client.post(
+        "/rules/versions",
+        headers=admin(dev_keys),
+        json={"rules": NEW_RULES, "reason": "Kevään kampanja", "based_on": 1},
+    )
+    assert first.status_code == 201, first.text
+    second = await client.post(
+        "/rules/versions",
+        headers=dev_keys.headers("p-admin-2", "admin"),
+        json={"rules": {"points": {"submitted": 9}}, "reason": "Toinen", "based_on": 1},
+    )
+    assert second.status_code == 409, second.text
+    assert "version 2" in second.json()["detail"]
+    now = await client.get("/rules", headers=admin(dev_keys))
+    assert now.json()["version"] == 2 and now.json()["rules"]["team_mode"] == "split"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ideapaja_contracts.base import Event, Id, LongText, ShortText
 from ideapaja_contracts.events.idea import Scope
@@ -128,6 +128,53 @@ class MinutesPublished(Event, aggregate="committee", name="minutes_published"):
     decided_idea_ids: list[Id] = Field(default_factory=list)
     deferred_idea_ids: list[Id] = Field(default_factory=list)
     closed_by: Id
+    # The committee's members when the minutes were published, so they can be told (optional:
+    # producers before it send none, and nobody is told).
+    member_ids: list[Id] = Field(default_factory=list)
+
+    def aggregate_id(self) -> str:
+        return self.meeting_id
+
+
+class AgendaCase(BaseModel):
+    """One case on a meeting's agenda, as its committee members see it (never its authors)."""
+
+    # Like an event: a field added later is ignored by older readers.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    case_id: Id
+    idea_id: Id
+    title: ShortText
+
+
+class MeetingScheduled(Event, aggregate="committee", name="meeting_scheduled"):
+    """A committee meeting was called with its agenda; its members may score the agenda's cases
+    from now until each is decided."""
+
+    meeting_id: Id
+    committee_id: Id
+    title: ShortText
+    scheduled_at: datetime
+    agenda: list[AgendaCase] = Field(default_factory=list)
+    # The committee's members when the meeting was called: who is invited.
+    member_ids: list[Id] = Field(default_factory=list)
+    called_by: Id
+
+    def aggregate_id(self) -> str:
+        return self.meeting_id
+
+
+class ScoringOpened(Event, aggregate="committee", name="scoring_opened"):
+    """A case was added to a called meeting's agenda after the invitation: the committee's
+    members may score it now."""
+
+    meeting_id: Id
+    committee_id: Id
+    title: ShortText
+    scheduled_at: datetime
+    case: AgendaCase
+    member_ids: list[Id] = Field(default_factory=list)
+    added_by: Id
 
     def aggregate_id(self) -> str:
         return self.meeting_id

@@ -33,6 +33,7 @@ from ideapaja_intake.usecases.attachments import load_scanner
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.problems import translate_problems
 from ideapaja_runtime.service import Runtime, ServiceSpec
+from ideapaja_search.analysis import load_dictionaries
 
 log = get_logger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -96,6 +97,7 @@ service = ServiceSpec(
     subscriptions=handlers.subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=start,
+    warm_up=load_dictionaries,
     on_stop=stop,
     errors=ERRORS,
     customize=customize,

@@ -10,6 +10,7 @@ from ideapaja_contracts.events.idea import (
     IdeaCommented,
     IdeaRetentionExpired,
     IdeaSubmitted,
+    IdeaSupported,
     IdeaUpdated,
 )
 from ideapaja_contracts.events.privacy import ErasureRequested
@@ -22,8 +23,11 @@ from ideapaja_contracts.events.progress import (
 from ideapaja_contracts.events.review import (
     CaseEscalated,
     InfoRequested,
+    MeetingScheduled,
+    MinutesPublished,
     ReviewDecided,
     ReviewStarted,
+    ScoringOpened,
     ScreeningStarted,
 )
 from ideapaja_contracts.events.reward import (
@@ -35,7 +39,13 @@ from ideapaja_contracts.events.reward import (
 )
 from ideapaja_notification.sender import sender_for
 from ideapaja_notification.settings import NotificationSettings
-from ideapaja_notification.usecases import notices, privacy, projections, work_notices
+from ideapaja_notification.usecases import (
+    committee_notices,
+    notices,
+    privacy,
+    projections,
+    work_notices,
+)
 from ideapaja_runtime.messaging import Handler, HandlerContext, Subscription
 from ideapaja_runtime.service import Runtime
 
@@ -43,8 +53,14 @@ on_person_upserted = projections.on_person_upserted
 on_person_left = projections.on_person_left
 on_idea_submitted = projections.on_idea_submitted
 on_idea_updated = projections.on_idea_updated
+on_idea_supported = projections.on_idea_supported
 on_idea_retention_expired = projections.on_idea_retention_expired
 on_review_decided = notices.on_review_decided
+on_review_decided_for_supporters = notices.on_review_decided_for_supporters
+on_implementation_completed_for_supporters = notices.on_implementation_completed_for_supporters
+on_meeting_scheduled = committee_notices.on_meeting_scheduled
+on_scoring_opened = committee_notices.on_scoring_opened
+on_minutes_published = committee_notices.on_minutes_published
 on_reward_granted = notices.on_reward_granted
 on_erasure_requested = privacy.on_erasure_requested
 on_info_requested = notices.on_info_requested
@@ -100,10 +116,19 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
         ),
         Subscription("ideas", {IdeaSubmitted: on_idea_submitted}),
         Subscription("idea-updates", {IdeaUpdated: on_idea_updated}),
+        Subscription("idea-supports", {IdeaSupported: on_idea_supported}),
         # Retention: a long-closed idea's authors are forgotten (intake's retention.py).
         Subscription("idea-retention", {IdeaRetentionExpired: on_idea_retention_expired}),
         _notices("decisions", {ReviewDecided: on_review_decided}, runtime),
         _notices("rewards", {RewardGranted: on_reward_granted}, runtime),
+        # Supporters on consumers of their own: one HR has not described yet holds back only
+        # the supporters' notices, never the authors'.
+        _notices("supporter-decisions", {ReviewDecided: on_review_decided_for_supporters}, runtime),
+        _notices(
+            "supporter-implementations",
+            {ImplementationCompleted: on_implementation_completed_for_supporters},
+            runtime,
+        ),
         # Review's events in the order it published them: a question to the authors, a case on
         # reviewers' work lists, an escalation (types without a handler are skipped).
         _notices(
@@ -116,6 +141,17 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
             },
             runtime,
             subject="ideapaja.review.>",
+        ),
+        # A committee's meetings, in the order review called and closed them.
+        _notices(
+            "committee-notices",
+            {
+                MeetingScheduled: on_meeting_scheduled,
+                ScoringOpened: on_scoring_opened,
+                MinutesPublished: on_minutes_published,
+            },
+            runtime,
+            subject="ideapaja.committee.>",
         ),
         _notices("comments", {IdeaCommented: on_idea_commented}, runtime),
         _notices("experiments", {ExperimentStarted: on_experiment_started}, runtime),

@@ -22,6 +22,11 @@ from ideapaja_portal.apis import Apis
 from ideapaja_portal.sessions import SessionMiddleware, SessionStore
 from ideapaja_portal.settings import PortalSettings
 from ideapaja_portal.web import (
+    admin,
+    admin_committees,
+    admin_network,
+    admin_rewards,
+    admin_routing,
     attachments,
     auth,
     award_proposals,
@@ -126,6 +131,11 @@ service = ServiceSpec(
         awards.router,
         budgets.router,
         dashboard.router,
+        admin.router,
+        admin_routing.router,
+        admin_network.router,
+        admin_committees.router,
+        admin_rewards.router,
         privacy.router,
     ],
     subscriptions=subscriptions,

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from ideapaja_privacy import peers
 from ideapaja_privacy.api import erasures, reports
+from ideapaja_privacy.authz import POLICY
 from ideapaja_privacy.handlers import subscriptions as hr_subscriptions
 from ideapaja_privacy.settings import PrivacySettings
 from ideapaja_privacy.sweeper import start_sweeper, stop_sweeper
+from ideapaja_runtime.dead_letters import dead_letters_router
 from ideapaja_runtime.messaging import Subscription
 from ideapaja_runtime.service import Runtime, ServiceSpec
 
@@ -30,7 +32,7 @@ service = ServiceSpec(
     title="Privacy",
     default_port=8005,
     settings_class=PrivacySettings,
-    routers=[erasures.router, reports.router],
+    routers=[erasures.router, reports.router, dead_letters_router(POLICY)],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     # The retention sweep runs beside the consumers (sweeper.py).
@@ -40,5 +42,6 @@ service = ServiceSpec(
         {"name": "erasures", "description": "Erasing a person everywhere (GDPR)"},
         {"name": "access reports", "description": "Everything held on a person"},
         {"name": "audit", "description": "Who requested erasures and viewed reports"},
+        {"name": "dead letters", "description": "Events consumers gave up on (read-only)"},
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ideapaja_runtime.authz import AUTHENTICATED, Policy, Role, Scope, allow
+from ideapaja_runtime.dead_letters import dead_letters_permission
 
 POLICY = Policy(
     "privacy",
@@ -27,5 +28,8 @@ POLICY = Policy(
             admin=Scope.ANY,
         ),
         allow("audit.read", {Role.ADMIN}, "Read the privacy audit log"),
+        # Privacy already reads the dead-letter stream (erasures delete the letters naming a
+        # person), so it is the service that shows admins the list (runtime's dead_letters).
+        dead_letters_permission(),
     ],
 )

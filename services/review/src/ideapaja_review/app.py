@@ -19,6 +19,7 @@ from ideapaja_runtime.access_report import access_report_router
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
 from ideapaja_runtime.service import Runtime, ServiceSpec
+from ideapaja_search.analysis import load_dictionaries
 
 SWEEPER = "review-deadlines"
 log = get_logger(__name__)
@@ -59,6 +60,7 @@ service = ServiceSpec(
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     on_start=start_deadline_sweeper,
+    warm_up=load_dictionaries,
     on_stop=stop_deadline_sweeper,
     errors=ERRORS,
     tags=[

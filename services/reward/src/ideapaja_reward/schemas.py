@@ -151,6 +151,13 @@ class RuleVersionCreate(BaseModel):
 
     rules: RuleSet = Field(description="The whole rule set (not a change to the current one)")
     reason: str = Field(min_length=1, max_length=500, description="Why the rules change")
+    based_on: int | None = Field(
+        default=None,
+        ge=1,
+        description="The version the change was made on (optional): if another version was "
+        "put in force since, the change is refused with a 409 instead of overwriting it",
+        examples=[3],
+    )
 
     @field_validator("reason")
     @classmethod

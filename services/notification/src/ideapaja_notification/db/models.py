@@ -25,6 +25,8 @@ class NotificationBase(DeclarativeBase):
 
 class Contact(NotificationBase):
     __tablename__ = "contacts"
+    # A unit's supervisors and change agents (a practice adopted from their unit).
+    __table_args__ = (Index("ix_contacts_unit", "unit_id"),)
 
     person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200))
@@ -59,6 +61,18 @@ class Idea(NotificationBase):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # From IdeaSubmitted: the unit whose supervisors approve its rewards. NULL: not known.
     unit_id: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class Supporter(NotificationBase):
+    """Who supports an idea now (from IdeaSupported; a withdrawal deletes the row), so they hear
+    the decision on it. Deleted with the idea's personal data (retention) and on erasure."""
+
+    __tablename__ = "supporters"
+    __table_args__ = (Index("ix_supporters_person", "person_id"),)
+
+    idea_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    supported_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AwardChain(NotificationBase):

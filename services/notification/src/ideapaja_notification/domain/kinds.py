@@ -33,15 +33,31 @@ class TemplateId(StrEnum):
     CASE_TO_REVIEW = "case_to_review"
     CASE_ESCALATED = "case_escalated"
     AWARD_AWAITING_APPROVAL = "award_awaiting_approval"
+    # To the idea's supporters.
+    SUPPORTED_IDEA_DECIDED = "supported_idea_decided"
+    SUPPORTED_IDEA_IMPLEMENTED = "supported_idea_implemented"
+    # To a committee's members.
+    MEETING_SCHEDULED = "meeting_scheduled"
+    SCORING_OPENED = "scoring_opened"
+    MINUTES_PUBLISHED = "minutes_published"
+    # To the supervisors and change agents of the unit the idea came from.
+    UNIT_PRACTICE_ADOPTED = "unit_practice_adopted"
 
 
 # The kinds that tell their recipient they wrote the idea: about an anonymous idea, only the
-# recipient's own access report shows them. The rest go to reviewers and approvers.
+# recipient's own access report shows them. The rest go to reviewers, approvers, supporters,
+# committee members and the idea's unit, and never name its authors.
 AUTHOR_KINDS: frozenset[TemplateId] = frozenset(TemplateId) - {
     TemplateId.CASE_TO_SCREEN,
     TemplateId.CASE_TO_REVIEW,
     TemplateId.CASE_ESCALATED,
     TemplateId.AWARD_AWAITING_APPROVAL,
+    TemplateId.SUPPORTED_IDEA_DECIDED,
+    TemplateId.SUPPORTED_IDEA_IMPLEMENTED,
+    TemplateId.MEETING_SCHEDULED,
+    TemplateId.SCORING_OPENED,
+    TemplateId.MINUTES_PUBLISHED,
+    TemplateId.UNIT_PRACTICE_ADOPTED,
 }
 
 

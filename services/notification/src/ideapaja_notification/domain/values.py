@@ -20,6 +20,7 @@ class LabelKind(StrEnum):
     REWARD_REASON = "reward_reason"
     CASE_STEP = "case_step"
     PERIODIC_AWARD = "periodic_award"
+    DECISION = "decision"
 
 
 @dataclass(frozen=True)
@@ -52,4 +53,12 @@ class Period:
     text: str
 
 
-FieldValue = str | int | date | datetime | Label | Reward | Points | Period | None
+@dataclass(frozen=True)
+class Moment:
+    """A time of day that matters (a meeting's), shown with its date; a plain ``datetime``
+    shows only the date (a deadline)."""
+
+    at: datetime
+
+
+FieldValue = str | int | date | datetime | Label | Reward | Points | Period | Moment | None

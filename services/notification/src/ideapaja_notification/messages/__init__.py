@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, TemplateError
 from markupsafe import Markup, escape
 
 from ideapaja_notification.domain.kinds import LANGUAGES, Language, TemplateId
@@ -97,10 +97,26 @@ def _shorten(text: str) -> str:
     return text[: SUMMARY_MAX - 1].rsplit(" ", 1)[0] + "\u2026"
 
 
+class MessageTemplateError(Exception):
+    """A message kind's template failed to render (a broken template or catalog entry, a field
+    it lacks). The event's consumer retries and then dead-letters it with this reason, naming
+    the kind and language; the service goes on with other events."""
+
+    def __init__(self, template: TemplateId, language: Language, error: Exception) -> None:
+        super().__init__(
+            f"template {template.value} ({language}) failed: {type(error).__name__}: {error}"
+        )
+
+
 def render_draft(draft: Draft) -> Notice:
     """The notice ``draft`` describes, written in its recipient's language."""
     person = draft.recipient
-    message = render(draft.template, draft.language, {"name": person.display_name, **draft.fields})
+    fields = {"name": person.display_name, **draft.fields}
+    try:
+        message = render(draft.template, draft.language, fields)
+    except (TemplateError, KeyError, ValueError, TypeError) as exc:
+        # KeyError etc.: a translation whose %(placeholders)s do not match its msgid.
+        raise MessageTemplateError(draft.template, draft.language, exc) from exc
     return Notice(
         person_id=person.person_id,
         template=draft.template,
@@ -114,4 +130,4 @@ def render_draft(draft: Draft) -> Notice:
     )
 
 
-__all__ = ["LANGUAGES", "RenderedMessage", "render", "render_draft"]
+__all__ = ["LANGUAGES", "MessageTemplateError", "RenderedMessage", "render", "render_draft"]

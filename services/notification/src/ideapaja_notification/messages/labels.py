@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, get_month_names
+from babel.dates import format_date, format_time, get_month_names
 from babel.support import NullTranslations
 
 from ideapaja_contracts.events.reward import RewardKind
@@ -19,6 +19,7 @@ from ideapaja_notification.domain.values import (
     FieldValue,
     Label,
     LabelKind,
+    Moment,
     Period,
     Points,
     Reward,
@@ -27,6 +28,8 @@ from ideapaja_runtime.i18n import N_
 
 CITY_TIME_ZONE = ZoneInfo("Europe/Helsinki")
 DATE_FORMATS: Mapping[Language, str] = {"fi": "d.M.y", "sv": "d.M.y", "en": "d MMMM y"}
+# Times of day as the city writes them: 14.00 in Finnish and Swedish, 14:00 in English.
+TIME_FORMATS: Mapping[Language, str] = {"fi": "H.mm", "sv": "H.mm", "en": "HH:mm"}
 
 # Codes other services send, as a person reads them; ``None``: the kind's generic word.
 LABELS: Mapping[LabelKind, Mapping[str | None, str]] = {
@@ -58,6 +61,14 @@ LABELS: Mapping[LabelKind, Mapping[str | None, str]] = {
         "unit_of_the_year": N_("Unit of the year"),
         None: N_("Recognition"),
     },
+    # ReviewDecided.decision, as a supporter is told it ("The idea … has been …").
+    LabelKind.DECISION: {
+        "accepted": N_("accepted"),
+        "rejected": N_("rejected"),
+        "duplicate": N_("merged with a similar idea"),
+        "forwarded": N_("forwarded to another unit"),
+        None: N_("decided"),
+    },
 }
 
 
@@ -79,7 +90,17 @@ def localize(value: FieldValue, language: Language, texts: NullTranslations) -> 
         return points(value.count, texts)
     if isinstance(value, Period):
         return period(value.text, language)
+    if isinstance(value, Moment):
+        return moment(value.at, language, texts)
     return str(value)
+
+
+def moment(at: datetime, language: Language, texts: NullTranslations) -> str:
+    """``6.5.2025 klo 14.00`` / ``6.5.2025 kl. 14.00`` / ``6 May 2025 at 14:00``, city time."""
+    local = at.astimezone(CITY_TIME_ZONE)
+    day = format_date(local.date(), DATE_FORMATS[language], language)
+    time = format_time(local.time(), TIME_FORMATS[language], locale=language)
+    return texts.gettext("%(date)s at %(time)s") % {"date": day, "time": time}
 
 
 def label(value: Label, texts: NullTranslations) -> str:

@@ -17,7 +17,11 @@ from ideapaja_contracts.events.progress import (
     PracticePublished,
 )
 from ideapaja_contracts.events.review import Decision, InfoRequested, ReviewDecided
-from ideapaja_contracts.events.reward import PeriodicAwardDecided, RewardGranted
+from ideapaja_contracts.events.reward import (
+    PeriodicAwardDecided,
+    PeriodicAwardKind,
+    RewardGranted,
+)
 from ideapaja_notification.db.models import Idea
 from ideapaja_notification.domain.kinds import TemplateId
 from ideapaja_notification.domain.notices import (
@@ -31,7 +35,13 @@ from ideapaja_notification.domain.notices import (
 )
 from ideapaja_notification.domain.values import FieldValue, Label, LabelKind, Period, Points
 from ideapaja_notification.usecases.deliveries import tell
-from ideapaja_notification.usecases.recipients import authors_of, idea_of, people
+from ideapaja_notification.usecases.recipients import (
+    authors_of,
+    idea_of,
+    people,
+    supporters_of,
+    unit_people,
+)
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
 
@@ -57,8 +67,36 @@ async def on_review_decided(event: ReviewDecided, ctx: HandlerContext) -> None:
     await tell_all(ctx, notices, idea_id=event.idea_id)
 
 
+async def on_review_decided_for_supporters(event: ReviewDecided, ctx: HandlerContext) -> None:
+    """Tell the idea's supporters how it was decided (its authors are told as authors). Its
+    own consumer: a supporter HR has not described yet delays only the supporters' notices."""
+    if event.decision is Decision.NEEDS_INFO:
+        return
+    idea = await idea_of(ctx, event.idea_id)
+    notices = notices_of(
+        TemplateId.SUPPORTED_IDEA_DECIDED,
+        await supporters_of(ctx, idea),
+        idea_link(event.idea_id),
+        title=idea.title,
+        decision=Label(LabelKind.DECISION, event.decision.value),
+        rationale=text_or_dash(event.rationale),
+    )
+    await tell_all(ctx, notices, idea_id=event.idea_id)
+
+
+# The awards whose winners are told by PeriodicAwardDecided (the award, the period and the
+# points in one message): the RewardGranted that books each winner's recognition says nothing
+# more, so it is no second message.
+PERIODIC_AWARD_REASONS = frozenset(
+    award.value for award in PeriodicAwardKind if award is not PeriodicAwardKind.UNIT_OF_THE_YEAR
+)
+
+
 async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
     """Tell the person about their reward; the idea's title is mentioned when we know it."""
+    if event.reason_code in PERIODIC_AWARD_REASONS:
+        log.info("reward_told_by_its_periodic_award", grant_id=event.grant_id)
+        return
     recipients = await people(ctx, [event.person_id])
     if not recipients:
         log.info("reward_recipient_left", person_id=event.person_id)
@@ -136,6 +174,21 @@ async def on_implementation_completed(event: ImplementationCompleted, ctx: Handl
     await tell_authors(ctx, event.idea_id, TemplateId.IDEA_IMPLEMENTED, benefit=benefit)
 
 
+async def on_implementation_completed_for_supporters(
+    event: ImplementationCompleted, ctx: HandlerContext
+) -> None:
+    """The idea its supporters backed is in use (their own consumer, as decisions)."""
+    idea = await idea_of(ctx, event.idea_id)
+    notices = notices_of(
+        TemplateId.SUPPORTED_IDEA_IMPLEMENTED,
+        await supporters_of(ctx, idea),
+        idea_link(event.idea_id),
+        title=idea.title,
+        benefit=excerpt(event.realised_benefit) or None,
+    )
+    await tell_all(ctx, notices, idea_id=event.idea_id)
+
+
 async def on_practice_published(event: PracticePublished, ctx: HandlerContext) -> None:
     link = f"/practices/{event.practice_id}"
     await tell_authors(
@@ -143,9 +196,28 @@ async def on_practice_published(event: PracticePublished, ctx: HandlerContext) -
     )
 
 
+# Who in the idea's unit hears that its practice was adopted elsewhere: those who lead and
+# develop the unit's work (its supervisors and change agents), not everyone HR places there.
+UNIT_ADOPTION_ROLES = frozenset({"supervisor", "change_agent"})
+
+
 async def on_practice_adopted(event: PracticeAdopted, ctx: HandlerContext) -> None:
+    """To the idea's authors, and to the supervisors and change agents of the unit the idea
+    came from (not its authors again, nor who reported the adoption; never naming the
+    authors)."""
     link = f"/practices/{event.practice_id}"
     await tell_authors(ctx, event.idea_id, TemplateId.PRACTICE_ADOPTED, link)
+    idea = await idea_of(ctx, event.idea_id)
+    if idea.unit_id is None or idea.unit_id == event.adopting_unit_id:
+        return
+    leaving_out = {*map(str, idea.author_ids), event.reported_by}
+    notices = notices_of(
+        TemplateId.UNIT_PRACTICE_ADOPTED,
+        await unit_people(ctx, idea.unit_id, UNIT_ADOPTION_ROLES, leaving_out=leaving_out),
+        link,
+        title=idea.title,
+    )
+    await tell_all(ctx, notices, idea_id=event.idea_id)
 
 
 async def on_periodic_award_decided(event: PeriodicAwardDecided, ctx: HandlerContext) -> None:

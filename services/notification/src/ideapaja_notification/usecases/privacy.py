@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_notification.db.models import Contact, Delivery, Idea, InboxItem
+from ideapaja_notification.db.models import Contact, Delivery, Idea, InboxItem, Supporter
 from ideapaja_notification.domain.deliveries import DeliveryStatus
 from ideapaja_notification.domain.kinds import AUTHOR_KINDS
 from ideapaja_notification.schemas import (
@@ -75,6 +75,12 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
     await ctx.session.execute(
         delete(InboxItem)
         .where(InboxItem.person_id == event.person_id)
+        .execution_options(synchronize_session=False)
+    )
+    # Which ideas they supported is about them too.
+    await ctx.session.execute(
+        delete(Supporter)
+        .where(Supporter.person_id == event.person_id)
         .execution_options(synchronize_session=False)
     )
     log.info("person_erased", person_id=event.person_id, deliveries_cancelled=cancelled)

@@ -1,5 +1,5 @@
-"""The projections this service keeps: contacts (from HR) and ideas (from intake), so a notice
-can name the idea and reach its authors in their language.
+"""The projections this service keeps: contacts (from HR), ideas and their supporters (from
+intake), so a notice can name the idea and reach its authors and supporters in their language.
 
 Each runs in the consumer's unit of work, which also records the event in the inbox.
 """
@@ -9,8 +9,13 @@ from __future__ import annotations
 from sqlalchemy import delete
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
-from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated
-from ideapaja_notification.db.models import AwardChain, Contact, Idea
+from ideapaja_contracts.events.idea import (
+    IdeaRetentionExpired,
+    IdeaSubmitted,
+    IdeaSupported,
+    IdeaUpdated,
+)
+from ideapaja_notification.db.models import AwardChain, Contact, Idea, Supporter
 from ideapaja_notification.domain.kinds import language_or_default
 from ideapaja_notification.usecases.privacy import is_erased_before
 from ideapaja_runtime.logging import get_logger
@@ -91,6 +96,21 @@ async def on_idea_updated(event: IdeaUpdated, ctx: HandlerContext) -> None:
         idea.updated_at = ctx.now
 
 
+async def on_idea_supported(event: IdeaSupported, ctx: HandlerContext) -> None:
+    """Remember who supports the idea now (a withdrawal forgets them), so they hear its
+    decision. Intake announces supports moved onto a surviving idea the same way."""
+    known = await ctx.session.get(Supporter, (event.idea_id, event.supporter_id))
+    if event.withdrawn:
+        if known is not None:
+            await ctx.session.delete(known)
+    elif known is None:
+        ctx.session.add(
+            Supporter(
+                idea_id=event.idea_id, person_id=event.supporter_id, supported_at=ctx.envelope.time
+            )
+        )
+
+
 async def on_idea_retention_expired(event: IdeaRetentionExpired, ctx: HandlerContext) -> None:
     """Intake removed the personal data of a long-closed idea: forget who wrote it. The row
     stays (title only), so a late decision is not waited for: it mails nobody."""
@@ -99,6 +119,12 @@ async def on_idea_retention_expired(event: IdeaRetentionExpired, ctx: HandlerCon
         log.info("idea_authors_removed", idea_id=event.idea_id, authors=len(idea.author_ids))
         idea.author_ids = []
         idea.updated_at = ctx.now
+    # Intake removed who supported it too.
+    await ctx.session.execute(
+        delete(Supporter)
+        .where(Supporter.idea_id == event.idea_id)
+        .execution_options(synchronize_session=False)
+    )
     # Awards on it name its authors as recipients: a chain still waiting goes too.
     await ctx.session.execute(
         delete(AwardChain)

@@ -1,6 +1,7 @@
-"""Who a notice goes to, from the projections: an idea's authors, named people (reviewers), the
-holders of a role (a reward approval step). Unknown people or ideas raise ``RetryLater``: the HR
-or intake event that describes them has not arrived yet."""
+"""Who a notice goes to, from the projections: an idea's authors and supporters, named people
+(reviewers, a committee's members), the holders of a role (a reward approval step; a unit's
+supervisors and change agents). Unknown people or ideas raise ``RetryLater``: the HR or intake
+event that describes them has not arrived yet."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 
-from ideapaja_notification.db.models import Contact, Idea
+from ideapaja_notification.db.models import Contact, Idea, Supporter
 from ideapaja_notification.domain.notices import Recipient, UnknownRecipients, reachable
 from ideapaja_runtime.db import json_list_may_hold
 from ideapaja_runtime.logging import get_logger
@@ -81,3 +82,35 @@ async def role_holders(
     if not holders:
         log.warning("nobody_holds_role", role=role, unit_id=unit_id)
     return holders
+
+
+async def supporters_of(ctx: HandlerContext, idea: Idea) -> list[Recipient]:
+    """The idea's supporters to write to, oldest support first; never one of its authors (they
+    hear as authors, once)."""
+    rows = await ctx.session.scalars(
+        select(Supporter.person_id)
+        .where(Supporter.idea_id == idea.idea_id)
+        .order_by(Supporter.supported_at, Supporter.person_id)
+    )
+    authors = set(map(str, idea.author_ids))
+    return await people(ctx, [pid for pid in rows.all() if pid not in authors])
+
+
+async def unit_people(
+    ctx: HandlerContext, unit_id: str, roles: Collection[str], *, leaving_out: Collection[str] = ()
+) -> list[Recipient]:
+    """The people HR places in ``unit_id`` holding any of ``roles``, still in service, by id;
+    nobody if none is known (logged, not waited for: a unit may have no change agent)."""
+    rows = await ctx.session.scalars(
+        select(Contact).where(Contact.unit_id == unit_id).order_by(Contact.person_id)
+    )
+    found = []
+    for contact in rows.all():
+        if contact.person_id in leaving_out or not set(contact.roles or []) & set(roles):
+            continue
+        recipient = recipient_of(contact)
+        if not recipient.left:
+            found.append(recipient)
+    if not found:
+        log.warning("nobody_in_unit_holds_roles", unit_id=unit_id, roles=sorted(roles))
+    return found

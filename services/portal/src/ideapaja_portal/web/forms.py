@@ -11,13 +11,14 @@ GENERAL = "_form"
 
 def field_messages(texts: Texts, error: ServiceError) -> dict[str, str]:
     """Field name → what to fix. A 422 without field details lands on the whole form."""
-    found = {field: _message(texts, kind) for field, kind in error.field_errors.items()}
+    found = {field: message_of(texts, kind) for field, kind in error.field_errors.items()}
     if not found:
         found[GENERAL] = texts.gettext("Check the form: something in it was not accepted.")
     return found
 
 
-def _message(texts: Texts, kind: str) -> str:
+def message_of(texts: Texts, kind: str) -> str:
+    """What to fix, in the person's words, for a validation error's ``type``."""
     if kind == "missing":
         return texts.gettext("This field is required.")
     if kind == "string_too_short":
@@ -26,6 +27,12 @@ def _message(texts: Texts, kind: str) -> str:
         return texts.gettext("This is too long.")
     if kind in ("literal_error", "enum"):
         return texts.gettext("Choose one of the options.")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return texts.gettext("Give a whole number.")
+    if kind in ("greater_than_equal", "greater_than"):
+        return texts.gettext("This number is too small.")
+    if kind in ("less_than_equal", "less_than"):
+        return texts.gettext("This number is too large.")
     if kind == "unknown_person":
         return texts.gettext("Someone chosen is no longer in the city's service: remove them.")
     if kind == "self_invitation":

@@ -38,7 +38,7 @@ from ideapaja_review.domain.minutes import (
 )
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound, Refused
 from ideapaja_review.settings import ReviewWork
-from ideapaja_review.usecases import case_records
+from ideapaja_review.usecases import case_records, meeting_notices
 from ideapaja_review.usecases.committees import (
     AGENDA_ADDED,
     CLOSED,
@@ -130,6 +130,10 @@ async def create_meeting(
     for position, case in enumerate(agenda, start=1):
         await _add_item(uow, meeting, case, position)
     await session.flush()
+    # The invitation, in the same transaction: the members hear of exactly the meeting called.
+    await uow.publish(
+        await meeting_notices.meeting_scheduled(session, meeting, agenda, actor.person_id)
+    )
     return meeting
 
 
@@ -235,6 +239,9 @@ async def add_item(
     position = len(await items(session, meeting_id)) + 1
     await _add_item(uow, meeting, eligible[case_id], position)
     await session.flush()
+    await uow.publish(
+        await meeting_notices.scoring_opened(session, meeting, eligible[case_id], actor.person_id)
+    )
     return meeting
 
 
@@ -338,6 +345,7 @@ async def close_meeting(uow: ReviewWork, meeting_id: str) -> MeetingRow:
             decided_idea_ids=decided,
             deferred_idea_ids=deferred,
             closed_by=actor.person_id,
+            member_ids=await meeting_notices.member_ids(session, meeting.committee_id),
         )
     )
     await session.flush()

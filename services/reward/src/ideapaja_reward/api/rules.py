@@ -52,5 +52,5 @@ async def list_rule_versions(uow: RewardUow, page: PageParams) -> Page[RuleVersi
     ),
 )
 async def create_rule_version(body: RuleVersionCreate, uow: RewardUow) -> RuleVersionPublic:
-    row = await rulebook.new_version(uow, body.rules, body.reason)
+    row = await rulebook.new_version(uow, body.rules, body.reason, based_on=body.based_on)
     return RuleVersionPublic.model_validate(row)

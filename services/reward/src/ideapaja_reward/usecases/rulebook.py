@@ -58,10 +58,18 @@ async def versions(
     return list(rows), total, next_cursor
 
 
-async def new_version(uow: UnitOfWork[RewardSettings], rules: RuleSet, reason: str) -> RuleVersion:
+async def new_version(
+    uow: UnitOfWork[RewardSettings], rules: RuleSet, reason: str, *, based_on: int | None = None
+) -> RuleVersion:
     """``rules`` in force from now on, as the next version, with who and why. Entries already
-    in the ledger keep the version that computed them."""
+    in the ledger keep the version that computed them. ``based_on``: the version the admin
+    changed; another saved since is a conflict (their change would silently undo it)."""
     current = await in_force(uow, uow.settings.seed_rules)
+    if based_on is not None and based_on != current.version:
+        raise Conflict(
+            f"The rules were changed to version {current.version} after you opened version "
+            f"{based_on}; read the rules in force again and make your change on them"
+        )
     row = RuleVersion(
         version=current.version + 1,
         rules=rules.as_json(),
