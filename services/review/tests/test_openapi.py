@@ -55,6 +55,9 @@ EXPECTED_OPERATIONS = {
     ("DELETE", "/change-agents/{unit_id}/{person_id}"),
     ("GET", "/workload"),
     ("POST", "/deadlines/sweep"),
+    ("GET", "/reports/funnel"),
+    ("GET", "/reports/decision-times"),
+    ("GET", "/reports/experiments"),
     ("GET", "/privacy/persons/{person_id}"),
 }
 

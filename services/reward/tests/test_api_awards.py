@@ -226,6 +226,16 @@ async def test_report_csv_and_totals(awards_service: RunningService, dev_keys: D
     ]
     assert [u["id"] for u in totals["units"]] == [KIRJASTO]
     assert [k["id"] for k in totals["kinds"]] == ["money"]
+    # The management group's dashboard reads the totals (no person in them), not the rows.
+    management = caller.headers("p-johto", "management")
+    by_management = await caller.client.get("/grants/totals", params=period, headers=management)
+    assert by_management.json() == totals
+    rows_refused = await caller.client.get("/grants/report.csv", params=period, headers=management)
+    assert rows_refused.status_code == 403
+    employee = caller.headers("p-1", "employee")
+    assert (
+        await caller.client.get("/grants/totals", params=period, headers=employee)
+    ).status_code == 403
 
     too_long = {"from": "2025-01-01", "to": "2026-01-02"}
     refused = await caller.client.get("/grants/totals", params=too_long, headers=hr)

@@ -36,10 +36,12 @@ from ideapaja_portal.web import (
     co_authors,
     committee,
     committee_items,
+    dashboard,
     drafts,
     errors,
     home,
     ideas,
+    inbox,
     progress,
     results,
     rewards,
@@ -114,6 +116,7 @@ service = ServiceSpec(
     routers=[
         auth.router,
         home.router,
+        inbox.router,
         # Before ideas.router: /ideas/co-authors is not an idea's id.
         co_authors.router,
         ideas.router,
@@ -129,6 +132,7 @@ service = ServiceSpec(
         award_rounds.router,
         awards.router,
         budgets.router,
+        dashboard.router,
         admin.router,
         admin_routing.router,
         admin_network.router,

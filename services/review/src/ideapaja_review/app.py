@@ -76,6 +76,10 @@ service = ServiceSpec(
             "name": "administration",
             "description": "Routing rules, change-agent network, workload, deadlines",
         },
+        {
+            "name": "reports",
+            "description": "The management group's figures: funnel, decision times, experiments",
+        },
         {"name": "privacy", "description": "What is held on a person (GDPR)"},
     ],
 )

@@ -197,6 +197,11 @@ POLICY = Policy(
         allow("network.manage", ADMIN_ONLY, "Assign a change agent or supervisor, or unassign"),
         allow("workload.read", OVERSEERS, "Read open and overdue cases per reviewer"),
         allow("deadlines.sweep", ADMIN_ONLY, "Escalate every overdue step now"),
+        allow(
+            "reports.read",
+            {Role.MANAGEMENT, Role.ADMIN},
+            "Read the city-wide reports: ideas funnel, time to decision, experiments' outcomes",
+        ),
         # --- data protection -------------------------------------------------------------------
         access_report_permission(),
     ],

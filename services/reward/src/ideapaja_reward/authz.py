@@ -77,7 +77,13 @@ POLICY = Policy(
         allow(
             "grants.report",
             {Role.HR, Role.ADMIN},
-            "Report grants of a period (CSV) and their totals per unit, department and kind",
+            "Report the grants of a period, one row per grant and person (CSV), and their totals",
+        ),
+        allow(
+            "grants.totals",
+            {Role.HR, Role.ADMIN, Role.MANAGEMENT},
+            "Read the totals of a period's grants per unit, department and kind (no person "
+            "named: the management group's dashboard shows them too)",
         ),
         # Periodic awards: idea of the month / of the year, unit of the year.
         allow("award_rounds.read", AUTHENTICATED, "Read periodic award rounds and candidates"),

@@ -9,6 +9,7 @@ refused whatever it carries.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -20,8 +21,9 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.types import Receive, Scope, Send
 
-from ideapaja_portal.apis import Apis
+from ideapaja_portal.apis import Apis, ServiceError
 from ideapaja_portal.i18n import (
     ACTION_LABELS,
     AWARD_KIND_LABELS,
@@ -44,6 +46,9 @@ TEMPLATES = Path(__file__).parent.parent / "templates"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MAX_NEXT_LENGTH = 500
+# How long a page waits for the unread count of its navigation badge (asked for while the page
+# makes its own calls): a notification service that is slow or down costs a page no more.
+BADGE_WAIT_SECONDS = 0.5
 # Who read committee and supervisor awards (reward's awards.read; supervisors their units').
 AWARD_READERS = ("supervisor", "committee_member", "management", "reward_approver", "hr", "admin")
 
@@ -153,7 +158,30 @@ async def signed_in(request: Request) -> Viewer:
     viewer = viewer_of(request)
     if viewer is None:
         raise LoginRequired(current_path(request) if request.method == "GET" else "/")
+    count_unread(request, viewer)
     return viewer
+
+
+async def _unread_count(apis: Apis, token: str) -> int | None:
+    try:
+        answer = await apis.call("notification", "GET", "/inbox/unread-count", token=token)
+    except ServiceError:
+        return None  # the badge goes without its count; the page works
+    return int(answer["unread"])
+
+
+def count_unread(request: Request, viewer: Viewer) -> None:
+    """Ask for the person's unread count (once per page view, beside the page's own calls):
+    ``render`` shows it in the navigation's badge. Only for whole pages (a GET that is not an
+    HTMX fragment, nor a file download)."""
+    if (
+        request.method != "GET"
+        or request.headers.get("hx-request")
+        or request.url.path.endswith((".csv", ".md"))
+        or hasattr(request.state, "unread")
+    ):
+        return
+    request.state.unread = asyncio.ensure_future(_unread_count(apis_of(request), viewer.token))
 
 
 SignedIn = Annotated[Viewer, Depends(signed_in)]
@@ -234,6 +262,35 @@ def safe_next(value: str | None) -> str:
     return value
 
 
+class PageResponse(HTMLResponse):
+    """A page rendered when it is sent, once the navigation's unread count has come (or
+    ``BADGE_WAIT_SECONDS`` passed): the count is asked for while the page makes its calls."""
+
+    def __init__(
+        self,
+        template: str,
+        values: dict[str, Any],
+        unread: asyncio.Future[int | None] | None,
+        status_code: int,
+    ) -> None:
+        super().__init__(b"", status_code=status_code)
+        self.template, self.values, self.unread = template, values, unread
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        count = None
+        if self.unread is not None:
+            done, _ = await asyncio.wait({self.unread}, timeout=BADGE_WAIT_SECONDS)
+            if done:
+                count = self.unread.result()
+            else:
+                self.unread.cancel()
+        html = environment.get_template(self.template).render({**self.values, "unread": count})
+        self.body = self.render(html)
+        # Headers others set on the response stay; only the length is the page's.
+        self.headers["content-length"] = str(len(self.body))
+        await super().__call__(scope, receive, send)
+
+
 def render(
     request: Request,
     template: str,
@@ -243,6 +300,8 @@ def render(
 ) -> HTMLResponse:
     texts = texts_of(request)
     viewer = viewer_of(request)
+    if viewer is not None:
+        count_unread(request, viewer)
     values: dict[str, Any] = {
         "request": request,
         "t": texts,
@@ -257,5 +316,4 @@ def render(
         "query": lambda **params: urlencode({k: v for k, v in params.items() if v}),
     }
     values.update(context or {})
-    html = environment.get_template(template).render(values)
-    return HTMLResponse(html, status_code=status_code)
+    return PageResponse(template, values, getattr(request.state, "unread", None), status_code)

@@ -1,4 +1,4 @@
-"""The front page (the employee's home once signed in), notifications and points."""
+"""The front page (the employee's home once signed in) and points."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ideapaja_portal.apis import ServiceError
-from ideapaja_portal.web.context import SignedIn, apis_of, render, viewer_of
+from ideapaja_portal.web.context import SignedIn, apis_of, count_unread, render, viewer_of
 
 router = APIRouter(include_in_schema=False)
 Cursor = Annotated[str | None, Query(max_length=200, description="Next page's cursor")]
@@ -31,6 +31,7 @@ async def home(request: Request) -> Response:
     viewer = viewer_of(request)
     if viewer is None:
         return render(request, "welcome.html")
+    count_unread(request, viewer)  # the badge's count, beside the boxes' calls
     apis = apis_of(request)
     token = viewer.token
     ideas, points, notifications, work = await asyncio.gather(
@@ -38,9 +39,7 @@ async def home(request: Request) -> Response:
             apis.call("intake", "GET", "/ideas", token=token, params={"mine": "true", "limit": 5})
         ),
         _or_none(apis.call("reward", "GET", "/ledger/me", token=token, params={"limit": 1})),
-        _or_none(
-            apis.call("notification", "GET", "/notifications/me", token=token, params={"limit": 3})
-        ),
+        _or_none(apis.call("notification", "GET", "/inbox", token=token, params={"limit": 3})),
         _or_none(apis.call("review", "GET", "/cases", token=token, params={"limit": 5}))
         if viewer.reviews
         else _none(),
@@ -54,18 +53,6 @@ async def home(request: Request) -> Response:
 
 async def _none() -> None:
     return None
-
-
-@router.get("/notifications")
-async def notifications(request: Request, viewer: SignedIn, cursor: Cursor = None) -> Response:
-    page = await apis_of(request).call(
-        "notification",
-        "GET",
-        "/notifications/me",
-        token=viewer.token,
-        params={"limit": 20, "cursor": cursor},
-    )
-    return render(request, "notifications.html", {"page": page})
 
 
 @router.get("/points")

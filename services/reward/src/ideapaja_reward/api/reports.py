@@ -54,7 +54,7 @@ async def grants_csv(uow: RewardUow, start: From, end: To) -> StreamingResponse:
     "/totals",
     summary="The grants of a period summed per unit, department and kind",
     response_model=GrantTotalsPublic,
-    **POLICY.route("grants.report"),
+    **POLICY.route("grants.totals"),
 )
 async def grant_totals(uow: RewardUow, start: From, end: To) -> GrantTotalsPublic:
     return await grant_reports.totals(uow, start, end)
