@@ -9,6 +9,8 @@ catalogs (``python -m ideapaja_<service>.catalogs update``).
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -125,3 +127,29 @@ class MessageCatalogs:
                 print(f"{language}: untranslated: {message}")
                 problems += 1
         return 1 if problems else 0
+
+
+# Calls through an object, as macros make them (a macro gets the translations as an argument:
+# ``t.gettext("…")``): Jinja's own extractor only sees calls of a plain name (``_("…")``), so
+# without this a literal written that way never reached the catalogs and showed in English.
+_STRING = r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+_ATTRIBUTE_CALL = re.compile(rf"\b\w+\.(gettext|ngettext)\(\s*{_STRING}(?:\s*,\s*{_STRING})?")
+
+
+def extract_jinja(
+    fileobj: Any, keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str, Any, list[str]]]:
+    """Babel extraction for Jinja2 templates: Jinja's extractor, plus literal messages passed to
+    ``<name>.gettext`` / ``<name>.ngettext``."""
+    from jinja2.ext import babel_extract
+
+    yield from babel_extract(fileobj, keywords, comment_tags, options)
+    fileobj.seek(0)
+    text = fileobj.read().decode(options.get("encoding", "utf-8"))
+    for match in _ATTRIBUTE_CALL.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        singular = ast.literal_eval(match.group(2))
+        if match.group(1) == "ngettext" and match.group(3):
+            yield line, "ngettext", (singular, ast.literal_eval(match.group(3))), []
+        else:
+            yield line, "gettext", singular, []

@@ -18,7 +18,7 @@ from ideapaja_runtime.i18n import TRANSLATED, MessageCatalogs
 
 PACKAGE = Path(__file__).parent
 LOCALE_DIR = PACKAGE / "locale"
-METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
+METHODS = [("**/templates/**.html", "ideapaja_runtime.i18n:extract_jinja"), ("**.py", "python")]
 CATALOGS = MessageCatalogs(PACKAGE, methods=METHODS, project="Ideapaja portal")
 
 __all__ = ["CATALOGS", "TRANSLATED", "untranslated", "update"]

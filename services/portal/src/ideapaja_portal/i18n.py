@@ -249,12 +249,3 @@ ROLE_LABELS = {
     "management": N_("Management group"),
     "admin": N_("Administrator"),
 }
-# Texts of the shared macros (macros.html, partials/): they are imported without the page's
-# context, so they translate through ``t.gettext``, which the extractor does not see.
-MACRO_TEXTS = (
-    N_("More"),
-    N_("Unread"),
-    N_("Nothing to show for these periods yet."),
-    N_("The figures as a table"),
-    N_("Download as CSV"),
-)

@@ -17,7 +17,7 @@ from pathlib import Path
 from ideapaja_runtime.i18n import MessageCatalogs
 
 PACKAGE = Path(__file__).parent
-METHODS = [("**/templates/**.jinja", "jinja2.ext:babel_extract"), ("**.py", "python")]
+METHODS = [("**/templates/**.jinja", "ideapaja_runtime.i18n:extract_jinja"), ("**.py", "python")]
 CATALOGS = MessageCatalogs(PACKAGE, methods=METHODS, project="Ideapaja notification")
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ideapaja_portal.apis import Apis, ServiceError
-from ideapaja_portal.i18n import CITY_TIME_ZONE, LANGUAGES, N_
+from ideapaja_portal.i18n import CITY_TIME_ZONE, LANGUAGES
 from ideapaja_portal.web.co_authors import names_of
 from ideapaja_portal.web.context import (
     CsrfProtected,
@@ -32,9 +32,6 @@ CommitteeViewer = Annotated[Viewer, Depends(with_role(*COMMITTEE_ROLES))]
 Id = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="An id")]
 ORGANISERS = ("chair", "secretary")
 MINUTES_FORMATS = {"markdown": "md", "csv": "csv"}
-# What macros.html says through ``t.gettext`` (the extractor sees only ``_`` there): named here
-# so the catalogs hold them.
-MACRO_TEXTS = (N_("Someone no longer in the city's service"), N_("you"), N_("More"))
 
 
 def role_in(committee: dict[str, Any], viewer: Viewer) -> str | None:
