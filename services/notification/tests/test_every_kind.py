@@ -10,7 +10,15 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from notification_testkit import deliveries, envelope_of, handle, inbox_items, person, submitted
+from notification_testkit import (
+    deliveries,
+    digest_items,
+    envelope_of,
+    handle,
+    inbox_items,
+    person,
+    submitted,
+)
 
 from ideapaja_contracts import Envelope, Event
 from ideapaja_contracts.events.idea import IdeaCommented, Scope
@@ -40,6 +48,7 @@ from ideapaja_contracts.events.reward import (
 from ideapaja_notification import handlers
 from ideapaja_notification.domain.deliveries import RetryPolicy
 from ideapaja_notification.domain.kinds import TemplateId
+from ideapaja_notification.domain.preferences import Frequency, default_for
 from ideapaja_notification.handlers import subscriptions
 from ideapaja_notification.sender import DeliverySender
 from ideapaja_runtime.db import Database
@@ -186,7 +195,13 @@ async def test_each_kind_reaches_whom_it_concerns_once_naming_no_author_to_other
 
     rows = await deliveries(db)
     items = await inbox_items(db)
-    assert sorted(r.person_id for r in rows) == sorted(recipients)
+    # E-mailed at once to those whose roles' default says so; the rest wait for a digest.
+    at_once = [p for p in recipients if default_for(kind, PEOPLE[p][2]) is Frequency.IMMEDIATELY]
+    waiting = await digest_items(db)
+    assert sorted(r.person_id for r in rows) == sorted(at_once)
+    assert sorted((i.person_id, i.kind) for i in waiting) == sorted(
+        (p, kind.value) for p in recipients if p not in at_once
+    )
     assert sorted((i.person_id, i.kind) for i in items) == sorted(
         (p, kind.value) for p in recipients
     )

@@ -200,6 +200,8 @@ async def test_the_person_report_and_erasure_over_nats(
         "contact": None,
         "deliveries": [],
         "inbox": [],
+        "preferences": [],
+        "digest_items": [],
         "ideas_authored": [],
         "anonymous_items_withheld": 0,
         "withheld_note": None,

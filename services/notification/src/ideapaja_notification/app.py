@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ideapaja_notification.api import inbox as inbox_api
+from ideapaja_notification.api import preferences as preferences_api
 from ideapaja_notification.api.notifications import router
 from ideapaja_notification.authz import POLICY
 from ideapaja_notification.handlers import subscriptions
 from ideapaja_notification.schemas import PersonData
-from ideapaja_notification.sender import start_sender, stop_sender
+from ideapaja_notification.sender import sender_for, start_sender, stop_sender
 from ideapaja_notification.settings import NotificationSettings
-from ideapaja_notification.usecases import inbox
+from ideapaja_notification.usecases import digests, inbox
 from ideapaja_notification.usecases.privacy import person_report
 from ideapaja_runtime.access_report import access_report_router
 from ideapaja_runtime.service import Runtime, ServiceSpec
@@ -27,9 +28,11 @@ privacy_router = access_report_router(
 async def on_start(runtime: Runtime[NotificationSettings]) -> None:
     await start_sender(runtime)
     inbox.start_purge(runtime)
+    digests.start_digests(runtime, wake=sender_for(runtime).wake)
 
 
 async def on_stop(runtime: Runtime[NotificationSettings]) -> None:
+    await digests.stop_digests(runtime)
     await inbox.stop_purge(runtime)
     await stop_sender(runtime)
 
@@ -39,7 +42,7 @@ service = ServiceSpec(
     title="Notification",
     default_port=8004,
     settings_class=NotificationSettings,
-    routers=[router, inbox_api.router, privacy_router],
+    routers=[router, inbox_api.router, preferences_api.router, privacy_router],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     # The delivery sender runs beside the consumers (see sender.py for why it is not inline),
@@ -49,6 +52,7 @@ service = ServiceSpec(
     tags=(
         {"name": "notifications", "description": "A person's own notifications"},
         {"name": "inbox", "description": "A person's own in-app inbox"},
+        {"name": "preferences", "description": "How a person's own messages are e-mailed"},
         {"name": "operations", "description": "Deliveries for operators"},
         {"name": "privacy", "description": "What is held on a person (GDPR)"},
     ),

@@ -17,15 +17,26 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_notification.db.models import Contact, Delivery, Idea, InboxItem
+from ideapaja_notification.db.models import (
+    Contact,
+    Delivery,
+    DigestItem,
+    Idea,
+    InboxItem,
+    Preference,
+)
 from ideapaja_notification.domain.deliveries import DeliveryStatus
+from ideapaja_notification.domain.digests import digest_template
 from ideapaja_notification.domain.kinds import AUTHOR_KINDS
+from ideapaja_notification.domain.preferences import DIGESTS
 from ideapaja_notification.schemas import (
     ContactData,
     DeliveryData,
+    DigestItemData,
     IdeaData,
     InboxItemData,
     PersonData,
+    PreferenceData,
 )
 from ideapaja_runtime.db import json_list_may_hold
 from ideapaja_runtime.logging import get_logger
@@ -71,12 +82,14 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
         delivery.subject = ""
         delivery.body = ""
         delivery.html = None
-    # The in-app inbox is the person's alone and tells the stream nothing: it goes.
-    await ctx.session.execute(
-        delete(InboxItem)
-        .where(InboxItem.person_id == event.person_id)
-        .execution_options(synchronize_session=False)
-    )
+    # The in-app inbox, the digests' items and the preferences are the person's alone and
+    # tell the stream nothing: they go.
+    for table in (InboxItem, DigestItem, Preference):
+        await ctx.session.execute(
+            delete(table)
+            .where(table.person_id == event.person_id)
+            .execution_options(synchronize_session=False)
+        )
     log.info("person_erased", person_id=event.person_id, deliveries_cancelled=cancelled)
 
 
@@ -101,6 +114,7 @@ async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) 
     if own:
         return data
     ideas_of = [d.idea_id for d in data.deliveries] + [i.idea_id for i in data.inbox]
+    ideas_of += [i.idea_id for i in data.digest_items]
     mentioned = sorted({idea_id for idea_id in ideas_of if idea_id is not None})
     named = set(
         (
@@ -118,12 +132,15 @@ def withhold_anonymous_authorship(data: PersonData, named: set[str]) -> PersonDa
     a reviewer or an approver, and those to an author about a named idea); the rest counted."""
     deliveries = [d for d in data.deliveries if _shown(d.template, d.idea_id, named)]
     items = [i for i in data.inbox if _shown(i.kind, i.idea_id, named)]
+    waiting = [i for i in data.digest_items if _shown(i.kind, i.idea_id, named)]
     ideas = [i for i in data.ideas_authored if i.anonymous is False]
     withheld = (
         len(data.deliveries)
         - len(deliveries)
         + len(data.inbox)
         - len(items)
+        + len(data.digest_items)
+        - len(waiting)
         + len(data.ideas_authored)
         - len(ideas)
     )
@@ -131,6 +148,7 @@ def withhold_anonymous_authorship(data: PersonData, named: set[str]) -> PersonDa
         update={
             "deliveries": deliveries,
             "inbox": items,
+            "digest_items": waiting,
             "ideas_authored": ideas,
             "anonymous_items_withheld": withheld,
             "withheld_note": ANONYMOUS_WITHHELD_NOTE if withheld else None,
@@ -144,7 +162,10 @@ def _shown(kind: str, idea_id: str | None, named: set[str]) -> bool:
     return idea_id in named or kind not in AUTHOR_KIND_NAMES
 
 
-AUTHOR_KIND_NAMES = frozenset(kind.value for kind in AUTHOR_KINDS)
+# A digest may carry an author's notices about any idea (it is about none): withheld as theirs.
+AUTHOR_KIND_NAMES = frozenset(kind.value for kind in AUTHOR_KINDS) | {
+    digest_template(frequency) for frequency in DIGESTS
+}
 
 
 async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
@@ -163,6 +184,14 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
             .order_by(InboxItem.created_at, InboxItem.id)
         )
     ).all()
+    choices = await session.scalars(
+        select(Preference).where(Preference.person_id == person_id).order_by(Preference.kind)
+    )
+    waiting = await session.scalars(
+        select(DigestItem)
+        .where(DigestItem.person_id == person_id)
+        .order_by(DigestItem.created_at, DigestItem.id)
+    )
     # Ideas they wrote (for naming them in decision notices): JSON lists, matched as text first.
     candidates = await session.scalars(
         select(Idea).where(json_list_may_hold(Idea.author_ids, person_id))
@@ -173,6 +202,8 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
         contact=ContactData.model_validate(contact) if contact is not None else None,
         deliveries=[DeliveryData.model_validate(d) for d in deliveries],
         inbox=[InboxItemData.model_validate(i) for i in items],
+        preferences=[PreferenceData.model_validate(p) for p in choices.all()],
+        digest_items=[DigestItemData.model_validate(i) for i in waiting.all()],
         ideas_authored=[
             IdeaData(id=i.idea_id, title=i.title, language=i.language, anonymous=i.anonymous)
             for i in ideas
