@@ -127,6 +127,8 @@ KindName = Annotated[str, StringConstraints(max_length=50)]
 class PreferencesUpdate(BaseModel):
     """Some kinds' new settings; kinds not named stay as they are."""
 
+    model_config = ConfigDict(extra="forbid")
+
     preferences: dict[KindName, Frequency | None] = Field(
         max_length=50,
         description="Kind → " + _FREQUENCY + "; null goes back to the default. An unknown kind, "
