@@ -21,8 +21,11 @@ from ideapaja_contracts.events.hr import HrRole, PersonLeft, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
-from ideapaja_notification.db.models import Delivery, InboxItem
+from ideapaja_notification.db.models import Delivery, DigestItem, InboxItem
+from ideapaja_notification.domain.kinds import TemplateId
+from ideapaja_notification.domain.preferences import Frequency
 from ideapaja_notification.settings import NotificationSettings
+from ideapaja_notification.usecases.preferences import update_preferences
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
@@ -32,6 +35,7 @@ from ideapaja_runtime.testing import (  # noqa: F401 - re-exported for the tests
     handler_context,
     publish_event,
     stream_messages,
+    uow_in,
 )
 from ideapaja_runtime.testing_builders import idea_submitted, review_decided
 
@@ -136,6 +140,24 @@ async def inbox_items(db: Database, person_id: str | None = None) -> list[InboxI
         if person_id is not None:
             query = query.where(InboxItem.person_id == person_id)
         return list((await session.scalars(query)).all())
+
+
+async def digest_items(db: Database, person_id: str | None = None) -> list[DigestItem]:
+    async with db.transaction() as session:
+        query = select(DigestItem).order_by(DigestItem.created_at, DigestItem.id)
+        if person_id is not None:
+            query = query.where(DigestItem.person_id == person_id)
+        return list((await session.scalars(query)).all())
+
+
+async def choose(db: Database, person_id: str, choices: dict[str, Frequency | None]) -> None:
+    """``person_id`` sets some kinds' preferences, as through ``PUT /preferences/me``."""
+    async with db.transaction() as session:
+        await update_preferences(uow_in(session, service_settings()), person_id, choices)
+
+
+async def wants_everything_at_once(db: Database, person_id: str) -> None:
+    await choose(db, person_id, {kind.value: Frequency.IMMEDIATELY for kind in TemplateId})
 
 
 async def outbox_events(db: Database, event_type: str | None = None) -> list[dict[str, Any]]:

@@ -10,7 +10,15 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from notification_testkit import deliveries, envelope_of, handle, inbox_items, person, submitted
+from notification_testkit import (
+    deliveries,
+    digest_items,
+    envelope_of,
+    handle,
+    inbox_items,
+    person,
+    submitted,
+)
 
 from ideapaja_contracts import Envelope, Event
 from ideapaja_contracts.events.idea import IdeaCommented, IdeaSupported, Scope
@@ -44,6 +52,7 @@ from ideapaja_contracts.events.reward import (
 from ideapaja_notification import handlers
 from ideapaja_notification.domain.deliveries import RetryPolicy
 from ideapaja_notification.domain.kinds import TemplateId
+from ideapaja_notification.domain.preferences import Frequency, default_for
 from ideapaja_notification.handlers import subscriptions
 from ideapaja_notification.sender import DeliverySender
 from ideapaja_runtime.db import Database
@@ -219,11 +228,19 @@ async def test_each_kind_reaches_whom_it_concerns_once_naming_no_author_to_other
 
     rows = await deliveries(db)
     items = await inbox_items(db)
-    assert sorted(r.person_id for r in rows if r.template == kind.value) == sorted(recipients)
-    # The event tells each of its kinds (an author's and a supporter's) to whom it concerns.
-    told = sorted((p, k.value) for k, e, ps in CASES if e is event for p in ps)
-    assert sorted((r.person_id, r.template) for r in rows) == told
-    assert sorted((i.person_id, i.kind) for i in items) == told
+    assert sorted(r.person_id for r in rows if r.template == kind.value) == sorted(
+        p for p in recipients if default_for(kind, PEOPLE[p][2]) is Frequency.IMMEDIATELY
+    )
+    # The event tells each of its kinds (an author's and a supporter's) to whom it concerns: in
+    # the inbox always; by e-mail at once where their roles' default says so, else in a digest.
+    told = sorted((p, k) for k, e, ps in CASES if e is event for p in ps)
+    at_once = [(p, k) for p, k in told if default_for(k, PEOPLE[p][2]) is Frequency.IMMEDIATELY]
+    waiting = await digest_items(db)
+    assert sorted((r.person_id, r.template) for r in rows) == [(p, k.value) for p, k in at_once]
+    assert sorted((i.person_id, i.kind) for i in waiting) == [
+        (p, k.value) for p, k in told if (p, k) not in at_once
+    ]
+    assert sorted((i.person_id, i.kind) for i in items) == [(p, k.value) for p, k in told]
     for row in rows:
         assert row.language == PEOPLE[row.person_id][0]
         assert row.html and row.subject and row.body

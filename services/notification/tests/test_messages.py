@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from ideapaja_contracts.events.review import Decision
 from ideapaja_contracts.events.reward import RewardKind
+from ideapaja_notification.domain.digests import DigestLine, group_by_idea
 from ideapaja_notification.domain.kinds import LANGUAGES, Language, TemplateId
 from ideapaja_notification.domain.notices import (
     Draft,
@@ -21,6 +22,7 @@ from ideapaja_notification.domain.notices import (
     decision_notices,
     reward_notice,
 )
+from ideapaja_notification.domain.preferences import Frequency
 from ideapaja_notification.domain.values import (
     FieldValue,
     Label,
@@ -32,6 +34,7 @@ from ideapaja_notification.domain.values import (
 )
 from ideapaja_notification.messages import render, render_draft
 from ideapaja_notification.messages.catalogs import CATALOGS, PACKAGE
+from ideapaja_notification.messages.digests import render_digest
 from ideapaja_notification.messages.labels import LABELS, localize
 
 NBSP = "\u00a0"
@@ -93,7 +96,29 @@ def test_every_message_is_translated(language: str) -> None:
 
 def test_every_kind_has_a_template() -> None:
     files = {path.stem for path in (PACKAGE / "templates").glob("*.jinja")}
-    assert files - {"_message"} == {kind.value for kind in TemplateId}
+    # Besides the kinds: the frame every message shares, and the digest that gathers them.
+    assert files - {"_message", "digest"} == {kind.value for kind in TemplateId}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("frequency", [Frequency.DAILY, Frequency.WEEKLY])
+def test_the_digest_renders_in_every_language(language: Language, frequency: Frequency) -> None:
+    at = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    lines = [
+        DigestLine("i-1", "<b>Iltakirjasto</b>", "Otsikko", "Teksti", at),
+        DigestLine(None, None, "Muu", "Viesti", at),
+    ]
+    message = render_digest(language, frequency, "Åsa", group_by_idea(lines))
+    english = render_digest("en", frequency, "Åsa", group_by_idea(lines))
+    assert message.subject and "\n" not in message.subject
+    assert "Åsa" in message.text and "Otsikko\nTeksti" in message.text
+    assert "%(" not in message.text + message.subject
+    # The title is shown, never interpreted, in the HTML part.
+    assert "&lt;b&gt;Iltakirjasto&lt;/b&gt;" in message.html and "<b>" not in message.html
+    assert message.html.count("<h2>") == 2
+    if language != "en":
+        assert message.subject != english.subject
+        assert message.text.splitlines()[2] != english.text.splitlines()[2]
 
 
 @pytest.mark.parametrize("kind", list(TemplateId))

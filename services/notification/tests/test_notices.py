@@ -14,6 +14,7 @@ from notification_testkit import (
     inbox_items,
     person,
     submitted,
+    wants_everything_at_once,
 )
 
 from ideapaja_contracts.events.idea import IdeaCommented, IdeaUpdated
@@ -34,10 +35,13 @@ LANGUAGE = {"p-1": "fi", "p-2": "sv", "p-3": "en", "p-9": "fi"}
 
 
 async def _idea(db: Database, *, anonymous: bool = False) -> None:
+    """p-1, p-2 and p-3 wrote i-1; everyone chose to have every message e-mailed at once (an
+    employee's default gathers comments into a digest: test_preferences.py)."""
     for pid, name in NAMES.items():
         await handle(
             db, handlers.on_person_upserted, person(pid, name=name, language=LANGUAGE[pid])
         )
+        await wants_everything_at_once(db, pid)
     await handle(
         db,
         handlers.on_idea_submitted,

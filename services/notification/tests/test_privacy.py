@@ -4,14 +4,18 @@ and the report of everything held on a person."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from notification_testkit import (
+    SOURCE,
     MailServer,
+    choose,
     decided,
     deliveries,
+    digest_items,
     granted,
     handle,
     inbox_items,
@@ -29,13 +33,18 @@ from ideapaja_contracts.events.review import ScreeningStarted
 from ideapaja_notification import handlers
 from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Contact, Delivery
+from ideapaja_notification.domain.preferences import Frequency
 from ideapaja_notification.errors import NotRequeueable
+from ideapaja_notification.settings import NotificationSettings
 from ideapaja_notification.usecases import privacy
 from ideapaja_notification.usecases.deliveries import requeue
+from ideapaja_notification.usecases.digests import build_due_digests
 from ideapaja_runtime.db import Database
+from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service, uow_in
 from ideapaja_runtime.testing_builders import erasure_requested, wiring
+from ideapaja_runtime.uow import UnitOfWork, open_unit_of_work
 
 NAME, EMAIL = "Ulla Poistettava", "ulla.poistettava@kuusijarvi.example"
 ERASED_AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -200,6 +209,8 @@ async def test_the_person_report_and_erasure_over_nats(
         "contact": None,
         "deliveries": [],
         "inbox": [],
+        "preferences": [],
+        "digest_items": [],
         "ideas_authored": [],
         "anonymous_items_withheld": 0,
         "withheld_note": None,
@@ -314,3 +325,51 @@ async def test_a_reviewers_messages_about_an_anonymous_idea_are_not_withheld(
     assert [i.kind for i in reviewer.inbox] == ["case_to_screen"]
     assert reviewer.anonymous_items_withheld == 0
     assert (author.deliveries, author.inbox, author.anonymous_items_withheld) == ([], [], 3)
+
+
+async def test_preferences_and_digests_are_in_the_report_and_go_with_the_person(
+    notification_db: Database,
+) -> None:
+    """The person's choices and the notices kept for their digests are listed in their access
+    report (a digest's notices about an anonymous idea withheld from others, like the digest
+    itself) and erased with them."""
+    db = notification_db
+    await handle(db, handlers.on_person_upserted, person("p-1"))
+    await handle(db, handlers.on_person_upserted, person("p-9"))
+    await handle(db, handlers.on_idea_submitted, submitted("i-a", authors=["p-1"], anonymous=True))
+    await choose(db, "p-1", {"idea_accepted": Frequency.WEEKLY, "practice_adopted": Frequency.OFF})
+    await handle(db, handlers.on_review_decided, decided("i-a"))
+    # The weekly digest: the Monday after the decision, 07:00 in Helsinki.
+    monday = datetime.now(UTC) + timedelta(days=8)
+
+    def units() -> AbstractAsyncContextManager[UnitOfWork[NotificationSettings]]:
+        return open_unit_of_work(db, service_settings(), Outbox(SOURCE), clock=lambda: monday)
+
+    assert await build_due_digests(units, monday, 10) == 1
+    async with db.transaction() as session:
+        uow = uow_in(session, service_settings())
+        own = await privacy.person_report(uow, "p-1")
+        others = await privacy.person_report(uow, "p-1", own=False)
+    assert [(p.kind, p.frequency) for p in own.preferences] == [
+        ("idea_accepted", "weekly"),
+        ("practice_adopted", "off"),
+    ]
+    [waiting] = own.digest_items
+    assert (waiting.kind, waiting.idea_id, waiting.frequency) == ("idea_accepted", "i-a", "weekly")
+    assert [d.template for d in own.deliveries] == ["digest_weekly"]
+    assert waiting.digest_id == own.deliveries[0].id
+    # Withheld from others: the digest, the inbox item, the digest's item and the idea.
+    assert (others.digest_items, others.deliveries, others.inbox, others.ideas_authored) == (
+        [],
+        [],
+        [],
+        [],
+    )
+    assert others.anonymous_items_withheld == 4
+    assert others.preferences == own.preferences
+
+    await _erase(db)
+    assert await digest_items(db) == []
+    async with db.transaction() as session:
+        erased = await privacy.person_report(uow_in(session, service_settings()), "p-1")
+    assert (erased.preferences, erased.digest_items, erased.inbox) == ([], [], [])

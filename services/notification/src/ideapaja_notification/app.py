@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ideapaja_notification.api import inbox as inbox_api
+from ideapaja_notification.api import preferences as preferences_api
 from ideapaja_notification.api import webhooks as webhooks_api
 from ideapaja_notification.api.notifications import router
 from ideapaja_notification.authz import POLICY
 from ideapaja_notification.handlers import subscriptions
 from ideapaja_notification.schemas import PersonData
-from ideapaja_notification.sender import start_sender, stop_sender
+from ideapaja_notification.sender import sender_for, start_sender, stop_sender
 from ideapaja_notification.settings import NotificationSettings
-from ideapaja_notification.usecases import inbox, webhook_deliveries
+from ideapaja_notification.usecases import digests, inbox, webhook_deliveries
 from ideapaja_notification.usecases.privacy import person_report
 from ideapaja_notification.webhook_sender import webhook_sender_for
 from ideapaja_runtime.access_report import access_report_router
@@ -31,9 +32,11 @@ async def on_start(runtime: Runtime[NotificationSettings]) -> None:
     inbox.start_purge(runtime)
     webhook_sender_for(runtime).start()
     webhook_deliveries.start_purge(runtime)
+    digests.start_digests(runtime, wake=sender_for(runtime).wake)
 
 
 async def on_stop(runtime: Runtime[NotificationSettings]) -> None:
+    await digests.stop_digests(runtime)
     await inbox.stop_purge(runtime)
     await stop_sender(runtime)
     await webhook_deliveries.stop_purge(runtime)
@@ -45,7 +48,13 @@ service = ServiceSpec(
     title="Notification",
     default_port=8004,
     settings_class=NotificationSettings,
-    routers=[router, inbox_api.router, webhooks_api.router, privacy_router],
+    routers=[
+        router,
+        inbox_api.router,
+        preferences_api.router,
+        webhooks_api.router,
+        privacy_router,
+    ],
     subscriptions=subscriptions,
     migrations=Path(__file__).parent / "db" / "migrations",
     # The delivery sender runs beside the consumers (see sender.py for why it is not inline),
@@ -55,6 +64,7 @@ service = ServiceSpec(
     tags=(
         {"name": "notifications", "description": "A person's own notifications"},
         {"name": "inbox", "description": "A person's own in-app inbox"},
+        {"name": "preferences", "description": "How a person's own messages are e-mailed"},
         {"name": "operations", "description": "Deliveries for operators"},
         {"name": "webhooks", "description": "Signed event deliveries to integrations (admins)"},
         {"name": "privacy", "description": "What is held on a person (GDPR)"},

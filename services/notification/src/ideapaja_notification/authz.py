@@ -26,6 +26,18 @@ POLICY = Policy(
             "Mark items of my in-app inbox read",
             default_scope=Scope.OWN,
         ),
+        allow(
+            "preferences.read_own",
+            AUTHENTICATED,
+            "Read how each kind of my messages is e-mailed",
+            default_scope=Scope.OWN,
+        ),
+        allow(
+            "preferences.update_own",
+            AUTHENTICATED,
+            "Choose how each kind of my messages is e-mailed (at once, daily, weekly, off)",
+            default_scope=Scope.OWN,
+        ),
         allow("deliveries.read", {Role.ADMIN}, "Read deliveries by status (operators)"),
         allow("deliveries.retry", {Role.ADMIN}, "Queue a failed delivery again (operators)"),
         allow("webhooks.read", {Role.ADMIN}, "Read webhook endpoints and their delivery logs"),

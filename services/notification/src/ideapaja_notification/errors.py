@@ -4,7 +4,7 @@ title, detail and extra members; no mapping of their own is needed)."""
 from __future__ import annotations
 
 from ideapaja_notification.domain.deliveries import DeliveryStatus
-from ideapaja_runtime.errors import Conflict, NotFound
+from ideapaja_runtime.errors import Conflict, DomainError, NotFound
 
 
 class DeliveryNotFound(NotFound):
@@ -55,3 +55,14 @@ class NotRedeliverable(Conflict):
 
     def __init__(self, reason: str, status: str) -> None:
         super().__init__(reason, status_now=status)
+
+
+class PreferencesRefused(DomainError):
+    """A preference for a kind that does not exist, or "off" for one that cannot be turned off:
+    every such kind named, each as a field of the body, so a form shows it beside that kind."""
+
+    status = 422
+    title = "Invalid input"
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)

@@ -4,17 +4,20 @@ notifications, deliveries for operators, and the GDPR access report."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ideapaja_contracts.events.notification import NotificationChannel
 from ideapaja_notification.domain.deliveries import DeliveryStatus
+from ideapaja_notification.domain.preferences import Frequency
 
 _TEMPLATE = (
     "What the message is about (its kind): idea_accepted, idea_rejected, idea_needs_info, "
     "idea_duplicate, idea_forwarded, reward_granted, idea_commented, experiment_started, "
     "idea_implemented, practice_published, practice_adopted, periodic_award_won, case_to_screen, "
-    "case_to_review, case_escalated or award_awaiting_approval"
+    "case_to_review, case_escalated or award_awaiting_approval; a digest is digest_daily or "
+    "digest_weekly"
 )
 _STATUS = "pending (queued or being retried), sent, or failed (gave up)"
 
@@ -82,6 +85,83 @@ class MarkedRead(BaseModel):
     """The outcome of marking every item read."""
 
     marked: int = Field(description="How many items were unread and are now read")
+
+
+# --- Preferences ------------------------------------------------------------------------------
+
+_FREQUENCY = (
+    "immediately (an e-mail of its own), daily or weekly (a line in the daily or weekly digest "
+    "e-mail), or off (no e-mail); the in-app inbox gets every message whatever is chosen"
+)
+
+
+class KindPreferencePublic(BaseModel):
+    """How one kind of message is e-mailed to the caller."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str = Field(description=_TEMPLATE.split(";")[0], examples=["idea_commented"])
+    frequency: Frequency = Field(description="What applies now: " + _FREQUENCY)
+    default: Frequency = Field(
+        description="What applies when the caller has not chosen: from their HR roles (an "
+        "employee gets comments and adopted practices daily, management weekly, those who "
+        "work on cases at once; every other kind at once)"
+    )
+    chosen: bool = Field(description="Whether the caller chose it (false: the default applies)")
+    can_turn_off: bool = Field(
+        description="False for the kinds that ask the caller to act (idea_needs_info, "
+        "case_to_screen, case_to_review, case_escalated, award_awaiting_approval): they can be "
+        "gathered into a digest but not turned off"
+    )
+
+
+class PreferencesPublic(BaseModel):
+    """Every kind of message, with how it is e-mailed to the caller."""
+
+    items: list[KindPreferencePublic] = Field(description="One per kind of message")
+
+
+KindName = Annotated[str, StringConstraints(max_length=50)]
+
+
+class PreferencesUpdate(BaseModel):
+    """Some kinds' new settings; kinds not named stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    preferences: dict[KindName, Frequency | None] = Field(
+        max_length=50,
+        description="Kind → " + _FREQUENCY + "; null goes back to the default. An unknown kind, "
+        "or off for a kind that cannot be turned off, is a 422 naming it (nothing is changed)",
+        examples=[{"idea_commented": "weekly", "idea_accepted": "daily", "practice_adopted": None}],
+    )
+
+
+class PreferenceData(BaseModel):
+    """A choice the person made for one kind of message."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str = Field(description=_TEMPLATE.split(";")[0])
+    frequency: Frequency = Field(description=_FREQUENCY)
+    updated_at: datetime = Field(description="When they chose it")
+
+
+class DigestItemData(BaseModel):
+    """A message kept for the person's daily or weekly digest."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str = Field(description="The item's id")
+    kind: str = Field(description=_TEMPLATE.split(";")[0])
+    frequency: Frequency = Field(description="daily or weekly")
+    idea_id: str | None = Field(description="The idea it is about; null if about none")
+    title: str = Field(description="Its title in the person's language")
+    text: str = Field(description="Its short text in the person's language")
+    created_at: datetime = Field(description="When it arrived")
+    digest_id: str | None = Field(
+        description="The digest delivery that carried it (see deliveries); null while it waits"
+    )
 
 
 # --- The GDPR access report (what is held on one person) -----------------------------------
@@ -157,6 +237,15 @@ class PersonData(BaseModel):
         default_factory=list,
         description="The person's in-app inbox, oldest first; in anyone else's report than the "
         "person's own, only items about an idea known here to be named",
+    )
+    preferences: list[PreferenceData] = Field(
+        default_factory=list,
+        description="The person's own choices of how each kind of message is e-mailed",
+    )
+    digest_items: list[DigestItemData] = Field(
+        default_factory=list,
+        description="Messages kept for (or carried by) their digests, oldest first; in anyone "
+        "else's report than the person's own, only those about an idea known here to be named",
     )
     ideas_authored: list[IdeaData] = Field(
         description="Ideas known here with them as an author; in anyone else's report than the "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import time
+from typing import Literal
+
 from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -73,6 +76,21 @@ class NotificationSettings(ServiceSettings):
         """How long a webhook delivery being sent is held: the request and a margin to record."""
         return self.webhook_timeout_seconds + 60
 
+    # Digests (preferences "daily" and "weekly"): at this local time in Europe/Helsinki, every
+    # day or on this weekday; the job looks for due digests this often (0: never), building
+    # this many people's digests per transaction.
+    digest_time: time = time(7, 0)
+    digest_weekday: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = "monday"
+    digest_poll_seconds: float = Field(default=60.0, ge=0)
+    digest_batch_size: int = Field(default=100, ge=1, le=1000)
+
+    @property
+    def digest_weekday_number(self) -> int:
+        """Monday = 0, as ``date.weekday()`` counts."""
+        return _WEEKDAYS.index(self.digest_weekday)
+
     @property
     def attempt_lease_seconds(self) -> float:
         """How long a delivery being sent is held: connecting, greeting, TLS, login, MAIL and
@@ -85,3 +103,6 @@ class NotificationSettings(ServiceSettings):
         if self.smtp_starttls and self.smtp_tls:
             raise ValueError("set smtp_starttls or smtp_tls, not both")
         return self
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

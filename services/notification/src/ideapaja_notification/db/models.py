@@ -174,3 +174,46 @@ class InboxItem(NotificationBase):
     cause_event_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class Preference(NotificationBase):
+    """A person's own choice for one kind of message (kinds they never chose follow the
+    default of their roles, ``domain/preferences.py``; only choices are stored). Migration 0011."""
+
+    __tablename__ = "notification_preferences"
+
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50), primary_key=True)
+    # immediately, daily, weekly or off (never off for a kind that cannot be turned off).
+    frequency: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DigestItem(NotificationBase):
+    """A notice waiting for (or carried by) a person's daily or weekly digest e-mail.
+
+    ``digest_id`` is the digest's delivery: set by the conditional update that claims the item
+    for it, so an item is in one digest only, across restarts and racing replicas. Deleted with
+    the person's other messages on erasure. Migration 0011."""
+
+    __tablename__ = "digest_items"
+    __table_args__ = (
+        # One item per person and kind for one event, however often it is delivered.
+        UniqueConstraint(
+            "cause_event_id", "person_id", "kind", name="uq_digest_items_cause_person_kind"
+        ),
+        # The digest job: who has items waiting for a daily (weekly) digest.
+        Index("ix_digest_items_waiting", "frequency", "digest_id", "person_id"),
+        Index("ix_digest_items_person_created", "person_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(50))
+    frequency: Mapped[str] = mapped_column(String(20))
+    idea_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    title: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    cause_event_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    digest_id: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -47,6 +47,14 @@ def _html_paragraph(text: str) -> Markup:
     return Markup("<p>{}</p>\n").format(Markup("<br>\n").join(lines))
 
 
+def _text_heading(text: str) -> str:
+    return f"{text}\n{'=' * len(text)}\n\n"
+
+
+def _html_heading(text: str) -> Markup:
+    return Markup("<h2>{}</h2>\n").format(text)
+
+
 @cache
 def environment(language: Language, html: bool) -> Environment:
     """One environment per language and part, with that language's catalog installed."""
@@ -60,11 +68,12 @@ def environment(language: Language, html: bool) -> Environment:
     )
     env.install_gettext_translations(CATALOGS.translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals["para"] = _html_paragraph if html else _text_paragraph
+    env.globals["heading"] = _html_heading if html else _text_heading
     return env
 
 
-def _template(language: Language, html: bool, template: TemplateId) -> Template:
-    return environment(language, html).get_template(f"{template.value}.jinja")
+def _template(language: Language, html: bool, name: str) -> Template:
+    return environment(language, html).get_template(f"{name}.jinja")
 
 
 def _block(template: Template, name: str, values: Mapping[str, Any]) -> str:
@@ -78,14 +87,19 @@ def render(
     """``template`` in ``language`` with ``fields`` (each as it reads in that language)."""
     texts = CATALOGS.translations(language)
     values = {key: localize(value, language, texts) for key, value in fields.items()}
-    plain = _template(language, False, template)
+    return render_file(template.value, language, values)
+
+
+def render_file(name: str, language: Language, values: Mapping[str, Any]) -> RenderedMessage:
+    """``templates/<name>.jinja`` in ``language`` with ``values`` (already as they read)."""
+    plain = _template(language, False, name)
     # A subject is one line: a title with a line break must not inject headers or fold oddly.
     subject = _block(plain, "subject", values)
     text = plain.render(values).rstrip("\n")
     html = _HTML_PAGE.format(
         lang=language,
         subject=escape(subject),
-        body=_template(language, True, template).render(values),
+        body=_template(language, True, name).render(values),
     )
     return RenderedMessage(subject, text, html, _shorten(_block(plain, "summary", values)))
 
@@ -130,4 +144,11 @@ def render_draft(draft: Draft) -> Notice:
     )
 
 
-__all__ = ["LANGUAGES", "MessageTemplateError", "RenderedMessage", "render", "render_draft"]
+__all__ = [
+    "LANGUAGES",
+    "MessageTemplateError",
+    "RenderedMessage",
+    "render",
+    "render_draft",
+    "render_file",
+]

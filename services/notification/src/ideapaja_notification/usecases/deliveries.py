@@ -18,10 +18,13 @@ from ideapaja_notification.domain.deliveries import (
     delivery_id,
 )
 from ideapaja_notification.domain.notices import Draft, Notice
+from ideapaja_notification.domain.preferences import DIGESTS, Frequency
 from ideapaja_notification.errors import DeliveryNotFound, NotRequeueable
 from ideapaja_notification.messages import render_draft
 from ideapaja_notification.usecases import inbox
+from ideapaja_notification.usecases.digest_items import add_digest_item
 from ideapaja_notification.usecases.pages import newest_first
+from ideapaja_notification.usecases.preferences import frequency_for
 from ideapaja_runtime.pagination import Page, PageRequest
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -31,11 +34,16 @@ P = TypeVar("P", bound=BaseModel)
 
 
 async def tell(uow: UnitOfWork[Any], cause: Envelope, draft: Draft, *, idea_id: str | None) -> None:
-    """Tell a person ``draft``, written in their language: an item in their in-app inbox and
-    an e-mail (each once per event, however often it is delivered)."""
+    """Tell a person ``draft``, written in their language: an item in their in-app inbox and,
+    as their preferences say, an e-mail now, a line in their next digest, or nothing (each once
+    per event, however often it is delivered)."""
     notice = render_draft(draft)
     await inbox.add_item(uow, cause, notice, idea_id=idea_id)
-    await queue_delivery(uow, cause, notice, idea_id=idea_id)
+    frequency = await frequency_for(uow, notice.person_id, notice.template)
+    if frequency is Frequency.IMMEDIATELY:
+        await queue_delivery(uow, cause, notice, idea_id=idea_id)
+    elif frequency in DIGESTS:
+        await add_digest_item(uow, cause, notice, frequency, idea_id=idea_id)
 
 
 async def queue_delivery(

@@ -17,15 +17,27 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.privacy import ErasureRequested
-from ideapaja_notification.db.models import Contact, Delivery, Idea, InboxItem, Supporter
+from ideapaja_notification.db.models import (
+    Contact,
+    Delivery,
+    DigestItem,
+    Idea,
+    InboxItem,
+    Preference,
+    Supporter,
+)
 from ideapaja_notification.domain.deliveries import DeliveryStatus
+from ideapaja_notification.domain.digests import digest_template
 from ideapaja_notification.domain.kinds import AUTHOR_KINDS
+from ideapaja_notification.domain.preferences import DIGESTS
 from ideapaja_notification.schemas import (
     ContactData,
     DeliveryData,
+    DigestItemData,
     IdeaData,
     InboxItemData,
     PersonData,
+    PreferenceData,
 )
 from ideapaja_notification.usecases import webhook_deliveries
 from ideapaja_runtime.db import json_list_may_hold
@@ -72,18 +84,14 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
         delivery.subject = ""
         delivery.body = ""
         delivery.html = None
-    # The in-app inbox is the person's alone and tells the stream nothing: it goes.
-    await ctx.session.execute(
-        delete(InboxItem)
-        .where(InboxItem.person_id == event.person_id)
-        .execution_options(synchronize_session=False)
-    )
-    # Which ideas they supported is about them too.
-    await ctx.session.execute(
-        delete(Supporter)
-        .where(Supporter.person_id == event.person_id)
-        .execution_options(synchronize_session=False)
-    )
+    # The in-app inbox, the digests' items and the preferences are the person's alone and
+    # tell the stream nothing: they go; which ideas they supported is about them too.
+    for table in (InboxItem, DigestItem, Preference, Supporter):
+        await ctx.session.execute(
+            delete(table)
+            .where(table.person_id == event.person_id)
+            .execution_options(synchronize_session=False)
+        )
     # Webhook payloads that name the person (the events sent to integrations).
     payloads = await webhook_deliveries.erase_person(ctx.session, event.person_id, now)
     log.info(
@@ -115,6 +123,7 @@ async def person_report(uow: UnitOfWork[Any], person_id: str, own: bool = True) 
     if own:
         return data
     ideas_of = [d.idea_id for d in data.deliveries] + [i.idea_id for i in data.inbox]
+    ideas_of += [i.idea_id for i in data.digest_items]
     mentioned = sorted({idea_id for idea_id in ideas_of if idea_id is not None})
     named = set(
         (
@@ -132,12 +141,15 @@ def withhold_anonymous_authorship(data: PersonData, named: set[str]) -> PersonDa
     a reviewer or an approver, and those to an author about a named idea); the rest counted."""
     deliveries = [d for d in data.deliveries if _shown(d.template, d.idea_id, named)]
     items = [i for i in data.inbox if _shown(i.kind, i.idea_id, named)]
+    waiting = [i for i in data.digest_items if _shown(i.kind, i.idea_id, named)]
     ideas = [i for i in data.ideas_authored if i.anonymous is False]
     withheld = (
         len(data.deliveries)
         - len(deliveries)
         + len(data.inbox)
         - len(items)
+        + len(data.digest_items)
+        - len(waiting)
         + len(data.ideas_authored)
         - len(ideas)
     )
@@ -145,6 +157,7 @@ def withhold_anonymous_authorship(data: PersonData, named: set[str]) -> PersonDa
         update={
             "deliveries": deliveries,
             "inbox": items,
+            "digest_items": waiting,
             "ideas_authored": ideas,
             "anonymous_items_withheld": withheld,
             "withheld_note": ANONYMOUS_WITHHELD_NOTE if withheld else None,
@@ -158,7 +171,10 @@ def _shown(kind: str, idea_id: str | None, named: set[str]) -> bool:
     return idea_id in named or kind not in AUTHOR_KIND_NAMES
 
 
-AUTHOR_KIND_NAMES = frozenset(kind.value for kind in AUTHOR_KINDS)
+# A digest may carry an author's notices about any idea (it is about none): withheld as theirs.
+AUTHOR_KIND_NAMES = frozenset(kind.value for kind in AUTHOR_KINDS) | {
+    digest_template(frequency) for frequency in DIGESTS
+}
 
 
 async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
@@ -177,6 +193,14 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
             .order_by(InboxItem.created_at, InboxItem.id)
         )
     ).all()
+    choices = await session.scalars(
+        select(Preference).where(Preference.person_id == person_id).order_by(Preference.kind)
+    )
+    waiting = await session.scalars(
+        select(DigestItem)
+        .where(DigestItem.person_id == person_id)
+        .order_by(DigestItem.created_at, DigestItem.id)
+    )
     # Ideas they wrote (for naming them in decision notices): JSON lists, matched as text first.
     candidates = await session.scalars(
         select(Idea).where(json_list_may_hold(Idea.author_ids, person_id))
@@ -187,6 +211,8 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
         contact=ContactData.model_validate(contact) if contact is not None else None,
         deliveries=[DeliveryData.model_validate(d) for d in deliveries],
         inbox=[InboxItemData.model_validate(i) for i in items],
+        preferences=[PreferenceData.model_validate(p) for p in choices.all()],
+        digest_items=[DigestItemData.model_validate(i) for i in waiting.all()],
         ideas_authored=[
             IdeaData(id=i.idea_id, title=i.title, language=i.language, anonymous=i.anonymous)
             for i in ideas
