@@ -76,6 +76,14 @@ def test_co_authors_are_limited_and_deduplicated(co_authors: list[str]) -> None:
         assert errors == {"co_author_ids"}
 
 
+def test_co_authors_are_a_list_as_documented() -> None:
+    """A form's one text field arrives as a list of one ("p-1002, p-1003") and is split; a bare
+    JSON string is a type the OpenAPI does not name, refused (the fuzzing found it accepted)."""
+    parsed = IdeaSubmission.model_validate(idea_payload(co_author_ids=["p-1002, p-1003"]))
+    assert parsed.co_author_ids == ["p-1002", "p-1003"]
+    assert error_fields(IdeaSubmission, idea_payload(co_author_ids="p-1002")) == {"co_author_ids"}
+
+
 @given(st.text(max_size=70))
 def test_a_co_author_must_be_a_valid_person_id(person: str) -> None:
     valid = (

@@ -44,9 +44,9 @@ class BenefitKind(StrEnum):
 
 
 def _split_list(value: Any) -> Any:
-    """Forms send one text field ("p-1002, p-1003") or repeated fields; JSON sends a list."""
-    if isinstance(value, str):
-        return [part for part in re.split(r"[\s,;]+", value) if part]
+    """Forms send one text field ("p-1002, p-1003") or repeated fields, which arrive as a
+    list; JSON sends a list, as documented. A bare JSON string is refused like any other type
+    the document does not name."""
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
         return [part for part in re.split(r"[\s,;]+", value[0]) if part]
     return value

@@ -1,6 +1,10 @@
 """Every error a person can meet is a page in their language, never a stack trace or raw JSON:
 sign-in needed → to the identity provider and back; a service's 403/404 → a friendly page; a
-service that does not answer → "try again shortly" (503)."""
+service that does not answer → "try again shortly" (503).
+
+The portal's few JSON endpoints (those in its OpenAPI: the GDPR access report, health and
+metrics) are called by programs, not people: their errors stay the runtime's documented
+problem+json, as every other service's do."""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ideapaja_portal import sessions
 from ideapaja_portal.apis import ServiceError
@@ -82,7 +88,21 @@ def _to_login(next_path: str) -> Response:
     return RedirectResponse("/auth/login?" + urlencode({"next": next_path}), status_code=303)
 
 
+def is_api_request(app: FastAPI, request: Request) -> bool:
+    """Whether the request is for a documented JSON endpoint (path matched, whatever the
+    method: a wrong method on an API path is the API's 405)."""
+    return any(
+        isinstance(route, APIRoute)
+        and route.include_in_schema
+        and route.matches(request.scope)[0] is not Match.NONE
+        for route in app.routes
+    )
+
+
 def install(app: FastAPI) -> None:
+    # The runtime's problem+json handlers, installed before these; API paths keep them.
+    api_handlers = dict(app.exception_handlers)
+
     async def login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginRequired)
         return _to_login(exc.next_path)
@@ -97,6 +117,8 @@ def install(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if is_api_request(app, request):
+            return await api_handlers[StarletteHTTPException](request, exc)
         texts = texts_of(request)
         if exc.status_code == 404:
             return error_page(
@@ -110,6 +132,8 @@ def install(app: FastAPI) -> None:
         return error_page(request, exc.status_code, texts.gettext("Something went wrong"))
 
     async def invalid_request(request: Request, exc: Exception) -> Response:
+        if is_api_request(app, request):
+            return await api_handlers[RequestValidationError](request, exc)
         texts = texts_of(request)
         return error_page(
             request,
@@ -119,6 +143,8 @@ def install(app: FastAPI) -> None:
         )
 
     async def unexpected(request: Request, exc: Exception) -> Response:
+        if is_api_request(app, request):
+            return await api_handlers[Exception](request, exc)
         log.exception("page_failed", path=request.url.path)
         texts = texts_of(request)
         return error_page(
