@@ -27,6 +27,14 @@ def test_a_number_is_refused(number: object) -> None:
             adapter.validate_python(number)
 
 
+@pytest.mark.parametrize("edge", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"])
+def test_a_day_at_the_calendars_ends_is_refused(edge: str) -> None:
+    """Python's first and last days have no neighbour in another zone: a 500 in reports."""
+    for adapter, text in ((DAY, edge), (TIME, f"{edge}T00:00:00Z")):
+        with pytest.raises(ValidationError, match="years 1900-2999"):
+            adapter.validate_python(text)
+
+
 def test_the_documented_schema_is_unchanged() -> None:
     assert DAY.json_schema() == {"type": "string", "format": "date"}
     assert TIME.json_schema() == {"type": "string", "format": "date-time"}

@@ -5,9 +5,9 @@ A service reads the time from its runtime (``runtime.clock()``, or ``uow.now`` i
 work), never from the system clock directly, so deadlines, retention and sweeps are tested with
 controlled time.
 
-A day or a time a caller gives is ISO 8601 (``IsoDate``, ``IsoDateTime``): Pydantic on its own
-also reads a bare number as seconds since 1970 (``?submitted_to=0`` was 1 January 1970), a guess
-the API never makes.
+A day or a time a caller gives is ISO 8601 (``IsoDate``, ``IsoDateTime``) in the years 1900-2999:
+Pydantic on its own also reads a bare number as seconds since 1970 (``?submitted_to=0`` was
+1 January 1970), a guess the API never makes.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -36,8 +36,20 @@ def _written_out(value: Any) -> Any:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_written_out)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_written_out)]
+# Years a caller's day or time may name: Python's calendar ends at years 1 and 9999, so a day
+# at either end has no day before or after it in another time zone (?from=0001-01-01 was a 500
+# in the grant report); no city's idea is that old or that far ahead.
+CALLER_YEARS = range(1900, 3000)
+
+
+def _within_years(value: date) -> date:
+    if value.year not in CALLER_YEARS:
+        raise ValueError(f"must be in the years {CALLER_YEARS.start}-{CALLER_YEARS.stop - 1}")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_written_out), AfterValidator(_within_years)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_written_out), AfterValidator(_within_years)]
 
 
 def utc_now() -> datetime:

@@ -31,6 +31,7 @@ from fastapi.routing import APIRoute
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import FORM_TOKEN_EXTENSION, PRINCIPAL
 from ideapaja_runtime.problems import Problem
+from ideapaja_runtime.strictbody import refuse_loose_types, strict_body
 from ideapaja_runtime.textpolicy import refuse_control_characters
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -43,18 +44,22 @@ _UOW = "ideapaja_uow"
 class UnitOfWorkRoute(APIRoute):
     """Commits the request's unit of work (if the route opened one) before responding, refuses
     query parameters the route does not declare (a typo such as ``?stauts=`` would otherwise
-    silently list everything), and applies the one text policy (``textpolicy``: no control
-    characters in any field)."""
+    silently list everything), applies the one text policy (``textpolicy``: no control
+    characters in any field) and reads a JSON body as exactly its documented types
+    (``strictbody``)."""
 
     def get_route_handler(self) -> Endpoint:
         handler = super().get_route_handler()
         allowed = declared_query_parameters(self)
+        body = strict_body(self)
 
         async def committed_first(request: Request) -> Response:
             unknown = sorted(set(request.query_params) - allowed)
             if unknown:
                 raise unknown_query_parameters(unknown, allowed)
             await refuse_control_characters(request)
+            if body is not None:
+                await refuse_loose_types(request, body)
             async with AsyncExitStack() as stack:
                 setattr(request.state, _STACK, stack)
                 response = await handler(request)

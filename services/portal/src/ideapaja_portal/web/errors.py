@@ -8,14 +8,14 @@ problem+json, as every other service's do."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 from ideapaja_portal import sessions
 from ideapaja_portal.apis import ServiceError
@@ -89,14 +89,13 @@ def _to_login(next_path: str) -> Response:
 
 
 def is_api_request(app: FastAPI, request: Request) -> bool:
-    """Whether the request is for a documented JSON endpoint (path matched, whatever the
-    method: a wrong method on an API path is the API's 405)."""
-    return any(
-        isinstance(route, APIRoute)
-        and route.include_in_schema
-        and route.matches(request.scope)[0] is not Match.NONE
-        for route in app.routes
-    )
+    """Whether the request is for a documented JSON endpoint (its path is in the OpenAPI,
+    whatever the method: a wrong method on an API path is the API's 405)."""
+    patterns: list[re.Pattern[str]] | None = getattr(app.state, "portal_api_paths", None)
+    if patterns is None:
+        patterns = [compile_path(path)[0] for path in app.openapi()["paths"]]
+        app.state.portal_api_paths = patterns
+    return any(pattern.match(request.url.path) for pattern in patterns)
 
 
 def install(app: FastAPI) -> None:
