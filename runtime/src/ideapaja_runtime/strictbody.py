@@ -29,7 +29,7 @@ def strict_body(route: APIRoute) -> TypeAdapter[Any] | None:
     info = bodies[0].field_info
     if not isinstance(info, params.Body) or isinstance(info, params.Form | params.File):
         return None
-    if info.embed:
+    if info.embed or info.annotation is None:
         return None
     return TypeAdapter(info.annotation)
 

@@ -9,6 +9,8 @@ problem+json, as every other service's do."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
@@ -100,7 +102,9 @@ def is_api_request(app: FastAPI, request: Request) -> bool:
 
 def install(app: FastAPI) -> None:
     # The runtime's problem+json handlers, installed before these; API paths keep them.
-    api_handlers = dict(app.exception_handlers)
+    api_handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = dict(
+        app.exception_handlers
+    )
 
     async def login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginRequired)
