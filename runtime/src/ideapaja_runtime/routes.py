@@ -27,11 +27,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, params
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
 
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import FORM_TOKEN_EXTENSION, PRINCIPAL
 from ideapaja_runtime.problems import Problem
-from ideapaja_runtime.strictbody import refuse_loose_types, strict_body
+from ideapaja_runtime.strictbody import strict_body, strict_json_body
 from ideapaja_runtime.textpolicy import refuse_control_characters
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -48,18 +49,27 @@ class UnitOfWorkRoute(APIRoute):
     characters in any field) and reads a JSON body as exactly its documented types
     (``strictbody``)."""
 
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        # The strict reading of the JSON body is the last of the route's dependencies: after
+        # its policy check, so a caller without the right token learns nothing of the body's
+        # shape (401/403 first, then 422). Its reader is known once the route is built.
+        body: list[TypeAdapter[Any]] = []
+        strict = Depends(strict_json_body(body))
+        kwargs["dependencies"] = [*(kwargs.get("dependencies") or []), strict]
+        super().__init__(path, endpoint, **kwargs)
+        reader = strict_body(self)
+        if reader is not None:
+            body.append(reader)
+
     def get_route_handler(self) -> Endpoint:
         handler = super().get_route_handler()
         allowed = declared_query_parameters(self)
-        body = strict_body(self)
 
         async def committed_first(request: Request) -> Response:
             unknown = sorted(set(request.query_params) - allowed)
             if unknown:
                 raise unknown_query_parameters(unknown, allowed)
             await refuse_control_characters(request)
-            if body is not None:
-                await refuse_loose_types(request, body)
             async with AsyncExitStack() as stack:
                 setattr(request.state, _STACK, stack)
                 response = await handler(request)

@@ -4,13 +4,15 @@ FastAPI validates a JSON body in Pydantic's lax mode, after parsing it: ``"city_
 read as ``false``, ``"quorum": "3"`` as 3, ``"weight": true`` as 1.0 — a client that sends the
 wrong type gets a guess instead of the 422 the document promises (found by the OpenAPI fuzzing,
 ``tests/api/test_openapi_fuzz.py``). Every route of a service router (``routes.UnitOfWorkRoute``)
-therefore checks its JSON body once more in Pydantic's strict JSON mode before the route runs:
+therefore checks its JSON body once more in Pydantic's strict JSON mode, as its last dependency
+(after the policy check: a caller without the right token gets 401/403, never a 422):
 exactly the documented JSON types, while what JSON has no type for (a day, a time, an enum's
 value, a decimal) is still read from its documented string.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import params
@@ -56,3 +58,14 @@ async def refuse_loose_types(request: Request, body: TypeAdapter[Any]) -> None:
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)],
             body=raw,
         ) from None
+
+
+def strict_json_body(body: list[TypeAdapter[Any]]) -> Callable[[Request], Awaitable[None]]:
+    """The route dependency that refuses loose types in the JSON body, read by the reader in
+    ``body`` (empty for a route without a JSON body; filled once the route is built)."""
+
+    async def exactly_the_documented_types(request: Request) -> None:
+        for reader in body:
+            await refuse_loose_types(request, reader)
+
+    return exactly_the_documented_types
