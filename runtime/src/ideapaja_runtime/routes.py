@@ -27,10 +27,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, params
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
 
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.authz import FORM_TOKEN_EXTENSION, PRINCIPAL
 from ideapaja_runtime.problems import Problem
+from ideapaja_runtime.strictbody import strict_body, strict_json_body
 from ideapaja_runtime.textpolicy import refuse_control_characters
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -43,8 +45,21 @@ _UOW = "ideapaja_uow"
 class UnitOfWorkRoute(APIRoute):
     """Commits the request's unit of work (if the route opened one) before responding, refuses
     query parameters the route does not declare (a typo such as ``?stauts=`` would otherwise
-    silently list everything), and applies the one text policy (``textpolicy``: no control
-    characters in any field)."""
+    silently list everything), applies the one text policy (``textpolicy``: no control
+    characters in any field) and reads a JSON body as exactly its documented types
+    (``strictbody``)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        # The strict reading of the JSON body is the last of the route's dependencies: after
+        # its policy check, so a caller without the right token learns nothing of the body's
+        # shape (401/403 first, then 422). Its reader is known once the route is built.
+        body: list[TypeAdapter[Any]] = []
+        strict = Depends(strict_json_body(body))
+        kwargs["dependencies"] = [*(kwargs.get("dependencies") or []), strict]
+        super().__init__(path, endpoint, **kwargs)
+        reader = strict_body(self)
+        if reader is not None:
+            body.append(reader)
 
     def get_route_handler(self) -> Endpoint:
         handler = super().get_route_handler()

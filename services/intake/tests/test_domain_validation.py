@@ -20,6 +20,7 @@ from ideapaja_intake.domain.submission import (
     IdeaDraft,
     IdeaEdit,
     IdeaSubmission,
+    form_person_ids,
     has_control_characters,
 )
 
@@ -74,6 +75,17 @@ def test_co_authors_are_limited_and_deduplicated(co_authors: list[str]) -> None:
         assert parsed.co_author_ids == distinct
     else:
         assert errors == {"co_author_ids"}
+
+
+def test_co_authors_are_a_list_of_ids_as_documented() -> None:
+    """The form's text field is split by the form ("p-1002, p-1003"); the JSON API takes the
+    list its OpenAPI documents: a bare string, or an id with separators in it, is refused (the
+    fuzzing found both accepted, the second as no co-authors at all)."""
+    assert form_person_ids(["p-1002, p-1003", " p-1004;", ""]) == ["p-1002", "p-1003", "p-1004"]
+    for invalid in ("p-1002", ["p-1002, p-1003"], [","]):
+        assert error_fields(IdeaSubmission, idea_payload(co_author_ids=invalid)) == {
+            "co_author_ids"
+        }
 
 
 @given(st.text(max_size=70))

@@ -45,10 +45,19 @@ def test_period_bounds_are_helsinki_midnights_and_shift_across_years() -> None:
     assert not january.contains(datetime(2026, 1, 31, 22, tzinfo=UTC))
 
 
-@pytest.mark.parametrize("text", ["26", "2026-13", "2026-Q5", "2026-1", "2026-xx", "", "abcd"])
+@pytest.mark.parametrize(
+    "text", ["26", "2026-13", "2026-Q5", "2026-1", "2026-xx", "", "abcd", "0000", "9999-12"]
+)
 def test_periods_that_are_not(text: str) -> None:
     with pytest.raises(InvalidPeriod):
         Period.parse(text)
+
+
+def test_a_day_outside_the_years_has_no_period() -> None:
+    """Year 1 and 9999 are days Python has, but their neighbouring periods are not: the
+    series and the trend would fail deep inside (a 500 the fuzzing found)."""
+    with pytest.raises(InvalidPeriod, match="outside the years"):
+        Period.containing(PeriodKind.MONTH, date(1, 1, 1))
 
 
 def test_headcount_is_read_at_the_end_or_now() -> None:

@@ -56,6 +56,8 @@ async def citizen_submit(
     "",
     response_model=Page[CitizenIdeaSummary],
     summary="My ideas as a citizen, newest first",
+    # 404 while the citizen channel is not open, as every route of the channel.
+    responses={404: PROBLEM_SCHEMA},
     **POLICY.route("citizen.read"),
 )
 async def citizen_ideas(uow: IntakeUow, page: PageParams) -> Page[CitizenIdeaSummary]:

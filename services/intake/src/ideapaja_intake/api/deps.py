@@ -4,7 +4,6 @@ submission writer, the attachment scanner, whether PostgreSQL has the trigram in
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
@@ -18,6 +17,7 @@ from ideapaja_intake.schemas.ideas import ListParams
 from ideapaja_intake.settings import IntakeSettings
 from ideapaja_intake.usecases.attachments import AttachmentScanner
 from ideapaja_intake.usecases.submissions import PendingSubmission, submission_writer
+from ideapaja_runtime.clock import IsoDate
 from ideapaja_runtime.deps import id_path
 from ideapaja_runtime.groupcommit import GroupCommit
 from ideapaja_runtime.problems import PROBLEM_SCHEMA
@@ -120,10 +120,10 @@ CategoryFilter = Annotated[
     ),
 ]
 SubmittedFrom = Annotated[
-    date | None, Query(description="Only ideas submitted on or after this day (UTC)")
+    IsoDate | None, Query(description="Only ideas submitted on or after this day (UTC)")
 ]
 SubmittedTo = Annotated[
-    date | None, Query(description="Only ideas submitted on or before this day (UTC)")
+    IsoDate | None, Query(description="Only ideas submitted on or before this day (UTC)")
 ]
 LanguageFilter = Annotated[
     Literal["fi", "sv", "en"] | None,

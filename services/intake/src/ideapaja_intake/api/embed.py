@@ -25,7 +25,13 @@ from ideapaja_intake.db.idempotency import staff_caller
 from ideapaja_intake.domain.cors import form_post_allowed
 from ideapaja_intake.domain.i18n import choose_language
 from ideapaja_intake.domain.people import QUERY_MIN_LETTERS
-from ideapaja_intake.domain.submission import TEXT_MAX, TITLE_MAX, TITLE_MIN, IdeaSubmission
+from ideapaja_intake.domain.submission import (
+    TEXT_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+    IdeaSubmission,
+    form_person_ids,
+)
 from ideapaja_intake.errors import IdempotencyKeyReused, TooManySubmissions, problem_of
 from ideapaja_intake.form_co_authors import QUERY_FIELD, SEARCH_BUTTON
 from ideapaja_intake.form_page import FORM_PATH, form_page, message_page, thank_you_page
@@ -169,7 +175,9 @@ def _form_values(form: Any, language: str) -> tuple[dict[str, Any], dict[str, st
             errors[name] = field_message(language, "unknown_field")
             continue
         items = [v for v in form.getlist(name) if isinstance(v, str)]
-        if name in ("benefit_kinds", "co_author_ids"):
+        if name == "co_author_ids":
+            values[name] = form_person_ids(items)
+        elif name == "benefit_kinds":
             values[name] = items
         elif name == "anonymous":
             values[name] = bool(items) and items[0] in ("on", "true", "1")

@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -43,13 +42,11 @@ class BenefitKind(StrEnum):
     CUSTOMER = "customer"
 
 
-def _split_list(value: Any) -> Any:
-    """Forms send one text field ("p-1002, p-1003") or repeated fields; JSON sends a list."""
-    if isinstance(value, str):
-        return [part for part in re.split(r"[\s,;]+", value) if part]
-    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
-        return [part for part in re.split(r"[\s,;]+", value[0]) if part]
-    return value
+def form_person_ids(fields: list[str]) -> list[str]:
+    """The co-authors of the intranet form: one text field ("p-1002, p-1003") or repeated
+    fields, split on the separators a person types. Only the form's: the JSON API takes the
+    list it documents, so ``["p-1, p-2"]`` is an invalid id there, never two ids."""
+    return [part for field in fields for part in re.split(r"[\s,;]+", field) if part]
 
 
 def _unique(values: list[Any]) -> list[Any]:
@@ -58,7 +55,6 @@ def _unique(values: list[Any]) -> list[Any]:
 
 CoAuthorIds = Annotated[
     list[PersonId],
-    BeforeValidator(_split_list),
     Field(max_length=CO_AUTHORS_MAX, description="People invited as co-authors (they confirm)"),
     AfterValidator(_unique),  # after the length check: repeats count against the limit
 ]

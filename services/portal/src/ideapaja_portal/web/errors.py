@@ -1,15 +1,23 @@
 """Every error a person can meet is a page in their language, never a stack trace or raw JSON:
 sign-in needed → to the identity provider and back; a service's 403/404 → a friendly page; a
-service that does not answer → "try again shortly" (503)."""
+service that does not answer → "try again shortly" (503).
+
+The portal's few JSON endpoints (those in its OpenAPI: the GDPR access report, health and
+metrics) are called by programs, not people: their errors stay the runtime's documented
+problem+json, as every other service's do."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from ideapaja_portal import sessions
 from ideapaja_portal.apis import ServiceError
@@ -82,7 +90,22 @@ def _to_login(next_path: str) -> Response:
     return RedirectResponse("/auth/login?" + urlencode({"next": next_path}), status_code=303)
 
 
+def is_api_request(app: FastAPI, request: Request) -> bool:
+    """Whether the request is for a documented JSON endpoint (its path is in the OpenAPI,
+    whatever the method: a wrong method on an API path is the API's 405)."""
+    patterns: list[re.Pattern[str]] | None = getattr(app.state, "portal_api_paths", None)
+    if patterns is None:
+        patterns = [compile_path(path)[0] for path in app.openapi()["paths"]]
+        app.state.portal_api_paths = patterns
+    return any(pattern.match(request.url.path) for pattern in patterns)
+
+
 def install(app: FastAPI) -> None:
+    # The runtime's problem+json handlers, installed before these; API paths keep them.
+    api_handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = dict(
+        app.exception_handlers
+    )
+
     async def login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginRequired)
         return _to_login(exc.next_path)
@@ -97,6 +120,8 @@ def install(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if is_api_request(app, request):
+            return await api_handlers[StarletteHTTPException](request, exc)
         texts = texts_of(request)
         if exc.status_code == 404:
             return error_page(
@@ -110,6 +135,8 @@ def install(app: FastAPI) -> None:
         return error_page(request, exc.status_code, texts.gettext("Something went wrong"))
 
     async def invalid_request(request: Request, exc: Exception) -> Response:
+        if is_api_request(app, request):
+            return await api_handlers[RequestValidationError](request, exc)
         texts = texts_of(request)
         return error_page(
             request,
@@ -119,6 +146,8 @@ def install(app: FastAPI) -> None:
         )
 
     async def unexpected(request: Request, exc: Exception) -> Response:
+        if is_api_request(app, request):
+            return await api_handlers[Exception](request, exc)
         log.exception("page_failed", path=request.url.path)
         texts = texts_of(request)
         return error_page(

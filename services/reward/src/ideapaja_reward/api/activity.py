@@ -3,7 +3,6 @@ a time series for a chart."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query
@@ -20,6 +19,7 @@ from ideapaja_reward.schemas_activity import (
     csv_row,
 )
 from ideapaja_reward.usecases import activity
+from ideapaja_runtime.clock import IsoDate
 from ideapaja_runtime.csv_export import CSV_RESPONSES, NEUTRALISED, csv_response
 from ideapaja_runtime.pagination import PageParams
 from ideapaja_runtime.routes import service_router
@@ -42,7 +42,7 @@ PeriodQuery = Annotated[
     PeriodKind, Query(description="month, quarter or year (calendar, Europe/Helsinki)")
 ]
 AtQuery = Annotated[
-    date | None,
+    IsoDate | None,
     Query(description="A day in the period wanted (YYYY-MM-DD); today in Helsinki if left out"),
 ]
 LevelQuery = Annotated[

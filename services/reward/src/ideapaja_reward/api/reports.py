@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query
@@ -12,16 +11,17 @@ from ideapaja_reward.api.deps import RewardUow
 from ideapaja_reward.authz import POLICY
 from ideapaja_reward.award_schemas import GrantTotalsPublic
 from ideapaja_reward.usecases import grant_reports
+from ideapaja_runtime.clock import IsoDate
 from ideapaja_runtime.csv_export import csv_lines
 from ideapaja_runtime.routes import service_router
 
 router = service_router(prefix="/grants", tags=["rewards"])
 
 From = Annotated[
-    date, Query(alias="from", description="The first day of the period (the city's time)")
+    IsoDate, Query(alias="from", description="The first day of the period (the city's time)")
 ]
 To = Annotated[
-    date,
+    IsoDate,
     Query(alias="to", description="The last day of the period, inclusive (at most a year on)"),
 ]
 

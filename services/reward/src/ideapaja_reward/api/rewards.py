@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Query
@@ -18,6 +17,7 @@ from ideapaja_reward.schemas import (
     UnitLedgerPublic,
 )
 from ideapaja_reward.usecases import corrections, reads
+from ideapaja_runtime.clock import IsoDateTime
 from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.routes import service_router
 
@@ -84,7 +84,7 @@ async def list_grants(
     uow: RewardUow,
     page: PageParams,
     granted_from: Annotated[
-        datetime | None,
+        IsoDateTime | None,
         Query(
             description="Only grants granted at or after this ISO 8601 time (inclusive); "
             "without a zone it is taken as UTC"

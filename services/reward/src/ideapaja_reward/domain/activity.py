@@ -43,6 +43,12 @@ class InvalidPeriod(ValueError):
     """A period's text is not ``2026``, ``2026-Q4`` or ``2026-11``."""
 
 
+# Years a period may name: far enough inside the calendar's limits (years 1 to 9999) that the
+# period's neighbours (the trend's previous period, a series' earlier ones) still exist; year
+# 0000 passed the four-digit check and failed deep inside as a server error.
+PERIOD_YEARS = range(1900, 3000)
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     """A calendar month, quarter or year in Europe/Helsinki (``month`` is its first month)."""
@@ -56,6 +62,9 @@ class Period:
         """The period of ``day``; a time is read in Helsinki (23:30 UTC on 31 Dec is January)."""
         if isinstance(day, datetime):
             day = day.astimezone(CITY_TIME_ZONE).date()
+        if day.year not in PERIOD_YEARS:
+            first, last = PERIOD_YEARS.start, PERIOD_YEARS.stop - 1
+            raise InvalidPeriod(f"{day.isoformat()} is outside the years {first}-{last}")
         length = _MONTHS[kind]
         return cls(kind, day.year, (day.month - 1) // length * length + 1)
 
@@ -64,7 +73,7 @@ class Period:
         """``2026`` (a year), ``2026-Q4`` (a quarter) or ``2026-11`` (a month)."""
         year, _, rest = text.partition("-")
         try:
-            if not year.isdigit() or len(year) != 4:
+            if not year.isdigit() or len(year) != 4 or int(year) not in PERIOD_YEARS:
                 raise ValueError(text)
             if not rest:
                 return cls(PeriodKind.YEAR, int(year), 1)
@@ -74,7 +83,10 @@ class Period:
                 return cls(PeriodKind.MONTH, int(year), int(rest))
         except ValueError:
             pass
-        raise InvalidPeriod(f"{text!r} is not a period: write 2026, 2026-Q4 or 2026-11")
+        raise InvalidPeriod(
+            f"{text!r} is not a period: write 2026, 2026-Q4 or 2026-11"
+            f" (years {PERIOD_YEARS.start}-{PERIOD_YEARS.stop - 1})"
+        )
 
     @property
     def label(self) -> str:

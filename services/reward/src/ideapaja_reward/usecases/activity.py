@@ -18,6 +18,7 @@ from ideapaja_reward.db.activity import raw_figures
 from ideapaja_reward.db.org import load_units
 from ideapaja_reward.domain.activity import (
     Figures,
+    InvalidPeriod,
     Level,
     Organisation,
     Period,
@@ -88,7 +89,10 @@ async def check_unit(uow: UnitOfWork[Any], unit_id: str) -> None:
 
 
 def _period(uow: UnitOfWork[Any], kind: PeriodKind, at: date | None) -> Period:
-    return Period.containing(kind, at or uow.now)
+    try:
+        return Period.containing(kind, at or uow.now)
+    except InvalidPeriod as error:
+        raise InvalidInput("at", str(error)) from None
 
 
 async def report(
