@@ -10,6 +10,8 @@ import pytest
 # Test helpers live beside the tests (pytest runs in importlib mode, which adds no paths).
 sys.path.insert(0, str(Path(__file__).parent))
 
+from portal_reward_city import city  # noqa: F401 - the real reward service, for the reward pages
+
 from ideapaja_portal.app import service
 from ideapaja_portal.settings import PortalSettings
 from ideapaja_runtime.testing import DevKeys, RunningService, fast_test_settings, running_service

@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 
 import httpx
+from portal_reward_city import COMMITTEE, City, city_today
 from portal_standins import ASA, CSRF, GRACE, JUKKA, LEENA, PETRI, page
-from test_awards import COMMITTEE, City, city_today
-from test_awards import city as reward_city  # noqa: F401 - the fixture, by the name pytest sees
 
 ROUNDS = "/award-rounds"
 EMPLOYEE = ("employee",)
@@ -44,8 +43,7 @@ def visible(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-async def test_a_round_from_nomination_to_the_winner(reward_city: City) -> None:  # noqa: F811
-    city = reward_city
+async def test_a_round_from_nomination_to_the_winner(city: City) -> None:
     month = city_today().strftime("%Y-%m")
     city.intake.answers["/public/ideas"] = page([summary("i-1", "Omatoimikirjasto iltaisin")])
     async with city.signed_in(JUKKA, COMMITTEE) as member:
@@ -152,11 +150,10 @@ async def test_a_round_from_nomination_to_the_winner(reward_city: City) -> None:
 
 
 async def test_unit_of_the_year_names_units_and_refuses_a_second_vote_nowhere(
-    reward_city: City,  # noqa: F811
+    city: City,
 ) -> None:
     """A unit is picked from HR's units by name (a department is not a candidate); a member's
     vote is cast, then changed, never refused as a second vote."""
-    city = reward_city
     year = str(city_today().year)
     async with city.signed_in(JUKKA, COMMITTEE) as member:
         round_id = round_of(
