@@ -30,6 +30,7 @@ from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
 from ideapaja_runtime.testing import (  # noqa: F401 - re-exported for the tests
+    DevKeys,
     fast_test_settings,
     free_port,
     handler_context,
@@ -303,3 +304,21 @@ class SlowSmtpServer:
             pass
         finally:
             writer.close()
+
+
+def settings_for(
+    nats_url: str, database_url: str, dev_keys: DevKeys, mail_server: MailServer, **extra: Any
+) -> NotificationSettings:
+    values: dict[str, Any] = {
+        "nats_url": nats_url,
+        "database_url": database_url,
+        "auth_public_key": dev_keys.public_pem,
+        "smtp_port": mail_server.port,
+        # Events may arrive before the HR record they need: give RetryLater room to wait.
+        "max_deliver": 10,
+        "redelivery_backoff": [0.1, 0.2, 0.4, 0.8],
+        # Outages in these tests are short; a delivery must not run out of attempts during one.
+        "delivery_max_attempts": 50,
+    }
+    values.update(extra)
+    return service_settings(**values)

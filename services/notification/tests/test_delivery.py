@@ -15,7 +15,7 @@ from notification_testkit import (
     inbox_items,
     person,
     publish,
-    service_settings,
+    settings_for,
     stream_messages,
     submitted,
 )
@@ -26,31 +26,12 @@ from ideapaja_contracts.events.review import InfoRequested, ScreeningStarted
 from ideapaja_contracts.events.reward import AwardProposed, RewardKind
 from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Contact, Idea
-from ideapaja_notification.settings import NotificationSettings
 from ideapaja_runtime.inbox import inbox_table
 from ideapaja_runtime.messaging import DLQ_REASON
 from ideapaja_runtime.testing import DevKeys, eventually, running_service
 
 DELIVERED = "ideapaja.notification.delivered.v1"
 ADDRESS = "asa.oberg@vaasa.example"
-
-
-def settings_for(
-    nats_url: str, database_url: str, dev_keys: DevKeys, mail_server: MailServer, **extra: Any
-) -> NotificationSettings:
-    values: dict[str, Any] = {
-        "nats_url": nats_url,
-        "database_url": database_url,
-        "auth_public_key": dev_keys.public_pem,
-        "smtp_port": mail_server.port,
-        # Events may arrive before the HR record they need: give RetryLater room to wait.
-        "max_deliver": 10,
-        "redelivery_backoff": [0.1, 0.2, 0.4, 0.8],
-        # Outages in these tests are short; a delivery must not run out of attempts during one.
-        "delivery_max_attempts": 50,
-    }
-    values.update(extra)
-    return service_settings(**values)
 
 
 def mails_to(server: MailServer, count: int) -> Any:

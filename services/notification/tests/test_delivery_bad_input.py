@@ -16,10 +16,10 @@ from notification_testkit import (
     inbox_items,
     person,
     publish,
+    settings_for,
     stream_messages,
     submitted,
 )
-from test_delivery import settings_for
 
 from ideapaja_contracts.events.idea import IdeaCommented, IdeaSupported
 from ideapaja_notification import messages
