@@ -381,41 +381,39 @@ async def backlog(stack: FaultStack) -> dict[str, int]:
 
 
 def count(stack: FaultStack, payroll: Payroll, run: str) -> Counts:
-    like = f"'{TITLE_PREFIX} {run} %'"
-    ideas = f"SELECT id FROM ideas WHERE title LIKE {like}"
-    idea_ids = {r[0] for r in stack.query("intake", ideas)}
-    quoted = ",".join(f"'{i}'" for i in idea_ids) or "''"
+    prefix = f"{TITLE_PREFIX} {run} "
+    ideas = {i for i, title in stack.query("intake", "SELECT id, title FROM ideas")
+             if title.startswith(prefix)}  # fmt: skip
     found: dict[str, int] = {}
     dup: dict[str, int] = {}
+
+    def ours(service: str, sql: str) -> list[tuple[Any, ...]]:
+        """The rows of ``sql`` (its first column an idea id) that belong to this run."""
+        return [row[1:] for row in stack.query(service, sql) if row[0] in ideas]
 
     def tally(name: str, rows: list[tuple[Any, ...]]) -> None:
         keys = Counter(rows)
         found[name] = len(keys)
         dup[name] = sum(n - 1 for n in keys.values())
 
-    tally("ideas", [(i,) for i in idea_ids])
-    tally("supports", stack.query("intake", f"SELECT idea_id, person_id FROM idea_supports "
-                                            f"WHERE idea_id IN ({quoted})"))  # fmt: skip
-    tally("comments", stack.query("intake", f"SELECT idea_id, body FROM idea_comments "
-                                            f"WHERE idea_id IN ({quoted})"))  # fmt: skip
-    tally("cases", stack.query("review", f"SELECT idea_id FROM review_cases "
-                                         f"WHERE idea_id IN ({quoted})"))  # fmt: skip
-    tally("decisions", stack.query("review", f"SELECT idea_id FROM review_cases WHERE idea_id "
-                                             f"IN ({quoted}) AND decision = 'accepted'"))  # fmt: skip
-    tally("ledger", stack.query("reward", f"SELECT idea_id, person_id, rule, reason FROM "
-                                          f"points_ledger WHERE idea_id IN ({quoted})"))  # fmt: skip
-    grants = stack.query(
-        "reward", f"SELECT grant_id FROM reward_grants WHERE idea_id IN ({quoted})"
-    )
+    tally("ideas", [(i,) for i in ideas])
+    tally("supports", ours("intake", "SELECT idea_id, idea_id, person_id FROM idea_supports"))
+    tally("comments", ours("intake", "SELECT idea_id, idea_id, body FROM idea_comments"))
+    tally("cases", ours("review", "SELECT idea_id, idea_id FROM review_cases"))
+    tally("decisions", ours("review", "SELECT idea_id, idea_id FROM review_cases "
+                                      "WHERE decision = 'accepted'"))  # fmt: skip
+    tally("ledger", ours("reward", "SELECT idea_id, idea_id, person_id, rule, reason "
+                                   "FROM points_ledger"))  # fmt: skip
+    grants = ours("reward", "SELECT idea_id, grant_id FROM reward_grants")
     grant_ids = {g[0] for g in grants}
     tally("grants", grants)
     tally("payroll", [(r["grant_id"],) for r in payroll.rows() if r["grant_id"] in grant_ids])
-    tally("inbox", stack.query("notification", f"SELECT person_id, kind, cause_event_id FROM "
-                                               f"inbox_items WHERE idea_id IN ({quoted})"))  # fmt: skip
-    deliveries = stack.query(
+    tally("inbox", ours("notification", "SELECT idea_id, person_id, kind, cause_event_id "
+                                        "FROM inbox_items"))  # fmt: skip
+    deliveries = ours(
         "notification",
-        f"SELECT id, person_id, template, cause_event_id, status FROM deliveries "
-        f"WHERE idea_id IN ({quoted}) AND channel = 'email'",
+        "SELECT idea_id, id, person_id, template, cause_event_id, status FROM deliveries "
+        "WHERE channel = 'email'",
     )
     tally("deliveries", [(p, t, c) for _, p, t, c, _ in deliveries])
     found["deliveries_sent"] = sum(1 for d in deliveries if d[4] == "sent")
