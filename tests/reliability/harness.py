@@ -354,7 +354,7 @@ async def stream_events(stack: FaultStack) -> Counter[str]:
             kind = headers.get("ce-type", "?")
             msg_id = headers.get("Nats-Msg-Id", "")
             counts[kind] += 1
-            if msg_id in seen:
+            if msg_id and msg_id in seen:  # (only a message published without one has none)
                 counts[f"dup:{kind}"] += 1
             seen.add(msg_id)
             if msg.metadata.sequence.stream >= last:
