@@ -73,6 +73,9 @@ class FaultStack(Stack):
     """The embedded stack, plus the processes of it that a fault is aimed at."""
 
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Six services importing at once on a machine shared with other test runs (load 20+ on two
+    # cores) have been seen to take over 90 s before their first log line.
+    ready_timeout: float = 300.0
 
     def start(self, **up: Any) -> None:
         self.up(env={**WORKLOAD_ENV, **up.pop("env", {})}, **up)
@@ -467,6 +470,7 @@ class Outcome:
     duplicated: dict[str, int]
     resent_mails: int
     client_retries: dict[str, int]
+    dead_letters: int = 0
 
     def row(self) -> str:
         lost = sum(v for v in self.lost.values() if v > 0)
@@ -497,13 +501,22 @@ def verify(
         scenario, workload.ideas, fault, recovery, catch_up,
         counts.lost(expected(workload)),
         {**counts.duplicated, **doubled_in_stream},
-        counts.resent_mails, dict(workload.retries),
+        counts.resent_mails, dict(workload.retries), asyncio.run(dead_letter_count(stack)),
     )  # fmt: skip
     record(outcome)
     assert {k: v for k, v in outcome.lost.items() if v} == {}, (outcome, stack.runner_log())
     assert {k: v for k, v in outcome.duplicated.items() if v} == {}, outcome
     assert stack.nats_violations() == []
     return outcome
+
+
+async def dead_letter_count(stack: FaultStack) -> int:
+    """Messages in the dead-letter stream (cumulative over the stack's scenarios)."""
+    nc = await nats.connect(stack.nats_url, **stack.nats_credentials("admin"))
+    try:
+        return int((await nc.jetstream().stream_info("IDEAPAJA_DLQ")).state.messages)
+    finally:
+        await nc.close()
 
 
 def record(outcome: Outcome) -> None:
