@@ -12,6 +12,7 @@ live, is also searched for her opaque id: it keeps her idea under a former-emplo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import uuid
@@ -364,6 +365,18 @@ async def test_the_access_report_lists_what_every_service_holds(
     idea_id = await _drive_the_flow(system, js, dev_keys)
     privacy = system.client(PRIVACY)
     own = dev_keys.headers(person_id, "employee", units=[UNIT])
+    # Intake's timeline follows review and reward on its own consumers: let it settle (two reads
+    # a moment apart agree) before the gathered report is compared with a direct one below.
+    intake_own = f"/privacy/persons/{person_id}"
+    token = dev_keys.token("service:privacy", "privacy-service")
+
+    async def settled() -> bool:
+        headers = {"Authorization": f"Bearer {token}"}
+        first = (await system.client("intake").get(intake_own, headers=headers)).json()
+        await asyncio.sleep(0.5)
+        return first == (await system.client("intake").get(intake_own, headers=headers)).json()
+
+    await eventually(settled, timeout=30)
 
     response = await privacy.get(f"/persons/{person_id}/report", headers=own)
     assert response.status_code == 200, response.text

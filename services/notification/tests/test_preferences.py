@@ -109,7 +109,7 @@ async def test_every_kind_with_its_setting_default_and_whether_it_can_be_off(
 ) -> None:
     response = await svc.client.get("/preferences/me", headers=dev_keys.headers("p-2"))
     assert response.status_code == 200
-    items = {i["kind"]: i for i in response.json()["items"]}
+    items = {i["kind"]: i for i in response.json()["kinds"]}
     assert set(items) == {kind.value for kind in TemplateId}
     assert items["idea_commented"] == {
         "kind": "idea_commented",
@@ -122,7 +122,7 @@ async def test_every_kind_with_its_setting_default_and_whether_it_can_be_off(
     assert items["idea_accepted"]["frequency"] == "immediately"
     # Someone HR has not described (yet) gets the employee's defaults.
     unknown = await svc.client.get("/preferences/me", headers=dev_keys.headers("p-404"))
-    assert {i["kind"]: i["default"] for i in unknown.json()["items"]}["idea_commented"] == "daily"
+    assert {i["kind"]: i["default"] for i in unknown.json()["kinds"]}["idea_commented"] == "daily"
 
 
 async def test_a_partial_update_changes_only_the_named_kinds_of_the_callers_own(
@@ -132,7 +132,7 @@ async def test_a_partial_update_changes_only_the_named_kinds_of_the_callers_own(
     body = {"preferences": {"idea_commented": "off", "idea_accepted": "weekly"}}
     changed = await svc.client.put("/preferences/me", json=body, headers=mine)
     assert changed.status_code == 200, changed.text
-    items = {i["kind"]: i for i in changed.json()["items"]}
+    items = {i["kind"]: i for i in changed.json()["kinds"]}
     assert (items["idea_commented"]["frequency"], items["idea_commented"]["chosen"]) == (
         "off",
         True,
@@ -151,14 +151,14 @@ async def test_a_partial_update_changes_only_the_named_kinds_of_the_callers_own(
     reset = await svc.client.put(
         "/preferences/me", json={"preferences": {"idea_accepted": None}}, headers=mine
     )
-    after = {i["kind"]: i for i in reset.json()["items"]}
+    after = {i["kind"]: i for i in reset.json()["kinds"]}
     assert (after["idea_accepted"]["frequency"], after["idea_accepted"]["chosen"]) == (
         "immediately",
         False,
     )
     assert after["idea_commented"]["frequency"] == "off"
     theirs = await svc.client.get("/preferences/me", headers=dev_keys.headers("p-2"))
-    assert not any(i["chosen"] for i in theirs.json()["items"])
+    assert not any(i["chosen"] for i in theirs.json()["kinds"])
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,7 @@ async def test_the_table_shows_every_kind_with_its_setting_and_saves_without_jav
     mine = await notification.client.get(
         "/preferences/me", headers=dev_keys.headers(ME, "employee")
     )
-    items = {i["kind"]: i for i in mine.json()["items"]}
+    items = {i["kind"]: i for i in mine.json()["kinds"]}
     assert (items["idea_commented"]["frequency"], items["idea_commented"]["chosen"]) == (
         "weekly",
         True,

@@ -118,7 +118,9 @@ class KindPreferencePublic(BaseModel):
 class PreferencesPublic(BaseModel):
     """Every kind of message, with how it is e-mailed to the caller."""
 
-    items: list[KindPreferencePublic] = Field(description="One per kind of message")
+    kinds: list[KindPreferencePublic] = Field(
+        description="One per kind of message (all of them: a settings document, not a paged list)"
+    )
 
 
 KindName = Annotated[str, StringConstraints(max_length=50)]

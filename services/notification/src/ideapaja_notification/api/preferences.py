@@ -45,7 +45,7 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
 
 def _public(views: list[KindPreference]) -> PreferencesPublic:
     return PreferencesPublic(
-        items=[
+        kinds=[
             KindPreferencePublic(
                 kind=view.kind.value,
                 frequency=view.frequency,

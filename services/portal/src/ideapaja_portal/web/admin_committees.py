@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from ideapaja_portal.apis import ServiceError
 from ideapaja_portal.web.admin import ID_PATTERN, Admin, Typed, find_people, names_of
 from ideapaja_portal.web.context import CsrfProtected, Viewer, apis_of, render, texts_of
-from ideapaja_portal.web.forms import message_of
+from ideapaja_portal.web.forms import message_of, number_or_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,8 +65,10 @@ async def create_committee(
     quorum: Annotated[str, Form(max_length=10)] = "",
     city_wide: Annotated[bool, Form()] = False,
 ) -> Response:
-    # The quorum goes as typed: review says what is wrong with it (a whole number, 1 to 50).
-    body = {"name": name.strip(), "quorum": quorum.strip() or None, "city_wide": city_wide}
+    # Review says what is wrong with the quorum (a whole number, 1 to 50).
+    typed = quorum.strip()
+    body = {"name": name.strip(), "quorum": number_or_text(typed) if typed else None,
+            "city_wide": city_wide}  # fmt: skip
     try:
         created = await apis_of(request).call(
             "review",

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 from ideapaja_portal.apis import ServiceError
 from ideapaja_portal.web.admin import ID_PATTERN, Admin, gathered, units_of
 from ideapaja_portal.web.context import CsrfProtected, Viewer, apis_of, render, texts_of
-from ideapaja_portal.web.forms import field_messages, message_of
+from ideapaja_portal.web.forms import field_messages, message_of, number_or_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,8 +51,8 @@ MAX_TYPED = 10
 
 
 def rule_body(form: FormData) -> dict[str, Any]:
-    """What the form stores: only the fields the admin set. Days go as typed: review says
-    what is wrong with them (a whole number from 1 to 1830)."""
+    """What the form stores: only the fields the admin set. Days go as numbers where they are
+    numbers: review says what is wrong with them (a whole number from 1 to 1830)."""
     body: dict[str, Any] = {}
     for name in ROLE_FIELDS:
         chosen = [str(v) for v in form.getlist(name) if v in RULE_ROLES]
@@ -65,13 +65,13 @@ def rule_body(form: FormData) -> dict[str, Any]:
     committee = str(form.get("committee_id") or "").strip()[:64]
     if committee:
         body["committee_id"] = committee
-    deadlines: dict[str, str | None] = {}
+    deadlines: dict[str, int | str | None] = {}
     for name in DEADLINES:
         typed = str(form.get(name) or "").strip()[:MAX_TYPED]
         if form.get(f"no_{name}") and name in OPTIONAL_DEADLINES:
             deadlines[name] = None  # stored as "no deadline", unlike a blank (inherit)
         elif typed:
-            deadlines[name] = typed
+            deadlines[name] = number_or_text(typed)
     if deadlines:
         body["deadlines"] = deadlines
     return body

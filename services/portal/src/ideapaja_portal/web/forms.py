@@ -52,3 +52,9 @@ def top_field_messages(texts: Texts, error: ServiceError) -> dict[str, str]:
 def one_field_messages(field: str, texts: Texts, error: ServiceError) -> dict[str, str]:
     """One message for a one-field form, keyed by the field's name."""
     return {field: next(iter(field_messages(texts, error).values()))}
+
+
+def number_or_text(typed: str) -> int | str:
+    """A whole number typed into a form, as a JSON number (the services read bodies strictly);
+    anything else as typed, for the service to say what is wrong with it."""
+    return int(typed) if typed.lstrip("-").isdigit() else typed

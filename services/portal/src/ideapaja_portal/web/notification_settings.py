@@ -68,7 +68,7 @@ async def _page(
         request,
         "notification_settings.html",
         {
-            "rows": _rows(current.get("items", []), chosen or {}),
+            "rows": _rows(current.get("kinds", []), chosen or {}),
             "frequencies": FREQUENCIES,
             "frequency_names": FREQUENCY_NAMES,
             "kind_names": KIND_NAMES,
@@ -90,7 +90,7 @@ async def save_notification_settings(request: Request, viewer: SignedIn) -> Resp
     role's default applies later), the others are the person's own."""
     form = await request.form()
     current = await apis_of(request).call("notification", "GET", PREFERENCES, token=viewer.token)
-    defaults = {item["kind"]: item["default"] for item in current.get("items", [])}
+    defaults = {item["kind"]: item["default"] for item in current.get("kinds", [])}
     chosen = {
         kind: str(form[kind])
         for kind in defaults

@@ -3,7 +3,6 @@ the ideas funnel, time to decision, experiments and their outcomes, period by pe
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query
@@ -20,6 +19,7 @@ from ideapaja_review.schemas.reports import (
     FunnelReportPublic,
 )
 from ideapaja_review.usecases import reporting
+from ideapaja_runtime.clock import IsoDate
 from ideapaja_runtime.routes import service_router
 
 router = service_router(prefix="/reports", tags=["reports"])
@@ -31,7 +31,7 @@ PeriodsQuery = Annotated[
     int, Query(ge=1, le=36, description="How many periods, ending with the one containing `at`")
 ]
 AtQuery = Annotated[
-    date | None,
+    IsoDate | None,
     Query(
         description="A day in the last period wanted (YYYY-MM-DD); today in Helsinki if left out"
     ),
