@@ -161,10 +161,12 @@ async def test_smtp_down_then_up_and_a_restart_mid_flow_deliver_each_mail_once(
         ("reward_granted", "sent"),
     ]
     # Every event was handled exactly once by each consumer of it, across both runs (a
-    # decision by the authors' and the supporters' consumers).
+    # decision by the authors' and the supporters' consumers, a submission by the ideas'
+    # projection and the receipts', whose receipt waits for the author's daily digest).
     assert sorted(handled) == sorted(
         [
             "ideapaja.person.upserted.v1",
+            "ideapaja.idea.submitted.v1",
             "ideapaja.idea.submitted.v1",
             "ideapaja.review.decided.v1",
             "ideapaja.review.decided.v1",
