@@ -158,7 +158,8 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
             runtime,
         ),
         # Review's events in the order it published them: a question to the authors (and who
-        # asked it, for their answer), a case on reviewers' work lists, an escalation (types without a handler are skipped).
+        # asked it, for their answer), a case on reviewers' work lists, an escalation (types
+        # without a handler are skipped).
         _notices(
             "review-notices",
             {
@@ -185,7 +186,10 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
         _notices("comments", {IdeaCommented: on_idea_commented}, runtime),
         _notices(
             "experiments",
-            {ExperimentStarted: on_experiment_started, ExperimentCompleted: on_experiment_completed},
+            {
+                ExperimentStarted: on_experiment_started,
+                ExperimentCompleted: on_experiment_completed,
+            },
             runtime,
             subject="ideapaja.experiment.>",
         ),

@@ -1,6 +1,7 @@
 """Notices to the people who work on an idea: a case on a reviewer's work list, an overdue case
-escalated to them, the authors' answer to their question, a reward proposal waiting for an approver's step. None of them names the
-idea's authors (an anonymous idea's stay hidden); each links to where the work is done."""
+escalated to them, the authors' answer to their question, a reward proposal waiting for an
+approver's step. None of them names the idea's authors (an anonymous idea's stay hidden); each
+links to where the work is done."""
 
 from __future__ import annotations
 
