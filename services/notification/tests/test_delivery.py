@@ -142,10 +142,12 @@ async def test_smtp_down_then_up_and_a_restart_mid_flow_deliver_each_mail_once(
         ("reward_granted", "sent"),
     ]
     # Every event was handled exactly once by each consumer of it, across both runs (a
-    # decision by the authors' and the supporters' consumers).
+    # decision by the authors' and the supporters' consumers, a submission by the ideas'
+    # projection and the receipts', whose receipt waits for the author's daily digest).
     assert sorted(handled) == sorted(
         [
             "ideapaja.person.upserted.v1",
+            "ideapaja.idea.submitted.v1",
             "ideapaja.idea.submitted.v1",
             "ideapaja.review.decided.v1",
             "ideapaja.review.decided.v1",
@@ -225,8 +227,11 @@ async def test_every_kind_of_notice_arrives_over_nats_by_mail_and_in_the_inbox(
             "award_awaiting_approval", "case_to_screen", "idea_needs_info"
         ]  # fmt: skip
         waiting = await digest_items(svc.runtime.db)
-        assert [(i.person_id, i.kind, i.frequency) for i in waiting] == [
-            ("p-1", "idea_commented", "daily")
+        # The author's confirmations and the comment wait for the daily digest.
+        assert sorted((i.person_id, i.kind, i.frequency) for i in waiting) == [
+            ("p-1", "idea_commented", "daily"),
+            ("p-1", "idea_received", "daily"),
+            ("p-1", "idea_screening_started", "daily"),
         ]
         mails = mail_server.to(ADDRESS)
         # Text and HTML, each in the reader's language.
@@ -238,4 +243,5 @@ async def test_every_kind_of_notice_arrives_over_nats_by_mail_and_in_the_inbox(
         assert [m.subject for m in mail_server.to("s@vaasa.example")] == [
             "Palkkioehdotus odottaa hyväksyntääsi: Fönsterbänkar"
         ]
-        assert len(await inbox_items(svc.runtime.db)) == 4
+        # The four notices and the author's two confirmations (the receipt, screening begun).
+        assert len(await inbox_items(svc.runtime.db)) == 6

@@ -13,13 +13,12 @@ from notification_testkit import (
     MailServer,
     decided,
     deliveries,
-    inbox_items,
     person,
     publish,
-    settings_for,
     stream_messages,
     submitted,
 )
+from test_delivery import settings_for
 
 from ideapaja_contracts.events.idea import IdeaCommented, IdeaSupported
 from ideapaja_notification import messages
@@ -85,6 +84,7 @@ async def test_a_failing_template_is_a_dead_letter_with_the_error_not_a_crash(
     )
 
     def template(language: Language, html: bool, name: str) -> Template:
+        # By name: the renderer asks for a template's file name, not its TemplateId.
         return broken if name == TemplateId.IDEA_ACCEPTED.value else real(language, html, name)
 
     monkeypatch.setattr(messages, "_template", template)
@@ -93,7 +93,8 @@ async def test_a_failing_template_is_a_dead_letter_with_the_error_not_a_crash(
         nats_url, sqlite_url, dev_keys, mail_server, max_deliver=2, redelivery_backoff=[0.1]
     )
     async with running_service(service, settings) as svc:
-        await publish(js, person("p-a", email="a@vaasa.example"))
+        # A supervisor: a comment is e-mailed to them at once (an employee's waits for a digest).
+        await publish(js, person("p-a", email="a@vaasa.example", roles=["supervisor"]))
         await publish(js, submitted("i-1", authors=["p-a"]))
         decision_id = await publish(js, decided("i-1"))
         [letter] = await eventually(dead_letters(js, "decisions"), timeout=30)
@@ -102,13 +103,12 @@ async def test_a_failing_template_is_a_dead_letter_with_the_error_not_a_crash(
         await publish(js, comment)
 
         async def comment_told() -> list[Any] | None:
-            # In the inbox (an employee's comment notices are e-mailed in the daily digest).
-            rows = await inbox_items(svc.runtime.db)
-            return rows or None
+            rows = await deliveries(svc.runtime.db)
+            return [r for r in rows if r.template == "idea_commented"] or None
 
         rows = await eventually(comment_told, timeout=30)
     assert letter.headers["ce-id"] == decision_id
     reason = letter.headers[DLQ_REASON]
     assert "MessageTemplateError" in reason and "template idea_accepted (fi) failed" in reason
     assert "no_such_field" in reason
-    assert [r.kind for r in rows] == ["idea_commented"]
+    assert [r.template for r in rows] == ["idea_commented"]

@@ -21,8 +21,10 @@ from notification_testkit import (
 )
 
 from ideapaja_contracts import Envelope, Event
-from ideapaja_contracts.events.idea import IdeaCommented, IdeaSupported, Scope
+from ideapaja_contracts.events.idea import IdeaCommented, IdeaSubmitted, IdeaSupported, Scope
 from ideapaja_contracts.events.progress import (
+    ExperimentCompleted,
+    ExperimentOutcome,
     ExperimentStarted,
     ImplementationCompleted,
     PracticeAdopted,
@@ -32,6 +34,7 @@ from ideapaja_contracts.events.review import (
     AgendaCase,
     CaseEscalated,
     Decision,
+    InfoProvided,
     InfoRequested,
     MeetingScheduled,
     MinutesPublished,
@@ -80,15 +83,21 @@ ADOPTED = PracticeAdopted(
     idea_id="i-1", practice_id="g-1", adopting_unit_id="u-2", reported_by="p-adopter"
 )
 MEETING = {"meeting_id": "m-1", "committee_id": "k-1", "title": "Toukokuun kokous"}
+QUESTION = InfoRequested(**CASE, requested_by="r-1", question="Paljonko?")
+SCREENING = ScreeningStarted(**CASE, reviewer_ids=["r-1"])
 AGENDA = [AgendaCase(case_id="c-1", idea_id="i-1", title="Kirjaston iltapäivystys")]
 
 CASES: list[tuple[TemplateId, Event, list[str]]] = [
+    (TemplateId.IDEA_RECEIVED, submitted("i-1", authors=AUTHORS, anonymous=True), AUTHORS),
+    (TemplateId.IDEA_SCREENING_STARTED, SCREENING, AUTHORS),
     (TemplateId.IDEA_ACCEPTED, ACCEPTED, AUTHORS),
     (TemplateId.SUPPORTED_IDEA_DECIDED, ACCEPTED, ["v-1"]),
+    (TemplateId.IDEA_NEEDS_INFO, QUESTION, AUTHORS),
+    # To who asked (after QUESTION, see BEFORE), never naming who answered.
     (
-        TemplateId.IDEA_NEEDS_INFO,
-        InfoRequested(case_id="c-1", idea_id="i-1", requested_by="r-1", question="Paljonko?"),
-        AUTHORS,
+        TemplateId.INFO_PROVIDED,
+        InfoProvided(**CASE, author_ref="anon-7", answer="Noin 40 tuntia vuodessa"),
+        ["r-1"],
     ),
     (
         TemplateId.REWARD_GRANTED,
@@ -108,6 +117,14 @@ CASES: list[tuple[TemplateId, Event, list[str]]] = [
         ExperimentStarted(
             idea_id="i-1", experiment_id="x-1", pilot_unit_ids=["u-kirjasto"], hypothesis="h",
             measure="m", starts_on=date(2026, 3, 1), ends_on=date(2026, 4, 1),
+        ),
+        AUTHORS,
+    ),
+    (
+        TemplateId.EXPERIMENT_COMPLETED,
+        ExperimentCompleted(
+            idea_id="i-1", experiment_id="x-1", result="Jonot lyhenivät",
+            outcome=ExperimentOutcome.SCALE,
         ),
         AUTHORS,
     ),
@@ -155,7 +172,7 @@ CASES: list[tuple[TemplateId, Event, list[str]]] = [
         ),
         AUTHORS,
     ),
-    (TemplateId.CASE_TO_SCREEN, ScreeningStarted(**CASE, reviewer_ids=["r-1"]), ["r-1"]),
+    (TemplateId.CASE_TO_SCREEN, SCREENING, ["r-1"]),
     (
         TemplateId.CASE_TO_REVIEW,
         ReviewStarted(**CASE, started_by="r-1", reviewer_ids=["r-1", "s-1"]),
@@ -181,13 +198,42 @@ CASES: list[tuple[TemplateId, Event, list[str]]] = [
 ]  # fmt: skip
 
 
-def _table() -> list[Subscription]:
+# The consumers that keep what the notices read (contacts, ideas, supporters) or forget it; they
+# read the whole history and tell nobody, whatever events they share with the notices.
+PROJECTIONS = {
+    "hr-people",
+    "ideas",
+    "idea-updates",
+    "idea-supports",
+    "idea-retention",
+    "privacy-erasures",
+}
+
+
+# What happened before a case's event, so there is someone to tell (its own notices not counted).
+BEFORE: dict[type[Event], list[Event]] = {InfoProvided: [QUESTION]}
+
+
+def _full_table() -> list[Subscription]:
     """The subscriptions table of a service whose sender never runs."""
     sender = DeliverySender(None, None, {}, RetryPolicy(1, 1, 1))  # type: ignore[arg-type]
     runtime = SimpleNamespace(extras={"delivery_sender": sender})
-    # Webhooks take every event type, for integrations rather than people (test_webhooks.py).
-    table = subscriptions(runtime)  # type: ignore[arg-type]
-    return [subscription for subscription in table if subscription.name != "webhooks"]
+    return list(subscriptions(runtime))  # type: ignore[arg-type]
+
+
+def _table() -> list[Subscription]:
+    """The consumers that tell people: neither the projections nor the webhooks (which take
+    every event type, for integrations rather than people: test_webhooks.py)."""
+    return [
+        subscription
+        for subscription in _full_table()
+        if subscription.name != "webhooks" and subscription.name not in PROJECTIONS
+    ]
+
+
+def test_the_projections_read_the_whole_history() -> None:
+    table = {subscription.name: subscription for subscription in _full_table()}
+    assert all(not table[name].new_events_only for name in PROJECTIONS)
 
 
 def test_every_kind_is_covered() -> None:
@@ -202,9 +248,8 @@ def test_the_table_wires_every_kind_in_consumers_that_start_at_the_streams_end()
     telling = {type(event) for _, event, _ in CASES}
     wired: set[type[Event]] = set()
     for subscription in _table():
-        tells = bool(telling & set(subscription.handlers))
-        assert subscription.new_events_only is tells, subscription.name
-        wired |= set(subscription.handlers) if tells else set()
+        assert subscription.new_events_only, subscription.name
+        wired |= set(subscription.handlers)
     # An approval's notice follows its proposal's, a rejection ends it (test_work_notices.py).
     assert wired == telling | {AwardApproved, AwardRejected} and telling == set(_UNWRAPPED)
 
@@ -222,12 +267,15 @@ async def test_each_kind_reaches_whom_it_concerns_once_naming_no_author_to_other
     for supporter in SUPPORTERS:
         supported = IdeaSupported(idea_id="i-1", supporter_id=supporter, support_count=1)
         await handle(db, handlers.on_idea_supported, supported)
+    for earlier in BEFORE.get(type(event), []):
+        await _run(db, earlier, envelope_of(earlier))
     envelope = envelope_of(event)
     for _ in range(2):  # delivered again: nothing twice
         await _run(db, event, envelope)
 
-    rows = await deliveries(db)
-    items = await inbox_items(db)
+    caused = envelope.id
+    rows = [r for r in await deliveries(db) if r.cause_event_id == caused]
+    items = [i for i in await inbox_items(db) if i.cause_event_id == caused]
     assert sorted(r.person_id for r in rows if r.template == kind.value) == sorted(
         p for p in recipients if default_for(kind, PEOPLE[p][2]) is Frequency.IMMEDIATELY
     )
@@ -235,7 +283,7 @@ async def test_each_kind_reaches_whom_it_concerns_once_naming_no_author_to_other
     # the inbox always; by e-mail at once where their roles' default says so, else in a digest.
     told = sorted((p, k) for k, e, ps in CASES if e is event for p in ps)
     at_once = [(p, k) for p, k in told if default_for(k, PEOPLE[p][2]) is Frequency.IMMEDIATELY]
-    waiting = await digest_items(db)
+    waiting = [i for i in await digest_items(db) if i.cause_event_id == caused]
     assert sorted((r.person_id, r.template) for r in rows) == [(p, k.value) for p, k in at_once]
     assert sorted((i.person_id, i.kind) for i in waiting) == [
         (p, k.value) for p, k in told if (p, k) not in at_once
@@ -261,10 +309,13 @@ async def _run(db: Database, event: Event, envelope: Envelope) -> None:
 
 _UNWRAPPED: dict[type[Event], list[Handler]] = {
     ReviewDecided: [handlers.on_review_decided, handlers.on_review_decided_for_supporters],
+    IdeaSubmitted: [handlers.on_idea_received],
     InfoRequested: [handlers.on_info_requested],
+    InfoProvided: [handlers.on_info_provided],
     RewardGranted: [handlers.on_reward_granted],
     IdeaCommented: [handlers.on_idea_commented],
     ExperimentStarted: [handlers.on_experiment_started],
+    ExperimentCompleted: [handlers.on_experiment_completed],
     ImplementationCompleted: [
         handlers.on_implementation_completed,
         handlers.on_implementation_completed_for_supporters,
@@ -272,7 +323,7 @@ _UNWRAPPED: dict[type[Event], list[Handler]] = {
     PracticePublished: [handlers.on_practice_published],
     PracticeAdopted: [handlers.on_practice_adopted],
     PeriodicAwardDecided: [handlers.on_periodic_award_decided],
-    ScreeningStarted: [handlers.on_screening_started],
+    ScreeningStarted: [handlers.on_screening_started, handlers.on_screening_started_for_authors],
     ReviewStarted: [handlers.on_review_started],
     CaseEscalated: [handlers.on_case_escalated],
     AwardProposed: [handlers.on_award_proposed],

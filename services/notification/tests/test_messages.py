@@ -70,6 +70,9 @@ FIELDS: dict[str, FieldValue] = {
     "agenda": "\u2013 Pyöräparkki\n\u2013 Tekstitys",
     "decided": "1",
     "deferred": "1",
+    "outcome": Label(LabelKind.EXPERIMENT_OUTCOME, "scale"),
+    "result": "Jonot lyhenivät 30 %",
+    "answer": "Noin 40 tuntia vuodessa",
 }
 
 
@@ -295,6 +298,10 @@ EXPECTED_SUBJECTS = {
     (TemplateId.REWARD_GRANTED, "sv"): "Du har tilldelats en belöning",
     (TemplateId.REWARD_GRANTED, "en"): "You have been granted a reward",
     (TemplateId.CASE_TO_SCREEN, "sv"): "En ny idé på din arbetslista",
+    (TemplateId.IDEA_RECEIVED, "fi"): "Ideasi on vastaanotettu",
+    (TemplateId.IDEA_SCREENING_STARTED, "sv"): "Din idé förhandsgranskas",
+    (TemplateId.EXPERIMENT_COMPLETED, "fi"): "Ideasi kokeilu on päättynyt",
+    (TemplateId.INFO_PROVIDED, "sv"): "Din fråga har besvarats",
     (TemplateId.PERIODIC_AWARD_WON, "fi"): "Onnittelut! Kuukauden idea 11/2026",
     (TemplateId.PERIODIC_AWARD_WON, "en"): "Congratulations! Idea of the month November 2026",
 }

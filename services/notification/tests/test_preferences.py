@@ -21,7 +21,7 @@ from notification_testkit import (
     service_settings,
     submitted,
 )
-from test_every_kind import AUTHORS, CASES, PEOPLE, SUPPORTERS, _run
+from test_every_kind import AUTHORS, BEFORE, CASES, PEOPLE, SUPPORTERS, _run
 
 from ideapaja_contracts import Event
 from ideapaja_contracts.events.idea import IdeaSupported
@@ -51,6 +51,8 @@ async def test_every_kind_and_setting_decides_the_e_mail_never_the_inbox(
         supported = IdeaSupported(idea_id="i-1", supporter_id=supporter, support_count=1)
         await handle(db, handlers.on_idea_supported, supported)
     for frequency in Frequency:
+        for earlier in BEFORE.get(type(event), []):
+            await _run(db, earlier, envelope_of(earlier))
         if frequency is Frequency.OFF and kind in MANDATORY_KINDS:
             with pytest.raises(PreferencesRefused, match=kind.value):
                 await choose(db, recipients[0], {kind.value: frequency})
@@ -62,11 +64,11 @@ async def test_every_kind_and_setting_decides_the_e_mail_never_the_inbox(
         await _run(db, event, envelope)  # delivered twice: nothing twice
 
         def of_this(rows: list[Any], cause: str = envelope.id) -> list[tuple[str, str]]:
-            # One event may tell several kinds (an author's and a supporter's): this kind's.
+            """This event's rows of this kind (an event may tell other kinds to others)."""
             return sorted(
                 (r.person_id, getattr(r, "frequency", "")) for r in rows
-                if r.cause_event_id == cause
-                and (getattr(r, "template", None) or getattr(r, "kind", None)) == kind.value
+                if r.cause_event_id == cause and getattr(r, "kind", None) in (kind, None)
+                and getattr(r, "template", kind) == kind
             )  # fmt: skip
 
         mails = of_this(list(await deliveries(db)))

@@ -185,6 +185,7 @@ async def test_the_person_report_and_erasure_over_nats(
     await publish(js, submitted("i-1", authors=["p-1"], title="Omatoimikirjasto"))
     await publish(js, decided("i-1"))
     await eventually(lambda: _sent(svc))
+    await _receipts(svc, 1)
 
     own = await svc.client.get("/privacy/persons/p-1", headers=dev_keys.headers("p-1", "employee"))
     assert own.status_code == 200, own.text
@@ -196,7 +197,9 @@ async def test_the_person_report_and_erasure_over_nats(
         {"id": "i-1", "title": "Omatoimikirjasto", "language": "fi", "anonymous": False}
     ]
     assert delivery["idea_id"] == "i-1" and report["anonymous_items_withheld"] == 0
-    [item] = report["inbox"]
+    # The receipt of the idea waits in the inbox (and for the daily digest) beside the decision.
+    assert sorted(i["kind"] for i in report["inbox"]) == ["idea_accepted", "idea_received"]
+    [item] = [i for i in report["inbox"] if i["kind"] == "idea_accepted"]
     assert (item["idea_id"], item["kind"], item["link"]) == ("i-1", "idea_accepted", "/ideas/i-1")
     other = await svc.client.get("/privacy/persons/p-1", headers=dev_keys.headers("p-2"))
     assert other.status_code == 403 and other.json()["reason"] == "object"
@@ -235,6 +238,17 @@ async def _sent(svc: RunningService) -> bool:
     return [r.status for r in await deliveries(svc.runtime.db)] == ["sent"]
 
 
+async def _receipts(svc: RunningService, count: int) -> None:
+    """Wait for the ideas' receipts: their consumer runs beside the decisions' (and their
+    e-mail waits for the daily digest, so no delivery shows them)."""
+
+    async def received() -> bool:
+        items = await inbox_items(svc.runtime.db)
+        return sum(i.kind == "idea_received" for i in items) == count
+
+    await eventually(received)
+
+
 async def test_others_reports_leave_out_the_messages_about_an_anonymous_idea(
     svc: RunningService, js: Any, dev_keys: DevKeys
 ) -> None:
@@ -253,6 +267,7 @@ async def test_others_reports_leave_out_the_messages_about_an_anonymous_idea(
         return len(rows) == 4 and {r.status for r in rows} == {"sent"}
 
     await eventually(all_sent)
+    await _receipts(svc, 2)
     path = "/privacy/persons/p-1"
 
     async def report(headers: dict[str, str]) -> Any:
@@ -266,14 +281,19 @@ async def test_others_reports_leave_out_the_messages_about_an_anonymous_idea(
     ]  # fmt: skip
     assert sorted(i["id"] for i in own["ideas_authored"]) == ["i-anon", "i-named"]
     assert (own["anonymous_items_withheld"], own["withheld_note"]) == (0, None)
-    assert sorted(i["idea_id"] for i in own["inbox"]) == ["i-anon", "i-anon", "i-named", "i-named"]
+    # Each idea's receipt, decision and reward.
+    assert sorted(i["idea_id"] for i in own["inbox"]) == [
+        "i-anon", "i-anon", "i-anon", "i-named", "i-named", "i-named"
+    ]  # fmt: skip
 
     hr = dev_keys.headers("p-9", "hr")
     as_hr = await report(hr)
     assert [d["idea_id"] for d in as_hr["deliveries"]] == ["i-named", "i-named"]
     assert [i["id"] for i in as_hr["ideas_authored"]] == ["i-named"]
-    assert [i["idea_id"] for i in as_hr["inbox"]] == ["i-named", "i-named"]
-    assert as_hr["anonymous_items_withheld"] == 5
+    assert [i["idea_id"] for i in as_hr["inbox"]] == ["i-named", "i-named", "i-named"]
+    # Of the anonymous idea: its two deliveries, three inbox items, the receipt waiting for the
+    # digest, and the idea itself.
+    assert as_hr["anonymous_items_withheld"] == 7
     assert as_hr["withheld_note"] == ANONYMOUS_WITHHELD_NOTE
     text = str(as_hr)
     assert "i-anon" not in text and "Nimetön" not in text
@@ -295,7 +315,7 @@ async def test_others_reports_leave_out_the_messages_about_an_anonymous_idea(
             .values(idea_id=None)
         )
     older = await report(hr)
-    assert older["anonymous_items_withheld"] == 6
+    assert older["anonymous_items_withheld"] == 8
     assert [d["idea_id"] for d in older["deliveries"]] == ["i-named"]
     assert len((await report(dev_keys.headers("p-1", "employee")))["deliveries"]) == 4
 

@@ -15,6 +15,7 @@ from ideapaja_contracts.events.idea import (
 )
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.progress import (
+    ExperimentCompleted,
     ExperimentStarted,
     ImplementationCompleted,
     PracticeAdopted,
@@ -22,6 +23,7 @@ from ideapaja_contracts.events.progress import (
 )
 from ideapaja_contracts.events.review import (
     CaseEscalated,
+    InfoProvided,
     InfoRequested,
     MeetingScheduled,
     MinutesPublished,
@@ -58,6 +60,8 @@ on_idea_submitted = projections.on_idea_submitted
 on_idea_updated = projections.on_idea_updated
 on_idea_supported = projections.on_idea_supported
 on_idea_retention_expired = projections.on_idea_retention_expired
+on_idea_received = notices.on_idea_received
+on_screening_started_for_authors = notices.on_screening_started_for_authors
 on_review_decided = notices.on_review_decided
 on_review_decided_for_supporters = notices.on_review_decided_for_supporters
 on_implementation_completed_for_supporters = notices.on_implementation_completed_for_supporters
@@ -69,6 +73,7 @@ on_erasure_requested = privacy.on_erasure_requested
 on_info_requested = notices.on_info_requested
 on_idea_commented = notices.on_idea_commented
 on_experiment_started = notices.on_experiment_started
+on_experiment_completed = notices.on_experiment_completed
 on_implementation_completed = notices.on_implementation_completed
 on_practice_published = notices.on_practice_published
 on_practice_adopted = notices.on_practice_adopted
@@ -76,6 +81,7 @@ on_periodic_award_decided = notices.on_periodic_award_decided
 on_screening_started = work_notices.on_screening_started
 on_review_started = work_notices.on_review_started
 on_case_escalated = work_notices.on_case_escalated
+on_info_provided = work_notices.on_info_provided
 on_award_proposed = work_notices.on_award_proposed
 on_award_approved = work_notices.on_award_approved
 on_award_rejected = work_notices.on_award_rejected
@@ -139,6 +145,8 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
         Subscription("idea-supports", {IdeaSupported: on_idea_supported}),
         # Retention: a long-closed idea's authors are forgotten (intake's retention.py).
         Subscription("idea-retention", {IdeaRetentionExpired: on_idea_retention_expired}),
+        # A receipt to the authors, apart from the projection (which reads the whole history).
+        _notices("idea-receipts", {IdeaSubmitted: on_idea_received}, runtime),
         _notices("decisions", {ReviewDecided: on_review_decided}, runtime),
         _notices("rewards", {RewardGranted: on_reward_granted}, runtime),
         # Supporters on consumers of their own: one HR has not described yet holds back only
@@ -149,12 +157,14 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
             {ImplementationCompleted: on_implementation_completed_for_supporters},
             runtime,
         ),
-        # Review's events in the order it published them: a question to the authors, a case on
-        # reviewers' work lists, an escalation (types without a handler are skipped).
+        # Review's events in the order it published them: a question to the authors (and who
+        # asked it, for their answer), a case on reviewers' work lists, an escalation (types
+        # without a handler are skipped).
         _notices(
             "review-notices",
             {
                 InfoRequested: on_info_requested,
+                InfoProvided: on_info_provided,
                 ScreeningStarted: on_screening_started,
                 ReviewStarted: on_review_started,
                 CaseEscalated: on_case_escalated,
@@ -174,7 +184,19 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
             subject="ideapaja.committee.>",
         ),
         _notices("comments", {IdeaCommented: on_idea_commented}, runtime),
-        _notices("experiments", {ExperimentStarted: on_experiment_started}, runtime),
+        _notices(
+            "experiments",
+            {
+                ExperimentStarted: on_experiment_started,
+                ExperimentCompleted: on_experiment_completed,
+            },
+            runtime,
+            subject="ideapaja.experiment.>",
+        ),
+        # The authors hear their idea's screening began; its reviewers hear of the case above.
+        _notices(
+            "screening-authors", {ScreeningStarted: on_screening_started_for_authors}, runtime
+        ),
         _notices(
             "implementations", {ImplementationCompleted: on_implementation_completed}, runtime
         ),

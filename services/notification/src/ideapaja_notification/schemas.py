@@ -13,11 +13,12 @@ from ideapaja_notification.domain.deliveries import DeliveryStatus
 from ideapaja_notification.domain.preferences import Frequency
 
 _TEMPLATE = (
-    "What the message is about (its kind): idea_accepted, idea_rejected, idea_needs_info, "
-    "idea_duplicate, idea_forwarded, reward_granted, idea_commented, experiment_started, "
+    "What the message is about (its kind): idea_received, idea_screening_started, "
+    "idea_accepted, idea_rejected, idea_needs_info, idea_duplicate, idea_forwarded, "
+    "reward_granted, idea_commented, experiment_started, experiment_completed, "
     "idea_implemented, practice_published, practice_adopted, periodic_award_won, case_to_screen, "
-    "case_to_review, case_escalated or award_awaiting_approval; a digest is digest_daily or "
-    "digest_weekly"
+    "case_to_review, case_escalated, info_provided or award_awaiting_approval; a digest is "
+    "digest_daily or digest_weekly"
 )
 _STATUS = "pending (queued or being retried), sent, or failed (gave up)"
 

@@ -97,6 +97,21 @@ class AwardChain(NotificationBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class InfoQuestion(NotificationBase):
+    """A case's open question to the idea's authors (from InfoRequested): who asked it, so the
+    authors' answer (InfoProvided, which names nobody) reaches them. Deleted when answered or
+    when its idea's retention ends."""
+
+    __tablename__ = "info_questions"
+    __table_args__ = (Index("ix_info_questions_idea_id", "idea_id"),)
+
+    # A case waits for one answer at a time: a new question replaces the open one.
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idea_id: Mapped[str] = mapped_column(String(64))
+    asked_by: Mapped[str] = mapped_column(String(64))
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class Delivery(NotificationBase):
     __tablename__ = "deliveries"
     __table_args__ = (

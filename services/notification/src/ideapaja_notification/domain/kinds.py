@@ -16,6 +16,8 @@ class TemplateId(StrEnum):
     """A message kind: its template, its inbox item's ``kind`` and its delivery's ``template``."""
 
     # To the idea's authors.
+    IDEA_RECEIVED = "idea_received"
+    IDEA_SCREENING_STARTED = "idea_screening_started"
     IDEA_ACCEPTED = "idea_accepted"
     IDEA_REJECTED = "idea_rejected"
     IDEA_NEEDS_INFO = "idea_needs_info"
@@ -24,6 +26,7 @@ class TemplateId(StrEnum):
     REWARD_GRANTED = "reward_granted"
     IDEA_COMMENTED = "idea_commented"
     EXPERIMENT_STARTED = "experiment_started"
+    EXPERIMENT_COMPLETED = "experiment_completed"
     IDEA_IMPLEMENTED = "idea_implemented"
     PRACTICE_PUBLISHED = "practice_published"
     PRACTICE_ADOPTED = "practice_adopted"
@@ -33,6 +36,7 @@ class TemplateId(StrEnum):
     CASE_TO_REVIEW = "case_to_review"
     CASE_ESCALATED = "case_escalated"
     AWARD_AWAITING_APPROVAL = "award_awaiting_approval"
+    INFO_PROVIDED = "info_provided"
     # To the idea's supporters.
     SUPPORTED_IDEA_DECIDED = "supported_idea_decided"
     SUPPORTED_IDEA_IMPLEMENTED = "supported_idea_implemented"
@@ -52,6 +56,7 @@ AUTHOR_KINDS: frozenset[TemplateId] = frozenset(TemplateId) - {
     TemplateId.CASE_TO_REVIEW,
     TemplateId.CASE_ESCALATED,
     TemplateId.AWARD_AWAITING_APPROVAL,
+    TemplateId.INFO_PROVIDED,
     TemplateId.SUPPORTED_IDEA_DECIDED,
     TemplateId.SUPPORTED_IDEA_IMPLEMENTED,
     TemplateId.MEETING_SCHEDULED,

@@ -6,7 +6,8 @@ Defaults come from the person's HR roles, so nobody has to set anything:
   their work list, a missed deadline, an award waiting for their approval) are e-mailed at once
   and cannot be turned off: they can only be gathered into a digest;
 - the low-priority kinds (``LOW_PRIORITY_KINDS``: a comment on one's idea, a practice adopted
-  elsewhere) go into a daily digest for an employee and a weekly one for management, while those
+  elsewhere, the confirmations that one's idea arrived and that its screening began) go into a
+  daily digest for an employee and a weekly one for management, while those
   who work on cases (change agents, supervisors, committee members, reward approvers) follow
   ideas closely and get them at once;
 - everything else (decisions, rewards, progress of one's idea) at once.
@@ -44,8 +45,14 @@ MANDATORY_KINDS: frozenset[TemplateId] = frozenset(
         TemplateId.AWARD_AWAITING_APPROVAL,
     }
 )
+# Confirmations (the idea arrived, its screening began) ask nothing of their reader either.
 LOW_PRIORITY_KINDS: frozenset[TemplateId] = frozenset(
-    {TemplateId.IDEA_COMMENTED, TemplateId.PRACTICE_ADOPTED}
+    {
+        TemplateId.IDEA_COMMENTED,
+        TemplateId.PRACTICE_ADOPTED,
+        TemplateId.IDEA_RECEIVED,
+        TemplateId.IDEA_SCREENING_STARTED,
+    }
 )
 EMPLOYEE = "employee"
 # How each HR role would have the low-priority kinds (a role not listed has no opinion).

@@ -21,6 +21,7 @@ class LabelKind(StrEnum):
     CASE_STEP = "case_step"
     PERIODIC_AWARD = "periodic_award"
     DECISION = "decision"
+    EXPERIMENT_OUTCOME = "experiment_outcome"
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,13 @@ LABELS: Mapping[LabelKind, Mapping[str | None, str]] = {
         "forwarded": N_("forwarded to another unit"),
         None: N_("decided"),
     },
+    # ExperimentCompleted.outcome: what the pilot showed should be done with the idea.
+    LabelKind.EXPERIMENT_OUTCOME: {
+        "scale": N_("The idea will be scaled up to more units."),
+        "adjust": N_("The idea will be adjusted and tried again."),
+        "stop": N_("The idea will not be taken further."),
+        None: N_("The next step has been decided."),
+    },
 }
 
 

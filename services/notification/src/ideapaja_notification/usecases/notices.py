@@ -9,20 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from ideapaja_contracts.events.idea import IdeaCommented
+from ideapaja_contracts.events.idea import IdeaCommented, IdeaSubmitted
 from ideapaja_contracts.events.progress import (
+    ExperimentCompleted,
     ExperimentStarted,
     ImplementationCompleted,
     PracticeAdopted,
     PracticePublished,
 )
-from ideapaja_contracts.events.review import Decision, InfoRequested, ReviewDecided
+from ideapaja_contracts.events.review import (
+    Decision,
+    InfoRequested,
+    ReviewDecided,
+    ScreeningStarted,
+)
 from ideapaja_contracts.events.reward import (
     PeriodicAwardDecided,
     PeriodicAwardKind,
     RewardGranted,
 )
-from ideapaja_notification.db.models import Idea
+from ideapaja_notification.db.models import Idea, InfoQuestion
 from ideapaja_notification.domain.kinds import TemplateId
 from ideapaja_notification.domain.notices import (
     DASH,
@@ -49,6 +55,24 @@ log = get_logger(__name__)
 
 
 # --- Notices ------------------------------------------------------------------------------------
+
+
+async def on_idea_received(event: IdeaSubmitted, ctx: HandlerContext) -> None:
+    """A receipt to each confirmed author, told only to themselves (an anonymous idea's authors
+    are named to nobody). From the event itself: the idea projection is another consumer's."""
+    notices = notices_of(
+        TemplateId.IDEA_RECEIVED,
+        await people(ctx, event.author_ids),
+        idea_link(event.idea_id),
+        title=event.title,
+    )
+    await tell_all(ctx, notices, idea_id=event.idea_id)
+
+
+async def on_screening_started_for_authors(event: ScreeningStarted, ctx: HandlerContext) -> None:
+    """The idea's authors hear that its screening began (its reviewers hear of the case as
+    work, on a consumer of their own)."""
+    await tell_authors(ctx, event.idea_id, TemplateId.IDEA_SCREENING_STARTED)
 
 
 async def on_review_decided(event: ReviewDecided, ctx: HandlerContext) -> None:
@@ -139,9 +163,16 @@ async def tell_authors(
 
 
 async def on_info_requested(event: InfoRequested, ctx: HandlerContext) -> None:
-    """The reviewers' question to the idea's authors (always sent: they cannot turn it off)."""
-    question = text_or_dash(event.question)
-    await tell_authors(ctx, event.idea_id, TemplateId.IDEA_NEEDS_INFO, rationale=question)
+    """The reviewers' question to the idea's authors (always sent: they cannot turn it off).
+    Who asked is kept, for the answer (``work_notices.on_info_provided``)."""
+    question = await ctx.session.get(InfoQuestion, event.case_id)
+    if question is None:
+        question = InfoQuestion(case_id=event.case_id, idea_id=event.idea_id)
+        ctx.session.add(question)
+    question.asked_by = event.requested_by
+    question.asked_at = ctx.now
+    question_text = text_or_dash(event.question)
+    await tell_authors(ctx, event.idea_id, TemplateId.IDEA_NEEDS_INFO, rationale=question_text)
 
 
 async def on_idea_commented(event: IdeaCommented, ctx: HandlerContext) -> None:
@@ -166,6 +197,18 @@ async def on_experiment_started(event: ExperimentStarted, ctx: HandlerContext) -
         starts=event.starts_on,
         ends=event.ends_on,
         measure=event.measure,
+    )
+
+
+async def on_experiment_completed(event: ExperimentCompleted, ctx: HandlerContext) -> None:
+    """The pilot's outcome (scale up, adjust, stop) and its result, to the idea's authors."""
+    await tell_authors(
+        ctx,
+        event.idea_id,
+        TemplateId.EXPERIMENT_COMPLETED,
+        f"/experiments/{event.experiment_id}",
+        outcome=Label(LabelKind.EXPERIMENT_OUTCOME, event.outcome.value),
+        result=excerpt(event.result) or DASH,
     )
 
 

@@ -15,7 +15,7 @@ from ideapaja_contracts.events.idea import (
     IdeaSupported,
     IdeaUpdated,
 )
-from ideapaja_notification.db.models import AwardChain, Contact, Idea, Supporter
+from ideapaja_notification.db.models import AwardChain, Contact, Idea, InfoQuestion, Supporter
 from ideapaja_notification.domain.kinds import language_or_default
 from ideapaja_notification.usecases.privacy import is_erased_before
 from ideapaja_runtime.logging import get_logger
@@ -125,9 +125,11 @@ async def on_idea_retention_expired(event: IdeaRetentionExpired, ctx: HandlerCon
         .where(Supporter.idea_id == event.idea_id)
         .execution_options(synchronize_session=False)
     )
-    # Awards on it name its authors as recipients: a chain still waiting goes too.
-    await ctx.session.execute(
-        delete(AwardChain)
-        .where(AwardChain.idea_id == event.idea_id)
-        .execution_options(synchronize_session=False)
-    )
+    # Awards on it name its authors as recipients: a chain still waiting goes too; and so does
+    # a question never answered (nobody will answer a forgotten idea's).
+    for kept in (AwardChain, InfoQuestion):
+        await ctx.session.execute(
+            delete(kept)
+            .where(kept.idea_id == event.idea_id)
+            .execution_options(synchronize_session=False)
+        )

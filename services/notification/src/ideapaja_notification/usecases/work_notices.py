@@ -1,20 +1,26 @@
 """Notices to the people who work on an idea: a case on a reviewer's work list, an overdue case
-escalated to them, a reward proposal waiting for an approver's step. None of them names the
-idea's authors (an anonymous idea's stay hidden); each links to where the work is done."""
+escalated to them, the authors' answer to their question, a reward proposal waiting for an
+approver's step. None of them names the idea's authors (an anonymous idea's stay hidden); each
+links to where the work is done."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
 
-from ideapaja_contracts.events.review import CaseEscalated, ReviewStarted, ScreeningStarted
+from ideapaja_contracts.events.review import (
+    CaseEscalated,
+    InfoProvided,
+    ReviewStarted,
+    ScreeningStarted,
+)
 from ideapaja_contracts.events.reward import (
     AwardApproved,
     AwardProposed,
     AwardRejected,
     RewardKind,
 )
-from ideapaja_notification.db.models import AwardChain
+from ideapaja_notification.db.models import AwardChain, InfoQuestion
 from ideapaja_notification.domain.kinds import TemplateId
 from ideapaja_notification.domain.notices import DASH, notices_of
 from ideapaja_notification.domain.values import FieldValue, Label, LabelKind, Reward
@@ -71,6 +77,26 @@ async def on_case_escalated(event: CaseEscalated, ctx: HandlerContext) -> None:
         due=event.due_at,
         next_due=event.next_due_at,
     )
+
+
+async def on_info_provided(event: InfoProvided, ctx: HandlerContext) -> None:
+    """The authors' answer, to the reviewer who asked (never naming the authors: the event names
+    them only by pseudonym, and the message not at all). The question is then closed."""
+    question = await ctx.session.get(InfoQuestion, event.case_id)
+    if question is None:
+        # Asked before this service kept questions (or already answered): nobody to tell.
+        log.info("info_question_unknown", case_id=event.case_id)
+        return
+    idea = await idea_of(ctx, event.idea_id)
+    notices = notices_of(
+        TemplateId.INFO_PROVIDED,
+        await people(ctx, [question.asked_by]),
+        case_link(event.case_id),
+        title=idea.title,
+        answer=excerpt(event.answer) or DASH,
+    )
+    await tell_all(ctx, notices, idea_id=idea.idea_id)
+    await ctx.session.delete(question)
 
 
 # --- Reward approvals ---------------------------------------------------------------------------
