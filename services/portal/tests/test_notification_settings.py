@@ -128,3 +128,11 @@ async def test_the_page_speaks_finnish_and_swedish(
         html = (await client.get(PAGE)).text
     assert f"<h1>{heading}</h1>" in html and daily in html
     assert "Notification settings" not in html and "A comment on my idea" not in html
+
+
+def test_every_kind_a_person_can_set_has_a_name_on_the_page() -> None:
+    """A kind notification adds shows as a raw id on the settings page until it is named here."""
+    from ideapaja_notification.domain.kinds import TemplateId
+    from ideapaja_portal.web.notification_settings import KIND_NAMES
+
+    assert {kind.value for kind in TemplateId} <= set(KIND_NAMES)

@@ -25,6 +25,8 @@ FREQUENCY_NAMES = {
 }
 # The kinds in the order a person thinks of them: their own ideas first, then their work.
 KIND_NAMES = {
+    "idea_received": N_("My idea was received"),
+    "idea_screening_started": N_("Screening of my idea started"),
     "idea_needs_info": N_("A question about my idea"),
     "idea_accepted": N_("My idea was accepted"),
     "idea_rejected": N_("My idea was not taken forward"),
@@ -32,15 +34,23 @@ KIND_NAMES = {
     "idea_forwarded": N_("My idea was forwarded"),
     "idea_commented": N_("A comment on my idea"),
     "experiment_started": N_("An experiment of my idea started"),
+    "experiment_completed": N_("An experiment of my idea ended"),
     "idea_implemented": N_("My idea was implemented"),
     "practice_published": N_("My idea became a good practice"),
     "practice_adopted": N_("Another unit adopted my practice"),
     "reward_granted": N_("A reward for me"),
     "periodic_award_won": N_("My idea won an award"),
+    "supported_idea_decided": N_("A decision on an idea I support"),
+    "supported_idea_implemented": N_("An idea I support was implemented"),
     "case_to_screen": N_("An idea to screen on my work list"),
     "case_to_review": N_("An idea to review on my work list"),
     "case_escalated": N_("A case past its deadline"),
+    "info_provided": N_("An answer to my question"),
     "award_awaiting_approval": N_("A reward proposal awaiting my approval"),
+    "meeting_scheduled": N_("An invitation to a committee meeting"),
+    "scoring_opened": N_("Scoring opened for a committee item"),
+    "minutes_published": N_("Minutes of a committee meeting"),
+    "unit_practice_adopted": N_("Another unit adopted my unit's practice"),
 }
 _ORDER = {kind: n for n, kind in enumerate(KIND_NAMES)}
 
