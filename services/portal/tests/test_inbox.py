@@ -56,7 +56,8 @@ class Recorded(httpx.AsyncBaseTransport):
 async def notification(
     nats_url: str, tmp_path: Path, dev_keys: DevKeys, js: Any
 ) -> AsyncIterator[RunningService]:
-    """The person (Finnish), their idea and three decisions on it: three unread items."""
+    """The person (Finnish), their idea and three decisions on it: four unread items (the
+    receipt of the idea and the three decisions)."""
     settings = NotificationSettings.model_validate(
         fast_test_settings(
             **wiring(nats_url, f"sqlite+aiosqlite:///{tmp_path / 'notification.db'}", dev_keys),
@@ -73,7 +74,7 @@ async def notification(
 
         async def three() -> bool:
             answer = await running.client.get("/inbox/unread-count", headers=headers)
-            return bool(answer.status_code == 200 and answer.json()["unread"] == 3)
+            return bool(answer.status_code == 200 and answer.json()["unread"] == 4)
 
         await eventually(three, timeout=20)
         yield running
@@ -99,8 +100,8 @@ async def test_home_and_inbox_show_unread_items_and_the_badge_counts_them(
     async with session as (client, _):
         home = await client.get("/")
         assert home.status_code == 200, home.text
-        # The navigation's link is named "Ilmoitukset, 3 lukematonta" (the number is shown).
-        assert badge(home.text) == ("3", "3 lukematonta")
+        # The navigation's link is named "Ilmoitukset, 4 lukematonta" (the number is shown).
+        assert badge(home.text) == ("4", "4 lukematonta")
         card = home.text[home.text.index('id="notes-heading"') :]
         assert card.count('<span class="tag">Lukematon</span>') == 3
         assert "Ideasi on hyväksytty: Iltakirjasto" in card
@@ -110,20 +111,20 @@ async def test_home_and_inbox_show_unread_items_and_the_badge_counts_them(
 
         recorded.paths.clear()
         points = await client.get("/points")
-        assert badge(points.text) == ("3", "3 lukematonta")
+        assert badge(points.text) == ("4", "4 lukematonta")
         assert recorded.paths == ["GET /inbox/unread-count"]
 
         inbox = await client.get("/notifications")
         items = re.findall(r'action="/notifications/([^/"]+)/open"', inbox.text)
-        assert len(items) == 3
+        assert len(items) == 4
         assert "Merkitse kaikki luetuiksi" in inbox.text
 
         # Opening the newest item marks it read and goes to its idea.
         opened = await client.post(f"/notifications/{items[0]}/open", data={"csrf_token": CSRF})
         assert (opened.status_code, opened.headers["location"]) == (303, "/ideas/i-1")
         after = await client.get("/notifications")
-        assert badge(after.text) == ("2", "2 lukematonta")
-        assert after.text.count('<span class="tag">Lukematon</span>') == 2
+        assert badge(after.text) == ("3", "3 lukematonta")
+        assert after.text.count('<span class="tag">Lukematon</span>') == 3
         unread = await client.get("/notifications?unread=1")
         assert re.findall(r'action="/notifications/([^/"]+)/open"', unread.text) == items[1:]
         assert 'href="/notifications?unread=1" aria-current="page"' in unread.text
@@ -142,7 +143,7 @@ async def test_mark_all_read_paging_and_the_csrf_token(
             headers={"Sec-Fetch-Site": "cross-site"},
         )
         assert cross_site.status_code == 403
-        assert badge((await client.get("/points")).text) == ("3", "3 unread")
+        assert badge((await client.get("/points")).text) == ("4", "4 unread")
 
         done = await client.post("/notifications/read-all", data={"csrf_token": CSRF})
         assert (done.status_code, done.headers["location"]) == (303, "/notifications?all-read=1")
@@ -179,7 +180,7 @@ async def test_paging_through_the_inbox(
             re.findall(r'action="/notifications/([^/"]+)/open"', page.text)
             for page in (first, second)
         ]
-        assert [len(ids) for ids in shown] == [2, 1]
+        assert [len(ids) for ids in shown] == [2, 2]
         assert not set(shown[0]) & set(shown[1])
 
 
