@@ -554,12 +554,13 @@ async def test_only_her_own_access_report_shows_that_she_wrote_an_anonymous_idea
         {"id": named, "title": "Nimellinen idea", "language": "fi", "anonymous": False}
     ]
     # intake: the idea, its version, the two rewards it records; review: its case;
-    # notification: the decision, the two reward mails, their three inbox items and the idea.
+    # notification: the decision, the two reward mails, their three inbox items and the idea;
+    # the receipt and the screening notice, each an inbox item and a digest item.
     withheld = {
         name: as_hr[name]["data"]["anonymous_items_withheld"]
         for name in ("intake", "review", "notification")
     }
-    assert withheld == {"intake": 4, "review": 1, "notification": 7}, withheld
+    assert withheld == {"intake": 4, "review": 1, "notification": 11}, withheld
     for name in ("intake", "review", "notification"):
         text = json.dumps(as_hr[name]["data"], ensure_ascii=False)
         assert anonymous_id not in text and "Nimetön" not in text, name
