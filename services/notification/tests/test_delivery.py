@@ -226,6 +226,7 @@ async def test_every_kind_of_notice_arrives_over_nats_by_mail_and_in_the_inbox(
         assert await eventually(all_sent, timeout=20) == [
             "award_awaiting_approval", "case_to_screen", "idea_needs_info"
         ]  # fmt: skip
+
         async def three_waiting() -> list[Any] | None:
             # On their own consumers, which may come after the mails' ones.
             found = await digest_items(svc.runtime.db)
