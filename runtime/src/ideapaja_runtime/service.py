@@ -152,6 +152,9 @@ class Runtime(Generic[S]):
         warming = None
         if self.spec.warm_up is not None:
             warming = asyncio.create_task(asyncio.to_thread(self.spec.warm_up))
+            # Its outcome is awaited below; should a step before that fail, the process stops
+            # anyway and this keeps asyncio from reporting the warm-up as never retrieved.
+            warming.add_done_callback(lambda task: task.cancelled() or task.exception())
         # Each step says it is starting: on a busy machine an operator waiting for /readyz sees
         # which one the time goes to (the first start also migrates and loads dictionaries).
         log.info("service_starting", step="migrating the database")
