@@ -9,7 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from e2e_stack import Stack, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Where screenshots go (kept by CI as artifacts; ignored by git).
@@ -124,3 +126,47 @@ def axe_findings(page: Any, where: str, found: dict[str, list[str]]) -> None:
 def main_text(page: Any) -> str:
     """The page's main content as read, no-break spaces (in 1 234,50 €) as plain ones."""
     return str(page.locator("main").inner_text()).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def running_stack(
+    tmp_path_factory: pytest.TempPathFactory, name: str, env: dict[str, str] | None = None
+) -> Iterator[Stack]:
+    """``ideapaja up --demo`` in a state directory of its own, for a module-scoped fixture
+    (``yield from running_stack(...)``). A busy machine (a CI runner sharing its cores with
+    other stacks) starts the services slowly, hence the generous limits."""
+    running = Stack(state_dir=tmp_path_factory.mktemp(name) / "state", ready_timeout=280)
+    running.up(demo=True, timeout=300, env=env)
+    try:
+        yield running
+    finally:
+        running.down()
+
+
+def api(stack: Stack, service: str, person: str, *roles: str, unit: str) -> httpx.Client:
+    """A client of ``service``'s API as ``person`` with ``roles`` in ``unit`` (dev issuer)."""
+    return httpx.Client(
+        base_url=stack.url(service), headers=stack.token(person, *roles, units=(unit,)), timeout=60
+    )
+
+
+def submit_idea(stack: Stack, person: str, unit: str, idea: dict[str, str]) -> str:
+    """``idea`` (title, problem, solution) submitted by ``person`` for ``unit``; its id."""
+    with api(stack, "intake", person, "employee", unit=unit) as intake:
+        sent = intake.post("/ideas", json={"scope": "unit", "unit_id": unit, **idea})
+    assert sent.status_code == 201, sent.text
+    return str(sent.json()["id"])
+
+
+def accept_idea(stack: Stack, idea_id: str, agent: str, unit: str, rationale: str) -> None:
+    """The unit's change agent ``agent`` accepts the idea once review has its case."""
+    with api(stack, "review", agent, "employee", "change_agent", unit=unit) as review:
+
+        def routed() -> str | None:
+            answer = review.get(f"/cases/by-idea/{idea_id}")
+            return answer.json()["id"] if answer.status_code == 200 else None
+
+        case_id = wait_for(routed, timeout=60)
+        decided = review.post(
+            f"/cases/{case_id}/decision", json={"decision": "accepted", "rationale": rationale}
+        )
+        assert decided.status_code in (200, 201), decided.text

@@ -17,8 +17,8 @@ from e2e_stack import Stack, wait_for
 from portal_browser import (
     axe_findings,
     browser_page,
-    chromium,
     main_text,
+    running_stack,
     screenshot,
     send_form,
     sign_in,
@@ -42,18 +42,7 @@ PAGES = (
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(state_dir=tmp_path_factory.mktemp("portal-admin") / "state", ready_timeout=280)
-    running.up(demo=True, timeout=300)
-    try:
-        yield running
-    finally:
-        running.down()
-
-
-@pytest.fixture(scope="module")
-def browser(stack: Stack) -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
+    yield from running_stack(tmp_path_factory, "portal-admin")
 
 
 def publish_unreadable_hr_record(stack: Stack) -> None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from e2e_stack import Stack, wait_for
 from portal_browser import (
     axe_findings,
     browser_page,
-    chromium,
     main_text,
+    running_stack,
     screenshot,
     send_form,
     sign_in,
+    submit_idea,
 )
 
 pytestmark = pytest.mark.e2e
@@ -36,34 +36,15 @@ PHONE = 360
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(state_dir=tmp_path_factory.mktemp("award-rounds") / "state", ready_timeout=280)
-    running.up(demo=True, timeout=300)
-    try:
-        yield running
-    finally:
-        running.down()
+    yield from running_stack(tmp_path_factory, "award-rounds")
 
 
-@pytest.fixture(scope="module")
-def browser(stack: Stack) -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-def submit_idea(stack: Stack, title: str, person: str, unit: str) -> str:
-    with httpx.Client(
-        base_url=stack.url("intake"),
-        headers=stack.token(person, "employee", units=(unit,)),
-        timeout=60,
-    ) as intake:
-        sent = intake.post(
-            "/ideas",
-            json={"title": title, "problem": "Palautus vain aukioloaikoina.",
-                  "solution": "Luukku, joka kirjaa palautukset.", "scope": "unit",
-                  "unit_id": unit},
-        )  # fmt: skip
-    assert sent.status_code == 201, sent.text
-    return str(sent.json()["id"])
+def idea(title: str) -> dict[str, str]:
+    return {
+        "title": title,
+        "problem": "Palautus vain aukioloaikoina.",
+        "solution": "Luukku, joka kirjaa palautukset.",
+    }
 
 
 def narrow_enough(page: Any) -> None:
@@ -75,8 +56,8 @@ def narrow_enough(page: Any) -> None:
 def test_an_idea_of_the_month_from_nomination_to_the_winner(stack: Stack, browser: Any) -> None:
     url = stack.url("portal")
     found: dict[str, list[str]] = {}
-    idea_id = submit_idea(stack, TITLE, AUTHOR, "u-kirjasto")
-    other_id = submit_idea(stack, OTHER, "p-1009", "u-kotihoito")
+    idea_id = submit_idea(stack, AUTHOR, "u-kirjasto", idea(TITLE))
+    other_id = submit_idea(stack, "p-1009", "u-kotihoito", idea(OTHER))
 
     # A committee member opens the month's round on a phone.
     member = browser_page(browser, width=PHONE)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from e2e_stack import Stack, wait_for
-from portal_browser import chromium, screenshot, serious_violations, sign_in
+from portal_browser import running_stack, screenshot, serious_violations, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -24,18 +24,7 @@ XSS_TITLE = "Iltakirjasto <script>window.pwned=1</script>"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(state_dir=tmp_path_factory.mktemp("portal") / "state")
-    running.up(demo=True)
-    try:
-        yield running
-    finally:
-        running.down()
-
-
-@pytest.fixture(scope="module")
-def browser(stack: Stack) -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
+    yield from running_stack(tmp_path_factory, "portal")
 
 
 def portal(stack: Stack) -> str:

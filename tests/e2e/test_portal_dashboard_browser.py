@@ -15,17 +15,19 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from e2e_stack import Stack, wait_for
 from portal_browser import (
+    accept_idea,
+    api,
     axe_findings,
     browser_page,
-    chromium,
     follow,
+    running_stack,
     screenshot,
     send_form,
     sign_in,
+    submit_idea,
 )
 
 pytestmark = pytest.mark.e2e
@@ -38,55 +40,24 @@ PHONE = 360
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(state_dir=tmp_path_factory.mktemp("portal-dash") / "state", ready_timeout=280)
-    running.up(demo=True, timeout=300)
-    try:
-        yield running
-    finally:
-        running.down()
-
-
-@pytest.fixture(scope="module")
-def browser(stack: Stack) -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-def api(stack: Stack, service: str, person: str, *roles: str, unit: str) -> httpx.Client:
-    return httpx.Client(
-        base_url=stack.url(service), headers=stack.token(person, *roles, units=(unit,)), timeout=30
-    )
+    yield from running_stack(tmp_path_factory, "portal-dash")
 
 
 @pytest.fixture(scope="module")
 def idea_id(stack: Stack) -> str:
     """Leena's idea, accepted by the library's change agent; reward and notification have
     heard of it (her points; her inbox: the acceptance, at least)."""
-    with api(stack, "intake", AUTHOR, "employee", unit="u-kirjasto") as intake:
-        sent = intake.post(
-            "/ideas",
-            json={
-                "title": "Lainattavat lukulasit kirjastoon",
-                "problem": "Asiakkaat unohtavat lukulasinsa kotiin.",
-                "solution": "Lainattavat lukulasit palvelutiskille.",
-                "scope": "unit",
-                "unit_id": "u-kirjasto",
-            },
-        )
-        assert sent.status_code == 201, sent.text
-    idea = str(sent.json()["id"])
-    with api(stack, "review", AGENT, "employee", "change_agent", unit="u-kirjasto") as review:
-
-        def routed() -> str | None:
-            answer = review.get(f"/cases/by-idea/{idea}")
-            return answer.json()["id"] if answer.status_code == 200 else None
-
-        case_id = wait_for(routed, timeout=60)
-        decided = review.post(
-            f"/cases/{case_id}/decision",
-            json={"decision": "accepted", "rationale": "Halpa ja hyödyllinen."},
-        )
-        assert decided.status_code in (200, 201), decided.text
+    idea = submit_idea(
+        stack,
+        AUTHOR,
+        "u-kirjasto",
+        {
+            "title": "Lainattavat lukulasit kirjastoon",
+            "problem": "Asiakkaat unohtavat lukulasinsa kotiin.",
+            "solution": "Lainattavat lukulasit palvelutiskille.",
+        },
+    )
+    accept_idea(stack, idea, AGENT, "u-kirjasto", "Halpa ja hyödyllinen.")
     with api(stack, "notification", AUTHOR, "employee", unit="u-kirjasto") as notification:
 
         def accepted_in_inbox() -> bool:

@@ -13,9 +13,9 @@ from e2e_stack import Stack
 from portal_browser import (
     axe_findings,
     browser_page,
-    chromium,
     follow,
     main_text,
+    running_stack,
     screenshot,
     send_form,
     sign_in,
@@ -34,18 +34,7 @@ HEADINGS = {
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(state_dir=tmp_path_factory.mktemp("portal-settings") / "state")
-    running.up(demo=True, timeout=300)
-    try:
-        yield running
-    finally:
-        running.down()
-
-
-@pytest.fixture(scope="module")
-def browser(stack: Stack) -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
+    yield from running_stack(tmp_path_factory, "portal-settings")
 
 
 def test_settings_are_chosen_and_saved_on_a_phone_without_javascript(

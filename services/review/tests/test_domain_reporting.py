@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from ideapaja_contracts.periods import PeriodKind
 from ideapaja_review.domain import reporting
-from ideapaja_review.domain.reporting import IdeaProgress, PeriodKind
+from ideapaja_review.domain.reporting import IdeaProgress
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ideapaja_reward.domain.activity import InvalidPeriod
+from ideapaja_contracts.periods import InvalidPeriod
 from ideapaja_reward.domain.periodic import (
     AwardKind,
     leader,

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ideapaja_reward.domain.activity import Figures, Period, Row
+from ideapaja_contracts.periods import Period
+from ideapaja_reward.domain.activity import Figures, Row
 from ideapaja_runtime.pagination import Page
 
 _PER_100 = " per 100 employees (null when the headcount is 0: no division by zero)"
@@ -76,7 +77,7 @@ class PeriodPublic(BaseModel):
             period=period.label,
             starts_at=period.starts_at,
             ends_at=period.ends_at,
-            headcount_at=period.headcount_at(now),
+            headcount_at=period.closes_at(now),
         )
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Query
 
+from ideapaja_contracts.periods import PeriodKind
 from ideapaja_review.api.deps import ReviewUow
 from ideapaja_review.authz import POLICY
-from ideapaja_review.domain.reporting import PeriodKind
 from ideapaja_review.schemas.reports import (
     DecisionTimesPeriodPublic,
     DecisionTimesReportPublic,

@@ -19,65 +19,12 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from enum import StrEnum
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-CITY_TIME_ZONE = ZoneInfo("Europe/Helsinki")
+from ideapaja_contracts.periods import Period, PeriodKind
+
 SECONDS_PER_DAY = 86_400
 OUTCOMES = ("scale", "adjust", "stop")
-
-
-class PeriodKind(StrEnum):
-    MONTH = "month"
-    QUARTER = "quarter"
-    YEAR = "year"
-
-
-_MONTHS = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}
-
-
-@dataclass(frozen=True, order=True)
-class Period:
-    """A calendar month, quarter or year in Europe/Helsinki (``month`` is its first month)."""
-
-    kind: PeriodKind
-    year: int
-    month: int
-
-    @classmethod
-    def containing(cls, kind: PeriodKind, day: date | datetime) -> Period:
-        """The period of ``day``; a time is read in Helsinki (23:30 UTC on 31 Dec is January)."""
-        if isinstance(day, datetime):
-            day = day.astimezone(CITY_TIME_ZONE).date()
-        length = _MONTHS[kind]
-        return cls(kind, day.year, (day.month - 1) // length * length + 1)
-
-    @property
-    def label(self) -> str:
-        if self.kind is PeriodKind.YEAR:
-            return f"{self.year:04d}"
-        if self.kind is PeriodKind.QUARTER:
-            return f"{self.year:04d}-Q{(self.month - 1) // 3 + 1}"
-        return f"{self.year:04d}-{self.month:02d}"
-
-    def shifted(self, periods: int) -> Period:
-        months = self.year * 12 + self.month - 1 + periods * _MONTHS[self.kind]
-        return Period(self.kind, months // 12, months % 12 + 1)
-
-    @property
-    def starts_at(self) -> datetime:
-        """Its first instant (midnight in Helsinki), in UTC."""
-        return datetime(self.year, self.month, 1, tzinfo=CITY_TIME_ZONE).astimezone(UTC)
-
-    @property
-    def ends_at(self) -> datetime:
-        """The first instant after it (periods are half-open)."""
-        return self.shifted(1).starts_at
-
-    def last(self, count: int) -> list[Period]:
-        """``count`` periods ending with this one, oldest first."""
-        return [self.shifted(-back) for back in range(count - 1, -1, -1)]
 
 
 def window(kind: PeriodKind, at: date, count: int) -> list[Period]:

@@ -7,12 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ideapaja_review.domain.reporting import (
-    DecisionTimes,
-    ExperimentFigures,
-    FunnelFigures,
-    Period,
-)
+from ideapaja_contracts.periods import Period
+from ideapaja_review.domain.reporting import DecisionTimes, ExperimentFigures, FunnelFigures
 
 
 def _period(period: Period) -> dict[str, Any]:

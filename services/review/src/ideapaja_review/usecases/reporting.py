@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from ideapaja_contracts.periods import CITY_TIME_ZONE, Period, PeriodKind
 from ideapaja_review.db import reports
 from ideapaja_review.domain import reporting
-from ideapaja_review.domain.reporting import (
-    CITY_TIME_ZONE,
-    DecisionTimes,
-    ExperimentFigures,
-    FunnelFigures,
-    Period,
-    PeriodKind,
-)
+from ideapaja_review.domain.reporting import DecisionTimes, ExperimentFigures, FunnelFigures
 from ideapaja_review.settings import ReviewWork
 
 

@@ -9,9 +9,10 @@ from fastapi import Query
 from fastapi.responses import StreamingResponse
 
 from ideapaja_contracts.base import ID_PATTERN
+from ideapaja_contracts.periods import PeriodKind
 from ideapaja_reward.api.deps import RewardUow
 from ideapaja_reward.authz import POLICY
-from ideapaja_reward.domain.activity import Level, PeriodKind
+from ideapaja_reward.domain.activity import Level
 from ideapaja_reward.schemas_activity import (
     CSV_COLUMNS,
     ActivityPublic,

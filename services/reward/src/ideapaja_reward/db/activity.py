@@ -11,9 +11,10 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ideapaja_contracts.periods import Period
 from ideapaja_reward.db.models import LedgerEntry, RewardIdea
 from ideapaja_reward.db.org import headcounts
-from ideapaja_reward.domain.activity import Period, RawFigures
+from ideapaja_reward.domain.activity import RawFigures
 
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 
@@ -65,7 +66,7 @@ async def raw_figures(
         units,
     ).group_by(LedgerEntry.unit_id)
     points = {u: int(p or 0) for u, p in (await session.execute(points_query)).all()}
-    heads = await headcounts(session, period.headcount_at(now))
+    heads = await headcounts(session, period.closes_at(now))
     if units is not None:
         heads = {u: n for u, n in heads.items() if u in units}  # type: ignore[assignment]
     every = {*authors, *ideas, *accepted, *implemented, *points, *heads}

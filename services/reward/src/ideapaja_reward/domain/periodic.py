@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
-from ideapaja_reward.domain.activity import InvalidPeriod, Period, PeriodKind
+from ideapaja_contracts.periods import InvalidPeriod, Period, PeriodKind
 
 
 class AwardKind(StrEnum):

@@ -13,21 +13,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ideapaja_contracts.periods import InvalidPeriod, Period, PeriodKind
 from ideapaja_reward.authz import POLICY
 from ideapaja_reward.db.activity import raw_figures
 from ideapaja_reward.db.org import load_units
-from ideapaja_reward.domain.activity import (
-    Figures,
-    InvalidPeriod,
-    Level,
-    Organisation,
-    Period,
-    PeriodKind,
-    Row,
-    ranked,
-    rows,
-    total,
-)
+from ideapaja_reward.domain.activity import Figures, Level, Organisation, Row, ranked, rows, total
 from ideapaja_reward.schemas_activity import (
     ActivityPointPublic,
     ActivityPublic,

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from ideapaja_contracts.events.reward import PeriodicAwardDecided, PeriodicAwardKind, RewardKind
+from ideapaja_contracts.periods import InvalidPeriod, Period
 from ideapaja_reward.db.models import (
     AwardNominationRow,
     AwardRoundRow,
@@ -28,7 +29,6 @@ from ideapaja_reward.db.models import (
 )
 from ideapaja_reward.db.org import load_units
 from ideapaja_reward.domain import entry_id, grant_id, source_key
-from ideapaja_reward.domain.activity import InvalidPeriod, Period
 from ideapaja_reward.domain.periodic import (
     PERIODIC_ORIGIN,
     AwardKind,
