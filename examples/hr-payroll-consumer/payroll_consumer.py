@@ -180,7 +180,8 @@ class Consumer:
         args = self.args
         password = os.environ.get(args.password_env) if args.password_env else None
         nc = await nats.connect(
-            args.nats_url,
+            # One server, or a cluster's servers comma-separated (it fails over between them).
+            servers=[url.strip() for url in args.nats_url.split(",") if url.strip()],
             user=args.user,
             password=password,
             inbox_prefix=f"_INBOX_{args.user}" if args.user else "_INBOX",
@@ -203,7 +204,11 @@ class Consumer:
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--nats-url", default="nats://127.0.0.1:4222")
+    parser.add_argument(
+        "--nats-url",
+        default="nats://127.0.0.1:4222",
+        help="one URL, or a cluster's comma-separated",
+    )
     parser.add_argument("--user", default="payroll", help="NATS user (deploy/nats/nats.conf)")
     parser.add_argument(
         "--password-env",

@@ -18,7 +18,7 @@ import nats
 import pytest
 from runner_testkit import Up, gone
 
-from ideapaja_runtime.testing import free_port
+from ideapaja_runtime.testing import NatsServer, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -204,3 +204,29 @@ def _eventually(check: Callable[[], bool], timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def test_up_with_an_external_nats_starts_none_and_uses_every_server_listed(
+    tmp_path: Path, ups: list[Up]
+) -> None:
+    """`--nats-url` (e.g. a cluster's servers, comma-separated): the runner starts no
+    nats-server, creates the streams and imports HR data there, reaching a live server though
+    the first listed is down, and stops without touching it."""
+    external = NatsServer()  # no authorization: it accepts the runner's users as they come
+    external.start()
+    try:
+        dead = f"nats://127.0.0.1:{free_port()}"
+        up = _up_without_services(
+            tmp_path, free_port(), "--demo", "--nats-url", f"{dead},{external.url}"
+        )
+        ups.append(up)
+        up.wait_for("Stop with Ctrl-C.")
+        assert "started nats-server" not in up.output
+        assert f"using the NATS at {dead},{external.url}" in up.output
+        assert "36 published, 0 unchanged" in up.output
+        assert not (tmp_path / "nats-server.conf").exists()
+        assert _hr_stream(external.url, tmp_path) == (36, 36)
+        assert up.stop(signal.SIGINT) == 0
+        assert external.process is not None and external.process.poll() is None
+    finally:
+        external.cleanup()

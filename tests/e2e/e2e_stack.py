@@ -61,10 +61,16 @@ class Stack:
         return f"http://127.0.0.1:{self.service_ports[service]}"
 
     def up(
-        self, *, demo: bool = True, timeout: float = 120.0, env: dict[str, str] | None = None
+        self,
+        *,
+        demo: bool = True,
+        timeout: float = 120.0,
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] | list[str] = (),
     ) -> None:
         """Start ``ideapaja up``; ``env`` adds to its environment (services read their own
-        settings from it, e.g. ``IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS``)."""
+        settings from it, e.g. ``IDEAPAJA_INTAKE_FORM_ALLOWED_ORIGINS``), ``args`` to its
+        options (e.g. ``--nats-url`` of a cluster)."""
         command = [
             str(BIN / "ideapaja"),
             "up",
@@ -85,6 +91,7 @@ class Stack:
             command += ["--port", f"{name}={port}"]
         if demo:
             command.append("--demo")
+        command += list(args)
         log = (self.state_dir.parent / "runner.log").open("ab")
         self.process = subprocess.Popen(
             command,

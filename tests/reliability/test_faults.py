@@ -53,6 +53,16 @@ def workload(stack: FaultStack) -> Workload:
     return Workload(stack, ideas=ideas_for_full_run(), concurrency=16)
 
 
+def test_f0_undisturbed_workload(stack: tuple[FaultStack, Payroll]) -> None:
+    """The baseline: the workload with no fault leaves exactly what harness.expected derives
+    (so a scenario's loss is the fault's, not a wrong expectation), and its settle time."""
+    fault_stack, payroll = stack
+    work = workload(fault_stack)
+    recovery = asyncio.run(run_with_faults(work, "f0", []))
+    verify(fault_stack, payroll, work, "f0", scenario="F0 (baseline)", fault="none",
+           recovery=recovery)  # fmt: skip
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_f1_sigkill_under_load(stack: tuple[FaultStack, Payroll], service: str) -> None:
     """F1 + F14: SIGKILL mid-batch (between commits and acks, between an SMTP accept and its

@@ -1,7 +1,8 @@
 """The ``ideapaja`` command.
 
 ideapaja up [--state-dir .ideapaja] [--demo] [--host 127.0.0.1] [--nats-port 4223]
-            [--smtp-port 1025] [--mail-port 8025] [--issuer-port 8020] [--port SERVICE=PORT ...]
+            [--nats-url URL[,URL...]] [--smtp-port 1025] [--mail-port 8025] [--issuer-port 8020]
+            [--port SERVICE=PORT ...]
             [--only [SERVICE ...]] [--skip SERVICE ...] [--no-services] [--follow]
 ideapaja token --person ID [--role ROLE ...] [--unit UNIT ...] [--from-csv [FILE]] [--ttl 3600]
 ideapaja hr import FILE.csv [--nats-url URL] [--state-dir DIR] [--partial] [--dry-run]
@@ -95,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address the services and the mail web page listen on"
     )
     p_up.add_argument("--nats-port", type=_port, default=4223, help="default 4223")
+    p_up.add_argument(
+        "--nats-url",
+        help="use this NATS (one URL, or a cluster's servers comma-separated) instead of "
+        "starting one; it must know the users of nats-users.json in the state directory",
+    )
     p_up.add_argument("--smtp-port", type=_port, default=1025, help="default 1025")
     p_up.add_argument(
         "--mail-port", type=_port, default=8025, help="mail list over HTTP (default 8025)"
@@ -254,6 +260,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             demo=args.demo,
             host=args.host,
             nats_port=args.nats_port,
+            nats_url=args.nats_url,
             smtp_port=args.smtp_port,
             mail_port=args.mail_port,
             issuer_port=args.issuer_port,

@@ -52,7 +52,7 @@ from nats.js.errors import NotFoundError
 from ideapaja_contracts import Event, encode
 from ideapaja_runner.hr_records import parse_organisation
 from ideapaja_runner.natsauth import Credentials, hint
-from ideapaja_runtime.settings import ServiceSettings
+from ideapaja_runtime.settings import ServiceSettings, nats_servers
 from ideapaja_runtime.streams import ensure_streams
 
 SOURCE = "/ideapaja/hr-adapter"
@@ -110,7 +110,7 @@ async def connect(
         # "no limit" there), even with allow_reconnect=False; 1 gives two quick attempts.
         nc = await asyncio.wait_for(
             nats.connect(
-                nats_url,
+                servers=nats_servers(nats_url),
                 name="ideapaja-runner",
                 user=credentials.user,
                 password=credentials.password,

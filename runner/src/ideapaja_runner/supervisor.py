@@ -21,6 +21,10 @@ usually means), prints the tail of its log and starts it again after a back-off 
 a crash loop, which restarting would only hide, so the runner then stops everything with exit
 code 3. Exit codes: 0 stopped by signal, 1 something failed to start, 2 bad options / port taken
 / state dir in use (nothing started), 3 a process kept dying while running.
+
+``--nats-url`` (one URL, or a cluster's servers comma-separated) uses a NATS run elsewhere
+instead of starting one: it must know the users of ``nats-users.json``; the streams are created
+there with ``IDEAPAJA_STREAM_REPLICAS`` replicas if missing, and it is neither watched nor stopped.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class UpOptions:
     demo: bool = False
     host: str = "127.0.0.1"
     nats_port: int = 4223
+    nats_url: str | None = None  # a NATS run elsewhere (e.g. a cluster): none is started
     smtp_port: int = 1025
     mail_port: int = 8025
     issuer_port: int = 8020
@@ -121,7 +126,7 @@ class Supervisor:
 
     @property
     def nats_url(self) -> str:
-        return natsd.nats_url(self.options.nats_port)
+        return self.options.nats_url or natsd.nats_url(self.options.nats_port)
 
     def plan(self) -> None:
         """Select services and check ports; raises before anything is started."""
@@ -138,8 +143,9 @@ class Supervisor:
             raise ServiceSelectionError(
                 f"--port given for service(s) not started: {', '.join(unknown)}"
             )
+        nats_port = PortClaim(natsd.NATS_HOST, opts.nats_port, "NATS client port (--nats-port)")
         claims = [
-            PortClaim(natsd.NATS_HOST, opts.nats_port, "NATS client port (--nats-port)"),
+            *([] if opts.nats_url else [nats_port]),
             PortClaim(SMTP_HOST, opts.smtp_port, "SMTP catcher (--smtp-port)"),
             PortClaim(opts.host, opts.mail_port, "mail catcher HTTP (--mail-port)"),
             PortClaim(opts.host, opts.issuer_port, "dev issuer token endpoint (--issuer-port)"),
@@ -253,6 +259,10 @@ class Supervisor:
 
     def start_nats(self) -> None:
         opts = self.options
+        if opts.nats_url:
+            self.say(f"using the NATS at {opts.nats_url} (users: {self.state.nats_users})")
+            self._run_async(self._ensure_streams(), "creating the JetStream streams")
+            return
         try:
             users = natsauth.embedded_users([run.name for run in self.runs], self.passwords)
             self.nats = natsd.nats_process(self.state, opts.nats_port, users)

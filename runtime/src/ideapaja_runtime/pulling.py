@@ -96,6 +96,22 @@ class PullConsumer:
     async def _run(self) -> None:
         failures = 0
         while not self._stopping.is_set():
+            if self._subscription is None:
+                # Dropped after failed fetches: bind again before fetching (a fetch on the
+                # dropped subscription would wait for ever, its pull requests unanswered).
+                try:
+                    await self._subscribe()
+                except Exception as exc:
+                    failures += 1
+                    log.warning(
+                        "consumer_resubscribe_failed",
+                        consumer=self.processor.consumer,
+                        error=repr(exc),
+                        retry_in=self._pause_for(failures),
+                    )
+                    await self._pause(failures)
+                    continue
+                log.info("consumer_resubscribed", consumer=self.processor.consumer)
             try:
                 messages = await self._subscription.fetch(
                     batch=self.batch_size, timeout=self.fetch_timeout
@@ -114,26 +130,26 @@ class PullConsumer:
                     "consumer_batch_failed", consumer=self.processor.consumer, error=repr(exc)
                 )
 
+    @staticmethod
+    def _pause_for(failures: int) -> float:
+        return _ERROR_PAUSES[min(failures, len(_ERROR_PAUSES)) - 1]
+
+    async def _pause(self, failures: int) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), self._pause_for(failures))
+
     async def _pause_after(self, exc: Exception, failures: int) -> None:
-        pause = _ERROR_PAUSES[min(failures, len(_ERROR_PAUSES)) - 1]
         log.warning(
             "consumer_fetch_failed",
             consumer=self.processor.consumer,
             error=repr(exc),
-            retry_in=pause,
+            retry_in=self._pause_for(failures),
         )
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), pause)
+        await self._pause(failures)
         if failures >= 3 and not self._stopping.is_set():
-            # The consumer may be gone (stream recreated, server state lost): bind again, which
-            # creates it if it is missing.
+            # The consumer may be gone (stream recreated, server state lost) or its leader moved
+            # (a cluster node died): drop the subscription; the loop binds again, which creates
+            # the consumer if it is missing, and keeps trying until it can.
+            dropped, self._subscription = self._subscription, None
             with contextlib.suppress(Exception):
-                await self._subscription.unsubscribe()
-            try:
-                await self._subscribe()
-            except Exception as again:
-                log.warning(
-                    "consumer_resubscribe_failed",
-                    consumer=self.processor.consumer,
-                    error=repr(again),
-                )
+                await dropped.unsubscribe()

@@ -39,7 +39,7 @@ from ideapaja_runtime.problems import PROBLEM_SCHEMA, install_problem_handlers
 from ideapaja_runtime.proxies import ClientAddress, TrustedProxies
 from ideapaja_runtime.pulling import PullConsumer
 from ideapaja_runtime.relay import OutboxRelay
-from ideapaja_runtime.settings import ServiceSettings
+from ideapaja_runtime.settings import ServiceSettings, nats_servers
 from ideapaja_runtime.streams import ensure_streams
 from ideapaja_runtime.uow import UnitOfWork, open_unit_of_work
 
@@ -161,7 +161,8 @@ class Runtime(Generic[S]):
         await self.db.migrate(self.spec.migrations)
         log.info("service_starting", step="connecting to NATS", nats_url=settings.nats_url)
         self.nc = await nats.connect(
-            settings.nats_url,
+            # One server, or every server of a cluster: the client fails over between them.
+            servers=nats_servers(settings.nats_url),
             user=settings.nats_user,
             password=settings.nats_password,
             name=f"ideapaja-{self.spec.name}",

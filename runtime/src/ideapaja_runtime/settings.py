@@ -27,6 +27,13 @@ def _http_peer_urls(value: dict[str, str]) -> dict[str, str]:
     return {name: url.rstrip("/") for name, url in value.items()}
 
 
+def nats_servers(url: str) -> list[str]:
+    """The servers in a ``nats_url`` setting: one URL, or a cluster's as a comma-separated list
+    (``nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222``), for nats-py's server pool:
+    the client connects to any of them and fails over to the others."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 # Other services' base URLs by name, as JSON (``…_PEER_URLS='{"intake": "http://intake:8001"}'``)
 # for a service that calls them; the embedded runner gives every service the URLs of all it
 # started. Each must be http(s); a trailing slash is dropped.
@@ -124,6 +131,13 @@ class ServiceSettings(BaseSettings):
     hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     shutdown_timeout_seconds: float = Field(default=15.0, gt=0)
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats_url_names_a_server(cls, value: str) -> str:
+        if not nats_servers(value):
+            raise ValueError("nats_url names no server (one URL, or a comma-separated list)")
+        return value
 
     @field_validator("auth_token_url")
     @classmethod
