@@ -25,7 +25,7 @@ from ideapaja_contracts.events.idea import IdeaUpdated, IdeaWithdrawn
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, OrgPersonRow, OrgUnitRow
 from ideapaja_review.settings import ReviewSettings
-from ideapaja_review.usecases.escalation import run_deadline_sweep
+from ideapaja_review.usecases.deadline_sweep import Swept, run_deadline_sweep
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
 from ideapaja_runtime.testing_builders import wiring
 
@@ -208,8 +208,8 @@ async def test_the_periodic_sweep_escalates_on_the_services_clock_once_across_a_
         case = await case_for(running, "i-late")
         assert case is not None and case.escalation_level == 1
         # Sweeping again at the same (controlled) moment escalates nothing.
-        assert await run_deadline_sweep(running.runtime) == []
-        assert await run_deadline_sweep(running.runtime) == []
+        assert await run_deadline_sweep(running.runtime) == Swept()
+        assert await run_deadline_sweep(running.runtime) == Swept()
         await eventually(lambda: drained(running))
         assert len(await stream_events(js, "ideapaja.review.escalated.v1")) == 1
 
