@@ -143,7 +143,9 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
             stream="hr",
         ),
         Subscription("ideas", {IdeaSubmitted: on_idea_submitted}),
-        Subscription("idea-updates", {IdeaUpdated: on_idea_updated}),
+        # The projection, from the stream's start; a co-author confirmed later gets their receipt
+        # here (only this consumer knows who is new), so it wakes the sender.
+        Subscription("idea-updates", {IdeaUpdated: _then_wake_sender(on_idea_updated, runtime)}),
         Subscription("idea-supports", {IdeaSupported: on_idea_supported}),
         # Retention: a long-closed idea's authors are forgotten (intake's retention.py).
         Subscription("idea-retention", {IdeaRetentionExpired: on_idea_retention_expired}),
