@@ -23,6 +23,7 @@ from ideapaja_contracts.events.progress import (
     PracticePublished,
 )
 from ideapaja_contracts.events.review import (
+    CaseDeadlineNear,
     CaseEscalated,
     CaseReopened,
     IdeaForwarded,
@@ -61,6 +62,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     InfoProvided,
     CaseReopened,
     CaseEscalated,
+    CaseDeadlineNear,
     MeetingScheduled,
     ScoringOpened,
     MinutesPublished,

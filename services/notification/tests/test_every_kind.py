@@ -32,6 +32,7 @@ from ideapaja_contracts.events.progress import (
 )
 from ideapaja_contracts.events.review import (
     AgendaCase,
+    CaseDeadlineNear,
     CaseEscalated,
     Decision,
     InfoProvided,
@@ -187,6 +188,14 @@ CASES: list[tuple[TemplateId, Event, list[str]]] = [
         ["s-1", "r-1"],
     ),
     (
+        TemplateId.CASE_DEADLINE_NEAR,
+        CaseDeadlineNear(
+            **CASE, step="in_review", due_at=datetime(2026, 3, 1, tzinfo=UTC), level=0,
+            reviewer_ids=["r-1", "s-1"],
+        ),
+        ["r-1", "s-1"],
+    ),
+    (
         TemplateId.AWARD_AWAITING_APPROVAL,
         AwardProposed(
             idea_id="i-1", award_id="w-1", proposed_by="r-1", kind=RewardKind.MONEY,
@@ -326,6 +335,7 @@ _UNWRAPPED: dict[type[Event], list[Handler]] = {
     ScreeningStarted: [handlers.on_screening_started, handlers.on_screening_started_for_authors],
     ReviewStarted: [handlers.on_review_started],
     CaseEscalated: [handlers.on_case_escalated],
+    CaseDeadlineNear: [handlers.on_case_deadline_near],
     AwardProposed: [handlers.on_award_proposed],
     MeetingScheduled: [handlers.on_meeting_scheduled],
     ScoringOpened: [handlers.on_scoring_opened],

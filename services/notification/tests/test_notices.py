@@ -230,18 +230,89 @@ async def test_a_periodic_award_reaches_its_anonymous_winners_only_themselves(
     assert len(await deliveries(db)) == 2
 
 
-async def test_a_co_author_who_confirmed_later_hears_too(notification_db: Database) -> None:
-    db = notification_db
-    await _idea(db)
-    update = IdeaUpdated(
+def _revision(
+    revision: int, authors: list[str] | None, title: str = "Iltakirjasto 2"
+) -> IdeaUpdated:
+    return IdeaUpdated(
         idea_id="i-1",
-        revision=2,
-        title="Iltakirjasto 2",
+        revision=revision,
+        title=title,
         problem="p",
         solution="s",
         edited_by="p-1",
-        author_ids=["p-1", "p-2", "p-3", "p-9"],
+        author_ids=authors,
     )
-    await handle(db, handlers.on_idea_updated, update)
+
+
+async def _receipts(db: Database) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for row in await deliveries(db):
+        if row.template == "idea_received":
+            found.setdefault(row.person_id, []).append(row.body)
+    return found
+
+
+async def test_a_co_author_who_confirmed_later_hears_too(notification_db: Database) -> None:
+    db = notification_db
+    await _idea(db)
+    await handle(db, handlers.on_idea_updated, _revision(2, ["p-1", "p-2", "p-3", "p-9"]))
     await handle(db, handlers.on_idea_commented, _comment("p-1"))
-    assert sorted(await _mails(db)) == ["p-2", "p-3", "p-9"]
+    comments = [row.person_id for row in await deliveries(db) if row.template == "idea_commented"]
+    assert sorted(comments) == ["p-2", "p-3", "p-9"]
+
+
+async def test_each_co_author_who_joins_later_gets_one_receipt_naming_only_themselves(
+    notification_db: Database,
+) -> None:
+    db = notification_db
+    await _idea(db, anonymous=True)
+    await handle(db, handlers.on_person_upserted, person("p-8", name="Stina Ek", language="sv"))
+    await wants_everything_at_once(db, "p-8")
+    # The authors at submission get theirs from IdeaSubmitted.
+    await handle(
+        db,
+        handlers.on_idea_received,
+        submitted("i-1", authors=["p-1", "p-2", "p-3"], title="Iltakirjasto", anonymous=True),
+    )
+    joins = _revision(2, ["p-1", "p-2", "p-3", "p-9"])
+    envelope = envelope_of(joins)
+    await handle(db, handlers.on_idea_updated, joins, envelope)
+    await handle(db, handlers.on_idea_updated, joins, envelope)  # redelivered
+    # Revisions out of order: the newer (p-8 joins) first; the older one then changes nothing.
+    await handle(db, handlers.on_idea_updated, _revision(4, ["p-1", "p-2", "p-3", "p-9", "p-8"]))
+    await handle(db, handlers.on_idea_updated, _revision(3, ["p-1", "p-2", "p-3", "p-9"]))
+    # An edit of the text changes no authors.
+    await handle(db, handlers.on_idea_updated, _revision(5, None, title="Iltakirjasto 3"))
+
+    receipts = await _receipts(db)
+    assert {pid: len(bodies) for pid, bodies in receipts.items()} == {
+        "p-1": 1,
+        "p-2": 1,
+        "p-3": 1,
+        "p-9": 1,
+        "p-8": 1,
+    }
+    [fi] = receipts["p-9"]
+    assert "Kiitos, että liityit idean ”Iltakirjasto 2” tekijäksi" in fi
+    [sv] = receipts["p-8"]
+    assert "Tack för att du blev en av upphovspersonerna till idén ”Iltakirjasto 2”" in sv
+    # Each is told only about themselves: no other author of the anonymous idea is named.
+    for pid, name in NAMES.items():
+        if pid != "p-9":
+            assert name not in fi and pid not in fi
+    assert all(name not in sv for name in NAMES.values())
+    joined_items = [i for i in await inbox_items(db) if i.kind == "idea_received"]
+    assert sorted(i.person_id for i in joined_items) == ["p-1", "p-2", "p-3", "p-8", "p-9"]
+    assert {i.link for i in joined_items} == {"/ideas/i-1"}
+
+
+async def test_a_co_author_hr_has_not_described_yet_holds_the_update_back(
+    notification_db: Database,
+) -> None:
+    """Their receipt cannot be written yet: the update waits (and is retried) rather than
+    forgetting it."""
+    db = notification_db
+    await _idea(db)
+    with pytest.raises(RetryLater):
+        await handle(db, handlers.on_idea_updated, _revision(2, ["p-1", "p-2", "p-3", "p-new"]))
+    assert await _receipts(db) == {}

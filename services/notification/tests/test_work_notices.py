@@ -8,11 +8,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from notification_testkit import deliveries, envelope_of, handle, inbox_items, person, submitted
+from notification_testkit import (
+    choose,
+    deliveries,
+    digest_items,
+    envelope_of,
+    handle,
+    inbox_items,
+    person,
+    submitted,
+)
 from sqlalchemy import select
 
 from ideapaja_contracts.events.idea import IdeaRetentionExpired, Scope
-from ideapaja_contracts.events.review import CaseEscalated, ReviewStarted, ScreeningStarted
+from ideapaja_contracts.events.review import (
+    CaseDeadlineNear,
+    CaseEscalated,
+    ReviewStarted,
+    ScreeningStarted,
+)
 from ideapaja_contracts.events.reward import (
     AwardApproved,
     AwardProposed,
@@ -21,6 +35,7 @@ from ideapaja_contracts.events.reward import (
 )
 from ideapaja_notification import handlers
 from ideapaja_notification.db.models import AwardChain
+from ideapaja_notification.domain.preferences import Frequency
 from ideapaja_runtime.db import Database
 
 AUTHORS = {"p-1": "Aino Aaltonen", "p-2": "Sven Berg"}
@@ -142,6 +157,75 @@ async def test_an_escalation_reaches_the_added_and_the_present_reviewers_once(
     assert "in_review" not in body and "Uusi määräaika: 8.3.2026" in body
     assert "The review of the idea “Iltakirjasto”" in mails["m-2"][0][2]
     _no_author_named(mails)
+
+
+def _deadline_near(**changes: object) -> CaseDeadlineNear:
+    fields: dict[str, object] = {
+        "case_id": "c-1",
+        "idea_id": "i-1",
+        "step": "screening",
+        # 22:30 UTC is already the next day in Helsinki.
+        "due_at": datetime(2026, 3, 14, 22, 30, tzinfo=UTC),
+        "level": 0,
+        "scope": Scope.UNIT,
+        "unit_id": "u-kirjasto",
+        "reviewer_ids": ["r-fi", "r-sv", "r-en"],
+    }
+    return CaseDeadlineNear(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+async def test_a_deadline_near_reaches_each_reviewer_once_in_their_language(
+    notification_db: Database,
+) -> None:
+    db = notification_db
+    await _people_and_idea(db)
+    near = _deadline_near()
+    envelope = envelope_of(near)
+    await handle(db, handlers.on_case_deadline_near, near, envelope)
+    await handle(db, handlers.on_case_deadline_near, near, envelope)  # redelivered
+    mails = await _mails(db)
+    assert {pid: [(m[0], m[1]) for m in got] for pid, got in mails.items()} == {
+        "r-fi": [("case_deadline_near", "Määräaika lähestyy: Iltakirjasto")],
+        "r-sv": [("case_deadline_near", "En tidsfrist närmar sig: Iltakirjasto")],
+        "r-en": [("case_deadline_near", "A deadline is near: Iltakirjasto")],
+    }
+    # The step code is translated and the deadline is the Helsinki date.
+    assert "Idean ”Iltakirjasto” esikäsittely erääntyy 15.3.2026" in mails["r-fi"][0][2]
+    assert (
+        "Idén ”Iltakirjasto”: förhandsgranskningen ska vara klar 15.3.2026" in (mails["r-sv"][0][2])
+    )
+    assert (
+        "The screening of the idea “Iltakirjasto” is due on 15 March 2026" in (mails["r-en"][0][2])
+    )
+    assert all("screening" not in m[0][2] for pid, m in mails.items() if pid != "r-en")
+    [html] = [row.html for row in await deliveries(db) if row.person_id == "r-sv"]
+    assert html is not None and "förhandsgranskningen" in html
+    items = await inbox_items(db)
+    assert sorted((i.person_id, i.kind, i.link) for i in items) == [
+        (pid, "case_deadline_near", "/work/cases/c-1") for pid in ("r-en", "r-fi", "r-sv")
+    ]
+    assert {i.language for i in items} == {"fi", "sv", "en"}
+    _no_author_named(mails)
+
+
+async def test_a_deadline_near_follows_each_reviewers_preference(
+    notification_db: Database,
+) -> None:
+    """Not a kind that asks for action of its own (the case on the list did): it can be turned
+    off or gathered into a digest; the inbox item comes whatever is chosen."""
+    db = notification_db
+    await _people_and_idea(db)
+    await choose(db, "r-fi", {"case_deadline_near": Frequency.OFF})
+    await choose(db, "r-sv", {"case_deadline_near": Frequency.DAILY})
+    near = _deadline_near()
+    envelope = envelope_of(near)
+    await handle(db, handlers.on_case_deadline_near, near, envelope)
+    await handle(db, handlers.on_case_deadline_near, near, envelope)  # redelivered
+    assert sorted(await _mails(db)) == ["r-en"]
+    assert [(d.person_id, d.kind) for d in await digest_items(db)] == [
+        ("r-sv", "case_deadline_near")
+    ]
+    assert sorted(i.person_id for i in await inbox_items(db)) == ["r-en", "r-fi", "r-sv"]
 
 
 def _proposal(**changes: object) -> AwardProposed:

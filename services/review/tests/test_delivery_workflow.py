@@ -25,7 +25,7 @@ from ideapaja_contracts.events.idea import IdeaUpdated, IdeaWithdrawn
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, OrgPersonRow, OrgUnitRow
 from ideapaja_review.settings import ReviewSettings
-from ideapaja_review.usecases.escalation import run_deadline_sweep
+from ideapaja_review.usecases.deadline_sweep import Swept, run_deadline_sweep
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
 from ideapaja_runtime.testing_builders import wiring
 
@@ -208,8 +208,8 @@ async def test_the_periodic_sweep_escalates_on_the_services_clock_once_across_a_
         case = await case_for(running, "i-late")
         assert case is not None and case.escalation_level == 1
         # Sweeping again at the same (controlled) moment escalates nothing.
-        assert await run_deadline_sweep(running.runtime) == []
-        assert await run_deadline_sweep(running.runtime) == []
+        assert await run_deadline_sweep(running.runtime) == Swept()
+        assert await run_deadline_sweep(running.runtime) == Swept()
         await eventually(lambda: drained(running))
         assert len(await stream_events(js, "ideapaja.review.escalated.v1")) == 1
 
@@ -229,3 +229,35 @@ async def test_the_periodic_sweep_escalates_on_the_services_clock_once_across_a_
 
 def _iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+NEAR = "ideapaja.review.deadline_near.v1"
+
+
+async def test_the_periodic_sweep_reminds_of_a_deadline_near_once_across_a_restart(
+    nats_url: str, database_url: str, js: JetStreamContext, dev_keys: DevKeys
+) -> None:
+    settings = settings_for(nats_url, database_url, dev_keys, deadline_sweep_seconds=0.1)
+    clock = FakeClock()
+    async with running_service(service, settings) as running:
+        running.runtime.clock = clock
+        for event in ORG:
+            await publish(js, event)
+        await eventually(lambda: org_loaded(running))
+        await publish(js, idea("i-soon"))
+        await eventually(lambda: case_for(running, "i-soon"))
+        await eventually(lambda: drained(running))
+        assert await stream_events(js, NEAR) == []
+
+        # Screening is due in 14 days: 12 hours before, its reviewers are reminded.
+        clock.advance(days=13, hours=12)
+        [near] = await eventually(lambda: stream_events(js, NEAR))
+        assert (near["idea_id"], near["step"], near["level"]) == ("i-soon", "screening", 0)
+        assert near["reviewer_ids"] == ["p-ca-kirjasto", "p-sup-kirjasto"]
+
+    async with running_service(service, settings) as running:
+        running.runtime.clock = clock
+        # The next replica sweeps at the same moment: the step was reminded of already.
+        assert await run_deadline_sweep(running.runtime) == Swept()
+        await eventually(lambda: drained(running))
+        assert len(await stream_events(js, NEAR)) == 1

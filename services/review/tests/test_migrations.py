@@ -114,7 +114,7 @@ async def test_list_keyset_indexes_are_added_to_a_database_at_0003(database_url:
                 table: await conn.run_sync(_indexes, table)
                 for table in ("review_cases", "experiments", "practices", "meetings")
             }
-        assert version == "review_0006"
+        assert version == "review_0007"
         assert found["review_cases"]["ix_review_cases_opened"] == ["opened_at", "case_id"]
         assert found["experiments"]["ix_experiments_started"] == ["started_at", "experiment_id"]
         assert found["practices"]["ix_practices_published"] == ["published_at", "practice_id"]
@@ -161,3 +161,30 @@ async def test_0006_indexes_existing_cases_for_search(database_url: str) -> None
                 assert found == ["c-old"], query
     finally:
         await db.dispose()
+
+
+async def test_0007_adds_the_deadline_reminders_unique_per_step_and_level(
+    database_url: str,
+) -> None:
+    """A database at 0006 gets the reminders' table, whose unique key keeps reminders once."""
+    db = Database(database_url)
+    try:
+        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+        async with db.engine.begin() as conn:
+            await conn.run_sync(_upgrade_to, "review_0006")
+            assert "deadline_warnings" not in await conn.run_sync(_tables)
+        await db.migrate(service.migrations)
+        async with db.engine.connect() as conn:
+            assert "deadline_warnings" in await conn.run_sync(_tables)
+            unique = await conn.run_sync(_unique_keys, "deadline_warnings")
+        assert unique == [["case_id", "step", "step_seq", "level"]]
+    finally:
+        await db.dispose()
+
+
+def _tables(connection: Connection) -> list[str]:
+    return list(inspect(connection).get_table_names())
+
+
+def _unique_keys(connection: Connection, table: str) -> list[list[str]]:
+    return [list(u["column_names"]) for u in inspect(connection).get_unique_constraints(table)]

@@ -119,6 +119,21 @@ class CaseEscalated(ReviewEvent, aggregate="review", name="escalated"):
     next_due_at: datetime | None = None
 
 
+class CaseDeadlineNear(ReviewEvent, aggregate="review", name="deadline_near"):
+    """A step of the case is due soon (within review's warning period) and not done yet: a
+    reminder to its reviewers, published once per step entry and escalation level (each level
+    has a deadline of its own). A step found already overdue gets ``CaseEscalated`` instead."""
+
+    step: ShortText
+    due_at: datetime
+    # The escalation level the step is at (0: not escalated); with ``step`` it tells which
+    # deadline this is.
+    level: int = Field(ge=0)
+    scope: Scope
+    unit_id: Id
+    reviewer_ids: list[Id] = Field(default_factory=list)
+
+
 class MinutesPublished(Event, aggregate="committee", name="minutes_published"):
     """A committee meeting was closed and its minutes (decisions with rationale) published."""
 

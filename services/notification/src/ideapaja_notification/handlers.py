@@ -22,6 +22,7 @@ from ideapaja_contracts.events.progress import (
     PracticePublished,
 )
 from ideapaja_contracts.events.review import (
+    CaseDeadlineNear,
     CaseEscalated,
     InfoProvided,
     InfoRequested,
@@ -81,6 +82,7 @@ on_periodic_award_decided = notices.on_periodic_award_decided
 on_screening_started = work_notices.on_screening_started
 on_review_started = work_notices.on_review_started
 on_case_escalated = work_notices.on_case_escalated
+on_case_deadline_near = work_notices.on_case_deadline_near
 on_info_provided = work_notices.on_info_provided
 on_award_proposed = work_notices.on_award_proposed
 on_award_approved = work_notices.on_award_approved
@@ -141,7 +143,9 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
             stream="hr",
         ),
         Subscription("ideas", {IdeaSubmitted: on_idea_submitted}),
-        Subscription("idea-updates", {IdeaUpdated: on_idea_updated}),
+        # The projection, from the stream's start; a co-author confirmed later gets their receipt
+        # here (only this consumer knows who is new), so it wakes the sender.
+        Subscription("idea-updates", {IdeaUpdated: _then_wake_sender(on_idea_updated, runtime)}),
         Subscription("idea-supports", {IdeaSupported: on_idea_supported}),
         # Retention: a long-closed idea's authors are forgotten (intake's retention.py).
         Subscription("idea-retention", {IdeaRetentionExpired: on_idea_retention_expired}),
@@ -158,8 +162,8 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
             runtime,
         ),
         # Review's events in the order it published them: a question to the authors (and who
-        # asked it, for their answer), a case on reviewers' work lists, an escalation (types
-        # without a handler are skipped).
+        # asked it, for their answer), a case on reviewers' work lists, a deadline near, an
+        # escalation (types without a handler are skipped).
         _notices(
             "review-notices",
             {
@@ -168,6 +172,7 @@ def subscriptions(runtime: Runtime[NotificationSettings]) -> Sequence[Subscripti
                 ScreeningStarted: on_screening_started,
                 ReviewStarted: on_review_started,
                 CaseEscalated: on_case_escalated,
+                CaseDeadlineNear: on_case_deadline_near,
             },
             runtime,
             subject="ideapaja.review.>",

@@ -17,7 +17,9 @@ _TEMPLATE = (
     "idea_accepted, idea_rejected, idea_needs_info, idea_duplicate, idea_forwarded, "
     "reward_granted, idea_commented, experiment_started, experiment_completed, "
     "idea_implemented, practice_published, practice_adopted, periodic_award_won, case_to_screen, "
-    "case_to_review, case_escalated, info_provided or award_awaiting_approval; a digest is "
+    "case_to_review, case_escalated, case_deadline_near, info_provided, "
+    "award_awaiting_approval, supported_idea_decided, supported_idea_implemented, "
+    "meeting_scheduled, scoring_opened, minutes_published or unit_practice_adopted; a digest is "
     "digest_daily or digest_weekly"
 )
 _STATUS = "pending (queued or being retried), sent, or failed (gave up)"

@@ -1,12 +1,11 @@
 """The review service: routes submitted ideas to reviewers, screens and decides them (alone or
 in committee meetings), carries accepted ideas through experiments and implementation to good
-practices, and escalates steps that miss their deadlines."""
+practices, reminds reviewers of deadlines near and escalates steps that miss them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ideapaja_contracts.events.review import CaseEscalated
 from ideapaja_review.api import routers
 from ideapaja_review.authz import POLICY
 from ideapaja_review.errors import ERRORS
@@ -14,7 +13,7 @@ from ideapaja_review.handlers import subscriptions
 from ideapaja_review.schemas import privacy
 from ideapaja_review.settings import ReviewSettings
 from ideapaja_review.usecases import person_report
-from ideapaja_review.usecases.escalation import run_deadline_sweep
+from ideapaja_review.usecases.deadline_sweep import Swept, run_deadline_sweep
 from ideapaja_runtime.access_report import access_report_router
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
@@ -30,11 +29,11 @@ async def start_deadline_sweeper(runtime: Runtime[ReviewSettings]) -> None:
     (usecases/escalation.py)."""
     settings = runtime.settings
 
-    async def run_once() -> list[CaseEscalated]:
-        escalated = await run_deadline_sweep(runtime)
-        if escalated:
-            log.info("deadline_sweep", escalated=len(escalated))
-        return escalated
+    async def run_once() -> Swept:
+        swept = await run_deadline_sweep(runtime)
+        if swept.escalated or swept.reminded:
+            log.info("deadline_sweep", escalated=len(swept.escalated), reminded=len(swept.reminded))
+        return swept
 
     start_periodic(runtime, SWEEPER, run_once, settings.deadline_sweep_seconds, run_at_start=False)
 

@@ -22,6 +22,10 @@ class ReviewSettings(ServiceSettings):
     # How often each replica looks for overdue steps (seconds); 0 turns the periodic sweep off
     # (POST /deadlines/sweep still runs one).
     deadline_sweep_seconds: float = Field(default=300.0, ge=0)
+    # The same sweep reminds a step's reviewers once when its deadline is this near (hours;
+    # 0: no reminders). One setting for the city, not a rule's: it is about how early people
+    # want to hear, not how long a department gives a step.
+    deadline_warning_hours: float = Field(default=24.0, ge=0, le=24 * 60)
     # Overdue cases handled per sweep transaction.
     deadline_sweep_batch: int = Field(default=100, ge=1, le=10_000)
 

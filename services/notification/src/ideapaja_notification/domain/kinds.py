@@ -35,6 +35,7 @@ class TemplateId(StrEnum):
     CASE_TO_SCREEN = "case_to_screen"
     CASE_TO_REVIEW = "case_to_review"
     CASE_ESCALATED = "case_escalated"
+    CASE_DEADLINE_NEAR = "case_deadline_near"
     AWARD_AWAITING_APPROVAL = "award_awaiting_approval"
     INFO_PROVIDED = "info_provided"
     # To the idea's supporters.
@@ -55,6 +56,7 @@ AUTHOR_KINDS: frozenset[TemplateId] = frozenset(TemplateId) - {
     TemplateId.CASE_TO_SCREEN,
     TemplateId.CASE_TO_REVIEW,
     TemplateId.CASE_ESCALATED,
+    TemplateId.CASE_DEADLINE_NEAR,
     TemplateId.AWARD_AWAITING_APPROVAL,
     TemplateId.INFO_PROVIDED,
     TemplateId.SUPPORTED_IDEA_DECIDED,

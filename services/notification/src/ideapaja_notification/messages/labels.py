@@ -46,7 +46,7 @@ LABELS: Mapping[LabelKind, Mapping[str | None, str]] = {
         "idea_support_received": N_("Idea supported by a colleague"),
         "idea_comment_answered": N_("Comment on the idea answered"),
     },
-    # CaseEscalated.step (review's case states).
+    # CaseEscalated.step, CaseDeadlineNear.step (review's case states).
     LabelKind.CASE_STEP: {
         "screening": N_("screening"),
         "in_review": N_("review"),

@@ -69,6 +69,21 @@ async def on_idea_received(event: IdeaSubmitted, ctx: HandlerContext) -> None:
     await tell_all(ctx, notices, idea_id=event.idea_id)
 
 
+async def receipts_for_co_authors(
+    ctx: HandlerContext, idea_id: str, title: str, joined: Sequence[str]
+) -> None:
+    """The receipt to co-authors who confirmed after the submission, each told only
+    themselves, saying they joined (``on_idea_updated`` finds who is new)."""
+    notices = notices_of(
+        TemplateId.IDEA_RECEIVED,
+        await people(ctx, joined),
+        idea_link(idea_id),
+        title=title,
+        joined="yes",
+    )
+    await tell_all(ctx, notices, idea_id=idea_id)
+
+
 async def on_screening_started_for_authors(event: ScreeningStarted, ctx: HandlerContext) -> None:
     """The idea's authors hear that its screening began (its reviewers hear of the case as
     work, on a consumer of their own)."""

@@ -17,6 +17,7 @@ from ideapaja_contracts.events.idea import (
 )
 from ideapaja_notification.db.models import AwardChain, Contact, Idea, InfoQuestion, Supporter
 from ideapaja_notification.domain.kinds import language_or_default
+from ideapaja_notification.usecases.notices import receipts_for_co_authors
 from ideapaja_notification.usecases.privacy import is_erased_before
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext, RetryLater
@@ -84,7 +85,13 @@ async def on_idea_submitted(event: IdeaSubmitted, ctx: HandlerContext) -> None:
 
 async def on_idea_updated(event: IdeaUpdated, ctx: HandlerContext) -> None:
     """Keep the title and the authors current: a decision names the idea as its authors last
-    wrote it, and reaches a co-author who confirmed after the submission."""
+    wrote it, and reaches a co-author who confirmed after the submission. Each co-author new to
+    the projection gets the receipt the authors got at submission (``idea_received``).
+
+    Here, not on a consumer of its own: only this consumer knows who was an author before this
+    revision. Confirmed authors are never removed, so the authors only grow; of revisions
+    arriving out of order the newest is applied and the older skipped, so each co-author is
+    new exactly once."""
     idea = await ctx.session.get(Idea, event.idea_id)
     if idea is None:
         raise RetryLater(f"idea {event.idea_id} not submitted yet")
@@ -92,7 +99,11 @@ async def on_idea_updated(event: IdeaUpdated, ctx: HandlerContext) -> None:
         idea.title = event.title
         idea.revision = event.revision
         if event.author_ids is not None and idea.author_ids:
+            known = set(idea.author_ids)
+            joined = [pid for pid in event.author_ids if pid not in known]
             idea.author_ids = list(event.author_ids)
+            if joined:
+                await receipts_for_co_authors(ctx, event.idea_id, event.title, joined)
         idea.updated_at = ctx.now
 
 

@@ -1,7 +1,7 @@
-"""Notices to the people who work on an idea: a case on a reviewer's work list, an overdue case
-escalated to them, the authors' answer to their question, a reward proposal waiting for an
-approver's step. None of them names the idea's authors (an anonymous idea's stay hidden); each
-links to where the work is done."""
+"""Notices to the people who work on an idea: a case on a reviewer's work list, a deadline
+near, an overdue case escalated to them, the authors' answer to their question, a reward
+proposal waiting for an approver's step. None of them names the idea's authors (an anonymous
+idea's stay hidden); each links to where the work is done."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from ideapaja_contracts.events.review import (
+    CaseDeadlineNear,
     CaseEscalated,
     InfoProvided,
     ReviewStarted,
@@ -38,7 +39,7 @@ def case_link(case_id: str) -> str:
 
 async def _tell_reviewers(
     ctx: HandlerContext,
-    event: ScreeningStarted | ReviewStarted | CaseEscalated,
+    event: ScreeningStarted | ReviewStarted | CaseEscalated | CaseDeadlineNear,
     template: TemplateId,
     reviewer_ids: Sequence[str],
     **fields: FieldValue,
@@ -76,6 +77,18 @@ async def on_case_escalated(event: CaseEscalated, ctx: HandlerContext) -> None:
         step=Label(LabelKind.CASE_STEP, event.step),
         due=event.due_at,
         next_due=event.next_due_at,
+    )
+
+
+async def on_case_deadline_near(event: CaseDeadlineNear, ctx: HandlerContext) -> None:
+    """A step due soon, to the reviewers on it now (review reminds once per deadline)."""
+    await _tell_reviewers(
+        ctx,
+        event,
+        TemplateId.CASE_DEADLINE_NEAR,
+        event.reviewer_ids,
+        step=Label(LabelKind.CASE_STEP, event.step),
+        due=event.due_at,
     )
 
 

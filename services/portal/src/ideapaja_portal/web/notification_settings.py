@@ -45,6 +45,7 @@ KIND_NAMES = {
     "case_to_screen": N_("An idea to screen on my work list"),
     "case_to_review": N_("An idea to review on my work list"),
     "case_escalated": N_("A case past its deadline"),
+    "case_deadline_near": N_("A deadline near on my work list"),
     "info_provided": N_("An answer to my question"),
     "award_awaiting_approval": N_("A reward proposal awaiting my approval"),
     "meeting_scheduled": N_("An invitation to a committee meeting"),

@@ -26,7 +26,7 @@ from ideapaja_review.schemas.admin import (
     SweepPublic,
     UncoveredUnitPublic,
 )
-from ideapaja_review.usecases import administration, escalation
+from ideapaja_review.usecases import administration, deadline_sweep
 from ideapaja_runtime.pagination import Page, PageParams
 from ideapaja_runtime.routes import service_router
 
@@ -163,11 +163,16 @@ async def read_workload(uow: ReviewUow, page: PageParams) -> Page[ReviewerWorklo
 
 @router.post(
     "/deadlines/sweep",
-    summary="Escalate every overdue step now (the periodic sweep does this on its own)",
+    summary="Run the deadline sweep now: escalate overdue steps, remind of near deadlines",
     response_model=SweepPublic,
     **POLICY.route("deadlines.sweep"),
 )
 async def run_sweep(runtime: ReviewRuntime) -> SweepPublic:
-    # Its own units of work, one per batch of overdue cases (escalation.sweep).
-    escalated = await escalation.run_deadline_sweep(runtime)
-    return SweepPublic(escalated=len(escalated), case_ids=[e.case_id for e in escalated])
+    # Its own units of work, one per batch of cases (escalation.sweep, deadline_warnings.sweep).
+    swept = await deadline_sweep.run_deadline_sweep(runtime)
+    return SweepPublic(
+        escalated=len(swept.escalated),
+        case_ids=[e.case_id for e in swept.escalated],
+        reminded=len(swept.reminded),
+        reminded_case_ids=[e.case_id for e in swept.reminded],
+    )

@@ -399,6 +399,27 @@ class EscalationRow(ReviewBase):
     )
 
 
+class DeadlineWarningRow(ReviewBase):
+    """One reminder that a step's deadline is near. The unique key makes the sweep remind once
+    per step entry and level, in every replica at once and across re-runs."""
+
+    __tablename__ = "deadline_warnings"
+
+    warning_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(ID), ForeignKey("review_cases.case_id"))
+    step: Mapped[str] = mapped_column(String(32))
+    step_seq: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    warned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "case_id", "step", "step_seq", "level", name="uq_deadline_warnings_case_step_level"
+        ),
+    )
+
+
 class AuditRow(ReviewBase):
     """Append-only: configuration changes (rules, network, committees) with who, when, why."""
 

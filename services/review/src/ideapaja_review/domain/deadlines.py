@@ -9,6 +9,10 @@ starting from the level the idea's scope is reviewed at (a city idea is already 
 committee, so it escalates straight to the admins). Each escalation gives the new level
 ``escalation_days`` before the next one; after the admins there is nowhere higher, and the case
 simply stays overdue on every work list.
+
+Before a deadline is missed, its reviewers are reminded once: when the sweep finds the step due
+within the warning period (``deadline_near``), at its current level (each level has a deadline of
+its own, so an escalated step's new reviewers are reminded before the next escalation too).
 """
 
 from __future__ import annotations
@@ -99,3 +103,11 @@ def next_escalation(
     # At the top there is no further deadline to miss: the admins see it as overdue.
     next_due = None if level is Level.ADMIN else now + timedelta(days=deadlines.escalation_days)
     return Escalation(level, _TARGETS[level], next_due)
+
+
+def deadline_near(due: datetime | None, now: datetime, warning: timedelta) -> bool:
+    """The step is not overdue yet but is due within ``warning`` of ``now`` (a zero warning
+    reminds nobody)."""
+    if due is None or warning <= timedelta(0):
+        return False
+    return now < due <= now + warning

@@ -239,7 +239,11 @@ class ReviewerWorkloadPublic(BaseModel):
 
 
 class SweepPublic(BaseModel):
-    """What a deadline sweep escalated."""
+    """What a deadline sweep escalated, and whose reviewers it reminded of a deadline near."""
 
     escalated: int = Field(description="How many overdue steps were escalated.")
     case_ids: list[str] = Field(description="The cases escalated.")
+    reminded: int = Field(
+        description="How many steps due within the warning period had their reviewers reminded."
+    )
+    reminded_case_ids: list[str] = Field(description="The cases whose reviewers were reminded.")

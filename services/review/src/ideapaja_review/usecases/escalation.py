@@ -29,10 +29,9 @@ from ideapaja_review.domain.deadlines import (
 )
 from ideapaja_review.domain.routing import department_reviewers
 from ideapaja_review.domain.rules import RoutingRule
-from ideapaja_review.settings import ReviewSettings, ReviewWork
+from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
 from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.service import Runtime
 
 log = get_logger(__name__)
 
@@ -175,8 +174,3 @@ async def sweep(open_unit: OpenUnit, *, batch: int = 100) -> list[CaseEscalated]
                     escalated.append(event)
         if len(found) < batch:
             return escalated
-
-
-async def run_deadline_sweep(runtime: Runtime[ReviewSettings]) -> list[CaseEscalated]:
-    """One sweep on the service's clock: the periodic task and POST /deadlines/sweep run it."""
-    return await sweep(runtime.unit_of_work, batch=runtime.settings.deadline_sweep_batch)
