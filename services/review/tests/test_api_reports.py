@@ -96,6 +96,7 @@ async def test_funnel_decision_times_and_experiments_by_month_and_quarter(
     api: RunningService, as_: Callable[..., Headers]
 ) -> None:
     city = City(api, as_)
+    await city.submit("2025-12-20", "i-before")  # before every window below: in no figure
     a = await city.submit("2026-01-10", "i-a")
     b = await city.submit("2026-01-12", "i-b")
     c = await city.submit("2026-01-15", "i-c")

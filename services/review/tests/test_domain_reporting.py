@@ -9,7 +9,6 @@ import pytest
 
 from ideapaja_contracts.periods import PeriodKind
 from ideapaja_review.domain import reporting
-from ideapaja_review.domain.reporting import IdeaProgress
 
 pytestmark = pytest.mark.unit
 
@@ -25,19 +24,13 @@ def test_a_window_of_quarters_ends_with_todays_and_starts_at_helsinki_midnight()
     assert window[-1].ends_at == at("2026-03-31T21:00:00")
 
 
-def test_the_funnel_counts_each_cohort_and_leaves_out_ideas_outside_the_window() -> None:
-    periods = reporting.window(PeriodKind.MONTH, date(2026, 2, 1), 2)
-    ideas = [
-        IdeaProgress(at("2026-01-05T10:00:00"), decided=True, accepted=True, implemented=True),
-        IdeaProgress(at("2026-01-06T10:00:00"), decided=True, accepted=False, implemented=False),
-        # 22:30 UTC on 31 January is February in Helsinki.
-        IdeaProgress(at("2026-01-31T22:30:00"), decided=False, accepted=False, implemented=False),
-        IdeaProgress(at("2025-12-31T10:00:00"), decided=True, accepted=True, implemented=False),
-    ]
-    found = reporting.funnel(periods, ideas)
+def test_the_funnel_gives_each_period_its_cohort_and_zeros_to_a_period_without_one() -> None:
+    periods = reporting.window(PeriodKind.MONTH, date(2026, 3, 1), 3)
+    found = reporting.funnel(periods, {0: (2, 2, 1, 1), 2: (1, 0, 0, 0)})
     assert [(f.period.label, f.submitted, f.decided, f.accepted, f.implemented) for f in found] == [
         ("2026-01", 2, 2, 1, 1),
-        ("2026-02", 1, 0, 0, 0),
+        ("2026-02", 0, 0, 0, 0),
+        ("2026-03", 1, 0, 0, 0),
     ]
 
 

@@ -114,8 +114,14 @@ async def test_list_keyset_indexes_are_added_to_a_database_at_0003(database_url:
                 table: await conn.run_sync(_indexes, table)
                 for table in ("review_cases", "experiments", "practices", "meetings")
             }
-        assert version == "review_0007"
+        assert version == "review_0008"
         assert found["review_cases"]["ix_review_cases_opened"] == ["opened_at", "case_id"]
+        assert found["review_cases"]["ix_review_cases_idea_opened"] == [
+            "idea_id",
+            "opened_at",
+            "decision",
+            "case_id",
+        ]
         assert found["experiments"]["ix_experiments_started"] == ["started_at", "experiment_id"]
         assert found["practices"]["ix_practices_published"] == ["published_at", "practice_id"]
         assert found["meetings"]["ix_meetings_committee_scheduled"] == [

@@ -59,13 +59,14 @@ async def grants(
         if not _is_day(value)
     }
     apis = apis_of(request)
-    page, totals = await asyncio.gather(
+    # The units' names beside the two reward calls, not after them: one round trip less.
+    page, totals, units = await asyncio.gather(
         apis.call(
             "reward", "GET", "/grants", token=viewer.token, params={"limit": 50, "cursor": cursor}
         ),
         _totals(apis, viewer, period, errors, texts),
+        apis.every_item("intake", "/units", token=viewer.token),
     )
-    units = await apis.every_item("intake", "/units", token=viewer.token) if totals else []
     return render(
         request,
         "grants.html",

@@ -131,6 +131,8 @@ class CaseRow(ReviewBase):
         Index("ix_review_cases_due", "due_at"),
         # The work list, oldest first a page at a time.
         Index("ix_review_cases_opened", "opened_at", "case_id"),
+        # The reports' rounds of each idea, read from the index alone (migration 0008).
+        Index("ix_review_cases_idea_opened", "idea_id", "opened_at", "decision", "case_id"),
     )
 
 

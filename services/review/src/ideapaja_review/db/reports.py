@@ -1,16 +1,19 @@
 """The rows behind the management group's reports (``domain/reporting.py`` puts them into
-periods): one query per report over the whole window, on the service's own tables."""
+periods; the funnel is counted per period here): one query per report over the whole window,
+on the service's own tables."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from ideapaja_contracts.events.review import Decision
+from ideapaja_contracts.periods import Period
 from ideapaja_review.db.models import CaseRow, ExperimentRow, ImplementationRow
-from ideapaja_review.domain.reporting import IdeaProgress
 
 FINAL = (Decision.ACCEPTED.value, Decision.REJECTED.value)
 
@@ -20,49 +23,65 @@ def _reached(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.max(case((condition, 1), else_=0))
 
 
-async def ideas_first_submitted(
-    session: AsyncSession, start: datetime, end: datetime
-) -> list[IdeaProgress]:
-    """The ideas first submitted in [start, end), each once however many rounds (forwardings)
-    it went through, with how far it has come."""
+async def funnel_cohorts(
+    session: AsyncSession, periods: Sequence[Period]
+) -> dict[int, tuple[int, int, int, int]]:
+    """Each period's cohort (by its index in ``periods``): the ideas first submitted in it, each
+    once however many rounds (forwardings) it went through, and how many of them have been
+    decided, accepted, implemented. Counted in the database, one row per period: a city's
+    window holds tens of thousands of ideas, and reading them one by one cost the dashboard a
+    second."""
     first = func.min(CaseRow.opened_at)
-    query = (
+    ideas = (
         select(
-            first,
-            _reached(CaseRow.decision.in_(FINAL)),
-            _reached(CaseRow.decision == Decision.ACCEPTED.value),
-            _reached(ImplementationRow.completed_at.is_not(None)),
+            first.label("first"),
+            _reached(CaseRow.decision.in_(FINAL)).label("decided"),
+            _reached(CaseRow.decision == Decision.ACCEPTED.value).label("accepted"),
+            _reached(ImplementationRow.completed_at.is_not(None)).label("implemented"),
         )
         .outerjoin(ImplementationRow, ImplementationRow.case_id == CaseRow.case_id)
         .group_by(CaseRow.idea_id)
-        .having(first >= start, first < end)
+        .having(first >= periods[0].starts_at, first < periods[-1].ends_at)
+        .subquery()
     )
-    return [
-        IdeaProgress(submitted_at, bool(decided), bool(accepted), bool(implemented))
-        for submitted_at, decided, accepted, implemented in await session.execute(query)
-    ]
+    # The periods are consecutive and half-open: an idea is in the first one it starts before
+    # the end of (the window's start was checked above).
+    period = case(
+        *((ideas.c.first < p.ends_at, index) for index, p in enumerate(periods)),
+        else_=len(periods),
+    )
+    query = select(
+        period,
+        func.count(),
+        func.sum(ideas.c.decided),
+        func.sum(ideas.c.accepted),
+        func.sum(ideas.c.implemented),
+    ).group_by(period)
+    return {
+        int(index): (int(submitted), int(decided), int(accepted), int(implemented))
+        for index, submitted, decided, accepted, implemented in await session.execute(query)
+    }
 
 
 async def final_decisions(
     session: AsyncSession, start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
     """(the idea's first submission, the decision) for every acceptance or rejection made in
-    [start, end)."""
+    [start, end): the first submission looked up for these ideas only (by the idea's rounds
+    index), not for every idea there is."""
+    earlier = aliased(CaseRow)
     first = (
-        select(CaseRow.idea_id, func.min(CaseRow.opened_at).label("submitted_at"))
-        .group_by(CaseRow.idea_id)
-        .subquery()
+        select(func.min(earlier.opened_at))
+        .where(earlier.idea_id == CaseRow.idea_id)
+        .scalar_subquery()
     )
-    query = (
-        select(first.c.submitted_at, CaseRow.decided_at)
-        .join(first, first.c.idea_id == CaseRow.idea_id)
-        .where(
-            CaseRow.decision.in_(FINAL),
-            CaseRow.decided_at >= start,
-            CaseRow.decided_at < end,
-        )
+    query = select(first, CaseRow.decided_at).where(
+        CaseRow.decision.in_(FINAL),
+        CaseRow.decided_at >= start,
+        CaseRow.decided_at < end,
     )
-    return [(submitted_at, decided_at) for submitted_at, decided_at in await session.execute(query)]
+    rows = await session.execute(query)
+    return [(submitted, decided) for submitted, decided in rows if decided is not None]
 
 
 async def experiments_started(

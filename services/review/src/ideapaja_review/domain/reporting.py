@@ -1,6 +1,7 @@
 """The management group's figures of review, period by period. Pure: the rows come in as values
 (``db/reports.py`` reads them, one query per report over the whole window) and are put into
-calendar periods of the city's time here.
+calendar periods of the city's time here (the funnel's cohorts are counted per period by the
+database, on these periods' bounds).
 
 - **Funnel** (a cohort): the ideas first submitted in a period, and how many of them have by now
   been decided (accepted or rejected, in any round: a forwarded idea counts once), accepted,
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -38,17 +39,6 @@ def _bucket(periods: Sequence[Period], moment: datetime) -> Period | None:
 
 
 @dataclass(frozen=True)
-class IdeaProgress:
-    """How far one idea has come: when it was first submitted, and whether it has been decided
-    (accepted or rejected), accepted, implemented."""
-
-    submitted_at: datetime
-    decided: bool
-    accepted: bool
-    implemented: bool
-
-
-@dataclass(frozen=True)
 class FunnelFigures:
     period: Period
     submitted: int = 0
@@ -57,24 +47,15 @@ class FunnelFigures:
     implemented: int = 0
 
 
-def funnel(periods: Sequence[Period], ideas: Iterable[IdeaProgress]) -> list[FunnelFigures]:
-    """Each period's cohort of ideas and how far it has come."""
-    counts: dict[Period, Counter[str]] = {period: Counter() for period in periods}
-    for idea in ideas:
-        period = _bucket(periods, idea.submitted_at)
-        if period is None:
-            continue
-        counts[period].update(
-            name
-            for name, reached in (
-                ("submitted", True),
-                ("decided", idea.decided),
-                ("accepted", idea.accepted),
-                ("implemented", idea.implemented),
-            )
-            if reached
-        )
-    return [FunnelFigures(period, **counts[period]) for period in periods]
+def funnel(
+    periods: Sequence[Period], cohorts: Mapping[int, tuple[int, int, int, int]]
+) -> list[FunnelFigures]:
+    """Each period's cohort: its ideas submitted, decided, accepted and implemented (counted by
+    ``db/reports.py``, keyed by the period's index); a period with no ideas has zeros."""
+    return [
+        FunnelFigures(period, *cohorts.get(index, (0, 0, 0, 0)))
+        for index, period in enumerate(periods)
+    ]
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,7 @@ async def funnel(
     uow: ReviewWork, kind: PeriodKind, count: int, at: date | None = None
 ) -> list[FunnelFigures]:
     periods = _window(uow, kind, count, at)
-    ideas = await reports.ideas_first_submitted(
-        uow.session, periods[0].starts_at, periods[-1].ends_at
-    )
-    return reporting.funnel(periods, ideas)
+    return reporting.funnel(periods, await reports.funnel_cohorts(uow.session, periods))
 
 
 async def decision_times(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ideapaja_reward.award_schemas import GrantTotal, GrantTotalsPublic
 from ideapaja_reward.db.models import RewardGrant, RewardIdea
@@ -76,13 +76,19 @@ def check_period(start: date, end: date) -> None:
         raise AwardRuleBroken("period", f"a report covers at most {MAX_DAYS} days", field="to")
 
 
+def _bounds(uow: UnitOfWork[Any], start: date, end: date) -> tuple[datetime, datetime]:
+    """The period's first instant and the instant after its last day, in the city's time."""
+    check_period(start, end)
+    zone = payroll_zone(uow.settings)
+    return datetime.combine(start, time(), zone), datetime.combine(
+        end + timedelta(days=1), time(), zone
+    )
+
+
 async def report_rows(uow: UnitOfWork[Any], start: date, end: date) -> list[ReportRow]:
     """The period's grants, oldest first, with the unit and department payroll books them
     under (a grant from before these were stored: its idea's unit and today's department)."""
-    check_period(start, end)
-    zone = payroll_zone(uow.settings)
-    since = datetime.combine(start, time(), zone)
-    until = datetime.combine(end + timedelta(days=1), time(), zone)
+    since, until = _bounds(uow, start, end)
     found = await uow.session.execute(
         select(RewardGrant, RewardIdea.unit_id)
         .outerjoin(RewardIdea, RewardIdea.idea_id == RewardGrant.idea_id)
@@ -102,31 +108,69 @@ async def report_rows(uow: UnitOfWork[Any], start: date, end: date) -> list[Repo
     return rows
 
 
-def _totals(rows: Iterable[ReportRow], key: Callable[[ReportRow], str | None]) -> list[GrantTotal]:
+@dataclass(frozen=True)
+class _Group:
+    """The grants of one unit, department and kind, summed (a row of the grouped query)."""
+
+    unit_id: str | None
+    department_id: str | None
+    kind: str
+    sums: tuple[int, int, int, int]  # grants, cents, points, days
+
+
+def _totals(groups: Iterable[_Group], key: Callable[[_Group], str | None]) -> list[GrantTotal]:
     sums: dict[str | None, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for row in rows:
-        total = sums[key(row)]
-        total[0] += 1
-        total[1] += row.grant.amount_cents
-        total[2] += row.grant.points
-        total[3] += row.grant.days or 0
+    for group in groups:
+        total = sums[key(group)]
+        for index, value in enumerate(group.sums):
+            total[index] += value
     return [
-        GrantTotal(id=group, grants=n, amount=amount_from_cents(cents), points=points, days=days)
-        for group, (n, cents, points, days) in sorted(
+        GrantTotal(id=name, grants=n, amount=amount_from_cents(cents), points=points, days=days)
+        for name, (n, cents, points, days) in sorted(
             sums.items(), key=lambda item: (item[0] is None, item[0] or "")
         )
     ]
 
 
 async def totals(uow: UnitOfWork[Any], start: date, end: date) -> GrantTotalsPublic:
-    rows = await report_rows(uow, start, end)
-    [everything] = _totals(rows, lambda row: "all") or [
+    """The period's grants summed per unit, department and kind: grouped in the database (a
+    year of a city's grants is tens of thousands of rows; its groups are a few hundred), with
+    the same unit and department each grant's report row books it under."""
+    since, until = _bounds(uow, start, end)
+    unit = func.coalesce(RewardGrant.unit_id, RewardIdea.unit_id)
+    found = await uow.session.execute(
+        select(
+            unit,
+            RewardGrant.department_id,
+            RewardGrant.kind,
+            func.count(),
+            func.coalesce(func.sum(RewardGrant.amount_cents), 0),
+            func.coalesce(func.sum(RewardGrant.points), 0),
+            func.coalesce(func.sum(RewardGrant.days), 0),
+        )
+        .outerjoin(RewardIdea, RewardIdea.idea_id == RewardGrant.idea_id)
+        .where(RewardGrant.granted_at >= since, RewardGrant.granted_at < until)
+        .group_by(unit, RewardGrant.department_id, RewardGrant.kind)
+    )
+    units = await load_units(uow.session)
+    groups = [
+        _Group(
+            unit_id,
+            department_id
+            if department_id is not None or unit_id is None
+            else department_of(unit_id, units),
+            kind,
+            (int(n), int(cents), int(points), int(days or 0)),
+        )
+        for unit_id, department_id, kind, n, cents, points, days in found.all()
+    ]
+    [everything] = _totals(groups, lambda group: "all") or [
         GrantTotal(id="all", grants=0, amount=amount_from_cents(0), points=0, days=0)
     ]
     return GrantTotalsPublic(
         currency=uow.settings.award_currency,
         total=everything,
-        units=_totals(rows, lambda row: row.unit_id),
-        departments=_totals(rows, lambda row: row.department_id),
-        kinds=_totals(rows, lambda row: row.grant.kind),
+        units=_totals(groups, lambda group: group.unit_id),
+        departments=_totals(groups, lambda group: group.department_id),
+        kinds=_totals(groups, lambda group: group.kind),
     )
