@@ -48,6 +48,7 @@ from ideapaja_notification.usecases import (
     notices,
     privacy,
     projections,
+    supporter_notices,
     work_notices,
 )
 from ideapaja_notification.usecases.webhook_deliveries import on_event as on_webhook_event
@@ -64,8 +65,10 @@ on_idea_retention_expired = projections.on_idea_retention_expired
 on_idea_received = notices.on_idea_received
 on_screening_started_for_authors = notices.on_screening_started_for_authors
 on_review_decided = notices.on_review_decided
-on_review_decided_for_supporters = notices.on_review_decided_for_supporters
-on_implementation_completed_for_supporters = notices.on_implementation_completed_for_supporters
+on_review_decided_for_supporters = supporter_notices.on_review_decided_for_supporters
+on_implementation_completed_for_supporters = (
+    supporter_notices.on_implementation_completed_for_supporters
+)
 on_meeting_scheduled = committee_notices.on_meeting_scheduled
 on_scoring_opened = committee_notices.on_scoring_opened
 on_minutes_published = committee_notices.on_minutes_published

@@ -97,6 +97,32 @@ class AwardChain(NotificationBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class SupporterNews(NotificationBase):
+    """What an idea's supporters were told (its decision, its implementation), kept so that a
+    support recorded only afterwards is told too, as the supporters of the time were: supports
+    and decisions arrive on separate consumers that catch up each on its own, so a decision can
+    be handled before a support made earlier. Told with the same cause event, so nobody hears it
+    twice. Deleted with the idea's personal data (retention)."""
+
+    __tablename__ = "supporter_news"
+    __table_args__ = (Index("ix_supporter_news_idea", "idea_id", "occurred_at"),)
+
+    cause_event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    template: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idea_id: Mapped[str] = mapped_column(String(64))
+    # The cause event, as its notices name it (deliveries and inbox items keep its id and type,
+    # NotificationDelivered its trace).
+    cause_source: Mapped[str] = mapped_column(String(255))
+    cause_type: Mapped[str] = mapped_column(String(255))
+    cause_subject: Mapped[str | None] = mapped_column(String(255), default=None)
+    cause_traceparent: Mapped[str | None] = mapped_column(String(64), default=None)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The message's values: the decision and its rationale, or the realised benefit.
+    decision: Mapped[str | None] = mapped_column(String(32), default=None)
+    rationale: Mapped[str | None] = mapped_column(Text, default=None)
+    benefit: Mapped[str | None] = mapped_column(Text, default=None)
+
+
 class InfoQuestion(NotificationBase):
     """A case's open question to the idea's authors (from InfoRequested): who asked it, so the
     authors' answer (InfoProvided, which names nobody) reaches them. Deleted when answered or

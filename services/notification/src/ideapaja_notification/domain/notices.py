@@ -166,3 +166,14 @@ def format_money(amount: Decimal, currency: str | None, language: Language) -> s
         return f"{symbol}{number}" if symbol else f"{number} {code}"
     number = number.replace(",", _NBSP).replace(".", ",")
     return f"{number}{_NBSP}{symbol or code}"
+
+
+EXCERPT_MAX = 500
+
+
+def excerpt(text: str) -> str:
+    """A person's text in a message: stripped, and cut at a word when long."""
+    text = text.strip()
+    if len(text) <= EXCERPT_MAX:
+        return text
+    return text[: EXCERPT_MAX - 1].rsplit(" ", 1)[0] + "\u2026"

@@ -34,6 +34,7 @@ from ideapaja_notification.domain.notices import (
     DASH,
     Draft,
     decision_notices,
+    excerpt,
     idea_link,
     notices_of,
     reward_notice,
@@ -45,7 +46,6 @@ from ideapaja_notification.usecases.recipients import (
     authors_of,
     idea_of,
     people,
-    supporters_of,
     unit_people,
 )
 from ideapaja_runtime.logging import get_logger
@@ -102,23 +102,6 @@ async def on_review_decided(event: ReviewDecided, ctx: HandlerContext) -> None:
         idea_title=idea.title,
         recipients=await authors_of(ctx, idea),
         idea_id=event.idea_id,
-    )
-    await tell_all(ctx, notices, idea_id=event.idea_id)
-
-
-async def on_review_decided_for_supporters(event: ReviewDecided, ctx: HandlerContext) -> None:
-    """Tell the idea's supporters how it was decided (its authors are told as authors). Its
-    own consumer: a supporter HR has not described yet delays only the supporters' notices."""
-    if event.decision is Decision.NEEDS_INFO:
-        return
-    idea = await idea_of(ctx, event.idea_id)
-    notices = notices_of(
-        TemplateId.SUPPORTED_IDEA_DECIDED,
-        await supporters_of(ctx, idea),
-        idea_link(event.idea_id),
-        title=idea.title,
-        decision=Label(LabelKind.DECISION, event.decision.value),
-        rationale=text_or_dash(event.rationale),
     )
     await tell_all(ctx, notices, idea_id=event.idea_id)
 
@@ -232,21 +215,6 @@ async def on_implementation_completed(event: ImplementationCompleted, ctx: Handl
     await tell_authors(ctx, event.idea_id, TemplateId.IDEA_IMPLEMENTED, benefit=benefit)
 
 
-async def on_implementation_completed_for_supporters(
-    event: ImplementationCompleted, ctx: HandlerContext
-) -> None:
-    """The idea its supporters backed is in use (their own consumer, as decisions)."""
-    idea = await idea_of(ctx, event.idea_id)
-    notices = notices_of(
-        TemplateId.SUPPORTED_IDEA_IMPLEMENTED,
-        await supporters_of(ctx, idea),
-        idea_link(event.idea_id),
-        title=idea.title,
-        benefit=excerpt(event.realised_benefit) or None,
-    )
-    await tell_all(ctx, notices, idea_id=event.idea_id)
-
-
 async def on_practice_published(event: PracticePublished, ctx: HandlerContext) -> None:
     link = f"/practices/{event.practice_id}"
     await tell_authors(
@@ -300,14 +268,3 @@ async def on_periodic_award_decided(event: PeriodicAwardDecided, ctx: HandlerCon
 async def tell_all(ctx: HandlerContext, notices: Sequence[Draft], *, idea_id: str) -> None:
     for notice in notices:
         await tell(ctx, ctx.envelope, notice, idea_id=idea_id)
-
-
-EXCERPT_MAX = 500
-
-
-def excerpt(text: str) -> str:
-    """A person's text in a message: stripped, and cut at a word when long."""
-    text = text.strip()
-    if len(text) <= EXCERPT_MAX:
-        return text
-    return text[: EXCERPT_MAX - 1].rsplit(" ", 1)[0] + "\u2026"

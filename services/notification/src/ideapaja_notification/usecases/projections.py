@@ -15,8 +15,16 @@ from ideapaja_contracts.events.idea import (
     IdeaSupported,
     IdeaUpdated,
 )
-from ideapaja_notification.db.models import AwardChain, Contact, Idea, InfoQuestion, Supporter
+from ideapaja_notification.db.models import (
+    AwardChain,
+    Contact,
+    Idea,
+    InfoQuestion,
+    Supporter,
+    SupporterNews,
+)
 from ideapaja_notification.domain.kinds import language_or_default
+from ideapaja_notification.usecases import supporter_notices
 from ideapaja_notification.usecases.notices import receipts_for_co_authors
 from ideapaja_notification.usecases.privacy import is_erased_before
 from ideapaja_runtime.logging import get_logger
@@ -109,7 +117,9 @@ async def on_idea_updated(event: IdeaUpdated, ctx: HandlerContext) -> None:
 
 async def on_idea_supported(event: IdeaSupported, ctx: HandlerContext) -> None:
     """Remember who supports the idea now (a withdrawal forgets them), so they hear its
-    decision. Intake announces supports moved onto a surviving idea the same way."""
+    decision. Intake announces supports moved onto a surviving idea the same way. A support
+    recorded after news it should have heard (the decisions' consumer ran ahead) is told it
+    now (``supporter_notices``)."""
     known = await ctx.session.get(Supporter, (event.idea_id, event.supporter_id))
     if event.withdrawn:
         if known is not None:
@@ -119,6 +129,9 @@ async def on_idea_supported(event: IdeaSupported, ctx: HandlerContext) -> None:
             Supporter(
                 idea_id=event.idea_id, person_id=event.supporter_id, supported_at=ctx.envelope.time
             )
+        )
+        await supporter_notices.tell_late_supporter(
+            ctx, event.idea_id, event.supporter_id, ctx.envelope.time
         )
 
 
@@ -138,7 +151,7 @@ async def on_idea_retention_expired(event: IdeaRetentionExpired, ctx: HandlerCon
     )
     # Awards on it name its authors as recipients: a chain still waiting goes too; and so does
     # a question never answered (nobody will answer a forgotten idea's).
-    for kept in (AwardChain, InfoQuestion):
+    for kept in (AwardChain, InfoQuestion, SupporterNews):
         await ctx.session.execute(
             delete(kept)
             .where(kept.idea_id == event.idea_id)

@@ -6,6 +6,7 @@ event that describes them has not arrived yet."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -84,12 +85,13 @@ async def role_holders(
     return holders
 
 
-async def supporters_of(ctx: HandlerContext, idea: Idea) -> list[Recipient]:
-    """The idea's supporters to write to, oldest support first; never one of its authors (they
-    hear as authors, once)."""
+async def supporters_of(ctx: HandlerContext, idea: Idea, *, before: datetime) -> list[Recipient]:
+    """The idea's supporters to write to, those who supported it ``before`` the news, oldest
+    support first (someone who supported after it knew); never one of its authors (they hear as
+    authors, once)."""
     rows = await ctx.session.scalars(
         select(Supporter.person_id)
-        .where(Supporter.idea_id == idea.idea_id)
+        .where(Supporter.idea_id == idea.idea_id, Supporter.supported_at < before)
         .order_by(Supporter.supported_at, Supporter.person_id)
     )
     authors = set(map(str, idea.author_ids))

@@ -23,9 +23,9 @@ from ideapaja_contracts.events.reward import (
 )
 from ideapaja_notification.db.models import AwardChain, InfoQuestion
 from ideapaja_notification.domain.kinds import TemplateId
-from ideapaja_notification.domain.notices import DASH, notices_of
+from ideapaja_notification.domain.notices import DASH, excerpt, notices_of
 from ideapaja_notification.domain.values import FieldValue, Label, LabelKind, Reward
-from ideapaja_notification.usecases.notices import excerpt, tell_all
+from ideapaja_notification.usecases.notices import tell_all
 from ideapaja_notification.usecases.recipients import idea_of, people, role_holders
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext

@@ -1,0 +1,154 @@
+"""Notices to an idea's supporters: how it was decided, that it is in use.
+
+Supports (intake's IdeaSupported) and the news (review's decision, progress's implementation)
+reach this service on separate consumers, each catching up at its own pace: after a restart the
+decisions' consumer may handle a decision before the supports' consumer has recorded a support
+made days earlier. So each piece of news is kept (``SupporterNews``), and a support recorded
+later is told the news that came after it was made, with the same cause event as the supporters
+told at the time, so the deliveries' unique key keeps it to one message however the two
+consumers interleave. A support made after the news is not told it (they knew), whichever
+consumer comes first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ideapaja_contracts.envelope import Envelope
+from ideapaja_contracts.events.progress import ImplementationCompleted
+from ideapaja_contracts.events.review import Decision, ReviewDecided
+from ideapaja_notification.db.models import Idea, SupporterNews
+from ideapaja_notification.domain.kinds import TemplateId
+from ideapaja_notification.domain.notices import (
+    Recipient,
+    excerpt,
+    idea_link,
+    notices_of,
+    text_or_dash,
+)
+from ideapaja_notification.domain.values import FieldValue, Label, LabelKind
+from ideapaja_notification.usecases.deliveries import tell
+from ideapaja_notification.usecases.recipients import idea_of, people, supporters_of
+from ideapaja_runtime.logging import get_logger
+from ideapaja_runtime.messaging import HandlerContext
+
+log = get_logger(__name__)
+
+
+async def on_review_decided_for_supporters(event: ReviewDecided, ctx: HandlerContext) -> None:
+    """Tell the idea's supporters how it was decided (its authors are told as authors). Its
+    own consumer: a supporter HR has not described yet delays only the supporters' notices."""
+    if event.decision is Decision.NEEDS_INFO:
+        return
+    idea = await idea_of(ctx, event.idea_id)
+    news = await _remember(
+        ctx,
+        TemplateId.SUPPORTED_IDEA_DECIDED,
+        idea,
+        decision=event.decision.value,
+        rationale=event.rationale,
+    )
+    await _tell(ctx, news, idea, await supporters_of(ctx, idea, before=news.occurred_at))
+
+
+async def on_implementation_completed_for_supporters(
+    event: ImplementationCompleted, ctx: HandlerContext
+) -> None:
+    """The idea its supporters backed is in use (their own consumer, as decisions)."""
+    idea = await idea_of(ctx, event.idea_id)
+    news = await _remember(
+        ctx,
+        TemplateId.SUPPORTED_IDEA_IMPLEMENTED,
+        idea,
+        benefit=excerpt(event.realised_benefit) or None,
+    )
+    await _tell(ctx, news, idea, await supporters_of(ctx, idea, before=news.occurred_at))
+
+
+async def tell_late_supporter(
+    ctx: HandlerContext, idea_id: str, person_id: str, supported_at: datetime
+) -> None:
+    """A support just recorded: tell its supporter the news that came after they supported
+    (and that the news' own consumer, not knowing of them yet, could not tell)."""
+    idea = await ctx.session.get(Idea, idea_id)
+    if idea is None or person_id in set(map(str, idea.author_ids)):
+        return  # no news without the idea; authors hear as authors
+    missed = (
+        await ctx.session.scalars(
+            select(SupporterNews)
+            .where(SupporterNews.idea_id == idea_id, SupporterNews.occurred_at > supported_at)
+            .order_by(SupporterNews.occurred_at, SupporterNews.template)
+        )
+    ).all()
+    if not missed:
+        return
+    recipients = await people(ctx, [person_id])
+    for news in missed:
+        log.info(
+            "supporter_told_late",
+            idea_id=idea_id,
+            template=news.template,
+            cause_event_id=news.cause_event_id,
+        )
+        await _tell(ctx, news, idea, recipients)
+
+
+async def _remember(
+    ctx: HandlerContext,
+    template: TemplateId,
+    idea: Idea,
+    *,
+    decision: str | None = None,
+    rationale: str | None = None,
+    benefit: str | None = None,
+) -> SupporterNews:
+    cause = ctx.envelope
+    known = await ctx.session.get(SupporterNews, (cause.id, template.value))
+    if known is not None:  # the same event delivered again
+        return known
+    news = SupporterNews(
+        cause_event_id=cause.id,
+        template=template.value,
+        idea_id=idea.idea_id,
+        cause_source=cause.source,
+        cause_type=cause.type,
+        cause_subject=cause.subject,
+        cause_traceparent=cause.traceparent,
+        occurred_at=cause.time,
+        decision=decision,
+        rationale=rationale,
+        benefit=benefit,
+    )
+    ctx.session.add(news)
+    return news
+
+
+async def _tell(
+    ctx: HandlerContext, news: SupporterNews, idea: Idea, recipients: list[Recipient]
+) -> None:
+    cause = Envelope(
+        id=news.cause_event_id,
+        source=news.cause_source,
+        type=news.cause_type,
+        time=news.occurred_at,
+        subject=news.cause_subject,
+        traceparent=news.cause_traceparent,
+    )
+    values: dict[str, FieldValue]
+    if news.template == TemplateId.SUPPORTED_IDEA_DECIDED.value:
+        values = {
+            "decision": Label(LabelKind.DECISION, news.decision or ""),
+            "rationale": text_or_dash(news.rationale or ""),
+        }
+    else:
+        values = {"benefit": news.benefit}
+    notices = notices_of(
+        TemplateId(news.template),
+        recipients,
+        idea_link(idea.idea_id),
+        title=idea.title,
+        **values,
+    )
+    for notice in notices:
+        await tell(ctx, cause, notice, idea_id=idea.idea_id)
