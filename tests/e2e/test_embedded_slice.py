@@ -32,8 +32,10 @@ GRANTED = "ideapaja.reward.granted.v1"
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    stack = Stack(state_dir=tmp_path / "state")
-    stack.up()
+    # As generous as the browser tests' stacks: on a CI runner whose two cores are shared with
+    # other jobs (load average near 40) six services took over 70 s even to write a log line.
+    stack = Stack(state_dir=tmp_path / "state", ready_timeout=280)
+    stack.up(timeout=300)
     yield stack
     if stack.process is not None:
         stack.down()
