@@ -175,7 +175,7 @@ def test_form_to_decision_to_reward_to_email_and_restart(stack: Stack) -> None:
     second = _submit(stack, author, "Lainojen palautus kauppakeskukseen")
     second_case = _routed_case(stack, agent, second)
     assert stack.down() == 0
-    stack.up(demo=False)
+    stack.up(demo=False, timeout=300)
 
     # Intake hears the decision on its own consumer: the grant may reach payroll first.
     def accepted_in_intake() -> bool:
