@@ -163,6 +163,20 @@ async def test_a_live_but_slow_senders_claims_are_not_taken(
     assert mail_server.mails == []
 
 
+async def test_a_sender_never_takes_its_own_rows_in_hand_whatever_its_clock_does(
+    notification_db: Database, smtp_mid_data: SlowSmtpServer
+) -> None:
+    """Tests (and an NTP step) move the service's clock: the sender's own last beat can then
+    look older than the holder timeout, but its own attempt must not be claimed again."""
+    db = notification_db
+    _, second = await queue(db, 2)
+    one = sender(db, smtp_mid_data.port)
+    claimed = await one.claim_due()
+    assert await one.begin_attempt(claimed[0])
+    one.clock = lambda: utc_now() + timedelta(seconds=61)  # the batch lease (10 s) ran out
+    assert [d.id for d in await one.claim_due()] == [second]
+
+
 async def test_the_restart_log_says_whose_claims_wait_and_why(
     notification_db: Database, smtp_mid_data: SlowSmtpServer
 ) -> None:
@@ -178,7 +192,7 @@ async def test_the_restart_log_says_whose_claims_wait_and_why(
         await live.log_held_claims()
     (held,) = [log for log in logs if log["event"] == "deliveries_held_by_an_earlier_claim"]
     assert (held["holder"], held["alive"], held["deliveries"]) == (dead.holder.id, True, 2)
-    assert held["host"] == dead.host and "live replica" in held["why"]
+    assert held["host"] == dead.heartbeat.host and "live replica" in held["why"]
 
     await killed(before)
     await asyncio.sleep(0.7)

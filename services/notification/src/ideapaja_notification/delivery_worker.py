@@ -24,9 +24,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import os
-import socket
-import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -37,8 +34,9 @@ from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_notification.db import claiming
-from ideapaja_notification.db.claiming import Claim, ClaimRequest, ClaimTable, Holder, Holding
+from ideapaja_notification.db.claiming import Claim, ClaimRequest, ClaimTable, Holding
 from ideapaja_notification.domain.deliveries import DeliveryStatus, RetryPolicy
+from ideapaja_notification.sender_heartbeat import Heartbeat, log_held, log_taken_over
 from ideapaja_runtime.clock import Clock, utc_now
 from ideapaja_runtime.db import Database, is_sqlite
 from ideapaja_runtime.logging import get_logger
@@ -109,11 +107,14 @@ class DeliveryWorker(ABC, Generic[C]):
         # A claimed group is held this long; a row being sent, over the longest conversation.
         self.lease = timedelta(seconds=lease_seconds)
         self.attempt_lease = timedelta(seconds=attempt_lease_seconds)
-        self.heartbeat_seconds = heartbeat_seconds
-        # One id per worker and process start: a restarted process is a new holder, and the
-        # claims of the one before are free as soon as its heartbeat is this old.
-        self.holder = Holder(uuid.uuid4().hex, timedelta(seconds=holder_timeout_seconds))
-        self.host = f"{socket.gethostname()}:{os.getpid()}"[:255]
+        self.heartbeat = Heartbeat(
+            db,
+            self.channel,
+            interval=heartbeat_seconds,
+            timeout=holder_timeout_seconds,
+            clock=clock,
+        )
+        self.holder = self.heartbeat.holder
         self.stop_timeout = stop_timeout
         # The service's time (``runtime.clock``): tests control when a retry is due.
         self.clock = clock
@@ -121,7 +122,6 @@ class DeliveryWorker(ABC, Generic[C]):
         self._stopping = False
         self._loop: asyncio.Task[None] | None = None
         self._heart: asyncio.Task[None] | None = None
-        self._last_beat: float | None = None
         self._requests: set[asyncio.Task[None]] = set()
         # Claim tokens this worker holds, with their groups not yet done: what a graceful stop
         # hands back.
@@ -172,7 +172,7 @@ class DeliveryWorker(ABC, Generic[C]):
     def start(self) -> None:
         self._stopping = False
         self._loop = asyncio.create_task(self.run(), name=f"{self.channel}-sender")
-        self._heart = asyncio.create_task(self.heartbeat(), name=f"{self.channel}-heartbeat")
+        self._heart = asyncio.create_task(self.heartbeat.run(), name=f"{self.channel}-heartbeat")
 
     async def stop(self) -> None:
         """Let attempts in flight finish (bounded), hand back what was not begun, and say this
@@ -192,9 +192,7 @@ class DeliveryWorker(ABC, Generic[C]):
             self._heart.cancel()
             await asyncio.gather(self._heart, return_exceptions=True)
             self._heart = None
-            with contextlib.suppress(Exception):  # else it is dead once its beat is old
-                async with self.db.transaction() as session:
-                    await claiming.forget(session, self.holder.id)
+            await self.heartbeat.forget()
         await self.close()
 
     async def release_claims(self) -> int:
@@ -208,54 +206,13 @@ class DeliveryWorker(ABC, Generic[C]):
             log.info(f"{self.log_name}_claims_released", deliveries=released)
         return released
 
-    async def heartbeat(self) -> None:
-        while True:
-            try:
-                async with self.db.transaction() as session:
-                    await self._beat(session)
-            except Exception as exc:  # the database is away: beat again, others wait meanwhile
-                log.warning(f"{self.log_name}_heartbeat_failed", error=repr(exc))
-            await asyncio.sleep(self.heartbeat_seconds)
-
-    async def _beat(self, session: AsyncSession) -> None:
-        await claiming.beat(
-            session, self.holder.id, worker=self.channel, host=self.host, now=self.clock()
-        )
-        self._last_beat = time.monotonic()
-
-    async def _beat_if_due(self, session: AsyncSession) -> None:
-        """Beat with a claim or an attempt when the heartbeat task has not lately (or does not
-        run: a sender driven step by step), so a worker is never seen dead while it works."""
-        last = self._last_beat
-        if last is None or time.monotonic() - last > self.heartbeat_seconds:
-            await self._beat(session)
-
     async def log_held_claims(self) -> None:
         """Say at start-up which rows earlier senders still hold, whose, until when and why."""
         now = self.clock()
         async with self.db.transaction() as session:
             await claiming.forget_stale(session, now - _STALE_HEARTBEATS)
             holdings = await claiming.held_by_holder(session, self.table, now, self.holder.timeout)
-        for holding in holdings:
-            if holding.holder_id is None:
-                why = "claimed before claims named their sender; sent once the claim lapses"
-            elif holding.alive:
-                why = (
-                    "their sender was seen within the holder timeout: a live replica sending "
-                    "them, or one just killed (taken over once unseen that long)"
-                )
-            else:
-                why = "their sender stopped beating (killed?): taken over now, not at `until`"
-            log.warning(
-                self.held_event,
-                deliveries=holding.deliveries,
-                until=holding.until.isoformat() if holding.until else None,
-                holder=holding.holder_id,
-                host=holding.host,
-                last_seen=holding.last_seen.isoformat() if holding.last_seen else None,
-                alive=holding.alive,
-                why=why,
-            )
+        log_held(self.held_event, holdings)
 
     async def run(self) -> None:
         failures = 0
@@ -305,21 +262,13 @@ class DeliveryWorker(ABC, Generic[C]):
             skip_locked=not is_sqlite(self.db.url),
         )
         async with self.db.transaction() as session:
-            await self._beat_if_due(session)
+            await self.heartbeat.beat_if_due(session)
             groups, taken_over = await self.claim(session, request, slots)
         if groups:
             self._held[request.token] += len(groups)
         for holding in taken_over:
             TAKEN_OVER.labels(self.channel).inc(holding.deliveries)
-            log.warning(
-                f"{self.log_name}_claims_taken_over",
-                deliveries=holding.deliveries,
-                holder=holding.holder_id,
-                host=holding.host,
-                last_seen=holding.last_seen.isoformat() if holding.last_seen else None,
-                lease_until=holding.until.isoformat() if holding.until else None,
-                why="its sender stopped beating (killed, or cut off from the database)",
-            )
+            log_taken_over(f"{self.log_name}_claims_taken_over", holding)
         return groups
 
     async def send_in_order(self, group: Sequence[C]) -> None:
@@ -346,7 +295,7 @@ class DeliveryWorker(ABC, Generic[C]):
         the claim was lost (another sender took the row over)."""
         now = now or self.clock()
         async with self.db.transaction() as session:
-            await self._beat_if_due(session)
+            await self.heartbeat.beat_if_due(session)
             ours = await claiming.begin_attempt(
                 session,
                 self.table,
