@@ -37,7 +37,16 @@ MAIL_FROM = service_settings().mail_from
 
 def sender(db: Database, smtp_port: int, **settings: Any) -> DeliverySender:
     """The e-mail sender the service would build with these settings."""
-    values = {"smtp_port": smtp_port, "smtp_data_timeout_seconds": 600.0, **HOLDERS, **settings}
+    values = {
+        "smtp_port": smtp_port,
+        "smtp_data_timeout_seconds": 600.0,
+        # Room on a loaded machine: a command timeout or a lapsed batch lease would free the
+        # rows for reasons other than the one under test.
+        "smtp_timeout_seconds": 30.0,
+        "sender_lease_seconds": 60.0,
+        **HOLDERS,
+        **settings,
+    }
     runtime: Any = SimpleNamespace(
         settings=service_settings(**values),
         db=db,
@@ -173,7 +182,7 @@ async def test_a_sender_never_takes_its_own_rows_in_hand_whatever_its_clock_does
     one = sender(db, smtp_mid_data.port)
     claimed = await one.claim_due()
     assert await one.begin_attempt(claimed[0])
-    one.clock = lambda: utc_now() + timedelta(seconds=61)  # the batch lease (10 s) ran out
+    one.clock = lambda: utc_now() + timedelta(seconds=61)  # the batch lease (60 s) ran out
     assert [d.id for d in await one.claim_due()] == [second]
 
 
