@@ -30,7 +30,7 @@ privacy_router = access_report_router(
 async def on_start(runtime: Runtime[NotificationSettings]) -> None:
     await start_sender(runtime)
     inbox.start_purge(runtime)
-    webhook_sender_for(runtime).start()
+    await webhook_sender_for(runtime).launch()
     webhook_deliveries.start_purge(runtime)
     digests.start_digests(runtime, wake=sender_for(runtime).wake)
 

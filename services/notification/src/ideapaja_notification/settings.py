@@ -44,6 +44,13 @@ class NotificationSettings(ServiceSettings):
     # deliveries it had not begun are picked up again after it (a graceful stop hands them back
     # at once). A delivery being sent is held longer: over the whole SMTP conversation.
     sender_lease_seconds: float = Field(default=60.0, gt=0)
+    # Each sender (e-mail, webhooks; every process start a new one) says it lives this often.
+    # Its claims bind only while it does: once its heartbeat is older than the holder timeout
+    # (killed, or cut off from the database) they are taken over at once, lease or not — a
+    # begun e-mail with the same Message-ID. Keep the timeout several beats long, and longer
+    # than the clock difference between replicas.
+    sender_heartbeat_seconds: float = Field(default=5.0, gt=0, le=300)
+    sender_holder_timeout_seconds: float = Field(default=15.0, gt=0, le=3600)
 
     # The in-app inbox keeps an item this long; the purge runs this often (0: never).
     inbox_retention_days: int = Field(default=365, ge=1, le=3650)
@@ -102,6 +109,9 @@ class NotificationSettings(ServiceSettings):
     def _one_tls_mode(self) -> NotificationSettings:
         if self.smtp_starttls and self.smtp_tls:
             raise ValueError("set smtp_starttls or smtp_tls, not both")
+        if self.sender_holder_timeout_seconds < 2 * self.sender_heartbeat_seconds:
+            # One late beat (a busy database, a paused process) must not make a live sender dead.
+            raise ValueError("sender_holder_timeout_seconds must be at least two heartbeats")
         return self
 
 

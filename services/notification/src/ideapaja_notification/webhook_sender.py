@@ -16,22 +16,27 @@ is one the receiver drops, as Standard Webhooks asks receivers to.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import uuid
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_notification.channels.webhook import WebhookError, WebhookPoster
 from ideapaja_notification.db import webhook_claims as claims
+from ideapaja_notification.db.claiming import ClaimRequest, Holding
 from ideapaja_notification.db.webhook_claims import ClaimedWebhook
-from ideapaja_notification.domain.deliveries import DeliveryStatus, RetryPolicy
+from ideapaja_notification.db.webhook_models import WebhookDelivery
+from ideapaja_notification.delivery_worker import (
+    AttemptFailed,
+    DeliveryWorker,
+    claim_options,
+    worker_of,
+)
+from ideapaja_notification.domain.deliveries import RetryPolicy
 from ideapaja_notification.domain.webhooks import signing_secrets
 from ideapaja_notification.settings import NotificationSettings
-from ideapaja_runtime.clock import Clock, utc_now
-from ideapaja_runtime.db import Database, is_sqlite
+from ideapaja_runtime.db import Database
 from ideapaja_runtime.logging import get_logger
 
 if TYPE_CHECKING:
@@ -46,7 +51,13 @@ WEBHOOK_ATTEMPTS = Counter(
 )
 
 
-class WebhookSender:
+class WebhookSender(DeliveryWorker[ClaimedWebhook]):
+    channel = "webhook"
+    log_name = "webhook"
+    held_event = "webhook_deliveries_held_by_an_earlier_claim"
+    table = WebhookDelivery
+    release_rest_after_failure = True
+
     def __init__(
         self,
         db: Database,
@@ -54,193 +65,53 @@ class WebhookSender:
         policy: RetryPolicy,
         *,
         concurrency: int = 10,
-        poll_seconds: float = 1.0,
-        lease_seconds: float = 60.0,
         attempt_lease_seconds: float = 70.0,
-        stop_timeout: float = 15.0,
-        clock: Clock = utc_now,
+        **worker: Any,
     ) -> None:
-        self.db = db
+        super().__init__(
+            db,
+            policy,
+            concurrency=concurrency,
+            attempt_lease_seconds=attempt_lease_seconds,
+            **worker,
+        )
         self.poster = poster
-        self.policy = policy
-        self.concurrency = concurrency
-        self.poll_seconds = poll_seconds
-        self.lease = timedelta(seconds=lease_seconds)
-        self.attempt_lease = timedelta(seconds=attempt_lease_seconds)
-        self.stop_timeout = stop_timeout
-        self.clock = clock
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._loop: asyncio.Task[None] | None = None
-        self._requests: set[asyncio.Task[None]] = set()
-        self._held: set[str] = set()
 
-    def wake(self) -> None:
-        self._wake.set()
+    async def claim(
+        self, session: AsyncSession, request: ClaimRequest, slots: int
+    ) -> tuple[list[list[ClaimedWebhook]], list[Holding]]:
+        return await claims.claim_due(session, request, slots)
 
-    def start(self) -> None:
-        self._stopping = False
-        self._loop = asyncio.create_task(self.run(), name="webhook-sender")
+    def begin_values(self, now: datetime) -> dict[str, object]:
+        return {"last_attempt_at": now}
 
-    async def stop(self) -> None:
-        """Let requests in flight finish (bounded), then hand back what was not begun."""
-        self._stopping = True
-        self._wake.set()
-        if self._loop is not None:
-            await self._loop
-            self._loop = None
-        if self._requests:
-            _, late = await asyncio.wait(self._requests, timeout=self.stop_timeout)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
-        if self._held:
-            async with self.db.transaction() as session:
-                released = await claims.release_unbegun(session, self._held)
-            self._held.clear()
-            if released:
-                log.info("webhook_claims_released", deliveries=released)
-        await self.poster.aclose()
-
-    async def run(self) -> None:
-        failures = 0
-        while not self._stopping:
-            free = self.concurrency - len(self._requests)
-            claimed: list[list[ClaimedWebhook]] = []
-            if free > 0:
-                try:
-                    claimed = await self.claim_due(free)
-                    failures = 0
-                except Exception as exc:
-                    failures += 1
-                    delay = min(30.0, 0.5 * 2**failures)
-                    log.warning("webhook_sender_failed", error=repr(exc), retry_in=delay)
-                    await self._sleep(delay)
-                    continue
-            for group in claimed:
-                task = asyncio.create_task(self.send_in_order(group), name="webhook-endpoint")
-                self._requests.add(task)
-                task.add_done_callback(self._request_done)
-            if not claimed:
-                await self._sleep(self.poll_seconds)
-
-    def _request_done(self, task: asyncio.Task[None]) -> None:
-        self._requests.discard(task)
-        self._wake.set()  # a slot is free, and the endpoint may have more waiting
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
-        self._wake.clear()
-
-    async def claim_due(self, limit: int) -> list[list[ClaimedWebhook]]:
-        token = uuid.uuid4().hex
-        async with self.db.transaction() as session:
-            claimed = await claims.claim_due(
-                session,
-                token=token,
-                now=self.clock(),
-                lease=self.lease,
-                limit=limit,
-                skip_locked=not is_sqlite(self.db.url),
-            )
-        if claimed:
-            self._held.add(token)
-        return claimed
-
-    async def send_in_order(self, group: list[ClaimedWebhook]) -> None:
-        """One endpoint's claimed deliveries, one after another; after a failure (the endpoint
-        is down or slow) the rest are handed back rather than each waiting its timeout here."""
-        for index, delivery in enumerate(group):
-            if self._stopping or not await self.attempt(delivery):
-                rest = [d.id for d in group[index + 1 :] if not self._stopping]
-                if rest:
-                    with contextlib.suppress(Exception):  # else their lease lapses
-                        async with self.db.transaction() as session:
-                            await claims.release_unbegun(session, {delivery.token}, rest)
-                return
-
-    async def attempt(self, delivery: ClaimedWebhook) -> bool:
-        """Send one delivery and record how it went; whether the endpoint accepted it."""
-        try:
-            return await self._attempt(delivery)
-        except Exception as exc:  # the database is away: the claim lapses and it is tried again
-            log.warning("webhook_attempt_not_recorded", delivery_id=delivery.id, error=repr(exc))
-            return False
-
-    async def _attempt(self, delivery: ClaimedWebhook) -> bool:
-        now = self.clock()
-        async with self.db.transaction() as session:
-            ours = await claims.begin_attempt(session, delivery, now=now, lease=self.attempt_lease)
-        if not ours:
-            log.warning("webhook_claim_lost", delivery_id=delivery.id)
-            return False
-        if delivery.interrupted_attempt_at is not None:
-            log.warning(
-                "webhook_resent_after_interrupted_attempt",
-                delivery_id=delivery.id,
-                why="a sender began it and died before recording the outcome; the receiver "
-                "drops the copy by its webhook-id",
-            )
+    async def deliver(self, item: ClaimedWebhook, now: datetime) -> dict[str, object]:
         secrets = signing_secrets(
-            delivery.secret, delivery.previous_secret, delivery.previous_secret_expires_at, now
+            item.secret, item.previous_secret, item.previous_secret_expires_at, now
         )
         try:
-            status = await self.poster.post(
-                delivery.url, delivery.id, delivery.payload.encode(), secrets, now
-            )
+            status = await self.poster.post(item.url, item.id, item.payload.encode(), secrets, now)
         except WebhookError as exc:
-            await self.record_failure(delivery, exc)
-        except Exception as exc:
-            log.exception("webhook_request_error", delivery_id=delivery.id)
-            await self.record_failure(delivery, WebhookError(repr(exc), permanent=False))
-        else:
-            await self.record_sent(delivery, status)
-            return True
-        return False
+            raise AttemptFailed(
+                str(exc), permanent=exc.permanent, last_status_code=exc.status_code
+            ) from exc
+        return {"last_status_code": status}
 
-    async def record_sent(self, delivery: ClaimedWebhook, status: int) -> None:
-        async with self.db.transaction() as session:
-            recorded = await claims.finish(
-                session,
-                delivery,
-                status=DeliveryStatus.SENT.value,
-                sent_at=self.clock(),
-                attempts=delivery.attempts + 1,
-                last_status_code=status,
-                last_error=None,
-            )
-        if recorded:
-            WEBHOOK_ATTEMPTS.labels("sent").inc()
-            log.info("webhook_delivered", delivery_id=delivery.id, endpoint_id=delivery.endpoint_id)
+    def unexpected(self, item: ClaimedWebhook, exc: Exception) -> AttemptFailed:
+        log.exception("webhook_request_error", delivery_id=item.id)
+        return AttemptFailed(repr(exc), permanent=False, last_status_code=None)
 
-    async def record_failure(self, delivery: ClaimedWebhook, error: WebhookError) -> None:
-        attempts = delivery.attempts + 1
-        delay = self.policy.delay_after(attempts, permanent=error.permanent)
-        now = self.clock()
-        values: dict[str, object] = {
-            "attempts": attempts,
-            "last_error": str(error)[:500],
-            "last_status_code": error.status_code,
-        }
-        if delay is None:
-            values |= {"status": DeliveryStatus.FAILED.value, "failed_at": now}
-        else:
-            values["next_attempt_at"] = now + timedelta(seconds=delay)
-        async with self.db.transaction() as session:
-            recorded = await claims.finish(session, delivery, **values)
-        if not recorded:
-            return
-        outcome = "failed" if delay is None else "retry"
+    def outcome(self, item: ClaimedWebhook, outcome: str, **fields: object) -> None:
         WEBHOOK_ATTEMPTS.labels(outcome).inc()
-        log.warning(
-            f"webhook_{outcome}",
-            delivery_id=delivery.id,
-            endpoint_id=delivery.endpoint_id,
-            attempts=attempts,
-            retry_in=delay,
-            error=str(error),
-        )
+        if outcome == "sent":
+            log.info("webhook_delivered", delivery_id=item.id, endpoint_id=item.endpoint_id)
+        else:
+            log.warning(
+                f"webhook_{outcome}", delivery_id=item.id, endpoint_id=item.endpoint_id, **fields
+            )
+
+    async def close(self) -> None:
+        await self.poster.aclose()
 
 
 # --- One sender per running service -------------------------------------------------------------
@@ -258,17 +129,12 @@ def build_webhook_sender(runtime: Runtime[NotificationSettings]) -> WebhookSende
         ),
         concurrency=settings.webhook_concurrency,
         poll_seconds=settings.webhook_poll_seconds,
-        lease_seconds=settings.sender_lease_seconds,
         attempt_lease_seconds=settings.webhook_attempt_lease_seconds,
         stop_timeout=min(settings.shutdown_timeout_seconds, settings.webhook_timeout_seconds),
-        clock=lambda: runtime.clock(),
+        **claim_options(runtime),
     )
 
 
 def webhook_sender_for(runtime: Runtime[NotificationSettings]) -> WebhookSender:
     """The webhook sender of ``runtime`` (handlers, routes and start/stop reach the same one)."""
-    sender = runtime.extras.get("webhook_sender")
-    if sender is None:
-        sender = runtime.extras["webhook_sender"] = build_webhook_sender(runtime)
-    assert isinstance(sender, WebhookSender)
-    return sender
+    return worker_of(runtime, "webhook_sender", build_webhook_sender, WebhookSender)

@@ -1,25 +1,20 @@
-"""Delivery claims: which sender (replica) holds which delivery, until when.
+"""E-mail delivery claims: which due deliveries a sender takes, and what it reads of them.
 
-A sender claims a batch of due deliveries under one token, extends a delivery's lease over the
-whole SMTP conversation when it begins sending it (recording that it began), and releases it with
-its outcome; only the holder of the token may record that outcome. The statements are here; when
-to run them is the sender's (``sender.py``).
+The claim protocol (tokens, leases, holders that die, attempts, outcomes) is shared with
+webhooks: ``db/claiming.py``; when to run the statements is the worker's (``delivery_worker.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import cast
+from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ideapaja_notification.db import claiming
+from ideapaja_notification.db.claiming import ClaimRequest, Holding
 from ideapaja_notification.db.models import Delivery
-from ideapaja_notification.domain.deliveries import DeliveryStatus
-
-_PENDING = Delivery.status == DeliveryStatus.PENDING.value
 
 
 @dataclass(frozen=True)
@@ -61,94 +56,27 @@ class ClaimedDelivery:
         )
 
 
-def _changed(result: object) -> int:
-    return cast(int, getattr(result, "rowcount", 0))
-
-
 async def claim_due(
-    session: AsyncSession,
-    *,
-    token: str,
-    now: datetime,
-    lease: timedelta,
-    limit: int,
-    skip_locked: bool,
-) -> list[ClaimedDelivery]:
-    """Claim up to ``limit`` due deliveries nobody holds, oldest due first, under ``token``."""
-    due = (
-        _PENDING,
-        Delivery.next_attempt_at <= now,
-        or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at <= now),
-    )
+    session: AsyncSession, request: ClaimRequest, limit: int
+) -> tuple[list[ClaimedDelivery], list[Holding]]:
+    """Claim up to ``limit`` due deliveries nobody holds, oldest due first; also the dead
+    senders some were taken over from."""
     query = (
         select(Delivery.id)
-        .where(*due)
+        .where(*claiming.due(Delivery, request.now, request.holder))
         .order_by(Delivery.next_attempt_at, Delivery.created_at)
         .limit(limit)
     )
-    if skip_locked:
+    if request.skip_locked:
         # Replicas share the table: each due row is claimed by one sender.
         query = query.with_for_update(skip_locked=True)
     ids = list((await session.scalars(query)).all())
     if not ids:
-        return []
-    await session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(ids), *due)
-        .values(claim_token=token, lease_expires_at=now + lease)
-        .execution_options(synchronize_session=False)
-    )
+        return [], []
+    taken_over = await claiming.take(session, Delivery, ids, request)
     rows = await session.scalars(
         select(Delivery)
-        .where(Delivery.claim_token == token)
+        .where(Delivery.claim_token == request.token)
         .order_by(Delivery.next_attempt_at, Delivery.created_at)
     )
-    return [ClaimedDelivery.of(row, token) for row in rows.all()]
-
-
-async def begin_attempt(
-    session: AsyncSession, delivery: ClaimedDelivery, *, now: datetime, lease: timedelta
-) -> bool:
-    """Record that sending begins and hold the delivery ``lease`` long; False if not ours."""
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.claim_token == delivery.token, _PENDING)
-        .values(attempt_started_at=now, lease_expires_at=now + lease)
-        .execution_options(synchronize_session=False)
-    )
-    return _changed(result) == 1
-
-
-async def finish(session: AsyncSession, delivery: ClaimedDelivery, **values: object) -> bool:
-    """Record an outcome and release the claim, if the claim is still ours (a sender whose lease
-    lapsed must not overwrite what the sender that took over recorded)."""
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.claim_token == delivery.token, _PENDING)
-        .values(claim_token=None, lease_expires_at=None, attempt_started_at=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return _changed(result) == 1
-
-
-async def release_unbegun(session: AsyncSession, tokens: Collection[str]) -> int:
-    """Hand back the deliveries claimed under ``tokens`` whose sending has not begun."""
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.claim_token.in_(tokens), _PENDING, Delivery.attempt_started_at.is_(None))
-        .values(claim_token=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    return _changed(result)
-
-
-async def held(session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
-    """How many pending deliveries are held by a claim at ``now``, and until when at the latest."""
-    count, until = (
-        await session.execute(
-            select(func.count(), func.max(Delivery.lease_expires_at)).where(
-                _PENDING, Delivery.lease_expires_at > now
-            )
-        )
-    ).one()
-    return int(count), until
+    return [ClaimedDelivery.of(row, request.token) for row in rows.all()], taken_over

@@ -178,6 +178,9 @@ class Delivery(NotificationBase):
     # holder of claim_token may record the outcome.
     claim_token: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # The sender process holding the claim (a ``sender_heartbeats`` row while it lives): once
+    # it stops beating, the claim is free at once, lease or not. NULL: claimed before 0013.
+    holder_id: Mapped[str | None] = mapped_column(String(64), default=None)
     # Set while a sender is sending it; still set after a crash, so the next attempt is known
     # to be a possible second copy (counted and logged, never silent).
     attempt_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
@@ -258,3 +261,19 @@ class DigestItem(NotificationBase):
     cause_event_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     digest_id: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class SenderHeartbeat(NotificationBase):
+    """A running sender (one per worker and process start): it refreshes ``seen_at`` every
+    ``SENDER_HEARTBEAT_SECONDS`` while it lives. A claim whose holder has not been seen for
+    ``SENDER_HOLDER_TIMEOUT_SECONDS`` is claimable again at once (``db/claiming.py``); a
+    graceful stop deletes the row. Migration 0013."""
+
+    __tablename__ = "sender_heartbeats"
+
+    holder_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # "email" or "webhook", and "host:pid", so a log can say whose claim it is.
+    worker: Mapped[str] = mapped_column(String(20))
+    host: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())

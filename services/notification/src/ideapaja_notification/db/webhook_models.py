@@ -70,6 +70,7 @@ class WebhookDelivery(NotificationBase):
     # The claim of a sender (replica), as for e-mail deliveries (db/claims.py).
     claim_token: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    holder_id: Mapped[str | None] = mapped_column(String(64), default=None)
     attempt_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
