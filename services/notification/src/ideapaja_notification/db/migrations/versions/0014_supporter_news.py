@@ -2,14 +2,14 @@
 supports' consumer behind the decisions') is told too, once.
 
 Revision ID: notification_0014
-Revises: notification_0012
+Revises: notification_0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "notification_0014"
-down_revision = "notification_0012"
+down_revision = "notification_0013"
 branch_labels = None
 depends_on = None
 
