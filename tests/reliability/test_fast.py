@@ -16,17 +16,6 @@ pytestmark = [
     pytest.mark.reliability,
     pytest.mark.reliability_fast,
     pytest.mark.timeout(420),
-    # The expected notices are now derived (harness.expected; F0, undisturbed, leaves exactly
-    # them). With notification SIGKILLed, two notification bugs remain, seen in 3 of 3 runs:
-    # 1-3 of the 30 `supported_idea_decided` notices are never made (the supporter-decisions
-    # consumer handles a decision before the idea-supports consumer has projected the support:
-    # 467/470 inbox items, 362/365 e-mails, all 30 supporters projected); and a delivery the
-    # killed sender had claimed stays pending for its 840 s lease (branch sender-claims), past
-    # the 180 s this test settles in. Skipped, visibly, until both are fixed (issue 14).
-    pytest.mark.skip(
-        reason="notification loses supporters' notices after a restart; a killed "
-        "sender's claims are held 840 s (both open, issue 14)"
-    ),
 ]
 
 
