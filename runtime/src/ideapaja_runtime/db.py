@@ -72,7 +72,9 @@ class Database:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo}
         if is_sqlite(url):
-            kwargs["connect_args"] = {"timeout": 30}
+            # The driver runs a transaction's statements on the event loop's thread, the rest in
+            # aiosqlite's (sqlite_driver.py): one connection, used by one of them at a time.
+            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(_one_trip_sqlite(url), **kwargs)
