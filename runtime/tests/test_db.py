@@ -10,7 +10,7 @@ from runtime_testkit import notes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ideapaja_runtime.db import Database
+from ideapaja_runtime.db import Database, insert_unless_present
 
 
 @pytest.fixture
@@ -94,3 +94,12 @@ async def test_run_transaction_inside_an_open_sqlite_transaction_is_refused(
                 await db.run_transaction(lambda s: None)
     finally:
         await db.dispose()
+
+
+async def test_insert_unless_present_inserts_once_and_says_whether_it_did(db: Database) -> None:
+    async with db.transaction() as session:
+        assert await insert_unless_present(session, notes, {"id": 7, "text": "first"})
+        assert not await insert_unless_present(session, notes, {"id": 7, "text": "second"})
+    async with db.transaction() as session:
+        assert not await insert_unless_present(session, notes, {"id": 7, "text": "replayed"})
+    assert await texts(db) == ["first"]

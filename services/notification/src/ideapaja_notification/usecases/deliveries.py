@@ -25,6 +25,7 @@ from ideapaja_notification.usecases import inbox
 from ideapaja_notification.usecases.digest_items import add_digest_item
 from ideapaja_notification.usecases.pages import newest_first
 from ideapaja_notification.usecases.preferences import frequency_for
+from ideapaja_runtime.db import insert_unless_present
 from ideapaja_runtime.pagination import Page, PageRequest
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -63,36 +64,33 @@ async def queue_delivery(
     """
     cause_id = cause_key(cause.id)
     new_id = delivery_id(cause_id, notice.person_id, notice.template)
-    session = uow.session
-    if await session.get(Delivery, new_id) is not None:
-        return False
     now = uow.now
     traceparent = cause.traceparent
-    session.add(
-        Delivery(
-            id=new_id,
-            cause_event_id=cause_id,
-            cause_event_type=cause.type[:255],
-            cause_traceparent=(
+    return await insert_unless_present(
+        uow.session,
+        Delivery.__table__,
+        {
+            "id": new_id,
+            "cause_event_id": cause_id,
+            "cause_event_type": cause.type[:255],
+            "cause_traceparent": (
                 traceparent if traceparent and len(traceparent) <= _TRACEPARENT_MAX else None
             ),
-            person_id=notice.person_id,
-            idea_id=idea_id,
-            channel=channel.value,
-            template=notice.template.value,
-            language=notice.language,
-            address=notice.address,
-            subject=notice.subject[:500],
-            body=notice.body,
-            html=notice.html,
-            status=DeliveryStatus.PENDING.value,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+            "person_id": notice.person_id,
+            "idea_id": idea_id,
+            "channel": channel.value,
+            "template": notice.template.value,
+            "language": notice.language,
+            "address": notice.address,
+            "subject": notice.subject[:500],
+            "body": notice.body,
+            "html": notice.html,
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
     )
-    await session.flush()
-    return True
 
 
 async def deliveries_of_person(

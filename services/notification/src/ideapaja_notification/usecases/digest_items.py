@@ -9,6 +9,7 @@ from ideapaja_notification.db.models import DigestItem
 from ideapaja_notification.domain.deliveries import cause_key, delivery_id
 from ideapaja_notification.domain.notices import Notice
 from ideapaja_notification.domain.preferences import Frequency
+from ideapaja_runtime.db import insert_unless_present
 from ideapaja_runtime.uow import UnitOfWork
 
 _TITLE_MAX = 500
@@ -26,21 +27,18 @@ async def add_digest_item(
     already did (the id is derived from the event, person and kind, like a delivery's)."""
     cause_id = cause_key(cause.id)
     new_id = delivery_id(cause_id, notice.person_id, f"digest:{notice.template.value}")
-    session = uow.session
-    if await session.get(DigestItem, new_id) is not None:
-        return False
-    session.add(
-        DigestItem(
-            id=new_id,
-            person_id=notice.person_id,
-            kind=notice.template.value,
-            frequency=frequency.value,
-            idea_id=idea_id,
-            title=notice.subject[:_TITLE_MAX],
-            text=notice.summary,
-            cause_event_id=cause_id,
-            created_at=uow.now,
-        )
+    return await insert_unless_present(
+        uow.session,
+        DigestItem.__table__,
+        {
+            "id": new_id,
+            "person_id": notice.person_id,
+            "kind": notice.template.value,
+            "frequency": frequency.value,
+            "idea_id": idea_id,
+            "title": notice.subject[:_TITLE_MAX],
+            "text": notice.summary,
+            "cause_event_id": cause_id,
+            "created_at": uow.now,
+        },
     )
-    await session.flush()
-    return True

@@ -19,6 +19,7 @@ from ideapaja_notification.domain.notices import Notice
 from ideapaja_notification.errors import InboxItemNotFound
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_notification.usecases.pages import newest_first
+from ideapaja_runtime.db import insert_unless_present
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.pagination import Page, PageRequest
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
@@ -44,25 +45,22 @@ async def add_item(
     """Put ``notice`` in its recipient's inbox; False if this event already put it there."""
     cause_id = cause_key(cause.id)
     new_id = inbox_item_id(cause_id, notice.person_id, notice.template.value)
-    session = uow.session
-    if await session.get(InboxItem, new_id) is not None:
-        return False
-    session.add(
-        InboxItem(
-            id=new_id,
-            person_id=notice.person_id,
-            kind=notice.template.value,
-            idea_id=idea_id,
-            language=notice.language,
-            title=notice.subject[:_TITLE_MAX],
-            text=notice.summary,
-            link=notice.link if notice.link and len(notice.link) <= _LINK_MAX else None,
-            cause_event_id=cause_id,
-            created_at=uow.now,
-        )
+    return await insert_unless_present(
+        uow.session,
+        InboxItem.__table__,
+        {
+            "id": new_id,
+            "person_id": notice.person_id,
+            "kind": notice.template.value,
+            "idea_id": idea_id,
+            "language": notice.language,
+            "title": notice.subject[:_TITLE_MAX],
+            "text": notice.summary,
+            "link": notice.link if notice.link and len(notice.link) <= _LINK_MAX else None,
+            "cause_event_id": cause_id,
+            "created_at": uow.now,
+        },
     )
-    await session.flush()
-    return True
 
 
 async def items_of(
