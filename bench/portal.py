@@ -235,6 +235,15 @@ def pages(made: Fixtures) -> list[tuple[str, str]]:
         (CHAIR, f"/ideas/{made.idea_id}/award"),
         (HR, "/grants"),
         (HR, "/budgets"),
+        (AUTHOR, "/settings/notifications"),
+        (CHAIR, "/dashboard"),
+        (CHAIR, "/dashboard?period=year"),
+        (ADMIN, "/admin"),
+        (ADMIN, "/admin/routing-rules"),
+        (ADMIN, "/admin/change-agents"),
+        (ADMIN, "/admin/committees"),
+        (ADMIN, "/admin/reward-rules"),
+        (ADMIN, "/admin/dead-letters"),
     ]
 
 
@@ -254,7 +263,7 @@ async def measure(stack: Stack, quick: bool) -> list[Row]:
     browsers: dict[str, Browser] = {}
     rows: list[Row] = []
     try:
-        for who in (AUTHOR, AGENT, CHAIR, HR):
+        for who in (AUTHOR, AGENT, CHAIR, HR, ADMIN):
             browsers[who] = Browser(stack)
             await browsers[who].sign_in(who)
         base = await timings(browsers[AUTHOR], "/healthz", samples)
