@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from activity_testkit import seeded_city
@@ -31,6 +33,12 @@ async def _get(
     )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def _helsinki_day(instant: str) -> str:
+    return (
+        datetime.fromisoformat(instant).astimezone(ZoneInfo("Europe/Helsinki")).date().isoformat()
+    )
 
 
 def _rows(body: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
@@ -135,6 +143,29 @@ async def test_a_series_for_a_chart(city: RunningService, dev_keys: DevKeys) -> 
         city, dev_keys, "/activity/series", period="year", periods=1, at="2025-06-01"
     )
     assert yearly["periods"][0]["figures"]["ideas_submitted"] == 3
+
+
+async def test_a_series_point_is_the_periods_report_taken_together(
+    city: RunningService, dev_keys: DevKeys
+) -> None:
+    """The series counts a whole window in one statement per figure; each of its points must
+    be what the report of that period alone says (the city's row; a department's subtree)."""
+    for period_kind, at, scope in (
+        ("month", "2025-03-10", {}),
+        ("quarter", "2025-06-01", {}),
+        ("month", "2025-03-10", {"unit_id": "d-sivistys"}),
+    ):
+        series = await _get(
+            city, dev_keys, "/activity/series", period=period_kind, periods=4, at=at, **scope
+        )
+        for point in series["periods"]:
+            level = "department" if scope else "city"
+            report = await _get(
+                city, dev_keys, "/activity", level=level, period=period_kind,
+                at=_helsinki_day(point["starts_at"]), **scope,
+            )  # fmt: skip
+            (row,) = [r for r in report["items"] if r["unit_id"] == scope.get("unit_id")]
+            assert point["figures"] == row["current"], (period_kind, point["period"], scope)
 
 
 async def test_supervisors_see_their_units_and_those_below(

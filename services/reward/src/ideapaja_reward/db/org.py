@@ -4,9 +4,10 @@ last said (an event older than what is stored changes nothing), and the headcoun
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.hr import UnitUpserted
@@ -81,3 +82,27 @@ async def headcounts(session: AsyncSession, at: datetime) -> Counter[str]:
         .group_by(OrgMembershipRow.unit_id)
     )
     return Counter({unit_id: int(count) for unit_id, count in rows.all()})
+
+
+async def headcount_totals(
+    session: AsyncSession, instants: Sequence[datetime], units: Collection[str] | None = None
+) -> list[int]:
+    """How many people ``units`` (every unit when None) had together at each of ``instants``:
+    what ``headcounts`` summed over those units gives, in one statement for all the instants."""
+    query = select(
+        *[
+            func.count(
+                case(
+                    (
+                        (OrgMembershipRow.since <= at)
+                        & or_(OrgMembershipRow.until.is_(None), OrgMembershipRow.until > at),
+                        1,
+                    )
+                )
+            )
+            for at in instants
+        ]
+    )
+    if units is not None:
+        query = query.where(OrgMembershipRow.unit_id.in_(sorted(units)))
+    return [int(n) for n in (await session.execute(query)).one()]

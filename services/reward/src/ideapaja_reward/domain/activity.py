@@ -81,15 +81,36 @@ class Figures:
 
     @classmethod
     def of(cls, raw: RawFigures) -> Figures:
-        return cls(
+        return cls.counted(
             headcount=raw.headcount,
             authors=len(raw.authors),
-            ideas_submitted=raw.submitted,
-            ideas_accepted=raw.accepted,
-            ideas_implemented=raw.implemented,
+            submitted=raw.submitted,
+            accepted=raw.accepted,
+            implemented=raw.implemented,
             points=raw.points,
-            authors_per_100=per_100(len(raw.authors), raw.headcount),
-            ideas_per_100=per_100(raw.submitted, raw.headcount),
+        )
+
+    @classmethod
+    def counted(
+        cls,
+        *,
+        headcount: int,
+        authors: int,
+        submitted: int,
+        accepted: int,
+        implemented: int,
+        points: int,
+    ) -> Figures:
+        """From counts (distinct authors already counted, e.g. by the database)."""
+        return cls(
+            headcount=headcount,
+            authors=authors,
+            ideas_submitted=submitted,
+            ideas_accepted=accepted,
+            ideas_implemented=implemented,
+            points=points,
+            authors_per_100=per_100(authors, headcount),
+            ideas_per_100=per_100(submitted, headcount),
         )
 
     def minus(self, before: Figures) -> Figures:

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.periods import InvalidPeriod, Period, PeriodKind
 from ideapaja_reward.authz import POLICY
-from ideapaja_reward.db.activity import raw_figures
+from ideapaja_reward.db.activity import period_totals, raw_figures
 from ideapaja_reward.db.org import load_units
-from ideapaja_reward.domain.activity import Figures, Level, Organisation, Row, ranked, rows, total
+from ideapaja_reward.domain.activity import Level, Organisation, Row, ranked, rows
 from ideapaja_reward.schemas_activity import (
     ActivityPointPublic,
     ActivityPublic,
@@ -142,13 +142,14 @@ async def series(
     session = uow.session
     org = Organisation.of(await load_units(session))
     within = _scope(uow, org, Level.CITY if unit_id is None else Level.UNIT, unit_id)
-    points = []
-    for period in _period(uow, kind, at).last(count):
-        raw = await raw_figures(session, period, now=uow.now, units=within)
-        figures = figures_public(Figures.of(total(raw.values())))
-        points.append(
-            ActivityPointPublic(**PeriodPublic.of(period, uow.now).model_dump(), figures=figures)
+    periods = _period(uow, kind, at).last(count)
+    totals = await period_totals(session, periods, now=uow.now, units=within)
+    points = [
+        ActivityPointPublic(
+            **PeriodPublic.of(period, uow.now).model_dump(), figures=figures_public(figures)
         )
+        for period, figures in zip(periods, totals, strict=True)
+    ]
     return ActivitySeriesPublic(unit_id=unit_id, period_kind=kind.value, periods=points)
 
 
