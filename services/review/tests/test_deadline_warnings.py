@@ -31,7 +31,8 @@ from ideapaja_contracts.events.review import CaseDeadlineNear
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, DeadlineWarningRow
 from ideapaja_review.domain.deadlines import deadline_near
-from ideapaja_review.usecases import deadline_warnings, escalation
+from ideapaja_review.usecases import deadline_warnings
+from ideapaja_review.usecases.due_cases import OpenUnit
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import RunningService
@@ -145,7 +146,7 @@ async def test_replicas_sweeping_at_once_remind_each_step_once(
         await deliver(idea(f"i-soon-{n}"))
     later = clock.now + timedelta(days=13, hours=12)
 
-    def replica(db: Database) -> escalation.OpenUnit:
+    def replica(db: Database) -> OpenUnit:
         return lambda: open_unit_of_work(
             db, review_settings(), Outbox("/ideapaja/review"), clock=lambda: later
         )

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, EscalationRow
 from ideapaja_review.usecases import escalation
+from ideapaja_review.usecases.due_cases import OpenUnit
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import RunningService
@@ -200,7 +201,7 @@ async def test_replicas_sweeping_at_once_escalate_each_step_once(
         await deliver(idea(f"i-late-{n}"))
     later = clock.now + timedelta(days=15)
 
-    def replica(db: Database) -> escalation.OpenUnit:
+    def replica(db: Database) -> OpenUnit:
         return lambda: open_unit_of_work(
             db, review_settings(), Outbox("/ideapaja/review"), clock=lambda: later
         )

@@ -11,18 +11,17 @@ transaction, so an event is published exactly when its reminder is recorded.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, exists
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import CaseDeadlineNear
 from ideapaja_review.db.models import CaseRow, DeadlineWarningRow
-from ideapaja_review.domain.deadlines import DEADLINE_STEPS, deadline_near
+from ideapaja_review.domain.deadlines import deadline_near
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records
-from ideapaja_review.usecases.escalation import OpenUnit
+from ideapaja_review.usecases.due_cases import OpenUnit, sweep_due
 from ideapaja_runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -77,54 +76,20 @@ async def sweep(
     open_unit: OpenUnit, warning: timedelta, *, batch: int = 100
 ) -> list[CaseDeadlineNear]:
     """Remind the reviewers of every step due within ``warning`` and not reminded yet; return
-    the reminders. Each batch is one unit of work; time is the first unit's."""
-    reminded: list[CaseDeadlineNear] = []
+    the reminders."""
     if warning <= timedelta(0):
-        return reminded
-    after: tuple[datetime, str] | None = None
-    now: datetime | None = None
-    while True:
-        async with open_unit() as uow:
-            session = uow.session
-            now = now or uow.now
-            uow.now = now
-            query = (
-                select(CaseRow)
-                .where(
-                    CaseRow.state.in_([s.value for s in DEADLINE_STEPS]),
-                    CaseRow.due_at > now,
-                    CaseRow.due_at <= now + warning,
-                    _not_reminded(),
-                )
-                .order_by(CaseRow.due_at, CaseRow.case_id)
-                .limit(batch)
-            )
-            if after is not None:
-                # Keyset paging: a case another replica holds is not waited for, nor fetched
-                # again by this sweep.
-                query = query.where(
-                    or_(
-                        CaseRow.due_at > after[0],
-                        and_(CaseRow.due_at == after[0], CaseRow.case_id > after[1]),
-                    )
-                )
-            if session.get_bind().dialect.name != "sqlite":
-                query = query.with_for_update(skip_locked=True, of=CaseRow)
-            found = (await session.scalars(query)).all()
-            if found:
-                last_due = found[-1].due_at
-                assert last_due is not None  # filtered above
-                after = (last_due, found[-1].case_id)
-            for case in found:
-                try:
-                    async with session.begin_nested():
-                        event = await remind_case(uow, case, warning)
-                except IntegrityError:
-                    # Another replica reminded this step a moment ago.
-                    log.info("deadline_warning_raced", case_id=case.case_id)
-                    continue
-                if event is not None:
-                    reminded.append(event)
-                    log.info("deadline_near", case_id=case.case_id, due_at=event.due_at)
-        if len(found) < batch:
-            return reminded
+        return []
+
+    async def remind(uow: ReviewWork, case: CaseRow) -> CaseDeadlineNear | None:
+        event = await remind_case(uow, case, warning)
+        if event is not None:
+            log.info("deadline_near", case_id=case.case_id, due_at=event.due_at)
+        return event
+
+    return await sweep_due(
+        open_unit,
+        lambda now: (CaseRow.due_at > now, CaseRow.due_at <= now + warning, _not_reminded()),
+        remind,
+        raced="deadline_warning_raced",  # another replica reminded this step a moment ago
+        batch=batch,
+    )

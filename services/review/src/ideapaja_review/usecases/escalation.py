@@ -9,12 +9,6 @@ so tests drive it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-from datetime import datetime
-
-from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.idea import Scope
@@ -22,7 +16,6 @@ from ideapaja_contracts.events.review import CaseEscalated
 from ideapaja_review.db import committee_roster, org
 from ideapaja_review.db.models import CaseRow, EscalationRow
 from ideapaja_review.domain.deadlines import (
-    DEADLINE_STEPS,
     EscalationTarget,
     Level,
     next_escalation,
@@ -31,6 +24,7 @@ from ideapaja_review.domain.routing import department_reviewers
 from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_records, case_steps
+from ideapaja_review.usecases.due_cases import OpenUnit, sweep_due
 from ideapaja_runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -120,57 +114,16 @@ async def _people_at(
     return []
 
 
-# Opens one unit of work (``runtime.unit_of_work``): the service's clock, settings and outbox.
-OpenUnit = Callable[[], AbstractAsyncContextManager[ReviewWork]]
-
-
 async def sweep(open_unit: OpenUnit, *, batch: int = 100) -> list[CaseEscalated]:
-    """Escalate every overdue step once (one level per sweep); return what was escalated. Each
-    batch is one unit of work; time is the first unit's (the service's clock)."""
-    escalated: list[CaseEscalated] = []
-    after: tuple[datetime, str] | None = None
-    now: datetime | None = None
-    while True:
-        async with open_unit() as uow:
-            session = uow.session
-            now = now or uow.now
-            uow.now = now
-            query = (
-                select(CaseRow)
-                .where(
-                    CaseRow.state.in_([s.value for s in DEADLINE_STEPS]),
-                    CaseRow.due_at.is_not(None),
-                    CaseRow.due_at <= now,
-                    CaseRow.escalation_level < Level.ADMIN.value,
-                )
-                .order_by(CaseRow.due_at, CaseRow.case_id)
-                .limit(batch)
-            )
-            if after is not None:
-                # Keyset paging: cases a rule keeps from escalating are not fetched again.
-                query = query.where(
-                    or_(
-                        CaseRow.due_at > after[0],
-                        and_(CaseRow.due_at == after[0], CaseRow.case_id > after[1]),
-                    )
-                )
-            if session.get_bind().dialect.name != "sqlite":
-                query = query.with_for_update(skip_locked=True)
-            found = (await session.scalars(query)).all()
-            if found:
-                # Taken before escalating, which moves due_at on.
-                last_due = found[-1].due_at
-                assert last_due is not None  # filtered above
-                after = (last_due, found[-1].case_id)
-            for case in found:
-                try:
-                    async with session.begin_nested():
-                        event = await escalate_case(uow, case)
-                except IntegrityError:
-                    # Another replica escalated this step to this level a moment ago.
-                    log.info("escalation_raced", case_id=case.case_id)
-                    continue
-                if event is not None:
-                    escalated.append(event)
-        if len(found) < batch:
-            return escalated
+    """Escalate every overdue step once (one level per sweep); return what was escalated."""
+    return await sweep_due(
+        open_unit,
+        lambda now: (
+            CaseRow.due_at.is_not(None),
+            CaseRow.due_at <= now,
+            CaseRow.escalation_level < Level.ADMIN.value,
+        ),
+        escalate_case,
+        raced="escalation_raced",  # another replica escalated this step to this level
+        batch=batch,
+    )
