@@ -17,11 +17,13 @@ from ideapaja_contracts.events.hr import HrRole, PersonLeft, PersonUpserted, Uni
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_review.db.models import CaseRow
 from ideapaja_review.settings import ReviewSettings
+from ideapaja_review.usecases.due_cases import OpenUnit
 from ideapaja_runtime.clock import utc_now
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
 from ideapaja_runtime.testing import fast_test_settings, handler_context
+from ideapaja_runtime.uow import open_unit_of_work
 
 SOURCE = "/test/hr"
 
@@ -90,6 +92,14 @@ ORG = [*ORG_UNITS, *ORG_PEOPLE]
 
 def review_settings(**overrides: Any) -> ReviewSettings:
     return ReviewSettings(**fast_test_settings(**overrides))  # type: ignore[arg-type]
+
+
+def replica_at(db: Database, moment: datetime) -> OpenUnit:
+    """Opens a unit of work on ``db`` as one replica of review would, its clock at ``moment``
+    (sweeps racing each other on one database)."""
+    return lambda: open_unit_of_work(
+        db, review_settings(), Outbox("/ideapaja/review"), clock=lambda: moment
+    )
 
 
 @dataclass

@@ -22,6 +22,7 @@ from review_testkit import (
     ok,
     org_delivery,
     outbox_events,
+    replica_at,
     review_settings,
 )
 from sqlalchemy import func, select
@@ -32,11 +33,8 @@ from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, DeadlineWarningRow
 from ideapaja_review.domain.deadlines import deadline_near
 from ideapaja_review.usecases import deadline_warnings
-from ideapaja_review.usecases.due_cases import OpenUnit
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import RunningService
-from ideapaja_runtime.uow import open_unit_of_work
 
 ADMIN = ("p-admin", "admin")
 NEAR = CaseDeadlineNear.event_type()
@@ -146,16 +144,11 @@ async def test_replicas_sweeping_at_once_remind_each_step_once(
         await deliver(idea(f"i-soon-{n}"))
     later = clock.now + timedelta(days=13, hours=12)
 
-    def replica(db: Database) -> OpenUnit:
-        return lambda: open_unit_of_work(
-            db, review_settings(), Outbox("/ideapaja/review"), clock=lambda: later
-        )
-
     rounds = []
     for _ in range(2):  # and once more: a re-run reminds nobody again
         results = await asyncio.gather(
-            deadline_warnings.sweep(replica(first), DAY, batch=5),
-            deadline_warnings.sweep(replica(second), DAY, batch=5),
+            deadline_warnings.sweep(replica_at(first, later), DAY, batch=5),
+            deadline_warnings.sweep(replica_at(second, later), DAY, batch=5),
         )
         rounds.append([e.case_id for result in results for e in result])
     assert len(rounds[0]) == len(set(rounds[0])) == 12 and rounds[1] == []

@@ -22,6 +22,7 @@ from review_testkit import (
     ok,
     org_delivery,
     outbox_events,
+    replica_at,
     review_settings,
 )
 from sqlalchemy import func, select
@@ -30,11 +31,8 @@ from sqlalchemy.exc import IntegrityError
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, EscalationRow
 from ideapaja_review.usecases import escalation
-from ideapaja_review.usecases.due_cases import OpenUnit
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import RunningService
-from ideapaja_runtime.uow import open_unit_of_work
 
 ADMIN = ("p-admin", "admin")
 ESCALATED = "ideapaja.review.escalated.v1"
@@ -201,14 +199,9 @@ async def test_replicas_sweeping_at_once_escalate_each_step_once(
         await deliver(idea(f"i-late-{n}"))
     later = clock.now + timedelta(days=15)
 
-    def replica(db: Database) -> OpenUnit:
-        return lambda: open_unit_of_work(
-            db, review_settings(), Outbox("/ideapaja/review"), clock=lambda: later
-        )
-
     results = await asyncio.gather(
-        escalation.sweep(replica(first), batch=5),
-        escalation.sweep(replica(second), batch=5),
+        escalation.sweep(replica_at(first, later), batch=5),
+        escalation.sweep(replica_at(second, later), batch=5),
     )
     escalated = [e.case_id for result in results for e in result]
     assert len(escalated) == len(set(escalated)) == 12
