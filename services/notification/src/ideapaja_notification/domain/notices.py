@@ -31,6 +31,8 @@ class Recipient:
     email: str
     language: str
     left: bool = False
+    # Their HR roles (what their preferences default to); None when HR never said.
+    roles: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,9 @@ def environment(language: Language, html: bool) -> Environment:
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
         keep_trailing_newline=False,
+        # Templates ship with the package and never change while it runs: no file check per
+        # message (with auto_reload every lookup asks the loader whether the file changed).
+        auto_reload=False,
     )
     env.install_gettext_translations(CATALOGS.translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals["para"] = _html_paragraph if html else _text_paragraph
@@ -72,6 +75,7 @@ def environment(language: Language, html: bool) -> Environment:
     return env
 
 
+@cache
 def _template(language: Language, html: bool, name: str) -> Template:
     return environment(language, html).get_template(f"{name}.jinja")
 

@@ -40,7 +40,7 @@ async def tell(uow: UnitOfWork[Any], cause: Envelope, draft: Draft, *, idea_id: 
     per event, however often it is delivered)."""
     notice = render_draft(draft)
     await inbox.add_item(uow, cause, notice, idea_id=idea_id)
-    frequency = await frequency_for(uow, notice.person_id, notice.template)
+    frequency = await frequency_for(uow, notice.person_id, notice.template, draft.recipient.roles)
     if frequency is Frequency.IMMEDIATELY:
         await queue_delivery(uow, cause, notice, idea_id=idea_id)
     elif frequency in DIGESTS:

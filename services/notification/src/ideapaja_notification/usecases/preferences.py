@@ -4,11 +4,11 @@ they never chose follows the default of the roles HR last gave them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from ideapaja_notification.db.models import Contact, Preference
 from ideapaja_notification.domain.kinds import TemplateId
@@ -47,13 +47,22 @@ async def _choices_of(uow: UnitOfWork[Any], person_id: str) -> dict[str, Frequen
     return {row.kind: Frequency(row.frequency) for row in rows.all()}
 
 
-async def frequency_for(uow: UnitOfWork[Any], person_id: str, kind: TemplateId) -> Frequency:
-    """How ``kind`` is e-mailed to ``person_id`` now: their choice, else their roles' default."""
-    choice = await uow.session.get(Preference, (person_id, kind.value))
-    chosen = Frequency(choice.frequency) if choice is not None else None
-    if chosen is not None and chosen is not Frequency.OFF:
-        return chosen
-    return effective(kind, chosen, await _roles_of(uow, person_id))
+# Asked once per notice, and most people never chose: one statement built once (a missed
+# ``session.get`` costs about 190 µs of CPU here, this about 80).
+_PREFERENCES = Preference.__table__
+_CHOICE = select(_PREFERENCES.c.frequency).where(
+    _PREFERENCES.c.person_id == bindparam("person_id"), _PREFERENCES.c.kind == bindparam("kind")
+)
+
+
+async def frequency_for(
+    uow: UnitOfWork[Any], person_id: str, kind: TemplateId, roles: Collection[str] | None
+) -> Frequency:
+    """How ``kind`` is e-mailed to ``person_id`` now: their choice, else the default of their
+    HR ``roles`` (as the contacts projection holds them; None if HR never said)."""
+    choice = await uow.session.scalar(_CHOICE, {"person_id": person_id, "kind": kind.value})
+    chosen = Frequency(choice) if choice is not None else None
+    return effective(kind, chosen, roles)
 
 
 async def preferences_of(uow: UnitOfWork[Any], person_id: str) -> list[KindPreference]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ideapaja_notification.db.models import Contact, Idea, Supporter
 from ideapaja_notification.domain.notices import Recipient, UnknownRecipients, reachable
@@ -23,25 +23,55 @@ UNIT_ROLES = frozenset({"supervisor"})
 
 
 def recipient_of(contact: Contact) -> Recipient:
+    return _recipient(contact.person_id, contact.display_name, contact.email, contact.language,
+                      contact.left_on, contact.erased_at, contact.roles)  # fmt: skip
+
+
+def _recipient(
+    person_id: str,
+    display_name: str,
+    email: str,
+    language: str,
+    left_on: str | None,
+    erased_at: datetime | None,
+    roles: list[str] | None,
+) -> Recipient:
     return Recipient(
-        person_id=contact.person_id,
-        display_name=contact.display_name,
-        email=contact.email,
-        language=contact.language,
+        person_id=person_id,
+        display_name=display_name,
+        email=email,
+        language=language,
         # Nobody writes to people who left, nor to people whose data was erased.
-        left=contact.left_on is not None or contact.erased_at is not None,
+        left=left_on is not None or erased_at is not None,
+        roles=None if roles is None else tuple(str(role) for role in roles),
     )
 
 
+# Asked for every notice's recipients: one statement built once, read as plain rows (loading
+# ORM objects took about three times the CPU).
+_CONTACTS = Contact.__table__
+_CONTACTS_OF = select(
+    _CONTACTS.c.person_id,
+    _CONTACTS.c.display_name,
+    _CONTACTS.c.email,
+    _CONTACTS.c.language,
+    _CONTACTS.c.left_on,
+    _CONTACTS.c.erased_at,
+    _CONTACTS.c.roles,
+).where(_CONTACTS.c.person_id.in_(bindparam("person_ids", expanding=True)))
+
+
 async def contacts_of(ctx: HandlerContext, person_ids: Sequence[str]) -> dict[str, Recipient]:
-    contacts = await ctx.session.scalars(select(Contact).where(Contact.person_id.in_(person_ids)))
-    return {c.person_id: recipient_of(c) for c in contacts}
+    rows = await ctx.session.execute(_CONTACTS_OF, {"person_ids": list(person_ids)})
+    return {row.person_id: _recipient(*row) for row in rows}
 
 
 async def people(ctx: HandlerContext, person_ids: Sequence[str]) -> list[Recipient]:
     """``person_ids`` to write to, each once (those who left skipped); every one of them must be
     known, else the event waits (``RetryLater``), so a retry cannot leave anyone out."""
     ids = [str(pid) for pid in person_ids]
+    if not ids:  # an idea nobody supported: no statement to ask
+        return []
     try:
         return reachable(ids, await contacts_of(ctx, ids))
     except UnknownRecipients as exc:

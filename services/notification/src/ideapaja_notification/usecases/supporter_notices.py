@@ -30,6 +30,7 @@ from ideapaja_notification.domain.notices import (
 from ideapaja_notification.domain.values import FieldValue, Label, LabelKind
 from ideapaja_notification.usecases.deliveries import tell
 from ideapaja_notification.usecases.recipients import idea_of, people, supporters_of
+from ideapaja_runtime.db import insert_unless_present
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
 
@@ -104,9 +105,6 @@ async def _remember(
     benefit: str | None = None,
 ) -> SupporterNews:
     cause = ctx.envelope
-    known = await ctx.session.get(SupporterNews, (cause.id, template.value))
-    if known is not None:  # the same event delivered again
-        return known
     news = SupporterNews(
         cause_event_id=cause.id,
         template=template.value,
@@ -120,7 +118,13 @@ async def _remember(
         rationale=rationale,
         benefit=benefit,
     )
-    ctx.session.add(news)
+    # Kept unless this event kept it already (a redelivery: the same values, from the same
+    # event); one statement, not a lookup and a flush. ``news`` itself stays out of the session.
+    await insert_unless_present(
+        ctx.session,
+        SupporterNews.__table__,
+        {column.key: getattr(news, column.key) for column in SupporterNews.__table__.columns},
+    )
     return news
 
 
