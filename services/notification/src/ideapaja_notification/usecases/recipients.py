@@ -115,14 +115,24 @@ async def role_holders(
     return holders
 
 
+# Asked for every decision and implementation: built once (see ``_CONTACTS_OF``).
+_SUPPORTERS = Supporter.__table__
+_SUPPORTERS_BEFORE = (
+    select(_SUPPORTERS.c.person_id)
+    .where(
+        _SUPPORTERS.c.idea_id == bindparam("idea_id"),
+        _SUPPORTERS.c.supported_at < bindparam("before", type_=_SUPPORTERS.c.supported_at.type),
+    )
+    .order_by(_SUPPORTERS.c.supported_at, _SUPPORTERS.c.person_id)
+)
+
+
 async def supporters_of(ctx: HandlerContext, idea: Idea, *, before: datetime) -> list[Recipient]:
     """The idea's supporters to write to, those who supported it ``before`` the news, oldest
     support first (someone who supported after it knew); never one of its authors (they hear as
     authors, once)."""
     rows = await ctx.session.scalars(
-        select(Supporter.person_id)
-        .where(Supporter.idea_id == idea.idea_id, Supporter.supported_at < before)
-        .order_by(Supporter.supported_at, Supporter.person_id)
+        _SUPPORTERS_BEFORE, {"idea_id": idea.idea_id, "before": before}
     )
     authors = set(map(str, idea.author_ids))
     return await people(ctx, [pid for pid in rows.all() if pid not in authors])
