@@ -1,7 +1,8 @@
 """The ``ideapaja`` command.
 
 ideapaja up [--state-dir .ideapaja] [--demo] [--host 127.0.0.1] [--nats-port 4223]
-            [--nats-url URL[,URL...]] [--smtp-port 1025] [--mail-port 8025] [--issuer-port 8020]
+            [--nats-url URL[,URL...]] [--database-url postgresql+asyncpg://…/PREFIX]
+            [--smtp-port 1025] [--mail-port 8025] [--issuer-port 8020]
             [--port SERVICE=PORT ...]
             [--only [SERVICE ...]] [--skip SERVICE ...] [--no-services] [--follow]
 ideapaja token --person ID [--role ROLE ...] [--unit UNIT ...] [--from-csv [FILE]] [--ttl 3600]
@@ -78,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         "up",
         help="start NATS, the mail catcher and every installed service",
         description="Start a real nats-server (JetStream), a local SMTP catcher and every "
-        "installed service (SQLite) as local processes; Ctrl-C stops them. Data is kept in "
-        "the state directory, so the next `up` resumes.",
+        "installed service (SQLite, or PostgreSQL with --database-url) as local processes; "
+        "Ctrl-C stops them. Data is kept in the state directory (and the databases), so the "
+        "next `up` resumes.",
     )
     p_up.add_argument(
         "--state-dir",
@@ -100,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--nats-url",
         help="use this NATS (one URL, or a cluster's servers comma-separated) instead of "
         "starting one; it must know the users of nats-users.json in the state directory",
+    )
+    p_up.add_argument(
+        "--database-url",
+        metavar="postgresql+asyncpg://USER@HOST:PORT/PREFIX",
+        help="run every service on PostgreSQL, each in its own database PREFIX_<service> "
+        "(created if missing) instead of SQLite in the state directory",
     )
     p_up.add_argument("--smtp-port", type=_port, default=1025, help="default 1025")
     p_up.add_argument(
@@ -261,6 +269,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             host=args.host,
             nats_port=args.nats_port,
             nats_url=args.nats_url,
+            database_url=args.database_url,
             smtp_port=args.smtp_port,
             mail_port=args.mail_port,
             issuer_port=args.issuer_port,

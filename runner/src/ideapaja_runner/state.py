@@ -9,7 +9,7 @@
                         clients.json (0600: each service's client secret for its own tokens)
   mail/                 every mail the SMTP catcher received (<id>.eml + <id>.json)
   logs/                 <service>.log, nats-server.log, mailcatcher.log, token-endpoint.log
-  <service>.db          one SQLite database per service
+  <service>.db          one SQLite database per service (none with --database-url)
   runner.lock           held while an ``ideapaja up`` uses the directory
 ```
 """

@@ -37,10 +37,11 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TextIO, cast
 
 from ideapaja_runner import devissuer, hr_import, hr_records, natsauth, natsd, tokenendpoint
 from ideapaja_runner.banner import running_banner
+from ideapaja_runner.databases import DatabaseUrlError, ensure_databases, service_database_url
 from ideapaja_runner.ports import PortClaim, PortError, check_ports, connect_host
 from ideapaja_runner.process import LogFollower, ManagedProcess, stop_all
 from ideapaja_runner.readiness import StartError, wait_port, wait_services_ready
@@ -65,6 +66,7 @@ class UpOptions:
     host: str = "127.0.0.1"
     nats_port: int = 4223
     nats_url: str | None = None  # a NATS run elsewhere (e.g. a cluster): none is started
+    database_url: str | None = None  # PostgreSQL: a database <name>_<service> each (databases.py)
     smtp_port: int = 1025
     mail_port: int = 8025
     issuer_port: int = 8020
@@ -161,7 +163,7 @@ class Supervisor:
                     host=opts.host,
                     port=port,
                     settings=service_settings(
-                        database_url=self.state.database_url(name),
+                        database_url=service_database_url(opts.database_url, self.state, name),
                         nats_url=self.nats_url,
                         host=opts.host,
                         port=port,
@@ -183,7 +185,7 @@ class Supervisor:
     def run(self) -> int:
         try:
             self.plan()
-        except (PortError, ServiceSelectionError) as exc:
+        except (PortError, ServiceSelectionError, DatabaseUrlError) as exc:
             self.error(f"nothing started:\n{exc}")
             return EXIT_USAGE
         previous = {
@@ -213,6 +215,13 @@ class Supervisor:
 
     def start(self) -> None:
         self.state.create()
+        if self.options.database_url:
+            urls = [run.settings["DATABASE_URL"] for run in self.runs]
+            created = cast(
+                list[str],
+                self._run_async(ensure_databases(urls), "creating the services' databases"),
+            )
+            self.say(f"PostgreSQL databases created: {', '.join(created) or 'none (all exist)'}")
         self.passwords = natsauth.ensure_passwords(self.state, [run.name for run in self.runs])
         # Each service is an OAuth2 client of the dev issuer, for its own tokens to call others.
         try:
