@@ -174,6 +174,15 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.exec_driver_sql("SELECT 1")
 
+    async def answers(self, timeout: float = 10.0) -> bool:  # noqa: ASYNC109
+        """Whether the database answers a ``SELECT 1`` within ``timeout`` seconds: after a
+        failure, tells an outage (stopped, failing over, unreachable) from the work's own error."""
+        try:
+            await asyncio.wait_for(self.ping(), timeout)
+        except Exception:
+            return False
+        return True
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self._writer_thread is not None:

@@ -14,11 +14,17 @@ Every delivery ends in exactly one explicit decision, never in a library default
   dead-lettered for its own error only and never for a neighbour's;
 - not a valid event (bad envelope, unknown type, body not matching the contract): dead-lettered at
   once, because retrying cannot fix it. Dead letters are copied to the dead-letter stream with the
-  reason, then the original is terminated.
+  reason, then the original is terminated;
+- the service's database not answering (stopped, failing over, unreachable): not the event's
+  fault, so it spends none of its budget. The consumer holds the events in hand (in progress,
+  so JetStream does not redeliver them meanwhile), fetches nothing more, and handles them again
+  once the database answers: an outage of any length dead-letters nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -142,13 +148,54 @@ class ConsumerProcessor:
                 for delivery in deliveries:
                     await self._done(delivery)
                 return
-        for delivery in deliveries:
-            try:
-                await self._handle_together([delivery])
-            except Exception as exc:
-                await self._failed(delivery, exc)
-                continue
-            await self._done(delivery)
+        for index, delivery in enumerate(deliveries):
+            while True:
+                try:
+                    await self._handle_together([delivery])
+                except Exception as exc:
+                    if not isinstance(exc, RetryLater) and await self._outlast_database_outage(
+                        deliveries[index:], exc
+                    ):
+                        continue
+                    await self._failed(delivery, exc)
+                    break
+                await self._done(delivery)
+                break
+
+    async def _outlast_database_outage(self, held: Sequence[Delivery], exc: Exception) -> bool:
+        """After a failure: if the database does not answer either, wait until it does (the
+        ``held`` messages kept in progress meanwhile) and say so; False if it answers (the
+        failure is the event's own)."""
+        if await self.db.answers():
+            return False
+        started = time.monotonic()
+        log.warning(
+            "consumer_waiting_for_database",
+            consumer=self.consumer,
+            events_held=len(held),
+            error=_describe(exc),
+        )
+        metrics.CONSUMERS_WAITING_FOR_DATABASE.inc()
+        try:
+            pause, touched = 0.5, time.monotonic()
+            while True:
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+                if time.monotonic() - touched >= self.settings.ack_wait_seconds / 3:
+                    for delivery in held:  # else JetStream redelivers them to nobody
+                        with contextlib.suppress(Exception):
+                            await delivery.msg.in_progress()
+                    touched = time.monotonic()
+                if await self.db.answers():
+                    break
+        finally:
+            metrics.CONSUMERS_WAITING_FOR_DATABASE.dec()
+        log.info(
+            "consumer_database_back",
+            consumer=self.consumer,
+            waited_seconds=round(time.monotonic() - started, 1),
+        )
+        return True
 
     async def _admit(self, msg: Msg) -> Delivery | None:
         """Decode ``msg``; dead-letter it if it is no valid event, ack it if no handler here

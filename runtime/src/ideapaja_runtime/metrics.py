@@ -24,6 +24,10 @@ OUTBOX_LEFT_TO_POLL = Counter(
     "Committed outbox rows the relay was not handed (hand-over full) or gave up (publish failed): "
     "the poll publishes them instead, after their lease",
 )
+CONSUMERS_WAITING_FOR_DATABASE = Gauge(
+    "ideapaja_consumers_waiting_for_database",
+    "Consumers holding their events until the service's database answers again",
+)
 OUTBOX_PENDING = Gauge("ideapaja_outbox_pending", "Outbox rows not yet acknowledged by JetStream")
 DEAD_LETTERS = Counter(
     "ideapaja_dead_letters_total", "Events sent to the dead-letter stream", ["consumer"]

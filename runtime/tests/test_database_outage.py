@@ -1,0 +1,155 @@
+"""A service whose database goes away (PostgreSQL stopped, fail-over, network), issue 14's F2:
+the events in hand are not the events' fault and must not spend their redelivery budget, let
+alone be dead-lettered; they are handled once the database answers again. A client meanwhile
+gets the documented 503 with Retry-After, not a 500 that says the service is broken."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from nats.js import JetStreamContext
+from runtime_sample_service import Behaviour, build, count_effects
+from runtime_testkit import fast_settings, make_idea
+
+from ideapaja_contracts import encode
+from ideapaja_runtime.service import Runtime
+from ideapaja_runtime.testing import (
+    DevKeys,
+    create_pg_database,
+    drop_pg_database,
+    eventually,
+    free_port,
+    postgres_available,
+    running_service,
+    stream_messages,
+)
+from ideapaja_runtime.testing_builders import wiring
+
+pytestmark = pytest.mark.skipif(not postgres_available(), reason="no PostgreSQL on 127.0.0.1:5432")
+
+
+class DatabaseServer:
+    """The machine's PostgreSQL as the service sees it, through a forwarder this test can take
+    away: ``stop()`` resets every open connection and refuses new ones, ``start()`` is back."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.server: asyncio.Server | None = None
+        self.open: set[asyncio.StreamWriter] = set()
+        self.pumps: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._forward, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        self.server = None
+        for writer in list(self.open):
+            writer.transport.abort()
+        self.open.clear()
+
+    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", 5432)
+        self.open |= {writer, up_writer}
+        for source, sink in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(_pump(source, sink))
+            self.pumps.add(task)
+            task.add_done_callback(self.pumps.discard)
+
+
+async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    try:
+        while data := await source.read(65536):
+            sink.write(data)
+            await sink.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        sink.close()
+
+
+@pytest.fixture
+async def database() -> AsyncIterator[tuple[DatabaseServer, str]]:
+    name, url = await asyncio.to_thread(create_pg_database, "ideapaja_outage")
+    server = DatabaseServer()
+    await server.start()
+    try:
+        yield server, url.replace(":5432/", f":{server.port}/")
+    finally:
+        if server.server is not None:
+            await server.stop()
+        await asyncio.to_thread(drop_pg_database, name)
+
+
+async def test_events_wait_out_a_database_outage_instead_of_being_dead_lettered(
+    database: tuple[DatabaseServer, str], nats_url: str, js: JetStreamContext
+) -> None:
+    server, url = database
+    behaviour = Behaviour()
+    # Two deliveries 0.1 s apart (JetStream redelivers within seconds): the outage below
+    # outlasts the whole budget, and AckWait ten times (the events in hand stay in progress).
+    settings = fast_settings(
+        nats_url=nats_url,
+        database_url=url,
+        max_deliver=2,
+        redelivery_backoff=[0.1],
+        ack_wait_seconds=1,
+    )
+    runtime = Runtime(build(behaviour), settings)
+    await runtime.start()
+    try:
+        await server.stop()
+        for idea_id in ("i-during-1", "i-during-2"):
+            message = encode(make_idea(idea_id), source="/test")
+            await js.publish(message.subject, message.body, headers=message.headers)
+        await asyncio.sleep(10)
+        assert await stream_messages(js, settings.dead_letter_stream) == []
+        await server.start()
+
+        async def handled() -> bool:
+            async with runtime.db.transaction() as session:
+                return all(
+                    [await count_effects(session, i) == 1 for i in ("i-during-1", "i-during-2")]
+                )
+
+        await eventually(handled, timeout=20)
+        assert sorted(behaviour.calls) == ["i-during-1", "i-during-2"]
+        info = await js.consumer_info(settings.lifecycle_stream, runtime.processors[0].consumer)
+        await eventually(lambda: _all_acked(js, settings.lifecycle_stream, info.name))
+        assert await stream_messages(js, settings.dead_letter_stream) == []
+    finally:
+        await runtime.stop()
+
+
+async def _all_acked(js: JetStreamContext, stream: str, consumer: str) -> bool:
+    info = await js.consumer_info(stream, consumer)
+    return bool(info.num_pending == 0 and info.num_ack_pending == 0)
+
+
+async def test_a_request_while_the_database_is_away_gets_503_with_retry_after(
+    database: tuple[DatabaseServer, str], nats_url: str, dev_keys: DevKeys
+) -> None:
+    server, url = database
+    settings = fast_settings(**wiring(nats_url, url, dev_keys))
+    async with running_service(build(Behaviour()), settings) as service:
+        headers = dev_keys.headers("p-7", "employee")
+        assert (
+            await service.client.post("/effects", json={"idea_id": "i-1"}, headers=headers)
+        ).status_code == 201
+        await server.stop()
+        for request in (
+            service.client.post("/effects", json={"idea_id": "i-2"}, headers=headers),
+            service.client.get("/effects/i-1", headers=headers),
+        ):
+            answer = await request
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert int(answer.headers["retry-after"]) > 0
+            assert answer.json()["title"] == "Service unavailable"
+        assert "503" in service.app.openapi()["paths"]["/effects"]["post"]["responses"]
+        await server.start()
+        answer = await service.client.post("/effects", json={"idea_id": "i-2"}, headers=headers)
+        assert answer.status_code == 201, answer.text
