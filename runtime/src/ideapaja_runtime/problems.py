@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ideapaja_runtime.logging import get_logger
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# What a 503 answered while the database is away tells the client to wait.
+DATABASE_RETRY_AFTER_SECONDS = 5
 # A service's translation of a problem body into the language its request asks for
 # (Accept-Language header, the body, and Pydantic's raw errors of a 422 with their context).
 ProblemTranslator = Callable[
@@ -222,6 +225,30 @@ def install_problem_handlers(app: FastAPI, errors: ErrorMapping | None = None) -
         return problem_response(
             exc.status_code, str(exc.detail), instance=request.url.path, headers=headers
         )
+
+    async def _database_failed(request: Request, exc: Exception) -> JSONResponse:
+        """A database error (or a connection refused or reset): if the database does not answer
+        now either, the service is unavailable rather than broken: 503 with Retry-After, which
+        a careful client waits for; else the error is unexpected (500)."""
+        runtime = getattr(request.app.state, "runtime", None)
+        if runtime is not None and not await runtime.db.answers():
+            log.warning(
+                "request_database_unavailable", path=request.url.path, error=f"{exc!r}"[:300]
+            )
+            return _localized(
+                request,
+                problem_response(
+                    503,
+                    "Service unavailable",
+                    "The service's database does not answer; try again shortly.",
+                    instance=request.url.path,
+                    headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+                ),
+            )
+        return await _unexpected(request, exc)
+
+    for failure in (DBAPIError, OSError):
+        app.add_exception_handler(failure, _database_failed)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -375,6 +375,8 @@ def create_app(spec: ServiceSpec[S], settings: S | None = None) -> FastAPI:
             413: PROBLEM_SCHEMA,
             422: PROBLEM_SCHEMA,
             429: PROBLEM_SCHEMA,
+            # The service's database does not answer (Retry-After says when to try again).
+            503: PROBLEM_SCHEMA,
         },
         openapi_tags=list(spec.tags) or None,
     )
