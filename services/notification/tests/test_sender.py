@@ -302,3 +302,45 @@ async def test_an_attempt_holds_its_delivery_past_the_batch_lease(
     other = make_sender(queued, channel)
     assert await other.send_due() == 1
     assert [m.delivery_id for m in channel.sent] != [first.id]
+
+
+class AwayAfterAccept(FakeChannel):
+    """The server accepts the mail, and at that moment the database goes away for a while
+    (PostgreSQL stopped or failing over): nothing can be written, nor does it answer a ping."""
+
+    def __init__(self, db: Database, failures: int) -> None:
+        super().__init__()
+        self.db, self.failures_left = db, failures
+
+    async def send(self, message: OutgoingMessage) -> None:
+        await super().send(message)
+        transaction, ping = self.db.transaction, self.db.ping
+
+        def away() -> object:
+            if self.failures_left <= 0:
+                self.db.transaction, self.db.ping = transaction, ping  # type: ignore[method-assign]
+                return transaction()
+            self.failures_left -= 1
+            raise ConnectionRefusedError(111, "Connect call failed")
+
+        async def no_answer() -> None:
+            away()  # raises while the database is away
+
+        self.db.transaction, self.db.ping = away, no_answer  # type: ignore[method-assign,assignment]
+
+
+async def test_a_sent_mail_is_recorded_once_the_database_is_back_not_sent_again(
+    queued: Database,
+) -> None:
+    """F2: the database goes away between the SMTP server's accept and the record: the sender
+    records it once the database answers, instead of leaving the claim to lapse and sending the
+    mail a second time after the attempt lease."""
+    channel = AwayAfterAccept(queued, failures=4)
+    sender = make_sender(queued, channel, lease_seconds=0.2, attempt_lease_seconds=60)
+    [first, _] = await sender.claim_due()
+    assert await sender.attempt(first)
+    assert channel.failures_left == 0
+    rows = {d.id: d for d in await deliveries(queued)}
+    assert rows[first.id].status == "sent" and rows[first.id].attempts == 1
+    assert await make_sender(queued, channel).send_due() == 1  # only the other one
+    assert [m.delivery_id for m in channel.sent].count(first.id) == 1

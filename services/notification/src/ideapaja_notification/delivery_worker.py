@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -340,9 +341,28 @@ class DeliveryWorker(ABC, Generic[C]):
             failure = self.unexpected(item, exc)
             await self.record_failure(item, str(failure), permanent=False, **failure.values)
         else:
-            await self.record_sent(item, **values)
+            await self._record_once_the_database_answers(
+                item, lambda: self.record_sent(item, **values)
+            )
             return True
         return False
+
+    async def _record_once_the_database_answers(
+        self, item: C, record: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Record a sent row's outcome; while the database does not answer, try again (within
+        half the attempt lease): else the claim would lapse and the row go out a second time."""
+        pause, deadline = 0.5, time.monotonic() + self.attempt_lease.total_seconds() / 2
+        while True:
+            try:
+                return await record()
+            except Exception as exc:
+                if self._stopping or time.monotonic() > deadline or await self.db.answers():
+                    raise
+                log.warning(f"{self.log_name}_outcome_waits_for_database", delivery_id=item.id,
+                            error=repr(exc), retry_in=pause)  # fmt: skip
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
     async def record_sent(self, item: C, **values: object) -> None:
         async with self.db.transaction() as session:
