@@ -1,8 +1,9 @@
 """The reliability suite's harness: the embedded stack as `ideapaja up` runs it (``Stack`` from
 tests/e2e, its own nats-server and state directory), a known workload driven through the public
 APIs, faults injected into processes this test started (by pid), and counts taken afterwards in
-every service (read-only SQLite queries), in the JetStream stream, at the mail catcher (by
-Message-ID) and in an outside payroll consumer's CSV (examples/hr-payroll-consumer, run as is).
+every service (read-only queries of its SQLite file, or of its PostgreSQL database: postgres.py),
+in the JetStream stream, at the mail catcher (by Message-ID) and in an outside payroll consumer's
+CSV (examples/hr-payroll-consumer, run as is).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import httpx
 import nats
 from e2e_stack import Stack
 from expectations import notice_counts
+from postgres import PostgresDatabases
 
 from ideapaja_runtime.settings import nats_servers
 
@@ -79,8 +81,12 @@ class FaultStack(Stack):
     # Six services importing at once on a machine shared with other test runs (load 20+ on two
     # cores) have been seen to take over 90 s before their first log line.
     ready_timeout: float = 300.0
+    # Every service on PostgreSQL, a database each for this run (None: SQLite in state_dir).
+    postgres: PostgresDatabases | None = None
 
     def start(self, **up: Any) -> None:
+        if self.postgres is not None:
+            up["args"] = [*up.get("args", ()), "--database-url", self.postgres.database_url]
         self.up(env={**WORKLOAD_ENV, **up.pop("env", {})}, **up)
 
     def pid_of(self, name: str) -> int:
@@ -132,7 +138,10 @@ class FaultStack(Stack):
         return self.state_dir / f"{service}.db"
 
     def query(self, service: str, sql: str) -> list[tuple[Any, ...]]:
-        """A read-only query of a service's SQLite database (never a write lock)."""
+        """A read-only query of a service's database (never a write lock): the one place the
+        counting knows which kind of database it reads (the SQL is the same on both)."""
+        if self.postgres is not None:
+            return self.postgres.query(service, sql)
         uri = f"file:{self.database(service)}?mode=ro"
         with sqlite3.connect(uri, uri=True, timeout=30) as db:
             return db.execute(sql).fetchall()
@@ -561,8 +570,9 @@ def record(outcome: Outcome) -> None:
     path = os.environ.get("RELIABILITY_RESULTS")
     if path:
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({**outcome.__dict__, "row": outcome.row()}) + "\n")
-    print(outcome.row())
+            row = {**outcome.__dict__, "row": outcome.row(), "load_average": os.getloadavg()}
+            handle.write(json.dumps(row) + "\n")
+    print(outcome.row(), "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 
 def ideas_for_full_run() -> int:

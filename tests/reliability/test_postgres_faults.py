@@ -1,0 +1,124 @@
+"""The fault suite on PostgreSQL (issue 14, F2): every service in a database of its own on the
+machine's PostgreSQL, reached through a proxy this test controls (postgres.py). The server is
+never stopped or reconfigured: other runs share it.
+
+    RELIABILITY_RESULTS=results.jsonl .venv/bin/pytest -m reliability \
+        tests/reliability/test_postgres_faults.py
+
+Deselected from the normal run like the other long scenarios (1,000 ideas; RELIABILITY_IDEAS)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from harness import (
+    FaultStack,
+    Payroll,
+    Workload,
+    dead_letter_count,
+    ideas_for_full_run,
+    run_with_faults,
+    verify,
+)
+from postgres import PostgresDatabases
+
+from ideapaja_runtime.testing import postgres_available
+
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.reliability_full,
+    pytest.mark.timeout(3600),
+    pytest.mark.skipif(not postgres_available(), reason="no PostgreSQL on 127.0.0.1:5432"),
+]
+
+OUTAGE_SECONDS = 30.0
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FaultStack, Payroll]]:
+    root = tmp_path_factory.mktemp("postgres-faults")
+    databases = PostgresDatabases()
+    stack = FaultStack(state_dir=root / "state", postgres=databases)
+    payroll = Payroll(stack, root)
+    try:
+        databases.start_proxy(root / "proxy.log")
+        stack.start()
+        payroll.start()
+        yield stack, payroll
+    finally:
+        payroll.stop()
+        if stack.process is not None:
+            stack.down()
+        databases.drop()
+
+
+def workload(stack: FaultStack) -> Workload:
+    return Workload(stack, ideas=ideas_for_full_run(), concurrency=16)
+
+
+def test_f0_undisturbed_workload_on_postgresql(stack: tuple[FaultStack, Payroll]) -> None:
+    """The baseline on PostgreSQL: the counts harness.expected derives, read from the services'
+    PostgreSQL databases."""
+    fault_stack, payroll = stack
+    work = workload(fault_stack)
+    recovery = asyncio.run(run_with_faults(work, "pg-f0", []))
+    verify(fault_stack, payroll, work, "pg-f0", scenario="F0 (baseline, PostgreSQL)",
+           fault="none", recovery=recovery)  # fmt: skip
+
+
+def not_ready(stack: FaultStack) -> list[str]:
+    names = []
+    for name in stack.service_ports:
+        try:
+            if httpx.get(f"{stack.url(name)}/readyz", timeout=5).status_code != 200:
+                names.append(name)
+        except httpx.HTTPError:
+            names.append(name)
+    return names
+
+
+def wait_ready(stack: FaultStack, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    while waiting := not_ready(stack):
+        assert time.monotonic() < deadline, f"not ready {timeout} s after the outage: {waiting}"
+        time.sleep(0.2)
+
+
+def test_f2_postgresql_unavailable_for_30_seconds(stack: tuple[FaultStack, Payroll]) -> None:
+    """F2 on PostgreSQL: under load, every open connection of every service to its database is
+    reset and new ones are refused for 30 s (PostgreSQL stopped), then the server is there
+    again. Nothing may be lost, doubled or dead-lettered; every service is ready again by
+    itself (pools, consumers, outbox relays and the mail sender recover without a restart)."""
+    fault_stack, payroll = stack
+    databases = fault_stack.postgres
+    assert databases is not None
+    work = workload(fault_stack)
+    dead_before = asyncio.run(dead_letter_count(fault_stack))
+    pids = {name: fault_stack.pid_of(name) for name in fault_stack.service_ports}
+    seen: dict[str, object] = {}
+
+    async def outage() -> float:
+        started = time.monotonic()
+        databases.cut()
+        await asyncio.sleep(OUTAGE_SECONDS / 2)
+        seen["not ready during the outage"] = await asyncio.to_thread(not_ready, fault_stack)
+        await asyncio.sleep(started + OUTAGE_SECONDS - time.monotonic())
+        databases.restore()
+        restored = time.monotonic()
+        await asyncio.to_thread(wait_ready, fault_stack)
+        seen["ready again after the restore (s)"] = round(time.monotonic() - restored, 1)
+        return time.monotonic() - started
+
+    recovery = asyncio.run(run_with_faults(work, "pg-f2", [(0.3, outage)]))
+    print(seen)
+    verify(fault_stack, payroll, work, "pg-f2", scenario="F2 PostgreSQL",
+           fault=f"every service's PostgreSQL connections reset, new ones refused "
+                 f"{OUTAGE_SECONDS:.0f} s at 30 %", recovery=recovery)  # fmt: skip
+    assert asyncio.run(dead_letter_count(fault_stack)) == dead_before, "live work dead-lettered"
+    # Recovered by themselves: no service had to be restarted (by the runner) to get going.
+    assert {name: fault_stack.pid_of(name) for name in pids} == pids
+    assert seen["not ready during the outage"], "/readyz did not notice the database was gone"
