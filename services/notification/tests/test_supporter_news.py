@@ -5,6 +5,7 @@ who supported only after the news is not told it."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
@@ -26,7 +27,7 @@ from ideapaja_contracts.events.progress import ImplementationCompleted
 from ideapaja_notification import handlers
 from ideapaja_notification.db.models import SupporterNews
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.messaging import Handler
+from ideapaja_runtime.messaging import Handler, HandlerContext
 
 DECIDED_AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 BEFORE, AFTER = DECIDED_AT - timedelta(days=2), DECIDED_AT + timedelta(hours=1)
@@ -114,3 +115,32 @@ async def test_retention_forgets_the_news(notification_db: Database) -> None:
         assert (await session.scalars(select(SupporterNews))).all() == []
     await _support(db, "p-early", BEFORE)
     assert await _told(db, "supported_idea_decided") == []
+
+
+async def test_a_support_and_its_decision_handled_at_the_same_moment_tell_the_supporter(
+    notification_db: Database,
+) -> None:
+    """The two consumers' transactions overlapping (on PostgreSQL, READ COMMITTED: each would
+    see neither the other's support nor its news, and nobody would be told; the fault suite's
+    F2 on PostgreSQL lost a notice so): whichever commits second tells the supporter."""
+    db = notification_db
+    await _idea_with_people(db)
+    decision = decided("i-1")
+    news_added, commit_news = asyncio.Event(), asyncio.Event()
+
+    async def decide_and_hold(event: Event, ctx: HandlerContext) -> None:
+        await handlers.on_review_decided_for_supporters(event, ctx)  # type: ignore[arg-type]
+        await ctx.session.flush()
+        news_added.set()
+        await commit_news.wait()
+
+    deciding = asyncio.create_task(handle(db, decide_and_hold, decision, at(decision, DECIDED_AT)))
+    await news_added.wait()
+    support = supported("i-1", "p-early")
+    supporting = asyncio.create_task(
+        handle(db, handlers.on_idea_supported, support, at(support, BEFORE))
+    )
+    await asyncio.sleep(0.5)  # the support's transaction runs as far as it can meanwhile
+    commit_news.set()
+    await asyncio.gather(deciding, supporting)
+    assert await _told(db, "supported_idea_decided") == ["p-early"]

@@ -7,7 +7,9 @@ made days earlier. So each piece of news is kept (``SupporterNews``), and a supp
 later is told the news that came after it was made, with the same cause event as the supporters
 told at the time, so the deliveries' unique key keeps it to one message however the two
 consumers interleave. A support made after the news is not told it (they knew), whichever
-consumer comes first."""
+consumer comes first. The two take the idea's row (``_hold``) before looking for each other's
+rows: on PostgreSQL (READ COMMITTED) two overlapping transactions would otherwise each miss the
+other's and tell nobody."""
 
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ async def on_review_decided_for_supporters(event: ReviewDecided, ctx: HandlerCon
     if event.decision is Decision.NEEDS_INFO:
         return
     idea = await idea_of(ctx, event.idea_id)
+    await _hold(ctx, idea.idea_id)
     news = await _remember(
         ctx,
         TemplateId.SUPPORTED_IDEA_DECIDED,
@@ -58,6 +61,7 @@ async def on_implementation_completed_for_supporters(
 ) -> None:
     """The idea its supporters backed is in use (their own consumer, as decisions)."""
     idea = await idea_of(ctx, event.idea_id)
+    await _hold(ctx, idea.idea_id)
     news = await _remember(
         ctx,
         TemplateId.SUPPORTED_IDEA_IMPLEMENTED,
@@ -72,6 +76,7 @@ async def tell_late_supporter(
 ) -> None:
     """A support just recorded: tell its supporter the news that came after they supported
     (and that the news' own consumer, not knowing of them yet, could not tell)."""
+    await _hold(ctx, idea_id)
     idea = await ctx.session.get(Idea, idea_id)
     if idea is None or person_id in set(map(str, idea.author_ids)):
         return  # no news without the idea; authors hear as authors
@@ -93,6 +98,13 @@ async def tell_late_supporter(
             cause_event_id=news.cause_event_id,
         )
         await _tell(ctx, news, idea, recipients)
+
+
+async def _hold(ctx: HandlerContext, idea_id: str) -> None:
+    """Lock the idea's row until commit (PostgreSQL; SQLite has one writer at a time anyway):
+    news and a late support of one idea are handled one after the other, each seeing the
+    other's rows once committed."""
+    await ctx.session.execute(select(Idea.idea_id).where(Idea.idea_id == idea_id).with_for_update())
 
 
 async def _remember(
