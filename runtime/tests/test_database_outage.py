@@ -26,66 +26,28 @@ from ideapaja_runtime.testing import (
     stream_messages,
 )
 from ideapaja_runtime.testing_builders import wiring
+from ideapaja_runtime.testing_proxy import TcpProxy
 
 pytestmark = pytest.mark.skipif(not postgres_available(), reason="no PostgreSQL on 127.0.0.1:5432")
 
 
-class DatabaseServer:
-    """The machine's PostgreSQL as the service sees it, through a forwarder this test can take
-    away: ``stop()`` resets every open connection and refuses new ones, ``start()`` is back."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.server: asyncio.Server | None = None
-        self.open: set[asyncio.StreamWriter] = set()
-        self.pumps: set[asyncio.Task[None]] = set()
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._forward, "127.0.0.1", self.port)
-
-    async def stop(self) -> None:
-        assert self.server is not None
-        self.server.close()
-        self.server = None
-        for writer in list(self.open):
-            writer.transport.abort()
-        self.open.clear()
-
-    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", 5432)
-        self.open |= {writer, up_writer}
-        for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(_pump(source, sink))
-            self.pumps.add(task)
-            task.add_done_callback(self.pumps.discard)
-
-
-async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-    try:
-        while data := await source.read(65536):
-            sink.write(data)
-            await sink.drain()
-    except (ConnectionError, OSError):
-        pass
-    finally:
-        sink.close()
-
-
 @pytest.fixture
-async def database() -> AsyncIterator[tuple[DatabaseServer, str]]:
+async def database() -> AsyncIterator[tuple[TcpProxy, str]]:
+    """A database of its own on the machine's PostgreSQL, reached through a proxy that can
+    take the server away (``cut``: connections reset, new ones refused) and give it back."""
     name, url = await asyncio.to_thread(create_pg_database, "ideapaja_outage")
-    server = DatabaseServer()
-    await server.start()
+    port = free_port()
+    server = TcpProxy([(port, 5432)], refuse=True)
+    await server.listen()
     try:
-        yield server, url.replace(":5432/", f":{server.port}/")
+        yield server, url.replace(":5432/", f":{port}/")
     finally:
-        if server.server is not None:
-            await server.stop()
+        server.cut()
         await asyncio.to_thread(drop_pg_database, name)
 
 
 async def test_events_wait_out_a_database_outage_instead_of_being_dead_lettered(
-    database: tuple[DatabaseServer, str], nats_url: str, js: JetStreamContext
+    database: tuple[TcpProxy, str], nats_url: str, js: JetStreamContext
 ) -> None:
     server, url = database
     behaviour = Behaviour()
@@ -101,13 +63,13 @@ async def test_events_wait_out_a_database_outage_instead_of_being_dead_lettered(
     runtime = Runtime(build(behaviour), settings)
     await runtime.start()
     try:
-        await server.stop()
+        server.cut()
         for idea_id in ("i-during-1", "i-during-2"):
             message = encode(make_idea(idea_id), source="/test")
             await js.publish(message.subject, message.body, headers=message.headers)
         await asyncio.sleep(10)
         assert await stream_messages(js, settings.dead_letter_stream) == []
-        await server.start()
+        await server.listen()
 
         async def handled() -> bool:
             async with runtime.db.transaction() as session:
@@ -130,7 +92,7 @@ async def _all_acked(js: JetStreamContext, stream: str, consumer: str) -> bool:
 
 
 async def test_a_request_while_the_database_is_away_gets_503_with_retry_after(
-    database: tuple[DatabaseServer, str], nats_url: str, dev_keys: DevKeys
+    database: tuple[TcpProxy, str], nats_url: str, dev_keys: DevKeys
 ) -> None:
     server, url = database
     settings = fast_settings(**wiring(nats_url, url, dev_keys))
@@ -139,7 +101,7 @@ async def test_a_request_while_the_database_is_away_gets_503_with_retry_after(
         assert (
             await service.client.post("/effects", json={"idea_id": "i-1"}, headers=headers)
         ).status_code == 201
-        await server.stop()
+        server.cut()
         for request in (
             service.client.post("/effects", json={"idea_id": "i-2"}, headers=headers),
             service.client.get("/effects/i-1", headers=headers),
@@ -150,6 +112,6 @@ async def test_a_request_while_the_database_is_away_gets_503_with_retry_after(
             assert int(answer.headers["retry-after"]) > 0
             assert answer.json()["title"] == "Service unavailable"
         assert "503" in service.app.openapi()["paths"]["/effects"]["post"]["responses"]
-        await server.start()
+        await server.listen()
         answer = await service.client.post("/effects", json={"idea_id": "i-2"}, headers=headers)
         assert answer.status_code == 201, answer.text
