@@ -178,6 +178,8 @@ async def test_the_funnel_puts_each_idea_in_its_own_period_of_a_long_window(
     }  # fmt: skip
     years = await city.report("funnel", period="year", periods=3, at="2026-06-01")
     assert figures(years, "submitted") == {"2024": (0,), "2025": (24,), "2026": (1,)}
+    [only] = await city.report("funnel", period="year", periods=1, at="2025-06-01")
+    assert (only["period"], only["submitted"]) == ("2025", 24)
 
 
 @pytest.mark.parametrize("name", ["funnel", "decision-times", "experiments"])
