@@ -150,6 +150,38 @@ async def test_funnel_decision_times_and_experiments_by_month_and_quarter(
     assert (year["decisions"], year["median_days"], year["p90_days"]) == (3, 10.0, 24.0)
 
 
+async def test_the_funnel_puts_each_idea_in_its_own_period_of_a_long_window(
+    api: RunningService, as_: Callable[..., Headers]
+) -> None:
+    """The funnel finds an idea's period by halving the window: an idea on the first and one
+    on the last day of every month (Helsinki midnight edges among them) each land in their own
+    month of a 12-month window, a quarter's and a year's."""
+    city = City(api, as_)
+    months = [f"2025-{month:02d}" for month in range(1, 13)]
+    last_days = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    for month, last in zip(months, last_days, strict=True):
+        await city.submit(f"{month}-01", f"i-{month}-first")
+        # 20:30 UTC on the last day: still that day in Helsinki (23:30 in summer time).
+        city.clock.now = datetime.fromisoformat(f"{month}-{last:02d}T20:30:00").replace(tzinfo=UTC)
+        await handler_delivery(api).all([idea(f"i-{month}-last")])
+    # The first second of 2026 in Helsinki (22:00 UTC on 31 December) is the next year's.
+    city.clock.now = datetime(2025, 12, 31, 22, 0, tzinfo=UTC)
+    await handler_delivery(api).all([idea("i-2026")])
+    city.on("2026-01-02")
+
+    funnel = await city.report("funnel", period="month", periods=12, at="2025-12-15")
+    assert [p["period"] for p in funnel] == months
+    assert [p["submitted"] for p in funnel] == [2] * 12
+    quarters = await city.report("funnel", period="quarter", periods=5, at="2026-01-01")
+    assert figures(quarters, "submitted") == {
+        "2025-Q1": (6,), "2025-Q2": (6,), "2025-Q3": (6,), "2025-Q4": (6,), "2026-Q1": (1,)
+    }  # fmt: skip
+    years = await city.report("funnel", period="year", periods=3, at="2026-06-01")
+    assert figures(years, "submitted") == {"2024": (0,), "2025": (24,), "2026": (1,)}
+    [only] = await city.report("funnel", period="year", periods=1, at="2025-06-01")
+    assert (only["period"], only["submitted"]) == ("2025", 24)
+
+
 @pytest.mark.parametrize("name", ["funnel", "decision-times", "experiments"])
 async def test_only_management_and_admins_read_the_reports(
     api: RunningService, as_: Callable[..., Headers], name: str

@@ -114,8 +114,13 @@ async def test_list_keyset_indexes_are_added_to_a_database_at_0003(database_url:
                 table: await conn.run_sync(_indexes, table)
                 for table in ("review_cases", "experiments", "practices", "meetings")
             }
-        assert version == "review_0008"
+        assert version == "review_0009"
         assert found["review_cases"]["ix_review_cases_opened"] == ["opened_at", "case_id"]
+        assert found["review_cases"]["ix_review_cases_state_case"] == [
+            "state",
+            "case_id",
+            "due_at",
+        ]
         assert found["review_cases"]["ix_review_cases_idea_opened"] == [
             "idea_id",
             "opened_at",

@@ -133,6 +133,9 @@ class CaseRow(ReviewBase):
         Index("ix_review_cases_opened", "opened_at", "case_id"),
         # The reports' rounds of each idea, read from the index alone (migration 0008).
         Index("ix_review_cases_idea_opened", "idea_id", "opened_at", "decision", "case_id"),
+        # The reviewers' workloads: open cases and their deadlines, from the index alone
+        # (migration 0009).
+        Index("ix_review_cases_state_case", "state", "case_id", "due_at"),
     )
 
 

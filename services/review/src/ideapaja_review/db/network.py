@@ -85,7 +85,10 @@ async def workloads(
     session: AsyncSession, now: datetime, person_ids: Sequence[str] | None = None
 ) -> dict[str, Workload]:
     """Open cases (waiting for their reviewers: screening or in review) per reviewer, and how
-    many of those are overdue."""
+    many of those are overdue. Counted for every reviewer and then narrowed to ``person_ids``:
+    naming the people in the query turns SQLite's plan around (from each person's cases to
+    each case's row, a read of every open case's whole row: 10,000 open cases, 35-75 ms
+    against 13), and there are only as many groups as reviewers."""
     query = (
         select(
             CaseReviewerRow.person_id,
@@ -96,18 +99,18 @@ async def workloads(
         .where(CaseRow.state.in_([s.value for s in OPEN_STATES]))
         .group_by(CaseReviewerRow.person_id)
     )
-    if person_ids is not None:
-        query = query.where(CaseReviewerRow.person_id.in_(person_ids))
+    wanted = None if person_ids is None else set(person_ids)
     return {
         person_id: Workload(int(open_count), int(overdue or 0))
         for person_id, open_count, overdue in (await session.execute(query)).all()
+        if wanted is None or person_id in wanted
     }
 
 
-async def network(
-    session: AsyncSession, now: datetime, *, unit_id: str | None = None
-) -> list[NetworkMember]:
-    """Change agents and supervisors per unit, HR's and assigned, with their workload."""
+async def _members(
+    session: AsyncSession, unit_id: str | None
+) -> dict[tuple[str, str], NetworkMember]:
+    """Change agents and supervisors per (unit, person), HR's and assigned."""
     members: dict[tuple[str, str], NetworkMember] = {}
     hr = (
         select(OrgPersonRow.person_id, OrgPersonRow.unit_id, OrgPersonRoleRow.role)
@@ -142,14 +145,23 @@ async def network(
         )
         member.roles.add(row.role)
         member.sources.add("assigned")
+    return members
+
+
+async def network(
+    session: AsyncSession, now: datetime, *, unit_id: str | None = None
+) -> list[NetworkMember]:
+    """Change agents and supervisors per unit, HR's and assigned, with their workload."""
+    members = await _members(session, unit_id)
     loads = await workloads(session, now, sorted({p for _, p in members}))
     for (_, person_id), member in members.items():
         member.workload = loads.get(person_id, Workload())
     return [members[key] for key in sorted(members)]
 
 
-async def units_without_reviewers(session: AsyncSession, now: datetime) -> list[str]:
-    """Plain units nobody screens in (their ideas go to the department, or nowhere)."""
-    covered = {m.unit_id for m in await network(session, now)}
+async def units_without_reviewers(session: AsyncSession) -> list[str]:
+    """Plain units nobody screens in (their ideas go to the department, or nowhere): who is in
+    the network is enough, their workloads are not counted."""
+    covered = {unit for unit, _ in await _members(session, None)}
     rows = await session.scalars(select(OrgUnitRow.unit_id).where(OrgUnitRow.kind == "unit"))
     return sorted(u for u in rows.all() if u not in covered)

@@ -102,7 +102,7 @@ async def units_without_reviewers(
     uow: ReviewWork, page: PageRequest, *, item: Callable[[str], R]
 ) -> Page[R]:
     """Plain units nobody screens in, by id: one page."""
-    units = await network.units_without_reviewers(uow.session, uow.now)
+    units = await network.units_without_reviewers(uow.session)
     return page_of_computed(units, key=lambda u: (u,), arity=1, page=page, item=item)
 
 

@@ -251,12 +251,18 @@ class BudgetRow(RewardBase):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-# --- Activity reads and periodic awards (migration reward_0005) ---------------------------------
-# Each activity figure is one range query over a period: these serve them.
-Index("ix_reward_ideas_submitted", RewardIdea.submitted_at)
-Index("ix_reward_ideas_accepted", RewardIdea.accepted_at)
-Index("ix_reward_ideas_implemented", RewardIdea.implemented_at)
-Index("ix_points_ledger_occurred_unit", LedgerEntry.occurred_at, LedgerEntry.unit_id)
+# --- Activity reads (migrations reward_0005, reward_0006) ----------------------------------------
+# Each activity figure is a range query over a period: these serve them, covering (the unit, the
+# points), so a count or a sum never visits the rows.
+Index("ix_reward_ideas_submitted_unit", RewardIdea.submitted_at, RewardIdea.unit_id)
+Index("ix_reward_ideas_accepted_unit", RewardIdea.accepted_at, RewardIdea.unit_id)
+Index("ix_reward_ideas_implemented_unit", RewardIdea.implemented_at, RewardIdea.unit_id)
+Index(
+    "ix_points_ledger_occurred_unit_points",
+    LedgerEntry.occurred_at,
+    LedgerEntry.unit_id,
+    LedgerEntry.points,
+)
 
 REASON = 1000
 

@@ -137,20 +137,34 @@ async def totals(uow: UnitOfWork[Any], start: date, end: date) -> GrantTotalsPub
     year of a city's grants is tens of thousands of rows; its groups are a few hundred), with
     the same unit and department each grant's report row books it under."""
     since, until = _bounds(uow, start, end)
-    unit = func.coalesce(RewardGrant.unit_id, RewardIdea.unit_id)
-    found = await uow.session.execute(
+    # A grant's own unit, else its idea's: looked up only for the grants without one (an outer
+    # join to the ideas read an idea for every grant, 3x the statement's time on 10,000).
+    idea_unit = (
+        select(RewardIdea.unit_id)
+        .where(RewardIdea.idea_id == RewardGrant.idea_id)
+        .scalar_subquery()
+    )
+    booked = (
         select(
-            unit,
+            func.coalesce(RewardGrant.unit_id, idea_unit).label("unit_id"),
             RewardGrant.department_id,
             RewardGrant.kind,
-            func.count(),
-            func.coalesce(func.sum(RewardGrant.amount_cents), 0),
-            func.coalesce(func.sum(RewardGrant.points), 0),
-            func.coalesce(func.sum(RewardGrant.days), 0),
+            RewardGrant.amount_cents,
+            RewardGrant.points,
+            RewardGrant.days,
         )
-        .outerjoin(RewardIdea, RewardIdea.idea_id == RewardGrant.idea_id)
         .where(RewardGrant.granted_at >= since, RewardGrant.granted_at < until)
-        .group_by(unit, RewardGrant.department_id, RewardGrant.kind)
+        .subquery()
+    )
+    keys = (booked.c.unit_id, booked.c.department_id, booked.c.kind)
+    found = await uow.session.execute(
+        select(
+            *keys,
+            func.count(),
+            func.coalesce(func.sum(booked.c.amount_cents), 0),
+            func.coalesce(func.sum(booked.c.points), 0),
+            func.coalesce(func.sum(booked.c.days), 0),
+        ).group_by(*keys)
     )
     units = await load_units(uow.session)
     groups = [
