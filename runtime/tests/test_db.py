@@ -3,6 +3,7 @@ thread), with the same commit, rollback and after-commit rules as ``transaction(
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
@@ -103,3 +104,16 @@ async def test_insert_unless_present_inserts_once_and_says_whether_it_did(db: Da
     async with db.transaction() as session:
         assert not await insert_unless_present(session, notes, {"id": 7, "text": "replayed"})
     assert await texts(db) == ["first"]
+
+
+async def test_a_probe_reads_while_a_writer_holds_the_lock(db: Database) -> None:
+    """/readyz and the outbox gauge read through ``reading()``: on SQLite they waited for the
+    write lock (up to the 30 s busy timeout, a readiness probe timing out on a busy service)."""
+    async with db.transaction() as session:
+        await session.execute(notes.insert().values(text="committed"))
+    async with db.transaction() as session:
+        await session.execute(notes.insert().values(text="being written"))
+        await asyncio.wait_for(db.ping(), timeout=5)
+        async with db.reading() as conn:
+            seen = await asyncio.wait_for(conn.scalars(select(notes.c.text)), timeout=5)
+            assert seen.all() == ["committed"]

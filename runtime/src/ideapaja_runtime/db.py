@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, FromClause, MetaData, String, cast, create
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -171,8 +172,17 @@ class Database:
             await run_migrations(self.engine, service_migrations, "alembic_version", to=to)
 
     async def ping(self) -> None:
-        async with self.engine.connect() as conn:
+        async with self.reading() as conn:
             await conn.exec_driver_sql("SELECT 1")
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a read that must not wait for writers: a readiness probe, a gauge.
+        On SQLite its statements run without BEGIN IMMEDIATE (each reads the last commit; in WAL
+        mode a reader never waits for the writer), so /readyz answers while a long write holds
+        the lock: it waited up to the 30 s busy timeout behind one before. Never for writes."""
+        async with self.engine.connect() as conn:
+            yield await conn.execution_options(**{READING: True})
 
     async def answers(self, timeout: float = 10.0) -> bool:  # noqa: ASYNC109
         """Whether the database answers a ``SELECT 1`` within ``timeout`` seconds: after a
@@ -218,6 +228,10 @@ def _enable_wal(cursor: Any, attempts: int = 100) -> None:
             time.sleep(0.05)
 
 
+# The execution option that marks a connection of ``Database.reading()``.
+READING = "ideapaja_reading"
+
+
 def _use_immediate_transactions(engine: Engine) -> None:
     """SQLite: take the write lock at BEGIN, so two writers wait for each other (busy timeout)
     instead of failing with 'database is locked' when a read transaction tries to upgrade."""
@@ -235,6 +249,8 @@ def _use_immediate_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(READING):
+            return  # Database.reading(): statements in autocommit, no write lock
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -12,7 +12,7 @@ from typing import Any, TypeGuard
 
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ideapaja_contracts import OutgoingMessage
@@ -316,11 +316,14 @@ class OutboxRelay:
         return ack
 
     async def pending(self) -> int:
-        async with self.db.transaction() as session:
-            result = await session.execute(
-                select(outbox_table.c.seq).where(outbox_table.c.sent_at.is_(None))
+        """Events not yet published (a gauge read by /readyz: never waits for a writer)."""
+        async with self.db.reading() as conn:
+            counted = await conn.scalar(
+                select(func.count())
+                .select_from(outbox_table)
+                .where(outbox_table.c.sent_at.is_(None))
             )
-            return len(result.all())
+            return int(counted or 0)
 
 
 def _trace_id(headers: dict[str, str]) -> str | None:
