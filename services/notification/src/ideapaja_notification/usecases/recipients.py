@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 
 from ideapaja_notification.db.models import Contact, Idea, Supporter
 from ideapaja_notification.domain.notices import Recipient, UnknownRecipients, reachable
@@ -22,28 +23,16 @@ log = get_logger(__name__)
 UNIT_ROLES = frozenset({"supervisor"})
 
 
-def recipient_of(contact: Contact) -> Recipient:
-    return _recipient(contact.person_id, contact.display_name, contact.email, contact.language,
-                      contact.left_on, contact.erased_at, contact.roles)  # fmt: skip
-
-
-def _recipient(
-    person_id: str,
-    display_name: str,
-    email: str,
-    language: str,
-    left_on: str | None,
-    erased_at: datetime | None,
-    roles: list[str] | None,
-) -> Recipient:
+def recipient_of(contact: Contact | Row[*tuple[Any, ...]]) -> Recipient:
+    """A contact, as an ORM object or as a row of ``_CONTACTS_OF`` (the same names)."""
     return Recipient(
-        person_id=person_id,
-        display_name=display_name,
-        email=email,
-        language=language,
+        person_id=contact.person_id,
+        display_name=contact.display_name,
+        email=contact.email,
+        language=contact.language,
         # Nobody writes to people who left, nor to people whose data was erased.
-        left=left_on is not None or erased_at is not None,
-        roles=None if roles is None else tuple(str(role) for role in roles),
+        left=contact.left_on is not None or contact.erased_at is not None,
+        roles=None if contact.roles is None else tuple(str(role) for role in contact.roles),
     )
 
 
@@ -63,7 +52,7 @@ _CONTACTS_OF = select(
 
 async def contacts_of(ctx: HandlerContext, person_ids: Sequence[str]) -> dict[str, Recipient]:
     rows = await ctx.session.execute(_CONTACTS_OF, {"person_ids": list(person_ids)})
-    return {row.person_id: _recipient(*row) for row in rows}
+    return {row.person_id: recipient_of(row) for row in rows}
 
 
 async def people(ctx: HandlerContext, person_ids: Sequence[str]) -> list[Recipient]:
