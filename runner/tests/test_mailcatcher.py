@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import smtplib
 from collections.abc import AsyncIterator
 from email.header import Header
@@ -122,3 +123,25 @@ async def test_mails_survive_a_restart(tmp_path: Path) -> None:
         assert MailStore(directory).messages()[0]["to"] == ["aino.virtanen@kuusijarvi.example"]
     finally:
         await second.stop()
+
+
+def test_a_restart_reads_summaries_from_the_sidecars_and_writes_missing_ones(
+    tmp_path: Path,
+) -> None:
+    """A restart after a busy day must not parse every mail again (22,000 took 104 s, past
+    the runner's 20 s start-up limit): the summary is kept beside the mail. An older catcher's
+    sidecar, without one, gets it on the first load."""
+    directory = tmp_path / "mail"
+    store = MailStore(directory)
+    stored = store.add(b"Subject: Muistutus\r\nTo: a@example.fi\r\n\r\nHei!\r\n", "r@x.fi", [])
+    sidecar, eml = directory / f"{stored.id}.json", directory / f"{stored.id}.eml"
+    # Proof that the .eml is not parsed again: the sidecar's summary is what lists.
+    eml.write_bytes(b"Subject: something else\r\n\r\n")
+    assert MailStore(directory).messages()[0]["subject"] == "Muistutus"
+
+    old = json.loads(sidecar.read_text())
+    del old["summary"]
+    sidecar.write_text(json.dumps(old))
+    assert MailStore(directory).messages()[0]["subject"] == "something else"
+    assert json.loads(sidecar.read_text())["summary"]["subject"] == "something else"
+    assert json.loads(sidecar.read_text())["received_at"] == old["received_at"]
