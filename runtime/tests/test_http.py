@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator
 
@@ -246,7 +247,9 @@ async def test_every_request_is_counted_timed_and_logged_with_its_trace(
         ("unmatched", 404),
     ]
     assert requests[0]["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
-    assert requests[1].get("trace_id") is None
+    # A request without a trace starts its own: a fresh id, not the previous request's.
+    assert re.fullmatch("[0-9a-f]{32}", requests[1]["trace_id"])
+    assert len({r["trace_id"] for r in requests}) == 3
 
 
 async def test_every_problem_names_its_kind(sample: RunningService, dev_keys: DevKeys) -> None:

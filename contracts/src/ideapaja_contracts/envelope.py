@@ -43,6 +43,11 @@ class Envelope:
         return self.traceparent.split("-")[1] if self.traceparent else None
 
 
+def is_traceparent(value: str | None) -> bool:
+    """A W3C ``traceparent`` of version 00, as we continue and start them."""
+    return bool(value and _TRACEPARENT.match(value))
+
+
 def new_traceparent() -> str:
     return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
 

@@ -42,8 +42,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     structlog.contextvars.bind_contextvars(service=service)
-    # Library chatter at INFO drowns the events that matter to an operator.
-    for noisy in ("uvicorn.access", "nats", "aiosqlite", "alembic"):
+    # Library chatter at INFO drowns the events that matter to an operator (httpx logs every
+    # call a service makes; the called service logs it with the same trace id).
+    for noisy in ("uvicorn.access", "nats", "aiosqlite", "alembic", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

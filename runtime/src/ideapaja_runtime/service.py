@@ -24,6 +24,7 @@ from nats.aio.client import Client as NatsClient
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ideapaja_contracts.envelope import is_traceparent, new_traceparent
 from ideapaja_runtime import metrics
 from ideapaja_runtime.auth import Principal, TokenVerifier
 from ideapaja_runtime.bodylimit import BodySizeLimit
@@ -323,9 +324,13 @@ class Observe:
             (value.decode("latin-1") for name, value in scope["headers"] if name == b"traceparent"),
             "",
         )
-        structlog.contextvars.bind_contextvars(
-            trace_id=traceparent.split("-")[1] if traceparent.count("-") == 3 else None
-        )
+        if not is_traceparent(traceparent):
+            # A request without a (valid) trace starts one, so its log lines, the calls it
+            # makes and the events it causes share an id: routes read the header.
+            traceparent = new_traceparent()
+            headers = [(n, v) for n, v in scope["headers"] if n != b"traceparent"]
+            scope = {**scope, "headers": [*headers, (b"traceparent", traceparent.encode())]}
+        structlog.contextvars.bind_contextvars(trace_id=traceparent.split("-")[1])
         status = 500  # unless the app starts a response: an exception becomes a 500 outside
 
         async def send_observed(message: Message) -> None:

@@ -9,10 +9,12 @@ person's language (``web/errors.py``); a service that cannot be reached becomes 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
+import structlog
 
 PROBLEM_FIELDS = ("title", "detail", "errors", "reason", "rule")
 # The services' largest page, and how many pages of a list a page of the portal reads at most.
@@ -137,6 +139,7 @@ class Apis:
         if base is None:
             raise ServiceError(service, 503, {"title": f"{service} is not configured"})
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        traceparent = traceparent or _page_traceparent()
         if traceparent:
             headers["traceparent"] = traceparent
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
@@ -155,6 +158,13 @@ class Apis:
         if response.status_code >= 400:
             raise ServiceError(service, response.status_code, _problem(response))
         return response
+
+
+def _page_traceparent() -> str | None:
+    """A span of the page's trace (bound by the runtime for each request), so the services'
+    log lines and the events they publish carry the page's trace id."""
+    trace_id = structlog.contextvars.get_contextvars().get("trace_id")
+    return f"00-{trace_id}-{secrets.token_hex(8)}-01" if trace_id else None
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:
