@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -99,7 +100,7 @@ class Texts:
         return format_date(moment, format=format, locale=self.locale)
 
     def number(self, value: float | int | None) -> str:
-        return "" if value is None else format_decimal(value, locale=self.locale)
+        return "" if value is None else _number(value, self.language)
 
     def money(self, value: Decimal | str | float | None, currency: str | None = "EUR") -> str:
         """An amount as the person's locale writes it: ``150,00 €`` (fi, sv), ``€150.00``."""
@@ -118,6 +119,13 @@ class Texts:
         if not names:
             return ""
         return names.get(self.language) or names.get("fi") or next(iter(names.values()), "")
+
+
+@lru_cache(maxsize=4096)
+def _number(value: float | int, language: str) -> str:
+    """A number as ``language`` writes it, remembered: a dashboard formats hundreds, most of
+    them the same few (Babel takes 10 µs for each)."""
+    return format_decimal(value, locale=LOCALES[language])
 
 
 def _parse(value: dt.datetime | dt.date | str | None) -> dt.datetime | dt.date | None:
