@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +46,7 @@ def _index_of(moment: ColumnElement[datetime], first: int, last: int) -> ColumnE
 
 
 @cache
-def _funnel_statement(count: int) -> Select[tuple[int, int, int, int, int]]:
+def _funnel_statement(count: int) -> Select[int, int, Any, Any, Any]:
     """The funnel of ``count`` periods, their bounds as parameters: built once (building and
     keying it took a quarter of the request's time)."""
     first = func.min(CaseRow.opened_at)
@@ -90,7 +91,7 @@ async def funnel_cohorts(
     }
 
 
-def _final_decisions() -> Select[tuple[datetime, datetime | None]]:
+def _final_decisions() -> Select[datetime, datetime | None]:
     earlier = aliased(CaseRow)
     first = (
         select(func.min(earlier.opened_at))
