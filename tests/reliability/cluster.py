@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
-from harness import FaultStack
+from harness import FaultStack, stop_process
 from partition_proxy import ProxyProcess
 
 from ideapaja_runner import natsauth
@@ -69,13 +69,7 @@ class Node:
         self.process = None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process, grace=15)
         self.process = None
 
     def jsz(self) -> dict[str, Any]:
