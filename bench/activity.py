@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.harness import percentile
+from bench.harness import each_database, percentile
 from ideapaja_reward.app import service
 from ideapaja_reward.db.models import (
     LedgerEntry,
@@ -38,11 +38,8 @@ from ideapaja_runtime.db import Database
 from ideapaja_runtime.testing import (
     DevKeys,
     NatsServer,
-    create_pg_database,
-    drop_pg_database,
     fast_test_settings,
     migrated_database,
-    postgres_available,
     running_service,
 )
 
@@ -175,14 +172,11 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        sqlite = f"sqlite+aiosqlite:///{Path(work) / 'reward.db'}"
-        print("sqlite", asyncio.run(measure(sqlite, args.ideas, args.reads)), flush=True)
-    if not args.no_postgres and postgres_available():
-        name, url = create_pg_database("ideapaja_bench_activity")
-        try:
-            print("postgresql", asyncio.run(measure(url, args.ideas, args.reads)), flush=True)
-        finally:
-            drop_pg_database(name)
+        databases = each_database(
+            Path(work) / "reward.db", "ideapaja_bench_activity", postgres=not args.no_postgres
+        )
+        for label, url in databases:
+            print(label, asyncio.run(measure(url, args.ideas, args.reads)), flush=True)
 
 
 if __name__ == "__main__":

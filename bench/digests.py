@@ -25,6 +25,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from bench.harness import each_database
 from ideapaja_contracts import encode
 from ideapaja_contracts.events.hr import HrRole, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaCommented
@@ -38,12 +39,9 @@ from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.testing import (
     context_in,
-    create_pg_database,
-    drop_pg_database,
     fast_test_settings,
     free_port,
     migrated_database,
-    postgres_available,
 )
 from ideapaja_runtime.testing_builders import idea_submitted
 from ideapaja_runtime.uow import open_unit_of_work
@@ -149,14 +147,11 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        sqlite = f"sqlite+aiosqlite:///{Path(work) / 'notification.db'}"
-        print("sqlite", asyncio.run(measure(sqlite, args.people, args.items)), flush=True)
-    if not args.no_postgres and postgres_available():
-        name, url = create_pg_database("ideapaja_bench_digests")
-        try:
-            print("postgresql", asyncio.run(measure(url, args.people, args.items)), flush=True)
-        finally:
-            drop_pg_database(name)
+        databases = each_database(
+            Path(work) / "notification.db", "ideapaja_bench_digests", postgres=not args.no_postgres
+        )
+        for label, url in databases:
+            print(label, asyncio.run(measure(url, args.people, args.items)), flush=True)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,14 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from ideapaja_runner.natsd import render_config
-from ideapaja_runtime.testing import free_port, nats_server_binary, wait_for_port
+from ideapaja_runtime.testing import (
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+    nats_server_binary,
+    postgres_available,
+    wait_for_port,
+)
 
 __all__ = ["free_port", "wait_for_port"]
 
@@ -155,6 +162,21 @@ def wait_ready(port: int, timeout: float = 60.0, process: Any = None) -> float:
 
 
 # --- JetStream ------------------------------------------------------------------------------------
+
+
+def each_database(
+    sqlite_file: Path, pg_name: str, *, postgres: bool = True
+) -> Iterator[tuple[str, str]]:
+    """The databases a measurement runs on, as (label, URL): SQLite in ``sqlite_file``, then,
+    where PostgreSQL answers (and ``postgres``), a database made for the run and dropped once the
+    caller is done with it."""
+    yield "sqlite", f"sqlite+aiosqlite:///{sqlite_file}"
+    if postgres and postgres_available():
+        name, url = create_pg_database(pg_name)
+        try:
+            yield "postgresql", url
+        finally:
+            drop_pg_database(name)
 
 
 @contextmanager

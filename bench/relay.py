@@ -15,13 +15,12 @@ import time
 from pathlib import Path
 
 from bench import events
-from bench.harness import Processes, Row, Target, connect, start_nats
+from bench.harness import Processes, Row, Target, connect, each_database, start_nats
 from bench.services import LIFECYCLE
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox, OutboxEntry
 from ideapaja_runtime.relay import OutboxRelay
 from ideapaja_runtime.settings import ServiceSettings
-from ideapaja_runtime.testing import create_pg_database, drop_pg_database, postgres_available
 
 
 async def measure(database_url: str, nats_url: str, count: int) -> tuple[float, float]:
@@ -58,18 +57,9 @@ def rows(work: Path, quick: bool) -> list[Row]:
     try:
         nats_url = start_nats(processes, work / "nats")
         asyncio.run(_streams(nats_url))
-        databases: list[tuple[str, str, str | None]] = [
-            ("SQLite", f"sqlite+aiosqlite:///{work / 'outbox.db'}", None)
-        ]
-        if postgres_available():
-            name, url = create_pg_database("ideapaja_bench")
-            databases.append(("PostgreSQL", url, name))
-        for label, url, pg_name in databases:
-            try:
-                relay_rate, raw_rate = asyncio.run(measure(url, nats_url, count))
-            finally:
-                if pg_name:
-                    drop_pg_database(pg_name)
+        for kind, url in each_database(work / "outbox.db", "ideapaja_bench"):
+            label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[kind]
+            relay_rate, raw_rate = asyncio.run(measure(url, nats_url, count))
             ratio = relay_rate / raw_rate
             found.append(
                 Row(

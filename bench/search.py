@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.harness import Row, Target, percentile
+from bench.harness import Row, Target, each_database, percentile
 from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
 from ideapaja_contracts.events.idea import Channel
 from ideapaja_intake import app
@@ -42,10 +42,7 @@ from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.pagination import PageRequest, paginate
 from ideapaja_runtime.testing import (
-    create_pg_database,
-    drop_pg_database,
     migrated_database,
-    postgres_available,
 )
 
 BATCH = 500
@@ -217,18 +214,8 @@ def rows(work: Path, quick: bool, *, ideas: int | None = None, postgres: bool = 
     n = ideas or (20_000 if quick else 100_000)
     runs = 10 if quick else 30
     found: list[Row] = []
-    databases: list[tuple[str, str, str | None]] = [
-        ("sqlite", f"sqlite+aiosqlite:///{work / 'search.db'}", None)
-    ]
-    if postgres and postgres_available():
-        name, url = create_pg_database("ideapaja_bench")
-        databases.append(("postgresql", url, name))
-    for label, url, pg_name in databases:
-        try:
-            figures = asyncio.run(one_database(url, n, runs))
-        finally:
-            if pg_name is not None:
-                drop_pg_database(pg_name)
+    for label, url in each_database(work / "search.db", "ideapaja_bench", postgres=postgres):
+        figures = asyncio.run(one_database(url, n, runs))
         report(f"{label}, {n:,} ideas", figures)
         found.append(
             Row("search", f"idea search p95, {label}, {n:,} ideas",

@@ -16,7 +16,6 @@ import contextlib
 import json
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -24,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import nats
-from harness import FaultStack
+from harness import FaultStack, stop_process
+from partition_proxy import ProxyProcess
 
 from ideapaja_runner import natsauth
 from ideapaja_runner.natsd import nats_server_binary
@@ -34,7 +34,6 @@ from ideapaja_runtime.service import discover_services
 from ideapaja_runtime.settings import nats_servers
 from ideapaja_runtime.testing import free_port
 
-PROXY = Path(__file__).with_name("partition_proxy.py")
 STREAM = "IDEAPAJA"
 
 
@@ -70,13 +69,7 @@ class Node:
         self.process = None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process, grace=15)
         self.process = None
 
     def jsz(self) -> dict[str, Any]:
@@ -94,7 +87,7 @@ class NatsCluster:
         self.partitionable = partitionable
         # A proxy in front of each node's route port (only routes to or from n3 use them).
         self.proxy_ports = {node.name: free_port() for node in self.nodes}
-        self.proxy: subprocess.Popen[bytes] | None = None
+        self.proxy: ProxyProcess | None = None
 
     @property
     def url(self) -> str:
@@ -143,14 +136,8 @@ class NatsCluster:
     def start(self, timeout: float = 120.0) -> None:
         self.write_configs()
         if self.partitionable:
-            pairs = [
-                f"{port}:{self.node(name).route_port}" for name, port in self.proxy_ports.items()
-            ]
-            self.proxy = subprocess.Popen(
-                [sys.executable, str(PROXY), *pairs], stdout=subprocess.PIPE
-            )
-            assert self.proxy.stdout is not None
-            assert self.proxy.stdout.readline().strip() == b"listening"
+            pairs = [(port, self.node(name).route_port) for name, port in self.proxy_ports.items()]
+            self.proxy = ProxyProcess.start(pairs)
         for node in self.nodes:
             node.start()
         self.wait_meta_leader(timeout)
@@ -170,17 +157,16 @@ class NatsCluster:
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
-        if self.proxy is not None and self.proxy.poll() is None:
-            self.proxy.terminate()
-            self.proxy.wait(10)
+        if self.proxy is not None:
+            self.proxy.stop()
 
     def partition(self) -> None:
         assert self.proxy is not None
-        self.proxy.send_signal(signal.SIGUSR1)
+        self.proxy.cut()
 
     def heal(self) -> None:
         assert self.proxy is not None
-        self.proxy.send_signal(signal.SIGUSR2)
+        self.proxy.restore()
 
     def violations(self) -> list[str]:
         return [

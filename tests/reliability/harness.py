@@ -55,6 +55,18 @@ WORKLOAD_ENV = {
 RETRYABLE = {429, 500, 502, 503, 504}
 
 
+def stop_process(process: subprocess.Popen[bytes] | None, grace: float) -> None:
+    """SIGTERM ``process`` (unless it has exited) and give it ``grace`` seconds to finish its
+    work before killing it."""
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
 def process_children(pid: int) -> list[int]:
     children: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -174,13 +186,7 @@ class Payroll:
         )
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process, grace=20)
         self.process = None
 
     def restart_if_dead(self) -> None:

@@ -1,6 +1,6 @@
 """TCP proxies the fault scenarios put in front of a server, run as the test's own process, so a
 signal from the test can take the server away from its clients (``ideapaja_runtime.
-testing_proxy``).
+testing_proxy``). A test starts and signals it through ``ProxyProcess``.
 
     python partition_proxy.py [--refuse] LISTEN_PORT:TARGET_PORT [LISTEN_PORT:TARGET_PORT ...]
 
@@ -18,10 +18,47 @@ refused (ECONNREFUSED, as when PostgreSQL is stopped). SIGUSR2 listens again on 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+import subprocess
 import sys
+from pathlib import Path
 
 from ideapaja_runtime.testing_proxy import TcpProxy
+
+
+class ProxyProcess:
+    """This script as a child of the test, listening once ``start`` returns: ``cut()`` sends
+    SIGUSR1, ``restore()`` SIGUSR2 (what each does depends on ``refuse``, above)."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+
+    @classmethod
+    def start(
+        cls, pairs: list[tuple[int, int]], *, refuse: bool = False, log: Path | None = None
+    ) -> ProxyProcess:
+        """The proxy forwarding 127.0.0.1:``listen`` to 127.0.0.1:``target`` for each pair; its
+        stderr is appended to ``log`` (else the test's own)."""
+        command = [sys.executable, __file__, *(["--refuse"] if refuse else [])]
+        command += [f"{listen}:{target}" for listen, target in pairs]
+        with contextlib.ExitStack() as files:  # the child keeps its own copy of the log's
+            stderr = files.enter_context(log.open("ab")) if log is not None else None
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr)
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == b"listening"
+        return cls(process)
+
+    def cut(self) -> None:
+        self.process.send_signal(signal.SIGUSR1)
+
+    def restore(self) -> None:
+        self.process.send_signal(signal.SIGUSR2)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
 
 
 async def main(pairs: list[tuple[int, int]], *, refuse: bool) -> None:

@@ -9,21 +9,18 @@ the server itself, which other test runs share; the counting connects to the ser
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+from partition_proxy import ProxyProcess
 
 from ideapaja_runtime.testing import free_port
 
 SERVER_HOST, SERVER_PORT = "127.0.0.1", 5432
 ADMIN = f"postgresql://postgres@{SERVER_HOST}:{SERVER_PORT}/postgres"
-PROXY = Path(__file__).with_name("partition_proxy.py")
 
 
 @dataclass
@@ -33,7 +30,7 @@ class PostgresDatabases:
 
     prefix: str = field(default_factory=lambda: f"ideapaja_rel_{uuid.uuid4().hex[:8]}")
     proxy_port: int = field(default_factory=free_port)
-    proxy: subprocess.Popen[bytes] | None = None
+    proxy: ProxyProcess | None = None
 
     @property
     def database_url(self) -> str:
@@ -44,22 +41,16 @@ class PostgresDatabases:
         return f"{self.prefix}_{service.replace('-', '_')}"
 
     def start_proxy(self, log: Path) -> None:
-        self.proxy = subprocess.Popen(
-            [sys.executable, str(PROXY), "--refuse", f"{self.proxy_port}:{SERVER_PORT}"],
-            stdout=subprocess.PIPE,
-            stderr=log.open("ab"),
-        )
-        assert self.proxy.stdout is not None
-        assert self.proxy.stdout.readline().strip() == b"listening"
+        self.proxy = ProxyProcess.start([(self.proxy_port, SERVER_PORT)], refuse=True, log=log)
 
     def cut(self) -> None:
         """PostgreSQL gone for the services: open connections reset, new ones refused."""
         assert self.proxy is not None
-        self.proxy.send_signal(signal.SIGUSR1)
+        self.proxy.cut()
 
     def restore(self) -> None:
         assert self.proxy is not None
-        self.proxy.send_signal(signal.SIGUSR2)
+        self.proxy.restore()
 
     def query(self, service: str, sql: str) -> list[tuple[Any, ...]]:
         """A query of a service's database in a read-only transaction (never takes a lock a
@@ -69,8 +60,7 @@ class PostgresDatabases:
     def drop(self) -> None:
         """Stop the proxy and drop every database of this run."""
         if self.proxy is not None:
-            self.proxy.terminate()
-            self.proxy.wait(10)
+            self.proxy.stop()
             self.proxy = None
         asyncio.run(_drop_like(self.prefix))
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import Header, decode_header
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -31,6 +30,7 @@ from ideapaja_runtime.messaging import (
     DLQ_ORIGINAL_STREAM,
     DLQ_ORIGINAL_SUBJECT,
     DLQ_REASON,
+    header_text,
 )
 from ideapaja_runtime.settings import ServiceSettings
 
@@ -51,29 +51,6 @@ _DLQ_HEADERS = {
 
 class DeadLetterError(RuntimeError):
     pass
-
-
-def _text(value: Any) -> str:
-    """A header value as text.
-
-    nats-py parses the headers of ``get_msg`` with ``email``'s compat32 parser, which hands back
-    non-ASCII values (a reason quoting Finnish input, say) as ``email.header.Header`` objects of
-    unknown-8bit bytes; they were sent as UTF-8.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, Header):
-        parts = []
-        for chunk, _charset in decode_header(value):
-            parts.append(
-                chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else str(chunk)
-            )
-        return "".join(parts)
-    text = str(value)
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        return text
 
 
 @dataclass(frozen=True)
@@ -144,7 +121,7 @@ def _dead_letter(raw: Any) -> DeadLetter:
         seq=int(raw.seq or 0),
         subject=str(raw.subject or ""),
         time=raw.time,
-        headers={str(k): _text(v) for k, v in (raw.headers or {}).items()},
+        headers={str(k): header_text(v) for k, v in (raw.headers or {}).items()},
         data=bytes(raw.data or b""),
     )
 

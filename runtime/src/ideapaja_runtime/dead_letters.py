@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from email.header import Header, decode_header
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -33,6 +32,7 @@ from ideapaja_runtime.messaging import (
     DLQ_ORIGINAL_STREAM,
     DLQ_ORIGINAL_SUBJECT,
     DLQ_REASON,
+    header_text,
 )
 from ideapaja_runtime.pagination import Page, PageParams, decode_cursor, encode_cursor
 from ideapaja_runtime.problems import PROBLEM_SCHEMA, Problem
@@ -40,27 +40,6 @@ from ideapaja_runtime.routes import service_router
 from ideapaja_runtime.service import Runtime
 
 ACTION = "dead_letters.read"
-
-
-def header_text(value: Any) -> str:
-    """A header value as text.
-
-    nats-py parses the headers of ``get_msg`` with ``email``'s compat32 parser, which hands back
-    non-ASCII values (a reason quoting Finnish input, say) as ``email.header.Header`` objects of
-    unknown-8bit bytes; they were sent as UTF-8.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, Header):
-        return "".join(
-            chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else str(chunk)
-            for chunk, _charset in decode_header(value)
-        )
-    text = str(value)
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        return text
 
 
 class DeadLetterPublic(BaseModel):

@@ -29,6 +29,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.header import Header, decode_header
 from typing import Any, Literal
 
 import structlog
@@ -54,6 +55,27 @@ DLQ_ORIGINAL_STREAM = "Ideapaja-Original-Stream"
 DLQ_ORIGINAL_SEQ = "Ideapaja-Original-Seq"
 DLQ_CONSUMER = "Ideapaja-Consumer"
 DLQ_DELIVERIES = "Ideapaja-Deliveries"
+
+
+def header_text(value: Any) -> str:
+    """A header value as text.
+
+    nats-py parses the headers of ``get_msg`` with ``email``'s compat32 parser, which hands back
+    non-ASCII values (a reason quoting Finnish input, say) as ``email.header.Header`` objects of
+    unknown-8bit bytes; they were sent as UTF-8.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Header):
+        return "".join(
+            chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else str(chunk)
+            for chunk, _charset in decode_header(value)
+        )
+    text = str(value)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text
 
 
 class RetryLater(Exception):

@@ -96,10 +96,14 @@ async def fake_unit_of_work(
 
 
 @asynccontextmanager
-async def migrated_database(url: str, migrations: Path | None) -> AsyncIterator[Database]:
-    """A database at ``url`` with the runtime's and the service's schema, disposed afterwards."""
+async def migrated_database(
+    url: str, migrations: Path | None, *, to: str = "head"
+) -> AsyncIterator[Database]:
+    """A database at ``url`` with the runtime's and the service's schema, disposed afterwards;
+    the service's only up to revision ``to`` if given (one an older release left, to test a
+    migration on)."""
     db = Database(url)
-    await db.migrate(migrations)
+    await db.migrate(migrations, to=to)
     try:
         yield db
     finally:

@@ -6,15 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from ideapaja_intake.app import service
 from ideapaja_intake.db.models import Idea, IdeaVersion, IntakeBase
 from ideapaja_intake.db.search import search_condition
-from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
+from ideapaja_runtime.db import Database
 from ideapaja_runtime.testing import migrated_database
 from ideapaja_runtime.testing_migrations import schema_differences
 
@@ -78,22 +76,9 @@ async def test_ideas_from_before_0002_keep_their_text_as_version_1(database_url:
 
 async def _old_idea_at(db: Database, target: str) -> None:
     """The schema at ``target`` with one idea as 0001 stored it."""
-    await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
-    await _upgrade_to(db, target)
+    await db.migrate(service.migrations, to=target)
     async with db.transaction() as session:
         await insert_idea_0001(session)
-
-
-async def _upgrade_to(db: Database, target: str) -> None:
-    def upgrade(connection: Connection) -> None:
-        config = Config()
-        config.set_main_option("script_location", str(service.migrations))
-        config.attributes["connection"] = connection
-        config.attributes["version_table"] = "alembic_version"
-        command.upgrade(config, target)
-
-    async with db.engine.begin() as conn:
-        await conn.run_sync(upgrade)
 
 
 async def insert_idea_0001(session: Any) -> None:

@@ -268,14 +268,7 @@ async def test_each_kind_reaches_whom_it_concerns_once_naming_no_author_to_other
     notification_db: Database, kind: TemplateId, event: Event, recipients: list[str]
 ) -> None:
     db = notification_db
-    for pid, (language, name, roles) in PEOPLE.items():
-        await handle(
-            db, handlers.on_person_upserted, person(pid, name=name, language=language, roles=roles)
-        )
-    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=AUTHORS, anonymous=True))
-    for supporter in SUPPORTERS:
-        supported = IdeaSupported(idea_id="i-1", supporter_id=supporter, support_count=1)
-        await handle(db, handlers.on_idea_supported, supported)
+    await people_and_idea(db)
     for earlier in BEFORE.get(type(event), []):
         await _run(db, earlier, envelope_of(earlier))
     envelope = envelope_of(event)
@@ -307,6 +300,19 @@ async def test_each_kind_reaches_whom_it_concerns_once_naming_no_author_to_other
                 assert PEOPLE[author][1] not in text and author not in text
     for item in items:
         assert item.link and item.text and item.language == PEOPLE[item.person_id][0]
+
+
+async def people_and_idea(db: Database) -> None:
+    """Everyone in PEOPLE known from HR, and the anonymous idea i-1 by AUTHORS that SUPPORTERS
+    support: what every kind's event is about."""
+    for pid, (language, name, roles) in PEOPLE.items():
+        await handle(
+            db, handlers.on_person_upserted, person(pid, name=name, language=language, roles=roles)
+        )
+    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=AUTHORS, anonymous=True))
+    for supporter in SUPPORTERS:
+        supported = IdeaSupported(idea_id="i-1", supporter_id=supporter, support_count=1)
+        await handle(db, handlers.on_idea_supported, supported)
 
 
 async def _run(db: Database, event: Event, envelope: Envelope) -> None:

@@ -9,30 +9,23 @@ from sqlalchemy import text
 
 from ideapaja_notification.app import service
 from ideapaja_notification.db.models import NotificationBase
-from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
-from ideapaja_runtime.testing_migrations import schema_differences, upgrade_to
+from ideapaja_runtime.testing import migrated_database
+from ideapaja_runtime.testing_migrations import schema_differences
 
 
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:
-    db = Database(database_url)
-    try:
-        await db.migrate(service.migrations)
+    async with migrated_database(database_url, service.migrations) as db:
         await db.migrate(service.migrations)  # a second start changes nothing
         async with db.engine.connect() as conn:
             assert await conn.run_sync(schema_differences, NotificationBase.metadata) == []
-    finally:
-        await db.dispose()
 
 
 async def test_upgrading_from_0005_keeps_contacts_ideas_and_deliveries(database_url: str) -> None:
     """What an older release stored stays; the new columns are unknown (NULL) until HR, intake
     or a new message fills them in."""
-    db = Database(database_url)
     at = datetime(2025, 5, 1, tzinfo=UTC)
-    try:
-        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+    async with migrated_database(database_url, service.migrations, to="notification_0005") as db:
         async with db.engine.begin() as conn:
-            await conn.run_sync(upgrade_to, service.migrations, "notification_0005")
             await conn.execute(
                 text(
                     "INSERT INTO contacts (person_id, display_name, email, language, updated_at) "
@@ -68,5 +61,3 @@ async def test_upgrading_from_0005_keeps_contacts_ideas_and_deliveries(database_
             ("B", None),
             0,
         )
-    finally:
-        await db.dispose()

@@ -8,19 +8,15 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 
 from ideapaja_notification.app import service
-from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
-from ideapaja_runtime.testing_migrations import upgrade_to
+from ideapaja_runtime.testing import migrated_database
 
 
 async def test_upgrading_from_0008_adds_empty_webhook_tables_and_keeps_deliveries(
     database_url: str,
 ) -> None:
-    db = Database(database_url)
     at = datetime(2026, 5, 1, tzinfo=UTC)
-    try:
-        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+    async with migrated_database(database_url, service.migrations, to="notification_0008") as db:
         async with db.engine.begin() as conn:
-            await conn.run_sync(upgrade_to, service.migrations, "notification_0008")
             await conn.execute(
                 text(
                     "INSERT INTO deliveries (id, cause_event_id, cause_event_type, person_id, "
@@ -37,5 +33,3 @@ async def test_upgrading_from_0008_adds_empty_webhook_tables_and_keeps_deliverie
             endpoints = await conn.scalar(text("SELECT count(*) FROM webhook_endpoints"))
             sent = await conn.scalar(text("SELECT count(*) FROM webhook_deliveries"))
         assert (tuple(kept), endpoints, sent) == (("B", "<p>B</p>"), 0, 0)
-    finally:
-        await db.dispose()

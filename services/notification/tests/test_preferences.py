@@ -19,12 +19,10 @@ from notification_testkit import (
     inbox_items,
     person,
     service_settings,
-    submitted,
 )
-from test_every_kind import AUTHORS, BEFORE, CASES, PEOPLE, SUPPORTERS, _run
+from test_every_kind import BEFORE, CASES, _run, people_and_idea
 
 from ideapaja_contracts import Event
-from ideapaja_contracts.events.idea import IdeaSupported
 from ideapaja_notification import handlers
 from ideapaja_notification.app import service
 from ideapaja_notification.domain.kinds import TemplateId
@@ -42,14 +40,7 @@ async def test_every_kind_and_setting_decides_the_e_mail_never_the_inbox(
     notification_db: Database, kind: TemplateId, event: Event, recipients: list[str]
 ) -> None:
     db = notification_db
-    for pid, (language, name, roles) in PEOPLE.items():
-        await handle(
-            db, handlers.on_person_upserted, person(pid, name=name, language=language, roles=roles)
-        )
-    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=AUTHORS, anonymous=True))
-    for supporter in SUPPORTERS:
-        supported = IdeaSupported(idea_id="i-1", supporter_id=supporter, support_count=1)
-        await handle(db, handlers.on_idea_supported, supported)
+    await people_and_idea(db)
     for frequency in Frequency:
         for earlier in BEFORE.get(type(event), []):
             await _run(db, earlier, envelope_of(earlier))

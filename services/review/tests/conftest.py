@@ -22,6 +22,7 @@ from review_testkit import (
 )
 
 from ideapaja_review.app import service
+from ideapaja_runtime.db import Database
 from ideapaja_runtime.testing import (
     DevKeys,
     NatsServer,
@@ -101,3 +102,16 @@ def new_case(
         return dict(response.json())
 
     return make
+
+
+@pytest.fixture
+async def two_replicas(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    """Two replicas' connections to one migrated database (on SQLite and PostgreSQL), for
+    sweeps racing each other."""
+    first, second = Database(database_url), Database(database_url)
+    await first.migrate(service.migrations)
+    try:
+        yield first, second
+    finally:
+        await first.dispose()
+        await second.dispose()

@@ -15,14 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ideapaja_contracts import Event, encode
 from ideapaja_contracts.events.hr import HrRole, PersonLeft, PersonUpserted, UnitKind, UnitUpserted
 from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
-from ideapaja_review.db.models import CaseRow
+from ideapaja_review.db.models import CaseRow, OrgPersonRow, OrgUnitRow
 from ideapaja_review.settings import ReviewSettings
 from ideapaja_review.usecases.due_cases import OpenUnit
 from ideapaja_runtime.clock import utc_now
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
-from ideapaja_runtime.testing import fast_test_settings, handler_context
+from ideapaja_runtime.testing import (
+    DevKeys,
+    RunningService,
+    eventually,
+    fast_test_settings,
+    handler_context,
+)
+from ideapaja_runtime.testing_builders import wiring
 from ideapaja_runtime.uow import open_unit_of_work
 
 SOURCE = "/test/hr"
@@ -92,6 +99,34 @@ ORG = [*ORG_UNITS, *ORG_PEOPLE]
 
 def review_settings(**overrides: Any) -> ReviewSettings:
     return ReviewSettings(**fast_test_settings(**overrides))  # type: ignore[arg-type]
+
+
+def settings_for(
+    nats_url: str, database_url: str, dev_keys: DevKeys, **extra: Any
+) -> ReviewSettings:
+    """A running service's settings: this test's NATS server, database and token key."""
+    return review_settings(**wiring(nats_url, database_url, dev_keys), **extra)
+
+
+async def org_loaded(running: RunningService) -> bool:
+    """The running service has all of HR's organisation (ORG)."""
+    async with running.runtime.db.transaction() as session:
+        units = await session.scalar(select(func.count()).select_from(OrgUnitRow))
+        people = await session.scalar(select(func.count()).select_from(OrgPersonRow))
+    return units == len(ORG_UNITS) and people == len(ORG_PEOPLE)
+
+
+async def load_org(js: Any, running: RunningService) -> None:
+    """Publish HR's organisation and wait until the running service has it."""
+    for event in ORG:
+        await publish(js, event)
+    await eventually(lambda: org_loaded(running))
+
+
+async def drained(running: RunningService) -> bool:
+    """The running service's outbox relay has published everything."""
+    assert running.runtime.relay is not None
+    return await running.runtime.relay.pending() == 0
 
 
 def replica_at(db: Database, moment: datetime) -> OpenUnit:

@@ -6,7 +6,6 @@ escalated as before, and its new deadline is reminded of in its turn."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +28,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ideapaja_contracts.events.review import CaseDeadlineNear
-from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, DeadlineWarningRow
 from ideapaja_review.domain.deadlines import deadline_near
 from ideapaja_review.usecases import deadline_warnings
@@ -120,17 +118,6 @@ async def test_a_step_with_no_deadline_or_a_decided_case_is_not_reminded(
 
 
 # --- Replicas ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def two_replicas(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    first, second = Database(database_url), Database(database_url)
-    await first.migrate(service.migrations)
-    try:
-        yield first, second
-    finally:
-        await first.dispose()
-        await second.dispose()
 
 
 async def test_replicas_sweeping_at_once_remind_each_step_once(

@@ -5,7 +5,6 @@ reviewers' work lists, and is escalated exactly once per level even by racing re
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +27,6 @@ from review_testkit import (
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, EscalationRow
 from ideapaja_review.usecases import escalation
 from ideapaja_runtime.db import Database
@@ -171,17 +169,6 @@ async def test_a_department_that_does_not_escalate_only_flags_overdue(
 
 
 # --- Replicas ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def two_replicas(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    first, second = Database(database_url), Database(database_url)
-    await first.migrate(service.migrations)
-    try:
-        yield first, second
-    finally:
-        await first.dispose()
-        await second.dispose()
 
 
 def delivery(db: Database, clock: FakeClock) -> Delivery:

@@ -6,55 +6,31 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from review_testkit import (
-    ORG,
-    ORG_PEOPLE,
     ORG_UNITS,
+    drained,
     encode_msg,
     idea,
+    load_org,
     person,
     publish,
-    review_settings,
+    settings_for,
     stream_events,
 )
 from sqlalchemy import func, select
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_review.app import service
-from ideapaja_review.db.models import CaseRow, OrgPersonRow, OrgUnitRow
-from ideapaja_review.settings import ReviewSettings
+from ideapaja_review.db.models import CaseRow
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
-from ideapaja_runtime.testing_builders import wiring
 
 STARTED = "ideapaja.review.screening_started.v1"
 DECIDED = "ideapaja.review.decided.v1"
-
-
-def settings_for(nats_url: str, database_url: str, dev_keys: DevKeys) -> ReviewSettings:
-    return review_settings(**wiring(nats_url, database_url, dev_keys))
 
 
 async def count(running: RunningService, model: Any, *where: Any) -> int:
     async with running.runtime.db.transaction() as session:
         query = select(func.count()).select_from(model).where(*where)
         return int(await session.scalar(query) or 0)
-
-
-async def org_loaded(running: RunningService) -> bool:
-    return await count(running, OrgUnitRow) == len(ORG_UNITS) and await count(
-        running, OrgPersonRow
-    ) == len(ORG_PEOPLE)
-
-
-async def load_org(js: JetStreamContext, running: RunningService) -> None:
-    """Publish HR's organisation and wait until the service has it."""
-    for event in ORG:
-        await publish(js, event)
-    await eventually(lambda: org_loaded(running))
-
-
-async def drained(running: RunningService) -> bool:
-    assert running.runtime.relay is not None
-    return await running.runtime.relay.pending() == 0
 
 
 def by_idea(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -9,41 +9,22 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from review_testkit import (
-    ORG,
-    ORG_PEOPLE,
-    ORG_UNITS,
     FakeClock,
+    drained,
     idea,
+    load_org,
     ok,
     publish,
-    review_settings,
+    settings_for,
     stream_events,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ideapaja_contracts.events.idea import IdeaUpdated, IdeaWithdrawn
 from ideapaja_review.app import service
-from ideapaja_review.db.models import CaseRow, OrgPersonRow, OrgUnitRow
-from ideapaja_review.settings import ReviewSettings
+from ideapaja_review.db.models import CaseRow
 from ideapaja_review.usecases.deadline_sweep import Swept, run_deadline_sweep
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
-from ideapaja_runtime.testing_builders import wiring
-
-
-def settings_for(
-    nats_url: str, database_url: str, dev_keys: DevKeys, **extra: Any
-) -> ReviewSettings:
-    return review_settings(
-        **wiring(nats_url, database_url, dev_keys),
-        **extra,
-    )
-
-
-async def org_loaded(running: RunningService) -> bool:
-    async with running.runtime.db.transaction() as session:
-        units = await session.scalar(select(func.count()).select_from(OrgUnitRow))
-        people = await session.scalar(select(func.count()).select_from(OrgPersonRow))
-    return units == len(ORG_UNITS) and people == len(ORG_PEOPLE)
 
 
 async def case_for(running: RunningService, idea_id: str) -> CaseRow | None:
@@ -54,11 +35,6 @@ async def case_for(running: RunningService, idea_id: str) -> CaseRow | None:
         return found
 
 
-async def drained(running: RunningService) -> bool:
-    assert running.runtime.relay is not None
-    return await running.runtime.relay.pending() == 0
-
-
 async def test_intake_and_hr_events_in_and_every_review_event_out_once(
     nats_url: str, database_url: str, js: JetStreamContext, dev_keys: DevKeys
 ) -> None:
@@ -66,9 +42,7 @@ async def test_intake_and_hr_events_in_and_every_review_event_out_once(
     author = dev_keys.headers("p-author", "employee")
     async with running_service(service, settings_for(nats_url, database_url, dev_keys)) as running:
         client = running.client
-        for event in ORG:
-            await publish(js, event)
-        await eventually(lambda: org_loaded(running))
+        await load_org(js, running)
         await publish(js, idea("i-flow"))
         await publish(js, idea("i-gone"))
         case = await eventually(lambda: case_for(running, "i-flow"))
@@ -185,9 +159,7 @@ async def test_the_periodic_sweep_escalates_on_the_services_clock_once_across_a_
     clock = FakeClock()
     async with running_service(service, settings) as running:
         running.runtime.clock = clock
-        for event in ORG:
-            await publish(js, event)
-        await eventually(lambda: org_loaded(running))
+        await load_org(js, running)
         await publish(js, idea("i-late"))
         await eventually(lambda: case_for(running, "i-late"))
         # Nothing is due yet: several sweeps pass without an escalation.
@@ -241,9 +213,7 @@ async def test_the_periodic_sweep_reminds_of_a_deadline_near_once_across_a_resta
     clock = FakeClock()
     async with running_service(service, settings) as running:
         running.runtime.clock = clock
-        for event in ORG:
-            await publish(js, event)
-        await eventually(lambda: org_loaded(running))
+        await load_org(js, running)
         await publish(js, idea("i-soon"))
         await eventually(lambda: case_for(running, "i-soon"))
         await eventually(lambda: drained(running))

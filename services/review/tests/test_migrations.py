@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow, ReviewBase
 from ideapaja_review.usecases.case_records import SEARCH_COLUMNS
-from ideapaja_runtime.db import RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE, Database, run_migrations
-from ideapaja_runtime.testing_migrations import schema_differences, upgrade_to
+from ideapaja_runtime.testing import migrated_database
+from ideapaja_runtime.testing_migrations import schema_differences
 from ideapaja_search import sql as ranking
 from ideapaja_search.analysis import query_words
 
@@ -25,31 +25,17 @@ def _differences(connection: Connection) -> list[Any]:
     return schema_differences(connection, ReviewBase.metadata, skip=POSTGRES_ONLY)
 
 
-def _upgrade_to(connection: Connection, revision: str) -> None:
-    """Review's migrations up to ``revision`` only (a database an older release left)."""
-    upgrade_to(connection, service.migrations, revision)
-
-
 async def test_migrated_schema_matches_the_models(database_url: str) -> None:
-    db = Database(database_url)
-    try:
-        await db.migrate(service.migrations)
+    async with migrated_database(database_url, service.migrations) as db:
         await db.migrate(service.migrations)  # a second start changes nothing
         async with db.engine.connect() as conn:
             assert await conn.run_sync(_differences) == []
-    finally:
-        await db.dispose()
 
 
 async def test_upgrading_a_database_with_cases_keeps_them_and_their_history(
     database_url: str,
 ) -> None:
-    db = Database(database_url)
-    try:
-        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
-
-        async with db.engine.begin() as conn:
-            await conn.run_sync(_upgrade_to, "review_0002")
+    async with migrated_database(database_url, service.migrations, to="review_0002") as db:
         opened = datetime(2025, 1, 2, tzinfo=UTC)
         due = datetime(2025, 1, 16, tzinfo=UTC)
         async with db.engine.begin() as conn:
@@ -93,19 +79,13 @@ async def test_upgrading_a_database_with_cases_keeps_them_and_their_history(
         assert not row["appealed"]
         assert row["due_at"] is not None and row["step_entered_at"] is not None
         assert (source, history) == ("routing", 1)
-    finally:
-        await db.dispose()
 
 
 async def test_list_keyset_indexes_are_added_to_a_database_at_0003(database_url: str) -> None:
     """0004_list_keysets upgrades a database that stopped at 0003, on SQLite and
     PostgreSQL, and adds the indexes the pages are read in."""
-    db = Database(database_url)
-    try:
-        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
-
+    async with migrated_database(database_url, service.migrations, to="review_0003") as db:
         async with db.engine.begin() as conn:
-            await conn.run_sync(_upgrade_to, "review_0003")
             assert "ix_review_cases_opened" not in await conn.run_sync(_indexes, "review_cases")
         await db.migrate(service.migrations)
         async with db.engine.connect() as conn:
@@ -134,8 +114,6 @@ async def test_list_keyset_indexes_are_added_to_a_database_at_0003(database_url:
             "scheduled_at",
             "meeting_id",
         ]
-    finally:
-        await db.dispose()
 
 
 def _indexes(connection: Connection, table: str) -> dict[str, list[str]]:
@@ -148,11 +126,8 @@ def _indexes(connection: Connection, table: str) -> dict[str, list[str]]:
 
 async def test_0006_indexes_existing_cases_for_search(database_url: str) -> None:
     """A case opened before the work list could search is found by its lemmas after 0006."""
-    db = Database(database_url)
-    try:
-        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+    async with migrated_database(database_url, service.migrations, to="review_0005") as db:
         async with db.engine.begin() as conn:
-            await conn.run_sync(_upgrade_to, "review_0005")
             await conn.execute(
                 text(
                     "INSERT INTO review_cases (case_id, idea_id, title, problem, solution, "
@@ -170,27 +145,20 @@ async def test_0006_indexes_existing_cases_for_search(database_url: str) -> None
                 tiers, _ = ranking.tiers(dialect, SEARCH_COLUMNS, query_words(query))
                 found = (await session.scalars(select(CaseRow.case_id).where(tiers[tier]))).all()
                 assert found == ["c-old"], query
-    finally:
-        await db.dispose()
 
 
 async def test_0007_adds_the_deadline_reminders_unique_per_step_and_level(
     database_url: str,
 ) -> None:
     """A database at 0006 gets the reminders' table, whose unique key keeps reminders once."""
-    db = Database(database_url)
-    try:
-        await run_migrations(db.engine, RUNTIME_MIGRATIONS, RUNTIME_VERSION_TABLE)
+    async with migrated_database(database_url, service.migrations, to="review_0006") as db:
         async with db.engine.begin() as conn:
-            await conn.run_sync(_upgrade_to, "review_0006")
             assert "deadline_warnings" not in await conn.run_sync(_tables)
         await db.migrate(service.migrations)
         async with db.engine.connect() as conn:
             assert "deadline_warnings" in await conn.run_sync(_tables)
             unique = await conn.run_sync(_unique_keys, "deadline_warnings")
         assert unique == [["case_id", "step", "step_seq", "level"]]
-    finally:
-        await db.dispose()
 
 
 def _tables(connection: Connection) -> list[str]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select
 
 from ideapaja_notification.db.models import Delivery, InboxItem
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, page_of
 from ideapaja_runtime.uow import UnitOfWork
 
 P = TypeVar("P", bound=BaseModel)
@@ -22,15 +22,10 @@ async def newest_first(
     public: type[P],
 ) -> Page[P]:
     """A page of ``query``'s rows of ``model`` (by created_at, id), newest first, as ``public``."""
-    rows, total, next_cursor = await paginate(
+    return await page_of(
         uow.session,
         query,
         keys=[model.created_at.expression, model.id.expression],
         page=page,
-    )
-    return Page(
-        items=[public.model_validate(row) for row in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
+        item=public.model_validate,
     )

@@ -22,7 +22,7 @@ from ideapaja_notification.errors import NotRedeliverable, WebhookDeliveryNotFou
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, page_of
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
 from ideapaja_runtime.service import Runtime
 from ideapaja_runtime.uow import UnitOfWork
@@ -104,17 +104,12 @@ async def deliveries_of(
     query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
     if statuses:
         query = query.where(WebhookDelivery.status.in_([status.value for status in statuses]))
-    rows, total, next_cursor = await paginate(
+    return await page_of(
         uow.session,
         query,
         keys=[WebhookDelivery.created_at.expression, WebhookDelivery.id.expression],
         page=page,
-    )
-    return Page(
-        items=[public.model_validate(row) for row in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
+        item=public.model_validate,
     )
 
 

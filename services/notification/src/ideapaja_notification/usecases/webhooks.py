@@ -30,7 +30,7 @@ from ideapaja_notification.errors import WebhookNotFound
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_runtime.errors import InvalidInput
 from ideapaja_runtime.logging import get_logger
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, page_of
 from ideapaja_runtime.uow import UnitOfWork
 
 log = get_logger(__name__)
@@ -110,17 +110,12 @@ async def endpoint_of(uow: UnitOfWork[Any], endpoint_id: str) -> WebhookEndpoint
 
 async def endpoints(uow: UnitOfWork[Any], page: PageRequest, public: type[P]) -> Page[P]:
     """A page of the endpoints, newest first."""
-    rows, total, next_cursor = await paginate(
+    return await page_of(
         uow.session,
         select(WebhookEndpoint),
         keys=[WebhookEndpoint.created_at.expression, WebhookEndpoint.id.expression],
         page=page,
-    )
-    return Page(
-        items=[public.model_validate(row) for row in rows],
-        total=total,
-        limit=page.limit,
-        next_cursor=next_cursor,
+        item=public.model_validate,
     )
 
 

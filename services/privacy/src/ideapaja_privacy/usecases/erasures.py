@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.header import Header, decode_header
 from typing import Any, NotRequired, TypedDict, Unpack, cast
 
 from nats.js.errors import NotFoundError
@@ -27,6 +26,7 @@ from ideapaja_runtime.clock import Clock
 from ideapaja_runtime.db import Database, is_sqlite
 from ideapaja_runtime.errors import InvalidInput
 from ideapaja_runtime.logging import get_logger
+from ideapaja_runtime.messaging import header_text
 from ideapaja_runtime.outbox import Outbox
 
 log = get_logger(__name__)
@@ -326,16 +326,6 @@ async def delete_hr_records(
 # --- The dead letters -------------------------------------------------------------------------
 
 
-def _header_text(value: Any) -> str:
-    """A header value as text (nats-py hands non-ASCII values back as ``email`` Headers)."""
-    if isinstance(value, Header):
-        return "".join(
-            chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else str(chunk)
-            for chunk, _charset in decode_header(value)
-        )
-    return str(value)
-
-
 async def find_dead_letters(
     js: Any, stream: str, person_ids: Sequence[str]
 ) -> dict[str, list[int]]:
@@ -356,7 +346,7 @@ async def find_dead_letters(
         except NotFoundError:
             return found
         headers: Mapping[str, str] = {
-            str(k): _header_text(v) for k, v in (raw.headers or {}).items()
+            str(k): header_text(v) for k, v in (raw.headers or {}).items()
         }
         for person_id in concerned(headers, bytes(raw.data or b""), person_ids):
             found[person_id].append(int(raw.seq))

@@ -19,7 +19,7 @@ from ideapaja_privacy.schemas import (
 )
 from ideapaja_privacy.settings import PrivacySettings
 from ideapaja_privacy.usecases import erasures
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, page_of
 from ideapaja_runtime.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -107,10 +107,7 @@ async def _page(
     page: PageRequest,
     public: Callable[[Any], T],
 ) -> Page[T]:
-    rows, total, next_cursor = await paginate(uow.session, query, keys=keys, page=page)
-    return Page(
-        items=[public(row) for row in rows], total=total, limit=page.limit, next_cursor=next_cursor
-    )
+    return await page_of(uow.session, query, keys=keys, page=page, item=public)
 
 
 async def own_data(uow: UnitOfWork[PrivacySettings], person_id: str) -> dict[str, Any]:
