@@ -32,7 +32,7 @@ from ideapaja_reward.db.models import (
     OrgUnitRow,
     RewardIdea,
 )
-from ideapaja_reward.domain import entry_id
+from ideapaja_reward.domain import entry_id, source_key
 from ideapaja_reward.settings import RewardSettings
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.testing import (
@@ -82,6 +82,7 @@ def _idea(rng: random.Random, n: int, home: dict[str, str]) -> list[Any]:
             rows.append(
                 LedgerEntry(
                     entry_id=entry,
+                    source_key=source_key(idea.idea_id, person, rule),
                     idea_id=idea.idea_id,
                     person_id=person,
                     unit_id=idea.unit_id,
