@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
@@ -36,6 +37,8 @@ from bench.pipeline import caught_up
 from bench.stack import Stack
 
 IDEAS, QUICK_IDEAS = 10_000, 1_000
+# Where a loaded stack is kept between runs (the load and its e-mails take half an hour).
+KEEP_STATE = "IDEAPAJA_BENCH_PORTAL_STATE"
 RATE = 100  # ideas/s offered: what the stack digests on two shared cores without a backlog
 # After the consumers catch up the stack still sends the ideas' e-mails (about 2.5 an idea, at
 # 16 a second on two cores): pages are timed once it is idle (its processes together under
@@ -265,9 +268,21 @@ def pages(made: Fixtures) -> list[tuple[str, str]]:
     ]
 
 
-async def measure(stack: Stack, quick: bool) -> list[Row]:
-    count = QUICK_IDEAS if quick else IDEAS
-    samples = QUICK_SAMPLES if quick else SAMPLES
+@dataclass
+class Loaded:
+    """How the stack got its ideas, and the ids the pages need: kept beside a kept state."""
+
+    ideas: int
+    seconds: float
+    behind: float | None
+    left: int
+    idle: float | None
+    share: float
+    fixtures: Fixtures
+
+
+async def load(stack: Stack, count: int, quick: bool) -> Loaded:
+    """``count`` ideas through intake, digested and their e-mails sent; the fixtures made."""
     nc, js = await connect(stack.nats_url, **stack.nats_credentials())
     try:
         loaded = time.perf_counter()
@@ -279,6 +294,22 @@ async def measure(stack: Stack, quick: bool) -> list[Row]:
     idle, share = await settled(stack, QUICK_IDLE_CAP if quick else IDLE_CAP)
     async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
         made = await fixtures(stack, client)
+    return Loaded(created, loading, behind, left, idle, share, made)
+
+
+async def measure(
+    stack: Stack, quick: bool, before: Loaded | None = None
+) -> tuple[list[Row], Loaded]:
+    """The rows, and how the stack was loaded; a stack ``before`` says was loaded by an
+    earlier run with as many ideas is measured again as it is, without loading it again."""
+    count = QUICK_IDEAS if quick else IDEAS
+    samples = QUICK_SAMPLES if quick else SAMPLES
+    if before and before.ideas >= count:
+        done, reused = before, " (a kept state, loaded by an earlier run)"
+    else:
+        done, reused = await load(stack, count, quick), ""
+    created, loading, behind, left = done.ideas, done.seconds, done.behind, done.left
+    idle, share, made = done.idle, done.share, done.fixtures
     browsers: dict[str, Browser] = {}
     rows: list[Row] = []
     try:
@@ -291,7 +322,7 @@ async def measure(stack: Stack, quick: bool) -> list[Row]:
             Row(
                 "portal",
                 f"{count:,} ideas loaded (open loop {RATE}/s)",
-                f"{created:,} created in {loading:.0f} s; backlog 0 after "
+                f"{created:,} created in {loading:.0f} s{reused}; backlog 0 after "
                 + (f"{behind:.1f} s" if behind is not None else f"cap ({left} left)")
                 + "; idle (e-mails sent) "
                 + (f"{idle:.0f} s later" if idle is not None else f"not by the cap ({share:.0%})"),
@@ -338,15 +369,26 @@ async def measure(stack: Stack, quick: bool) -> list[Row]:
     finally:
         for browser in browsers.values():
             await browser.close()
-    return rows
+    return rows, done
 
 
 def rows(work: Path, quick: bool) -> list[Row]:
-    state = work / "stack" / "state"
-    state.parent.mkdir()
+    """The stack's state lives in the run's work directory, or where ``KEEP_STATE`` (an
+    environment variable) names: loaded there once, it is measured again by later runs."""
+    kept = os.environ.get(KEEP_STATE)
+    state = Path(kept) / "state" if kept else work / "stack" / "state"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    record = state.parent / "loaded.json"
+    before = None
+    if kept and record.exists():
+        found = json.loads(record.read_text())
+        before = Loaded(**{**found, "fixtures": Fixtures(**found["fixtures"])})
     stack = Stack(state)
     try:
         stack.up(timeout=300)
-        return asyncio.run(measure(stack, quick))
+        measured, loaded = asyncio.run(measure(stack, quick, before))
+        if kept:
+            record.write_text(json.dumps(asdict(loaded)))
+        return measured
     finally:
         stack.down()
