@@ -58,6 +58,7 @@ class Level:
     behind_seconds: float | None  # load end → every backlog 0 (None: not within the cap)
     backlog_left: int
     cpu_seconds: float
+    cpu_by_process: dict[str, float]
     rss_peak: dict[str, float]
     spot_checked: int
 
@@ -169,12 +170,13 @@ async def level(stack: Stack, js: Any, seen: Seen, rate: int, seconds: float, ca
     peak: dict[str, float] = {}
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_rss(stack, peak, stop))
-    cpu_before = sum(stack.cpu().values())
+    cpu_before = stack.cpu()
     sent = await open_loop(stack.ports["intake"], requests, rate, connections=min(256, 2 * rate))
     behind, left = await caught_up(js, cap)
     stop.set()
     await sampler
-    cpu = sum(stack.cpu().values()) - cpu_before
+    by_process = {name: t - cpu_before.get(name, 0.0) for name, t in stack.cpu().items()}
+    cpu = sum(by_process.values())
     ideas = [
         {**s.answer, **title, "due": s.due}
         for s, title in zip(sent, titles, strict=True)
@@ -182,7 +184,9 @@ async def level(stack: Stack, js: Any, seen: Seen, rate: int, seconds: float, ca
     ]
     case_waits = [seen.cases[i["id"]] - i["due"] for i in ideas if i["id"] in seen.cases]
     mails, grants, checked = await decisions(stack, seen, ideas, cap)
-    return Level(rate, sent, case_waits, mails, grants, behind, left, cpu, peak, checked)
+    return Level(
+        rate, sent, case_waits, mails, grants, behind, left, cpu, by_process, peak, checked
+    )
 
 
 async def drive(stack: Stack, rates: list[int], seconds: float, cap: float) -> list[Level]:
@@ -252,6 +256,15 @@ def summary_rows(stack: Stack, levels: list[Level], idle: dict[str, float]) -> l
     created = sum(f.created for f in levels)
     cpu_ms = sum(f.cpu_seconds for f in levels) / created * 1000 if created else float("nan")
     loaded = next((f.rss_peak for f in levels if f.rate == 100), levels[-1].rss_peak)
+    # Which processes the CPU went to, largest first (what to make cheaper next).
+    spent: dict[str, float] = {}
+    for found in levels:
+        for name, seconds in found.cpu_by_process.items():
+            spent[name] = spent.get(name, 0.0) + seconds
+    shares = {
+        name: round(seconds / created * 1000, 1) if created else float("nan")
+        for name, seconds in sorted(spent.items(), key=lambda item: -item[1])
+    }
     rows = [
         Row(
             "2 pipeline",
@@ -265,8 +278,10 @@ def summary_rows(stack: Stack, levels: list[Level], idle: dict[str, float]) -> l
             "2 pipeline",
             "stack CPU per idea (all processes, /proc)",
             f"{cpu_ms:.1f} ms",
+            "ms an idea: " + ", ".join(f"{name} {ms:.1f}" for name, ms in shares.items()),
             target=Target("<", 10.0001, "≤ 10 ms"),
             value=cpu_ms,
+            data={"by_process_ms": shares},
         ),
     ]
     for name in sorted(idle):
