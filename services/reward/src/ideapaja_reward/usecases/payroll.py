@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
 from ideapaja_reward.award_settings import AwardSettings
+from ideapaja_reward.db.ledger import NewGrant
 from ideapaja_reward.db.models import RewardGrant
 from ideapaja_reward.domain import amount_from_cents
 from ideapaja_runtime.uow import UnitOfWork
@@ -41,7 +42,9 @@ def award_id_of(origin: str) -> str | None:
     return origin.removeprefix(AWARD_ORIGIN) if origin.startswith(AWARD_ORIGIN) else None
 
 
-async def announce_grant(uow: UnitOfWork[Any], grant: RewardGrant, reason_code: str | None) -> None:
+async def announce_grant(
+    uow: UnitOfWork[Any], grant: RewardGrant | NewGrant, reason_code: str | None
+) -> None:
     """Publish ``RewardGranted`` for ``grant`` (through the unit of work's outbox)."""
     await uow.publish(
         RewardGranted(
