@@ -37,8 +37,9 @@ from ideapaja_reward.domain import (
 from ideapaja_reward.domain.engine import needs_earned, unit_award
 from ideapaja_reward.domain.ids import unit_holder
 from ideapaja_reward.domain.org import department_of
-from ideapaja_reward.domain.rules import RULE_ORIGIN, TeamMode, reason_code_of_origin
-from ideapaja_reward.usecases.payroll import announce_grant
+from ideapaja_reward.domain.rules import RULE_ORIGIN, TeamMode, reason_code
+from ideapaja_reward.usecases.payroll import granted_event
+from ideapaja_runtime.outbox import OutboxEntry
 from ideapaja_runtime.uow import UnitOfWork
 
 
@@ -157,24 +158,39 @@ async def _credit(uow: UnitOfWork[Any], firing: Firing, awarded: Award) -> None:
         taxable=False,
     )
     await stored.append(uow.session, entry, grant)
-    await announce_points(uow, entry)
-    await announce_grant(uow, grant, reason_code_of_origin(grant.origin))
+    # Both announcements in one outbox insert, as two ``uow.publish`` would store them (the
+    # event's trace continued, the entry's and the grant's ids as event ids, see below).
+    trace = uow.traceparent
+    reason = reason_code(awarded.rule)  # what the grant's origin, rule:<rule>, maps to
+    await uow.outbox.add_many(
+        uow.session,
+        [
+            OutboxEntry(points_awarded(entry), traceparent=trace, event_id=entry.entry_id),
+            OutboxEntry(
+                granted_event(uow.settings, grant, reason),
+                traceparent=trace,
+                event_id=grant.grant_id,
+            ),
+        ],
+    )
 
 
 async def announce_points(uow: UnitOfWork[Any], entry: LedgerEntry | NewEntry) -> None:
     # The entry and grant ids double as event ids: a duplicate can then never look new, neither
     # to JetStream's duplicate window nor to a consumer's inbox.
+    await uow.publish(points_awarded(entry), event_id=entry.entry_id)
+
+
+def points_awarded(entry: LedgerEntry | NewEntry) -> PointsAwarded:
+    """``PointsAwarded`` for a person's ledger entry; published with the entry's id."""
     assert entry.person_id is not None  # units' entries are not announced
-    await uow.publish(
-        PointsAwarded(
-            idea_id=entry.idea_id,
-            entry_id=entry.entry_id,
-            person_id=entry.person_id,
-            unit_id=entry.unit_id,
-            points=entry.points,
-            rule=entry.rule,
-            rule_version=entry.rule_version,
-            corrects_entry_id=entry.corrects_entry_id,
-        ),
-        event_id=entry.entry_id,
+    return PointsAwarded(
+        idea_id=entry.idea_id,
+        entry_id=entry.entry_id,
+        person_id=entry.person_id,
+        unit_id=entry.unit_id,
+        points=entry.points,
+        rule=entry.rule,
+        rule_version=entry.rule_version,
+        corrects_entry_id=entry.corrects_entry_id,
     )
