@@ -4,7 +4,7 @@ last said (an event older than what is stored changes nothing), and the headcoun
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import case, func, or_, select
@@ -13,6 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ideapaja_contracts.events.hr import UnitUpserted
 from ideapaja_reward.db.models import OrgMembershipRow, OrgPersonRow, OrgUnitRow
 from ideapaja_reward.domain.org import OrgUnit
+
+# The hierarchy as read in this transaction (``units_of_transaction``), kept on its session.
+_UNITS = "reward.org_units"
+_HIERARCHY = select(OrgUnitRow.unit_id, OrgUnitRow.kind, OrgUnitRow.parent_id)
 
 
 async def upsert_unit(session: AsyncSession, event: UnitUpserted, as_of: datetime) -> bool:
@@ -28,6 +32,7 @@ async def upsert_unit(session: AsyncSession, event: UnitUpserted, as_of: datetim
     row.name_fi, row.name_sv, row.name_en = event.name_fi, event.name_sv, event.name_en
     row.as_of = as_of
     await session.flush()
+    session.info.pop(_UNITS, None)  # the hierarchy read before this change is stale
     return True
 
 
@@ -66,8 +71,18 @@ async def person_in_unit(
 
 
 async def load_units(session: AsyncSession) -> dict[str, OrgUnit]:
-    rows = await session.execute(select(OrgUnitRow.unit_id, OrgUnitRow.kind, OrgUnitRow.parent_id))
+    rows = await session.execute(_HIERARCHY)
     return {unit_id: OrgUnit(unit_id, kind, parent) for unit_id, kind, parent in rows.all()}
+
+
+async def units_of_transaction(session: AsyncSession) -> Mapping[str, OrgUnit]:
+    """``load_units``, read once per transaction: a consumer's batch credits many grants, each
+    booked under its unit's department, and HR changes units in other transactions. Read only:
+    the mapping is shared by every caller in the transaction."""
+    known = session.info.get(_UNITS)
+    if known is None:
+        known = session.info[_UNITS] = await load_units(session)
+    return known
 
 
 async def headcounts(session: AsyncSession, at: datetime) -> Counter[str]:

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from ideapaja_contracts import Envelope
 from ideapaja_contracts.events.reward import PointsAwarded, RewardKind
-from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea
-from ideapaja_reward.db.org import load_units
-from ideapaja_reward.db.queries import points_sum
+from ideapaja_reward.db import ledger as stored
+from ideapaja_reward.db.ideas import StoredIdea
+from ideapaja_reward.db.ledger import NewEntry, NewGrant
+from ideapaja_reward.db.models import LedgerEntry
+from ideapaja_reward.db.org import units_of_transaction
 from ideapaja_reward.domain import (
     Award,
     Earned,
@@ -37,11 +37,10 @@ from ideapaja_reward.domain import (
 from ideapaja_reward.domain.engine import needs_earned, unit_award
 from ideapaja_reward.domain.ids import unit_holder
 from ideapaja_reward.domain.org import department_of
-from ideapaja_reward.domain.rules import RULE_ORIGIN, TeamMode, reason_code_of_origin
-from ideapaja_reward.usecases.payroll import announce_grant
+from ideapaja_reward.domain.rules import RULE_ORIGIN, TeamMode, reason_code
+from ideapaja_reward.usecases.payroll import granted_event
+from ideapaja_runtime.outbox import OutboxEntry
 from ideapaja_runtime.uow import UnitOfWork
-
-_RULES = [o.value for o in Outcome]
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class Firing:
     """An outcome that happened for an idea: the rules in force, the event that told it and,
     for rules paid per event, what made this one (the supporter, the answer, the adopter)."""
 
-    idea: RewardIdea
+    idea: StoredIdea
     outcome: Outcome
     rules: VersionedRules
     cause: Envelope
@@ -77,13 +76,7 @@ async def reward_authors(uow: UnitOfWork[Any], firing: Firing, authors: Iterable
     if not people:
         return
     ids = {person: firing.entry_id(person) for person, _ in people}
-    done = set(
-        (
-            await uow.session.scalars(
-                select(LedgerEntry.entry_id).where(LedgerEntry.entry_id.in_(ids.values()))
-            )
-        ).all()
-    )
+    done = await stored.entries_among(uow.session, ids.values())
     if done and rules.team_mode is TeamMode.SPLIT:
         return
     for person, share in people:
@@ -100,7 +93,7 @@ async def reward_unit(uow: UnitOfWork[Any], firing: Firing) -> None:
     awarded = unit_award(firing.rules.rules, firing.outcome)
     if awarded is None:
         return
-    if await uow.session.get(LedgerEntry, firing.entry_id(unit_holder(firing.idea.unit_id))):
+    if await stored.entries_among(uow.session, [firing.entry_id(unit_holder(firing.idea.unit_id))]):
         return
     await _credit(uow, firing, awarded)
 
@@ -113,19 +106,12 @@ async def _earned(uow: UnitOfWork[Any], firing: Firing, person_id: str) -> Earne
     in_period = on_idea = 0
     if rules.cap_per_person is not None:
         start, end = period_bounds(rules.cap_per_person.period, firing.occurred_at)
-        in_period = await points_sum(
-            session,
-            LedgerEntry.person_id == person_id,
-            LedgerEntry.rule.in_(_RULES),
-            LedgerEntry.occurred_at >= start.astimezone(UTC),
-            LedgerEntry.occurred_at < end.astimezone(UTC),
+        in_period = await stored.points_by_rules(
+            session, person_id, start.astimezone(UTC), end.astimezone(UTC)
         )
     if rules.idea_cap(firing.outcome) is not None:
-        on_idea = await points_sum(
-            session,
-            LedgerEntry.idea_id == firing.idea.idea_id,
-            LedgerEntry.person_id == person_id,
-            LedgerEntry.rule == firing.outcome.value,
+        on_idea = await stored.points_on_idea(
+            session, firing.idea.idea_id, person_id, firing.outcome.value
         )
     return Earned(in_period=in_period, on_idea=on_idea)
 
@@ -135,7 +121,7 @@ async def _credit(uow: UnitOfWork[Any], firing: Firing, awarded: Award) -> None:
     and both are announced. A unit's entry, and one a cap cut to 0, are only recorded."""
     idea = firing.idea
     holder = awarded.person_id or unit_holder(idea.unit_id)
-    entry = LedgerEntry(
+    entry = NewEntry(
         entry_id=firing.entry_id(holder),
         source_key=firing.key(holder),
         idea_id=idea.idea_id,
@@ -150,11 +136,10 @@ async def _credit(uow: UnitOfWork[Any], firing: Firing, awarded: Award) -> None:
         occurred_at=firing.occurred_at,
         created_at=uow.now,
     )
-    uow.session.add(entry)
     if awarded.person_id is None or awarded.points <= 0:
-        await uow.session.flush()
+        await stored.append(uow.session, entry, None)
         return
-    grant = RewardGrant(
+    grant = NewGrant(
         grant_id=grant_id(idea.idea_id, awarded.person_id, awarded.rule.value, firing.detail),
         idea_id=idea.idea_id,
         person_id=awarded.person_id,
@@ -169,29 +154,43 @@ async def _credit(uow: UnitOfWork[Any], firing: Firing, awarded: Award) -> None:
         granted_at=uow.now,
         # The cost centre payroll books the grant under (points are not taxable).
         unit_id=idea.unit_id,
-        department_id=department_of(idea.unit_id, await load_units(uow.session)),
+        department_id=department_of(idea.unit_id, await units_of_transaction(uow.session)),
         taxable=False,
     )
-    uow.session.add(grant)
-    await uow.session.flush()
-    await announce_points(uow, entry)
-    await announce_grant(uow, grant, reason_code_of_origin(grant.origin))
+    await stored.append(uow.session, entry, grant)
+    # Both announcements in one outbox insert, as two ``uow.publish`` would store them (the
+    # event's trace continued, the entry's and the grant's ids as event ids, see below).
+    trace = uow.traceparent
+    reason = reason_code(awarded.rule)  # what the grant's origin, rule:<rule>, maps to
+    await uow.outbox.add_many(
+        uow.session,
+        [
+            OutboxEntry(points_awarded(entry), traceparent=trace, event_id=entry.entry_id),
+            OutboxEntry(
+                granted_event(uow.settings, grant, reason),
+                traceparent=trace,
+                event_id=grant.grant_id,
+            ),
+        ],
+    )
 
 
-async def announce_points(uow: UnitOfWork[Any], entry: LedgerEntry) -> None:
+async def announce_points(uow: UnitOfWork[Any], entry: LedgerEntry | NewEntry) -> None:
     # The entry and grant ids double as event ids: a duplicate can then never look new, neither
     # to JetStream's duplicate window nor to a consumer's inbox.
+    await uow.publish(points_awarded(entry), event_id=entry.entry_id)
+
+
+def points_awarded(entry: LedgerEntry | NewEntry) -> PointsAwarded:
+    """``PointsAwarded`` for a person's ledger entry; published with the entry's id."""
     assert entry.person_id is not None  # units' entries are not announced
-    await uow.publish(
-        PointsAwarded(
-            idea_id=entry.idea_id,
-            entry_id=entry.entry_id,
-            person_id=entry.person_id,
-            unit_id=entry.unit_id,
-            points=entry.points,
-            rule=entry.rule,
-            rule_version=entry.rule_version,
-            corrects_entry_id=entry.corrects_entry_id,
-        ),
-        event_id=entry.entry_id,
+    return PointsAwarded(
+        idea_id=entry.idea_id,
+        entry_id=entry.entry_id,
+        person_id=entry.person_id,
+        unit_id=entry.unit_id,
+        points=entry.points,
+        rule=entry.rule,
+        rule_version=entry.rule_version,
+        corrects_entry_id=entry.corrects_entry_id,
     )

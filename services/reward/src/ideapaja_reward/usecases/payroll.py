@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
 from ideapaja_reward.award_settings import AwardSettings
+from ideapaja_reward.db.ledger import NewGrant
 from ideapaja_reward.db.models import RewardGrant
 from ideapaja_reward.domain import amount_from_cents
 from ideapaja_runtime.uow import UnitOfWork
@@ -41,25 +42,31 @@ def award_id_of(origin: str) -> str | None:
     return origin.removeprefix(AWARD_ORIGIN) if origin.startswith(AWARD_ORIGIN) else None
 
 
-async def announce_grant(uow: UnitOfWork[Any], grant: RewardGrant, reason_code: str | None) -> None:
+async def announce_grant(
+    uow: UnitOfWork[Any], grant: RewardGrant | NewGrant, reason_code: str | None
+) -> None:
     """Publish ``RewardGranted`` for ``grant`` (through the unit of work's outbox)."""
-    await uow.publish(
-        RewardGranted(
-            idea_id=grant.idea_id,
-            grant_id=grant.grant_id,
-            person_id=grant.person_id,
-            kind=RewardKind(grant.kind),
-            amount=amount_from_cents(grant.amount_cents),
-            currency=grant.currency,
-            points=grant.points,
-            reason=grant.reason,
-            reason_code=reason_code,
-            taxable=grant.taxable,
-            unit_id=grant.unit_id,
-            department_id=grant.department_id,
-            period=period_of(uow.settings, grant.granted_at),
-            approval_trail_id=award_id_of(grant.origin),
-            days=grant.days,
-        ),
-        event_id=grant.grant_id,
+    await uow.publish(granted_event(uow.settings, grant, reason_code), event_id=grant.grant_id)
+
+
+def granted_event(
+    settings: object, grant: RewardGrant | NewGrant, reason_code: str | None
+) -> RewardGranted:
+    """``RewardGranted`` for ``grant``; published with the grant's id as its event id."""
+    return RewardGranted(
+        idea_id=grant.idea_id,
+        grant_id=grant.grant_id,
+        person_id=grant.person_id,
+        kind=RewardKind(grant.kind),
+        amount=amount_from_cents(grant.amount_cents),
+        currency=grant.currency,
+        points=grant.points,
+        reason=grant.reason,
+        reason_code=reason_code,
+        taxable=grant.taxable,
+        unit_id=grant.unit_id,
+        department_id=grant.department_id,
+        period=period_of(settings, grant.granted_at),
+        approval_trail_id=award_id_of(grant.origin),
+        days=grant.days,
     )

@@ -13,19 +13,16 @@ from typing import Any
 from ideapaja_contracts import Envelope
 from ideapaja_contracts.events.idea import IdeaCommented, IdeaSubmitted, IdeaSupported, IdeaUpdated
 from ideapaja_contracts.events.progress import PracticeAdopted
-from ideapaja_reward.db.models import RewardIdea
+from ideapaja_reward.db import ideas
+from ideapaja_reward.db.ideas import StoredIdea
 from ideapaja_reward.domain import Outcome, TeamMode, VersionedRules
 from ideapaja_reward.usecases.ledger import Firing, reward_authors, reward_unit
 from ideapaja_runtime.messaging import RetryLater
 from ideapaja_runtime.uow import UnitOfWork
 
 
-async def find_idea(uow: UnitOfWork[Any], idea_id: str) -> RewardIdea | None:
-    return await uow.session.get(RewardIdea, idea_id)
-
-
-async def known_idea(uow: UnitOfWork[Any], idea_id: str, what: str) -> RewardIdea:
-    idea = await find_idea(uow, idea_id)
+async def known_idea(uow: UnitOfWork[Any], idea_id: str, what: str) -> StoredIdea:
+    idea = await ideas.find(uow.session, idea_id)
     if idea is None:
         # The authors come from IdeaSubmitted, on another consumer; it will arrive.
         raise RetryLater(f"{what} for idea {idea_id} before its IdeaSubmitted")
@@ -37,18 +34,21 @@ async def idea_submitted(
 ) -> None:
     """Remember the idea (a repeated submission keeps what was first recorded) and reward its
     authors for submitting it."""
-    idea = await find_idea(uow, event.idea_id)
-    if idea is None:
-        idea = RewardIdea(
-            idea_id=event.idea_id,
-            title=event.title,
-            unit_id=event.unit_id,
-            author_ids=list(event.author_ids),
-            anonymous=event.anonymous,
-            submitted_at=cause.time.astimezone(UTC),
-        )
-        uow.session.add(idea)
-        await uow.session.flush()
+    authors = list(event.author_ids)
+    values = {
+        "idea_id": event.idea_id,
+        "title": event.title,
+        "unit_id": event.unit_id,
+        "author_ids": authors,
+        "anonymous": event.anonymous,
+        "submitted_at": cause.time.astimezone(UTC),
+    }
+    if await ideas.insert_new(uow.session, values):
+        idea = StoredIdea(idea_id=event.idea_id, unit_id=event.unit_id, author_ids=authors)
+    else:
+        stored = await ideas.find(uow.session, event.idea_id)
+        assert stored is not None  # the insert found it there, and ideas are never deleted
+        idea = stored
     await reward_authors(uow, Firing(idea, Outcome.SUBMITTED, rules, cause), idea.author_ids)
 
 
@@ -75,7 +75,7 @@ async def authors_confirmed(
     newcomers = [p for p in dict.fromkeys(event.author_ids) if p not in idea.author_ids]
     if not newcomers:
         return
-    idea.author_ids = [*idea.author_ids, *newcomers]
+    await ideas.change(uow.session, idea.idea_id, author_ids=[*idea.author_ids, *newcomers])
     if rules.rules.team_mode is TeamMode.SPLIT:
         return
     reached = [Outcome.SUBMITTED]
@@ -96,7 +96,7 @@ async def outcome_reached(
     stamp, told_by = _REACHED[outcome]
     idea = await known_idea(uow, idea_id, told_by)
     if getattr(idea, stamp) is None:
-        setattr(idea, stamp, cause.time.astimezone(UTC))
+        await ideas.change(uow.session, idea_id, **{stamp: cause.time.astimezone(UTC)})
     await reward_authors(uow, Firing(idea, outcome, rules, cause), idea.author_ids)
 
 
@@ -138,10 +138,10 @@ async def idea_commented(
         return
     idea = await known_idea(uow, event.idea_id, "IdeaCommented")
     if event.commenter_id not in idea.author_ids:
-        idea.unanswered_comment_id = event.comment_id
+        await ideas.change(uow.session, idea.idea_id, unanswered_comment_id=event.comment_id)
         return
     if idea.unanswered_comment_id is None:
         return
-    idea.unanswered_comment_id = None
+    await ideas.change(uow.session, idea.idea_id, unanswered_comment_id=None)
     firing = Firing(idea, Outcome.COMMENT_ANSWERED, rules, cause, detail=event.comment_id)
     await reward_authors(uow, firing, [event.commenter_id])
