@@ -60,6 +60,8 @@ outbox_table = Table(
     Column("last_error", String(500), nullable=True),
     Column("claimed_until", UtcDateTime, nullable=True),
 )
+# Built once: every event a service publishes goes through it.
+_INSERT = outbox_table.insert()
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ class Outbox:
         # Leased to our relay from the start, so no other relay claims them meanwhile.
         leased_until = relay.handover_lease_end(now) if relay is not None else None
         session.execute(
-            outbox_table.insert(),
+            _INSERT,
             [
                 {
                     "event_id": message.envelope.id,
