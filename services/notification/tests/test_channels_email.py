@@ -12,7 +12,7 @@ import pytest
 from notification_testkit import MailServer, SlowSmtpServer
 
 from ideapaja_notification.channels import ChannelError, OutgoingMessage
-from ideapaja_notification.channels.email import EmailChannel, build_email, message_id
+from ideapaja_notification.channels.email import EmailChannel, build_email, mail_bytes, message_id
 from ideapaja_notification.settings import NotificationSettings
 
 MESSAGE = OutgoingMessage(
@@ -205,3 +205,47 @@ async def test_a_refused_recipient_fails_its_own_message_only() -> None:
     assert server.commands == [
         "EHLO", "MAIL", "RCPT", "DATA", "MAIL", "RCPT", "RSET", "MAIL", "RCPT", "DATA", "QUIT"
     ]  # fmt: skip
+
+
+# --- The fast builder says what build_email says -------------------------------------------------
+
+
+def parsed(wire: bytes) -> Any:
+    wire.decode("ascii")
+    return BytesParser(policy=policy.default).parsebytes(wire)
+
+
+@pytest.mark.parametrize(
+    ("subject", "html", "mail_from"),
+    [
+        (MESSAGE.subject, None, "Ideapaja <ideapaja@vaasa.example>"),
+        ("Plain ASCII subject", "<p>Hej Åsa!</p>", "ideapaja@vaasa.example"),
+        (
+            "Ideasi on hyväksytty: " + "pitkä otsikko " * 12,
+            "<p>" + "ä" * 300 + "</p>",
+            "I <i@x.fi>",
+        ),
+        ("=?utf-8?q?not_an_encoded_word?= = _ ?", "<p>=3D</p>", "Ideapaja <ideapaja@x.fi>"),
+    ],
+)
+def test_mail_bytes_is_the_same_mail_as_build_email(
+    subject: str, html: str | None, mail_from: str
+) -> None:
+    message = replace(MESSAGE, subject=subject, html=html, body=MESSAGE.body + "From here.\n.\n")
+    fast = parsed(mail_bytes(message, mail_from=mail_from))
+    reference = parsed(build_email(message, mail_from=mail_from).as_bytes())
+    for name in ("From", "To", "Subject", "Message-ID", "Auto-Submitted", "Content-Language"):
+        assert fast[name] == reference[name], name
+    assert fast.get_content_type() == reference.get_content_type()
+    fast_parts = [fast] if html is None else list(fast.iter_parts())
+    reference_parts = [reference] if html is None else list(reference.iter_parts())
+    assert [(p.get_content_type(), p.get_content_charset(), p["Content-Transfer-Encoding"],
+             p.get_content()) for p in fast_parts] == [
+        (p.get_content_type(), p.get_content_charset(), p["Content-Transfer-Encoding"],
+         p.get_content()) for p in reference_parts
+    ]  # fmt: skip
+
+
+def test_mail_bytes_refuses_a_line_break_in_a_header_as_build_email_does() -> None:
+    with pytest.raises(ValueError, match="linefeed or carriage return"):
+        mail_bytes(replace(MESSAGE, subject="Otsikkö\r\nBcc: x@example.fi"), mail_from="i@x.fi")

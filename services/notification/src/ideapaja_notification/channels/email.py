@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, parseaddr
+from typing import cast
 
 import aiosmtplib
 from prometheus_client import Counter
@@ -50,6 +56,47 @@ def build_email(message: OutgoingMessage, *, mail_from: str) -> EmailMessage:
     return mail
 
 
+# UTF-8 in quoted-printable, in the headers (RFC 2047 "Q") and the bodies alike.
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.header_encoding = _UTF8_QP.body_encoding = QP
+
+
+def mail_bytes(message: OutgoingMessage, *, mail_from: str) -> bytes:
+    """The mail of ``build_email`` on the wire, built about five times faster: with the
+    ``compat32`` classes, which store headers as given instead of parsing each into a structured
+    object and refolding it (that was most of a mail's CPU once conversations were reused). The
+    same headers and parts, decoded. An address beyond ASCII, or a header value with a line
+    break (refused there, never folded into the header), takes ``build_email``."""
+    headers = (message.address, mail_from, message.subject, message.language)
+    if not (message.address.isascii() and mail_from.isascii()) or any(
+        "\r" in value or "\n" in value for value in headers
+    ):
+        return build_email(message, mail_from=mail_from).as_bytes()
+    text = _text_part(message.body, "plain")
+    mail: Message = text
+    if message.html:
+        # "=_" never occurs in quoted-printable text ("=" is "=3D" there), so the boundary needs
+        # no search through the parts (the generator's default renders them twice for that).
+        mail = MIMEMultipart(
+            "alternative",
+            boundary=f"=_{uuid.uuid4().hex}",
+            _subparts=[text, _text_part(message.html, "html")],
+        )
+        del text["MIME-Version"]
+    mail["From"] = mail_from
+    mail["To"] = message.address
+    if message.subject.isascii():
+        mail["Subject"] = message.subject
+    else:
+        # compat32 keeps a Header as given and writes it as RFC 2047 words (typeshed: str only).
+        mail["Subject"] = cast(str, Header(message.subject, _UTF8_QP))
+    mail["Date"] = format_datetime(datetime.now(UTC))
+    mail["Message-ID"] = message_id(message.delivery_id, mail_from)
+    mail["Auto-Submitted"] = "auto-generated"
+    mail["Content-Language"] = message.language
+    return mail.as_bytes()
+
+
 class EmailChannel:
     """Sends messages over one SMTP conversation at a time, reused from one message to the next.
 
@@ -89,7 +136,7 @@ class EmailChannel:
         self._closing: set[asyncio.Task[None]] = set()
 
     async def send(self, message: OutgoingMessage) -> None:
-        data = build_email(message, mail_from=self.settings.mail_from).as_bytes()
+        data = mail_bytes(message, mail_from=self.settings.mail_from)
         async with self._lock:
             self._stop_idle_timer()
             try:
@@ -235,6 +282,13 @@ def _channel_error(exc: BaseException) -> ChannelError:
         )
     # Connection refused, timeouts, disconnects: the server may be back soon.
     return ChannelError(f"SMTP unavailable: {_short(exc)}", permanent=False)
+
+
+def _text_part(text: str, subtype: str) -> MIMENonMultipart:
+    """A text part as ``set_content`` writes it: every line break one LF, and one at the end."""
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part.set_payload("\n".join(text.splitlines()) + "\n", _UTF8_QP)
+    return part
 
 
 def _short(exc: BaseException) -> str:
