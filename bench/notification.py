@@ -5,7 +5,7 @@ and an in-process SMTP server (aiosmtpd), the service running in this process:
    and author; for each, the time from its publication until ``GET /inbox`` (the author's own
    token, polled every 10 ms) answers its item: p50, p99, max;
 2. mails/s: a burst of decisions published at once; the SMTP server's receipts from the first
-   mail to the last (the sender's throughput, one SMTP conversation per mail).
+   mail to the last (the sender's throughput, mails sharing SMTP conversations).
 
     .venv/bin/python -m bench.notification [--events 500] [--rate 50] [--burst 500]
 """

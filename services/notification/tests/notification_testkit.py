@@ -254,12 +254,32 @@ class MailServer:
 class SlowSmtpServer:
     """A minimal SMTP server in the test's own loop whose replies can be slow: ``data_delay``
     before the reply to the message data, and a QUIT that is never answered when ``hang_on_quit``.
-    Counts the messages it accepted (each DATA it answered with 250)."""
+    Counts the messages it accepted (each DATA it answered with 250), the connections, and
+    records every command. Can also misbehave as relays do: ``refuse`` addresses with 550 at
+    RCPT; after ``drop_after`` messages on a connection, close it (a dropped socket) or, with
+    ``busy_after``, answer the next command 421 and close; ``drop_in_data`` closes the
+    connection once it has read a message's data, without replying to it."""
 
-    def __init__(self, *, data_delay: float = 0.0, hang_on_quit: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        data_delay: float = 0.0,
+        hang_on_quit: bool = False,
+        refuse: Sequence[str] = (),
+        drop_after: int | None = None,
+        busy_after: int | None = None,
+        drop_in_data: bool = False,
+    ) -> None:
         self.data_delay = data_delay
         self.hang_on_quit = hang_on_quit
+        self.refuse = {address.lower() for address in refuse}
+        self.drop_after = drop_after
+        self.busy_after = busy_after
+        self.drop_in_data = drop_in_data
         self.accepted = 0
+        self.received = 0  # message data read in full, replied to or not
+        self.connections = 0
+        self.commands: list[str] = []
         self.port = 0
         self._server: asyncio.Server | None = None
         self._closed = asyncio.Event()
@@ -279,19 +299,35 @@ class SlowSmtpServer:
             writer.write(f"{line}\r\n".encode())
             await writer.drain()
 
+        self.connections += 1
+        carried = 0
         await reply("220 slow.example ESMTP")
         try:
             while line := (await reader.readline()).decode().strip().upper():
+                self.commands.append(line.split(":")[0].split()[0])
+                if self.busy_after is not None and carried >= self.busy_after:
+                    await reply("421 4.3.2 Service shutting down")
+                    break
                 if line.startswith(("EHLO", "HELO")):
                     await reply("250 slow.example")
+                elif line.startswith("RCPT") and line.split(":", 1)[1].strip("<> ").lower() in (
+                    self.refuse
+                ):
+                    await reply("550 5.1.1 No such user")
                 elif line.startswith(("MAIL", "RCPT", "RSET", "NOOP")):
                     await reply("250 OK")
                 elif line == "DATA":
                     await reply("354 End data with <CR><LF>.<CR><LF>")
                     await reader.readuntil(b"\r\n.\r\n")
+                    self.received += 1
+                    if self.drop_in_data:
+                        break
                     await asyncio.sleep(self.data_delay)
                     self.accepted += 1
+                    carried += 1
                     await reply("250 Message accepted")
+                    if self.drop_after is not None and carried >= self.drop_after:
+                        break
                 elif line == "QUIT":
                     if self.hang_on_quit:
                         await self._closed.wait()

@@ -12,7 +12,7 @@ import pytest
 from notification_testkit import MailServer, SlowSmtpServer
 
 from ideapaja_notification.channels import ChannelError, OutgoingMessage
-from ideapaja_notification.channels.email import EmailChannel, build_email, message_id
+from ideapaja_notification.channels.email import EmailChannel, build_email, mail_bytes, message_id
 from ideapaja_notification.settings import NotificationSettings
 
 MESSAGE = OutgoingMessage(
@@ -118,3 +118,134 @@ async def test_a_server_that_never_answers_quit_does_not_undo_an_accepted_mail()
         await asyncio.wait_for(channel.send(MESSAGE), timeout=0.4)
         await channel.aclose()
     assert server.accepted == 1
+
+
+# --- One conversation for many messages ----------------------------------------------------------
+
+
+def to(n: int) -> OutgoingMessage:
+    return replace(MESSAGE, delivery_id=f"d-{n}", address=f"p-{n}@vaasa.example")
+
+
+def reusing(server: SlowSmtpServer, **overrides: Any) -> EmailChannel:
+    values: dict[str, Any] = {"smtp_port": server.port, "smtp_timeout_seconds": 2.0}
+    return EmailChannel(NotificationSettings(**(values | overrides)))
+
+
+async def test_messages_one_after_another_share_one_conversation() -> None:
+    async with SlowSmtpServer() as server:
+        channel = reusing(server)
+        for n in range(5):
+            await channel.send(to(n))
+        await channel.aclose()
+    assert (server.accepted, server.connections) == (5, 1)
+    # Greeted once, said goodbye once (at the stop), never reset after a success.
+    assert server.commands.count("EHLO") == 1 and server.commands.count("QUIT") == 1
+    assert "RSET" not in server.commands
+
+
+async def test_a_conversation_carries_at_most_the_configured_number_of_messages() -> None:
+    async with SlowSmtpServer() as server:
+        channel = reusing(server, smtp_max_messages_per_conversation=2)
+        for n in range(5):
+            await channel.send(to(n))
+        await channel.aclose()
+    assert (server.accepted, server.connections) == (5, 3)
+    assert server.commands.count("QUIT") == 3
+
+
+async def test_an_idle_conversation_is_closed_with_quit() -> None:
+    async with SlowSmtpServer() as server:
+        channel = reusing(server, smtp_idle_seconds=0.2)
+        await channel.send(to(1))
+        await asyncio.sleep(0.5)
+        assert server.commands[-1] == "QUIT"
+        await channel.send(to(2))
+        await channel.aclose()
+    assert (server.accepted, server.connections) == (2, 2)
+
+
+@pytest.mark.parametrize("how", ["drop_after", "busy_after"])
+async def test_a_conversation_the_server_ended_is_resumed_on_a_new_one_each_mail_once(
+    how: str,
+) -> None:
+    # A dropped socket after the 250 to a message's data, or a 421 to the next MAIL: nothing of
+    # the next message had reached the server, so it is sent on a fresh conversation, once.
+    async with SlowSmtpServer(**{how: 2}) as server:
+        channel = reusing(server)
+        for n in range(5):
+            await channel.send(to(n))
+        await channel.aclose()
+    assert (server.accepted, server.received, server.connections) == (5, 5, 3)
+
+
+async def test_a_failure_during_the_data_is_never_repeated_on_a_new_conversation() -> None:
+    # The server read the data and went away without a reply: it may have accepted the mail,
+    # so the channel must not send it again by itself (the sender retries later, as before).
+    async with SlowSmtpServer(drop_in_data=True) as server:
+        channel = reusing(server)
+        with pytest.raises(ChannelError) as caught:
+            await channel.send(to(1))
+        await channel.aclose()
+    assert not caught.value.permanent
+    assert (server.received, server.connections) == (1, 1)
+
+
+async def test_a_refused_recipient_fails_its_own_message_only() -> None:
+    async with SlowSmtpServer(refuse=["p-2@vaasa.example"]) as server:
+        channel = reusing(server)
+        await channel.send(to(1))
+        with pytest.raises(ChannelError) as caught:
+            await channel.send(to(2))
+        await channel.send(to(3))
+        await channel.aclose()
+    assert caught.value.permanent and "550" in str(caught.value)
+    assert (server.accepted, server.connections) == (2, 1)
+    # The refused transaction is reset before the next one begins on the same conversation.
+    assert server.commands == [
+        "EHLO", "MAIL", "RCPT", "DATA", "MAIL", "RCPT", "RSET", "MAIL", "RCPT", "DATA", "QUIT"
+    ]  # fmt: skip
+
+
+# --- The fast builder says what build_email says -------------------------------------------------
+
+
+def parsed(wire: bytes) -> Any:
+    wire.decode("ascii")
+    return BytesParser(policy=policy.default).parsebytes(wire)
+
+
+@pytest.mark.parametrize(
+    ("subject", "html", "mail_from"),
+    [
+        (MESSAGE.subject, None, "Ideapaja <ideapaja@vaasa.example>"),
+        ("Plain ASCII subject", "<p>Hej Åsa!</p>", "ideapaja@vaasa.example"),
+        (
+            "Ideasi on hyväksytty: " + "pitkä otsikko " * 12,
+            "<p>" + "ä" * 300 + "</p>",
+            "I <i@x.fi>",
+        ),
+        ("=?utf-8?q?not_an_encoded_word?= = _ ?", "<p>=3D</p>", "Ideapaja <ideapaja@x.fi>"),
+    ],
+)
+def test_mail_bytes_is_the_same_mail_as_build_email(
+    subject: str, html: str | None, mail_from: str
+) -> None:
+    message = replace(MESSAGE, subject=subject, html=html, body=MESSAGE.body + "From here.\n.\n")
+    fast = parsed(mail_bytes(message, mail_from=mail_from))
+    reference = parsed(build_email(message, mail_from=mail_from).as_bytes())
+    for name in ("From", "To", "Subject", "Message-ID", "Auto-Submitted", "Content-Language"):
+        assert fast[name] == reference[name], name
+    assert fast.get_content_type() == reference.get_content_type()
+    fast_parts = [fast] if html is None else list(fast.iter_parts())
+    reference_parts = [reference] if html is None else list(reference.iter_parts())
+    assert [(p.get_content_type(), p.get_content_charset(), p["Content-Transfer-Encoding"],
+             p.get_content()) for p in fast_parts] == [
+        (p.get_content_type(), p.get_content_charset(), p["Content-Transfer-Encoding"],
+         p.get_content()) for p in reference_parts
+    ]  # fmt: skip
+
+
+def test_mail_bytes_refuses_a_line_break_in_a_header_as_build_email_does() -> None:
+    with pytest.raises(ValueError, match="linefeed or carriage return"):
+        mail_bytes(replace(MESSAGE, subject="Otsikkö\r\nBcc: x@example.fi"), mail_from="i@x.fi")

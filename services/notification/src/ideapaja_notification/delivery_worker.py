@@ -6,7 +6,8 @@ grouped, how one is sent, what its outcome publishes and logs):
 - claim due rows in a short transaction with a lease, naming this worker as their holder
   (``db/claiming.py``; SKIP LOCKED on PostgreSQL so replicas never share a row);
 - send each group's rows in order, ``concurrency`` groups side by side; before each, record that
-  the attempt begins and hold the row over the whole conversation (the attempt lease);
+  the attempt begins and hold the row over the whole conversation (the attempt lease) — for
+  every row but a group's first, in the transaction that records the previous row's outcome;
 - send outside any transaction, then record the outcome while the claim is still ours; a failure
   is retried with persisted back-off (``RetryPolicy``) and given up after the last attempt;
 - while it lives, beat its heartbeat row every ``heartbeat_seconds``. A worker not seen for
@@ -29,7 +30,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,13 +44,12 @@ from ideapaja_runtime.db import Database, is_sqlite
 from ideapaja_runtime.logging import get_logger
 
 if TYPE_CHECKING:
-    from ideapaja_notification.settings import NotificationSettings
-    from ideapaja_runtime.service import Runtime
+    pass
 
 log = get_logger(__name__)
 
 C = TypeVar("C", bound=Claim)
-W = TypeVar("W", bound="DeliveryWorker[Any]")
+T = TypeVar("T")
 
 RESENT_AFTER_INTERRUPTION = Counter(
     "ideapaja_notification_resent_after_interrupted_attempt",
@@ -274,11 +274,18 @@ class DeliveryWorker(ABC, Generic[C]):
 
     async def send_in_order(self, group: Sequence[C]) -> None:
         """A group's rows one after another; after a failure, the rest are handed back if
-        ``release_rest_after_failure`` (rather than each waiting its timeout here)."""
+        ``release_rest_after_failure`` (rather than each waiting its timeout here).
+
+        A sent row's outcome and the next row's beginning are one transaction (``record_sent``
+        with ``then``): half the commits, and the outcome is recorded no later than before. A row
+        begun that way is sent even when a stop comes meanwhile (its attempt is under way)."""
+        begun_at: datetime | None = None
         for index, item in enumerate(group):
-            if self._stopping:
+            if self._stopping and begun_at is None:
                 return  # stop() hands the rest back
-            if not await self.attempt(item) and self.release_rest_after_failure:
+            following = group[index + 1] if index + 1 < len(group) else None
+            delivered, begun_at = await self._attempt_guarded(item, begun_at, following)
+            if not delivered and self.release_rest_after_failure:
                 rest = [d.id for d in group[index + 1 :]]
                 if rest:
                     with contextlib.suppress(Exception):  # else their lease lapses
@@ -296,15 +303,17 @@ class DeliveryWorker(ABC, Generic[C]):
         the claim was lost (another sender took the row over)."""
         now = now or self.clock()
         async with self.db.transaction() as session:
-            await self.heartbeat.beat_if_due(session)
-            ours = await claiming.begin_attempt(
-                session,
-                self.table,
-                item,
-                now=now,
-                lease=self.attempt_lease,
-                **self.begin_values(now),
-            )
+            ours = await self._begin_in(session, item, now)
+        return self._began(item, ours)
+
+    async def _begin_in(self, session: AsyncSession, item: C, now: datetime) -> bool:
+        await self.heartbeat.beat_if_due(session)
+        return await claiming.begin_attempt(
+            session, self.table, item, now=now, lease=self.attempt_lease, **self.begin_values(now)
+        )
+
+    def _began(self, item: C, ours: bool) -> bool:
+        """Log a lost claim, or a row begun again after an interrupted attempt."""
         if not ours:
             log.warning(f"{self.log_name}_claim_lost", delivery_id=item.id)
             return False
@@ -321,18 +330,27 @@ class DeliveryWorker(ABC, Generic[C]):
 
     async def attempt(self, item: C) -> bool:
         """Send one row and record how it went; whether it was delivered."""
+        return (await self._attempt_guarded(item, None, None))[0]
+
+    async def _attempt_guarded(
+        self, item: C, begun_at: datetime | None, then: C | None
+    ) -> tuple[bool, datetime | None]:
+        """Send ``item`` (begun at ``begun_at``, else begin it now); whether it was delivered,
+        and when ``then`` was begun with its outcome (None: not begun)."""
         try:
-            return await self._attempt(item)
+            return await self._attempt(item, begun_at, then)
         except Exception as exc:  # the database is away: the claim lapses and it is tried again
             log.warning(
                 f"{self.log_name}_attempt_not_recorded", delivery_id=item.id, error=repr(exc)
             )
-            return False
+            return False, None
 
-    async def _attempt(self, item: C) -> bool:
-        now = self.clock()
-        if not await self.begin_attempt(item, now):
-            return False
+    async def _attempt(
+        self, item: C, begun_at: datetime | None, then: C | None
+    ) -> tuple[bool, datetime | None]:
+        now = begun_at or self.clock()
+        if begun_at is None and not await self.begin_attempt(item, now):
+            return False, None
         try:
             values = await self.deliver(item, now)
         except AttemptFailed as exc:
@@ -341,15 +359,14 @@ class DeliveryWorker(ABC, Generic[C]):
             failure = self.unexpected(item, exc)
             await self.record_failure(item, str(failure), permanent=False, **failure.values)
         else:
-            await self._record_once_the_database_answers(
-                item, lambda: self.record_sent(item, **values)
+            return True, await self._record_once_the_database_answers(
+                item, lambda: self.record_sent(item, then=then, **values)
             )
-            return True
-        return False
+        return False, None
 
     async def _record_once_the_database_answers(
-        self, item: C, record: Callable[[], Awaitable[None]]
-    ) -> None:
+        self, item: C, record: Callable[[], Awaitable[T]]
+    ) -> T:
         """Record a sent row's outcome; while the database does not answer, try again (within
         half the attempt lease): else the claim would lapse and the row go out a second time."""
         pause, deadline = 0.5, time.monotonic() + self.attempt_lease.total_seconds() / 2
@@ -364,20 +381,31 @@ class DeliveryWorker(ABC, Generic[C]):
             await asyncio.sleep(pause)
             pause = min(pause * 2, 5.0)
 
-    async def record_sent(self, item: C, **values: object) -> None:
+    async def record_sent(
+        self, item: C, *, then: C | None = None, **values: object
+    ) -> datetime | None:
+        """Record ``item`` sent and, in the same transaction, begin ``then`` (unless stopping):
+        when ``then`` began (None: not begun, its attempt begins on its own)."""
+        now, begun = self.clock(), False
         async with self.db.transaction() as session:
             if not await self._finish(
                 session,
                 item,
                 status=DeliveryStatus.SENT.value,
-                sent_at=self.clock(),
+                sent_at=now,
                 attempts=item.attempts + 1,
                 last_error=None,
                 **values,
             ):
-                return
+                return None
             await self.concluded(session, item, None)
+            if then is not None and not self._stopping:
+                begun = await self._begin_in(session, then, now)
         self.outcome(item, "sent")
+        if then is None or not begun:
+            return None  # a lost claim is found (and logged) when ``then`` begins on its own
+        self._began(then, begun)
+        return now
 
     async def record_failure(
         self, item: C, error: str, *, permanent: bool, **values: object
@@ -408,33 +436,3 @@ class DeliveryWorker(ABC, Generic[C]):
             log.warning(f"{self.log_name}_claim_lost", delivery_id=item.id)
             return False
         return True
-
-
-# --- One worker of each kind per running service ------------------------------------------------
-
-
-def claim_options(runtime: Runtime[NotificationSettings]) -> dict[str, Any]:
-    """What both senders take from the service's settings: the batch lease, the heartbeat,
-    and the service's clock."""
-    settings = runtime.settings
-    return {
-        "lease_seconds": settings.sender_lease_seconds,
-        "heartbeat_seconds": settings.sender_heartbeat_seconds,
-        "holder_timeout_seconds": settings.sender_holder_timeout_seconds,
-        "clock": lambda: runtime.clock(),
-    }
-
-
-def worker_of(
-    runtime: Runtime[NotificationSettings],
-    key: str,
-    build: Callable[[Runtime[NotificationSettings]], W],
-    kind: type[W],
-) -> W:
-    """The service's one worker of ``kind``, kept as ``runtime.extras[key]`` (handlers, routes
-    and start/stop reach the same)."""
-    worker = runtime.extras.get(key)
-    if worker is None:
-        worker = runtime.extras[key] = build(runtime)
-    assert isinstance(worker, kind)
-    return worker

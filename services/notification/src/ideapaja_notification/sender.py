@@ -14,9 +14,12 @@ sender (a ``DeliveryWorker``, ``delivery_worker.py``, shared with webhooks) clai
 deliveries with a lease (a short transaction); before sending one it records the attempt and
 extends that delivery's lease over the longest SMTP conversation (a second short transaction),
 sends outside any transaction, then in one transaction marks the delivery sent and adds
-``NotificationDelivered`` to the outbox. A graceful stop hands back the deliveries it had not
-begun, so the next start sends them at once; a killed sender's are free once its heartbeat is
-``SENDER_HOLDER_TIMEOUT_SECONDS`` old, however long the attempt lease.
+``NotificationDelivered`` to the outbox — the same transaction that records the beginning of the
+batch's next delivery (one commit per mail; the outcome itself never waits for another mail).
+The messages of a batch share one SMTP conversation (``channels/email.py``). A graceful stop
+hands back the deliveries it had not begun, so the next start sends them at once; a killed
+sender's are free once its heartbeat is ``SENDER_HOLDER_TIMEOUT_SECONDS`` old, however long the
+attempt lease.
 
 The one window where a mail can go out twice is a crash between the SMTP server's reply to the
 data ("250 OK": the mail is accepted) and that commit (or a kill during the conversation: the
@@ -51,14 +54,10 @@ from ideapaja_notification.db import claims
 from ideapaja_notification.db.claiming import ClaimRequest, Holding
 from ideapaja_notification.db.claims import ClaimedDelivery
 from ideapaja_notification.db.models import Delivery
-from ideapaja_notification.delivery_worker import (
-    AttemptFailed,
-    DeliveryWorker,
-    claim_options,
-    worker_of,
-)
+from ideapaja_notification.delivery_worker import AttemptFailed, DeliveryWorker
 from ideapaja_notification.domain.deliveries import RetryPolicy
 from ideapaja_notification.settings import NotificationSettings
+from ideapaja_notification.workers import claim_options, worker_of
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.outbox import Outbox

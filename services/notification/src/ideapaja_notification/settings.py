@@ -30,6 +30,13 @@ class NotificationSettings(ServiceSettings):
     # ... except the reply to the end of the message data: RFC 5321 4.5.3.2.6 recommends
     # 10 minutes, since giving up sooner sends a second copy of a mail the server has accepted.
     smtp_data_timeout_seconds: float = Field(default=600.0, gt=0)
+    # One SMTP conversation (connect, greeting, EHLO, TLS, login) carries up to this many
+    # messages, one after another (1: a conversation per message, as before); it is closed with
+    # QUIT once idle this long, and when the sender stops. Relays commonly limit messages per
+    # connection (Exchange, hosted relays: often 100) and drop idle clients after 5 minutes
+    # (RFC 5321 4.5.3.2.7); a server that closed it is reconnected to transparently.
+    smtp_max_messages_per_conversation: int = Field(default=100, ge=1, le=10000)
+    smtp_idle_seconds: float = Field(default=10.0, gt=0, le=300)
     mail_from: str = Field(default="Ideapaja <ideapaja@localhost>", max_length=200)
 
     # Delivery: an attempt that fails for a transient reason is retried after
@@ -100,10 +107,12 @@ class NotificationSettings(ServiceSettings):
 
     @property
     def attempt_lease_seconds(self) -> float:
-        """How long a delivery being sent is held: connecting, greeting, TLS, login, MAIL and
-        RCPT each within the SMTP timeout, then the reply to the data, and a margin for
-        recording the outcome — so no other sender takes over a mail still being sent."""
-        return 6 * self.smtp_timeout_seconds + self.smtp_data_timeout_seconds + 60
+        """How long a delivery being sent is held: on a reused conversation RSET, MAIL and RCPT
+        (a server that closed it meanwhile answers one of them late or not at all), then
+        connecting, greeting, TLS, login, MAIL and RCPT on a fresh one, each within the SMTP
+        timeout; then the reply to the data, and a margin for recording the outcome — so no
+        other sender takes over a mail still being sent."""
+        return 9 * self.smtp_timeout_seconds + self.smtp_data_timeout_seconds + 60
 
     @model_validator(mode="after")
     def _one_tls_mode(self) -> NotificationSettings:

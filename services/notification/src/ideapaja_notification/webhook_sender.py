@@ -27,15 +27,11 @@ from ideapaja_notification.db import webhook_claims as claims
 from ideapaja_notification.db.claiming import ClaimRequest, Holding
 from ideapaja_notification.db.webhook_claims import ClaimedWebhook
 from ideapaja_notification.db.webhook_models import WebhookDelivery
-from ideapaja_notification.delivery_worker import (
-    AttemptFailed,
-    DeliveryWorker,
-    claim_options,
-    worker_of,
-)
+from ideapaja_notification.delivery_worker import AttemptFailed, DeliveryWorker
 from ideapaja_notification.domain.deliveries import RetryPolicy
 from ideapaja_notification.domain.webhooks import signing_secrets
 from ideapaja_notification.settings import NotificationSettings
+from ideapaja_notification.workers import claim_options, worker_of
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.logging import get_logger
 

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, parseaddr
+from typing import cast
 
 import aiosmtplib
+from prometheus_client import Counter
 
 from ideapaja_contracts.events.notification import NotificationChannel
 from ideapaja_notification.channels import ChannelError, OutgoingMessage
 from ideapaja_notification.settings import NotificationSettings
+
+CONVERSATIONS = Counter(
+    "ideapaja_notification_smtp_conversations",
+    "SMTP conversations opened (connect, greeting, EHLO, TLS and login when configured); each "
+    "carries up to smtp_max_messages_per_conversation messages",
+)
 
 
 def message_id(delivery_id: str, mail_from: str) -> str:
@@ -43,27 +56,151 @@ def build_email(message: OutgoingMessage, *, mail_from: str) -> EmailMessage:
     return mail
 
 
-class EmailChannel:
-    """Sends each message in a conversation of its own.
+# UTF-8 in quoted-printable, in the headers (RFC 2047 "Q") and the bodies alike.
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.header_encoding = _UTF8_QP.body_encoding = QP
 
-    The mail counts as sent at the server's reply to the end of its data (RFC 5321: the server
-    has then taken responsibility for it). That reply is waited for up to
+
+def mail_bytes(message: OutgoingMessage, *, mail_from: str) -> bytes:
+    """The mail of ``build_email`` on the wire, built about five times faster: with the
+    ``compat32`` classes, which store headers as given instead of parsing each into a structured
+    object and refolding it (that was most of a mail's CPU once conversations were reused). The
+    same headers and parts, decoded. An address beyond ASCII, or a header value with a line
+    break (refused there, never folded into the header), takes ``build_email``."""
+    headers = (message.address, mail_from, message.subject, message.language)
+    if not (message.address.isascii() and mail_from.isascii()) or any(
+        "\r" in value or "\n" in value for value in headers
+    ):
+        return build_email(message, mail_from=mail_from).as_bytes()
+    text = _text_part(message.body, "plain")
+    mail: Message = text
+    if message.html:
+        # "=_" never occurs in quoted-printable text ("=" is "=3D" there), so the boundary needs
+        # no search through the parts (the generator's default renders them twice for that).
+        mail = MIMEMultipart(
+            "alternative",
+            boundary=f"=_{uuid.uuid4().hex}",
+            _subparts=[text, _text_part(message.html, "html")],
+        )
+        del text["MIME-Version"]
+    mail["From"] = mail_from
+    mail["To"] = message.address
+    if message.subject.isascii():
+        mail["Subject"] = message.subject
+    else:
+        # compat32 keeps a Header as given and writes it as RFC 2047 words (typeshed: str only).
+        mail["Subject"] = cast(str, Header(message.subject, _UTF8_QP))
+    mail["Date"] = format_datetime(datetime.now(UTC))
+    mail["Message-ID"] = message_id(message.delivery_id, mail_from)
+    mail["Auto-Submitted"] = "auto-generated"
+    mail["Content-Language"] = message.language
+    return mail.as_bytes()
+
+
+class EmailChannel:
+    """Sends messages over one SMTP conversation at a time, reused from one message to the next.
+
+    Connecting, the greeting, EHLO (and TLS and login where configured) and QUIT were most of a
+    mail's cost when every message had a conversation of its own; now a conversation carries up
+    to ``smtp_max_messages_per_conversation`` messages and is closed (QUIT) once it has been idle
+    ``smtp_idle_seconds``, or when the sender stops.
+
+    A mail counts as sent at the server's reply to the end of its data (RFC 5321: the server has
+    then taken responsibility for it). That reply is waited for up to
     ``smtp_data_timeout_seconds`` (RFC 5321 4.5.3.2.6 recommends 10 minutes: giving up sooner
-    sends a second copy of a mail the server has accepted), and QUIT comes after ``send`` has
-    returned, so a slow or silent QUIT neither delays recording the mail as sent nor turns an
-    accepted mail into a retry.
+    sends a second copy of a mail the server has accepted), and ``send`` returns at it: a QUIT
+    comes later, in the background, so a slow or silent QUIT neither delays recording the mail as
+    sent nor turns an accepted mail into a retry.
+
+    On a reused conversation the server may have gone meanwhile (closed an idle connection,
+    answered 421 because it is shutting down). Only a failure *before the data* is taken up
+    again, once, on a fresh conversation: nothing of that message reached the server, so it
+    cannot arrive twice. A failure during or after the data is never repeated here; it is the
+    sender's to retry, as before. A refused recipient (or refused data) fails its own message
+    only: the transaction is reset (RSET) before the next message on the same conversation.
     """
 
     name = NotificationChannel.EMAIL
 
     def __init__(self, settings: NotificationSettings) -> None:
         self.settings = settings
+        self._client: aiosmtplib.SMTP | None = None
+        # Messages accepted on the current conversation, and whether it is one opened earlier.
+        self._carried = 0
+        self._reused = False
+        # A transaction failed and may still be open: RSET before the next MAIL.
+        self._needs_reset = False
+        # One message at a time on the conversation (the sender sends one after another).
+        self._lock = asyncio.Lock()
+        self._idle: asyncio.TimerHandle | None = None
         self._closing: set[asyncio.Task[None]] = set()
 
     async def send(self, message: OutgoingMessage) -> None:
+        data = mail_bytes(message, mail_from=self.settings.mail_from)
+        async with self._lock:
+            self._stop_idle_timer()
+            try:
+                client = await self._transaction_for(message.address)
+                await client.data(data, timeout=self.settings.smtp_data_timeout_seconds)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                self._after_failure()
+                raise _channel_error(exc) from exc
+            except BaseException:
+                self._discard()  # cancelled mid-conversation: its state is unknown
+                raise
+            self._carried += 1
+            if self._carried >= self.settings.smtp_max_messages_per_conversation:
+                self._retire()
+            else:
+                self._start_idle_timer()
+
+    async def _transaction_for(self, address: str) -> aiosmtplib.SMTP:
+        """A conversation whose server has accepted MAIL FROM and RCPT TO ``address``."""
+        client = await self._conversation()
+        try:
+            await self._envelope(client, address)
+            return client
+        except (aiosmtplib.SMTPException, OSError):
+            # A reused conversation the server closed (idle timeout, 421, a dropped socket):
+            # nothing of this message was sent, so it is safe to begin again on a fresh one.
+            if not self._reused or client.is_connected:
+                raise
+        self._discard()
+        client = await self._conversation()
+        await self._envelope(client, address)
+        return client
+
+    async def _envelope(self, client: aiosmtplib.SMTP, address: str) -> None:
+        await client.mail(parseaddr(self.settings.mail_from)[1])
+        await client.rcpt(address)
+
+    async def _conversation(self) -> aiosmtplib.SMTP:
+        """The open conversation, reset if the last transaction failed; else a new one."""
+        client = self._client
+        if client is not None and client.is_connected and self._needs_reset:
+            try:
+                await client.rset()
+                self._needs_reset = False
+            except (aiosmtplib.SMTPException, OSError):
+                self._discard()
+        client = self._client
+        if client is not None and client.is_connected:
+            self._reused = True
+            return client
+        self._discard()
+        client = self._new_client()
+        try:
+            await client.connect()
+        except BaseException:
+            client.close()
+            raise
+        CONVERSATIONS.inc()
+        self._client, self._carried, self._reused, self._needs_reset = client, 0, False, False
+        return client
+
+    def _new_client(self) -> aiosmtplib.SMTP:
         settings = self.settings
-        mail = build_email(message, mail_from=settings.mail_from)
-        client = aiosmtplib.SMTP(
+        return aiosmtplib.SMTP(
             hostname=settings.smtp_host,
             port=settings.smtp_port,
             username=settings.smtp_username,
@@ -73,32 +210,49 @@ class EmailChannel:
             use_tls=settings.smtp_tls,
             timeout=settings.smtp_timeout_seconds,
         )
-        try:
-            await client.connect()
-            await client.mail(parseaddr(settings.mail_from)[1])
-            await client.rcpt(message.address)
-            await client.data(mail.as_bytes(), timeout=settings.smtp_data_timeout_seconds)
-        except aiosmtplib.SMTPRecipientRefused as exc:
+
+    def _after_failure(self) -> None:
+        """Keep a conversation the server still holds (its transaction reset before the next
+        message); drop one it closed or that timed out (aiosmtplib closes those)."""
+        if self._client is not None and self._client.is_connected:
+            self._needs_reset = True
+            self._start_idle_timer()
+        else:
+            self._discard()
+
+    def _discard(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
             client.close()
-            raise ChannelError(
-                f"recipient refused: {_short(exc)}", permanent=exc.code >= 500
-            ) from exc
-        except (aiosmtplib.SMTPAuthenticationError, aiosmtplib.SMTPSenderRefused) as exc:
+
+    def _retire(self) -> None:
+        """Say goodbye to the current conversation in the background (bounded by the timeout)."""
+        self._stop_idle_timer()
+        client, self._client = self._client, None
+        if client is None:
+            return
+        if not client.is_connected:
             client.close()
-            # Our configuration, not this message: worth retrying once an operator fixes it.
-            raise ChannelError(f"SMTP rejected us: {_short(exc)}", permanent=False) from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            client.close()
-            raise ChannelError(
-                f"SMTP error {exc.code}: {exc.message}"[:300], permanent=exc.code >= 500
-            ) from exc
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            client.close()
-            # Connection refused, timeouts, disconnects: the server may be back soon.
-            raise ChannelError(f"SMTP unavailable: {_short(exc)}", permanent=False) from exc
+            return
         quitting = asyncio.create_task(self._quit(client), name="smtp-quit")
         self._closing.add(quitting)
         quitting.add_done_callback(self._closing.discard)
+
+    def _start_idle_timer(self) -> None:
+        self._stop_idle_timer()
+        if self._client is not None:
+            loop = asyncio.get_running_loop()
+            self._idle = loop.call_later(self.settings.smtp_idle_seconds, self._idle_over)
+
+    def _stop_idle_timer(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+
+    def _idle_over(self) -> None:
+        self._idle = None
+        if not self._lock.locked():  # else the message being sent re-arms the timer
+            self._retire()
 
     async def _quit(self, client: aiosmtplib.SMTP) -> None:
         try:
@@ -107,9 +261,34 @@ class EmailChannel:
             client.close()  # the mail was accepted before: a failed goodbye changes nothing
 
     async def aclose(self) -> None:
-        """Finish the goodbyes still under way (each bounded by the SMTP timeout)."""
+        """Close the open conversation and finish the goodbyes still under way (each bounded by
+        the SMTP timeout)."""
+        async with self._lock:
+            self._retire()
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
+
+
+def _channel_error(exc: BaseException) -> ChannelError:
+    """What a failed message is: permanent (a 5xx) or worth trying again."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused):
+        return ChannelError(f"recipient refused: {_short(exc)}", permanent=exc.code >= 500)
+    if isinstance(exc, (aiosmtplib.SMTPAuthenticationError, aiosmtplib.SMTPSenderRefused)):
+        # Our configuration, not this message: worth retrying once an operator fixes it.
+        return ChannelError(f"SMTP rejected us: {_short(exc)}", permanent=False)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return ChannelError(
+            f"SMTP error {exc.code}: {exc.message}"[:300], permanent=exc.code >= 500
+        )
+    # Connection refused, timeouts, disconnects: the server may be back soon.
+    return ChannelError(f"SMTP unavailable: {_short(exc)}", permanent=False)
+
+
+def _text_part(text: str, subtype: str) -> MIMENonMultipart:
+    """A text part as ``set_content`` writes it: every line break one LF, and one at the end."""
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part.set_payload("\n".join(text.splitlines()) + "\n", _UTF8_QP)
+    return part
 
 
 def _short(exc: BaseException) -> str:
