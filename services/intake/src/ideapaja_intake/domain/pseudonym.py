@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from functools import lru_cache
 from typing import Any
 
 from ideapaja_contracts.base import CITIZEN_ID_PREFIX
@@ -38,13 +39,15 @@ def citizen_person_id(secret: str, subject: str) -> str:
 FORMER_PREFIX = "former-"
 
 
+@lru_cache(maxsize=65536)
 def former_person_id(secret: str, person_id: str) -> str:
     """What an erased person's id becomes in intake's tables (GDPR erasure): the same person
     always gives the same token, so every table and every idea keeps its structure (the
     co-authors of an idea stay distinct, a former employee's comments stay theirs), while the
     person id cannot be recovered from it without the secret. 'former::' keeps it apart from the
     idea pseudonyms ('<idea>:<person>': no id holds a ':', so no idea pseudonym is made of this
-    message) and from citizen ids made with the same secret."""
+    message) and from citizen ids made with the same secret. Remembered: every consumed event
+    asks it for each person id in it (is this person erased?)."""
     message = f"former::{person_id}".encode()
     digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     return FORMER_PREFIX + digest[:24]

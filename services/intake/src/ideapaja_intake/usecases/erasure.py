@@ -33,7 +33,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, or_, select, update
+from sqlalchemy import Text, bindparam, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
@@ -290,6 +290,12 @@ async def on_erasure_requested(event: ErasureRequested, ctx: HandlerContext) -> 
 # --- events arriving after an erasure ------------------------------------------------------------
 
 
+# Asked for every consumed event: built once.
+_ERASED_AMONG = select(ErasedPerson).where(
+    ErasedPerson.former_id.in_(bindparam("tokens", expanding=True))
+)
+
+
 async def erased_among(
     session: AsyncSession, secret: str, ids: Iterable[str]
 ) -> dict[str, ErasedPerson]:
@@ -297,9 +303,7 @@ async def erased_among(
     tokens = {former_person_id(secret, i): i for i in ids}
     if not tokens:
         return {}
-    rows = await session.scalars(
-        select(ErasedPerson).where(ErasedPerson.former_id.in_(sorted(tokens)))
-    )
+    rows = await session.scalars(_ERASED_AMONG, {"tokens": sorted(tokens)})
     return {tokens[row.former_id]: row for row in rows}
 
 
