@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import Table, bindparam, delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -194,12 +195,21 @@ async def inactive_ids(session: AsyncSession) -> set[str]:
     )
 
 
+# Asked for every case opened: a statement built once, where ``session.get`` loaded an object.
+# Units are written only by ``upsert_unit``, which flushes, so the row read is the current one.
+_UNITS = cast(Table, OrgUnitRow.__table__)
+_UNIT_PLACE = select(_UNITS.c.kind, _UNITS.c.parent_id).where(
+    _UNITS.c.unit_id == bindparam("unit_id")
+)
+
+
 async def department_id_of(session: AsyncSession, unit_id: str) -> str:
     """The department a unit belongs to (the unit itself for a department or an unknown unit)."""
-    row = await session.get(OrgUnitRow, unit_id)
+    row = (await session.execute(_UNIT_PLACE, {"unit_id": unit_id})).one_or_none()
     if row is None:
         return unit_id
-    return department_of(unit_id, {unit_id: OrgUnit(unit_id, UnitKind(row.kind), row.parent_id)})
+    kind, parent_id = row
+    return department_of(unit_id, {unit_id: OrgUnit(unit_id, UnitKind(kind), parent_id)})
 
 
 async def unit_kind(session: AsyncSession, unit_id: str) -> UnitKind | None:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_review.db import audit, org
 from ideapaja_review.db.models import RoutingRuleRow
 from ideapaja_review.domain.rules import RoutingRule, rule_for
 
+# Read for every case opened (and routed again): built once, read as rows, not ORM objects.
+# Saving or deleting a rule flushes (``audit``), so nothing pending is missed without autoflush.
+_RULES_TABLE = cast(Table, RoutingRuleRow.__table__)
+_RULES = select(_RULES_TABLE.c.department_id, _RULES_TABLE.c.rule)
+
 
 async def stored_rules(session: AsyncSession) -> dict[str, dict[str, Any]]:
-    rows = (await session.scalars(select(RoutingRuleRow))).all()
-    return {row.department_id: dict(row.rule) for row in rows}
+    rows = (await session.execute(_RULES)).all()
+    return {department_id: dict(rule) for department_id, rule in rows}
 
 
 async def rule_for_unit(session: AsyncSession, unit_id: str, base: RoutingRule) -> RoutingRule:

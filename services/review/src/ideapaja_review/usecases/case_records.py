@@ -17,8 +17,8 @@ from ideapaja_contracts.events.review import (
     Decision,
 )
 from ideapaja_review.authz import POLICY
-from ideapaja_review.db import committee_roster, network, rules_store
-from ideapaja_review.db.models import CaseHistoryRow, CaseReviewerRow, CaseRow, RoutingLockRow
+from ideapaja_review.db import cases, committee_roster, network, rules_store
+from ideapaja_review.db.models import CaseHistoryRow, CaseReviewerRow, CaseRow
 from ideapaja_review.domain import access, deadlines
 from ideapaja_review.domain.lifecycle import CaseState, CaseStatus
 from ideapaja_review.domain.rules import RoutingRule
@@ -73,9 +73,7 @@ def author_actor(case: CaseRow, person_id: str) -> str:
 async def lock_routing(session: AsyncSession) -> None:
     """Serialise work that opens or routes cases (see RoutingLockRow). A no-op lock on SQLite,
     whose writers are serialised by BEGIN IMMEDIATE already."""
-    await session.execute(
-        select(RoutingLockRow.lock_id).where(RoutingLockRow.lock_id == 1).with_for_update()
-    )
+    await cases.lock_routing(session)
 
 
 async def rule_of(uow: ReviewWork, case: CaseRow) -> RoutingRule:
