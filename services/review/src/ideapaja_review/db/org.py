@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, event, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitKind, UnitUpserted
+from ideapaja_review.db import snapshots
 from ideapaja_review.db.models import (
     AssignedReviewerRow,
     OrgPersonRoleRow,
@@ -113,33 +113,15 @@ async def load_units(session: AsyncSession) -> dict[str, OrgUnit]:
     }
 
 
-# Routing reads the whole org for every case it opens, and a consumer's batch opens up to 50
-# cases in one transaction, in which the org changes only if that transaction writes it. So the
-# org read is kept in the session (one transaction) until anything in it writes an org table:
-# an ORM change (pending or flushed) or a DML statement.
-_SNAPSHOT = "review.org_snapshot"
-_ORG_TABLES = frozenset(
-    model.__table__ for model in (OrgUnitRow, OrgPersonRow, OrgPersonRoleRow, AssignedReviewerRow)
+# Routing reads the whole org for every case it opens: kept for the transaction until it writes
+# an org table (``db/snapshots.py``).
+_SNAPSHOT = snapshots.kept_until_written(
+    "review.org_snapshot",
+    (
+        model.__table__
+        for model in (OrgUnitRow, OrgPersonRow, OrgPersonRoleRow, AssignedReviewerRow)
+    ),
 )
-
-
-def _touches_org(session: Session) -> bool:
-    changed = (*session.new, *session.dirty, *session.deleted)
-    return any(getattr(obj, "__table__", None) in _ORG_TABLES for obj in changed)
-
-
-@event.listens_for(Session, "after_flush")
-def _org_flushed(session: Session, _flush_context: object) -> None:
-    if _SNAPSHOT in session.info and _touches_org(session):
-        del session.info[_SNAPSHOT]
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _org_statement(state: ORMExecuteState) -> None:
-    info = state.session.info
-    table = getattr(state.statement, "table", None)
-    if _SNAPSHOT in info and not state.is_select and table in _ORG_TABLES:
-        del info[_SNAPSHOT]
 
 
 async def load_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgPerson]]:
@@ -147,11 +129,7 @@ async def load_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgP
     (a city has hundreds of those at most, not its whole staff), HR's and those an admin
     assigned to a unit (placed in that unit with the assigned role). Copies: the caller may
     change what it gets."""
-    snapshot = session.info.get(_SNAPSHOT)
-    if snapshot is None or _touches_org(session.sync_session):
-        snapshot = await _read_org(session)
-        session.info[_SNAPSHOT] = snapshot
-    units, people = snapshot
+    units, people = await snapshots.snapshot(session, _SNAPSHOT, _read_org)
     return dict(units), list(people)
 
 
