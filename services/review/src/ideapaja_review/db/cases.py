@@ -1,5 +1,6 @@
-"""Opening a case as the IdeaSubmitted consumer does it: prebuilt statements over
-``review_cases``, ``case_history`` and ``case_reviewers``, the rows passed as values.
+"""Opening a case as the IdeaSubmitted consumer does it, and an IdeaUpdated's new content:
+prebuilt statements over ``review_cases``, ``case_history`` and ``case_reviewers``, the rows
+passed as values.
 
 Profiled in bench's ``review-ideas-submitted`` consumer (py-spy), most of an event's CPU was the
 ORM: adding the case, its two history rows and its reviewers as objects, flushing them (the
@@ -13,10 +14,11 @@ decisions, sweeps) still loads ``CaseRow``; these rows are committed the same.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_review.db.models import CaseHistoryRow, CaseReviewerRow, CaseRow, RoutingLockRow
@@ -31,6 +33,30 @@ _CASE_OF_IDEA = select(_CASES.c.case_id).where(_CASES.c.idea_id == bindparam("id
 _INSERT_CASE = insert(_CASES)
 _INSERT_HISTORY = insert(_HISTORY)
 _INSERT_REVIEWERS = insert(_REVIEWERS)
+
+
+@dataclass(frozen=True)
+class UpdatedCase:
+    """What an IdeaUpdated needs of the idea's case."""
+
+    case_id: str
+    content_revision: int
+    state: str
+    anonymous: bool
+    author_ref: str
+    language: str
+
+
+# An IdeaUpdated's case: the idea's last round, locked for the rest of the transaction.
+_LATEST_LOCKED = (
+    select(*(_CASES.c[name] for name in UpdatedCase.__dataclass_fields__))
+    .where(_CASES.c.idea_id == bindparam("idea_id"))
+    .order_by(_CASES.c.round.desc())
+    .limit(1)
+    .with_for_update()
+)
+# The columns to set are the execution's parameters besides ``key`` (one statement for all).
+_CHANGE_CASE = update(_CASES).where(_CASES.c.case_id == bindparam("key"))
 
 
 async def lock_routing(session: AsyncSession) -> None:
@@ -76,6 +102,22 @@ async def insert_case(
     """Insert the case, then its history in order (its sequence numbers follow the list), then
     its reviewers."""
     await session.execute(_INSERT_CASE, case)
-    await session.execute(_INSERT_HISTORY, list(history))
+    await add_history(session, history)
     if reviewers:
         await session.execute(_INSERT_REVIEWERS, list(reviewers))
+
+
+async def latest_locked(session: AsyncSession, idea_id: str) -> UpdatedCase | None:
+    """The idea's current case (its last round), locked: what a content update reads of it."""
+    row = (await session.execute(_LATEST_LOCKED, {"idea_id": idea_id})).one_or_none()
+    return None if row is None else UpdatedCase(**row._mapping)
+
+
+async def change_case(session: AsyncSession, case_id: str, **values: Any) -> None:
+    """Set the named columns of the case ``case_id``."""
+    await session.execute(_CHANGE_CASE, {"key": case_id, **values})
+
+
+async def add_history(session: AsyncSession, history: Sequence[dict[str, Any]]) -> None:
+    """Append history rows (``history_values``), in order."""
+    await session.execute(_INSERT_HISTORY, list(history))

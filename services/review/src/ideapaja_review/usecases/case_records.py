@@ -27,7 +27,7 @@ from ideapaja_review.settings import ReviewWork
 from ideapaja_runtime.authz import Scope as ReadScope
 from ideapaja_runtime.pagination import Page, PageRequest, page_from, paginate
 from ideapaja_search import sql as ranking
-from ideapaja_search.analysis import query_words, stored_terms
+from ideapaja_search.analysis import query_words
 from ideapaja_search.ranked import ranked_paginate
 from ideapaja_search.sql import SearchColumns
 
@@ -168,13 +168,6 @@ async def require_worklist(uow: ReviewWork) -> None:
 SEARCH_COLUMNS = SearchColumns(
     CaseRow.search_terms, CaseRow.search_parts, "review_cases.search_vector"
 )
-
-
-def index_text(case: CaseRow) -> None:
-    """Store the search terms of the case's (new) text."""
-    case.search_terms, case.search_parts = stored_terms(
-        case.title, case.problem, case.solution, case.benefit, language=case.language
-    )
 
 
 async def work_list(
