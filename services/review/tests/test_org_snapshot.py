@@ -1,5 +1,5 @@
-"""The org read that routing makes is kept for one transaction (a consumer's batch opens many
-cases in one), and dropped as soon as that transaction writes an org table."""
+"""The org and rules reads that routing makes are kept for one transaction (a consumer's batch
+opens many cases in one), and dropped as soon as that transaction writes one of their tables."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from review_testkit import person, unit
 from sqlalchemy import delete, event
 
-from ideapaja_review.db import org
-from ideapaja_review.db.models import AssignedReviewerRow, OrgPersonRoleRow
+from ideapaja_review.db import org, rules_store
+from ideapaja_review.db.models import AssignedReviewerRow, OrgPersonRoleRow, RoutingRuleRow
+from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_runtime.db import Database
 
 AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
@@ -60,3 +61,24 @@ async def test_a_write_to_the_org_in_the_same_transaction_is_seen(db: Database) 
         # A flushed HR upsert (another unit's new change agent).
         await org.upsert_person(session, person("p-3", "u-1", "change_agent"), AS_OF)
         assert ("p-3", "u-1") in reviewers((await org.load_org(session))[1])
+
+
+async def test_the_stored_rules_are_kept_until_the_transaction_saves_a_rule(db: Database) -> None:
+    base = RoutingRule()
+    async with db.transaction() as session:
+        statements: list[str] = []
+        event.listen(
+            session.sync_session, "do_orm_execute", lambda s: statements.append(str(s.statement))
+        )
+        assert (await rules_store.rule_for_department(session, "d-1", base)).escalate
+        read = len(statements)
+        assert (await rules_store.rule_for_department(session, "d-1", base)).escalate
+        assert len(statements) == read, "the second read came from the snapshot"
+        # A saved rule (ORM, flushed) is the next case's rule.
+        await rules_store.save_rule(
+            session, "d-1", {"escalate": False}, actor_id="p-admin", now=AS_OF
+        )
+        assert not (await rules_store.rule_for_department(session, "d-1", base)).escalate
+        # A DML statement (the rule deleted by hand).
+        await session.execute(delete(RoutingRuleRow).where(RoutingRuleRow.department_id == "d-1"))
+        assert (await rules_store.rule_for_department(session, "d-1", base)).escalate

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitKind, UnitUpserted
+from ideapaja_review.db import snapshots
 from ideapaja_review.db.models import (
     AssignedReviewerRow,
     OrgPersonRoleRow,
@@ -28,67 +29,79 @@ def _is_stale(stored: datetime, incoming: datetime) -> bool:
     return as_utc(incoming) < as_utc(stored)
 
 
+# The HR consumers write the projection with statements built once, the rows as values: loading
+# each record as an ORM object, changing it and flushing it was most of an HR event's CPU
+# (profiled: Session.get, the flush, the ORM's bulk delete of the roles). Nothing in an HR
+# event's transaction holds these rows as objects; other readers load them afresh.
+_UNITS = cast(Table, OrgUnitRow.__table__)
+_PEOPLE = cast(Table, OrgPersonRow.__table__)
+_ROLES = cast(Table, OrgPersonRoleRow.__table__)
+_UNIT_AS_OF = select(_UNITS.c.as_of).where(_UNITS.c.unit_id == bindparam("key"))
+_INSERT_UNIT = insert(_UNITS)
+# The columns to set are the execution's parameters besides ``key`` (one statement for all).
+_CHANGE_UNIT = update(_UNITS).where(_UNITS.c.unit_id == bindparam("key"))
+_PERSON_AS_OF = select(_PEOPLE.c.as_of).where(_PEOPLE.c.person_id == bindparam("key"))
+_INSERT_PERSON = insert(_PEOPLE)
+_CHANGE_PERSON = update(_PEOPLE).where(_PEOPLE.c.person_id == bindparam("key"))
+_DELETE_ROLES = delete(_ROLES).where(_ROLES.c.person_id == bindparam("key"))
+_INSERT_ROLES = insert(_ROLES)
+
+
 async def upsert_unit(session: AsyncSession, event: UnitUpserted, as_of: datetime) -> bool:
     """Store the unit; False when a newer version is already stored."""
-    row = await session.get(OrgUnitRow, event.unit_id)
-    if row is None:
-        session.add(
-            OrgUnitRow(
-                unit_id=event.unit_id,
-                kind=event.kind.value,
-                parent_id=event.parent_id,
-                name_fi=event.name_fi,
-                as_of=as_of,
-            )
-        )
-        await session.flush()
+    stored = await session.scalar(_UNIT_AS_OF, {"key": event.unit_id})
+    values = {
+        "kind": event.kind.value,
+        "parent_id": event.parent_id,
+        "name_fi": event.name_fi,
+        "as_of": as_of,
+    }
+    if stored is None:
+        await session.execute(_INSERT_UNIT, {"unit_id": event.unit_id, **values})
         return True
-    if _is_stale(row.as_of, as_of):
+    if _is_stale(stored, as_of):
         return False
-    row.kind = event.kind.value
-    row.parent_id = event.parent_id
-    row.name_fi = event.name_fi
-    row.as_of = as_of
-    await session.flush()
+    await session.execute(_CHANGE_UNIT, {"key": event.unit_id, **values})
     return True
 
 
 async def upsert_person(session: AsyncSession, event: PersonUpserted, as_of: datetime) -> bool:
     """Store the person as active with their unit and roles; False when stale."""
-    if not await _write_person(session, event.person_id, event.unit_id, True, as_of):
-        return False
-    person = await session.get(OrgPersonRow, event.person_id)
-    if person is not None:
-        person.display_name = event.display_name
-    await session.execute(
-        delete(OrgPersonRoleRow).where(OrgPersonRoleRow.person_id == event.person_id)
+    written = await _write_person(
+        session,
+        event.person_id,
+        as_of,
+        {"unit_id": event.unit_id, "active": True, "display_name": event.display_name},
     )
-    for role in sorted({r.value for r in event.roles}):
-        session.add(OrgPersonRoleRow(person_id=event.person_id, role=role))
-    await session.flush()
+    if not written:
+        return False
+    await session.execute(_DELETE_ROLES, {"key": event.person_id})
+    roles = sorted({r.value for r in event.roles})
+    if roles:
+        await session.execute(
+            _INSERT_ROLES, [{"person_id": event.person_id, "role": role} for role in roles]
+        )
     return True
 
 
 async def person_left(session: AsyncSession, event: PersonLeft, as_of: datetime) -> bool:
     """Mark the person inactive (they stay known, so history still names them)."""
-    return await _write_person(session, event.person_id, None, False, as_of)
+    return await _write_person(session, event.person_id, as_of, {"active": False})
 
 
 async def _write_person(
-    session: AsyncSession, person_id: str, unit_id: str | None, active: bool, as_of: datetime
+    session: AsyncSession, person_id: str, as_of: datetime, values: dict[str, Any]
 ) -> bool:
-    row = await session.get(OrgPersonRow, person_id)
-    if row is None:
-        session.add(OrgPersonRow(person_id=person_id, unit_id=unit_id, active=active, as_of=as_of))
-        await session.flush()
+    """Insert the person with ``values`` (no unit when they hold none), or set ``values`` on
+    the stored person unless it reflects a newer HR event."""
+    stored = await session.scalar(_PERSON_AS_OF, {"key": person_id})
+    if stored is None:
+        row = {"unit_id": None, "display_name": None, **values}
+        await session.execute(_INSERT_PERSON, {"person_id": person_id, "as_of": as_of, **row})
         return True
-    if _is_stale(row.as_of, as_of):
+    if _is_stale(stored, as_of):
         return False
-    if unit_id is not None:
-        row.unit_id = unit_id
-    row.active = active
-    row.as_of = as_of
-    await session.flush()
+    await session.execute(_CHANGE_PERSON, {"key": person_id, "as_of": as_of, **values})
     return True
 
 
@@ -112,33 +125,15 @@ async def load_units(session: AsyncSession) -> dict[str, OrgUnit]:
     }
 
 
-# Routing reads the whole org for every case it opens, and a consumer's batch opens up to 50
-# cases in one transaction, in which the org changes only if that transaction writes it. So the
-# org read is kept in the session (one transaction) until anything in it writes an org table:
-# an ORM change (pending or flushed) or a DML statement.
-_SNAPSHOT = "review.org_snapshot"
-_ORG_TABLES = frozenset(
-    model.__table__ for model in (OrgUnitRow, OrgPersonRow, OrgPersonRoleRow, AssignedReviewerRow)
+# Routing reads the whole org for every case it opens: kept for the transaction until it writes
+# an org table (``db/snapshots.py``).
+_SNAPSHOT = snapshots.kept_until_written(
+    "review.org_snapshot",
+    (
+        model.__table__
+        for model in (OrgUnitRow, OrgPersonRow, OrgPersonRoleRow, AssignedReviewerRow)
+    ),
 )
-
-
-def _touches_org(session: Session) -> bool:
-    changed = (*session.new, *session.dirty, *session.deleted)
-    return any(getattr(obj, "__table__", None) in _ORG_TABLES for obj in changed)
-
-
-@event.listens_for(Session, "after_flush")
-def _org_flushed(session: Session, _flush_context: object) -> None:
-    if _SNAPSHOT in session.info and _touches_org(session):
-        del session.info[_SNAPSHOT]
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _org_statement(state: ORMExecuteState) -> None:
-    info = state.session.info
-    table = getattr(state.statement, "table", None)
-    if _SNAPSHOT in info and not state.is_select and table in _ORG_TABLES:
-        del info[_SNAPSHOT]
 
 
 async def load_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgPerson]]:
@@ -146,11 +141,7 @@ async def load_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgP
     (a city has hundreds of those at most, not its whole staff), HR's and those an admin
     assigned to a unit (placed in that unit with the assigned role). Copies: the caller may
     change what it gets."""
-    snapshot = session.info.get(_SNAPSHOT)
-    if snapshot is None or _touches_org(session.sync_session):
-        snapshot = await _read_org(session)
-        session.info[_SNAPSHOT] = snapshot
-    units, people = snapshot
+    units, people = await snapshots.snapshot(session, _SNAPSHOT, _read_org)
     return dict(units), list(people)
 
 
@@ -194,12 +185,20 @@ async def inactive_ids(session: AsyncSession) -> set[str]:
     )
 
 
+# Asked for every case opened: a statement built once, where ``session.get`` loaded an object.
+# Units are written only by ``upsert_unit``, which flushes, so the row read is the current one.
+_UNIT_PLACE = select(_UNITS.c.kind, _UNITS.c.parent_id).where(
+    _UNITS.c.unit_id == bindparam("unit_id")
+)
+
+
 async def department_id_of(session: AsyncSession, unit_id: str) -> str:
     """The department a unit belongs to (the unit itself for a department or an unknown unit)."""
-    row = await session.get(OrgUnitRow, unit_id)
+    row = (await session.execute(_UNIT_PLACE, {"unit_id": unit_id})).one_or_none()
     if row is None:
         return unit_id
-    return department_of(unit_id, {unit_id: OrgUnit(unit_id, UnitKind(row.kind), row.parent_id)})
+    kind, parent_id = row
+    return department_of(unit_id, {unit_id: OrgUnit(unit_id, UnitKind(kind), parent_id)})
 
 
 async def unit_kind(session: AsyncSession, unit_id: str) -> UnitKind | None:

@@ -3,24 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_review.db import audit, org
+from ideapaja_review.db import audit, org, snapshots
 from ideapaja_review.db.models import RoutingRuleRow
 from ideapaja_review.domain.rules import RoutingRule, rule_for
 
+# Read for every case opened (and routed again): built once, read as rows, not ORM objects.
+# Saving or deleting a rule flushes (``audit``), so nothing pending is missed without autoflush.
+_RULES_TABLE = cast(Table, RoutingRuleRow.__table__)
+_RULES = select(_RULES_TABLE.c.department_id, _RULES_TABLE.c.rule)
+
 
 async def stored_rules(session: AsyncSession) -> dict[str, dict[str, Any]]:
-    rows = (await session.scalars(select(RoutingRuleRow))).all()
-    return {row.department_id: dict(row.rule) for row in rows}
+    rows = (await session.execute(_RULES)).all()
+    return {department_id: dict(rule) for department_id, rule in rows}
+
+
+# Routing reads the rules for every case it opens: kept for the transaction until it writes a
+# rule (``db/snapshots.py``).
+_SNAPSHOT = snapshots.kept_until_written("review.rules_snapshot", [_RULES_TABLE])
 
 
 async def rule_for_unit(session: AsyncSession, unit_id: str, base: RoutingRule) -> RoutingRule:
     department_id = await org.department_id_of(session, unit_id)
-    return rule_for(department_id, await stored_rules(session), base)
+    return await rule_for_department(session, department_id, base)
+
+
+async def rule_for_department(
+    session: AsyncSession, department_id: str, base: RoutingRule
+) -> RoutingRule:
+    return rule_for(department_id, await snapshots.snapshot(session, _SNAPSHOT, stored_rules), base)
 
 
 async def save_rule(

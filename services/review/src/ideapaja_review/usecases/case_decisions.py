@@ -19,7 +19,7 @@ from ideapaja_contracts.events.review import (
     ReviewDecided,
     ReviewStarted,
 )
-from ideapaja_review.db import committee_roster, org
+from ideapaja_review.db import cases, committee_roster, org
 from ideapaja_review.db.models import CaseRow
 from ideapaja_review.domain import access, lifecycle
 from ideapaja_review.domain.lifecycle import Action
@@ -34,7 +34,6 @@ from ideapaja_review.usecases.case_records import (
     _without_none,
     append_history,
     author_actor,
-    index_text,
     latest_case,
     lock_routing,
     record_of,
@@ -45,6 +44,7 @@ from ideapaja_review.usecases.case_records import (
 )
 from ideapaja_review.usecases.case_routing import _new_case
 from ideapaja_review.usecases.case_steps import effective_roles, load_for_update, transition
+from ideapaja_search.analysis import stored_terms
 
 
 async def _decidable_case(
@@ -391,28 +391,40 @@ async def withdraw(uow: ReviewWork, event: IdeaWithdrawn) -> bool:
 
 async def update_content(uow: ReviewWork, event: IdeaUpdated) -> bool:
     """The authors edited the idea: reviewers see the newest revision (older ones arriving
-    late change nothing). False when the idea has no case yet."""
+    late change nothing). False when the idea has no case yet.
+
+    Read and written as rows with prebuilt statements (``db/cases.py``), as a case is opened:
+    nothing else in the consumer's transaction needs the case as an ORM object."""
     session = uow.session
-    case = await latest_case(session, event.idea_id)
+    case = await cases.latest_locked(session, event.idea_id)
     if case is None:
         return False
-    case = await load_for_update(session, case.case_id)
     if event.revision <= case.content_revision:
         return True
-    case.title = event.title
-    case.problem = event.problem
-    case.solution = event.solution
-    case.benefit = event.benefit
-    case.content_revision = event.revision
-    index_text(case)
-    append_history(
+    content = {
+        "title": event.title,
+        "problem": event.problem,
+        "solution": event.solution,
+        "benefit": event.benefit,
+    }
+    search_terms, search_parts = stored_terms(*content.values(), language=case.language)
+    await cases.change_case(
         session,
-        case,
+        case.case_id,
+        content_revision=event.revision,
+        search_terms=search_terms,
+        search_parts=search_parts,
+        **content,
+    )
+    history = cases.history_values(
+        case.case_id,
+        case.state,
         uow.now,
-        actor_id=author_actor(case, event.edited_by),
+        # Named as author_actor names an author: by pseudonym when the idea is anonymous.
+        actor_id=case.author_ref if case.anonymous else event.edited_by,
         action=IDEA_UPDATED,
         from_state=case.state,
         details={"revision": event.revision},
     )
-    await session.flush()
+    await cases.add_history(session, [history])
     return True

@@ -17,8 +17,8 @@ from ideapaja_contracts.events.review import (
     Decision,
 )
 from ideapaja_review.authz import POLICY
-from ideapaja_review.db import committee_roster, network, rules_store
-from ideapaja_review.db.models import CaseHistoryRow, CaseReviewerRow, CaseRow, RoutingLockRow
+from ideapaja_review.db import cases, committee_roster, network, rules_store
+from ideapaja_review.db.models import CaseHistoryRow, CaseReviewerRow, CaseRow
 from ideapaja_review.domain import access, deadlines
 from ideapaja_review.domain.lifecycle import CaseState, CaseStatus
 from ideapaja_review.domain.rules import RoutingRule
@@ -27,7 +27,7 @@ from ideapaja_review.settings import ReviewWork
 from ideapaja_runtime.authz import Scope as ReadScope
 from ideapaja_runtime.pagination import Page, PageRequest, page_from, paginate
 from ideapaja_search import sql as ranking
-from ideapaja_search.analysis import query_words, stored_terms
+from ideapaja_search.analysis import query_words
 from ideapaja_search.ranked import ranked_paginate
 from ideapaja_search.sql import SearchColumns
 
@@ -73,9 +73,7 @@ def author_actor(case: CaseRow, person_id: str) -> str:
 async def lock_routing(session: AsyncSession) -> None:
     """Serialise work that opens or routes cases (see RoutingLockRow). A no-op lock on SQLite,
     whose writers are serialised by BEGIN IMMEDIATE already."""
-    await session.execute(
-        select(RoutingLockRow.lock_id).where(RoutingLockRow.lock_id == 1).with_for_update()
-    )
+    await cases.lock_routing(session)
 
 
 async def rule_of(uow: ReviewWork, case: CaseRow) -> RoutingRule:
@@ -170,13 +168,6 @@ async def require_worklist(uow: ReviewWork) -> None:
 SEARCH_COLUMNS = SearchColumns(
     CaseRow.search_terms, CaseRow.search_parts, "review_cases.search_vector"
 )
-
-
-def index_text(case: CaseRow) -> None:
-    """Store the search terms of the case's (new) text."""
-    case.search_terms, case.search_parts = stored_terms(
-        case.title, case.problem, case.solution, case.benefit, language=case.language
-    )
 
 
 async def work_list(

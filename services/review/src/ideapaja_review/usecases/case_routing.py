@@ -4,6 +4,7 @@ waiting for reviewers when HR data, the change-agent network, a committee or a r
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -13,11 +14,11 @@ from ideapaja_contracts.events.idea import IdeaSubmitted, Scope
 from ideapaja_contracts.events.review import (
     ScreeningStarted,
 )
-from ideapaja_review.db import committee_roster, org, rules_store
+from ideapaja_review.db import cases, committee_roster, org, rules_store
 from ideapaja_review.db.models import CaseReviewerRow, CaseRow
 from ideapaja_review.domain import deadlines
 from ideapaja_review.domain.lifecycle import CaseState
-from ideapaja_review.domain.routing import Routing, route
+from ideapaja_review.domain.routing import Routing, department_of, route
 from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases.case_records import (
@@ -25,19 +26,19 @@ from ideapaja_review.usecases.case_records import (
     REROUTED,
     ROUTED,
     append_history,
-    index_text,
     lock_routing,
     rule_of,
 )
+from ideapaja_search.analysis import stored_terms
 
 
-async def open_case(uow: ReviewWork, idea: IdeaSubmitted) -> CaseRow | None:
-    """Open the idea's case and route it; None when the idea already has one (idempotent)."""
+async def open_case(uow: ReviewWork, idea: IdeaSubmitted) -> bool:
+    """Open the idea's case and route it; False when the idea already has one (idempotent)."""
     session = uow.session
     await lock_routing(session)
-    if await session.scalar(select(CaseRow.case_id).where(CaseRow.idea_id == idea.idea_id)):
-        return None
-    return await _new_case(
+    if await cases.idea_has_case(session, idea.idea_id):
+        return False
+    await _new_case(
         uow,
         idea_id=idea.idea_id,
         content={
@@ -53,6 +54,7 @@ async def open_case(uow: ReviewWork, idea: IdeaSubmitted) -> CaseRow | None:
         author_ref=idea.author_ref,
         author_ids=list(idea.author_ids),
     )
+    return True
 
 
 async def _new_case(
@@ -69,84 +71,151 @@ async def _new_case(
     round_: int = 1,
     previous: CaseRow | None = None,
     actor_id: str | None = None,
-) -> CaseRow:
+) -> None:
+    """Open a case routed as far as the org allows: routed first, then inserted once with its
+    history (opened, then routed) and reviewers, as rows (``db/cases.py``), not ORM objects."""
     session = uow.session
     now = uow.now
-    rule = await rules_store.rule_for_unit(session, unit_id, uow.settings.builtin_rule())
-    due = deadlines.due_at(CaseState.SCREENING, now, rule.deadlines)
-    case = CaseRow(
-        case_id=f"c-{uuid.uuid4().hex}",
-        idea_id=idea_id,
-        round=round_,
-        previous_case_id=previous.case_id if previous is not None else None,
-        scope=scope.value,
-        unit_id=unit_id,
-        anonymous=anonymous,
-        author_ref=author_ref,
-        author_ids=author_ids,
-        state=CaseState.SCREENING.value,
-        decision=None,
-        routed=False,
-        opened_at=now,
-        screening_due_at=due or now,
-        step_seq=1,
-        step_entered_at=now,
-        due_at=due,
-        escalation_level=deadlines.starting_level(scope).value,
-        appealed=False,
-        content_revision=previous.content_revision if previous is not None else 1,
-        **content,
-    )
-    index_text(case)
-    session.add(case)
+    # What the transaction changed as objects (a forwarded case's decision and history) is
+    # written before the new case's rows, in the order the ORM flushed it before.
     await session.flush()
-    append_history(
-        session,
-        case,
-        now,
-        actor_id=actor_id,
-        action=OPENED,
-        from_state=None,
-        reason=reason,
-        # A forwarded idea's new case names the case and unit it came from; the reason is the
-        # forwarder's own words (history reasons are people's text, never composed English).
-        details=(
-            {"previous_case_id": previous.case_id, "forwarded_from": previous.unit_id}
-            if previous is not None
-            else None
-        ),
-    )
     units, people = await org.load_org(session)
-    routing = await _route(session, case, rule, units, people)
+    # The unit's department from the org routing reads anyway (one query less per case).
+    department_id = department_of(unit_id, units)
+    rule = await rules_store.rule_for_department(
+        session, department_id, uow.settings.builtin_rule()
+    )
+    due = deadlines.due_at(CaseState.SCREENING, now, rule.deadlines)
+    routing, committee_id = await _route(session, scope, unit_id, author_ids, rule, units, people)
+    case_id = f"c-{uuid.uuid4().hex}"
+    state = CaseState.SCREENING.value
+    search_terms, search_parts = stored_terms(
+        content["title"],
+        content["problem"],
+        content["solution"],
+        content["benefit"],
+        language=content["language"],
+    )
+    history = [
+        cases.history_values(
+            case_id,
+            state,
+            now,
+            actor_id=actor_id,
+            action=OPENED,
+            from_state=None,
+            reason=reason,
+            # A forwarded idea's new case names the case and unit it came from; the reason is
+            # the forwarder's own words (history reasons are people's text, never composed
+            # English).
+            details=(
+                {"previous_case_id": previous.case_id, "forwarded_from": previous.unit_id}
+                if previous is not None
+                else None
+            ),
+        )
+    ]
+    reviewers: list[dict[str, Any]] = []
     if routing.routed:
-        await _assign(uow, case, routing)
-    await session.flush()
-    return case
+        reviewers = [
+            {"case_id": case_id, "person_id": person_id, "source": "routing", "added_at": now}
+            for person_id in routing.reviewer_ids
+        ]
+        history.append(_routed_history(case_id, state, now, routing))
+    await cases.insert_case(
+        session,
+        {
+            "case_id": case_id,
+            "idea_id": idea_id,
+            "round": round_,
+            "previous_case_id": previous.case_id if previous is not None else None,
+            "scope": scope.value,
+            "unit_id": unit_id,
+            "anonymous": anonymous,
+            "author_ref": author_ref,
+            "author_ids": author_ids,
+            "state": state,
+            "decision": None,
+            "routed": routing.routed,
+            "committee_id": committee_id,
+            "opened_at": now,
+            "screening_due_at": due or now,
+            "step_seq": 1,
+            "step_entered_at": now,
+            "due_at": due,
+            "escalation_level": deadlines.starting_level(scope).value,
+            "appealed": False,
+            "content_revision": previous.content_revision if previous is not None else 1,
+            "search_terms": search_terms,
+            "search_parts": search_parts,
+            **content,
+        },
+        history,
+        reviewers,
+    )
+    if routing.routed:
+        await uow.publish(
+            ScreeningStarted(
+                case_id=case_id,
+                idea_id=idea_id,
+                scope=scope,
+                unit_id=unit_id,
+                reviewer_ids=list(routing.reviewer_ids),
+            )
+        )
+
+
+def _routed_history(case_id: str, state: str, now: datetime, routing: Routing) -> dict[str, Any]:
+    return cases.history_values(
+        case_id,
+        state,
+        now,
+        actor_id=None,
+        action=ROUTED,
+        from_state=state,
+        details={"via": routing.via.value, "reviewer_ids": list(routing.reviewer_ids)},
+    )
 
 
 async def _route(
     session: AsyncSession,
-    case: CaseRow,
+    scope: Scope,
+    unit_id: str,
+    authors: list[str],
     rule: RoutingRule,
     units: Any,
     people: Any,
-) -> Routing:
-    scope = Scope(case.scope)
+) -> tuple[Routing, str | None]:
+    """The routing of a case in ``unit_id``, and the committee it goes to (None: no committee)."""
+    committee_id: str | None = None
     members: list[str] | None = None
     if rule.goes_to_committee(scope):
         committee = await committee_roster.committee_for(session, rule)
         if committee is not None:
-            case.committee_id = committee.committee_id
-            members = await committee_roster.active_member_ids(session, committee.committee_id)
-    return route(
+            committee_id = committee.committee_id
+            members = await committee_roster.active_member_ids(session, committee_id)
+    routing = route(
         scope,
-        case.unit_id,
+        unit_id,
         units,
         people,
-        authors=case.author_ids,
+        authors=authors,
         rule=rule,
         committee_member_ids=members,
     )
+    return routing, committee_id
+
+
+async def _route_case(
+    session: AsyncSession, case: CaseRow, rule: RoutingRule, units: Any, people: Any
+) -> Routing:
+    """Route a stored case; it takes the committee found (if any)."""
+    routing, committee_id = await _route(
+        session, Scope(case.scope), case.unit_id, case.author_ids, rule, units, people
+    )
+    if committee_id is not None:
+        case.committee_id = committee_id
+    return routing
 
 
 async def route_unrouted(uow: ReviewWork) -> int:
@@ -173,7 +242,7 @@ async def route_unrouted(uow: ReviewWork) -> int:
     count = 0
     for case in waiting:
         rule = await rule_of(uow, case)
-        routing = await _route(session, case, rule, units, people)
+        routing = await _route_case(session, case, rule, units, people)
         if routing.routed:
             await _assign(uow, case, routing)
             count += 1
@@ -213,7 +282,7 @@ async def reroute_committee_cases(uow: ReviewWork) -> int:
         if not rule.goes_to_committee(Scope(case.scope)):
             continue
         before = case.committee_id
-        routing = await _route(session, case, rule, units, people)
+        routing = await _route_case(session, case, rule, units, people)
         if routing.routed and await _replace_routed(uow, case, routing, before):
             changed += 1
     await session.flush()
