@@ -8,12 +8,13 @@ autoescapes, so a title or rationale with markup in it is shown, never interpret
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, TemplateError
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from ideapaja_notification.domain.kinds import LANGUAGES, Language, TemplateId
@@ -42,9 +43,12 @@ def _text_paragraph(text: str) -> str:
     return f"{text}\n\n"
 
 
+# The HTML part's paragraphs and headings are built as strings from the escaped text (the same
+# markup ``Markup.format`` and ``Markup.join`` gave, which escaped and wrapped every piece again:
+# about a quarter of a message's rendering).
 def _html_paragraph(text: str) -> Markup:
-    lines = escape(text).split("\n")
-    return Markup("<p>{}</p>\n").format(Markup("<br>\n").join(lines))
+    escaped = str(escape(text))
+    return Markup("<p>" + escaped.replace("\n", "<br>\n") + "</p>\n")  # noqa: S704 - escaped
 
 
 def _text_heading(text: str) -> str:
@@ -52,7 +56,18 @@ def _text_heading(text: str) -> str:
 
 
 def _html_heading(text: str) -> Markup:
-    return Markup("<h2>{}</h2>\n").format(text)
+    return Markup("<h2>" + str(escape(text)) + "</h2>\n")  # noqa: S704 - escaped
+
+
+def _gettext(translate: Callable[[str], str], html: bool) -> Callable[..., str]:
+    """``_(msgid, **variables)``: the translation, always a %-format of ``variables`` (escaped
+    into the HTML part, as autoescaping does)."""
+
+    def gettext(msgid: str, **variables: Any) -> str:
+        text = translate(msgid)
+        return (Markup(text) if html else text) % variables  # noqa: S704 - a catalog's text
+
+    return gettext
 
 
 @cache
@@ -69,7 +84,12 @@ def environment(language: Language, html: bool) -> Environment:
         # message (with auto_reload every lookup asks the loader whether the file changed).
         auto_reload=False,
     )
-    env.install_gettext_translations(CATALOGS.translations(language), newstyle=True)  # type: ignore[attr-defined]
+    translations = CATALOGS.translations(language)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    # ``_`` as the extension's newstyle gettext computes it, as a plain function: the
+    # extension's goes through the template context three times per text (an alias, then
+    # gettext, then the catalog), a third of a message's rendering.
+    env.globals["_"] = _gettext(translations.gettext, html)
     env.globals["para"] = _html_paragraph if html else _text_paragraph
     env.globals["heading"] = _html_heading if html else _text_heading
     return env
@@ -80,8 +100,8 @@ def _template(language: Language, html: bool, name: str) -> Template:
     return environment(language, html).get_template(f"{name}.jinja")
 
 
-def _block(template: Template, name: str, values: Mapping[str, Any]) -> str:
-    text = "".join(template.blocks[name](template.new_context(dict(values))))
+def _block(template: Template, name: str, context: Context) -> str:
+    text = "".join(template.blocks[name](context))
     return " ".join(text.split())
 
 
@@ -97,15 +117,28 @@ def render(
 def render_file(name: str, language: Language, values: Mapping[str, Any]) -> RenderedMessage:
     """``templates/<name>.jinja`` in ``language`` with ``values`` (already as they read)."""
     plain = _template(language, False, name)
+    # One context for the plain part's two blocks and its body (``Template.render`` makes one
+    # per call): the blocks only read it, and the body renders from it as it would from its own.
+    context = plain.new_context(dict(values))
     # A subject is one line: a title with a line break must not inject headers or fold oddly.
-    subject = _block(plain, "subject", values)
-    text = plain.render(values).rstrip("\n")
+    subject = _block(plain, "subject", context)
+    summary = _shorten(_block(plain, "summary", context))
+    text = _rendered(plain, context).rstrip("\n")
     html = _HTML_PAGE.format(
         lang=language,
         subject=escape(subject),
         body=_template(language, True, name).render(values),
     )
-    return RenderedMessage(subject, text, html, _shorten(_block(plain, "summary", values)))
+    return RenderedMessage(subject, text, html, summary)
+
+
+def _rendered(template: Template, context: Context) -> str:
+    """``template.render`` from a context made already; a template error is reported as
+    ``render`` reports it (with the template's line)."""
+    try:
+        return template.environment.concat(template.root_render_func(context))
+    except Exception:
+        template.environment.handle_exception()  # re-raises it, rewritten
 
 
 def _shorten(text: str) -> str:

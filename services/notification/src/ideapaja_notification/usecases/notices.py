@@ -28,7 +28,7 @@ from ideapaja_contracts.events.reward import (
     PeriodicAwardKind,
     RewardGranted,
 )
-from ideapaja_notification.db.models import Idea, InfoQuestion
+from ideapaja_notification.db.models import InfoQuestion
 from ideapaja_notification.domain.kinds import TemplateId
 from ideapaja_notification.domain.notices import (
     DASH,
@@ -45,6 +45,7 @@ from ideapaja_notification.usecases.deliveries import tell
 from ideapaja_notification.usecases.recipients import (
     authors_of,
     idea_of,
+    known_idea,
     people,
     unit_people,
 )
@@ -123,7 +124,7 @@ async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
     if not recipients:
         log.info("reward_recipient_left", person_id=event.person_id)
         return
-    idea = await ctx.session.get(Idea, event.idea_id)
+    idea = await known_idea(ctx, event.idea_id)
     notice = reward_notice(
         recipient=recipients[0],
         kind=event.kind,
@@ -251,7 +252,7 @@ async def on_periodic_award_decided(event: PeriodicAwardDecided, ctx: HandlerCon
     authors are rewarded, never named). A unit award has no one to write to here."""
     if event.idea_id is None or not event.recipient_ids:
         return
-    known = await ctx.session.get(Idea, event.idea_id)
+    known = await known_idea(ctx, event.idea_id)
     title = known.title if known is not None else (event.idea_title or DASH)
     notices = notices_of(
         TemplateId.PERIODIC_AWARD_WON,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ideapaja_contracts.envelope import Envelope
 from ideapaja_contracts.events.progress import ImplementationCompleted
@@ -31,7 +31,13 @@ from ideapaja_notification.domain.notices import (
 )
 from ideapaja_notification.domain.values import FieldValue, Label, LabelKind
 from ideapaja_notification.usecases.deliveries import tell
-from ideapaja_notification.usecases.recipients import idea_of, people, supporters_of
+from ideapaja_notification.usecases.recipients import (
+    KnownIdea,
+    idea_of,
+    known_idea,
+    people,
+    supporters_of,
+)
 from ideapaja_runtime.db import insert_unless_present
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
@@ -77,7 +83,7 @@ async def tell_late_supporter(
     """A support just recorded: tell its supporter the news that came after they supported
     (and that the news' own consumer, not knowing of them yet, could not tell)."""
     await _hold(ctx, idea_id)
-    idea = await ctx.session.get(Idea, idea_id)
+    idea = await known_idea(ctx, idea_id)
     if idea is None or person_id in set(map(str, idea.author_ids)):
         return  # no news without the idea; authors hear as authors
     missed = (
@@ -104,13 +110,18 @@ async def _hold(ctx: HandlerContext, idea_id: str) -> None:
     """Lock the idea's row until commit (PostgreSQL; SQLite has one writer at a time anyway):
     news and a late support of one idea are handled one after the other, each seeing the
     other's rows once committed."""
-    await ctx.session.execute(select(Idea.idea_id).where(Idea.idea_id == idea_id).with_for_update())
+    await ctx.session.execute(_HOLD, {"idea_id": idea_id})
+
+
+# Taken for every decision and support: built once (see ``recipients._IDEA``).
+_IDEAS = Idea.__table__
+_HOLD = select(_IDEAS.c.idea_id).where(_IDEAS.c.idea_id == bindparam("idea_id")).with_for_update()
 
 
 async def _remember(
     ctx: HandlerContext,
     template: TemplateId,
-    idea: Idea,
+    idea: KnownIdea,
     *,
     decision: str | None = None,
     rationale: str | None = None,
@@ -141,7 +152,7 @@ async def _remember(
 
 
 async def _tell(
-    ctx: HandlerContext, news: SupporterNews, idea: Idea, recipients: list[Recipient]
+    ctx: HandlerContext, news: SupporterNews, idea: KnownIdea, recipients: list[Recipient]
 ) -> None:
     cause = Envelope(
         id=news.cause_event_id,

@@ -53,6 +53,12 @@ def cloudevent_json(envelope: Envelope, event: Event) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
+# Asked for every lifecycle event, most often to find no endpoint: one statement built once, read
+# as plain rows (an ORM query built and loaded endpoints for each).
+_ENDPOINTS = WebhookEndpoint.__table__
+_ENDPOINT_TYPES = select(_ENDPOINTS.c.id, _ENDPOINTS.c.event_types)
+
+
 async def on_event(event: Event, ctx: HandlerContext) -> bool:
     """Queue ``event`` for every endpoint that wants its type, once per endpoint (a redelivered
     or replayed event finds its rows); whether any delivery was queued. A paused (disabled)
@@ -61,7 +67,7 @@ async def on_event(event: Event, ctx: HandlerContext) -> bool:
     session = ctx.session
     wanted = [
         endpoint
-        for endpoint in (await session.scalars(select(WebhookEndpoint))).all()
+        for endpoint in (await session.execute(_ENDPOINT_TYPES)).all()
         if envelope.type in endpoint.event_types
     ]
     if not wanted:
