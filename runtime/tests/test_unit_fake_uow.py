@@ -3,14 +3,17 @@ published events recorded, the clock and the actor as the test sets them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import runtime_sample_service
 from runtime_sample_service import SampleSettings, count_effects, effects
 
 from ideapaja_contracts.events.idea import IdeaWithdrawn
 from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.outbox import OutboxEntry
 from ideapaja_runtime.testing import RecordingOutbox, fake_unit_of_work
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -41,3 +44,22 @@ async def test_each_fake_unit_of_work_starts_empty() -> None:
         assert await count_effects(uow.session, "i-1") == 0
         assert isinstance(uow.outbox, RecordingOutbox)
         assert uow.outbox.events == []
+
+
+async def test_publish_all_stores_the_events_with_their_ids_in_one_insert() -> None:
+    async with fake_unit_of_work(MIGRATIONS, SampleSettings()) as uow:
+        outbox = uow.outbox
+        assert isinstance(outbox, RecordingOutbox)
+        batches: list[list[str | None]] = []
+        record = outbox.add_entries
+
+        def add_entries(session: Any, entries: Sequence[OutboxEntry]) -> Any:
+            batches.append([entry.event_id for entry in entries])
+            return record(session, entries)
+
+        outbox.add_entries = add_entries  # type: ignore[method-assign]
+        first = IdeaWithdrawn(idea_id="i-1", withdrawn_by="p-1")
+        second = IdeaWithdrawn(idea_id="i-2", withdrawn_by="p-1")
+        await uow.publish_all([(first, "e-1"), (second, None)])
+        assert batches == [["e-1", None]]
+        assert outbox.events == [first, second]

@@ -16,7 +16,7 @@ an in-memory database whose published events are recorded (``ideapaja_runtime.te
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +28,7 @@ from ideapaja_contracts import Envelope, Event
 from ideapaja_runtime.auth import Principal
 from ideapaja_runtime.clock import Clock, utc_now
 from ideapaja_runtime.db import Database
+from ideapaja_runtime.outbox import OutboxEntry
 from ideapaja_runtime.settings import ServiceSettings
 
 if TYPE_CHECKING:
@@ -56,6 +57,16 @@ class UnitOfWork(Generic[S]):
         A deterministic ``event_id`` (derived from what the event is about) lets JetStream and
         downstream consumers recognise a re-emitted copy."""
         await self.outbox.add(self.session, event, traceparent=self.traceparent, event_id=event_id)
+
+    async def publish_all(self, events: Sequence[tuple[Event, str | None]]) -> None:
+        """``publish`` for several (event, event id) pairs, stored in one outbox insert."""
+        await self.outbox.add_many(
+            self.session,
+            [
+                OutboxEntry(event, traceparent=self.traceparent, event_id=event_id)
+                for event, event_id in events
+            ],
+        )
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the unit's effects are committed (e.g. wake a sender)."""

@@ -39,7 +39,6 @@ from ideapaja_reward.domain.ids import unit_holder
 from ideapaja_reward.domain.org import department_of
 from ideapaja_reward.domain.rules import RULE_ORIGIN, TeamMode, reason_code
 from ideapaja_reward.usecases.payroll import granted_event
-from ideapaja_runtime.outbox import OutboxEntry
 from ideapaja_runtime.uow import UnitOfWork
 
 
@@ -158,20 +157,14 @@ async def _credit(uow: UnitOfWork[Any], firing: Firing, awarded: Award) -> None:
         taxable=False,
     )
     await stored.append(uow.session, entry, grant)
-    # Both announcements in one outbox insert, as two ``uow.publish`` would store them (the
-    # event's trace continued, the entry's and the grant's ids as event ids, see below).
-    trace = uow.traceparent
+    # Both announcements in one outbox insert; the entry's and the grant's ids are their event
+    # ids (see ``announce_points``).
     reason = reason_code(awarded.rule)  # what the grant's origin, rule:<rule>, maps to
-    await uow.outbox.add_many(
-        uow.session,
+    await uow.publish_all(
         [
-            OutboxEntry(points_awarded(entry), traceparent=trace, event_id=entry.entry_id),
-            OutboxEntry(
-                granted_event(uow.settings, grant, reason),
-                traceparent=trace,
-                event_id=grant.grant_id,
-            ),
-        ],
+            (points_awarded(entry), entry.entry_id),
+            (granted_event(uow.settings, grant, reason), grant.grant_id),
+        ]
     )
 
 
