@@ -3,10 +3,10 @@ dictionaries, English by a small suffix stripper) and, for Finnish, the parts of
 
 The text and the query go through the same functions, so "päiväkodissa" and "päiväkoti" meet at
 the lemma "päiväkoti" (consonant gradation, which suffix stripping cannot follow), and "koti"
-meets "päiväkoti" at its part "koti". Pure: no I/O but simplemma reading its own packaged
-dictionaries, once per process on first use (lazily: a process that never analyses text never
-pays for them). simplemma's low-memory backend is used: about +65 MB for Finnish and Swedish
-instead of about +440 MB, at ~0.15 ms per new word; every word is remembered (lru_cache).
+meets "päiväkoti" at its part "koti". Pure: no I/O but simplemma's dictionaries, mapped on first
+use from the tries built once per machine (dictionaries.py: a few milliseconds and shared pages,
+where simplemma's own low-memory backend cost every process 5.3 s and +65 MB); a process that
+never analyses text never maps them. Every word is remembered (lru_cache).
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import simplemma
+from simplemma import Lemmatizer
+from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
+from simplemma.utils import normalize_token
+
+from ideapaja_search.dictionaries import MappedTrieFactory
 
 LANGUAGES = ("fi", "sv", "en")
 # Languages simplemma lemmatises here; anything else (English) is stripped.
@@ -76,13 +80,22 @@ def stem_en(word: str) -> str:
     return word
 
 
+@functools.cache
+def _simplemma() -> tuple[Lemmatizer, DictionaryLookupStrategy]:
+    """simplemma's lemmatizer and dictionary lookup (what its ``lemmatize`` and ``is_known``
+    use), on the mapped tries: the same dictionaries, so the same lemmas."""
+    factory = MappedTrieFactory()
+    strategy = DefaultStrategy(dictionary_factory=factory)
+    return Lemmatizer(lemmatization_strategy=strategy), DictionaryLookupStrategy(factory)
+
+
 def _known(word: str, language: str) -> bool:
-    return simplemma.is_known(word, language, low_memory=True)
+    return _simplemma()[1].get_lemma(normalize_token(word), language) is not None
 
 
 def load_dictionaries() -> None:
-    """Read the Finnish and Swedish dictionaries now (1.5–3 s, once per process) rather than
-    on the first text analysed; services run this at start-up (ServiceSpec.warm_up)."""
+    """Map the Finnish and Swedish dictionaries now rather than on the first text analysed (or
+    build them, if the install did not); services run this at start-up (ServiceSpec.warm_up)."""
     for language in sorted(_DICTIONARY_LANGUAGES):
         _known("a", language)
 
@@ -95,7 +108,7 @@ def lemma(word: str, language: str) -> str:
         return word
     if language not in _DICTIONARY_LANGUAGES:
         return stem_en(word)
-    found = simplemma.lemmatize(word, language, low_memory=True).casefold()
+    found = _simplemma()[0].lemmatize(word, language).casefold()
     if not _WORD.fullmatch(found):
         return word  # a multi-word or punctuated dictionary entry: not a storable term
     if len(word) - len(found) > _MAX_GUESSED_CUT and not _known(word, language):
