@@ -58,6 +58,35 @@ def rss_mb(pid: int) -> float:
     return pages * PAGE_BYTES / 1e6
 
 
+def pss_mb(pid: int) -> float:
+    """Proportional set size in MB: each shared page (a library, a mapped dictionary) divided
+    among the processes that map it, so a sum over processes counts it once (0 once gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
+    return 0.0
+
+
+# What every service imports before any code of its own (the runtime's dependencies).
+LIBRARY_FLOOR_IMPORTS = (
+    "fastapi, pydantic, sqlalchemy.ext.asyncio, aiosqlite, asyncpg, nats, structlog, "
+    "prometheus_client, jwt, httpx, alembic, uvicorn"
+)
+
+
+def library_floor_mb() -> float:
+    """RSS (MB) of a bare Python process that has imported ``LIBRARY_FLOOR_IMPORTS``: what a
+    service's idle RSS is measured beside."""
+    code = f"import {LIBRARY_FLOOR_IMPORTS}\nprint(int(open('/proc/self/statm').read().split()[1]))"
+    pages = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    return int(pages) * PAGE_BYTES / 1e6
+
+
 def command_line(pid: int) -> list[str]:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")

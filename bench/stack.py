@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from bench.harness import (
     descendants,
     free_port,
     process_name,
+    pss_mb,
     rss_mb,
     wait_ready,
 )
@@ -105,7 +107,14 @@ class Stack:
 
     def rss(self) -> dict[str, float]:
         """RSS (MB) of each process of the stack, by name."""
+        return self._memory(rss_mb)
+
+    def pss(self) -> dict[str, float]:
+        """PSS (MB) of each process of the stack, by name (shared pages divided among them)."""
+        return self._memory(pss_mb)
+
+    def _memory(self, read: Callable[[int], float]) -> dict[str, float]:
         totals: dict[str, float] = {}
         for pid, name in self.pids().items():
-            totals[name] = totals.get(name, 0.0) + rss_mb(pid)
+            totals[name] = totals.get(name, 0.0) + read(pid)
         return totals
