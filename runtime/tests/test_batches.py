@@ -1,10 +1,12 @@
 """A consumer's batch, without a server: messages as nats-py hands them over (in memory, no
-JetStream metadata, so each is a first delivery), recording how each one ended."""
+JetStream metadata, so each is a first delivery unless a test says which delivery it is),
+recording how each one ended."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,10 +28,15 @@ class FakeMsg:
     data: bytes
     headers: dict[str, str]
     ended: list[str] = field(default_factory=list)
+    delivered: int | None = None
 
     @property
     def metadata(self) -> Any:
-        raise AttributeError("not a JetStream message")
+        if self.delivered is None:
+            raise AttributeError("not a JetStream message")
+        return SimpleNamespace(
+            num_delivered=self.delivered, stream="lifecycle", sequence=SimpleNamespace(stream=1)
+        )
 
     async def ack(self) -> None:
         self.ended.append("ack")
@@ -84,9 +91,10 @@ async def consumer(sqlite_url: str) -> AsyncIterator[Consumer]:
     await runtime.db.dispose()
 
 
-def idea_message(idea_id: str, **header_changes: str) -> FakeMsg:
+def idea_message(idea_id: str, delivered: int | None = None, **header_changes: str) -> FakeMsg:
     message = encode(make_idea(idea_id), source="/test")
-    return FakeMsg(message.subject, message.body, dict(message.headers, **header_changes))
+    headers = dict(message.headers, **header_changes)
+    return FakeMsg(message.subject, message.body, headers, delivered=delivered)
 
 
 async def test_a_batch_is_handled_in_one_transaction_then_each_message_is_acked(
@@ -145,5 +153,20 @@ async def test_retry_later_waits_its_own_delay(consumer: Consumer) -> None:
     consumer.behaviour.not_yet.add("i-early")
     batch = [idea_message("i-early"), idea_message("i-ok")]
     await consumer.processor.process_batch(batch)  # type: ignore[arg-type]
+    # The test settings' steady delay (0.1 s) caps the first one (0.2 s).
     delay = consumer.runtime.settings.retry_later_delay_seconds
     assert [m.ended for m in batch] == [[f"nak {delay}"], ["ack"]]
+
+
+async def test_retry_later_is_retried_quickly_at_first_then_at_the_steady_delay(
+    consumer: Consumer,
+) -> None:
+    """What it waits for is usually milliseconds behind: not 15 s for the first retry."""
+    consumer.processor.settings = consumer.runtime.settings.model_copy(
+        update={"retry_later_delay_seconds": 15.0, "retry_later_first_delays": [0.2, 0.5, 1.0]}
+    )
+    consumer.behaviour.not_yet.add("i-early")
+    first, second, late = (idea_message("i-early", delivered=n) for n in (1, 2, 4))
+    for message in (first, second, late):
+        await consumer.processor.process_batch([message])  # type: ignore[list-item]
+    assert [first.ended, second.ended, late.ended] == [["nak 0.2"], ["nak 0.5"], ["nak 15.0"]]

@@ -12,6 +12,8 @@ Every delivery ends in exactly one explicit decision, never in a library default
   handler of a batch fails (or the batch's commit does), nothing of the batch is kept and each of
   its events is handled again alone, in its own transaction, so an event is retried or
   dead-lettered for its own error only and never for a neighbour's;
+- ``RetryLater`` (what it needs has not arrived yet): ``nak`` after short delays at first, then
+  every ``retry_later_delay_seconds``, until ``retry_later_max_deliver``; then dead-lettered;
 - not a valid event (bad envelope, unknown type, body not matching the contract): dead-lettered at
   once, because retrying cannot fix it. Dead letters are copied to the dead-letter stream with the
   reason, then the original is terminated;
@@ -80,7 +82,8 @@ def header_text(value: Any) -> str:
 
 class RetryLater(Exception):
     """Raise from a handler when the event cannot be handled *yet* (e.g. an event it depends on
-    has not arrived). It is redelivered with back-off like any error, then dead-lettered."""
+    has not arrived). It is redelivered soon, then less often (``retry_later_delay``), with a
+    budget of its own (``retry_later_max_deliver``), then dead-lettered."""
 
 
 # A handler's unit of work: ``ctx.session``, ``ctx.now``, ``ctx.publish(event)``, ``ctx.settings``,
@@ -125,6 +128,20 @@ class Delivery:
     event: Event
     handler: Handler
     first_time: bool = False
+
+
+def retry_later_delay(delivered: int, settings: ServiceSettings) -> float:
+    """The NAK delay (seconds) after delivery ``delivered`` (1-based) raised ``RetryLater``.
+
+    What an event waits for is usually milliseconds behind it (a projection by another consumer
+    of the same service), so the first retries come quickly (``retry_later_first_delays``), then
+    every ``retry_later_delay_seconds`` (another service down). None is longer than that.
+    """
+    steady = settings.retry_later_delay_seconds
+    first = settings.retry_later_first_delays
+    if 1 <= delivered <= len(first):
+        return min(first[delivered - 1], steady)
+    return steady
 
 
 class ConsumerProcessor:
@@ -284,7 +301,7 @@ class ConsumerProcessor:
                 )
                 return
             delay = (
-                self.settings.retry_later_delay_seconds
+                retry_later_delay(delivered, self.settings)
                 if waiting
                 else self.redelivery_delay(delivered)
             )

@@ -71,10 +71,18 @@ class ServiceSettings(BaseSettings):
     # Consumers: a failing event is redelivered with these delays (seconds), then dead-lettered.
     max_deliver: int = Field(default=5, ge=1, le=100)
     redelivery_backoff: list[float] = Field(default_factory=lambda: [1.0, 5.0, 15.0, 30.0])
-    # A handler's RetryLater ("the event I depend on has not arrived yet") waits longer:
-    # by default 40 deliveries 15 s apart, i.e. 10 minutes of another service being down.
+    # A handler's RetryLater ("the event I depend on has not arrived yet") has its own budget.
+    # What it waits for is usually milliseconds behind (another consumer of the same process
+    # projecting the idea), so the first deliveries are retried after these delays (seconds;
+    # each at most retry_later_delay_seconds), then every retry_later_delay_seconds, for another
+    # service being down. By default 40 deliveries: 39 retries, 0.2+0.5+1+2+5 s then 34 × 15 s,
+    # i.e. 519 s (about 8.6 minutes) before the event is dead-lettered. As an environment
+    # variable a JSON list (…_RETRY_LATER_FIRST_DELAYS='[0.2, 1]'); '[]' retries at the one delay.
     retry_later_max_deliver: int = Field(default=40, ge=1, le=1000)
     retry_later_delay_seconds: float = Field(default=15.0, gt=0)
+    retry_later_first_delays: list[Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: [0.2, 0.5, 1.0, 2.0, 5.0], max_length=20
+    )
     ack_wait_seconds: float = Field(default=60.0, gt=0)
     fetch_timeout_seconds: float = Field(default=2.0, gt=0)
     # A consumer handles up to this many waiting events in one transaction (one commit, then
