@@ -28,7 +28,7 @@ import os
 import re
 import signal
 import uuid
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -101,6 +101,8 @@ class MailStore:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self._mails: dict[str, StoredMail] = {}
+        # Recipient (lower case) → their mails' ids in receive order (a dict keeps the order).
+        self._by_recipient: dict[str, dict[str, None]] = {}
         self.load()
 
     def load(self) -> None:
@@ -108,6 +110,7 @@ class MailStore:
         ``add`` keeps it: parsing 22,000 mails again took the catcher past the runner's 20 s
         start-up limit. A sidecar without one (an older catcher's) gets it written once."""
         self._mails.clear()
+        self._by_recipient.clear()
         for eml in sorted(self.directory.glob("*.eml")):
             mail_id = eml.stem
             if not _ID.match(mail_id):
@@ -133,7 +136,7 @@ class MailStore:
                 meta = {"mail_from": mail_from, "rcpt_to": rcpt_to, "summary": summary}
                 meta["received_at"] = received_at.isoformat()
                 _write_atomic(sidecar, json.dumps(meta).encode())
-            self._mails[mail_id] = StoredMail(mail_id, mail_from, rcpt_to, received_at, summary)
+            self._index(StoredMail(mail_id, mail_from, rcpt_to, received_at, summary))
 
     def add(self, raw: bytes, mail_from: str, rcpt_to: list[str]) -> StoredMail:
         now = datetime.now(UTC)
@@ -147,17 +150,24 @@ class MailStore:
         }
         _write_atomic(self.directory / f"{mail_id}.json", json.dumps(meta).encode())
         _write_atomic(self.directory / f"{mail_id}.eml", raw)
-        self._mails[mail_id] = mail
+        self._index(mail)
         return mail
 
     def messages(self, to: str | None = None) -> list[dict[str, Any]]:
-        result = []
-        for mail in self._mails.values():
-            item = {"id": mail.id, **mail.summary, "received_at": mail.received_at.isoformat()}
-            if to is not None and to.lower() not in (r.lower() for r in item["to"]):
-                continue
-            result.append(item)
-        return result
+        if to is None:
+            mails: Iterable[StoredMail] = self._mails.values()
+        else:  # a test polling one person's mail reads theirs, not every mail caught
+            ids = self._by_recipient.get(to.lower(), {})
+            mails = (self._mails[mail_id] for mail_id in ids)
+        return [
+            {"id": mail.id, **mail.summary, "received_at": mail.received_at.isoformat()}
+            for mail in mails
+        ]
+
+    def _index(self, mail: StoredMail) -> None:
+        self._mails[mail.id] = mail
+        for address in {r.lower() for r in mail.summary["to"]}:
+            self._by_recipient.setdefault(address, {})[mail.id] = None
 
     def raw(self, mail_id: str) -> bytes | None:
         if mail_id not in self._mails:
@@ -165,8 +175,11 @@ class MailStore:
         return (self.directory / f"{mail_id}.eml").read_bytes()
 
     def delete(self, mail_id: str) -> bool:
-        if self._mails.pop(mail_id, None) is None:
+        mail = self._mails.pop(mail_id, None)
+        if mail is None:
             return False
+        for address in {r.lower() for r in mail.summary["to"]}:
+            self._by_recipient.get(address, {}).pop(mail_id, None)
         for suffix in (".eml", ".json"):
             (self.directory / f"{mail_id}{suffix}").unlink(missing_ok=True)
         return True
