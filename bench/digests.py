@@ -98,9 +98,10 @@ async def measure(database_url: str, people: int, items: int) -> dict[str, float
     port = free_port()
     controller = Controller(catcher, hostname="127.0.0.1", port=port)
     controller.start()
-    settings = NotificationSettings(
-        **fast_test_settings(database_url=database_url, smtp_port=port, sender_batch_size=100)
+    values: dict[str, Any] = fast_test_settings(
+        database_url=database_url, smtp_port=port, sender_batch_size=100
     )
+    settings = NotificationSettings(**values)
     evening = datetime(2026, 5, 4, 15, tzinfo=UTC)  # 18:00 in Helsinki
     morning = datetime(2026, 5, 5, 4, 0, 1, tzinfo=UTC)  # 07:00:01 in Helsinki
     try:

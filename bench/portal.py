@@ -187,19 +187,6 @@ class Browser:
         await self.client.aclose()
 
 
-async def settled(stack: Stack, cap: float) -> tuple[float | None, float]:
-    """Seconds until the stack is idle (None past ``cap``), and its last window's CPU share."""
-    started = time.perf_counter()
-    share = 1.0
-    while time.perf_counter() - started < cap:
-        before, at = sum(stack.cpu().values()), time.perf_counter()
-        await asyncio.sleep(IDLE_WINDOW)
-        share = (sum(stack.cpu().values()) - before) / (time.perf_counter() - at)
-        if share < IDLE_SHARE:
-            return time.perf_counter() - started, share
-    return None, share
-
-
 async def timings(browser: Browser, path: str, samples: int) -> list[float]:
     for _ in range(WARM_UP):
         warm = await browser.get(path)
@@ -291,7 +278,9 @@ async def load(stack: Stack, count: int, quick: bool) -> Loaded:
         loading = time.perf_counter() - loaded
     finally:
         await nc.close()
-    idle, share = await settled(stack, QUICK_IDLE_CAP if quick else IDLE_CAP)
+    idle, share = await stack.settled(
+        QUICK_IDLE_CAP if quick else IDLE_CAP, window=IDLE_WINDOW, share=IDLE_SHARE
+    )
     async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
         made = await fixtures(stack, client)
     return Loaded(created, loading, behind, left, idle, share, made)

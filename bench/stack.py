@@ -4,6 +4,7 @@ added to its environment; and readings of its processes from /proc."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -108,6 +109,22 @@ class Stack:
     def rss(self) -> dict[str, float]:
         """RSS (MB) of each process of the stack, by name."""
         return self._memory(rss_mb)
+
+    async def settled(
+        self, cap: float, *, window: float, share: float
+    ) -> tuple[float | None, float]:
+        """Seconds until the stack is idle — its processes together under ``share`` of one core
+        over ``window`` seconds (its e-mails sent, the relays and consumers quiet) — or None past
+        ``cap``; and the last window's CPU share."""
+        started = time.perf_counter()
+        last = 1.0
+        while time.perf_counter() - started < cap:
+            before, at = sum(self.cpu().values()), time.perf_counter()
+            await asyncio.sleep(window)
+            last = (sum(self.cpu().values()) - before) / (time.perf_counter() - at)
+            if last < share:
+                return time.perf_counter() - started, last
+        return None, last
 
     def pss(self) -> dict[str, float]:
         """PSS (MB) of each process of the stack, by name (shared pages divided among them)."""
