@@ -278,6 +278,9 @@ class SlowSmtpServer:
         self.drop_in_data = drop_in_data
         self.accepted = 0
         self.received = 0  # message data read in full, replied to or not
+        # Messages whose data was read and not yet answered, now and at most (side by side).
+        self.in_data = 0
+        self.most_in_data = 0
         self.connections = 0
         self.commands: list[str] = []
         self.port = 0
@@ -322,7 +325,10 @@ class SlowSmtpServer:
                     self.received += 1
                     if self.drop_in_data:
                         break
+                    self.in_data += 1
+                    self.most_in_data = max(self.most_in_data, self.in_data)
                     await asyncio.sleep(self.data_delay)
+                    self.in_data -= 1
                     self.accepted += 1
                     carried += 1
                     await reply("250 Message accepted")

@@ -14,6 +14,7 @@ from ideapaja_notification.domain.deliveries import (
     can_requeue,
     cause_key,
     delivery_id,
+    lanes,
 )
 
 POLICY = RetryPolicy(max_attempts=5, base_seconds=10, max_seconds=60)
@@ -62,3 +63,10 @@ def test_cause_key_keeps_ordinary_ids() -> None:
         "0b5c8a3e-4d1f-4a55-9f1e-2d3c4b5a6978"
     )
     assert cause_key("hr.import.1").startswith("h-")
+
+
+def test_lanes_deal_the_oldest_first_across_lanes_each_oldest_first() -> None:
+    assert lanes(list(range(7)), 3) == [[0, 3, 6], [1, 4], [2, 5]]
+    assert lanes([0, 1], 4) == [[0], [1]]  # no empty lanes
+    assert lanes([], 4) == []
+    assert lanes(list(range(3)), 1) == [[0, 1, 2]]

@@ -20,6 +20,7 @@ from notification_testkit import (
 from ideapaja_notification import handlers
 from ideapaja_notification.channels import OutgoingMessage
 from ideapaja_notification.channels.email import EmailChannel
+from ideapaja_notification.channels.pool import ChannelPool
 from ideapaja_notification.domain.deliveries import RetryPolicy
 from ideapaja_notification.sender import DeliverySender
 from ideapaja_notification.settings import NotificationSettings
@@ -41,12 +42,13 @@ async def five_queued(notification_db: Database) -> AsyncIterator[Database]:
     yield db
 
 
-def sender_on(db: Database, channel: Any) -> DeliverySender:
+def sender_on(db: Database, channel: Any, conversations: int = 1) -> DeliverySender:
     return DeliverySender(
         db,
         Outbox("/ideapaja/notification"),
         {"email": channel},
         RetryPolicy(max_attempts=3, base_seconds=0.05, max_seconds=0.1),
+        conversations=conversations,
         lease_seconds=30,
         attempt_lease_seconds=30,
     )
@@ -63,6 +65,21 @@ async def test_a_batch_goes_out_over_one_conversation(five_queued: Database) -> 
         await sender.close()
     assert (server.accepted, server.connections) == (5, 1)
     assert {r.status for r in await deliveries(five_queued)} == {"sent"}
+
+
+async def test_lanes_send_side_by_side_each_on_its_own_conversation(
+    five_queued: Database,
+) -> None:
+    async with SlowSmtpServer(data_delay=0.3) as server:
+        pool = ChannelPool([smtp_to(server) for _ in range(3)])
+        sender = sender_on(five_queued, pool, conversations=3)
+        assert await sender.send_due() == 5
+        await sender.close()
+    assert server.most_in_data == 3  # one conversation would have had one at a time
+    assert (server.accepted, server.received, server.connections) == (5, 5, 3)
+    rows = await deliveries(five_queued)
+    assert {(r.status, r.attempts) for r in rows} == {("sent", 1)}
+    assert len(await outbox_events(five_queued, DELIVERED)) == 5
 
 
 @pytest.mark.parametrize("how", ["drop_after", "busy_after"])

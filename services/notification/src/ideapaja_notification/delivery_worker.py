@@ -248,10 +248,10 @@ class DeliveryWorker(ABC, Generic[C]):
         self._wake.clear()
 
     async def send_due(self) -> int:
-        """Claim and send one round of due rows here and now; return how many were claimed."""
+        """Claim and send one round of due rows here and now, its groups side by side as the
+        loop sends them; return how many were claimed."""
         groups = await self.claim_groups(self.concurrency)
-        for group in groups:
-            await self.send_in_order(group)
+        await asyncio.gather(*(self.send_in_order(group) for group in groups))
         return sum(len(group) for group in groups)
 
     async def claim_groups(self, slots: int) -> list[list[C]]:

@@ -16,7 +16,10 @@ extends that delivery's lease over the longest SMTP conversation (a second short
 sends outside any transaction, then in one transaction marks the delivery sent and adds
 ``NotificationDelivered`` to the outbox — the same transaction that records the beginning of the
 batch's next delivery (one commit per mail; the outcome itself never waits for another mail).
-The messages of a batch share one SMTP conversation (``channels/email.py``). A graceful stop
+A claimed batch is dealt into ``SMTP_CONVERSATIONS`` lanes sent side by side (``lanes``), each
+lane's messages one after another over one reused SMTP conversation (``channels/email.py``,
+``channels/pool.py``); as replicas do, lanes may deliver one person's mails a few milliseconds
+out of the order they were queued in. A graceful stop
 hands back the deliveries it had not begun, so the next start sends them at once; a killed
 sender's are free once its heartbeat is ``SENDER_HOLDER_TIMEOUT_SECONDS`` old, however long the
 attempt lease.
@@ -50,12 +53,13 @@ from ideapaja_contracts.events.notification import (
 )
 from ideapaja_notification.channels import Channel, ChannelError, OutgoingMessage
 from ideapaja_notification.channels.email import EmailChannel
+from ideapaja_notification.channels.pool import ChannelPool
 from ideapaja_notification.db import claims
 from ideapaja_notification.db.claiming import ClaimRequest, Holding
 from ideapaja_notification.db.claims import ClaimedDelivery
 from ideapaja_notification.db.models import Delivery
 from ideapaja_notification.delivery_worker import AttemptFailed, DeliveryWorker
-from ideapaja_notification.domain.deliveries import RetryPolicy
+from ideapaja_notification.domain.deliveries import RetryPolicy, lanes
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_notification.workers import claim_options, worker_of
 from ideapaja_runtime.db import Database
@@ -88,10 +92,12 @@ class DeliverySender(DeliveryWorker[ClaimedDelivery]):
         policy: RetryPolicy,
         *,
         batch_size: int = 20,
+        conversations: int = 1,
         **worker: Any,
     ) -> None:
-        # One batch at a time, its deliveries one after another (see ``DeliveryWorker``).
-        super().__init__(db, policy, concurrency=1, **worker)
+        # ``conversations`` lanes side by side, each its deliveries one after another (see
+        # ``DeliveryWorker``); the channel must carry as many messages at once (``ChannelPool``).
+        super().__init__(db, policy, concurrency=conversations, **worker)
         self.outbox = outbox
         self.channels = dict(channels)
         self.batch_size = batch_size
@@ -100,7 +106,7 @@ class DeliverySender(DeliveryWorker[ClaimedDelivery]):
         self, session: AsyncSession, request: ClaimRequest, slots: int
     ) -> tuple[list[list[ClaimedDelivery]], list[Holding]]:
         claimed, taken_over = await claims.claim_due(session, request, self.batch_size * slots)
-        return ([claimed] if claimed else []), taken_over
+        return lanes(claimed, slots), taken_over
 
     async def claim_due(self) -> list[ClaimedDelivery]:
         """Claim one batch (without sending it)."""
@@ -168,16 +174,23 @@ def _notification_of(delivery: ClaimedDelivery) -> dict[str, Any]:
 
 def build_sender(runtime: Runtime[NotificationSettings]) -> DeliverySender:
     settings = runtime.settings
+    conversations = settings.smtp_conversations
+    email: Channel = (
+        EmailChannel(settings)
+        if conversations == 1
+        else ChannelPool([EmailChannel(settings) for _ in range(conversations)])
+    )
     return DeliverySender(
         runtime.db,
         runtime.outbox,
-        {NotificationChannel.EMAIL.value: EmailChannel(settings)},
+        {NotificationChannel.EMAIL.value: email},
         RetryPolicy(
             max_attempts=settings.delivery_max_attempts,
             base_seconds=settings.delivery_retry_base_seconds,
             max_seconds=settings.delivery_retry_max_seconds,
         ),
         batch_size=settings.sender_batch_size,
+        conversations=conversations,
         poll_seconds=settings.sender_poll_seconds,
         attempt_lease_seconds=settings.attempt_lease_seconds,
         stop_timeout=settings.shutdown_timeout_seconds,

@@ -37,6 +37,10 @@ class NotificationSettings(ServiceSettings):
     # (RFC 5321 4.5.3.2.7); a server that closed it is reconnected to transparently.
     smtp_max_messages_per_conversation: int = Field(default=100, ge=1, le=10000)
     smtp_idle_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Conversations sending side by side (each as above): one carried ~45 mails a second here,
+    # so a burst of notices held a decision's e-mail for seconds. Relays allow several
+    # connections per client (Postfix: 50 by default); lower it for one that allows fewer.
+    smtp_conversations: int = Field(default=4, ge=1, le=32)
     mail_from: str = Field(default="Ideapaja <ideapaja@localhost>", max_length=200)
 
     # Delivery: an attempt that fails for a transient reason is retried after

@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Fixed, so the same (event, person, template) always gets the same delivery id: the id is also
 # the mail's Message-ID, which lets an MTA drop a re-send after a crash.
@@ -59,3 +63,10 @@ def cause_key(event_id: str) -> str:
     if _ID.match(event_id):
         return event_id
     return "h-" + hashlib.sha256(event_id.encode()).hexdigest()[:40]
+
+
+def lanes(claimed: Sequence[T], count: int) -> list[list[T]]:
+    """The claimed rows (oldest first) dealt into at most ``count`` lanes sent side by side,
+    each on its own conversation: lane i takes rows i, i + count, …, so the oldest ``count``
+    rows go out first and every lane stays oldest first."""
+    return [list(claimed[lane::count]) for lane in range(min(count, len(claimed)))]
