@@ -76,10 +76,12 @@ def history_values(
     actor_id: str | None,
     action: str,
     from_state: str | None,
+    decision: str | None = None,
     reason: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A history row as ``append_history`` writes it (its ``to_state`` is the case's state)."""
+    """A history row's values (its ``to_state`` is the case's state): inserted as they are by
+    ``add_history``, and as a ``CaseHistoryRow`` by ``case_records.append_history``."""
     return {
         "case_id": case_id,
         "occurred_at": now,
@@ -87,7 +89,7 @@ def history_values(
         "action": action,
         "from_state": from_state,
         "to_state": state,
-        "decision": None,
+        "decision": decision,
         "reason": reason,
         "details": details or None,
     }

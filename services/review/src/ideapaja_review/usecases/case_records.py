@@ -326,19 +326,19 @@ def append_history(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        CaseHistoryRow(
-            case_id=case.case_id,
-            occurred_at=now,
-            actor_id=actor_id,
-            action=action,
-            from_state=from_state,
-            to_state=case.state,
-            decision=decision,
-            reason=reason,
-            details=details or None,
-        )
+    """Add the case's next history row (an ORM object: the case's other changes are too)."""
+    values = cases.history_values(
+        case.case_id,
+        case.state,
+        now,
+        actor_id=actor_id,
+        action=action,
+        from_state=from_state,
+        decision=decision,
+        reason=reason,
+        details=details,
     )
+    session.add(CaseHistoryRow(**values))
 
 
 def _without_none(**values: str | None) -> dict[str, Any]:
