@@ -4,6 +4,8 @@ transaction writes one of its tables (pending or flushed ORM change, DML stateme
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -111,3 +113,16 @@ async def test_a_read_is_not_kept_past_its_session(db: Database) -> None:
     async with db.transaction() as session:
         assert await transaction_snapshots.snapshot(session, BY_HAND, reads) == ["blue", "red"]
     assert reads.count == 2
+
+
+def test_no_listener_costs_a_process_that_declares_nothing() -> None:
+    # A fresh interpreter: this module's own declaration has installed them here.
+    check = (
+        "from sqlalchemy import event\n"
+        "from sqlalchemy.orm import Session\n"
+        "from ideapaja_runtime import transaction_snapshots as t\n"
+        "assert not event.contains(Session, 'do_orm_execute', t._statement)\n"
+        "t.kept_until_written('x', [])\n"
+        "assert event.contains(Session, 'do_orm_execute', t._statement)\n"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True)
