@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.charset import QP, Charset
 from email.header import Header
@@ -36,23 +37,53 @@ def message_id(delivery_id: str, mail_from: str) -> str:
     return f"<{delivery_id}@{domain}>"
 
 
-def build_email(message: OutgoingMessage, *, mail_from: str) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = mail_from
-    mail["To"] = message.address
-    # Non-ASCII headers are RFC 2047-encoded by the email package; the body is UTF-8 in
-    # quoted-printable, which passes any relay (no 8BITMIME needed) and keeps ä, ö, å intact.
-    mail["Subject"] = message.subject
-    mail["Date"] = format_datetime(datetime.now(UTC))
-    mail["Message-ID"] = message_id(message.delivery_id, mail_from)
-    # RFC 3834: out-of-office replies and other auto-responders must not answer us.
-    mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
+def _headers(message: OutgoingMessage, mail_from: str) -> tuple[tuple[str, str], ...]:
+    """Every mail's own headers, in order: what both builders below write (each encodes a value
+    beyond ASCII in its own way)."""
+    return (
+        ("From", mail_from),
+        ("To", message.address),
+        ("Subject", message.subject),
+        ("Date", format_datetime(datetime.now(UTC))),
+        ("Message-ID", message_id(message.delivery_id, mail_from)),
+        # RFC 3834: out-of-office replies and other auto-responders must not answer us.
+        ("Auto-Submitted", "auto-generated"),
+        ("Content-Language", message.language),
+    )
+
+
+def _texts(message: OutgoingMessage) -> list[tuple[str, str]]:
+    """The mail's text parts as (subtype, text): the plain text first, then the HTML where there
+    is one (multipart/alternative: the last is the one a client prefers). Each is UTF-8 in
+    quoted-printable, which passes any relay (no 8BITMIME needed) and keeps ä, ö, å intact."""
+    texts = [("plain", message.body)]
     if message.html:
-        # multipart/alternative: the text first, the HTML after it (the one a client prefers).
-        mail.add_alternative(message.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    # After the content, which replaces every Content-* header.
-    mail["Content-Language"] = message.language
+        texts.append(("html", message.html))
+    return texts
+
+
+def build_email(message: OutgoingMessage, *, mail_from: str) -> EmailMessage:
+    """The mail, built with the email package's structured headers (the default policy): what
+    ``mail_bytes`` hands a mail its fast path does not take, and what it is tested against."""
+    return _email_message(_headers(message, mail_from), _texts(message))
+
+
+def _email_message(
+    headers: Sequence[tuple[str, str]], texts: list[tuple[str, str]]
+) -> EmailMessage:
+    mail = EmailMessage()
+    # Non-ASCII is RFC 2047-encoded by the email package; a line break is refused. Content-*
+    # headers go after the content, which replaces them.
+    for name, value in headers:
+        if not name.startswith("Content-"):
+            mail[name] = value
+    (_, body), *alternatives = texts
+    mail.set_content(body, charset="utf-8", cte="quoted-printable")
+    for subtype, text in alternatives:
+        mail.add_alternative(text, subtype=subtype, charset="utf-8", cte="quoted-printable")
+    for name, value in headers:
+        if name.startswith("Content-"):
+            mail[name] = value
     return mail
 
 
@@ -67,33 +98,23 @@ def mail_bytes(message: OutgoingMessage, *, mail_from: str) -> bytes:
     object and refolding it (that was most of a mail's CPU once conversations were reused). The
     same headers and parts, decoded. An address beyond ASCII, or a header value with a line
     break (refused there, never folded into the header), takes ``build_email``."""
-    headers = (message.address, mail_from, message.subject, message.language)
+    headers = _headers(message, mail_from)
+    texts = _texts(message)
     if not (message.address.isascii() and mail_from.isascii()) or any(
-        "\r" in value or "\n" in value for value in headers
+        "\r" in value or "\n" in value for _, value in headers
     ):
-        return build_email(message, mail_from=mail_from).as_bytes()
-    text = _text_part(message.body, "plain")
-    mail: Message = text
-    if message.html:
+        return _email_message(headers, texts).as_bytes()
+    parts = [_text_part(text, subtype) for subtype, text in texts]
+    mail: Message = parts[0]
+    if len(parts) > 1:
         # "=_" never occurs in quoted-printable text ("=" is "=3D" there), so the boundary needs
         # no search through the parts (the generator's default renders them twice for that).
-        mail = MIMEMultipart(
-            "alternative",
-            boundary=f"=_{uuid.uuid4().hex}",
-            _subparts=[text, _text_part(message.html, "html")],
-        )
-        del text["MIME-Version"]
-    mail["From"] = mail_from
-    mail["To"] = message.address
-    if message.subject.isascii():
-        mail["Subject"] = message.subject
-    else:
+        mail = MIMEMultipart("alternative", boundary=f"=_{uuid.uuid4().hex}", _subparts=parts)
+        # The mail itself says it now; the HTML part keeps its own, as in ``build_email``'s.
+        del parts[0]["MIME-Version"]
+    for name, value in headers:
         # compat32 keeps a Header as given and writes it as RFC 2047 words (typeshed: str only).
-        mail["Subject"] = cast(str, Header(message.subject, _UTF8_QP))
-    mail["Date"] = format_datetime(datetime.now(UTC))
-    mail["Message-ID"] = message_id(message.delivery_id, mail_from)
-    mail["Auto-Submitted"] = "auto-generated"
-    mail["Content-Language"] = message.language
+        mail[name] = value if value.isascii() else cast(str, Header(value, _UTF8_QP))
     return mail.as_bytes()
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NotRequired, TypedDict, Unpack, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,28 +68,33 @@ async def idea_has_case(session: AsyncSession, idea_id: str) -> bool:
     return await session.scalar(_CASE_OF_IDEA, {"idea_id": idea_id}) is not None
 
 
+class HistoryStep(TypedDict):
+    """A history row's own fields, as its writers give them: who acted (None: the service), what
+    they did, from which state, and the decision, reason and details where there are any."""
+
+    actor_id: str | None
+    action: str
+    from_state: str | None
+    decision: NotRequired[str | None]
+    reason: NotRequired[str | None]
+    details: NotRequired[dict[str, Any] | None]
+
+
 def history_values(
-    case_id: str,
-    state: str,
-    now: datetime,
-    *,
-    actor_id: str | None,
-    action: str,
-    from_state: str | None,
-    reason: str | None = None,
-    details: dict[str, Any] | None = None,
+    case_id: str, state: str, now: datetime, **step: Unpack[HistoryStep]
 ) -> dict[str, Any]:
-    """A history row as ``append_history`` writes it (its ``to_state`` is the case's state)."""
+    """A history row's values (its ``to_state`` is the case's state): inserted as they are by
+    ``add_history``, and as a ``CaseHistoryRow`` by ``case_records.append_history``."""
     return {
         "case_id": case_id,
         "occurred_at": now,
-        "actor_id": actor_id,
-        "action": action,
-        "from_state": from_state,
+        "actor_id": step["actor_id"],
+        "action": step["action"],
+        "from_state": step["from_state"],
         "to_state": state,
-        "decision": None,
-        "reason": reason,
-        "details": details or None,
+        "decision": step.get("decision"),
+        "reason": step.get("reason"),
+        "details": step.get("details") or None,
     }
 
 

@@ -14,7 +14,6 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted, UnitKind, UnitUpserted
-from ideapaja_review.db import snapshots
 from ideapaja_review.db.models import (
     AssignedReviewerRow,
     OrgPersonRoleRow,
@@ -22,6 +21,7 @@ from ideapaja_review.db.models import (
     OrgUnitRow,
 )
 from ideapaja_review.domain.routing import REVIEWING_ROLES, OrgPerson, OrgUnit, department_of
+from ideapaja_runtime import transaction_snapshots
 from ideapaja_runtime.clock import as_utc
 
 
@@ -126,8 +126,8 @@ async def load_units(session: AsyncSession) -> dict[str, OrgUnit]:
 
 
 # Routing reads the whole org for every case it opens: kept for the transaction until it writes
-# an org table (``db/snapshots.py``).
-_SNAPSHOT = snapshots.kept_until_written(
+# an org table (``ideapaja_runtime.transaction_snapshots``).
+_SNAPSHOT = transaction_snapshots.kept_until_written(
     "review.org_snapshot",
     (
         model.__table__
@@ -141,7 +141,7 @@ async def load_org(session: AsyncSession) -> tuple[dict[str, OrgUnit], list[OrgP
     (a city has hundreds of those at most, not its whole staff), HR's and those an admin
     assigned to a unit (placed in that unit with the assigned role). Copies: the caller may
     change what it gets."""
-    units, people = await snapshots.snapshot(session, _SNAPSHOT, _read_org)
+    units, people = await transaction_snapshots.snapshot(session, _SNAPSHOT, _read_org)
     return dict(units), list(people)
 
 

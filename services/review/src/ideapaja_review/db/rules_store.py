@@ -8,9 +8,10 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ideapaja_review.db import audit, org, snapshots
+from ideapaja_review.db import audit, org
 from ideapaja_review.db.models import RoutingRuleRow
 from ideapaja_review.domain.rules import RoutingRule, rule_for
+from ideapaja_runtime import transaction_snapshots
 
 # Read for every case opened (and routed again): built once, read as rows, not ORM objects.
 # Saving or deleting a rule flushes (``audit``), so nothing pending is missed without autoflush.
@@ -24,8 +25,8 @@ async def stored_rules(session: AsyncSession) -> dict[str, dict[str, Any]]:
 
 
 # Routing reads the rules for every case it opens: kept for the transaction until it writes a
-# rule (``db/snapshots.py``).
-_SNAPSHOT = snapshots.kept_until_written("review.rules_snapshot", [_RULES_TABLE])
+# rule (``ideapaja_runtime.transaction_snapshots``).
+_SNAPSHOT = transaction_snapshots.kept_until_written("review.rules_snapshot", [_RULES_TABLE])
 
 
 async def rule_for_unit(session: AsyncSession, unit_id: str, base: RoutingRule) -> RoutingRule:
@@ -36,7 +37,8 @@ async def rule_for_unit(session: AsyncSession, unit_id: str, base: RoutingRule) 
 async def rule_for_department(
     session: AsyncSession, department_id: str, base: RoutingRule
 ) -> RoutingRule:
-    return rule_for(department_id, await snapshots.snapshot(session, _SNAPSHOT, stored_rules), base)
+    rules = await transaction_snapshots.snapshot(session, _SNAPSHOT, stored_rules)
+    return rule_for(department_id, rules, base)
 
 
 async def save_rule(

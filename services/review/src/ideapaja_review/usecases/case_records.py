@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -315,30 +315,10 @@ async def cases_of_idea(session: AsyncSession, idea_id: str) -> list[CaseRow]:
 
 
 def append_history(
-    session: AsyncSession,
-    case: CaseRow,
-    now: datetime,
-    *,
-    actor_id: str | None,
-    action: str,
-    from_state: str | None,
-    decision: str | None = None,
-    reason: str | None = None,
-    details: dict[str, Any] | None = None,
+    session: AsyncSession, case: CaseRow, now: datetime, **step: Unpack[cases.HistoryStep]
 ) -> None:
-    session.add(
-        CaseHistoryRow(
-            case_id=case.case_id,
-            occurred_at=now,
-            actor_id=actor_id,
-            action=action,
-            from_state=from_state,
-            to_state=case.state,
-            decision=decision,
-            reason=reason,
-            details=details or None,
-        )
-    )
+    """Add the case's next history row (an ORM object: the case's other changes are too)."""
+    session.add(CaseHistoryRow(**cases.history_values(case.case_id, case.state, now, **step)))
 
 
 def _without_none(**values: str | None) -> dict[str, Any]:

@@ -13,8 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ideapaja_contracts.events.hr import UnitUpserted
 from ideapaja_reward.db.models import OrgMembershipRow, OrgPersonRow, OrgUnitRow
 from ideapaja_reward.domain.org import OrgUnit
+from ideapaja_runtime import transaction_snapshots
 
-# The hierarchy as read in this transaction (``units_of_transaction``), kept on its session.
+# The hierarchy as read in this transaction (``units_of_transaction``), kept on its session and
+# forgotten by its one writer, ``upsert_unit``: declared tables would cost every statement of the
+# process a listener call (``ideapaja_runtime.transaction_snapshots``).
 _UNITS = "reward.org_units"
 _HIERARCHY = select(OrgUnitRow.unit_id, OrgUnitRow.kind, OrgUnitRow.parent_id)
 
@@ -32,7 +35,7 @@ async def upsert_unit(session: AsyncSession, event: UnitUpserted, as_of: datetim
     row.name_fi, row.name_sv, row.name_en = event.name_fi, event.name_sv, event.name_en
     row.as_of = as_of
     await session.flush()
-    session.info.pop(_UNITS, None)  # the hierarchy read before this change is stale
+    transaction_snapshots.forget(session, _UNITS)  # the hierarchy read before this is stale
     return True
 
 
@@ -79,10 +82,7 @@ async def units_of_transaction(session: AsyncSession) -> Mapping[str, OrgUnit]:
     """``load_units``, read once per transaction: a consumer's batch credits many grants, each
     booked under its unit's department, and HR changes units in other transactions. Read only:
     the mapping is shared by every caller in the transaction."""
-    known = session.info.get(_UNITS)
-    if known is None:
-        known = session.info[_UNITS] = await load_units(session)
-    return known
+    return await transaction_snapshots.snapshot(session, _UNITS, load_units)
 
 
 async def headcounts(session: AsyncSession, at: datetime) -> Counter[str]:
