@@ -14,12 +14,26 @@ follow their lease alone. The statements are here; when to run them is the worke
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, cast
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_notification.db.models import Delivery, SenderHeartbeat
@@ -145,10 +159,6 @@ async def take(
     return taken_over
 
 
-def _ours(table: ClaimTable, claim: Claim) -> tuple[ColumnElement[bool], ...]:
-    return (table.id == claim.id, table.claim_token == claim.token, pending(table))
-
-
 async def begin_attempt(
     session: AsyncSession,
     table: ClaimTable,
@@ -159,31 +169,53 @@ async def begin_attempt(
     **values: object,
 ) -> bool:
     """Record that sending begins and hold the row ``lease`` long; False if not ours."""
-    result = await session.execute(
-        update(table)
-        .where(*_ours(table, claim))
-        .values(attempt_started_at=now, lease_expires_at=now + lease, **values)
-        .execution_options(synchronize_session=False)
+    return await _update_if_ours(
+        session, table, claim, attempt_started_at=now, lease_expires_at=now + lease, **values
     )
-    return _changed(result) == 1
 
 
 async def finish(session: AsyncSession, table: ClaimTable, claim: Claim, **values: object) -> bool:
     """Record an outcome and release the claim, if the claim is still ours (a sender whose
     claim was taken over must not overwrite what the sender that took over recorded)."""
+    return await _update_if_ours(
+        session,
+        table,
+        claim,
+        claim_token=None,
+        holder_id=None,
+        lease_expires_at=None,
+        attempt_started_at=None,
+        **values,
+    )
+
+
+async def _update_if_ours(
+    session: AsyncSession, table: ClaimTable, claim: Claim, **values: object
+) -> bool:
+    """Set ``values`` on the claimed row if the claim is still ours; whether it was."""
+    statement = _update_ours(cast(Table, table.__table__), tuple(sorted(values)))
+    parameters = {f"new_{key}": value for key, value in values.items()}
     result = await session.execute(
-        update(table)
-        .where(*_ours(table, claim))
-        .values(
-            claim_token=None,
-            holder_id=None,
-            lease_expires_at=None,
-            attempt_started_at=None,
-            **values,
-        )
-        .execution_options(synchronize_session=False)
+        statement, {"held_id": claim.id, "held_token": claim.token, **parameters}
     )
     return _changed(result) == 1
+
+
+@functools.cache
+def _update_ours(table: Table, keys: tuple[str, ...]) -> Update:
+    """The UPDATE of a row still claimed under its token, setting ``keys`` from the parameters
+    ``new_<key>``: built once per table and set of columns. Built per mail as an ORM bulk
+    update it was a fifth of the e-mail sender's CPU (keyed, compiled, synchronised)."""
+    columns = table.c
+    return (
+        update(table)
+        .where(
+            columns.id == bindparam("held_id"),
+            columns.claim_token == bindparam("held_token"),
+            columns.status == DeliveryStatus.PENDING.value,
+        )
+        .values({key: bindparam(f"new_{key}") for key in keys})
+    )
 
 
 async def release_unbegun(
