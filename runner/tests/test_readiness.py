@@ -13,7 +13,7 @@ from ideapaja_reward.app import service as some_service
 from ideapaja_runner import readiness
 from ideapaja_runner.process import ManagedProcess, stop_all
 from ideapaja_runner.readiness import StartError, wait_services_ready
-from ideapaja_runner.services import ServiceRun
+from ideapaja_runner.services import ServiceInfo, ServiceRun
 from ideapaja_runtime.testing import free_port
 
 
@@ -29,7 +29,9 @@ def test_a_slow_start_reports_what_it_waits_for(
         tmp_path / "reward.log",
     )  # fmt: skip
     process.start()
-    run = ServiceRun(spec=some_service, host="127.0.0.1", port=free_port(), settings={})
+    run = ServiceRun(
+        service=ServiceInfo.of(some_service), host="127.0.0.1", port=free_port(), settings={}
+    )
     said: list[str] = []
     try:
         with pytest.raises(StartError) as failed:

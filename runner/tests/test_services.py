@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -43,7 +44,7 @@ def test_service_environment(tmp_path: Path) -> None:
     spec = ServiceSpec(name="x", title="X", default_port=1, settings_class=IntakeLike)
     state = StateDir.at(tmp_path)
     run = services.ServiceRun(
-        spec=spec,
+        service=services.ServiceInfo.of(spec),
         host="127.0.0.1",
         port=8123,
         settings=services.service_settings(
@@ -81,7 +82,9 @@ def test_every_service_learns_where_the_others_are(tmp_path: Path) -> None:
             port=port, public_key_file=str(state.public_key), smtp_host="127.0.0.1",
             smtp_port=1025, log_level="INFO", issuer="ideapaja-dev", audience="ideapaja",
         )  # fmt: skip
-        return services.ServiceRun(spec=spec, host=host, port=port, settings=settings)
+        return services.ServiceRun(
+            service=services.ServiceInfo.of(spec), host=host, port=port, settings=settings
+        )
 
     runs = services.with_peer_urls([run("alpha", 9101), run("beta", 9102, host="0.0.0.0")])
     expected = {"alpha": "http://127.0.0.1:9101", "beta": "http://127.0.0.1:9102"}
@@ -208,3 +211,24 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
     assert not gone(nats_pid)  # the rest of the stack ran on
     assert again.stop(signal.SIGINT) == 0
     assert gone(nats_pid)
+
+
+def test_discover_reads_the_specs_without_importing_the_services_into_the_runner() -> None:
+    """The runner lives as long as the stack: the services' libraries stay out of it."""
+    code = (
+        "import json, sys\n"
+        "from ideapaja_runner.services import discover\n"
+        "found = discover()\n"
+        "print(json.dumps({'found': {n: [i.default_port, i.env_prefix] for n, i in found.items()},"
+        " 'imported': sorted(m for m in sys.modules if m.startswith(('ideapaja_intake',"
+        " 'ideapaja_review', 'fastapi', 'sqlalchemy')))}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    installed = {ep.name for ep in entry_points(group=services.ENTRY_POINT_GROUP)}
+    assert set(answer["found"]) == installed - set(_broken_installed_services())
+    assert answer["found"]["intake"] == [8001, "IDEAPAJA_INTAKE_"]
+    assert list(answer["found"]) == sorted(answer["found"], key=lambda n: answer["found"][n][0])
+    assert answer["imported"] == []

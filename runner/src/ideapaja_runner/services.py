@@ -4,12 +4,17 @@ Services are found through their package metadata (entry point group ``ideapaja.
 same one ``ideapaja_runtime.service.discover_services`` reads), so installing a service package is
 all it takes for ``ideapaja up`` to run it: the runner holds no list of service names. Entry points
 are loaded one by one so a broken service is reported by name instead of hiding the others.
+
+They are loaded in a child process (``python -m ideapaja_runner.services NAME…``), which prints
+what the runner needs of each (``ServiceInfo``): loading a spec imports its service and every
+library it uses, 65 MB that the runner would otherwise hold for as long as the stack runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -29,26 +34,63 @@ class ServiceSelectionError(ValueError):
     pass
 
 
-def discover(
-    only: Iterable[str] | None = None, skip: Iterable[str] = ()
-) -> dict[str, ServiceSpec[Any]]:
-    """Load the selected services' specs (all when ``only`` is None), ordered by default port."""
-    available = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+@dataclass(frozen=True)
+class ServiceInfo:
+    """What the runner needs of a service: its name, default port and settings prefix."""
+
+    name: str
+    default_port: int
+    env_prefix: str
+
+    @classmethod
+    def of(cls, spec: ServiceSpec[Any]) -> ServiceInfo:
+        return cls(spec.name, spec.default_port, env_prefix(spec))
+
+
+def discover(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dict[str, ServiceInfo]:
+    """The selected services (all when ``only`` is None), ordered by default port, read from
+    their specs in a child process."""
+    available = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
     wanted = set(available) if only is None else set(only)
-    unknown = sorted((wanted | set(skip)) - set(available))
+    unknown = sorted((wanted | set(skip)) - available)
     if unknown:
         names = ", ".join(sorted(available)) or "none installed"
         raise ServiceSelectionError(
             f"unknown service(s): {', '.join(unknown)} (available: {names})"
         )
-    specs: dict[str, ServiceSpec[Any]] = {}
-    problems: list[str] = []
     selected = sorted(wanted - set(skip))
     if not selected:
-        return specs
+        return {}
+    child = subprocess.run(  # noqa: S603 - this interpreter, our own module
+        [sys.executable, "-m", "ideapaja_runner.services", *selected],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    try:
+        found = json.loads(child.stdout.strip().splitlines()[-1])  # the last line: the answer
+    except (ValueError, IndexError):
+        raise ServiceSelectionError(
+            f"the services could not be read (exit {child.returncode}): {child.stderr[-2000:]}"
+        ) from None
+    if found["problems"]:
+        raise ServiceSelectionError(
+            "\n".join(found["problems"])
+            + "\n(leave a service out with --skip NAME or pick with --only)"
+        )
+    infos = [ServiceInfo(**service) for service in found["services"]]
+    return {info.name: info for info in sorted(infos, key=lambda info: info.default_port)}
+
+
+def read_specs(names: Iterable[str]) -> dict[str, Any]:
+    """Load the named services' specs (in the child): what each is, and what is wrong."""
     from ideapaja_runtime.service import ServiceSpec
 
-    for name in selected:
+    available = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    infos: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for name in names:
         try:
             spec = available[name].load()
         except Exception as exc:
@@ -60,12 +102,8 @@ def discover(
         if not isinstance(spec, ServiceSpec):
             problems.append(f"entry point {name} is not a ServiceSpec")
             continue
-        specs[spec.name] = spec
-    if problems:
-        raise ServiceSelectionError(
-            "\n".join(problems) + "\n(leave a service out with --skip NAME or pick with --only)"
-        )
-    return dict(sorted(specs.items(), key=lambda item: item[1].default_port))
+        infos.append(ServiceInfo.of(spec).__dict__)
+    return {"services": infos, "problems": problems}
 
 
 def env_prefix(spec: ServiceSpec[Any]) -> str:
@@ -80,14 +118,14 @@ def env_prefix(spec: ServiceSpec[Any]) -> str:
 class ServiceRun:
     """One service as ``ideapaja up`` starts it."""
 
-    spec: ServiceSpec[Any]
+    service: ServiceInfo
     host: str
     port: int
     settings: Mapping[str, str]  # setting name (upper case) → value, before the prefix
 
     @property
     def name(self) -> str:
-        return self.spec.name
+        return self.service.name
 
     @property
     def base_url(self) -> str:
@@ -96,11 +134,11 @@ class ServiceRun:
 
     @property
     def argv(self) -> list[str]:
-        return [sys.executable, "-m", "ideapaja_runtime.serve", self.spec.name]
+        return [sys.executable, "-m", "ideapaja_runtime.serve", self.service.name]
 
     def environment(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ if base is None else base)
-        prefix = env_prefix(self.spec)
+        prefix = self.service.env_prefix
         env.update({f"{prefix}{key}": value for key, value in self.settings.items()})
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
@@ -157,3 +195,7 @@ def with_peer_urls(runs: Iterable[ServiceRun]) -> list[ServiceRun]:
         )
         for run in runs
     ]
+
+
+if __name__ == "__main__":
+    print(json.dumps(read_specs(sys.argv[1:])))

@@ -133,14 +133,14 @@ class Supervisor:
     def plan(self) -> None:
         """Select services and check ports; raises before anything is started."""
         opts = self.options
-        specs = discover(opts.only, opts.skip)
-        reserved = sorted(set(specs) & set(natsauth.FIXED_USERS))
+        found = discover(opts.only, opts.skip)
+        reserved = sorted(set(found) & set(natsauth.FIXED_USERS))
         if reserved:
             raise ServiceSelectionError(
                 f"service(s) {', '.join(reserved)} take the name of a NATS user of the runner "
                 f"({', '.join(natsauth.FIXED_USERS)}); rename the service"
             )
-        unknown = sorted(set(opts.ports) - set(specs))
+        unknown = sorted(set(opts.ports) - set(found))
         if unknown:
             raise ServiceSelectionError(
                 f"--port given for service(s) not started: {', '.join(unknown)}"
@@ -153,13 +153,13 @@ class Supervisor:
             PortClaim(opts.host, opts.issuer_port, "dev issuer token endpoint (--issuer-port)"),
         ]
         public_key = str(self.state.public_key)
-        for name, spec in specs.items():
-            port = opts.ports.get(name, spec.default_port)
+        for name, service in found.items():
+            port = opts.ports.get(name, service.default_port)
             how = "--port" if name in opts.ports else "default port"
             claims.append(PortClaim(opts.host, port, f"service {name} HTTP ({how})"))
             self.runs.append(
                 ServiceRun(
-                    spec=spec,
+                    service=service,
                     host=opts.host,
                     port=port,
                     settings=service_settings(
