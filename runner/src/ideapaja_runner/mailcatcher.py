@@ -166,7 +166,7 @@ class MailStore:
 
     def _index(self, mail: StoredMail) -> None:
         self._mails[mail.id] = mail
-        for address in {r.lower() for r in mail.summary["to"]}:
+        for address in _recipients(mail):
             self._by_recipient.setdefault(address, {})[mail.id] = None
 
     def raw(self, mail_id: str) -> bytes | None:
@@ -178,7 +178,7 @@ class MailStore:
         mail = self._mails.pop(mail_id, None)
         if mail is None:
             return False
-        for address in {r.lower() for r in mail.summary["to"]}:
+        for address in _recipients(mail):
             self._by_recipient.get(address, {}).pop(mail_id, None)
         for suffix in (".eml", ".json"):
             (self.directory / f"{mail_id}{suffix}").unlink(missing_ok=True)
@@ -192,6 +192,11 @@ class MailStore:
 
     def __len__(self) -> int:
         return len(self._mails)
+
+
+def _recipients(mail: StoredMail) -> set[str]:
+    """The addresses ``GET /messages?to=`` finds the mail by (any case)."""
+    return {address.lower() for address in mail.summary["to"]}
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

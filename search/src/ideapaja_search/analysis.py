@@ -21,11 +21,12 @@ from simplemma import Lemmatizer
 from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
 from simplemma.utils import normalize_token
 
+from ideapaja_search import dictionaries
 from ideapaja_search.dictionaries import MappedTrieFactory
 
 LANGUAGES = ("fi", "sv", "en")
 # Languages simplemma lemmatises here; anything else (English) is stripped.
-_DICTIONARY_LANGUAGES = frozenset({"fi", "sv"})
+_DICTIONARY_LANGUAGES = frozenset(dictionaries.LANGUAGES)
 
 # Letters only (no digits, no underscore) or digit runs: tokens are then safe inside LIKE
 # patterns and tsquery text without escaping.

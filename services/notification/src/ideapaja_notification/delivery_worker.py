@@ -30,7 +30,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,9 +42,6 @@ from ideapaja_notification.sender_heartbeat import Heartbeat, log_held, log_take
 from ideapaja_runtime.clock import Clock, utc_now
 from ideapaja_runtime.db import Database, is_sqlite
 from ideapaja_runtime.logging import get_logger
-
-if TYPE_CHECKING:
-    pass
 
 log = get_logger(__name__)
 

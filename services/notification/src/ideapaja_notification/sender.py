@@ -19,10 +19,9 @@ batch's next delivery (one commit per mail; the outcome itself never waits for a
 A claimed batch is dealt into ``SMTP_CONVERSATIONS`` lanes sent side by side (``lanes``), each
 lane's messages one after another over one reused SMTP conversation (``channels/email.py``,
 ``channels/pool.py``); as replicas do, lanes may deliver one person's mails a few milliseconds
-out of the order they were queued in. A graceful stop
-hands back the deliveries it had not begun, so the next start sends them at once; a killed
-sender's are free once its heartbeat is ``SENDER_HOLDER_TIMEOUT_SECONDS`` old, however long the
-attempt lease.
+out of the order they were queued in. A graceful stop hands back the deliveries it had not
+begun, so the next start sends them at once; a killed sender's are free once its heartbeat is
+``SENDER_HOLDER_TIMEOUT_SECONDS`` old, however long the attempt lease.
 
 The one window where a mail can go out twice is a crash between the SMTP server's reply to the
 data ("250 OK": the mail is accepted) and that commit (or a kill during the conversation: the
@@ -175,11 +174,7 @@ def _notification_of(delivery: ClaimedDelivery) -> dict[str, Any]:
 def build_sender(runtime: Runtime[NotificationSettings]) -> DeliverySender:
     settings = runtime.settings
     conversations = settings.smtp_conversations
-    email: Channel = (
-        EmailChannel(settings)
-        if conversations == 1
-        else ChannelPool([EmailChannel(settings) for _ in range(conversations)])
-    )
+    email = ChannelPool([EmailChannel(settings) for _ in range(conversations)])
     return DeliverySender(
         runtime.db,
         runtime.outbox,
