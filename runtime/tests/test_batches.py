@@ -4,6 +4,7 @@ recording how each one ended."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -170,3 +171,55 @@ async def test_retry_later_is_retried_quickly_at_first_then_at_the_steady_delay(
     for message in (first, second, late):
         await consumer.processor.process_batch([message])  # type: ignore[list-item]
     assert [first.ended, second.ended, late.ended] == [["nak 0.2"], ["nak 0.5"], ["nak 15.0"]]
+
+
+async def test_a_known_type_this_consumer_does_not_handle_is_acked_unread(
+    consumer: Consumer,
+) -> None:
+    """Told by its ``ce-type`` header: the body is not even decoded (a broken body there is the
+    business of the consumers that handle the type, not a reason to dead-letter it here)."""
+    withdrawn = encode(IdeaWithdrawn(idea_id="i-x", withdrawn_by="p-1"), source="/test")
+    not_ours = FakeMsg(withdrawn.subject, b"not json at all", dict(withdrawn.headers))
+    unknown = idea_message("i-unknown", **{"ce-type": "ideapaja.idea.submitted.v99"})
+    await consumer.processor.process_batch([not_ours, unknown])  # type: ignore[list-item]
+    assert not_ours.ended == ["ack"]
+    # A type the contracts do not know is still read, and dead-lettered.
+    assert unknown.ended == ["term"]
+    [(_, _, headers)] = consumer.js.published
+    assert "unknown event type" in headers[DLQ_REASON]
+
+
+async def test_events_of_types_without_interest_are_acked_without_a_transaction(
+    consumer: Consumer,
+) -> None:
+    asked: list[int] = []
+    interest: set[str] = set()
+
+    async def wanted() -> set[str]:
+        asked.append(1)
+        if interest == {"fail"}:
+            raise RuntimeError("configuration unreadable")
+        return interest
+
+    subscription = consumer.processor.subscription
+    consumer.processor.subscription = dataclasses.replace(subscription, interest=wanted)
+    batch = [idea_message(f"i-{n}") for n in range(3)]
+    await consumer.processor.process_batch(batch)  # type: ignore[arg-type]
+    assert [m.ended for m in batch] == [["ack"]] * 3
+    assert consumer.behaviour.calls == [] and consumer.transactions == []
+    assert asked == [1], "asked once per batch"
+
+    # Asked again at each batch: once something wants the type, the same events are handled
+    # (skipped before, they were not recorded as handled).
+    interest.update(consumer.processor.handled_types)
+    again = [idea_message(f"i-{n}") for n in range(3)]
+    await consumer.processor.process_batch(again)  # type: ignore[arg-type]
+    assert consumer.behaviour.calls == ["i-0", "i-1", "i-2"]
+    assert [await consumer.effects(f"i-{n}") for n in range(3)] == [1, 1, 1]
+
+    # Asking fails: every handled type counts as wanted, and the batch is handled as usual.
+    interest.clear()
+    interest.add("fail")
+    failing = [idea_message("i-3")]
+    await consumer.processor.process_batch(failing)  # type: ignore[arg-type]
+    assert consumer.behaviour.calls[-1] == "i-3" and failing[0].ended == ["ack"]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Container, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.header import Header, decode_header
@@ -39,7 +39,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from pydantic import ValidationError
 
-from ideapaja_contracts import Envelope, EnvelopeError, Event, decode
+from ideapaja_contracts import EVENTS_BY_TYPE, Envelope, EnvelopeError, Event, decode
 from ideapaja_contracts.streams import dead_letter_subject
 from ideapaja_runtime import inbox, metrics
 from ideapaja_runtime.clock import Clock, utc_now
@@ -92,13 +92,23 @@ HandlerContext = EventUnitOfWork[Any]
 
 
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
+# The event types a consumer has work for at the moment (see ``Subscription.interest``).
+Interest = Callable[[], Awaitable[Container[str]]]
 
 
 @dataclass(frozen=True)
 class Subscription:
     """A durable consumer of one subject, dispatching by event type to handlers.
 
-    Types the subject carries that are not in ``handlers`` are acknowledged and skipped.
+    Types the subject carries that are not in ``handlers`` are acknowledged and skipped, told by
+    the message's ``ce-type`` header without decoding the body (a type the contracts do not know
+    is still decoded, and dead-lettered).
+
+    ``interest``, if given, is asked once per fetched batch, before its transaction, which of the
+    handled types have work at the moment (a read of the service's configuration, e.g. the
+    webhook endpoints); the others are skipped the same way, at the cost of that read instead of
+    a write transaction, an inbox row and a commit each. An event skipped so is not recorded in
+    the inbox: delivered again later (a replay), it is asked about again.
     """
 
     name: str
@@ -109,6 +119,7 @@ class Subscription:
     # that must not be replayed on a first deployment (e-mailing people about old decisions).
     # Projections (org data, idea content) leave this False and read the whole history.
     new_events_only: bool = False
+    interest: Interest | None = None
 
     def __post_init__(self) -> None:
         patterns = {cls.subject_pattern() for cls in self.handlers}
@@ -165,6 +176,7 @@ class ConsumerProcessor:
         self.js = js
         self.clock = clock
         self.handlers = dict(subscription.handlers)
+        self.handled_types = frozenset(cls.event_type() for cls in self.handlers)
 
     def redelivery_delay(self, delivered: int) -> float:
         backoff = self.settings.redelivery_backoff or [1.0]
@@ -172,7 +184,8 @@ class ConsumerProcessor:
 
     async def process_batch(self, messages: Sequence[Msg]) -> None:
         """Handle fetched messages in order; each ends acked, NAKed or dead-lettered."""
-        deliveries = [d for msg in messages if (d := await self._admit(msg)) is not None]
+        wanted = await self._interest()
+        deliveries = [d for msg in messages if (d := await self._admit(msg, wanted)) is not None]
         if len(deliveries) > 1:
             try:
                 await self._handle_together(deliveries)
@@ -236,9 +249,28 @@ class ConsumerProcessor:
         )
         return True
 
-    async def _admit(self, msg: Msg) -> Delivery | None:
-        """Decode ``msg``; dead-letter it if it is no valid event, ack it if no handler here
-        wants its type. Returns what is left to handle."""
+    async def _interest(self) -> Container[str]:
+        """The handled types with work at the moment (all of them unless the subscription has
+        an ``interest``; all of them too if asking fails: the batch's own transaction then
+        meets the failure, and the usual retry or outage handling applies)."""
+        interest = self.subscription.interest
+        if interest is None:
+            return self.handled_types
+        try:
+            return await interest()
+        except Exception as exc:
+            log.warning("consumer_interest_failed", consumer=self.consumer, error=repr(exc))
+            return self.handled_types
+
+    async def _admit(self, msg: Msg, wanted: Container[str]) -> Delivery | None:
+        """Ack ``msg`` unread if its type is known and not ``wanted`` here; decode it,
+        dead-lettering it if it is no valid event. Returns what is left to handle."""
+        event_type = (msg.headers or {}).get("ce-type")
+        if event_type in EVENTS_BY_TYPE and (
+            event_type not in self.handled_types or event_type not in wanted
+        ):
+            await self._skip(msg)
+            return None
         delivered, _, _ = _delivery_info(msg)
         with self._bound(msg, delivered):
             try:
@@ -248,10 +280,13 @@ class ConsumerProcessor:
                 return None
             handler = self.handlers.get(type(event))
             if handler is None:
-                metrics.EVENTS_CONSUMED.labels(self.consumer, "skipped").inc()
-                await msg.ack()
+                await self._skip(msg)
                 return None
         return Delivery(msg, delivered, envelope, event, handler)
+
+    async def _skip(self, msg: Msg) -> None:
+        metrics.EVENTS_CONSUMED.labels(self.consumer, "skipped").inc()
+        await msg.ack()
 
     async def _handle_together(self, deliveries: Sequence[Delivery]) -> None:
         """One transaction for ``deliveries``: the inbox says which are new, their handlers run

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from webhook_testkit import Receiver, admin, receiving, webhook_settings
 
 from ideapaja_contracts import encode
-from ideapaja_contracts.events.idea import IdeaSupported
+from ideapaja_contracts.events.idea import IdeaSupported, IdeaWithdrawn
 from ideapaja_notification.app import service
 from ideapaja_notification.db.webhook_models import WebhookDelivery
 from ideapaja_runtime.clock import utc_now
@@ -140,6 +140,32 @@ async def test_only_the_types_asked_for_are_sent_and_a_paused_endpoint_waits(
     assert waited == 0
     assert [r.path for r in receiver.requests] == ["/hooks"]
     assert other_log == []
+
+
+async def test_an_event_no_endpoint_wants_costs_no_transaction_and_no_inbox_row(
+    sqlite_url: str, nats_url: str, js: Any, dev_keys: DevKeys
+) -> None:
+    """Most events are wanted by no endpoint: the consumer acks them after one read of the
+    endpoints' types, without a write transaction; what is wanted is queued and recorded."""
+    settings = webhook_settings(nats_url, sqlite_url, dev_keys)
+    async with receiving() as receiver, running_service(service, settings) as svc:
+        await register(svc, dev_keys, receiver.url())
+        unwanted = encode(IdeaWithdrawn(idea_id="i-0", withdrawn_by="p-1"), source="/test")
+        await js.publish(unwanted.subject, unwanted.body, headers=unwanted.headers)
+        wanted = encode(supported("i-1"), source="/test")
+        await js.publish(wanted.subject, wanted.body, headers=wanted.headers)
+        # In stream order: once the wanted one is recorded, the unwanted one was taken before.
+        await eventually(_handled_again(svc, wanted.envelope.id))
+        await eventually(requests_at(receiver, 1))
+        async with svc.runtime.db.transaction() as session:
+            recorded = set(
+                await session.scalars(
+                    select(inbox_table.c.event_id).where(inbox_table.c.consumer == CONSUMER)
+                )
+            )
+    assert wanted.envelope.id in recorded
+    assert unwanted.envelope.id not in recorded
+    assert [r.event["type"] for r in receiver.requests] == [SUPPORTED]
 
 
 async def _queued(svc: RunningService, count: int) -> bool:

@@ -52,6 +52,7 @@ from ideapaja_notification.usecases import (
     work_notices,
 )
 from ideapaja_notification.usecases.webhook_deliveries import on_event as on_webhook_event
+from ideapaja_notification.usecases.webhook_deliveries import wanted_event_types
 from ideapaja_notification.webhook_sender import webhook_sender_for
 from ideapaja_runtime.messaging import Handler, HandlerContext, Subscription
 from ideapaja_runtime.service import Runtime
@@ -135,6 +136,8 @@ def _webhooks(runtime: Runtime[NotificationSettings]) -> Subscription:
         dict.fromkeys(OFFERED_EVENTS, handle),
         subject="ideapaja.>",
         new_events_only=True,
+        # Only the types some endpoint wants reach the handler (and its transaction).
+        interest=lambda: wanted_event_types(runtime.db),
     )
 
 

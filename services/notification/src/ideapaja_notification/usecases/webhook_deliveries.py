@@ -20,6 +20,7 @@ from ideapaja_notification.domain.deliveries import DeliveryStatus, cause_key
 from ideapaja_notification.domain.webhooks import webhook_delivery_id
 from ideapaja_notification.errors import NotRedeliverable, WebhookDeliveryNotFound
 from ideapaja_notification.settings import NotificationSettings
+from ideapaja_runtime.db import Database
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.pagination import Page, PageRequest, page_of
@@ -57,6 +58,16 @@ def cloudevent_json(envelope: Envelope, event: Event) -> str:
 # as plain rows (an ORM query built and loaded endpoints for each).
 _ENDPOINTS = WebhookEndpoint.__table__
 _ENDPOINT_TYPES = select(_ENDPOINTS.c.id, _ENDPOINTS.c.event_types)
+
+
+async def wanted_event_types(db: Database) -> frozenset[str]:
+    """The event types some endpoint wants now, paused ones included (their deliveries wait):
+    asked before each batch the webhooks consumer fetches, so an event no endpoint wants (most
+    of them, and all where no endpoint is registered) costs this read and its ack, not a write
+    transaction with an inbox row and a commit. Read without the write lock."""
+    async with db.reading() as connection:
+        rows = (await connection.execute(_ENDPOINT_TYPES)).all()
+    return frozenset(event_type for row in rows for event_type in row.event_types)
 
 
 async def on_event(event: Event, ctx: HandlerContext) -> bool:
