@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import nats
-from nats.js.api import DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from runtime_sample_service import Behaviour, build
 from runtime_testkit import fast_settings, make_idea
 from structlog.testing import capture_logs
 
 from ideapaja_contracts import encode
+from ideapaja_runtime.durables import Drift, drift
 from ideapaja_runtime.pulling import consumer_config
 from ideapaja_runtime.service import Runtime
 from ideapaja_runtime.testing import eventually
@@ -110,3 +111,74 @@ async def test_a_difference_jetstream_cannot_update_is_logged_and_consuming_goes
     finally:
         await runtime.stop()
         await nc.close()
+
+
+async def test_an_update_the_server_refuses_is_logged_and_consuming_goes_on(
+    nats_url: str, sqlite_url: str
+) -> None:
+    """nats-server refuses a max_deliver below the length of the consumer's backoff list (here
+    one an operator set by hand): the refusal is a warning with the server's reason, not a
+    service that cannot start."""
+    stream, durable, config = await _run_once(nats_url, sqlite_url, retry_later_max_deliver=20)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await js.add_consumer(stream, config.evolve(backoff=[0.1] * 10))
+    behaviour = Behaviour()
+    settings = fast_settings(nats_url=nats_url, database_url=sqlite_url, retry_later_max_deliver=6)
+    runtime = Runtime(build(behaviour), settings)
+    try:
+        with capture_logs() as logs:
+            await runtime.start()
+        [warning] = [e for e in logs if e["event"] == "consumer_config_not_updated"]
+        assert warning["log_level"] == "warning"
+        assert warning["differs"] == {"max_deliver": {"old": 21, "new": 7}}
+        assert "backoff" in warning["error"] and "nats consumer rm" in warning["fix"]
+        assert (await js.consumer_info(stream, durable)).config.max_deliver == 21
+        await _handles_new_events(runtime, behaviour, js, "i-despite-refusal")
+    finally:
+        await runtime.stop()
+        await nc.close()
+
+
+def test_drift_compares_only_what_the_service_sets_and_durations_exactly() -> None:
+    server = ConsumerConfig(
+        name="s-x",
+        durable_name="s-x",
+        description="s consumes a",
+        deliver_policy="all",  # type: ignore[arg-type]  # as nats-py reads it from the server
+        ack_policy="explicit",  # type: ignore[arg-type]
+        ack_wait=0.1,
+        max_deliver=7,
+        filter_subject="a",
+        max_ack_pending=1000,
+        max_waiting=512,
+    )
+    wanted = ConsumerConfig(
+        name="s-x",
+        durable_name="s-x",
+        description="s consumes a",
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=100_000_000 / 1e9,
+        max_deliver=7,
+        filter_subject="a",
+    )
+    assert drift(server, wanted) == Drift({}, {})
+    changed = wanted.evolve(
+        description="s consumes a, b",
+        filter_subject="b",
+        ack_wait=0.2,
+        ack_policy=AckPolicy.ALL,
+        deliver_policy=DeliverPolicy.NEW,
+    )
+    assert drift(server, changed) == Drift(
+        updatable={
+            "description": ("s consumes a", "s consumes a, b"),
+            "ack_wait": (0.1, 0.2),
+            "filter_subject": ("a", "b"),
+        },
+        fixed={"deliver_policy": ("all", "new"), "ack_policy": ("explicit", "all")},
+    )
+    # A back-off list set on the server decides AckWait (its first entry): not a difference.
+    backed_off = server.evolve(backoff=[1.0, 5.0], ack_wait=1.0)
+    assert drift(backed_off, wanted.evolve(ack_wait=5.0)) == Drift({}, {})
