@@ -28,7 +28,7 @@ async def test_a_failed_rebind_is_tried_again_and_consuming_resumes(
         [consumer] = runtime.consumers
         fetch_failures, bind_failures = 3, 1
         subscription = consumer._subscription
-        real_fetch, real_bind = subscription.fetch, consumer.js.pull_subscribe
+        real_fetch, real_bind = subscription.fetch, consumer.js.pull_subscribe_bind
 
         async def failing_fetch(*args: Any, **kwargs: Any) -> Any:
             nonlocal fetch_failures
@@ -45,7 +45,7 @@ async def test_a_failed_rebind_is_tried_again_and_consuming_resumes(
             return await real_bind(*args, **kwargs)
 
         subscription.fetch = failing_fetch
-        consumer.js.pull_subscribe = failing_bind  # type: ignore[method-assign]
+        consumer.js.pull_subscribe_bind = failing_bind  # type: ignore[method-assign]
 
         async def rebind_failed_once() -> bool:
             return fetch_failures == 0 and bind_failures == 0

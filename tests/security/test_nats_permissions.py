@@ -371,6 +371,38 @@ async def test_the_reward_service_runs_under_its_own_user(
     assert secured_nats.violations() == []
 
 
+@pytest.mark.skipif("reward" not in SERVICES, reason="the reward service is not installed")
+async def test_a_service_updates_its_existing_consumers_under_its_own_user(
+    secured_nats: SecuredNats, sqlite_url: str
+) -> None:
+    """Changed consumer settings are applied at the next start with the service's own
+    permissions (consumer info, then an update on its CONSUMER.CREATE subject), nothing wider."""
+    spec = load_service("reward")
+
+    def settings(retry_later_max_deliver: int) -> Any:
+        return spec.settings_class.model_validate(
+            fast_test_settings(
+                nats_url=secured_nats.url,
+                database_url=sqlite_url,
+                nats_user="reward",
+                nats_password=secured_nats.passwords["reward"],
+                retry_later_max_deliver=retry_later_max_deliver,
+            )
+        )
+
+    async def max_delivers() -> set[int | None]:
+        async with connect(secured_nats, ADMIN) as admin:
+            consumers = await admin.js.consumers_info(LIFECYCLE)
+            return {c.config.max_deliver for c in consumers if c.name.startswith("reward-")}
+
+    async with running_service(spec, settings(10)):
+        pass
+    assert await max_delivers() == {11}
+    async with running_service(spec, settings(30)):
+        assert await max_delivers() == {31}
+    assert secured_nats.violations() == []
+
+
 # --- erasure: deleting a person's HR record ----------------------------------------------------
 
 

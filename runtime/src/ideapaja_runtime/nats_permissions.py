@@ -16,9 +16,10 @@ against a server with exactly these permissions (``tests/security``):
   (``streams.ensure_streams`` creates a missing stream on start);
 - its own events published with a JetStream ack: a plain publish to the subject, the PubAck comes
   back on the connection's inbox; dead letters likewise on ``deadletter.<service>.>``;
-- durable pull consumers (``pulling.py``, nats-py ``pull_subscribe``) on the lifecycle and
-  HR streams: ``$JS.API.CONSUMER.INFO.<stream>.<durable>`` (does it exist?), then
-  ``$JS.API.CONSUMER.CREATE.<stream>.<durable>.<filter subject>`` if not, and
+- durable pull consumers (``pulling.py``, ``durables.ensure_durable``) on the lifecycle and
+  HR streams: ``$JS.API.CONSUMER.INFO.<stream>.<durable>`` (does it exist, with which
+  settings?), then ``$JS.API.CONSUMER.CREATE.<stream>.<durable>.<filter subject>`` if not, or
+  if its settings changed (an update is a create request with the same name), and
   ``$JS.API.CONSUMER.MSG.NEXT.<stream>.<durable>`` for every fetch;
 - ``$JS.ACK.<stream>.>`` for ack, NAK with delay, term (dead-lettered) and in-progress;
 - subscribe ``_INBOX_<service>.>`` only: fetched messages and every API/PubAck reply arrive on

@@ -19,6 +19,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from ideapaja_runtime.durables import ensure_durable
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import ConsumerProcessor
 from ideapaja_runtime.nats_permissions import inbox_prefix
@@ -32,6 +33,7 @@ _ERROR_PAUSES = (0.2, 0.5, 1.0, 2.0, 5.0)
 def consumer_config(processor: ConsumerProcessor) -> ConsumerConfig:
     settings = processor.settings
     return ConsumerConfig(
+        name=processor.consumer,
         durable_name=processor.consumer,
         description=f"{processor.service} consumes "
         + ", ".join(cls.event_type() for cls in processor.subscription.handlers),
@@ -60,7 +62,7 @@ class PullConsumer:
         self._subscription: Any = None
 
     async def start(self) -> None:
-        """Create (or bind to) the durable consumer, then fetch in the background."""
+        """Create (or update and bind to) the durable consumer, then fetch in the background."""
         await self._subscribe()
         self._task = asyncio.create_task(self._run(), name=f"consume-{self.processor.consumer}")
 
@@ -82,12 +84,13 @@ class PullConsumer:
             await self._subscription.unsubscribe()
 
     async def _subscribe(self) -> None:
+        """Create the durable or bring its settings up to date (one consumer-info request, as
+        nats-py's ``pull_subscribe`` made), then bind to it."""
         processor = self.processor
-        self._subscription = await self.js.pull_subscribe(
-            processor.subscription.subject,
+        await ensure_durable(self.js, self.stream, consumer_config(processor))
+        self._subscription = await self.js.pull_subscribe_bind(
             durable=processor.consumer,
             stream=self.stream,
-            config=consumer_config(processor),
             # Fetched messages arrive on the service's private inbox (NATS permissions allow
             # only it).
             inbox_prefix=f"{inbox_prefix(processor.service)}.".encode(),
