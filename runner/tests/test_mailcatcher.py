@@ -6,6 +6,7 @@ import asyncio
 import json
 import smtplib
 from collections.abc import AsyncIterator
+from email import policy
 from email.header import Header
 from email.message import EmailMessage
 from email.mime.text import MIMEText
@@ -14,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ideapaja_runner.mailcatcher import MailCatcher, MailStore
+from ideapaja_runner.mailcatcher import MailCatcher, MailStore, summarize
 from ideapaja_runtime.testing import free_port
 
 SUBJECT = "Ideasi on hyväksytty \N{EN DASH} åtgärd på gång (ä, ö, å)"
@@ -145,3 +146,56 @@ def test_a_restart_reads_summaries_from_the_sidecars_and_writes_missing_ones(
     assert MailStore(directory).messages()[0]["subject"] == "something else"
     assert json.loads(sidecar.read_text())["summary"]["subject"] == "something else"
     assert json.loads(sidecar.read_text())["received_at"] == old["received_at"]
+
+
+def _mail(**headers: str) -> EmailMessage:
+    msg = EmailMessage()
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    return msg
+
+
+def _summaries() -> dict[str, tuple[bytes, dict[str, object]]]:
+    """Mails as they arrive, and what the catcher must show of them."""
+    alternative = _mail(Subject=SUBJECT, From="Örjan Ågren <orjan@kuusijarvi.example>")
+    alternative.set_content("Hei\nä\n")
+    alternative.add_alternative("<p>Hei ä</p>", subtype="html")
+    shown = {"subject": SUBJECT, "from": "Örjan Ågren <orjan@kuusijarvi.example>"}
+    attached = _mail(Subject="liite", From="a@kuusijarvi.example")
+    attached.set_content("runko\n")
+    attached.add_attachment(b"not the body", maintype="text", subtype="plain", filename="a.txt")
+    latin1 = (
+        b"Subject: =?iso-8859-1?q?p=E4iv=E4?=\r\nFrom: a@x\r\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\np\xe4iv\xe4\r\n"
+    )
+    bodies = {"text": "Hei\nä\n", "html": "<p>Hei ä</p>\n"}
+    return {
+        "encoded words": (alternative.as_bytes(), {**shown, **bodies}),
+        # SMTPUTF8: headers in raw UTF-8, not encoded words.
+        "raw utf-8 headers": (alternative.as_bytes(policy=policy.SMTPUTF8), shown),
+        "attachment": (attached.as_bytes(), {"text": "runko\n", "html": None}),
+        "latin-1": (latin1, {"subject": "päivä", "text": "päivä\n"}),
+        "no content type": (b"Subject: plain\r\n\r\njust text\r\n", {"text": "just text\n"}),
+        "to and cc headers": (
+            b"Subject: x\r\nTo: =?utf-8?q?=C3=85sa?= <asa@x.fi>, b@y\r\nCc: c@z\r\n\r\nhi\r\n",
+            {"to": ["asa@x.fi", "b@y", "c@z"]},
+        ),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(_summaries()))
+def test_what_a_mail_shows_is_decoded(case: str) -> None:
+    raw, expected = _summaries()[case]
+    summary = summarize(raw, "envelope@x", [] if "to" in expected else ["r@x"])
+    assert "parse_error" not in summary
+    assert {key: summary[key] for key in expected} == expected
+
+
+def test_a_broken_mail_is_shown_with_its_error_not_refused() -> None:
+    summary = summarize(
+        b"Subject: x\r\nContent-Type: text/plain; charset=no-such-charset\r\n\r\nabc\r\n",
+        "envelope@x",
+        ["r@x"],
+    )
+    assert summary["subject"] == "x" and "parse_error" in summary
