@@ -10,12 +10,15 @@ from hypothesis import strategies as st
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_notification.domain.deliveries import (
     DeliveryStatus,
+    Priority,
     RetryPolicy,
     can_requeue,
     cause_key,
     delivery_id,
     lanes,
+    priority_of,
 )
+from ideapaja_notification.domain.kinds import TemplateId
 
 POLICY = RetryPolicy(max_attempts=5, base_seconds=10, max_seconds=60)
 
@@ -70,3 +73,14 @@ def test_lanes_deal_the_oldest_first_across_lanes_each_oldest_first() -> None:
     assert lanes([0, 1], 4) == [[0], [1]]  # no empty lanes
     assert lanes([], 4) == []
     assert lanes(list(range(3)), 1) == [[0, 1, 2]]
+
+
+def test_decisions_and_requests_to_act_are_prompt_other_notices_not_digests_last() -> None:
+    assert priority_of(TemplateId.IDEA_ACCEPTED) is Priority.PROMPT
+    assert priority_of(TemplateId.IDEA_NEEDS_INFO) is Priority.PROMPT
+    assert priority_of(TemplateId.CASE_DEADLINE_NEAR) is Priority.PROMPT
+    assert priority_of(TemplateId.IDEA_RECEIVED) is Priority.NOTICE
+    assert priority_of(TemplateId.CASE_TO_SCREEN) is Priority.NOTICE
+    assert priority_of("a template from a later release") is Priority.NOTICE
+    assert priority_of("digest_weekly", digest=True) is Priority.BULK
+    assert Priority.PROMPT < Priority.NOTICE < Priority.BULK

@@ -169,3 +169,26 @@ async def test_a_mail_begun_with_the_last_outcome_is_sent_even_when_a_stop_comes
     assert len(channel.sent) == 2
     assert sorted(r.status for r in rows) == ["pending"] * 3 + ["sent"] * 2
     assert all(r.attempt_started_at is None and r.claim_token is None for r in rows)
+
+
+async def test_a_decision_goes_out_before_the_notices_queued_ahead_of_it(
+    notification_db: Database,
+) -> None:
+    """A flood of queued notices (a burst of ideas, a city-wide digest) does not hold up the
+    news a person waits for: the sender takes due mail most urgent first, then oldest."""
+    db = notification_db
+    # A change agent has receipts mailed at once (an employee, in the daily digest).
+    await handle(db, handlers.on_person_upserted, person("p-1", roles=("change_agent",)))
+    for n in range(30):
+        idea = submitted(f"i-{n}", authors=["p-1"])
+        await handle(db, handlers.on_idea_submitted, idea)
+        await handle(db, handlers.on_idea_received, idea)
+    await handle(db, handlers.on_review_decided, decided("i-7"))
+    sender = sender_on(db, channel=None)
+    sender.batch_size = 5
+    claimed = await sender.claim_due()
+    assert [item.template for item in claimed] == ["idea_accepted"] + ["idea_received"] * 4
+    # The notices themselves keep their order: oldest first.
+    rows = {row.id: row for row in await deliveries(db)}
+    created = [rows[item.id].created_at for item in claimed[1:]]
+    assert created == sorted(created)

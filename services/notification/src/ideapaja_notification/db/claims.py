@@ -56,15 +56,18 @@ class ClaimedDelivery:
         )
 
 
+_CLAIM_ORDER = (Delivery.priority, Delivery.next_attempt_at, Delivery.created_at)
+
+
 async def claim_due(
     session: AsyncSession, request: ClaimRequest, limit: int
 ) -> tuple[list[ClaimedDelivery], list[Holding]]:
-    """Claim up to ``limit`` due deliveries nobody holds, oldest due first; also the dead
-    senders some were taken over from."""
+    """Claim up to ``limit`` due deliveries nobody holds, most urgent first (``Priority``), then
+    oldest due; also the dead senders some were taken over from."""
     query = (
         select(Delivery.id)
         .where(*claiming.due(Delivery, request.now, request.holder))
-        .order_by(Delivery.next_attempt_at, Delivery.created_at)
+        .order_by(*_CLAIM_ORDER)
         .limit(limit)
     )
     if request.skip_locked:
@@ -75,8 +78,6 @@ async def claim_due(
         return [], []
     taken_over = await claiming.take(session, Delivery, ids, request)
     rows = await session.scalars(
-        select(Delivery)
-        .where(Delivery.claim_token == request.token)
-        .order_by(Delivery.next_attempt_at, Delivery.created_at)
+        select(Delivery).where(Delivery.claim_token == request.token).order_by(*_CLAIM_ORDER)
     )
     return [ClaimedDelivery.of(row, request.token) for row in rows.all()], taken_over

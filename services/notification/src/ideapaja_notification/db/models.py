@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ideapaja_runtime.clock import UtcDateTime
@@ -146,7 +146,8 @@ class Delivery(NotificationBase):
             "cause_event_id", "person_id", "template", name="uq_deliveries_cause_person_template"
         ),
         Index("ix_deliveries_person_created", "person_id", "created_at"),
-        Index("ix_deliveries_status_due", "status", "next_attempt_at"),
+        # The senders' claim: due pending rows, most urgent first, then oldest.
+        Index("ix_deliveries_claim_order", "status", "priority", "next_attempt_at"),
         # The operators' list, newest first a page at a time (all, or by status).
         Index("ix_deliveries_created", "created_at", "id"),
         Index("ix_deliveries_status_created", "status", "created_at", "id"),
@@ -174,6 +175,8 @@ class Delivery(NotificationBase):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # domain.deliveries.Priority: the senders take due rows lowest first.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     # A sender (replica) that claimed the delivery owns it until lease_expires_at; only the
     # holder of claim_token may record the outcome.
     claim_token: Mapped[str | None] = mapped_column(String(64), default=None)

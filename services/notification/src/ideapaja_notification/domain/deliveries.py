@@ -7,8 +7,10 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import TypeVar
+
+from ideapaja_notification.domain.kinds import PROMPT_KINDS
 
 T = TypeVar("T")
 
@@ -21,6 +23,25 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class Priority(IntEnum):
+    """Which due mail a sender takes first (lower first; oldest first within one): when a flood
+    of mail is queued (a weekly digest to the whole city, a burst of ideas), a decision does not
+    wait behind it."""
+
+    PROMPT = 0  # PROMPT_KINDS: a decision on one's idea, a request to act soon
+    NOTICE = 1  # every other notice
+    BULK = 2  # digests
+
+
+def priority_of(template: str, *, digest: bool = False) -> Priority:
+    if digest:
+        return Priority.BULK
+    return Priority.PROMPT if template in _PROMPT_TEMPLATES else Priority.NOTICE
+
+
+_PROMPT_TEMPLATES = frozenset(kind.value for kind in PROMPT_KINDS)
 
 
 def delivery_id(cause_event_id: str, person_id: str, template: str) -> str:
@@ -66,7 +87,7 @@ def cause_key(event_id: str) -> str:
 
 
 def lanes(claimed: Sequence[T], count: int) -> list[list[T]]:
-    """The claimed rows (oldest first) dealt into at most ``count`` lanes sent side by side,
-    each on its own conversation: lane i takes rows i, i + count, …, so the oldest ``count``
-    rows go out first and every lane stays oldest first."""
+    """The claimed rows (in claim order: most urgent, then oldest) dealt into at most ``count``
+    lanes sent side by side, each on its own conversation: lane i takes rows i, i + count, …, so
+    the first ``count`` rows go out first and every lane keeps the claim order."""
     return [list(claimed[lane::count]) for lane in range(min(count, len(claimed)))]

@@ -68,6 +68,28 @@ AUTHOR_KINDS: frozenset[TemplateId] = frozenset(TemplateId) - {
 }
 
 
+# News its recipient waits for, or a request to act soon: the decision on their own idea (or a
+# question about it), an escalated case, a deadline near, an award to approve, an answer to the
+# reviewer's question, a committee's meeting or scoring. A queue of mail sends these first
+# (``domain.deliveries.Priority``); every other notice (a receipt, screening begun, points, a
+# comment, a new case on a work list) is news too, but not minutes-critical.
+PROMPT_KINDS: frozenset[TemplateId] = frozenset(
+    {
+        TemplateId.IDEA_ACCEPTED,
+        TemplateId.IDEA_REJECTED,
+        TemplateId.IDEA_NEEDS_INFO,
+        TemplateId.IDEA_DUPLICATE,
+        TemplateId.IDEA_FORWARDED,
+        TemplateId.CASE_ESCALATED,
+        TemplateId.CASE_DEADLINE_NEAR,
+        TemplateId.AWARD_AWAITING_APPROVAL,
+        TemplateId.INFO_PROVIDED,
+        TemplateId.MEETING_SCHEDULED,
+        TemplateId.SCORING_OPENED,
+    }
+)
+
+
 def language_or_default(language: str | None) -> Language:
     for known in LANGUAGES:
         if language == known:

@@ -16,6 +16,7 @@ from ideapaja_notification.domain.deliveries import (
     can_requeue,
     cause_key,
     delivery_id,
+    priority_of,
 )
 from ideapaja_notification.domain.notices import Draft, Notice
 from ideapaja_notification.domain.preferences import DIGESTS, Frequency
@@ -88,6 +89,7 @@ async def queue_delivery(
             "status": DeliveryStatus.PENDING.value,
             "attempts": 0,
             "next_attempt_at": now,
+            "priority": priority_of(notice.template),
             "created_at": now,
         },
     )

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from ideapaja_contracts.events.notification import NotificationChannel
 from ideapaja_notification.db.models import Contact, Delivery, DigestItem, Idea
-from ideapaja_notification.domain.deliveries import DeliveryStatus, delivery_id
+from ideapaja_notification.domain.deliveries import DeliveryStatus, delivery_id, priority_of
 from ideapaja_notification.domain.digests import (
     DigestLine,
     Slot,
@@ -146,6 +146,7 @@ async def build_digest(uow: UnitOfWork[Any], slot: Slot, person_id: str) -> int:
             status=DeliveryStatus.PENDING.value,
             attempts=0,
             next_attempt_at=now,
+            priority=priority_of(template, digest=True),
             created_at=now,
         )
     )
