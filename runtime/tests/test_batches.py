@@ -17,6 +17,7 @@ from sqlalchemy import event
 
 from ideapaja_contracts import encode
 from ideapaja_contracts.events.idea import IdeaWithdrawn
+from ideapaja_runtime import messaging
 from ideapaja_runtime.messaging import DLQ_REASON, ConsumerProcessor
 from ideapaja_runtime.service import Runtime
 
@@ -181,12 +182,15 @@ async def test_a_known_type_this_consumer_does_not_handle_is_acked_unread(
     withdrawn = encode(IdeaWithdrawn(idea_id="i-x", withdrawn_by="p-1"), source="/test")
     not_ours = FakeMsg(withdrawn.subject, b"not json at all", dict(withdrawn.headers))
     unknown = idea_message("i-unknown", **{"ce-type": "ideapaja.idea.submitted.v99"})
-    await consumer.processor.process_batch([not_ours, unknown])  # type: ignore[list-item]
+    # A message that names another subject's type is read too, and dead-lettered if invalid.
+    elsewhere = FakeMsg(make_idea("i-y").subject(), b"x" * 1000, dict(withdrawn.headers))
+    batch = [not_ours, unknown, elsewhere]
+    await consumer.processor.process_batch(batch)  # type: ignore[arg-type]
     assert not_ours.ended == ["ack"]
     # A type the contracts do not know is still read, and dead-lettered.
-    assert unknown.ended == ["term"]
-    [(_, _, headers)] = consumer.js.published
-    assert "unknown event type" in headers[DLQ_REASON]
+    assert unknown.ended == ["term"] and elsewhere.ended == ["term"]
+    reasons = [headers[DLQ_REASON] for _, _, headers in consumer.js.published]
+    assert "unknown event type" in reasons[0] and "invalid event" in reasons[1]
 
 
 async def test_events_of_types_without_interest_are_acked_without_a_transaction(
@@ -223,3 +227,19 @@ async def test_events_of_types_without_interest_are_acked_without_a_transaction(
     failing = [idea_message("i-3")]
     await consumer.processor.process_batch(failing)  # type: ignore[arg-type]
     assert consumer.behaviour.calls[-1] == "i-3" and failing[0].ended == ["ack"]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "subject", "own"),
+    [
+        ("ideapaja.idea.withdrawn.v1", "ideapaja.idea.withdrawn.v1", True),
+        ("ideapaja.idea.withdrawn.v1", "ideapaja.idea.submitted.v1", False),
+        ("ideapaja.person.upserted.v1", "hr.person.p-1", True),
+        ("ideapaja.person.upserted.v1", "hr.unit.u-1", False),
+        ("ideapaja.person.upserted.v1", "hr.person.p-1.extra", False),
+    ],
+)
+def test_a_type_is_skipped_unread_only_on_its_own_subject(
+    event_type: str, subject: str, own: bool
+) -> None:
+    assert messaging._on_its_subject(event_type, subject) is own

@@ -101,8 +101,8 @@ class Subscription:
     """A durable consumer of one subject, dispatching by event type to handlers.
 
     Types the subject carries that are not in ``handlers`` are acknowledged and skipped, told by
-    the message's ``ce-type`` header without decoding the body (a type the contracts do not know
-    is still decoded, and dead-lettered).
+    the message's ``ce-type`` header without decoding the body (a type the contracts do not
+    know, or one on another type's subject, is still decoded, and dead-lettered if invalid).
 
     ``interest``, if given, is asked once per fetched batch, before its transaction, which of the
     handled types have work at the moment (a read of the service's configuration, e.g. the
@@ -266,8 +266,10 @@ class ConsumerProcessor:
         """Ack ``msg`` unread if its type is known and not ``wanted`` here; decode it,
         dead-lettering it if it is no valid event. Returns what is left to handle."""
         event_type = (msg.headers or {}).get("ce-type")
-        if event_type in EVENTS_BY_TYPE and (
-            event_type not in self.handled_types or event_type not in wanted
+        if (
+            event_type in _PATTERNS
+            and (event_type not in self.handled_types or event_type not in wanted)
+            and _on_its_subject(event_type, msg.subject)
         ):
             await self._skip(msg)
             return None
@@ -399,6 +401,20 @@ class ConsumerProcessor:
         metrics.EVENTS_CONSUMED.labels(self.consumer, "dead_lettered").inc()
         log.error("event_dead_lettered", reason=reason)
         await msg.term()
+
+
+# Each contract type's subject (lifecycle) or subject wildcard (HR records: ``hr.person.*``).
+_PATTERNS = {event_type: cls.subject_pattern() for event_type, cls in EVENTS_BY_TYPE.items()}
+
+
+def _on_its_subject(event_type: str, subject: str) -> bool:
+    """Whether the message is on its type's own subject: one that claims another type's name
+    is read (and dead-lettered if its body does not match), not skipped unread."""
+    pattern = _PATTERNS[event_type]
+    if pattern.endswith(".*"):
+        prefix = pattern[:-1]
+        return subject.startswith(prefix) and "." not in subject[len(prefix) :]
+    return subject == pattern
 
 
 def _delivery_info(raw: Msg) -> tuple[int, str, int]:
