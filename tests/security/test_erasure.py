@@ -241,12 +241,14 @@ def _sections(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 async def _erasure_handled_everywhere(system: System, event_id: str) -> list[str]:
     """Wait until every service that consumes ErasureRequested has handled it (its inbox row,
-    written in the transaction of its erasure); the services that consume it."""
+    written in the transaction of its erasure); the services that consume it. A consumer that
+    asks first whether it has work (``interest``: the webhooks, with no endpoint here) records
+    nothing of an event it has none for."""
     consumers = {
         name: [
             p.consumer
             for p in running.runtime.processors
-            if ErasureRequested in p.subscription.handlers
+            if ErasureRequested in p.subscription.handlers and p.subscription.interest is None
         ]
         for name, running in system.services.items()
     }
