@@ -1,15 +1,16 @@
 """``ideapaja up``: the whole embedded stack as local processes, no Docker.
 
 Order on start: check every port (nothing starts if one is taken) → lock the state directory →
-NATS users and passwords (``natsauth``) → nats-server (JetStream, ``sync_interval: always``, a
-user per client) → streams (as admin) → dev issuer key pair and each service's client secret →
-the dev issuer's token endpoint (services' own tokens, client-credentials grant; also the OIDC
-provider the portal signs people in with, its redirect URIs registered and, under ``--demo``,
-the demo organisation's people listed) → SMTP catcher → with ``--demo`` the demo organisation
-into the HR stream (as hr-adapter) → every installed service, each its own ``python -m
-ideapaja_runtime.serve <name>`` process with its own NATS user and OAuth2 client
-(``AUTH_TOKEN_URL``, ``AUTH_CLIENT_ID``, ``AUTH_CLIENT_SECRET``; the portal also
-``OIDC_DISCOVERY_URL`` and ``PUBLIC_URL``) → wait for each ``/readyz``.
+NATS users and passwords (``natsauth``), dev issuer key pair and each service's client secret →
+started together, then each waited for: nats-server (JetStream, ``sync_interval: always``, a
+user per client; then the streams, as admin), the dev issuer's token endpoint (services' own
+tokens, client-credentials grant; also the OIDC provider the portal signs people in with, its
+redirect URIs registered and, under ``--demo``, the demo organisation's people listed) and the
+SMTP catcher → every installed service, each its own ``python -m ideapaja_runtime.serve <name>``
+process with its own NATS user and OAuth2 client (``AUTH_TOKEN_URL``, ``AUTH_CLIENT_ID``,
+``AUTH_CLIENT_SECRET``; the portal also ``OIDC_DISCOVERY_URL`` and ``PUBLIC_URL``) → with
+``--demo`` the demo organisation into the HR stream (as hr-adapter), while the services start →
+wait for each ``/readyz``.
 
 On Ctrl-C or SIGTERM: services (SIGTERM, then SIGKILL after ``--stop-timeout``), then the SMTP
 catcher and the token endpoint, then nats-server; exit code 0. A second signal while stopping
@@ -245,15 +246,12 @@ class Supervisor:
         ]
         if self.follower is not None:
             self.follower.start()
-        self.start_nats()
-        self._check_stop()
         devissuer.ensure_keypair(self.state)
-        self.start_issuer()
-        self._check_stop()
-        self.start_mail()
-        self._check_stop()
-        if self.options.demo:
-            self.import_demo()
+        self.launch_nats()
+        self.launch_issuer()
+        self.launch_mail()
+        self.await_nats()
+        self.await_helpers()
         for run in self.runs:
             self._check_stop()
             process = ManagedProcess(
@@ -264,13 +262,15 @@ class Supervisor:
                 self.follower.add(process)
             self.services.append((run, process))
             self.say(f"started {run.name} (pid {process.pid}), log {process.log_path}")
+        if self.options.demo:
+            # While the services import: their consumers read the HR stream from its start.
+            self.import_demo()
         self.wait_services_ready()
 
-    def start_nats(self) -> None:
+    def launch_nats(self) -> None:
         opts = self.options
         if opts.nats_url:
             self.say(f"using the NATS at {opts.nats_url} (users: {self.state.nats_users})")
-            self._run_async(self._ensure_streams(), "creating the JetStream streams")
             return
         try:
             users = natsauth.embedded_users([run.name for run in self.runs], self.passwords)
@@ -282,7 +282,11 @@ class Supervisor:
             f"started nats-server (pid {self.nats.pid}) on {self.nats_url}, "
             f"JetStream store {self.state.nats_store}"
         )
-        self._wait_port(self.nats, natsd.NATS_HOST, opts.nats_port, 20.0, "nats-server")
+
+    def await_nats(self) -> None:  # then the streams
+        self._check_stop()
+        if self.nats is not None:
+            self._wait_port(self.nats, natsd.NATS_HOST, self.options.nats_port, 20.0, "nats-server")
         self._run_async(self._ensure_streams(), "creating the JetStream streams")
 
     async def _ensure_streams(self) -> None:
@@ -312,7 +316,7 @@ class Supervisor:
             return {}
         return tokenendpoint.sign_in_settings(self.issuer_url, run.base_url)
 
-    def start_issuer(self) -> None:
+    def launch_issuer(self) -> None:
         opts = self.options
         sign_in = {r.name: r.port for r in self.runs if r.name in tokenendpoint.SIGN_IN_CLIENTS}
         self.issuer = ManagedProcess(
@@ -330,11 +334,8 @@ class Supervisor:
         )  # fmt: skip
         self.issuer.start()
         self.say(f"started dev issuer token endpoint (pid {self.issuer.pid}), {self.token_url}")
-        self._wait_port(
-            self.issuer, connect_host(opts.host), opts.issuer_port, 20.0, "token endpoint"
-        )
 
-    def start_mail(self) -> None:
+    def launch_mail(self) -> None:
         opts = self.options
         self.mail = ManagedProcess(
             "mailcatcher",
@@ -349,10 +350,14 @@ class Supervisor:
         )  # fmt: skip
         self.mail.start()
         self.say(f"started mail catcher (pid {self.mail.pid}), SMTP {SMTP_HOST}:{opts.smtp_port}")
+
+    def await_helpers(self) -> None:
+        """Until the token endpoint and the mail catcher (SMTP and HTTP) accept connections."""
+        assert self.issuer is not None and self.mail is not None
+        opts, host = self.options, connect_host(self.options.host)
+        self._wait_port(self.issuer, host, opts.issuer_port, 20.0, "token endpoint")
         self._wait_port(self.mail, SMTP_HOST, opts.smtp_port, 20.0, "SMTP catcher")
-        self._wait_port(
-            self.mail, connect_host(opts.host), opts.mail_port, 20.0, "mail catcher HTTP"
-        )
+        self._wait_port(self.mail, host, opts.mail_port, 20.0, "mail catcher HTTP")
 
     def import_demo(self) -> None:
         summary = self._run_async(
