@@ -54,7 +54,8 @@ def test_what_is_kept_is_what_is_answered(tmp_path: Path, children: list[list[st
     services.discover(only=["intake"], cache=cache)
     [key] = json.loads(cache.read_text())
     # A kept answer (here edited to tell it apart) is used as it is, without a child.
-    kept = [{"name": "intake", "default_port": 9999, "env_prefix": "IDEAPAJA_INTAKE_"}]
+    intake = {"name": "intake", "default_port": 9999, "env_prefix": "IDEAPAJA_INTAKE_"}
+    kept = {"services": [intake], "libraries": []}
     cache.write_text(json.dumps({key: kept}))
     assert services.discover(only=["intake"], cache=cache)["intake"].default_port == 9999
     assert len(children) == 1

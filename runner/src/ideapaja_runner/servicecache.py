@@ -87,15 +87,18 @@ def _read(path: Path) -> dict[str, Any]:
     return kept if isinstance(kept, dict) else {}
 
 
-def load(path: Path, key: str) -> list[dict[str, Any]] | None:
-    """The services read under fingerprint ``key``, or None."""
+def load(path: Path, key: str) -> dict[str, Any] | None:
+    """What was read under fingerprint ``key`` (``services``: a list of what each is), or None."""
     found = _read(path).get(key)
-    if not isinstance(found, list) or not all(isinstance(info, dict) for info in found):
+    if not isinstance(found, dict):
+        return None
+    infos = found.get("services")
+    if not isinstance(infos, list) or not all(isinstance(info, dict) for info in infos):
         return None
     return found
 
 
-def store(path: Path, key: str, infos: list[dict[str, Any]]) -> None:
+def store(path: Path, key: str, infos: dict[str, Any]) -> None:
     """Keep ``infos`` under ``key`` (atomically: another runner reads the old or the new)."""
     kept = {k: v for k, v in _read(path).items() if k != key}
     kept = dict(list(kept.items())[-(KEEP - 1) :]) if KEEP > 1 else {}

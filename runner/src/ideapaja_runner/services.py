@@ -60,6 +60,16 @@ def discover(
     """The selected services (all when ``only`` is None), ordered by default port, read from
     their specs in a child process, or from ``cache`` (``servicecache``; by default beside the
     installed packages) when nothing they were read from has changed since."""
+    return discover_with_libraries(only, skip, cache=cache)[0]
+
+
+def discover_with_libraries(
+    only: Iterable[str] | None = None,
+    skip: Iterable[str] = (),
+    *,
+    cache: Path | None = None,
+) -> tuple[dict[str, ServiceInfo], list[str]]:
+    """``discover``, and the modules the services import besides their own (``read_specs``)."""
     available = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
     wanted = set(available) if only is None else set(only)
     unknown = sorted((wanted | set(skip)) - set(available))
@@ -70,18 +80,19 @@ def discover(
         )
     selected = sorted(wanted - set(skip))
     if not selected:
-        return {}
+        return {}, []
     cache = servicecache.default_path() if cache is None else cache
     key = servicecache.fingerprint(available[name] for name in selected)
     found = servicecache.load(cache, key)
     if found is None:
         found = _read_in_child(selected)
         servicecache.store(cache, key, found)
-    infos = [ServiceInfo(**service) for service in found]
-    return {info.name: info for info in sorted(infos, key=lambda info: info.default_port)}
+    infos = [ServiceInfo(**service) for service in found["services"]]
+    ordered = {info.name: info for info in sorted(infos, key=lambda info: info.default_port)}
+    return ordered, [str(module) for module in found.get("libraries", [])]
 
 
-def _read_in_child(selected: list[str]) -> list[dict[str, Any]]:
+def _read_in_child(selected: list[str]) -> dict[str, Any]:
     child = subprocess.run(  # noqa: S603 - this interpreter, our own module
         [sys.executable, "-m", "ideapaja_runner.services", *selected],
         capture_output=True,
@@ -100,7 +111,7 @@ def _read_in_child(selected: list[str]) -> list[dict[str, Any]]:
             "\n".join(found["problems"])
             + "\n(leave a service out with --skip NAME or pick with --only)"
         )
-    return list(found["services"])
+    return {"services": found["services"], "libraries": found.get("libraries", [])}
 
 
 def read_specs(names: Iterable[str]) -> dict[str, Any]:
@@ -123,7 +134,11 @@ def read_specs(names: Iterable[str]) -> dict[str, Any]:
             problems.append(f"entry point {name} is not a ServiceSpec")
             continue
         infos.append(ServiceInfo.of(spec).__dict__)
-    return {"services": infos, "problems": problems}
+    # What they import besides their own packages, in import order: what a fork server may
+    # import once for all of them (``forkserver``) without one service's code in another.
+    own = {available[name].module.partition(".")[0] for name in names if name in available}
+    libraries = [m for m in sys.modules if m.partition(".")[0] not in own and m != "__main__"]
+    return {"services": infos, "problems": problems, "libraries": libraries}
 
 
 def env_prefix(spec: ServiceSpec[Any]) -> str:
