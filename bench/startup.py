@@ -5,8 +5,11 @@ ports each run, and prints each run and the medians.
 
 Start-up: from starting the runner until every service's ``/readyz`` answers 200 (polled every
 50 ms, as ``bench.stack`` does), with the CPU seconds each process of the stack had used by then.
-Restart: one service killed by its pid (SIGKILL, as a crash) while the stack runs; from the kill
-until its ``/readyz`` answers 200 again, the runner's restart back-off included.
+PSS: the stack's processes' proportional set size at ready (shared pages counted once).
+``--cold``: each run without the kept specs (``servicecache``), as the first start after an
+install (the base's runner keeps none). Restart: one service killed by its pid (SIGKILL, as a
+crash) while the stack runs; from the kill until its ``/readyz`` answers 200 again, the runner's
+restart back-off included. CPU counts only processes alive at ready (not the base's spec reader).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.harness import cpu_seconds, descendants, free_port, process_name
+from bench.harness import cpu_seconds, descendants, free_port, process_name, pss_mb
 
 SERVICES = ("portal", "intake", "review", "reward", "notification", "privacy")
 
@@ -34,7 +37,11 @@ def _ready(client: httpx.Client, port: int) -> bool:
         return False
 
 
-def one_run(venv: Path, restart: str | None, timeout: float = 120.0) -> dict[str, float]:
+def one_run(
+    venv: Path, restart: str | None, cold: bool = False, timeout: float = 120.0
+) -> dict[str, float]:
+    if cold:  # as the first start after an install: the services' specs not read yet
+        (venv / "share" / "ideapaja-runner" / "services.json").unlink(missing_ok=True)
     ports = {name: free_port() for name in ("nats", "smtp", "mail", "issuer", *SERVICES)}
     with tempfile.TemporaryDirectory(prefix="startup-") as tmp:
         command = [str(venv / "bin" / "ideapaja"), "up", "--demo", "--state-dir", f"{tmp}/s"]
@@ -61,6 +68,7 @@ def one_run(venv: Path, restart: str | None, timeout: float = 120.0) -> dict[str
                     name = process_name(pid)
                     cpu[name] = cpu.get(name, 0.0) + cpu_seconds(pid)
                 result["cpu"] = sum(cpu.values())
+                result["pss"] = sum(pss_mb(pid) for pid in descendants(runner.pid))
                 result.update({f"cpu {name}": value for name, value in cpu.items()})
                 if restart is not None:
                     result["restart"] = _restart(client, runner.pid, restart, ports[restart])
@@ -94,12 +102,13 @@ def main() -> None:
     parser.add_argument("venvs", nargs="+", type=Path, help="virtualenvs, alternated")
     parser.add_argument("--runs", type=int, default=3, help="runs of each")
     parser.add_argument("--restart", default="review", help="service to kill and time ('' none)")
+    parser.add_argument("--cold", action="store_true", help="no kept specs (servicecache)")
     args = parser.parse_args()
     results: dict[Path, list[dict[str, float]]] = {venv: [] for venv in args.venvs}
     for run in range(args.runs):
         for venv in args.venvs:
             load = os.getloadavg()[0]
-            result = one_run(venv, args.restart or None)
+            result = one_run(venv, args.restart or None, args.cold)
             results[venv].append(result)
             details = " ".join(
                 f"{key.removeprefix('cpu ')}={value:.2f}"
@@ -108,7 +117,8 @@ def main() -> None:
             )
             print(
                 f"run {run + 1} {venv}: ready {result['ready']:.2f} s, restart "
-                f"{result.get('restart', float('nan')):.2f} s, cpu {result['cpu']:.2f} s "
+                f"{result.get('restart', float('nan')):.2f} s, cpu {result['cpu']:.2f} s, "
+                f"PSS {result['pss']:.0f} MB "
                 f"(load {load:.1f}) [{details}]",
                 flush=True,
             )
@@ -116,7 +126,8 @@ def main() -> None:
         print(
             f"median {venv}: ready {statistics.median(r['ready'] for r in rows):.2f} s, "
             f"restart {statistics.median(r.get('restart', float('nan')) for r in rows):.2f} s, "
-            f"cpu {statistics.median(r['cpu'] for r in rows):.2f} s over {len(rows)} runs"
+            f"cpu {statistics.median(r['cpu'] for r in rows):.2f} s, "
+            f"PSS {statistics.median(r['pss'] for r in rows):.0f} MB over {len(rows)} runs"
         )
 
 
