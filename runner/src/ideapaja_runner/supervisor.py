@@ -211,6 +211,7 @@ class Supervisor:
                     code = EXIT_START_FAILED
                 finally:
                     self.shutdown()
+                    stopped(self.forks)  # its services are the runner's own children
         except (StartError, StateInUse) as exc:  # the lock
             self.error(f"nothing started: {exc}")
             code = EXIT_USAGE
@@ -436,10 +437,8 @@ class Supervisor:
             killed = stop_all(processes, timeout, force=lambda: self.force)
             for process in killed:
                 self.error(f"{process.name} did not stop within {timeout:.0f} s; killed")
-            if what == "services":
-                stopped(self.forks)
-                if self.follower is not None:
-                    self.follower.stop()
+            if self.follower is not None and what == "services":
+                self.follower.stop()
         self.say("stopped.")
 
 
