@@ -119,6 +119,12 @@ def process_name(pid: int) -> str:
     args = command_line(pid)
     if "ideapaja_runtime.serve" in args:
         return args[args.index("ideapaja_runtime.serve") + 1]
+    if "ideapaja_runner.forkserver" in args:  # a service forked from it names itself (comm)
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            name = ""
+        return name if name and not name.startswith("python") else "forkserver"
     for arg in args:
         if arg.endswith("nats-server"):
             return "nats-server"

@@ -85,6 +85,13 @@ def cmdline(pid: int) -> list[str]:
         return []
 
 
+def comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 @dataclass
 class FaultStack(Stack):
     """The embedded stack, plus the processes of it that a fault is aimed at."""
@@ -112,6 +119,8 @@ class FaultStack(Stack):
                 return child
             if "ideapaja_runtime.serve" in args and args[-1] == name:
                 return child
+            if "ideapaja_runner.forkserver" in args and comm(child) == name[:15]:
+                return child  # forked from the runner's fork server: named in comm
         raise LookupError(f"{name} is not running under the runner (pid {self.process.pid})")
 
     def signal(self, name: str, sig: signal.Signals) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ideapaja_runner.natsauth import write_private
+from ideapaja_runner.natsauth import Credentials, write_private
 from ideapaja_runner.process import ManagedProcess
 from ideapaja_runner.state import StateDir
 
@@ -96,3 +96,16 @@ def nats_process(
         [nats_server_binary(), "-c", str(config)],
         state.log_file("nats-server"),
     )
+
+
+async def ensure_streams(url: str, admin: Credentials) -> None:
+    """The JetStream streams every service uses, created (as admin) where missing."""
+    from ideapaja_runner.hr_import import connect
+    from ideapaja_runtime.settings import ServiceSettings
+    from ideapaja_runtime.streams import bound_dead_letters, ensure_streams
+
+    settings = ServiceSettings(nats_url=url)
+    async with connect(url, credentials=admin) as (_nc, js):
+        await ensure_streams(js, settings)
+        # A store from before dead letters had a maximum age gets it now.
+        await bound_dead_letters(js, settings)

@@ -19,18 +19,38 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 _PR_SET_PDEATHSIG = 1
 
 
-def _child_setup() -> None:  # pragma: no cover - runs in the forked child
+def child_setup() -> None:  # pragma: no cover - runs in the forked child
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
         except OSError:
             pass
+
+
+class Child(Protocol):
+    """What the runner uses of a child: ``subprocess.Popen``, or one forked for it and adopted
+    (``forkserver.AdoptedChild``)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def send_signal(self, sig: int) -> None: ...
+
+    def kill(self) -> None: ...
+
+
+# Starts the process another way than a fresh interpreter (a fork server), or None: as always.
+Spawner = Callable[["ManagedProcess"], Child | None]
 
 
 class ManagedProcess:
@@ -41,13 +61,15 @@ class ManagedProcess:
         log_path: Path,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
+        spawner: Spawner | None = None,
     ) -> None:
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
-        self.popen: subprocess.Popen[bytes] | None = None
+        self.spawner = spawner
+        self.popen: Child | None = None
         self.log_offset = 0
 
     def start(self) -> None:
@@ -57,6 +79,9 @@ class ManagedProcess:
             log.write(f"===== ideapaja up: {self.name} starting at {stamp} =====\n".encode())
             log.flush()
             self.log_offset = log.tell()
+            self.popen = self.spawner(self) if self.spawner is not None else None
+            if self.popen is not None:
+                return
             self.popen = subprocess.Popen(  # noqa: S603 - argv built by the runner, no shell
                 self.argv,
                 stdin=subprocess.DEVNULL,
@@ -65,7 +90,7 @@ class ManagedProcess:
                 env=self.env,
                 cwd=self.cwd,
                 process_group=0,
-                preexec_fn=_child_setup,
+                preexec_fn=child_setup,
             )
 
     @property

@@ -7,7 +7,9 @@ are loaded one by one so a broken service is reported by name instead of hiding 
 
 They are loaded in a child process (``python -m ideapaja_runner.services NAME…``), which prints
 what the runner needs of each (``ServiceInfo``): loading a spec imports its service and every
-library it uses, 65 MB that the runner would otherwise hold for as long as the stack runs.
+library it uses, 65 MB that the runner would otherwise hold for as long as the stack runs. That
+child costs about 2 s of CPU before anything can start, so its answer is kept for the next start
+until the installation changes (``servicecache``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ideapaja_runner import servicecache
 from ideapaja_runner.ports import connect_host
 
 if TYPE_CHECKING:  # importing the runtime's service module takes seconds; only when needed
@@ -47,12 +51,28 @@ class ServiceInfo:
         return cls(spec.name, spec.default_port, env_prefix(spec))
 
 
-def discover(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dict[str, ServiceInfo]:
+def discover(
+    only: Iterable[str] | None = None,
+    skip: Iterable[str] = (),
+    *,
+    cache: Path | None = None,
+) -> dict[str, ServiceInfo]:
     """The selected services (all when ``only`` is None), ordered by default port, read from
-    their specs in a child process."""
-    available = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    their specs in a child process, or from ``cache`` (``servicecache``; by default beside the
+    installed packages) when nothing they were read from has changed since."""
+    return discover_with_libraries(only, skip, cache=cache)[0]
+
+
+def discover_with_libraries(
+    only: Iterable[str] | None = None,
+    skip: Iterable[str] = (),
+    *,
+    cache: Path | None = None,
+) -> tuple[dict[str, ServiceInfo], list[str]]:
+    """``discover``, and the modules the services import besides their own (``read_specs``)."""
+    available = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
     wanted = set(available) if only is None else set(only)
-    unknown = sorted((wanted | set(skip)) - available)
+    unknown = sorted((wanted | set(skip)) - set(available))
     if unknown:
         names = ", ".join(sorted(available)) or "none installed"
         raise ServiceSelectionError(
@@ -60,7 +80,19 @@ def discover(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dic
         )
     selected = sorted(wanted - set(skip))
     if not selected:
-        return {}
+        return {}, []
+    cache = servicecache.default_path() if cache is None else cache
+    key = servicecache.fingerprint(available[name] for name in selected)
+    found = servicecache.load(cache, key)
+    if found is None:
+        found = _read_in_child(selected)
+        servicecache.store(cache, key, found)
+    infos = [ServiceInfo(**service) for service in found["services"]]
+    ordered = {info.name: info for info in sorted(infos, key=lambda info: info.default_port)}
+    return ordered, [str(module) for module in found.get("libraries", [])]
+
+
+def _read_in_child(selected: list[str]) -> dict[str, Any]:
     child = subprocess.run(  # noqa: S603 - this interpreter, our own module
         [sys.executable, "-m", "ideapaja_runner.services", *selected],
         capture_output=True,
@@ -79,8 +111,7 @@ def discover(only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dic
             "\n".join(found["problems"])
             + "\n(leave a service out with --skip NAME or pick with --only)"
         )
-    infos = [ServiceInfo(**service) for service in found["services"]]
-    return {info.name: info for info in sorted(infos, key=lambda info: info.default_port)}
+    return {"services": found["services"], "libraries": found.get("libraries", [])}
 
 
 def read_specs(names: Iterable[str]) -> dict[str, Any]:
@@ -103,7 +134,11 @@ def read_specs(names: Iterable[str]) -> dict[str, Any]:
             problems.append(f"entry point {name} is not a ServiceSpec")
             continue
         infos.append(ServiceInfo.of(spec).__dict__)
-    return {"services": infos, "problems": problems}
+    # What they import besides their own packages, in import order: what a fork server may
+    # import once for all of them (``forkserver``) without one service's code in another.
+    own = {available[name].module.partition(".")[0] for name in names if name in available}
+    libraries = [m for m in sys.modules if m.partition(".")[0] not in own and m != "__main__"]
+    return {"services": infos, "problems": problems, "libraries": libraries}
 
 
 def env_prefix(spec: ServiceSpec[Any]) -> str:

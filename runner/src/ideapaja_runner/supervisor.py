@@ -1,15 +1,18 @@
 """``ideapaja up``: the whole embedded stack as local processes, no Docker.
 
 Order on start: check every port (nothing starts if one is taken) → lock the state directory →
-NATS users and passwords (``natsauth``) → nats-server (JetStream, ``sync_interval: always``, a
-user per client) → streams (as admin) → dev issuer key pair and each service's client secret →
-the dev issuer's token endpoint (services' own tokens, client-credentials grant; also the OIDC
-provider the portal signs people in with, its redirect URIs registered and, under ``--demo``,
-the demo organisation's people listed) → SMTP catcher → with ``--demo`` the demo organisation
-into the HR stream (as hr-adapter) → every installed service, each its own ``python -m
-ideapaja_runtime.serve <name>`` process with its own NATS user and OAuth2 client
-(``AUTH_TOKEN_URL``, ``AUTH_CLIENT_ID``, ``AUTH_CLIENT_SECRET``; the portal also
-``OIDC_DISCOVERY_URL`` and ``PUBLIC_URL``) → wait for each ``/readyz``.
+NATS users and passwords (``natsauth``), dev issuer key pair and each service's client secret →
+the fork server, importing the services' libraries once for all of them (``forkserver``) →
+started together, then each waited for: nats-server (JetStream, ``sync_interval: always``, a
+user per client; then the streams, as admin), the dev issuer's token endpoint (services' own
+tokens, client-credentials grant; also the OIDC provider the portal signs people in with, its
+redirect URIs registered and, under ``--demo``, the demo organisation's people listed) and the
+SMTP catcher → every installed service, each its own process (forked from the fork server, the
+runner's child all the same; else ``python -m ideapaja_runtime.serve <name>``) with its own NATS
+user and OAuth2 client (``AUTH_TOKEN_URL``, ``AUTH_CLIENT_ID``, ``AUTH_CLIENT_SECRET``; the
+portal also ``OIDC_DISCOVERY_URL`` and ``PUBLIC_URL``) → with
+``--demo`` the demo organisation into the HR stream (as hr-adapter), while the services start →
+wait for each ``/readyz``.
 
 On Ctrl-C or SIGTERM: services (SIGTERM, then SIGKILL after ``--stop-timeout``), then the SMTP
 catcher and the token endpoint, then nats-server; exit code 0. A second signal while stopping
@@ -42,13 +45,14 @@ from typing import TextIO, cast
 from ideapaja_runner import devissuer, hr_import, hr_records, natsauth, natsd, tokenendpoint
 from ideapaja_runner.banner import running_banner
 from ideapaja_runner.databases import DatabaseUrlError, ensure_databases, service_database_url
+from ideapaja_runner.forkserver import ForkServer, spawner_of, start_for, stopped
 from ideapaja_runner.ports import PortClaim, PortError, check_ports, connect_host
 from ideapaja_runner.process import LogFollower, ManagedProcess, stop_all
 from ideapaja_runner.readiness import StartError, wait_port, wait_services_ready
 from ideapaja_runner.services import (
     ServiceRun,
     ServiceSelectionError,
-    discover,
+    discover_with_libraries,
     service_settings,
     with_peer_urls,
 )
@@ -93,6 +97,8 @@ class Supervisor:
         self.mail: ManagedProcess | None = None
         self.issuer: ManagedProcess | None = None
         self.services: list[tuple[ServiceRun, ManagedProcess]] = []
+        self.forks: ForkServer | None = None
+        self.libraries: list[str] = []  # what the services import besides their own code
         self.runs: list[ServiceRun] = []
         self.passwords: dict[str, str] = {}
         self.stop_requested = False
@@ -133,7 +139,7 @@ class Supervisor:
     def plan(self) -> None:
         """Select services and check ports; raises before anything is started."""
         opts = self.options
-        found = discover(opts.only, opts.skip)
+        found, self.libraries = discover_with_libraries(opts.only, opts.skip)
         reserved = sorted(set(found) & set(natsauth.FIXED_USERS))
         if reserved:
             raise ServiceSelectionError(
@@ -205,6 +211,7 @@ class Supervisor:
                     code = EXIT_START_FAILED
                 finally:
                     self.shutdown()
+                    stopped(self.forks)  # its services are the runner's own children
         except (StartError, StateInUse) as exc:  # the lock
             self.error(f"nothing started: {exc}")
             code = EXIT_USAGE
@@ -245,32 +252,32 @@ class Supervisor:
         ]
         if self.follower is not None:
             self.follower.start()
-        self.start_nats()
-        self._check_stop()
         devissuer.ensure_keypair(self.state)
-        self.start_issuer()
-        self._check_stop()
-        self.start_mail()
-        self._check_stop()
-        if self.options.demo:
-            self.import_demo()
+        names, forks_log = [r.name for r in self.runs], self.state.log_file("forks")
+        self.forks = start_for(names, self.libraries, forks_log)
+        self.launch_nats()
+        self.launch_issuer()
+        self.launch_mail()
+        self.await_nats()
+        self.await_helpers()
         for run in self.runs:
             self._check_stop()
-            process = ManagedProcess(
-                run.name, run.argv, self.state.log_file(run.name), env=run.environment()
-            )
+            log, spawner = self.state.log_file(run.name), spawner_of(self.forks)
+            process = ManagedProcess(run.name, run.argv, log, run.environment(), spawner=spawner)
             process.start()
             if self.follower is not None:
                 self.follower.add(process)
             self.services.append((run, process))
             self.say(f"started {run.name} (pid {process.pid}), log {process.log_path}")
+        if self.options.demo:
+            # While the services import: their consumers read the HR stream from its start.
+            self.import_demo()
         self.wait_services_ready()
 
-    def start_nats(self) -> None:
+    def launch_nats(self) -> None:
         opts = self.options
         if opts.nats_url:
             self.say(f"using the NATS at {opts.nats_url} (users: {self.state.nats_users})")
-            self._run_async(self._ensure_streams(), "creating the JetStream streams")
             return
         try:
             users = natsauth.embedded_users([run.name for run in self.runs], self.passwords)
@@ -282,19 +289,13 @@ class Supervisor:
             f"started nats-server (pid {self.nats.pid}) on {self.nats_url}, "
             f"JetStream store {self.state.nats_store}"
         )
-        self._wait_port(self.nats, natsd.NATS_HOST, opts.nats_port, 20.0, "nats-server")
-        self._run_async(self._ensure_streams(), "creating the JetStream streams")
 
-    async def _ensure_streams(self) -> None:
-        from ideapaja_runtime.settings import ServiceSettings
-        from ideapaja_runtime.streams import bound_dead_letters, ensure_streams
-
-        admin = self.credentials(natsauth.ADMIN)
-        settings = ServiceSettings(nats_url=self.nats_url)
-        async with hr_import.connect(self.nats_url, credentials=admin) as (_nc, js):
-            await ensure_streams(js, settings)
-            # A store from before dead letters had a maximum age gets it now.
-            await bound_dead_letters(js, settings)
+    def await_nats(self) -> None:  # then the streams
+        self._check_stop()
+        if self.nats is not None:
+            self._wait_port(self.nats, natsd.NATS_HOST, self.options.nats_port, 20.0, "nats-server")
+        streams = natsd.ensure_streams(self.nats_url, self.credentials(natsauth.ADMIN))
+        self._run_async(streams, "creating the JetStream streams")
 
     def credentials(self, user: str) -> natsauth.Credentials:
         return natsauth.Credentials(user, self.passwords[user], f"{self.state.nats_users}")
@@ -312,7 +313,7 @@ class Supervisor:
             return {}
         return tokenendpoint.sign_in_settings(self.issuer_url, run.base_url)
 
-    def start_issuer(self) -> None:
+    def launch_issuer(self) -> None:
         opts = self.options
         sign_in = {r.name: r.port for r in self.runs if r.name in tokenendpoint.SIGN_IN_CLIENTS}
         self.issuer = ManagedProcess(
@@ -330,17 +331,13 @@ class Supervisor:
         )  # fmt: skip
         self.issuer.start()
         self.say(f"started dev issuer token endpoint (pid {self.issuer.pid}), {self.token_url}")
-        self._wait_port(
-            self.issuer, connect_host(opts.host), opts.issuer_port, 20.0, "token endpoint"
-        )
 
-    def start_mail(self) -> None:
-        opts = self.options
+    def launch_mail(self) -> None:
+        opts, mail_dir = self.options, str(self.state.mail_dir)
         self.mail = ManagedProcess(
             "mailcatcher",
             [
-                sys.executable, "-m", "ideapaja_runner.mailcatcher",
-                "--dir", str(self.state.mail_dir),
+                sys.executable, "-m", "ideapaja_runner.mailcatcher", "--dir", mail_dir,
                 "--smtp-host", SMTP_HOST, "--smtp-port", str(opts.smtp_port),
                 "--http-host", opts.host, "--http-port", str(opts.mail_port),
             ],
@@ -349,10 +346,14 @@ class Supervisor:
         )  # fmt: skip
         self.mail.start()
         self.say(f"started mail catcher (pid {self.mail.pid}), SMTP {SMTP_HOST}:{opts.smtp_port}")
+
+    def await_helpers(self) -> None:
+        """Until the token endpoint and the mail catcher (SMTP and HTTP) accept connections."""
+        assert self.issuer is not None and self.mail is not None
+        opts, host = self.options, connect_host(self.options.host)
+        self._wait_port(self.issuer, host, opts.issuer_port, 20.0, "token endpoint")
         self._wait_port(self.mail, SMTP_HOST, opts.smtp_port, 20.0, "SMTP catcher")
-        self._wait_port(
-            self.mail, connect_host(opts.host), opts.mail_port, 20.0, "mail catcher HTTP"
-        )
+        self._wait_port(self.mail, host, opts.mail_port, 20.0, "mail catcher HTTP")
 
     def import_demo(self) -> None:
         summary = self._run_async(

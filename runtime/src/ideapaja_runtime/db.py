@@ -14,9 +14,19 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import ColumnElement, FromClause, MetaData, String, cast, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    MetaData,
+    String,
+    cast,
+    column,
+    create_engine,
+    event,
+    inspect,
+    select,
+    table,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import (
@@ -27,8 +37,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Select
 
 from ideapaja_runtime import sqlite_driver
+from ideapaja_runtime.migration_heads import script_heads
 
 T = TypeVar("T")
 
@@ -254,10 +266,36 @@ def _use_immediate_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+async def applied_revisions(engine: AsyncEngine, version_table: str) -> frozenset[str] | None:
+    """The revisions recorded in ``version_table``, None without the table (read without
+    taking SQLite's write lock)."""
+
+    def read(connection: Connection) -> frozenset[str] | None:
+        if not inspect(connection).has_table(version_table):
+            return None
+        query: Select[tuple[Any]] = select(column("version_num")).select_from(table(version_table))
+        return frozenset(str(value) for value in connection.execute(query).scalars())
+
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(**{READING: True})
+        return await conn.run_sync(read)
+
+
 async def run_migrations(
     engine: AsyncEngine, script_location: Path, version_table: str, *, to: str = "head"
 ) -> None:
+    """Upgrade to ``to`` with Alembic, unless the version table already holds exactly the heads
+    read from the revision files (``migration_heads``): then there is nothing to do, and Alembic
+    is not even imported."""
+    if to == "head":
+        heads = script_heads(script_location)
+        if heads is not None and await applied_revisions(engine, version_table) == heads:
+            return
+
     def upgrade(connection: Connection) -> None:
+        from alembic import command
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(script_location))
         config.attributes["connection"] = connection
