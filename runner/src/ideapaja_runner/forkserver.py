@@ -1,11 +1,12 @@
-"""Services started from one process that has imported them all, instead of each importing its
-libraries again.
+"""Services started from one process that has imported their libraries (never their own code),
+instead of each importing them again.
 
 Each service process spent about 1 s of CPU importing FastAPI, SQLAlchemy, pydantic, NATS, its
 own modules…, six times over on a 2-core machine: most of ``ideapaja up``'s start-up. The fork
-server (``python -m ideapaja_runner.forkserver RUNNER_PID NAME…``, a child of the runner) loads
-every service's spec once, while nats-server and the others start, then answers each request
-(a line of JSON: name, environment, log file) by forking a process that becomes that service:
+server (``python -m ideapaja_runner.forkserver RUNNER_PID NAME…``, a child of the runner)
+imports the libraries the services' specs use (``preload``) while nats-server and the others
+start, then answers each request (a line of JSON: name, environment, log file) by forking a
+process that becomes that service:
 its own process group, its log on stdout and stderr, the service's environment, then
 ``ideapaja_runtime.serve`` as ``python -m ideapaja_runtime.serve NAME`` would run it.
 
