@@ -126,7 +126,7 @@ def test_f13_smtp_hangs_then_refuses(stack: tuple[FaultStack, Payroll]) -> None:
            fault="SMTP hangs 90 s, then killed", recovery=recovery)  # fmt: skip
 
 
-@pytest.mark.parametrize("service", ["reward", "intake"])
+@pytest.mark.parametrize("service", SERVICES)
 def test_f2_database_locked_30s(stack: tuple[FaultStack, Payroll], service: str) -> None:
     """F2: another process holds the service's SQLite write lock for 30 s under load."""
     fault_stack, payroll = stack
