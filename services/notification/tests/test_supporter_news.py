@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from notification_testkit import (
     decided,
     deliveries,
@@ -26,7 +27,7 @@ from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSupported
 from ideapaja_contracts.events.progress import ImplementationCompleted
 from ideapaja_notification import handlers
 from ideapaja_notification.db.models import SupporterNews
-from ideapaja_runtime.db import Database
+from ideapaja_runtime.db import Database, is_sqlite
 from ideapaja_runtime.messaging import Handler, HandlerContext
 
 DECIDED_AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -143,4 +144,37 @@ async def test_a_support_and_its_decision_handled_at_the_same_moment_tell_the_su
     await asyncio.sleep(0.5)  # the support's transaction runs as far as it can meanwhile
     commit_news.set()
     await asyncio.gather(deciding, supporting)
+    assert await _told(db, "supported_idea_decided") == ["p-early"]
+
+
+async def test_a_support_handled_before_its_idea_was_known_and_a_decision_after_tell_the_supporter(
+    notification_db: Database,
+) -> None:
+    """The support's transaction begins before the idea is projected (no idea row to lock) and
+    commits after the decision's, which came once the idea was known: neither sees the other's
+    row unless they wait for each other all the same (F2 on PostgreSQL, 1 of 500 lost)."""
+    db = notification_db
+    if is_sqlite(db.url):
+        pytest.skip("SQLite has one writer at a time: the two transactions cannot overlap")
+    for pid in ("p-a", "p-early"):
+        await handle(db, handlers.on_person_upserted, person(pid))
+    support_seen, commit_support = asyncio.Event(), asyncio.Event()
+
+    async def support_and_hold(event: Event, ctx: HandlerContext) -> None:
+        await handlers.on_idea_supported(event, ctx)  # type: ignore[arg-type]
+        await ctx.session.flush()
+        support_seen.set()
+        await commit_support.wait()
+
+    support = supported("i-1", "p-early")
+    supporting = asyncio.create_task(handle(db, support_and_hold, support, at(support, BEFORE)))
+    await support_seen.wait()
+    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-a"]))
+    decision = decided("i-1")
+    deciding = asyncio.create_task(
+        handle(db, handlers.on_review_decided_for_supporters, decision, at(decision, DECIDED_AT))
+    )
+    await asyncio.sleep(0.5)  # the decision's transaction runs as far as it can meanwhile
+    commit_support.set()
+    await asyncio.gather(supporting, deciding)
     assert await _told(db, "supported_idea_decided") == ["p-early"]
