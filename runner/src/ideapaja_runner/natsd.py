@@ -98,14 +98,40 @@ def nats_process(
     )
 
 
-async def ensure_streams(url: str, admin: Credentials) -> None:
-    """The JetStream streams every service uses, created (as admin) where missing."""
+async def ensure_streams(url: str, admin: Credentials, *, patience: float = 30.0) -> None:
+    """The JetStream streams every service uses, created (as admin) where missing.
+
+    A cluster just started (``--nats-url`` with several servers) answers "JetStream not
+    available" or "no suitable peers for placement, peer offline" until its servers have found
+    each other: asked again for up to ``patience`` seconds, as an operator would."""
+    from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_fixed
+
     from ideapaja_runner.hr_import import connect
     from ideapaja_runtime.settings import ServiceSettings
     from ideapaja_runtime.streams import bound_dead_letters, ensure_streams
 
     settings = ServiceSettings(nats_url=url)
-    async with connect(url, credentials=admin) as (_nc, js):
-        await ensure_streams(js, settings)
-        # A store from before dead letters had a maximum age gets it now.
-        await bound_dead_letters(js, settings)
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception(cluster_forming),
+        stop=stop_after_delay(patience),
+        wait=wait_fixed(0.5),
+        reraise=True,
+    ):
+        with attempt:
+            async with connect(url, credentials=admin) as (_nc, js):
+                await ensure_streams(js, settings)
+                # A store from before dead letters had a maximum age gets it now.
+                await bound_dead_letters(js, settings)
+
+
+# JetStream's error code for "no suitable peers for placement" (peers not known yet).
+_NO_SUITABLE_PEERS = 10005
+
+
+def cluster_forming(exc: BaseException) -> bool:
+    """Whether JetStream's answer is one a forming cluster gives (it passes on its own)."""
+    from nats.js.errors import APIError, ServiceUnavailableError
+
+    if isinstance(exc, ServiceUnavailableError):
+        return True
+    return isinstance(exc, APIError) and exc.err_code == _NO_SUITABLE_PEERS
