@@ -127,24 +127,32 @@ async def test_a_support_and_its_decision_handled_at_the_same_moment_tell_the_su
     db = notification_db
     await _idea_with_people(db)
     decision = decided("i-1")
-    news_added, commit_news = asyncio.Event(), asyncio.Event()
-
-    async def decide_and_hold(event: Event, ctx: HandlerContext) -> None:
-        await handlers.on_review_decided_for_supporters(event, ctx)  # type: ignore[arg-type]
-        await ctx.session.flush()
-        news_added.set()
-        await commit_news.wait()
-
-    deciding = asyncio.create_task(handle(db, decide_and_hold, decision, at(decision, DECIDED_AT)))
-    await news_added.wait()
+    deciding = HeldOpen(handlers.on_review_decided_for_supporters)
+    decided_task = asyncio.create_task(handle(db, deciding, decision, at(decision, DECIDED_AT)))
+    await deciding.handled.wait()
     support = supported("i-1", "p-early")
     supporting = asyncio.create_task(
         handle(db, handlers.on_idea_supported, support, at(support, BEFORE))
     )
     await asyncio.sleep(0.5)  # the support's transaction runs as far as it can meanwhile
-    commit_news.set()
-    await asyncio.gather(deciding, supporting)
+    deciding.commit.set()
+    await asyncio.gather(decided_task, supporting)
     assert await _told(db, "supported_idea_decided") == ["p-early"]
+
+
+class HeldOpen:
+    """A handler whose transaction stays open once it has run (its writes flushed, so the
+    database holds its locks), until ``commit`` is set."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.handled, self.commit = asyncio.Event(), asyncio.Event()
+
+    async def __call__(self, event: Event, ctx: HandlerContext) -> None:
+        await self.handler(event, ctx)
+        await ctx.session.flush()
+        self.handled.set()
+        await self.commit.wait()
 
 
 async def test_a_support_handled_before_its_idea_was_known_and_a_decision_after_tell_the_supporter(
@@ -158,23 +166,16 @@ async def test_a_support_handled_before_its_idea_was_known_and_a_decision_after_
         pytest.skip("SQLite has one writer at a time: the two transactions cannot overlap")
     for pid in ("p-a", "p-early"):
         await handle(db, handlers.on_person_upserted, person(pid))
-    support_seen, commit_support = asyncio.Event(), asyncio.Event()
-
-    async def support_and_hold(event: Event, ctx: HandlerContext) -> None:
-        await handlers.on_idea_supported(event, ctx)  # type: ignore[arg-type]
-        await ctx.session.flush()
-        support_seen.set()
-        await commit_support.wait()
-
+    supporting = HeldOpen(handlers.on_idea_supported)
     support = supported("i-1", "p-early")
-    supporting = asyncio.create_task(handle(db, support_and_hold, support, at(support, BEFORE)))
-    await support_seen.wait()
+    supported_task = asyncio.create_task(handle(db, supporting, support, at(support, BEFORE)))
+    await supporting.handled.wait()
     await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-a"]))
     decision = decided("i-1")
     deciding = asyncio.create_task(
         handle(db, handlers.on_review_decided_for_supporters, decision, at(decision, DECIDED_AT))
     )
     await asyncio.sleep(0.5)  # the decision's transaction runs as far as it can meanwhile
-    commit_support.set()
-    await asyncio.gather(supporting, deciding)
+    supporting.commit.set()
+    await asyncio.gather(supported_task, deciding)
     assert await _told(db, "supported_idea_decided") == ["p-early"]
