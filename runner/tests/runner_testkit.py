@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -11,12 +12,22 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ideapaja_runner import cli
 
 IDEAPAJA = Path(sys.executable).parent / "ideapaja"
+
+
+def last_json_line(*args: str) -> Any:
+    """Run this interpreter with ``args`` in a fresh process (nothing of the test's imports in
+    it) and read the JSON it printed last."""
+    done = subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, check=True, timeout=300
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def cli_exit(args: list[str]) -> object:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from runner_testkit import Up, gone
+from runner_testkit import Up, gone, last_json_line
 
 from ideapaja_runner.forkserver import AdoptedChild
 from ideapaja_runtime.testing import free_port
@@ -158,11 +157,7 @@ def test_an_adopted_child_is_waited_for_like_popen(tmp_path: Path) -> None:
 
 
 def test_the_server_imports_the_services_libraries_never_their_own_code() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "ideapaja_runner.services", "intake", "review"],
-        capture_output=True, text=True, check=True, timeout=300,
-    )  # fmt: skip
-    libraries = json.loads(done.stdout.strip().splitlines()[-1])["libraries"]
+    libraries = last_json_line("-m", "ideapaja_runner.services", "intake", "review")["libraries"]
     assert {"fastapi", "sqlalchemy", "ideapaja_runtime.service", "ideapaja_contracts"} <= set(
         libraries
     )
@@ -175,10 +170,7 @@ def test_the_server_imports_the_services_libraries_never_their_own_code() -> Non
         "print(json.dumps([failed, 'ideapaja_intake' in sys.modules,"
         " 'ideapaja_runtime.serve' in sys.modules]))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
-    )
-    failed, service_imported, runtime_imported = json.loads(done.stdout.strip().splitlines()[-1])
+    failed, service_imported, runtime_imported = last_json_line("-c", code)
     assert failed == ["ideapaja_no_such_module"]
     assert not service_imported  # another service's code never enters the server
     assert runtime_imported

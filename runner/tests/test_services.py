@@ -6,14 +6,13 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
 import httpx
 import pytest
-from runner_testkit import Up, gone
+from runner_testkit import Up, gone, last_json_line
 
 from ideapaja_runner import devissuer, services
 from ideapaja_runner.state import StateDir
@@ -223,10 +222,7 @@ def test_discover_reads_the_specs_without_importing_the_services_into_the_runner
         " 'imported': sorted(m for m in sys.modules if m.startswith(('ideapaja_intake',"
         " 'ideapaja_review', 'fastapi', 'sqlalchemy')))}))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
-    )
-    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    answer = last_json_line("-c", code)
     installed = {ep.name for ep in entry_points(group=services.ENTRY_POINT_GROUP)}
     assert set(answer["found"]) == installed - set(_broken_installed_services())
     assert answer["found"]["intake"] == [8001, "IDEAPAJA_INTAKE_"]
