@@ -370,3 +370,54 @@ async def test_the_hand_over_is_bounded_and_the_rest_waits_for_the_poll(
         await expire_leases(db)  # their hand-over lease runs out
         assert await relay.drain() == 2
         assert (await js.stream_info(settings.lifecycle_stream)).state.messages == 3
+
+
+async def test_publishes_whose_acks_were_lost_with_the_connection_are_stored_once(
+    nats_server: Any, sqlite_url: str
+) -> None:
+    """F4: the server stores a publish whose acknowledgement is lost with the connection; the
+    relay publishes the row again after reconnecting and JetStream keeps one copy (its PubAck
+    says duplicate)."""
+    import asyncio
+
+    from ideapaja_runtime import metrics
+    from ideapaja_runtime.testing import free_port
+    from ideapaja_runtime.testing_proxy import TcpProxy
+
+    proxy = TcpProxy([(free_port(), nats_server.port)], refuse=False, lose_replies=True)
+    await proxy.listen()
+    through_proxy = f"nats://127.0.0.1:{proxy.pairs[0][0]}"
+    duplicates = metrics.OUTBOX_PUBLISHED.labels(duplicate="True")
+    reconnected = asyncio.Event()
+
+    async def on_reconnect() -> None:
+        reconnected.set()
+
+    async with outbox_stack(
+        through_proxy,
+        sqlite_url,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.2,
+        reconnected_cb=on_reconnect,
+    ) as (settings, db, _nc, js):
+        await add_ideas(db, "i-ack-lost", 20)
+        relay = OutboxRelay(db, js, stream=settings.lifecycle_stream, publish_timeout=0.5)
+        proxy.cut()  # from now on the server's answers are thrown away
+        with pytest.raises(Exception):  # noqa: B017 - every publish times out waiting for its ack
+            await relay.drain()
+        assert await relay.pending() == 20
+        direct = await nats.connect(nats_server.url)
+        stored = (await direct.jetstream().stream_info(settings.lifecycle_stream)).state.messages
+        assert stored == 20, "the server stored the publishes whose acks were lost"
+
+        proxy.restore()  # the connection that lost the acks dies; a new one works
+        await asyncio.wait_for(reconnected.wait(), 10)
+        before = duplicates._value.get()
+        assert await relay.drain() == 20
+        assert await relay.pending() == 0
+        assert duplicates._value.get() - before == 20, "JetStream reported each copy a duplicate"
+        info = await direct.jetstream().stream_info(settings.lifecycle_stream)
+        assert info.state.messages == 20, "one copy of each event"
+        await direct.close()
+    for server in proxy.servers:
+        server.close()

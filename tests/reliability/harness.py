@@ -158,6 +158,21 @@ class FaultStack(Stack):
     def database(self, service: str) -> Path:
         return self.state_dir / f"{service}.db"
 
+    def duplicate_publishes(self) -> Counter[str]:
+        """Per service, the publishes JetStream answered "duplicate" (its relay's log): rows
+        published again whose first copy the stream already held (an ack lost on the way, or
+        a relay that died between the publish and recording it)."""
+        found: Counter[str] = Counter()
+        for name in self.service_ports:
+            log = self.state_dir / "logs" / f"{name}.log"
+            for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+                if '"event_published"' not in line:
+                    continue
+                with_fields: dict[str, Any] = json.loads(line)
+                if with_fields.get("duplicate") is True:
+                    found[name] += 1
+        return found
+
     def query(self, service: str, sql: str) -> list[tuple[Any, ...]]:
         """A read-only query of a service's database (never a write lock): the one place the
         counting knows which kind of database it reads (the SQL is the same on both)."""

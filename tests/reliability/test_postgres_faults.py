@@ -10,21 +10,25 @@ Deselected from the normal run like the other long scenarios (1,000 ideas; RELIA
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from harness import (
+    Fault,
     FaultStack,
     Payroll,
     Workload,
     dead_letter_count,
     ideas_for_full_run,
+    kill_and_recover,
     run_with_faults,
     verify,
 )
 from postgres import PostgresDatabases
+from second_relay import SecondRelay
 
 from ideapaja_runtime.testing import postgres_available
 
@@ -122,3 +126,50 @@ def test_f2_postgresql_unavailable_for_30_seconds(stack: tuple[FaultStack, Payro
     # Recovered by themselves: no service had to be restarted (by the runner) to get going.
     assert {name: fault_stack.pid_of(name) for name in pids} == pids
     assert seen["not ready during the outage"], "/readyz did not notice the database was gone"
+
+
+def test_f5_relays_killed_mid_batch_race_a_second_relay(stack: tuple[FaultStack, Payroll]) -> None:
+    """F5 on PostgreSQL, where a service's replicas share one outbox (each row claimed by one
+    relay, FOR UPDATE SKIP LOCKED): intake and review each get a second relay on their outbox,
+    as a second replica would run (second_relay.py). Intake is SIGKILLed at 30 % and review at
+    60 % — each relay dies mid-batch with rows handed over and claimed — and the runner starts
+    it again: its new relay and the second one race for the rows the dead one held, and for
+    everything after. Nothing may be lost or doubled; each relay's share is reported."""
+    fault_stack, payroll = stack
+    databases = fault_stack.postgres
+    assert databases is not None
+    work = workload(fault_stack)
+    racing = {"intake", "review"}
+    before = fault_stack.duplicate_publishes()
+    seconds = [
+        SecondRelay(
+            service,
+            f"postgresql+asyncpg://postgres@127.0.0.1:5432/{databases.name(service)}",
+            fault_stack.nats_url,
+            fault_stack.state_dir,
+        )
+        for service in sorted(racing)
+    ]
+
+    def kill(service: str) -> Fault:
+        return lambda: kill_and_recover(fault_stack, service, signal.SIGKILL)
+
+    try:
+        recovery = asyncio.run(
+            run_with_faults(work, "pg-f5", [(0.3, kill("intake")), (0.6, kill("review"))])
+        )
+        verify(fault_stack, payroll, work, "pg-f5", scenario="F5 PostgreSQL",
+               fault="a second relay on intake's and review's outboxes; intake SIGKILLed at "
+                     "30 %, review at 60 %, each restarted by the runner",
+               recovery=recovery)  # fmt: skip
+    finally:
+        for relay in seconds:
+            relay.stop()
+    shares = {relay.service: relay.published() for relay in seconds}
+    after = fault_stack.duplicate_publishes()
+    print(
+        "second relays (published, of them duplicates):", shares,
+        "services' duplicate publishes:", {s: after[s] - before[s] for s in racing},
+    )  # fmt: skip
+    # The race happened: each second relay published a share of its service's events.
+    assert all(published > 0 for published, _duplicates in shares.values()), shares
