@@ -9,7 +9,9 @@ is on the change agent's work list; spot-checked through review's API) and when 
 their unit's change agent through review's API: decision → the author's e-mail at the mail
 catcher (its HTTP list) and decision → ``reward.granted``. "Kept up": every idea answered 201,
 every case seen, and every durable consumer's backlog (JetStream consumer info) back to 0
-within 5 s of the load's end. CPU: every process of the stack (/proc), per idea.
+within 5 s of the load's end. CPU: every process of the stack (/proc), per idea; beside it the
+work an idea caused, counted from outside over the same span: events in the stream, messages
+handed to the durable consumers (JetStream consumer info) and e-mails at the catcher.
 """
 
 from __future__ import annotations
@@ -60,6 +62,34 @@ class Seen:
         self.grants.setdefault(json.loads(msg.data)["idea_id"], []).append(time.perf_counter())
 
 
+@dataclass(frozen=True)
+class Work:
+    """What the stack has done so far, counted from outside: events in the lifecycle stream,
+    messages handed to its durable consumers (each delivery: skipped types and redeliveries
+    included) and e-mails the catcher holds."""
+
+    published: int
+    delivered: int
+    mails: int
+
+    def __sub__(self, before: Work) -> Work:
+        return Work(
+            self.published - before.published,
+            self.delivered - before.delivered,
+            self.mails - before.mails,
+        )
+
+
+async def work_done(stack: Stack, js: Any) -> Work:
+    stream = await js.stream_info(LIFECYCLE)
+    consumers = await js.consumers_info(LIFECYCLE)
+    return Work(
+        int(stream.state.messages),
+        sum(int(c.delivered.consumer_seq or 0) for c in consumers),
+        sum(1 for _ in (stack.state_dir / "mail").glob("*.eml")),
+    )
+
+
 @dataclass
 class Level:
     rate: int
@@ -74,6 +104,7 @@ class Level:
     rss_peak: dict[str, float]
     spot_checked: int
     settled_seconds: float | None  # backlog 0 and decisions → the stack idle (e-mails sent)
+    work: Work  # over the same span as the CPU (it includes the ten decisions' work)
 
     @property
     def created(self) -> int:
@@ -183,7 +214,7 @@ async def level(stack: Stack, js: Any, seen: Seen, rate: int, seconds: float, ca
     peak: dict[str, float] = {}
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_rss(stack, peak, stop))
-    cpu_before = stack.cpu()
+    cpu_before, work_before = stack.cpu(), await work_done(stack, js)
     sent = await open_loop(stack.ports["intake"], requests, rate, connections=min(256, 2 * rate))
     behind, left = await caught_up(js, cap)
     stop.set()
@@ -201,9 +232,10 @@ async def level(stack: Stack, js: Any, seen: Seen, rate: int, seconds: float, ca
     settled, _ = await stack.settled(SETTLE_CAP, window=SETTLE_WINDOW, share=SETTLE_SHARE)
     by_process = {name: t - cpu_before.get(name, 0.0) for name, t in stack.cpu().items()}
     cpu = sum(by_process.values())
+    work = await work_done(stack, js) - work_before
     return Level(
         rate, sent, case_waits, mails, grants, behind, left, cpu, by_process, peak, checked,
-        settled,
+        settled, work,
     )  # fmt: skip
 
 
@@ -228,6 +260,7 @@ def level_rows(found: Level) -> list[Row]:
     status = "kept up" if found.kept_up else "NOT kept up"
     behind = "—" if found.behind_seconds is None else f"{found.behind_seconds:.1f} s"
     p99 = percentile(found.case_waits, 99)
+    ideas = max(found.created, 1)
     return [
         Row(
             group,
@@ -271,8 +304,14 @@ def level_rows(found: Level) -> list[Row]:
                 if found.settled_seconds is not None
                 else f"; not idle {SETTLE_CAP:.0f} s after the decisions"
             ),
-            f"stack CPU {found.cpu_seconds / max(found.created, 1) * 1000:.1f} ms an idea",
+            f"stack CPU {found.cpu_seconds / max(found.created, 1) * 1000:.1f} ms an idea; an "
+            f"idea caused {found.work.published / ideas:.1f} events, "
+            f"{found.work.delivered / ideas:.1f} deliveries to consumers, "
+            f"{found.work.mails / ideas:.2f} e-mails",
             data={
+                "events_per_idea": found.work.published / ideas,
+                "consumer_deliveries_per_idea": found.work.delivered / ideas,
+                "mails_per_idea": found.work.mails / ideas,
                 "behind_seconds": found.behind_seconds,
                 "backlog_left": found.backlog_left,
                 "settled_seconds": found.settled_seconds,
@@ -307,6 +346,18 @@ def summary_rows(stack: Stack, levels: list[Level], memory: Idle) -> list[Row]:
         name: round(seconds / created * 1000, 1) if created else float("nan")
         for name, seconds in sorted(spent.items(), key=lambda item: -item[1])
     }
+    work = Work(
+        sum(f.work.published for f in levels),
+        sum(f.work.delivered for f in levels),
+        sum(f.work.mails for f in levels),
+    )
+    caused = (
+        f"; an idea caused {work.published / created:.1f} events, "
+        f"{work.delivered / created:.1f} deliveries to consumers, {work.mails / created:.2f} "
+        "e-mails"
+        if created
+        else ""
+    )
     rows = [
         Row(
             "2 pipeline",
@@ -322,10 +373,10 @@ def summary_rows(stack: Stack, levels: list[Level], memory: Idle) -> list[Row]:
             # The mail catcher stands in for the city's mail server (not part of Ideapaja).
             f"{cpu_ms:.1f} ms; without the mail catcher "
             f"{cpu_ms - shares.get('mailcatcher', 0.0):.1f} ms",
-            "ms an idea: " + ", ".join(f"{name} {ms:.1f}" for name, ms in shares.items()),
+            "ms an idea: " + ", ".join(f"{name} {ms:.1f}" for name, ms in shares.items()) + caused,
             target=Target("<", 10.0001, "≤ 10 ms"),
             value=cpu_ms,
-            data={"by_process_ms": shares},
+            data={"by_process_ms": shares, "work": work.__dict__},
         ),
     ]
     for name in sorted(idle):
