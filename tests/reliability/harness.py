@@ -586,6 +586,32 @@ def verify(
     return outcome
 
 
+def run_scenario(
+    stack: FaultStack,
+    directory: Path,
+    run: str,
+    faults: list[tuple[float, Fault]],
+    *,
+    ideas: int,
+    scenario: str,
+    fault: Callable[[], str],
+    concurrency: int = 12,
+) -> Outcome:
+    """A scenario on a stack of its own: the outside payroll consumer started (its CSV in
+    ``directory``), ``ideas`` ideas driven with ``faults`` injected, every count verified.
+    ``fault`` describes the fault once it has happened (e.g. which node was the leader)."""
+    payroll = Payroll(stack, directory)
+    payroll.start()
+    try:
+        work = Workload(stack, ideas=ideas, concurrency=concurrency)
+        recovery = asyncio.run(run_with_faults(work, run, faults))
+        return verify(
+            stack, payroll, work, run, scenario=scenario, fault=fault(), recovery=recovery
+        )
+    finally:
+        payroll.stop()
+
+
 async def dead_letter_count(stack: FaultStack) -> int:
     """Messages in the dead-letter stream (cumulative over the stack's scenarios)."""
     nc = await nats.connect(servers=nats_servers(stack.nats_url), **stack.nats_credentials("admin"))

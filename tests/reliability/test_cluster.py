@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from cluster import ClusterStack, NatsCluster, kill_stream_leader, partition_node
-from harness import Payroll, Workload, ideas_for_full_run, run_with_faults, verify
+from harness import ideas_for_full_run, run_scenario
 
 from ideapaja_runner.state import StateDir
 
@@ -50,8 +50,6 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClusterSta
 def test_f7_stream_leader_killed(stack: ClusterStack, tmp_path: Path, ideas: int | None) -> None:
     assert stack.cluster is not None
     cluster = stack.cluster
-    payroll = Payroll(stack, tmp_path)
-    payroll.start()
     killed: list[str] = []
 
     async def fault() -> float:
@@ -59,17 +57,12 @@ def test_f7_stream_leader_killed(stack: ClusterStack, tmp_path: Path, ideas: int
         killed.append(leader)
         return elected
 
-    try:
-        work = Workload(stack, ideas=ideas or ideas_for_full_run(), concurrency=12)
-        recovery = asyncio.run(run_with_faults(work, "f7", [(0.3, fault)]))
-        verify(
-            stack, payroll, work, "f7",
-            scenario="F7", recovery=recovery,
-            fault=f"3-node cluster, R3: SIGKILL the stream leader ({killed[0]}) at 30 %, "
-                  "restarted 10 s later",
-        )  # fmt: skip
-    finally:
-        payroll.stop()
+    run_scenario(
+        stack, tmp_path, "f7", [(0.3, fault)],
+        ideas=ideas or ideas_for_full_run(), scenario="F7",
+        fault=lambda: f"3-node cluster, R3: SIGKILL the stream leader ({killed[0]}) at 30 %, "
+                      "restarted 10 s later",
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("stack", [True], indirect=True)
@@ -80,22 +73,15 @@ def test_f8_stream_leader_partitioned(
     assert stack.cluster is not None
     cluster = stack.cluster
     asyncio.run(cluster.make_leader("n3"))
-    payroll = Payroll(stack, tmp_path)
-    payroll.start()
     led: list[str | None] = []
 
     async def fault() -> float:
         led.append((await cluster.stream_replicas())[0])
         return await partition_node(cluster, seconds=20)
 
-    try:
-        work = Workload(stack, ideas=ideas or ideas_for_full_run(), concurrency=12)
-        recovery = asyncio.run(run_with_faults(work, "f8", [(0.3, fault)]))
-        verify(
-            stack, payroll, work, "f8",
-            scenario="F8", recovery=recovery,
-            fault=f"3-node cluster, R3: n3 (stream leader: {led[0]}) cut off from the others "
-                  "for 20 s at 30 %, then healed",
-        )  # fmt: skip
-    finally:
-        payroll.stop()
+    run_scenario(
+        stack, tmp_path, "f8", [(0.3, fault)],
+        ideas=ideas or ideas_for_full_run(), scenario="F8",
+        fault=lambda: f"3-node cluster, R3: n3 (stream leader: {led[0]}) cut off from the "
+                      "others for 20 s at 30 %, then healed",
+    )  # fmt: skip

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from cluster import Node
-from harness import FaultStack, Payroll, Workload, ideas_for_full_run, run_with_faults, verify
+from harness import FaultStack, ideas_for_full_run, run_scenario
 from partition_proxy import ProxyProcess
 
 from ideapaja_runner import natsauth
@@ -107,8 +107,6 @@ def test_f4_publish_acks_lost_with_the_connection(
 ) -> None:
     assert stack.proxy is not None
     proxy = stack.proxy
-    payroll = Payroll(stack, tmp_path)
-    payroll.start()
 
     async def lose_acks() -> float:
         """Replies lost for LOSING_SECONDS, then every connection reset; seconds from the
@@ -120,18 +118,12 @@ def test_f4_publish_acks_lost_with_the_connection(
         await asyncio.to_thread(wait_ready, stack)
         return time.monotonic() - started
 
-    try:
-        work = Workload(stack, ideas=ideas or ideas_for_full_run(), concurrency=16)
-        faults = [(0.25, lose_acks), (0.5, lose_acks), (0.75, lose_acks)]
-        recovery = asyncio.run(run_with_faults(work, "f4", faults))
-        outcome = verify(
-            stack, payroll, work, "f4",
-            scenario="F4", recovery=recovery,
-            fault=f"every service's NATS replies lost for {LOSING_SECONDS:.0f} s, then its "
-                  "connection reset; at 25, 50 and 75 %",
-        )  # fmt: skip
-    finally:
-        payroll.stop()
+    outcome = run_scenario(
+        stack, tmp_path, "f4", [(0.25, lose_acks), (0.5, lose_acks), (0.75, lose_acks)],
+        ideas=ideas or ideas_for_full_run(), scenario="F4", concurrency=16,
+        fault=lambda: f"every service's NATS replies lost for {LOSING_SECONDS:.0f} s, then "
+                      "its connection reset; at 25, 50 and 75 %",
+    )  # fmt: skip
     republished = stack.duplicate_publishes()
     print("publishes JetStream dropped as duplicates, per service:", dict(republished), outcome)
     # The fault happened: acks were lost on events the stream had stored, the relays published
