@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from importlib.metadata import distributions
 from pathlib import Path
@@ -114,7 +115,11 @@ def main(argv: list[str] | None = None) -> None:
             started = time.perf_counter()
             print(f"… {name}", file=sys.stderr, flush=True)
             (work / name).mkdir()
-            rows.extend(ROWS[name](work / name, args.quick))
+            try:
+                rows.extend(ROWS[name](work / name, args.quick))
+            except Exception as exc:  # the other rows' figures are kept, and this one says why
+                traceback.print_exc()
+                rows.append(Row(name, "row failed", f"FAILED: {exc!r}"[:200]))
             timings[name] = round(time.perf_counter() - started, 1)
     finally:
         if args.keep:

@@ -28,6 +28,7 @@ from bench.harness import (
 from bench.services import NO_LIMITS
 from ideapaja_runner import devissuer
 from ideapaja_runner.state import StateDir
+from ideapaja_runner.supervisor import EXIT_USAGE
 from ideapaja_runtime.service import discover_services
 
 
@@ -54,8 +55,22 @@ class Stack:
     def services(self) -> list[str]:
         return [name for name in self.ports if name not in ("nats", "smtp", "mail", "issuer")]
 
-    def up(self, timeout: float = 180.0) -> float:
-        """Start ``ideapaja up --demo``; the seconds until every service's /readyz is 200."""
+    def up(self, timeout: float = 180.0, tries: int = 3) -> float:
+        """Start ``ideapaja up --demo``; the seconds until every service's /readyz is 200. The
+        ports were free when chosen; one taken since (another row's process still closing)
+        makes the runner start nothing and exit 2: started again on fresh ports."""
+        for attempt in range(1, tries + 1):
+            try:
+                return self._up(timeout)
+            except RuntimeError:
+                assert self.process is not None
+                if self.process.returncode != EXIT_USAGE or attempt == tries:
+                    raise
+                self.process = None
+                self.__post_init__()  # fresh ports
+        raise AssertionError("unreachable")
+
+    def _up(self, timeout: float) -> float:
         command = [str(Path(PYTHON).parent / "ideapaja"), "up", "--demo"]
         command += ["--state-dir", str(self.state_dir), "--ready-timeout", str(int(timeout))]
         for option in ("nats", "smtp", "mail", "issuer"):
