@@ -29,6 +29,7 @@ import nats
 from e2e_stack import Stack
 from expectations import notice_counts
 from postgres import PostgresDatabases
+from second_relay import publishes_logged
 
 from ideapaja_runtime.settings import nats_servers
 
@@ -142,11 +143,11 @@ class FaultStack(Stack):
             time.sleep(0.2)
         raise AssertionError(f"{name} was not restarted within {timeout}s\n{self.runner_log()}")
 
-    def ready(self, name: str) -> bool:
+    def ready(self, name: str, probe_timeout: float = 2.0) -> bool:
         if name not in self.service_ports:
             return True
         try:
-            return httpx.get(f"{self.url(name)}/readyz", timeout=2).status_code == 200
+            return httpx.get(f"{self.url(name)}/readyz", timeout=probe_timeout).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -162,16 +163,23 @@ class FaultStack(Stack):
         """Per service, the publishes JetStream answered "duplicate" (its relay's log): rows
         published again whose first copy the stream already held (an ack lost on the way, or
         a relay that died between the publish and recording it)."""
-        found: Counter[str] = Counter()
-        for name in self.service_ports:
-            log = self.state_dir / "logs" / f"{name}.log"
-            for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
-                if '"event_published"' not in line:
-                    continue
-                with_fields: dict[str, Any] = json.loads(line)
-                if with_fields.get("duplicate") is True:
-                    found[name] += 1
-        return found
+        return Counter(
+            {
+                name: publishes_logged(self.state_dir / "logs" / f"{name}.log")[1]
+                for name in self.service_ports
+            }
+        )
+
+    def not_ready(self, probe_timeout: float = 2.0) -> list[str]:
+        """The services whose /readyz does not answer 200 (within ``probe_timeout``)."""
+        return [name for name in self.service_ports if not self.ready(name, probe_timeout)]
+
+    def wait_ready(self, timeout: float, probe_timeout: float = 2.0) -> None:
+        """Until every service is ready again (after a fault that did not restart them)."""
+        deadline = time.monotonic() + timeout
+        while waiting := self.not_ready(probe_timeout):
+            assert time.monotonic() < deadline, f"not ready {timeout} s after the fault: {waiting}"
+            time.sleep(0.2)
 
     def query(self, service: str, sql: str) -> list[tuple[Any, ...]]:
         """A read-only query of a service's database (never a write lock): the one place the

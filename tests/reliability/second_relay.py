@@ -43,12 +43,18 @@ class SecondRelay:
 
     def published(self) -> tuple[int, int]:
         """(events this relay published, of them how many JetStream already held)."""
-        total = duplicates = 0
-        for line in self.log.read_text(errors="replace").splitlines():
-            if '"event_published"' in line:
-                total += 1
-                duplicates += json.loads(line).get("duplicate") is True
-        return total, duplicates
+        return publishes_logged(self.log)
+
+
+def publishes_logged(log: Path) -> tuple[int, int]:
+    """(events a relay logged as published in ``log``, of them how many JetStream answered
+    "duplicate": it held them already). A service's log or this script's; none if absent."""
+    total = duplicates = 0
+    for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+        if '"event_published"' in line:
+            total += 1
+            duplicates += json.loads(line).get("duplicate") is True
+    return total, duplicates
 
 
 async def main(args: argparse.Namespace) -> None:

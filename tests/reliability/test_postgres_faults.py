@@ -14,7 +14,6 @@ import signal
 import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from harness import (
     Fault,
@@ -74,24 +73,6 @@ def test_f0_undisturbed_workload_on_postgresql(stack: tuple[FaultStack, Payroll]
            fault="none", recovery=recovery)  # fmt: skip
 
 
-def not_ready(stack: FaultStack) -> list[str]:
-    names = []
-    for name in stack.service_ports:
-        try:
-            if httpx.get(f"{stack.url(name)}/readyz", timeout=5).status_code != 200:
-                names.append(name)
-        except httpx.HTTPError:
-            names.append(name)
-    return names
-
-
-def wait_ready(stack: FaultStack, timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while waiting := not_ready(stack):
-        assert time.monotonic() < deadline, f"not ready {timeout} s after the outage: {waiting}"
-        time.sleep(0.2)
-
-
 def test_f2_postgresql_unavailable_for_30_seconds(stack: tuple[FaultStack, Payroll]) -> None:
     """F2 on PostgreSQL: under load, every open connection of every service to its database is
     reset and new ones are refused for 30 s (PostgreSQL stopped), then the server is there
@@ -109,11 +90,11 @@ def test_f2_postgresql_unavailable_for_30_seconds(stack: tuple[FaultStack, Payro
         started = time.monotonic()
         databases.cut()
         await asyncio.sleep(OUTAGE_SECONDS / 2)
-        seen["not ready during the outage"] = await asyncio.to_thread(not_ready, fault_stack)
+        seen["not ready during the outage"] = await asyncio.to_thread(fault_stack.not_ready, 5.0)
         await asyncio.sleep(started + OUTAGE_SECONDS - time.monotonic())
         databases.restore()
         restored = time.monotonic()
-        await asyncio.to_thread(wait_ready, fault_stack)
+        await asyncio.to_thread(fault_stack.wait_ready, 300.0, 5.0)
         seen["ready again after the restore (s)"] = round(time.monotonic() - restored, 1)
         return time.monotonic() - started
 

@@ -92,15 +92,6 @@ def stack(tmp_path: Path) -> Iterator[ProxiedStack]:
         stack.stop()
 
 
-def wait_ready(stack: ProxiedStack, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    waiting = list(stack.service_ports)
-    while waiting:
-        assert time.monotonic() < deadline, f"not ready {timeout} s after the reset: {waiting}"
-        waiting = [name for name in waiting if not stack.ready(name)]
-        time.sleep(0.2)
-
-
 @pytest.mark.parametrize("ideas", SIZES)
 def test_f4_publish_acks_lost_with_the_connection(
     stack: ProxiedStack, tmp_path: Path, ideas: int | None
@@ -115,7 +106,7 @@ def test_f4_publish_acks_lost_with_the_connection(
         proxy.cut()
         await asyncio.sleep(LOSING_SECONDS)
         proxy.restore()
-        await asyncio.to_thread(wait_ready, stack)
+        await asyncio.to_thread(stack.wait_ready, 120.0)
         return time.monotonic() - started
 
     outcome = run_scenario(
