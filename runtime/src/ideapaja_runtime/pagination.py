@@ -1,7 +1,9 @@
 """One shape for every list the API returns (CONTRIBUTING.md, "API conventions").
 
 Request: ``?limit=`` (1–100, default 50) and ``?cursor=`` (the previous page's ``next_cursor``).
-Answer: ``{"items": [...], "total": N, "limit": L, "next_cursor": "…" | null}``.
+Answer: ``{"items": [...], "total": N, "total_exact": true, "limit": L, "next_cursor": …}``.
+A list that may match very many rows (idea search) counts up to a limit: past it, ``total`` is
+the limit and ``total_exact`` false ("more than N"), since an exact count reads every match.
 
 Cursors are keyset positions (the sort key of the page's last item), not offsets: a page never
 repeats or skips an item when others are added meanwhile, and the thousandth page costs what the
@@ -20,7 +22,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -42,6 +44,11 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T] = Field(description="This page's items, in the list's order.")
     total: int = Field(description="How many items match, on all pages together.")
+    total_exact: bool = Field(
+        default=True,
+        description="False when more than `total` items match: the list stopped counting there "
+        "(searches count up to 1,000).",
+    )
     limit: int = Field(description="The page size asked for.")
     next_cursor: str | None = Field(
         description="Pass as `?cursor=` for the next page; null on the last page."
@@ -116,6 +123,17 @@ def after(keys: Sequence[SortKey], position: Sequence[Key], *, descending: bool)
     return or_(*alternatives)
 
 
+async def count_of(session: AsyncSession, statement: Select[Any], *, up_to: int | None) -> int:
+    """How many rows ``statement`` selects; with ``up_to``, at most ``up_to + 1`` (more than
+    ``up_to``), read without going past them."""
+    rows = statement.order_by(None)
+    if up_to is not None:  # a constant per row: no column is read to be counted
+        rows = rows.with_only_columns(literal_column("1"), maintain_column_froms=True)
+        rows = rows.limit(up_to + 1)
+    counted = select(func.count()).select_from(rows.subquery())
+    return int((await session.execute(counted)).scalar_one())
+
+
 async def paginate(
     session: AsyncSession,
     statement: Select[Any],
@@ -123,16 +141,22 @@ async def paginate(
     keys: Sequence[SortKey],
     page: PageRequest,
     descending: bool = True,
+    count_up_to: int | None = None,
+    walking: Select[Any] | None = None,
 ) -> tuple[list[Any], int, str | None]:
     """One page of ``statement``'s rows (ordered by ``keys``, the last of which must be unique),
-    the number of all matching rows, and the cursor of the next page.
+    the number of all matching rows (``count_of``), and the cursor of the next page.
+
+    ``walking``: the same rows, written so that the database reads them in the order of
+    ``keys`` (their index) and filters them; the page is read with it when more than
+    ``count_up_to`` rows match, where that finds a page sooner than sorting every match.
 
     ``statement`` selects one ORM entity (the page holds entities) or columns (the page holds
     rows); the keys' values are read back from each by name, so select them (or the entity
     that has them)."""
-    total = (
-        await session.execute(select(func.count()).select_from(statement.order_by(None).subquery()))
-    ).scalar_one()
+    total = await count_of(session, statement, up_to=count_up_to)
+    if walking is not None and count_up_to is not None and total > count_up_to:
+        statement = walking
     ordered = statement.order_by(*(k.desc() if descending else k.asc() for k in keys))
     if page.cursor is not None:
         ordered = ordered.where(
@@ -173,11 +197,18 @@ def page_from(
     next_cursor: str | None,
     *,
     item: Callable[[T], R],
+    counted_up_to: int | None = None,
 ) -> Page[R]:
     """The page of ``items`` (already selected, one page long), each shown by ``item``: for
-    lists whose page is selected first and completed after (details read for the page at once)."""
+    lists whose page is selected first and completed after (details read for the page at once).
+    ``counted_up_to``: ``total`` came from ``count_of(up_to=…)``."""
+    exact = counted_up_to is None or total <= counted_up_to
     return Page[R](
-        items=[item(i) for i in items], total=total, limit=page.limit, next_cursor=next_cursor
+        items=[item(i) for i in items],
+        total=total if exact else counted_up_to,
+        total_exact=exact,
+        limit=page.limit,
+        next_cursor=next_cursor,
     )
 
 

@@ -7,6 +7,12 @@ tier is read only when the page is not full. The cursor is the list's keyset pos
 the tier it is in (opaque to clients, like every cursor). The count a page reports anyway also tells
 which tiers are empty (per tier on SQLite, all of them on PostgreSQL), and an empty tier costs no
 query of its own.
+
+A list that counts only up to a limit (``count_up_to``, idea search: an exact count of a common
+word reads every idea that has it) can give a second form of its statement and tiers,
+``walking``, for when the limit is passed: rows read in the list's own order (its keyset index)
+and tested against the search, which finds a page among many matches at once, where reading
+every match and sorting them would not (SQLite's FTS5 index: ``SearchColumns.fts_match``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from ideapaja_runtime.pagination import (
     PageRequest,
     SortKey,
     after,
+    count_of,
     decode_cursor,
     encode_cursor,
 )
@@ -78,10 +85,19 @@ async def ranked_paginate(
     keys: Sequence[SortKey],
     page: PageRequest,
     descending: bool = True,
+    count_up_to: int | None = None,
+    walking: tuple[Select[Any], Sequence[ColumnElement[bool]]] | None = None,
 ) -> tuple[list[Any], int, str | None]:
     """``paginate``'s answer (rows, total, next cursor) for ``statement`` (one ORM entity) ranked
-    by ``tiers`` (disjoint conditions, best first, together ``matched``)."""
-    total, holds_rows = await _tier_sizes(session, statement, tiers, matched)
+    by ``tiers`` (disjoint conditions, best first, together ``matched``); ``count_up_to`` and
+    ``walking`` as in the module's docstring."""
+    if count_up_to is None:
+        total, holds_rows = await _tier_sizes(session, statement, tiers, matched)
+    else:
+        total = await count_of(session, statement.where(matched), up_to=count_up_to)
+        holds_rows = [total > 0] * len(tiers)
+        if walking is not None and total > count_up_to:
+            statement, tiers = walking
     tier, position = _start(page, len(tiers), len(keys))
     found: list[tuple[int, Any]] = []
     for rank in range(tier, len(tiers)):

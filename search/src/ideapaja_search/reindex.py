@@ -61,3 +61,44 @@ def drop_vector_statements(table: str) -> list[str]:
         f"DROP INDEX IF EXISTS ix_{table}_search_vector",
         f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector",
     ]
+
+
+def fts_statements(table: str) -> list[str]:
+    """SQLite: an FTS5 index over the table's two term columns (``{table}_fts``, external
+    content: it stores the index only, the terms stay in the table), kept current by triggers
+    on every write path, and built from the rows already there.
+
+    The index refers to rows by their rowid, which SQLite keeps through VACUUM; a migration that
+    rebuilds ``table`` (Alembic batch mode) must run ``fts_statements`` again after it."""
+    # Table names come from the services' migrations, never from input (S608 is off here).
+    fts = f"{table}_fts"
+    new = "new.rowid, new.search_terms, new.search_parts"
+    old = "'delete', old.rowid, old.search_terms, old.search_parts"
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5(search_terms, search_parts, content='{table}', "
+        "tokenize='unicode61 remove_diacritics 0', prefix='3')",
+        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, search_terms, search_parts) VALUES ({new}); END",
+        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, search_terms, search_parts) VALUES ({old}); END",
+        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF search_terms, search_parts ON {table} "
+        f"BEGIN INSERT INTO {fts}({fts}, rowid, search_terms, search_parts) VALUES ({old}); "
+        f"INSERT INTO {fts}(rowid, search_terms, search_parts) VALUES ({new}); END",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+    ]
+
+
+def drop_fts_statements(table: str) -> list[str]:
+    """SQLite: ``fts_statements`` undone."""
+    fts = f"{table}_fts"
+    return [
+        *(f"DROP TRIGGER IF EXISTS {fts}_{event}" for event in ("insert", "delete", "update")),
+        f"DROP TABLE IF EXISTS {fts}",
+    ]
+
+
+def fts_tables(table: str) -> set[str]:
+    """SQLite: the tables ``fts_statements`` makes (the FTS5 table and its shadow tables), which
+    a service's models leave out."""
+    fts = f"{table}_fts"
+    return {fts, *(f"{fts}_{shadow}" for shadow in ("data", "idx", "docsize", "config"))}

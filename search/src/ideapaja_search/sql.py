@@ -2,12 +2,13 @@
 
 A searchable table stores ``analysis.analyse``'s lemmas and parts between spaces in two text
 columns; on PostgreSQL a generated tsvector of them (lemmas weighted A, parts D, the 'simple'
-configuration: no stemming of its own) carries a GIN index. Two tiers:
+configuration: no stemming of its own) carries a GIN index, on SQLite an FTS5 index over the two
+(``reindex.fts_statements``: without it every search reads the whole table). Two tiers:
 - **exact**: every query word is one of the text's lemmas;
 - **anywhere**: every query word is a lemma or a compound part, or the start of one (a word
   typed halfway, "kirjas" → "kirjasto").
 Words hold letters or digits only (``analysis.words``), so neither LIKE patterns nor tsquery
-text need escaping.
+text need escaping (FTS5 strings are quoted all the same).
 """
 
 from __future__ import annotations
@@ -16,19 +17,51 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, not_, or_
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    not_,
+    or_,
+    text,
+)
 
 from ideapaja_search.analysis import query_alternatives
 
 
 @dataclass(frozen=True)
 class SearchColumns:
-    """Where a table keeps its terms: ``terms`` (lemmas), ``parts`` (compound parts) and, on
-    PostgreSQL, the name of the generated tsvector column over both."""
+    """Where a table keeps its terms: ``terms`` (lemmas), ``parts`` (compound parts), on
+    PostgreSQL the name of the generated tsvector column over both, and on SQLite the table's
+    name when an FTS5 index over both (``reindex.fts_statements``) carries its searches."""
 
     terms: Any
     parts: Any
     vector: str
+    fts_of: str | None = None
+
+    def fts_match(self, expression: str, *, walk: bool = False) -> ColumnElement[bool]:
+        """SQLite: rows whose terms match the FTS5 ``expression``. ``walk``: as a filter on
+        rows read in another order (the list's index), not as the set the rows are read from."""
+        table = self.fts_of
+        assert table is not None
+        rowid = f"+{table}.rowid" if walk else f"{table}.rowid"  # unary plus: no index driving
+        return literal_column(rowid).in_(
+            # The table's name comes from the service's code, the expression is bound.
+            text(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :q").bindparams(  # noqa: S608
+                bindparam("q", expression, unique=True)  # a statement may hold several
+            )
+        )
+
+
+def _fts(words: Sequence[str], *, prefix: bool, join: str) -> str:
+    star = "*" if prefix else ""
+    return f" {join} ".join(
+        "(" + " OR ".join(f'"{alt}"{star}' for alt in query_alternatives(word)) + ")"
+        for word in words
+    )
 
 
 def _tsquery(words: Sequence[str], *, suffix: str, join: str) -> Any:
@@ -39,11 +72,17 @@ def _tsquery(words: Sequence[str], *, suffix: str, join: str) -> Any:
     return func.to_tsquery(literal_column("'simple'::regconfig"), text)
 
 
-def exact(dialect: str, columns: SearchColumns, words: Sequence[str]) -> ColumnElement[bool]:
+def exact(
+    dialect: str, columns: SearchColumns, words: Sequence[str], *, walk: bool = False
+) -> ColumnElement[bool]:
     """Rows where every word is one of the lemmas."""
     if dialect == "postgresql":
         query = _tsquery(words, suffix=":A", join="&")
         return literal_column(columns.vector).op("@@")(query)
+    if columns.fts_of is not None:
+        return columns.fts_match(
+            "search_terms : (" + _fts(words, prefix=False, join="AND") + ")", walk=walk
+        )
     return and_(
         *(
             or_(*(columns.terms.like(f"% {alt} %") for alt in query_alternatives(word)))
@@ -53,12 +92,20 @@ def exact(dialect: str, columns: SearchColumns, words: Sequence[str]) -> ColumnE
 
 
 def anywhere(
-    dialect: str, columns: SearchColumns, words: Sequence[str], *, every: bool = True
+    dialect: str,
+    columns: SearchColumns,
+    words: Sequence[str],
+    *,
+    every: bool = True,
+    walk: bool = False,
 ) -> ColumnElement[bool]:
     """Rows where every word (or, ``every=False``, some word) starts a lemma or a part."""
     if dialect == "postgresql":
         query = _tsquery(words, suffix=":*", join="&" if every else "|")
         return literal_column(columns.vector).op("@@")(query)
+    if columns.fts_of is not None:
+        expression = _fts(words, prefix=True, join="AND" if every else "OR")
+        return columns.fts_match(expression, walk=walk)
     matches = [
         or_(
             *(
@@ -73,12 +120,12 @@ def anywhere(
 
 
 def tiers(
-    dialect: str, columns: SearchColumns, words: Sequence[str]
+    dialect: str, columns: SearchColumns, words: Sequence[str], *, walk: bool = False
 ) -> tuple[list[ColumnElement[bool]], ColumnElement[bool]]:
     """The search's tiers, best first and disjoint (exact; anywhere but not exact), and their
-    union (for ``ranked.ranked_paginate``)."""
-    exact_match = exact(dialect, columns, words)
-    matched = anywhere(dialect, columns, words)
+    union (for ``ranked.ranked_paginate``). ``walk``: see ``SearchColumns.fts_match``."""
+    exact_match = exact(dialect, columns, words, walk=walk)
+    matched = anywhere(dialect, columns, words, walk=walk)
     return [exact_match, and_(matched, not_(exact_match))], matched
 
 

@@ -40,6 +40,7 @@ LEENA_FOUND = {
         }
     ],
     "total": 1,
+    "total_exact": True,
     "limit": 50,
     "next_cursor": None,
 }

@@ -103,7 +103,13 @@ async def test_requesting_an_erasure(privacy: RunningService, dev_keys: DevKeys,
 
     listed = await client.get("/erasures", headers=hr(dev_keys))
     assert listed.status_code == 200
-    assert listed.json() == {"items": [erasure], "total": 1, "limit": 50, "next_cursor": None}
+    assert listed.json() == {
+        "items": [erasure],
+        "total": 1,
+        "total_exact": True,
+        "limit": 50,
+        "next_cursor": None,
+    }
     status = (await client.get("/erasures/p-1003", headers=hr(dev_keys))).json()
     assert status["id"] == "p-1003"
     assert status["erasure"] == erasure and status["earlier_erasures"] == []

@@ -236,6 +236,7 @@ async def test_ledger_total_and_entries(seeded_service: RunningService, dev_keys
         "total_points": 0,
         "items": [],
         "total": 0,
+        "total_exact": True,
         "limit": 50,
         "next_cursor": None,
     }
@@ -262,7 +263,13 @@ async def test_grants_oldest_first_a_page_at_a_time(
 
     future = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
     later = await client.get("/grants", params={"granted_from": future}, headers=hr)
-    assert later.json() == {"items": [], "total": 0, "limit": 50, "next_cursor": None}
+    assert later.json() == {
+        "items": [],
+        "total": 0,
+        "total_exact": True,
+        "limit": 50,
+        "next_cursor": None,
+    }
 
     # Following next_cursor lists every grant once, in the same order.
     seen: list[str] = []

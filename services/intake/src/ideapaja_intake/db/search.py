@@ -14,6 +14,7 @@ from sqlalchemy import (
     and_,
     false,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_intake.db.models import Idea, IdeaAuthor
 from ideapaja_intake.db.sql import dialect_of
-from ideapaja_intake.domain.status import PUBLIC_STATUSES
+from ideapaja_intake.domain.status import PUBLIC_STATUSES, IdeaStatus
 from ideapaja_runtime.pagination import PageRequest, paginate
 from ideapaja_search import sql as ranking
 from ideapaja_search.analysis import query_words
@@ -57,7 +58,9 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, UTC)
 
 
-SEARCH_COLUMNS = SearchColumns(Idea.search_terms, Idea.search_parts, "ideas.search_vector")
+SEARCH_COLUMNS = SearchColumns(
+    Idea.search_terms, Idea.search_parts, "ideas.search_vector", fts_of="ideas"
+)
 
 
 def search_condition(session: AsyncSession, query_text: str) -> ColumnElement[bool] | None:
@@ -77,21 +80,37 @@ def any_word_condition(session: AsyncSession, query_text: str) -> ColumnElement[
     return ranking.anywhere(dialect_of(session), SEARCH_COLUMNS, words, every=False)
 
 
-def filter_condition(session: AsyncSession, filters: IdeaFilter) -> ColumnElement[bool]:
+def _walked(session: AsyncSession, column: Any, walk: bool) -> Any:
+    """``column``, or on SQLite when ``walk``, ``+column``: the same value, which SQLite's
+    planner does not read through an index (SQLite's documented way to rule one out). A list
+    that matches many ideas is then read newest first from its keyset index and filtered, instead
+    of all its ideas read through the filter's index and sorted (53 ms for five units of twenty
+    at 100,000 ideas; ``paginate``'s ``walking``)."""
+    if not walk or dialect_of(session) != "sqlite":
+        return column
+    return literal_column(f"+ideas.{column.key}", type_=column.type)
+
+
+def filter_condition(
+    session: AsyncSession, filters: IdeaFilter, *, walk: bool = False
+) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = [Idea.submitted_at.is_not(None)]
     if filters.author_id is not None:
         authored = select(IdeaAuthor.idea_id).where(IdeaAuthor.person_id == filters.author_id)
-        conditions.append(Idea.id.in_(authored))
+        conditions.append(_walked(session, Idea.id, walk).in_(authored))
     if filters.statuses:
-        conditions.append(Idea.status.in_(list(filters.statuses)))
+        conditions.append(_walked(session, Idea.status, walk).in_(list(filters.statuses)))
     if filters.public_only:
-        conditions.append(Idea.status.in_(sorted(PUBLIC_STATUSES)))
+        # Written as the statuses left out: NOT IN uses no index, so the list is read from its
+        # keyset index (newest first) rather than from the status index and then sorted (140 ms
+        # at 100,000 ideas on SQLite, which took the status index as the narrower).
+        conditions.append(Idea.status.not_in(sorted(set(IdeaStatus) - PUBLIC_STATUSES)))
     if filters.scope is not None:
         conditions.append(Idea.scope == filters.scope)
     if filters.unit_ids:
-        conditions.append(Idea.unit_id.in_(list(filters.unit_ids)))
+        conditions.append(_walked(session, Idea.unit_id, walk).in_(list(filters.unit_ids)))
     if filters.category is not None:
-        conditions.append(Idea.category == filters.category)
+        conditions.append(_walked(session, Idea.category, walk) == filters.category)
     if filters.submitted_from is not None:
         conditions.append(Idea.submitted_at >= _day_start(filters.submitted_from))
     if filters.submitted_to is not None:
@@ -107,10 +126,17 @@ def filter_condition(session: AsyncSession, filters: IdeaFilter) -> ColumnElemen
     return and_(*conditions)
 
 
-def ideas_matching(session: AsyncSession, filters: IdeaFilter) -> Select[Idea]:
+def ideas_matching(
+    session: AsyncSession, filters: IdeaFilter, *, walk: bool = False
+) -> Select[Idea]:
     """Submitted ideas matching ``filters``, unordered (``paginate`` orders them by
     ``IDEA_ORDER``)."""
-    return select(Idea).where(filter_condition(session, filters))
+    return select(Idea).where(filter_condition(session, filters, walk=walk))
+
+
+# A list of ideas counts its matches up to this many ("more than 1,000"): an exact count of a
+# common word, or of the whole public list, reads every idea it covers.
+COUNT_UP_TO = 1000
 
 
 async def idea_page(
@@ -118,12 +144,24 @@ async def idea_page(
 ) -> tuple[list[Idea], int, str | None]:
     """One page of the ideas matching ``filters``, newest first; with a query, the ideas that
     contain its words as lemmas first, then those that contain them as compound parts or word
-    starts (each newest first)."""
+    starts (each newest first). The total is counted up to ``COUNT_UP_TO`` (``page_from``'s
+    ``counted_up_to``)."""
     words = query_words(filters.query) if filters.query else []
     if not words:  # no query, or one of stopwords only (which finds nothing)
-        return await paginate(session, ideas_matching(session, filters), keys=IDEA_ORDER, page=page)
-    tiers, matched = ranking.tiers(dialect_of(session), SEARCH_COLUMNS, words)
-    unsearched = select(Idea).where(filter_condition(session, replace(filters, query=None)))
+        return await paginate(
+            session,
+            ideas_matching(session, filters),
+            keys=IDEA_ORDER,
+            page=page,
+            count_up_to=COUNT_UP_TO,
+            walking=ideas_matching(session, filters, walk=True),
+        )
+    dialect = dialect_of(session)
+    tiers, matched = ranking.tiers(dialect, SEARCH_COLUMNS, words)
+    walking, _ = ranking.tiers(dialect, SEARCH_COLUMNS, words, walk=True)
+    unfiltered = replace(filters, query=None)
+    unsearched = select(Idea).where(filter_condition(session, unfiltered))
+    walked = select(Idea).where(filter_condition(session, unfiltered, walk=True))
     return await ranked_paginate(
         session,
         unsearched,
@@ -131,6 +169,8 @@ async def idea_page(
         matched=matched,
         keys=IDEA_ORDER,
         page=page,
+        count_up_to=COUNT_UP_TO,
+        walking=(walked, walking),
     )
 
 

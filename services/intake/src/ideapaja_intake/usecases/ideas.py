@@ -12,6 +12,7 @@ from ideapaja_intake.db.ideas import IdeaRecord, is_supporter, load_idea, versio
 from ideapaja_intake.db.models import Idea, IdeaVersion
 from ideapaja_intake.db.org import unit_and_children
 from ideapaja_intake.db.search import (
+    COUNT_UP_TO,
     IdeaFilter,
     confirmed_authors_of,
     filter_condition,
@@ -99,7 +100,7 @@ async def _page(
 ) -> Page[R]:
     filters = await idea_filter(uow.session, params, **fixed)
     rows, total, next_cursor = await idea_page(uow.session, filters, page)
-    return page_from(page, rows, total, next_cursor, item=item)
+    return page_from(page, rows, total, next_cursor, item=item, counted_up_to=COUNT_UP_TO)
 
 
 async def list_ideas_for(

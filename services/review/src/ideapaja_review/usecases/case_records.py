@@ -166,7 +166,7 @@ async def require_worklist(uow: ReviewWork) -> None:
 
 
 SEARCH_COLUMNS = SearchColumns(
-    CaseRow.search_terms, CaseRow.search_parts, "review_cases.search_vector"
+    CaseRow.search_terms, CaseRow.search_parts, "review_cases.search_vector", fts_of="review_cases"
 )
 
 
