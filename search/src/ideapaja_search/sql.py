@@ -19,12 +19,15 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     bindparam,
+    column,
     func,
     literal_column,
     not_,
     or_,
+    table,
     text,
 )
 
@@ -54,6 +57,24 @@ class SearchColumns:
                 bindparam("q", expression, unique=True)  # a statement may hold several
             )
         )
+
+
+def matching(
+    dialect: str, columns: SearchColumns, statement: Select[Any], words: Sequence[str]
+) -> Select[Any]:
+    """``statement``'s rows in which every word starts a lemma or a part (``anywhere``), for
+    counting them. On SQLite with FTS5 the rows are read from the index first (a join), so that
+    a count that stops early stops reading the index too: ``rowid IN (…)`` would first collect
+    every match (17 ms against 0.6 ms for the first 1,001 of 60,000 matches at 100,000 ideas)."""
+    if dialect == "postgresql" or columns.fts_of is None:
+        return statement.where(anywhere(dialect, columns, words))
+    fts = table(f"{columns.fts_of}_fts", column("rowid"))
+    found = text(f"{fts.name} MATCH :q").bindparams(
+        bindparam("q", _fts(words, prefix=True, join="AND"), unique=True)
+    )
+    return statement.join(fts, fts.c.rowid == literal_column(f"{columns.fts_of}.rowid")).where(
+        found
+    )
 
 
 def _fts(words: Sequence[str], *, prefix: bool, join: str) -> str:
