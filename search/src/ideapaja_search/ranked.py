@@ -87,17 +87,20 @@ async def ranked_paginate(
     descending: bool = True,
     count_up_to: int | None = None,
     walking: tuple[Select[Any], Sequence[ColumnElement[bool]]] | None = None,
-    counted: Select[Any] | None = None,
+    counted: Sequence[Select[Any]] = (),
 ) -> tuple[list[Any], int, str | None]:
     """``paginate``'s answer (rows, total, next cursor) for ``statement`` (one ORM entity) ranked
     by ``tiers`` (disjoint conditions, best first, together ``matched``); ``count_up_to`` and
-    ``walking`` as in the module's docstring; ``counted``: the rows to count, if written other
-    than ``statement.where(matched)`` (``sql.matching``)."""
+    ``walking`` as in the module's docstring; ``counted``: what to count, in turn, until one
+    passes ``count_up_to`` (the last: every match), if other than ``statement.where(matched)``
+    (``sql.counted``)."""
     if count_up_to is None:
         total, holds_rows = await _tier_sizes(session, statement, tiers, matched)
     else:
-        counting = statement.where(matched) if counted is None else counted
-        total = await count_of(session, counting, up_to=count_up_to)
+        for counting in counted or [statement.where(matched)]:
+            total = await count_of(session, counting, up_to=count_up_to)
+            if total > count_up_to:
+                break
         holds_rows = [total > 0] * len(tiers)
         if walking is not None and total > count_up_to:
             statement, tiers = walking

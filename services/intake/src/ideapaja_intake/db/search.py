@@ -171,7 +171,7 @@ async def idea_page(
         page=page,
         count_up_to=COUNT_UP_TO,
         walking=(walked, walking),
-        counted=ranking.matching(dialect, SEARCH_COLUMNS, unsearched, words),
+        counted=ranking.counted(dialect, SEARCH_COLUMNS, unsearched, words),
     )
 
 
