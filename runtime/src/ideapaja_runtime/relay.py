@@ -171,23 +171,65 @@ class OutboxRelay:
         return total
 
     async def drain(self) -> int:
-        """Publish every pending row nobody holds; return how many were published."""
+        """Publish every pending row nobody holds; return how many were published.
+
+        Pipelined: the next batch is claimed while this one is published (its rows are leased,
+        so the two never share a row), and a batch is recorded as sent while the next one is
+        published, so the database's round trips no longer stop the stream between batches.
+        Batches still go out one after another, and none after a batch with a failure."""
         total = 0
-        while True:
+        following: asyncio.Task[list[dict[str, Any]]] | None = None
+        recording: asyncio.Task[int] | None = None
+        try:
             rows = await self._claim()
-            if rows:
-                total += await self._publish_rows(rows)
-            if len(rows) < self.batch_size:
-                return total
+            while rows:
+                if len(rows) >= self.batch_size:  # a full batch: more may be waiting
+                    following = asyncio.create_task(self._claim())
+                outcomes = await self._send(rows)
+                previous, recording = recording, asyncio.create_task(self._record(rows, outcomes))
+                if previous is not None:
+                    total += await previous
+                if following is None or any(isinstance(o, BaseException) for o in outcomes):
+                    break
+                rows, following = await following, None
+            if recording is not None:
+                done, recording = recording, None
+                total += await done  # raises the batch's first failure, once it is recorded
+            return total
+        finally:
+            await self._wind_down(following, recording)
+
+    async def _wind_down(
+        self,
+        following: asyncio.Task[list[dict[str, Any]]] | None,
+        recording: asyncio.Task[int] | None,
+    ) -> None:
+        """After a failure (or cancellation) mid-drain: what was published is still recorded,
+        and a batch claimed but not published is given back at once rather than when its lease
+        ends."""
+        if recording is not None:
+            with contextlib.suppress(Exception):
+                await recording
+        if following is not None:
+            with contextlib.suppress(Exception):
+                claimed = await following
+                if claimed:
+                    await self._release([row["event_id"] for row in claimed])
 
     async def _publish_rows(self, rows: list[dict[str, Any]]) -> int:
-        """Publish rows pipelined and record the outcome. No transaction stays open while
-        waiting for JetStream: the rows are leased, and a relay that dies mid-batch leaves rows
-        whose lease expires and which are published again (JetStream drops the copies by
-        Nats-Msg-Id; consumers' inboxes catch any older than the duplicate window)."""
-        outcomes = await asyncio.gather(
-            *(self._publish(row) for row in rows), return_exceptions=True
-        )
+        """Publish rows pipelined and record the outcome (``_send``, then ``_record``)."""
+        return await self._record(rows, await self._send(rows))
+
+    async def _send(self, rows: list[dict[str, Any]]) -> list[PubAck | BaseException]:
+        """Publish rows pipelined: each row's ack, or why it has none. No transaction stays
+        open while waiting for JetStream: the rows are leased, and a relay that dies mid-batch
+        leaves rows whose lease expires and which are published again (JetStream drops the
+        copies by Nats-Msg-Id; consumers' inboxes catch any older than the duplicate window)."""
+        return await asyncio.gather(*(self._publish(row) for row in rows), return_exceptions=True)
+
+    async def _record(self, rows: list[dict[str, Any]], outcomes: list[Any]) -> int:
+        """Mark the acked rows sent and the others failed (unleased, so they are claimed again);
+        raise the first failure after recording."""
         sent = [row for row, outcome in zip(rows, outcomes, strict=True) if _is_ack(outcome)]
         failed = [
             (row, outcome)
