@@ -73,11 +73,14 @@ def search_condition(session: AsyncSession, query_text: str) -> ColumnElement[bo
 
 
 def any_word_condition(session: AsyncSession, query_text: str) -> ColumnElement[bool] | None:
-    """Ideas containing at least one word of ``query_text`` (candidates for similarity)."""
+    """Ideas containing at least one word of ``query_text`` (candidates for similarity, the
+    newest first). A typed title shares some common word with many ideas: on SQLite they are read
+    newest first and tested against the index (``walk``; 16 ms at 100,000 ideas) rather than all
+    collected and sorted (120 ms)."""
     words = query_words(query_text)
     if not words:
         return None
-    return ranking.anywhere(dialect_of(session), SEARCH_COLUMNS, words, every=False)
+    return ranking.anywhere(dialect_of(session), SEARCH_COLUMNS, words, every=False, walk=True)
 
 
 def _walked(session: AsyncSession, column: Any, walk: bool) -> Any:
@@ -91,6 +94,14 @@ def _walked(session: AsyncSession, column: Any, walk: bool) -> Any:
     return literal_column(f"+ideas.{column.key}", type_=column.type)
 
 
+def public_condition() -> ColumnElement[bool]:
+    """Ideas colleagues may see. Written as the statuses left out: NOT IN uses no index, so a
+    list of them is read from its keyset index (newest first) rather than from the status index
+    and then sorted (140 ms at 100,000 ideas on SQLite, which took the status index as the
+    narrower)."""
+    return Idea.status.not_in(sorted(set(IdeaStatus) - PUBLIC_STATUSES))
+
+
 def filter_condition(
     session: AsyncSession, filters: IdeaFilter, *, walk: bool = False
 ) -> ColumnElement[bool]:
@@ -101,10 +112,7 @@ def filter_condition(
     if filters.statuses:
         conditions.append(_walked(session, Idea.status, walk).in_(list(filters.statuses)))
     if filters.public_only:
-        # Written as the statuses left out: NOT IN uses no index, so the list is read from its
-        # keyset index (newest first) rather than from the status index and then sorted (140 ms
-        # at 100,000 ideas on SQLite, which took the status index as the narrower).
-        conditions.append(Idea.status.not_in(sorted(set(IdeaStatus) - PUBLIC_STATUSES)))
+        conditions.append(public_condition())
     if filters.scope is not None:
         conditions.append(Idea.scope == filters.scope)
     if filters.unit_ids:
@@ -186,7 +194,7 @@ async def similar_candidates(
 ) -> Sequence[Idea]:
     """Public ideas that may look like ``typed``: sharing a word, or (PostgreSQL with pg_trgm)
     a similar title, or (elsewhere) simply recent, so typos in titles are still caught."""
-    public = Idea.status.in_(sorted(PUBLIC_STATUSES))
+    public = public_condition()
     shares_word = any_word_condition(session, typed)
     found: dict[str, Idea] = {}
     if dialect_of(session) == "postgresql":
