@@ -90,7 +90,10 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(default=50, ge=1, le=1000)
 
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
-    outbox_batch_size: int = Field(default=100, ge=1, le=1000)
+    # A relay claims this many rows at a time and has as many publishes in flight: at 100, the
+    # relay on PostgreSQL waited for each batch's last ack before sending more (0.38-0.43 of a raw
+    # publisher with 256 in flight); at 256, 0.60 (bench row 3).
+    outbox_batch_size: int = Field(default=256, ge=1, le=1000)
     # Published outbox rows are deleted this long after publishing (0: at the next purge, which
     # runs every few minutes); the stream holds the events.
     outbox_keep_sent_hours: float = Field(default=24.0, ge=0, le=24 * 90)
