@@ -364,3 +364,7 @@ def settings_for(
     }
     values.update(extra)
     return service_settings(**values)
+
+
+# What every list answers when it holds nothing for the asker.
+EMPTY_PAGE = {"items": [], "total": 0, "total_exact": True, "limit": 50, "next_cursor": None}

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from notification_testkit import (
+    EMPTY_PAGE,
     MailServer,
     decided,
     deliveries,
@@ -105,13 +106,7 @@ async def test_people_see_only_their_own_notifications(
     # No address or body of anyone else, and nothing at all for someone without mail.
     assert "address" not in notification
     nobody = await svc.client.get("/notifications/me", headers=dev_keys.headers("p-9"))
-    assert nobody.json() == {
-        "items": [],
-        "total": 0,
-        "total_exact": True,
-        "limit": 50,
-        "next_cursor": None,
-    }
+    assert nobody.json() == EMPTY_PAGE
 
 
 async def test_admin_lists_failed_deliveries_and_queues_one_again(

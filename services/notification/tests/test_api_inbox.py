@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from notification_testkit import (
+    EMPTY_PAGE,
     MailServer,
     decided,
     handle,
@@ -81,13 +82,7 @@ async def test_my_inbox_newest_first_a_page_at_a_time(
     assert accepted["language"] == "sv" and accepted["link"] == "/ideas/i-1"
     assert accepted["idea_id"] == "i-1" and accepted["read_at"] is None
     nobody = await svc.client.get("/inbox", headers=dev_keys.headers("p-9"))
-    assert nobody.json() == {
-        "items": [],
-        "total": 0,
-        "total_exact": True,
-        "limit": 50,
-        "next_cursor": None,
-    }
+    assert nobody.json() == EMPTY_PAGE
 
 
 async def test_marking_read_one_and_all(svc: RunningService, dev_keys: DevKeys) -> None:
