@@ -13,6 +13,7 @@ text need escaping (FTS5 strings are quoted all the same).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -96,11 +97,21 @@ def _fts(words: Sequence[str], *, prefix: bool, join: str) -> str:
 
 
 def _tsquery(words: Sequence[str], *, suffix: str, join: str) -> Any:
-    text = f" {join} ".join(
+    """The query as a literal in the statement, not a bound parameter: a prepared statement
+    (asyncpg's) is planned once for any parameter after five runs, without knowing how common
+    the words are, and then collects every match of a common one through the GIN index (125 ms
+    for "kirjasto iltaisin" at 1,000,000 ideas, against 14 ms planned for its words)."""
+    query = f" {join} ".join(
         "(" + " | ".join(f"{alt}{suffix}" for alt in query_alternatives(word)) + ")"
         for word in words
     )
-    return func.to_tsquery(literal_column("'simple'::regconfig"), text)
+    if not _TSQUERY_TEXT.fullmatch(query):  # words are letters and digits (analysis.words)
+        raise ValueError(f"not a search query: {query!r}")
+    return func.to_tsquery(literal_column("'simple'::regconfig"), literal_column(f"'{query}'"))
+
+
+# What ``_tsquery`` writes: words, weights and prefixes, operators and parentheses; no quote.
+_TSQUERY_TEXT = re.compile(r"[\w :*&|()]+")
 
 
 def exact(
