@@ -28,6 +28,7 @@ from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext, RetryLater
 from ideapaja_runtime.outbox import Outbox, outbox_table
 from ideapaja_runtime.testing import handler_context, migrated_database
+from ideapaja_runtime.testing_units import context_in
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -193,6 +194,25 @@ async def test_the_same_event_twice_is_recorded_once(sqlite_db: Database) -> Non
     for _ in range(2):
         await deliver(sqlite_db, on_review_decided, decision(), minutes=5, event_id="ev-1")
     assert [r.status for r in await history(sqlite_db)] == ["submitted", "accepted"]
+
+
+async def test_events_of_one_batch_see_each_others_history(sqlite_db: Database) -> None:
+    """A consumer handles a batch in one transaction: each event's status is computed with the
+    entries written before it in the batch and its own, and the same event twice in the batch
+    is recorded once."""
+    events = [
+        (on_screening_started, screening(), 1, "ev-screening"),
+        (on_review_decided, decision(), 5, "ev-decided"),
+        (on_review_decided, decision(), 5, "ev-decided"),
+    ]
+    async with sqlite_db.transaction() as session:
+        for handler, event, minutes, event_id in events:
+            time = T0 + timedelta(minutes=minutes)
+            message = encode(event, source="/test", time=time, event_id=event_id)
+            await handler(event, context_in(session, message.envelope))
+    statuses = [r.status for r in await history(sqlite_db)]
+    assert statuses == ["submitted", "screening", "accepted"]
+    assert await idea_status(sqlite_db) == ("accepted", T0 + timedelta(minutes=5))
 
 
 @pytest.mark.parametrize(

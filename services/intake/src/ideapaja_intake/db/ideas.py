@@ -164,18 +164,20 @@ async def confirmed_authors(session: AsyncSession, idea_id: str) -> list[str]:
 async def apply_status_change(session: AsyncSession, idea: Idea, change: IdeaStatusChange) -> bool:
     """Append ``change`` to the idea's history (once per event) and recompute its status.
 
-    Returns False when the event was already recorded (then nothing changes).
+    Returns False when the event was already recorded (then nothing changes). One read of the
+    idea's history answers both (an event is about one idea), and the new entry joins it in
+    memory: a consumer's event costs one query here, not a lookup, a flush and a read back.
     """
-    seen = await session.execute(
-        select(IdeaStatusChange.id).where(IdeaStatusChange.event_id == change.event_id)
+    history = list(
+        (
+            await session.scalars(
+                select(IdeaStatusChange).where(IdeaStatusChange.idea_id == idea.id)
+            )
+        ).all()
     )
-    if seen.first() is not None:
+    if any(row.event_id == change.event_id for row in history):
         return False
     session.add(change)
-    await session.flush()
-    history = (
-        await session.scalars(select(IdeaStatusChange).where(IdeaStatusChange.idea_id == idea.id))
-    ).all()
     winner = current_status(
         StatusChange(
             event_id=row.event_id,
@@ -183,7 +185,7 @@ async def apply_status_change(session: AsyncSession, idea: Idea, change: IdeaSta
             occurred_at=row.occurred_at,
             case_id=row.case_id,
         )
-        for row in history
+        for row in (*history, change)
     )
     if winner is not None and (
         winner.status != idea.status or winner.occurred_at != idea.status_changed_at
