@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ideapaja_search.analysis import stored_terms
-from ideapaja_search.sql import vector_expression
+from ideapaja_search.sql import fts_table, vector_expression
 
 BATCH = 500
 TEXT_COLUMNS = ("title", "problem", "solution", "benefit")
@@ -71,7 +71,7 @@ def fts_statements(table: str) -> list[str]:
     The index refers to rows by their rowid, which SQLite keeps through VACUUM; a migration that
     rebuilds ``table`` (Alembic batch mode) must run ``fts_statements`` again after it."""
     # Table names come from the services' migrations, never from input (S608 is off here).
-    fts = f"{table}_fts"
+    fts = fts_table(table)
     new = "new.rowid, new.search_terms, new.search_parts"
     old = "'delete', old.rowid, old.search_terms, old.search_parts"
     return [
@@ -90,7 +90,7 @@ def fts_statements(table: str) -> list[str]:
 
 def drop_fts_statements(table: str) -> list[str]:
     """SQLite: ``fts_statements`` undone."""
-    fts = f"{table}_fts"
+    fts = fts_table(table)
     return [
         *(f"DROP TRIGGER IF EXISTS {fts}_{event}" for event in ("insert", "delete", "update")),
         f"DROP TABLE IF EXISTS {fts}",
@@ -100,5 +100,5 @@ def drop_fts_statements(table: str) -> list[str]:
 def fts_tables(table: str) -> set[str]:
     """SQLite: the tables ``fts_statements`` makes (the FTS5 table and its shadow tables), which
     a service's models leave out."""
-    fts = f"{table}_fts"
+    fts = fts_table(table)
     return {fts, *(f"{fts}_{shadow}" for shadow in ("data", "idx", "docsize", "config"))}

@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    TableClause,
+    TextClause,
     and_,
     bindparam,
     column,
@@ -28,11 +30,24 @@ from sqlalchemy import (
     literal_column,
     not_,
     or_,
+    select,
     table,
     text,
 )
 
 from ideapaja_search.analysis import query_alternatives
+
+
+def fts_table(table: str) -> str:
+    """The FTS5 index of ``table``'s terms (``reindex.fts_statements`` makes it)."""
+    return f"{table}_fts"
+
+
+def unindexed(name: str, type_: Any = None) -> ColumnElement[Any]:
+    """SQLite's ``+name``: the same value, which its planner reads through no index (SQLite's
+    documented way to rule one out), so that rows are read in another index's order and tested.
+    """
+    return literal_column(f"+{name}", type_=type_)
 
 
 @dataclass(frozen=True)
@@ -46,18 +61,24 @@ class SearchColumns:
     vector: str
     fts_of: str | None = None
 
+    def fts_index(self, expression: str) -> tuple[TableClause, TextClause]:
+        """SQLite: the FTS5 table (its ``rowid`` column) and the condition that its rows match
+        ``expression``."""
+        assert self.fts_of is not None
+        index = table(fts_table(self.fts_of), column("rowid"))
+        # The table's name comes from the service's code, the expression is bound.
+        found = text(f"{index.name} MATCH :q").bindparams(
+            bindparam("q", expression, unique=True)  # a statement may hold several
+        )
+        return index, found
+
     def fts_match(self, expression: str, *, walk: bool = False) -> ColumnElement[bool]:
         """SQLite: rows whose terms match the FTS5 ``expression``. ``walk``: as a filter on
         rows read in another order (the list's index), not as the set the rows are read from."""
-        table = self.fts_of
-        assert table is not None
-        rowid = f"+{table}.rowid" if walk else f"{table}.rowid"  # unary plus: no index driving
-        return literal_column(rowid).in_(
-            # The table's name comes from the service's code, the expression is bound.
-            text(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :q").bindparams(  # noqa: S608
-                bindparam("q", expression, unique=True)  # a statement may hold several
-            )
-        )
+        index, found = self.fts_index(expression)
+        rowid = f"{self.fts_of}.rowid"
+        own = unindexed(rowid) if walk else literal_column(rowid)
+        return own.in_(select(index.c.rowid).where(found))
 
 
 def counted(
@@ -80,11 +101,8 @@ def counted(
         ]
     if columns.fts_of is None:
         return [statement.where(anywhere(dialect, columns, words))]
-    fts = table(f"{columns.fts_of}_fts", column("rowid"))
-    found = text(f"{fts.name} MATCH :q").bindparams(
-        bindparam("q", _fts(words, prefix=True, join="AND"), unique=True)
-    )
-    joined = statement.join(fts, fts.c.rowid == literal_column(f"{columns.fts_of}.rowid"))
+    index, found = columns.fts_index(_fts(words, prefix=True, join="AND"))
+    joined = statement.join(index, index.c.rowid == literal_column(f"{columns.fts_of}.rowid"))
     return [joined.where(found)]
 
 

@@ -168,13 +168,9 @@ async def apply_status_change(session: AsyncSession, idea: Idea, change: IdeaSta
     idea's history answers both (an event is about one idea), and the new entry joins it in
     memory: a consumer's event costs one query here, not a lookup, a flush and a read back.
     """
-    history = list(
-        (
-            await session.scalars(
-                select(IdeaStatusChange).where(IdeaStatusChange.idea_id == idea.id)
-            )
-        ).all()
-    )
+    history = (
+        await session.scalars(select(IdeaStatusChange).where(IdeaStatusChange.idea_id == idea.id))
+    ).all()
     if any(row.event_id == change.event_id for row in history):
         return False
     session.add(change)

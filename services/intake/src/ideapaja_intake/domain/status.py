@@ -60,7 +60,8 @@ WITHDRAWABLE_STATUSES = frozenset(
     }
 )
 # Ideas colleagues see, support and comment on: everything submitted and not withdrawn.
-PUBLIC_STATUSES = frozenset(IdeaStatus) - {IdeaStatus.DRAFT, IdeaStatus.WITHDRAWN}
+HIDDEN_STATUSES = frozenset({IdeaStatus.DRAFT, IdeaStatus.WITHDRAWN})  # the rest
+PUBLIC_STATUSES = frozenset(IdeaStatus) - HIDDEN_STATUSES
 
 
 def status_of_decision(decision: Decision) -> IdeaStatus:
