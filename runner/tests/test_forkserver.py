@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -174,3 +175,18 @@ def test_the_server_imports_the_services_libraries_never_their_own_code() -> Non
     assert failed == ["ideapaja_no_such_module"]
     assert not service_imported  # another service's code never enters the server
     assert runtime_imported
+
+
+def test_the_server_freezes_the_libraries_before_it_forks() -> None:
+    """Objects frozen out of the cyclic collector are never scanned in a forked service, so
+    their pages stay shared with the server instead of being copied into each service."""
+    code = (
+        "import gc, io, json, os\n"
+        "from ideapaja_runner.forkserver import serve\n"
+        "answers = io.StringIO()\n"
+        "serve(os.getpid(), io.StringIO(json.dumps({'libraries': ['json']}) + '\\n'), answers)\n"
+        "print(json.dumps([gc.get_freeze_count(), answers.getvalue()]))"
+    )
+    frozen, answers = last_json_line("-c", code)
+    assert json.loads(answers) == {"loaded": True}
+    assert frozen > 1000

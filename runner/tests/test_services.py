@@ -212,6 +212,21 @@ def test_up_starts_an_unknown_service_with_its_environment(tmp_path: Path, ups: 
     assert gone(nats_pid)
 
 
+def test_the_runner_on_sqlite_holds_no_sqlalchemy() -> None:
+    """SQLAlchemy (about 23 MB) is for PostgreSQL URLs only: the runner of the embedded default,
+    alive as long as the stack, never imports it."""
+    code = (
+        "import json, sys\n"
+        "import ideapaja_runner.cli, ideapaja_runner.supervisor\n"
+        "from ideapaja_runner.databases import ensure_databases\n"
+        "import asyncio\n"
+        "asyncio.run(ensure_databases(['sqlite+aiosqlite:////tmp/x/intake.db']))\n"
+        "print(json.dumps({'imported': sorted(m for m in sys.modules"
+        " if m.startswith(('sqlalchemy', 'fastapi', 'asyncpg')))}))"
+    )
+    assert last_json_line("-c", code)["imported"] == []
+
+
 def test_discover_reads_the_specs_without_importing_the_services_into_the_runner() -> None:
     """The runner lives as long as the stack: the services' libraries stay out of it."""
     code = (

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import importlib
 import json
 import os
@@ -239,6 +240,11 @@ def serve(runner_pid: int, requests: IO[str], answers: IO[str]) -> None:
     failed = preload([str(module) for module in first.get("libraries", [])])
     if failed:
         print(f"not preloaded (each service imports them): {failed}", file=sys.stderr)
+    # What the libraries left is frozen out of the cyclic collector before any fork: a
+    # collection in a service would otherwise write to the header of every object it scans,
+    # copying each page of the shared libraries into that service (copy on write).
+    gc.collect()
+    gc.freeze()
     print(json.dumps({"loaded": True}), file=answers, flush=True)
     for line in requests:
         request = json.loads(line)
