@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 from notification_testkit import (
     decided,
     deliveries,
@@ -104,6 +105,35 @@ async def test_idea_title_follows_newer_revisions_only(sqlite_notification_db: D
     await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1"]))
     idea = await _idea(db, "i-1")
     assert idea is not None and idea.title == "Kolmas"
+
+
+async def test_a_replayed_submission_fills_in_only_what_an_older_row_did_not_keep(
+    notification_db: Database,
+) -> None:
+    db = notification_db
+    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1", "p-2"]))
+    idea = await _idea(db, "i-1")
+    assert idea is not None
+    stored = (idea.title, idea.author_ids, idea.language, idea.anonymous, idea.unit_id)
+    assert stored == ("Kirjaston iltapäivystys", ["p-1", "p-2"], "fi", False, "u-kirjasto")
+    assert idea.revision == 1
+
+    # A row stored before anonymity and the unit were kept.
+    async with db.transaction() as session:
+        await session.execute(
+            update(Idea).where(Idea.idea_id == "i-1").values(anonymous=None, unit_id=None)
+        )
+    replayed = submitted("i-1", authors=["p-1"], title="Toinen otsikko", anonymous=True)
+    await handle(db, handlers.on_idea_submitted, replayed)
+    idea = await _idea(db, "i-1")
+    assert idea is not None
+    assert (idea.anonymous, idea.unit_id) == (True, "u-kirjasto")
+    # What was kept is never overwritten by a replay.
+    assert (idea.title, idea.author_ids) == ("Kirjaston iltapäivystys", ["p-1", "p-2"])
+
+    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1"]))
+    idea = await _idea(db, "i-1")
+    assert idea is not None and idea.anonymous is True
 
 
 async def test_idea_update_before_submission_waits(sqlite_notification_db: Database) -> None:

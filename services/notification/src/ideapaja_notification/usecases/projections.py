@@ -6,7 +6,7 @@ Each runs in the consumer's unit of work, which also records the event in the in
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, func, update
 
 from ideapaja_contracts.events.hr import PersonLeft, PersonUpserted
 from ideapaja_contracts.events.idea import (
@@ -27,6 +27,7 @@ from ideapaja_notification.domain.kinds import language_or_default
 from ideapaja_notification.usecases import supporter_notices
 from ideapaja_notification.usecases.notices import receipts_for_co_authors
 from ideapaja_notification.usecases.privacy import is_erased_before
+from ideapaja_runtime.db import insert_unless_present
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext, RetryLater
 
@@ -69,26 +70,41 @@ async def on_person_left(event: PersonLeft, ctx: HandlerContext) -> None:
 
 
 async def on_idea_submitted(event: IdeaSubmitted, ctx: HandlerContext) -> None:
-    known = await ctx.session.get(Idea, event.idea_id)
-    if known is not None:
-        # Stored before anonymity and the unit were kept: a replay tells them.
-        if known.anonymous is None:
-            known.anonymous = event.anonymous
-        if known.unit_id is None:
-            known.unit_id = event.unit_id
-        return
-    ctx.session.add(
-        Idea(
-            idea_id=event.idea_id,
-            title=event.title,
-            author_ids=list(event.author_ids),
-            language=language_or_default(event.language),
-            anonymous=event.anonymous,
-            unit_id=event.unit_id,
-            revision=1,
-            updated_at=ctx.now,
-        )
+    """Keep the idea: one prebuilt ``INSERT … ON CONFLICT DO NOTHING``, where looking it up and
+    adding an ORM object took a SELECT and a flush (this consumer is the one a projection
+    rebuild replays a million events through)."""
+    inserted = await insert_unless_present(
+        ctx.session,
+        IDEAS,
+        {
+            "idea_id": event.idea_id,
+            "title": event.title,
+            "author_ids": list(event.author_ids),
+            "language": language_or_default(event.language),
+            "anonymous": event.anonymous,
+            "unit_id": event.unit_id,
+            "revision": 1,
+            "updated_at": ctx.now,
+        },
     )
+    if not inserted:
+        # Stored before anonymity and the unit were kept: a replay tells them.
+        await ctx.session.execute(
+            _FILL_IN_WHAT_WAS_NOT_KEPT,
+            {"id": event.idea_id, "anonymous": event.anonymous, "unit": event.unit_id},
+        )
+
+
+IDEAS = Idea.__table__
+_FILL_IN_WHAT_WAS_NOT_KEPT = (
+    update(Idea)
+    .where(Idea.idea_id == bindparam("id"))
+    .values(
+        anonymous=func.coalesce(Idea.anonymous, bindparam("anonymous")),
+        unit_id=func.coalesce(Idea.unit_id, bindparam("unit")),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 async def on_idea_updated(event: IdeaUpdated, ctx: HandlerContext) -> None:
