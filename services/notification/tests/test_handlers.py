@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import update
 from notification_testkit import (
     decided,
     deliveries,
@@ -18,6 +17,7 @@ from notification_testkit import (
     person,
     submitted,
 )
+from sqlalchemy import update
 
 from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaUpdated
 from ideapaja_contracts.events.review import Decision
