@@ -13,17 +13,13 @@ test: it prints figures and fails on none.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import random
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from bench.harness import each_database, percentile
+from bench.harness import percentile, run_alone
 from ideapaja_reward.app import service
 from ideapaja_reward.db.models import (
     LedgerEntry,
@@ -167,17 +163,14 @@ async def measure(database_url: str, ideas: int, reads: int) -> dict[str, float]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--ideas", type=int, default=20_000)
-    parser.add_argument("--reads", type=int, default=40)
-    parser.add_argument("--no-postgres", action="store_true")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as work:
-        databases = each_database(
-            Path(work) / "reward.db", "ideapaja_bench_activity", postgres=not args.no_postgres
-        )
-        for label, url in databases:
-            print(label, asyncio.run(measure(url, args.ideas, args.reads)), flush=True)
+    run_alone(
+        __doc__,
+        measure,
+        sqlite_file="reward.db",
+        pg_name="ideapaja_bench_activity",
+        ideas=20_000,
+        reads=40,
+    )
 
 
 if __name__ == "__main__":

@@ -14,18 +14,14 @@ PostgreSQL.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from bench.harness import each_database
+from bench.harness import run_alone
 from ideapaja_contracts import encode
 from ideapaja_contracts.events.hr import HrRole, PersonUpserted
 from ideapaja_contracts.events.idea import IdeaCommented
@@ -142,17 +138,14 @@ async def measure(database_url: str, people: int, items: int) -> dict[str, float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--people", type=int, default=1_000)
-    parser.add_argument("--items", type=int, default=10)
-    parser.add_argument("--no-postgres", action="store_true")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as work:
-        databases = each_database(
-            Path(work) / "notification.db", "ideapaja_bench_digests", postgres=not args.no_postgres
-        )
-        for label, url in databases:
-            print(label, asyncio.run(measure(url, args.people, args.items)), flush=True)
+    run_alone(
+        __doc__,
+        measure,
+        sqlite_file="notification.db",
+        pg_name="ideapaja_bench_digests",
+        people=1_000,
+        items=10,
+    )
 
 
 if __name__ == "__main__":

@@ -3,11 +3,14 @@ readings, JetStream consumer state, percentiles and the result rows with their t
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,6 +215,29 @@ def each_database(
             yield "postgresql", url
         finally:
             drop_pg_database(name)
+
+
+def run_alone(
+    doc: str | None,
+    measure: Callable[..., Awaitable[object]],
+    *,
+    sqlite_file: str,
+    pg_name: str,
+    **sizes: int,
+) -> None:
+    """``python -m bench.<module>`` for a module outside the table: an option ``--<size> N`` for
+    each of ``sizes`` (their defaults) and ``--no-postgres``; prints ``measure(url, *sizes)`` on
+    each database."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    for name, default in sizes.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    values = [getattr(args, name) for name in sizes]
+    with tempfile.TemporaryDirectory() as work:
+        databases = each_database(Path(work) / sqlite_file, pg_name, postgres=not args.no_postgres)
+        for label, url in databases:
+            print(label, asyncio.run(measure(url, *values)), flush=True)
 
 
 @contextmanager
