@@ -141,16 +141,7 @@ async def decide_item(
     body: ItemDecisionCreate,
     uow: ReviewUow,
 ) -> EvaluationPublic:
-    found = await agenda_items.decide_item(
-        uow,
-        meeting_id,
-        case_id,
-        decision=body.decision,
-        rationale=body.rationale,
-        duplicate_of=body.duplicate_of,
-        forwarded_to_unit_id=body.forwarded_to_unit_id,
-        question=body.question,
-    )
+    found = await agenda_items.decide_item(uow, meeting_id, case_id, **body.taken())
     return _evaluation_view(found)
 
 

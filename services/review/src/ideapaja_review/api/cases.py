@@ -148,15 +148,7 @@ async def decide_case(
     body: DecisionCreate,
     uow: ReviewUow,
 ) -> CasePublic:
-    record = await case_decisions.decide(
-        uow,
-        case_id,
-        decision=body.decision,
-        rationale=body.rationale,
-        duplicate_of=body.duplicate_of,
-        forwarded_to_unit_id=body.forwarded_to_unit_id,
-        question=body.question,
-    )
+    record = await case_decisions.decide(uow, case_id, **body.taken())
     return CasePublic.of(record, uow.now)
 
 

@@ -14,6 +14,7 @@ from ideapaja_contracts.events.review import Decision
 from ideapaja_review.db.models import CaseHistoryRow
 from ideapaja_review.domain.deadlines import Level, is_overdue, starting_level
 from ideapaja_review.domain.lifecycle import Action, CaseState, allowed_actions
+from ideapaja_review.usecases.case_decisions import DecisionTaken
 from ideapaja_review.usecases.case_records import CaseRecord
 
 IdParam = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -67,6 +68,16 @@ class DecisionCreate(BaseModel):
         if self.question is not None and self.decision is not Decision.NEEDS_INFO:
             raise ValueError("question is only allowed when the decision is needs_info")
         return self
+
+    def taken(self) -> DecisionTaken:
+        """The decision as the use cases take it."""
+        return DecisionTaken(
+            decision=self.decision,
+            rationale=self.rationale,
+            duplicate_of=self.duplicate_of,
+            forwarded_to_unit_id=self.forwarded_to_unit_id,
+            question=self.question,
+        )
 
 
 class AcceptanceCreate(BaseModel):

@@ -5,8 +5,8 @@ and its history records it)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Unpack
 
-from ideapaja_contracts.events.review import Decision
 from ideapaja_review.db import committee_roster
 from ideapaja_review.db.models import (
     ConflictRow,
@@ -22,6 +22,7 @@ from ideapaja_review.domain.minutes import (
 from ideapaja_review.errors import InvalidInput, NotAllowed, Refused
 from ideapaja_review.settings import ReviewWork
 from ideapaja_review.usecases import case_decisions, case_records
+from ideapaja_review.usecases.case_decisions import DecisionTaken
 from ideapaja_review.usecases.committees import DEFERRED, criteria_of
 from ideapaja_review.usecases.meetings import (
     ItemEvaluation,
@@ -130,12 +131,7 @@ async def decide_item(
     uow: ReviewWork,
     meeting_id: str,
     case_id: str,
-    *,
-    decision: Decision,
-    rationale: str,
-    duplicate_of: str | None,
-    forwarded_to_unit_id: str | None,
-    question: str | None,
+    **taken: Unpack[DecisionTaken],
 ) -> ItemEvaluation:
     """The chair records the committee's decision; it needs quorum (enough eligible members
     who scored the item)."""
@@ -157,19 +153,10 @@ async def decide_item(
             f"{found.tally.scorers} eligible member(s) scored the item; the quorum is "
             f"{found.quorum}.",
         )
-    await case_decisions.decide(
-        uow,
-        case_id,
-        decision=decision,
-        rationale=rationale,
-        duplicate_of=duplicate_of,
-        forwarded_to_unit_id=forwarded_to_unit_id,
-        question=question,
-        in_meeting=True,
-    )
+    await case_decisions.decide(uow, case_id, **taken, in_meeting=True)
     found.item.status = ItemStatus.DECIDED.value
-    found.item.decision = decision.value
-    found.item.rationale = rationale
+    found.item.decision = taken["decision"].value
+    found.item.rationale = taken["rationale"]
     found.item.decided_by = actor.person_id
     found.item.decided_at = uow.now
     found.item.weighted_mean = found.tally.weighted_mean

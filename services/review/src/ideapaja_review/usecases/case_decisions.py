@@ -5,6 +5,8 @@ event announcing it commit together."""
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ideapaja_contracts.events.hr import UnitKind
@@ -45,6 +47,17 @@ from ideapaja_review.usecases.case_records import (
 from ideapaja_review.usecases.case_routing import _new_case
 from ideapaja_review.usecases.case_steps import effective_roles, load_for_update, transition
 from ideapaja_search.analysis import stored_terms
+
+
+class DecisionTaken(TypedDict):
+    """A decision as a reviewer (or a committee's chair) gives it: what, why, and the target a
+    duplicate or forwarded decision needs or the question a needs_info one asks."""
+
+    decision: Decision
+    rationale: str
+    duplicate_of: NotRequired[str | None]
+    forwarded_to_unit_id: NotRequired[str | None]
+    question: NotRequired[str | None]
 
 
 async def _decidable_case(
