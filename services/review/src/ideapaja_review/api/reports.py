@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 
 from ideapaja_contracts.periods import PeriodKind
 from ideapaja_review.api.deps import ReviewUow
@@ -19,23 +19,34 @@ from ideapaja_review.schemas.reports import (
     FunnelReportPublic,
 )
 from ideapaja_review.usecases import reporting
+from ideapaja_review.usecases.reporting import ReportWindow
 from ideapaja_runtime.clock import IsoDate
 from ideapaja_runtime.routes import service_router
 
 router = service_router(prefix="/reports", tags=["reports"])
 
-PeriodQuery = Annotated[
-    PeriodKind, Query(description="month, quarter or year (calendar, Europe/Helsinki)")
-]
-PeriodsQuery = Annotated[
-    int, Query(ge=1, le=36, description="How many periods, ending with the one containing `at`")
-]
-AtQuery = Annotated[
-    IsoDate | None,
-    Query(
-        description="A day in the last period wanted (YYYY-MM-DD); today in Helsinki if left out"
-    ),
-]
+
+def report_window(
+    period: Annotated[
+        PeriodKind, Query(description="month, quarter or year (calendar, Europe/Helsinki)")
+    ] = PeriodKind.MONTH,
+    periods: Annotated[
+        int,
+        Query(ge=1, le=36, description="How many periods, ending with the one containing `at`"),
+    ] = 12,
+    at: Annotated[
+        IsoDate | None,
+        Query(
+            description="A day in the last period wanted (YYYY-MM-DD); today in Helsinki if "
+            "left out"
+        ),
+    ] = None,
+) -> ReportWindow:
+    """Every report's query: which periods it covers."""
+    return ReportWindow(period, periods, at)
+
+
+Window = Annotated[ReportWindow, Depends(report_window)]
 
 
 @router.get(
@@ -45,15 +56,10 @@ AtQuery = Annotated[
     response_model=FunnelReportPublic,
     **POLICY.route("reports.read"),
 )
-async def read_funnel(
-    uow: ReviewUow,
-    period: PeriodQuery = PeriodKind.MONTH,
-    periods: PeriodsQuery = 12,
-    at: AtQuery = None,
-) -> FunnelReportPublic:
-    found = await reporting.funnel(uow, period, periods, at)
+async def read_funnel(uow: ReviewUow, window: Window) -> FunnelReportPublic:
+    found = await reporting.funnel(uow, window)
     return FunnelReportPublic(
-        period_kind=period.value, periods=[FunnelPeriodPublic.of(f) for f in found]
+        period_kind=window.kind.value, periods=[FunnelPeriodPublic.of(f) for f in found]
     )
 
 
@@ -64,15 +70,10 @@ async def read_funnel(
     response_model=DecisionTimesReportPublic,
     **POLICY.route("reports.read"),
 )
-async def read_decision_times(
-    uow: ReviewUow,
-    period: PeriodQuery = PeriodKind.MONTH,
-    periods: PeriodsQuery = 12,
-    at: AtQuery = None,
-) -> DecisionTimesReportPublic:
-    found = await reporting.decision_times(uow, period, periods, at)
+async def read_decision_times(uow: ReviewUow, window: Window) -> DecisionTimesReportPublic:
+    found = await reporting.decision_times(uow, window)
     return DecisionTimesReportPublic(
-        period_kind=period.value, periods=[DecisionTimesPeriodPublic.of(t) for t in found]
+        period_kind=window.kind.value, periods=[DecisionTimesPeriodPublic.of(t) for t in found]
     )
 
 
@@ -83,13 +84,8 @@ async def read_decision_times(
     response_model=ExperimentsReportPublic,
     **POLICY.route("reports.read"),
 )
-async def read_experiments(
-    uow: ReviewUow,
-    period: PeriodQuery = PeriodKind.MONTH,
-    periods: PeriodsQuery = 12,
-    at: AtQuery = None,
-) -> ExperimentsReportPublic:
-    found = await reporting.experiments(uow, period, periods, at)
+async def read_experiments(uow: ReviewUow, window: Window) -> ExperimentsReportPublic:
+    found = await reporting.experiments(uow, window)
     return ExperimentsReportPublic(
-        period_kind=period.value, periods=[ExperimentsPeriodPublic.of(e) for e in found]
+        period_kind=window.kind.value, periods=[ExperimentsPeriodPublic.of(e) for e in found]
     )

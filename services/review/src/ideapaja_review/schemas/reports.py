@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Self
 
 from pydantic import BaseModel, Field
 
-from ideapaja_contracts.periods import Period
 from ideapaja_review.domain.reporting import DecisionTimes, ExperimentFigures, FunnelFigures
 
-
-def _period(period: Period) -> dict[str, Any]:
-    return {"period": period.label, "starts_at": period.starts_at, "ends_at": period.ends_at}
+PeriodFigures = FunnelFigures | DecisionTimes | ExperimentFigures
 
 
 class ReportPeriodPublic(BaseModel):
@@ -20,22 +17,25 @@ class ReportPeriodPublic(BaseModel):
     starts_at: datetime = Field(description="Its first instant (midnight in Europe/Helsinki)")
     ends_at: datetime = Field(description="The first instant after it")
 
+    @classmethod
+    def of(cls, figures: PeriodFigures) -> Self:
+        """A period's figures: the period's label and bounds, then each figure the model
+        declares, read from the domain's figures by the same name."""
+        period = figures.period
+        own = cls.model_fields.keys() - ReportPeriodPublic.model_fields.keys()
+        return cls(
+            period=period.label,
+            starts_at=period.starts_at,
+            ends_at=period.ends_at,
+            **{name: getattr(figures, name) for name in own},
+        )
+
 
 class FunnelPeriodPublic(ReportPeriodPublic):
     submitted: int = Field(description="Ideas first submitted in the period (the cohort)")
     decided: int = Field(description="Of them, accepted or rejected by now (in any round)")
     accepted: int = Field(description="Of them, accepted by now")
     implemented: int = Field(description="Of them, implemented by now")
-
-    @classmethod
-    def of(cls, figures: FunnelFigures) -> FunnelPeriodPublic:
-        return cls(
-            **_period(figures.period),
-            submitted=figures.submitted,
-            decided=figures.decided,
-            accepted=figures.accepted,
-            implemented=figures.implemented,
-        )
 
 
 class DecisionTimesPeriodPublic(ReportPeriodPublic):
@@ -48,15 +48,6 @@ class DecisionTimesPeriodPublic(ReportPeriodPublic):
         description="90th percentile (nearest rank) of the same days; null if there were none"
     )
 
-    @classmethod
-    def of(cls, times: DecisionTimes) -> DecisionTimesPeriodPublic:
-        return cls(
-            **_period(times.period),
-            decisions=times.decisions,
-            median_days=times.median_days,
-            p90_days=times.p90_days,
-        )
-
 
 class ExperimentsPeriodPublic(ReportPeriodPublic):
     started: int = Field(description="Experiments started in the period")
@@ -64,17 +55,6 @@ class ExperimentsPeriodPublic(ReportPeriodPublic):
     scale: int = Field(description="Of those completed, the ones to scale up")
     adjust: int = Field(description="Of those completed, the ones to adjust (and pilot again)")
     stop: int = Field(description="Of those completed, the ones stopped")
-
-    @classmethod
-    def of(cls, figures: ExperimentFigures) -> ExperimentsPeriodPublic:
-        return cls(
-            **_period(figures.period),
-            started=figures.started,
-            completed=figures.completed,
-            scale=figures.scale,
-            adjust=figures.adjust,
-            stop=figures.stop,
-        )
 
 
 class FunnelReportPublic(BaseModel):

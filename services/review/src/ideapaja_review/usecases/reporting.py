@@ -3,6 +3,7 @@ experiments' outcomes, period by period (see ``domain/reporting.py`` for what ea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from ideapaja_contracts.periods import CITY_TIME_ZONE, Period, PeriodKind
@@ -12,33 +13,36 @@ from ideapaja_review.domain.reporting import DecisionTimes, ExperimentFigures, F
 from ideapaja_review.settings import ReviewWork
 
 
-def _window(uow: ReviewWork, kind: PeriodKind, count: int, at: date | None) -> list[Period]:
-    """The periods asked for: ``count`` of them, ending with the one of ``at`` (today in the
-    city's time if not given)."""
-    return reporting.window(kind, at or uow.now.astimezone(CITY_TIME_ZONE).date(), count)
+@dataclass(frozen=True)
+class ReportWindow:
+    """The periods a report covers: ``count`` periods of ``kind``, ending with the one of
+    ``at`` (today in the city's time if not given)."""
+
+    kind: PeriodKind
+    count: int
+    at: date | None = None
 
 
-async def funnel(
-    uow: ReviewWork, kind: PeriodKind, count: int, at: date | None = None
-) -> list[FunnelFigures]:
-    periods = _window(uow, kind, count, at)
+def _periods(uow: ReviewWork, window: ReportWindow) -> list[Period]:
+    at = window.at or uow.now.astimezone(CITY_TIME_ZONE).date()
+    return reporting.window(window.kind, at, window.count)
+
+
+async def funnel(uow: ReviewWork, window: ReportWindow) -> list[FunnelFigures]:
+    periods = _periods(uow, window)
     return reporting.funnel(periods, await reports.funnel_cohorts(uow.session, periods))
 
 
-async def decision_times(
-    uow: ReviewWork, kind: PeriodKind, count: int, at: date | None = None
-) -> list[DecisionTimes]:
-    periods = _window(uow, kind, count, at)
+async def decision_times(uow: ReviewWork, window: ReportWindow) -> list[DecisionTimes]:
+    periods = _periods(uow, window)
     decisions = await reports.final_decisions(
         uow.session, periods[0].starts_at, periods[-1].ends_at
     )
     return reporting.decision_times(periods, decisions)
 
 
-async def experiments(
-    uow: ReviewWork, kind: PeriodKind, count: int, at: date | None = None
-) -> list[ExperimentFigures]:
-    periods = _window(uow, kind, count, at)
+async def experiments(uow: ReviewWork, window: ReportWindow) -> list[ExperimentFigures]:
+    periods = _periods(uow, window)
     start, end = periods[0].starts_at, periods[-1].ends_at
     started = await reports.experiments_started(uow.session, start, end)
     completed = await reports.experiments_completed(uow.session, start, end)
