@@ -68,13 +68,10 @@ async def record_conflict(
         session.add(conflict)
     else:
         conflict.reason = reason
-    case_records.append_history(
-        session,
+    case_records.note_by_person(
+        uow,
         case,
-        uow.now,
-        actor_id=actor.person_id,
-        action="conflict_recorded",
-        from_state=case.state,
+        "conflict_recorded",
         reason=reason,
         details={"meeting_id": meeting_id, "person_id": person_id},
     )
@@ -113,13 +110,10 @@ async def score(
     row.comment = comment
     row.scored_at = uow.now
     # A score can be changed until the decision; the history keeps every version.
-    case_records.append_history(
-        session,
+    case_records.note_by_person(
+        uow,
         case,
-        uow.now,
-        actor_id=actor.person_id,
-        action="scored",
-        from_state=case.state,
+        "scored",
         reason=comment or None,
         details={"meeting_id": meeting_id, "scores": dict(scores)},
     )
@@ -176,13 +170,10 @@ async def defer_item(uow: ReviewWork, meeting_id: str, case_id: str, *, reason: 
         raise Refused("Item handled", f"The item is {item.status} already.")
     item.status = ItemStatus.DEFERRED.value
     item.rationale = reason
-    case_records.append_history(
-        session,
+    case_records.note_by_person(
+        uow,
         case,
-        uow.now,
-        actor_id=actor.person_id,
-        action=DEFERRED,
-        from_state=case.state,
+        DEFERRED,
         reason=reason,
         details={"meeting_id": meeting_id},
     )

@@ -38,6 +38,7 @@ from ideapaja_review.usecases.case_records import (
     author_actor,
     latest_case,
     lock_routing,
+    note_by_person,
     record_of,
     require_worklist,
     reviewer_ids,
@@ -222,14 +223,10 @@ async def _merge(uow: ReviewWork, case: CaseRow, target: CaseRow, reason: str) -
     """The surviving idea's timeline records the merge too; intake moves supporters and
     comments on IdeaMerged. Both ideas keep their own history."""
     actor = uow.person
-    session = uow.session
-    append_history(
-        session,
+    note_by_person(
+        uow,
         target,
-        uow.now,
-        actor_id=actor.person_id,
-        action=MERGED_IN,
-        from_state=target.state,
+        MERGED_IN,
         reason=reason,
         details={"idea_id": case.idea_id, "case_id": case.case_id},
     )

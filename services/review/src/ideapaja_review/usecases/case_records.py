@@ -321,5 +321,27 @@ def append_history(
     session.add(CaseHistoryRow(**cases.history_values(case.case_id, case.state, now, **step)))
 
 
+def note_by_person(
+    uow: ReviewWork,
+    case: CaseRow,
+    action: str,
+    *,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Add a history row for something the acting person did that leaves the case in its state
+    (a score, a conflict of interest, an agenda change, a merge into it)."""
+    append_history(
+        uow.session,
+        case,
+        uow.now,
+        actor_id=uow.person.person_id,
+        action=action,
+        from_state=case.state,
+        reason=reason,
+        details=details,
+    )
+
+
 def _without_none(**values: str | None) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,7 @@ from ideapaja_review.domain.lifecycle import Action, CaseState, CaseStatus
 from ideapaja_review.domain.rules import RoutingRule
 from ideapaja_review.errors import CaseNotFound
 from ideapaja_review.settings import ReviewWork
-from ideapaja_review.usecases.case_records import append_history, reviewer_ids, status_of
+from ideapaja_review.usecases.case_records import append_history, reviewer_ids, rule_of, status_of
 from ideapaja_runtime.auth import Principal
 
 
@@ -83,6 +83,25 @@ async def transition(
         details=details,
     )
     return before, after
+
+
+class StepDetails(TypedDict, total=False):
+    """What a step records besides its action: ``transition``'s optional arguments."""
+
+    reason: str | None
+    decision: Decision | None
+    outcome: ExperimentOutcome | None
+    details: dict[str, Any] | None
+    experiment_ends_on: date | None
+
+
+async def transition_by_person(
+    uow: ReviewWork, case: CaseRow, action: Action, **step: Unpack[StepDetails]
+) -> tuple[CaseStatus, CaseStatus]:
+    """``transition`` taken by the acting person, under the routing rule in force for the
+    case's unit."""
+    rule = await rule_of(uow, case)
+    return await transition(uow, case, action, actor_id=uow.person.person_id, rule=rule, **step)
 
 
 def _enter_step(

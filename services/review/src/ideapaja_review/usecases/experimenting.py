@@ -87,12 +87,10 @@ async def start_experiment(
         started_by=actor.person_id,
         started_at=uow.now,
     )
-    await case_steps.transition(
+    await case_steps.transition_by_person(
         uow,
         case,
         Action.START_EXPERIMENT,
-        actor_id=actor.person_id,
-        rule=await case_records.rule_of(uow, case),
         reason=plan.hypothesis,
         details={
             "experiment_id": experiment.experiment_id,
@@ -136,12 +134,10 @@ async def complete_experiment(
     if experiment.status != "running":
         # The case may be running a later round; this one is done.
         raise Refused("Experiment completed", f"Experiment {experiment_id} has ended.")
-    await case_steps.transition(
+    await case_steps.transition_by_person(
         uow,
         case,
         Action.COMPLETE_EXPERIMENT,
-        actor_id=actor.person_id,
-        rule=await case_records.rule_of(uow, case),
         outcome=outcome,
         reason=lesson,
         details={

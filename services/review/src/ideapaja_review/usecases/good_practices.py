@@ -23,7 +23,7 @@ from ideapaja_review.domain.lifecycle import Action
 from ideapaja_review.domain.rules import SCREENER_ROLES
 from ideapaja_review.errors import InvalidInput, NotAllowed, NotFound
 from ideapaja_review.settings import ReviewWork
-from ideapaja_review.usecases import case_records, case_steps
+from ideapaja_review.usecases import case_steps
 from ideapaja_review.usecases.experimenting import stewarded_case
 from ideapaja_runtime.pagination import Page, PageRequest, page_from, paginate
 
@@ -46,12 +46,10 @@ async def publish_practice(
         published_by=actor.person_id,
         published_at=uow.now,
     )
-    await case_steps.transition(
+    await case_steps.transition_by_person(
         uow,
         case,
         Action.PUBLISH_PRACTICE,
-        actor_id=actor.person_id,
-        rule=await case_records.rule_of(uow, case),
         reason=title,
         details={"practice_id": practice.practice_id},
     )
@@ -101,12 +99,10 @@ async def adopt(
     if existing is not None:
         return existing, False
     case = await case_steps.load_for_update(session, practice.case_id)
-    await case_steps.transition(
+    await case_steps.transition_by_person(
         uow,
         case,
         Action.RECORD_ADOPTION,
-        actor_id=actor.person_id,
-        rule=await case_records.rule_of(uow, case),
         reason=note or None,
         details={"practice_id": practice_id, "unit_id": unit_id},
     )

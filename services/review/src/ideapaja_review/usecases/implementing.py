@@ -41,12 +41,10 @@ async def start_implementation(
     case = await stewarded_case(session, case_id, actor)
     if owner_id in await org.inactive_ids(session):
         raise InvalidInput("owner_id", f"{owner_id} has left the city's service.")
-    await case_steps.transition(
+    await case_steps.transition_by_person(
         uow,
         case,
         Action.START_IMPLEMENTATION,
-        actor_id=actor.person_id,
-        rule=await case_records.rule_of(uow, case),
         reason=planned_benefit or None,
         details={"owner_id": owner_id, "milestones": [title for title, _ in milestones]},
     )
@@ -92,12 +90,10 @@ async def record_progress(
     unknown = sorted(set(milestones_done) - set(milestones))
     if unknown:
         raise InvalidInput("milestones_done", f"Unknown milestones: {', '.join(unknown)}.")
-    await case_steps.transition(
+    await case_steps.transition_by_person(
         uow,
         case,
         Action.RECORD_PROGRESS,
-        actor_id=actor.person_id,
-        rule=await case_records.rule_of(uow, case),
         reason=note or None,
         details={"percent": percent, "milestones_done": list(milestones_done)},
     )
@@ -127,12 +123,10 @@ async def complete_implementation(
     session = uow.session
     implementation = await _implementation(session, case_id, Action.COMPLETE_IMPLEMENTATION)
     case = await stewarded_case(session, case_id, actor, owner_id=implementation.owner_id)
-    await case_steps.transition(
+    await case_steps.transition_by_person(
         uow,
         case,
         Action.COMPLETE_IMPLEMENTATION,
-        actor_id=actor.person_id,
-        rule=await case_records.rule_of(uow, case),
         reason=realised_benefit,
     )
     implementation.percent = 100

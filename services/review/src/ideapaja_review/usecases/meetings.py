@@ -143,9 +143,7 @@ async def _add_item(
     case: CaseRow,
     position: int,
 ) -> None:
-    actor = uow.person
-    session = uow.session
-    session.add(
+    uow.session.add(
         AgendaItemRow(
             meeting_id=meeting.meeting_id,
             case_id=case.case_id,
@@ -155,13 +153,10 @@ async def _add_item(
     )
     if case.committee_id is None:
         case.committee_id = meeting.committee_id
-    case_records.append_history(
-        session,
+    case_records.note_by_person(
+        uow,
         case,
-        uow.now,
-        actor_id=actor.person_id,
-        action=AGENDA_ADDED,
-        from_state=case.state,
+        AGENDA_ADDED,
         reason=meeting.title,
         details={"meeting_id": meeting.meeting_id, "position": position},
     )
