@@ -4,6 +4,8 @@ surviving a restart without escalating twice."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +25,7 @@ from sqlalchemy import select
 from ideapaja_contracts.events.idea import IdeaUpdated, IdeaWithdrawn
 from ideapaja_review.app import service
 from ideapaja_review.db.models import CaseRow
+from ideapaja_review.settings import ReviewSettings
 from ideapaja_review.usecases.deadline_sweep import Swept, run_deadline_sweep
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
 
@@ -33,6 +36,23 @@ async def case_for(running: RunningService, idea_id: str) -> CaseRow | None:
             select(CaseRow).where(CaseRow.idea_id == idea_id)
         )
         return found
+
+
+@asynccontextmanager
+async def on_clock(settings: ReviewSettings, clock: FakeClock) -> AsyncIterator[RunningService]:
+    """The service (one replica's run of it) on the controlled clock, which its periodic
+    deadline sweep reads."""
+    async with running_service(service, settings) as running:
+        running.runtime.clock = clock
+        yield running
+
+
+async def open_case(js: JetStreamContext, running: RunningService, idea_id: str) -> None:
+    """The org loaded and the idea submitted; its case is open and every event handled."""
+    await load_org(js, running)
+    await publish(js, idea(idea_id))
+    await eventually(lambda: case_for(running, idea_id))
+    await eventually(lambda: drained(running))
 
 
 async def test_intake_and_hr_events_in_and_every_review_event_out_once(
@@ -157,13 +177,9 @@ async def test_the_periodic_sweep_escalates_on_the_services_clock_once_across_a_
 ) -> None:
     settings = settings_for(nats_url, database_url, dev_keys, deadline_sweep_seconds=0.1)
     clock = FakeClock()
-    async with running_service(service, settings) as running:
-        running.runtime.clock = clock
-        await load_org(js, running)
-        await publish(js, idea("i-late"))
-        await eventually(lambda: case_for(running, "i-late"))
+    async with on_clock(settings, clock) as running:
+        await open_case(js, running, "i-late")
         # Nothing is due yet: several sweeps pass without an escalation.
-        await eventually(lambda: drained(running))
         assert await stream_events(js, "ideapaja.review.escalated.v1") == []
 
         clock.advance(days=15)
@@ -175,8 +191,7 @@ async def test_the_periodic_sweep_escalates_on_the_services_clock_once_across_a_
         )
 
     # The next replica starts at the same moment: the step was escalated to this level already.
-    async with running_service(service, settings) as running:
-        running.runtime.clock = clock
+    async with on_clock(settings, clock) as running:
         case = await case_for(running, "i-late")
         assert case is not None and case.escalation_level == 1
         # Sweeping again at the same (controlled) moment escalates nothing.
@@ -211,12 +226,8 @@ async def test_the_periodic_sweep_reminds_of_a_deadline_near_once_across_a_resta
 ) -> None:
     settings = settings_for(nats_url, database_url, dev_keys, deadline_sweep_seconds=0.1)
     clock = FakeClock()
-    async with running_service(service, settings) as running:
-        running.runtime.clock = clock
-        await load_org(js, running)
-        await publish(js, idea("i-soon"))
-        await eventually(lambda: case_for(running, "i-soon"))
-        await eventually(lambda: drained(running))
+    async with on_clock(settings, clock) as running:
+        await open_case(js, running, "i-soon")
         assert await stream_events(js, NEAR) == []
 
         # Screening is due in 14 days: 12 hours before, its reviewers are reminded.
@@ -225,8 +236,7 @@ async def test_the_periodic_sweep_reminds_of_a_deadline_near_once_across_a_resta
         assert (near["idea_id"], near["step"], near["level"]) == ("i-soon", "screening", 0)
         assert near["reviewer_ids"] == ["p-ca-kirjasto", "p-sup-kirjasto"]
 
-    async with running_service(service, settings) as running:
-        running.runtime.clock = clock
+    async with on_clock(settings, clock) as running:
         # The next replica sweeps at the same moment: the step was reminded of already.
         assert await run_deadline_sweep(running.runtime) == Swept()
         await eventually(lambda: drained(running))
