@@ -348,3 +348,21 @@ async def city_committee(
         path = f"/committees/{created['id']}/members/{person_id}"
         ok(await client.put(path, json={"role": role}, headers=admin))
     return str(created["id"])
+
+
+async def call_meeting(
+    client: Any,
+    committee_id: str,
+    headers: Headers,
+    *,
+    title: str,
+    scheduled_at: str,
+    case_ids: list[str] | None = None,
+) -> dict[str, Any]:
+    """A meeting of the committee, called (201) and answered with its agenda; without
+    ``case_ids`` the service builds the agenda from the cases waiting for the committee."""
+    body: dict[str, Any] = {"title": title, "scheduled_at": scheduled_at}
+    if case_ids is not None:
+        body["case_ids"] = case_ids
+    path = f"/committees/{committee_id}/meetings"
+    return dict(ok(await client.post(path, json=body, headers=headers), 201))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from review_testkit import As, city_committee, handler_delivery, idea, ok
+from review_testkit import As, call_meeting, city_committee, handler_delivery, idea, ok
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_runtime.authz import ALL_ROLES
@@ -73,17 +73,13 @@ async def test_in_a_meeting_the_chair_records_the_committees_decision(
     client: AsyncClient, api: RunningService, as_: As, committee_id: str
 ) -> None:
     case = await city_case(api, as_, in_review=True)
-    meeting = ok(
-        await client.post(
-            f"/committees/{committee_id}/meetings",
-            json={
-                "title": "Kokous",
-                "scheduled_at": "2027-01-14T13:00:00+02:00",
-                "case_ids": [case["id"]],
-            },
-            headers=as_(*SECRETARY),
-        ),
-        201,
+    meeting = await call_meeting(
+        client,
+        committee_id,
+        as_(*SECRETARY),
+        title="Kokous",
+        scheduled_at="2027-01-14T13:00:00+02:00",
+        case_ids=[case["id"]],
     )
     item = f"/meetings/{meeting['id']}/items/{case['id']}"
     ok(await client.put(f"{item}/scores/me", json={"scores": SCORES}, headers=as_(*MEMBER)))

@@ -13,6 +13,7 @@ import pytest
 from httpx import AsyncClient
 from review_testkit import (
     As,
+    call_meeting,
     events_of,
     handler_delivery,
     idea,
@@ -107,13 +108,12 @@ async def test_committee_meeting_from_agenda_to_minutes(
         headers=as_(*M2),
     )
     assert refused(problem, 403)["detail"].startswith("Calling a meeting")
-    meeting = ok(
-        await client.post(
-            f"/committees/{committee_id}/meetings",
-            json={"title": "Toukokuun kokous", "scheduled_at": "2025-05-06T14:00:00+03:00"},
-            headers=as_(*CHAIR),
-        ),
-        201,
+    meeting = await call_meeting(
+        client,
+        committee_id,
+        as_(*CHAIR),
+        title="Toukokuun kokous",
+        scheduled_at="2025-05-06T14:00:00+03:00",
     )
     meeting_id = meeting["id"]
     assert [i["id"] for i in meeting["agenda"]] == [a["id"], b["id"], c["id"]]
@@ -307,13 +307,12 @@ async def test_committee_meeting_from_agenda_to_minutes(
     refused(await client.get(minutes_path, params={"format": "pdf"}, headers=as_(*EMPLOYEE)), 422)
 
     # --- the deferred items wait for the next meeting's agenda
-    nxt = ok(
-        await client.post(
-            f"/committees/{committee_id}/meetings",
-            json={"title": "Kesäkuun kokous", "scheduled_at": "2025-06-03T14:00:00+03:00"},
-            headers=as_(*SECRETARY),
-        ),
-        201,
+    nxt = await call_meeting(
+        client,
+        committee_id,
+        as_(*SECRETARY),
+        title="Kesäkuun kokous",
+        scheduled_at="2025-06-03T14:00:00+03:00",
     )
     assert [i["id"] for i in nxt["agenda"]] == [b["id"], c["id"]]
 
@@ -326,17 +325,13 @@ async def test_calling_a_meeting_and_adding_to_its_agenda_tell_the_members(
     members to tell, and never an author's id."""
     d = await city_case(api, as_, ["p-author-d"], "Pyöräparkki virastotalolle")
     e = await city_case(api, as_, ["p-author-e"], "Etäkokousten tekstitys")
-    meeting = ok(
-        await client.post(
-            f"/committees/{committee['id']}/meetings",
-            json={
-                "title": "Kesäkuun kokous",
-                "scheduled_at": "2025-06-03T14:00:00+03:00",
-                "case_ids": [d["id"]],
-            },
-            headers=as_(*CHAIR),
-        ),
-        201,
+    meeting = await call_meeting(
+        client,
+        committee["id"],
+        as_(*CHAIR),
+        title="Kesäkuun kokous",
+        scheduled_at="2025-06-03T14:00:00+03:00",
+        case_ids=[d["id"]],
     )
     members = ["p-com-1", "p-com-2", "p-com-3", "p-com-4", "p-sec"]
     [scheduled] = events_of(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from review_testkit import As, city_committee, handler_delivery, idea, ok, refused
+from review_testkit import As, call_meeting, city_committee, handler_delivery, idea, ok, refused
 
 from ideapaja_contracts.events.idea import Scope
 from ideapaja_runtime.testing import RunningService
@@ -28,13 +28,13 @@ async def test_a_meeting_time_reads_back_as_the_instant_scheduled(
     client: AsyncClient, as_: As, committee_id: str, offset: str
 ) -> None:
     scheduled = f"2027-01-14T13:00:00{offset}"
-    created = ok(
-        await client.post(
-            f"/committees/{committee_id}/meetings",
-            json={"title": "Tammikuun kokous", "scheduled_at": scheduled, "case_ids": []},
-            headers=as_(*CHAIR),
-        ),
-        201,
+    created = await call_meeting(
+        client,
+        committee_id,
+        as_(*CHAIR),
+        title="Tammikuun kokous",
+        scheduled_at=scheduled,
+        case_ids=[],
     )
     read = ok(await client.get(f"/meetings/{created['id']}", headers=as_(*CHAIR)))
     expected = datetime.fromisoformat(scheduled)
@@ -60,13 +60,12 @@ async def _case_on_a_meeting(api: RunningService, as_: As, committee_id: str) ->
     case = ok(await api.client.get(f"/cases/by-idea/{submitted.idea_id}", headers=as_(*ADMIN)))
     accept = f"/cases/{case['id']}/accept-for-review"
     ok(await api.client.post(accept, json={}, headers=as_(*CHAIR)))
-    meeting = ok(
-        await api.client.post(
-            f"/committees/{committee_id}/meetings",
-            json={"title": "Kokous", "scheduled_at": "2027-01-14T13:00:00+02:00"},
-            headers=as_(*CHAIR),
-        ),
-        201,
+    meeting = await call_meeting(
+        api.client,
+        committee_id,
+        as_(*CHAIR),
+        title="Kokous",
+        scheduled_at="2027-01-14T13:00:00+02:00",
     )
     return str(meeting["id"]), str(case["id"])
 

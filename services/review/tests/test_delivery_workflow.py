@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from nats.js import JetStreamContext
 from review_testkit import (
     FakeClock,
@@ -36,6 +37,12 @@ async def case_for(running: RunningService, idea_id: str) -> CaseRow | None:
             select(CaseRow).where(CaseRow.idea_id == idea_id)
         )
         return found
+
+
+@pytest.fixture
+def sweeping(nats_url: str, database_url: str, dev_keys: DevKeys) -> ReviewSettings:
+    """Settings whose periodic deadline sweep runs every tenth of a second."""
+    return settings_for(nats_url, database_url, dev_keys, deadline_sweep_seconds=0.1)
 
 
 @asynccontextmanager
@@ -173,11 +180,10 @@ async def test_intake_and_hr_events_in_and_every_review_event_out_once(
 
 
 async def test_the_periodic_sweep_escalates_on_the_services_clock_once_across_a_restart(
-    nats_url: str, database_url: str, js: JetStreamContext, dev_keys: DevKeys
+    js: JetStreamContext, sweeping: ReviewSettings
 ) -> None:
-    settings = settings_for(nats_url, database_url, dev_keys, deadline_sweep_seconds=0.1)
     clock = FakeClock()
-    async with on_clock(settings, clock) as running:
+    async with on_clock(sweeping, clock) as running:
         await open_case(js, running, "i-late")
         # Nothing is due yet: several sweeps pass without an escalation.
         assert await stream_events(js, "ideapaja.review.escalated.v1") == []
@@ -191,7 +197,7 @@ async def test_the_periodic_sweep_escalates_on_the_services_clock_once_across_a_
         )
 
     # The next replica starts at the same moment: the step was escalated to this level already.
-    async with on_clock(settings, clock) as running:
+    async with on_clock(sweeping, clock) as running:
         case = await case_for(running, "i-late")
         assert case is not None and case.escalation_level == 1
         # Sweeping again at the same (controlled) moment escalates nothing.
@@ -222,11 +228,10 @@ NEAR = "ideapaja.review.deadline_near.v1"
 
 
 async def test_the_periodic_sweep_reminds_of_a_deadline_near_once_across_a_restart(
-    nats_url: str, database_url: str, js: JetStreamContext, dev_keys: DevKeys
+    js: JetStreamContext, sweeping: ReviewSettings
 ) -> None:
-    settings = settings_for(nats_url, database_url, dev_keys, deadline_sweep_seconds=0.1)
     clock = FakeClock()
-    async with on_clock(settings, clock) as running:
+    async with on_clock(sweeping, clock) as running:
         await open_case(js, running, "i-soon")
         assert await stream_events(js, NEAR) == []
 
@@ -236,7 +241,7 @@ async def test_the_periodic_sweep_reminds_of_a_deadline_near_once_across_a_resta
         assert (near["idea_id"], near["step"], near["level"]) == ("i-soon", "screening", 0)
         assert near["reviewer_ids"] == ["p-ca-kirjasto", "p-sup-kirjasto"]
 
-    async with on_clock(settings, clock) as running:
+    async with on_clock(sweeping, clock) as running:
         # The next replica sweeps at the same moment: the step was reminded of already.
         assert await run_deadline_sweep(running.runtime) == Swept()
         await eventually(lambda: drained(running))
