@@ -45,7 +45,7 @@ from ideapaja_review.usecases.case_records import (
     rule_of,
     status_of,
 )
-from ideapaja_review.usecases.case_routing import _new_case
+from ideapaja_review.usecases.case_routing import _new_case, idea_content
 from ideapaja_review.usecases.case_steps import effective_roles, load_for_update, transition
 from ideapaja_search.analysis import stored_terms
 
@@ -261,13 +261,7 @@ async def _forward(uow: ReviewWork, case: CaseRow, unit_id: str, reason: str) ->
     await _new_case(
         uow,
         idea_id=case.idea_id,
-        content={
-            "title": case.title,
-            "problem": case.problem,
-            "solution": case.solution,
-            "benefit": case.benefit,
-            "language": case.language,
-        },
+        content=idea_content(case),
         scope=scope,
         unit_id=unit_id,
         anonymous=case.anonymous,

@@ -32,6 +32,18 @@ from ideapaja_review.usecases.case_records import (
 from ideapaja_search.analysis import stored_terms
 
 
+def idea_content(source: IdeaSubmitted | CaseRow) -> dict[str, str]:
+    """An idea's text and language as a new case stores them: from the idea as submitted, or
+    from an earlier case of it (a forwarded idea)."""
+    return {
+        "title": source.title,
+        "problem": source.problem,
+        "solution": source.solution,
+        "benefit": source.benefit,
+        "language": source.language,
+    }
+
+
 async def open_case(uow: ReviewWork, idea: IdeaSubmitted) -> bool:
     """Open the idea's case and route it; False when the idea already has one (idempotent)."""
     session = uow.session
@@ -41,13 +53,7 @@ async def open_case(uow: ReviewWork, idea: IdeaSubmitted) -> bool:
     await _new_case(
         uow,
         idea_id=idea.idea_id,
-        content={
-            "title": idea.title,
-            "problem": idea.problem,
-            "solution": idea.solution,
-            "benefit": idea.benefit,
-            "language": idea.language,
-        },
+        content=idea_content(idea),
         scope=idea.scope,
         unit_id=idea.unit_id,
         anonymous=idea.anonymous,

@@ -6,6 +6,7 @@ service, as review knows them at that moment; none names an idea's authors."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,16 +26,23 @@ async def member_ids(session: AsyncSession, committee_id: str) -> list[str]:
     return await committee_roster.active_member_ids(session, committee_id)
 
 
+async def _meeting(session: AsyncSession, meeting: MeetingRow) -> dict[str, Any]:
+    """What every notice says of the meeting, and the members it tells."""
+    return {
+        "meeting_id": meeting.meeting_id,
+        "committee_id": meeting.committee_id,
+        "title": meeting.title[:_TITLE_MAX],
+        "scheduled_at": meeting.scheduled_at,
+        "member_ids": await member_ids(session, meeting.committee_id),
+    }
+
+
 async def meeting_scheduled(
     session: AsyncSession, meeting: MeetingRow, agenda: Sequence[CaseRow], called_by: str
 ) -> MeetingScheduled:
     return MeetingScheduled(
-        meeting_id=meeting.meeting_id,
-        committee_id=meeting.committee_id,
-        title=meeting.title[:_TITLE_MAX],
-        scheduled_at=meeting.scheduled_at,
+        **await _meeting(session, meeting),
         agenda=[agenda_case(case) for case in agenda],
-        member_ids=await member_ids(session, meeting.committee_id),
         called_by=called_by,
     )
 
@@ -43,11 +51,7 @@ async def scoring_opened(
     session: AsyncSession, meeting: MeetingRow, case: CaseRow, added_by: str
 ) -> ScoringOpened:
     return ScoringOpened(
-        meeting_id=meeting.meeting_id,
-        committee_id=meeting.committee_id,
-        title=meeting.title[:_TITLE_MAX],
-        scheduled_at=meeting.scheduled_at,
+        **await _meeting(session, meeting),
         case=agenda_case(case),
-        member_ids=await member_ids(session, meeting.committee_id),
         added_by=added_by,
     )
