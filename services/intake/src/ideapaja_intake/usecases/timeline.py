@@ -5,7 +5,8 @@ supporters moving along when ideas merge, rewards granted."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from ideapaja_contracts.events.progress import (
     ExperimentStarted,
     ImplementationCompleted,
     PracticePublished,
+    ProgressEvent,
 )
 from ideapaja_contracts.events.review import (
     CaseReopened,
@@ -23,6 +25,7 @@ from ideapaja_contracts.events.review import (
     InfoProvided,
     InfoRequested,
     ReviewDecided,
+    ReviewEvent,
     ReviewStarted,
     ScreeningStarted,
 )
@@ -31,6 +34,9 @@ from ideapaja_intake.db.ideas import apply_status_change, record_reward
 from ideapaja_intake.db.models import Idea, IdeaAuthor, IdeaReward, IdeaStatusChange, IdeaSupport
 from ideapaja_intake.domain.status import IdeaStatus, status_of_decision
 from ideapaja_runtime.messaging import HandlerContext, RetryLater
+
+AboutAnIdea = ReviewEvent | ProgressEvent
+E = TypeVar("E", bound=AboutAnIdea)
 
 
 async def _idea(ctx: HandlerContext, idea_id: str) -> Idea:
@@ -43,10 +49,13 @@ async def _idea(ctx: HandlerContext, idea_id: str) -> Idea:
 
 
 async def _record(
-    ctx: HandlerContext, idea_id: str, status: IdeaStatus, kind: str, **details: Any
+    ctx: HandlerContext, event: AboutAnIdea, status: IdeaStatus, kind: str, **details: Any
 ) -> Idea:
-    """One entry of the idea's history for this event (once per event id), and the status."""
-    idea = await _idea(ctx, idea_id)
+    """One entry of the idea's history for this event (once per event id), and the status; a
+    review event's entry names its case."""
+    idea = await _idea(ctx, event.idea_id)
+    if isinstance(event, ReviewEvent):
+        details["case_id"] = event.case_id
     await apply_status_change(
         ctx.session,
         idea,
@@ -63,90 +72,72 @@ async def _record(
     return idea
 
 
+def _entry(
+    event_type: type[E],
+    kind: str,
+    status: IdeaStatus | Callable[[E], IdeaStatus],
+    details: Callable[[E], dict[str, Any]] = lambda event: {},
+) -> Callable[[E, HandlerContext], Awaitable[None]]:
+    """The handler of ``event_type``: each event is one ``kind`` entry of its idea's history,
+    with the ``details`` read from it, and sets ``status`` (or the status read from it)."""
+
+    async def record(event: E, ctx: HandlerContext) -> None:
+        current = status if isinstance(status, IdeaStatus) else status(event)
+        await _record(ctx, event, current, kind, **details(event))
+
+    return record
+
+
 # --- review ------------------------------------------------------------------------------------
 
-
-async def on_screening_started(event: ScreeningStarted, ctx: HandlerContext) -> None:
-    await _record(
-        ctx, event.idea_id, IdeaStatus.SCREENING, "screening_started", case_id=event.case_id
-    )
-
-
-async def on_review_started(event: ReviewStarted, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.IN_REVIEW,
-        "review_started",
-        case_id=event.case_id,
-        actor_id=event.started_by,
-        note=event.note or None,
-    )
-
-
-async def on_info_requested(event: InfoRequested, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.NEEDS_INFO,
-        "info_requested",
-        case_id=event.case_id,
-        actor_id=event.requested_by,
-        note=event.question,
-    )
-
-
-async def on_info_provided(event: InfoProvided, ctx: HandlerContext) -> None:
-    # Review names the authors by pseudonym here, so the timeline never names them either.
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.SCREENING,
-        "info_provided",
-        case_id=event.case_id,
-        actor_id=event.author_ref,
-        note=event.answer,
-    )
-
-
-async def on_review_decided(event: ReviewDecided, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        status_of_decision(event.decision),
-        "decided",
-        case_id=event.case_id,
-        actor_id=event.decided_by,
-        rationale=event.rationale,
-        duplicate_of=event.duplicate_of,
-        forwarded_to_unit_id=event.forwarded_to_unit_id,
-    )
-
-
-async def on_case_reopened(event: CaseReopened, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.REOPENED,
-        "reopened",
-        case_id=event.case_id,
-        # A person id, or the authors' pseudonym when they appealed (review's contract).
-        actor_id=event.reopened_by,
-        note=event.reason,
-    )
-
-
-async def on_idea_forwarded(event: IdeaForwarded, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.FORWARDED,
-        "forwarded",
-        case_id=event.case_id,
-        actor_id=event.forwarded_by,
-        forwarded_to_unit_id=event.to_unit_id,
-        note=event.reason or None,
-    )
+on_screening_started = _entry(ScreeningStarted, "screening_started", IdeaStatus.SCREENING)
+on_review_started = _entry(
+    ReviewStarted,
+    "review_started",
+    IdeaStatus.IN_REVIEW,
+    lambda event: {"actor_id": event.started_by, "note": event.note or None},
+)
+on_info_requested = _entry(
+    InfoRequested,
+    "info_requested",
+    IdeaStatus.NEEDS_INFO,
+    lambda event: {"actor_id": event.requested_by, "note": event.question},
+)
+# Review names the authors by pseudonym here, so the timeline never names them either.
+on_info_provided = _entry(
+    InfoProvided,
+    "info_provided",
+    IdeaStatus.SCREENING,
+    lambda event: {"actor_id": event.author_ref, "note": event.answer},
+)
+on_review_decided = _entry(
+    ReviewDecided,
+    "decided",
+    lambda event: status_of_decision(event.decision),
+    lambda event: {
+        "actor_id": event.decided_by,
+        "rationale": event.rationale,
+        "duplicate_of": event.duplicate_of,
+        "forwarded_to_unit_id": event.forwarded_to_unit_id,
+    },
+)
+# ``reopened_by`` is a person id, or the authors' pseudonym when they appealed (review's contract).
+on_case_reopened = _entry(
+    CaseReopened,
+    "reopened",
+    IdeaStatus.REOPENED,
+    lambda event: {"actor_id": event.reopened_by, "note": event.reason},
+)
+on_idea_forwarded = _entry(
+    IdeaForwarded,
+    "forwarded",
+    IdeaStatus.FORWARDED,
+    lambda event: {
+        "actor_id": event.forwarded_by,
+        "forwarded_to_unit_id": event.to_unit_id,
+        "note": event.reason or None,
+    },
+)
 
 
 async def on_idea_merged(event: IdeaMerged, ctx: HandlerContext) -> None:
@@ -155,10 +146,9 @@ async def on_idea_merged(event: IdeaMerged, ctx: HandlerContext) -> None:
     target = await _idea(ctx, event.into_idea_id)
     await _record(
         ctx,
-        event.idea_id,
+        event,
         IdeaStatus.DUPLICATE,
         "merged",
-        case_id=event.case_id,
         actor_id=event.merged_by,
         duplicate_of=event.into_idea_id,
     )
@@ -214,44 +204,29 @@ async def on_reward_granted(event: RewardGranted, ctx: HandlerContext) -> None:
     )
 
 
-async def on_experiment_started(event: ExperimentStarted, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.EXPERIMENT,
-        "experiment_started",
-        note=f"{event.hypothesis} ({event.starts_on.isoformat()} - {event.ends_on.isoformat()})",
-    )
-
-
-async def on_experiment_completed(event: ExperimentCompleted, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.EXPERIMENT_COMPLETED,
-        "experiment_completed",
-        rationale=event.result,
-        note=event.outcome.value,
-    )
-
-
-async def on_implementation_completed(event: ImplementationCompleted, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.IMPLEMENTED,
-        "implemented",
-        actor_id=event.owner_id,
-        note=event.realised_benefit or None,
-    )
-
-
-async def on_practice_published(event: PracticePublished, ctx: HandlerContext) -> None:
-    await _record(
-        ctx,
-        event.idea_id,
-        IdeaStatus.GOOD_PRACTICE,
-        "practice_published",
-        actor_id=event.published_by,
-        note=event.title,
-    )
+on_experiment_started = _entry(
+    ExperimentStarted,
+    "experiment_started",
+    IdeaStatus.EXPERIMENT,
+    lambda event: {
+        "note": f"{event.hypothesis} ({event.starts_on.isoformat()} - {event.ends_on.isoformat()})"
+    },
+)
+on_experiment_completed = _entry(
+    ExperimentCompleted,
+    "experiment_completed",
+    IdeaStatus.EXPERIMENT_COMPLETED,
+    lambda event: {"rationale": event.result, "note": event.outcome.value},
+)
+on_implementation_completed = _entry(
+    ImplementationCompleted,
+    "implemented",
+    IdeaStatus.IMPLEMENTED,
+    lambda event: {"actor_id": event.owner_id, "note": event.realised_benefit or None},
+)
+on_practice_published = _entry(
+    PracticePublished,
+    "practice_published",
+    IdeaStatus.GOOD_PRACTICE,
+    lambda event: {"actor_id": event.published_by, "note": event.title},
+)
