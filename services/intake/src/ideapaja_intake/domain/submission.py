@@ -64,6 +64,24 @@ BenefitKinds = Annotated[
     AfterValidator(_unique),
 ]
 
+# The fields the submission, the draft and the edit share, with their limits, written once.
+TitleText = Annotated[
+    str, Field(min_length=TITLE_MIN, max_length=TITLE_MAX, description="Short headline")
+]
+ProblemText = Annotated[
+    str, Field(min_length=1, max_length=TEXT_MAX, description="What is wrong today")
+]
+SolutionText = Annotated[
+    str, Field(min_length=1, max_length=TEXT_MAX, description="What to do instead")
+]
+BenefitText = Annotated[str, Field(max_length=BENEFIT_MAX, description="Expected benefit")]
+CategoryChoice = Annotated[CategoryId | None, Field(description="A category id (GET /categories)")]
+Language = Annotated[LanguageCode, Field(description="Language of the text")]
+TeamUnitId = Annotated[
+    UnitId | None,
+    Field(description="Submit for a work community: a unit the submitter belongs to"),
+]
+
 
 # Control characters other than tab and line breaks have no place in an idea's text; they are
 # refused (not silently dropped) so what is stored is exactly what the author sees.
@@ -89,21 +107,19 @@ class _Strict(BaseModel):
 class IdeaSubmission(_Strict):
     """The fields of a new idea, the same from the JSON API and from the intranet form."""
 
-    title: str = Field(min_length=TITLE_MIN, max_length=TITLE_MAX, description="Short headline")
-    problem: str = Field(min_length=1, max_length=TEXT_MAX, description="What is wrong today")
-    solution: str = Field(min_length=1, max_length=TEXT_MAX, description="What to do instead")
-    benefit: str = Field(default="", max_length=BENEFIT_MAX, description="Expected benefit")
+    title: TitleText
+    problem: ProblemText
+    solution: SolutionText
+    benefit: BenefitText = ""
     benefit_kinds: BenefitKinds = Field(default_factory=list)
-    category: CategoryId | None = Field(default=None, description="A category id (GET /categories)")
+    category: CategoryChoice = None
     scope: Scope = Field(description="Who decides: the unit, the department or the city")
     unit_id: UnitId = Field(description="The unit or department the idea concerns (GET /units)")
-    language: LanguageCode = Field(default="fi", description="Language of the text")
+    language: Language = "fi"
     anonymous: bool = Field(
         default=False, description="Hide the authors from reviewers and colleagues"
     )
-    team_unit_id: UnitId | None = Field(
-        default=None, description="Submit for a work community: a unit the submitter belongs to"
-    )
+    team_unit_id: TeamUnitId = None
     co_author_ids: CoAuthorIds = Field(default_factory=list)
 
 
@@ -113,22 +129,20 @@ class IdeaDraft(_Strict):
     title: str = Field(min_length=1, max_length=TITLE_MAX, description="Short headline")
     problem: str = Field(default="", max_length=TEXT_MAX, description="What is wrong today")
     solution: str = Field(default="", max_length=TEXT_MAX, description="What to do instead")
-    benefit: str = Field(default="", max_length=BENEFIT_MAX, description="Expected benefit")
+    benefit: BenefitText = ""
     benefit_kinds: BenefitKinds = Field(default_factory=list)
-    category: CategoryId | None = Field(default=None, description="A category id (GET /categories)")
+    category: CategoryChoice = None
     scope: Scope | None = Field(
         default=None, description="Who decides: the unit, the department or the city"
     )
     unit_id: UnitId | None = Field(
         default=None, description="The unit or department the idea concerns (GET /units)"
     )
-    language: LanguageCode = Field(default="fi", description="Language of the text")
+    language: Language = "fi"
     anonymous: bool = Field(
         default=False, description="Hide the authors from reviewers and colleagues once submitted"
     )
-    team_unit_id: UnitId | None = Field(
-        default=None, description="Submit for a work community: a unit the submitter belongs to"
-    )
+    team_unit_id: TeamUnitId = None
     co_author_ids: CoAuthorIds = Field(default_factory=list)
 
 
@@ -137,12 +151,12 @@ class IdeaEdit(_Strict):
     if someone saved another version meanwhile, the edit is refused instead of overwriting it."""
 
     revision: int = Field(ge=1, le=100_000, description="The revision being edited")
-    title: str = Field(min_length=TITLE_MIN, max_length=TITLE_MAX, description="Short headline")
-    problem: str = Field(min_length=1, max_length=TEXT_MAX, description="What is wrong today")
-    solution: str = Field(min_length=1, max_length=TEXT_MAX, description="What to do instead")
-    benefit: str = Field(default="", max_length=BENEFIT_MAX, description="Expected benefit")
+    title: TitleText
+    problem: ProblemText
+    solution: SolutionText
+    benefit: BenefitText = ""
     benefit_kinds: BenefitKinds = Field(default_factory=list)
-    category: CategoryId | None = Field(default=None, description="A category id (GET /categories)")
+    category: CategoryChoice = None
 
 
 def new_idea_id() -> str:

@@ -10,7 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_intake.db.ideas import IdeaRecord
 from ideapaja_intake.db.models import Idea
-from ideapaja_intake.domain.submission import TEXT_MAX, TITLE_MAX, TITLE_MIN, IdeaSubmission
+from ideapaja_intake.domain.submission import (
+    BenefitText,
+    CategoryChoice,
+    IdeaSubmission,
+    ProblemText,
+    SolutionText,
+    TitleText,
+)
 
 
 class FormTokenPublic(BaseModel):
@@ -100,13 +107,11 @@ class CitizenIdeaCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=TITLE_MIN, max_length=TITLE_MAX, description="Short headline")
-    problem: str = Field(min_length=1, max_length=TEXT_MAX, description="What is wrong today")
-    solution: str = Field(min_length=1, max_length=TEXT_MAX, description="What to do instead")
-    benefit: str = Field(default="", max_length=2000, description="Expected benefit")
-    category: str | None = Field(
-        default=None, pattern=r"^[a-z0-9_-]{1,40}$", description="A category id (GET /categories)"
-    )
+    title: TitleText
+    problem: ProblemText
+    solution: SolutionText
+    benefit: BenefitText = ""
+    category: CategoryChoice = None
     unit_id: str = Field(
         pattern=ID_PATTERN,
         max_length=64,
