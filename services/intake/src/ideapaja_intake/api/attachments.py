@@ -75,7 +75,9 @@ async def upload(
     async def work() -> Outcome:
         row = await attachments.store_attachment(uow, idea_id, accepted)
         return Outcome.of(
-            201, AttachmentPublic.of(row), Location=f"/ideas/{idea_id}/attachments/{row.id}"
+            201,
+            AttachmentPublic.model_validate(row),
+            Location=f"/ideas/{idea_id}/attachments/{row.id}",
         )
 
     content = {"filename": accepted.checked.filename, "sha256": accepted.sha256}

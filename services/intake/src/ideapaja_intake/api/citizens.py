@@ -61,7 +61,7 @@ async def citizen_submit(
     **POLICY.route("citizen.read"),
 )
 async def citizen_ideas(uow: IntakeUow, page: PageParams) -> Page[CitizenIdeaSummary]:
-    return await citizens.my_citizen_ideas(uow, page, CitizenIdeaSummary.of)
+    return await citizens.my_citizen_ideas(uow, page, CitizenIdeaSummary.model_validate)
 
 
 @router.get(

@@ -187,7 +187,7 @@ async def read_ideas(
         bool, Query(description="Only the caller's own ideas (needed unless a reviewer)")
     ] = False,
 ) -> Page[IdeaSummary]:
-    return await ideas.list_ideas_for(uow, filters, page, IdeaSummary.of, mine=mine)
+    return await ideas.list_ideas_for(uow, filters, page, IdeaSummary.model_validate, mine=mine)
 
 
 @router.put(

@@ -25,7 +25,7 @@ router = service_router(prefix="/public/ideas", tags=["public"])
     ),
 )
 async def public_ideas(uow: IntakeUow, filters: ListFilters, page: PageParams) -> Page[IdeaSummary]:
-    return await ideas.list_public_ideas(uow, filters, page, IdeaSummary.of)
+    return await ideas.list_public_ideas(uow, filters, page, IdeaSummary.model_validate)
 
 
 @router.get(

@@ -29,7 +29,7 @@ async def read_units(
     page: PageParams,
     kind: Annotated[UnitKind | None, Query(description="Only units or only departments")] = None,
 ) -> Page[UnitPublic]:
-    return await catalogue.units(uow, page, UnitPublic.of, kind.value if kind else None)
+    return await catalogue.units(uow, page, UnitPublic.model_validate, kind.value if kind else None)
 
 
 @categories_router.get(

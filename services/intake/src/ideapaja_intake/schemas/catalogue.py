@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ideapaja_contracts.events.hr import UnitKind
-from ideapaja_intake.db.models import Unit
 from ideapaja_intake.domain.categories import BENEFIT_LABELS, Category
 from ideapaja_intake.domain.submission import BenefitKind
 
 
 class UnitPublic(BaseModel):
     """A unit or department, as HR describes it."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: str = Field(description="The unit's id (HR's)")
     kind: UnitKind = Field(description="unit or department")
@@ -20,29 +21,16 @@ class UnitPublic(BaseModel):
     name_sv: str = Field(description="Name in Swedish")
     name_en: str = Field(description="Name in English")
 
-    @classmethod
-    def of(cls, unit: Unit) -> UnitPublic:
-        return cls(
-            id=unit.id,
-            kind=UnitKind(unit.kind),
-            parent_id=unit.parent_id,
-            name_fi=unit.name_fi,
-            name_sv=unit.name_sv,
-            name_en=unit.name_en,
-        )
-
 
 class CategoryPublic(BaseModel):
     """An idea category."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: str = Field(description="The category's id (an idea's category)")
     fi: str = Field(description="Name in Finnish")
     sv: str = Field(description="Name in Swedish")
     en: str = Field(description="Name in English")
-
-    @classmethod
-    def of(cls, category: Category) -> CategoryPublic:
-        return cls(id=category.id, fi=category.fi, sv=category.sv, en=category.en)
 
 
 class BenefitKindPublic(BaseModel):
@@ -63,7 +51,7 @@ class Catalogue(BaseModel):
     @classmethod
     def of(cls, categories: list[Category]) -> Catalogue:
         return cls(
-            categories=[CategoryPublic.of(c) for c in categories],
+            categories=[CategoryPublic.model_validate(c) for c in categories],
             benefit_kinds=[
                 BenefitKindPublic(id=kind, **BENEFIT_LABELS[kind]) for kind in BenefitKind
             ],

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_intake.db.ideas import IdeaRecord
-from ideapaja_intake.db.models import Idea
 from ideapaja_intake.domain.submission import (
     BenefitText,
     CategoryChoice,
@@ -75,21 +74,13 @@ class CitizenIdeaPublic(BaseModel):
 class CitizenIdeaSummary(BaseModel):
     """A citizen's idea in their list."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: str = Field(description="The idea's id")
     title: str = Field(description="Short headline")
     status: str = Field(description="Where the idea is (submitted, in_review, accepted, …)")
     language: str = Field(description="Language of the text: fi, sv or en")
     submitted_at: datetime | None = Field(description="When it was submitted")
-
-    @classmethod
-    def of(cls, idea: Idea) -> CitizenIdeaSummary:
-        return cls(
-            id=idea.id,
-            title=idea.title,
-            status=idea.status,
-            language=idea.language,
-            submitted_at=idea.submitted_at,
-        )
 
 
 class FormSubmission(IdeaSubmission):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ideapaja_contracts.base import ID_PATTERN
 from ideapaja_contracts.events.idea import Channel, Scope
 from ideapaja_intake.db.ideas import IdeaRecord
-from ideapaja_intake.db.models import Idea, IdeaAttachment, IdeaDraft, IdeaStatusChange, IdeaVersion
+from ideapaja_intake.db.models import Idea, IdeaDraft, IdeaStatusChange, IdeaVersion
 from ideapaja_intake.domain.status import IdeaStatus
 from ideapaja_intake.domain.submission import BenefitKind
 from ideapaja_intake.domain.visibility import visible_author_ids
@@ -138,23 +138,14 @@ class TimelineEntry(BaseModel):
 class AttachmentPublic(BaseModel):
     """A file attached to an idea (GET /ideas/{idea_id}/attachments/{attachment_id} reads it)."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: str = Field(description="The attachment's id")
     filename: str = Field(description="The file's name as uploaded")
     content_type: str = Field(description="Its media type, e.g. application/pdf")
     size: int = Field(description="Its size in bytes")
     uploaded_at: datetime = Field(description="When it was attached")
     scan_status: str = Field(description="not_scanned (no scanner configured) or clean")
-
-    @classmethod
-    def of(cls, row: IdeaAttachment) -> AttachmentPublic:
-        return cls(
-            id=row.id,
-            filename=row.filename,
-            content_type=row.content_type,
-            size=row.size,
-            uploaded_at=row.uploaded_at,
-            scan_status=row.scan_status,
-        )
 
 
 class IdeaPublic(BaseModel):
@@ -222,7 +213,7 @@ class IdeaPublic(BaseModel):
             author_ids=author_ids,
             invited_ids=list(record.invited_ids) if involved else None,
             rewarded=idea.rewarded,
-            attachments=[AttachmentPublic.of(a) for a in record.attachments],
+            attachments=[AttachmentPublic.model_validate(a) for a in record.attachments],
             history=[StatusChangePublic.of(row) for row in record.history],
         )
 
@@ -293,13 +284,15 @@ class ColleagueIdeaPublic(BaseModel):
             supported_by_me=supported,
             revision=idea.revision,
             rewarded=idea.rewarded,
-            attachments=[AttachmentPublic.of(a) for a in record.attachments],
+            attachments=[AttachmentPublic.model_validate(a) for a in record.attachments],
             timeline=[TimelineEntry.of(row) for row in record.history],
         )
 
 
 class IdeaSummary(BaseModel):
     """An idea in a list: enough to show a row and open it."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: IdeaId
     title: Title
@@ -315,25 +308,6 @@ class IdeaSummary(BaseModel):
     submitted_at: SubmittedAt
     support_count: SupportCount = 0
     comment_count: CommentCount = 0
-
-    @classmethod
-    def of(cls, idea: Idea) -> IdeaSummary:
-        return cls(
-            id=idea.id,
-            title=idea.title,
-            status=idea.status,
-            status_changed_at=idea.status_changed_at,
-            scope=Scope(idea.scope),
-            unit_id=idea.unit_id,
-            category=idea.category,
-            language=idea.language,
-            anonymous=idea.anonymous,
-            external=idea.external,
-            author_ref=idea.author_ref,
-            submitted_at=idea.submitted_at,
-            support_count=idea.support_count,
-            comment_count=idea.comment_count,
-        )
 
 
 class SimilarIdeaPublic(BaseModel):
