@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from ideapaja_contracts.base import ID_PATTERN
-from ideapaja_contracts.events.idea import Channel, IdeaSubmitted, IdeaUpdated, Scope
+from ideapaja_contracts.events.idea import Channel, IdeaSubmitted, Scope
 
 TITLE_MIN, TITLE_MAX = 3, 200
 TEXT_MAX = 5000
@@ -187,31 +187,6 @@ def submitted_event(
         author_ref=author_ref,
         anonymous=submission.anonymous,
         team_unit_id=submission.team_unit_id,
-    )
-
-
-def updated_event(
-    *,
-    idea_id: str,
-    revision: int,
-    title: str,
-    problem: str,
-    solution: str,
-    benefit: str,
-    edited_by: str,
-    author_ids: list[str] | None = None,
-) -> IdeaUpdated:
-    """``author_ids``: every confirmed author, when this revision changed them (reward pays
-    co-authors who confirm after submission from it)."""
-    return IdeaUpdated(
-        idea_id=idea_id,
-        revision=revision,
-        title=title,
-        problem=problem,
-        solution=solution,
-        benefit=benefit,
-        edited_by=edited_by,
-        author_ids=author_ids,
     )
 
 

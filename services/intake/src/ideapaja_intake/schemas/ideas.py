@@ -96,17 +96,7 @@ class StatusChangePublic(BaseModel):
 
     @classmethod
     def of(cls, row: IdeaStatusChange) -> StatusChangePublic:
-        return cls(
-            status=row.status,
-            kind=row.kind,
-            at=row.occurred_at,
-            decided_by=row.actor_id,
-            rationale=row.rationale,
-            note=row.note,
-            case_id=row.case_id,
-            duplicate_of=row.duplicate_of,
-            forwarded_to_unit_id=row.forwarded_to_unit_id,
-        )
+        return cls(**_step(row), decided_by=row.actor_id, case_id=row.case_id)
 
 
 class TimelineEntry(BaseModel):
@@ -123,16 +113,20 @@ class TimelineEntry(BaseModel):
 
     @classmethod
     def of(cls, row: IdeaStatusChange) -> TimelineEntry:
-        return cls(
-            kind=row.kind,
-            status=row.status,
-            at=row.occurred_at,
-            by=row.actor_id,
-            rationale=row.rationale,
-            note=row.note,
-            duplicate_of=row.duplicate_of,
-            forwarded_to_unit_id=row.forwarded_to_unit_id,
-        )
+        return cls(**_step(row), by=row.actor_id)
+
+
+def _step(row: IdeaStatusChange) -> dict[str, Any]:
+    """What the full history and the public timeline both show of a step."""
+    return {
+        "status": row.status,
+        "kind": row.kind,
+        "at": row.occurred_at,
+        "rationale": row.rationale,
+        "note": row.note,
+        "duplicate_of": row.duplicate_of,
+        "forwarded_to_unit_id": row.forwarded_to_unit_id,
+    }
 
 
 class AttachmentPublic(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from ideapaja_contracts.events.idea import IdeaWithdrawn
+from ideapaja_contracts.events.idea import IdeaUpdated, IdeaWithdrawn
 from ideapaja_intake.db.ideas import (
     IdeaRecord,
     apply_status_change,
@@ -16,7 +16,7 @@ from ideapaja_intake.db.ideas import (
 )
 from ideapaja_intake.db.models import Idea, IdeaStatusChange
 from ideapaja_intake.domain.status import EDITABLE_STATUSES, WITHDRAWABLE_STATUSES, IdeaStatus
-from ideapaja_intake.domain.submission import IdeaEdit, public_actor, updated_event
+from ideapaja_intake.domain.submission import IdeaEdit, public_actor
 from ideapaja_intake.errors import (
     EditConflict,
     FieldErrors,
@@ -84,13 +84,16 @@ async def edit_idea(uow: Uow, idea_id: str, edit: IdeaEdit) -> IdeaRecord:
 async def new_version(
     uow: Uow, idea: Idea, *, reason: str, author_ids: list[str] | None = None
 ) -> None:
-    """The idea's next revision by the acting person, kept and announced (IdeaUpdated)."""
+    """The idea's next revision by the acting person, kept and announced (IdeaUpdated).
+
+    ``author_ids``: every confirmed author, when this revision changed them (reward pays
+    co-authors who confirm after submission from it)."""
     person_id = uow.person.person_id
     idea.revision += 1
     idea.last_edited_at = uow.now
     uow.session.add(version_of(idea, person_id, reason, uow.now))
     await uow.publish(
-        updated_event(
+        IdeaUpdated(
             idea_id=idea.id,
             revision=idea.revision,
             title=idea.title,
