@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 
 from ideapaja_runtime.clock import UtcDateTime
 from ideapaja_runtime.db import service_metadata
@@ -28,6 +28,11 @@ class IntakeBase(DeclarativeBase):
     """The intake service's own tables (see ``service_metadata`` for why not a shared base)."""
 
     metadata = service_metadata()
+
+
+def _idea_id(**options: Any) -> MappedColumn[Any]:
+    """The column of a row that belongs to an idea: it goes when the idea goes."""
+    return mapped_column(String(64), ForeignKey("ideas.id", ondelete="CASCADE"), **options)
 
 
 class Unit(IntakeBase):
@@ -101,9 +106,7 @@ class IdeaAuthor(IntakeBase):
 
     __tablename__ = "idea_authors"
 
-    idea_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True
-    )
+    idea_id: Mapped[str] = _idea_id(primary_key=True)
     person_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     kind: Mapped[str] = mapped_column(String(20))  # submitter | co_author
     author_ref: Mapped[str] = mapped_column(String(64))
@@ -119,7 +122,7 @@ class IdeaStatusChange(IntakeBase):
     __tablename__ = "idea_status_history"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    idea_id: Mapped[str] = mapped_column(String(64), ForeignKey("ideas.id", ondelete="CASCADE"))
+    idea_id: Mapped[str] = _idea_id()
     # The CloudEvents id of the event that caused the change: one row per event.
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(32))
@@ -144,9 +147,7 @@ class IdeaReward(IntakeBase):
     __tablename__ = "idea_rewards"
 
     grant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    idea_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("ideas.id", ondelete="CASCADE"), index=True
-    )
+    idea_id: Mapped[str] = _idea_id(index=True)
     person_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20))
     granted_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -181,7 +182,7 @@ class IdeaVersion(IntakeBase):
     __table_args__ = (UniqueConstraint("idea_id", "revision", name="uq_idea_versions_revision"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    idea_id: Mapped[str] = mapped_column(String(64), ForeignKey("ideas.id", ondelete="CASCADE"))
+    idea_id: Mapped[str] = _idea_id()
     revision: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     problem: Mapped[str] = mapped_column(Text)
@@ -201,9 +202,7 @@ class IdeaSupport(IntakeBase):
 
     __tablename__ = "idea_supports"
 
-    idea_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True
-    )
+    idea_id: Mapped[str] = _idea_id(primary_key=True)
     person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     supported_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The idea this support was first given to, when it moved here with a merge.
@@ -216,7 +215,7 @@ class IdeaComment(IntakeBase):
     __tablename__ = "idea_comments"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    idea_id: Mapped[str] = mapped_column(String(64), ForeignKey("ideas.id", ondelete="CASCADE"))
+    idea_id: Mapped[str] = _idea_id()
     commenter_id: Mapped[str] = mapped_column(String(64))
     # Who the comment is shown as: the person, or the idea's pseudonym when an author of an
     # anonymous idea writes it.
@@ -237,9 +236,7 @@ class IdeaAttachment(IntakeBase):
     __tablename__ = "idea_attachments"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    idea_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("ideas.id", ondelete="CASCADE"), index=True
-    )
+    idea_id: Mapped[str] = _idea_id(index=True)
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
