@@ -21,7 +21,7 @@ from ideapaja_intake.db.models import (
     IdeaSupport,
     IdeaVersion,
 )
-from ideapaja_intake.db.sql import dialect_of
+from ideapaja_intake.db.sql import dialect_of, rows_where
 from ideapaja_intake.domain.status import IdeaStatus, StatusChange, current_status
 
 
@@ -94,40 +94,27 @@ async def load_idea(session: AsyncSession, idea_id: str) -> IdeaRecord | None:
     idea = await session.get(Idea, idea_id)
     if idea is None:
         return None
-    authors = (
-        await session.scalars(
-            select(IdeaAuthor)
-            .where(IdeaAuthor.idea_id == idea_id)
-            # The submitter first, also when co-authors invited with the submission sort
-            # before them (a former employee's token).
-            .order_by(
-                IdeaAuthor.added_at,
-                case((IdeaAuthor.kind == "submitter", 0), else_=1),
-                IdeaAuthor.person_id,
-            )
-        )
-    ).all()
-    history = (
-        await session.scalars(
-            select(IdeaStatusChange)
-            .where(IdeaStatusChange.idea_id == idea_id)
-            .order_by(IdeaStatusChange.occurred_at, IdeaStatusChange.id)
-        )
-    ).all()
-    attachments = (
-        await session.scalars(
-            select(IdeaAttachment)
-            .where(IdeaAttachment.idea_id == idea_id)
-            .order_by(IdeaAttachment.uploaded_at, IdeaAttachment.id)
-        )
-    ).all()
-    rewards = (
-        await session.scalars(
-            select(IdeaReward)
-            .where(IdeaReward.idea_id == idea_id)
-            .order_by(IdeaReward.granted_at, IdeaReward.grant_id)
-        )
-    ).all()
+    authors = await rows_where(
+        session,
+        IdeaAuthor.idea_id == idea_id,
+        IdeaAuthor.added_at,
+        # The submitter first, also when co-authors invited with the submission sort before
+        # them (a former employee's token).
+        case((IdeaAuthor.kind == "submitter", 0), else_=1),
+        IdeaAuthor.person_id,
+    )
+    history = await rows_where(
+        session,
+        IdeaStatusChange.idea_id == idea_id,
+        IdeaStatusChange.occurred_at,
+        IdeaStatusChange.id,
+    )
+    attachments = await rows_where(
+        session, IdeaAttachment.idea_id == idea_id, IdeaAttachment.uploaded_at, IdeaAttachment.id
+    )
+    rewards = await rows_where(
+        session, IdeaReward.idea_id == idea_id, IdeaReward.granted_at, IdeaReward.grant_id
+    )
     return IdeaRecord(idea, authors, history, attachments, rewards)
 
 

@@ -1,10 +1,11 @@
-"""Dialect helpers for the intake tables: the INSERT that can upsert, plain deletes."""
+"""Helpers for the intake tables: the INSERT that can upsert, plain deletes, ordered reads."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, cast, delete, func, literal
+from sqlalchemy import ColumnElement, Text, cast, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -21,6 +22,12 @@ def insert_for(dialect: str) -> Any:
 
 def dialect_insert(session: AsyncSession | Session) -> Any:
     return insert_for(dialect_of(session))
+
+
+async def rows_where(session: AsyncSession, where: Any, *order_by: Any) -> Sequence[Any]:
+    """The rows of the first ``order_by`` column's table that match ``where``, in that order."""
+    model = order_by[0].class_
+    return (await session.scalars(select(model).where(where).order_by(*order_by))).all()
 
 
 async def delete_where(session: AsyncSession, model: Any, *conditions: Any) -> None:

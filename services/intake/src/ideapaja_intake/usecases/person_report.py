@@ -4,7 +4,6 @@ anonymous idea; anyone else's leaves those items out and counts them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +25,7 @@ from ideapaja_intake.db.models import (
     Person,
     SubmissionCounter,
 )
+from ideapaja_intake.db.sql import rows_where
 from ideapaja_intake.domain.pseudonym import citizen_person_id, former_person_id, mentions
 from ideapaja_intake.schemas.privacy import (
     AttachmentUploaded,
@@ -147,40 +147,42 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
         )
     ).all()
     # Each kind of row that names them, in the order the report lists it.
-    invited = await _all(session, IdeaAuthor.invited_by == person_id, IdeaAuthor.added_at)
-    drafts = await _all(session, IdeaDraft.owner_id == person_id, IdeaDraft.created_at)
-    versions = await _all(
+    invited = await rows_where(session, IdeaAuthor.invited_by == person_id, IdeaAuthor.added_at)
+    drafts = await rows_where(session, IdeaDraft.owner_id == person_id, IdeaDraft.created_at)
+    versions = await rows_where(
         session, IdeaVersion.edited_by.in_(ids), IdeaVersion.created_at, IdeaVersion.id
     )
-    supports = await _all(session, IdeaSupport.person_id == person_id, IdeaSupport.supported_at)
-    comments = await _all(
+    supports = await rows_where(
+        session, IdeaSupport.person_id == person_id, IdeaSupport.supported_at
+    )
+    comments = await rows_where(
         session, IdeaComment.commenter_id.in_(ids), IdeaComment.created_at, IdeaComment.id
     )
-    hidden = await _all(
+    hidden = await rows_where(
         session, IdeaComment.hidden_by == person_id, IdeaComment.hidden_at, IdeaComment.id
     )
-    attachments = await _all(
+    attachments = await rows_where(
         session,
         IdeaAttachment.uploaded_by.in_(ids),
         IdeaAttachment.uploaded_at,
         IdeaAttachment.id,
     )
-    actions = await _all(
+    actions = await rows_where(
         session,
         IdeaStatusChange.actor_id == person_id,
         IdeaStatusChange.occurred_at,
         IdeaStatusChange.id,
     )
-    rewards = await _all(
+    rewards = await rows_where(
         session, IdeaReward.person_id.in_(ids), IdeaReward.granted_at, IdeaReward.grant_id
     )
-    keys = await _all(
+    keys = await rows_where(
         session,
         IdempotencyRecord.caller.in_([staff_caller(person_id), citizen_caller(citizen_id)]),
         IdempotencyRecord.created_at,
         IdempotencyRecord.key,
     )
-    windows = await _all(
+    windows = await rows_where(
         session, SubmissionCounter.person_id.in_(ids), SubmissionCounter.window_start
     )
     erasure = await session.get(ErasedPerson, former_person_id(secret, person_id))
@@ -259,9 +261,3 @@ async def _full_report(session: AsyncSession, secret: str, person_id: str) -> Pe
         ],
         erasure=(ErasureData.model_validate(erasure) if erasure is not None else None),
     )
-
-
-async def _all(session: AsyncSession, where: Any, *order_by: Any) -> Sequence[Any]:
-    """The rows of the first ``order_by`` column's table that match ``where``, in that order."""
-    model = order_by[0].class_
-    return (await session.scalars(select(model).where(where).order_by(*order_by))).all()

@@ -49,7 +49,7 @@ from ideapaja_intake.db.models import (
     RetentionAudit,
     SubmissionCounter,
 )
-from ideapaja_intake.db.sql import rowcount
+from ideapaja_intake.db.sql import rowcount, rows_where
 from ideapaja_intake.domain.pseudonym import PSEUDONYM_PREFIX
 from ideapaja_intake.domain.retention import (
     CLOSED_STATUSES,
@@ -98,13 +98,9 @@ async def remove_personal_data(uow: Uow, idea: Idea) -> Counter[str]:
     idea_id = idea.id
     stand_in = _StandIns(idea_id)
 
-    authors = (
-        await session.scalars(
-            select(IdeaAuthor)
-            .where(IdeaAuthor.idea_id == idea_id)
-            .order_by(IdeaAuthor.added_at, IdeaAuthor.person_id)
-        )
-    ).all()
+    authors = await rows_where(
+        session, IdeaAuthor.idea_id == idea_id, IdeaAuthor.added_at, IdeaAuthor.person_id
+    )
     confirmed = [a for a in authors if a.confirmed_at is not None]
     author_ids = {a.person_id for a in authors}
     rows = [(a.person_id, a.invited_by) for a in confirmed]
@@ -143,13 +139,9 @@ async def remove_personal_data(uow: Uow, idea: Idea) -> Counter[str]:
         await session.execute(delete(IdeaAttachment).where(IdeaAttachment.idea_id == idea_id))
     )
 
-    comments = (
-        await session.scalars(
-            select(IdeaComment)
-            .where(IdeaComment.idea_id == idea_id)
-            .order_by(IdeaComment.created_at, IdeaComment.id)
-        )
-    ).all()
+    comments = await rows_where(
+        session, IdeaComment.idea_id == idea_id, IdeaComment.created_at, IdeaComment.id
+    )
     for comment in comments:
         writer = comment.commenter_id
         comment.commenter_id = stand_in(writer)
