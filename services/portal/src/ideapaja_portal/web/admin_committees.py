@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from ideapaja_portal.apis import ServiceError
 from ideapaja_portal.web.admin import ID_PATTERN, Admin, Typed, find_people, names_of
 from ideapaja_portal.web.context import CsrfProtected, Viewer, apis_of, render, texts_of
-from ideapaja_portal.web.forms import message_of, number_or_text
+from ideapaja_portal.web.forms import last_field_messages, number_or_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,15 +20,6 @@ CommitteeId = Annotated[str, Path(pattern=ID_PATTERN, description="The committee
 PersonId = Annotated[str, Path(pattern=ID_PATTERN, description="The person's id")]
 MemberRole = Literal["chair", "secretary", "member"]
 MEMBER_ROLES = ("member", "secretary", "chair")
-
-
-def _errors(request: Request, exc: ServiceError) -> dict[str, str]:
-    """A 422's messages by the form's field (review names ``name``, ``quorum``, ``role``)."""
-    if exc.status != 422:
-        raise exc
-    texts = texts_of(request)
-    found = {f.split(".")[-1]: message_of(texts, k) for f, k in exc.field_errors.items()}
-    return found or {"_form": texts.gettext("Check the form: something in it was not accepted.")}
 
 
 async def _committees_page(
@@ -79,7 +70,11 @@ async def create_committee(
         )
     except ServiceError as exc:
         return await _committees_page(
-            request, viewer, errors=_errors(request, exc), values=body, status_code=422
+            request,
+            viewer,
+            errors=last_field_messages(texts_of(request), exc),
+            values=body,
+            status_code=422,
         )
     return RedirectResponse(f"/admin/committees/{created['id']}?created=1", status_code=303)
 
@@ -149,8 +144,9 @@ async def set_member(
             json={"role": role},
         )
     except ServiceError as exc:
+        errors = last_field_messages(texts_of(request), exc)
         return await _committee_page(
-            request, viewer, committee_id, typed=q, errors=_errors(request, exc),
+            request, viewer, committee_id, typed=q, errors=errors,
             chosen={"person_id": person_id, "role": role}, status_code=422,
         )  # fmt: skip
     return RedirectResponse(f"/admin/committees/{committee_id}?done={person_id}", status_code=303)

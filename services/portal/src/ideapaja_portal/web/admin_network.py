@@ -23,7 +23,7 @@ from ideapaja_portal.web.admin import (
     units_of,
 )
 from ideapaja_portal.web.context import CsrfProtected, Viewer, apis_of, render, texts_of
-from ideapaja_portal.web.forms import message_of
+from ideapaja_portal.web.forms import last_field_messages
 
 router = APIRouter(include_in_schema=False)
 
@@ -111,11 +111,7 @@ async def assign(
             "review", "POST", "/change-agents", token=viewer.token, json=body
         )
     except ServiceError as exc:
-        if exc.status != 422:
-            raise
-        errors = {f.split(".")[-1]: message_of(texts, k) for f, k in exc.field_errors.items()}
-        if not errors:
-            errors["_form"] = texts.gettext("Check the form: something in it was not accepted.")
+        errors = last_field_messages(texts, exc)
         return await _network_page(
             request, viewer, typed=q, errors=errors, chosen=chosen, status_code=422
         )

@@ -130,8 +130,6 @@ def _refused(texts: Texts, error: ServiceError) -> dict[str, str]:
         }
     message = refusal(texts, error)
     if message is None:
-        if error.status != 422:
-            raise error
         return field_messages(texts, error)
     fields = [field for field in error.field_errors if field in FIELDS]
     return {(fields[0] if fields else GENERAL): message}

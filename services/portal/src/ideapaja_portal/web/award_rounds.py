@@ -89,8 +89,6 @@ def refusal_messages(
     sentence = REFUSALS.get((form, error.status))
     if sentence is not None:
         return {GENERAL: texts.gettext(sentence)}
-    if error.status != 422:
-        raise error
     found = field_messages(texts, error)
     for field in error.field_errors:
         known = FIELD_REFUSALS.get((form, field))

@@ -109,8 +109,6 @@ def refused(
     message = refusal(texts, error, award)
     if message is not None:
         return {rule_field or field: message}
-    if error.status != 422:
-        raise error
     return one_field_messages(field, texts, error)
 
 

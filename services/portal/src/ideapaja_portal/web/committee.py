@@ -147,8 +147,6 @@ async def call_meeting(
                 json=body,
             )
         except ServiceError as exc:
-            if exc.status != 422:
-                raise
             errors = top_field_messages(texts, exc)
         else:
             return RedirectResponse(f"/meetings/{meeting['id']}?done=called", status_code=303)
@@ -241,8 +239,6 @@ async def _organise(
         try:
             await apis_of(request).call("review", method, path, token=viewer.token, json=body)
         except ServiceError as exc:
-            if exc.status != 422:
-                raise
             errors = top_field_messages(texts, exc)
     if errors:
         return await _meeting_page(request, viewer, meeting_id, errors=errors, failed=form)

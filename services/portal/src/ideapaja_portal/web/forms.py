@@ -10,7 +10,10 @@ GENERAL = "_form"
 
 
 def field_messages(texts: Texts, error: ServiceError) -> dict[str, str]:
-    """Field name → what to fix. A 422 without field details lands on the whole form."""
+    """Field name → what to fix. A 422 without field details lands on the whole form; any other
+    refusal is not the form's to show and is raised again (the friendly error pages)."""
+    if error.status != 422:
+        raise error
     found = {field: message_of(texts, kind) for field, kind in error.field_errors.items()}
     if not found:
         found[GENERAL] = texts.gettext("Check the form: something in it was not accepted.")
@@ -47,6 +50,16 @@ def top_field_messages(texts: Texts, error: ServiceError) -> dict[str, str]:
     for field, message in field_messages(texts, error).items():
         found.setdefault(field.split(".")[0], message)
     return found
+
+
+def last_field_messages(texts: Texts, error: ServiceError) -> dict[str, str]:
+    """As ``field_messages``, keyed by the field's last part: ``members.0.role`` → ``role``."""
+    if error.status != 422:
+        raise error
+    found = {
+        field.split(".")[-1]: message_of(texts, kind) for field, kind in error.field_errors.items()
+    }
+    return found or {GENERAL: texts.gettext("Check the form: something in it was not accepted.")}
 
 
 def one_field_messages(field: str, texts: Texts, error: ServiceError) -> dict[str, str]:

@@ -151,8 +151,6 @@ async def submit_idea(
         else:
             created = await apis.call("intake", "POST", "/ideas", token=viewer.token, json=values)
     except ServiceError as exc:
-        if exc.status != 422:
-            raise
         errors = field_messages(texts_of(request), exc)
         values["draft_id"] = draft_id
         return await _form(request, viewer, values, errors=errors, status_code=422)
@@ -335,8 +333,6 @@ async def answer(
             json={"answer": answer},
         )
     except ServiceError as exc:
-        if exc.status != 422:
-            raise
         return await _idea_page(
             request, viewer, idea_id, one_field_messages("answer", texts_of(request), exc)
         )
@@ -367,8 +363,6 @@ async def comment(
             "intake", "POST", f"/ideas/{idea_id}/comments", token=viewer.token, json={"body": body}
         )
     except ServiceError as exc:
-        if exc.status != 422:
-            raise
         return await _idea_page(
             request, viewer, idea_id, one_field_messages("comment", texts_of(request), exc)
         )

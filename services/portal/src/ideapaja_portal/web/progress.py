@@ -44,8 +44,6 @@ async def _post(
         try:
             await apis_of(request).call("review", "POST", path, token=viewer.token, json=body)
         except ServiceError as exc:
-            if exc.status != 422:
-                raise
             errors = top_field_messages(texts, exc)
     if errors:
         return await _case_page(request, viewer, case_id, errors=errors, values=values, failed=form)

@@ -136,8 +136,6 @@ async def adopt(
             json=values,
         )
     except ServiceError as exc:
-        if exc.status != 422:
-            raise
         errors = top_field_messages(texts, exc)
         return await _practice_page(request, viewer, practice_id, errors=errors, values=values)
     return RedirectResponse(f"/practices/{practice_id}?done=adopted", status_code=303)

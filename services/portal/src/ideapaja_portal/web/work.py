@@ -137,8 +137,6 @@ async def decide(
             "review", "POST", f"/cases/{case_id}/decision", token=viewer.token, json=body
         )
     except ServiceError as exc:
-        if exc.status != 422:
-            raise
         errors = field_messages(texts, exc)
         if "_form" in errors and decision in ("duplicate", "forwarded"):
             target = "duplicate_of" if decision == "duplicate" else "forwarded_to_unit_id"
