@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 import structlog
@@ -20,6 +20,17 @@ PROBLEM_FIELDS = ("title", "detail", "errors", "reason", "rule")
 # The services' largest page, and how many pages of a list a page of the portal reads at most.
 PAGE_LIMIT = 100
 MAX_PAGES = 50
+
+
+class Request(TypedDict, total=False):
+    """What a call sends besides the person's token: the query, a JSON body or a form (with
+    files), and the trace it belongs to (by default the page's)."""
+
+    params: Mapping[str, Any] | None
+    json: Any
+    files: Any
+    data: Mapping[str, Any] | None
+    traceparent: str | None
 
 
 class ServiceError(Exception):
@@ -68,30 +79,10 @@ class Apis:
         await self.client.aclose()
 
     async def call(
-        self,
-        service: str,
-        method: str,
-        path: str,
-        *,
-        token: str,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        files: Any = None,
-        data: Mapping[str, Any] | None = None,
-        traceparent: str | None = None,
+        self, service: str, method: str, path: str, *, token: str, **request: Unpack[Request]
     ) -> Any:
         """The JSON answer (None for 204), or ``ServiceError``."""
-        response = await self.raw(
-            service,
-            method,
-            path,
-            token=token,
-            params=params,
-            json=json,
-            files=files,
-            data=data,
-            traceparent=traceparent,
-        )
+        response = await self.raw(service, method, path, token=token, **request)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
@@ -123,18 +114,10 @@ class Apis:
         return items
 
     async def raw(
-        self,
-        service: str,
-        method: str,
-        path: str,
-        *,
-        token: str,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        files: Any = None,
-        data: Mapping[str, Any] | None = None,
-        traceparent: str | None = None,
+        self, service: str, method: str, path: str, *, token: str, **request: Unpack[Request]
     ) -> httpx.Response:
+        """The service's answer as it came (a file, say), or ``ServiceError``."""
+        params, traceparent = request.get("params"), request.get("traceparent")
         base = self.peer_urls.get(service)
         if base is None:
             raise ServiceError(service, 503, {"title": f"{service} is not configured"})
@@ -148,9 +131,9 @@ class Apis:
                 method,
                 base + path,
                 params=clean,
-                json=json,
-                files=files,
-                data=data,
+                json=request.get("json"),
+                files=request.get("files"),
+                data=request.get("data"),
                 headers=headers,
             )
         except httpx.HTTPError as exc:
