@@ -21,10 +21,37 @@ from starlette.routing import compile_path
 
 from ideapaja_portal import sessions
 from ideapaja_portal.apis import ServiceError
+from ideapaja_portal.i18n import N_
 from ideapaja_portal.web.context import LoginRequired, PageError, current_path, render, texts_of
 from ideapaja_runtime.logging import get_logger
 
 log = get_logger(__name__)
+
+# An error page: the status it answers with, its title and what the person can do.
+ErrorPage = tuple[int, str, str]
+INCOMPLETE_FORM: ErrorPage = (
+    422,
+    N_("The form was not complete"),
+    N_("Go back, check the fields and send it again."),
+)
+# A service's refusal, by its status, as the page that says it.
+REFUSAL_PAGES: dict[int, ErrorPage] = {
+    403: (403, N_("Not available to you"), N_("You do not have the rights to see or do this.")),
+    404: (404, N_("Not found"), N_("It may have been removed, or the link is wrong.")),
+    409: (
+        409,
+        N_("It has changed in the meantime"),
+        N_("Someone else changed it first. Go back and reload the page."),
+    ),
+    400: INCOMPLETE_FORM,
+    422: INCOMPLETE_FORM,
+    429: (429, N_("Too many at once"), N_("Please wait a minute and try again.")),
+}
+UNAVAILABLE: ErrorPage = (
+    503,
+    N_("The service is not answering"),
+    N_("Please try again in a moment. Nothing you sent was lost."),
+)
 
 
 def error_page(request: Request, status: int, title: str, detail: str = "") -> Response:
@@ -37,53 +64,21 @@ def error_page(request: Request, status: int, title: str, detail: str = "") -> R
 
 
 def service_error_page(request: Request, error: ServiceError) -> Response:
-    texts = texts_of(request)
     if error.status == 401:
         # The person's token ended (or was withdrawn): sign in again, back to this page.
         sessions.clear(request)
         return _to_login(current_path(request) if request.method == "GET" else "/")
-    if error.status == 403:
-        return error_page(
-            request,
-            403,
-            texts.gettext("Not available to you"),
-            texts.gettext("You do not have the rights to see or do this."),
-        )
-    if error.status == 404:
-        return error_page(
-            request,
-            404,
-            texts.gettext("Not found"),
-            texts.gettext("It may have been removed, or the link is wrong."),
-        )
-    if error.status == 409:
-        return error_page(
-            request,
-            409,
-            texts.gettext("It has changed in the meantime"),
-            texts.gettext("Someone else changed it first. Go back and reload the page."),
-        )
-    if error.status in (400, 422):
-        return error_page(
-            request,
-            422,
-            texts.gettext("The form was not complete"),
-            texts.gettext("Go back, check the fields and send it again."),
-        )
-    if error.status == 429:
-        return error_page(
-            request,
-            429,
-            texts.gettext("Too many at once"),
-            texts.gettext("Please wait a minute and try again."),
-        )
-    log.warning("service_unavailable", service=error.service, status=error.status)
-    return error_page(
-        request,
-        503,
-        texts.gettext("The service is not answering"),
-        texts.gettext("Please try again in a moment. Nothing you sent was lost."),
-    )
+    page = REFUSAL_PAGES.get(error.status)
+    if page is None:
+        log.warning("service_unavailable", service=error.service, status=error.status)
+        page = UNAVAILABLE
+    return _known_error_page(request, page)
+
+
+def _known_error_page(request: Request, page: ErrorPage) -> Response:
+    texts = texts_of(request)
+    status, title, detail = page
+    return error_page(request, status, texts.gettext(title), texts.gettext(detail))
 
 
 def _to_login(next_path: str) -> Response:
@@ -137,13 +132,7 @@ def install(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: Exception) -> Response:
         if is_api_request(app, request):
             return await api_handlers[RequestValidationError](request, exc)
-        texts = texts_of(request)
-        return error_page(
-            request,
-            422,
-            texts.gettext("The form was not complete"),
-            texts.gettext("Go back, check the fields and send it again."),
-        )
+        return _known_error_page(request, INCOMPLETE_FORM)
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         if is_api_request(app, request):
