@@ -1,12 +1,13 @@
 """What the notification service's routes share: the typed unit of work, the delivery sender,
-and path parameters."""
+path parameters, and the status filter of the delivery lists."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 
+from ideapaja_notification.domain.deliveries import DeliveryStatus
 from ideapaja_notification.sender import DeliverySender, sender_for
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_runtime.routes import current_unit_of_work
@@ -25,4 +26,10 @@ Sender = Annotated[DeliverySender, Depends(running_sender)]
 DeliveryId = Annotated[
     str,
     Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The delivery's id"),
+]
+
+# ``?status=`` of both delivery lists (e-mail and webhook): one or more statuses, or all.
+StatusFilter = Annotated[
+    list[DeliveryStatus] | None,
+    Query(description="Only deliveries in this status; repeat for several (all if omitted)"),
 ]

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Query
-
-from ideapaja_notification.api.deps import DeliveryId, NotificationUow, Sender
+from ideapaja_notification.api.deps import DeliveryId, NotificationUow, Sender, StatusFilter
 from ideapaja_notification.authz import POLICY
-from ideapaja_notification.domain.deliveries import DeliveryStatus
 from ideapaja_notification.schemas import DeliveryPublic, NotificationPublic
 from ideapaja_notification.usecases import deliveries
 from ideapaja_runtime.pagination import Page, PageParams
@@ -41,10 +36,7 @@ async def read_my_notifications(uow: NotificationUow, page: PageParams) -> Page[
 async def read_deliveries(
     uow: NotificationUow,
     page: PageParams,
-    status: Annotated[
-        list[DeliveryStatus] | None,
-        Query(description="Only deliveries in this status; repeat for several (all if omitted)"),
-    ] = None,
+    status: StatusFilter = None,
 ) -> Page[DeliveryPublic]:
     return await deliveries.deliveries_by_status(uow, status or [], page, DeliveryPublic)
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Request, Response
 
-from ideapaja_notification.api.deps import NotificationUow
+from ideapaja_notification.api.deps import NotificationUow, StatusFilter
 from ideapaja_notification.authz import POLICY
-from ideapaja_notification.domain.deliveries import DeliveryStatus
 from ideapaja_notification.usecases import webhook_deliveries, webhooks
 from ideapaja_notification.webhook_schemas import (
     WebhookCreate,
@@ -136,10 +135,7 @@ async def read_webhook_deliveries(
     endpoint_id: EndpointId,
     uow: NotificationUow,
     page: PageParams,
-    status: Annotated[
-        list[DeliveryStatus] | None,
-        Query(description="Only deliveries in this status; repeat for several (all if omitted)"),
-    ] = None,
+    status: StatusFilter = None,
 ) -> Page[WebhookDeliveryPublic]:
     await webhooks.endpoint_of(uow, endpoint_id)
     return await webhook_deliveries.deliveries_of(

@@ -51,30 +51,34 @@ async def on_review_decided_for_supporters(event: ReviewDecided, ctx: HandlerCon
     own consumer: a supporter HR has not described yet delays only the supporters' notices."""
     if event.decision is Decision.NEEDS_INFO:
         return
-    idea = await idea_of(ctx, event.idea_id)
-    await _hold(ctx, idea.idea_id)
-    news = await _remember(
+    await _tell_supporters(
         ctx,
+        event.idea_id,
         TemplateId.SUPPORTED_IDEA_DECIDED,
-        idea,
         decision=event.decision.value,
         rationale=event.rationale,
     )
-    await _tell(ctx, news, idea, await supporters_of(ctx, idea, before=news.occurred_at))
 
 
 async def on_implementation_completed_for_supporters(
     event: ImplementationCompleted, ctx: HandlerContext
 ) -> None:
     """The idea its supporters backed is in use (their own consumer, as decisions)."""
-    idea = await idea_of(ctx, event.idea_id)
-    await _hold(ctx, idea.idea_id)
-    news = await _remember(
+    await _tell_supporters(
         ctx,
+        event.idea_id,
         TemplateId.SUPPORTED_IDEA_IMPLEMENTED,
-        idea,
         benefit=excerpt(event.realised_benefit) or None,
     )
+
+
+async def _tell_supporters(
+    ctx: HandlerContext, idea_id: str, template: TemplateId, **news_values: str | None
+) -> None:
+    """News of the idea, kept for supporters recorded later and told to those it has now."""
+    idea = await idea_of(ctx, idea_id)
+    await _hold(ctx, idea.idea_id)
+    news = await _remember(ctx, template, idea, **news_values)
     await _tell(ctx, news, idea, await supporters_of(ctx, idea, before=news.occurred_at))
 
 
