@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from email import policy
 from email.message import EmailMessage
@@ -18,9 +20,11 @@ from sqlalchemy import select
 
 from ideapaja_contracts import Envelope, Event, encode
 from ideapaja_contracts.events.hr import HrRole, PersonLeft, PersonUpserted
-from ideapaja_contracts.events.idea import IdeaSubmitted
+from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
+from ideapaja_notification import handlers
+from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Delivery, DigestItem, InboxItem
 from ideapaja_notification.domain.kinds import TemplateId
 from ideapaja_notification.domain.preferences import Frequency
@@ -31,14 +35,16 @@ from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
 from ideapaja_runtime.testing import (  # noqa: F401 - re-exported for the tests
     DevKeys,
+    RunningService,
     fast_test_settings,
     free_port,
     handler_context,
     publish_event,
+    running_service,
     stream_messages,
     uow_in,
 )
-from ideapaja_runtime.testing_builders import idea_submitted, review_decided
+from ideapaja_runtime.testing_builders import idea_submitted, review_decided, wiring
 
 SOURCE = "/ideapaja/notification"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -84,6 +90,34 @@ def submitted(
     return idea_submitted(idea_id, author_ids=list(authors), title=title, anonymous=anonymous)
 
 
+def revised(
+    idea_id: str, revision: int, title: str, authors: Sequence[str] | None = None
+) -> IdeaUpdated:
+    """Revision ``revision`` of the idea, by p-1 (``authors``: the confirmed ones now, ``None``:
+    not said)."""
+    return IdeaUpdated(
+        idea_id=idea_id,
+        revision=revision,
+        title=title,
+        problem="p",
+        solution="s",
+        edited_by="p-1",
+        author_ids=None if authors is None else list(authors),
+    )
+
+
+def retention_expired(
+    idea_id: str,
+    status: str = "rejected",
+    closed_at: datetime = datetime(2020, 1, 1, tzinfo=UTC),
+    retention_days: int = 365,
+) -> IdeaRetentionExpired:
+    """The idea, closed long ago, is past its retention: its people are forgotten."""
+    return IdeaRetentionExpired(
+        idea_id=idea_id, status=status, closed_at=closed_at, retention_days=retention_days
+    )
+
+
 def decided(
     idea_id: str,
     decision: Decision = Decision.ACCEPTED,
@@ -127,6 +161,13 @@ async def handle(
     async with handler_context(db, envelope, outbox=Outbox(SOURCE)) as ctx:
         await handler(event, ctx)
     return envelope
+
+
+async def two_authors_and_their_idea(db: Database) -> None:
+    """p-1 (fi) and p-2 (sv) known from HR, and the idea i-1 they wrote together."""
+    await handle(db, handlers.on_person_upserted, person("p-1", language="fi"))
+    await handle(db, handlers.on_person_upserted, person("p-2", language="sv"))
+    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1", "p-2"]))
 
 
 async def deliveries(db: Database) -> list[Delivery]:
@@ -364,6 +405,18 @@ def settings_for(
     }
     values.update(extra)
     return service_settings(**values)
+
+
+@asynccontextmanager
+async def http_service(
+    sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer, **overrides: Any
+) -> AsyncIterator[RunningService]:
+    """The service on SQLite, for its HTTP API, mailing to ``mail_server`` (up or not)."""
+    settings = service_settings(
+        **wiring(nats_url, sqlite_url, dev_keys), smtp_port=mail_server.port, **overrides
+    )
+    async with running_service(service, settings) as running:
+        yield running
 
 
 # What every list answers when it holds nothing for the asker.

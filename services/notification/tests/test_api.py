@@ -12,9 +12,9 @@ from notification_testkit import (
     decided,
     deliveries,
     handle,
-    person,
+    http_service,
     service_settings,
-    submitted,
+    two_authors_and_their_idea,
 )
 from sqlalchemy import update
 
@@ -22,8 +22,7 @@ from ideapaja_contracts.events.review import Decision
 from ideapaja_notification import handlers
 from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Delivery
-from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service
-from ideapaja_runtime.testing_builders import wiring
+from ideapaja_runtime.testing import DevKeys, RunningService, eventually
 
 PROBLEM = "application/problem+json"
 
@@ -33,17 +32,11 @@ async def svc(
     sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer
 ) -> AsyncIterator[RunningService]:
     """The service with one accepted idea by p-1 (fi) and p-2 (sv), the mail server down."""
-    settings = service_settings(
-        **wiring(nats_url, sqlite_url, dev_keys),
-        smtp_port=mail_server.port,
-        delivery_max_attempts=1,
-    )
-    async with running_service(service, settings) as running:
-        db = running.runtime.db
-        await handle(db, handlers.on_person_upserted, person("p-1", language="fi"))
-        await handle(db, handlers.on_person_upserted, person("p-2", language="sv"))
-        await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1", "p-2"]))
-        await handle(db, handlers.on_review_decided, decided("i-1"))
+    async with http_service(
+        sqlite_url, nats_url, dev_keys, mail_server, delivery_max_attempts=1
+    ) as running:
+        await two_authors_and_their_idea(running.runtime.db)
+        await handle(running.runtime.db, handlers.on_review_decided, decided("i-1"))
         yield running
 
 

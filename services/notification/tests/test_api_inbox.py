@@ -12,19 +12,16 @@ from notification_testkit import (
     MailServer,
     decided,
     handle,
+    http_service,
     inbox_items,
-    person,
-    service_settings,
-    submitted,
+    two_authors_and_their_idea,
 )
 
 from ideapaja_contracts.events.review import Decision
 from ideapaja_notification import handlers
-from ideapaja_notification.app import service
 from ideapaja_notification.usecases import inbox
 from ideapaja_runtime.clock import utc_now
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
-from ideapaja_runtime.testing_builders import wiring
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 PROBLEM = "application/problem+json"
 
@@ -34,14 +31,9 @@ async def svc(
     sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer
 ) -> AsyncIterator[RunningService]:
     """Three decisions on p-1's (fi) and p-2's (sv) idea: three items each."""
-    settings = service_settings(
-        **wiring(nats_url, sqlite_url, dev_keys), smtp_port=mail_server.port
-    )
-    async with running_service(service, settings) as running:
+    async with http_service(sqlite_url, nats_url, dev_keys, mail_server) as running:
         db = running.runtime.db
-        await handle(db, handlers.on_person_upserted, person("p-1", language="fi"))
-        await handle(db, handlers.on_person_upserted, person("p-2", language="sv"))
-        await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1", "p-2"]))
+        await two_authors_and_their_idea(db)
         for decision in (Decision.REJECTED, Decision.FORWARDED, Decision.ACCEPTED):
             await handle(db, handlers.on_review_decided, decided("i-1", decision))
         yield running

@@ -15,11 +15,12 @@ from notification_testkit import (
     left,
     new_id,
     person,
+    retention_expired,
+    revised,
     submitted,
 )
 from sqlalchemy import update
 
-from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaUpdated
 from ideapaja_contracts.events.review import Decision
 from ideapaja_contracts.events.reward import RewardKind
 from ideapaja_notification import handlers
@@ -86,19 +87,8 @@ async def test_person_left_for_an_unknown_person_changes_nothing(
 async def test_idea_title_follows_newer_revisions_only(sqlite_notification_db: Database) -> None:
     db = sqlite_notification_db
     await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1"]))
-
-    def update(revision: int, title: str) -> IdeaUpdated:
-        return IdeaUpdated(
-            idea_id="i-1",
-            revision=revision,
-            title=title,
-            problem="p",
-            solution="s",
-            edited_by="p-1",
-        )
-
-    await handle(db, handlers.on_idea_updated, update(3, "Kolmas"))
-    await handle(db, handlers.on_idea_updated, update(2, "Toinen (vanhempi)"))
+    await handle(db, handlers.on_idea_updated, revised("i-1", 3, "Kolmas"))
+    await handle(db, handlers.on_idea_updated, revised("i-1", 2, "Toinen (vanhempi)"))
     idea = await _idea(db, "i-1")
     assert idea is not None and (idea.title, idea.revision) == ("Kolmas", 3)
     # A resubmission (replay) never resets the newer title.
@@ -137,9 +127,7 @@ async def test_a_replayed_submission_fills_in_only_what_an_older_row_did_not_kee
 
 
 async def test_idea_update_before_submission_waits(sqlite_notification_db: Database) -> None:
-    update = IdeaUpdated(
-        idea_id="i-later", revision=2, title="T", problem="p", solution="s", edited_by="p-1"
-    )
+    update = revised("i-later", 2, "T")
     with pytest.raises(RetryLater, match="i-later"):
         await handle(sqlite_notification_db, handlers.on_idea_updated, update)
 
@@ -151,11 +139,8 @@ async def test_a_long_closed_idea_forgets_its_authors_and_a_late_decision_mails_
     await _known_people(db, ("p-1", "fi"), ("p-2", "sv"))
     await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1", "p-2"]))
     await handle(db, handlers.on_idea_submitted, submitted("i-2", authors=["p-1"]))
-    expired = IdeaRetentionExpired(
-        idea_id="i-1",
-        status="rejected",
-        closed_at=datetime(2021, 1, 1, tzinfo=UTC),
-        retention_days=1825,
+    expired = retention_expired(
+        "i-1", closed_at=datetime(2021, 1, 1, tzinfo=UTC), retention_days=1825
     )
 
     await handle(db, handlers.on_idea_retention_expired, expired)

@@ -13,6 +13,7 @@ from notification_testkit import (
     handle,
     inbox_items,
     person,
+    revised,
     submitted,
     wants_everything_at_once,
 )
@@ -233,15 +234,7 @@ async def test_a_periodic_award_reaches_its_anonymous_winners_only_themselves(
 def _revision(
     revision: int, authors: list[str] | None, title: str = "Iltakirjasto 2"
 ) -> IdeaUpdated:
-    return IdeaUpdated(
-        idea_id="i-1",
-        revision=revision,
-        title=title,
-        problem="p",
-        solution="s",
-        edited_by="p-1",
-        author_ids=authors,
-    )
+    return revised("i-1", revision, title, authors)
 
 
 async def _receipts(db: Database) -> dict[str, list[str]]:

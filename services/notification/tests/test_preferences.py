@@ -16,21 +16,19 @@ from notification_testkit import (
     digest_items,
     envelope_of,
     handle,
+    http_service,
     inbox_items,
     person,
-    service_settings,
 )
 from test_every_kind import BEFORE, CASES, _run, people_and_idea
 
 from ideapaja_contracts import Event
 from ideapaja_notification import handlers
-from ideapaja_notification.app import service
 from ideapaja_notification.domain.kinds import TemplateId
 from ideapaja_notification.domain.preferences import MANDATORY_KINDS, Frequency
 from ideapaja_notification.errors import PreferencesRefused
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
-from ideapaja_runtime.testing_builders import wiring
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 PROBLEM = "application/problem+json"
 
@@ -78,10 +76,7 @@ async def test_every_kind_and_setting_decides_the_e_mail_never_the_inbox(
 async def svc(
     sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer
 ) -> AsyncIterator[RunningService]:
-    settings = service_settings(
-        **wiring(nats_url, sqlite_url, dev_keys), smtp_port=mail_server.port
-    )
-    async with running_service(service, settings) as running:
+    async with http_service(sqlite_url, nats_url, dev_keys, mail_server) as running:
         db = running.runtime.db
         await handle(db, handlers.on_person_upserted, person("p-1", roles=["employee"]))
         await handle(db, handlers.on_person_upserted, person("p-2", roles=["management"]))

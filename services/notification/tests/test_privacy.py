@@ -18,6 +18,7 @@ from notification_testkit import (
     digest_items,
     granted,
     handle,
+    http_service,
     inbox_items,
     person,
     publish,
@@ -31,7 +32,6 @@ from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.privacy import ErasureRequested
 from ideapaja_contracts.events.review import ScreeningStarted
 from ideapaja_notification import handlers
-from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Contact, Delivery
 from ideapaja_notification.domain.preferences import Frequency
 from ideapaja_notification.errors import NotRequeueable
@@ -42,8 +42,8 @@ from ideapaja_notification.usecases.digests import build_due_digests
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
 from ideapaja_runtime.requester import ANONYMOUS_WITHHELD_NOTE, REQUESTED_BY_HEADER
-from ideapaja_runtime.testing import DevKeys, RunningService, eventually, running_service, uow_in
-from ideapaja_runtime.testing_builders import erasure_requested, wiring
+from ideapaja_runtime.testing import DevKeys, RunningService, eventually, uow_in
+from ideapaja_runtime.testing_builders import erasure_requested
 from ideapaja_runtime.uow import UnitOfWork, open_unit_of_work
 
 NAME, EMAIL = "Ulla Poistettava", "ulla.poistettava@kuusijarvi.example"
@@ -170,11 +170,7 @@ async def svc(
     sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer
 ) -> AsyncIterator[RunningService]:
     mail_server.start()
-    settings = service_settings(
-        **wiring(nats_url, sqlite_url, dev_keys),
-        smtp_port=mail_server.port,
-    )
-    async with running_service(service, settings) as running:
+    async with http_service(sqlite_url, nats_url, dev_keys, mail_server) as running:
         yield running
 
 

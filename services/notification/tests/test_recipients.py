@@ -7,10 +7,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from notification_testkit import decided, deliveries, handle, inbox_items, person, submitted
+from notification_testkit import (
+    decided,
+    deliveries,
+    handle,
+    inbox_items,
+    person,
+    retention_expired,
+    submitted,
+)
 from sqlalchemy import select
 
-from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSupported
+from ideapaja_contracts.events.idea import IdeaSupported
 from ideapaja_contracts.events.progress import PracticeAdopted
 from ideapaja_contracts.events.review import AgendaCase, MeetingScheduled, MinutesPublished
 from ideapaja_contracts.events.reward import (
@@ -68,11 +76,8 @@ async def test_retention_and_erasure_forget_supporters(notification_db: Database
     await handle(
         db,
         handlers.on_idea_retention_expired,
-        IdeaRetentionExpired(
-            idea_id="i-1", status="rejected", closed_at=datetime(2020, 1, 1, tzinfo=UTC),
-            retention_days=365,
-        ),
-    )  # fmt: skip
+        retention_expired("i-1"),
+    )
     await handle(db, handlers.on_erasure_requested, erasure_requested("p-s2"))
     async with db.transaction() as session:
         left = (await session.execute(select(Supporter.idea_id, Supporter.person_id))).all()

@@ -17,13 +17,14 @@ from notification_testkit import (
     handle,
     inbox_items,
     person,
+    retention_expired,
     submitted,
 )
 from sqlalchemy import select
 
 from ideapaja_contracts import Event
 from ideapaja_contracts.envelope import Envelope
-from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSupported
+from ideapaja_contracts.events.idea import IdeaSupported
 from ideapaja_contracts.events.progress import ImplementationCompleted
 from ideapaja_notification import handlers
 from ideapaja_notification.db.models import SupporterNews
@@ -107,11 +108,8 @@ async def test_retention_forgets_the_news(notification_db: Database) -> None:
     await handle(
         db,
         handlers.on_idea_retention_expired,
-        IdeaRetentionExpired(
-            idea_id="i-1", status="accepted", closed_at=datetime(2020, 1, 1, tzinfo=UTC),
-            retention_days=365,
-        ),
-    )  # fmt: skip
+        retention_expired("i-1", "accepted"),
+    )
     async with db.transaction() as session:
         assert (await session.scalars(select(SupporterNews))).all() == []
     await _support(db, "p-early", BEFORE)

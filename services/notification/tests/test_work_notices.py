@@ -16,11 +16,12 @@ from notification_testkit import (
     handle,
     inbox_items,
     person,
+    retention_expired,
     submitted,
 )
 from sqlalchemy import select
 
-from ideapaja_contracts.events.idea import IdeaRetentionExpired, Scope
+from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import (
     CaseDeadlineNear,
     CaseEscalated,
@@ -312,10 +313,7 @@ async def test_a_rejected_award_or_an_idea_past_retention_forgets_its_chain(
     rejected = AwardRejected(idea_id="i-1", award_id="a-1", rejected_by="s-own", reason="Ei")
     await handle(db, handlers.on_award_rejected, rejected)
     assert await _chains(db) == ["a-2"]
-    expired = IdeaRetentionExpired(
-        idea_id="i-1", status="rejected", closed_at=datetime(2020, 1, 1, tzinfo=UTC),
-        retention_days=365,
-    )  # fmt: skip
+    expired = retention_expired("i-1")
     await handle(db, handlers.on_idea_retention_expired, expired)
     assert await _chains(db) == []
 
