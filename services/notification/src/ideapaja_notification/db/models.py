@@ -138,7 +138,31 @@ class InfoQuestion(NotificationBase):
     asked_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class Delivery(NotificationBase):
+class SentByClaim:
+    """The columns of a row a sender claims and sends (``db/claiming.py``): an e-mail delivery
+    and a webhook delivery alike. Its status and attempts; the claim; when it was made, sent,
+    given up."""
+
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # A sender (replica) that claimed the row owns it until lease_expires_at; only the holder
+    # of claim_token may record the outcome.
+    claim_token: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # The sender process holding the claim (a ``sender_heartbeats`` row while it lives): once
+    # it stops beating, the claim is free at once, lease or not. NULL: claimed before 0013.
+    holder_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Set while a sender is sending it; still set after a crash, so the next attempt is known
+    # to be a possible second copy (counted and logged, never silent).
+    attempt_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class Delivery(SentByClaim, NotificationBase):
     __tablename__ = "deliveries"
     __table_args__ = (
         # One message per person and template for one event, however often it is delivered.
@@ -171,25 +195,8 @@ class Delivery(NotificationBase):
     body: Mapped[str] = mapped_column(Text)
     # The same message as HTML (the e-mail's alternative part); NULL before it was kept.
     html: Mapped[str | None] = mapped_column(Text, default=None)
-    status: Mapped[str] = mapped_column(String(20))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # domain.deliveries.Priority: the senders take due rows lowest first.
     priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
-    # A sender (replica) that claimed the delivery owns it until lease_expires_at; only the
-    # holder of claim_token may record the outcome.
-    claim_token: Mapped[str | None] = mapped_column(String(64), default=None)
-    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
-    # The sender process holding the claim (a ``sender_heartbeats`` row while it lives): once
-    # it stops beating, the claim is free at once, lease or not. NULL: claimed before 0013.
-    holder_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    # Set while a sender is sending it; still set after a crash, so the next attempt is known
-    # to be a possible second copy (counted and logged, never silent).
-    attempt_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
-    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class InboxItem(NotificationBase):

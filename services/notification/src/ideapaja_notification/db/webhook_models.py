@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ideapaja_notification.db.models import NotificationBase
+from ideapaja_notification.db.models import NotificationBase, SentByClaim
 from ideapaja_runtime.clock import UtcDateTime
 
 
@@ -38,7 +38,7 @@ class WebhookEndpoint(NotificationBase):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class WebhookDelivery(NotificationBase):
+class WebhookDelivery(SentByClaim, NotificationBase):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         # One delivery per event and endpoint, however often the event arrives.
@@ -59,22 +59,10 @@ class WebhookDelivery(NotificationBase):
     # The body sent, exactly (signatures cover these bytes); "" once purged or erased.
     payload: Mapped[str] = mapped_column(Text)
     payload_purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
-    status: Mapped[str] = mapped_column(String(20))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     last_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
-    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     # Times an admin asked for it again.
     redeliveries: Mapped[int] = mapped_column(Integer, default=0)
-    # The claim of a sender (replica), as for e-mail deliveries (db/claims.py).
-    claim_token: Mapped[str | None] = mapped_column(String(64), default=None)
-    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
-    holder_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    attempt_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
-    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
     @property
     def payload_purged(self) -> bool:
