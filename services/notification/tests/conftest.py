@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 # Helpers live beside the tests (pytest runs in importlib mode, which adds no paths).
 sys.path.insert(0, str(Path(__file__).parent))
-from notification_testkit import MailServer
+from notification_testkit import MailServer, StartService, service_settings
 
 from ideapaja_notification.app import service
-from ideapaja_runtime.testing import schema_fixtures
+from ideapaja_runtime.testing import DevKeys, RunningService, running_service, schema_fixtures
+from ideapaja_runtime.testing_builders import wiring
 
 notification_db, sqlite_notification_db = schema_fixtures("notification_db", service.migrations)
 
@@ -22,3 +25,21 @@ def mail_server() -> Iterator[MailServer]:
     server = MailServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def start_service(
+    sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer
+) -> StartService:
+    """Starts the service on SQLite for its HTTP API, mailing to ``mail_server`` (up or not),
+    with the settings given overriding the tests' own."""
+
+    @asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[RunningService]:
+        settings = service_settings(
+            **wiring(nats_url, sqlite_url, dev_keys), smtp_port=mail_server.port, **overrides
+        )
+        async with running_service(service, settings) as running:
+            yield running
+
+    return start

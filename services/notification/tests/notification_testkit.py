@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -24,7 +24,6 @@ from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, 
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
 from ideapaja_notification import handlers
-from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Delivery, DigestItem, InboxItem
 from ideapaja_notification.domain.kinds import TemplateId
 from ideapaja_notification.domain.preferences import Frequency
@@ -40,11 +39,10 @@ from ideapaja_runtime.testing import (  # noqa: F401 - re-exported for the tests
     free_port,
     handler_context,
     publish_event,
-    running_service,
     stream_messages,
     uow_in,
 )
-from ideapaja_runtime.testing_builders import idea_submitted, review_decided, wiring
+from ideapaja_runtime.testing_builders import idea_submitted, review_decided
 
 SOURCE = "/ideapaja/notification"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
@@ -407,17 +405,11 @@ def settings_for(
     return service_settings(**values)
 
 
-@asynccontextmanager
-async def http_service(
-    sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer, **overrides: Any
-) -> AsyncIterator[RunningService]:
-    """The service on SQLite, for its HTTP API, mailing to ``mail_server`` (up or not)."""
-    settings = service_settings(
-        **wiring(nats_url, sqlite_url, dev_keys), smtp_port=mail_server.port, **overrides
-    )
-    async with running_service(service, settings) as running:
-        yield running
+# Starts the service for its HTTP API, with settings overrides (conftest's ``start_service``).
+StartService = Callable[..., AbstractAsyncContextManager[RunningService]]
 
+# What an error answer is (RFC 9457).
+PROBLEM = "application/problem+json"
 
 # What every list answers when it holds nothing for the asker.
 EMPTY_PAGE = {"items": [], "total": 0, "total_exact": True, "limit": 50, "next_cursor": None}

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from notification_testkit import (
     EMPTY_PAGE,
+    PROBLEM,
     MailServer,
+    StartService,
     decided,
     deliveries,
     handle,
-    http_service,
     service_settings,
     two_authors_and_their_idea,
 )
@@ -24,17 +25,11 @@ from ideapaja_notification.app import service
 from ideapaja_notification.db.models import Delivery
 from ideapaja_runtime.testing import DevKeys, RunningService, eventually
 
-PROBLEM = "application/problem+json"
-
 
 @pytest.fixture
-async def svc(
-    sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer
-) -> AsyncIterator[RunningService]:
+async def svc(start_service: StartService) -> AsyncIterator[RunningService]:
     """The service with one accepted idea by p-1 (fi) and p-2 (sv), the mail server down."""
-    async with http_service(
-        sqlite_url, nats_url, dev_keys, mail_server, delivery_max_attempts=1
-    ) as running:
+    async with start_service(delivery_max_attempts=1) as running:
         await two_authors_and_their_idea(running.runtime.db)
         await handle(running.runtime.db, handlers.on_review_decided, decided("i-1"))
         yield running

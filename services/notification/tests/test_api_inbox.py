@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from notification_testkit import (
     EMPTY_PAGE,
-    MailServer,
+    PROBLEM,
+    StartService,
     decided,
     handle,
-    http_service,
     inbox_items,
     two_authors_and_their_idea,
 )
@@ -23,15 +23,11 @@ from ideapaja_notification.usecases import inbox
 from ideapaja_runtime.clock import utc_now
 from ideapaja_runtime.testing import DevKeys, RunningService
 
-PROBLEM = "application/problem+json"
-
 
 @pytest.fixture
-async def svc(
-    sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer
-) -> AsyncIterator[RunningService]:
+async def svc(start_service: StartService) -> AsyncIterator[RunningService]:
     """Three decisions on p-1's (fi) and p-2's (sv) idea: three items each."""
-    async with http_service(sqlite_url, nats_url, dev_keys, mail_server) as running:
+    async with start_service() as running:
         db = running.runtime.db
         await two_authors_and_their_idea(db)
         for decision in (Decision.REJECTED, Decision.FORWARDED, Decision.ACCEPTED):

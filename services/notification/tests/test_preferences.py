@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from notification_testkit import (
-    MailServer,
+    PROBLEM,
+    StartService,
     choose,
     deliveries,
     digest_items,
     envelope_of,
     handle,
-    http_service,
     inbox_items,
     person,
 )
@@ -29,8 +29,6 @@ from ideapaja_notification.domain.preferences import MANDATORY_KINDS, Frequency
 from ideapaja_notification.errors import PreferencesRefused
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.testing import DevKeys, RunningService
-
-PROBLEM = "application/problem+json"
 
 
 @pytest.mark.parametrize(("kind", "event", "recipients"), CASES, ids=[c[0].value for c in CASES])
@@ -73,10 +71,8 @@ async def test_every_kind_and_setting_decides_the_e_mail_never_the_inbox(
 
 
 @pytest.fixture
-async def svc(
-    sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer
-) -> AsyncIterator[RunningService]:
-    async with http_service(sqlite_url, nats_url, dev_keys, mail_server) as running:
+async def svc(start_service: StartService) -> AsyncIterator[RunningService]:
+    async with start_service() as running:
         db = running.runtime.db
         await handle(db, handlers.on_person_upserted, person("p-1", roles=["employee"]))
         await handle(db, handlers.on_person_upserted, person("p-2", roles=["management"]))

@@ -12,13 +12,13 @@ import pytest
 from notification_testkit import (
     SOURCE,
     MailServer,
+    StartService,
     choose,
     decided,
     deliveries,
     digest_items,
     granted,
     handle,
-    http_service,
     inbox_items,
     person,
     publish,
@@ -167,10 +167,10 @@ async def test_hr_records_from_before_the_erasure_stay_out_and_a_re_hire_comes_b
 
 @pytest.fixture
 async def svc(
-    sqlite_url: str, nats_url: str, dev_keys: DevKeys, mail_server: MailServer
+    start_service: StartService, mail_server: MailServer
 ) -> AsyncIterator[RunningService]:
     mail_server.start()
-    async with http_service(sqlite_url, nats_url, dev_keys, mail_server) as running:
+    async with start_service() as running:
         yield running
 
 
