@@ -16,7 +16,7 @@ from email.parser import BytesParser
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ideapaja_contracts import Envelope, Event, encode
 from ideapaja_contracts.events.hr import HrRole, PersonLeft, PersonUpserted
@@ -24,8 +24,9 @@ from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, 
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
 from ideapaja_notification import handlers
-from ideapaja_notification.db.models import Delivery, DigestItem, InboxItem
+from ideapaja_notification.db.models import Contact, Delivery, DigestItem, Idea, InboxItem
 from ideapaja_notification.domain.kinds import TemplateId
+from ideapaja_notification.domain.notices import Recipient
 from ideapaja_notification.domain.preferences import Frequency
 from ideapaja_notification.settings import NotificationSettings
 from ideapaja_notification.usecases.preferences import update_preferences
@@ -46,6 +47,15 @@ from ideapaja_runtime.testing_builders import idea_submitted, review_decided
 
 SOURCE = "/ideapaja/notification"
 Handler = Callable[[Any, HandlerContext], Awaitable[None]]
+
+
+# --- Recipients, for the domain's and the messages' tests ---------------------------------------
+
+AINO = Recipient("p-1", "Aino Mäki", "aino@vaasa.example", "fi")
+BRITA = Recipient("p-2", "Brita Ström", "brita@vaasa.example", "sv")
+CHRIS = Recipient("p-3", "Chris Doe", "chris@vaasa.example", "en")
+# Between a number and its unit (50 pistettä, 75 €), as the messages write it.
+NBSP = "\u00a0"
 
 
 # --- Events -------------------------------------------------------------------------------------
@@ -166,6 +176,18 @@ async def two_authors_and_their_idea(db: Database) -> None:
     await handle(db, handlers.on_person_upserted, person("p-1", language="fi"))
     await handle(db, handlers.on_person_upserted, person("p-2", language="sv"))
     await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1", "p-2"]))
+
+
+def projected(db: Database, people: int, idea_id: str) -> Callable[[], Awaitable[bool]]:
+    """For ``eventually``: HR's ``people`` and the idea have reached their projections (a
+    notice that reads who holds a role needs them there first)."""
+
+    async def check() -> bool:
+        async with db.transaction() as session:
+            contacts = await session.scalar(select(func.count()).select_from(Contact))
+            return contacts == people and await session.get(Idea, idea_id) is not None
+
+    return check
 
 
 async def deliveries(db: Database) -> list[Delivery]:

@@ -14,18 +14,18 @@ from notification_testkit import (
     granted,
     inbox_items,
     person,
+    projected,
     publish,
     settings_for,
     stream_messages,
     submitted,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ideapaja_contracts.events.idea import IdeaCommented, Scope
 from ideapaja_contracts.events.review import InfoRequested, ScreeningStarted
 from ideapaja_contracts.events.reward import AwardProposed, RewardKind
 from ideapaja_notification.app import service
-from ideapaja_notification.db.models import Contact, Idea
 from ideapaja_runtime.inbox import inbox_table
 from ideapaja_runtime.messaging import DLQ_REASON
 from ideapaja_runtime.testing import DevKeys, eventually, running_service
@@ -193,14 +193,8 @@ async def test_every_kind_of_notice_arrives_over_nats_by_mail_and_in_the_inbox(
         await publish(js, person("p-r", email="r@vaasa.example", roles=["change_agent"]))
         await publish(js, person("p-s", email="s@vaasa.example", roles=["supervisor"]))
         await publish(js, submitted("i-1", authors=["p-1"], title="Fönsterbänkar"))
-
-        async def projected() -> bool:
-            # Who holds a role is read when the proposal arrives: HR must have spoken by then.
-            async with svc.runtime.db.transaction() as session:
-                contacts = await session.scalar(select(func.count()).select_from(Contact))
-                return contacts == 3 and await session.get(Idea, "i-1") is not None
-
-        await eventually(projected)
+        # Who holds a role is read when the proposal arrives: HR must have spoken by then.
+        await eventually(projected(svc.runtime.db, 3, "i-1"))
         await publish(
             js,
             ScreeningStarted(

@@ -12,16 +12,15 @@ from notification_testkit import (
     deliveries,
     inbox_items,
     person,
+    projected,
     publish,
     settings_for,
     submitted,
 )
-from sqlalchemy import func, select
 
 from ideapaja_contracts.events.idea import IdeaUpdated, Scope
 from ideapaja_contracts.events.review import CaseDeadlineNear
 from ideapaja_notification.app import service
-from ideapaja_notification.db.models import Contact, Idea
 from ideapaja_runtime.testing import DevKeys, eventually, running_service
 
 
@@ -39,13 +38,7 @@ async def test_a_deadline_near_and_a_late_co_author_arrive_over_nats_once(
         )
         await publish(js, person("p-s", email="s@vaasa.example", roles=["supervisor"]))
         await publish(js, submitted("i-1", authors=["p-1"], title="Fönsterbänkar"))
-
-        async def projected() -> bool:
-            async with db.transaction() as session:
-                contacts = await session.scalar(select(func.count()).select_from(Contact))
-                return contacts == 4 and await session.get(Idea, "i-1") is not None
-
-        await eventually(projected)
+        await eventually(projected(db, 4, "i-1"))
         await publish(
             js,
             CaseDeadlineNear(

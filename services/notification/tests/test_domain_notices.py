@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from notification_testkit import AINO, BRITA, CHRIS, NBSP
 
 from ideapaja_contracts.events.review import Decision
 from ideapaja_contracts.events.reward import RewardKind
@@ -24,11 +25,6 @@ from ideapaja_notification.domain.notices import (
 )
 from ideapaja_notification.domain.values import Label, LabelKind, Reward
 
-NBSP = "\u00a0"
-
-AINO = Recipient("p-1", "Aino Mäki", "aino@vaasa.example", "fi")
-BRITA = Recipient("p-2", "Brita Ström", "brita@vaasa.example", "sv")
-CHRIS = Recipient("p-3", "Chris Doe", "chris@vaasa.example", "en")
 GONE = Recipient("p-4", "Gunnar Gone", "gunnar@vaasa.example", "fi", left=True)
 CONTACTS = {r.person_id: r for r in (AINO, BRITA, CHRIS, GONE)}
 

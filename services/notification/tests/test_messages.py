@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from notification_testkit import AINO, BRITA, CHRIS, NBSP
 
 from ideapaja_contracts.events.review import Decision
 from ideapaja_contracts.events.reward import RewardKind
@@ -36,11 +37,6 @@ from ideapaja_notification.messages import render, render_draft
 from ideapaja_notification.messages.catalogs import CATALOGS, PACKAGE
 from ideapaja_notification.messages.digests import render_digest
 from ideapaja_notification.messages.labels import LABELS, localize
-
-NBSP = "\u00a0"
-AINO = Recipient("p-1", "Aino Mäki", "aino@vaasa.example", "fi")
-BRITA = Recipient("p-2", "Brita Ström", "brita@vaasa.example", "sv")
-CHRIS = Recipient("p-3", "Chris Doe", "chris@vaasa.example", "en")
 
 # A value for every field any kind shows (each kind takes the ones it names).
 FIELDS: dict[str, FieldValue] = {
@@ -214,19 +210,30 @@ def test_reward_notice_mentions_the_idea_only_when_known() -> None:
     assert with_title.subject == "Du har tilldelats en belöning"
     assert f"Du har tilldelats en belöning: 75{NBSP}€." in with_title.body
     assert "Idé: ”Cykelparkering”\nMotivering: Genomförd idé" in with_title.body
-    without = write(
-        reward_notice(
-            recipient=AINO,
-            kind=RewardKind.POINTS,
-            points=50,
-            amount=Decimal(0),
-            currency=None,
-            reason="Toteutettu idea",
-            idea_title=None,
-        )
+    without = _unmoneyed_reward_body(AINO, "Toteutettu idea")
+    assert "Idea:" not in without
+    assert "Sinulle on myönnetty palkkio: 50 pistettä." in without
+
+
+def _unmoneyed_reward_body(
+    recipient: Recipient,
+    reason: str,
+    code: str | None = None,
+    kind: RewardKind = RewardKind.POINTS,
+    points: int = 50,
+) -> str:
+    """The body telling ``recipient`` of a reward without money, its idea not known."""
+    draft = reward_notice(
+        recipient=recipient,
+        kind=kind,
+        points=points,
+        amount=Decimal(0),
+        currency=None,
+        reason=reason,
+        reason_code=code,
+        idea_title=None,
     )
-    assert "Idea:" not in without.body
-    assert "Sinulle on myönnetty palkkio: 50 pistettä." in without.body
+    return write(draft).body
 
 
 @pytest.mark.parametrize(
@@ -240,23 +247,9 @@ def test_reward_notice_mentions_the_idea_only_when_known() -> None:
 def test_reward_reasons_are_translated_by_their_code(language: str, expected: str) -> None:
     """Reasons travel as codes (RewardGranted.reason_code); the English text is only a fallback
     for a producer that sends no code."""
-
-    def notice(reason: str, code: str) -> str:
-        return write(
-            reward_notice(
-                recipient=replace(AINO, language=language),
-                kind=RewardKind.POINTS,
-                points=50,
-                amount=Decimal(0),
-                currency=None,
-                reason=reason,
-                reason_code=code,
-                idea_title=None,
-            )
-        ).body
-
-    assert expected in notice("Idea accepted", "idea_accepted")
-    assert "Something new" in notice("Something new", "something_new")
+    reader = replace(AINO, language=language)
+    assert expected in _unmoneyed_reward_body(reader, "Idea accepted", "idea_accepted")
+    assert "Something new" in _unmoneyed_reward_body(reader, "Something new", "something_new")
 
 
 @pytest.mark.parametrize(
@@ -271,18 +264,13 @@ def test_periodic_award_reasons_are_translated(language: str, expected: str) -> 
     """The reward service's idea of the month / of the year recognitions (reason codes
     idea_of_the_month, idea_of_the_year)."""
     code = "idea_of_the_year" if language == "sv" else "idea_of_the_month"
-    body = write(
-        reward_notice(
-            recipient=replace(AINO, language=language),
-            kind=RewardKind.RECOGNITION,
-            points=200,
-            amount=Decimal(0),
-            currency=None,
-            reason="Idea of the month 2026-11",
-            reason_code=code,
-            idea_title=None,
-        )
-    ).body
+    body = _unmoneyed_reward_body(
+        replace(AINO, language=language),
+        "Idea of the month 2026-11",
+        code,
+        kind=RewardKind.RECOGNITION,
+        points=200,
+    )
     assert expected in body
 
 
