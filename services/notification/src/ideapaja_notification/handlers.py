@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 from ideapaja_contracts import Event
@@ -95,9 +96,11 @@ on_award_rejected = work_notices.on_award_rejected
 
 def _then_wake_sender(handler: Handler, runtime: Runtime[NotificationSettings]) -> Handler:
     """Run ``handler``; once its transaction commits, wake the sender for the new deliveries
-    (it would also find them on its next poll)."""
+    (it would also find them on its next poll). ``handler`` stays at ``__wrapped__`` (the
+    tests run it where no sender runs)."""
     sender = sender_for(runtime)
 
+    @functools.wraps(handler)
     async def handle(event: Event, ctx: HandlerContext) -> None:
         await handler(event, ctx)
         ctx.after_commit(sender.wake)
