@@ -24,7 +24,7 @@ from ideapaja_notification.errors import DeliveryNotFound, NotRequeueable
 from ideapaja_notification.messages import render_draft
 from ideapaja_notification.usecases import inbox
 from ideapaja_notification.usecases.digest_items import add_digest_item
-from ideapaja_notification.usecases.pages import newest_first
+from ideapaja_notification.usecases.pages import in_statuses, newest_first
 from ideapaja_notification.usecases.preferences import frequency_for
 from ideapaja_runtime.db import insert_unless_present
 from ideapaja_runtime.pagination import Page, PageRequest
@@ -107,10 +107,7 @@ async def deliveries_by_status(
     uow: UnitOfWork[Any], statuses: Collection[DeliveryStatus], page: PageRequest, public: type[P]
 ) -> Page[P]:
     """A page of the deliveries in any of ``statuses`` (all if none), newest first."""
-    query = select(Delivery)
-    if statuses:
-        query = query.where(Delivery.status.in_([status.value for status in statuses]))
-    return await _newest_first(uow, query, page, public)
+    return await _newest_first(uow, in_statuses(select(Delivery), Delivery, statuses), page, public)
 
 
 async def _newest_first(

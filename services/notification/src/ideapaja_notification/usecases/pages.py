@@ -1,13 +1,17 @@
-"""Pages of a person's messages and inbox items, newest first (``Page[X]``, keyset cursors)."""
+"""Pages of messages, inbox items and webhook deliveries, newest first (``Page[X]``, keyset
+cursors), and the status filter of the delivery lists."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Select
 
 from ideapaja_notification.db.models import Delivery, InboxItem
+from ideapaja_notification.db.webhook_models import WebhookDelivery
+from ideapaja_notification.domain.deliveries import DeliveryStatus
 from ideapaja_runtime.pagination import Page, PageRequest, page_of
 from ideapaja_runtime.uow import UnitOfWork
 
@@ -17,7 +21,7 @@ P = TypeVar("P", bound=BaseModel)
 async def newest_first(
     uow: UnitOfWork[Any],
     query: Select[Any],
-    model: type[Delivery] | type[InboxItem],
+    model: type[Delivery] | type[InboxItem] | type[WebhookDelivery],
     page: PageRequest,
     public: type[P],
 ) -> Page[P]:
@@ -29,3 +33,14 @@ async def newest_first(
         page=page,
         item=public.model_validate,
     )
+
+
+def in_statuses(
+    query: Select[Any],
+    model: type[Delivery] | type[WebhookDelivery],
+    statuses: Collection[DeliveryStatus],
+) -> Select[Any]:
+    """``query``'s rows in any of ``statuses`` (all of them if none)."""
+    if not statuses:
+        return query
+    return query.where(model.status.in_([status.value for status in statuses]))

@@ -20,10 +20,11 @@ from ideapaja_notification.domain.deliveries import DeliveryStatus, cause_key
 from ideapaja_notification.domain.webhooks import webhook_delivery_id
 from ideapaja_notification.errors import NotRedeliverable, WebhookDeliveryNotFound
 from ideapaja_notification.settings import NotificationSettings
+from ideapaja_notification.usecases.pages import in_statuses, newest_first
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
-from ideapaja_runtime.pagination import Page, PageRequest, page_of
+from ideapaja_runtime.pagination import Page, PageRequest
 from ideapaja_runtime.periodic import start_periodic, stop_periodic
 from ideapaja_runtime.service import Runtime
 from ideapaja_runtime.uow import UnitOfWork
@@ -119,15 +120,8 @@ async def deliveries_of(
 ) -> Page[P]:
     """A page of the endpoint's deliveries (in ``statuses``, all if none), newest first."""
     query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
-    if statuses:
-        query = query.where(WebhookDelivery.status.in_([status.value for status in statuses]))
-    return await page_of(
-        uow.session,
-        query,
-        keys=[WebhookDelivery.created_at.expression, WebhookDelivery.id.expression],
-        page=page,
-        item=public.model_validate,
-    )
+    query = in_statuses(query, WebhookDelivery, statuses)
+    return await newest_first(uow, query, WebhookDelivery, page, public)
 
 
 async def redeliver(uow: UnitOfWork[Any], endpoint_id: str, delivery_id: str) -> WebhookDelivery:
