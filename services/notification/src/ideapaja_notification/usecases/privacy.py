@@ -10,8 +10,9 @@ The person's in-app inbox is deleted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -177,30 +178,25 @@ AUTHOR_KIND_NAMES = frozenset(kind.value for kind in AUTHOR_KINDS) | {
 }
 
 
+# A person's messages of one kind: e-mails, inbox items, items waiting for a digest.
+_Messages = TypeVar("_Messages", Delivery, InboxItem, DigestItem)
+
+
+async def _oldest_first(
+    session: AsyncSession, model: type[_Messages], person_id: str
+) -> Sequence[_Messages]:
+    query = select(model).where(model.person_id == person_id)
+    return (await session.scalars(query.order_by(model.created_at, model.id))).all()
+
+
 async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
     contact = await session.get(Contact, person_id)
-    deliveries = (
-        await session.scalars(
-            select(Delivery)
-            .where(Delivery.person_id == person_id)
-            .order_by(Delivery.created_at, Delivery.id)
-        )
-    ).all()
-    items = (
-        await session.scalars(
-            select(InboxItem)
-            .where(InboxItem.person_id == person_id)
-            .order_by(InboxItem.created_at, InboxItem.id)
-        )
-    ).all()
+    deliveries = await _oldest_first(session, Delivery, person_id)
+    items = await _oldest_first(session, InboxItem, person_id)
     choices = await session.scalars(
         select(Preference).where(Preference.person_id == person_id).order_by(Preference.kind)
     )
-    waiting = await session.scalars(
-        select(DigestItem)
-        .where(DigestItem.person_id == person_id)
-        .order_by(DigestItem.created_at, DigestItem.id)
-    )
+    waiting = await _oldest_first(session, DigestItem, person_id)
     # Ideas they wrote (for naming them in decision notices): JSON lists, matched as text first.
     candidates = await session.scalars(
         select(Idea).where(json_list_may_hold(Idea.author_ids, person_id))
@@ -212,7 +208,7 @@ async def _full_report(session: AsyncSession, person_id: str) -> PersonData:
         deliveries=[DeliveryData.model_validate(d) for d in deliveries],
         inbox=[InboxItemData.model_validate(i) for i in items],
         preferences=[PreferenceData.model_validate(p) for p in choices.all()],
-        digest_items=[DigestItemData.model_validate(i) for i in waiting.all()],
+        digest_items=[DigestItemData.model_validate(i) for i in waiting],
         ideas_authored=[
             IdeaData(id=i.idea_id, title=i.title, language=i.language, anonymous=i.anonymous)
             for i in ideas
