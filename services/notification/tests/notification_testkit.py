@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from ideapaja_contracts import Envelope, Event, encode
 from ideapaja_contracts.events.hr import HrRole, PersonLeft, PersonUpserted
-from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated
+from ideapaja_contracts.events.idea import IdeaRetentionExpired, IdeaSubmitted, IdeaUpdated, Scope
 from ideapaja_contracts.events.review import Decision, ReviewDecided
 from ideapaja_contracts.events.reward import RewardGranted, RewardKind
 from ideapaja_notification import handlers
@@ -86,6 +86,15 @@ def person(
 
 def left(person_id: str) -> PersonLeft:
     return PersonLeft(person_id=person_id, left_on="2025-05-31")
+
+
+# Review's case c-1 of the idea i-1 from the unit u-kirjasto: what each case event is about.
+CASE: dict[str, Any] = {
+    "case_id": "c-1",
+    "idea_id": "i-1",
+    "scope": Scope.UNIT,
+    "unit_id": "u-kirjasto",
+}
 
 
 def submitted(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from notification_testkit import (
+    CASE,
     MailServer,
     decided,
     deliveries,
@@ -22,7 +23,7 @@ from notification_testkit import (
 )
 from sqlalchemy import select
 
-from ideapaja_contracts.events.idea import IdeaCommented, Scope
+from ideapaja_contracts.events.idea import IdeaCommented
 from ideapaja_contracts.events.review import InfoRequested, ScreeningStarted
 from ideapaja_contracts.events.reward import AwardProposed, RewardKind
 from ideapaja_notification.app import service
@@ -197,11 +198,8 @@ async def test_every_kind_of_notice_arrives_over_nats_by_mail_and_in_the_inbox(
         await eventually(projected(svc.runtime.db, 3, "i-1"))
         await publish(
             js,
-            ScreeningStarted(
-                case_id="c-1", idea_id="i-1", scope=Scope.UNIT, unit_id="u-kirjasto",
-                reviewer_ids=["p-r"],
-            ),
-        )  # fmt: skip
+            ScreeningStarted(**CASE, reviewer_ids=["p-r"]),
+        )
         await publish(js, InfoRequested(case_id="c-1", idea_id="i-1", requested_by="p-r",
                                         question="Hur många?"))  # fmt: skip
         await publish(js, IdeaCommented(idea_id="i-1", comment_id="k-1", commenter_id="p-r",

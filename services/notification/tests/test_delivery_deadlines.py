@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from notification_testkit import (
+    CASE,
     MailServer,
     deliveries,
     inbox_items,
@@ -18,7 +19,7 @@ from notification_testkit import (
     submitted,
 )
 
-from ideapaja_contracts.events.idea import IdeaUpdated, Scope
+from ideapaja_contracts.events.idea import IdeaUpdated
 from ideapaja_contracts.events.review import CaseDeadlineNear
 from ideapaja_notification.app import service
 from ideapaja_runtime.testing import DevKeys, eventually, running_service
@@ -42,11 +43,13 @@ async def test_a_deadline_near_and_a_late_co_author_arrive_over_nats_once(
         await publish(
             js,
             CaseDeadlineNear(
-                case_id="c-1", idea_id="i-1", step="in_review",
-                due_at=datetime(2026, 3, 14, 10, tzinfo=UTC), level=0, scope=Scope.UNIT,
-                unit_id="u-kirjasto", reviewer_ids=["p-r", "p-s"],
+                **CASE,
+                step="in_review",
+                due_at=datetime(2026, 3, 14, 10, tzinfo=UTC),
+                level=0,
+                reviewer_ids=["p-r", "p-s"],
             ),
-        )  # fmt: skip
+        )
         await publish(
             js,
             IdeaUpdated(

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from notification_testkit import (
+    CASE,
     deliveries,
     digest_items,
     envelope_of,
@@ -21,7 +22,7 @@ from notification_testkit import (
 )
 
 from ideapaja_contracts import Envelope, Event
-from ideapaja_contracts.events.idea import IdeaCommented, IdeaSupported, Scope
+from ideapaja_contracts.events.idea import IdeaCommented, IdeaSupported
 from ideapaja_contracts.events.progress import (
     ExperimentCompleted,
     ExperimentOutcome,
@@ -77,7 +78,6 @@ AUTHORS = ["a-fi", "a-sv", "a-en"]
 # Who supports the idea: a colleague, and one of its authors (told once, as an author).
 SUPPORTERS = ["v-1", "a-sv"]
 MEMBERS = ["k-1", "k-2", "a-fi"]
-CASE = {"case_id": "c-1", "idea_id": "i-1", "scope": Scope.UNIT, "unit_id": "u-kirjasto"}
 ACCEPTED = ReviewDecided(**CASE, decision=Decision.ACCEPTED, rationale="Hyvä", decided_by="r-1")
 IMPLEMENTED = ImplementationCompleted(idea_id="i-1", owner_id="r-1", realised_benefit="Aikaa")
 ADOPTED = PracticeAdopted(

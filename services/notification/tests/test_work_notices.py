@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from notification_testkit import (
+    CASE,
     choose,
     deliveries,
     digest_items,
@@ -21,7 +22,6 @@ from notification_testkit import (
 )
 from sqlalchemy import select
 
-from ideapaja_contracts.events.idea import Scope
 from ideapaja_contracts.events.review import (
     CaseDeadlineNear,
     CaseEscalated,
@@ -86,13 +86,7 @@ async def test_a_new_case_reaches_its_reviewers_on_their_work_list(
 ) -> None:
     db = notification_db
     await _people_and_idea(db)
-    screening = ScreeningStarted(
-        case_id="c-1",
-        idea_id="i-1",
-        scope=Scope.UNIT,
-        unit_id="u-kirjasto",
-        reviewer_ids=["r-fi", "r-sv", "r-en"],
-    )
+    screening = ScreeningStarted(**CASE, reviewer_ids=["r-fi", "r-sv", "r-en"])
     envelope = envelope_of(screening)
     await handle(db, handlers.on_screening_started, screening, envelope)
     await handle(db, handlers.on_screening_started, screening, envelope)  # a replay
@@ -114,11 +108,8 @@ async def test_review_started_tells_the_deadline_in_each_language(
     db = notification_db
     await _people_and_idea(db)
     started = ReviewStarted(
-        case_id="c-1",
-        idea_id="i-1",
+        **CASE,
         started_by="r-fi",
-        scope=Scope.UNIT,
-        unit_id="u-kirjasto",
         reviewer_ids=["r-fi", "r-sv", "r-en"],
         # 23:30 UTC is already the next day in Helsinki.
         due_at=datetime(2026, 3, 14, 23, 30, tzinfo=UTC),
@@ -137,14 +128,11 @@ async def test_an_escalation_reaches_the_added_and_the_present_reviewers_once(
     db = notification_db
     await _people_and_idea(db)
     escalated = CaseEscalated(
-        case_id="c-1",
-        idea_id="i-1",
+        **CASE,
         step="in_review",
         due_at=datetime(2026, 3, 1, 10, tzinfo=UTC),
         level=1,
         escalated_to="department",
-        scope=Scope.UNIT,
-        unit_id="u-kirjasto",
         added_reviewer_ids=["m-2"],
         reviewer_ids=["r-fi", "m-2"],
         next_due_at=datetime(2026, 3, 8, 10, tzinfo=UTC),
@@ -162,14 +150,11 @@ async def test_an_escalation_reaches_the_added_and_the_present_reviewers_once(
 
 def _deadline_near(**changes: object) -> CaseDeadlineNear:
     fields: dict[str, object] = {
-        "case_id": "c-1",
-        "idea_id": "i-1",
+        **CASE,
         "step": "screening",
         # 22:30 UTC is already the next day in Helsinki.
         "due_at": datetime(2026, 3, 14, 22, 30, tzinfo=UTC),
         "level": 0,
-        "scope": Scope.UNIT,
-        "unit_id": "u-kirjasto",
         "reviewer_ids": ["r-fi", "r-sv", "r-en"],
     }
     return CaseDeadlineNear(**{**fields, **changes})  # type: ignore[arg-type]
