@@ -13,7 +13,7 @@ from decimal import Decimal
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from typing import Any
+from typing import Any, TypeVar
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
@@ -199,26 +199,28 @@ def projected(db: Database, people: int, idea_id: str) -> Callable[[], Awaitable
     return check
 
 
-async def deliveries(db: Database) -> list[Delivery]:
+Message = TypeVar("Message", Delivery, InboxItem, DigestItem)
+
+
+async def _oldest_first(db: Database, model: type[Message], person_id: str | None) -> list[Message]:
+    """The rows of ``model`` (``person_id``'s only, if given), oldest first."""
     async with db.transaction() as session:
-        rows = await session.scalars(select(Delivery).order_by(Delivery.created_at, Delivery.id))
-        return list(rows.all())
+        query = select(model).order_by(model.created_at, model.id)
+        if person_id is not None:
+            query = query.where(model.person_id == person_id)
+        return list((await session.scalars(query)).all())
+
+
+async def deliveries(db: Database) -> list[Delivery]:
+    return await _oldest_first(db, Delivery, None)
 
 
 async def inbox_items(db: Database, person_id: str | None = None) -> list[InboxItem]:
-    async with db.transaction() as session:
-        query = select(InboxItem).order_by(InboxItem.created_at, InboxItem.id)
-        if person_id is not None:
-            query = query.where(InboxItem.person_id == person_id)
-        return list((await session.scalars(query)).all())
+    return await _oldest_first(db, InboxItem, person_id)
 
 
 async def digest_items(db: Database, person_id: str | None = None) -> list[DigestItem]:
-    async with db.transaction() as session:
-        query = select(DigestItem).order_by(DigestItem.created_at, DigestItem.id)
-        if person_id is not None:
-            query = query.where(DigestItem.person_id == person_id)
-        return list((await session.scalars(query)).all())
+    return await _oldest_first(db, DigestItem, person_id)
 
 
 async def choose(db: Database, person_id: str, choices: dict[str, Frequency | None]) -> None:

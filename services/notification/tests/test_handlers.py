@@ -196,25 +196,25 @@ async def test_the_same_decision_again_queues_nothing_new(
     assert len(first) == 2
 
 
-async def test_a_new_decision_on_the_same_idea_is_a_new_delivery(
-    sqlite_notification_db: Database,
+@pytest.mark.parametrize(
+    ("decisions", "templates"),
+    [
+        # A new decision on the same idea is a new delivery.
+        ([Decision.REJECTED, Decision.ACCEPTED], ["idea_rejected", "idea_accepted"]),
+        # A needs_info decision is told by its question (InfoRequested), not twice.
+        ([Decision.NEEDS_INFO], []),
+    ],
+    ids=["a_new_decision_is_a_new_delivery", "needs_info_is_told_by_its_question"],
+)
+async def test_each_decision_on_an_idea_is_told_once(
+    sqlite_notification_db: Database, decisions: list[Decision], templates: list[str]
 ) -> None:
     db = sqlite_notification_db
     await _known_people(db, ("p-1", "fi"))
     await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1"]))
-    await handle(db, handlers.on_review_decided, decided("i-1", Decision.REJECTED))
-    await handle(db, handlers.on_review_decided, decided("i-1", Decision.ACCEPTED))
-    assert [r.template for r in await deliveries(db)] == ["idea_rejected", "idea_accepted"]
-
-
-async def test_a_needs_info_decision_is_told_by_its_question_not_twice(
-    sqlite_notification_db: Database,
-) -> None:
-    db = sqlite_notification_db
-    await _known_people(db, ("p-1", "fi"))
-    await handle(db, handlers.on_idea_submitted, submitted("i-1", authors=["p-1"]))
-    await handle(db, handlers.on_review_decided, decided("i-1", Decision.NEEDS_INFO))
-    assert await deliveries(db) == []
+    for decision in decisions:
+        await handle(db, handlers.on_review_decided, decided("i-1", decision))
+    assert [r.template for r in await deliveries(db)] == templates
 
 
 async def test_unknown_author_contact_means_retry_later_and_nothing_queued(
