@@ -33,7 +33,7 @@ from ideapaja_notification.usecases.preferences import update_preferences
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
-from ideapaja_runtime.testing import (  # noqa: F401 - re-exported for the tests
+from ideapaja_runtime.testing import (
     DevKeys,
     RunningService,
     fast_test_settings,
@@ -249,6 +249,16 @@ async def outbox_events(db: Database, event_type: str | None = None) -> list[dic
 
 # Shared with every service's tests (ideapaja_runtime.testing).
 publish = publish_event
+
+
+def dead_letters(js: Any, consumer: str) -> Callable[[], Awaitable[list[Any] | None]]:
+    """For ``eventually``: the messages the notification consumer ``consumer`` dead-lettered."""
+
+    async def check() -> list[Any] | None:
+        found = await stream_messages(js, "IDEAPAJA_DLQ", f"deadletter.notification.{consumer}")
+        return found or None
+
+    return check
 
 
 def service_settings(**overrides: Any) -> NotificationSettings:

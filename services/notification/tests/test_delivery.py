@@ -9,6 +9,7 @@ from typing import Any
 from notification_testkit import (
     CASE,
     MailServer,
+    dead_letters,
     decided,
     deliveries,
     digest_items,
@@ -167,12 +168,7 @@ async def test_a_decision_for_someone_hr_never_describes_is_dead_lettered_with_t
     async with running_service(service, settings) as svc:
         await publish(js, submitted("i-1", authors=["p-ghost"]))
         decision_id = await publish(js, decided("i-1"))
-
-        async def dead_letter() -> list[Any] | None:
-            found = await stream_messages(js, "IDEAPAJA_DLQ", "deadletter.notification.decisions")
-            return found or None
-
-        [letter] = await eventually(dead_letter)
+        [letter] = await eventually(dead_letters(js, "decisions"))
         rows = await deliveries(svc.runtime.db)
     assert letter.headers["ce-id"] == decision_id
     assert "RetryLater" in letter.headers[DLQ_REASON]

@@ -11,11 +11,11 @@ import pytest
 from jinja2 import Environment, StrictUndefined, Template
 from notification_testkit import (
     MailServer,
+    dead_letters,
     decided,
     deliveries,
     person,
     publish,
-    stream_messages,
     submitted,
 )
 from test_delivery import settings_for
@@ -26,14 +26,6 @@ from ideapaja_notification.app import service
 from ideapaja_notification.domain.kinds import Language, TemplateId
 from ideapaja_runtime.messaging import DLQ_DELIVERIES, DLQ_REASON
 from ideapaja_runtime.testing import DevKeys, eventually, running_service
-
-
-def dead_letters(js: Any, consumer: str) -> Any:
-    async def check() -> list[Any] | None:
-        found = await stream_messages(js, "IDEAPAJA_DLQ", f"deadletter.notification.{consumer}")
-        return found or None
-
-    return check
 
 
 async def test_a_supporter_hr_never_describes_is_dead_lettered_after_the_bound_alone(
