@@ -11,7 +11,7 @@ from ideapaja_contracts.events.review import MeetingScheduled, MinutesPublished,
 from ideapaja_notification.domain.kinds import TemplateId
 from ideapaja_notification.domain.notices import notices_of
 from ideapaja_notification.domain.values import FieldValue, Moment
-from ideapaja_notification.usecases.deliveries import tell
+from ideapaja_notification.usecases.notices import tell_all
 from ideapaja_notification.usecases.recipients import people
 from ideapaja_runtime.logging import get_logger
 from ideapaja_runtime.messaging import HandlerContext
@@ -43,8 +43,8 @@ async def _tell_members(
         log.info("committee_members_not_named", template=template.value)
         return
     members = [pid for pid in member_ids if pid not in leaving_out]
-    for notice in notices_of(template, await people(ctx, members), link, **fields):
-        await tell(ctx, ctx.envelope, notice, idea_id=idea_id)
+    notices = notices_of(template, await people(ctx, members), link, **fields)
+    await tell_all(ctx, notices, idea_id=idea_id)
 
 
 async def on_meeting_scheduled(event: MeetingScheduled, ctx: HandlerContext) -> None:

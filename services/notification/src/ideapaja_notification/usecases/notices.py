@@ -266,6 +266,6 @@ async def on_periodic_award_decided(event: PeriodicAwardDecided, ctx: HandlerCon
     await tell_all(ctx, notices, idea_id=event.idea_id)
 
 
-async def tell_all(ctx: HandlerContext, notices: Sequence[Draft], *, idea_id: str) -> None:
+async def tell_all(ctx: HandlerContext, notices: Sequence[Draft], *, idea_id: str | None) -> None:
     for notice in notices:
         await tell(ctx, ctx.envelope, notice, idea_id=idea_id)
