@@ -175,6 +175,14 @@ async def handle(
     return envelope
 
 
+async def handle_twice(db: Database, handler: Handler, event: Event) -> Envelope:
+    """Run ``handler`` for ``event``, then again for the same envelope, as a redelivery or a
+    replay does (which must add nothing); the envelope."""
+    envelope = await handle(db, handler, event)
+    await handle(db, handler, event, envelope)
+    return envelope
+
+
 async def two_authors_and_their_idea(db: Database) -> None:
     """p-1 (fi) and p-2 (sv) known from HR, and the idea i-1 they wrote together."""
     await handle(db, handlers.on_person_upserted, person("p-1", language="fi"))

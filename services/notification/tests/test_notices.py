@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from notification_testkit import (
     deliveries,
-    envelope_of,
     handle,
+    handle_twice,
     inbox_items,
     person,
     revised,
@@ -74,9 +74,7 @@ async def test_a_question_reaches_every_author_in_their_language_once(
     question = InfoRequested(
         case_id="c-1", idea_id="i-1", requested_by="p-9", question="Mitä se maksaa?"
     )
-    envelope = envelope_of(question)
-    await handle(db, handlers.on_info_requested, question, envelope)
-    await handle(db, handlers.on_info_requested, question, envelope)  # a replay
+    await handle_twice(db, handlers.on_info_requested, question)  # a replay
     mails = await _mails(db)
     assert sorted(mails) == ["p-1", "p-2", "p-3"]
     assert mails["p-1"][0] == "Ideastasi tarvitaan lisätietoja: Iltakirjasto"
@@ -268,9 +266,7 @@ async def test_each_co_author_who_joins_later_gets_one_receipt_naming_only_thems
         submitted("i-1", authors=["p-1", "p-2", "p-3"], title="Iltakirjasto", anonymous=True),
     )
     joins = _revision(2, ["p-1", "p-2", "p-3", "p-9"])
-    envelope = envelope_of(joins)
-    await handle(db, handlers.on_idea_updated, joins, envelope)
-    await handle(db, handlers.on_idea_updated, joins, envelope)  # redelivered
+    await handle_twice(db, handlers.on_idea_updated, joins)  # redelivered
     # Revisions out of order: the newer (p-8 joins) first; the older one then changes nothing.
     await handle(db, handlers.on_idea_updated, _revision(4, ["p-1", "p-2", "p-3", "p-9", "p-8"]))
     await handle(db, handlers.on_idea_updated, _revision(3, ["p-1", "p-2", "p-3", "p-9"]))

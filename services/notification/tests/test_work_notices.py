@@ -13,8 +13,8 @@ from notification_testkit import (
     choose,
     deliveries,
     digest_items,
-    envelope_of,
     handle,
+    handle_twice,
     inbox_items,
     person,
     retention_expired,
@@ -87,9 +87,7 @@ async def test_a_new_case_reaches_its_reviewers_on_their_work_list(
     db = notification_db
     await _people_and_idea(db)
     screening = ScreeningStarted(**CASE, reviewer_ids=["r-fi", "r-sv", "r-en"])
-    envelope = envelope_of(screening)
-    await handle(db, handlers.on_screening_started, screening, envelope)
-    await handle(db, handlers.on_screening_started, screening, envelope)  # a replay
+    await handle_twice(db, handlers.on_screening_started, screening)  # a replay
     mails = await _mails(db)
     assert {pid: [m[1] for m in got] for pid, got in mails.items()} == {
         "r-fi": ["Uusi idea työlistallasi: Iltakirjasto"],
@@ -166,9 +164,7 @@ async def test_a_deadline_near_reaches_each_reviewer_once_in_their_language(
     db = notification_db
     await _people_and_idea(db)
     near = _deadline_near()
-    envelope = envelope_of(near)
-    await handle(db, handlers.on_case_deadline_near, near, envelope)
-    await handle(db, handlers.on_case_deadline_near, near, envelope)  # redelivered
+    await handle_twice(db, handlers.on_case_deadline_near, near)  # redelivered
     mails = await _mails(db)
     assert {pid: [(m[0], m[1]) for m in got] for pid, got in mails.items()} == {
         "r-fi": [("case_deadline_near", "Määräaika lähestyy: Iltakirjasto")],
@@ -204,9 +200,7 @@ async def test_a_deadline_near_follows_each_reviewers_preference(
     await choose(db, "r-fi", {"case_deadline_near": Frequency.OFF})
     await choose(db, "r-sv", {"case_deadline_near": Frequency.DAILY})
     near = _deadline_near()
-    envelope = envelope_of(near)
-    await handle(db, handlers.on_case_deadline_near, near, envelope)
-    await handle(db, handlers.on_case_deadline_near, near, envelope)  # redelivered
+    await handle_twice(db, handlers.on_case_deadline_near, near)  # redelivered
     assert sorted(await _mails(db)) == ["r-en"]
     assert [(d.person_id, d.kind) for d in await digest_items(db)] == [
         ("r-sv", "case_deadline_near")
@@ -234,9 +228,7 @@ async def test_a_proposal_reaches_the_supervisors_of_the_ideas_unit_then_the_nex
     db = notification_db
     await _people_and_idea(db)
     proposal = _proposal()
-    envelope = envelope_of(proposal)
-    await handle(db, handlers.on_award_proposed, proposal, envelope)
-    await handle(db, handlers.on_award_proposed, proposal, envelope)  # a replay
+    await handle_twice(db, handlers.on_award_proposed, proposal)  # a replay
     mails = await _mails(db)
     # The idea's unit's supervisor; not another unit's, nor the authors (its recipients), who
     # are supervisors too.
