@@ -8,17 +8,16 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from reward_testkit import decided, handle, implemented, reward_settings, submitted
+from reward_testkit import decided, handle, implemented, running_reward, submitted
 
 from ideapaja_contracts.events.hr import UnitKind, UnitUpserted
-from ideapaja_reward.app import service
 from ideapaja_reward.domain import RuleSet
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_reward.usecases import org_sync
 from ideapaja_runtime.db import Database
 from ideapaja_runtime.outbox import Outbox
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
-from ideapaja_runtime.testing_builders import person_upserted, wiring
+from ideapaja_runtime.testing import DevKeys, RunningService
+from ideapaja_runtime.testing_builders import person_upserted
 
 HANDLERS = RewardHandlers(RuleSet.default())
 HR_IMPORT = datetime(2025, 1, 1, 6, tzinfo=UTC)  # HR's first import: no headcounts before it
@@ -111,8 +110,7 @@ async def seeded_city(
     nats_url: str, database_url: str, dev_keys: DevKeys, **settings: Any
 ) -> AsyncIterator[RunningService]:
     """The reward service running on the city above (``settings`` override its settings)."""
-    configured = reward_settings(**wiring(nats_url, database_url, dev_keys), **settings)
-    async with running_service(service, configured) as running:
+    async with running_reward(nats_url, database_url, dev_keys, **settings) as running:
         await seed_org(running.runtime.db)
         await seed_ideas(running.runtime.db, running.runtime.outbox)
         yield running

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from ideapaja_contracts.events.progress import (
     PracticeAdopted,
 )
 from ideapaja_contracts.events.review import Decision, ReviewDecided
+from ideapaja_reward.app import service
 from ideapaja_reward.db.models import LedgerEntry, RewardGrant, RewardIdea, RuleVersion
 from ideapaja_reward.domain import RuleSet
 from ideapaja_reward.settings import RewardSettings
@@ -29,12 +31,15 @@ from ideapaja_runtime.db import Database
 from ideapaja_runtime.messaging import HandlerContext
 from ideapaja_runtime.outbox import Outbox, outbox_table
 from ideapaja_runtime.testing import (
+    DevKeys,
+    RunningService,
     context_in,
     fast_test_settings,
     publish_event,
+    running_service,
     stream_messages,
 )
-from ideapaja_runtime.testing_builders import idea_submitted, review_decided
+from ideapaja_runtime.testing_builders import idea_submitted, review_decided, wiring
 from ideapaja_runtime.testing_units import uow_in
 
 SOURCE = "/ideapaja/reward"
@@ -121,6 +126,17 @@ async def new_rules(db: Database, rules: dict[str, Any], reason: str = "test") -
 
 def reward_settings(**overrides: Any) -> RewardSettings:
     return RewardSettings.model_validate(fast_test_settings(**overrides))
+
+
+@asynccontextmanager
+async def running_reward(
+    nats_url: str, database_url: str, dev_keys: DevKeys, **settings: Any
+) -> AsyncIterator[RunningService]:
+    """The reward service running on ``database_url``, wired to NATS and the dev keys
+    (``settings`` override its settings)."""
+    configured = reward_settings(**wiring(nats_url, database_url, dev_keys), **settings)
+    async with running_service(service, configured) as running:
+        yield running
 
 
 async def handle(

@@ -13,16 +13,14 @@ from reward_testkit import (
     handle,
     implemented,
     new_rules,
-    reward_settings,
+    running_reward,
     submitted,
 )
 
-from ideapaja_reward.app import service
 from ideapaja_reward.domain import RuleSet, entry_id, grant_id
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_runtime.authz import Role
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
-from ideapaja_runtime.testing_builders import wiring
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 KIRJASTO = "u-kirjasto"
 UIMAHALLI = "u-uimahalli"
@@ -48,8 +46,7 @@ async def seed(running: RunningService) -> None:
 async def seeded(
     nats_url: str, database_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = reward_settings(**wiring(nats_url, database_url, dev_keys))
-    async with running_service(service, settings) as running:
+    async with running_reward(nats_url, database_url, dev_keys) as running:
         await seed(running)
         yield running
 

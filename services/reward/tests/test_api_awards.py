@@ -12,19 +12,16 @@ from typing import Any
 
 import pytest
 from award_testkit import KIRJASTO, SIVI, YEAR, grants_of, seed_idea
-from reward_testkit import reward_settings
+from reward_testkit import running_reward
 
-from ideapaja_reward.app import service
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
-from ideapaja_runtime.testing_builders import wiring
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 
 @pytest.fixture
 async def awards_service(
     nats_url: str, database_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = reward_settings(**wiring(nats_url, database_url, dev_keys))
-    async with running_service(service, settings) as running:
+    async with running_reward(nats_url, database_url, dev_keys) as running:
         await seed_idea(running.runtime.db, budget="1000.00")
         await seed_idea(running.runtime.db, "i-anon", authors=("p-7",), anonymous=True)
         yield running

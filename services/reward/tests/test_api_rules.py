@@ -6,14 +6,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from reward_testkit import handle, ledger_entries, reward_settings, submitted
+from reward_testkit import handle, ledger_entries, running_reward, submitted
 
-from ideapaja_reward.app import service
 from ideapaja_reward.domain import RuleSet
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_runtime.authz import Role
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
-from ideapaja_runtime.testing_builders import wiring
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 READERS = {"admin", "hr", "reward_approver", "management"}
 NEW_RULES: dict[str, Any] = {
@@ -28,10 +26,8 @@ NEW_RULES: dict[str, Any] = {
 async def reward_service(
     nats_url: str, database_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = reward_settings(
-        **wiring(nats_url, database_url, dev_keys), points_rules={"submitted": 3, "accepted": 30}
-    )
-    async with running_service(service, settings) as running:
+    rules = {"submitted": 3, "accepted": 30}
+    async with running_reward(nats_url, database_url, dev_keys, points_rules=rules) as running:
         yield running
 
 

@@ -6,15 +6,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from reward_testkit import decided, handle, outbox_events, reward_settings, submitted
+from reward_testkit import decided, handle, outbox_events, running_reward, submitted
 
 from ideapaja_contracts.events.reward import PointsAwarded, RewardGranted
-from ideapaja_reward.app import service
 from ideapaja_reward.domain import RuleSet, entry_id
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_runtime.authz import Role
-from ideapaja_runtime.testing import DevKeys, RunningService, running_service
-from ideapaja_runtime.testing_builders import wiring
+from ideapaja_runtime.testing import DevKeys, RunningService
 
 IDEA = "i-korjattava"
 ACCEPTED = entry_id(IDEA, "p-1001", "accepted")
@@ -24,8 +22,7 @@ ACCEPTED = entry_id(IDEA, "p-1001", "accepted")
 async def reward_service(
     nats_url: str, database_url: str, dev_keys: DevKeys
 ) -> AsyncIterator[RunningService]:
-    settings = reward_settings(**wiring(nats_url, database_url, dev_keys))
-    async with running_service(service, settings) as running:
+    async with running_reward(nats_url, database_url, dev_keys) as running:
         handlers = RewardHandlers(RuleSet.default())
         db = running.runtime.db
         await handle(db, handlers.on_idea_submitted, submitted(IDEA, authors=["p-1001"]))

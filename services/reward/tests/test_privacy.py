@@ -12,17 +12,17 @@ from reward_testkit import (
     ledger_entries,
     publish,
     reward_settings,
+    running_reward,
     submitted,
 )
 
-from ideapaja_reward.app import service
 from ideapaja_reward.domain import RuleSet
 from ideapaja_reward.handlers import RewardHandlers
 from ideapaja_reward.usecases import org_sync, privacy
 from ideapaja_runtime import inbox
 from ideapaja_runtime.db import Database
-from ideapaja_runtime.testing import DevKeys, eventually, running_service, uow_in
-from ideapaja_runtime.testing_builders import erasure_requested, person_upserted, wiring
+from ideapaja_runtime.testing import DevKeys, eventually, uow_in
+from ideapaja_runtime.testing_builders import erasure_requested, person_upserted
 
 ERASURE = erasure_requested("p-1001", erasure_id="er-1")
 
@@ -73,8 +73,7 @@ async def test_erasure_keeps_the_payroll_records_and_stores_nothing(
 async def test_the_report_route_and_the_erasure_over_nats(
     nats_url: str, sqlite_url: str, dev_keys: DevKeys, js: Any
 ) -> None:
-    settings = reward_settings(**wiring(nats_url, sqlite_url, dev_keys))
-    async with running_service(service, settings) as running:
+    async with running_reward(nats_url, sqlite_url, dev_keys) as running:
         await _seed(running.runtime.db)
         client = running.client
         own = await client.get("/privacy/persons/p-1001", headers=dev_keys.headers("p-1001"))
