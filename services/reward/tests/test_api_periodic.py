@@ -11,8 +11,10 @@ from activity_testkit import idea, seeded_city, utc
 from reward_testkit import grants, ledger_entries, outbox_events
 
 from ideapaja_contracts.events.reward import PeriodicAwardDecided, PointsAwarded, RewardGranted
+from ideapaja_reward.db.models import RewardGrant
 from ideapaja_reward.usecases import periodic
 from ideapaja_runtime.auth import Principal
+from ideapaja_runtime.db import Database
 from ideapaja_runtime.testing import DevKeys, RunningService, uow_in
 
 CHAIR = ("p-chair", "committee_member", "management")
@@ -48,24 +50,28 @@ class Caller:
             assert response.headers["content-type"] == "application/problem+json"
         return response.json()
 
+    async def open_round(
+        self, who: tuple[str, ...], kind: str, period: str, status: int = 201
+    ) -> Any:
+        return await self("POST", "/award-rounds", who, {"kind": kind, "period": period}, status)
+
+
+async def periodic_grants(db: Database) -> list[RewardGrant]:
+    """The grants the rounds made."""
+    return [g for g in await grants(db) if g.origin.startswith("periodic:")]
+
 
 async def test_idea_of_the_month_from_nomination_to_grant(
     city: RunningService, dev_keys: DevKeys
 ) -> None:
     call = Caller(city, dev_keys)
     member = ("p-c1", "committee_member")
-    opened = await call(
-        "POST", "/award-rounds", member, {"kind": "idea_of_the_month", "period": "2025-02"}, 201
-    )
+    opened = await call.open_round(member, "idea_of_the_month", "2025-02")
     path = f"/award-rounds/{opened['id']}"
     assert (opened["status"], opened["period"], opened["candidates"]) == ("open", "2025-02", [])
-    again = await call(
-        "POST", "/award-rounds", member, {"kind": "idea_of_the_month", "period": "2025-02"}, 409
-    )
+    again = await call.open_round(member, "idea_of_the_month", "2025-02", 409)
     assert opened["id"] in again["detail"]
-    await call(
-        "POST", "/award-rounds", member, {"kind": "idea_of_the_month", "period": "2025"}, 422
-    )
+    await call.open_round(member, "idea_of_the_month", "2025", 422)
 
     # Any employee nominates an idea of the period, once; i-2 is March's in Helsinki.
     employee = ("p-5", "employee")
@@ -155,7 +161,7 @@ async def test_idea_of_the_month_from_nomination_to_grant(
         stored = await session.get(periodic.RewardIdea, "i-4")
         assert stored is not None
         await periodic._recognise(uow, found, stored, "p-7", 200)
-    assert len([g for g in await grants(db) if g.origin.startswith("periodic:")]) == 1
+    assert len(await periodic_grants(db)) == 1
 
     listed = await call("GET", "/award-rounds?status=decided", employee)
     assert [r["id"] for r in listed["items"]] == [opened["id"]]
@@ -166,13 +172,7 @@ async def test_unit_of_the_year_is_ranked_and_decided_without_grants(
     city: RunningService, dev_keys: DevKeys
 ) -> None:
     call = Caller(city, dev_keys)
-    opened = await call(
-        "POST",
-        "/award-rounds",
-        ("p-a", "admin"),
-        {"kind": "unit_of_the_year", "period": "2025"},
-        201,
-    )
+    opened = await call.open_round(("p-a", "admin"), "unit_of_the_year", "2025")
     ranking = opened["ranking"]
     # The library: 3 authors of 4 people; the school 1 of 2; the swimming hall 1 of 1.
     assert [(r["rank"], r["unit_id"]) for r in ranking] == [
@@ -205,7 +205,7 @@ async def test_unit_of_the_year_is_ranked_and_decided_without_grants(
         None,
         [],
     )
-    assert not [g for g in await grants(city.runtime.db) if g.origin.startswith("periodic:")]
+    assert not await periodic_grants(city.runtime.db)
 
 
 async def test_an_award_set_to_no_points_is_a_recognition_alone(
@@ -214,13 +214,7 @@ async def test_an_award_set_to_no_points_is_a_recognition_alone(
     points = {"idea_of_the_year": 0}
     async with seeded_city(nats_url, sqlite_url, dev_keys, periodic_points=points) as running:
         call = Caller(running, dev_keys)
-        opened = await call(
-            "POST",
-            "/award-rounds",
-            ("p-a", "admin"),
-            {"kind": "idea_of_the_year", "period": "2025"},
-            201,
-        )
+        opened = await call.open_round(("p-a", "admin"), "idea_of_the_year", "2025")
         path = f"/award-rounds/{opened['id']}"
         await call(
             "POST",
@@ -230,7 +224,7 @@ async def test_an_award_set_to_no_points_is_a_recognition_alone(
             201,
         )
         await call("POST", f"{path}/decision", ("p-a", "admin"), {"idea_id": "i-1"})
-        awarded = [g for g in await grants(running.runtime.db) if g.origin.startswith("periodic:")]
+        awarded = await periodic_grants(running.runtime.db)
         assert sorted((g.person_id, g.points, g.ledger_entry_id) for g in awarded) == [
             ("p-1", 0, None),
             ("p-2", 0, None),

@@ -151,30 +151,31 @@ async def test_replayed_events_under_new_ids_change_nothing(
     event = submitted(authors=AUTHORS)
     decision = decided(event.idea_id)
     completion = implemented(event.idea_id)
-    await handle(reward_db, handlers.on_idea_submitted, event)
-    await handle(reward_db, handlers.on_review_decided, decision)
-    await handle(reward_db, handlers.on_implementation_completed, completion)
-    before = (
-        len(await ledger_entries(reward_db)),
-        len(await grants(reward_db)),
-        len(await outbox_events(reward_db, PointsAwarded)),
-        len(await outbox_events(reward_db, RewardGranted)),
-    )
+    lifecycle = [
+        (handlers.on_idea_submitted, event),
+        (handlers.on_review_decided, decision),
+        (handlers.on_implementation_completed, completion),
+    ]
+
+    async def counts() -> tuple[int, int, int, int]:
+        """Ledger entries, grants, and the PointsAwarded and RewardGranted announced."""
+        return (
+            len(await ledger_entries(reward_db)),
+            len(await grants(reward_db)),
+            len(await outbox_events(reward_db, PointsAwarded)),
+            len(await outbox_events(reward_db, RewardGranted)),
+        )
+
+    for handler, delivered in lifecycle:
+        await handle(reward_db, handler, delivered)
+    before = await counts()
     assert before == (6, 6, 6, 6)
 
     # The same events re-published under fresh event ids: the inbox cannot tell, the ledger can.
     for _ in range(2):
-        await handle(reward_db, handlers.on_idea_submitted, event)
-        await handle(reward_db, handlers.on_review_decided, decision)
-        await handle(reward_db, handlers.on_implementation_completed, completion)
-
-    after = (
-        len(await ledger_entries(reward_db)),
-        len(await grants(reward_db)),
-        len(await outbox_events(reward_db, PointsAwarded)),
-        len(await outbox_events(reward_db, RewardGranted)),
-    )
-    assert after == before
+        for handler, delivered in lifecycle:
+            await handle(reward_db, handler, delivered)
+    assert await counts() == before
 
 
 async def test_a_second_submission_keeps_the_first_record(
