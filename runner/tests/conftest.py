@@ -11,6 +11,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from runner_testkit import Up
 
+from ideapaja_runner.state import StateDir
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> StateDir:
+    """An empty state directory."""
+    return StateDir.at(tmp_path / "state")
+
 
 @pytest.fixture
 def ups() -> Iterator[list[Up]]:

@@ -8,7 +8,6 @@ import base64
 import hashlib
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,11 +38,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> StateDir:
-    return StateDir.at(tmp_path / "state")
 
 
 @pytest.fixture

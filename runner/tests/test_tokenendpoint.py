@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,11 +22,6 @@ from ideapaja_runtime.client_credentials import ServiceTokenError, ServiceTokenP
 from ideapaja_runtime.settings import ServiceSettings
 
 TOKEN_URL = "http://issuer.test/oauth2/token"
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> StateDir:
-    return StateDir.at(tmp_path / "state")
 
 
 @pytest.fixture
