@@ -316,7 +316,7 @@ class Supervisor:
     def launch_issuer(self) -> None:
         opts = self.options
         sign_in = {r.name: r.port for r in self.runs if r.name in tokenendpoint.SIGN_IN_CLIENTS}
-        self.issuer = ManagedProcess(
+        self.issuer = self._start_helper(
             "token-endpoint",
             tokenendpoint.command(
                 self.state,
@@ -326,26 +326,27 @@ class Supervisor:
                 sign_in=sign_in,
                 organisation="demo" if opts.demo else None,
             ),
-            self.state.log_file("token-endpoint"),
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )  # fmt: skip
-        self.issuer.start()
+        )
         self.say(f"started dev issuer token endpoint (pid {self.issuer.pid}), {self.token_url}")
 
     def launch_mail(self) -> None:
         opts, mail_dir = self.options, str(self.state.mail_dir)
-        self.mail = ManagedProcess(
+        self.mail = self._start_helper(
             "mailcatcher",
             [
                 sys.executable, "-m", "ideapaja_runner.mailcatcher", "--dir", mail_dir,
                 "--smtp-host", SMTP_HOST, "--smtp-port", str(opts.smtp_port),
                 "--http-host", opts.host, "--http-port", str(opts.mail_port),
             ],
-            self.state.log_file("mailcatcher"),
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
-        self.mail.start()
         self.say(f"started mail catcher (pid {self.mail.pid}), SMTP {SMTP_HOST}:{opts.smtp_port}")
+
+    def _start_helper(self, name: str, argv: list[str]) -> ManagedProcess:
+        """Start a helper process, unbuffered, logging to its own file in the state directory."""
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        process = ManagedProcess(name, argv, self.state.log_file(name), env=env)
+        process.start()
+        return process
 
     def await_helpers(self) -> None:
         """Until the token endpoint and the mail catcher (SMTP and HTTP) accept connections."""

@@ -251,22 +251,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="base URL browsers and clients reach this endpoint at, for the discovery "
         "document (default http://<host>:<port>, loopback when bound to every interface)",
     )
-    parser.add_argument(
-        "--redirect-uri",
-        type=_client_uri,
-        action="append",
-        default=[],
-        metavar="CLIENT=URI",
-        help="a redirect URI registered for a client's sign-in (repeatable; exact match)",
-    )
-    parser.add_argument(
-        "--post-logout-redirect-uri",
-        type=_client_uri,
-        action="append",
-        default=[],
-        metavar="CLIENT=URI",
-        help="where a client may send people after /logout (repeatable; exact match)",
-    )
+    for flag, what in [
+        ("--redirect-uri", "a redirect URI registered for a client's sign-in"),
+        ("--post-logout-redirect-uri", "where a client may send people after /logout"),
+    ]:
+        parser.add_argument(
+            flag,
+            type=_client_uri,
+            action="append",
+            default=[],
+            metavar="CLIENT=URI",
+            help=f"{what} (repeatable; exact match)",
+        )
     parser.add_argument(
         "--organisation",
         default=None,
