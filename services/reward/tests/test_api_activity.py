@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from activity_testkit import seeded_city
 
 from ideapaja_runtime.testing import DevKeys, RunningService
-
-
-@pytest.fixture
-async def city(
-    nats_url: str, database_url: str, dev_keys: DevKeys
-) -> AsyncIterator[RunningService]:
-    async with seeded_city(nats_url, database_url, dev_keys) as running:
-        yield running
 
 
 async def _get(

@@ -3,7 +3,6 @@ period, one vote per committee member, the chair's decision and what it grants a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,19 +19,12 @@ from ideapaja_runtime.testing import DevKeys, RunningService, uow_in
 CHAIR = ("p-chair", "committee_member", "management")
 
 
-async def _with_i4(running: RunningService) -> RunningService:
-    """i-4: an anonymous idea of the swimming hall's p-7, in February too."""
-    db, outbox = running.runtime.db, running.runtime.outbox
-    await idea(db, "i-4", "u-uimahalli", ["p-7"], utc(2025, 2, 20), anonymous=True, outbox=outbox)
-    return running
-
-
 @pytest.fixture
-async def city(
-    nats_url: str, database_url: str, dev_keys: DevKeys
-) -> AsyncIterator[RunningService]:
-    async with seeded_city(nats_url, database_url, dev_keys) as running:
-        yield await _with_i4(running)
+async def city(city: RunningService) -> RunningService:
+    """conftest's city, with i-4: an anonymous idea of the swimming hall's p-7, in February too."""
+    db, outbox = city.runtime.db, city.runtime.outbox
+    await idea(db, "i-4", "u-uimahalli", ["p-7"], utc(2025, 2, 20), anonymous=True, outbox=outbox)
+    return city
 
 
 class Caller:
