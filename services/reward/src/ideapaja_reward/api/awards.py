@@ -183,10 +183,4 @@ async def list_budgets(
     page: PageParams,
     year: Annotated[int, Query(description="The budget year", **YEAR_RANGE)],
 ) -> Page[BudgetPublic]:
-    found = await budgets.budgets(uow, year, page)
-    return Page(
-        items=[BudgetPublic.of(row) for row in found.items],
-        total=found.total,
-        limit=found.limit,
-        next_cursor=found.next_cursor,
-    )
+    return await budgets.budgets(uow, year, page)

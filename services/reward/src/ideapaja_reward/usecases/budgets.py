@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import CursorResult, select, update
 
+from ideapaja_reward.award_schemas import BudgetPublic
 from ideapaja_reward.db.models import BudgetRow
 from ideapaja_reward.domain.awards import AwardRuleBroken
 from ideapaja_reward.domain.money import amount_from_cents
-from ideapaja_runtime.pagination import Page, PageRequest, paginate
+from ideapaja_runtime.pagination import Page, PageRequest, page_of
 from ideapaja_runtime.uow import UnitOfWork
 
 
@@ -44,15 +45,16 @@ async def set_budget(
     return row
 
 
-async def budgets(uow: UnitOfWork[Any], year: int, page: PageRequest) -> Page[BudgetRow]:
-    rows, total, next_cursor = await paginate(
+async def budgets(uow: UnitOfWork[Any], year: int, page: PageRequest) -> Page[BudgetPublic]:
+    """The departments' budgets for ``year``, by department."""
+    return await page_of(
         uow.session,
         select(BudgetRow).where(BudgetRow.year == year),
         keys=[BudgetRow.department_id.expression, BudgetRow.year.expression],
         page=page,
+        item=BudgetPublic.of,
         descending=False,
     )
-    return Page(items=list(rows), total=total, limit=page.limit, next_cursor=next_cursor)
 
 
 async def hold(uow: UnitOfWork[Any], department_id: str | None, year: int, cents: int) -> None:
