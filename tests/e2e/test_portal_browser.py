@@ -173,6 +173,27 @@ def test_an_idea_can_be_sent_with_the_keyboard_alone(stack: Stack, browser: Any)
     assert page.locator("h1").inner_text() == "Näppäimistöllä lähetetty idea"
 
 
+def test_an_empty_idea_sent_marks_each_missing_field_alike(stack: Stack, browser: Any) -> None:
+    url = portal(stack)
+    page = new_page(browser, width=390)
+    sign_in(page, url, AUTHOR)
+    page.goto(f"{url}/ideas/new")
+    page.locator("button[type=submit]", has_text="Lähetä idea").click()
+    page.wait_for_load_state()
+    normal = page.locator("#benefit").evaluate("e => getComputedStyle(e).borderTopColor")
+    for field in ("title", "problem", "solution"):
+        marked = page.locator(f"#{field}")
+        assert marked.get_attribute("aria-invalid") == "true", field
+        # Left blank: "required", not the service's "too short".
+        assert page.locator(f"#{field}-error").inner_text() == "Tämä kenttä on pakollinen."
+        # The outline, not only the words: a text input and a text area look the same in error.
+        style = marked.evaluate(
+            "e => [getComputedStyle(e).borderTopColor, getComputedStyle(e).borderTopWidth]"
+        )
+        assert style[0] != normal and style[1] == "2px", (field, style, normal)
+    screenshot(page, "idea-form-errors-phone")
+
+
 def test_the_employee_pages_fit_a_phone(stack: Stack, browser: Any) -> None:
     url = portal(stack)
     page = new_page(browser, width=360)

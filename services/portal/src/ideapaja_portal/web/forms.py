@@ -3,21 +3,38 @@ language (the services speak English to programs; people get their own language)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ideapaja_portal.apis import ServiceError
 from ideapaja_portal.i18n import Texts
 
 GENERAL = "_form"
 
 
-def field_messages(texts: Texts, error: ServiceError) -> dict[str, str]:
+def field_messages(
+    texts: Texts, error: ServiceError, typed: Mapping[str, Any] | None = None
+) -> dict[str, str]:
     """Field name → what to fix. A 422 without field details lands on the whole form; any other
-    refusal is not the form's to show and is raised again (the friendly error pages)."""
+    refusal is not the form's to show and is raised again (the friendly error pages).
+
+    ``typed``: what the person sent, by field. A text left blank is "required" there: the
+    service only says it is shorter than its minimum, and "too short" puzzles someone who wrote
+    nothing."""
     if error.status != 422:
         raise error
-    found = {field: message_of(texts, kind) for field, kind in error.field_errors.items()}
+    found = {
+        field: message_of(texts, "missing" if _left_blank(typed, field, kind) else kind)
+        for field, kind in error.field_errors.items()
+    }
     if not found:
         found[GENERAL] = texts.gettext("Check the form: something in it was not accepted.")
     return found
+
+
+def _left_blank(typed: Mapping[str, Any] | None, field: str, kind: str) -> bool:
+    value = typed.get(field) if typed is not None else None
+    return kind == "string_too_short" and isinstance(value, str) and not value.strip()
 
 
 def message_of(texts: Texts, kind: str) -> str:

@@ -151,7 +151,7 @@ async def submit_idea(
         else:
             created = await apis.call("intake", "POST", "/ideas", token=viewer.token, json=values)
     except ServiceError as exc:
-        errors = field_messages(texts_of(request), exc)
+        errors = field_messages(texts_of(request), exc, typed=values)
         values["draft_id"] = draft_id
         return await _form(request, viewer, values, errors=errors, status_code=422)
     suffix = ""
