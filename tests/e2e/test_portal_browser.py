@@ -194,6 +194,56 @@ def test_an_empty_idea_sent_marks_each_missing_field_alike(stack: Stack, browser
     screenshot(page, "idea-form-errors-phone")
 
 
+# Each word of the first link of each row and each status: its line boxes (two: cut in two).
+WORD_LINES = """() => [...document.querySelectorAll('main tbody tr')]
+    .filter(row => row.offsetParent !== null)
+    .flatMap(row => [row.querySelector('a'), ...row.querySelectorAll('.status')])
+    .filter(e => e && e.offsetParent !== null)
+    .flatMap(e => {
+        const text = e.firstChild, found = [];
+        for (const m of text.textContent.matchAll(/\\S+/g)) {
+            const r = document.createRange();
+            r.setStart(text, m.index); r.setEnd(text, m.index + m[0].length);
+            found.push([m[0], r.getClientRects().length]);
+        }
+        return found;
+    })"""
+
+
+def test_on_a_phone_the_work_list_cuts_no_word_in_two(stack: Stack, browser: Any) -> None:
+    url = portal(stack)
+    author = new_page(browser, width=360)
+    sign_in(author, url, AUTHOR)
+    title = "Työlista puhelimella esikäsittelyssä"
+    submit_idea(author, url, title)
+    agent = new_page(browser, width=360)
+    sign_in(agent, url, AGENT)
+    # In Finnish (another test may have left the agent's choice on English): its long words.
+    agent.select_option("#language-choice", "fi")
+    agent.locator("form[action='/language'] button").click()
+
+    def listed() -> bool:
+        agent.goto(f"{url}/work")
+        return agent.locator("main tr", has_text=title).count() == 1
+
+    wait_for(listed)
+    words = agent.evaluate(WORD_LINES)
+    assert ["Esikäsittelyssä", 1] in words and ["puhelimella", 1] in words, words
+    assert all(lines == 1 for _, lines in words), words
+    assert agent.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(agent, "phone-work")
+    # A case decided has no due date: no "Due" left without one.
+    undated = agent.locator("main .narrow-only", has_text="Päätetty")
+    assert undated.count() == 0 or "Määräaika" not in undated.first.inner_text()
+    # On a wide screen the status and the date keep their own columns.
+    wide = new_page(browser)
+    sign_in(wide, url, AGENT)
+    wide.goto(f"{url}/work")
+    row = wide.locator("main tr", has_text=title)
+    assert row.locator("td").nth(1).inner_text() == "Esikäsittelyssä"
+    assert not row.locator(".narrow-only").is_visible()
+
+
 def test_the_employee_pages_fit_a_phone(stack: Stack, browser: Any) -> None:
     url = portal(stack)
     page = new_page(browser, width=360)
