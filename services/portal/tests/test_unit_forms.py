@@ -7,7 +7,7 @@ import pytest
 
 from ideapaja_portal.apis import ServiceError
 from ideapaja_portal.i18n import Texts
-from ideapaja_portal.web.forms import field_messages
+from ideapaja_portal.web.forms import field_messages, last_field_messages
 
 pytestmark = pytest.mark.unit
 
@@ -37,3 +37,17 @@ def test_without_what_was_typed_the_service_s_words_stand() -> None:
 def test_a_refusal_that_is_no_422_is_not_the_form_s_to_show() -> None:
     with pytest.raises(ServiceError):
         field_messages(Texts("sv"), ServiceError("intake", 409, {"title": "Conflict"}), typed={})
+
+
+def test_a_member_s_field_is_named_by_its_last_part() -> None:
+    error = refused(**{"members.0.role": "enum", "name": "string_too_long"})
+
+    assert last_field_messages(Texts("en"), error) == {
+        "role": "Choose one of the options.",
+        "name": "This is too long.",
+    }
+    assert last_field_messages(Texts("en"), refused()) == {
+        "_form": "Check the form: something in it was not accepted."
+    }
+    with pytest.raises(ServiceError):
+        last_field_messages(Texts("en"), ServiceError("review", 404, {"title": "Not found"}))

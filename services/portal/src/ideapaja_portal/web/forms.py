@@ -71,12 +71,7 @@ def top_field_messages(texts: Texts, error: ServiceError) -> dict[str, str]:
 
 def last_field_messages(texts: Texts, error: ServiceError) -> dict[str, str]:
     """As ``field_messages``, keyed by the field's last part: ``members.0.role`` → ``role``."""
-    if error.status != 422:
-        raise error
-    found = {
-        field.split(".")[-1]: message_of(texts, kind) for field, kind in error.field_errors.items()
-    }
-    return found or {GENERAL: texts.gettext("Check the form: something in it was not accepted.")}
+    return {field.split(".")[-1]: text for field, text in field_messages(texts, error).items()}
 
 
 def one_field_messages(field: str, texts: Texts, error: ServiceError) -> dict[str, str]:
