@@ -22,7 +22,7 @@ from nats.js import JetStreamContext
 
 from bench import events
 from bench.consumers import _drained
-from bench.harness import Processes, Row, backlog, connect, cpu_seconds, process_name, start_nats
+from bench.harness import Processes, Row, backlog, connect, cpu_seconds, start_nats
 from bench.services import LIFECYCLE, Service, start_service
 from ideapaja_runtime.testing import create_pg_database, drop_pg_database, postgres_available
 
@@ -47,9 +47,19 @@ def postgres_cpu() -> float:
     difference over a phase, with other work on the machine in mind)."""
     total = 0.0
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and process_name(int(entry.name)).startswith("postgres"):
+        if entry.name.isdigit() and _comm(entry) == "postgres":
             total += cpu_seconds(int(entry.name))
     return total
+
+
+def _comm(process: Path) -> str:
+    """The process's own name. Not its command line: a backend's is rewritten to
+    ``postgres: 15/main: user db 127.0.0.1(…) idle``, whose last path part is ``main: …``, so
+    every backend was missed and the server's CPU read 0.00 ms an event."""
+    try:
+        return (process / "comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 async def timed_phase(
@@ -98,7 +108,10 @@ async def measure(directory: Path, database_url: str, count: int, cap: float) ->
 
 def describe(phase: Phase) -> str:
     per_event = [c / phase.events * 1000 for c in phase.cpu_per_replica] if phase.events else []
+    # Each replica's CPU over all the phase's events: the sum is the CPU an event cost.
     replicas = " + ".join(f"{c:.2f}" for c in per_event)
+    if len(per_event) > 1:
+        replicas += f" = {sum(per_event):.2f}"
     pg = phase.postgres_cpu / phase.events * 1000 if phase.events else float("nan")
     return f"{phase.rate:,.0f} ev/s; CPU ms/event: replicas {replicas}, PostgreSQL {pg:.2f}"
 
