@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,7 +219,7 @@ def each_database(
 
 def run_alone(
     doc: str | None,
-    measure: Callable[..., Awaitable[object]],
+    measure: Callable[..., Coroutine[Any, Any, object]],
     *,
     sqlite_file: str,
     pg_name: str,
