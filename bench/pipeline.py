@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 from nats.aio.msg import Msg
 
-from bench import events
+from bench import events, mailfloor
 from bench.harness import (
     LIBRARY_FLOOR_IMPORTS,
     Row,
@@ -392,7 +392,7 @@ def summary_rows(stack: Stack, levels: list[Level], memory: Idle) -> list[Row]:
             "ms an idea: " + ", ".join(f"{name} {ms:.1f}" for name, ms in shares.items()) + caused,
             target=Target("<", 10.0001, "≤ 10 ms"),
             value=cpu_ms,
-            data={"by_process_ms": shares, "work": work.__dict__},
+            data={"by_process_ms": shares, "work": work.__dict__, "ideas": created},
         ),
     ]
     for name in sorted(idle):
@@ -455,8 +455,24 @@ def rows(work: Path, quick: bool) -> list[Row]:
         stack.up()
         time.sleep(2)
         idle = Idle(stack.rss(), stack.pss(), library_floor_mb())
+        catcher = next(pid for pid, name in stack.pids().items() if name == "mailcatcher")
+        mail = mailfloor.measure(stack.ports["smtp"], catcher)
         levels = asyncio.run(drive(stack, [20, 100, 200], seconds, cap))
     finally:
         stack.down()
     found = [row for f in levels for row in level_rows(f)]
-    return found + summary_rows(stack, levels, idle)
+    return found + summary_rows(stack, levels, idle) + [mail_floor_row(mail)]
+
+
+def mail_floor_row(mail: mailfloor.MailFloor) -> Row:
+    return Row(
+        "2 pipeline",
+        "floor of one e-mail: prebuilt, raw smtplib, one conversation, to the catcher",
+        f"sender {mail.sender_cpu_ms:.2f} ms CPU, catcher {mail.catcher_cpu_ms:.2f} ms CPU a mail",
+        f"{mail.rate:,.0f} mails/s ({mail.mails} mails, before the load)",
+        data={
+            "mail_sender_cpu_ms": mail.sender_cpu_ms,
+            "mail_catcher_cpu_ms": mail.catcher_cpu_ms,
+            "mails_per_s": mail.rate,
+        },
+    )

@@ -24,7 +24,18 @@ from pathlib import Path
 
 import structlog
 
-from bench import consumers, pipeline, portal, relay, replay, scaleout, search, submit, together
+from bench import (
+    consumers,
+    floors,
+    pipeline,
+    portal,
+    relay,
+    replay,
+    scaleout,
+    search,
+    submit,
+    together,
+)
 from bench.harness import Row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,6 +137,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"work directory kept: {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
+    compared = floors.floors_row(rows)
+    if compared is not None:
+        rows.append(compared)
     print_table(rows)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     report = {
