@@ -116,6 +116,16 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def comm(pid: int) -> str:
+    """The name a process gave itself (``/proc/<pid>/comm``; "" once it is gone). Not its command
+    line, which a process may rewrite: a PostgreSQL backend's reads ``postgres: 15/main: user db
+    127.0.0.1(…) idle``."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def process_name(pid: int) -> str:
     """``nats-server``, a service's name (``… ideapaja_runtime.serve review``), the mail catcher
     or the runner, from the command line."""
@@ -123,10 +133,7 @@ def process_name(pid: int) -> str:
     if "ideapaja_runtime.serve" in args:
         return args[args.index("ideapaja_runtime.serve") + 1]
     if "ideapaja_runner.forkserver" in args:  # a service forked from it names itself (comm)
-        try:
-            name = Path(f"/proc/{pid}/comm").read_text().strip()
-        except OSError:
-            name = ""
+        name = comm(pid)
         return name if name and not name.startswith("python") else "forkserver"
     for arg in args:
         if arg.endswith("nats-server"):

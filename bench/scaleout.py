@@ -22,7 +22,7 @@ from nats.js import JetStreamContext
 
 from bench import events
 from bench.consumers import _drained
-from bench.harness import Processes, Row, backlog, connect, cpu_seconds, start_nats
+from bench.harness import Processes, Row, backlog, comm, connect, cpu_seconds, start_nats
 from bench.services import LIFECYCLE, Service, start_service
 from ideapaja_runtime.testing import create_pg_database, drop_pg_database, postgres_available
 
@@ -47,19 +47,11 @@ def postgres_cpu() -> float:
     difference over a phase, with other work on the machine in mind)."""
     total = 0.0
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and _comm(entry) == "postgres":
+        # By its own name: a backend's command line ("postgres: 15/main: …") hid every one of
+        # them from process_name, and the server's CPU read 0.00 ms an event.
+        if entry.name.isdigit() and comm(int(entry.name)) == "postgres":
             total += cpu_seconds(int(entry.name))
     return total
-
-
-def _comm(process: Path) -> str:
-    """The process's own name. Not its command line: a backend's is rewritten to
-    ``postgres: 15/main: user db 127.0.0.1(…) idle``, whose last path part is ``main: …``, so
-    every backend was missed and the server's CPU read 0.00 ms an event."""
-    try:
-        return (process / "comm").read_text().strip()
-    except OSError:
-        return ""
 
 
 async def timed_phase(
