@@ -171,9 +171,7 @@ async def measure(
 ) -> tuple[Drained, float, float]:
     nats_url = start_nats(processes, directory / "nats")
     database = sqlite_url(directory, scenario.service)
-    extra = {}
-    if scenario.service == "notification":
-        extra["IDEAPAJA_NOTIFICATION_SMTP_PORT"] = "1"  # mail fails fast and backs off
+    extra = quiet_mail(scenario.service)
     nc, js = await connect(nats_url)
     setup = Setup(js, directory.name, count)
     try:
@@ -198,14 +196,28 @@ async def measure(
             drained.restart_seconds = start_service(
                 processes, scenario.service, nats_url, database, extra
             ).ready_seconds
-        raw_seconds, bodies = await raw_pull(js, LIFECYCLE, scenario.subject, len(targets))
-        floor = await durable_floor(
-            js, LIFECYCLE, scenario.subject, len(targets), directory / "floor.db"
-        )
-        return drained, len(bodies) / raw_seconds, floor
+        return drained, *await baselines(js, scenario.subject, len(targets), directory / "floor.db")
     finally:
         await nc.close()
         processes.stop_all()
+
+
+def quiet_mail(service: str) -> dict[str, str]:
+    """Settings that keep ``service`` from waiting on a mail server the bench does not run."""
+    if service == "notification":
+        return {"IDEAPAJA_NOTIFICATION_SMTP_PORT": "1"}  # mail fails fast and backs off
+    return {}
+
+
+async def baselines(
+    js: JetStreamContext, subject: str, count: int, floor_db: Path
+) -> tuple[float, float]:
+    """The raw pull's and the durable floor's rates (events/s; the floor's inbox in the fresh
+    SQLite file ``floor_db``) over the stream's ``count`` events on ``subject``: what a
+    consumer's rate is weighed against."""
+    raw_seconds, bodies = await raw_pull(js, LIFECYCLE, subject, count)
+    floor = await durable_floor(js, LIFECYCLE, subject, count, floor_db)
+    return len(bodies) / raw_seconds, floor
 
 
 async def _drained(js: JetStreamContext, consumer: str, limit: float = 600) -> None:

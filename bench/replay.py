@@ -25,14 +25,15 @@ from bench.consumers import (
     Drained,
     Scenario,
     Setup,
+    baselines,
     ideas,
     nothing,
+    quiet_mail,
     result_row,
     watch,
 )
-from bench.floor import durable_floor
 from bench.harness import Processes, Row, connect, start_nats
-from bench.services import LIFECYCLE, raw_pull, sqlite_url, start_service
+from bench.services import sqlite_url, start_service
 
 PROJECTION = Scenario(
     "notification",
@@ -55,20 +56,13 @@ async def rebuild(
         await events.import_demo_organisation(nats_url)
         history = await PROJECTION.target(Setup(js, directory.name, count))
         await events.publish_window(js, history)
+        database = sqlite_url(directory, PROJECTION.service)
         service = start_service(
-            processes,
-            PROJECTION.service,
-            nats_url,
-            sqlite_url(directory, PROJECTION.service),
-            {"IDEAPAJA_NOTIFICATION_SMTP_PORT": "1"},  # mail would fail fast (none is due)
+            processes, PROJECTION.service, nats_url, database, quiet_mail(PROJECTION.service)
         )
         drained = await watch(js, service, PROJECTION.consumer, cap)
         processes.stop(service.process)
-        raw_seconds, bodies = await raw_pull(js, LIFECYCLE, PROJECTION.subject, count)
-        floor = await durable_floor(
-            js, LIFECYCLE, PROJECTION.subject, count, directory / "floor.db"
-        )
-        return drained, len(bodies) / raw_seconds, floor
+        return drained, *await baselines(js, PROJECTION.subject, count, directory / "floor.db")
     finally:
         await nc.close()
         processes.stop_all()

@@ -23,11 +23,18 @@ import signal
 from pathlib import Path
 
 from bench import events
-from bench.consumers import RAW_TARGET, Drained, _drained, result_row, watch
+from bench.consumers import (
+    RAW_TARGET,
+    Drained,
+    _drained,
+    baselines,
+    quiet_mail,
+    result_row,
+    watch,
+)
 from bench.consumers import SCENARIOS as ALONE
-from bench.floor import durable_floor
 from bench.harness import Processes, Row, connect, start_nats
-from bench.services import LIFECYCLE, Service, raw_pull, sqlite_url, start_service
+from bench.services import Service, sqlite_url, start_service
 
 TARGETS = {
     "review": ("review-ideas-submitted", "ideapaja.idea.submitted.v1"),
@@ -55,7 +62,7 @@ async def measure(
         await events.publish_window(js, events.encoded(first))
         services: dict[str, Service] = {}
         for name in TARGETS:
-            extra = {"IDEAPAJA_NOTIFICATION_SMTP_PORT": "1"} if name == "notification" else {}
+            extra = quiet_mail(name)
             services[name] = start_service(
                 processes, name, nats_url, sqlite_url(directory, name), extra
             )
@@ -80,11 +87,8 @@ async def measure(
         )
         found = {}
         for (name, (_consumer, subject)), result in zip(TARGETS.items(), drained, strict=True):
-            raw_seconds, bodies = await raw_pull(js, LIFECYCLE, subject, count)
-            floor = await durable_floor(
-                js, LIFECYCLE, subject, count, directory / f"{name}-floor.db"
-            )
-            found[name] = (result, len(bodies) / raw_seconds, floor)
+            raw, floor = await baselines(js, subject, count, directory / f"{name}-floor.db")
+            found[name] = (result, raw, floor)
         return found
     finally:
         await nc.close()
